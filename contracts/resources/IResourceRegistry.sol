@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: Apache-2.0
+// EduLedger Contracts (resources/IResourceRegistry.sol)
+pragma solidity ^0.8.24;
+
+/**
+ * @dev Rights registration (确权) of educational resources: who authored which content, with what
+ * shares and licence, and when. Each version of a resource is its own record linked to its
+ * predecessor; identical content can be registered once only.
+ */
+interface IResourceRegistry {
+    /// @dev Lifecycle of a registered resource version.
+    enum Status {
+        None,
+        Registered,
+        Included,
+        Withdrawn,
+        Superseded
+    }
+
+    /**
+     * @dev What the lead author signs (EIP-712). `authors[0]` is the signer; `shares` are basis
+     * points in the same order and sum to 10000. `predecessor` is the resource id this version
+     * replaces, or zero.
+     */
+    struct Registration {
+        bytes32 contentHash;
+        string cid;
+        bytes32 metadataHash;
+        address[] authors;
+        uint16[] shares;
+        string licence;
+        uint256 predecessor;
+        uint256 nonce;
+        uint256 deadline;
+    }
+
+    /// @dev A registered resource version.
+    struct Resource {
+        bytes32 contentHash;
+        bytes32 metadataHash;
+        address registrant;
+        uint64 registeredAt;
+        Status status;
+        uint256 predecessor;
+        string cid;
+        string licence;
+    }
+
+    /**
+     * @dev `contentHash` is already registered as resource `resourceId` by `registrant`.
+     * @param contentHash the content's sha256.
+     * @param resourceId the existing record.
+     * @param registrant the account that registered it first.
+     */
+    error ResourceRegistryDuplicateContent(bytes32 contentHash, uint256 resourceId, address registrant);
+
+    /**
+     * @dev The signature was made by `signer`, not by `expected`.
+     * @param signer the recovered signer (zero if the signature is malformed).
+     * @param expected the account that had to sign.
+     */
+    error ResourceRegistryInvalidSigner(address signer, address expected);
+
+    /**
+     * @dev The signed request expired at `deadline`.
+     * @param deadline the deadline signed.
+     */
+    error ResourceRegistryExpiredSignature(uint256 deadline);
+
+    /**
+     * @dev Shares do not sum to 10000 basis points, or authors and shares differ in number, or an
+     * author is zero, repeated or holds a zero share.
+     * @param total the sum of the shares given.
+     */
+    error ResourceRegistryInvalidShares(uint256 total);
+
+    /**
+     * @dev The content hash or CID is empty.
+     */
+    error ResourceRegistryInvalidContent();
+
+    /**
+     * @dev No resource is registered under `resourceId`.
+     * @param resourceId the unknown id.
+     */
+    error ResourceRegistryUnknownResource(uint256 resourceId);
+
+    /**
+     * @dev `account` holds no (or not enough) rights in `resourceId`.
+     * @param resourceId the resource.
+     * @param account the account.
+     * @param held the share it holds, in basis points.
+     */
+    error ResourceRegistryInsufficientShare(uint256 resourceId, address account, uint16 held);
+
+    /**
+     * @dev The status change `from` → `to` is not allowed.
+     * @param resourceId the resource.
+     * @param from its current status.
+     * @param to the status asked for.
+     */
+    error ResourceRegistryInvalidStatusTransition(uint256 resourceId, Status from, Status to);
+
+    /**
+     * @dev Emitted when a resource version is registered.
+     * @param resourceId the new record.
+     * @param contentHash the content's sha256.
+     * @param registrant the lead author who signed.
+     * @param predecessor the version it replaces (zero if none).
+     */
+    event ResourceRegistered(
+        uint256 indexed resourceId,
+        bytes32 indexed contentHash,
+        address indexed registrant,
+        uint256 predecessor
+    );
+
+    /**
+     * @dev Emitted when a holder assigns part or all of its share.
+     * @param resourceId the resource.
+     * @param from the assigning holder.
+     * @param to the receiving account.
+     * @param share basis points assigned.
+     */
+    event RightsTransferred(uint256 indexed resourceId, address indexed from, address indexed to, uint16 share);
+
+    /**
+     * @dev Emitted when a resource's status changes.
+     * @param resourceId the resource.
+     * @param from the previous status.
+     * @param to the new status.
+     * @param reasonCode why (e.g. a withdrawal reason code), zero if none.
+     */
+    event ResourceStatusChanged(uint256 indexed resourceId, Status from, Status to, uint16 reasonCode);
+
+    /// @dev Returns the record of `resourceId` (all zero if none).
+    function resource(uint256 resourceId) external view returns (Resource memory);
+
+    /// @dev Returns the rights holders of `resourceId` and their shares in basis points.
+    function rightsHolders(uint256 resourceId) external view returns (address[] memory holders, uint16[] memory shares);
+
+    /// @dev Returns the resource registered for `contentHash`, or zero.
+    function resourceIdByContent(bytes32 contentHash) external view returns (uint256);
+
+    /// @dev Returns how many resource versions are registered; ids run from 1 to this number.
+    function resourceCount() external view returns (uint256);
+}

@@ -1,0 +1,12 @@
+"""EduLedger's core library: chain, content, credentials and the personal-data vault.
+
+No web framework lives here; the registry and the wallet CLI build on this package.
+"""
+
+from __future__ import annotations
+
+from ._exceptions import *  # noqa: F403
+from ._exceptions import __all__ as _exception_names
+
+__all__ = [*_exception_names]
+__version__ = "0.1.0"

@@ -1,0 +1,200 @@
+"""The embedded chain: an anvil process under the data directory, with atomic state snapshots.
+
+anvil's own ``--state`` dump is written in place and only on a clean exit, so a SIGKILL loses
+everything. Instead this manager asks anvil for its state (``anvil_dumpState``) on an interval
+and on stop, and writes it atomically (temp file, fsync, rename). On start the latest snapshot
+is loaded back (``anvil_loadState``). Transactions mined after the last snapshot are lost with
+the process, and the outbox re-sends them with the same signed bytes.
+
+This is the only module that uses anvil-specific RPC methods.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from .._exceptions import ChainUnavailableError, ConfigurationError
+from ._compile import project_root
+from ._dev import DEV_MNEMONIC
+from ._rpc import HttpRpcClient
+
+__all__ = ["EmbeddedNode", "find_anvil", "free_port"]
+
+_ANVIL_PACKAGE = Path("node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil")
+
+
+def find_anvil() -> Path:
+    """The anvil binary: ``EDULEDGER_ANVIL_BIN``, else the npm package in the checkout."""
+    explicit = os.environ.get("EDULEDGER_ANVIL_BIN")
+    path = Path(explicit) if explicit else project_root() / _ANVIL_PACKAGE
+    if not path.is_file():
+        raise ConfigurationError(f"anvil not found at {path}; run `make setup` (npm ci) or set EDULEDGER_ANVIL_BIN")
+    return path
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def _port_in_use(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.2)
+        return probe.connect_ex((host, port)) == 0
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child
+    # Linux: SIGKILL anvil if the service dies, so a crashed service leaves no orphan on the port.
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(1, signal.SIGKILL)
+
+
+class EmbeddedNode:
+    """Start, snapshot and stop an anvil chain whose state lives in ``data_dir``."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        chain_id: int = 31337,
+        host: str = "127.0.0.1",
+        port: int = 8545,
+        snapshot_interval: float = 10.0,
+        block_time: float | None = None,
+        on_snapshot: Callable[[int], None] | None = None,
+    ) -> None:
+        self.data_dir = Path(data_dir)
+        self.chain_id = chain_id
+        self.host = host
+        self.port = port or free_port(host)
+        self.snapshot_interval = snapshot_interval
+        self.block_time = block_time
+        self.on_snapshot = on_snapshot
+        self.state_path = self.data_dir / "anvil-state.json.gz"
+        self._process: subprocess.Popen[bytes] | None = None
+        self._rpc: HttpRpcClient | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._snapshot_lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    def start(self) -> None:
+        if _port_in_use(self.host, self.port):
+            raise ConfigurationError(
+                f"port {self.port} on {self.host} is already in use; stop what runs there or set EDULEDGER_ANVIL_PORT"
+            )
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        command = [
+            str(find_anvil()),
+            "--host", self.host,
+            "--port", str(self.port),
+            "--chain-id", str(self.chain_id),
+            "--hardfork", "cancun",
+            "--mnemonic", DEV_MNEMONIC,
+            "--accounts", "10",
+            "--balance", "1000000",
+        ]  # fmt: skip
+        if self.block_time:
+            command += ["--block-time", str(self.block_time)]
+        log = open(self.data_dir / "anvil.log", "ab")  # noqa: SIM115 - handed to the child
+        self._process = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent
+        )
+        log.close()
+        self._rpc = HttpRpcClient(self.url, timeout=120.0)
+        self._wait_ready()
+        if self.state_path.exists():
+            state = self.state_path.read_bytes()
+            self._rpc.request("anvil_loadState", ["0x" + state.hex()])
+        self._stop.clear()
+        if self.snapshot_interval > 0:
+            self._thread = threading.Thread(target=self._snapshot_loop, name="anvil-snapshots", daemon=True)
+            self._thread.start()
+
+    def _wait_ready(self, timeout: float = 20.0) -> None:
+        assert self._rpc is not None and self._process is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise ChainUnavailableError(f"anvil exited with code {self._process.returncode}; see {self.data_dir / 'anvil.log'}")
+            try:
+                if int(self._rpc.request("eth_chainId"), 16) == self.chain_id:
+                    return
+            except ChainUnavailableError:
+                time.sleep(0.05)
+        self._process.kill()
+        raise ChainUnavailableError(f"anvil did not answer within {timeout:.0f}s; see {self.data_dir / 'anvil.log'}")
+
+    def snapshot(self) -> int:
+        """Write the chain state atomically; returns a block number the snapshot certainly holds."""
+        if self._rpc is None:
+            raise ChainUnavailableError("the embedded chain is not running")
+        with self._snapshot_lock:
+            block = int(self._rpc.request("eth_blockNumber"), 16)
+            state = str(self._rpc.request("anvil_dumpState"))
+            tmp = self.state_path.with_suffix(".tmp")
+            with open(tmp, "wb") as handle:
+                handle.write(bytes.fromhex(state.removeprefix("0x")))
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.state_path)
+            directory = os.open(self.data_dir, os.O_RDONLY)
+            try:
+                os.fsync(directory)
+            finally:
+                os.close(directory)
+        if self.on_snapshot:
+            self.on_snapshot(block)
+        return block
+
+    def _snapshot_loop(self) -> None:
+        while not self._stop.wait(self.snapshot_interval):
+            try:
+                self.snapshot()
+            except ChainUnavailableError:
+                if self._process is None or self._process.poll() is not None:
+                    return
+
+    def stop(self) -> None:
+        """Snapshot, then stop anvil (SIGTERM, SIGKILL after 10 s)."""
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=30)
+            self._thread = None
+        if self._process and self._process.poll() is None:
+            try:
+                self.snapshot()
+            finally:
+                self._process.terminate()
+                try:
+                    self._process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    self._process.kill()
+                    self._process.wait()
+        if self._rpc:
+            self._rpc.close()
+        self._process = None
+        self._rpc = None
+
+    def __enter__(self) -> EmbeddedNode:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

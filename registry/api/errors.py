@@ -1,0 +1,75 @@
+"""One table from EduLedger errors to HTTP answers; every error body is ``{"error", "message"}``."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ledger_service import (
+    AlreadyExistsError,
+    ChainMismatchError,
+    ChainUnavailableError,
+    ConfigurationError,
+    ContractRevertError,
+    DuplicateContentError,
+    EduLedgerError,
+    ExpiredSignatureError,
+    InvalidArgumentError,
+    InvalidSharesError,
+    InvalidSignatureError,
+    InvalidStateError,
+    NonceReplayError,
+    NotFoundError,
+    TransactionTimeoutError,
+    UnauthorizedError,
+)
+
+# Most specific first: the first class an error is an instance of decides.
+ERROR_STATUS: tuple[tuple[type[EduLedgerError], int, str], ...] = (
+    (DuplicateContentError, 409, "duplicate_content"),
+    (AlreadyExistsError, 409, "already_exists"),
+    (InvalidStateError, 409, "invalid_state"),
+    (NotFoundError, 404, "not_found"),
+    (UnauthorizedError, 403, "forbidden"),
+    (InvalidSignatureError, 400, "invalid_signature"),
+    (ExpiredSignatureError, 400, "expired_signature"),
+    (NonceReplayError, 409, "nonce_replayed"),
+    (InvalidSharesError, 422, "invalid_shares"),
+    (InvalidArgumentError, 422, "invalid_argument"),
+    (ContractRevertError, 422, "contract_reverted"),
+    (TransactionTimeoutError, 504, "chain_timeout"),
+    (ChainUnavailableError, 503, "chain_unavailable"),
+    (ChainMismatchError, 502, "chain_mismatch"),
+    (ConfigurationError, 500, "misconfigured"),
+    (EduLedgerError, 500, "internal_error"),
+)
+
+
+def status_for(error: EduLedgerError) -> tuple[int, str]:
+    for cls, status, code in ERROR_STATUS:
+        if isinstance(error, cls):
+            return status, code
+    return 500, "internal_error"  # pragma: no cover - EduLedgerError closes the table
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(EduLedgerError)
+    async def _eduledger_error(_request: Request, exc: EduLedgerError) -> JSONResponse:
+        status, code = status_for(exc)
+        return JSONResponse(status_code=status, content={"error": code, "message": str(exc)})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}.get(
+            exc.status_code, "http_error"
+        )
+        return JSONResponse(status_code=exc.status_code, content={"error": code, "message": str(exc.detail)})
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors()
+        )
+        return JSONResponse(status_code=422, content={"error": "invalid_request", "message": problems})

@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from .routes import chain, health
+
+api_router = APIRouter()
+api_router.include_router(health.router)
+api_router.include_router(chain.router)
