@@ -35,13 +35,11 @@ def _named(item: Mapping[str, Any], value: Any) -> Any:
     kind = str(item["type"])
     if kind == "tuple":
         return {c["name"]: _named(c, v) for c, v in zip(item["components"], value, strict=True)}
-    if kind.startswith("tuple["):
-        element = {**item, "type": "tuple"}
+    if kind.endswith("]"):
+        element = {**item, "type": kind[: kind.rindex("[")]}
         return [_named(element, v) for v in value]
     if kind == "address":
         return to_checksum_address(value)
-    if kind == "address[]":
-        return [to_checksum_address(v) for v in value]
     return value
 
 

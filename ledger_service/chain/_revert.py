@@ -12,6 +12,7 @@ from typing import Any
 
 from eth_abi import decode
 from eth_hash.auto import keccak
+from eth_utils import to_checksum_address
 
 from .._exceptions import (
     AlreadyExistsError,
@@ -108,6 +109,9 @@ class RevertDecoder:
                 values = decode(types, body)
             except Exception:  # noqa: BLE001 - malformed data must still give a clear error
                 values = ()
+            values = tuple(
+                to_checksum_address(v) if t == "address" else v for t, v in zip(types, values, strict=False)
+            )
             arguments = dict(zip(names, values, strict=False))
             cls = CONTRACT_ERRORS.get(name, ContractRevertError)
             summary = (cls.__doc__ or "the contract reverted").strip().splitlines()[0].rstrip(".")

@@ -1,0 +1,123 @@
+"""The ``edu-wallet`` command (Typer + Rich).
+
+Errors print one line, ``TypeName: message``, and exit 1; only EduLedger errors are caught.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from eth_account import Account
+from eth_utils import to_checksum_address
+from rich.console import Console
+
+from ledger_service import ConfigurationError, EduLedgerError
+from ledger_service.chain import HttpRpcClient, Signer
+
+app = typer.Typer(help="EduLedger wallet: keys and chain access.", no_args_is_help=True, add_completion=False)
+key_app = typer.Typer(help="Create and inspect encrypted keystores.", no_args_is_help=True)
+chain_app = typer.Typer(help="Look at the chain.", no_args_is_help=True)
+app.add_typer(key_app, name="key")
+app.add_typer(chain_app, name="chain")
+
+out = Console()
+err = Console(stderr=True)
+
+KeystoreOption = Annotated[Path, typer.Option("--keystore", "-k", help="Path of the encrypted keystore (JSON).")]
+
+
+def _read_keystore(path: Path) -> dict[str, object]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigurationError(f"no keystore at {path}") from None
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(f"{path} is not a keystore file: {exc}") from exc
+    if not isinstance(document, dict) or "crypto" not in document and "Crypto" not in document:
+        raise ConfigurationError(f"{path} is not an encrypted keystore (no crypto section)")
+    return document
+
+
+@key_app.command("create")
+def create_key(
+    keystore: KeystoreOption,
+    password: Annotated[
+        str, typer.Option(prompt=True, confirmation_prompt=True, hide_input=True, envvar="EDU_WALLET_PASSWORD")
+    ],
+) -> None:
+    """Create a new key and store it encrypted (scrypt + AES-128-CTR, the Ethereum keystore format)."""
+    if keystore.exists():
+        raise ConfigurationError(f"{keystore} already exists; choose another path (keys are never overwritten)")
+    if len(password) < 8:
+        raise ConfigurationError("the password must have at least 8 characters")
+    account = Account.create()
+    document = Account.encrypt(account.key, password)
+    keystore.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(keystore, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        json.dump(document, handle)
+    out.print(f"created {keystore}: address {account.address}")
+
+
+@key_app.command("address")
+def show_address(keystore: KeystoreOption) -> None:
+    """Print the address a keystore holds (no password needed)."""
+    document = _read_keystore(keystore)
+    address = document.get("address")
+    if not isinstance(address, str):
+        raise ConfigurationError(f"{keystore} does not record its address")
+    out.print(to_checksum_address("0x" + address.removeprefix("0x")))
+
+
+@key_app.command("check")
+def check_key(
+    keystore: KeystoreOption,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, envvar="EDU_WALLET_PASSWORD")],
+) -> None:
+    """Decrypt a keystore with its password and print the address it unlocks."""
+    document = _read_keystore(keystore)
+    try:
+        key = Account.decrypt(document, password)
+    except ValueError:
+        raise ConfigurationError(f"wrong password for {keystore}") from None
+    out.print(f"{keystore} unlocks {Signer(bytes(key)).address}")
+
+
+@chain_app.command("status")
+def chain_status(
+    rpc_url: Annotated[str, typer.Option(envvar="EDULEDGER_RPC_URL", help="JSON-RPC URL of a chain node.")] = (
+        "http://127.0.0.1:8545"
+    ),
+) -> None:
+    """Print the chain id and block height of a node."""
+    try:
+        rpc = HttpRpcClient(rpc_url, timeout=10.0)
+    except ValueError as exc:
+        raise ConfigurationError(str(exc)) from None
+    chain_id, head = rpc.batch([("eth_chainId", []), ("eth_blockNumber", [])])
+    if isinstance(chain_id, Exception) or isinstance(head, Exception):
+        raise ConfigurationError(f"{rpc_url} is not an Ethereum JSON-RPC node")
+    out.print(f"chain id {int(chain_id, 16)}, block {int(head, 16)}")
+
+
+def main() -> int:
+    try:
+        app(standalone_mode=False)
+    except EduLedgerError as exc:
+        err.print(f"[red]{type(exc).__name__}[/red]: {exc}", highlight=False, soft_wrap=True)
+        return 1
+    except typer.Abort:
+        err.print("Aborted.")
+        return 1
+    except Exception as exc:
+        # Usage errors (Typer's vendored click) show their own message and carry exit code 2.
+        show, exit_code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(exit_code, int):
+            show()
+            return exit_code
+        raise
+    return 0
