@@ -9,25 +9,24 @@ from ._artifacts import ARTIFACTS_PATH, ContractArtifact, artifacts_digest, load
 from ._contracts import BoundContract, ContractCall, DecodedEvent, abi_type
 from ._deploy import CONTRACT_NAMES, REGISTRAR_ROLE, Deployment, deploy_contracts
 from ._dev import DEV_MNEMONIC, dev_signer, refuse_dev_key
-from ._eip712 import Eip712Domain, Registration, RightsTransfer
+from ._eip712 import REGISTRATION_TYPE, TRANSFER_TYPE, Eip712Domain, Registration, RightsTransfer
 from ._ledger import ChainConfig, Ledger
 from ._node import EmbeddedNode, find_anvil, free_port
 from ._outbox import Outbox, OutboxEntry, OutboxStatus
 from ._revert import CONTRACT_ERRORS, RevertDecoder
-from ._rpc import HttpRpcClient, ProviderRpcClient, RpcClient
+from ._rpc import HttpRpcClient, ProviderRpcClient, RpcCall, RpcClient
 from ._sender import ReconcileReport, Receipt, TransactionSender
-from ._signer import SignedTransaction, Signer, UnsignedTransaction
+from ._signer import SignedTransaction, Signer, UnsignedTransaction, address_from_public_key
 
 __all__ = [
     "ARTIFACTS_PATH",
+    "BoundContract",
     "CONTRACT_ERRORS",
     "CONTRACT_NAMES",
-    "DEV_MNEMONIC",
-    "REGISTRAR_ROLE",
-    "BoundContract",
     "ChainConfig",
     "ContractArtifact",
     "ContractCall",
+    "DEV_MNEMONIC",
     "DecodedEvent",
     "Deployment",
     "Eip712Domain",
@@ -38,17 +37,22 @@ __all__ = [
     "OutboxEntry",
     "OutboxStatus",
     "ProviderRpcClient",
+    "REGISTRAR_ROLE",
+    "REGISTRATION_TYPE",
     "Receipt",
     "ReconcileReport",
     "Registration",
     "RevertDecoder",
     "RightsTransfer",
+    "RpcCall",
     "RpcClient",
     "SignedTransaction",
     "Signer",
+    "TRANSFER_TYPE",
     "TransactionSender",
     "UnsignedTransaction",
     "abi_type",
+    "address_from_public_key",
     "artifacts_digest",
     "deploy_contracts",
     "dev_signer",

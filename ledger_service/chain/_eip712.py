@@ -14,11 +14,11 @@ from eth_hash.auto import keccak
 from eth_utils import to_checksum_address
 
 __all__ = [
-    "REGISTRATION_TYPE",
-    "TRANSFER_TYPE",
     "Eip712Domain",
+    "REGISTRATION_TYPE",
     "Registration",
     "RightsTransfer",
+    "TRANSFER_TYPE",
 ]
 
 _DOMAIN_TYPE = "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"

@@ -99,7 +99,7 @@ class Outbox:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(_SCHEMA)
-        except sqlite3.Error as exc:
+        except (OSError, sqlite3.Error) as exc:
             raise OutboxError(f"cannot open the transaction outbox at {self.path}: {exc}") from exc
         self._lock = threading.Lock()
 

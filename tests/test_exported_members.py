@@ -1,0 +1,26 @@
+"""Each package's public surface (``__all__``) is complete and sorted, as in httpx."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+import ledger_service
+import ledger_service.chain
+
+
+@pytest.mark.parametrize("package", [ledger_service, ledger_service.chain], ids=lambda p: p.__name__)
+def test_all_is_sorted_and_complete(package: object) -> None:
+    names = package.__all__  # type: ignore[attr-defined]
+    assert names == sorted(names)
+    for name in names:
+        assert hasattr(package, name), f"{package.__name__}.{name} is listed but missing"  # type: ignore[attr-defined]
+
+
+def test_every_private_module_export_is_reexported() -> None:
+    for module_name in ["_artifacts", "_contracts", "_deploy", "_dev", "_eip712", "_ledger", "_node", "_outbox",
+                        "_revert", "_rpc", "_sender", "_signer"]:
+        module = importlib.import_module(f"ledger_service.chain.{module_name}")
+        missing = set(module.__all__) - set(ledger_service.chain.__all__)
+        assert not missing, f"ledger_service.chain.{module_name} exports {missing} but the package does not"
