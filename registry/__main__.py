@@ -1,4 +1,9 @@
-"""``python -m registry``: start the embedded chain (unless EDULEDGER_RPC_URL is set) and serve."""
+"""``python -m registry``: start the embedded chain (unless EDULEDGER_RPC_URL is set) and serve.
+
+The chain is opened before the web server starts, so a bad configuration or an unreachable
+node ends the command with one line and exit code 1, and Ctrl-C stops the server first, then
+snapshots and stops the chain.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,12 @@ import uvicorn
 from pydantic import ValidationError
 
 from ledger_service import EduLedgerError
+from ledger_service.chain import Ledger
 
 from .core.config import Settings
 from .main import create_app
+
+log = logging.getLogger("registry")
 
 
 def main() -> int:
@@ -21,20 +29,32 @@ def main() -> int:
         settings = Settings()
     except ValidationError as exc:
         first = exc.errors()[0]
-        print(f"ConfigurationError: EDULEDGER_{first['loc'][0] if first['loc'] else ''}: {first['msg']}", file=sys.stderr)
+        field = f"EDULEDGER_{first['loc'][0]}" if first["loc"] else "EDULEDGER_*"
+        print(f"ConfigurationError: {field}: {first['msg']}", file=sys.stderr)
         return 1
-    app = create_app(settings)
-    config = uvicorn.Config(app, host=settings.HOST, port=settings.PORT, log_level="info")
-    server = uvicorn.Server(config)
     try:
-        server.run()
-    except KeyboardInterrupt:
-        pass  # Ctrl-C: uvicorn has already run the shutdown (chain snapshot, node stop)
+        ledger = Ledger.open(settings.chain_config())
     except EduLedgerError as exc:
         print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
-    # uvicorn reports a failed startup (e.g. chain mismatch) by exiting without serving.
-    return 0 if server.started else 1
+    try:
+        status = ledger.status()
+        log.info(
+            "chain %s at block %s (%s); contracts %s",
+            status["chain_id"],
+            status["block_number"],
+            "embedded anvil" if status["embedded"] else settings.RPC_URL,
+            status["contracts"],
+        )
+        server = uvicorn.Server(uvicorn.Config(create_app(settings, ledger=ledger), host=settings.HOST, port=settings.PORT))
+        try:
+            server.run()
+        except KeyboardInterrupt:
+            pass  # Ctrl-C: uvicorn has already shut the app down
+        return 0 if server.started else 1
+    finally:
+        ledger.close()
+        log.info("chain state saved; stopped")
 
 
 if __name__ == "__main__":

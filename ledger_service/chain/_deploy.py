@@ -77,7 +77,7 @@ class Deployment:
             )
         except FileNotFoundError:
             raise DeploymentError(f"no deployment recorded at {path}") from None
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, ConfigurationError) as exc:
             raise DeploymentError(f"the deployment file {path} is malformed ({exc}); remove it to redeploy") from exc
 
     def verify(self, rpc: RpcClient) -> None:

@@ -21,6 +21,12 @@ from ._signer import Signer
 __all__ = ["ChainConfig", "Ledger"]
 
 
+def _close_rpc(rpc: RpcClient) -> None:
+    close = getattr(rpc, "close", None)
+    if callable(close):
+        close()
+
+
 @dataclass(frozen=True)
 class ChainConfig:
     """How to reach the chain. ``rpc_url=None`` starts the embedded anvil under ``data_dir``."""
@@ -83,6 +89,7 @@ class Ledger:
         try:
             return cls._open_on(rpc, config, node, data_dir)
         except BaseException:
+            _close_rpc(rpc)
             if node:
                 node.stop()
             raise
@@ -111,6 +118,18 @@ class Ledger:
             confirmations=config.confirmations,
             finalize_confirmed=not config.embedded,
         )
+        try:
+            return cls._recover_and_bind(rpc, sender, node, data_dir, chain_id)
+        except BaseException:
+            if node:
+                node.on_snapshot = None  # the final snapshot on stop must not touch a closed outbox
+            sender.outbox.close()
+            raise
+
+    @classmethod
+    def _recover_and_bind(
+        cls, rpc: RpcClient, sender: TransactionSender, node: EmbeddedNode | None, data_dir: Path, chain_id: int
+    ) -> Ledger:
         if node:
             node.on_snapshot = sender.finalize
         reconciled = sender.reconcile()
@@ -128,7 +147,7 @@ class Ledger:
                 sender.wait(pending)
             deployment.verify(rpc)
         else:
-            deployment = deploy_contracts(sender, registrar=signer.address)
+            deployment = deploy_contracts(sender, registrar=sender.address)
             if node:
                 node.snapshot()  # the deployment is on disk before it is recorded as done
             deployment.save(deployment_path)
@@ -145,6 +164,7 @@ class Ledger:
         }
 
     def close(self) -> None:
+        _close_rpc(self.rpc)
         if self.node:
             self.node.stop()
         self.sender.outbox.close()

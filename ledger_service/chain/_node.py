@@ -71,6 +71,7 @@ class EmbeddedNode:
         snapshot_interval: float = 10.0,
         block_time: float | None = None,
         on_snapshot: Callable[[int], None] | None = None,
+        block_gas_limit: int = 1_000_000_000,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.chain_id = chain_id
@@ -79,6 +80,7 @@ class EmbeddedNode:
         self.snapshot_interval = snapshot_interval
         self.block_time = block_time
         self.on_snapshot = on_snapshot
+        self.block_gas_limit = block_gas_limit
         self.state_path = self.data_dir / "anvil-state.json.gz"
         self._process: subprocess.Popen[bytes] | None = None
         self._rpc: HttpRpcClient | None = None
@@ -109,6 +111,9 @@ class EmbeddedNode:
             "--mnemonic", DEV_MNEMONIC,
             "--accounts", "10",
             "--balance", "1000000",
+            # One automined block takes a whole JSON-RPC batch (500 registrations ≈ 170M gas);
+            # with the usual 30M limit the rest would wait for the next incoming transaction.
+            "--gas-limit", str(self.block_gas_limit),
         ]  # fmt: skip
         if self.block_time:
             command += ["--block-time", str(self.block_time)]

@@ -282,18 +282,23 @@ class TransactionSender:
         self.outbox.mark_failed(failed)
 
     def revert_reason(self, receipt: Receipt) -> ContractRevertError:
-        """Decode why a mined transaction reverted by replaying it on the parent block's state."""
+        """Decode why a mined transaction reverted by replaying it with ``eth_call``.
+
+        The replay runs on the state at the end of its block (where an earlier transaction of the
+        same batch, e.g. a duplicate registration, has taken effect), then on its parent's.
+        """
         entry = self.outbox.by_hash(receipt.tx_hash)
         tx = self.rpc.request("eth_getTransactionByHash", [receipt.tx_hash]) or {}
         call = {"from": tx.get("from", self.address), "data": tx.get("input", "0x"), "gas": tx.get("gas")}
         if tx.get("to"):
             call["to"] = tx["to"]
-        try:
-            self.rpc.request("eth_call", [call, hex(max(receipt.block_number - 1, 0))])
-        except JsonRpcError as exc:
-            error = self._revert_from_rpc_error(exc)
-            error.tx_hash = receipt.tx_hash
-            return error
+        for block in (receipt.block_number, max(receipt.block_number - 1, 0)):
+            try:
+                self.rpc.request("eth_call", [call, hex(block)])
+            except JsonRpcError as exc:
+                error = self._revert_from_rpc_error(exc)
+                error.tx_hash = receipt.tx_hash
+                return error
         label = entry.label if entry else "transaction"
         return ContractRevertError(
             f"{label} {receipt.tx_hash} reverted in block {receipt.block_number} (reason not reproducible)",
