@@ -12,12 +12,15 @@ This is the only module that uses anvil-specific RPC methods.
 from __future__ import annotations
 
 import ctypes
+import gzip
+import json
 import os
 import signal
 import socket
 import subprocess
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -56,6 +59,20 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child
     # Linux: SIGKILL anvil if the service dies, so a crashed service leaves no orphan on the port.
     libc = ctypes.CDLL("libc.so.6", use_errno=True)
     libc.prctl(1, signal.SIGKILL)
+
+
+def _consistent(state_hex: str) -> bool:
+    """Whether a dump's account nonces agree with the transactions it holds.
+
+    anvil writes a block's state before its transactions and receipts; a dump taken in between
+    holds effects without the transactions, and the outbox would wrongly think them lost.
+    """
+    dump = json.loads(gzip.decompress(bytes.fromhex(state_hex.removeprefix("0x"))))
+    sent = Counter(str(tx["info"]["from"]).lower() for tx in dump.get("transactions", []))
+    for address, account in dump.get("accounts", {}).items():
+        if account.get("code") in (None, "", "0x") and int(account.get("nonce", 0)) != sent.get(address.lower(), 0):
+            return False
+    return True
 
 
 class EmbeddedNode:
@@ -147,12 +164,27 @@ class EmbeddedNode:
         raise ChainUnavailableError(f"anvil did not answer within {timeout:.0f}s; see {self.data_dir / 'anvil.log'}")
 
     def snapshot(self) -> int:
-        """Write the chain state atomically; returns a block number the snapshot certainly holds."""
+        """Write the chain state atomically; returns a block number the snapshot certainly holds.
+
+        Mining is paused while anvil dumps: a dump taken while a block is being mined can hold
+        the block's state changes without its transactions and receipts.
+        """
         if self._rpc is None:
             raise ChainUnavailableError("the embedded chain is not running")
+        rpc = self._rpc
         with self._snapshot_lock:
-            block = int(self._rpc.request("eth_blockNumber"), 16)
-            state = str(self._rpc.request("anvil_dumpState"))
+            self._pause_mining(rpc)
+            try:
+                for _attempt in range(50):
+                    block = int(rpc.request("eth_blockNumber"), 16)
+                    state = str(rpc.request("anvil_dumpState"))
+                    if _consistent(state):
+                        break
+                    time.sleep(0.02)  # a block was still being written; dump again
+                else:
+                    raise ChainUnavailableError("anvil kept returning inconsistent state dumps; snapshot skipped")
+            finally:
+                self._resume_mining(rpc)
             tmp = self.state_path.with_suffix(".tmp")
             with open(tmp, "wb") as handle:
                 handle.write(bytes.fromhex(state.removeprefix("0x")))
@@ -167,6 +199,21 @@ class EmbeddedNode:
         if self.on_snapshot:
             self.on_snapshot(block)
         return block
+
+    def _pause_mining(self, rpc: HttpRpcClient) -> None:
+        if self.block_time:
+            rpc.request("evm_setIntervalMining", [0])
+        else:
+            rpc.request("evm_setAutomine", [False])
+
+    def _resume_mining(self, rpc: HttpRpcClient) -> None:
+        if self.block_time:
+            rpc.request("evm_setIntervalMining", [self.block_time])
+            return
+        rpc.request("evm_setAutomine", [True])
+        # Transactions that arrived during the pause wait in the pool until something mines them.
+        if int(rpc.request("txpool_status")["pending"], 16):
+            rpc.request("evm_mine")
 
     def _snapshot_loop(self) -> None:
         while not self._stop.wait(self.snapshot_interval):
