@@ -127,6 +127,10 @@ def _tester_error(exc: Exception) -> JsonRpcError:
     return JsonRpcError(f"execution failed: {type(exc).__name__}: {exc}", code=3, data=data)
 
 
+def _snake(key: str) -> str:
+    return re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), key)
+
+
 def _camel(key: str) -> str:
     head, *rest = key.split("_")
     return head + "".join(part.title() for part in rest)
@@ -154,7 +158,8 @@ def _from_wire(value: Any, default_sender: str) -> Any:
     """Wire-form params (hex quantities, hex block numbers) as eth-tester's Python values."""
     if isinstance(value, dict):
         converted = {k: int(v, 16) if k in _QUANTITY_FIELDS and isinstance(v, str) else v for k, v in value.items()}
-        converted.setdefault("from", default_sender)  # eth-tester insists on a funded sender, nodes do not
+        if "to" in converted or "data" in converted:
+            converted.setdefault("from", default_sender)  # eth-tester insists on a funded sender, nodes do not
         return converted
     if isinstance(value, str) and value.startswith("0x") and len(value) <= 18:
         return int(value, 16)  # a block number (addresses and hashes are longer)
@@ -175,6 +180,8 @@ class ProviderRpcClient:
         self._lock = threading.Lock()
 
     def request(self, method: str, params: Sequence[Any] = ()) -> Any:
+        if method == "eth_getLogs":  # eth-tester takes the filter with snake_case integer bounds
+            params = [{_snake(k): int(v, 16) if k.endswith("Block") else v for k, v in params[0].items()}]
         with self._lock:
             try:
                 response = self.provider.make_request(method, [_from_wire(p, self._default_sender) for p in params])

@@ -17,6 +17,7 @@ from typing import Any
 from eth_utils import to_checksum_address
 
 from .._exceptions import (
+    ChainUnavailableError,
     ContractRevertError,
     JsonRpcError,
     TransactionRejectedError,
@@ -35,11 +36,13 @@ _ALREADY_KNOWN = ("already known", "already imported", "known transaction", "tra
 
 @dataclass(frozen=True, slots=True)
 class Receipt:
+    """A mined transaction. ``gas_used`` is None when success was read from the block's logs."""
+
     tx_hash: str
     succeeded: bool
     block_number: int
     block_hash: str
-    gas_used: int
+    gas_used: int | None
     contract_address: str | None
     logs: list[dict[str, Any]] = field(default_factory=list)
 
@@ -105,6 +108,9 @@ class TransactionSender:
         self.finalize_confirmed = finalize_confirmed
         self._lock = threading.RLock()
         self._next_nonce: int | None = None
+        # Block height seen just before each transaction was sent: where to start scanning for it.
+        self._sent_after_block: dict[str, int] = {}
+        self._creations: set[str] = set()  # deployments: their receipt carries the new address
 
     @property
     def address(self) -> str:
@@ -139,7 +145,7 @@ class TransactionSender:
 
     def _submit_chunk(self, calls: Sequence[ContractCall]) -> list[OutboxEntry]:
         gases = self._estimate([c for c in calls])
-        max_fee, tip = self._fees()
+        max_fee, tip, head = self._fees()
         nonce = self._allocate_nonces(len(calls))
         news: list[NewEntry] = []
         for offset, (call, gas) in enumerate(zip(calls, gases, strict=True)):
@@ -160,6 +166,10 @@ class TransactionSender:
             )
         entries = self.outbox.journal(news)  # durable before the first byte leaves
         self._next_nonce = nonce + len(calls)
+        for entry in entries:
+            self._sent_after_block[entry.tx_hash] = head
+            if entry.to is None:
+                self._creations.add(entry.tx_hash)
         self._send(entries)
         return entries
 
@@ -198,11 +208,14 @@ class TransactionSender:
             return self.decoder.decode(data)
         return ContractRevertError(f"the node refused the call: {error}")
 
-    def _fees(self) -> tuple[int, int]:
+    def _fees(self) -> tuple[int, int, int]:
+        """(max fee, priority fee, latest block number)."""
         block, tip = self.rpc.batch([("eth_getBlockByNumber", ["latest", False]), ("eth_maxPriorityFeePerGas", [])])
-        base = _hexint(block.get("baseFeePerGas") or 0) if isinstance(block, dict) else 0
+        if not isinstance(block, dict):
+            raise ChainUnavailableError(f"the node did not return its latest block: {block}")
+        base = _hexint(block.get("baseFeePerGas") or 0)
         priority = 0 if isinstance(tip, JsonRpcError) else _hexint(tip)
-        return 2 * base + priority, priority
+        return 2 * base + priority, priority, _hexint(block["number"])
 
     def _allocate_nonces(self, count: int) -> int:
         if self._next_nonce is None:
@@ -240,36 +253,87 @@ class TransactionSender:
         """Receipts for ``tx_hashes`` once each has ``confirmations`` blocks; records them in the outbox.
 
         Reverted transactions come back with ``succeeded=False``; use :meth:`raise_for_revert`.
+        Transactions this sender sent are found by scanning new blocks and their logs (a
+        transaction that logged anything succeeded: a revert discards logs); only the rest cost a
+        receipt lookup each, which some nodes answer slowly for large blocks.
         """
-        deadline = time.monotonic() + (self.receipt_timeout if timeout is None else timeout)
+        limit = self.receipt_timeout if timeout is None else timeout
+        deadline = time.monotonic() + limit
+        wanted = list(dict.fromkeys(tx_hashes))
         found: dict[str, Receipt] = {}
-        outstanding = list(dict.fromkeys(tx_hashes))
-        while outstanding:
-            for start in range(0, len(outstanding), 1000):
-                chunk = outstanding[start : start + 1000]
-                answers = self.rpc.batch([("eth_getTransactionReceipt", [h]) for h in chunk])
-                for tx_hash, answer in zip(chunk, answers, strict=True):
-                    if isinstance(answer, dict) and answer.get("blockNumber"):
-                        found[tx_hash] = Receipt.from_rpc(answer)
+        hints = [self._sent_after_block[h] for h in wanted if h in self._sent_after_block]
+        scanned_to = min(hints) - 1 if hints else None
+        while True:
             head = _hexint(self.rpc.request("eth_blockNumber"))
+            missing = [h for h in wanted if h not in found]
+            if scanned_to is not None and missing and head > scanned_to:
+                found.update(self._scan_blocks(set(missing), scanned_to + 1, head))
+                scanned_to = head
+            missing = [h for h in wanted if h not in found]
+            unhinted = [h for h in missing if h not in self._sent_after_block or scanned_to is None]
+            if unhinted:
+                found.update(self._fetch_receipts(unhinted))
             outstanding = [
-                h for h in outstanding if h not in found or head - found[h].block_number + 1 < self.confirmations
+                h for h in wanted if h not in found or head - found[h].block_number + 1 < self.confirmations
             ]
             if not outstanding:
                 break
             if time.monotonic() > deadline:
                 raise TransactionTimeoutError(
-                    f"{len(outstanding)} transaction(s) not confirmed after "
-                    f"{self.receipt_timeout if timeout is None else timeout:.0f}s (first: {outstanding[0]})",
+                    f"{len(outstanding)} transaction(s) not confirmed after {limit:.0f}s (first: {outstanding[0]})",
                     tx_hash=outstanding[0],
                 )
             time.sleep(self.poll_interval)
-        receipts = [found[h] for h in dict.fromkeys(tx_hashes)]
+        receipts = [found[h] for h in wanted]
         self._record(receipts)
         if self.finalize_confirmed and receipts:
             self.finalize(max(r.block_number for r in receipts))
+        for h in wanted:
+            self._sent_after_block.pop(h, None)
+            self._creations.discard(h)
         by_hash = {r.tx_hash: r for r in receipts}
         return [by_hash[h] for h in tx_hashes]
+
+    def _fetch_receipts(self, tx_hashes: Sequence[str]) -> dict[str, Receipt]:
+        found = {}
+        for start in range(0, len(tx_hashes), 1000):
+            chunk = tx_hashes[start : start + 1000]
+            answers = self.rpc.batch([("eth_getTransactionReceipt", [h]) for h in chunk])
+            for tx_hash, answer in zip(chunk, answers, strict=True):
+                if isinstance(answer, dict) and answer.get("blockNumber"):
+                    found[tx_hash] = Receipt.from_rpc(answer)
+        return found
+
+    def _scan_blocks(self, wanted: set[str], first: int, last: int) -> dict[str, Receipt]:
+        """Find ``wanted`` transactions in blocks ``first..last``: block bodies, then one log query."""
+        located: dict[str, tuple[int, str]] = {}
+        for start in range(first, last + 1, 200):
+            numbers = range(start, min(start + 200, last + 1))
+            blocks = self.rpc.batch([("eth_getBlockByNumber", [hex(n), False]) for n in numbers])
+            for block in blocks:
+                if not isinstance(block, dict):
+                    continue
+                for tx_hash in block.get("transactions", []):
+                    if tx_hash in wanted:
+                        located[tx_hash] = (_hexint(block["number"]), str(block["hash"]))
+        if not located:
+            return {}
+        low = min(n for n, _ in located.values())
+        high = max(n for n, _ in located.values())
+        logs = self.rpc.request("eth_getLogs", [{"fromBlock": hex(low), "toBlock": hex(high)}]) or []
+        by_tx: dict[str, list[dict[str, Any]]] = {}
+        for log in logs:
+            if log.get("transactionHash") in located:
+                by_tx.setdefault(log["transactionHash"], []).append(log)
+        found: dict[str, Receipt] = {}
+        silent = []
+        for tx_hash, (number, block_hash) in located.items():
+            if tx_hash in by_tx and tx_hash not in self._creations:
+                found[tx_hash] = Receipt(tx_hash, True, number, block_hash, None, None, by_tx[tx_hash])
+            else:
+                silent.append(tx_hash)  # reverted, a deployment, or a call that logs nothing
+        found.update(self._fetch_receipts(silent))
+        return found
 
     def _record(self, receipts: Iterable[Receipt]) -> None:
         mined, failed = [], []
@@ -306,6 +370,7 @@ class TransactionSender:
         )
 
     def raise_for_revert(self, receipts: Iterable[Receipt]) -> None:
+        """Raise the decoded revert of the first failed receipt, if any."""
         for receipt in receipts:
             if not receipt.succeeded:
                 raise self.revert_reason(receipt)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import rlp
 from coincurve import PrivateKey
 from eth_hash.auto import keccak
 from eth_utils import to_checksum_address
 
 from .._exceptions import ConfigurationError
+from ._rlp import rlp_encode
 
 __all__ = ["SignedTransaction", "Signer", "UnsignedTransaction", "address_from_public_key"]
 
@@ -38,7 +38,7 @@ class UnsignedTransaction:
     max_priority_fee_per_gas: int
     value: int = 0
 
-    def _fields(self) -> list[object]:
+    def _fields(self) -> list[int | bytes | list[bytes]]:
         to = bytes.fromhex(self.to[2:]) if self.to else b""
         return [
             self.chain_id,
@@ -53,7 +53,7 @@ class UnsignedTransaction:
         ]
 
     def signing_hash(self) -> bytes:
-        return keccak(b"\x02" + rlp.encode(self._fields()))
+        return keccak(b"\x02" + rlp_encode(self._fields()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +95,7 @@ class Signer:
         signature = self._key.sign_recoverable(tx.signing_hash(), hasher=None)
         r = int.from_bytes(signature[:32], "big")
         s = int.from_bytes(signature[32:64], "big")
-        raw = b"\x02" + rlp.encode([*tx._fields(), signature[64], r, s])
+        raw = b"\x02" + rlp_encode([*tx._fields(), signature[64], r, s])
         return SignedTransaction(raw=raw, hash="0x" + keccak(raw).hex(), sender=self.address, nonce=tx.nonce)
 
     def __repr__(self) -> str:
