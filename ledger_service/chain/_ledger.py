@@ -38,7 +38,9 @@ class ChainConfig:
     confirmations: int = 1
     anvil_port: int = 8545
     snapshot_interval: float = 10.0
-    block_time: float | None = None
+    # Interval mining, like a QBFT block period; 0 or None is anvil's automine (a block per
+    # transaction), which stalls under bursts of thousands of transactions.
+    block_time: float | None = 1.0
 
     @property
     def embedded(self) -> bool:

@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from .._exceptions import ChainUnavailableError, ConfigurationError
+from .._exceptions import ChainUnavailableError, ConfigurationError, JsonRpcError
 from ._compile import project_root
 from ._dev import DEV_MNEMONIC
 from ._rpc import HttpRpcClient
@@ -86,7 +86,7 @@ class EmbeddedNode:
         host: str = "127.0.0.1",
         port: int = 8545,
         snapshot_interval: float = 10.0,
-        block_time: float | None = None,
+        block_time: float | None = 1.0,
         on_snapshot: Callable[[int], None] | None = None,
         block_gas_limit: int = 1_000_000_000,
     ) -> None:
@@ -103,6 +103,7 @@ class EmbeddedNode:
         self._rpc: HttpRpcClient | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._keeper: threading.Thread | None = None
         self._snapshot_lock = threading.Lock()
 
     @property
@@ -148,6 +149,9 @@ class EmbeddedNode:
         if self.snapshot_interval > 0:
             self._thread = threading.Thread(target=self._snapshot_loop, name="anvil-snapshots", daemon=True)
             self._thread.start()
+        if not self.block_time:
+            self._keeper = threading.Thread(target=self._automine_keeper, name="anvil-automine-keeper", daemon=True)
+            self._keeper.start()
 
     def _wait_ready(self, timeout: float = 20.0) -> None:
         assert self._rpc is not None and self._process is not None
@@ -201,19 +205,43 @@ class EmbeddedNode:
         return block
 
     def _pause_mining(self, rpc: HttpRpcClient) -> None:
-        if self.block_time:
-            rpc.request("evm_setIntervalMining", [0])
-        else:
+        # Interval mining cannot be paused and resumed at sub-second intervals (the RPC takes
+        # whole seconds); there the consistency check and a retry do the work alone.
+        if not self.block_time:
             rpc.request("evm_setAutomine", [False])
 
     def _resume_mining(self, rpc: HttpRpcClient) -> None:
         if self.block_time:
-            rpc.request("evm_setIntervalMining", [self.block_time])
             return
         rpc.request("evm_setAutomine", [True])
         # Transactions that arrived during the pause wait in the pool until something mines them.
         if int(rpc.request("txpool_status")["pending"], 16):
             rpc.request("evm_mine")
+
+    def _automine_keeper(self, interval: float = 0.25) -> None:
+        """Mine ready transactions that automine left behind.
+
+        Under a burst of thousands of transactions anvil's automine can stop picking up ready
+        transactions from its pool (observed with anvil 1.7.1: empty blocks with hundreds pending)
+        until the next transaction arrives. When the pool holds ready transactions and no block
+        came since the last look, mine one.
+        """
+        rpc = HttpRpcClient(self.url, timeout=30.0)
+        last_head = -1
+        try:
+            while not self._stop.wait(interval):
+                try:
+                    with self._snapshot_lock:
+                        head = int(rpc.request("eth_blockNumber"), 16)
+                        pending = int(rpc.request("txpool_status")["pending"], 16)
+                        if pending and head == last_head:
+                            rpc.request("evm_mine")
+                    last_head = head
+                except (ChainUnavailableError, JsonRpcError):
+                    if self._process is None or self._process.poll() is not None:
+                        return
+        finally:
+            rpc.close()
 
     def _snapshot_loop(self) -> None:
         while not self._stop.wait(self.snapshot_interval):
@@ -226,9 +254,10 @@ class EmbeddedNode:
     def stop(self) -> None:
         """Snapshot, then stop anvil (SIGTERM, SIGKILL after 10 s)."""
         self._stop.set()
-        if self._thread:
-            self._thread.join(timeout=30)
-            self._thread = None
+        for thread in (self._thread, self._keeper):
+            if thread:
+                thread.join(timeout=30)
+        self._thread = self._keeper = None
         if self._process and self._process.poll() is None:
             try:
                 self.snapshot()

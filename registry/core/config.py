@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     CONFIRMATIONS: int = Field(default=1, ge=1)
     ANVIL_PORT: int = Field(default=8545, ge=0, le=65535)
     SNAPSHOT_INTERVAL: float = Field(default=10.0, ge=0)
+    BLOCK_TIME: float = Field(default=1.0, ge=0)  # embedded chain only; 0 = a block per transaction
 
     # Database: empty means SQLite under DATA_DIR.
     DATABASE_URL: str | None = None
@@ -65,6 +66,7 @@ class Settings(BaseSettings):
             confirmations=self.CONFIRMATIONS,
             anvil_port=self.ANVIL_PORT,
             snapshot_interval=self.SNAPSHOT_INTERVAL,
+            block_time=self.BLOCK_TIME or None,
         )
 
 

@@ -10,7 +10,8 @@ from ledger_service.chain import ChainConfig, EmbeddedNode, Ledger
 
 @pytest.fixture
 def embedded_config(tmp_path: Path) -> ChainConfig:
-    return ChainConfig(data_dir=tmp_path / "data", anvil_port=0, snapshot_interval=0)
+    # Automine: a block per transaction keeps single-transaction tests fast.
+    return ChainConfig(data_dir=tmp_path / "data", anvil_port=0, snapshot_interval=0, block_time=None)
 
 
 @pytest.fixture
@@ -22,5 +23,5 @@ def ledger(embedded_config: ChainConfig) -> Iterator[Ledger]:
 @pytest.fixture
 def external_node(tmp_path: Path) -> Iterator[EmbeddedNode]:
     """An anvil that plays an external chain (reached by URL, standard JSON-RPC only)."""
-    with EmbeddedNode(tmp_path / "external", port=0, snapshot_interval=0) as node:
+    with EmbeddedNode(tmp_path / "external", port=0, snapshot_interval=0, block_time=None) as node:
         yield node

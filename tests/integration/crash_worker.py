@@ -1,7 +1,7 @@
 """Child process for the crash test: opens the embedded ledger and sends registrations in batches.
 
 Prints ``NODE <anvil pid>`` once the chain is up, then ``SENT <n>`` after every submitted batch,
-until killed. Run: ``python -m tests.integration.crash_worker DATA_DIR BATCHES BATCH_SIZE``.
+until killed. Run: ``python -m tests.integration.crash_worker DATA_DIR BATCHES BATCH_SIZE BLOCK_TIME`` (0: automine).
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ AUTHOR_INDEX = 2
 
 
 def main() -> None:
-    data_dir, batches, size = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-    ledger = Ledger.open(ChainConfig(data_dir=data_dir, anvil_port=0, snapshot_interval=0.25))
+    data_dir, batches, size, block_time = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+    ledger = Ledger.open(
+        ChainConfig(data_dir=data_dir, anvil_port=0, snapshot_interval=0.25, block_time=block_time or None)
+    )
     assert ledger.node is not None
     print(f"NODE {ledger.node.pid}", flush=True)
     author = dev_signer(AUTHOR_INDEX)

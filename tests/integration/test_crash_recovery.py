@@ -20,9 +20,9 @@ pytestmark = [pytest.mark.anvil, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_until_killed(data_dir: Path, *, kill_after_batches: int, seed: int) -> None:
+def run_until_killed(data_dir: Path, *, kill_after_batches: int, seed: int, block_time: float) -> None:
     worker = subprocess.Popen(
-        [sys.executable, "-m", "tests.integration.crash_worker", str(data_dir), "1000", "40"],
+        [sys.executable, "-m", "tests.integration.crash_worker", str(data_dir), "1000", "40", str(block_time)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     assert worker.stdout is not None
@@ -54,12 +54,15 @@ def run_until_killed(data_dir: Path, *, kill_after_batches: int, seed: int) -> N
         time.sleep(0.05)
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_every_journaled_transaction_lands_exactly_once(tmp_path: Path, seed: int) -> None:
+@pytest.mark.parametrize(
+    ("seed", "block_time"), [(1, 0), (2, 0), (3, 0.2), (4, 0.2)], ids=["automine-1", "automine-2", "interval-1", "interval-2"]
+)
+def test_every_journaled_transaction_lands_exactly_once(tmp_path: Path, seed: int, block_time: float) -> None:
     data_dir = tmp_path / "data"
-    run_until_killed(data_dir, kill_after_batches=4 + seed, seed=seed)
+    run_until_killed(data_dir, kill_after_batches=3 + seed, seed=seed, block_time=block_time)
 
-    with Ledger.open(ChainConfig(data_dir=data_dir, anvil_port=0, snapshot_interval=0)) as ledger:
+    config = ChainConfig(data_dir=data_dir, anvil_port=0, snapshot_interval=0, block_time=block_time or None)
+    with Ledger.open(config) as ledger:
         report = ledger.reconciled
         open_entries = ledger.sender.outbox.open_entries()
         receipts = ledger.sender.wait([e.tx_hash for e in open_entries])
