@@ -1,0 +1,74 @@
+"""``edu-wallet``: keystores and chain status; every failure is one line and a non-zero exit."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ledger_service.chain import EmbeddedNode, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def wallet(*args: str, password: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "200"}
+    env.pop("EDU_WALLET_PASSWORD", None)
+    if password is not None:
+        env["EDU_WALLET_PASSWORD"] = password
+    return subprocess.run(
+        [sys.executable, "-m", "wallet_cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_create_show_and_unlock_a_keystore(tmp_path: Path) -> None:
+    keystore = tmp_path / "teacher.json"
+    created = wallet("key", "create", "-k", str(keystore), password="correct horse")
+    assert created.returncode == 0, created.stderr
+    address = created.stdout.split("address ")[1].strip()
+    assert stat.S_IMODE(keystore.stat().st_mode) == 0o600, "a keystore is readable by its owner only"
+    document = json.loads(keystore.read_text())
+    assert document["crypto"]["kdf"] == "scrypt" and "correct horse" not in keystore.read_text()
+    assert wallet("key", "address", "-k", str(keystore)).stdout.strip() == address
+    assert wallet("key", "check", "-k", str(keystore), password="correct horse").stdout.strip().endswith(address)
+
+
+@pytest.mark.parametrize(
+    ("args", "password", "expected"),
+    [
+        (["key", "check"], "wrong password", "ConfigurationError: wrong password"),
+        (["key", "create"], "long enough", "already exists"),
+        (["key", "create-new"], None, "No such command"),
+    ],
+)
+def test_failures_are_one_line(tmp_path: Path, args: list[str], password: str | None, expected: str) -> None:
+    keystore = tmp_path / "k.json"
+    assert wallet("key", "create", "-k", str(keystore), password="the password").returncode == 0
+    result = wallet(*args, *(["-k", str(keystore)] if args[1] != "create-new" else []), password=password)
+    assert result.returncode != 0
+    assert expected in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_short_passwords_and_bad_files_are_refused(tmp_path: Path) -> None:
+    short = wallet("key", "create", "-k", str(tmp_path / "a.json"), password="short")
+    assert short.returncode == 1 and "at least 8 characters" in short.stderr
+    assert not (tmp_path / "a.json").exists()
+    (tmp_path / "junk.json").write_text("{not json")
+    junk = wallet("key", "address", "-k", str(tmp_path / "junk.json"))
+    assert junk.returncode == 1 and "is not a keystore file" in junk.stderr
+
+
+def test_chain_status(tmp_path: Path) -> None:
+    with EmbeddedNode(tmp_path / "chain", port=0, snapshot_interval=0, block_time=None) as node:
+        result = wallet("chain", "status", "--rpc-url", node.url)
+    assert result.returncode == 0 and result.stdout.startswith("chain id 31337, block 0")
+    down = wallet("chain", "status", "--rpc-url", f"http://127.0.0.1:{free_port()}")
+    assert down.returncode == 1 and down.stderr.startswith("ChainUnavailableError:")
+    bad = wallet("chain", "status", "--rpc-url", "localhost:8545")
+    assert bad.returncode == 1 and "must start with http" in bad.stderr

@@ -1,0 +1,32 @@
+"""Every EduLedger error maps to one HTTP status and code (the table in registry/api/errors.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+import ledger_service
+from ledger_service import EduLedgerError
+from registry.api.errors import ERROR_STATUS, status_for
+
+ALL_ERRORS = [getattr(ledger_service, name) for name in ledger_service.__all__]
+
+
+@pytest.mark.parametrize("error_class", ALL_ERRORS, ids=lambda c: c.__name__)
+def test_every_error_class_has_a_status(error_class: type[EduLedgerError]) -> None:
+    status, code = status_for(error_class("boom"))
+    assert 400 <= status < 600 and code
+    if issubclass(error_class, ledger_service.ContractRevertError):
+        assert status < 500, "a contract refusing a request is the client's problem, a 4xx"
+
+
+def test_specific_classes_come_before_their_bases() -> None:
+    classes = [cls for cls, _, _ in ERROR_STATUS]
+    for index, cls in enumerate(classes):
+        for later in classes[index + 1 :]:
+            assert not issubclass(later, cls), f"{later.__name__} is shadowed by {cls.__name__}"
+
+
+def test_key_mappings() -> None:
+    assert status_for(ledger_service.DuplicateContentError("x")) == (409, "duplicate_content")
+    assert status_for(ledger_service.UnauthorizedError("x")) == (403, "forbidden")
+    assert status_for(ledger_service.ChainUnavailableError("x")) == (503, "chain_unavailable")
