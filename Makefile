@@ -41,6 +41,7 @@ run: build
 	$(PY) -m registry
 
 test: build
+	$(PY) -m mypy ledger_service registry wallet_cli
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: build

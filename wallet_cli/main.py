@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 from eth_account import Account
-from eth_utils import to_checksum_address
+from eth_utils.address import to_checksum_address
 from rich.console import Console
 
 from ledger_service import ConfigurationError, EduLedgerError

@@ -16,9 +16,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from eth_abi import encode
+from eth_abi.abi import encode
 from eth_hash.auto import keccak
-from eth_utils import is_checksum_address, is_hex_address, to_checksum_address
+from eth_utils.address import is_checksum_address, is_hex_address, to_checksum_address
 
 from .._exceptions import ChainMismatchError, ConfigurationError, DeploymentError
 from ._artifacts import ContractArtifact, artifacts_digest, load_artifacts
@@ -107,7 +107,7 @@ class Deployment:
 
 
 def _init_code(artifact: ContractArtifact, *args: Any) -> bytes:
-    constructor = next((i for i in artifact.abi if i.get("type") == "constructor"), {"inputs": []})
+    constructor: dict[str, Any] = next((i for i in artifact.abi if i.get("type") == "constructor"), {"inputs": []})
     types = [abi_type(i) for i in constructor["inputs"]]
     return bytes.fromhex(artifact.bytecode[2:]) + encode(types, list(args))
 

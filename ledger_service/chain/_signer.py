@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from coincurve import PrivateKey
 from eth_hash.auto import keccak
-from eth_utils import to_checksum_address
+from eth_utils.address import to_checksum_address
 
 from .._exceptions import ConfigurationError
 from ._rlp import rlp_encode
