@@ -4,6 +4,14 @@ The hierarchy (catch the narrowest class you can act on)::
 
     EduLedgerError
     ├── ConfigurationError            settings that cannot work (dev key on a real chain, bad address)
+    ├── ContentError
+    │   ├── InvalidCIDError           malformed or unsupported CID (also a ValueError)
+    │   ├── ContentNotFoundError      no such content in the store
+    │   ├── ContentCorruptedError     a stored block no longer matches its CID
+    │   ├── ContentTooLargeError      an upload over the configured limit
+    │   ├── TruncatedContentError     an upload that ended before its declared length
+    │   ├── InvalidCarError           a CAR file that is malformed, has a wrong or a missing block
+    │   └── ContentBackendError       the IPFS (Kubo) node does not answer as expected
     └── ChainError
         ├── ChainUnavailableError     the node does not answer
         ├── ChainMismatchError        wrong chain id, or a deployment that is not on this chain
@@ -42,12 +50,19 @@ __all__ = [
     "ChainUnavailableError",
     "CompilationError",
     "ConfigurationError",
+    "ContentBackendError",
+    "ContentCorruptedError",
+    "ContentError",
+    "ContentNotFoundError",
+    "ContentTooLargeError",
     "ContractRevertError",
     "DeploymentError",
     "DuplicateContentError",
     "EduLedgerError",
     "ExpiredSignatureError",
     "InvalidArgumentError",
+    "InvalidCIDError",
+    "InvalidCarError",
     "InvalidSharesError",
     "InvalidSignatureError",
     "InvalidStateError",
@@ -59,6 +74,7 @@ __all__ = [
     "TransactionError",
     "TransactionRejectedError",
     "TransactionTimeoutError",
+    "TruncatedContentError",
     "UnauthorizedError",
 ]
 
@@ -69,6 +85,41 @@ class EduLedgerError(Exception):
 
 class ConfigurationError(EduLedgerError):
     """The configuration cannot work as given."""
+
+
+# Content errors...
+
+
+class ContentError(EduLedgerError):
+    """Something went wrong storing, reading or addressing content."""
+
+
+class InvalidCIDError(ContentError, ValueError):
+    """The text or bytes are not a CID this store supports; the message names the problem."""
+
+
+class ContentNotFoundError(ContentError):
+    """No content (or block) with that CID is in the store."""
+
+
+class ContentCorruptedError(ContentError):
+    """A stored block does not hash to its CID: it is reported, never served."""
+
+
+class ContentTooLargeError(ContentError):
+    """The content exceeds the configured size limit."""
+
+
+class TruncatedContentError(ContentError):
+    """The upload ended before the length it declared."""
+
+
+class InvalidCarError(ContentError):
+    """The CAR archive is malformed, holds a block that does not match its CID, or lacks a block."""
+
+
+class ContentBackendError(ContentError):
+    """The IPFS node behind the store failed or does not answer."""
 
 
 # Chain errors...

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from ledger_service.chain import Ledger
+from ledger_service.content import LocalContentStore
 
 from .api.errors import install_error_handlers
 from .api.main import api_router
@@ -32,9 +33,11 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
         owned = ledger is None
         app.state.ledger = ledger or Ledger.open(settings.chain_config())
         app.state.engine = engine
+        app.state.content = LocalContentStore(settings.DATA_DIR / "content", max_size=settings.MAX_UPLOAD_SIZE)
         try:
             yield
         finally:
+            app.state.content.close()
             if owned:
                 app.state.ledger.close()
             engine.dispose()

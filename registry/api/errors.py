@@ -9,6 +9,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ledger_service import (
     AlreadyExistsError,
+    ContentBackendError,
+    ContentCorruptedError,
+    ContentNotFoundError,
+    ContentTooLargeError,
+    InvalidCarError,
+    InvalidCIDError,
+    TruncatedContentError,
     ChainMismatchError,
     ChainUnavailableError,
     ConfigurationError,
@@ -28,6 +35,13 @@ from ledger_service import (
 
 # Most specific first: the first class an error is an instance of decides.
 ERROR_STATUS: tuple[tuple[type[EduLedgerError], int, str], ...] = (
+    (InvalidCIDError, 400, "invalid_cid"),
+    (ContentNotFoundError, 404, "content_not_found"),
+    (ContentTooLargeError, 413, "content_too_large"),
+    (TruncatedContentError, 400, "truncated_upload"),
+    (InvalidCarError, 400, "invalid_car"),
+    (ContentCorruptedError, 500, "content_corrupted"),
+    (ContentBackendError, 502, "ipfs_unavailable"),
     (DuplicateContentError, 409, "duplicate_content"),
     (AlreadyExistsError, 409, "already_exists"),
     (InvalidStateError, 409, "invalid_state"),

@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     SNAPSHOT_INTERVAL: float = Field(default=10.0, ge=0)
     BLOCK_TIME: float = Field(default=1.0, ge=0)  # embedded chain only; 0 = a block per transaction
 
+    # Content: empty IPFS_API keeps blocks under DATA_DIR/content; a Kubo multiaddr uses that node.
+    IPFS_API: str | None = None
+    MAX_UPLOAD_SIZE: int = Field(default=2 * 1024**3, ge=1)
+
     # Database: empty means SQLite under DATA_DIR.
     DATABASE_URL: str | None = None
 

@@ -1,0 +1,51 @@
+"""Content addressing: UnixFS/CIDs identical to Kubo's ``ipfs add``, a local blockstore, a Kubo
+backend, CAR import/export, and fingerprints for duplicate and near-duplicate detection."""
+
+from __future__ import annotations
+
+from ._car import car_header, car_section, read_car
+from ._cid import CID, DAG_PB, RAW, SHA2_256, decode_varint, encode_varint
+from ._cid_of import cid_of_path
+from ._dagpb import Link, PBNode, UnixFSData, decode_pbnode, decode_unixfs, encode_pbnode, encode_unixfs
+from ._fingerprint import Fingerprint, NearDuplicate, NearDuplicateIndex, fingerprint, hamming
+from ._importer import BlockSink, FileBuilder, ImportParams, NodeRef, build_directory, import_stream
+from ._kubo import KuboContentStore, kubo_api_url
+from ._store import DEFAULT_MAX_SIZE, Adder, ContentStat, GcReport, LocalContentStore
+
+__all__ = [
+    "Adder",
+    "BlockSink",
+    "CID",
+    "ContentStat",
+    "DAG_PB",
+    "DEFAULT_MAX_SIZE",
+    "FileBuilder",
+    "Fingerprint",
+    "GcReport",
+    "ImportParams",
+    "KuboContentStore",
+    "Link",
+    "LocalContentStore",
+    "NearDuplicate",
+    "NearDuplicateIndex",
+    "NodeRef",
+    "PBNode",
+    "RAW",
+    "SHA2_256",
+    "UnixFSData",
+    "build_directory",
+    "car_header",
+    "car_section",
+    "cid_of_path",
+    "decode_pbnode",
+    "decode_unixfs",
+    "decode_varint",
+    "encode_pbnode",
+    "encode_unixfs",
+    "encode_varint",
+    "fingerprint",
+    "hamming",
+    "import_stream",
+    "kubo_api_url",
+    "read_car",
+]

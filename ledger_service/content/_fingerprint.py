@@ -1,0 +1,188 @@
+"""Fingerprints for 确权: sha256 of each file plus ISCC codes (``iscc-core``, offline).
+
+- meta code from title and description,
+- content code where the type allows it: text (UTF-8) and images (decoded with Pillow),
+- data code (content-defined chunks, similarity-preserving) and instance code (exact).
+
+:class:`NearDuplicateIndex` answers "which registered resources are within a Hamming distance of
+this code?" without scanning every row: each 64-bit code is split into four 16-bit bands stored
+in indexed columns. Two codes within distance ``t`` agree on some band to within ``t // 4`` bits
+(pigeonhole), so a query probes each band's value and its neighbours at that distance, then
+checks the few candidates exactly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import sqlite3
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import combinations
+from pathlib import Path
+from typing import BinaryIO
+
+import iscc_core
+
+__all__ = ["Fingerprint", "NearDuplicate", "NearDuplicateIndex", "fingerprint", "hamming"]
+
+_TEXT_TYPES = ("text/",)
+_IMAGE_TYPES = ("image/",)
+_MAX_TEXT = 8 * 1024 * 1024  # content codes of bigger text files are skipped, not truncated silently
+_BANDS = 4
+_BAND_BITS = 16
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    sha256: str
+    size: int
+    data_code: str
+    instance_code: str
+    meta_code: str | None = None
+    content_code: str | None = None
+
+    def code_int(self, kind: str) -> int | None:
+        code = {"data": self.data_code, "content": self.content_code, "meta": self.meta_code}[kind]
+        return None if code is None else int(iscc_core.Code(code).hash_uint)
+
+
+def hamming(a: int, b: int) -> int:
+    return (a ^ b).bit_count()
+
+
+def _content_code(data: bytes, media_type: str) -> str | None:
+    if media_type.startswith(_TEXT_TYPES) and len(data) <= _MAX_TEXT:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        return str(iscc_core.gen_text_code_v0(text)["iscc"]) if text.strip() else None
+    if media_type.startswith(_IMAGE_TYPES):
+        from PIL import Image, UnidentifiedImageError
+
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                pixels = list(image.convert("L").resize((32, 32), Image.Resampling.BICUBIC).getdata())
+        except (UnidentifiedImageError, OSError, ValueError):
+            return None
+        return str(iscc_core.gen_image_code_v0(pixels)["iscc"])
+    return None
+
+
+def fingerprint(
+    stream: BinaryIO, *, media_type: str = "application/octet-stream", title: str | None = None, description: str | None = None
+) -> Fingerprint:
+    """Fingerprint one file. Text and image files are read whole for their content code."""
+    head = b""
+    source: BinaryIO | _Chain = stream
+    if media_type.startswith(_TEXT_TYPES + _IMAGE_TYPES):
+        head = stream.read(_MAX_TEXT + 1)
+        source = io.BytesIO(head) if len(head) <= _MAX_TEXT else _Chain(head, stream)
+    sha = hashlib.sha256()
+    data_hasher = iscc_core.DataHasherV0()
+    instance_hasher = iscc_core.InstanceHasherV0()
+    size = 0
+    while chunk := source.read(1 << 20):
+        sha.update(chunk)
+        data_hasher.push(chunk)
+        instance_hasher.push(chunk)
+        size += len(chunk)
+    return Fingerprint(
+        sha256=sha.hexdigest(),
+        size=size,
+        data_code="ISCC:" + data_hasher.code(),
+        instance_code="ISCC:" + instance_hasher.code(),
+        meta_code=str(iscc_core.gen_meta_code_v0(title, description)["iscc"]) if title else None,
+        content_code=_content_code(head, media_type) if head and len(head) <= _MAX_TEXT else None,
+    )
+
+
+class _Chain(io.RawIOBase):
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self._head, self._rest = io.BytesIO(head), rest
+
+    def read(self, size: int = -1) -> bytes:
+        return self._head.read(size) or self._rest.read(size)
+
+
+@dataclass(frozen=True, slots=True)
+class NearDuplicate:
+    key: str
+    kind: str
+    distance: int
+
+
+def _bands(code: int) -> list[int]:
+    mask = (1 << _BAND_BITS) - 1
+    return [(code >> (_BAND_BITS * i)) & mask for i in range(_BANDS)]
+
+
+def _neighbours(value: int, radius: int) -> list[int]:
+    found = [value]
+    for flips in range(1, radius + 1):
+        for bits in combinations(range(_BAND_BITS), flips):
+            mask = 0
+            for bit in bits:
+                mask |= 1 << bit
+            found.append(value ^ mask)
+    return found
+
+
+class NearDuplicateIndex:
+    """64-bit similarity codes of registered resources, queryable by Hamming distance."""
+
+    def __init__(self, path: Path | str) -> None:
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS codes (key TEXT NOT NULL, kind TEXT NOT NULL, code INTEGER NOT NULL,"
+            " b0 INTEGER NOT NULL, b1 INTEGER NOT NULL, b2 INTEGER NOT NULL, b3 INTEGER NOT NULL,"
+            " PRIMARY KEY (key, kind))"
+        )
+        for band in range(_BANDS):
+            self._db.execute(f"CREATE INDEX IF NOT EXISTS codes_b{band} ON codes (kind, b{band})")
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def add(self, key: str, fingerprint: Fingerprint) -> None:
+        self.add_codes([(key, kind, code) for kind in ("data", "content") if (code := fingerprint.code_int(kind)) is not None])
+
+    def add_codes(self, rows: Iterable[tuple[str, str, int]]) -> None:
+        values = [(key, kind, code - (1 << 63), *_bands(code)) for key, kind, code in rows]
+        with self._lock:
+            self._db.execute("BEGIN")
+            self._db.executemany("INSERT OR REPLACE INTO codes VALUES (?, ?, ?, ?, ?, ?, ?)", values)
+            self._db.execute("COMMIT")
+
+    def query(self, kind: str, code: int, threshold: int) -> list[NearDuplicate]:
+        """Keys whose ``kind`` code is within ``threshold`` bits of ``code``, nearest first."""
+        if not 0 <= threshold < 4 * _BAND_BITS:
+            raise ValueError("threshold must be between 0 and 63 bits")
+        radius = threshold // _BANDS
+        candidates: dict[str, int] = {}
+        with self._lock:
+            for band, value in enumerate(_bands(code)):
+                probes = _neighbours(value, radius)
+                for start in range(0, len(probes), 500):
+                    chunk = probes[start : start + 500]
+                    marks = ",".join("?" * len(chunk))
+                    rows = self._db.execute(
+                        f"SELECT key, code FROM codes WHERE kind = ? AND b{band} IN ({marks})", (kind, *chunk)
+                    )
+                    for key, stored in rows:
+                        candidates[key] = stored + (1 << 63)
+        hits = [NearDuplicate(key, kind, hamming(code, stored)) for key, stored in candidates.items()]
+        return sorted((h for h in hits if h.distance <= threshold), key=lambda h: (h.distance, h.key))
+
+    def lookup_exact(self, kind: str, code: int) -> list[str]:
+        with self._lock:
+            rows = self._db.execute("SELECT key FROM codes WHERE kind = ? AND code = ?", (kind, code - (1 << 63)))
+            return [key for (key,) in rows]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM codes").fetchone()[0])

@@ -1,0 +1,410 @@
+"""The local content store: a blockstore under the data directory, IPFS-compatible.
+
+Blocks are files named by their multihash (base32), sharded by the two characters before the
+last, like Kubo's flatfs. An add writes its blocks into a staging folder of its own (each block
+written and fsynced), and only a complete add is moved into place, its root last; a failed or
+crashed add leaves nothing visible, and leftover staging folders are removed on open. Every
+block read is hashed again: a corrupted block is reported with its CID and never served.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import os
+import shutil
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from .._exceptions import (
+    ContentCorruptedError,
+    ContentNotFoundError,
+    ContentTooLargeError,
+    InvalidCarError,
+    TruncatedContentError,
+)
+from ._car import car_header, car_section, read_car
+from ._cid import CID, RAW
+from ._dagpb import UNIXFS_DIRECTORY, UNIXFS_FILE, UNIXFS_RAW, decode_pbnode, decode_unixfs
+from ._importer import FileBuilder, ImportParams, NodeRef, build_directory
+
+__all__ = ["DEFAULT_MAX_SIZE", "Adder", "ContentStat", "GcReport", "LocalContentStore"]
+
+DEFAULT_MAX_SIZE = 2 * 1024**3
+_ASYNC_BATCH = 1024 * 1024  # hand uploads to the disk thread a mebibyte at a time
+
+
+@dataclass(frozen=True, slots=True)
+class ContentStat:
+    cid: CID
+    kind: str  # "file", "directory" or "raw"
+    size: int  # file bytes (for a directory: the sum of its entries)
+    block_size: int
+
+
+@dataclass(frozen=True, slots=True)
+class GcReport:
+    removed_blocks: int
+    freed_bytes: int
+
+
+def _block_key(cid: CID) -> str:
+    return base64.b32encode(cid.multihash).decode().rstrip("=")
+
+
+class _StagingSink:
+    """Writes an add's blocks into its own staging folder, fsyncing each."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True)
+        self.order: list[CID] = []
+        self.bytes = 0
+
+    def put(self, cid: CID, parts: Sequence[bytes]) -> None:
+        path = self.folder / _block_key(cid)
+        if path.exists():
+            return
+        with open(path, "wb") as handle:
+            for part in parts:
+                handle.write(part)
+                self.bytes += len(part)
+            handle.flush()
+            os.fsync(handle.fileno())
+        self.order.append(cid)
+
+
+class Adder:
+    """One streaming add: ``feed`` pieces, then ``commit`` (or ``abort``). Size limits enforced."""
+
+    def __init__(
+        self, store: LocalContentStore, params: ImportParams, *, expected_size: int | None, pin: bool
+    ) -> None:
+        self.store = store
+        self.expected_size = expected_size
+        self.pin = pin
+        limit = store.max_size
+        if expected_size is not None and expected_size > limit:
+            raise ContentTooLargeError(f"{expected_size} bytes is over the limit of {limit} bytes")
+        self._sink = _StagingSink(store.root / "staging" / uuid.uuid4().hex)
+        self._builder = FileBuilder(params, self._sink)
+        self._done = False
+
+    @property
+    def size(self) -> int:
+        return self._builder.size
+
+    def feed(self, data: bytes | memoryview) -> None:
+        if self._builder.size + len(data) > self.store.max_size:
+            self.abort()
+            raise ContentTooLargeError(f"the content is over the limit of {self.store.max_size} bytes")
+        if self.expected_size is not None and self._builder.size + len(data) > self.expected_size:
+            self.abort()
+            raise TruncatedContentError(f"more bytes arrived than the declared {self.expected_size}")
+        self._builder.feed(data)
+
+    def commit(self) -> NodeRef:
+        if self.expected_size is not None and self._builder.size != self.expected_size:
+            self.abort()
+            raise TruncatedContentError(
+                f"the upload ended after {self._builder.size} of {self.expected_size} bytes; nothing was stored"
+            )
+        try:
+            root = self._builder.finish()
+        except BaseException:
+            self.abort()
+            raise
+        self.store._commit(self._sink, root.cid, pin=self.pin)
+        self._done = True
+        return root
+
+    def abort(self) -> None:
+        if not self._done:
+            shutil.rmtree(self._sink.folder, ignore_errors=True)
+            self._done = True
+
+    def __enter__(self) -> Adder:
+        return self
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        if exc_type is not None:
+            self.abort()
+
+
+class LocalContentStore:
+    """Content-addressed storage under ``root`` (``DATA_DIR/content``)."""
+
+    def __init__(self, root: Path, *, max_size: int = DEFAULT_MAX_SIZE, params: ImportParams | None = None) -> None:
+        self.root = Path(root)
+        self.max_size = max_size
+        self.params = params or ImportParams()
+        self.blocks_dir = self.root / "blocks"
+        self.blocks_dir.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(self.root / "staging", ignore_errors=True)  # what crashed adds left behind
+        (self.root / "staging").mkdir()
+        self._lock = threading.RLock()
+        self._pins = sqlite3.connect(self.root / "pins.sqlite3", check_same_thread=False, isolation_level=None)
+        self._pins.execute("PRAGMA journal_mode=WAL")
+        self._pins.execute("CREATE TABLE IF NOT EXISTS pins (cid TEXT PRIMARY KEY, pinned_at REAL NOT NULL)")
+
+    def close(self) -> None:
+        self._pins.close()
+
+    # Blocks...
+
+    def _path(self, cid: CID) -> Path:
+        key = _block_key(cid)
+        return self.blocks_dir / key[-3:-1] / key
+
+    def has_block(self, cid: CID) -> bool:
+        return self._path(cid).is_file()
+
+    def get_block(self, cid: CID) -> bytes:
+        """The block's bytes, verified against its CID."""
+        path = self._path(cid)
+        try:
+            block = path.read_bytes()
+        except FileNotFoundError:
+            raise ContentNotFoundError(f"block {cid} is not in the store") from None
+        if hashlib.sha256(block).digest() != cid.digest:
+            raise ContentCorruptedError(f"block {cid} is corrupted on disk ({path}); it is not served")
+        return block
+
+    def _commit(self, sink: _StagingSink, root: CID, *, pin: bool) -> None:
+        """Move a finished add's blocks into place, the root last, and sync the folders."""
+        with self._lock:
+            touched: set[Path] = set()
+            ordered = [cid for cid in sink.order if cid != root] + [root]
+            for cid in ordered:
+                staged = sink.folder / _block_key(cid)
+                if not staged.exists():
+                    continue  # the root may have been staged under the same key as a leaf
+                target = self._path(cid)
+                target.parent.mkdir(exist_ok=True)
+                os.replace(staged, target)
+                touched.add(target.parent)
+            for folder in touched:
+                descriptor = os.open(folder, os.O_RDONLY)
+                try:
+                    os.fsync(descriptor)
+                finally:
+                    os.close(descriptor)
+            if pin:
+                self.pin(root)
+        shutil.rmtree(sink.folder, ignore_errors=True)
+
+    # Adding...
+
+    def adder(self, params: ImportParams | None = None, *, expected_size: int | None = None, pin: bool = False) -> Adder:
+        return Adder(self, params or self.params, expected_size=expected_size, pin=pin)
+
+    def add(
+        self,
+        stream: BinaryIO | Iterable[bytes],
+        params: ImportParams | None = None,
+        *,
+        expected_size: int | None = None,
+        pin: bool = False,
+    ) -> NodeRef:
+        """Store a file from a binary stream or byte pieces; returns its root (CID, size, DAG size)."""
+        with self.adder(params, expected_size=expected_size, pin=pin) as adder:
+            if hasattr(stream, "readinto"):
+                buffer = memoryview(bytearray(adder._builder.params.chunk_size))
+                while count := stream.readinto(buffer):
+                    adder.feed(buffer[:count])
+            else:
+                for piece in stream:
+                    adder.feed(piece)
+            return adder.commit()
+
+    async def add_async(
+        self, pieces: AsyncIterator[bytes], params: ImportParams | None = None, *, expected_size: int | None = None,
+        pin: bool = False,
+    ) -> NodeRef:
+        """Like :meth:`add` for an async byte stream (an HTTP upload); disk work runs off the event loop."""
+        with self.adder(params, expected_size=expected_size, pin=pin) as adder:
+            pending = bytearray()
+            async for piece in pieces:
+                pending += piece
+                if len(pending) >= _ASYNC_BATCH:
+                    await asyncio.to_thread(adder.feed, bytes(pending))
+                    pending.clear()
+            if pending:
+                await asyncio.to_thread(adder.feed, bytes(pending))
+            return await asyncio.to_thread(adder.commit)
+
+    def add_directory(self, entries: Mapping[str, NodeRef], params: ImportParams | None = None, *, pin: bool = False) -> NodeRef:
+        """A directory over already-stored entries (a resource bundle): one CID, each part its own."""
+        for name, ref in entries.items():
+            if not self.has_block(ref.cid):
+                raise ContentNotFoundError(f"entry {name!r} ({ref.cid}) is not in the store")
+        sink = _StagingSink(self.root / "staging" / uuid.uuid4().hex)
+        try:
+            root = build_directory(entries, params or self.params, sink)
+        except BaseException:
+            shutil.rmtree(sink.folder, ignore_errors=True)
+            raise
+        self._commit(sink, root.cid, pin=pin)
+        return root
+
+    # Reading...
+
+    def stat(self, cid: CID) -> ContentStat:
+        block = self.get_block(cid)
+        if cid.codec == RAW:
+            return ContentStat(cid, "raw", len(block), len(block))
+        node = decode_pbnode(block, cid=cid)
+        unixfs = decode_unixfs(node.data or b"")
+        if unixfs.type == UNIXFS_DIRECTORY:
+            return ContentStat(cid, "directory", sum(link.tsize for link in node.links), len(block))
+        if unixfs.type in (UNIXFS_FILE, UNIXFS_RAW):
+            size = unixfs.filesize if unixfs.filesize is not None else len(unixfs.data or b"")
+            return ContentStat(cid, "file", size, len(block))
+        raise ContentCorruptedError(f"{cid} has UnixFS type {unixfs.type}, which this store does not serve")
+
+    def has(self, cid: CID) -> bool:
+        """Whether the whole DAG under ``cid`` is stored (every block present)."""
+        try:
+            for _ in self.walk(cid):
+                pass
+        except ContentNotFoundError:
+            return False
+        return True
+
+    def walk(self, cid: CID) -> Iterator[tuple[CID, bytes]]:
+        """Every block of the DAG, depth-first, root first (the order CAR export uses)."""
+        stack = [cid]
+        seen: set[bytes] = set()
+        while stack:
+            current = stack.pop()
+            if current.multihash in seen:
+                continue
+            seen.add(current.multihash)
+            block = self.get_block(current)
+            yield current, block
+            if current.codec != RAW:
+                stack.extend(reversed([link.cid for link in decode_pbnode(block, cid=current).links]))
+
+    def cat(self, cid: CID, offset: int = 0, length: int | None = None) -> Iterator[bytes]:
+        """The file's bytes from ``offset`` (``length`` of them, or to the end), block by block."""
+        stat = self.stat(cid)
+        if stat.kind == "directory":
+            raise ContentNotFoundError(f"{cid} is a directory, not a file")
+        if offset < 0 or (length is not None and length < 0):
+            raise ValueError("offset and length must not be negative")
+        end = stat.size if length is None else min(stat.size, offset + length)
+        if offset >= end:
+            return iter(())
+        return self._read(cid, offset, end)
+
+    def _read(self, cid: CID, start: int, end: int) -> Iterator[bytes]:
+        block = self.get_block(cid)
+        if cid.codec == RAW:
+            yield block[start:end]
+            return
+        node = decode_pbnode(block, cid=cid)
+        unixfs = decode_unixfs(node.data or b"")
+        position = 0
+        if unixfs.data:
+            if start < len(unixfs.data):
+                yield unixfs.data[start:end]
+            position = len(unixfs.data)
+        if len(unixfs.blocksizes) != len(node.links):
+            raise ContentCorruptedError(f"{cid}: {len(node.links)} links but {len(unixfs.blocksizes)} block sizes")
+        for link, size in zip(node.links, unixfs.blocksizes, strict=True):
+            if position + size > start and position < end:
+                yield from self._read(link.cid, max(0, start - position), min(size, end - position))
+            position += size
+            if position >= end:
+                return
+
+    # Pins and garbage collection...
+
+    def pin(self, cid: CID) -> None:
+        with self._lock:
+            self._pins.execute("INSERT OR IGNORE INTO pins (cid, pinned_at) VALUES (?, ?)", (str(cid), time.time()))
+
+    def unpin(self, cid: CID) -> None:
+        with self._lock:
+            self._pins.execute("DELETE FROM pins WHERE cid = ?", (str(cid),))
+
+    def pins(self) -> list[CID]:
+        with self._lock:
+            return [CID.parse(row[0]) for row in self._pins.execute("SELECT cid FROM pins ORDER BY cid")]
+
+    def gc(self, keep: Iterable[CID] = ()) -> GcReport:
+        """Remove every block not reachable from a pin or from ``keep`` (e.g. registered resources)."""
+        with self._lock:
+            live: set[str] = set()
+            for root in [*self.pins(), *keep]:
+                try:
+                    live.update(_block_key(cid) for cid, _ in self.walk(root))
+                except ContentNotFoundError:
+                    continue
+            removed = freed = 0
+            for path in self.blocks_dir.glob("*/*"):
+                if path.name not in live:
+                    freed += path.stat().st_size
+                    path.unlink()
+                    removed += 1
+            return GcReport(removed, freed)
+
+    # CAR...
+
+    def export_car(self, cid: CID) -> Iterator[bytes]:
+        """The whole DAG as a CAR v1 stream (header, then blocks depth-first)."""
+        self.get_block(cid)  # fail before the first byte if the root is missing
+        yield car_header([cid])
+        for block_cid, block in self.walk(cid):
+            yield car_section(block_cid, block)
+
+    def import_car(self, stream: BinaryIO, *, pin: bool = True) -> list[CID]:
+        """Import a CAR; every block is verified and every root's DAG must be complete, or nothing is kept."""
+        sink = _StagingSink(self.root / "staging" / uuid.uuid4().hex)
+        try:
+            roots, sections = read_car(stream)
+            staged: dict[str, CID] = {}
+            for cid, block in sections:
+                if hashlib.sha256(block).digest() != cid.digest:
+                    raise InvalidCarError(f"block {cid} in the CAR does not match its CID")
+                sink.put(cid, (block,))
+                staged[_block_key(cid)] = cid
+            for root in roots:
+                self._check_complete(root, sink.folder)
+        except BaseException:
+            shutil.rmtree(sink.folder, ignore_errors=True)
+            raise
+        for index, root in enumerate(roots):
+            if index == len(roots) - 1:
+                self._commit(sink, root, pin=pin)
+            elif pin:
+                self.pin(root)
+        return roots
+
+    def _check_complete(self, root: CID, staging: Path) -> None:
+        stack, seen = [root], set()
+        while stack:
+            cid = stack.pop()
+            key = _block_key(cid)
+            if key in seen:
+                continue
+            seen.add(key)
+            staged = staging / key
+            if staged.exists():
+                block = staged.read_bytes()
+            elif self.has_block(cid):
+                block = self.get_block(cid)
+            else:
+                raise InvalidCarError(f"the CAR lacks block {cid} (reachable from root {root})")
+            if cid.codec != RAW:
+                try:
+                    stack.extend(link.cid for link in decode_pbnode(block, cid=cid).links)
+                except ContentCorruptedError as exc:
+                    raise InvalidCarError(str(exc)) from None

@@ -1,0 +1,178 @@
+"""Content over HTTP, following the IPFS trustless gateway specification.
+
+``GET /ipfs/{cid}[/{path}]`` serves a file (with Range support, ETag = the CID), a directory
+listing (JSON), one verified block (``?format=raw`` or ``Accept: application/vnd.ipld.raw``) or
+the whole DAG as a CAR (``?format=car`` or ``Accept: application/vnd.ipld.car``), so standard IPFS
+clients can fetch from us and verify what they get. ``POST /ipfs`` stores an upload.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+from collections.abc import Iterator
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from pydantic import BaseModel
+from starlette.requests import ClientDisconnect
+
+from ledger_service import ContentNotFoundError, TruncatedContentError
+from ledger_service.content import CID, ImportParams, LocalContentStore, decode_pbnode
+
+from ..deps import ContentDep
+
+router = APIRouter(prefix="/ipfs", tags=["ipfs"])
+
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_IMMUTABLE = "public, max-age=29030400, immutable"
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF8", "image/gif"),
+    (b"%PDF-", "application/pdf"),
+    (b"PK\x03\x04", "application/zip"),
+    (b"\x1a\x45\xdf\xa3", "video/webm"),
+)
+
+
+class AddedPublic(BaseModel):
+    cid: str
+    size: int
+
+
+class EntryPublic(BaseModel):
+    name: str
+    cid: str
+    size: int
+
+
+def _resolve(store: LocalContentStore, root: CID, path: str) -> CID:
+    current = root
+    for name in [part for part in path.split("/") if part]:
+        if current.codec != 0x70:
+            raise ContentNotFoundError(f"{current} is a raw block and has no entry {name!r}")
+        links = {link.name: link.cid for link in decode_pbnode(store.get_block(current), cid=current).links}
+        if name not in links:
+            raise ContentNotFoundError(f"{root}/{path}: no entry named {name!r}")
+        current = links[name]
+    return current
+
+
+def _media_type(first: bytes, filename: str | None) -> str:
+    if filename:
+        guessed, _ = mimetypes.guess_type(filename)
+        if guessed:
+            return guessed
+    for magic, media_type in _MAGIC:
+        if first.startswith(magic):
+            return media_type
+    if first[4:8] == b"ftyp":
+        return "video/mp4"
+    try:
+        first.decode("utf-8")
+        return "text/plain; charset=utf-8"
+    except UnicodeDecodeError:
+        return "application/octet-stream"
+
+
+def _parse_range(header: str, size: int) -> tuple[int, int] | None:
+    """(start, end exclusive), or None when unsatisfiable; raises ValueError when malformed."""
+    match = _RANGE.match(header.strip())
+    if not match or match.groups() == ("", ""):
+        raise ValueError(header)
+    first, last = match.groups()
+    if first == "":
+        start, end = max(0, size - int(last)), size
+    else:
+        start = int(first)
+        end = size if last == "" else min(size, int(last) + 1)
+    return (start, end) if start < end and start < size else None
+
+
+@router.get("/{cid}", response_model=None, responses={206: {"description": "Partial content"}})
+@router.get("/{cid}/{path:path}", response_model=None, include_in_schema=False)
+def read_content(
+    cid: str,
+    store: ContentDep,
+    path: str = "",
+    format: str | None = Query(default=None, pattern="^(raw|car)$"),
+    filename: str | None = None,
+    accept: str | None = Header(default=None),
+    range_header: str | None = Header(default=None, alias="range"),
+    if_none_match: str | None = Header(default=None),
+) -> Response:
+    """A file, a directory listing, one block (format=raw) or the DAG as a CAR (format=car)."""
+    root = CID.parse(cid)
+    target = _resolve(store, root, path)
+    wanted = format or (
+        "raw" if accept and "application/vnd.ipld.raw" in accept else "car" if accept and "application/vnd.ipld.car" in accept else None
+    )
+    if wanted == "raw":
+        etag = f'"{target}.raw"'
+        headers = {"ETag": etag, "Cache-Control": _IMMUTABLE, "X-Content-Type-Options": "nosniff"}
+        if if_none_match == etag:
+            return Response(status_code=304, headers=headers)
+        return Response(store.get_block(target), media_type="application/vnd.ipld.raw", headers=headers)
+    if wanted == "car":
+        stream = store.export_car(target)
+        first = next(stream)  # a missing root fails here, before the status line is sent
+        etag = f'"{target}.car"'
+        return StreamingResponse(
+            _prepend(first, stream),
+            media_type="application/vnd.ipld.car; version=1",
+            headers={"ETag": etag, "Cache-Control": _IMMUTABLE, "X-Content-Type-Options": "nosniff"},
+        )
+    stat = store.stat(target)
+    etag = f'"{target}"'
+    if stat.kind == "directory":
+        links = decode_pbnode(store.get_block(target), cid=target).links
+        entries = [EntryPublic(name=link.name, cid=str(link.cid), size=link.tsize).model_dump() for link in links]
+        return JSONResponse({"cid": str(target), "entries": entries}, headers={"ETag": etag})
+    headers = {"ETag": etag, "Cache-Control": _IMMUTABLE, "Accept-Ranges": "bytes", "X-Ipfs-Path": f"/ipfs/{root}/{path}".rstrip("/")}
+    if if_none_match == etag:
+        return Response(status_code=304, headers=headers)
+    head = b"".join(store.cat(target, 0, 512))
+    headers["Content-Type"] = _media_type(head, filename or (path.rsplit("/", 1)[-1] if path else None))
+    if filename:
+        headers["Content-Disposition"] = f"inline; filename*=UTF-8''{filename}"
+    start, end, status = 0, stat.size, 200
+    if range_header:
+        try:
+            span = _parse_range(range_header, stat.size)
+        except ValueError:
+            return JSONResponse(
+                {"error": "invalid_range", "message": f"cannot parse Range {range_header!r}"}, status_code=400
+            )
+        if span is None:
+            return JSONResponse(
+                {"error": "range_not_satisfiable", "message": f"the file has {stat.size} bytes"},
+                status_code=416,
+                headers={"Content-Range": f"bytes */{stat.size}"},
+            )
+        start, end, status = span[0], span[1], 206
+        headers["Content-Range"] = f"bytes {start}-{end - 1}/{stat.size}"
+    headers["Content-Length"] = str(end - start)
+    return StreamingResponse(store.cat(target, start, end - start), status_code=status, headers=headers)
+
+
+def _prepend(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
+    yield first
+    yield from rest
+
+
+@router.post("", response_model=AddedPublic, status_code=201)
+async def create_content(
+    request: Request,
+    store: ContentDep,
+    cid_version: int = Query(default=0, ge=0, le=1),
+    content_length: int | None = Header(default=None),
+) -> AddedPublic:
+    """Store the request body (streamed, never held whole in memory); answers its CID."""
+    try:
+        root = await store.add_async(
+            request.stream(), ImportParams(cid_version=cid_version), expected_size=content_length, pin=True
+        )
+    except ClientDisconnect:
+        raise TruncatedContentError("the upload was cut off before its end; nothing was stored") from None
+    return AddedPublic(cid=str(root.cid), size=root.filesize)
