@@ -9,8 +9,10 @@ NPM_STAMP := node_modules/.installed
 ARTIFACTS := ledger_service/chain/artifacts/contracts.json
 SOLIDITY := $(shell find contracts -name '*.sol')
 PYTEST_ARGS ?=
+# Debian tools the tests compare against (independent references) or need.
+TEST_DEBS := ipfs-cid golang-go
 
-.PHONY: setup build run test bench clean help
+.PHONY: setup build run test test-deps bench clean help
 
 help:
 	@echo "make run    set up, compile, start the embedded chain and the registry on 127.0.0.1:8000"
@@ -40,12 +42,26 @@ build: setup $(ARTIFACTS)
 run: build
 	$(PY) -m registry
 
-test: build
+# Installs what is missing when run as root (CI, fresh machines); otherwise says what to install,
+# and the tests that need it skip with that reason (`.ci/run` makes them required).
+test-deps:
+	@missing="$$(for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done)"; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing Debian packages: $$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		else \
+			echo "note: tests comparing with $$missing will skip; install: sudo apt-get install $$missing"; \
+		fi; \
+	fi
+
+test: build test-deps
 	$(PY) -m mypy ledger_service registry wallet_cli
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: build
+bench: build test-deps
 	$(PY) bench/chain_throughput.py
+	$(PY) bench/content_ingest.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache data

@@ -8,9 +8,12 @@ import pytest
 
 import ledger_service
 import ledger_service.chain
+import ledger_service.content
 
 
-@pytest.mark.parametrize("package", [ledger_service, ledger_service.chain], ids=lambda p: p.__name__)
+@pytest.mark.parametrize(
+    "package", [ledger_service, ledger_service.chain, ledger_service.content], ids=lambda p: p.__name__
+)
 def test_all_is_sorted_and_complete(package: object) -> None:
     names = package.__all__  # type: ignore[attr-defined]
     assert names == sorted(names)
@@ -24,3 +27,10 @@ def test_every_private_module_export_is_reexported() -> None:
         module = importlib.import_module(f"ledger_service.chain.{module_name}")
         missing = set(module.__all__) - set(ledger_service.chain.__all__)
         assert not missing, f"ledger_service.chain.{module_name} exports {missing} but the package does not"
+
+
+def test_every_content_module_export_is_reexported() -> None:
+    for module_name in ["_car", "_cid", "_cid_of", "_dagpb", "_fingerprint", "_importer", "_kubo", "_store"]:
+        module = importlib.import_module(f"ledger_service.content.{module_name}")
+        missing = set(module.__all__) - set(ledger_service.content.__all__)
+        assert not missing, f"ledger_service.content.{module_name} exports {missing} but the package does not"

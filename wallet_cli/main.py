@@ -17,6 +17,7 @@ from rich.console import Console
 
 from ledger_service import ConfigurationError, EduLedgerError
 from ledger_service.chain import HttpRpcClient, Signer
+from ledger_service.content import cid_of_path
 
 app = typer.Typer(help="EduLedger wallet: keys and chain access.", no_args_is_help=True, add_completion=False)
 key_app = typer.Typer(help="Create and inspect encrypted keystores.", no_args_is_help=True)
@@ -85,6 +86,16 @@ def check_key(
     except ValueError:
         raise ConfigurationError(f"wrong password for {keystore}") from None
     out.print(f"{keystore} unlocks {Signer(bytes(key)).address}")
+
+
+@app.command("cid")
+def print_cids(
+    files: Annotated[list[Path], typer.Argument(help="Files to address.", exists=True, dir_okay=False, readable=True)],
+    cid_version: Annotated[int, typer.Option("--cid-version", min=0, max=1)] = 0,
+) -> None:
+    """Print each file's CID, as `ipfs add --only-hash` would (nothing is uploaded)."""
+    for path in files:
+        out.print(str(cid_of_path(path, cid_version=cid_version)), highlight=False)
 
 
 @chain_app.command("status")

@@ -64,7 +64,7 @@ def _content_code(data: bytes, media_type: str) -> str | None:
 
         try:
             with Image.open(io.BytesIO(data)) as image:
-                pixels = list(image.convert("L").resize((32, 32), Image.Resampling.BICUBIC).getdata())
+                pixels = list(image.convert("L").resize((32, 32), Image.Resampling.BICUBIC).get_flattened_data())
         except (UnidentifiedImageError, OSError, ValueError):
             return None
         return str(iscc_core.gen_image_code_v0(pixels)["iscc"])

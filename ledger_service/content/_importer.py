@@ -56,12 +56,12 @@ class NodeRef:
 
 
 class BlockSink(Protocol):
-    def put(self, cid: CID, parts: Sequence[bytes]) -> None:
+    def put(self, cid: CID, parts: Sequence[bytes | memoryview]) -> None:
         """Store the block ``b"".join(parts)`` under ``cid``."""
 
 
 class _NoSink:
-    def put(self, cid: CID, parts: Sequence[bytes]) -> None:
+    def put(self, cid: CID, parts: Sequence[bytes | memoryview]) -> None:
         return None
 
 
@@ -124,7 +124,7 @@ class FileBuilder:
         length = len(chunk)
         if self.params.use_raw_leaves:
             cid = CID(1, RAW, hashlib.sha256(chunk).digest())
-            self.sink.put(cid, (bytes(chunk),))
+            self.sink.put(cid, (chunk,))
             self._push(0, NodeRef(cid, length, length))
             return
         if length:
@@ -138,7 +138,7 @@ class FileBuilder:
         digest.update(chunk)
         digest.update(suffix)
         cid = CID(self.params.cid_version, DAG_PB, digest.digest())
-        self.sink.put(cid, (prefix, bytes(chunk), suffix))
+        self.sink.put(cid, (prefix, chunk, suffix))
         self._push(0, NodeRef(cid, length, len(prefix) + length + len(suffix)))
 
     def _node(self, children: Sequence[NodeRef]) -> NodeRef:

@@ -68,7 +68,7 @@ class _StagingSink:
         self.order: list[CID] = []
         self.bytes = 0
 
-    def put(self, cid: CID, parts: Sequence[bytes]) -> None:
+    def put(self, cid: CID, parts: Sequence[bytes | memoryview]) -> None:
         path = self.folder / _block_key(cid)
         if path.exists():
             return

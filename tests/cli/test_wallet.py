@@ -72,3 +72,14 @@ def test_chain_status(tmp_path: Path) -> None:
     assert down.returncode == 1 and down.stderr.startswith("ChainUnavailableError:")
     bad = wallet("chain", "status", "--rpc-url", "localhost:8545")
     assert bad.returncode == 1 and "must start with http" in bad.stderr
+
+
+def test_cid_uses_the_same_addressing_as_the_store(tmp_path: Path) -> None:
+    path = tmp_path / "hello.txt"
+    path.write_bytes(b"hello world")
+    result = wallet("cid", str(path))
+    assert result.returncode == 0 and result.stdout.strip() == "Qmf412jQZiuVUtdgnB36FXFX7xg5V6KEbSJ4dpQuhkLyfD"
+    v1 = wallet("cid", "--cid-version", "1", str(path))
+    assert v1.stdout.strip() == "bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e"
+    missing = wallet("cid", str(tmp_path / "absent.txt"))
+    assert missing.returncode == 2 and "does not exist" in missing.stderr

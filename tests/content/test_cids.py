@@ -2,7 +2,7 @@
 
 Expected values come from ../shared/conformance/kubo-cid-vectors.md (real Kubo outputs from
 ipfs/kubo's test suite) unless a test says it compares with ipfs-cid (Debian package, an
-independent Rust implementation) at run time.
+independent implementation) at run time.
 """
 
 from __future__ import annotations

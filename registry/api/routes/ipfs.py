@@ -11,6 +11,7 @@ from __future__ import annotations
 import mimetypes
 import re
 from collections.abc import Iterator
+from urllib.parse import quote
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
@@ -129,13 +130,13 @@ def read_content(
         links = decode_pbnode(store.get_block(target), cid=target).links
         entries = [EntryPublic(name=link.name, cid=str(link.cid), size=link.tsize).model_dump() for link in links]
         return JSONResponse({"cid": str(target), "entries": entries}, headers={"ETag": etag})
-    headers = {"ETag": etag, "Cache-Control": _IMMUTABLE, "Accept-Ranges": "bytes", "X-Ipfs-Path": f"/ipfs/{root}/{path}".rstrip("/")}
+    headers = {"ETag": etag, "Cache-Control": _IMMUTABLE, "Accept-Ranges": "bytes", "X-Ipfs-Path": quote(f"/ipfs/{root}/{path}".rstrip("/"))}
     if if_none_match == etag:
         return Response(status_code=304, headers=headers)
     head = b"".join(store.cat(target, 0, 512))
     headers["Content-Type"] = _media_type(head, filename or (path.rsplit("/", 1)[-1] if path else None))
     if filename:
-        headers["Content-Disposition"] = f"inline; filename*=UTF-8''{filename}"
+        headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
     start, end, status = 0, stat.size, 200
     if range_header:
         try:
