@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from ledger_service.chain import Ledger
-from ledger_service.content import LocalContentStore
+from ledger_service.content import KuboContentStore, LocalContentStore
 
 from .api.errors import install_error_handlers
 from .api.main import api_router
@@ -19,6 +19,12 @@ from .core.db import make_engine, ping
 
 def _operation_id(route: APIRoute) -> str:
     return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
+def _open_content_store(settings: Settings) -> LocalContentStore | KuboContentStore:
+    if settings.IPFS_API:
+        return KuboContentStore(settings.IPFS_API, max_size=settings.MAX_UPLOAD_SIZE)
+    return LocalContentStore(settings.DATA_DIR / "content", max_size=settings.MAX_UPLOAD_SIZE)
 
 
 def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None) -> FastAPI:
@@ -33,7 +39,7 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
         owned = ledger is None
         app.state.ledger = ledger or Ledger.open(settings.chain_config())
         app.state.engine = engine
-        app.state.content = LocalContentStore(settings.DATA_DIR / "content", max_size=settings.MAX_UPLOAD_SIZE)
+        app.state.content = _open_content_store(settings)
         try:
             yield
         finally:

@@ -30,7 +30,7 @@ def test_every_private_module_export_is_reexported() -> None:
 
 
 def test_every_content_module_export_is_reexported() -> None:
-    for module_name in ["_car", "_cid", "_cid_of", "_dagpb", "_fingerprint", "_importer", "_kubo", "_store"]:
+    for module_name in ["_car", "_cid", "_cid_of", "_dagpb", "_dagread", "_fingerprint", "_importer", "_kubo", "_store"]:
         module = importlib.import_module(f"ledger_service.content.{module_name}")
         missing = set(module.__all__) - set(ledger_service.content.__all__)
         assert not missing, f"ledger_service.content.{module_name} exports {missing} but the package does not"

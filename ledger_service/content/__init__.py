@@ -10,7 +10,8 @@ from ._dagpb import Link, PBNode, UnixFSData, decode_pbnode, decode_unixfs, enco
 from ._fingerprint import Fingerprint, NearDuplicate, NearDuplicateIndex, fingerprint, hamming
 from ._importer import BlockSink, FileBuilder, ImportParams, NodeRef, build_directory, import_stream
 from ._kubo import KuboContentStore, kubo_api_url
-from ._store import DEFAULT_MAX_SIZE, Adder, ContentStat, GcReport, LocalContentStore
+from ._dagread import ContentStat, DagReader
+from ._store import DEFAULT_MAX_SIZE, Adder, GcReport, LocalContentStore
 
 __all__ = [
     "Adder",
@@ -19,6 +20,7 @@ __all__ = [
     "ContentStat",
     "DAG_PB",
     "DEFAULT_MAX_SIZE",
+    "DagReader",
     "FileBuilder",
     "Fingerprint",
     "GcReport",

@@ -9,9 +9,12 @@ so Kubo computes the same CIDs as :class:`LocalContentStore`.
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator
+import tempfile
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from typing import Any, BinaryIO
 
 import httpx
@@ -20,11 +23,15 @@ from .._exceptions import (
     ContentBackendError,
     ContentCorruptedError,
     ContentNotFoundError,
+    ContentTooLargeError,
     InvalidCarError,
     InvalidCIDError,
+    TruncatedContentError,
 )
-from ._cid import CID
-from ._importer import ImportParams, NodeRef
+from ._cid import CID, RAW
+from ._dagread import DagReader
+from ._importer import MAX_LINKS, ImportParams, NodeRef, build_directory
+from ._store import DEFAULT_MAX_SIZE
 
 __all__ = ["KuboContentStore", "kubo_api_url"]
 
@@ -43,12 +50,19 @@ def kubo_api_url(address: str) -> str:
     return f"{(scheme or '/http')[1:]}://{host}:{port}/api/v0"
 
 
-class KuboContentStore:
-    """Same operations as :class:`LocalContentStore`, carried out by a Kubo node."""
+class KuboContentStore(DagReader):
+    """The operations of :class:`LocalContentStore`, carried out by a Kubo node.
 
-    def __init__(self, address: str, *, params: ImportParams | None = None, timeout: float = 300.0) -> None:
+    Reads go block by block through ``block/get`` and are verified here, so a misbehaving node
+    cannot serve wrong bytes; adds stream to ``add`` with every import parameter pinned.
+    """
+
+    def __init__(
+        self, address: str, *, params: ImportParams | None = None, max_size: int = DEFAULT_MAX_SIZE, timeout: float = 300.0
+    ) -> None:
         self.base = kubo_api_url(address)
         self.params = params or ImportParams()
+        self.max_size = max_size
         self._client = httpx.Client(timeout=timeout)
 
     def close(self) -> None:
@@ -70,6 +84,31 @@ class KuboContentStore:
             raise ContentBackendError(f"the IPFS node refused {command}: {message}")
         return response
 
+    # Blocks...
+
+    def get_block(self, cid: CID) -> bytes:
+        block = self._post("block/get", params={"arg": str(cid), "offline": "true"}).content
+        if hashlib.sha256(block).digest() != cid.digest:
+            raise ContentCorruptedError(f"the IPFS node returned a block that does not match {cid}; it is not served")
+        return block
+
+    def has_block(self, cid: CID) -> bool:
+        try:
+            self._post("block/stat", params={"arg": str(cid), "offline": "true"})
+        except ContentNotFoundError:
+            return False
+        return True
+
+    def _put_block(self, cid: CID, block: bytes) -> None:
+        codec = "raw" if cid.codec == RAW else "dag-pb"
+        answer = self._post(
+            "block/put", params={"cid-codec": codec, "mhtype": "sha2-256", "pin": "false"}, files={"data": ("block", block)}
+        ).json()
+        if CID.parse(answer["Key"]).multihash != cid.multihash:
+            raise ContentBackendError(f"the IPFS node stored block {cid} under {answer['Key']}")
+
+    # Adding...
+
     def _add_params(self, params: ImportParams, *, pin: bool) -> dict[str, Any]:
         return {
             "cid-version": params.cid_version,
@@ -86,34 +125,52 @@ class KuboContentStore:
         expected_size: int | None = None, pin: bool = False,
     ) -> NodeRef:
         params = params or self.params
-        if params.max_links != 174:
-            raise ValueError("Kubo's RPC add does not take a max-links parameter; only 174 is reproducible")
-        body = stream if hasattr(stream, "read") else _IterReader(iter(stream))
+        if params.max_links != MAX_LINKS:
+            raise ValueError("Kubo's RPC add takes no max-links parameter; only 174 is reproducible")
+        if expected_size is not None and expected_size > self.max_size:
+            raise ContentTooLargeError(f"{expected_size} bytes is over the limit of {self.max_size} bytes")
+        pieces: Iterator[bytes] = _read_pieces(stream) if hasattr(stream, "read") else iter(stream)  # type: ignore[arg-type]
+        body = _LimitedReader(pieces, self.max_size, expected_size)
         response = self._post("add", params=self._add_params(params, pin=pin), files={"file": ("file", body)})
+        body.check_complete()
         last = json.loads(response.text.strip().splitlines()[-1])
-        size = int(last.get("Size", 0))
-        return NodeRef(CID.parse(last["Hash"]), size, size)
+        return NodeRef(CID.parse(last["Hash"]), body.count, int(last.get("Size", body.count)))
 
-    def get_block(self, cid: CID) -> bytes:
-        block = self._post("block/get", params={"arg": str(cid), "offline": "true"}).content
-        import hashlib
+    async def add_async(
+        self, pieces: AsyncIterator[bytes], params: ImportParams | None = None, *, expected_size: int | None = None,
+        pin: bool = False,
+    ) -> NodeRef:
+        """Spool the upload (memory first, disk past 1 MiB), then stream it to the node."""
+        with tempfile.SpooledTemporaryFile(max_size=1 << 20) as spool:
+            size = 0
+            async for piece in pieces:
+                size += len(piece)
+                if size > self.max_size:
+                    raise ContentTooLargeError(f"the content is over the limit of {self.max_size} bytes")
+                await asyncio.to_thread(spool.write, piece)
+            if expected_size is not None and size != expected_size:
+                raise TruncatedContentError(f"the upload ended after {size} of {expected_size} bytes; nothing was stored")
+            spool.seek(0)
+            return await asyncio.to_thread(self.add, spool, params, pin=pin)
 
-        if hashlib.sha256(block).digest() != cid.digest:
-            raise ContentCorruptedError(f"the IPFS node returned a block that does not match {cid}")
-        return block
+    def add_directory(self, entries: Mapping[str, NodeRef], params: ImportParams | None = None, *, pin: bool = False) -> NodeRef:
+        for name, ref in entries.items():
+            if not self.has_block(ref.cid):
+                raise ContentNotFoundError(f"entry {name!r} ({ref.cid}) is not on the IPFS node")
+        collected: list[tuple[CID, bytes]] = []
 
-    def has_block(self, cid: CID) -> bool:
-        try:
-            self._post("block/stat", params={"arg": str(cid), "offline": "true"})
-        except ContentNotFoundError:
-            return False
-        return True
+        class _Collect:
+            def put(self, cid: CID, parts: Sequence[bytes | memoryview]) -> None:
+                collected.append((cid, b"".join(bytes(p) for p in parts)))
 
-    def cat(self, cid: CID, offset: int = 0, length: int | None = None) -> Iterator[bytes]:
-        params: dict[str, Any] = {"arg": str(cid), "offset": offset}
-        if length is not None:
-            params["length"] = length
-        yield self._post("cat", params=params).content
+        root = build_directory(entries, params or self.params, _Collect())
+        for cid, block in collected:
+            self._put_block(cid, block)
+        if pin:
+            self.pin(root.cid)
+        return root
+
+    # Pins, gc, CAR...
 
     def pin(self, cid: CID) -> None:
         self._post("pin/add", params={"arg": str(cid)})
@@ -121,8 +178,15 @@ class KuboContentStore:
     def unpin(self, cid: CID) -> None:
         self._post("pin/rm", params={"arg": str(cid)})
 
-    def export_car(self, cid: CID) -> Iterator[bytes]:
-        yield self._post("dag/export", params={"arg": str(cid)}).content
+    def pins(self) -> list[CID]:
+        keys = self._post("pin/ls", params={"type": "recursive"}).json().get("Keys", {})
+        return sorted((CID.parse(key) for key in keys), key=str)
+
+    def gc(self, keep: Iterable[CID] = ()) -> None:
+        """Kubo collects everything unpinned: what must be kept is pinned first."""
+        for cid in keep:
+            self.pin(cid)
+        self._post("repo/gc")
 
     def import_car(self, stream: BinaryIO, *, pin: bool = True) -> list[CID]:
         response = self._post("dag/import", params={"pin-roots": str(pin).lower()}, files={"file": ("car", stream)})
@@ -137,21 +201,38 @@ class KuboContentStore:
         return roots
 
 
-class _IterReader:
-    """A file-like view of an iterator of byte pieces, for a streamed multipart upload."""
+def _read_pieces(stream: BinaryIO, size: int = 1 << 20) -> Iterator[bytes]:
+    while piece := stream.read(size):
+        yield piece
 
-    def __init__(self, pieces: Iterator[bytes]) -> None:
+
+class _LimitedReader:
+    """A file-like view of byte pieces for a streamed multipart upload, enforcing the size limits."""
+
+    def __init__(self, pieces: Iterator[bytes], limit: int, expected: int | None) -> None:
         self._pieces = pieces
         self._buffer = b""
+        self._limit = limit
+        self._expected = expected
+        self.count = 0
 
     def read(self, size: int = -1) -> bytes:
         while size < 0 or len(self._buffer) < size:
             piece = next(self._pieces, None)
             if piece is None:
                 break
+            self.count += len(piece)
+            if self.count > self._limit:
+                raise ContentTooLargeError(f"the content is over the limit of {self._limit} bytes")
+            if self._expected is not None and self.count > self._expected:
+                raise TruncatedContentError(f"more bytes arrived than the declared {self._expected}")
             self._buffer += piece
         if size < 0:
             data, self._buffer = self._buffer, b""
         else:
             data, self._buffer = self._buffer[:size], self._buffer[size:]
         return data
+
+    def check_complete(self) -> None:
+        if self._expected is not None and self.count != self._expected:
+            raise TruncatedContentError(f"the upload ended after {self.count} of {self._expected} bytes")

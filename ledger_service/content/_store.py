@@ -30,23 +30,16 @@ from .._exceptions import (
     InvalidCarError,
     TruncatedContentError,
 )
-from ._car import car_header, car_section, read_car
+from ._car import read_car
 from ._cid import CID, RAW
-from ._dagpb import UNIXFS_DIRECTORY, UNIXFS_FILE, UNIXFS_RAW, decode_pbnode, decode_unixfs
+from ._dagpb import decode_pbnode
+from ._dagread import ContentStat, DagReader
 from ._importer import FileBuilder, ImportParams, NodeRef, build_directory
 
-__all__ = ["DEFAULT_MAX_SIZE", "Adder", "ContentStat", "GcReport", "LocalContentStore"]
+__all__ = ["DEFAULT_MAX_SIZE", "Adder", "GcReport", "LocalContentStore"]
 
 DEFAULT_MAX_SIZE = 2 * 1024**3
 _ASYNC_BATCH = 1024 * 1024  # hand uploads to the disk thread a mebibyte at a time
-
-
-@dataclass(frozen=True, slots=True)
-class ContentStat:
-    cid: CID
-    kind: str  # "file", "directory" or "raw"
-    size: int  # file bytes (for a directory: the sum of its entries)
-    block_size: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +131,7 @@ class Adder:
             self.abort()
 
 
-class LocalContentStore:
+class LocalContentStore(DagReader):
     """Content-addressed storage under ``root`` (``DATA_DIR/content``)."""
 
     def __init__(self, root: Path, *, max_size: int = DEFAULT_MAX_SIZE, params: ImportParams | None = None) -> None:
@@ -200,6 +193,14 @@ class LocalContentStore:
                 self.pin(root)
         shutil.rmtree(sink.folder, ignore_errors=True)
 
+    def _commit_block(self, cid: CID, block: bytes) -> None:
+        """Store one verified block (through staging, like an add)."""
+        if hashlib.sha256(block).digest() != cid.digest:
+            raise ContentCorruptedError(f"refusing block that does not match {cid}")
+        sink = _StagingSink(self.root / "staging" / uuid.uuid4().hex)
+        sink.put(cid, (block,))
+        self._commit(sink, cid, pin=False)
+
     # Adding...
 
     def adder(self, params: ImportParams | None = None, *, expected_size: int | None = None, pin: bool = False) -> Adder:
@@ -254,77 +255,6 @@ class LocalContentStore:
         self._commit(sink, root.cid, pin=pin)
         return root
 
-    # Reading...
-
-    def stat(self, cid: CID) -> ContentStat:
-        block = self.get_block(cid)
-        if cid.codec == RAW:
-            return ContentStat(cid, "raw", len(block), len(block))
-        node = decode_pbnode(block, cid=cid)
-        unixfs = decode_unixfs(node.data or b"")
-        if unixfs.type == UNIXFS_DIRECTORY:
-            return ContentStat(cid, "directory", sum(link.tsize for link in node.links), len(block))
-        if unixfs.type in (UNIXFS_FILE, UNIXFS_RAW):
-            size = unixfs.filesize if unixfs.filesize is not None else len(unixfs.data or b"")
-            return ContentStat(cid, "file", size, len(block))
-        raise ContentCorruptedError(f"{cid} has UnixFS type {unixfs.type}, which this store does not serve")
-
-    def has(self, cid: CID) -> bool:
-        """Whether the whole DAG under ``cid`` is stored (every block present)."""
-        try:
-            for _ in self.walk(cid):
-                pass
-        except ContentNotFoundError:
-            return False
-        return True
-
-    def walk(self, cid: CID) -> Iterator[tuple[CID, bytes]]:
-        """Every block of the DAG, depth-first, root first (the order CAR export uses)."""
-        stack = [cid]
-        seen: set[bytes] = set()
-        while stack:
-            current = stack.pop()
-            if current.multihash in seen:
-                continue
-            seen.add(current.multihash)
-            block = self.get_block(current)
-            yield current, block
-            if current.codec != RAW:
-                stack.extend(reversed([link.cid for link in decode_pbnode(block, cid=current).links]))
-
-    def cat(self, cid: CID, offset: int = 0, length: int | None = None) -> Iterator[bytes]:
-        """The file's bytes from ``offset`` (``length`` of them, or to the end), block by block."""
-        stat = self.stat(cid)
-        if stat.kind == "directory":
-            raise ContentNotFoundError(f"{cid} is a directory, not a file")
-        if offset < 0 or (length is not None and length < 0):
-            raise ValueError("offset and length must not be negative")
-        end = stat.size if length is None else min(stat.size, offset + length)
-        if offset >= end:
-            return iter(())
-        return self._read(cid, offset, end)
-
-    def _read(self, cid: CID, start: int, end: int) -> Iterator[bytes]:
-        block = self.get_block(cid)
-        if cid.codec == RAW:
-            yield block[start:end]
-            return
-        node = decode_pbnode(block, cid=cid)
-        unixfs = decode_unixfs(node.data or b"")
-        position = 0
-        if unixfs.data:
-            if start < len(unixfs.data):
-                yield unixfs.data[start:end]
-            position = len(unixfs.data)
-        if len(unixfs.blocksizes) != len(node.links):
-            raise ContentCorruptedError(f"{cid}: {len(node.links)} links but {len(unixfs.blocksizes)} block sizes")
-        for link, size in zip(node.links, unixfs.blocksizes, strict=True):
-            if position + size > start and position < end:
-                yield from self._read(link.cid, max(0, start - position), min(size, end - position))
-            position += size
-            if position >= end:
-                return
-
     # Pins and garbage collection...
 
     def pin(self, cid: CID) -> None:
@@ -357,13 +287,6 @@ class LocalContentStore:
             return GcReport(removed, freed)
 
     # CAR...
-
-    def export_car(self, cid: CID) -> Iterator[bytes]:
-        """The whole DAG as a CAR v1 stream (header, then blocks depth-first)."""
-        self.get_block(cid)  # fail before the first byte if the root is missing
-        yield car_header([cid])
-        for block_cid, block in self.walk(cid):
-            yield car_section(block_cid, block)
 
     def import_car(self, stream: BinaryIO, *, pin: bool = True) -> list[CID]:
         """Import a CAR; every block is verified and every root's DAG must be complete, or nothing is kept."""

@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 from sqlalchemy import Engine
 
 from ledger_service.chain import Ledger
-from ledger_service.content import LocalContentStore
+from ledger_service.content import KuboContentStore, LocalContentStore
 
 from ..core.config import Settings
 
@@ -25,11 +25,11 @@ def get_engine(request: Request) -> Engine:
     return request.app.state.engine  # type: ignore[no-any-return]
 
 
-def get_content_store(request: Request) -> LocalContentStore:
+def get_content_store(request: Request) -> LocalContentStore | KuboContentStore:
     return request.app.state.content  # type: ignore[no-any-return]
 
 
-ContentDep = Annotated[LocalContentStore, Depends(get_content_store)]
+ContentDep = Annotated[LocalContentStore | KuboContentStore, Depends(get_content_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 LedgerDep = Annotated[Ledger, Depends(get_ledger)]
 EngineDep = Annotated[Engine, Depends(get_engine)]

@@ -44,6 +44,15 @@ class Settings(BaseSettings):
             raise ValueError("EDULEDGER_RPC_URL must be an http:// or https:// URL")
         return value
 
+    @field_validator("IPFS_API")
+    @classmethod
+    def _check_ipfs_api(cls, value: str | None) -> str | None:
+        if value:
+            from ledger_service.content import kubo_api_url
+
+            kubo_api_url(value)  # raises ValueError naming the expected form
+        return value
+
     @model_validator(mode="after")
     def _check_production(self) -> Settings:
         if self.ENVIRONMENT == "production" and self.RPC_URL is None:

@@ -4,6 +4,7 @@ package downloads a binary at install time and no Debian package ships it). It a
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import threading
@@ -17,7 +18,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from ledger_service import ContentNotFoundError
 from ledger_service.chain import free_port
-from ledger_service.content import CID, ImportParams, LocalContentStore
+from ledger_service.content import CID, DAG_PB, RAW, ImportParams, LocalContentStore
 
 
 def _app(store: LocalContentStore, calls: list[tuple[str, dict[str, str]]]) -> FastAPI:
@@ -45,11 +46,32 @@ def _app(store: LocalContentStore, calls: list[tuple[str, dict[str, str]]]) -> F
 
     @app.post("/api/v0/block/get")
     def block_get(arg: str) -> Response:
-        return Response(store.get_block(CID.parse(arg)))
+        # Kubo does not re-hash on read by default (HashOnRead is off): serve the file as stored.
+        path = store._path(CID.parse(arg))
+        if not path.exists():
+            raise ContentNotFoundError(f"block {arg} not found")
+        return Response(path.read_bytes())
 
     @app.post("/api/v0/block/stat")
     def block_stat(arg: str) -> JSONResponse:
         return JSONResponse({"Key": arg, "Size": len(store.get_block(CID.parse(arg)))})
+
+    @app.post("/api/v0/block/put")
+    async def block_put(request: Request, data: UploadFile) -> JSONResponse:
+        codec = {"raw": RAW, "dag-pb": DAG_PB}[request.query_params["cid-codec"]]
+        block = await data.read()
+        cid = CID(1, codec, hashlib.sha256(block).digest())
+        store._commit_block(cid, block)
+        return JSONResponse({"Key": str(cid), "Size": len(block)})
+
+    @app.post("/api/v0/pin/ls")
+    def pin_ls() -> JSONResponse:
+        return JSONResponse({"Keys": {str(cid): {"Type": "recursive"} for cid in store.pins()}})
+
+    @app.post("/api/v0/repo/gc")
+    def repo_gc() -> PlainTextResponse:
+        store.gc()
+        return PlainTextResponse("")
 
     @app.post("/api/v0/pin/add")
     def pin_add(arg: str) -> JSONResponse:

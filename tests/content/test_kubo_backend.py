@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from ledger_service import ContentBackendError, ContentNotFoundError
+from ledger_service import (
+    ContentBackendError,
+    ContentCorruptedError,
+    ContentNotFoundError,
+    ContentTooLargeError,
+    TruncatedContentError,
+)
 from ledger_service.chain import free_port
 from ledger_service.content import CID, ImportParams, KuboContentStore, import_stream, kubo_api_url
 from tests.content.fake_kubo import fake_kubo
@@ -52,3 +58,24 @@ def test_an_unreachable_node_is_a_clear_error() -> None:
     with pytest.raises(ContentBackendError, match="does not answer"):
         kubo.add([b"x"])
     kubo.close()
+
+
+def test_reads_are_verified_and_bundles_built_on_the_node(tmp_path: Path) -> None:
+    with fake_kubo(tmp_path / "kubo") as (address, node_store, _):
+        kubo = KuboContentStore(address, max_size=2_000_000)
+        parts = {name: kubo.add([name.encode() * 3000]) for name in ["a.txt", "课件.txt"]}
+        bundle = kubo.add_directory(parts, pin=True)
+        assert kubo.stat(bundle.cid).kind == "directory" and bundle.cid in kubo.pins()
+        assert b"".join(kubo.cat(parts["a.txt"].cid)) == b"a.txt" * 3000
+        with pytest.raises(ContentTooLargeError):
+            kubo.add([b"x" * 1_500_000, b"y" * 1_500_000])
+        with pytest.raises(TruncatedContentError):
+            kubo.add([b"short"], expected_size=10)
+        kubo.gc(keep=[parts["a.txt"].cid])
+        assert kubo.has_block(parts["a.txt"].cid)
+        leaf_cid = parts["课件.txt"].cid
+        path = node_store._path(leaf_cid)
+        path.write_bytes(path.read_bytes()[:-1] + b"!")  # the node now holds a wrong block
+        with pytest.raises(ContentCorruptedError, match=str(leaf_cid)):
+            kubo.get_block(leaf_cid)
+        kubo.close()

@@ -156,3 +156,22 @@ def test_a_truncated_upload_is_400_and_leaves_nothing(gateway: TestClient) -> No
     assert start["status"] == 400
     assert b"truncated_upload" in b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     assert list(store.blocks_dir.glob("*/*")) == []
+
+
+def test_the_gateway_over_a_kubo_node(module_ledger: Ledger, tmp_path: Path) -> None:
+    from tests.content.fake_kubo import fake_kubo
+
+    with fake_kubo(tmp_path / "kubo") as (address, node_store, _):
+        settings = Settings(ENVIRONMENT="test", DATA_DIR=tmp_path, IPFS_API=address)
+        with TestClient(create_app(settings, ledger=module_ledger)) as client:
+            data = chacha("via-kubo", 700_000)
+            cid = upload(client, data)
+            assert node_store.has(CID.parse(cid)), "the bytes went to the IPFS node"
+            assert client.get(f"/ipfs/{cid}").content == data
+            assert client.get(f"/ipfs/{cid}", headers={"range": "bytes=10-19"}).content == data[10:20]
+        assert not (tmp_path / "content").exists() or not list((tmp_path / "content").glob("blocks/*/*"))
+
+
+def test_a_malformed_ipfs_api_setting_is_refused() -> None:
+    with pytest.raises(ValueError, match="multiaddr"):
+        Settings(IPFS_API="localhost:5001")

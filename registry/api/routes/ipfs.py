@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from starlette.requests import ClientDisconnect
 
 from ledger_service import ContentNotFoundError, TruncatedContentError
-from ledger_service.content import CID, ImportParams, LocalContentStore, decode_pbnode
+from ledger_service.content import CID, DagReader, ImportParams, decode_pbnode
 
 from ..deps import ContentDep
 
@@ -48,7 +48,7 @@ class EntryPublic(BaseModel):
     size: int
 
 
-def _resolve(store: LocalContentStore, root: CID, path: str) -> CID:
+def _resolve(store: DagReader, root: CID, path: str) -> CID:
     current = root
     for name in [part for part in path.split("/") if part]:
         if current.codec != 0x70:
