@@ -95,7 +95,9 @@ def gas_of(ledger: Ledger, hashes: list[str], sample: int = 100) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--naive", type=int, default=30, help="registrations sent the naive way")
-    parser.add_argument("--batched", type=int, default=5000, help="registrations sent by the batched sender")
+    parser.add_argument(
+        "--batched", type=int, default=10_000, help="registrations sent by the batched sender (a sustained run)"
+    )
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument(
         "--block-time", type=float, default=1.0, help="anvil block period in seconds (the embedded default); 0 = automine"

@@ -12,6 +12,8 @@ The hierarchy (catch the narrowest class you can act on)::
     │   ├── TruncatedContentError     an upload that ended before its declared length
     │   ├── InvalidCarError           a CAR file that is malformed, has a wrong or a missing block
     │   └── ContentBackendError       the IPFS (Kubo) node does not answer as expected
+    ├── CredentialError
+    │   └── InvalidKeyError           a key that cannot be decoded or is of the wrong type
     └── ChainError
         ├── ChainUnavailableError     the node does not answer
         ├── ChainMismatchError        wrong chain id, or a deployment that is not on this chain
@@ -56,6 +58,7 @@ __all__ = [
     "ContentNotFoundError",
     "ContentTooLargeError",
     "ContractRevertError",
+    "CredentialError",
     "DeploymentError",
     "DuplicateContentError",
     "EduLedgerError",
@@ -63,6 +66,7 @@ __all__ = [
     "InvalidArgumentError",
     "InvalidCIDError",
     "InvalidCarError",
+    "InvalidKeyError",
     "InvalidSharesError",
     "InvalidSignatureError",
     "InvalidStateError",
@@ -120,6 +124,17 @@ class InvalidCarError(ContentError):
 
 class ContentBackendError(ContentError):
     """The IPFS node behind the store failed or does not answer."""
+
+
+# Credential errors...
+
+
+class CredentialError(EduLedgerError):
+    """Something went wrong building, signing or checking a verifiable credential."""
+
+
+class InvalidKeyError(CredentialError, ValueError):
+    """The key material cannot be decoded, or is not an Ed25519 key where one is needed."""
 
 
 # Chain errors...

@@ -9,10 +9,13 @@ import pytest
 import ledger_service
 import ledger_service.chain
 import ledger_service.content
+import ledger_service.credentials
 
 
 @pytest.mark.parametrize(
-    "package", [ledger_service, ledger_service.chain, ledger_service.content], ids=lambda p: p.__name__
+    "package",
+    [ledger_service, ledger_service.chain, ledger_service.content, ledger_service.credentials],
+    ids=lambda p: p.__name__,
 )
 def test_all_is_sorted_and_complete(package: object) -> None:
     names = package.__all__  # type: ignore[attr-defined]
@@ -34,3 +37,10 @@ def test_every_content_module_export_is_reexported() -> None:
         module = importlib.import_module(f"ledger_service.content.{module_name}")
         missing = set(module.__all__) - set(ledger_service.content.__all__)
         assert not missing, f"ledger_service.content.{module_name} exports {missing} but the package does not"
+
+
+def test_every_credentials_module_export_is_reexported() -> None:
+    for module_name in ["_data_integrity", "_jcs", "_keys", "_merkle"]:
+        module = importlib.import_module(f"ledger_service.credentials.{module_name}")
+        missing = set(module.__all__) - set(ledger_service.credentials.__all__)
+        assert not missing, f"ledger_service.credentials.{module_name} exports {missing} but the package does not"

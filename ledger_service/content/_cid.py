@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 
+from .._base58 import b58decode, b58encode
 from .._exceptions import InvalidCIDError
 
 __all__ = ["CID", "DAG_PB", "RAW", "SHA2_256", "decode_varint", "encode_varint"]
@@ -18,8 +19,6 @@ RAW = 0x55
 SHA2_256 = 0x12
 _DIGEST_LENGTH = 32
 _CODECS = {DAG_PB: "dag-pb", RAW: "raw"}
-_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-_B58_INDEX = {c: i for i, c in enumerate(_B58)}
 
 
 def encode_varint(value: int) -> bytes:
@@ -49,23 +48,11 @@ def decode_varint(data: bytes | memoryview, offset: int = 0) -> tuple[int, int]:
         shift += 7
 
 
-def _b58encode(data: bytes) -> str:
-    number = int.from_bytes(data, "big")
-    out = ""
-    while number:
-        number, rest = divmod(number, 58)
-        out = _B58[rest] + out
-    return "1" * (len(data) - len(data.lstrip(b"\0"))) + out
-
-
-def _b58decode(text: str) -> bytes:
-    number = 0
-    for char in text:
-        if char not in _B58_INDEX:
-            raise InvalidCIDError(f"{char!r} is not a base58btc character")
-        number = number * 58 + _B58_INDEX[char]
-    body = number.to_bytes((number.bit_length() + 7) // 8, "big")
-    return b"\0" * (len(text) - len(text.lstrip("1"))) + body
+def _base58(text: str) -> bytes:
+    try:
+        return b58decode(text)
+    except ValueError as exc:
+        raise InvalidCIDError(str(exc)) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +78,7 @@ class CID:
 
     def __str__(self) -> str:
         if self.version == 0:
-            return _b58encode(self.multihash)
+            return b58encode(self.multihash)
         return "b" + base64.b32encode(self.to_bytes()).decode().lower().rstrip("=")
 
     def __repr__(self) -> str:
@@ -107,7 +94,7 @@ class CID:
         if not isinstance(text, str) or not text:
             raise InvalidCIDError("a CID must be a non-empty string")
         if len(text) == 46 and text.startswith("Qm"):
-            raw = _b58decode(text)
+            raw = _base58(text)
         elif text[0] in "bB":
             try:
                 body = text[1:].upper()
@@ -115,7 +102,7 @@ class CID:
             except ValueError:
                 raise InvalidCIDError(f"{text!r} is not valid base32") from None
         elif text[0] == "z":
-            raw = _b58decode(text[1:])
+            raw = _base58(text[1:])
         elif text[0] in "fF":
             try:
                 raw = bytes.fromhex(text[1:])

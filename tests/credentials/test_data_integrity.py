@@ -1,0 +1,89 @@
+"""eddsa-jcs-2022 against the W3C vc-di-eddsa test vectors, byte for byte; any one change is refused."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from ledger_service import CredentialError, InvalidKeyError
+from ledger_service.credentials import Ed25519KeyPair, Ed25519PublicKeyRef, canonicalize, sign_jcs, verify_jcs
+from tests.utils.conformance import conformance_file, load_json
+
+JCS = "vc-di-eddsa/eddsa-jcs-2022/"
+
+
+@pytest.fixture
+def key() -> Ed25519KeyPair:
+    pair = load_json("vc-di-eddsa/keyPair.json")
+    loaded = Ed25519KeyPair.from_multibase(pair["privateKeyMultibase"])
+    assert loaded.public.multibase == pair["publicKeyMultibase"]
+    return loaded
+
+
+def test_jcs_reproduces_the_canonical_document() -> None:
+    unsigned = load_json("vc-di-eddsa/unsigned.json")
+    assert canonicalize(unsigned) == conformance_file(JCS + "canonDocJCS.txt").read_bytes().strip()
+    config = load_json(JCS + "proofConfigJCS.json")
+    assert canonicalize(config) == conformance_file(JCS + "proofCanonJCS.txt").read_bytes().strip()
+
+
+def test_signing_reproduces_the_signed_vector(key: Ed25519KeyPair) -> None:
+    signed = sign_jcs(load_json("vc-di-eddsa/unsigned.json"), key, created="2023-02-24T23:36:38Z")
+    expected = load_json(JCS + "signedJCS.json")
+    assert signed == expected
+    assert signed["proof"]["proofValue"] == conformance_file(JCS + "sigBTC58JCS.txt").read_text().strip()
+
+
+def test_the_published_signed_document_verifies() -> None:
+    assert verify_jcs(load_json(JCS + "signedJCS.json"))
+
+
+def _mutations(document: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    found = []
+
+    def walk(node: Any, path: list[Any]) -> None:
+        if isinstance(node, dict):
+            for name, value in node.items():
+                walk(value, [*path, name])
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, [*path, index])
+        else:
+            changed = copy.deepcopy(document)
+            target = changed
+            for step in path[:-1]:
+                target = target[step]
+            target[path[-1]] = (node + "x") if isinstance(node, str) else "changed"
+            found.append(("/".join(map(str, path)), changed))
+
+    walk(document, [])
+    return found
+
+
+def test_any_change_to_any_field_is_refused() -> None:
+    signed = load_json(JCS + "signedJCS.json")
+    mutations = _mutations(signed)
+    assert len(mutations) >= 12
+    for where, changed in mutations:
+        assert not verify_jcs(changed), f"a change at {where} went unnoticed"
+
+
+def test_a_signature_by_another_key_is_refused(key: Ed25519KeyPair) -> None:
+    other = Ed25519KeyPair.generate()
+    forged = sign_jcs(load_json("vc-di-eddsa/unsigned.json"), other, created="2023-02-24T23:36:38Z",
+                      verification_method=key.public.verification_method)
+    assert not verify_jcs(forged)
+    assert verify_jcs(forged, other.public)
+
+
+def test_documents_without_a_usable_proof() -> None:
+    unsigned = load_json("vc-di-eddsa/unsigned.json")
+    with pytest.raises(CredentialError):
+        verify_jcs(unsigned)
+    signed = load_json(JCS + "signedJCS.json")
+    signed["proof"]["verificationMethod"] = "https://example.org/keys/1"
+    assert not verify_jcs(signed)
+    with pytest.raises(InvalidKeyError):
+        Ed25519PublicKeyRef.from_multibase("z" + "1" * 10)
