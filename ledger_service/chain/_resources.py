@@ -73,7 +73,7 @@ def _string_slots(text: str) -> int:
 
 def registration_gas(registration: Registration, calldata: bytes) -> int:
     """An upper bound on the gas ``register`` uses for ``registration``."""
-    calldata_gas = sum(16 if byte else 4 for byte in calldata)
+    calldata_gas = 16 * len(calldata) - 12 * calldata.count(0)  # 16 per non-zero byte, 4 per zero byte
     stored = _string_slots(registration.cid) + _string_slots(registration.licence)
     return int(
         (_BASE + _PER_AUTHOR * len(registration.authors) + _PER_STRING_SLOT * stored + calldata_gas) * _MARGIN

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["rlp_encode"]
+__all__ = ["rlp_encode", "rlp_list_of_encoded"]
 
 RlpItem = int | bytes | Sequence["RlpItem"]
 
@@ -21,6 +21,9 @@ def _length_prefix(length: int, offset: int) -> bytes:
 
 
 def rlp_encode(item: RlpItem) -> bytes:
+    if isinstance(item, list):  # the common case first: a transaction's field list
+        payload = b"".join([rlp_encode(element) for element in item])
+        return _length_prefix(len(payload), 0xC0) + payload
     if isinstance(item, int):
         if item < 0:
             raise ValueError("RLP encodes non-negative integers only")
@@ -29,5 +32,11 @@ def rlp_encode(item: RlpItem) -> bytes:
         if len(item) == 1 and item[0] < 0x80:
             return item
         return _length_prefix(len(item), 0x80) + item
-    payload = b"".join(rlp_encode(element) for element in item)
+    payload = b"".join([rlp_encode(element) for element in item])
+    return _length_prefix(len(payload), 0xC0) + payload
+
+
+def rlp_list_of_encoded(encoded: list[bytes]) -> bytes:
+    """An RLP list of items that are already RLP-encoded."""
+    payload = b"".join(encoded)
     return _length_prefix(len(payload), 0xC0) + payload

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -85,7 +86,7 @@ class TransactionSender:
         *,
         decoder: RevertDecoder,
         confirmations: int = 1,
-        batch_size: int = 500,
+        batch_size: int = 1000,
         gas_margin: float = 1.25,
         poll_interval: float = 0.02,
         receipt_timeout: float = 120.0,
@@ -111,6 +112,7 @@ class TransactionSender:
         # Block height seen just before each transaction was sent: where to start scanning for it.
         self._sent_after_block: dict[str, int] = {}
         self._creations: set[str] = set()  # deployments: their receipt carries the new address
+        self._sending = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tx-sender")
 
     @property
     def address(self) -> str:
@@ -137,13 +139,21 @@ class TransactionSender:
             results: dict[int, OutboxEntry] = {
                 i: known[c.key] for i, c in enumerate(calls) if c.key and c.key in known
             }
-            for start in range(0, len(fresh), self.batch_size):
-                chunk = fresh[start : start + self.batch_size]
-                for (index, _), entry in zip(chunk, self._submit_chunk([c for _, c in chunk]), strict=True):
-                    results[index] = entry
+            # One sending thread, in order: chunk k goes over the wire while chunk k+1 is signed.
+            sends: list[Future[None]] = []
+            try:
+                for start in range(0, len(fresh), self.batch_size):
+                    chunk = fresh[start : start + self.batch_size]
+                    entries = self._sign_and_journal([c for _, c in chunk])
+                    sends.append(self._sending.submit(self._send, entries))
+                    for (index, _), entry in zip(chunk, entries, strict=True):
+                        results[index] = entry
+            finally:
+                for send in sends:
+                    send.result()  # re-raises a rejection
             return [results[i] for i in range(len(calls))]
 
-    def _submit_chunk(self, calls: Sequence[ContractCall]) -> list[OutboxEntry]:
+    def _sign_and_journal(self, calls: Sequence[ContractCall]) -> list[OutboxEntry]:
         gases = self._estimate([c for c in calls])
         max_fee, tip, head = self._fees()
         nonce = self._allocate_nonces(len(calls))
@@ -170,7 +180,6 @@ class TransactionSender:
             self._sent_after_block[entry.tx_hash] = head
             if entry.to is None:
                 self._creations.add(entry.tx_hash)
-        self._send(entries)
         return entries
 
     def _estimate(self, calls: Sequence[ContractCall]) -> list[int]:

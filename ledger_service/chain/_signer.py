@@ -14,7 +14,7 @@ from eth_hash.auto import keccak
 from eth_utils.address import to_checksum_address
 
 from .._exceptions import ConfigurationError
-from ._rlp import rlp_encode
+from ._rlp import rlp_encode, rlp_list_of_encoded as _rlp_list
 
 __all__ = ["SignedTransaction", "Signer", "UnsignedTransaction", "address_from_public_key"]
 
@@ -52,8 +52,11 @@ class UnsignedTransaction:
             [],
         ]
 
+    def _encoded_fields(self) -> list[bytes]:
+        return [rlp_encode(field) for field in self._fields()]
+
     def signing_hash(self) -> bytes:
-        return keccak(b"\x02" + rlp_encode(self._fields()))
+        return keccak(b"\x02" + _rlp_list(self._encoded_fields()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,10 +95,11 @@ class Signer:
         return signature[:64] + bytes([signature[64] + 27])
 
     def sign_transaction(self, tx: UnsignedTransaction) -> SignedTransaction:
-        signature = self._key.sign_recoverable(tx.signing_hash(), hasher=None)
+        fields = tx._encoded_fields()  # encoded once: for the signing hash and for the raw bytes
+        signature = self._key.sign_recoverable(keccak(b"\x02" + _rlp_list(fields)), hasher=None)
         r = int.from_bytes(signature[:32], "big")
         s = int.from_bytes(signature[32:64], "big")
-        raw = b"\x02" + rlp_encode([*tx._fields(), signature[64], r, s])
+        raw = b"\x02" + _rlp_list([*fields, rlp_encode(signature[64]), rlp_encode(r), rlp_encode(s)])
         return SignedTransaction(raw=raw, hash="0x" + keccak(raw).hex(), sender=self.address, nonce=tx.nonce)
 
     def __repr__(self) -> str:
