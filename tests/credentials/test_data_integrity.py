@@ -87,3 +87,42 @@ def test_documents_without_a_usable_proof() -> None:
     assert not verify_jcs(signed)
     with pytest.raises(InvalidKeyError):
         Ed25519PublicKeyRef.from_multibase("z" + "1" * 10)
+
+
+RDFC = "vc-di-eddsa/eddsa-rdfc-2022/"
+
+
+def test_rdfc_reproduces_the_canonical_forms() -> None:
+    from ledger_service.credentials import canonicalize_rdfc
+
+    assert canonicalize_rdfc(load_json("vc-di-eddsa/unsigned.json")) == conformance_file(RDFC + "canonDocDataInt.txt").read_bytes()
+    config = load_json(RDFC + "proofConfigDataInt.json")
+    assert canonicalize_rdfc(config) == conformance_file(RDFC + "proofCanonDataInt.txt").read_bytes()
+
+
+def test_rdfc_signing_reproduces_the_signed_vector(key: Ed25519KeyPair) -> None:
+    from ledger_service.credentials import RDFC_SUITE, sign
+
+    signed = sign(load_json("vc-di-eddsa/unsigned.json"), key, cryptosuite=RDFC_SUITE, created="2023-02-24T23:36:38Z")
+    assert signed == load_json(RDFC + "signedDataInt.json")
+    assert signed["proof"]["proofValue"] == conformance_file(RDFC + "sigBTC58DataInt.txt").read_text().strip()
+
+
+def test_rdfc_verifies_and_refuses_any_change() -> None:
+    from ledger_service.credentials import verify
+
+    signed = load_json(RDFC + "signedDataInt.json")
+    assert verify(signed)
+    for where, changed in _mutations(signed):
+        assert not verify(changed), f"a change at {where} went unnoticed"
+
+
+def test_unknown_contexts_are_never_fetched() -> None:
+    from ledger_service.credentials import UnknownContextError, canonicalize_rdfc, verify
+
+    document = load_json("vc-di-eddsa/unsigned.json")
+    document["@context"] = [*document["@context"], "https://example.org/not-pinned/v1"]
+    with pytest.raises(UnknownContextError, match="not pinned"):
+        canonicalize_rdfc(document)
+    # The employment vector needs the citizenship context, which is not pinned: it cannot verify here.
+    assert not verify(load_json(RDFC + "employ/signedDataInt.json"))
