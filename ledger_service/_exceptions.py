@@ -14,6 +14,11 @@ The hierarchy (catch the narrowest class you can act on)::
     │   └── ContentBackendError       the IPFS (Kubo) node does not answer as expected
     ├── CredentialError
     │   └── InvalidKeyError           a key that cannot be decoded or is of the wrong type
+    ├── VaultError
+    │   ├── SubjectNotFoundError      no such subject (or a field never stored)
+    │   ├── SubjectErasedError        the subject was erased: their data is unrecoverable
+    │   ├── ConsentRequiredError      a minor under 14 without a guardian-consent reference
+    │   └── VaultKeyError             the master key is missing, malformed or not the one used
     └── ChainError
         ├── ChainUnavailableError     the node does not answer
         ├── ChainMismatchError        wrong chain id, or a deployment that is not on this chain
@@ -52,6 +57,7 @@ __all__ = [
     "ChainUnavailableError",
     "CompilationError",
     "ConfigurationError",
+    "ConsentRequiredError",
     "ContentBackendError",
     "ContentCorruptedError",
     "ContentError",
@@ -75,11 +81,15 @@ __all__ = [
     "NonceReplayError",
     "NotFoundError",
     "OutboxError",
+    "SubjectErasedError",
+    "SubjectNotFoundError",
     "TransactionError",
     "TransactionRejectedError",
     "TransactionTimeoutError",
     "TruncatedContentError",
     "UnauthorizedError",
+    "VaultError",
+    "VaultKeyError",
 ]
 
 
@@ -135,6 +145,29 @@ class CredentialError(EduLedgerError):
 
 class InvalidKeyError(CredentialError, ValueError):
     """The key material cannot be decoded, or is not an Ed25519 key where one is needed."""
+
+
+# Vault errors...
+
+
+class VaultError(EduLedgerError):
+    """The personal-data vault cannot do what was asked."""
+
+
+class SubjectNotFoundError(VaultError):
+    """No such subject in the vault, or no such field for them."""
+
+
+class SubjectErasedError(VaultError):
+    """The subject was erased (crypto-shredded); their personal data cannot be recovered."""
+
+
+class ConsentRequiredError(VaultError):
+    """The subject is under 14: a guardian-consent reference is required before anything is recorded."""
+
+
+class VaultKeyError(VaultError):
+    """The vault's master key is missing, malformed, or not the key the data was wrapped with."""
 
 
 # Chain errors...

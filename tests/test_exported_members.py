@@ -10,11 +10,12 @@ import ledger_service
 import ledger_service.chain
 import ledger_service.content
 import ledger_service.credentials
+import ledger_service.vault
 
 
 @pytest.mark.parametrize(
     "package",
-    [ledger_service, ledger_service.chain, ledger_service.content, ledger_service.credentials],
+    [ledger_service, ledger_service.chain, ledger_service.content, ledger_service.credentials, ledger_service.vault],
     ids=lambda p: p.__name__,
 )
 def test_all_is_sorted_and_complete(package: object) -> None:
@@ -40,7 +41,7 @@ def test_every_content_module_export_is_reexported() -> None:
 
 
 def test_every_credentials_module_export_is_reexported() -> None:
-    for module_name in ["_data_integrity", "_jcs", "_keys", "_merkle"]:
+    for module_name in ["_data_integrity", "_jcs", "_jsonld", "_keys", "_merkle"]:
         module = importlib.import_module(f"ledger_service.credentials.{module_name}")
         missing = set(module.__all__) - set(ledger_service.credentials.__all__)
         assert not missing, f"ledger_service.credentials.{module_name} exports {missing} but the package does not"

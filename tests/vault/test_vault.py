@@ -1,0 +1,100 @@
+"""The vault: encrypted at rest, key per subject, rotation by re-wrapping, crypto-shredding, consent."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from ledger_service import ConsentRequiredError, SubjectErasedError, SubjectNotFoundError, VaultKeyError
+from ledger_service.vault import MasterKey, Vault, age_on
+
+TODAY = date(2026, 11, 22)
+STUDENT = {"name": "张小明", "student_number": "G110105201501011234", "guardian": "张伟", "contact": "13800138000"}
+
+
+@pytest.fixture
+def vault(tmp_path: Path) -> Iterator[Vault]:
+    opened = Vault(tmp_path / "vault.sqlite3", MasterKey.generate())
+    yield opened
+    opened.close()
+
+
+def test_personal_data_round_trips_and_is_not_on_disk_in_clear(vault: Vault, tmp_path: Path) -> None:
+    subject = vault.create_subject(birth_date=date(2008, 3, 1), today=TODAY)
+    for field, value in STUDENT.items():
+        vault.put(subject, field, value)
+    assert {field: vault.get(subject, field) for field in STUDENT} == STUDENT
+    assert vault.get(subject, "birth_date") == "2008-03-01"
+    raw = b"".join(path.read_bytes() for path in tmp_path.glob("vault.sqlite3*"))
+    for value in [*STUDENT.values(), "2008-03-01"]:
+        assert value.encode() not in raw, f"{value} is readable on disk"
+    assert subject.startswith("subj_") and "张" not in subject
+
+
+def test_under_14_needs_a_guardian_consent_reference(vault: Vault) -> None:
+    with pytest.raises(ConsentRequiredError):
+        vault.create_subject(birth_date=date(2015, 1, 1), today=TODAY)
+    child = vault.create_subject(birth_date=date(2015, 1, 1), guardian_consent="consent-2026-0042", today=TODAY)
+    assert vault.get(child, "birth_date") == "2015-01-01"
+    assert age_on(date(2012, 11, 23), TODAY) == 13 and age_on(date(2012, 11, 22), TODAY) == 14
+    vault.create_subject(birth_date=date(2012, 11, 22), today=TODAY)  # 14 today: no consent needed
+
+
+def test_erasing_destroys_the_key_and_nothing_else_is_readable(vault: Vault) -> None:
+    subject = vault.create_subject(birth_date=date(2008, 3, 1), today=TODAY)
+    vault.put(subject, "name", STUDENT["name"])
+    salt = vault.salt(subject)
+    assert vault.salt(subject) == salt, "the identity salt is stable"
+    other = vault.create_subject(birth_date=date(2007, 5, 5), today=TODAY)
+    vault.put(other, "name", "李四")
+    vault.erase(subject)
+    for field in ("name", "birth_date", "identity_salt"):
+        with pytest.raises(SubjectErasedError):
+            vault.get(subject, field)
+    with pytest.raises(SubjectErasedError):
+        vault.erase(subject)
+    assert vault.get(other, "name") == "李四", "erasing one subject leaves the others"
+
+
+def test_rotation_rewraps_without_reencrypting(tmp_path: Path) -> None:
+    path = tmp_path / "vault.sqlite3"
+    old, new = MasterKey.generate(), MasterKey.generate()
+    vault = Vault(path, old)
+    subject = vault.create_subject(birth_date=date(2008, 3, 1), today=TODAY)
+    vault.put(subject, "name", STUDENT["name"])
+    sealed_before = sqlite3.connect(path).execute("SELECT sealed FROM fields WHERE name = 'name'").fetchone()[0]
+    assert vault.rotate_master(new) == 1
+    vault.close()
+    sealed_after = sqlite3.connect(path).execute("SELECT sealed FROM fields WHERE name = 'name'").fetchone()[0]
+    assert sealed_after == sealed_before, "the data itself was not re-encrypted"
+    reopened = Vault(path, new)  # the old master key is no longer needed
+    assert reopened.get(subject, "name") == STUDENT["name"]
+    reopened.close()
+    with pytest.raises(VaultKeyError, match="not loaded"):
+        Vault(path, old).get(subject, "name")
+
+
+def test_master_keys_from_file_and_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    key = MasterKey.generate()
+    (tmp_path / "master.key").write_text(key.secret.hex())
+    assert MasterKey.from_file(tmp_path / "master.key") == key
+    monkeypatch.setenv("EDULEDGER_VAULT_MASTER_KEY", key.secret.hex())
+    assert MasterKey.from_environment() == key
+    assert key.secret.hex() not in repr(key)
+    for bad in ["", "zz" * 32, "00" * 16]:
+        with pytest.raises(VaultKeyError):
+            MasterKey.parse(bad)
+    with pytest.raises(VaultKeyError, match="no vault master key"):
+        MasterKey.from_file(tmp_path / "absent.key")
+
+
+def test_unknown_subjects_and_fields(vault: Vault) -> None:
+    with pytest.raises(SubjectNotFoundError):
+        vault.get("subj_unknown", "name")
+    subject = vault.create_subject(birth_date=date(2000, 1, 1), today=TODAY)
+    with pytest.raises(SubjectNotFoundError, match="no field"):
+        vault.get(subject, "nickname")
