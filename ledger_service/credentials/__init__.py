@@ -1,31 +1,41 @@
-"""Verifiable credentials: canonicalisation, Merkle batches, issuer signatures (work in progress:
-the building blocks of issue "Verifiable credentials"; documents, status lists and verification
-come next)."""
+"""Verifiable credentials (VC 2.0 / Open Badges 3.0): documents, schemas, canonicalisation
+(RFC 8785, RDFC-1.0 with pinned contexts), Data Integrity eddsa proofs, Merkle batches.
+
+Work in progress for the credentials issue: status lists, batch issuance and anchoring, and the
+verification report come next."""
 
 from __future__ import annotations
 
 from ._data_integrity import CRYPTOSUITES, JCS_SUITE, RDFC_SUITE, sign, sign_jcs, verify, verify_jcs
 from ._jsonld import PINNED_CONTEXTS, UnknownContextError, canonicalize_rdfc, document_loader
+from ._documents import CONTEXTS, GROWTH_DIMENSIONS, achievement_credential, growth_record_credential, identity_object
 from ._jcs import canonical_hash, canonicalize
 from ._keys import Ed25519KeyPair, Ed25519PublicKeyRef, base58btc_decode, base58btc_encode
+from ._schema import schema_errors
 from ._merkle import MerkleTree, leaf_hash, verify_proof
 
 __all__ = [
+    "CONTEXTS",
     "CRYPTOSUITES",
     "Ed25519KeyPair",
     "Ed25519PublicKeyRef",
+    "GROWTH_DIMENSIONS",
     "JCS_SUITE",
     "MerkleTree",
     "PINNED_CONTEXTS",
     "RDFC_SUITE",
     "UnknownContextError",
+    "achievement_credential",
     "base58btc_decode",
     "base58btc_encode",
     "canonical_hash",
     "canonicalize",
     "canonicalize_rdfc",
     "document_loader",
+    "growth_record_credential",
+    "identity_object",
     "leaf_hash",
+    "schema_errors",
     "sign",
     "sign_jcs",
     "verify",

@@ -38,8 +38,12 @@ def sign(
     created: str,
     verification_method: str | None = None,
     proof_purpose: str = "assertionMethod",
+    proof_as_list: bool = False,
 ) -> dict[str, Any]:
-    """A copy of ``document`` with a DataIntegrityProof of ``cryptosuite`` added."""
+    """A copy of ``document`` with a DataIntegrityProof of ``cryptosuite`` added.
+
+    ``proof_as_list`` attaches it as a one-element array (what the OB 3.0 schema requires).
+    """
     if cryptosuite not in CRYPTOSUITES:
         raise ValueError(f"unsupported cryptosuite {cryptosuite!r}")
     unsecured = {k: v for k, v in document.items() if k != "proof"}
@@ -56,12 +60,21 @@ def sign(
     attached = dict(config)
     if cryptosuite == RDFC_SUITE:
         attached.pop("@context", None)  # rdfc: the context is the document's (as the W3C vectors show)
-    return {**copy.deepcopy(unsecured), "proof": {**attached, "proofValue": base58btc_encode(signature)}}
+    proof = {**attached, "proofValue": base58btc_encode(signature)}
+    return {**copy.deepcopy(unsecured), "proof": [proof] if proof_as_list else proof}
 
 
 def verify(secured: dict[str, Any], public_key: Ed25519PublicKeyRef | None = None) -> bool:
-    """Whether the document's DataIntegrityProof (either suite) is valid, by ``public_key`` or its did:key."""
+    """Whether the document's DataIntegrityProof (either suite) is valid, by ``public_key`` or its did:key.
+
+    A proof array must hold exactly one DataIntegrityProof.
+    """
     proof = secured.get("proof")
+    if isinstance(proof, list):
+        proofs = [p for p in proof if isinstance(p, dict) and p.get("type") == "DataIntegrityProof"]
+        if len(proofs) != 1:
+            return False
+        proof = proofs[0]
     if not isinstance(proof, dict):
         raise CredentialError("the document carries no proof")
     suite = proof.get("cryptosuite")

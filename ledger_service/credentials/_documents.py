@@ -1,0 +1,102 @@
+"""Credential documents: W3C VC 2.0 / Open Badges 3.0 ``AchievementCredential``s.
+
+The subject is never a name or an ID number: ``credentialSubject.identifier`` holds a salted
+``IdentityObject`` (``hashed: true``) whose salt stays in the vault.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = [
+    "CONTEXTS",
+    "GROWTH_DIMENSIONS",
+    "achievement_credential",
+    "growth_record_credential",
+    "identity_object",
+]
+
+CONTEXTS = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+# 综合素质评价 dimensions (high school) and the compulsory-education five (义务教育).
+GROWTH_DIMENSIONS = ("思想品德", "学业水平", "身心健康", "艺术素养", "社会实践", "劳动实践")
+
+
+def identity_object(value: str, salt: bytes, *, identity_type: str = "sisSourcedId") -> dict[str, Any]:
+    """A hashed IdentityObject: ``sha256$hex(sha256(value ‖ salt-hex))``; the salt is not included."""
+    digest = hashlib.sha256((value + salt.hex()).encode()).hexdigest()
+    return {"type": "IdentityObject", "hashed": True, "identityHash": f"sha256${digest}", "identityType": identity_type}
+
+
+def achievement_credential(
+    *,
+    credential_id: str,
+    issuer_id: str,
+    issuer_name: str,
+    identifier: dict[str, Any],
+    achievement: dict[str, Any],
+    valid_from: str,
+    name: str,
+    valid_until: str | None = None,
+    evidence: Sequence[dict[str, Any]] = (),
+    subject_extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "@context": list(CONTEXTS),
+        "id": credential_id,
+        "type": ["VerifiableCredential", "AchievementCredential"],
+        "name": name,
+        "issuer": {"id": issuer_id, "type": ["Profile"], "name": issuer_name},
+        "validFrom": valid_from,
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "identifier": [identifier],
+            "achievement": achievement,
+            **(subject_extra or {}),
+        },
+    }
+    if valid_until:
+        document["validUntil"] = valid_until
+    if evidence:
+        document["evidence"] = list(evidence)
+    return document
+
+
+def growth_record_credential(
+    *,
+    credential_id: str,
+    issuer_id: str,
+    issuer_name: str,
+    identifier: dict[str, Any],
+    dimension: str,
+    record_kind: str,
+    term: str,
+    narrative: str,
+    valid_from: str,
+    evidence_hashes: Sequence[str] = (),
+) -> dict[str, Any]:
+    """A student growth-record entry (成长档案) as an AchievementCredential."""
+    if dimension not in GROWTH_DIMENSIONS:
+        raise ValueError(f"dimension must be one of {', '.join(GROWTH_DIMENSIONS)}")
+    achievement = {
+        "id": f"{credential_id}#achievement",
+        "type": ["Achievement"],
+        "achievementType": "ext:GrowthRecord",
+        "name": f"{dimension} · {record_kind}",
+        "description": narrative,
+        "criteria": {"narrative": f"{term} {dimension}：{record_kind}"},
+        "fieldOfStudy": dimension,
+        "tag": [record_kind, term],
+    }
+    evidence = [{"type": ["Evidence"], "id": f"urn:sha256:{h}"} for h in evidence_hashes]
+    return achievement_credential(
+        credential_id=credential_id,
+        issuer_id=issuer_id,
+        issuer_name=issuer_name,
+        identifier=identifier,
+        achievement=achievement,
+        valid_from=valid_from,
+        name=f"成长档案：{dimension}",
+        evidence=evidence,
+    )

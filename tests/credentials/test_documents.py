@@ -1,0 +1,85 @@
+"""Growth-record credentials validate against the official OB 3.0 and VC 2.0 schemas, signed both ways."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from typing import Any
+
+import pytest
+
+from ledger_service.credentials import (
+    JCS_SUITE,
+    RDFC_SUITE,
+    Ed25519KeyPair,
+    growth_record_credential,
+    identity_object,
+    schema_errors,
+    sign,
+    verify,
+)
+
+STUDENT_NUMBER = "G110105201501011234"  # 学籍号: it contains the national ID number
+SALT = bytes(range(16))
+
+
+def record() -> dict[str, Any]:
+    return growth_record_credential(
+        credential_id="urn:uuid:8f1d2f5e-2a7c-4d0e-9c59-3b1f0a1b2c3d",
+        issuer_id="did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2",
+        issuer_name="天津市滨海新区第一中学",
+        identifier=identity_object(STUDENT_NUMBER, SALT),
+        dimension="社会实践",
+        record_kind="志愿服务",
+        term="2026-2027学年第一学期",
+        narrative="参加社区图书馆志愿服务 20 小时。",
+        valid_from="2026-11-22T00:00:00Z",
+        evidence_hashes=[hashlib.sha256(b"photo").hexdigest()],
+    )
+
+
+@pytest.mark.parametrize("suite", [RDFC_SUITE, JCS_SUITE])
+def test_a_signed_growth_record_is_valid_under_both_schemas_and_verifies(suite: str) -> None:
+    signed = sign(record(), Ed25519KeyPair.generate(), cryptosuite=suite, created="2026-11-22T08:00:00Z", proof_as_list=True)
+    assert schema_errors(signed) == []
+    assert verify(signed)
+    tampered = copy.deepcopy(signed)
+    tampered["credentialSubject"]["achievement"]["description"] = "参加志愿服务 200 小时。"
+    assert not verify(tampered)
+
+
+def test_the_subject_carries_no_personal_data() -> None:
+    document = record()
+    text = json.dumps(document, ensure_ascii=False)
+    assert STUDENT_NUMBER not in text and SALT.hex() not in text
+    assert hashlib.sha256(STUDENT_NUMBER.encode()).hexdigest() not in text, "no unsalted hash either"
+    (identity,) = document["credentialSubject"]["identifier"]
+    assert identity["hashed"] is True and identity["identityHash"].startswith("sha256$") and "salt" not in identity
+    assert identity_object(STUDENT_NUMBER, bytes(16))["identityHash"] != identity["identityHash"], "the salt matters"
+
+
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        (lambda d: d.pop("issuer"), "(document)"),
+        (lambda d: d.__setitem__("@context", ["https://www.w3.org/ns/credentials/v2"]), "@context"),
+        (lambda d: d["credentialSubject"].pop("achievement"), "credentialSubject"),
+        (lambda d: d["credentialSubject"]["identifier"][0].__setitem__("identityType", "学籍号"), "credentialSubject/identifier/0/identityType"),
+        (lambda d: d.__setitem__("type", ["VerifiableCredential"]), "type"),
+    ],
+    ids=["no-issuer", "no-ob-context", "no-achievement", "bad-identity-type", "not-an-achievement-credential"],
+)
+def test_schema_errors_name_the_place(change: Any, where: str) -> None:
+    document = record()
+    change(document)
+    problems = schema_errors(document)
+    assert problems and any(f": {where}:" in p for p in problems), problems
+
+
+def test_unknown_dimensions_are_refused() -> None:
+    with pytest.raises(ValueError, match="dimension"):
+        growth_record_credential(
+            credential_id="urn:uuid:1", issuer_id="did:example:1", issuer_name="x", identifier=identity_object("a", SALT),
+            dimension="体育", record_kind="x", term="t", narrative="n", valid_from="2026-01-01T00:00:00Z",
+        )
