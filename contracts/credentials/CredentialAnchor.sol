@@ -13,7 +13,10 @@ import {ICredentialAnchor} from "./ICredentialAnchor.sol";
  * verifiers judge the issuer by that time, so later key rotation never invalidates a batch.
  */
 contract CredentialAnchor is ICredentialAnchor, DirectoryClient {
+    bytes32 private constant _STATUS_LIST_TYPE = keccak256("EduLedger.StatusList");
+
     mapping(bytes32 merkleRoot => Anchor) private _anchors;
+    mapping(bytes32 listId => StatusList) private _statusLists;
 
     constructor(IInstitutionRegistry directory_) DirectoryClient(directory_) {}
 
@@ -46,6 +49,36 @@ contract CredentialAnchor is ICredentialAnchor, DirectoryClient {
             count: count
         });
         emit CredentialBatchAnchored(merkleRoot, institutionId, msg.sender, credentialType, count, statusListHash);
+    }
+
+    /**
+     * @dev Anchors `listHash`, the sha256 of the status list credential `listId` now in force.
+     * Verifiers compare the list they fetched against it, so a stale or forged list is detected.
+     *
+     * Requirements:
+     *
+     * - the caller is an issuer key authorised now for the `EduLedger.StatusList` type.
+     * - an existing list belongs to the caller's institution.
+     *
+     * Emits a {StatusListUpdated} event.
+     */
+    function updateStatusList(bytes32 listId, bytes32 listHash) external {
+        bytes32 institutionId = _checkIssuer(msg.sender, _STATUS_LIST_TYPE);
+        StatusList storage list = _statusLists[listId];
+        if (list.version != 0 && list.institutionId != institutionId) {
+            revert CredentialAnchorNotListOwner(listId, list.institutionId);
+        }
+        list.institutionId = institutionId;
+        list.listHash = listHash;
+        list.issuer = msg.sender;
+        list.updatedAt = uint64(block.timestamp);
+        list.version += 1;
+        emit StatusListUpdated(listId, institutionId, listHash, list.version);
+    }
+
+    /// @inheritdoc ICredentialAnchor
+    function statusListOf(bytes32 listId) external view returns (StatusList memory) {
+        return _statusLists[listId];
     }
 
     /// @inheritdoc ICredentialAnchor

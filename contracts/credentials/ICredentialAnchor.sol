@@ -19,6 +19,15 @@ interface ICredentialAnchor {
         uint32 count;
     }
 
+    /// @dev The latest anchored version of a status list.
+    struct StatusList {
+        bytes32 institutionId;
+        bytes32 listHash;
+        address issuer;
+        uint64 updatedAt;
+        uint64 version;
+    }
+
     /**
      * @dev `merkleRoot` is already anchored; a batch is never anchored twice.
      * @param merkleRoot the root.
@@ -31,6 +40,22 @@ interface ICredentialAnchor {
      * @param count the count given.
      */
     error CredentialAnchorInvalidBatch(bytes32 merkleRoot, uint32 count);
+
+    /**
+     * @dev Status list `listId` belongs to institution `owner`; only its issuer keys may update it.
+     * @param listId the status list.
+     * @param owner the institution that first anchored it.
+     */
+    error CredentialAnchorNotListOwner(bytes32 listId, bytes32 owner);
+
+    /**
+     * @dev Emitted when a status list's hash is anchored (created or updated).
+     * @param listId the status list (hash of its URL).
+     * @param institutionId the owning institution.
+     * @param listHash sha256 of the status list credential now in force.
+     * @param version how many times the list has been anchored, this one included.
+     */
+    event StatusListUpdated(bytes32 indexed listId, bytes32 indexed institutionId, bytes32 listHash, uint64 version);
 
     /**
      * @dev Emitted when a batch root is anchored.
@@ -49,6 +74,9 @@ interface ICredentialAnchor {
         uint32 count,
         bytes32 statusListHash
     );
+
+    /// @dev Returns the latest anchored version of status list `listId` (all zero if none).
+    function statusListOf(bytes32 listId) external view returns (StatusList memory);
 
     /// @dev Returns the anchor of `merkleRoot` (all zero if it was never anchored).
     function anchorOf(bytes32 merkleRoot) external view returns (Anchor memory);

@@ -80,8 +80,14 @@ class Deployment:
         except (ValueError, KeyError, TypeError, ConfigurationError) as exc:
             raise DeploymentError(f"the deployment file {path} is malformed ({exc}); remove it to redeploy") from exc
 
-    def verify(self, rpc: RpcClient) -> None:
-        """Raise :class:`ChainMismatchError` unless this deployment is on the chain ``rpc`` reaches."""
+    def verify(self, rpc: RpcClient, *, artifacts_sha256: str | None = None) -> None:
+        """Raise :class:`ChainMismatchError` unless this deployment is on the chain ``rpc`` reaches
+        (and, given ``artifacts_sha256``, was made from the contracts this code was built with)."""
+        if artifacts_sha256 and artifacts_sha256 != self.artifacts_sha256:
+            raise ChainMismatchError(
+                "the contracts changed since this deployment was recorded; redeploy "
+                "(development: remove the data directory) or run the matching release"
+            )
         chain_id = int(rpc.request("eth_chainId"), 16)
         if chain_id != self.chain_id:
             raise ChainMismatchError(

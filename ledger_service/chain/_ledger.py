@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .._exceptions import ChainMismatchError, ConfigurationError
-from ._artifacts import load_artifacts
+from ._artifacts import artifacts_digest, load_artifacts
 from ._contracts import BoundContract
 from ._deploy import Deployment, deploy_contracts
 from ._dev import dev_signer, refuse_dev_key
@@ -147,7 +147,7 @@ class Ledger:
             pending = [e.tx_hash for e in sender.outbox.open_entries()]
             if pending:
                 sender.wait(pending)
-            deployment.verify(rpc)
+            deployment.verify(rpc, artifacts_sha256=artifacts_digest())
         else:
             deployment = deploy_contracts(sender, registrar=sender.address)
             if node:

@@ -69,6 +69,7 @@ CONTRACT_ERRORS: Mapping[str, type[ContractRevertError]] = {
     # CredentialAnchor
     "CredentialAnchorInvalidBatch": InvalidArgumentError,
     "CredentialAnchorRootAlreadyAnchored": AlreadyExistsError,
+    "CredentialAnchorNotListOwner": UnauthorizedError,
 }
 
 _ERROR_STRING = keccak(b"Error(string)")[:4]

@@ -74,3 +74,28 @@ def test_empty_batches_are_refused(suite: PyEvmSuite) -> None:
         suite.transact("CredentialAnchor", "anchor", keccak(b"r"), 0, GROWTH_RECORD, STATUS_LIST, by=ISSUER_KEY)
     with pytest.raises(InvalidArgumentError):
         suite.transact("CredentialAnchor", "anchor", b"\0" * 32, 3, GROWTH_RECORD, STATUS_LIST, by=ISSUER_KEY)
+
+
+STATUS_LIST_TYPE = keccak(b"EduLedger.StatusList")
+LIST_ID = keccak(b"https://registry.example/status/1")
+
+
+def test_status_lists_are_anchored_by_their_owner_only(suite: PyEvmSuite) -> None:
+    from ledger_service import UnauthorizedError
+    from tests.utils.institutions import CITY, CITY_ADMIN, FAR_FUTURE
+
+    build_tree(suite, GROWTH_RECORD, STATUS_LIST_TYPE)
+    first = keccak(b"list v1")
+    receipt = suite.transact("CredentialAnchor", "updateStatusList", LIST_ID, first, by=ISSUER_KEY)
+    (event,) = suite.contracts["CredentialAnchor"].decode_logs(receipt.logs)
+    assert event.args == {"listId": LIST_ID, "institutionId": SCHOOL, "listHash": first, "version": 1}
+    suite.transact("CredentialAnchor", "updateStatusList", LIST_ID, keccak(b"list v2"), by=ISSUER_KEY)
+    latest = suite.call("CredentialAnchor", "statusListOf", LIST_ID)
+    assert latest["listHash"] == keccak(b"list v2") and latest["version"] == 2
+    # Another institution's issuer may not overwrite the school's list.
+    suite.transact("InstitutionRegistry", "addIssuerKey", CITY, suite.signer(7).address, 0, FAR_FUTURE, by=CITY_ADMIN)
+    with pytest.raises(UnauthorizedError) as caught:
+        suite.transact("CredentialAnchor", "updateStatusList", LIST_ID, keccak(b"forged"), by=7)
+    assert caught.value.arguments == {"listId": LIST_ID, "owner": SCHOOL}
+    with pytest.raises(IssuerNotAuthorizedError):
+        suite.transact("CredentialAnchor", "updateStatusList", LIST_ID, keccak(b"x"), by=5)

@@ -185,6 +185,10 @@ def test_a_deployment_file_that_does_not_match_the_chain(embedded_config: ChainC
     with pytest.raises(DeploymentError, match="malformed|not an Ethereum address"):
         Ledger.open(embedded_config)
 
+    deployment.write_text(json.dumps({**record, "artifacts_sha256": "0" * 64}))
+    with pytest.raises(ChainMismatchError, match="contracts changed"):
+        Ledger.open(embedded_config)
+
     deployment.write_text(json.dumps(record))
     with Ledger.open(embedded_config) as ledger:  # and the untouched record opens again
         assert ledger.status()["contracts"] == record["contracts"]
