@@ -12,6 +12,7 @@ from ._documents import CONTEXTS, GROWTH_DIMENSIONS, achievement_credential, gro
 from ._jcs import canonical_hash, canonicalize
 from ._keys import Ed25519KeyPair, Ed25519PublicKeyRef, base58btc_decode, base58btc_encode
 from ._schema import schema_errors
+from ._status_list import MIN_STATUS_LIST_SIZE, StatusList, decode_status_list, status_list_hash, status_of
 from ._merkle import MerkleTree, leaf_hash, verify_proof
 
 __all__ = [
@@ -21,9 +22,11 @@ __all__ = [
     "Ed25519PublicKeyRef",
     "GROWTH_DIMENSIONS",
     "JCS_SUITE",
+    "MIN_STATUS_LIST_SIZE",
     "MerkleTree",
     "PINNED_CONTEXTS",
     "RDFC_SUITE",
+    "StatusList",
     "UnknownContextError",
     "achievement_credential",
     "base58btc_decode",
@@ -31,6 +34,7 @@ __all__ = [
     "canonical_hash",
     "canonicalize",
     "canonicalize_rdfc",
+    "decode_status_list",
     "document_loader",
     "growth_record_credential",
     "identity_object",
@@ -38,6 +42,8 @@ __all__ = [
     "schema_errors",
     "sign",
     "sign_jcs",
+    "status_list_hash",
+    "status_of",
     "verify",
     "verify_jcs",
     "verify_proof",

@@ -1,0 +1,94 @@
+"""Bitstring Status List: size, random indexes, bit order, revocation vs suspension, anchored hash."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+
+import pytest
+from eth_hash.auto import keccak
+
+from ledger_service import CredentialError
+from ledger_service.credentials import (
+    MIN_STATUS_LIST_SIZE,
+    RDFC_SUITE,
+    Ed25519KeyPair,
+    StatusList,
+    decode_status_list,
+    schema_errors,
+    sign,
+    status_list_hash,
+    status_of,
+    verify,
+)
+from tests.utils.institutions import ISSUER_KEY, build_tree
+from tests.utils.pyevm import PyEvmSuite
+
+URL = "https://registry.example/status/school-1/revocation/1"
+
+
+def test_indexes_are_random_distinct_and_the_list_is_large() -> None:
+    status = StatusList(URL, "revocation")
+    indexes = [status.allocate() for _ in range(1000)]
+    assert len(set(indexes)) == 1000
+    assert max(indexes) > MIN_STATUS_LIST_SIZE // 2, "spread over the whole list, not sequential"
+    assert len(decode_status_list(status.credential(issuer="did:example:1", valid_from="2026-01-01T00:00:00Z")["credentialSubject"]["encodedList"])) * 8 == MIN_STATUS_LIST_SIZE
+
+
+def test_bit_order_and_encoding_follow_the_recommendation() -> None:
+    status = StatusList(URL, "suspension")
+    status.allocated.update({0, 9})
+    status.set(0)
+    status.set(9)
+    encoded = status.credential(issuer="did:example:1", valid_from="2026-01-01T00:00:00Z")["credentialSubject"]["encodedList"]
+    assert encoded.startswith("u") and "=" not in encoded
+    raw = gzip.decompress(base64.urlsafe_b64decode(encoded[1:] + "=" * (-len(encoded[1:]) % 4)))
+    assert raw[0] == 0b1000_0000 and raw[1] == 0b0100_0000, "index 0 is the leftmost bit"
+
+
+def test_revocation_is_final_and_suspension_can_be_lifted() -> None:
+    revocations = StatusList(URL, "revocation")
+    index = revocations.allocate()
+    revocations.set(index)
+    with pytest.raises(CredentialError, match="final"):
+        revocations.set(index, False)
+    suspensions = StatusList(URL.replace("revocation", "suspension"), "suspension")
+    held = suspensions.allocate()
+    suspensions.set(held)
+    assert suspensions.get(held)
+    suspensions.set(held, False)
+    assert not suspensions.get(held)
+    with pytest.raises(CredentialError, match="never handed out"):
+        suspensions.set(held + 1 if held + 1 not in suspensions.allocated else held - 1)
+
+
+def test_the_list_credential_is_valid_signed_and_readable() -> None:
+    status = StatusList(URL, "revocation")
+    revoked, kept = status.allocate(), status.allocate()
+    status.set(revoked)
+    document = status.credential(issuer="did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2", valid_from="2026-11-22T00:00:00Z")
+    signed = sign(document, Ed25519KeyPair.generate(), cryptosuite=RDFC_SUITE, created="2026-11-22T00:00:00Z")
+    assert verify(signed)
+    assert [p for p in schema_errors(signed) if p.startswith("VC 2.0")] == []
+    assert status_of(signed, revoked) and not status_of(signed, kept)
+    assert status.entry(kept)["statusListIndex"] == str(kept)
+
+
+@pytest.mark.parametrize("encoded", ["zabc", "u!!!", "u" + base64.urlsafe_b64encode(gzip.compress(b"\0" * 100)).decode()])
+def test_malformed_or_small_lists_are_refused(encoded: str) -> None:
+    with pytest.raises(CredentialError):
+        decode_status_list(encoded)
+
+
+def test_the_anchored_hash_detects_a_stale_or_forged_list(suite: PyEvmSuite) -> None:
+    build_tree(suite, keccak(b"EduLedger.StatusList"))
+    status = StatusList(URL, "revocation")
+    index = status.allocate()
+    issued = status.credential(issuer="did:example:school", valid_from="2026-11-22T00:00:00Z")
+    status.set(index)
+    current = status.credential(issuer="did:example:school", valid_from="2026-11-23T00:00:00Z")
+    list_id = keccak(URL.encode())
+    suite.transact("CredentialAnchor", "updateStatusList", list_id, status_list_hash(current), by=ISSUER_KEY)
+    anchored = suite.call("CredentialAnchor", "statusListOf", list_id)["listHash"]
+    assert anchored == status_list_hash(current)
+    assert anchored != status_list_hash(issued), "the stale list (before the revocation) is recognisable"
