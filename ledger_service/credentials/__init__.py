@@ -9,6 +9,7 @@ from __future__ import annotations
 from ._data_integrity import CRYPTOSUITES, JCS_SUITE, RDFC_SUITE, sign, sign_jcs, verify, verify_jcs
 from ._jsonld import PINNED_CONTEXTS, UnknownContextError, canonicalize_rdfc, document_loader
 from ._documents import CONTEXTS, GROWTH_DIMENSIONS, achievement_credential, growth_record_credential, identity_object
+from ._issuance import ANCHOR_PROOF_TYPE, BatchIssuer, IssuedBatch, credential_hash
 from ._jcs import canonical_hash, canonicalize
 from ._keys import Ed25519KeyPair, Ed25519PublicKeyRef, base58btc_decode, base58btc_encode
 from ._schema import schema_errors
@@ -16,11 +17,14 @@ from ._status_list import MIN_STATUS_LIST_SIZE, StatusList, decode_status_list, 
 from ._merkle import MerkleTree, leaf_hash, verify_proof
 
 __all__ = [
+    "ANCHOR_PROOF_TYPE",
+    "BatchIssuer",
     "CONTEXTS",
     "CRYPTOSUITES",
     "Ed25519KeyPair",
     "Ed25519PublicKeyRef",
     "GROWTH_DIMENSIONS",
+    "IssuedBatch",
     "JCS_SUITE",
     "MIN_STATUS_LIST_SIZE",
     "MerkleTree",
@@ -34,6 +38,7 @@ __all__ = [
     "canonical_hash",
     "canonicalize",
     "canonicalize_rdfc",
+    "credential_hash",
     "decode_status_list",
     "document_loader",
     "growth_record_credential",

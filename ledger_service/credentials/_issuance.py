@@ -1,0 +1,171 @@
+"""Batch issuance: sign every credential, anchor the batch's Merkle root in one transaction.
+
+Each credential is signed (Data Integrity) and hashed — sha256 of the JCS form of the credential
+without its proofs — and the hashes form an OpenZeppelin StandardMerkleTree whose root the
+issuer key anchors. Every credential then gets a second proof naming the root, its path, the
+chain, the anchor contract, the transaction and the block.
+
+Issuing is resumable: the signed credentials are journaled (SQLite) before anything is sent, the
+anchor transaction goes through the durable outbox under the key ``anchor:<root>``, and a batch
+found anchored on chain is never anchored again. Re-running an interrupted batch id finishes it
+with the same credentials.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .._exceptions import CredentialError
+from ..chain import BoundContract, TransactionSender
+from ._data_integrity import JCS_SUITE, sign
+from ._jcs import canonical_hash
+from ._keys import Ed25519KeyPair
+from ._merkle import MerkleTree
+
+__all__ = ["ANCHOR_PROOF_TYPE", "BatchIssuer", "IssuedBatch", "credential_hash"]
+
+ANCHOR_PROOF_TYPE = "EduLedgerMerkleAnchor"
+
+
+def credential_hash(credential: dict[str, Any]) -> bytes:
+    """sha256 of the JCS form of the credential without any proof: the Merkle leaf value."""
+    return canonical_hash({k: v for k, v in credential.items() if k != "proof"})
+
+
+@dataclass(frozen=True)
+class IssuedBatch:
+    batch_id: str
+    root: bytes
+    tx_hash: str
+    block_number: int
+    credentials: list[dict[str, Any]]
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS batches (
+    batch_id TEXT PRIMARY KEY, credential_type BLOB NOT NULL, root BLOB NOT NULL,
+    tx_hash TEXT, block_number INTEGER, created_at REAL NOT NULL, completed_at REAL
+);
+CREATE TABLE IF NOT EXISTS credentials (
+    batch_id TEXT NOT NULL REFERENCES batches (batch_id), position INTEGER NOT NULL,
+    document TEXT NOT NULL, PRIMARY KEY (batch_id, position)
+);
+"""
+
+
+class BatchIssuer:
+    """Issues batches for one institution: its Ed25519 signing key and its on-chain issuer key."""
+
+    def __init__(
+        self,
+        journal: Path | str,
+        *,
+        sender: TransactionSender,
+        anchor: BoundContract,
+        signing_key: Ed25519KeyPair,
+        verification_method: str | None = None,
+        cryptosuite: str = JCS_SUITE,
+    ) -> None:
+        self.sender = sender
+        self.anchor = anchor
+        self.signing_key = signing_key
+        self.verification_method = verification_method or signing_key.public.verification_method
+        self.cryptosuite = cryptosuite
+        self._db = sqlite3.connect(str(journal), check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def issue(
+        self, batch_id: str, documents: Sequence[dict[str, Any]], *, credential_type: bytes, created: str,
+        status_list_hash: bytes = b"\0" * 32,
+    ) -> IssuedBatch:
+        """Sign, journal, anchor and finish ``documents`` as batch ``batch_id`` (idempotent by id)."""
+        signed, tree = self._journaled(batch_id, documents, credential_type, created)
+        root = tree.root
+        existing = self.anchor.call("anchorOf", root)
+        if existing["anchoredAt"] == 0:
+            call = self.anchor.transaction(
+                "anchor", root, len(signed), credential_type, status_list_hash, key=f"anchor:0x{root.hex()}"
+            )
+            self.sender.transact(call)
+        entry = self.sender.outbox.by_keys([f"anchor:0x{root.hex()}"]).get(f"anchor:0x{root.hex()}")
+        anchored = self.anchor.call("anchorOf", root)
+        if entry is None or anchored["anchoredAt"] == 0:
+            raise CredentialError(f"batch {batch_id}: root 0x{root.hex()} is anchored by no transaction of ours")
+        block_number = int(anchored["blockNumber"])
+        anchoring_key = f"eip155:{self.sender.chain_id}:{anchored['issuer']}"  # CAIP-10 account of the issuer key
+        finished = [self._with_anchor_proof(doc, tree, entry.tx_hash, block_number, anchoring_key) for doc in signed]
+        with self._lock:
+            self._db.execute(
+                "UPDATE batches SET tx_hash = ?, block_number = ?, completed_at = ? WHERE batch_id = ?",
+                (entry.tx_hash, block_number, time.time(), batch_id),
+            )
+        return IssuedBatch(batch_id, root, entry.tx_hash, block_number, finished)
+
+    def _journaled(
+        self, batch_id: str, documents: Sequence[dict[str, Any]], credential_type: bytes, created: str
+    ) -> tuple[list[dict[str, Any]], MerkleTree]:
+        with self._lock:
+            row = self._db.execute("SELECT root FROM batches WHERE batch_id = ?", (batch_id,)).fetchone()
+            if row is not None:
+                stored = [
+                    json.loads(text)
+                    for (text,) in self._db.execute(
+                        "SELECT document FROM credentials WHERE batch_id = ? ORDER BY position", (batch_id,)
+                    )
+                ]
+                tree = MerkleTree.of([credential_hash(doc) for doc in stored])
+                if tree.root != bytes(row[0]):
+                    raise CredentialError(f"the journal of batch {batch_id} does not match its recorded root")
+                return stored, tree
+        if not documents:
+            raise CredentialError("a batch needs at least one credential")
+        signed = [
+            sign(doc, self.signing_key, cryptosuite=self.cryptosuite, created=created,
+                 verification_method=self.verification_method, proof_as_list=True)
+            for doc in documents
+        ]
+        tree = MerkleTree.of([credential_hash(doc) for doc in signed])
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute(
+                "INSERT INTO batches (batch_id, credential_type, root, created_at) VALUES (?, ?, ?, ?)",
+                (batch_id, credential_type, tree.root, time.time()),
+            )
+            self._db.executemany(
+                "INSERT INTO credentials (batch_id, position, document) VALUES (?, ?, ?)",
+                [(batch_id, i, json.dumps(doc, ensure_ascii=False)) for i, doc in enumerate(signed)],
+            )
+            self._db.execute("COMMIT")
+        return signed, tree
+
+    def _with_anchor_proof(
+        self, document: dict[str, Any], tree: MerkleTree, tx_hash: str, block: int, anchoring_key: str
+    ) -> dict[str, Any]:
+        value = credential_hash(document)
+        proof = {
+            "type": ANCHOR_PROOF_TYPE,
+            "proofPurpose": "assertionMethod",
+            "verificationMethod": anchoring_key,
+            "credentialHash": "0x" + value.hex(),
+            "merkleRoot": "0x" + tree.root.hex(),
+            "merkleProof": ["0x" + node.hex() for node in tree.proof(value)],
+            "chainId": self.sender.chain_id,
+            "anchorContract": self.anchor.address,
+            "transactionHash": tx_hash,
+            "blockNumber": block,
+        }
+        proofs = document["proof"] if isinstance(document["proof"], list) else [document["proof"]]
+        return {**document, "proof": [*proofs, proof]}

@@ -1,0 +1,94 @@
+"""Batch issuance on chain (py-evm): one anchor per batch, proofs that verify, resumable, never twice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ledger_service import CredentialError
+from ledger_service.credentials import (
+    ANCHOR_PROOF_TYPE,
+    BatchIssuer,
+    Ed25519KeyPair,
+    credential_hash,
+    growth_record_credential,
+    identity_object,
+    leaf_hash,
+    schema_errors,
+    verify,
+    verify_proof,
+)
+from tests.utils.institutions import GROWTH_RECORD, ISSUER_KEY, build_tree
+from tests.utils.pyevm import PyEvmSuite
+
+CREATED = "2026-11-22T08:00:00Z"
+
+
+def class_records(count: int) -> list[dict[str, Any]]:
+    return [
+        growth_record_credential(
+            credential_id=f"urn:uuid:00000000-0000-4000-8000-{i:012d}",
+            issuer_id="did:example:binhai-school-1",
+            issuer_name="滨海新区第一中学",
+            identifier=identity_object(f"G1101052015{i:08d}", bytes([i % 256]) * 16),
+            dimension="学业水平",
+            record_kind="学期评价",
+            term="2026-2027学年第一学期",
+            narrative=f"第 {i} 号学生本学期学业表现。",
+            valid_from="2026-11-22T00:00:00Z",
+        )
+        for i in range(count)
+    ]
+
+
+def issuer_for(suite: PyEvmSuite, tmp_path: Path, key: Ed25519KeyPair) -> BatchIssuer:
+    return BatchIssuer(tmp_path / "issuance.sqlite3", sender=suite.sender(ISSUER_KEY), anchor=suite.contracts["CredentialAnchor"], signing_key=key)
+
+
+def nonce(suite: PyEvmSuite) -> int:
+    return int(suite.rpc.request("eth_getTransactionCount", [suite.signer(ISSUER_KEY).address, "latest"]), 16)
+
+
+def test_a_class_is_one_anchor_and_every_credential_proves_membership(suite: PyEvmSuite, tmp_path: Path) -> None:
+    build_tree(suite)
+    before = nonce(suite)
+    batch = issuer_for(suite, tmp_path, Ed25519KeyPair.generate()).issue(
+        "class-2026-3", class_records(40), credential_type=GROWTH_RECORD, created=CREATED
+    )
+    assert nonce(suite) == before + 1, "one transaction for the whole class"
+    anchored = suite.call("CredentialAnchor", "anchorOf", batch.root)
+    assert anchored["count"] == 40 and anchored["credentialType"] == GROWTH_RECORD
+    for credential in batch.credentials:
+        assert verify(credential), "the issuer signature still verifies beside the anchor proof"
+        assert schema_errors(credential) == []
+        anchor_proof = next(p for p in credential["proof"] if p["type"] == ANCHOR_PROOF_TYPE)
+        value = credential_hash(credential)
+        assert anchor_proof["credentialHash"] == "0x" + value.hex()
+        path = [bytes.fromhex(node[2:]) for node in anchor_proof["merkleProof"]]
+        assert verify_proof(batch.root, leaf_hash(value), path)
+        assert anchor_proof["transactionHash"] == batch.tx_hash and anchor_proof["chainId"] == suite.chain_id
+    sample = batch.credentials[7]
+    path = [bytes.fromhex(n[2:]) for n in next(p for p in sample["proof"] if p["type"] == ANCHOR_PROOF_TYPE)["merkleProof"]]
+    assert suite.call("CredentialAnchor", "verifyLeaf", batch.root, path, leaf_hash(credential_hash(sample)))
+
+
+def test_an_interrupted_batch_resumes_with_the_same_credentials(suite: PyEvmSuite, tmp_path: Path) -> None:
+    build_tree(suite)
+    key = Ed25519KeyPair.generate()
+    first = issuer_for(suite, tmp_path, key)
+    journaled, tree = first._journaled("class-2026-4", class_records(10), GROWTH_RECORD, CREATED)  # then "crash"
+    first.close()
+    before = nonce(suite)
+    resumed = issuer_for(suite, tmp_path, key).issue("class-2026-4", [], credential_type=GROWTH_RECORD, created=CREATED)
+    assert resumed.root == tree.root and nonce(suite) == before + 1
+    assert [c["id"] for c in resumed.credentials] == [c["id"] for c in journaled]
+    again = issuer_for(suite, tmp_path, key).issue("class-2026-4", [], credential_type=GROWTH_RECORD, created=CREATED)
+    assert again.root == resumed.root and nonce(suite) == before + 1, "a finished batch is never anchored twice"
+
+
+def test_an_empty_batch_is_refused(suite: PyEvmSuite, tmp_path: Path) -> None:
+    build_tree(suite)
+    with pytest.raises(CredentialError, match="at least one"):
+        issuer_for(suite, tmp_path, Ed25519KeyPair.generate()).issue("empty", [], credential_type=GROWTH_RECORD, created=CREATED)
