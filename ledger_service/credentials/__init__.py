@@ -13,17 +13,22 @@ from ._issuance import ANCHOR_PROOF_TYPE, BatchIssuer, IssuedBatch, credential_h
 from ._jcs import canonical_hash, canonicalize
 from ._keys import Ed25519KeyPair, Ed25519PublicKeyRef, base58btc_decode, base58btc_encode
 from ._schema import schema_errors
+from ._verification import CANNOT_TELL, INVALID, VALID, ChainView, Check, VerificationReport, verify_credential
 from ._status_list import MIN_STATUS_LIST_SIZE, StatusList, decode_status_list, status_list_hash, status_of
 from ._merkle import MerkleTree, leaf_hash, verify_proof
 
 __all__ = [
     "ANCHOR_PROOF_TYPE",
     "BatchIssuer",
+    "CANNOT_TELL",
     "CONTEXTS",
     "CRYPTOSUITES",
+    "ChainView",
+    "Check",
     "Ed25519KeyPair",
     "Ed25519PublicKeyRef",
     "GROWTH_DIMENSIONS",
+    "INVALID",
     "IssuedBatch",
     "JCS_SUITE",
     "MIN_STATUS_LIST_SIZE",
@@ -32,6 +37,8 @@ __all__ = [
     "RDFC_SUITE",
     "StatusList",
     "UnknownContextError",
+    "VALID",
+    "VerificationReport",
     "achievement_credential",
     "base58btc_decode",
     "base58btc_encode",
@@ -50,6 +57,7 @@ __all__ = [
     "status_list_hash",
     "status_of",
     "verify",
+    "verify_credential",
     "verify_jcs",
     "verify_proof",
 ]

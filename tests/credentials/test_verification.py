@@ -1,0 +1,138 @@
+"""Verification reports: each check on its own; valid only when all pass; cannot tell when unsure."""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eth_hash.auto import keccak
+
+from ledger_service.chain import BoundContract, HttpRpcClient, free_port
+from ledger_service.credentials import (
+    CANNOT_TELL,
+    INVALID,
+    RDFC_SUITE,
+    VALID,
+    BatchIssuer,
+    ChainView,
+    Ed25519KeyPair,
+    StatusList,
+    sign,
+    status_list_hash,
+    verify_credential,
+)
+from tests.credentials.test_issuance import CREATED, class_records
+from tests.utils.institutions import CITY, CITY_ADMIN, GROWTH_RECORD, ISSUER_KEY, SCHOOL, SCHOOL_ADMIN, build_tree
+from tests.utils.pyevm import PyEvmSuite
+
+NOW = datetime(2026, 12, 1, tzinfo=timezone.utc)
+STATUS_TYPE = keccak(b"EduLedger.StatusList")
+STATUS_URL = "https://registry.example/status/school/revocation/1"
+
+
+def view(suite: PyEvmSuite) -> ChainView:
+    return ChainView(suite.rpc, suite.contracts["CredentialAnchor"], suite.contracts["InstitutionRegistry"], suite.chain_id)
+
+
+def issue(suite: PyEvmSuite, tmp_path: Path, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    issuer = BatchIssuer(tmp_path / "journal.sqlite3", sender=suite.sender(ISSUER_KEY),
+                         anchor=suite.contracts["CredentialAnchor"], signing_key=Ed25519KeyPair.generate())
+    return issuer.issue("batch", documents, credential_type=GROWTH_RECORD, created=CREATED).credentials
+
+
+def outcome(suite: PyEvmSuite, credential: Any, **kwargs: Any) -> tuple[str, str | None]:
+    report = verify_credential(credential, chain=view(suite), now=NOW, **kwargs)
+    return report.outcome, report.failed.name if report.failed else None
+
+
+def test_an_issued_credential_is_valid_with_every_check_passing(suite: PyEvmSuite, tmp_path: Path) -> None:
+    build_tree(suite)
+    credential = issue(suite, tmp_path, class_records(5))[2]
+    report = verify_credential(credential, chain=view(suite), now=NOW)
+    assert report.outcome == VALID
+    assert [c.name for c in report.checks] == [
+        "schema", "canonical_hash", "merkle_path", "anchored", "issuer_accredited", "issuer_signature", "status", "validity_dates",
+    ]
+    assert all(c.result == "pass" for c in report.checks)
+
+
+def test_tampering_is_invalid_naming_the_check(suite: PyEvmSuite, tmp_path: Path) -> None:
+    build_tree(suite)
+    credential = issue(suite, tmp_path, class_records(3))[0]
+    tampered = copy.deepcopy(credential)
+    tampered["credentialSubject"]["achievement"]["description"] = "满分"
+    assert outcome(suite, tampered) == (INVALID, "canonical_hash")
+    forged_path = copy.deepcopy(credential)
+    anchor_proof = forged_path["proof"][1]
+    anchor_proof["merkleProof"] = ["0x" + "11" * 32]
+    assert outcome(suite, forged_path) == (INVALID, "merkle_path")
+    assert outcome(suite, {"not": "a credential"})[0] == INVALID
+    assert outcome(suite, "garbage") == (INVALID, "schema")
+
+
+def test_without_a_chain_the_answer_is_cannot_tell(suite: PyEvmSuite, tmp_path: Path) -> None:
+    build_tree(suite)
+    credential = issue(suite, tmp_path, class_records(2))[0]
+    assert verify_credential(credential, chain=None, now=NOW).outcome == CANNOT_TELL
+    dead = HttpRpcClient(f"http://127.0.0.1:{free_port()}", timeout=2)
+    unreachable = ChainView(
+        dead,
+        BoundContract("CredentialAnchor", suite.contracts["CredentialAnchor"].address, suite.contracts["CredentialAnchor"].abi, dead),
+        BoundContract("InstitutionRegistry", suite.contracts["InstitutionRegistry"].address, suite.contracts["InstitutionRegistry"].abi, dead),
+        suite.chain_id,
+    )
+    assert verify_credential(credential, chain=unreachable, now=NOW).outcome == CANNOT_TELL
+    dead.close()
+
+
+def test_revoking_the_key_later_keeps_earlier_credentials_valid(suite: PyEvmSuite, tmp_path: Path) -> None:
+    build_tree(suite)
+    credential = issue(suite, tmp_path, class_records(2))[0]
+    suite.travel_to(suite.now() + 100)
+    suite.transact("InstitutionRegistry", "revokeIssuerKey", suite.signer(ISSUER_KEY).address, suite.now() + 50, by=SCHOOL_ADMIN)
+    assert outcome(suite, credential) == (VALID, None)
+    # Revoking the school's accreditation back to before the anchoring invalidates it.
+    suite.transact("InstitutionRegistry", "revokeAccreditation", SCHOOL, GROWTH_RECORD, 1, by=CITY_ADMIN)
+    assert outcome(suite, credential) == (INVALID, "issuer_accredited")
+    assert CITY  # the city accredited the school
+
+
+def test_status_revoked_forged_or_unavailable(suite: PyEvmSuite, tmp_path: Path) -> None:
+    build_tree(suite, GROWTH_RECORD, STATUS_TYPE)
+    status = StatusList(STATUS_URL, "revocation")
+    documents = class_records(3)
+    for document in documents:
+        document["credentialStatus"] = status.entry(status.allocate())
+    credentials = issue(suite, tmp_path, documents)
+    key = Ed25519KeyPair.generate()
+
+    def publish() -> dict[str, Any]:
+        listed = sign(status.credential(issuer="did:example:school", valid_from=CREATED), key, cryptosuite=RDFC_SUITE, created=CREATED)
+        suite.transact("CredentialAnchor", "updateStatusList", keccak(STATUS_URL.encode()), status_list_hash(listed), by=ISSUER_KEY)
+        return listed
+
+    current = publish()
+    assert outcome(suite, credentials[0], status_resolver=lambda url: current) == (VALID, None)
+    status.set(int(credentials[1]["credentialStatus"]["statusListIndex"]))
+    stale = current
+    current = publish()
+    assert outcome(suite, credentials[1], status_resolver=lambda url: current) == (INVALID, "status")
+    assert outcome(suite, credentials[1], status_resolver=lambda url: stale) == (INVALID, "status"), "a stale list is caught"
+    assert outcome(suite, credentials[0])[0] == CANNOT_TELL, "no status list at hand"
+
+    def unavailable(url: str) -> dict[str, Any]:
+        raise KeyError(url)
+
+    assert outcome(suite, credentials[0], status_resolver=unavailable)[0] == CANNOT_TELL
+
+
+@pytest.mark.parametrize(("field", "value"), [("validUntil", "2026-11-30T00:00:00Z"), ("validFrom", "2027-01-01T00:00:00Z")])
+def test_validity_dates(suite: PyEvmSuite, tmp_path: Path, field: str, value: str) -> None:
+    build_tree(suite)
+    documents = class_records(1)
+    documents[0][field] = value
+    (credential,) = issue(suite, tmp_path, documents)
+    assert outcome(suite, credential) == (INVALID, "validity_dates")
