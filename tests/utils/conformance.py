@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,10 @@ CONFORMANCE = Path(__file__).resolve().parents[3] / "shared" / "conformance"
 def conformance_file(relative: str) -> Path:
     path = CONFORMANCE / relative
     if not path.exists():
-        pytest.skip(f"conformance material {relative} not present at {CONFORMANCE}")
+        reason = f"conformance material {relative} not present at {CONFORMANCE}"
+        if os.environ.get("EDULEDGER_REQUIRE_CONFORMANCE") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
     return path
 
 
