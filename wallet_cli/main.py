@@ -15,8 +15,9 @@ from eth_account import Account
 from eth_utils.address import to_checksum_address
 from rich.console import Console
 
-from ledger_service import ConfigurationError, EduLedgerError
-from ledger_service.chain import HttpRpcClient, Signer
+from ledger_service import ConfigurationError, CredentialError, EduLedgerError
+from ledger_service.chain import BoundContract, HttpRpcClient, Signer, load_artifacts
+from ledger_service.credentials import ChainView, verify_credential
 from ledger_service.content import cid_of_path
 
 app = typer.Typer(help="EduLedger wallet: keys and chain access.", no_args_is_help=True, add_completion=False)
@@ -98,6 +99,58 @@ def print_cids(
         out.print(str(cid_of_path(path, cid_version=cid_version)), highlight=False)
 
 
+@app.command("verify")
+def verify_file(
+    credential: Annotated[Path, typer.Argument(help="The credential (JSON file).", exists=True, dir_okay=False)],
+    deployment: Annotated[
+        Path, typer.Option(help="The chain's deployment: deployment.json, or the JSON of the registry's GET /chain.", exists=True)
+    ],
+    rpc_url: Annotated[str, typer.Option(envvar="EDULEDGER_RPC_URL", help="JSON-RPC URL of a chain node.")] = (
+        "http://127.0.0.1:8545"
+    ),
+    status_list: Annotated[
+        list[Path] | None, typer.Option("--status-list", help="A status list credential (JSON) the credential refers to.")
+    ] = None,
+    confirmations: Annotated[int, typer.Option(min=1)] = 1,
+) -> None:
+    """Verify a credential against the chain directly (no registry). Exit 0 valid, 1 invalid, 3 cannot tell."""
+    try:
+        document = json.loads(credential.read_text(encoding="utf-8"))
+        chain_info = json.loads(deployment.read_text(encoding="utf-8"))
+        lists: dict[str, dict[str, object]] = {}
+        for path in status_list or []:
+            listed = json.loads(path.read_text(encoding="utf-8"))
+            lists[str(listed.get("id"))] = listed
+        addresses = chain_info["contracts"]
+        chain_id = int(chain_info["chain_id"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ConfigurationError(f"unreadable input: {exc}") from None
+    try:
+        rpc = HttpRpcClient(rpc_url, timeout=10.0)
+    except ValueError as exc:
+        raise ConfigurationError(str(exc)) from None
+    artifacts = load_artifacts()
+    view = ChainView(
+        rpc,
+        BoundContract("CredentialAnchor", addresses["CredentialAnchor"], artifacts["CredentialAnchor"].abi, rpc),
+        BoundContract("InstitutionRegistry", addresses["InstitutionRegistry"], artifacts["InstitutionRegistry"].abi, rpc),
+        chain_id,
+    )
+
+    def resolve(url: str) -> dict[str, object]:
+        if url not in lists:
+            raise CredentialError(f"status list {url} not given (--status-list)")
+        return lists[url]
+
+    report = verify_credential(document, chain=view, confirmations=confirmations, status_resolver=resolve)
+    for check in report.checks:
+        mark = {"pass": "[green]pass[/green]", "fail": "[red]FAIL[/red]", "unknown": "[yellow]?[/yellow]"}[check.result]
+        out.print(f"{mark:>8}  {check.name:<18} {check.detail}", highlight=False)
+    out.print(f"outcome: {report.outcome}", highlight=False)
+    rpc.close()
+    raise typer.Exit(code={"valid": 0, "invalid": 1}.get(report.outcome, 3))
+
+
 @chain_app.command("status")
 def chain_status(
     rpc_url: Annotated[str, typer.Option(envvar="EDULEDGER_RPC_URL", help="JSON-RPC URL of a chain node.")] = (
@@ -117,13 +170,15 @@ def chain_status(
 
 def main() -> int:
     try:
-        app(standalone_mode=False)
+        result = app(standalone_mode=False)  # a typer.Exit comes back as its exit code here
     except EduLedgerError as exc:
         err.print(f"[red]{type(exc).__name__}[/red]: {exc}", highlight=False, soft_wrap=True)
         return 1
     except typer.Abort:
         err.print("Aborted.")
         return 1
+    except typer.Exit as exit_:
+        return int(exit_.exit_code)
     except Exception as exc:
         # Usage errors (Typer's vendored click) show their own message and carry exit code 2.
         show, exit_code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
@@ -131,4 +186,4 @@ def main() -> int:
             show()
             return exit_code
         raise
-    return 0
+    return result if isinstance(result, int) else 0

@@ -102,8 +102,13 @@ class BatchIssuer:
             self.sender.transact(call)
         entry = self.sender.outbox.by_keys([f"anchor:0x{root.hex()}"]).get(f"anchor:0x{root.hex()}")
         anchored = self.anchor.call("anchorOf", root)
-        if entry is None or anchored["anchoredAt"] == 0:
-            raise CredentialError(f"batch {batch_id}: root 0x{root.hex()} is anchored by no transaction of ours")
+        if anchored["anchoredAt"] == 0:
+            raise CredentialError(f"batch {batch_id}: root 0x{root.hex()} is not anchored after sending")
+        if entry is None:
+            raise CredentialError(
+                f"batch {batch_id}: these credentials (root 0x{root.hex()}) were already anchored by another batch; "
+                "credential ids must be unique"
+            )
         block_number = int(anchored["blockNumber"])
         anchoring_key = f"eip155:{self.sender.chain_id}:{anchored['issuer']}"  # CAIP-10 account of the issuer key
         finished = [self._with_anchor_proof(doc, tree, entry.tx_hash, block_number, anchoring_key) for doc in signed]

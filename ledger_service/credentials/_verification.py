@@ -189,6 +189,9 @@ def _check_status(
         except (KeyError, ValueError, TypeError, CredentialError) as exc:
             report.add("status", UNKNOWN, f"status list unavailable: {exc}")
             return
+        if not isinstance(listed, dict):
+            report.add("status", FAIL, f"the status list {url} is not a JSON object")
+            return
         if status_list_hash(listed) != anchored:
             report.add("status", FAIL, f"the status list {url} is not the one anchored on chain (stale or forged)")
             return

@@ -83,3 +83,25 @@ def test_cid_uses_the_same_addressing_as_the_store(tmp_path: Path) -> None:
     assert v1.stdout.strip() == "bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e"
     missing = wallet("cid", str(tmp_path / "absent.txt"))
     assert missing.returncode == 2 and "does not exist" in missing.stderr
+
+
+def test_verify_against_the_chain_without_the_registry(tmp_path: Path) -> None:
+    from ledger_service.chain import ChainConfig, Ledger
+    from tests.credentials.test_issuance import class_records
+    from tests.utils.issuance import issue_on_ledger
+
+    with Ledger.open(ChainConfig(data_dir=tmp_path / "data", anvil_port=0, snapshot_interval=0, block_time=None)) as ledger:
+        credential = issue_on_ledger(ledger, tmp_path, class_records(2), "wallet")[0]
+        path = tmp_path / "credential.json"
+        path.write_text(json.dumps(credential, ensure_ascii=False))
+        deployment = tmp_path / "data" / "deployment.json"
+        url = ledger.node.url if ledger.node else ""
+        valid = wallet("verify", str(path), "--deployment", str(deployment), "--rpc-url", url)
+        assert valid.returncode == 0, valid.stdout + valid.stderr
+        assert "outcome: valid" in valid.stdout
+        forged = {**credential, "name": "伪造"}
+        (tmp_path / "forged.json").write_text(json.dumps(forged, ensure_ascii=False))
+        invalid = wallet("verify", str(tmp_path / "forged.json"), "--deployment", str(deployment), "--rpc-url", url)
+        assert invalid.returncode == 1 and "outcome: invalid" in invalid.stdout
+    unreachable = wallet("verify", str(path), "--deployment", str(deployment), "--rpc-url", f"http://127.0.0.1:{free_port()}")
+    assert unreachable.returncode == 3 and "cannot_tell" in unreachable.stdout

@@ -1,0 +1,55 @@
+"""``POST /verify``: the same verification the wallet runs, against this registry's chain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from ledger_service import CredentialError
+from ledger_service.credentials import ChainView, verify_credential
+
+from ..deps import LedgerDep
+
+router = APIRouter(prefix="/verify", tags=["verify"])
+
+
+class VerifyRequest(BaseModel):
+    credential: Any = Field(description="The credential (JSON) to verify.")
+    status_lists: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Status list credentials by URL, if the presenter has them; each is checked against the hash anchored on chain.",
+    )
+
+
+class CheckPublic(BaseModel):
+    name: str
+    result: str
+    detail: str
+
+
+class VerificationPublic(BaseModel):
+    outcome: str = Field(description="valid, invalid (see the failed check) or cannot_tell")
+    checks: list[CheckPublic]
+
+
+@router.post("", response_model=VerificationPublic)
+def verify(request: VerifyRequest, ledger: LedgerDep) -> VerificationPublic:
+    """Verify a credential: each check reported separately; never valid by default."""
+    chain = ChainView(
+        ledger.rpc, ledger.contracts["CredentialAnchor"], ledger.contracts["InstitutionRegistry"], ledger.chain_id
+    )
+
+    def resolve(url: str) -> dict[str, Any]:
+        if url not in request.status_lists:
+            raise CredentialError(f"status list {url} was not supplied")
+        return request.status_lists[url]
+
+    report = verify_credential(
+        request.credential, chain=chain, confirmations=ledger.sender.confirmations, status_resolver=resolve
+    )
+    return VerificationPublic(
+        outcome=report.outcome,
+        checks=[CheckPublic(name=c.name, result=c.result, detail=c.detail) for c in report.checks],
+    )

@@ -1,0 +1,36 @@
+"""Credentials issued on a real (anvil) chain, for the service and wallet tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from eth_hash.auto import keccak
+
+from ledger_service.chain import Ledger, Outbox, TransactionSender, dev_signer
+from ledger_service.credentials import BatchIssuer, Ed25519KeyPair
+
+GROWTH_RECORD = keccak(b"EduLedger.GrowthRecord")
+ROOT_BUREAU = keccak(b"institution:test-bureau")
+FAR_FUTURE = 2**63
+ISSUER_INDEX = 5
+
+
+def issue_on_ledger(ledger: Ledger, workdir: Path, documents: list[dict[str, Any]], batch_id: str) -> list[dict[str, Any]]:
+    """Governance (the ledger's key) makes a bureau accredited for growth records with an issuer key, which issues."""
+    directory = ledger.contracts["InstitutionRegistry"]
+    key = dev_signer(ISSUER_INDEX)
+    if directory.call("issuerKey", key.address)["institutionId"] != ROOT_BUREAU:
+        governance = ledger.sender
+        governance.transact(directory.transaction("registerInstitution", ROOT_BUREAU, b"\0" * 32, 2, governance.address))
+        governance.transact(directory.transaction("accredit", ROOT_BUREAU, GROWTH_RECORD, 0, FAR_FUTURE))
+        governance.transact(directory.transaction("addIssuerKey", ROOT_BUREAU, key.address, 0, FAR_FUTURE))
+    sender = TransactionSender(
+        ledger.rpc, key, Outbox(workdir / f"issuer-outbox-{batch_id}.sqlite3", chain_id=ledger.chain_id),
+        decoder=ledger.sender.decoder,
+    )
+    issuer = BatchIssuer(workdir / f"issuance-{batch_id}.sqlite3", sender=sender, anchor=ledger.contracts["CredentialAnchor"],
+                         signing_key=Ed25519KeyPair.generate())
+    credentials = issuer.issue(batch_id, documents, credential_type=GROWTH_RECORD, created="2026-11-22T08:00:00Z").credentials
+    issuer.close()
+    return credentials
