@@ -57,6 +57,7 @@ test-deps:
 
 test: build test-deps
 	$(PY) -m mypy ledger_service registry wallet_cli
+	$(PY) -m ruff check --quiet --select F,E9,B ledger_service registry wallet_cli tests bench
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: build test-deps

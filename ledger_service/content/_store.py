@@ -18,7 +18,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -33,7 +33,7 @@ from .._exceptions import (
 from ._car import read_car
 from ._cid import CID, RAW
 from ._dagpb import decode_pbnode
-from ._dagread import ContentStat, DagReader
+from ._dagread import DagReader
 from ._importer import FileBuilder, ImportParams, NodeRef, build_directory
 
 __all__ = ["DEFAULT_MAX_SIZE", "Adder", "GcReport", "LocalContentStore"]

@@ -30,7 +30,7 @@ def _b32(raw: bytes) -> str:
     return base64.b32encode(raw).decode().lower().rstrip("=")
 
 
-def cid_of(data: bytes, params: ImportParams = ImportParams()) -> str:
+def cid_of(data: bytes, params: ImportParams | None = None) -> str:
     return str(import_stream([data], params).cid)
 
 
