@@ -125,7 +125,7 @@ class Ledger:
         except BaseException:
             if node:
                 node.on_snapshot = None  # the final snapshot on stop must not touch a closed outbox
-            sender.outbox.close()
+            sender.close()
             raise
 
     @classmethod
@@ -169,7 +169,7 @@ class Ledger:
         _close_rpc(self.rpc)
         if self.node:
             self.node.stop()
-        self.sender.outbox.close()
+        self.sender.close()
 
     def __enter__(self) -> Ledger:
         return self

@@ -118,6 +118,11 @@ class TransactionSender:
     def address(self) -> str:
         return self.signer.address
 
+    def close(self) -> None:
+        """Stop the sending thread (after any send in flight) and close the outbox."""
+        self._sending.shutdown(wait=True)
+        self.outbox.close()
+
     # Submitting...
 
     def submit(self, calls: Sequence[ContractCall]) -> list[OutboxEntry]:

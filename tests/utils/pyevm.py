@@ -70,7 +70,7 @@ class PyEvmSuite:
 
     def reset_senders(self) -> None:
         for sender in self._senders.values():
-            sender.outbox.close()
+            sender.close()
         self._senders.clear()
 
 
