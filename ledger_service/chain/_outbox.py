@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .._exceptions import OutboxError
+from .._sqlite import open_durable
 
 __all__ = ["Outbox", "OutboxEntry", "OutboxStatus"]
 
@@ -95,10 +96,7 @@ class Outbox:
         self.chain_id = chain_id
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(_SCHEMA)
+            self._db = open_durable(self.path, _SCHEMA)
         except (OSError, sqlite3.Error) as exc:
             raise OutboxError(f"cannot open the transaction outbox at {self.path}: {exc}") from exc
         self._lock = threading.Lock()

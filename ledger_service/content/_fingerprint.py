@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import sqlite3
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,6 +23,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 import iscc_core
+
+from .._sqlite import open_durable
 
 __all__ = ["Fingerprint", "NearDuplicate", "NearDuplicateIndex", "fingerprint", "hamming"]
 
@@ -134,15 +135,13 @@ class NearDuplicateIndex:
     """64-bit similarity codes of registered resources, queryable by Hamming distance."""
 
     def __init__(self, path: Path | str) -> None:
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(
+        indexes = "".join(f"CREATE INDEX IF NOT EXISTS codes_b{band} ON codes (kind, b{band});" for band in range(_BANDS))
+        self._db = open_durable(
+            path,
             "CREATE TABLE IF NOT EXISTS codes (key TEXT NOT NULL, kind TEXT NOT NULL, code INTEGER NOT NULL,"
             " b0 INTEGER NOT NULL, b1 INTEGER NOT NULL, b2 INTEGER NOT NULL, b3 INTEGER NOT NULL,"
-            " PRIMARY KEY (key, kind))"
+            " PRIMARY KEY (key, kind));" + indexes,
         )
-        for band in range(_BANDS):
-            self._db.execute(f"CREATE INDEX IF NOT EXISTS codes_b{band} ON codes (kind, b{band})")
         self._lock = threading.Lock()
 
     def close(self) -> None:

@@ -14,7 +14,6 @@ import base64
 import hashlib
 import os
 import shutil
-import sqlite3
 import threading
 import time
 import uuid
@@ -30,6 +29,7 @@ from .._exceptions import (
     InvalidCarError,
     TruncatedContentError,
 )
+from .._sqlite import open_durable
 from ._car import read_car
 from ._cid import CID, RAW
 from ._dagpb import decode_pbnode
@@ -143,9 +143,9 @@ class LocalContentStore(DagReader):
         shutil.rmtree(self.root / "staging", ignore_errors=True)  # what crashed adds left behind
         (self.root / "staging").mkdir()
         self._lock = threading.RLock()
-        self._pins = sqlite3.connect(self.root / "pins.sqlite3", check_same_thread=False, isolation_level=None)
-        self._pins.execute("PRAGMA journal_mode=WAL")
-        self._pins.execute("CREATE TABLE IF NOT EXISTS pins (cid TEXT PRIMARY KEY, pinned_at REAL NOT NULL)")
+        self._pins = open_durable(
+            self.root / "pins.sqlite3", "CREATE TABLE IF NOT EXISTS pins (cid TEXT PRIMARY KEY, pinned_at REAL NOT NULL);"
+        )
 
     def close(self) -> None:
         self._pins.close()

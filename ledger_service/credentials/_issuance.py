@@ -14,7 +14,6 @@ with the same credentials.
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 import time
 from collections.abc import Sequence
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .._exceptions import CredentialError
+from .._sqlite import open_durable
 from ..chain import BoundContract, TransactionSender
 from ._data_integrity import JCS_SUITE, sign
 from ._jcs import canonical_hash
@@ -78,10 +78,7 @@ class BatchIssuer:
         self.signing_key = signing_key
         self.verification_method = verification_method or signing_key.public.verification_method
         self.cryptosuite = cryptosuite
-        self._db = sqlite3.connect(str(journal), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
+        self._db = open_durable(journal, _SCHEMA)
         self._lock = threading.Lock()
 
     def close(self) -> None:

@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 import secrets
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from .._exceptions import (
     SubjectNotFoundError,
     VaultKeyError,
 )
+from .._sqlite import open_durable
 
 __all__ = ["MINIMUM_AGE_WITHOUT_CONSENT", "MasterKey", "Vault", "age_on"]
 
@@ -112,10 +112,7 @@ class Vault:
     def __init__(self, path: Path | str, master: MasterKey, *, previous: tuple[MasterKey, ...] = ()) -> None:
         self.master = master
         self._keyring = {k.key_id: k for k in (*previous, master)}
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
+        self._db = open_durable(path, _SCHEMA)
         self._lock = threading.Lock()
 
     def close(self) -> None:
