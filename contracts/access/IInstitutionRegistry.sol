@@ -109,6 +109,19 @@ interface IInstitutionRegistry is IAccessControl {
     error InstitutionRegistryUnknownKey(address key);
 
     /**
+     * @dev The Ed25519 signing key `publicKey` is already registered, to `institutionId`.
+     * @param publicKey the raw 32-byte Ed25519 public key.
+     * @param institutionId the institution that holds it.
+     */
+    error InstitutionRegistrySigningKeyExists(bytes32 publicKey, bytes32 institutionId);
+
+    /**
+     * @dev `publicKey` is not a registered Ed25519 signing key.
+     * @param publicKey the raw 32-byte Ed25519 public key.
+     */
+    error InstitutionRegistryUnknownSigningKey(bytes32 publicKey);
+
+    /**
      * @dev The grant is already revoked (from `revokedFrom`).
      * @param revokedFrom the time the earlier revocation took effect.
      */
@@ -177,6 +190,23 @@ interface IInstitutionRegistry is IAccessControl {
      */
     event IssuerKeyRevoked(bytes32 indexed institutionId, address indexed key, uint64 revokedFrom);
 
+    /**
+     * @dev Emitted when an Ed25519 credential-signing key is registered to an institution.
+     * @param institutionId the institution.
+     * @param publicKey the raw 32-byte Ed25519 public key.
+     * @param validFrom start of the key's window.
+     * @param validUntil end of the key's window.
+     */
+    event SigningKeyAdded(bytes32 indexed institutionId, bytes32 indexed publicKey, uint64 validFrom, uint64 validUntil);
+
+    /**
+     * @dev Emitted when an Ed25519 signing key is revoked from a time on.
+     * @param institutionId the institution.
+     * @param publicKey the raw 32-byte Ed25519 public key.
+     * @param revokedFrom the time from which it no longer counts.
+     */
+    event SigningKeyRevoked(bytes32 indexed institutionId, bytes32 indexed publicKey, uint64 revokedFrom);
+
     /// @dev Returns the institution registered under `institutionId` (all zero if none).
     function institution(bytes32 institutionId) external view returns (Institution memory);
 
@@ -185,6 +215,16 @@ interface IInstitutionRegistry is IAccessControl {
 
     /// @dev Returns the issuer-key record of `key` (all zero if none).
     function issuerKey(address key) external view returns (IssuerKey memory);
+
+    /// @dev Returns the record of Ed25519 signing key `publicKey` (all zero if none).
+    function signingKey(bytes32 publicKey) external view returns (IssuerKey memory);
+
+    /**
+     * @dev Returns whether Ed25519 key `publicKey` belonged to `institutionId` and lay inside its
+     * window, not revoked, at `time`: the check a verifier makes for a credential's Data Integrity
+     * signature at the credential's anchoring time.
+     */
+    function isValidSigningKey(bytes32 publicKey, bytes32 institutionId, uint64 time) external view returns (bool);
 
     /**
      * @dev Returns whether `institutionId` was accredited for `credentialType` at `time`, the

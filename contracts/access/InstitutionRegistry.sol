@@ -35,6 +35,7 @@ contract InstitutionRegistry is IInstitutionRegistry, AccessControl {
     mapping(bytes32 institutionId => Institution) private _institutions;
     mapping(bytes32 institutionId => mapping(bytes32 credentialType => Accreditation)) private _accreditations;
     mapping(address key => IssuerKey) private _issuerKeys;
+    mapping(bytes32 publicKey => IssuerKey) private _signingKeys;
 
     /**
      * @dev Sets `governance` as the holder of `DEFAULT_ADMIN_ROLE`.
@@ -218,6 +219,64 @@ contract InstitutionRegistry is IInstitutionRegistry, AccessControl {
         emit IssuerKeyRevoked(record.institutionId, key, revokedFrom);
     }
 
+    /**
+     * @dev Registers the Ed25519 public key `publicKey` as a credential-signing key of `institutionId`,
+     * valid during `[validFrom, validUntil)`. Verifiers accept a credential's Data Integrity signature
+     * only if its key was valid for the anchoring institution at the anchoring time.
+     *
+     * Requirements:
+     *
+     * - the caller administers the institution (or one above it), or is governance.
+     * - `publicKey` is non-zero and was never registered before.
+     * - the window is not empty.
+     *
+     * Emits a {SigningKeyAdded} event.
+     */
+    function addSigningKey(bytes32 institutionId, bytes32 publicKey, uint64 validFrom, uint64 validUntil) external {
+        _checkInstitutionAdmin(institutionId, msg.sender);
+        if (publicKey == bytes32(0)) {
+            revert InstitutionRegistryUnknownSigningKey(publicKey);
+        }
+        bytes32 holder = _signingKeys[publicKey].institutionId;
+        if (holder != bytes32(0)) {
+            revert InstitutionRegistrySigningKeyExists(publicKey, holder);
+        }
+        if (validFrom >= validUntil) {
+            revert InstitutionRegistryInvalidWindow(validFrom, validUntil);
+        }
+        _signingKeys[publicKey] = IssuerKey({
+            institutionId: institutionId,
+            validFrom: validFrom,
+            validUntil: validUntil,
+            revokedFrom: 0
+        });
+        emit SigningKeyAdded(institutionId, publicKey, validFrom, validUntil);
+    }
+
+    /**
+     * @dev Revokes Ed25519 signing key `publicKey` from `revokedFrom` on. Credentials anchored before
+     * `revokedFrom` keep verifying.
+     *
+     * Requirements:
+     *
+     * - `publicKey` is a registered signing key, not already revoked.
+     * - the caller administers the key's institution (or one above it), or is governance.
+     *
+     * Emits a {SigningKeyRevoked} event.
+     */
+    function revokeSigningKey(bytes32 publicKey, uint64 revokedFrom) external {
+        IssuerKey storage record = _signingKeys[publicKey];
+        if (record.institutionId == bytes32(0)) {
+            revert InstitutionRegistryUnknownSigningKey(publicKey);
+        }
+        _checkInstitutionAdmin(record.institutionId, msg.sender);
+        if (record.revokedFrom != 0) {
+            revert InstitutionRegistryAlreadyRevoked(record.revokedFrom);
+        }
+        record.revokedFrom = revokedFrom;
+        emit SigningKeyRevoked(record.institutionId, publicKey, revokedFrom);
+    }
+
     /// @inheritdoc IInstitutionRegistry
     function institution(bytes32 institutionId) external view returns (Institution memory) {
         return _institutions[institutionId];
@@ -231,6 +290,20 @@ contract InstitutionRegistry is IInstitutionRegistry, AccessControl {
     /// @inheritdoc IInstitutionRegistry
     function issuerKey(address key) external view returns (IssuerKey memory) {
         return _issuerKeys[key];
+    }
+
+    /// @inheritdoc IInstitutionRegistry
+    function signingKey(bytes32 publicKey) external view returns (IssuerKey memory) {
+        return _signingKeys[publicKey];
+    }
+
+    /// @inheritdoc IInstitutionRegistry
+    function isValidSigningKey(bytes32 publicKey, bytes32 institutionId, uint64 time) external view returns (bool) {
+        IssuerKey storage record = _signingKeys[publicKey];
+        return
+            institutionId != bytes32(0) &&
+            record.institutionId == institutionId &&
+            _inWindow(record.validFrom, record.validUntil, record.revokedFrom, time);
     }
 
     /// @inheritdoc IInstitutionRegistry

@@ -49,9 +49,11 @@ CONTRACT_ERRORS: Mapping[str, type[ContractRevertError]] = {
     "InstitutionRegistryKeyExists": AlreadyExistsError,
     "InstitutionRegistryNotAccredited": InvalidStateError,
     "InstitutionRegistryParentNotAccredited": InvalidStateError,
+    "InstitutionRegistrySigningKeyExists": AlreadyExistsError,
     "InstitutionRegistryUnauthorizedAccount": UnauthorizedError,
     "InstitutionRegistryUnknownInstitution": NotFoundError,
     "InstitutionRegistryUnknownKey": NotFoundError,
+    "InstitutionRegistryUnknownSigningKey": NotFoundError,
     # ResourceRegistry
     "ResourceRegistryDuplicateContent": DuplicateContentError,
     "ResourceRegistryExpiredSignature": ExpiredSignatureError,

@@ -157,3 +157,49 @@ def test_admin_rotation_moves_the_right_to_act(suite: PyEvmSuite) -> None:
     with pytest.raises(UnauthorizedError):
         suite.transact("InstitutionRegistry", "addIssuerKey", SCHOOL, suite.signer(7).address, 0, FAR_FUTURE, by=SCHOOL_ADMIN)
     suite.transact("InstitutionRegistry", "addIssuerKey", SCHOOL, suite.signer(7).address, 0, FAR_FUTURE, by=6)
+
+
+def test_signing_keys_are_judged_by_window_institution_and_revocation(suite: PyEvmSuite) -> None:
+    build_tree(suite)
+    registry = "InstitutionRegistry"
+    public_key = bytes(range(32))
+    start = suite.now() + 100
+    receipt = suite.transact(registry, "addSigningKey", SCHOOL, public_key, start, start + 1000, by=SCHOOL_ADMIN)
+    (event,) = suite.contracts[registry].decode_logs(receipt.logs)
+    assert event.name == "SigningKeyAdded"
+    assert event.args == {"institutionId": SCHOOL, "publicKey": public_key, "validFrom": start, "validUntil": start + 1000}
+
+    def valid(institution: bytes, at: int) -> bool:
+        return bool(suite.call(registry, "isValidSigningKey", public_key, institution, at))
+
+    assert not valid(SCHOOL, start - 1)
+    assert valid(SCHOOL, start) and valid(SCHOOL, start + 999)
+    assert not valid(SCHOOL, start + 1000)
+    assert not valid(CITY, start + 1), "a key counts for its own institution only"
+    receipt = suite.transact(registry, "revokeSigningKey", public_key, start + 500, by=CITY_ADMIN)
+    assert [e.name for e in suite.contracts[registry].decode_logs(receipt.logs)] == ["SigningKeyRevoked"]
+    assert valid(SCHOOL, start + 499), "signatures from before the revocation keep verifying"
+    assert not valid(SCHOOL, start + 500)
+    assert suite.call(registry, "signingKey", public_key)["revokedFrom"] == start + 500
+    with pytest.raises(AlreadyExistsError):
+        suite.transact(registry, "revokeSigningKey", public_key, start + 600, by=SCHOOL_ADMIN)
+
+
+def test_signing_key_refusals(suite: PyEvmSuite) -> None:
+    build_tree(suite)
+    registry = "InstitutionRegistry"
+    public_key = b"\x07" * 32
+    suite.transact(registry, "addSigningKey", SCHOOL, public_key, 0, FAR_FUTURE, by=SCHOOL_ADMIN)
+    with pytest.raises(AlreadyExistsError) as caught:
+        suite.transact(registry, "addSigningKey", CITY, public_key, 0, FAR_FUTURE, by=CITY_ADMIN)
+    assert caught.value.arguments == {"publicKey": public_key, "institutionId": SCHOOL}
+    with pytest.raises(UnauthorizedError):
+        suite.transact(registry, "addSigningKey", CITY, b"\x08" * 32, 0, FAR_FUTURE, by=SCHOOL_ADMIN)
+    with pytest.raises(UnauthorizedError):
+        suite.transact(registry, "revokeSigningKey", public_key, 0, by=STRANGER)
+    with pytest.raises(InvalidArgumentError):
+        suite.transact(registry, "addSigningKey", SCHOOL, b"\x09" * 32, 10, 10, by=SCHOOL_ADMIN)
+    with pytest.raises(NotFoundError):
+        suite.transact(registry, "addSigningKey", SCHOOL, ZERO, 0, FAR_FUTURE, by=SCHOOL_ADMIN)
+    with pytest.raises(NotFoundError):
+        suite.transact(registry, "revokeSigningKey", b"\x0a" * 32, 0, by=SCHOOL_ADMIN)
