@@ -83,3 +83,26 @@ def test_unknown_dimensions_are_refused() -> None:
             credential_id="urn:uuid:1", issuer_id="did:example:1", issuer_name="x", identifier=identity_object("a", SALT),
             dimension="体育", record_kind="x", term="t", narrative="n", valid_from="2026-01-01T00:00:00Z",
         )
+
+
+def test_the_fast_validator_agrees_with_the_reference_implementation() -> None:
+    """jsonschema-rs must judge exactly as the Python reference validator does, on good and broken documents."""
+    from jsonschema import Draft201909Validator, Draft202012Validator
+
+    from ledger_service.credentials._schema import SCHEMA_FILES, _FOLDER
+
+    ob, vc = (json.loads((_FOLDER / SCHEMA_FILES[label]).read_text(encoding="utf-8")) for label in ("OB 3.0", "VC 2.0"))
+    reference = {"OB 3.0": Draft201909Validator(ob), "VC 2.0": Draft202012Validator(vc)}
+    signed = sign(record(), Ed25519KeyPair.generate(), cryptosuite=JCS_SUITE, created="2026-11-22T08:00:00Z", proof_as_list=True)
+    variants: list[Any] = [signed, {}, [], "text", {"@context": 5}]
+    for key in list(signed):
+        broken = copy.deepcopy(signed)
+        broken.pop(key)
+        variants.append(broken)
+        wrong = copy.deepcopy(signed)
+        wrong[key] = 42
+        variants.append(wrong)
+    for document in variants:
+        fast = {p.split(":")[0] for p in schema_errors(document)}
+        slow = {label for label, validator in reference.items() if not validator.is_valid(document)}
+        assert fast == slow, document
