@@ -189,7 +189,10 @@ class ProviderRpcClient:
                 raise _tester_error(exc) from exc
         if "error" in response:
             raise _error(dict(response))
-        return _to_wire(response.get("result"))
+        result = _to_wire(response.get("result"))
+        if method == "eth_getTransactionByHash" and isinstance(result, dict) and "data" in result:
+            result.setdefault("input", result["data"])  # eth-tester says "data" where nodes say "input"
+        return result
 
     def batch(self, calls: Sequence[RpcCall]) -> list[Any | JsonRpcError]:
         results: list[Any | JsonRpcError] = []

@@ -1,19 +1,27 @@
 """Verifiable credentials (VC 2.0 / Open Badges 3.0): documents, schemas, canonicalisation
-(RFC 8785, RDFC-1.0 with pinned contexts), Data Integrity eddsa proofs, Merkle batches.
-
-Work in progress for the credentials issue: status lists, batch issuance and anchoring, and the
-verification report come next."""
+(RFC 8785, RDFC-1.0 with pinned contexts), Data Integrity eddsa proofs, Merkle batches anchored
+on chain, Bitstring status lists, verification (live, cached or from an offline bundle)."""
 
 from __future__ import annotations
 
-from ._data_integrity import CRYPTOSUITES, JCS_SUITE, RDFC_SUITE, sign, sign_jcs, verify, verify_jcs
+from ._chain_view import CachedChainView, ChainFacts, ChainView, status_list_id
+from ._data_integrity import CRYPTOSUITES, JCS_SUITE, RDFC_SUITE, sign, sign_jcs, signature_proof, verify, verify_jcs
 from ._jsonld import PINNED_CONTEXTS, UnknownContextError, canonicalize_rdfc, document_loader
 from ._documents import CONTEXTS, GROWTH_DIMENSIONS, achievement_credential, growth_record_credential, identity_object
-from ._issuance import ANCHOR_PROOF_TYPE, BatchIssuer, IssuedBatch, credential_hash
+from ._issuance import ANCHOR_PROOF_TYPE, BatchIssuer, IssuedBatch, credential_hash, institution_uri
 from ._jcs import canonical_hash, canonicalize
 from ._keys import Ed25519KeyPair, Ed25519PublicKeyRef, base58btc_decode, base58btc_encode
 from ._schema import schema_errors
-from ._verification import CANNOT_TELL, INVALID, VALID, ChainView, Check, VerificationReport, verify_credential
+from ._verification import (
+    CANNOT_TELL,
+    INVALID,
+    MAX_CREDENTIAL_BYTES,
+    VALID,
+    Check,
+    VerificationReport,
+    parse_credential,
+    verify_credential,
+)
 from ._status_list import MIN_STATUS_LIST_SIZE, StatusList, decode_status_list, status_list_hash, status_of
 from ._merkle import MerkleTree, leaf_hash, verify_proof
 
@@ -23,6 +31,8 @@ __all__ = [
     "CANNOT_TELL",
     "CONTEXTS",
     "CRYPTOSUITES",
+    "CachedChainView",
+    "ChainFacts",
     "ChainView",
     "Check",
     "Ed25519KeyPair",
@@ -31,6 +41,7 @@ __all__ = [
     "INVALID",
     "IssuedBatch",
     "JCS_SUITE",
+    "MAX_CREDENTIAL_BYTES",
     "MIN_STATUS_LIST_SIZE",
     "MerkleTree",
     "PINNED_CONTEXTS",
@@ -50,11 +61,15 @@ __all__ = [
     "document_loader",
     "growth_record_credential",
     "identity_object",
+    "institution_uri",
     "leaf_hash",
+    "parse_credential",
     "schema_errors",
     "sign",
     "sign_jcs",
+    "signature_proof",
     "status_list_hash",
+    "status_list_id",
     "status_of",
     "verify",
     "verify_credential",

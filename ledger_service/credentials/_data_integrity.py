@@ -10,15 +10,15 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from .._exceptions import CredentialError, InvalidKeyError
 import hashlib
 from collections.abc import Callable
 
+from .._exceptions import CredentialError, InvalidKeyError
 from ._jcs import canonicalize
 from ._jsonld import canonicalize_rdfc
 from ._keys import Ed25519KeyPair, Ed25519PublicKeyRef, base58btc_decode, base58btc_encode
 
-__all__ = ["CRYPTOSUITES", "JCS_SUITE", "RDFC_SUITE", "sign", "sign_jcs", "verify", "verify_jcs"]
+__all__ = ["CRYPTOSUITES", "JCS_SUITE", "RDFC_SUITE", "sign", "sign_jcs", "signature_proof", "verify", "verify_jcs"]
 
 JCS_SUITE = "eddsa-jcs-2022"
 RDFC_SUITE = "eddsa-rdfc-2022"
@@ -64,19 +64,25 @@ def sign(
     return {**copy.deepcopy(unsecured), "proof": [proof] if proof_as_list else proof}
 
 
+def signature_proof(secured: dict[str, Any]) -> dict[str, Any] | None:
+    """The document's one DataIntegrityProof (None if it has none, or several)."""
+    proof = secured.get("proof")
+    if isinstance(proof, list):
+        proofs = [p for p in proof if isinstance(p, dict) and p.get("type") == "DataIntegrityProof"]
+        return proofs[0] if len(proofs) == 1 else None
+    return proof if isinstance(proof, dict) else None
+
+
 def verify(secured: dict[str, Any], public_key: Ed25519PublicKeyRef | None = None) -> bool:
     """Whether the document's DataIntegrityProof (either suite) is valid, by ``public_key`` or its did:key.
 
     A proof array must hold exactly one DataIntegrityProof.
     """
-    proof = secured.get("proof")
-    if isinstance(proof, list):
-        proofs = [p for p in proof if isinstance(p, dict) and p.get("type") == "DataIntegrityProof"]
-        if len(proofs) != 1:
-            return False
-        proof = proofs[0]
-    if not isinstance(proof, dict):
+    if "proof" not in secured:
         raise CredentialError("the document carries no proof")
+    proof = signature_proof(secured)
+    if proof is None:
+        return False
     suite = proof.get("cryptosuite")
     if proof.get("type") != "DataIntegrityProof" or suite not in CRYPTOSUITES:
         return False

@@ -5,6 +5,10 @@ without its proofs — and the hashes form an OpenZeppelin StandardMerkleTree wh
 issuer key anchors. Every credential then gets a second proof naming the root, its path, the
 chain, the anchor contract, the transaction and the block.
 
+The institution is the one the sending key belongs to on chain; documents must name it as issuer
+(:func:`institution_uri`) and the Ed25519 signing key must be registered to it on chain, or
+nothing is signed.
+
 Issuing is resumable: the signed credentials are journaled (SQLite) before anything is sent, the
 anchor transaction goes through the durable outbox under the key ``anchor:<root>``, and a batch
 found anchored on chain is never anchored again. Re-running an interrupted batch id finishes it
@@ -29,9 +33,20 @@ from ._jcs import canonical_hash
 from ._keys import Ed25519KeyPair
 from ._merkle import MerkleTree
 
-__all__ = ["ANCHOR_PROOF_TYPE", "BatchIssuer", "IssuedBatch", "credential_hash"]
+__all__ = ["ANCHOR_PROOF_TYPE", "BatchIssuer", "IssuedBatch", "credential_hash", "institution_uri"]
 
 ANCHOR_PROOF_TYPE = "EduLedgerMerkleAnchor"
+_INSTITUTION_PREFIX = "urn:eduledger:institution:0x"
+
+
+def institution_uri(institution_id: bytes) -> str:
+    """The issuer id of an institution in credentials: ``urn:eduledger:institution:0x<id>``."""
+    return _INSTITUTION_PREFIX + institution_id.hex()
+
+
+def issuer_id_of(document: dict[str, Any]) -> Any:
+    issuer = document.get("issuer")
+    return issuer.get("id") if isinstance(issuer, dict) else issuer
 
 
 def credential_hash(credential: dict[str, Any]) -> bytes:
@@ -69,15 +84,22 @@ class BatchIssuer:
         *,
         sender: TransactionSender,
         anchor: BoundContract,
+        directory: BoundContract,
         signing_key: Ed25519KeyPair,
         verification_method: str | None = None,
         cryptosuite: str = JCS_SUITE,
     ) -> None:
         self.sender = sender
         self.anchor = anchor
+        self.directory = directory
         self.signing_key = signing_key
         self.verification_method = verification_method or signing_key.public.verification_method
         self.cryptosuite = cryptosuite
+        institution = bytes(directory.call("issuerKey", sender.address)["institutionId"])
+        if institution == b"\0" * 32:
+            raise CredentialError(f"{sender.address} is not an issuer key of any institution on chain")
+        self.institution_id = institution
+        self.issuer_id = institution_uri(institution)
         self._db = open_durable(journal, _SCHEMA)
         self._lock = threading.Lock()
 
@@ -134,6 +156,7 @@ class BatchIssuer:
                 return stored, tree
         if not documents:
             raise CredentialError("a batch needs at least one credential")
+        self._check_can_sign(documents)
         signed = [
             sign(doc, self.signing_key, cryptosuite=self.cryptosuite, created=created,
                  verification_method=self.verification_method, proof_as_list=True)
@@ -152,6 +175,20 @@ class BatchIssuer:
             )
             self._db.execute("COMMIT")
         return signed, tree
+
+    def _check_can_sign(self, documents: Sequence[dict[str, Any]]) -> None:
+        for position, document in enumerate(documents):
+            if issuer_id_of(document) != self.issuer_id:
+                raise CredentialError(
+                    f"document {position} names issuer {issuer_id_of(document)!r}; this issuer key signs for {self.issuer_id}"
+                )
+        block = self.sender.rpc.request("eth_getBlockByNumber", ["latest", False])
+        chain_time = int(block["timestamp"], 16)
+        if not self.directory.call("isValidSigningKey", self.signing_key.public.raw, self.institution_id, chain_time):
+            raise CredentialError(
+                f"signing key {self.signing_key.public.multibase} is not registered to {self.issuer_id} on chain, "
+                "or outside its validity window (addSigningKey)"
+            )
 
     def _with_anchor_proof(
         self, document: dict[str, Any], tree: MerkleTree, tx_hash: str, block: int, anchoring_key: str

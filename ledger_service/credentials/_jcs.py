@@ -30,7 +30,7 @@ def _plain(value: Any) -> bool:
     if kind is str or kind is bool or value is None:
         return True
     if kind is int:
-        return -_MAX_SAFE_INTEGER <= value <= _MAX_SAFE_INTEGER
+        return bool(-_MAX_SAFE_INTEGER <= value <= _MAX_SAFE_INTEGER)
     if kind is dict:
         return all(type(k) is str and (k.isascii() or max(k, default=" ") < "\ue000") and _plain(v) for k, v in value.items())
     if kind is list:

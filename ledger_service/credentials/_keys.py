@@ -59,6 +59,11 @@ class Ed25519PublicKeyRef:
         return base58btc_encode(_PUBLIC_PREFIX + self.key.public_bytes(Encoding.Raw, PublicFormat.Raw))
 
     @property
+    def raw(self) -> bytes:
+        """The 32-byte public key, as registered on chain."""
+        return self.key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+    @property
     def verification_method(self) -> str:
         return f"did:key:{self.multibase}#{self.multibase}"
 
@@ -77,6 +82,12 @@ class Ed25519KeyPair:
     @classmethod
     def generate(cls) -> Ed25519KeyPair:
         return cls(Ed25519PrivateKey.generate())
+
+    @classmethod
+    def from_seed(cls, seed: bytes) -> Ed25519KeyPair:
+        if len(seed) != 32:
+            raise InvalidKeyError(f"an Ed25519 seed is 32 bytes, not {len(seed)}")
+        return cls(Ed25519PrivateKey.from_private_bytes(seed))
 
     @classmethod
     def from_multibase(cls, private_multibase: str) -> Ed25519KeyPair:

@@ -15,22 +15,23 @@ from ledger_service.credentials import (
     credential_hash,
     growth_record_credential,
     identity_object,
+    institution_uri,
     leaf_hash,
     schema_errors,
     verify,
     verify_proof,
 )
-from tests.utils.institutions import GROWTH_RECORD, ISSUER_KEY, build_tree
+from tests.utils.institutions import GROWTH_RECORD, ISSUER_KEY, SCHOOL, SCHOOL_ADMIN, SCHOOL_SIGNING_KEY, STRANGER, build_tree
 from tests.utils.pyevm import PyEvmSuite
 
 CREATED = "2026-11-22T08:00:00Z"
 
 
-def class_records(count: int) -> list[dict[str, Any]]:
+def class_records(count: int, issuer: bytes = SCHOOL) -> list[dict[str, Any]]:
     return [
         growth_record_credential(
             credential_id=f"urn:uuid:00000000-0000-4000-8000-{i:012d}",
-            issuer_id="did:example:binhai-school-1",
+            issuer_id=institution_uri(issuer),
             issuer_name="滨海新区第一中学",
             identifier=identity_object(f"G1101052015{i:08d}", bytes([i % 256]) * 16),
             dimension="学业水平",
@@ -43,8 +44,9 @@ def class_records(count: int) -> list[dict[str, Any]]:
     ]
 
 
-def issuer_for(suite: PyEvmSuite, tmp_path: Path, key: Ed25519KeyPair) -> BatchIssuer:
-    return BatchIssuer(tmp_path / "issuance.sqlite3", sender=suite.sender(ISSUER_KEY), anchor=suite.contracts["CredentialAnchor"], signing_key=key)
+def issuer_for(suite: PyEvmSuite, tmp_path: Path, key: Ed25519KeyPair = SCHOOL_SIGNING_KEY) -> BatchIssuer:
+    return BatchIssuer(tmp_path / "issuance.sqlite3", sender=suite.sender(ISSUER_KEY), anchor=suite.contracts["CredentialAnchor"],
+                       directory=suite.contracts["InstitutionRegistry"], signing_key=key)
 
 
 def nonce(suite: PyEvmSuite) -> int:
@@ -54,7 +56,7 @@ def nonce(suite: PyEvmSuite) -> int:
 def test_a_class_is_one_anchor_and_every_credential_proves_membership(suite: PyEvmSuite, tmp_path: Path) -> None:
     build_tree(suite)
     before = nonce(suite)
-    batch = issuer_for(suite, tmp_path, Ed25519KeyPair.generate()).issue(
+    batch = issuer_for(suite, tmp_path).issue(
         "class-2026-3", class_records(40), credential_type=GROWTH_RECORD, created=CREATED
     )
     assert nonce(suite) == before + 1, "one transaction for the whole class"
@@ -76,7 +78,7 @@ def test_a_class_is_one_anchor_and_every_credential_proves_membership(suite: PyE
 
 def test_an_interrupted_batch_resumes_with_the_same_credentials(suite: PyEvmSuite, tmp_path: Path) -> None:
     build_tree(suite)
-    key = Ed25519KeyPair.generate()
+    key = SCHOOL_SIGNING_KEY
     first = issuer_for(suite, tmp_path, key)
     journaled, tree = first._journaled("class-2026-4", class_records(10), GROWTH_RECORD, CREATED)  # then "crash"
     first.close()
@@ -91,4 +93,22 @@ def test_an_interrupted_batch_resumes_with_the_same_credentials(suite: PyEvmSuit
 def test_an_empty_batch_is_refused(suite: PyEvmSuite, tmp_path: Path) -> None:
     build_tree(suite)
     with pytest.raises(CredentialError, match="at least one"):
-        issuer_for(suite, tmp_path, Ed25519KeyPair.generate()).issue("empty", [], credential_type=GROWTH_RECORD, created=CREATED)
+        issuer_for(suite, tmp_path).issue("empty", [], credential_type=GROWTH_RECORD, created=CREATED)
+
+
+def test_nothing_is_signed_for_another_issuer_or_with_an_unregistered_key(suite: PyEvmSuite, tmp_path: Path) -> None:
+    build_tree(suite)
+    before = nonce(suite)
+    with pytest.raises(CredentialError, match="names issuer"):
+        issuer_for(suite, tmp_path).issue("wrong", class_records(2, issuer=b"\x01" * 32), credential_type=GROWTH_RECORD, created=CREATED)
+    with pytest.raises(CredentialError, match="not registered"):
+        issuer_for(suite, tmp_path, Ed25519KeyPair.generate()).issue(
+            "stray-key", class_records(2), credential_type=GROWTH_RECORD, created=CREATED
+        )
+    suite.transact("InstitutionRegistry", "revokeSigningKey", SCHOOL_SIGNING_KEY.public.raw, 1, by=SCHOOL_ADMIN)
+    with pytest.raises(CredentialError, match="validity window"):
+        issuer_for(suite, tmp_path).issue("revoked-key", class_records(2), credential_type=GROWTH_RECORD, created=CREATED)
+    assert nonce(suite) == before, "nothing anchored"
+    with pytest.raises(CredentialError, match="not an issuer key"):
+        BatchIssuer(tmp_path / "x.sqlite3", sender=suite.sender(STRANGER), anchor=suite.contracts["CredentialAnchor"],
+                    directory=suite.contracts["InstitutionRegistry"], signing_key=SCHOOL_SIGNING_KEY)

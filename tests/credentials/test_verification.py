@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -20,12 +21,13 @@ from ledger_service.credentials import (
     ChainView,
     Ed25519KeyPair,
     StatusList,
+    institution_uri,
     sign,
     status_list_hash,
     verify_credential,
 )
 from tests.credentials.test_issuance import CREATED, class_records
-from tests.utils.institutions import CITY_ADMIN, GROWTH_RECORD, ISSUER_KEY, SCHOOL, SCHOOL_ADMIN, build_tree
+from tests.utils.institutions import CITY, CITY_ADMIN, GROWTH_RECORD, ISSUER_KEY, SCHOOL, SCHOOL_ADMIN, SCHOOL_SIGNING_KEY, build_tree
 from tests.utils.pyevm import PyEvmSuite
 
 NOW = datetime(2026, 12, 1, tzinfo=timezone.utc)
@@ -38,8 +40,8 @@ def view(suite: PyEvmSuite) -> ChainView:
 
 
 def issue(suite: PyEvmSuite, tmp_path: Path, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    issuer = BatchIssuer(tmp_path / "journal.sqlite3", sender=suite.sender(ISSUER_KEY),
-                         anchor=suite.contracts["CredentialAnchor"], signing_key=Ed25519KeyPair.generate())
+    issuer = BatchIssuer(tmp_path / "journal.sqlite3", sender=suite.sender(ISSUER_KEY), anchor=suite.contracts["CredentialAnchor"],
+                         directory=suite.contracts["InstitutionRegistry"], signing_key=SCHOOL_SIGNING_KEY)
     return issuer.issue("batch", documents, credential_type=GROWTH_RECORD, created=CREATED).credentials
 
 
@@ -54,7 +56,8 @@ def test_an_issued_credential_is_valid_with_every_check_passing(suite: PyEvmSuit
     report = verify_credential(credential, chain=view(suite), now=NOW)
     assert report.outcome == VALID
     assert [c.name for c in report.checks] == [
-        "schema", "canonical_hash", "merkle_path", "anchored", "issuer_accredited", "issuer_signature", "status", "validity_dates",
+        "schema", "canonical_hash", "merkle_path", "anchored", "issuer_accredited", "issuer_signature", "signing_key", "status",
+        "validity_dates",
     ]
     assert all(c.result == "pass" for c in report.checks)
 
@@ -135,3 +138,83 @@ def test_validity_dates(suite: PyEvmSuite, tmp_path: Path, field: str, value: st
     documents[0][field] = value
     (credential,) = issue(suite, tmp_path, documents)
     assert outcome(suite, credential) == (INVALID, "validity_dates")
+
+
+def test_a_signing_key_is_judged_at_the_anchoring_time(suite: PyEvmSuite, tmp_path: Path) -> None:
+    build_tree(suite)
+    credential = issue(suite, tmp_path, class_records(2))[0]
+    suite.travel_to(suite.now() + 100)
+    key = SCHOOL_SIGNING_KEY.public.raw
+    suite.transact("InstitutionRegistry", "revokeSigningKey", key, suite.now(), by=SCHOOL_ADMIN)  # rotation
+    assert outcome(suite, credential) == (VALID, None), "rotating the key later keeps earlier credentials valid"
+
+
+def test_a_compromised_signing_key_revoked_back_to_before_the_anchor_fails(suite: PyEvmSuite, tmp_path: Path) -> None:
+    build_tree(suite)
+    credential = issue(suite, tmp_path, class_records(2))[0]
+    suite.transact("InstitutionRegistry", "revokeSigningKey", SCHOOL_SIGNING_KEY.public.raw, 1, by=SCHOOL_ADMIN)
+    assert outcome(suite, credential) == (INVALID, "signing_key")
+
+
+def test_a_credential_signed_by_an_unregistered_key_fails(suite: PyEvmSuite, tmp_path: Path) -> None:
+    build_tree(suite)
+    rogue = Ed25519KeyPair.generate()
+    suite.transact("InstitutionRegistry", "addSigningKey", CITY, rogue.public.raw, 0, 2**63, by=CITY_ADMIN)
+    issuer = BatchIssuer(tmp_path / "j.sqlite3", sender=suite.sender(ISSUER_KEY), anchor=suite.contracts["CredentialAnchor"],
+                         directory=suite.contracts["InstitutionRegistry"], signing_key=rogue)
+    issuer._check_can_sign = lambda documents: None  # type: ignore[method-assign]  # a rogue issuer skips its own checks
+    credential = issuer.issue("rogue", class_records(1), credential_type=GROWTH_RECORD, created=CREATED).credentials[0]
+    assert outcome(suite, credential) == (INVALID, "signing_key"), "the city's key is not the school's"
+
+
+def test_a_credential_naming_another_issuer_fails(suite: PyEvmSuite, tmp_path: Path) -> None:
+    build_tree(suite)
+    issuer = BatchIssuer(tmp_path / "j.sqlite3", sender=suite.sender(ISSUER_KEY), anchor=suite.contracts["CredentialAnchor"],
+                         directory=suite.contracts["InstitutionRegistry"], signing_key=SCHOOL_SIGNING_KEY)
+    issuer.issuer_id = institution_uri(CITY)  # the school's key issuing in the city bureau's name
+    credential = issuer.issue("impostor", class_records(1, issuer=CITY), credential_type=GROWTH_RECORD, created=CREATED).credentials[0]
+    report = verify_credential(credential, chain=view(suite), now=NOW)
+    assert report.outcome == INVALID and report.failed and report.failed.name == "issuer_accredited"
+    assert "names issuer" in report.failed.detail
+
+
+@pytest.mark.parametrize(
+    ("text", "detail"),
+    [("{not json", "not JSON"), (b"\xff\xfe", "not JSON"), ("[1, 2]", "not a JSON object"),
+     ('{"a": "' + "x" * (2 << 20) + '"}', "limited to")],
+    ids=["malformed", "not-utf8", "array", "oversize"],
+)
+def test_bad_input_is_an_invalid_report_not_an_exception(suite: PyEvmSuite, text: str | bytes, detail: str) -> None:
+    report = verify_credential(text, chain=view(suite), now=NOW)
+    assert report.outcome == INVALID and report.failed and report.failed.name == "schema"
+    assert detail in report.failed.detail
+
+
+def test_unknown_contexts_are_invalid_and_never_fetched(suite: PyEvmSuite, tmp_path: Path) -> None:
+    build_tree(suite)
+    credential = copy.deepcopy(issue(suite, tmp_path, class_records(1))[0])
+    credential["@context"].append("https://evil.example/context.json")
+    report = verify_credential(json.dumps(credential), chain=view(suite), now=NOW)
+    assert report.outcome == INVALID and report.failed and report.failed.name == "schema"
+    assert "unknown context" in report.failed.detail
+
+
+def test_every_single_field_change_is_caught(suite: PyEvmSuite, tmp_path: Path) -> None:
+    build_tree(suite)
+    credential = issue(suite, tmp_path, class_records(1))[0]
+
+    def leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        if isinstance(value, dict):
+            return [p for k, v in value.items() for p in leaves(v, (*path, k))]
+        if isinstance(value, list):
+            return [p for i, v in enumerate(value) for p in leaves(v, (*path, i))]
+        return [path]
+
+    for path in leaves({k: v for k, v in credential.items()}):
+        tampered = copy.deepcopy(credential)
+        target = tampered
+        for step in path[:-1]:
+            target = target[step]
+        original = target[path[-1]]
+        target[path[-1]] = original + 1 if isinstance(original, int) and not isinstance(original, bool) else f"{original}x"
+        assert outcome(suite, tampered)[0] == INVALID, path

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from eth_hash.auto import keccak
 
+from ledger_service.credentials import Ed25519KeyPair
 from tests.utils.pyevm import PyEvmSuite
 
 MINISTRY = keccak(b"institution:ministry")
@@ -14,6 +15,9 @@ SCHOOL = keccak(b"institution:binhai-school-1")
 GROWTH_RECORD = keccak(b"EduLedger.GrowthRecord")
 INCLUSION = keccak(b"EduLedger.InclusionCertificate")
 FAR_FUTURE = 2**63
+
+# The school's Ed25519 credential-signing key (fixed so failures reproduce).
+SCHOOL_SIGNING_KEY = Ed25519KeyPair.from_seed(bytes(range(32)))
 
 # Account roles in the tree (indices of py-evm's funded accounts).
 GOVERNANCE, MINISTRY_ADMIN, CITY_ADMIN, SCHOOL_ADMIN, ISSUER_KEY, STRANGER = 0, 1, 2, 3, 4, 5
@@ -25,7 +29,8 @@ class Tree:
 
 
 def build_tree(suite: PyEvmSuite, *types: bytes, issuer_from: int = 0, issuer_until: int = FAR_FUTURE) -> Tree:
-    """Register the tree, accredit every level for ``types`` (default: growth records) from t=0."""
+    """Register the tree, accredit every level for ``types`` (default: growth records) from t=0, and
+    give the school an issuer key and its signing key."""
     types = types or (GROWTH_RECORD,)
     a = suite.signer
     suite.transact("InstitutionRegistry", "registerInstitution", MINISTRY, b"\0" * 32, 1, a(MINISTRY_ADMIN).address)
@@ -37,5 +42,8 @@ def build_tree(suite: PyEvmSuite, *types: bytes, issuer_from: int = 0, issuer_un
         suite.transact("InstitutionRegistry", "accredit", SCHOOL, kind, 0, FAR_FUTURE, by=CITY_ADMIN)
     suite.transact(
         "InstitutionRegistry", "addIssuerKey", SCHOOL, a(ISSUER_KEY).address, issuer_from, issuer_until, by=SCHOOL_ADMIN
+    )
+    suite.transact(
+        "InstitutionRegistry", "addSigningKey", SCHOOL, SCHOOL_SIGNING_KEY.public.raw, issuer_from, issuer_until, by=SCHOOL_ADMIN
     )
     return Tree(accredited_at=suite.now())

@@ -8,12 +8,13 @@ from typing import Any
 from eth_hash.auto import keccak
 
 from ledger_service.chain import Ledger, Outbox, TransactionSender, dev_signer
-from ledger_service.credentials import BatchIssuer, Ed25519KeyPair
+from ledger_service.credentials import BatchIssuer, Ed25519KeyPair, institution_uri
 
 GROWTH_RECORD = keccak(b"EduLedger.GrowthRecord")
 ROOT_BUREAU = keccak(b"institution:test-bureau")
 FAR_FUTURE = 2**63
 ISSUER_INDEX = 5
+BUREAU_SIGNING_KEY = Ed25519KeyPair.from_seed(b"bureau-signing-key".ljust(32, b"\0"))
 
 
 def issue_on_ledger(ledger: Ledger, workdir: Path, documents: list[dict[str, Any]], batch_id: str) -> list[dict[str, Any]]:
@@ -25,12 +26,14 @@ def issue_on_ledger(ledger: Ledger, workdir: Path, documents: list[dict[str, Any
         governance.transact(directory.transaction("registerInstitution", ROOT_BUREAU, b"\0" * 32, 2, governance.address))
         governance.transact(directory.transaction("accredit", ROOT_BUREAU, GROWTH_RECORD, 0, FAR_FUTURE))
         governance.transact(directory.transaction("addIssuerKey", ROOT_BUREAU, key.address, 0, FAR_FUTURE))
+        governance.transact(directory.transaction("addSigningKey", ROOT_BUREAU, BUREAU_SIGNING_KEY.public.raw, 0, FAR_FUTURE))
     sender = TransactionSender(
         ledger.rpc, key, Outbox(workdir / f"issuer-outbox-{batch_id}.sqlite3", chain_id=ledger.chain_id),
         decoder=ledger.sender.decoder,
     )
     issuer = BatchIssuer(workdir / f"issuance-{batch_id}.sqlite3", sender=sender, anchor=ledger.contracts["CredentialAnchor"],
-                         signing_key=Ed25519KeyPair.generate())
+                         directory=directory, signing_key=BUREAU_SIGNING_KEY)
+    documents = [{**document, "issuer": {**document["issuer"], "id": institution_uri(ROOT_BUREAU)}} for document in documents]
     credentials = issuer.issue(batch_id, documents, credential_type=GROWTH_RECORD, created="2026-11-22T08:00:00Z").credentials
     issuer.close()
     return credentials
