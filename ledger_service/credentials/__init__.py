@@ -4,9 +4,10 @@ on chain, Bitstring status lists, verification (live, cached or from an offline 
 
 from __future__ import annotations
 
+from ._bundle import BUNDLE_TYPE, BundleView, make_bundle, verify_bundle
 from ._chain_view import CachedChainView, ChainFacts, ChainView, status_list_id
 from ._data_integrity import CRYPTOSUITES, JCS_SUITE, RDFC_SUITE, sign, sign_jcs, signature_proof, verify, verify_jcs
-from ._jsonld import PINNED_CONTEXTS, UnknownContextError, canonicalize_rdfc, document_loader
+from ._jsonld import PINNED_CONTEXTS, UnknownContextError, canonicalize_rdfc, document_loader, pinned_context_text
 from ._documents import CONTEXTS, GROWTH_DIMENSIONS, achievement_credential, growth_record_credential, identity_object
 from ._issuance import ANCHOR_PROOF_TYPE, BatchIssuer, IssuedBatch, credential_hash, institution_uri
 from ._jcs import canonical_hash, canonicalize
@@ -17,6 +18,7 @@ from ._verification import (
     INVALID,
     MAX_CREDENTIAL_BYTES,
     VALID,
+    StatusResolver,
     Check,
     VerificationReport,
     parse_credential,
@@ -27,7 +29,9 @@ from ._merkle import MerkleTree, leaf_hash, verify_proof
 
 __all__ = [
     "ANCHOR_PROOF_TYPE",
+    "BUNDLE_TYPE",
     "BatchIssuer",
+    "BundleView",
     "CANNOT_TELL",
     "CONTEXTS",
     "CRYPTOSUITES",
@@ -47,6 +51,7 @@ __all__ = [
     "PINNED_CONTEXTS",
     "RDFC_SUITE",
     "StatusList",
+    "StatusResolver",
     "UnknownContextError",
     "VALID",
     "VerificationReport",
@@ -63,7 +68,9 @@ __all__ = [
     "identity_object",
     "institution_uri",
     "leaf_hash",
+    "make_bundle",
     "parse_credential",
+    "pinned_context_text",
     "schema_errors",
     "sign",
     "sign_jcs",
@@ -72,6 +79,7 @@ __all__ = [
     "status_list_id",
     "status_of",
     "verify",
+    "verify_bundle",
     "verify_credential",
     "verify_jcs",
     "verify_proof",

@@ -16,7 +16,7 @@ from pyld import jsonld  # type: ignore[import-untyped]
 
 from .._exceptions import CredentialError
 
-__all__ = ["PINNED_CONTEXTS", "UnknownContextError", "canonicalize_rdfc", "document_loader"]
+__all__ = ["PINNED_CONTEXTS", "UnknownContextError", "canonicalize_rdfc", "document_loader", "pinned_context_text"]
 
 _FOLDER = Path(__file__).with_name("contexts")
 PINNED_CONTEXTS: dict[str, tuple[str, str]] = {
@@ -40,12 +40,20 @@ class UnknownContextError(CredentialError):
 
 
 @lru_cache(maxsize=None)
-def _context(url: str) -> Any:
+def pinned_context_text(url: str) -> str:
+    """The pinned context file of ``url``, checked against its sha256."""
+    if url not in PINNED_CONTEXTS:
+        raise UnknownContextError(f"the JSON-LD context {url!r} is not pinned; it is not fetched")
     name, digest = PINNED_CONTEXTS[url]
     raw = (_FOLDER / name).read_bytes()
     if hashlib.sha256(raw).hexdigest() != digest:
         raise CredentialError(f"the pinned context file {name} does not match its sha256; reinstall the package")
-    return json.loads(raw)
+    return raw.decode()
+
+
+@lru_cache(maxsize=None)
+def _context(url: str) -> Any:
+    return json.loads(pinned_context_text(url))
 
 
 def document_loader(url: str, _options: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -35,6 +35,7 @@ __all__ = [
     "CANNOT_TELL",
     "INVALID",
     "MAX_CREDENTIAL_BYTES",
+    "StatusResolver",
     "VALID",
     "Check",
     "VerificationReport",
@@ -58,6 +59,8 @@ class Check:
 @dataclass
 class VerificationReport:
     checks: list[Check] = field(default_factory=list)
+    # Offline bundles: when the snapshot was taken and how old its status is.
+    freshness: dict[str, Any] | None = None
 
     @property
     def outcome(self) -> str:
@@ -80,6 +83,7 @@ class VerificationReport:
             "outcome": self.outcome,
             "failed_check": failed.name if failed else None,
             "checks": [{"name": c.name, "result": c.result, "detail": c.detail} for c in self.checks],
+            **({"freshness": self.freshness} if self.freshness is not None else {}),
         }
 
 
