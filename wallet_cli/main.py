@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from eth_account import Account
@@ -17,7 +18,7 @@ from rich.console import Console
 
 from ledger_service import ConfigurationError, CredentialError, EduLedgerError
 from ledger_service.chain import BoundContract, HttpRpcClient, Signer, load_artifacts
-from ledger_service.credentials import ChainView, verify_credential
+from ledger_service.credentials import BUNDLE_TYPE, ChainView, make_bundle, verify_bundle, verify_credential
 from ledger_service.content import cid_of_path
 
 app = typer.Typer(help="EduLedger wallet: keys and chain access.", no_args_is_help=True, add_completion=False)
@@ -99,32 +100,13 @@ def print_cids(
         out.print(str(cid_of_path(path, cid_version=cid_version)), highlight=False)
 
 
-@app.command("verify")
-def verify_file(
-    credential: Annotated[Path, typer.Argument(help="The credential (JSON file).", exists=True, dir_okay=False)],
-    deployment: Annotated[
-        Path, typer.Option(help="The chain's deployment: deployment.json, or the JSON of the registry's GET /chain.", exists=True)
-    ],
-    rpc_url: Annotated[str, typer.Option(envvar="EDULEDGER_RPC_URL", help="JSON-RPC URL of a chain node.")] = (
-        "http://127.0.0.1:8545"
-    ),
-    status_list: Annotated[
-        list[Path] | None, typer.Option("--status-list", help="A status list credential (JSON) the credential refers to.")
-    ] = None,
-    confirmations: Annotated[int, typer.Option(min=1)] = 1,
-) -> None:
-    """Verify a credential against the chain directly (no registry). Exit 0 valid, 1 invalid, 3 cannot tell."""
+def _chain_view(deployment: Path, rpc_url: str) -> tuple[ChainView, HttpRpcClient]:
     try:
-        document = json.loads(credential.read_text(encoding="utf-8"))
         chain_info = json.loads(deployment.read_text(encoding="utf-8"))
-        lists: dict[str, dict[str, object]] = {}
-        for path in status_list or []:
-            listed = json.loads(path.read_text(encoding="utf-8"))
-            lists[str(listed.get("id"))] = listed
         addresses = chain_info["contracts"]
         chain_id = int(chain_info["chain_id"])
     except (ValueError, KeyError, TypeError) as exc:
-        raise ConfigurationError(f"unreadable input: {exc}") from None
+        raise ConfigurationError(f"unreadable deployment {deployment}: {exc}") from None
     try:
         rpc = HttpRpcClient(rpc_url, timeout=10.0)
     except ValueError as exc:
@@ -136,19 +118,104 @@ def verify_file(
         BoundContract("InstitutionRegistry", addresses["InstitutionRegistry"], artifacts["InstitutionRegistry"].abi, rpc),
         chain_id,
     )
+    return view, rpc
 
-    def resolve(url: str) -> dict[str, object]:
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, OSError) as exc:
+        raise ConfigurationError(f"unreadable JSON in {path}: {exc}") from None
+
+
+def _status_resolver(paths: list[Path] | None) -> Callable[[str], dict[str, Any]]:
+    lists: dict[str, dict[str, Any]] = {}
+    for path in paths or []:
+        listed = _read_json(path)
+        if not isinstance(listed, dict):
+            raise ConfigurationError(f"{path} is not a status list credential")
+        lists[str(listed.get("id"))] = listed
+
+    def resolve(url: str) -> dict[str, Any]:
         if url not in lists:
             raise CredentialError(f"status list {url} not given (--status-list)")
         return lists[url]
 
-    report = verify_credential(document, chain=view, confirmations=confirmations, status_resolver=resolve)
+    return resolve
+
+
+DeploymentOption = Annotated[
+    Path | None,
+    typer.Option(help="The chain's deployment: deployment.json, or the JSON of the registry's GET /chain.", exists=True),
+]
+RpcUrlOption = Annotated[str, typer.Option(envvar="EDULEDGER_RPC_URL", help="JSON-RPC URL of a chain node.")]
+StatusListOption = Annotated[
+    list[Path] | None, typer.Option("--status-list", help="A status list credential (JSON) the credential refers to.")
+]
+
+
+@app.command("verify")
+def verify_file(
+    credential: Annotated[
+        Path, typer.Argument(help="The credential, or an offline bundle (JSON file).", exists=True, dir_okay=False)
+    ],
+    deployment: DeploymentOption = None,
+    rpc_url: RpcUrlOption = "http://127.0.0.1:8545",
+    status_list: StatusListOption = None,
+    confirmations: Annotated[int, typer.Option(min=1)] = 1,
+    max_status_age: Annotated[
+        float | None, typer.Option(help="Bundles: refuse a status list older than this many seconds (cannot tell).")
+    ] = None,
+) -> None:
+    """Verify a credential against the chain directly (no registry), or an offline bundle with no network
+    at all. Exit 0 valid, 1 invalid, 3 cannot tell."""
+    text = credential.read_bytes()
+    try:
+        document = json.loads(text)
+    except ValueError:
+        document = None
+    if isinstance(document, dict) and document.get("type") == BUNDLE_TYPE:
+        report = verify_bundle(document, max_status_age=max_status_age)
+    else:
+        if deployment is None:
+            raise ConfigurationError("--deployment is needed to verify a credential against the chain (bundles need none)")
+        view, rpc = _chain_view(deployment, rpc_url)
+        report = verify_credential(text, chain=view, confirmations=confirmations, status_resolver=_status_resolver(status_list))
+        rpc.close()
     for check in report.checks:
         mark = {"pass": "[green]pass[/green]", "fail": "[red]FAIL[/red]", "unknown": "[yellow]?[/yellow]"}[check.result]
         out.print(f"{mark:>8}  {check.name:<18} {check.detail}", highlight=False)
+    if report.freshness:
+        out.print(
+            f"snapshot taken {report.freshness['captured_at']}; status fetched "
+            f"{report.freshness['status_fetched_at'] or '(no status list)'}",
+            highlight=False,
+        )
     out.print(f"outcome: {report.outcome}", highlight=False)
-    rpc.close()
     raise typer.Exit(code={"valid": 0, "invalid": 1}.get(report.outcome, 3))
+
+
+@app.command("bundle")
+def bundle_file(
+    credential: Annotated[Path, typer.Argument(help="The credential (JSON file).", exists=True, dir_okay=False)],
+    deployment: DeploymentOption = None,
+    rpc_url: RpcUrlOption = "http://127.0.0.1:8545",
+    status_list: StatusListOption = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the bundle.")] = Path("bundle.json"),
+) -> None:
+    """Make an offline verification bundle of a credential (reads the chain once)."""
+    document = _read_json(credential)
+    if not isinstance(document, dict):
+        raise ConfigurationError(f"{credential} is not a credential (a JSON object)")
+    if deployment is None:
+        raise ConfigurationError("--deployment is needed to read the chain")
+    view, rpc = _chain_view(deployment, rpc_url)
+    try:
+        bundle = make_bundle(document, chain=view, status_resolver=_status_resolver(status_list))
+    finally:
+        rpc.close()
+    output.write_text(json.dumps(bundle, ensure_ascii=False, indent=1), encoding="utf-8")
+    out.print(f"wrote {output} (snapshot at block {bundle['chain']['headBlock']})", highlight=False)
 
 
 @chain_app.command("status")

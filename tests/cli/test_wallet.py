@@ -103,5 +103,15 @@ def test_verify_against_the_chain_without_the_registry(tmp_path: Path) -> None:
         (tmp_path / "forged.json").write_text(json.dumps(forged, ensure_ascii=False))
         invalid = wallet("verify", str(tmp_path / "forged.json"), "--deployment", str(deployment), "--rpc-url", url)
         assert invalid.returncode == 1 and "outcome: invalid" in invalid.stdout
+        made = wallet("bundle", str(path), "--deployment", str(deployment), "--rpc-url", url, "-o", str(tmp_path / "bundle.json"))
+        assert made.returncode == 0 and "wrote" in made.stdout, made.stderr
     unreachable = wallet("verify", str(path), "--deployment", str(deployment), "--rpc-url", f"http://127.0.0.1:{free_port()}")
     assert unreachable.returncode == 3 and "cannot_tell" in unreachable.stdout
+    offline = wallet("verify", str(tmp_path / "bundle.json"))  # the chain is gone: the bundle is enough
+    assert offline.returncode == 0 and "outcome: valid" in offline.stdout and "snapshot taken" in offline.stdout
+    no_deployment = wallet("verify", str(path))
+    assert no_deployment.returncode == 1 and "--deployment is needed" in no_deployment.stderr
+    garbage = tmp_path / "garbage.json"
+    garbage.write_text("{not json")
+    broken = wallet("verify", str(garbage), "--deployment", str(deployment), "--rpc-url", f"http://127.0.0.1:{free_port()}")
+    assert broken.returncode == 1 and "not JSON" in broken.stdout

@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from ledger_service.chain import Ledger
+from ledger_service.credentials import ChainView, make_bundle
 from tests.credentials.test_issuance import class_records
 from tests.utils.issuance import issue_on_ledger
 
@@ -27,6 +28,10 @@ def test_verify_reports_each_check(client: TestClient, module_ledger: Ledger, tm
     failed = client.post("/verify", json={"credential": tampered}).json()
     assert failed["outcome"] == "invalid"
     assert next(c for c in failed["checks"] if c["result"] == "fail")["name"] == "canonical_hash"
+    view = ChainView(module_ledger.rpc, module_ledger.contracts["CredentialAnchor"], module_ledger.contracts["InstitutionRegistry"],
+                     module_ledger.chain_id)
+    bundled = client.post("/verify", json={"credential": make_bundle(credential, chain=view)}).json()
+    assert bundled["outcome"] == "valid" and bundled["freshness"]["snapshot_age_seconds"] >= 0
 
 
 def test_malformed_requests_are_clear_4xx(client: TestClient) -> None:

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from ledger_service import CredentialError
-from ledger_service.credentials import ChainView, verify_credential
+from ledger_service.credentials import BUNDLE_TYPE, ChainView, verify_bundle, verify_credential
 
 from ..deps import LedgerDep
 
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/verify", tags=["verify"])
 
 
 class VerifyRequest(BaseModel):
-    credential: Any = Field(description="The credential (JSON) to verify.")
+    credential: Any = Field(description="The credential (JSON) to verify, or an offline verification bundle.")
     status_lists: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description="Status list credentials by URL, if the presenter has them; each is checked against the hash anchored on chain.",
@@ -32,11 +32,19 @@ class CheckPublic(BaseModel):
 class VerificationPublic(BaseModel):
     outcome: str = Field(description="valid, invalid (see the failed check) or cannot_tell")
     checks: list[CheckPublic]
+    freshness: dict[str, Any] | None = Field(default=None, description="Bundles: snapshot time and status-list age.")
 
 
 @router.post("", response_model=VerificationPublic)
 def verify(request: VerifyRequest, ledger: LedgerDep) -> VerificationPublic:
-    """Verify a credential: each check reported separately; never valid by default."""
+    """Verify a credential (or an offline bundle): each check reported separately; never valid by default."""
+    if isinstance(request.credential, dict) and request.credential.get("type") == BUNDLE_TYPE:
+        bundled = verify_bundle(request.credential)
+        return VerificationPublic(
+            outcome=bundled.outcome,
+            checks=[CheckPublic(name=c.name, result=c.result, detail=c.detail) for c in bundled.checks],
+            freshness=bundled.freshness,
+        )
     chain = ChainView(
         ledger.rpc, ledger.contracts["CredentialAnchor"], ledger.contracts["InstitutionRegistry"], ledger.chain_id
     )
