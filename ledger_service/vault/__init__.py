@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from ._vault import MINIMUM_AGE_WITHOUT_CONSENT, MasterKey, Vault, age_on
+from ._vault import MINIMUM_AGE_WITHOUT_CONSENT, MasterKey, NewSubject, Vault, age_on
 
-__all__ = ["MINIMUM_AGE_WITHOUT_CONSENT", "MasterKey", "Vault", "age_on"]
+__all__ = ["MINIMUM_AGE_WITHOUT_CONSENT", "MasterKey", "NewSubject", "Vault", "age_on"]

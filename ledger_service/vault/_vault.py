@@ -33,7 +33,7 @@ from .._exceptions import (
 )
 from .._sqlite import open_durable
 
-__all__ = ["MINIMUM_AGE_WITHOUT_CONSENT", "MasterKey", "Vault", "age_on"]
+__all__ = ["MINIMUM_AGE_WITHOUT_CONSENT", "MasterKey", "NewSubject", "Vault", "age_on"]
 
 MINIMUM_AGE_WITHOUT_CONSENT = 14
 _NONCE = 12
@@ -106,6 +106,15 @@ CREATE TABLE IF NOT EXISTS fields (
 """
 
 
+@dataclass(frozen=True)
+class NewSubject:
+    """A subject to enrol: birth date, personal fields (name, 学籍号, guardian, contact…), consent."""
+
+    birth_date: date
+    fields: dict[str, Any]
+    guardian_consent: str | None = None
+
+
 class Vault:
     """Personal data by pseudonymous subject id, encrypted at rest, erasable."""
 
@@ -143,6 +152,40 @@ class Vault:
             )
             self._db.execute("COMMIT")
         return subject_id
+
+    def enroll(self, subjects: list[NewSubject], *, today: date | None = None) -> list[tuple[str, bytes]]:
+        """Register a whole class or grade in one transaction: all or none. Returns each subject's
+        pseudonymous id and identity salt, in order."""
+        day = today or date.today()
+        for position, subject in enumerate(subjects):
+            if age_on(subject.birth_date, day) < MINIMUM_AGE_WITHOUT_CONSENT and not subject.guardian_consent:
+                raise ConsentRequiredError(
+                    f"subject {position} is under 14: record a guardian-consent reference before anything else"
+                )
+        now = time.time()
+        enrolled: list[tuple[str, bytes]] = []
+        subject_rows: list[tuple[Any, ...]] = []
+        field_rows: list[tuple[str, str, bytes]] = []
+        for subject in subjects:
+            subject_id, data_key, salt = "subj_" + secrets.token_hex(16), AESGCM.generate_key(bit_length=256), secrets.token_bytes(16)
+            enrolled.append((subject_id, salt))
+            subject_rows.append((subject_id, self._wrap(subject_id, data_key), self.master.key_id, subject.guardian_consent, now))
+            values = {**subject.fields, "birth_date": subject.birth_date.isoformat(), "identity_salt": salt.hex()}
+            field_rows.extend((subject_id, name, self._seal(subject_id, name, data_key, value)) for name, value in values.items())
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany(
+                    "INSERT INTO subjects (subject_id, wrapped_key, master_key_id, guardian_consent, created_at)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    subject_rows,
+                )
+                self._db.executemany("INSERT INTO fields (subject_id, name, sealed) VALUES (?, ?, ?)", field_rows)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        return enrolled
 
     def put(self, subject_id: str, name: str, value: Any) -> None:
         data_key = self._data_key(subject_id)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ledger_service import ConsentRequiredError, SubjectErasedError, SubjectNotFoundError, VaultKeyError
-from ledger_service.vault import MasterKey, Vault, age_on
+from ledger_service.vault import MasterKey, NewSubject, Vault, age_on
 
 TODAY = date(2026, 11, 22)
 STUDENT = {"name": "张小明", "student_number": "G110105201501011234", "guardian": "张伟", "contact": "13800138000"}
@@ -98,3 +98,19 @@ def test_unknown_subjects_and_fields(vault: Vault) -> None:
     subject = vault.create_subject(birth_date=date(2000, 1, 1), today=TODAY)
     with pytest.raises(SubjectNotFoundError, match="no field"):
         vault.get(subject, "nickname")
+
+
+def test_a_class_is_enrolled_in_one_transaction_all_or_none(vault: Vault, tmp_path: Path) -> None:
+    pupils = [NewSubject(date(2016, 9, 1), {"name": f"学生{i}", "student_number": f"G11010520160901{i:04d}"}, "consent/2026/17")
+              for i in range(30)]
+    enrolled = vault.enroll(pupils, today=TODAY)
+    assert len({subject for subject, _ in enrolled}) == 30
+    subject, salt = enrolled[4]
+    assert vault.get(subject, "name") == "学生4" and vault.salt(subject) == salt
+    raw = b"".join(path.read_bytes() for path in tmp_path.glob("vault.sqlite3*"))
+    assert "学生4".encode() not in raw and b"G110105201609010004" not in raw
+    without_consent = [*pupils[:3], NewSubject(date(2016, 9, 1), {"name": "无同意"})]
+    with pytest.raises(ConsentRequiredError, match="subject 3"):
+        vault.enroll(without_consent, today=TODAY)
+    count = sqlite3.connect(tmp_path / "vault.sqlite3").execute("SELECT count(*) FROM subjects").fetchone()[0]
+    assert count == 30, "nothing of the refused class was recorded"
