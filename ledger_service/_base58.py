@@ -10,11 +10,11 @@ _INDEX = {c: i for i, c in enumerate(_ALPHABET)}
 
 def b58encode(data: bytes) -> str:
     number = int.from_bytes(data, "big")
-    out = ""
+    digits = []
     while number:
         number, rest = divmod(number, 58)
-        out = _ALPHABET[rest] + out
-    return "1" * (len(data) - len(data.lstrip(b"\0"))) + out
+        digits.append(_ALPHABET[rest])
+    return "1" * (len(data) - len(data.lstrip(b"\0"))) + "".join(reversed(digits))
 
 
 def b58decode(text: str) -> bytes:

@@ -14,20 +14,42 @@ import hashlib
 from collections.abc import Callable
 
 from .._exceptions import CredentialError, InvalidKeyError
-from ._jcs import canonicalize
+from ._jcs import canonical_hash, canonicalize
 from ._jsonld import canonicalize_rdfc
 from ._keys import Ed25519KeyPair, Ed25519PublicKeyRef, base58btc_decode, base58btc_encode
 
-__all__ = ["CRYPTOSUITES", "JCS_SUITE", "RDFC_SUITE", "sign", "sign_jcs", "signature_proof", "verify", "verify_jcs"]
+__all__ = ["CRYPTOSUITES", "JCS_SUITE", "RDFC_SUITE", "sign", "sign_hashed", "sign_jcs", "signature_proof", "verify", "verify_jcs"]
 
 JCS_SUITE = "eddsa-jcs-2022"
 RDFC_SUITE = "eddsa-rdfc-2022"
 CRYPTOSUITES: dict[str, Callable[[dict[str, Any]], bytes]] = {JCS_SUITE: canonicalize, RDFC_SUITE: canonicalize_rdfc}
 
 
-def _hash_data(document: dict[str, Any], config: dict[str, Any], suite: str) -> bytes:
+def _hash_data(document: dict[str, Any], config: dict[str, Any], suite: str, document_hash: bytes | None = None) -> bytes:
     canon = CRYPTOSUITES[suite]
-    return hashlib.sha256(canon(config)).digest() + hashlib.sha256(canon(document)).digest()
+    return hashlib.sha256(canon(config)).digest() + (document_hash or hashlib.sha256(canon(document)).digest())
+
+
+def _proof(
+    unsecured: dict[str, Any], key: Ed25519KeyPair, cryptosuite: str, created: str, verification_method: str | None,
+    proof_purpose: str, document_hash: bytes | None = None,
+) -> dict[str, Any]:
+    if cryptosuite not in CRYPTOSUITES:
+        raise ValueError(f"unsupported cryptosuite {cryptosuite!r}")
+    config: dict[str, Any] = {
+        "type": "DataIntegrityProof",
+        "cryptosuite": cryptosuite,
+        "created": created,
+        "verificationMethod": verification_method or key.public.verification_method,
+        "proofPurpose": proof_purpose,
+    }
+    if "@context" in unsecured:
+        config["@context"] = unsecured["@context"]
+    signature = key.sign(_hash_data(unsecured, config, cryptosuite, document_hash))
+    attached = {k: v for k, v in config.items() if k != "@context"}
+    if cryptosuite == JCS_SUITE and "@context" in config:  # rdfc: the context is the document's (as the W3C vectors show)
+        attached["@context"] = copy.deepcopy(config["@context"])
+    return {**attached, "proofValue": base58btc_encode(signature)}
 
 
 def sign(
@@ -44,24 +66,22 @@ def sign(
 
     ``proof_as_list`` attaches it as a one-element array (what the OB 3.0 schema requires).
     """
-    if cryptosuite not in CRYPTOSUITES:
-        raise ValueError(f"unsupported cryptosuite {cryptosuite!r}")
     unsecured = {k: v for k, v in document.items() if k != "proof"}
-    config: dict[str, Any] = {
-        "type": "DataIntegrityProof",
-        "cryptosuite": cryptosuite,
-        "created": created,
-        "verificationMethod": verification_method or key.public.verification_method,
-        "proofPurpose": proof_purpose,
-    }
-    if "@context" in unsecured:
-        config["@context"] = copy.deepcopy(unsecured["@context"])
-    signature = key.sign(_hash_data(unsecured, config, cryptosuite))
-    attached = dict(config)
-    if cryptosuite == RDFC_SUITE:
-        attached.pop("@context", None)  # rdfc: the context is the document's (as the W3C vectors show)
-    proof = {**attached, "proofValue": base58btc_encode(signature)}
+    proof = _proof(unsecured, key, cryptosuite, created, verification_method, proof_purpose)
     return {**copy.deepcopy(unsecured), "proof": [proof] if proof_as_list else proof}
+
+
+def sign_hashed(
+    document: dict[str, Any], key: Ed25519KeyPair, *, cryptosuite: str, created: str, verification_method: str | None = None,
+) -> tuple[dict[str, Any], bytes]:
+    """For batch issuance: the signed document (proof as a list; nested values shared with
+    ``document``, not copied) and the sha256 of the JCS form of the unsecured document — which the
+    JCS suite computes anyway, so it is not canonicalised twice."""
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    document_hash = canonical_hash(unsecured)
+    shared = document_hash if cryptosuite == JCS_SUITE else None
+    proof = _proof(unsecured, key, cryptosuite, created, verification_method, "assertionMethod", shared)
+    return {**unsecured, "proof": [proof]}, document_hash
 
 
 def signature_proof(secured: dict[str, Any]) -> dict[str, Any] | None:
@@ -73,10 +93,13 @@ def signature_proof(secured: dict[str, Any]) -> dict[str, Any] | None:
     return proof if isinstance(proof, dict) else None
 
 
-def verify(secured: dict[str, Any], public_key: Ed25519PublicKeyRef | None = None) -> bool:
+def verify(
+    secured: dict[str, Any], public_key: Ed25519PublicKeyRef | None = None, *, jcs_document_hash: bytes | None = None
+) -> bool:
     """Whether the document's DataIntegrityProof (either suite) is valid, by ``public_key`` or its did:key.
 
-    A proof array must hold exactly one DataIntegrityProof.
+    A proof array must hold exactly one DataIntegrityProof. ``jcs_document_hash``, if the caller
+    already has sha256 of the JCS form of the document without proofs, spares canonicalising it again.
     """
     if "proof" not in secured:
         raise CredentialError("the document carries no proof")
@@ -98,7 +121,8 @@ def verify(secured: dict[str, Any], public_key: Ed25519PublicKeyRef | None = Non
     except InvalidKeyError:
         return False
     try:
-        hash_data = _hash_data(unsecured, config, str(suite))
+        shared = jcs_document_hash if suite == JCS_SUITE else None
+        hash_data = _hash_data(unsecured, config, str(suite), shared)
     except CredentialError:
         return False  # not canonicalisable under pinned contexts: cannot match any signature
     return len(signature) == 64 and key.verify(signature, hash_data)

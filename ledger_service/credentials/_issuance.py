@@ -18,9 +18,11 @@ with the same credentials.
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,7 @@ from typing import Any
 from .._exceptions import CredentialError
 from .._sqlite import open_durable
 from ..chain import BoundContract, TransactionSender
-from ._data_integrity import JCS_SUITE, sign
+from ._data_integrity import JCS_SUITE, sign_hashed
 from ._jcs import canonical_hash
 from ._keys import Ed25519KeyPair
 from ._merkle import MerkleTree
@@ -52,6 +54,20 @@ def issuer_id_of(document: dict[str, Any]) -> Any:
 def credential_hash(credential: dict[str, Any]) -> bytes:
     """sha256 of the JCS form of the credential without any proof: the Merkle leaf value."""
     return canonical_hash({k: v for k, v in credential.items() if k != "proof"})
+
+
+_PARALLEL_FROM = 2_000  # below this, starting worker processes costs more than it saves
+
+
+def _sign_chunk(
+    seed: bytes, documents: list[dict[str, Any]], cryptosuite: str, created: str, verification_method: str
+) -> list[tuple[dict[str, Any], bytes]]:
+    """Worker-process half of :meth:`BatchIssuer._sign_all`."""
+    key = Ed25519KeyPair.from_seed(seed)
+    return [
+        sign_hashed(d, key, cryptosuite=cryptosuite, created=created, verification_method=verification_method)
+        for d in documents
+    ]
 
 
 @dataclass(frozen=True)
@@ -88,6 +104,7 @@ class BatchIssuer:
         signing_key: Ed25519KeyPair,
         verification_method: str | None = None,
         cryptosuite: str = JCS_SUITE,
+        workers: int | None = None,
     ) -> None:
         self.sender = sender
         self.anchor = anchor
@@ -95,6 +112,7 @@ class BatchIssuer:
         self.signing_key = signing_key
         self.verification_method = verification_method or signing_key.public.verification_method
         self.cryptosuite = cryptosuite
+        self.workers = workers or os.cpu_count() or 1  # large batches are signed on every core
         institution = bytes(directory.call("issuerKey", sender.address)["institutionId"])
         if institution == b"\0" * 32:
             raise CredentialError(f"{sender.address} is not an issuer key of any institution on chain")
@@ -111,7 +129,7 @@ class BatchIssuer:
         status_list_hash: bytes = b"\0" * 32,
     ) -> IssuedBatch:
         """Sign, journal, anchor and finish ``documents`` as batch ``batch_id`` (idempotent by id)."""
-        signed, tree = self._journaled(batch_id, documents, credential_type, created)
+        signed, hashes, tree = self._journaled(batch_id, documents, credential_type, created)
         root = tree.root
         existing = self.anchor.call("anchorOf", root)
         if existing["anchoredAt"] == 0:
@@ -130,7 +148,10 @@ class BatchIssuer:
             )
         block_number = int(anchored["blockNumber"])
         anchoring_key = f"eip155:{self.sender.chain_id}:{anchored['issuer']}"  # CAIP-10 account of the issuer key
-        finished = [self._with_anchor_proof(doc, tree, entry.tx_hash, block_number, anchoring_key) for doc in signed]
+        finished = [
+            self._with_anchor_proof(doc, value, tree, entry.tx_hash, block_number, anchoring_key)
+            for doc, value in zip(signed, hashes)
+        ]
         with self._lock:
             self._db.execute(
                 "UPDATE batches SET tx_hash = ?, block_number = ?, completed_at = ? WHERE batch_id = ?",
@@ -140,7 +161,7 @@ class BatchIssuer:
 
     def _journaled(
         self, batch_id: str, documents: Sequence[dict[str, Any]], credential_type: bytes, created: str
-    ) -> tuple[list[dict[str, Any]], MerkleTree]:
+    ) -> tuple[list[dict[str, Any]], list[bytes], MerkleTree]:
         with self._lock:
             row = self._db.execute("SELECT root FROM batches WHERE batch_id = ?", (batch_id,)).fetchone()
             if row is not None:
@@ -150,19 +171,18 @@ class BatchIssuer:
                         "SELECT document FROM credentials WHERE batch_id = ? ORDER BY position", (batch_id,)
                     )
                 ]
-                tree = MerkleTree.of([credential_hash(doc) for doc in stored])
+                hashes = [credential_hash(doc) for doc in stored]
+                tree = MerkleTree.of(hashes)
                 if tree.root != bytes(row[0]):
                     raise CredentialError(f"the journal of batch {batch_id} does not match its recorded root")
-                return stored, tree
+                return stored, hashes, tree
         if not documents:
             raise CredentialError("a batch needs at least one credential")
         self._check_can_sign(documents)
-        signed = [
-            sign(doc, self.signing_key, cryptosuite=self.cryptosuite, created=created,
-                 verification_method=self.verification_method, proof_as_list=True)
-            for doc in documents
-        ]
-        tree = MerkleTree.of([credential_hash(doc) for doc in signed])
+        signed_and_hashed = self._sign_all(list(documents), created)
+        signed = [credential for credential, _ in signed_and_hashed]
+        hashes = [value for _, value in signed_and_hashed]
+        tree = MerkleTree.of(hashes)
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             self._db.execute(
@@ -174,7 +194,20 @@ class BatchIssuer:
                 [(batch_id, i, json.dumps(doc, ensure_ascii=False)) for i, doc in enumerate(signed)],
             )
             self._db.execute("COMMIT")
-        return signed, tree
+        return signed, hashes, tree
+
+    def _sign_all(self, documents: list[dict[str, Any]], created: str) -> list[tuple[dict[str, Any], bytes]]:
+        seed = self.signing_key.seed
+        if self.workers < 2 or len(documents) < _PARALLEL_FROM:
+            return _sign_chunk(seed, documents, self.cryptosuite, created, self.verification_method)
+        size = -(-len(documents) // self.workers)
+        chunks = [documents[i : i + size] for i in range(0, len(documents), size)]
+        with ProcessPoolExecutor(max_workers=self.workers) as pool:
+            parts = pool.map(
+                _sign_chunk, [seed] * len(chunks), chunks, [self.cryptosuite] * len(chunks), [created] * len(chunks),
+                [self.verification_method] * len(chunks),
+            )
+            return [item for part in parts for item in part]
 
     def _check_can_sign(self, documents: Sequence[dict[str, Any]]) -> None:
         for position, document in enumerate(documents):
@@ -191,9 +224,8 @@ class BatchIssuer:
             )
 
     def _with_anchor_proof(
-        self, document: dict[str, Any], tree: MerkleTree, tx_hash: str, block: int, anchoring_key: str
+        self, document: dict[str, Any], value: bytes, tree: MerkleTree, tx_hash: str, block: int, anchoring_key: str
     ) -> dict[str, Any]:
-        value = credential_hash(document)
         proof = {
             "type": ANCHOR_PROOF_TYPE,
             "proofPurpose": "assertionMethod",

@@ -24,18 +24,24 @@ _MAX_SAFE_INTEGER = 2**53 - 1
 _encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False).encode
 
 
-def _plain(value: Any) -> bool:
-    """Whether ``value`` holds only types whose JSON text the C encoder writes as JCS does."""
-    kind = type(value)
-    if kind is str or kind is bool or value is None:
-        return True
-    if kind is int:
-        return bool(-_MAX_SAFE_INTEGER <= value <= _MAX_SAFE_INTEGER)
-    if kind is dict:
-        return all(type(k) is str and (k.isascii() or max(k, default=" ") < "\ue000") and _plain(v) for k, v in value.items())
-    if kind is list:
-        return all(_plain(item) for item in value)
-    return False
+def _plain(document: Any) -> bool:
+    """Whether ``document`` holds only types whose JSON text the C encoder writes as JCS does."""
+    stack = [document]
+    while stack:
+        value = stack.pop()
+        kind = type(value)
+        if kind is str or kind is bool or value is None:
+            continue
+        if kind is dict:
+            for key in value:
+                if type(key) is not str or not (key.isascii() or max(key, default=" ") < "\ue000"):
+                    return False
+            stack.extend(value.values())
+        elif kind is list:
+            stack.extend(value)
+        elif kind is not int or not -_MAX_SAFE_INTEGER <= value <= _MAX_SAFE_INTEGER:
+            return False
+    return True
 
 
 def canonicalize(document: Any) -> bytes:

@@ -5,6 +5,7 @@ public: ``z`` + base58btc(0xed 0x01 ‖ 32-byte key); private: ``z`` + base58btc
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
@@ -48,6 +49,7 @@ class Ed25519PublicKeyRef:
         return cls(Ed25519PublicKey.from_public_bytes(raw[2:]))
 
     @classmethod
+    @functools.lru_cache(maxsize=4096)  # a verifier meets the same few issuer keys again and again
     def from_verification_method(cls, method: str) -> Ed25519PublicKeyRef:
         """``did:key:z6Mk…#z6Mk…`` → the key it names."""
         if not method.startswith("did:key:"):
@@ -101,9 +103,12 @@ class Ed25519KeyPair:
         return Ed25519PublicKeyRef(self.private.public_key())
 
     @property
+    def seed(self) -> bytes:
+        return self.private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+
+    @property
     def private_multibase(self) -> str:
-        seed = self.private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
-        return base58btc_encode(_PRIVATE_PREFIX + seed)
+        return base58btc_encode(_PRIVATE_PREFIX + self.seed)
 
     def sign(self, message: bytes) -> bytes:
         return self.private.sign(message)

@@ -156,7 +156,7 @@ def verify_credential(
 
     anchor = _check_anchor(report, chain, credential, anchor_proof, root, confirmations) if root is not None else None
     try:
-        signed = verify_signature(credential)
+        signed = verify_signature(credential, jcs_document_hash=value)
     except CredentialError as exc:
         signed = False
         report.add("issuer_signature", FAIL, str(exc))

@@ -171,7 +171,8 @@ class Vault:
             enrolled.append((subject_id, salt))
             subject_rows.append((subject_id, self._wrap(subject_id, data_key), self.master.key_id, subject.guardian_consent, now))
             values = {**subject.fields, "birth_date": subject.birth_date.isoformat(), "identity_salt": salt.hex()}
-            field_rows.extend((subject_id, name, self._seal(subject_id, name, data_key, value)) for name, value in values.items())
+            cipher = AESGCM(data_key)
+            field_rows.extend((subject_id, name, self._seal(subject_id, name, cipher, value)) for name, value in values.items())
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -270,10 +271,11 @@ class Vault:
         return self._unwrap(subject_id, row[0], row[1])
 
     @staticmethod
-    def _seal(subject_id: str, name: str, data_key: bytes, value: Any) -> bytes:
+    def _seal(subject_id: str, name: str, data_key: bytes | AESGCM, value: Any) -> bytes:
         nonce = secrets.token_bytes(_NONCE)
         plaintext = json.dumps(value, ensure_ascii=False).encode()
-        return nonce + AESGCM(data_key).encrypt(nonce, plaintext, f"{subject_id}/{name}".encode())
+        cipher = data_key if isinstance(data_key, AESGCM) else AESGCM(data_key)
+        return nonce + cipher.encrypt(nonce, plaintext, f"{subject_id}/{name}".encode())
 
     @staticmethod
     def _open(subject_id: str, name: str, data_key: bytes, sealed: bytes) -> Any:

@@ -80,7 +80,7 @@ def test_an_interrupted_batch_resumes_with_the_same_credentials(suite: PyEvmSuit
     build_tree(suite)
     key = SCHOOL_SIGNING_KEY
     first = issuer_for(suite, tmp_path, key)
-    journaled, tree = first._journaled("class-2026-4", class_records(10), GROWTH_RECORD, CREATED)  # then "crash"
+    journaled, _, tree = first._journaled("class-2026-4", class_records(10), GROWTH_RECORD, CREATED)  # then "crash"
     first.close()
     before = nonce(suite)
     resumed = issuer_for(suite, tmp_path, key).issue("class-2026-4", [], credential_type=GROWTH_RECORD, created=CREATED)

@@ -1,0 +1,215 @@
+"""Benchmark: credential issuance and verification, batched vs one chain round-trip per record.
+
+All on one embedded anvil (automine: a transaction is mined as soon as it arrives, the kindest
+setting for the per-record baselines), in one run:
+
+Issuance, end to end — enrol the students in the vault (encrypted personal data, identity salts),
+build the growth-record credentials, sign (eddsa-jcs-2022), canonicalise, hash, Merkle tree,
+anchor, attach anchor proofs:
+  (a) batched: the whole grade as one batch, one anchor transaction;
+  (b) per record: each record its own batch and its own anchor transaction (a sample, then
+      extrapolated to the full count).
+
+Verification of every issued credential (all checks):
+  (a) warm cache: a CachedChainView (anchors and authorisation answers remembered);
+  (b) one set of RPC round-trips per credential (a sample).
+
+Then the two Data Integrity cryptosuites, sign and verify, each on its own.
+
+    python bench/credentials.py [--records N] [--sample N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from eth_hash.auto import keccak
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ledger_service.chain import ChainConfig, Ledger, Outbox, TransactionSender, dev_signer  # noqa: E402
+from ledger_service.credentials import (  # noqa: E402
+    JCS_SUITE,
+    RDFC_SUITE,
+    VALID,
+    BatchIssuer,
+    CachedChainView,
+    ChainView,
+    Ed25519KeyPair,
+    growth_record_credential,
+    identity_object,
+    institution_uri,
+    sign,
+    verify,
+    verify_credential,
+)
+from ledger_service.vault import MasterKey, NewSubject, Vault  # noqa: E402
+
+GROWTH_RECORD = keccak(b"EduLedger.GrowthRecord")
+SCHOOL = keccak(b"institution:bench-school")
+SIGNING_KEY = Ed25519KeyPair.from_seed(b"bench-school-signing-key".ljust(32, b"\0"))
+TODAY = date(2026, 11, 22)
+
+
+def setup_school(ledger: Ledger, workdir: Path) -> TransactionSender:
+    directory = ledger.contracts["InstitutionRegistry"]
+    governance = ledger.sender
+    issuer_key = dev_signer(6)
+    for call in [
+        directory.transaction("registerInstitution", SCHOOL, b"\0" * 32, 5, governance.address),
+        directory.transaction("accredit", SCHOOL, GROWTH_RECORD, 0, 2**63),
+        directory.transaction("addIssuerKey", SCHOOL, issuer_key.address, 0, 2**63),
+        directory.transaction("addSigningKey", SCHOOL, SIGNING_KEY.public.raw, 0, 2**63),
+    ]:
+        governance.transact(call)
+    return TransactionSender(
+        ledger.rpc, issuer_key, Outbox(workdir / "issuer-outbox.sqlite3", chain_id=ledger.chain_id),
+        decoder=ledger.sender.decoder,
+    )
+
+
+def grade(prefix: str, count: int) -> list[NewSubject]:
+    return [
+        NewSubject(
+            date(2012, 9, 1),
+            {"name": f"学生{prefix}{i}", "student_number": f"G1101052012{i:08d}", "guardian": f"家长{i}",
+             "contact": f"138{i:08d}"},
+        )
+        for i in range(count)
+    ]
+
+
+def documents(prefix: str, enrolled: list[tuple[str, bytes]], people: list[NewSubject]) -> list[dict[str, Any]]:
+    return [
+        growth_record_credential(
+            credential_id=f"urn:uuid:{prefix}-{i:08d}",
+            issuer_id=institution_uri(SCHOOL),
+            issuer_name="基准测试学校",
+            identifier=identity_object(person.fields["student_number"], salt),
+            dimension=("思想品德", "学业水平", "身心健康", "艺术素养", "社会实践")[i % 5],
+            record_kind="学期评价",
+            term="2026-2027学年第一学期",
+            narrative=f"第 {i} 号学生本学期表现良好，积极参加班级活动。",
+            valid_from="2026-11-22T00:00:00Z",
+        )
+        for i, ((_, salt), person) in enumerate(zip(enrolled, people))
+    ]
+
+
+def issue_pipeline(vault: Vault, issuer: BatchIssuer, prefix: str, count: int, batch_size: int) -> tuple[list[dict[str, Any]], list[str]]:
+    people = grade(prefix, count)
+    issued: list[dict[str, Any]] = []
+    tx_hashes: list[str] = []
+    for start in range(0, count, batch_size):
+        chunk = people[start : start + batch_size]
+        enrolled = vault.enroll(chunk, today=TODAY)
+        batch = issuer.issue(f"{prefix}-{start}", documents(f"{prefix}-{start}", enrolled, chunk),
+                             credential_type=GROWTH_RECORD, created="2026-11-22T08:00:00Z")
+        issued.extend(batch.credentials)
+        tx_hashes.append(batch.tx_hash)
+    return issued, tx_hashes
+
+
+def gas_of(ledger: Ledger, tx_hashes: list[str]) -> int:
+    answers = ledger.rpc.batch([("eth_getTransactionReceipt", [h]) for h in tx_hashes])
+    return sum(int(a["gasUsed"], 16) for a in answers if isinstance(a, dict))
+
+
+def rate(count: int, seconds: float) -> float:
+    return count / seconds if seconds > 0 else float("inf")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--sample", type=int, default=500)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp, Ledger.open(
+        ChainConfig(data_dir=Path(tmp) / "chain", anvil_port=0, snapshot_interval=0, block_time=None)
+    ) as ledger:
+        sender = setup_school(ledger, Path(tmp))
+        vault = Vault(Path(tmp) / "vault.sqlite3", MasterKey.generate())
+        issuer = BatchIssuer(Path(tmp) / "issuance.sqlite3", sender=sender, anchor=ledger.contracts["CredentialAnchor"],
+                             directory=ledger.contracts["InstitutionRegistry"], signing_key=SIGNING_KEY)
+
+        start = time.perf_counter()
+        credentials, batched_txs = issue_pipeline(vault, issuer, "grade", args.records, args.records)
+        batched_s = time.perf_counter() - start
+        issue_per_s = rate(args.records, batched_s)
+        gas_batched = gas_of(ledger, batched_txs)
+        print(f"issue batched:    {args.records:,} records in {batched_s:.1f} s = {issue_per_s:,.0f} records/s, "
+              f"1 anchor tx, {gas_batched:,} gas = {gas_batched / args.records:.1f} gas/record")
+
+        start = time.perf_counter()
+        _, single_txs = issue_pipeline(vault, issuer, "single", args.sample, 1)
+        single_s = time.perf_counter() - start
+        single_per_s = rate(args.sample, single_s)
+        gas_single = gas_of(ledger, single_txs) / args.sample
+        print(f"issue per record: {args.sample:,} records in {single_s:.1f} s = {single_per_s:,.0f} records/s "
+              f"(extrapolated to {args.records:,}: {args.records / single_per_s:,.0f} s), {gas_single:,.0f} gas/record")
+        issue_ratio = issue_per_s / single_per_s
+        print(f"issue ratio: {issue_ratio:,.1f}x")
+
+        ledger.rpc.request("anvil_mine", [hex(12)])  # the anchors are deep enough to be remembered for good
+        live = ChainView(ledger.rpc, ledger.contracts["CredentialAnchor"], ledger.contracts["InstitutionRegistry"],
+                         ledger.chain_id)
+        cached = CachedChainView(live)
+        assert verify_credential(credentials[0], chain=cached).outcome == VALID  # warms the cache
+        start = time.perf_counter()
+        valid = sum(verify_credential(c, chain=cached).outcome == VALID for c in credentials)
+        warm_s = time.perf_counter() - start
+        verify_per_s = rate(len(credentials), warm_s)
+        print(f"verify warm cache: {len(credentials):,} in {warm_s:.1f} s = {verify_per_s:,.0f}/s ({valid:,} valid)")
+        sample = credentials[: args.sample]
+        start = time.perf_counter()
+        valid_rpc = sum(verify_credential(c, chain=live).outcome == VALID for c in sample)
+        rpc_s = time.perf_counter() - start
+        rpc_per_s = rate(len(sample), rpc_s)
+        verify_ratio = verify_per_s / rpc_per_s
+        print(f"verify per-RPC:    {len(sample):,} in {rpc_s:.1f} s = {rpc_per_s:,.0f}/s ({valid_rpc:,} valid); "
+              f"ratio {verify_ratio:,.1f}x")
+        if valid != len(credentials) or valid_rpc != len(sample):
+            raise SystemExit("some credentials did not verify: the figures are void")
+
+        suites = {}
+        plain = documents("suite", [("s", b"\0" * 16)] * 2000, grade("suite", 2000))
+        for suite, count in ((JCS_SUITE, 2000), (RDFC_SUITE, 100)):
+            start = time.perf_counter()
+            signed = [sign(d, SIGNING_KEY, cryptosuite=suite, created="2026-11-22T08:00:00Z") for d in plain[:count]]
+            sign_per_s = rate(count, time.perf_counter() - start)
+            start = time.perf_counter()
+            ok = sum(verify(d) for d in signed)
+            verify_suite_per_s = rate(count, time.perf_counter() - start)
+            assert ok == count
+            suites[suite] = (sign_per_s, verify_suite_per_s)
+            print(f"{suite}: sign {sign_per_s:,.0f}/s, verify {verify_suite_per_s:,.0f}/s ({count:,} documents)")
+
+        issuer.close()
+        vault.close()
+        sender.close()
+    result = {
+        "bench": "credentials",
+        "issue_per_s": round(issue_per_s),
+        "issue_ratio": round(issue_ratio, 1),
+        "verify_per_s": round(verify_per_s),
+        "verify_ratio": round(verify_ratio, 1),
+        "gas_per_record": round(gas_batched / args.records, 2),
+        "gas_per_record_single": round(gas_single),
+        "rdfc_sign_per_s": round(suites[RDFC_SUITE][0]),
+        "rdfc_verify_per_s": round(suites[RDFC_SUITE][1]),
+        "jcs_sign_per_s": round(suites[JCS_SUITE][0]),
+        "jcs_verify_per_s": round(suites[JCS_SUITE][1]),
+    }
+    print("RESULT " + json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
