@@ -99,7 +99,7 @@ def documents(prefix: str, enrolled: list[tuple[str, bytes]], people: list[NewSu
             narrative=f"第 {i} 号学生本学期表现良好，积极参加班级活动。",
             valid_from="2026-11-22T00:00:00Z",
         )
-        for i, ((_, salt), person) in enumerate(zip(enrolled, people))
+        for i, ((_, salt), person) in enumerate(zip(enrolled, people, strict=True))
     ]
 
 

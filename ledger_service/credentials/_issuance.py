@@ -150,7 +150,7 @@ class BatchIssuer:
         anchoring_key = f"eip155:{self.sender.chain_id}:{anchored['issuer']}"  # CAIP-10 account of the issuer key
         finished = [
             self._with_anchor_proof(doc, value, tree, entry.tx_hash, block_number, anchoring_key)
-            for doc, value in zip(signed, hashes)
+            for doc, value in zip(signed, hashes, strict=True)
         ]
         with self._lock:
             self._db.execute(
