@@ -41,7 +41,7 @@ def test_every_content_module_export_is_reexported() -> None:
 
 
 def test_every_credentials_module_export_is_reexported() -> None:
-    for module_name in ["_bundle", "_chain_view", "_data_integrity", "_documents", "_issuance", "_jcs", "_jsonld", "_keys", "_merkle", "_schema", "_status_list", "_verification"]:
+    for module_name in ["_bundle", "_chain_view", "_credit_bank", "_data_integrity", "_documents", "_issuance", "_jcs", "_jsonld", "_keys", "_merkle", "_schema", "_status_list", "_verification"]:
         module = importlib.import_module(f"ledger_service.credentials.{module_name}")
         missing = set(module.__all__) - set(ledger_service.credentials.__all__)
         assert not missing, f"ledger_service.credentials.{module_name} exports {missing} but the package does not"

@@ -5,8 +5,9 @@ on chain, Bitstring status lists, verification (live, cached or from an offline 
 from __future__ import annotations
 
 from ._bundle import BUNDLE_TYPE, BundleView, make_bundle, verify_bundle
+from ._credit_bank import ConversionRule, CreditBank, CreditGrant, RefusedCredential
 from ._chain_view import CachedChainView, ChainFacts, ChainView, status_list_id
-from ._data_integrity import CRYPTOSUITES, JCS_SUITE, RDFC_SUITE, sign, sign_jcs, signature_proof, verify, verify_jcs
+from ._data_integrity import CRYPTOSUITES, JCS_SUITE, RDFC_SUITE, sign, sign_hashed, sign_jcs, signature_proof, verify, verify_jcs
 from ._jsonld import PINNED_CONTEXTS, UnknownContextError, canonicalize_rdfc, document_loader, pinned_context_text
 from ._documents import CONTEXTS, GROWTH_DIMENSIONS, achievement_credential, growth_record_credential, identity_object
 from ._issuance import ANCHOR_PROOF_TYPE, BatchIssuer, IssuedBatch, credential_hash, institution_uri
@@ -39,6 +40,9 @@ __all__ = [
     "ChainFacts",
     "ChainView",
     "Check",
+    "ConversionRule",
+    "CreditBank",
+    "CreditGrant",
     "Ed25519KeyPair",
     "Ed25519PublicKeyRef",
     "GROWTH_DIMENSIONS",
@@ -50,6 +54,7 @@ __all__ = [
     "MerkleTree",
     "PINNED_CONTEXTS",
     "RDFC_SUITE",
+    "RefusedCredential",
     "StatusList",
     "StatusResolver",
     "UnknownContextError",
@@ -73,6 +78,7 @@ __all__ = [
     "pinned_context_text",
     "schema_errors",
     "sign",
+    "sign_hashed",
     "sign_jcs",
     "signature_proof",
     "status_list_hash",
