@@ -63,6 +63,7 @@ test: build test-deps
 bench: build test-deps
 	$(PY) bench/chain_throughput.py
 	$(PY) bench/content_ingest.py
+	$(PY) bench/credentials.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache data
