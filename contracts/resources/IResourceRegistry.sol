@@ -102,6 +102,13 @@ interface IResourceRegistry {
     error ResourceRegistryInvalidStatusTransition(uint256 resourceId, Status from, Status to);
 
     /**
+     * @dev `resourceIds` and `decisionHashes` differ in length, or a decision hash is zero.
+     * @param resourceCount how many resource ids were given.
+     * @param hashCount how many decision hashes were given.
+     */
+    error ResourceRegistryInvalidDecisions(uint256 resourceCount, uint256 hashCount);
+
+    /**
      * @dev Emitted when a resource version is registered.
      * @param resourceId the new record.
      * @param contentHash the content's sha256.
@@ -132,6 +139,14 @@ interface IResourceRegistry {
      * @param reasonCode why (e.g. a withdrawal reason code), zero if none.
      */
     event ResourceStatusChanged(uint256 indexed resourceId, Status from, Status to, uint16 reasonCode);
+
+    /**
+     * @dev Emitted when the hash of a review-workflow event about `resourceId` is recorded (入库 audit
+     * trail: submission, screening, reviews, decisions, withdrawal). The event itself stays off chain.
+     * @param resourceId the resource version the decision is about.
+     * @param decisionHash sha256 of the canonical (JCS) event, which chains to the previous event's hash.
+     */
+    event DecisionRecorded(uint256 indexed resourceId, bytes32 indexed decisionHash);
 
     /// @dev Returns the record of `resourceId` (all zero if none).
     function resource(uint256 resourceId) external view returns (Resource memory);

@@ -154,6 +154,35 @@ contract ResourceRegistry is IResourceRegistry, DirectoryClient, EIP712, Nonces 
         emit ResourceStatusChanged(resourceId, from, to, reasonCode);
     }
 
+    /**
+     * @dev Records the hashes of review-workflow events: `decisionHashes[i]` is about `resourceIds[i]`.
+     * Only hashes go on chain; the events (actor, role, time, reason) stay in the registry's database,
+     * where each event's hash chains to the previous one, so an altered history no longer matches.
+     *
+     * Requirements:
+     *
+     * - the caller holds `REGISTRAR_ROLE`.
+     * - both arrays have the same length, and no hash is zero.
+     * - every resource exists.
+     *
+     * Emits a {DecisionRecorded} event per hash.
+     */
+    function recordDecisions(
+        uint256[] calldata resourceIds,
+        bytes32[] calldata decisionHashes
+    ) external onlyDirectoryRole(_REGISTRAR_ROLE) {
+        if (resourceIds.length != decisionHashes.length) {
+            revert ResourceRegistryInvalidDecisions(resourceIds.length, decisionHashes.length);
+        }
+        for (uint256 i = 0; i < resourceIds.length; ++i) {
+            _requireResource(resourceIds[i]);
+            if (decisionHashes[i] == bytes32(0)) {
+                revert ResourceRegistryInvalidDecisions(resourceIds.length, decisionHashes.length);
+            }
+            emit DecisionRecorded(resourceIds[i], decisionHashes[i]);
+        }
+    }
+
     /// @dev Returns the EIP-712 digest the lead author signs for `registration`.
     function hashRegistration(Registration calldata registration) public view returns (bytes32) {
         return

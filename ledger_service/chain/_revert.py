@@ -59,6 +59,7 @@ CONTRACT_ERRORS: Mapping[str, type[ContractRevertError]] = {
     "ResourceRegistryExpiredSignature": ExpiredSignatureError,
     "ResourceRegistryInsufficientShare": UnauthorizedError,
     "ResourceRegistryInvalidContent": InvalidArgumentError,
+    "ResourceRegistryInvalidDecisions": InvalidArgumentError,
     "ResourceRegistryInvalidShares": InvalidSharesError,
     "ResourceRegistryInvalidSigner": InvalidSignatureError,
     "ResourceRegistryInvalidStatusTransition": InvalidStateError,

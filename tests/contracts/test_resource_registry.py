@@ -259,3 +259,25 @@ def test_status_changes_follow_the_lifecycle(suite: PyEvmSuite) -> None:
         suite.transact("ResourceRegistry", "setStatus", 1, INCLUDED, 0, by=TEACHER)
     with pytest.raises(NotFoundError):
         suite.transact("ResourceRegistry", "setStatus", 7, INCLUDED, 0)
+
+
+def test_decision_hashes_are_recorded_for_existing_resources_only(suite: PyEvmSuite) -> None:
+    teacher = suite.signer(TEACHER)
+    registration = make_registration(suite, teacher)
+    register(suite, registration, sign(suite, teacher, registration))
+    first, second = b"\x01" * 32, b"\x02" * 32
+    receipt = suite.transact("ResourceRegistry", "recordDecisions", [1, 1], [first, second])
+    events = suite.contracts["ResourceRegistry"].decode_logs(receipt.logs)
+    assert [(e.name, e.args) for e in events] == [
+        ("DecisionRecorded", {"resourceId": 1, "decisionHash": first}),
+        ("DecisionRecorded", {"resourceId": 1, "decisionHash": second}),
+    ]
+    with pytest.raises(InvalidArgumentError) as caught:
+        suite.transact("ResourceRegistry", "recordDecisions", [1, 1], [first])
+    assert caught.value.arguments == {"resourceCount": 2, "hashCount": 1}
+    with pytest.raises(InvalidArgumentError):
+        suite.transact("ResourceRegistry", "recordDecisions", [1], [b"\0" * 32])
+    with pytest.raises(NotFoundError):
+        suite.transact("ResourceRegistry", "recordDecisions", [1, 9], [first, second])
+    with pytest.raises(UnauthorizedError):
+        suite.transact("ResourceRegistry", "recordDecisions", [1], [first], by=TEACHER)
