@@ -17,7 +17,7 @@ from ._resources import encode_register, register_call, registration_gas
 from ._revert import CONTRACT_ERRORS, RevertDecoder
 from ._rpc import HttpRpcClient, ProviderRpcClient, RpcCall, RpcClient
 from ._sender import ReconcileReport, Receipt, TransactionSender
-from ._signer import SignedTransaction, Signer, UnsignedTransaction, address_from_public_key
+from ._signer import SignedTransaction, Signer, UnsignedTransaction, address_from_public_key, eip191_digest, recover_address
 
 __all__ = [
     "ARTIFACTS_PATH",
@@ -57,10 +57,12 @@ __all__ = [
     "artifacts_digest",
     "deploy_contracts",
     "dev_signer",
+    "eip191_digest",
     "encode_register",
     "find_anvil",
     "free_port",
     "load_artifacts",
+    "recover_address",
     "refuse_dev_key",
     "register_call",
     "registration_gas",

@@ -9,16 +9,37 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from coincurve import PrivateKey
+from coincurve import PrivateKey, PublicKey
 from eth_hash.auto import keccak
 from eth_utils.address import to_checksum_address
 
 from .._exceptions import ConfigurationError
 from ._rlp import rlp_encode, rlp_list_of_encoded as _rlp_list
 
-__all__ = ["SignedTransaction", "Signer", "UnsignedTransaction", "address_from_public_key"]
+__all__ = ["SignedTransaction", "Signer", "UnsignedTransaction", "address_from_public_key", "eip191_digest", "recover_address"]
 
 _SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+
+
+def eip191_digest(message: bytes) -> bytes:
+    """The digest ``personal_sign`` signs (EIP-191 version 0x45), e.g. for a sign-in message."""
+    return keccak(b"\x19Ethereum Signed Message:\n" + str(len(message)).encode() + message)
+
+
+def recover_address(digest: bytes, signature: bytes) -> str | None:
+    """The account that signed ``digest`` (r ‖ s ‖ v, v in {27, 28}), or None if the signature is
+    malformed. High-s signatures are refused, as OpenZeppelin's ECDSA does on chain."""
+    if len(digest) != 32 or len(signature) != 65 or signature[64] not in (27, 28):
+        return None
+    r = int.from_bytes(signature[:32], "big")
+    s = int.from_bytes(signature[32:64], "big")
+    if not (0 < r < _SECP256K1_N and 0 < s <= _SECP256K1_N // 2):
+        return None
+    try:
+        public = PublicKey.from_signature_and_message(signature[:64] + bytes([signature[64] - 27]), digest, hasher=None)
+    except ValueError:
+        return None
+    return address_from_public_key(public.format(compressed=False))
 
 
 def address_from_public_key(public_key_uncompressed: bytes) -> str:

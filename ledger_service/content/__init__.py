@@ -3,19 +3,22 @@ backend, CAR import/export, and fingerprints for duplicate and near-duplicate de
 
 from __future__ import annotations
 
+from ._bundle_add import BundleAdder, PartWriter, bundle_root
 from ._car import car_header, car_section, read_car
 from ._cid import CID, DAG_PB, RAW, SHA2_256, decode_varint, encode_varint
 from ._cid_of import cid_of_path
 from ._dagpb import Link, PBNode, UnixFSData, decode_pbnode, decode_unixfs, encode_pbnode, encode_unixfs
-from ._fingerprint import Fingerprint, NearDuplicate, NearDuplicateIndex, fingerprint, hamming
+from ._fingerprint import Fingerprint, FingerprintBuilder, NearDuplicate, NearDuplicateIndex, band_probes, code_bands, fingerprint, hamming
 from ._importer import BlockSink, FileBuilder, ImportParams, NodeRef, build_directory, import_stream
 from ._kubo import KuboContentStore, kubo_api_url
+from ._media import SNIFF_BYTES, media_family, sniff_media_type
 from ._dagread import ContentStat, DagReader
 from ._store import DEFAULT_MAX_SIZE, Adder, GcReport, LocalContentStore
 
 __all__ = [
     "Adder",
     "BlockSink",
+    "BundleAdder",
     "CID",
     "ContentStat",
     "DAG_PB",
@@ -23,6 +26,7 @@ __all__ = [
     "DagReader",
     "FileBuilder",
     "Fingerprint",
+    "FingerprintBuilder",
     "GcReport",
     "ImportParams",
     "KuboContentStore",
@@ -32,13 +36,18 @@ __all__ = [
     "NearDuplicateIndex",
     "NodeRef",
     "PBNode",
+    "PartWriter",
     "RAW",
     "SHA2_256",
+    "SNIFF_BYTES",
     "UnixFSData",
+    "band_probes",
     "build_directory",
+    "bundle_root",
     "car_header",
     "car_section",
     "cid_of_path",
+    "code_bands",
     "decode_pbnode",
     "decode_unixfs",
     "decode_varint",
@@ -49,5 +58,7 @@ __all__ = [
     "hamming",
     "import_stream",
     "kubo_api_url",
+    "media_family",
     "read_car",
+    "sniff_media_type",
 ]

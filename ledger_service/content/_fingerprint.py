@@ -20,13 +20,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import iscc_core
 
 from .._sqlite import open_durable
 
-__all__ = ["Fingerprint", "NearDuplicate", "NearDuplicateIndex", "fingerprint", "hamming"]
+__all__ = ["Fingerprint", "FingerprintBuilder", "NearDuplicate", "NearDuplicateIndex", "band_probes", "code_bands", "fingerprint", "hamming"]
 
 _TEXT_TYPES = ("text/",)
 _IMAGE_TYPES = ("image/",)
@@ -39,7 +39,7 @@ _BAND_BITS = 16
 class Fingerprint:
     sha256: str
     size: int
-    data_code: str
+    data_code: str | None
     instance_code: str
     meta_code: str | None = None
     content_code: str | None = None
@@ -72,40 +72,67 @@ def _content_code(data: bytes, media_type: str) -> str | None:
     return None
 
 
+class FingerprintBuilder:
+    """A fingerprint computed while the bytes stream past (an upload), without reading them twice.
+
+    The data code (content-defined chunking) costs far more than hashing, so it is computed for
+    the first ``similarity_limit`` bytes only when asked; past that the fingerprint has no data code
+    (``data_code`` is None) and says so rather than giving a code of part of the file.
+    """
+
+    def __init__(self, *, media_type: str | None = None, similarity_limit: int | None = None) -> None:
+        self.size = 0
+        self._sha = hashlib.sha256()
+        self._data: Any = iscc_core.DataHasherV0()
+        self._instance = iscc_core.InstanceHasherV0()
+        self._limit = similarity_limit
+        self._head = bytearray()
+        self._keep_head = True
+        self.media_type = media_type
+        if media_type is not None:
+            self.set_media_type(media_type)
+
+    def set_media_type(self, media_type: str) -> None:
+        """Text and images get a content code from their first 8 MiB; other types need no head."""
+        self.media_type = media_type
+        self._keep_head = media_type.startswith(_TEXT_TYPES + _IMAGE_TYPES)
+        if not self._keep_head:
+            self._head = bytearray()
+
+    def push(self, chunk: bytes | memoryview) -> None:
+        self._sha.update(chunk)
+        self._instance.push(chunk)
+        if self._data is not None:
+            if self._limit is not None and self.size + len(chunk) > self._limit:
+                self._data = None
+            else:
+                self._data.push(chunk)
+        if self._keep_head and len(self._head) <= _MAX_TEXT:
+            self._head += chunk[: _MAX_TEXT + 1 - len(self._head)]
+        self.size += len(chunk)
+
+    def result(self, *, title: str | None = None, description: str | None = None) -> Fingerprint:
+        head = bytes(self._head)
+        return Fingerprint(
+            sha256=self._sha.hexdigest(),
+            size=self.size,
+            data_code=None if self._data is None else "ISCC:" + self._data.code(),
+            instance_code="ISCC:" + self._instance.code(),
+            meta_code=str(iscc_core.gen_meta_code_v0(title, description)["iscc"]) if title else None,
+            content_code=(
+                _content_code(head, self.media_type or "") if head and len(head) <= _MAX_TEXT and self.size <= _MAX_TEXT else None
+            ),
+        )
+
+
 def fingerprint(
     stream: BinaryIO, *, media_type: str = "application/octet-stream", title: str | None = None, description: str | None = None
 ) -> Fingerprint:
     """Fingerprint one file. Text and image files are read whole for their content code."""
-    head = b""
-    source: BinaryIO | _Chain = stream
-    if media_type.startswith(_TEXT_TYPES + _IMAGE_TYPES):
-        head = stream.read(_MAX_TEXT + 1)
-        source = io.BytesIO(head) if len(head) <= _MAX_TEXT else _Chain(head, stream)
-    sha = hashlib.sha256()
-    data_hasher = iscc_core.DataHasherV0()
-    instance_hasher = iscc_core.InstanceHasherV0()
-    size = 0
-    while chunk := source.read(1 << 20):
-        sha.update(chunk)
-        data_hasher.push(chunk)
-        instance_hasher.push(chunk)
-        size += len(chunk)
-    return Fingerprint(
-        sha256=sha.hexdigest(),
-        size=size,
-        data_code="ISCC:" + data_hasher.code(),
-        instance_code="ISCC:" + instance_hasher.code(),
-        meta_code=str(iscc_core.gen_meta_code_v0(title, description)["iscc"]) if title else None,
-        content_code=_content_code(head, media_type) if head and len(head) <= _MAX_TEXT else None,
-    )
-
-
-class _Chain(io.RawIOBase):
-    def __init__(self, head: bytes, rest: BinaryIO) -> None:
-        self._head, self._rest = io.BytesIO(head), rest
-
-    def read(self, size: int = -1) -> bytes:
-        return self._head.read(size) or self._rest.read(size)
+    builder = FingerprintBuilder(media_type=media_type)
+    while chunk := stream.read(1 << 20):
+        builder.push(chunk)
+    return builder.result(title=title, description=description)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,9 +142,19 @@ class NearDuplicate:
     distance: int
 
 
-def _bands(code: int) -> list[int]:
+def code_bands(code: int) -> list[int]:
+    """The four 16-bit bands of a 64-bit similarity code, low band first."""
     mask = (1 << _BAND_BITS) - 1
     return [(code >> (_BAND_BITS * i)) & mask for i in range(_BANDS)]
+
+
+def band_probes(code: int, threshold: int) -> list[list[int]]:
+    """For each band, the values a code within ``threshold`` bits of ``code`` may hold in that band
+    for at least one band to match (pigeonhole): look candidates up by these, then check exactly."""
+    if not 0 <= threshold < _BANDS * _BAND_BITS:
+        raise ValueError("threshold must be between 0 and 63 bits")
+    radius = threshold // _BANDS
+    return [_neighbours(value, radius) for value in code_bands(code)]
 
 
 def _neighbours(value: int, radius: int) -> list[int]:
@@ -151,7 +188,7 @@ class NearDuplicateIndex:
         self.add_codes([(key, kind, code) for kind in ("data", "content") if (code := fingerprint.code_int(kind)) is not None])
 
     def add_codes(self, rows: Iterable[tuple[str, str, int]]) -> None:
-        values = [(key, kind, code - (1 << 63), *_bands(code)) for key, kind, code in rows]
+        values = [(key, kind, code - (1 << 63), *code_bands(code)) for key, kind, code in rows]
         with self._lock:
             self._db.execute("BEGIN")
             self._db.executemany("INSERT OR REPLACE INTO codes VALUES (?, ?, ?, ?, ?, ?, ?)", values)
@@ -159,13 +196,9 @@ class NearDuplicateIndex:
 
     def query(self, kind: str, code: int, threshold: int) -> list[NearDuplicate]:
         """Keys whose ``kind`` code is within ``threshold`` bits of ``code``, nearest first."""
-        if not 0 <= threshold < 4 * _BAND_BITS:
-            raise ValueError("threshold must be between 0 and 63 bits")
-        radius = threshold // _BANDS
         candidates: dict[str, int] = {}
         with self._lock:
-            for band, value in enumerate(_bands(code)):
-                probes = _neighbours(value, radius)
+            for band, probes in enumerate(band_probes(code, threshold)):
                 for start in range(0, len(probes), 500):
                     chunk = probes[start : start + 500]
                     marks = ",".join("?" * len(chunk))

@@ -14,7 +14,9 @@ import hashlib
 import json
 import re
 import tempfile
+import uuid
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any, BinaryIO
 
 import httpx
@@ -29,8 +31,10 @@ from .._exceptions import (
     TruncatedContentError,
 )
 from ._cid import CID, RAW
+from ._bundle_add import BundleAdder
 from ._dagread import DagReader
 from ._importer import MAX_LINKS, ImportParams, NodeRef, build_directory
+from ._staging import StagingSink
 from ._store import DEFAULT_MAX_SIZE
 
 __all__ = ["KuboContentStore", "kubo_api_url"]
@@ -169,6 +173,19 @@ class KuboContentStore(DagReader):
         if pin:
             self.pin(root.cid)
         return root
+
+    def bundle_adder(self, params: ImportParams | None = None) -> BundleAdder:
+        """Stage a bundle's parts on local disk; its commit puts every block on the node and pins the root.
+        Nothing reaches the node before the commit."""
+        params = params or self.params
+        sink = StagingSink(Path(tempfile.gettempdir()) / f"eduledger-bundle-{uuid.uuid4().hex}")
+
+        def commit(staged: StagingSink, root: NodeRef) -> None:
+            for cid in staged.order:
+                self._put_block(cid, staged.read(cid))
+            self.pin(root.cid)
+
+        return BundleAdder(sink, params, max_size=self.max_size, commit=commit)
 
     # Pins, gc, CAR...
 

@@ -10,14 +10,13 @@ block read is hashed again: a corrupted block is reported with its CID and never
 from __future__ import annotations
 
 import asyncio
-import base64
 import hashlib
 import os
 import shutil
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -34,7 +33,9 @@ from ._car import read_car
 from ._cid import CID, RAW
 from ._dagpb import decode_pbnode
 from ._dagread import DagReader
+from ._bundle_add import BundleAdder
 from ._importer import FileBuilder, ImportParams, NodeRef, build_directory
+from ._staging import StagingSink, block_key
 
 __all__ = ["DEFAULT_MAX_SIZE", "Adder", "GcReport", "LocalContentStore"]
 
@@ -46,32 +47,6 @@ _ASYNC_BATCH = 1024 * 1024  # hand uploads to the disk thread a mebibyte at a ti
 class GcReport:
     removed_blocks: int
     freed_bytes: int
-
-
-def _block_key(cid: CID) -> str:
-    return base64.b32encode(cid.multihash).decode().rstrip("=")
-
-
-class _StagingSink:
-    """Writes an add's blocks into its own staging folder, fsyncing each."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        folder.mkdir(parents=True)
-        self.order: list[CID] = []
-        self.bytes = 0
-
-    def put(self, cid: CID, parts: Sequence[bytes | memoryview]) -> None:
-        path = self.folder / _block_key(cid)
-        if path.exists():
-            return
-        with open(path, "wb") as handle:
-            for part in parts:
-                handle.write(part)
-                self.bytes += len(part)
-            handle.flush()
-            os.fsync(handle.fileno())
-        self.order.append(cid)
 
 
 class Adder:
@@ -86,7 +61,7 @@ class Adder:
         limit = store.max_size
         if expected_size is not None and expected_size > limit:
             raise ContentTooLargeError(f"{expected_size} bytes is over the limit of {limit} bytes")
-        self._sink = _StagingSink(store.root / "staging" / uuid.uuid4().hex)
+        self._sink = StagingSink(store.root / "staging" / uuid.uuid4().hex)
         self._builder = FileBuilder(params, self._sink)
         self._done = False
 
@@ -153,7 +128,7 @@ class LocalContentStore(DagReader):
     # Blocks...
 
     def _path(self, cid: CID) -> Path:
-        key = _block_key(cid)
+        key = block_key(cid)
         return self.blocks_dir / key[-3:-1] / key
 
     def has_block(self, cid: CID) -> bool:
@@ -170,13 +145,13 @@ class LocalContentStore(DagReader):
             raise ContentCorruptedError(f"block {cid} is corrupted on disk ({path}); it is not served")
         return block
 
-    def _commit(self, sink: _StagingSink, root: CID, *, pin: bool) -> None:
+    def _commit(self, sink: StagingSink, root: CID, *, pin: bool) -> None:
         """Move a finished add's blocks into place, the root last, and sync the folders."""
         with self._lock:
             touched: set[Path] = set()
             ordered = [cid for cid in sink.order if cid != root] + [root]
             for cid in ordered:
-                staged = sink.folder / _block_key(cid)
+                staged = sink.folder / block_key(cid)
                 if not staged.exists():
                     continue  # the root may have been staged under the same key as a leaf
                 target = self._path(cid)
@@ -197,7 +172,7 @@ class LocalContentStore(DagReader):
         """Store one verified block (through staging, like an add)."""
         if hashlib.sha256(block).digest() != cid.digest:
             raise ContentCorruptedError(f"refusing block that does not match {cid}")
-        sink = _StagingSink(self.root / "staging" / uuid.uuid4().hex)
+        sink = StagingSink(self.root / "staging" / uuid.uuid4().hex)
         sink.put(cid, (block,))
         self._commit(sink, cid, pin=False)
 
@@ -246,7 +221,7 @@ class LocalContentStore(DagReader):
         for name, ref in entries.items():
             if not self.has_block(ref.cid):
                 raise ContentNotFoundError(f"entry {name!r} ({ref.cid}) is not in the store")
-        sink = _StagingSink(self.root / "staging" / uuid.uuid4().hex)
+        sink = StagingSink(self.root / "staging" / uuid.uuid4().hex)
         try:
             root = build_directory(entries, params or self.params, sink)
         except BaseException:
@@ -254,6 +229,14 @@ class LocalContentStore(DagReader):
             raise
         self._commit(sink, root.cid, pin=pin)
         return root
+
+    def bundle_adder(self, params: ImportParams | None = None) -> BundleAdder:
+        """Stage a bundle's parts; its commit stores them and pins the root, all at once."""
+        sink = StagingSink(self.root / "staging" / uuid.uuid4().hex)
+        return BundleAdder(
+            sink, params or self.params, max_size=self.max_size,
+            commit=lambda staged, root: self._commit(staged, root.cid, pin=True),
+        )
 
     # Pins and garbage collection...
 
@@ -275,7 +258,7 @@ class LocalContentStore(DagReader):
             live: set[str] = set()
             for root in [*self.pins(), *keep]:
                 try:
-                    live.update(_block_key(cid) for cid, _ in self.walk(root))
+                    live.update(block_key(cid) for cid, _ in self.walk(root))
                 except ContentNotFoundError:
                     continue
             removed = freed = 0
@@ -290,7 +273,7 @@ class LocalContentStore(DagReader):
 
     def import_car(self, stream: BinaryIO, *, pin: bool = True) -> list[CID]:
         """Import a CAR; every block is verified and every root's DAG must be complete, or nothing is kept."""
-        sink = _StagingSink(self.root / "staging" / uuid.uuid4().hex)
+        sink = StagingSink(self.root / "staging" / uuid.uuid4().hex)
         try:
             roots, sections = read_car(stream)
             staged: dict[str, CID] = {}
@@ -298,7 +281,7 @@ class LocalContentStore(DagReader):
                 if hashlib.sha256(block).digest() != cid.digest:
                     raise InvalidCarError(f"block {cid} in the CAR does not match its CID")
                 sink.put(cid, (block,))
-                staged[_block_key(cid)] = cid
+                staged[block_key(cid)] = cid
             for root in roots:
                 self._check_complete(root, sink.folder)
         except BaseException:
@@ -315,7 +298,7 @@ class LocalContentStore(DagReader):
         stack, seen = [root], set()
         while stack:
             cid = stack.pop()
-            key = _block_key(cid)
+            key = block_key(cid)
             if key in seen:
                 continue
             seen.add(key)

@@ -12,6 +12,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from ledger_service.content import NearDuplicateIndex, fingerprint, hamming
+from tests.utils.reference_data import chacha
 
 LESSON = "认识分数。把一个物体平均分成几份，每份是它的几分之一。分数的读法和写法。" * 40
 
@@ -20,7 +21,7 @@ def test_fingerprint_holds_sha256_and_iscc_codes() -> None:
     data = LESSON.encode()
     print_ = fingerprint(io.BytesIO(data), media_type="text/plain", title="认识分数", description="三年级上册")
     assert print_.sha256 == hashlib.sha256(data).hexdigest() and print_.size == len(data)
-    assert print_.data_code.startswith("ISCC:GA") and print_.instance_code.startswith("ISCC:IA")
+    assert str(print_.data_code).startswith("ISCC:GA") and print_.instance_code.startswith("ISCC:IA")
     assert print_.meta_code is not None and print_.content_code is not None and print_.content_code.startswith("ISCC:EA")
 
 
@@ -68,3 +69,29 @@ def test_index_finds_codes_within_the_threshold_without_a_scan(tmp_path: Path) -
     with pytest.raises(ValueError):
         index.query("data", target, threshold=64)
     index.close()
+
+
+def test_a_streamed_fingerprint_equals_the_one_read_whole() -> None:
+    from ledger_service.content import FingerprintBuilder
+
+    text = ("认识分数。把一个整体平均分成若干份，表示这样的一份或几份的数叫做分数。" * 400).encode()
+    whole = fingerprint(io.BytesIO(text), media_type="text/plain", title="认识分数")
+    builder = FingerprintBuilder()
+    builder.push(text[:1000])
+    builder.set_media_type("text/plain")  # known once the first bytes were sniffed
+    for start in range(1000, len(text), 7777):
+        builder.push(text[start : start + 7777])
+    assert builder.result(title="认识分数") == whole
+    assert whole.content_code is not None and whole.data_code is not None
+
+
+def test_past_the_similarity_limit_there_is_no_data_code_rather_than_a_partial_one() -> None:
+    from ledger_service.content import FingerprintBuilder
+
+    builder = FingerprintBuilder(media_type="video/mp4", similarity_limit=100_000)
+    data = chacha("big", 300_000)
+    for start in range(0, len(data), 65_536):
+        builder.push(data[start : start + 65_536])
+    result = builder.result()
+    assert result.data_code is None and result.code_int("data") is None
+    assert result.sha256 == fingerprint(io.BytesIO(data)).sha256 and result.size == len(data)

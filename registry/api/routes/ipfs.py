@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from starlette.requests import ClientDisconnect
 
 from ledger_service import ContentNotFoundError, TruncatedContentError
-from ledger_service.content import CID, DagReader, ImportParams, decode_pbnode
+from ledger_service.content import CID, DagReader, ImportParams, decode_pbnode, sniff_media_type
 
 from ..deps import ContentDep
 
@@ -27,14 +27,6 @@ router = APIRouter(prefix="/ipfs", tags=["ipfs"])
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _IMMUTABLE = "public, max-age=29030400, immutable"
-_MAGIC = (
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF8", "image/gif"),
-    (b"%PDF-", "application/pdf"),
-    (b"PK\x03\x04", "application/zip"),
-    (b"\x1a\x45\xdf\xa3", "video/webm"),
-)
 
 
 class AddedPublic(BaseModel):
@@ -65,16 +57,7 @@ def _media_type(first: bytes, filename: str | None) -> str:
         guessed, _ = mimetypes.guess_type(filename)
         if guessed:
             return guessed
-    for magic, media_type in _MAGIC:
-        if first.startswith(magic):
-            return media_type
-    if first[4:8] == b"ftyp":
-        return "video/mp4"
-    try:
-        first.decode("utf-8")
-        return "text/plain; charset=utf-8"
-    except UnicodeDecodeError:
-        return "application/octet-stream"
+    return sniff_media_type(first)
 
 
 def _parse_range(header: str, size: int) -> tuple[int, int] | None:
