@@ -69,3 +69,31 @@ def test_dev_accounts_are_anvils_well_known_ones() -> None:
     # anvil prints these for the test mnemonic; they are public knowledge.
     assert dev_signer(0).address == "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
     assert dev_signer(1).address == "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+
+
+def test_personal_sign_and_recovery_agree_with_eth_account() -> None:
+    from eth_account.messages import encode_defunct
+
+    from ledger_service.chain import eip191_digest, recover_address
+
+    signer = Signer(KEY)
+    message = "example.org wants you to sign in with your Ethereum account:\n登录".encode()
+    ours = signer.sign_digest(eip191_digest(message))
+    theirs = Account.sign_message(encode_defunct(primitive=message), KEY)
+    assert ours == bytes(theirs.signature)
+    assert recover_address(eip191_digest(message), ours) == signer.address
+    assert recover_address(eip191_digest(message + b"!"), ours) != signer.address
+
+
+def test_recovery_refuses_malformed_and_high_s_signatures() -> None:
+    from ledger_service.chain import eip191_digest, recover_address
+
+    n = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+    digest = eip191_digest(b"hello")
+    signature = Signer(KEY).sign_digest(digest)
+    r, s, v = signature[:32], int.from_bytes(signature[32:64], "big"), signature[64]
+    malleable = r + (n - s).to_bytes(32, "big") + bytes([55 - v])  # the same point, high s, flipped v
+    assert recover_address(digest, malleable) is None
+    assert recover_address(digest, signature[:64] + b"\x05") is None
+    assert recover_address(digest, signature[:40]) is None
+    assert recover_address(digest, b"\0" * 65) is None
