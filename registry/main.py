@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session, sessionmaker
 
 from ledger_service.chain import Ledger
 from ledger_service.content import KuboContentStore, LocalContentStore
 
 from .api.errors import install_error_handlers
 from .api.main import api_router
+from .chain.bureau import Bureau, set_up_bureau
+from .chain.directory import Directory
+from .chain.worker import ChainWorker
+from .core import migrations
 from .core.config import Settings
-from .core.db import make_engine, ping
+from .core.db import make_engine, ping, session_factory
+from .crud import catalogue as catalogue_crud
+from .models import Institution
+
+log = logging.getLogger("registry")
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -27,6 +37,18 @@ def _open_content_store(settings: Settings) -> LocalContentStore | KuboContentSt
     return LocalContentStore(settings.DATA_DIR / "content", max_size=settings.MAX_UPLOAD_SIZE)
 
 
+def _prepare_database(sessions: sessionmaker[Session], settings: Settings, bureau: Bureau) -> None:
+    """The bureau's row, and the catalogue when the database has none."""
+    with sessions() as session:
+        if session.get(Institution, bureau.id_hex) is None:
+            session.add(Institution(id=bureau.id_hex, name=bureau.name, kind=bureau.kind, admin_address=bureau.admin or ""))
+        if catalogue_crud.is_empty(session=session):
+            path = settings.CATALOGUE_FILE or catalogue_crud.SAMPLE_CATALOGUE
+            counts = catalogue_crud.load_catalogue(session=session, data=catalogue_crud.read_catalogue_file(path))
+            log.info("catalogue loaded from %s: %d nodes", path, counts["added"])
+        session.commit()
+
+
 def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None) -> FastAPI:
     """The app. ``ledger`` lets a caller (tests) share an open chain connection it owns."""
     settings = settings or Settings()
@@ -36,16 +58,31 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
         engine = make_engine(settings.SQLALCHEMY_URL)
         ping(engine)
+        migrations.upgrade(engine)
+        sessions = session_factory(engine)
         owned = ledger is None
-        app.state.ledger = ledger or Ledger.open(settings.chain_config())
+        chain = ledger or Ledger.open(settings.chain_config())
+        app.state.ledger = chain
         app.state.engine = engine
+        app.state.sessions = sessions
         app.state.content = _open_content_store(settings)
+        worker: ChainWorker | None = None
         try:
+            bureau = set_up_bureau(chain, name=settings.BUREAU_NAME, kind=settings.BUREAU_KIND, admin=settings.ADMIN_ADDRESS)
+            _prepare_database(sessions, settings, bureau)
+            app.state.bureau = bureau
+            app.state.directory = Directory(chain, bureau.id)
+            worker = ChainWorker(chain, sessions)
+            app.state.worker = worker
+            if settings.WORKER:
+                worker.start()
             yield
         finally:
+            if worker is not None:
+                worker.stop()
             app.state.content.close()
             if owned:
-                app.state.ledger.close()
+                chain.close()
             engine.dispose()
 
     app = FastAPI(

@@ -13,7 +13,7 @@ from ._eip712 import REGISTRATION_TYPE, TRANSFER_TYPE, Eip712Domain, Registratio
 from ._ledger import ChainConfig, Ledger
 from ._node import EmbeddedNode, find_anvil, free_port
 from ._outbox import Outbox, OutboxEntry, OutboxStatus
-from ._resources import encode_register, register_call, registration_gas
+from ._resources import encode_register, metadata_hash, register_call, registration_gas
 from ._revert import CONTRACT_ERRORS, RevertDecoder
 from ._rpc import HttpRpcClient, ProviderRpcClient, RpcCall, RpcClient
 from ._sender import ReconcileReport, Receipt, TransactionSender
@@ -62,6 +62,7 @@ __all__ = [
     "find_anvil",
     "free_port",
     "load_artifacts",
+    "metadata_hash",
     "recover_address",
     "refuse_dev_key",
     "register_call",

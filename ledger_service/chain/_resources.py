@@ -8,12 +8,17 @@ measured use for 1–10 authors and 46–100-character CIDs/licences stays 5–1
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+import rfc8785
 from eth_hash.auto import keccak
 
 from ._contracts import BoundContract, ContractCall
 from ._eip712 import Registration
 
-__all__ = ["encode_register", "register_call", "registration_gas"]
+__all__ = ["encode_register", "metadata_hash", "register_call", "registration_gas"]
 
 _BASE = 270_000
 _PER_AUTHOR = 50_000
@@ -64,6 +69,12 @@ def encode_register(registration: Registration, signature: bytes) -> bytes:
         ],
     )  # fmt: skip
     return _REGISTER_SELECTOR + _tuple([None, None], [struct, _dynamic_bytes(signature)])
+
+
+def metadata_hash(metadata: Mapping[str, Any]) -> bytes:
+    """The ``metadataHash`` an author signs: sha256 of the metadata's RFC 8785 (JCS) form, so key
+    order and whitespace do not matter but every value does."""
+    return hashlib.sha256(rfc8785.dumps(dict(metadata))).digest()
 
 
 def _string_slots(text: str) -> int:

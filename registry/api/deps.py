@@ -1,16 +1,30 @@
-"""Dependencies shared by the routes, as ``Annotated`` aliases."""
+"""Dependencies shared by the routes, as ``Annotated`` aliases.
+
+Permission checks are dependencies: a route that needs a role takes ``AdminUser``,
+``ReviewerUser`` or ``TeacherUser`` and never checks inline.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from ledger_service.chain import Ledger
 from ledger_service.content import KuboContentStore, LocalContentStore
 
+from ..chain.bureau import Bureau
+from ..chain.directory import Directory
+from ..chain.worker import ChainWorker
 from ..core.config import Settings
+from ..core.errors import AuthenticationError, PermissionDeniedError
+from ..crud import auth as auth_crud
+from ..crud import users as users_crud
 
 
 def get_settings(request: Request) -> Settings:
@@ -29,7 +43,88 @@ def get_content_store(request: Request) -> LocalContentStore | KuboContentStore:
     return request.app.state.content  # type: ignore[no-any-return]
 
 
+def get_directory(request: Request) -> Directory:
+    return request.app.state.directory  # type: ignore[no-any-return]
+
+
+def get_bureau(request: Request) -> Bureau:
+    return request.app.state.bureau  # type: ignore[no-any-return]
+
+
+def get_worker(request: Request) -> ChainWorker | None:
+    return request.app.state.worker  # type: ignore[no-any-return]
+
+
+def get_sessions(request: Request) -> sessionmaker[Session]:
+    return request.app.state.sessions  # type: ignore[no-any-return]
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    with get_sessions(request)() as session:
+        yield session
+
+
 ContentDep = Annotated[LocalContentStore | KuboContentStore, Depends(get_content_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 LedgerDep = Annotated[Ledger, Depends(get_ledger)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
+DirectoryDep = Annotated[Directory, Depends(get_directory)]
+BureauDep = Annotated[Bureau, Depends(get_bureau)]
+WorkerDep = Annotated[ChainWorker | None, Depends(get_worker)]
+SessionDep = Annotated[Session, Depends(get_db)]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The signed-in account: its address, its roles (fixed at sign-in) and its institution."""
+
+    address: str
+    roles: frozenset[str]
+    institution_id: str | None
+    expires_at: datetime
+    token: str
+
+
+def bearer_token(authorization: Annotated[str | None, Header()] = None) -> str:
+    if not authorization:
+        raise AuthenticationError("sign in first: send 'Authorization: Bearer <token>' (POST /auth/challenge, then /auth/session)")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationError("the Authorization header must be 'Bearer <token>'")
+    return token.strip()
+
+
+def get_principal(db: SessionDep, token: Annotated[str, Depends(bearer_token)]) -> Principal:
+    record = auth_crud.find_session(session=db, token=token)
+    user = users_crud.get_user(session=db, address=record.address)
+    return Principal(record.address, frozenset(record.roles), user.institution_id if user else None, record.expires_at, token)
+
+
+CurrentUser = Annotated[Principal, Depends(get_principal)]
+
+
+def get_optional_principal(db: SessionDep, authorization: Annotated[str | None, Header()] = None) -> Principal | None:
+    """The signed-in account if a token is sent (a bad token is still refused), else None."""
+    if not authorization:
+        return None
+    return get_principal(db, bearer_token(authorization))
+
+
+OptionalUser = Annotated[Principal | None, Depends(get_optional_principal)]
+
+
+def require_role(*roles: str) -> Callable[[Principal], Principal]:
+    """A dependency admitting a signed-in account that holds one of ``roles``."""
+
+    def check(principal: CurrentUser) -> Principal:
+        if not principal.roles & set(roles):
+            held = ", ".join(sorted(principal.roles)) or "none"
+            raise PermissionDeniedError(f"this needs the {' or '.join(roles)} role; {principal.address} holds: {held}")
+        return principal
+
+    return check
+
+
+AdminUser = Annotated[Principal, Depends(require_role("admin"))]
+ReviewerUser = Annotated[Principal, Depends(require_role("reviewer"))]
+TeacherUser = Annotated[Principal, Depends(require_role("teacher"))]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ledger_service import (
@@ -39,8 +41,28 @@ from ledger_service import (
     UnauthorizedError,
 )
 
-# Most specific first: the first class an error is an instance of decides.
+from ..core.errors import (
+    AuthenticationError,
+    ConflictError,
+    InvalidRequestError,
+    PayloadTooLargeError,
+    PermissionDeniedError,
+    RegistryError,
+    ResourceNotFoundError,
+    UnsupportedMediaTypeError,
+)
+
+# Most specific first: the first class an error is an instance of decides. Registry errors carry
+# their own code (``RegistryError.code``); the table gives their status.
 ERROR_STATUS: tuple[tuple[type[EduLedgerError], int, str], ...] = (
+    (AuthenticationError, 401, "unauthenticated"),
+    (PermissionDeniedError, 403, "forbidden"),
+    (ResourceNotFoundError, 404, "not_found"),
+    (ConflictError, 409, "conflict"),
+    (PayloadTooLargeError, 413, "payload_too_large"),
+    (UnsupportedMediaTypeError, 415, "unsupported_media_type"),
+    (InvalidRequestError, 422, "invalid_request"),
+    (RegistryError, 400, "bad_request"),
     (InvalidCIDError, 400, "invalid_cid"),
     (ContentNotFoundError, 404, "content_not_found"),
     (ContentTooLargeError, 413, "content_too_large"),
@@ -76,15 +98,24 @@ ERROR_STATUS: tuple[tuple[type[EduLedgerError], int, str], ...] = (
 def status_for(error: EduLedgerError) -> tuple[int, str]:
     for cls, status, code in ERROR_STATUS:
         if isinstance(error, cls):
-            return status, code
+            return status, error.code if isinstance(error, RegistryError) else code
     return 500, "internal_error"  # pragma: no cover - EduLedgerError closes the table
+
+
+def error_body(error: EduLedgerError) -> tuple[int, dict[str, object]]:
+    status, code = status_for(error)
+    body: dict[str, object] = {"error": code, "message": str(error)}
+    if isinstance(error, RegistryError):
+        body.update(error.extra)
+    return status, body
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(EduLedgerError)
     async def _eduledger_error(_request: Request, exc: EduLedgerError) -> JSONResponse:
-        status, code = status_for(exc)
-        return JSONResponse(status_code=status, content={"error": code, "message": str(exc)})
+        status, body = error_body(exc)
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return JSONResponse(status_code=status, content=body, headers=headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -92,6 +123,25 @@ def install_error_handlers(app: FastAPI) -> None:
             exc.status_code, "http_error"
         )
         return JSONResponse(status_code=exc.status_code, content={"error": code, "message": str(exc.detail)})
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(_request: Request, _exc: StaleDataError) -> JSONResponse:
+        return JSONResponse(status_code=409, content={
+            "error": "concurrent_update",
+            "message": "someone changed this record at the same moment; nothing was applied: reload it and try again",
+        })
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_request: Request, _exc: IntegrityError) -> JSONResponse:
+        return JSONResponse(status_code=409, content={
+            "error": "conflict", "message": "this conflicts with a record made at the same moment; nothing was applied",
+        })
+
+    @app.exception_handler(OperationalError)
+    async def _busy(_request: Request, exc: OperationalError) -> JSONResponse:
+        return JSONResponse(status_code=503, headers={"Retry-After": "1"}, content={
+            "error": "database_unavailable", "message": f"the database could not serve the request ({type(exc.orig).__name__}); retry",
+        })
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -37,6 +37,35 @@ class Settings(BaseSettings):
     # Database: empty means SQLite under DATA_DIR.
     DATABASE_URL: str | None = None
 
+    # Where users reach this service (links and QR codes on certificates); empty: http://HOST:PORT.
+    PUBLIC_URL: str | None = None
+
+    # Sign-in (EIP-4361): how long a challenge and a session last, in seconds.
+    CHALLENGE_TTL: int = Field(default=300, ge=10, le=3600)
+    SESSION_TTL: int = Field(default=1800, ge=60, le=86400)
+
+    # The bureau that runs this repository: registered on chain at first start (when the relayer is
+    # governance), accredited for the four certificate kinds, the relayer as its issuer key.
+    BUREAU_NAME: str = "市级教育资源平台"
+    BUREAU_KIND: Literal["ministry", "province", "city", "district"] = "city"
+    # Its first administrator. Development on the embedded chain defaults to dev account 1.
+    ADMIN_ADDRESS: str | None = None
+
+    # Review (入库): completed reviews a decision needs; automatic decisions on the mean rubric total
+    # (0–15) once that many reviews are in (empty: an administrator decides).
+    MIN_REVIEWS: int = Field(default=2, ge=1, le=9)
+    AUTO_ACCEPT_SCORE: float | None = Field(default=None, ge=0, le=15)
+    AUTO_DECLINE_SCORE: float | None = Field(default=None, ge=0, le=15)
+
+    # Submissions: near-duplicate threshold (bits of 64), parts per bundle, the catalogue loaded into
+    # an empty database (empty: the sample shipped with the registry).
+    NEAR_DUPLICATE_BITS: int = Field(default=6, ge=0, le=32)
+    MAX_PARTS: int = Field(default=12, ge=1, le=100)
+    CATALOGUE_FILE: Path | None = None
+
+    # Run the chain worker in this process (exactly one process per relayer key should).
+    WORKER: bool = True
+
     @field_validator("RPC_URL")
     @classmethod
     def _check_rpc_url(cls, value: str | None) -> str | None:
@@ -53,11 +82,30 @@ class Settings(BaseSettings):
             kubo_api_url(value)  # raises ValueError naming the expected form
         return value
 
+    @field_validator("ADMIN_ADDRESS")
+    @classmethod
+    def _check_admin_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from eth_utils.address import is_hex_address, to_checksum_address
+
+        if not is_hex_address(value):
+            raise ValueError("EDULEDGER_ADMIN_ADDRESS must be an Ethereum address (0x + 40 hex digits)")
+        return to_checksum_address(value)
+
     @model_validator(mode="after")
     def _check_production(self) -> Settings:
         if self.ENVIRONMENT == "production" and self.RPC_URL is None:
             raise ValueError("production needs EDULEDGER_RPC_URL: the embedded chain is for development only")
+        if self.AUTO_ACCEPT_SCORE is not None and self.AUTO_DECLINE_SCORE is not None:
+            if self.AUTO_DECLINE_SCORE >= self.AUTO_ACCEPT_SCORE:
+                raise ValueError("EDULEDGER_AUTO_DECLINE_SCORE must be below EDULEDGER_AUTO_ACCEPT_SCORE")
         return self
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def BASE_URL(self) -> str:
+        return (self.PUBLIC_URL or f"http://{self.HOST}:{self.PORT}").rstrip("/")
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -1,0 +1,84 @@
+"""Sign-In with Ethereum (EIP-4361): a one-time challenge, signed by the wallet, for a session token."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, Field
+
+from ...crud import auth as auth_crud
+from ...crud import users as users_crud
+from ..deps import CurrentUser, DirectoryDep, LedgerDep, SessionDep, SettingsDep
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+class ChallengeRequest(BaseModel):
+    address: str = Field(description="The wallet address that will sign in (EIP-55 checksummed or all lower case).")
+
+
+class ChallengePublic(BaseModel):
+    message: str = Field(description="The EIP-4361 message to sign with personal_sign, unchanged.")
+    nonce: str
+    expires_at: datetime
+
+
+class SessionRequest(BaseModel):
+    message: str = Field(max_length=2000)
+    signature: str = Field(description="The personal_sign signature (0x + 130 hex digits).", max_length=200)
+
+
+class SessionPublic(BaseModel):
+    token: str
+    token_type: str = "bearer"
+    address: str
+    roles: list[str]
+    expires_at: datetime
+
+
+class PrincipalPublic(BaseModel):
+    address: str
+    roles: list[str]
+    institution_id: str | None
+    expires_at: datetime
+
+
+@router.post("/challenge", response_model=ChallengePublic, status_code=201)
+def create_challenge(request: ChallengeRequest, db: SessionDep, settings: SettingsDep, ledger: LedgerDep) -> ChallengePublic:
+    """A sign-in message for the address, valid once and for a few minutes."""
+    challenge = auth_crud.create_challenge(
+        session=db, address=request.address, base_url=settings.BASE_URL, chain_id=ledger.chain_id, ttl=settings.CHALLENGE_TTL
+    )
+    db.commit()
+    return ChallengePublic(message=challenge.message, nonce=challenge.nonce, expires_at=challenge.expires_at)
+
+
+@router.post("/session", response_model=SessionPublic, status_code=201)
+def create_session(request: SessionRequest, db: SessionDep, settings: SettingsDep, directory: DirectoryDep) -> SessionPublic:
+    """Exchange a signed challenge for a session token; roles come from the chain and the database."""
+    token, record = auth_crud.open_session(
+        session=db,
+        message=request.message,
+        signature=request.signature,
+        roles_of=lambda address: users_crud.db_roles(session=db, address=address) | directory.chain_roles(address),
+        ttl=settings.SESSION_TTL,
+    )
+    db.commit()
+    return SessionPublic(token=token, address=record.address, roles=record.roles, expires_at=record.expires_at)
+
+
+@router.get("/session", response_model=PrincipalPublic)
+def read_session(principal: CurrentUser) -> PrincipalPublic:
+    """Who is signed in, with which roles, until when."""
+    return PrincipalPublic(
+        address=principal.address, roles=sorted(principal.roles), institution_id=principal.institution_id, expires_at=principal.expires_at
+    )
+
+
+@router.delete("/session", status_code=204, response_class=Response)
+def delete_session(principal: CurrentUser, db: SessionDep) -> Response:
+    """Sign out: the token stops working at once."""
+    auth_crud.close_session(session=db, token=principal.token)
+    db.commit()
+    return Response(status_code=204)

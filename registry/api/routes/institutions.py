@@ -1,0 +1,131 @@
+"""Institutions (bureaus, schools) and the accounts that belong to them, with their roles."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from ...chain.jobs import enqueue
+from ...core.errors import PermissionDeniedError
+from ...crud import users as users_crud
+from ...crud.auth import checked_address
+from ...models import ChainJob, Institution
+from ..deps import AdminUser, BureauDep, CurrentUser, DirectoryDep, SessionDep, WorkerDep
+
+router = APIRouter(tags=["institutions"])
+
+
+class InstitutionCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    kind: Literal["district", "school"]
+    parent_id: str | None = Field(default=None, description="Default: the bureau that runs this repository.")
+    admin_address: str | None = Field(default=None, description="Its administrator's wallet; default: the requesting admin.")
+
+
+class InstitutionPublic(BaseModel):
+    id: str
+    name: str
+    kind: str
+    parent_id: str | None
+    admin_address: str
+    chain_status: str = Field(description="pending, mined or failed: its registration on chain")
+
+
+class UserUpdate(BaseModel):
+    institution_id: str | None = None
+    roles: list[Literal["teacher", "reviewer", "admin"]] = Field(default_factory=list)
+
+
+class UserPublic(BaseModel):
+    address: str
+    institution_id: str | None
+    roles: list[str] = Field(description="Roles granted: teacher and admin by this database, reviewer on chain.")
+    reviewer_on_chain: bool
+    note: str = "roles take effect at the account's next sign-in"
+
+
+def _public(db: SessionDep, institution: Institution) -> InstitutionPublic:
+    status = "mined"
+    if institution.chain_job_id is not None:
+        job = db.get_one(ChainJob, institution.chain_job_id)
+        status = {"done": "mined", "failed": "failed"}.get(job.status, "pending")
+    return InstitutionPublic(
+        id=institution.id, name=institution.name, kind=institution.kind, parent_id=institution.parent_id,
+        admin_address=institution.admin_address, chain_status=status,
+    )
+
+
+@router.get("/institutions", response_model=list[InstitutionPublic])
+def read_institutions(db: SessionDep) -> list[InstitutionPublic]:
+    """Every institution the registry knows, bureau first."""
+    return [_public(db, i) for i in db.scalars(select(Institution).order_by(Institution.created_at, Institution.id))]
+
+
+@router.post("/institutions", response_model=InstitutionPublic, status_code=201)
+def create_institution(
+    request: InstitutionCreate, admin: AdminUser, db: SessionDep, bureau: BureauDep, worker: WorkerDep
+) -> InstitutionPublic:
+    """Register a district bureau or a school under an institution (on chain through the worker)."""
+    parent = users_crud.get_institution(session=db, institution_id=request.parent_id or bureau.id_hex)
+    institution = Institution(
+        id="0x" + secrets.token_bytes(32).hex(),
+        name=request.name.strip(),
+        kind=request.kind,
+        parent_id=parent.id,
+        admin_address=checked_address(request.admin_address) if request.admin_address else admin.address,
+    )
+    db.add(institution)
+    db.flush()
+    job = enqueue(
+        db, "register_institution",
+        {"institution_id": institution.id, "parent_id": parent.id, "kind": institution.kind, "admin": institution.admin_address},
+        subject=f"institution:{institution.id}",
+    )
+    institution.chain_job_id = job.id
+    db.commit()
+    if worker:
+        worker.notify()
+    return _public(db, institution)
+
+
+def _user_public(db: SessionDep, directory: DirectoryDep, address: str) -> UserPublic:
+    user = users_crud.get_user(session=db, address=address)
+    on_chain = directory.is_reviewer(address)
+    roles = users_crud.db_roles(session=db, address=address) | ({"reviewer"} if on_chain else set())
+    return UserPublic(
+        address=address, institution_id=user.institution_id if user else None, roles=sorted(roles), reviewer_on_chain=on_chain
+    )
+
+
+@router.get("/users/{address}", response_model=UserPublic)
+def read_user(address: str, principal: CurrentUser, db: SessionDep, directory: DirectoryDep) -> UserPublic:
+    """An account's institution and roles (administrators, or the account itself)."""
+    address = checked_address(address)
+    if "admin" not in principal.roles and principal.address != address:
+        raise PermissionDeniedError("only administrators may look at other accounts")
+    return _user_public(db, directory, address)
+
+
+@router.put("/users/{address}", response_model=UserPublic)
+def update_user(
+    address: str, request: UserUpdate, admin: AdminUser, db: SessionDep, directory: DirectoryDep, worker: WorkerDep
+) -> UserPublic:
+    """Set an account's institution and roles; the reviewer role is granted or revoked on chain."""
+    address = checked_address(address)
+    users_crud.upsert_user(session=db, address=address, institution_id=request.institution_id)
+    wanted = set(request.roles)
+    for role in users_crud.DB_ROLES:
+        if role in wanted:
+            users_crud.grant_role(session=db, address=address, role=role, granted_by=admin.address)
+        else:
+            users_crud.revoke_role(session=db, address=address, role=role)
+    if ("reviewer" in wanted) != directory.is_reviewer(address):
+        enqueue(db, "grant_reviewer" if "reviewer" in wanted else "revoke_reviewer", {"address": address}, subject=f"reviewer:{address}")
+    db.commit()
+    if worker:
+        worker.notify()
+    return _user_public(db, directory, address)

@@ -1,0 +1,311 @@
+"""Resources: submission with rights registration (确权), versions, history, and what to sign."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
+from ledger_service import ContentTooLargeError
+from ledger_service.chain import REGISTRATION_TYPE
+
+from ...crud import resources as resources_crud
+from ...models import ResourceVersion
+from ...workflows import review
+from ...workflows.resource_types import LICENCES, PART_ROLES, RESOURCE_TYPES
+from ...workflows.submission import (
+    METADATA_LIMIT,
+    SUBMISSION_PARAMS,
+    SubmissionMetadata,
+    expected_nonce,
+    finish_submission,
+    predecessor_of,
+    receive_submission,
+    validate_metadata,
+)
+from ..deps import ContentDep, LedgerDep, OptionalUser, Principal, SessionDep, SettingsDep, TeacherUser, WorkerDep
+
+router = APIRouter(prefix="/resources", tags=["resources"])
+
+
+class AuthorPublic(BaseModel):
+    address: str
+    share: int
+
+
+class PartPublic(BaseModel):
+    name: str
+    role: str
+    cid: str
+    size: int
+    media_type: str
+
+
+class ChainRecordPublic(BaseModel):
+    status: str = Field(description="pending, mined or failed")
+    resource_id: int | None = Field(description="the ResourceRegistry id, once mined")
+    tx_hash: str | None = Field(description="the registration transaction, once mined")
+    block_number: int | None
+    error: str | None
+
+
+class CertificateSummary(BaseModel):
+    id: int | None = Field(description="the certificate id on chain, once issued")
+    kind: str
+    level: str
+    status: str
+
+
+class VersionPublic(BaseModel):
+    resource_id: int
+    number: int
+    state: str
+    round: int
+    allowed_actions: list[str]
+    title: str
+    description: str
+    keywords: list[str]
+    resource_type: str
+    catalogue_node: str
+    catalogue_path: str
+    licence: str
+    authors: list[AuthorPublic]
+    parts: list[PartPublic]
+    cid: str
+    content_hash: str
+    metadata_hash: str
+    predecessor_version: int | None
+    near_duplicates: list[dict[str, Any]]
+    chain: ChainRecordPublic
+    certificates: list[CertificateSummary]
+    created_at: datetime
+    accepted_at: datetime | None
+
+
+class VersionSummary(BaseModel):
+    number: int
+    state: str
+    title: str
+    created_at: datetime
+    accepted_at: datetime | None
+
+
+class ResourcePublic(BaseModel):
+    id: int
+    owner: str
+    created_at: datetime
+    versions: list[VersionSummary]
+    latest: VersionPublic
+
+
+class EventPublic(BaseModel):
+    seq: int
+    action: str
+    from_state: str | None
+    to_state: str | None
+    actor: str
+    role: str
+    reason: str | None
+    reason_code: str | None
+    details: dict[str, Any]
+    created_at: datetime
+    prev_hash: str
+    hash: str
+    hash_valid: bool = Field(description="the hash recomputed from the event and the previous hash matches")
+    chain_tx: str | None = Field(description="the transaction that recorded this hash on chain (DecisionRecorded)")
+
+
+class HistoryPublic(BaseModel):
+    resource_id: int
+    version: int
+    intact: bool = Field(description="every event's hash is right and chains to the one before")
+    recorded_on_chain: int
+    events: list[EventPublic]
+
+
+class RegistrationInfo(BaseModel):
+    """What a client needs to sign a registration (EIP-712) and compute its CID."""
+
+    chain_id: int
+    verifying_contract: str
+    domain_name: str = "EduLedger ResourceRegistry"
+    domain_version: str = "1"
+    primary_type: str = REGISTRATION_TYPE
+    author: str
+    nonce: int
+    predecessor: int = Field(description="the ResourceRegistry id of the version being replaced, or 0")
+    cid_version: int = SUBMISSION_PARAMS.cid_version
+    raw_leaves: bool = SUBMISSION_PARAMS.use_raw_leaves
+    bundle_rule: str = "one part: that file's CID; several: the UnixFS directory of the parts by name (ipfs add -r --cid-version=1)"
+    metadata_hash: str = "sha256 of the RFC 8785 (JCS) form of the metadata field without its 'registration' member"
+    resource_types: dict[str, dict[str, list[str]]]
+    part_roles: list[str]
+    licences: list[str]
+    max_parts: int
+    max_upload_size: int
+
+
+def version_public(db: SessionDep, version: ResourceVersion) -> VersionPublic:
+    node = resources_crud.catalogue_node(session=db, version=version)
+    predecessor = db.get(ResourceVersion, version.predecessor_id) if version.predecessor_id else None
+    mined = version.chain_status == "mined"
+    return VersionPublic(
+        resource_id=version.resource_id,
+        number=version.number,
+        state=version.state,
+        round=version.round,
+        allowed_actions=review.allowed_actions(version.state),
+        title=version.title,
+        description=version.description,
+        keywords=version.keywords,
+        resource_type=version.resource_type,
+        catalogue_node=version.catalogue_node_id,
+        catalogue_path=node.path,
+        licence=version.licence,
+        authors=[AuthorPublic(**a) for a in version.authors],
+        parts=[PartPublic(name=p["name"], role=p["role"], cid=p["cid"], size=p["size"], media_type=p["media_type"]) for p in version.parts],
+        cid=version.root_cid,
+        content_hash=version.content_hash,
+        metadata_hash=version.metadata_hash,
+        predecessor_version=predecessor.number if predecessor else None,
+        near_duplicates=version.near_duplicates,
+        chain=ChainRecordPublic(
+            status=version.chain_status, resource_id=version.chain_resource_id, tx_hash=version.registration_tx if mined else None,
+            block_number=version.registration_block, error=version.chain_error,
+        ),
+        certificates=[
+            CertificateSummary(id=c.chain_certificate_id, kind=c.kind, level=c.level, status=c.status)
+            for c in resources_crud.version_certificates(session=db, version_id=version.id)
+        ],
+        created_at=version.created_at,
+        accepted_at=version.accepted_at,
+    )
+
+
+@router.get("/registration-info", response_model=RegistrationInfo)
+def read_registration_info(
+    teacher: TeacherUser, db: SessionDep, ledger: LedgerDep, settings: SettingsDep, resource_id: int | None = None
+) -> RegistrationInfo:
+    """The EIP-712 domain, the teacher's next nonce and the predecessor to sign for (with ``resource_id``: a new version)."""
+    predecessor = (predecessor_of(db, resource_id, teacher.address).chain_resource_id or 0) if resource_id is not None else 0
+    return RegistrationInfo(
+        chain_id=ledger.chain_id,
+        verifying_contract=ledger.contracts["ResourceRegistry"].address,
+        author=teacher.address,
+        nonce=expected_nonce(db, ledger, teacher.address),
+        predecessor=predecessor,
+        resource_types={name: {"required": sorted(t.required), "allowed": sorted(t.allowed)} for name, t in RESOURCE_TYPES.items()},
+        part_roles=list(PART_ROLES),
+        licences=list(LICENCES),
+        max_parts=settings.MAX_PARTS,
+        max_upload_size=settings.MAX_UPLOAD_SIZE,
+    )
+
+
+async def _submit(
+    request: Request, teacher: Principal, *, resource_id: int | None, settings: SettingsDep, ledger: LedgerDep, store: ContentDep,
+    worker: WorkerDep,
+) -> VersionPublic:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > settings.MAX_UPLOAD_SIZE + 2 * METADATA_LIMIT:
+        raise ContentTooLargeError(f"the upload is {declared} bytes, over the limit of {settings.MAX_UPLOAD_SIZE} bytes")
+    sessions = request.app.state.sessions
+
+    def check(metadata: SubmissionMetadata) -> None:
+        with sessions() as db:
+            validate_metadata(db, ledger, metadata, author=teacher.address, max_parts=settings.MAX_PARTS)
+            if resource_id is not None:
+                predecessor_of(db, resource_id, teacher.address)
+
+    with store.bundle_adder(SUBMISSION_PARAMS) as adder:
+        metadata, signed, received = await receive_submission(request, adder, check)
+
+        def finish() -> VersionPublic:
+            with sessions() as db:
+                predecessor = predecessor_of(db, resource_id, teacher.address) if resource_id is not None else None
+                if predecessor is not None:
+                    predecessor = review.lock_version(db, predecessor.id)
+                version = finish_submission(
+                    db, ledger, adder, author=teacher.address, metadata=metadata, signed=signed, received=received,
+                    predecessor=predecessor, near_duplicate_bits=settings.NEAR_DUPLICATE_BITS,
+                )
+                try:
+                    db.commit()
+                except BaseException:
+                    store.unpin(adder.root().cid)  # committed content no row refers to: unpinned, collectable
+                    raise
+                return version_public(db, version)
+
+        public = await asyncio.to_thread(finish)
+    if worker:
+        worker.notify()
+    return public
+
+
+@router.post("", response_model=VersionPublic, status_code=201, openapi_extra={"requestBody": {"content": {"multipart/form-data": {}}}})
+async def create_resource(
+    request: Request, teacher: TeacherUser, settings: SettingsDep, ledger: LedgerDep, store: ContentDep, worker: WorkerDep
+) -> VersionPublic:
+    """Submit a resource: a 'metadata' field (JSON, with the author's signed registration), then one file per part."""
+    return await _submit(request, teacher, resource_id=None, settings=settings, ledger=ledger, store=store, worker=worker)
+
+
+@router.post("/{resource_id}/versions", response_model=VersionPublic, status_code=201,
+             openapi_extra={"requestBody": {"content": {"multipart/form-data": {}}}})
+async def create_version(
+    resource_id: int, request: Request, teacher: TeacherUser, settings: SettingsDep, ledger: LedgerDep, store: ContentDep,
+    worker: WorkerDep,
+) -> VersionPublic:
+    """Submit a new version (更新必审) or a resubmission after revisions: reviewed again, linked to the previous version."""
+    return await _submit(request, teacher, resource_id=resource_id, settings=settings, ledger=ledger, store=store, worker=worker)
+
+
+@router.get("/{resource_id}", response_model=ResourcePublic)
+def read_resource(resource_id: int, db: SessionDep, principal: OptionalUser) -> ResourcePublic:
+    """A resource with its versions; ``latest`` is the newest version the caller may see."""
+    resource = resources_crud.get_resource(session=db, resource_id=resource_id)
+    address, roles = (principal.address, principal.roles) if principal else (None, frozenset[str]())
+    visible = [
+        v for v in resources_crud.versions_of(session=db, resource_id=resource_id)
+        if v.state in resources_crud.PUBLIC_STATES or resources_crud.can_see_drafts(version=v, address=address, roles=roles)
+    ]
+    if not visible:
+        resources_crud.check_visible(version=resources_crud.latest_version(session=db, resource_id=resource_id), address=address, roles=roles)
+    return ResourcePublic(
+        id=resource.id, owner=resource.owner, created_at=resource.created_at,
+        versions=[VersionSummary(**resources_crud.summary(v)) for v in visible], latest=version_public(db, visible[-1]),
+    )
+
+
+@router.get("/{resource_id}/versions/{number}", response_model=VersionPublic)
+def read_version(resource_id: int, number: int, db: SessionDep, principal: OptionalUser) -> VersionPublic:
+    """One version: metadata, parts, state, chain record, certificates."""
+    version = resources_crud.get_version(session=db, resource_id=resource_id, number=number)
+    resources_crud.check_visible(version=version, address=principal.address if principal else None,
+                                 roles=principal.roles if principal else frozenset())
+    return version_public(db, version)
+
+
+@router.get("/{resource_id}/versions/{number}/history", response_model=HistoryPublic)
+def read_history(resource_id: int, number: int, db: SessionDep, principal: OptionalUser) -> HistoryPublic:
+    """The version's append-only workflow events, each hash checked and its chain record shown."""
+    version = resources_crud.get_version(session=db, resource_id=resource_id, number=number)
+    resources_crud.check_visible(version=version, address=principal.address if principal else None,
+                                 roles=principal.roles if principal else frozenset())
+    events, previous, intact = [], review.GENESIS_HASH, True
+    for event in resources_crud.version_events(session=db, version_id=version.id):
+        valid = event.prev_hash == previous and review.event_hash(review.event_body(event, version)) == event.hash
+        intact = intact and valid
+        previous = event.hash
+        events.append(EventPublic(
+            seq=event.seq, action=event.action, from_state=event.from_state, to_state=event.to_state, actor=event.actor,
+            role=event.role, reason=event.reason, reason_code=event.reason_code, details=event.details, created_at=event.created_at,
+            prev_hash=event.prev_hash, hash=event.hash, hash_valid=valid, chain_tx=event.chain_tx,
+        ))
+    return HistoryPublic(resource_id=resource_id, version=number, intact=intact,
+                         recorded_on_chain=sum(1 for e in events if e.chain_tx), events=events)
+
+

@@ -1,0 +1,220 @@
+"""Review (入库): the reviewer queue, assignments and claims, rubric reviews, decisions, 出库 and reversals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from ...core.errors import PermissionDeniedError
+from ...crud import resources as resources_crud
+from ...crud.auth import checked_address
+from ...models import ResourceVersion
+from ...workflows import inclusion, review
+from ...workflows.resource_types import WITHDRAWAL_REASONS
+from ..deps import AdminUser, BureauDep, CurrentUser, DirectoryDep, ReviewerUser, SessionDep, SettingsDep, WorkerDep
+from .resources import VersionPublic, version_public
+
+router = APIRouter(tags=["reviews"])
+
+_VERSION = "/resources/{resource_id}/versions/{number}"
+
+
+class AssignmentRequest(BaseModel):
+    reviewer: str
+
+
+class AssignmentPublic(BaseModel):
+    reviewer: str
+    round: int
+    assigned_by: str
+    same_school: bool = Field(description="the reviewer is from the author's school: flagged for the administrator")
+    assigned_at: datetime
+    completed_at: datetime | None
+
+
+class ReviewRequest(BaseModel):
+    orientation_pass: bool = Field(description="政治性/导向性: pass or fail (a fail is a veto)")
+    scores: dict[str, int] = Field(description="科学性, 适用性, 规范性, 时效性, 公益性: each 0–3")
+    comments: dict[str, str] = Field(default_factory=dict)
+    recommendation: Literal["accept", "revise", "decline"]
+
+
+class ReviewPublic(BaseModel):
+    reviewer: str
+    round: int
+    orientation_pass: bool
+    scores: dict[str, int]
+    comments: dict[str, str]
+    total: int
+    recommendation: str
+    created_at: datetime
+
+
+class DecisionRequest(BaseModel):
+    decision: Literal["accept", "request_revisions", "decline"]
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class WithdrawalRequest(BaseModel):
+    reason_code: str = Field(description=", ".join(WITHDRAWAL_REASONS))
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class ReversalRequest(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class QueueItem(BaseModel):
+    resource_id: int
+    version: int
+    round: int
+    title: str
+    resource_type: str
+    catalogue_node: str
+    submitted_at: datetime
+    near_duplicates: int
+
+
+class QueuePublic(BaseModel):
+    assigned: list[QueueItem] = Field(description="assigned to you, waiting for your review")
+    open: list[QueueItem] = Field(description="in review, not assigned to you, not yours: claim one")
+
+
+def _policy(settings: SettingsDep) -> review.DecisionPolicy:
+    return review.DecisionPolicy(settings.MIN_REVIEWS, settings.AUTO_ACCEPT_SCORE, settings.AUTO_DECLINE_SCORE)
+
+
+def _locked(db: Session, resource_id: int, number: int) -> ResourceVersion:
+    return review.lock_version(db, resources_crud.get_version(session=db, resource_id=resource_id, number=number).id)
+
+
+def _accepting(db: Session, bureau: BureauDep) -> Callable[[ResourceVersion, str], None]:
+    return lambda version, _actor: inclusion.on_accept(db, version, bureau=bureau)
+
+
+def _done(db: Session, worker: WorkerDep, version: ResourceVersion) -> VersionPublic:
+    db.commit()
+    if worker:
+        worker.notify()
+    return version_public(db, version)
+
+
+def _queue_item(version: ResourceVersion) -> QueueItem:
+    return QueueItem(resource_id=version.resource_id, version=version.number, round=version.round, title=version.title,
+                     resource_type=version.resource_type, catalogue_node=version.catalogue_node_id, submitted_at=version.created_at,
+                     near_duplicates=len(version.near_duplicates))
+
+
+@router.get("/reviews/queue", response_model=QueuePublic)
+def read_queue(reviewer: ReviewerUser, db: SessionDep) -> QueuePublic:
+    """Versions waiting for the signed-in reviewer, and versions open to claim."""
+    mine, open_ = resources_crud.review_queue(session=db, reviewer=reviewer.address)
+    return QueuePublic(assigned=[_queue_item(v) for v in mine], open=[_queue_item(v) for v in open_])
+
+
+@router.post(_VERSION + "/assignments", response_model=AssignmentPublic, status_code=201)
+def create_assignment(
+    resource_id: int, number: int, request: AssignmentRequest, admin: AdminUser, db: SessionDep, directory: DirectoryDep, worker: WorkerDep
+) -> AssignmentPublic:
+    """Assign a reviewer to the current round (a reviewer from the author's school is flagged)."""
+    reviewer = checked_address(request.reviewer)
+    version = _locked(db, resource_id, number)
+    assignment = review.assign_reviewer(db, version, reviewer, by=admin.address, by_role="admin", is_reviewer=directory.is_reviewer(reviewer))
+    db.commit()
+    if worker:
+        worker.notify()
+    return AssignmentPublic.model_validate(assignment, from_attributes=True)
+
+
+@router.post(_VERSION + "/claim", response_model=AssignmentPublic, status_code=201)
+def claim_review(resource_id: int, number: int, reviewer: ReviewerUser, db: SessionDep, directory: DirectoryDep, worker: WorkerDep) -> AssignmentPublic:
+    """Claim a version from the queue to review it."""
+    version = _locked(db, resource_id, number)
+    assignment = review.assign_reviewer(
+        db, version, reviewer.address, by=reviewer.address, by_role="reviewer", is_reviewer=directory.is_reviewer(reviewer.address)
+    )
+    db.commit()
+    if worker:
+        worker.notify()
+    return AssignmentPublic.model_validate(assignment, from_attributes=True)
+
+
+@router.get(_VERSION + "/assignments", response_model=list[AssignmentPublic])
+def read_assignments(resource_id: int, number: int, principal: CurrentUser, db: SessionDep) -> list[AssignmentPublic]:
+    """Who reviews the version, per round (administrators and reviewers)."""
+    if not principal.roles & {"admin", "reviewer"}:
+        raise PermissionDeniedError("assignments are visible to administrators and reviewers")
+    version = resources_crud.get_version(session=db, resource_id=resource_id, number=number)
+    return [AssignmentPublic.model_validate(a, from_attributes=True) for a in resources_crud.version_assignments(session=db, version_id=version.id)]
+
+
+@router.post(_VERSION + "/reviews", response_model=ReviewPublic, status_code=201)
+def create_review(
+    resource_id: int, number: int, request: ReviewRequest, reviewer: ReviewerUser, db: SessionDep, settings: SettingsDep,
+    bureau: BureauDep, worker: WorkerDep,
+) -> ReviewPublic:
+    """Submit the rubric review of an assigned version (final once submitted)."""
+    version = _locked(db, resource_id, number)
+    rubric = review.Rubric(request.orientation_pass, request.scores, request.comments, request.recommendation)
+    result = review.submit_review(db, version, reviewer.address, rubric, policy=_policy(settings), on_accept=_accepting(db, bureau))
+    db.commit()
+    if worker:
+        worker.notify()
+    return ReviewPublic.model_validate(result, from_attributes=True)
+
+
+@router.get(_VERSION + "/reviews", response_model=list[ReviewPublic])
+def read_reviews(resource_id: int, number: int, principal: CurrentUser, db: SessionDep) -> list[ReviewPublic]:
+    """The reviews of every round: administrators and reviewers any time; authors once a decision is taken."""
+    version = resources_crud.get_version(session=db, resource_id=resource_id, number=number)
+    is_author = any(a["address"] == principal.address for a in version.authors)
+    decided = version.state not in ("SUBMITTED", "SCREENING", "IN_REVIEW")
+    if not (principal.roles & {"admin", "reviewer"} or (is_author and decided)):
+        raise PermissionDeniedError("reviews are visible to administrators and reviewers, and to authors after the decision")
+    return [ReviewPublic.model_validate(r, from_attributes=True) for r in resources_crud.version_reviews(session=db, version_id=version.id)]
+
+
+@router.post(_VERSION + "/decision", response_model=VersionPublic)
+def create_decision(
+    resource_id: int, number: int, request: DecisionRequest, admin: AdminUser, db: SessionDep, settings: SettingsDep,
+    bureau: BureauDep, worker: WorkerDep,
+) -> VersionPublic:
+    """Accept (入库, issues the inclusion certificate), request revisions, or decline: needs the configured number of reviews."""
+    version = _locked(db, resource_id, number)
+    review.decide(db, version, request.decision, actor=admin.address, reason=request.reason, policy=_policy(settings),
+                  on_accept=_accepting(db, bureau))
+    return _done(db, worker, version)
+
+
+@router.post(_VERSION + "/withdrawal", response_model=VersionPublic)
+def create_withdrawal(
+    resource_id: int, number: int, request: WithdrawalRequest, principal: CurrentUser, db: SessionDep, worker: WorkerDep
+) -> VersionPublic:
+    """出库: withdraw with a reason code (administrators; authors with author_request); revokes its certificates."""
+    version = _locked(db, resource_id, number)
+    review.withdraw(db, version, actor=principal.address, is_admin="admin" in principal.roles, reason_code=request.reason_code,
+                    reason=request.reason, on_withdraw=lambda v, code: inclusion.on_withdraw(db, v, code))
+    return _done(db, worker, version)
+
+
+@router.post(_VERSION + "/reopen", response_model=VersionPublic)
+def reopen_version(resource_id: int, number: int, request: ReversalRequest, admin: AdminUser, db: SessionDep, worker: WorkerDep) -> VersionPublic:
+    """Reverse a decline: the version is in review again, in a new round."""
+    version = _locked(db, resource_id, number)
+    review.reopen(db, version, actor=admin.address, reason=request.reason)
+    return _done(db, worker, version)
+
+
+@router.post(_VERSION + "/reinstate", response_model=VersionPublic)
+def reinstate_version(
+    resource_id: int, number: int, request: ReversalRequest, admin: AdminUser, db: SessionDep, bureau: BureauDep, worker: WorkerDep
+) -> VersionPublic:
+    """Reverse a withdrawal: accepted again, with a new inclusion certificate."""
+    version = _locked(db, resource_id, number)
+    review.reinstate(db, version, actor=admin.address, reason=request.reason, on_accept=_accepting(db, bureau))
+    return _done(db, worker, version)

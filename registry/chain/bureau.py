@@ -1,0 +1,92 @@
+"""The bureau that runs this repository, set up on chain when the service starts.
+
+It issues the repository's certificates: registered as a root institution, accredited for the four
+certificate kinds, with the relayer as its issuer key (so the platform's one sending key signs
+certificates too). This needs the relayer to be governance, as it is on the embedded chain and
+after a first deployment; otherwise governance must do it, and the service says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from eth_hash.auto import keccak
+
+from ledger_service.chain import ContractCall, Ledger, dev_signer
+
+from .directory import DEFAULT_ADMIN_ROLE, INSTITUTION_KINDS, institution_id_for
+
+__all__ = ["CERTIFICATE_TYPES", "Bureau", "set_up_bureau"]
+
+log = logging.getLogger("registry.chain")
+
+CERTIFICATE_TYPES = {
+    kind: keccak(f"EduLedger.{kind.title()}Certificate".encode())
+    for kind in ("inclusion", "collection", "selection", "recommendation")
+}
+_LEVEL_OF_KIND = {"ministry": "national", "province": "province", "city": "city", "district": "district"}
+_FAR_FUTURE = 2**63
+_GAS = 400_000  # each set-up call uses well under this; explicit, since later calls depend on earlier ones
+
+
+@dataclass(frozen=True)
+class Bureau:
+    id: bytes
+    name: str
+    kind: str
+    admin: str | None
+    issues_certificates: bool
+
+    @property
+    def id_hex(self) -> str:
+        return "0x" + self.id.hex()
+
+    @property
+    def certificate_level(self) -> str:
+        return _LEVEL_OF_KIND[self.kind]
+
+
+def set_up_bureau(ledger: Ledger, *, name: str, kind: str, admin: str | None) -> Bureau:
+    """Make sure the bureau exists on chain as described; idempotent, one block at most."""
+    directory = ledger.contracts["InstitutionRegistry"]
+    relayer = ledger.sender.address
+    bureau_id = institution_id_for(name)
+    if admin is None and ledger.node is not None:
+        admin = dev_signer(1).address  # development: a well-known key anyone trying the service can use
+    record = directory.call("institution", bureau_id)
+    governance = bool(directory.call("hasRole", DEFAULT_ADMIN_ROLE, relayer))
+    calls: list[ContractCall] = []
+    tag = f"bureau:{bureau_id.hex()[:16]}"
+    if record["kind"] == 0:
+        if not governance:
+            log.warning(
+                "the bureau %r is not registered on chain and the relayer %s is not governance: "
+                "certificates cannot be issued until governance registers it (id 0x%s)", name, relayer, bureau_id.hex(),
+            )
+            return Bureau(bureau_id, name, kind, admin, issues_certificates=False)
+        calls.append(directory.transaction(
+            "registerInstitution", bureau_id, b"\0" * 32, INSTITUTION_KINDS[kind], admin or relayer, key=f"{tag}:register", gas=_GAS
+        ))
+    elif admin is not None and record["admin"] != admin and governance:
+        calls.append(directory.transaction("setInstitutionAdmin", bureau_id, admin, key=f"{tag}:admin:{admin}:{time.time_ns()}", gas=_GAS))
+    now = int(time.time())
+    for credential_type in CERTIFICATE_TYPES.values():
+        if governance and (record["kind"] == 0 or not directory.call("isAccredited", bureau_id, credential_type, now)):
+            calls.append(directory.transaction(
+                "accredit", bureau_id, credential_type, 0, _FAR_FUTURE, key=f"{tag}:accredit:{credential_type.hex()[:8]}:{now}", gas=_GAS
+            ))
+    key_holder = bytes(directory.call("issuerKey", relayer)["institutionId"])
+    if key_holder == b"\0" * 32 and governance:
+        calls.append(directory.transaction("addIssuerKey", bureau_id, relayer, 0, _FAR_FUTURE, key=f"{tag}:issuer-key", gas=_GAS))
+    elif key_holder not in (b"\0" * 32, bureau_id):
+        log.warning("the relayer %s is an issuer key of another institution (0x%s); it cannot sign this bureau's certificates",
+                    relayer, key_holder.hex())
+    if calls:
+        receipts = ledger.sender.wait([entry.tx_hash for entry in ledger.sender.submit(calls)])
+        ledger.sender.raise_for_revert(receipts)
+        log.info("bureau %r set up on chain (%d transactions)", name, len(calls))
+    admin_now = str(directory.call("institution", bureau_id)["admin"])
+    issues = bool(directory.call("isAuthorizedIssuer", relayer, bureau_id, CERTIFICATE_TYPES["inclusion"], int(time.time())))
+    return Bureau(bureau_id, name, kind, admin_now, issues_certificates=issues)

@@ -1,0 +1,219 @@
+"""The kinds of chain job: how each becomes a transaction, and what its receipt changes.
+
+Every kind has a ``build`` (the :class:`ContractCall`, or :data:`NOT_READY` / :data:`NOTHING_TO_SEND`),
+an ``apply`` (on success, given the decoded events) and a ``fail`` (on revert or refusal). Jobs about
+the same record (their ``subject``) run one after another, in the order they were made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ledger_service.chain import ContractCall, DecodedEvent, Ledger, Registration, register_call
+
+from ..models import Certificate, ChainJob, ResourceVersion, WorkflowEvent
+from .directory import CERTIFICATE_KINDS, CERTIFICATE_LEVELS, INSTITUTION_KINDS, REVIEWER_ROLE
+
+__all__ = ["JOB_KINDS", "NOTHING_TO_SEND", "NOT_READY", "JobKind", "enqueue", "registration_of"]
+
+NOT_READY = "not-ready"  # an input is not on chain yet: try again next cycle
+NOTHING_TO_SEND = "nothing-to-send"  # the job has become moot (e.g. revoking a certificate never issued)
+CHAIN_STATUS = {"Registered": 1, "Included": 2, "Withdrawn": 3, "Superseded": 4}
+
+Built = ContractCall | str
+
+
+@dataclass(frozen=True)
+class JobKind:
+    build: Callable[[Session, ChainJob, Ledger], Built]
+    apply: Callable[[Session, ChainJob, list[DecodedEvent]], None]
+    fail: Callable[[Session, ChainJob, str], None]
+
+
+def enqueue(session: Session, kind: str, payload: dict[str, Any], *, subject: str | None = None) -> ChainJob:
+    """Add a job (committed with the caller's transaction); it waits for the subject's previous job."""
+    if kind not in JOB_KINDS:
+        raise ValueError(f"unknown chain job kind {kind!r}")
+    previous = None
+    if subject is not None:
+        previous = session.scalar(select(ChainJob.id).where(ChainJob.subject == subject).order_by(ChainJob.id.desc()).limit(1))
+    job = ChainJob(kind=kind, subject=subject, payload=payload, depends_on=previous)
+    session.add(job)
+    session.flush()
+    return job
+
+
+def _key(job: ChainJob) -> str:
+    return f"{job.key}:{job.attempts}"
+
+
+def _nothing(*_: Any) -> None:
+    return None
+
+
+def _version(session: Session, job: ChainJob) -> ResourceVersion:
+    return session.get_one(ResourceVersion, job.payload["version_id"])
+
+
+def registration_of(version: ResourceVersion, predecessor_chain_id: int) -> Registration:
+    """The EIP-712 registration the version's lead author signed."""
+    return Registration(
+        content_hash=bytes.fromhex(version.content_hash[2:]),
+        cid=version.root_cid,
+        metadata_hash=bytes.fromhex(version.metadata_hash[2:]),
+        authors=[a["address"] for a in version.authors],
+        shares=[int(a["share"]) for a in version.authors],
+        licence=version.licence,
+        nonce=version.nonce,
+        deadline=version.deadline,
+        predecessor=predecessor_chain_id,
+    )
+
+
+# Resource registration (确权)...
+
+
+def _build_register(session: Session, job: ChainJob, ledger: Ledger) -> Built:
+    version = _version(session, job)
+    predecessor = 0
+    if version.predecessor_id is not None:
+        chain_id = session.get_one(ResourceVersion, version.predecessor_id).chain_resource_id
+        if chain_id is None:
+            return NOT_READY
+        predecessor = chain_id
+    signature = bytes.fromhex(version.signature[2:])
+    return register_call(ledger.contracts["ResourceRegistry"], registration_of(version, predecessor), signature, key=_key(job))
+
+
+def _apply_register(session: Session, job: ChainJob, events: list[DecodedEvent]) -> None:
+    version = _version(session, job)
+    registered = next(e for e in events if e.name == "ResourceRegistered")
+    version.chain_resource_id = int(registered.args["resourceId"])
+    version.registration_tx = job.tx_hash
+    version.registration_block = job.block_number
+    version.chain_status = "mined"
+
+
+def _fail_register(session: Session, job: ChainJob, error: str) -> None:
+    version = _version(session, job)
+    version.chain_status = "failed"
+    version.chain_error = error
+
+
+# Resource status (入库 Included, 出库 Withdrawn, Superseded)...
+
+
+def _build_status(session: Session, job: ChainJob, ledger: Ledger) -> Built:
+    version = _version(session, job)
+    if version.chain_resource_id is None:
+        return NOT_READY
+    status = CHAIN_STATUS[job.payload["status"]]
+    return ledger.contracts["ResourceRegistry"].transaction(
+        "setStatus", version.chain_resource_id, status, int(job.payload.get("reason_code", 0)), key=_key(job)
+    )
+
+
+# Review-workflow event hashes...
+
+
+def _events(session: Session, job: ChainJob) -> list[WorkflowEvent]:
+    return list(session.scalars(select(WorkflowEvent).where(WorkflowEvent.id.in_(job.payload["event_ids"])).order_by(WorkflowEvent.id)))
+
+
+def _build_decisions(session: Session, job: ChainJob, ledger: Ledger) -> Built:
+    events = _events(session, job)
+    chain_ids = []
+    for event in events:
+        chain_id = session.get_one(ResourceVersion, event.version_id).chain_resource_id
+        if chain_id is None:
+            return NOT_READY
+        chain_ids.append(chain_id)
+    hashes = [bytes.fromhex(event.hash[2:]) for event in events]
+    return ledger.contracts["ResourceRegistry"].transaction("recordDecisions", chain_ids, hashes, key=_key(job))
+
+
+def _apply_decisions(session: Session, job: ChainJob, events: list[DecodedEvent]) -> None:
+    recorded = {"0x" + bytes(e.args["decisionHash"]).hex() for e in events if e.name == "DecisionRecorded"}
+    for event in _events(session, job):
+        if event.hash in recorded:
+            event.chain_tx = job.tx_hash
+            event.chain_block = job.block_number
+
+
+# Certificates...
+
+
+def _certificate(session: Session, job: ChainJob) -> Certificate:
+    return session.get_one(Certificate, job.payload["certificate_id"])
+
+
+def _build_issue(session: Session, job: ChainJob, ledger: Ledger) -> Built:
+    certificate = _certificate(session, job)
+    chain_id = session.get_one(ResourceVersion, certificate.version_id).chain_resource_id
+    if chain_id is None:
+        return NOT_READY
+    return ledger.contracts["CertificateRegistry"].transaction(
+        "issue", CERTIFICATE_KINDS[certificate.kind], chain_id, CERTIFICATE_LEVELS[certificate.level], b"\0" * 32, key=_key(job)
+    )
+
+
+def _apply_issue(session: Session, job: ChainJob, events: list[DecodedEvent]) -> None:
+    certificate = _certificate(session, job)
+    issued = next(e for e in events if e.name == "CertificateIssued")
+    certificate.chain_certificate_id = int(issued.args["certificateId"])
+    certificate.issued_tx = job.tx_hash
+    if certificate.status == "pending":
+        certificate.status = "issued"
+
+
+def _fail_issue(session: Session, job: ChainJob, error: str) -> None:
+    _certificate(session, job).status = "failed"
+
+
+def _build_revoke(session: Session, job: ChainJob, ledger: Ledger) -> Built:
+    certificate = _certificate(session, job)
+    if certificate.chain_certificate_id is None:
+        return NOTHING_TO_SEND  # its issue failed: there is nothing on chain to revoke
+    return ledger.contracts["CertificateRegistry"].transaction(
+        "revoke", certificate.chain_certificate_id, int(job.payload["reason_code"]), key=_key(job)
+    )
+
+
+def _apply_revoke(session: Session, job: ChainJob, events: list[DecodedEvent]) -> None:
+    certificate = _certificate(session, job)
+    certificate.status = "revoked"
+    certificate.revoked_tx = job.tx_hash
+
+
+# Institutions and roles...
+
+
+def _build_institution(session: Session, job: ChainJob, ledger: Ledger) -> Built:
+    payload = job.payload
+    parent = bytes.fromhex(payload["parent_id"][2:]) if payload.get("parent_id") else b"\0" * 32
+    return ledger.contracts["InstitutionRegistry"].transaction(
+        "registerInstitution", bytes.fromhex(payload["institution_id"][2:]), parent, INSTITUTION_KINDS[payload["kind"]],
+        payload["admin"], key=_key(job),
+    )
+
+
+def _build_role(session: Session, job: ChainJob, ledger: Ledger) -> Built:
+    function = "grantRole" if job.kind == "grant_reviewer" else "revokeRole"
+    return ledger.contracts["InstitutionRegistry"].transaction(function, REVIEWER_ROLE, job.payload["address"], key=_key(job))
+
+
+JOB_KINDS: dict[str, JobKind] = {
+    "register_resource": JobKind(_build_register, _apply_register, _fail_register),
+    "set_resource_status": JobKind(_build_status, _nothing, _nothing),
+    "record_decisions": JobKind(_build_decisions, _apply_decisions, _nothing),
+    "issue_certificate": JobKind(_build_issue, _apply_issue, _fail_issue),
+    "revoke_certificate": JobKind(_build_revoke, _apply_revoke, _nothing),
+    "register_institution": JobKind(_build_institution, _nothing, _nothing),
+    "grant_reviewer": JobKind(_build_role, _nothing, _nothing),
+    "revoke_reviewer": JobKind(_build_role, _nothing, _nothing),
+}

@@ -1,0 +1,1 @@
+"""Database work for the routes, one module per domain: plain functions with keyword arguments."""

@@ -1,0 +1,98 @@
+"""Reading resources, versions and their histories."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..core.errors import PermissionDeniedError, ResourceNotFoundError
+from ..models import CatalogueNode, Certificate, Resource, ResourceVersion, Review, ReviewAssignment, WorkflowEvent
+
+__all__ = [
+    "can_see_drafts",
+    "get_resource",
+    "get_version",
+    "latest_version",
+    "version_assignments",
+    "version_certificates",
+    "version_events",
+    "version_reviews",
+    "versions_of",
+]
+
+PUBLIC_STATES = ("ACCEPTED", "SUPERSEDED", "WITHDRAWN")  # a draft under review is seen by its authors, reviewers, admins
+
+
+def get_resource(*, session: Session, resource_id: int) -> Resource:
+    resource = session.get(Resource, resource_id)
+    if resource is None:
+        raise ResourceNotFoundError(f"no resource {resource_id}")
+    return resource
+
+
+def versions_of(*, session: Session, resource_id: int) -> list[ResourceVersion]:
+    return list(session.scalars(select(ResourceVersion).where(ResourceVersion.resource_id == resource_id).order_by(ResourceVersion.number)))
+
+
+def latest_version(*, session: Session, resource_id: int) -> ResourceVersion:
+    versions = versions_of(session=session, resource_id=resource_id)
+    if not versions:
+        raise ResourceNotFoundError(f"no resource {resource_id}")
+    return versions[-1]
+
+
+def get_version(*, session: Session, resource_id: int, number: int) -> ResourceVersion:
+    version = session.scalar(select(ResourceVersion).where(ResourceVersion.resource_id == resource_id, ResourceVersion.number == number))
+    if version is None:
+        raise ResourceNotFoundError(f"resource {resource_id} has no version {number}")
+    return version
+
+
+def can_see_drafts(*, version: ResourceVersion, address: str | None, roles: frozenset[str]) -> bool:
+    return bool(roles & {"admin", "reviewer"}) or any(a["address"] == address for a in version.authors)
+
+
+def check_visible(*, version: ResourceVersion, address: str | None, roles: frozenset[str]) -> None:
+    if version.state not in PUBLIC_STATES and not can_see_drafts(version=version, address=address, roles=roles):
+        if address is None:
+            raise ResourceNotFoundError(f"resource {version.resource_id} has no public version {version.number} (sign in to see drafts)")
+        raise PermissionDeniedError("a version under review is visible to its authors, reviewers and administrators only")
+
+
+def catalogue_node(*, session: Session, version: ResourceVersion) -> CatalogueNode:
+    return session.get_one(CatalogueNode, version.catalogue_node_id)
+
+
+def version_certificates(*, session: Session, version_id: int) -> list[Certificate]:
+    return list(session.scalars(select(Certificate).where(Certificate.version_id == version_id).order_by(Certificate.id)))
+
+
+def version_events(*, session: Session, version_id: int) -> list[WorkflowEvent]:
+    return list(session.scalars(select(WorkflowEvent).where(WorkflowEvent.version_id == version_id).order_by(WorkflowEvent.seq)))
+
+
+def version_reviews(*, session: Session, version_id: int) -> list[Review]:
+    return list(session.scalars(select(Review).where(Review.version_id == version_id).order_by(Review.round, Review.id)))
+
+
+def version_assignments(*, session: Session, version_id: int) -> list[ReviewAssignment]:
+    return list(session.scalars(select(ReviewAssignment).where(ReviewAssignment.version_id == version_id).order_by(ReviewAssignment.id)))
+
+
+def review_queue(*, session: Session, reviewer: str) -> tuple[list[ResourceVersion], list[ResourceVersion]]:
+    """(assigned to ``reviewer`` and not yet reviewed, open to claim) — versions in review."""
+    in_review = list(session.scalars(select(ResourceVersion).where(ResourceVersion.state == "IN_REVIEW").order_by(ResourceVersion.created_at)))
+    assigned = {
+        a.version_id: a for a in session.scalars(select(ReviewAssignment).where(ReviewAssignment.reviewer == reviewer))
+        if any(v.id == a.version_id and v.round == a.round for v in in_review)
+    }
+    mine = [v for v in in_review if v.id in assigned and assigned[v.id].completed_at is None]
+    open_ = [v for v in in_review if v.id not in assigned and not any(a["address"] == reviewer for a in v.authors)]
+    return mine, open_
+
+
+def summary(version: ResourceVersion) -> dict[str, Any]:
+    return {"number": version.number, "state": version.state, "title": version.title, "created_at": version.created_at,
+            "accepted_at": version.accepted_at}

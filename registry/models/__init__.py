@@ -1,0 +1,36 @@
+"""The registry's tables, one module per domain; Alembic migrations are made from this metadata."""
+
+from __future__ import annotations
+
+from .auth import AuthChallenge, Session
+from .base import Base, UtcDateTime, utcnow
+from .catalogue import CatalogueNode
+from .certificates import Certificate
+from .institutions import Institution, RoleGrant, User
+from .jobs import ChainJob, JobStatus
+from .resources import ContentPart, Fingerprint, Resource, ResourceVersion
+from .reviews import Review, ReviewAssignment, WorkflowEvent
+from .search import SearchToken
+
+__all__ = [
+    "AuthChallenge",
+    "Base",
+    "CatalogueNode",
+    "Certificate",
+    "ChainJob",
+    "ContentPart",
+    "Fingerprint",
+    "Institution",
+    "JobStatus",
+    "Resource",
+    "ResourceVersion",
+    "Review",
+    "ReviewAssignment",
+    "RoleGrant",
+    "SearchToken",
+    "Session",
+    "User",
+    "UtcDateTime",
+    "WorkflowEvent",
+    "utcnow",
+]

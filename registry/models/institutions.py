@@ -1,0 +1,50 @@
+"""Institutions (bureaus, schools), their people and the roles the database grants.
+
+The tree and the administrator keys live on chain (InstitutionRegistry); names live here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, UtcDateTime, utcnow
+
+__all__ = ["Institution", "RoleGrant", "User"]
+
+
+class Institution(Base):
+    __tablename__ = "institutions"
+
+    id: Mapped[str] = mapped_column(String(66), primary_key=True)  # 0x + bytes32, as on chain
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))  # ministry, province, city, district, school, platform
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("institutions.id"), default=None)
+    admin_address: Mapped[str] = mapped_column(String(42))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    chain_job_id: Mapped[int | None] = mapped_column(default=None)
+
+
+class User(Base):
+    """An account known to the registry: its wallet address and the institution it belongs to."""
+
+    __tablename__ = "users"
+
+    address: Mapped[str] = mapped_column(String(42), primary_key=True)
+    institution_id: Mapped[str | None] = mapped_column(ForeignKey("institutions.id"), default=None, index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class RoleGrant(Base):
+    """A role the database grants (teacher; admin of the platform). Reviewers are granted on chain."""
+
+    __tablename__ = "role_grants"
+    __table_args__ = (UniqueConstraint("address", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(ForeignKey("users.address"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    granted_by: Mapped[str] = mapped_column(String(42))
+    granted_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -1,0 +1,38 @@
+"""The whole journey through the HTTP API: a teacher signs in and submits a bundle, two reviewers
+score it, the administrator accepts it, its inclusion certificate verifies on chain, and a
+withdrawal revokes it."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.utils.registry import drain, lesson_bundle, lesson_metadata, set_up_people
+
+RUBRIC = {"科学性": 3, "适用性": 3, "规范性": 2, "时效性": 2, "公益性": 3}
+
+
+def test_submit_review_accept_certify_withdraw(client: TestClient) -> None:
+    people = set_up_people(client)
+    files = lesson_bundle("journey")
+    version = people.teacher.submit(files, lesson_metadata(people.teacher.signer.address, files))
+    assert version["state"] == "IN_REVIEW" and version["chain"]["status"] == "pending"
+    resource = version["resource_id"]
+    drain(client)
+    version = people.teacher.request("GET", f"/resources/{resource}/versions/1")
+    assert version["chain"]["status"] == "mined" and version["chain"]["tx_hash"], version["chain"]
+    for reviewer in people.reviewers:
+        reviewer.request("POST", f"/resources/{resource}/versions/1/claim")
+        reviewer.request("POST", f"/resources/{resource}/versions/1/reviews",
+                         json={"orientation_pass": True, "scores": RUBRIC, "recommendation": "accept"})
+    accepted = people.admin.request("POST", f"/resources/{resource}/versions/1/decision", json={"decision": "accept"})
+    assert accepted["state"] == "ACCEPTED"
+    drain(client)
+    version = people.teacher.request("GET", f"/resources/{resource}/versions/1")
+    (certificate,) = version["certificates"]
+    assert certificate["status"] == "issued" and certificate["id"]
+    history = people.teacher.request("GET", f"/resources/{resource}/versions/1/history")
+    assert history["intact"] and history["recorded_on_chain"] == len(history["events"])
+    people.admin.request("POST", f"/resources/{resource}/versions/1/withdrawal", json={"reason_code": "infringement"})
+    drain(client)
+    version = people.teacher.request("GET", f"/resources/{resource}/versions/1")
+    assert version["state"] == "WITHDRAWN" and version["certificates"][0]["status"] == "revoked"
