@@ -101,11 +101,21 @@ class BoundContract:
 
     def call(self, function: str, *args: Any, block: str | int = "latest") -> Any:
         """Run a view; a single output is returned bare, structs as dicts."""
-        _, _, item = self._function(function)
         tag = block if isinstance(block, str) else hex(block)
-        result = self.rpc.request("eth_call", [{"to": self.address, "data": "0x" + self.encode(function, *args).hex()}, tag])
+        result = self.rpc.request("eth_call", [self.call_request(function, *args), tag])
+        return self.decode_result(function, result)
+
+    def call_request(self, function: str, *args: Any) -> dict[str, str]:
+        """The ``eth_call`` transaction object of a view call (to batch several in one round trip)."""
+        return {"to": self.address, "data": "0x" + self.encode(function, *args).hex()}
+
+    def decode_result(self, function: str, result: Any) -> Any:
+        """Decode what ``eth_call`` answered for ``function`` (raises the node's error if it answered one)."""
+        if isinstance(result, JsonRpcError):
+            raise result
         if not isinstance(result, str):
             raise JsonRpcError(f"eth_call to {self.name}.{function} returned {result!r}")
+        _, _, item = self._function(function)
         outputs = item["outputs"]
         values = decode([abi_type(o) for o in outputs], bytes.fromhex(result[2:]))
         named = [_named(o, v) for o, v in zip(outputs, values, strict=True)]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from .routes import auth, catalogue, chain, health, institutions, ipfs, resources, reviews, verify
+from .routes import auth, catalogue, certificates, chain, health, institutions, ipfs, resources, reviews, search, verify
 
 api_router = APIRouter()
 api_router.include_router(health.router)
@@ -14,3 +14,5 @@ api_router.include_router(institutions.router)
 api_router.include_router(catalogue.router)
 api_router.include_router(resources.router)
 api_router.include_router(reviews.router)
+api_router.include_router(certificates.router)
+api_router.include_router(search.router)

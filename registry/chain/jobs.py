@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ledger_service.chain import ContractCall, DecodedEvent, Ledger, Registration, register_call
@@ -90,19 +90,22 @@ def _build_register(session: Session, job: ChainJob, ledger: Ledger) -> Built:
     return register_call(ledger.contracts["ResourceRegistry"], registration_of(version, predecessor), signature, key=_key(job))
 
 
+# The chain record of a version is written with a plain UPDATE: it is not a workflow change, so it
+# must not bump the version's optimistic lock under a reviewer or administrator acting at the time.
+
+
 def _apply_register(session: Session, job: ChainJob, events: list[DecodedEvent]) -> None:
-    version = _version(session, job)
     registered = next(e for e in events if e.name == "ResourceRegistered")
-    version.chain_resource_id = int(registered.args["resourceId"])
-    version.registration_tx = job.tx_hash
-    version.registration_block = job.block_number
-    version.chain_status = "mined"
+    session.execute(update(ResourceVersion).where(ResourceVersion.id == job.payload["version_id"]).values(
+        chain_resource_id=int(registered.args["resourceId"]), registration_tx=job.tx_hash, registration_block=job.block_number,
+        chain_status="mined",
+    ))
 
 
 def _fail_register(session: Session, job: ChainJob, error: str) -> None:
-    version = _version(session, job)
-    version.chain_status = "failed"
-    version.chain_error = error
+    session.execute(update(ResourceVersion).where(ResourceVersion.id == job.payload["version_id"]).values(
+        chain_status="failed", chain_error=error,
+    ))
 
 
 # Resource status (入库 Included, 出库 Withdrawn, Superseded)...

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -28,8 +30,21 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
             yield url
 
 
+ClientFactory = Callable[..., TestClient]
+
+
 @pytest.fixture
-def client(module_ledger: Ledger, database_url: str, tmp_path: Path) -> Iterator[TestClient]:
-    settings = Settings(ENVIRONMENT="test", DATA_DIR=tmp_path, DATABASE_URL=database_url)
-    with TestClient(create_app(settings, ledger=module_ledger)) as test_client:
-        yield test_client
+def make_client(module_ledger: Ledger, database_url: str, tmp_path: Path) -> Iterator[ClientFactory]:
+    """Open the app with extra settings (on the module's chain and the test's database)."""
+    with ExitStack() as stack:
+
+        def make(**overrides: Any) -> TestClient:
+            settings = Settings(ENVIRONMENT="test", DATA_DIR=tmp_path, DATABASE_URL=database_url, **overrides)
+            return stack.enter_context(TestClient(create_app(settings, ledger=module_ledger)))
+
+        yield make
+
+
+@pytest.fixture
+def client(make_client: ClientFactory) -> TestClient:
+    return make_client()

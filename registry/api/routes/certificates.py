@@ -1,0 +1,165 @@
+"""Certificates: the chain's record, its verification (JSON, or a page for people who scan the QR
+code), and the certificate as a PDF."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from fastapi import APIRouter, Header, Path, Query
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ledger_service.certificates import CertificateFacts, CertificateReader, verify_certificate
+
+from ...core.errors import ConflictError, ResourceNotFoundError
+from ...crud import resources as resources_crud
+from ...models import Certificate, Institution, ResourceVersion
+from ...pages.html import render_page, wants_html
+from ...pages.pdf import CertificateSheet, render_certificate_pdf
+from ..deps import LedgerDep, SessionDep, SettingsDep
+
+router = APIRouter(prefix="/certificates", tags=["certificates"])
+
+_CHINA = timezone(timedelta(hours=8))
+_KIND_TITLES = {"inclusion": "收录证书", "collection": "收藏证书", "selection": "入选证书", "recommendation": "推荐证书"}
+_LEVEL_TITLES = {"school": "校级", "district": "区级", "city": "市级", "province": "省级", "national": "国家级"}
+CertificateId = Path(ge=1, le=2**63, description="the certificate's id on chain")
+
+
+class RegistryRecord(BaseModel):
+    resource_id: int
+    version: int
+    title: str
+    catalogue_path: str
+    authors: list[dict[str, Any]]
+    cid: str
+    content_hash: str
+    issuer_name: str
+    status: str = Field(description="the registry's view: issued or revoked")
+    issued_tx: str | None
+    revoked_tx: str | None
+
+
+class CertificatePublic(BaseModel):
+    id: int
+    chain: dict[str, Any] = Field(description="the record as the chain holds it, at block_number")
+    registry: RegistryRecord | None = Field(description="the registry's record of the certified resource, if it has one")
+    verify_url: str
+    pdf_url: str
+
+
+class CheckPublic(BaseModel):
+    name: str
+    result: str
+    detail: str
+
+
+class CertificateVerification(BaseModel):
+    certificate_id: int
+    outcome: str = Field(description="valid, invalid (see the failed check) or cannot_tell")
+    checks: list[CheckPublic]
+    block_number: int | None
+
+
+def _record(db: Session, certificate_id: int) -> tuple[Certificate, ResourceVersion] | None:
+    certificate = db.scalar(select(Certificate).where(Certificate.chain_certificate_id == certificate_id))
+    if certificate is None:
+        return None
+    return certificate, db.get_one(ResourceVersion, certificate.version_id)
+
+
+def _issuer_name(db: Session, facts: CertificateFacts | None) -> str:
+    if facts is None or not facts.exists:
+        return ""
+    institution = db.get(Institution, "0x" + facts.institution_id.hex())
+    return institution.name if institution else "0x" + facts.institution_id.hex()
+
+
+def _registry_record(db: Session, record: tuple[Certificate, ResourceVersion], facts: CertificateFacts | None) -> RegistryRecord:
+    certificate, version = record
+    return RegistryRecord(
+        resource_id=version.resource_id, version=version.number, title=version.title,
+        catalogue_path=resources_crud.catalogue_node(session=db, version=version).path, authors=version.authors, cid=version.root_cid,
+        content_hash=version.content_hash, issuer_name=_issuer_name(db, facts), status=certificate.status,
+        issued_tx=certificate.issued_tx, revoked_tx=certificate.revoked_tx,
+    )
+
+
+@router.get("/{certificate_id}", response_model=CertificatePublic)
+def read_certificate(certificate_id: int = CertificateId, *, db: SessionDep, ledger: LedgerDep, settings: SettingsDep) -> CertificatePublic:
+    """The certificate from the chain, with the registry's record of the certified resource."""
+    facts = CertificateReader.of(ledger).read(certificate_id)
+    record = _record(db, certificate_id)
+    if not facts.exists and record is None:
+        raise ResourceNotFoundError(f"no certificate {certificate_id} on chain")
+    return CertificatePublic(
+        id=certificate_id, chain=facts.as_dict(), registry=_registry_record(db, record, facts) if record else None,
+        verify_url=f"{settings.BASE_URL}/certificates/{certificate_id}/verify", pdf_url=f"{settings.BASE_URL}/certificates/{certificate_id}/pdf",
+    )
+
+
+@router.get("/{certificate_id}/verify", response_model=CertificateVerification, responses={200: {"content": {"text/html": {}}}})
+def verify_certificate_route(
+    certificate_id: int = CertificateId, *, db: SessionDep, ledger: LedgerDep, settings: SettingsDep,
+    accept: str | None = Header(default=None), format: str | None = Query(default=None, pattern="^(json|html)$"),
+) -> Response:
+    """Check the certificate against the chain: exists, not revoked, content hash, issuer authorised, resource not withdrawn.
+    Browsers (and ``?format=html``) get a page: this is where the certificate's QR code points."""
+    record = _record(db, certificate_id)
+    expected = bytes.fromhex(record[1].content_hash[2:]) if record else None
+    report, facts = verify_certificate(CertificateReader.of(ledger), certificate_id, expected_content_hash=expected)
+    checks = [CheckPublic(name=c.name, result=c.result, detail=c.detail) for c in report.checks]
+    if wants_html(accept, format):
+        sheet = _sheet(db, settings, certificate_id, record, facts) if record and facts and facts.exists else None
+        page = render_page(
+            "certificate.html", certificate_id=certificate_id, outcome=report.outcome, failed=report.failed, checks=checks, facts=facts,
+            kind_title=_KIND_TITLES.get(facts.kind if facts else "", "证书"),
+            record=sheet and {**sheet.__dict__, "level_title": _LEVEL_TITLES.get(sheet.level, sheet.level)},
+            json_url=f"/certificates/{certificate_id}/verify?format=json", pdf_url=f"/certificates/{certificate_id}/pdf" if sheet else None,
+        )
+        return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+    body = CertificateVerification(
+        certificate_id=certificate_id, outcome=report.outcome, checks=checks, block_number=facts.block_number if facts else None
+    )
+    return JSONResponse(body.model_dump(), headers={"Cache-Control": "no-store"})
+
+
+def _sheet(
+    db: Session, settings: SettingsDep, certificate_id: int, record: tuple[Certificate, ResourceVersion], facts: CertificateFacts
+) -> CertificateSheet:
+    certificate, version = record
+    node = resources_crud.catalogue_node(session=db, version=version)
+    return CertificateSheet(
+        certificate_id=certificate_id,
+        kind=facts.kind,
+        level=facts.level,
+        status="revoked" if facts.revoked_at else "issued",
+        title=version.title,
+        resource_label=f"资源 {version.resource_id} 第 {version.number} 版 · 链上资源 #{facts.resource_id}",
+        catalogue_path=node.path,
+        authors=[f"{a['address']} ({a['share'] / 100:g}%)" for a in version.authors],
+        issuer_name=_issuer_name(db, facts),
+        issued_on=datetime.fromtimestamp(facts.issued_at, UTC).astimezone(_CHINA).strftime("%Y年%m月%d日"),
+        cid=version.root_cid,
+        content_hash=version.content_hash,
+        issued_tx=certificate.issued_tx or "",
+        verify_url=f"{settings.BASE_URL}/certificates/{certificate_id}/verify",
+    )
+
+
+@router.get("/{certificate_id}/pdf", response_class=Response, responses={200: {"content": {"application/pdf": {}}}})
+def read_certificate_pdf(certificate_id: int = CertificateId, *, db: SessionDep, ledger: LedgerDep, settings: SettingsDep) -> Response:
+    """The certificate as a PDF, with a QR code that opens its verification page."""
+    record = _record(db, certificate_id)
+    if record is None:
+        raise ResourceNotFoundError(f"this registry issued no certificate {certificate_id}")
+    facts = CertificateReader.of(ledger).read(certificate_id)
+    if not facts.exists:
+        raise ConflictError(f"certificate {certificate_id} is not on chain yet")
+    pdf = render_certificate_pdf(_sheet(db, settings, certificate_id, record, facts))
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f"inline; filename=eduledger-certificate-{certificate_id}.pdf", "Cache-Control": "no-store",
+    })

@@ -1,0 +1,1 @@
+"""What people see: the certificate as a PDF with a QR code, and server-rendered HTML pages."""
