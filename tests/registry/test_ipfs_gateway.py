@@ -16,6 +16,7 @@ from ledger_service.content import CID, LocalContentStore, import_stream, read_c
 from registry.core.config import Settings
 from registry.main import create_app
 from tests.utils.reference_data import chacha
+from tests.utils.registry import as_teacher
 
 LIMIT = 3_000_000
 
@@ -24,6 +25,7 @@ LIMIT = 3_000_000
 def gateway(module_ledger: Ledger, tmp_path: Path) -> Iterator[TestClient]:
     settings = Settings(ENVIRONMENT="test", DATA_DIR=tmp_path, MAX_UPLOAD_SIZE=LIMIT)
     with TestClient(create_app(settings, ledger=module_ledger)) as client:
+        as_teacher(client)  # uploads are for teachers
         yield client
 
 
@@ -117,6 +119,11 @@ def test_bad_and_unknown_cids(gateway: TestClient, cid: str, status: int, code: 
     assert gateway.get(f"/ipfs/{cid}", params={"format": "car"}).status_code == status
 
 
+def test_uploads_are_for_signed_in_teachers(gateway: TestClient) -> None:
+    anonymous = gateway.post("/ipfs", content=b"x", headers={"Authorization": ""})
+    assert anonymous.status_code == 401 and anonymous.json()["error"] == "unauthenticated"
+
+
 def test_oversize_uploads_are_413_and_leave_nothing(gateway: TestClient) -> None:
     store: LocalContentStore = gateway.app.state.content  # type: ignore[attr-defined]
     response = gateway.post("/ipfs", content=b"x" * (LIMIT + 1))
@@ -149,7 +156,8 @@ def test_a_truncated_upload_is_400_and_leaves_nothing(gateway: TestClient) -> No
     scope = {
         "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
         "path": "/ipfs", "raw_path": b"/ipfs", "query_string": b"", "root_path": "",
-        "headers": [(b"content-length", b"5000"), (b"host", b"testserver")], "client": ("127.0.0.1", 1), "server": ("testserver", 80),
+        "headers": [(b"content-length", b"5000"), (b"host", b"testserver"), (b"authorization", gateway.headers["Authorization"].encode())],
+        "client": ("127.0.0.1", 1), "server": ("testserver", 80),
     }
     asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
     start = next(m for m in sent if m["type"] == "http.response.start")
@@ -164,6 +172,7 @@ def test_the_gateway_over_a_kubo_node(module_ledger: Ledger, tmp_path: Path) -> 
     with fake_kubo(tmp_path / "kubo") as (address, node_store, _):
         settings = Settings(ENVIRONMENT="test", DATA_DIR=tmp_path, IPFS_API=address)
         with TestClient(create_app(settings, ledger=module_ledger)) as client:
+            as_teacher(client)
             data = chacha("via-kubo", 700_000)
             cid = upload(client, data)
             assert node_store.has(CID.parse(cid)), "the bytes went to the IPFS node"

@@ -114,3 +114,13 @@ def set_up_people(http: TestClient, *, reviewers: int = 2, reviewer_school: str 
         admin.request("PUT", f"/users/{key.address}", json={"institution_id": reviewer_school or other["id"], "roles": ["reviewer"]})
     drain(http)
     return People(admin, sign_in(http, teacher_key), [sign_in(http, key) for key in reviewer_keys], school["id"], other["id"])
+
+
+def as_teacher(http: TestClient) -> RegistryClient:
+    """A fresh teacher, signed in; ``http`` sends their token by default from now on."""
+    admin = sign_in(http, dev_signer(ADMIN_KEY_INDEX))
+    key = new_signer()
+    admin.request("PUT", f"/users/{key.address}", json={"roles": ["teacher"]})
+    teacher = sign_in(http, key)
+    http.headers["Authorization"] = f"Bearer {teacher.token}"
+    return teacher

@@ -21,7 +21,7 @@ from starlette.requests import ClientDisconnect
 from ledger_service import ContentNotFoundError, TruncatedContentError
 from ledger_service.content import CID, DagReader, ImportParams, decode_pbnode, sniff_media_type
 
-from ..deps import ContentDep
+from ..deps import ContentDep, TeacherUser
 
 router = APIRouter(prefix="/ipfs", tags=["ipfs"])
 
@@ -149,10 +149,11 @@ def _prepend(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
 async def create_content(
     request: Request,
     store: ContentDep,
+    teacher: TeacherUser,
     cid_version: int = Query(default=0, ge=0, le=1),
     content_length: int | None = Header(default=None),
 ) -> AddedPublic:
-    """Store the request body (streamed, never held whole in memory); answers its CID."""
+    """Store the request body (teachers; streamed, never held whole in memory); answers its CID."""
     try:
         root = await store.add_async(
             request.stream(), ImportParams(cid_version=cid_version), expected_size=content_length, pin=True

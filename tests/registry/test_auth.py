@@ -1,0 +1,191 @@
+"""Sign-In with Ethereum (EIP-4361) and the roles every endpoint demands (401 / 403)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+
+from ledger_service.chain import dev_signer, eip191_digest
+from registry.core.security import SignInMessage
+from registry.models import AuthChallenge, Session, utcnow
+from tests.utils.registry import ADMIN_KEY_INDEX, lesson_bundle, lesson_metadata, new_signer, set_up_people, sign_in
+from wallet_cli._registry import RegistryClient
+
+
+def challenge(client: TestClient, address: str) -> str:
+    answer = client.post("/auth/challenge", json={"address": address})
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["message"])
+
+
+def signed(signer, message: str) -> str:  # type: ignore[no-untyped-def]
+    return "0x" + signer.sign_digest(eip191_digest(message.encode())).hex()
+
+
+def test_the_challenge_is_an_eip_4361_message(client: TestClient) -> None:
+    key = new_signer()
+    text = challenge(client, key.address.lower())
+    message = SignInMessage.parse(text)
+    assert message.address == key.address, "the address comes back checksummed"
+    assert text.splitlines()[0] == "127.0.0.1:8000 wants you to sign in with your Ethereum account:"  # EDULEDGER_PUBLIC_URL's host
+    assert message.uri == "http://127.0.0.1:8000" and message.statement == "Sign in to the EduLedger registry."
+    assert message.chain_id == client.get("/chain").json()["chain_id"]
+    assert message.expiration_time is not None and message.expiration_time > message.issued_at
+    assert SignInMessage.parse(message.text()) == message
+
+
+def test_sign_in_gives_a_token_with_the_roles(client: TestClient) -> None:
+    admin = sign_in(client, dev_signer(ADMIN_KEY_INDEX))
+    assert admin.roles == ["admin"]
+    me = admin.request("GET", "/auth/session")
+    assert me["address"] == dev_signer(ADMIN_KEY_INDEX).address and me["roles"] == ["admin"]
+    nobody = sign_in(client, new_signer())
+    assert nobody.roles == []
+    admin.request("DELETE", "/auth/session")
+    after = client.get("/auth/session", headers=admin.headers)
+    assert after.status_code == 401 and after.json()["error"] == "invalid_token"
+
+
+@pytest.mark.parametrize(
+    ("tamper", "code"),
+    [
+        ("signature_by_another_key", "invalid_signature"),
+        ("changed_message", "unknown_challenge"),
+        ("not_a_message", "invalid_message"),
+        ("malformed_signature", "invalid_signature"),
+        ("high_s_signature", "invalid_signature"),
+    ],
+)
+def test_bad_sign_ins_are_401(client: TestClient, tamper: str, code: str) -> None:
+    key = new_signer()
+    message = challenge(client, key.address)
+    signature = signed(key, message)
+    if tamper == "signature_by_another_key":
+        signature = signed(new_signer(), message)
+    elif tamper == "changed_message":
+        message = message.replace("Chain ID: ", "Chain ID: 1")
+        signature = signed(key, message)
+    elif tamper == "not_a_message":
+        message, signature = "hello", signed(key, "hello")
+    elif tamper == "malformed_signature":
+        signature = "0x1234"
+    elif tamper == "high_s_signature":
+        raw = bytes.fromhex(signature[2:])
+        n = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+        signature = "0x" + (raw[:32] + (n - int.from_bytes(raw[32:64], "big")).to_bytes(32, "big") + bytes([55 - raw[64]])).hex()
+    answer = client.post("/auth/session", json={"message": message, "signature": signature})
+    assert answer.status_code == 401, answer.text
+    assert answer.json()["error"] == code and answer.json()["message"]
+    assert answer.headers["www-authenticate"] == "Bearer"
+
+
+def test_a_sign_in_message_works_once(client: TestClient) -> None:
+    key = new_signer()
+    message = challenge(client, key.address)
+    body = {"message": message, "signature": signed(key, message)}
+    assert client.post("/auth/session", json=body).status_code == 201
+    replay = client.post("/auth/session", json=body)
+    assert replay.status_code == 401 and replay.json()["error"] == "challenge_used"
+
+
+def test_expired_challenges_and_sessions_are_refused(client: TestClient) -> None:
+    key = new_signer()
+    message = challenge(client, key.address)
+    sessions = client.app.state.sessions  # type: ignore[attr-defined]
+    with sessions() as db:
+        db.execute(update(AuthChallenge).values(expires_at=utcnow() - timedelta(seconds=1)))
+        db.commit()
+    late = client.post("/auth/session", json={"message": message, "signature": signed(key, message)})
+    assert late.status_code == 401 and late.json()["error"] == "challenge_expired"
+    user = sign_in(client, key)
+    with sessions() as db:
+        db.execute(update(Session).values(expires_at=utcnow() - timedelta(seconds=1)))
+        db.commit()
+    expired = client.get("/auth/session", headers=user.headers)
+    assert expired.status_code == 401 and expired.json()["error"] == "token_expired"
+
+
+@pytest.mark.parametrize("header", ["", "Bearer", "Basic abc", "Bearer not-a-token", "token"])
+def test_missing_and_malformed_tokens_are_401(client: TestClient, header: str) -> None:
+    answer = client.get("/auth/session", headers={"Authorization": header} if header else {})
+    assert answer.status_code == 401 and answer.json()["message"]
+
+
+def test_a_bad_address_is_a_clear_422(client: TestClient) -> None:
+    for address in ("0x123", "not an address", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD"):  # the last: a wrong checksum
+        answer = client.post("/auth/challenge", json={"address": address})
+        assert answer.status_code == 422 and answer.json()["error"] == "invalid_request", address
+
+
+# Every route of the app, with who may call it. A route missing from both tables fails the test,
+# so a new endpoint cannot ship without its access rule.
+PUBLIC = {
+    ("GET", "/health"), ("GET", "/chain"), ("GET", "/ipfs/{cid}"), ("GET", "/ipfs/{cid}/{path}"), ("POST", "/verify"),
+    ("POST", "/auth/challenge"), ("POST", "/auth/session"), ("GET", "/institutions"), ("GET", "/catalogue"),
+    ("GET", "/resources/{resource_id}"), ("GET", "/resources/{resource_id}/versions/{number}"),
+    ("GET", "/resources/{resource_id}/versions/{number}/history"), ("GET", "/search"),
+    ("GET", "/certificates/{certificate_id}"), ("GET", "/certificates/{certificate_id}/verify"),
+    ("GET", "/certificates/{certificate_id}/pdf"),
+}
+V = "/resources/{resource_id}/versions/{number}"
+PROTECTED: dict[tuple[str, str], set[str]] = {  # roles admitted ("any": every signed-in account, then checked case by case)
+    ("GET", "/auth/session"): {"any"},
+    ("DELETE", "/auth/session"): {"any"},
+    ("POST", "/ipfs"): {"teacher"},
+    ("POST", "/institutions"): {"admin"},
+    ("GET", "/users/{address}"): {"admin", "self"},
+    ("PUT", "/users/{address}"): {"admin"},
+    ("PUT", "/catalogue"): {"admin"},
+    ("GET", "/resources/registration-info"): {"teacher"},
+    ("POST", "/resources"): {"teacher"},
+    ("POST", "/resources/{resource_id}/versions"): {"teacher"},
+    ("GET", "/reviews/queue"): {"reviewer"},
+    ("POST", V + "/assignments"): {"admin"},
+    ("GET", V + "/assignments"): {"admin", "reviewer"},
+    ("POST", V + "/claim"): {"reviewer"},
+    ("POST", V + "/reviews"): {"reviewer"},
+    ("GET", V + "/reviews"): {"admin", "reviewer"},
+    ("POST", V + "/decision"): {"admin"},
+    ("POST", V + "/withdrawal"): {"admin", "author"},
+    ("POST", V + "/reopen"): {"admin"},
+    ("POST", V + "/reinstate"): {"admin"},
+}
+DOCS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+
+
+def test_every_route_has_an_access_rule(client: TestClient) -> None:
+    routes = {(method, route.path) for route in client.app.routes if isinstance(route, APIRoute)  # type: ignore[attr-defined]
+              for method in route.methods if route.path not in DOCS}
+    assert routes - PUBLIC - set(PROTECTED) == set(), "add the new routes to PUBLIC or PROTECTED"
+    assert set(PROTECTED) | PUBLIC >= routes and not (PUBLIC & set(PROTECTED))
+
+
+def test_each_forbidden_call_is_refused(client: TestClient) -> None:
+    people = set_up_people(client, reviewers=1)
+    files = lesson_bundle(f"roles-{uuid.uuid4()}")
+    resource = people.teacher.submit(files, lesson_metadata(people.teacher.signer.address, files))["resource_id"]
+    stranger = sign_in(client, new_signer())
+    accounts: dict[str, RegistryClient] = {"admin": people.admin, "teacher": people.teacher, "reviewer": people.reviewers[0],
+                                           "none": stranger}
+    paths = {"{resource_id}": str(resource), "{number}": "1", "{address}": people.admin.signer.address}
+    for (method, template), admitted in PROTECTED.items():
+        path = template
+        for placeholder, value in paths.items():
+            path = path.replace(placeholder, value)
+        anonymous = client.request(method, path, json={})
+        assert anonymous.status_code == 401, (method, path, anonymous.text)
+        assert anonymous.json()["error"] in ("unauthenticated",), anonymous.json()
+        if "any" in admitted:
+            continue
+        for role, account in accounts.items():
+            if role in admitted or (role == "teacher" and "author" in admitted):
+                continue  # the teacher is the resource's author
+            body = {"reason_code": "outdated"} if template.endswith("/withdrawal") else {}  # checked after the body
+            answer = client.request(method, path, json=body, headers=account.headers)
+            assert answer.status_code == 403, (method, path, role, answer.status_code, answer.text)
+            assert answer.json()["error"] == "forbidden" and answer.json()["message"]
