@@ -8,6 +8,7 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -81,7 +82,7 @@ def lesson_metadata(author: str, files: dict[str, bytes], **overrides: Any) -> d
     return metadata
 
 
-def sign_in(http: TestClient, signer: Signer) -> RegistryClient:
+def sign_in(http: TestClient | httpx.Client, signer: Signer) -> RegistryClient:
     client = RegistryClient(http, signer)
     client.sign_in()
     return client
@@ -96,13 +97,16 @@ class People:
     other_school_id: str
 
 
-def drain(http: TestClient) -> None:
-    app: FastAPI = http.app  # type: ignore[assignment]
+def drain(target: TestClient | FastAPI) -> None:
+    """Run the chain worker until every chain job is done (``target``: a test client or the app)."""
+    app: FastAPI = target if isinstance(target, FastAPI) else target.app  # type: ignore[assignment]
     app.state.worker.drain(timeout=60)
 
 
-def set_up_people(http: TestClient, *, reviewers: int = 2, reviewer_school: str | None = None) -> People:
-    """An administrator, a school with a teacher, reviewers (on chain), all signed in."""
+def set_up_people(
+    http: TestClient | httpx.Client, *, reviewers: int = 2, reviewer_school: str | None = None, app: FastAPI | None = None
+) -> People:
+    """An administrator, a school with a teacher, reviewers (on chain), all signed in (``app``: for a live server)."""
     admin = sign_in(http, dev_signer(ADMIN_KEY_INDEX))
     assert "admin" in admin.roles, admin.roles
     school = admin.request("POST", "/institutions", json={"name": "滨海新区实验小学", "kind": "school"})
@@ -112,7 +116,7 @@ def set_up_people(http: TestClient, *, reviewers: int = 2, reviewer_school: str 
     reviewer_keys = [new_signer() for _ in range(reviewers)]
     for key in reviewer_keys:
         admin.request("PUT", f"/users/{key.address}", json={"institution_id": reviewer_school or other["id"], "roles": ["reviewer"]})
-    drain(http)
+    drain(app or http)  # type: ignore[arg-type]
     return People(admin, sign_in(http, teacher_key), [sign_in(http, key) for key in reviewer_keys], school["id"], other["id"])
 
 
