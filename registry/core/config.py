@@ -59,7 +59,7 @@ class Settings(BaseSettings):
 
     # Submissions: near-duplicate threshold (bits of 64), parts per bundle, the catalogue loaded into
     # an empty database (empty: the sample shipped with the registry).
-    NEAR_DUPLICATE_BITS: int = Field(default=6, ge=0, le=32)
+    NEAR_DUPLICATE_BITS: int = Field(default=12, ge=0, le=32)  # edited texts measure 0–7, unrelated ones 20+
     MAX_PARTS: int = Field(default=12, ge=1, le=100)
     CATALOGUE_FILE: Path | None = None
 

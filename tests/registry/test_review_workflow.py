@@ -272,8 +272,9 @@ def test_concurrent_actions_on_postgresql(module_ledger: Ledger, tmp_path: Any) 
                 barrier = threading.Barrier(2)
                 answers: list[httpx.Response] = []
 
-                def act(client: RegistryClient, body: dict[str, Any], url: str) -> None:
-                    barrier.wait()
+                def act(client: RegistryClient, body: dict[str, Any], url: str,
+                        barrier: threading.Barrier = barrier, answers: list[httpx.Response] = answers) -> None:
+                    barrier.wait()  # both requests leave together
                     answers.append(client.http.post(url, json=body, headers=client.headers))
 
                 reviews = [threading.Thread(target=act, args=(r, {"orientation_pass": True, "scores": GOOD, "recommendation": "accept"},

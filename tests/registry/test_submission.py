@@ -35,6 +35,11 @@ from tests.utils.registry import (
 from wallet_cli._registry import RegistryClient, RegistryError
 
 V1 = ImportParams(cid_version=1)
+LESSON_PLAN = (
+    "认识分数。教学目标：结合具体情境，初步认识几分之一，会读、写几分之一。教学重点：理解几分之一的含义。教学难点：体会平均分"
+    "是认识分数的基础。教学过程：一、创设情境，引入新课。春游时，小明和小红带了四个苹果、两瓶水和一个蛋糕，怎样分才公平？"
+    "二、动手操作，探究新知。把一张长方形纸对折，涂色表示它的二分之一。三、巩固练习，比较大小。四、课堂小结。"
+)
 
 
 def snapshot(client: TestClient) -> dict[str, Any]:
@@ -225,12 +230,12 @@ def test_identical_content_is_409_naming_the_first_owner(client: TestClient, mod
 def test_near_duplicates_are_accepted_but_flagged(client: TestClient) -> None:
     people = set_up_people(client, reviewers=0)
     label = uuid.uuid4().hex
-    text = ("认识分数：把一个月饼平均分成两份，每份是它的二分之一。" * 60 + label).encode()
+    text = (LESSON_PLAN + label).encode()
     original = {"教学设计.txt": text}
     meta = {"resource_type": "教学设计", "parts": [{"name": "教学设计.txt", "role": "教学设计"}]}
     first = people.teacher.submit(original, lesson_metadata(people.teacher.signer.address, original, **meta))
     assert first["near_duplicates"] == []
-    edited = {"教学设计.txt": text + "课后练习：涂色表示分数。".encode()}
+    edited = {"教学设计.txt": text + "五、布置作业：完成练习册第八单元。".encode()}
     second = people.teacher.submit(edited, lesson_metadata(people.teacher.signer.address, edited, **meta))
     assert second["state"] == "IN_REVIEW"
     hits = {(hit["resourceId"], hit["kind"]) for hit in second["near_duplicates"]}
