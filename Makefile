@@ -9,10 +9,12 @@ NPM_STAMP := node_modules/.installed
 ARTIFACTS := ledger_service/chain/artifacts/contracts.json
 SOLIDITY := $(shell find contracts -name '*.sol')
 PYTEST_ARGS ?=
-# Debian tools the tests compare against (independent references) or need.
-TEST_DEBS := ipfs-cid golang-go
+# Debian packages: the font certificates embed (run), and the tools the tests compare against or
+# drive (independent references, a real browser, PDF rendering and QR decoding).
+RUN_DEBS := fonts-wqy-microhei
+TEST_DEBS := $(RUN_DEBS) ipfs-cid golang-go chromium poppler-utils zbar-tools
 
-.PHONY: setup build run test test-deps bench clean help
+.PHONY: setup build run run-deps test test-deps bench clean help
 
 help:
 	@echo "make run    set up, compile, start the embedded chain and the registry on 127.0.0.1:8000"
@@ -39,21 +41,29 @@ $(ARTIFACTS): $(SOLIDITY) package-lock.json | $(PY_STAMP) $(NPM_STAMP)
 
 build: setup $(ARTIFACTS)
 
-run: build
+run: build run-deps
 	$(PY) -m registry
 
-# Installs what is missing when run as root (CI, fresh machines); otherwise says what to install,
-# and the tests that need it skip with that reason (`.ci/run` makes them required).
-test-deps:
-	@missing="$$(for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done)"; \
+# Installs what is missing when run as root (CI, fresh machines); otherwise says what to install:
+# the service falls back to a non-embedded PDF font, and the tests that need a tool skip with that
+# reason (`.ci/run` makes them required).
+define install_debs
+	@missing="$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done)"; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
 			echo "installing Debian packages: $$missing"; \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 		else \
-			echo "note: tests comparing with $$missing will skip; install: sudo apt-get install $$missing"; \
+			echo "note: missing Debian packages: $$missing; install: sudo apt-get install $$missing"; \
 		fi; \
 	fi
+endef
+
+run-deps:
+	$(call install_debs,$(RUN_DEBS))
+
+test-deps:
+	$(call install_debs,$(TEST_DEBS))
 
 test: build test-deps
 	$(PY) -m mypy ledger_service registry wallet_cli

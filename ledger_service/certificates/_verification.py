@@ -9,6 +9,7 @@ cannot tell (the chain did not answer) — never valid by default.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from eth_hash.auto import keccak
@@ -125,6 +126,10 @@ class CertificateReader:
         )
 
 
+def _when(timestamp: int) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
 def verify_certificate(
     reader: CertificateReader, certificate_id: int, *, expected_content_hash: bytes | None = None
 ) -> tuple[VerificationReport, CertificateFacts | None]:
@@ -139,9 +144,9 @@ def verify_certificate(
     if not facts.exists:
         report.checks.append(Check("on_chain", "fail", f"no certificate {certificate_id} on chain (block {facts.block_number})"))
         return report, facts
-    report.add("on_chain", "pass", f"{facts.kind} certificate of resource #{facts.resource_id}, issued at {facts.issued_at}")
+    report.add("on_chain", "pass", f"{facts.kind} certificate of resource #{facts.resource_id}, issued {_when(facts.issued_at)}")
     if facts.revoked_at:
-        report.add("not_revoked", "fail", f"revoked at {facts.revoked_at} (reason code {facts.revocation_reason})")
+        report.add("not_revoked", "fail", f"revoked {_when(facts.revoked_at)} (reason code {facts.revocation_reason})")
     else:
         report.add("not_revoked", "pass", f"not revoked as of block {facts.block_number}")
     if facts.content_hash != facts.resource_content_hash:
@@ -153,7 +158,7 @@ def verify_certificate(
     if facts.issuer_authorised:
         report.add("issuer_authorised", "pass", f"{facts.issuer} was authorised for {facts.kind} certificates when it issued")
     else:
-        report.add("issuer_authorised", "fail", f"{facts.issuer} was not authorised for {facts.kind} certificates at {facts.issued_at}")
+        report.add("issuer_authorised", "fail", f"{facts.issuer} was not authorised for {facts.kind} certificates {_when(facts.issued_at)}")
     if facts.resource_status == "withdrawn":
         report.add("resource_status", "fail", "the resource was withdrawn (出库)")
     else:

@@ -14,9 +14,9 @@ from ledger_service.chain import free_port
 
 
 @contextmanager
-def live_server(app: FastAPI) -> Iterator[str]:
+def live_server(app: FastAPI, port: int | None = None) -> Iterator[str]:
     """Serve ``app`` (its lifespan runs) until the block ends; yields the base URL."""
-    port = free_port()
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -1,0 +1,146 @@
+"""Certificates: the chain record, verification (JSON and the page a QR code opens, in a real
+browser), the PDF and its QR code, and what an unreachable chain or an unknown id gives."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from ledger_service.certificates import CertificateReader, verify_certificate
+from ledger_service.chain import BoundContract, HttpRpcClient, Ledger, free_port
+from registry.core.config import Settings
+from registry.main import create_app
+from tests.utils.live import live_server
+from tests.utils.reference_data import require_tool
+from tests.utils.registry import People, drain, lesson_bundle, lesson_metadata, set_up_people
+
+GOOD = {"科学性": 3, "适用性": 3, "规范性": 3, "时效性": 2, "公益性": 3}
+
+
+def certified(http: Any, people: People, app: Any) -> tuple[dict[str, Any], int]:
+    files = lesson_bundle(f"cert-{uuid.uuid4()}")
+    version = people.teacher.submit(files, lesson_metadata(people.teacher.signer.address, files))
+    base = f"/resources/{version['resource_id']}/versions/1"
+    for reviewer in people.reviewers:
+        reviewer.request("POST", base + "/claim")
+        reviewer.request("POST", base + "/reviews", json={"orientation_pass": True, "scores": GOOD, "recommendation": "accept"})
+    people.admin.request("POST", base + "/decision", json={"decision": "accept"})
+    drain(app)
+    version = people.teacher.request("GET", base)
+    return version, int(version["certificates"][0]["id"])
+
+
+def browse(url: str, workdir: Path, screenshot: Path | None = None) -> str:
+    """The page's DOM after Chromium (headless, no network beyond loopback) loaded it."""
+    chromium = require_tool("chromium", "chromium")
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", f"--user-data-dir={workdir / f'chromium-{uuid.uuid4().hex}'}"]
+    if screenshot:
+        subprocess.run([chromium, *flags, f"--screenshot={screenshot}", "--window-size=900,1100", url], check=True,
+                       capture_output=True, timeout=120)
+    done = subprocess.run([chromium, *flags, "--dump-dom", url], check=True, capture_output=True, timeout=120)
+    return done.stdout.decode()
+
+
+def qr_code_of(pdf: bytes, workdir: Path) -> str:
+    pdftoppm, zbarimg = require_tool("pdftoppm", "poppler-utils"), require_tool("zbarimg", "zbar-tools")
+    (workdir / "cert.pdf").write_bytes(pdf)
+    subprocess.run([pdftoppm, "-png", "-r", "150", "-singlefile", str(workdir / "cert.pdf"), str(workdir / "cert")], check=True, timeout=60)
+    decoded = subprocess.run([zbarimg, "--quiet", "--raw", str(workdir / "cert.png")], capture_output=True, timeout=60)
+    return decoded.stdout.decode().strip()
+
+
+def test_the_record_and_its_verification(client: TestClient) -> None:
+    people = set_up_people(client)
+    version, number = certified(client, people, client)
+    record = client.get(f"/certificates/{number}").json()
+    assert record["chain"]["kind"] == "inclusion" and record["chain"]["level"] == "city"
+    assert record["chain"]["resource_id"] == version["chain"]["resource_id"]
+    assert record["registry"]["issuer_name"] == "市级教育资源平台" and record["registry"]["status"] == "issued"
+    assert record["verify_url"].endswith(f"/certificates/{number}/verify")
+    check = client.get(f"/certificates/{number}/verify").json()
+    assert check["outcome"] == "valid" and all(c["result"] == "pass" for c in check["checks"])
+    missing = client.get("/certificates/999999/verify").json()
+    assert missing["outcome"] == "invalid" and missing["checks"][0]["name"] == "on_chain"
+    assert client.get("/certificates/999999").status_code == 404
+    assert client.get("/certificates/0").status_code == 422 and client.get("/certificates/abc").status_code == 422
+    assert client.get("/certificates/999999/pdf").status_code == 404
+
+
+def test_a_certificate_for_other_content_than_expected_is_invalid(client: TestClient) -> None:
+    people = set_up_people(client)
+    _, number = certified(client, people, client)
+    ledger: Ledger = client.app.state.ledger  # type: ignore[attr-defined]
+    report, facts = verify_certificate(CertificateReader.of(ledger), number, expected_content_hash=b"\x01" * 32)
+    assert report.outcome == "invalid" and report.failed is not None and report.failed.name == "resource_hash"
+    assert facts is not None and facts.exists
+
+
+def test_an_unreachable_chain_is_cannot_tell_not_valid(client: TestClient) -> None:
+    ledger: Ledger = client.app.state.ledger  # type: ignore[attr-defined]
+    dead = HttpRpcClient(f"http://127.0.0.1:{free_port()}")
+    contracts = {name: BoundContract(name, ledger.contracts[name].address, ledger.contracts[name].abi, dead)
+                 for name in ("CertificateRegistry", "ResourceRegistry", "InstitutionRegistry")}
+    reader = CertificateReader(contracts["CertificateRegistry"], contracts["ResourceRegistry"], contracts["InstitutionRegistry"])
+    report, facts = verify_certificate(reader, 1)
+    assert report.outcome == "cannot_tell" and facts is None
+    dead.close()
+
+
+def test_from_the_pdf_qr_code_to_the_page_in_a_browser(module_ledger: Ledger, tmp_path: Path) -> None:
+    port = free_port()
+    settings = Settings(ENVIRONMENT="test", DATA_DIR=tmp_path / "data", DATABASE_URL=f"sqlite:///{tmp_path / 'r.sqlite3'}",
+                        PUBLIC_URL=f"http://127.0.0.1:{port}")
+    app = create_app(settings, ledger=module_ledger)
+    with live_server(app, port) as base, httpx.Client(base_url=base, timeout=60) as http:
+        people = set_up_people(http, app=app)
+        version, number = certified(http, people, app)
+        pdf = http.get(f"/certificates/{number}/pdf")
+        assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+        url = qr_code_of(pdf.content, tmp_path)
+        assert url == f"{base}/certificates/{number}/verify", "the QR code opens the verification page"
+        page = browse(url, tmp_path, screenshot=tmp_path / "valid.png")
+        assert re.search(r'data-outcome="valid"', page), page[:2000]
+        assert version["title"] in page and "证书有效" in page
+        people.admin.request("POST", f"/resources/{version['resource_id']}/versions/1/withdrawal", json={"reason_code": "infringement"})
+        drain(app)
+        page = browse(url, tmp_path)
+        assert 'data-outcome="invalid"' in page and "not_revoked" in page
+        revoked_pdf = http.get(f"/certificates/{number}/pdf").content
+        assert qr_code_of(revoked_pdf, tmp_path) == url
+        assert http.get(url, headers={"Accept": "application/json"}).json()["outcome"] == "invalid"
+
+
+@pytest.mark.parametrize(("accept", "fmt", "html"), [
+    ("text/html,application/xhtml+xml,*/*;q=0.8", None, True), ("application/json", None, False), (None, None, False),
+    ("text/html", "json", False), ("application/json", "html", True),
+])
+def test_content_negotiation(client: TestClient, accept: str | None, fmt: str | None, html: bool) -> None:
+    headers = {"Accept": accept} if accept else {}
+    answer = client.get("/certificates/424242/verify", headers=headers, params={"format": fmt} if fmt else None)
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/html" if html else "application/json")
+
+
+def test_the_pdf_embeds_a_cjk_font(client: TestClient) -> None:
+    import os
+
+    from registry.pages.pdf import FONT_CANDIDATES
+
+    if not any(path.is_file() for path in FONT_CANDIDATES):
+        reason = "no CJK TrueType font (Debian package fonts-wqy-microhei; `make` installs it)"
+        if os.environ.get("EDULEDGER_REQUIRE_TOOLS") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    people = set_up_people(client)
+    _, number = certified(client, people, client)
+    pdf = client.get(f"/certificates/{number}/pdf").content
+    assert b"/FontFile2" in pdf, "the TrueType font is embedded (subset), so every reader shows the Chinese text"
+    assert b"WenQuanYi" in pdf or b"Micro" in pdf or b"AR PL" in pdf
