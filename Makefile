@@ -13,8 +13,9 @@ PYTEST_ARGS ?=
 # drive (independent references, a real browser, PDF rendering and QR decoding).
 RUN_DEBS := fonts-wqy-microhei
 TEST_DEBS := $(RUN_DEBS) ipfs-cid golang-go chromium poppler-utils zbar-tools
+BENCH_DEBS := $(TEST_DEBS) wrk
 
-.PHONY: setup build run run-deps test test-deps bench clean help
+.PHONY: setup build run run-deps test test-deps bench bench-deps clean help
 
 help:
 	@echo "make run    set up, compile, start the embedded chain and the registry on 127.0.0.1:8000"
@@ -65,15 +66,19 @@ run-deps:
 test-deps:
 	$(call install_debs,$(TEST_DEBS))
 
+bench-deps:
+	$(call install_debs,$(BENCH_DEBS))
+
 test: build test-deps
 	$(PY) -m mypy ledger_service registry wallet_cli
 	$(PY) -m ruff check --quiet --select F,E9,B ledger_service registry wallet_cli tests bench
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: build test-deps
+bench: build bench-deps
 	$(PY) bench/chain_throughput.py
 	$(PY) bench/content_ingest.py
 	$(PY) bench/credentials.py
+	$(PY) bench/registry_load.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache data

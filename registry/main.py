@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,13 +16,18 @@ from ledger_service.content import KuboContentStore, LocalContentStore
 
 from .api.errors import install_error_handlers
 from .api.main import api_router
+from ledger_service.certificates import CertificateReader
+
 from .chain.bureau import Bureau, set_up_bureau
+from .chain.certificates import CertificateChecker
+from .chain.monitor import ServiceMonitor
 from .chain.directory import Directory
 from .chain.worker import ChainWorker
 from .core import migrations
 from .core.config import Settings
 from .core.db import make_engine, ping, session_factory
 from .crud import catalogue as catalogue_crud
+from .crud import certificates as certificates_crud
 from .models import Institution
 
 log = logging.getLogger("registry")
@@ -67,6 +73,7 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
         app.state.sessions = sessions
         app.state.content = _open_content_store(settings)
         worker: ChainWorker | None = None
+        monitor: ServiceMonitor | None = None
         try:
             bureau = set_up_bureau(chain, name=settings.BUREAU_NAME, kind=settings.BUREAU_KIND, admin=settings.ADMIN_ADDRESS)
             _prepare_database(sessions, settings, bureau)
@@ -76,8 +83,24 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
             app.state.worker = worker
             if settings.WORKER:
                 worker.start()
+            monitor = ServiceMonitor(chain.rpc, worker.open_jobs, watch=[
+                chain.contracts[name].address for name in ("CertificateRegistry", "ResourceRegistry", "InstitutionRegistry")
+            ])
+            monitor.start()
+            app.state.monitor = monitor
+            checker = CertificateChecker(
+                CertificateReader.of(chain), monitor, lambda number: certificates_crud.expected_content_hash(sessions, number)
+            )
+            worker.after_apply.append(checker.on_blocks)
+            app.state.certificates = checker
+            # What start-up built lives as long as the service: keep the collector from walking it
+            # again and again (long pauses under load otherwise).
+            gc.collect()
+            gc.freeze()
             yield
         finally:
+            if monitor is not None:
+                monitor.stop()
             if worker is not None:
                 worker.stop()
             app.state.content.close()

@@ -119,6 +119,8 @@ class Ledger:
             decoder=RevertDecoder(a.abi for a in artifacts.values()),
             confirmations=config.confirmations,
             finalize_confirmed=not config.embedded,
+            # Receipts cannot come faster than blocks: poll at a tenth of the block period.
+            poll_interval=max(0.02, (config.block_time or 0.2) / 10),
         )
         try:
             return cls._recover_and_bind(rpc, sender, node, data_dir, chain_id)

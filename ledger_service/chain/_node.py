@@ -6,21 +6,19 @@ and on stop, and writes it atomically (temp file, fsync, rename). On start the l
 is loaded back (``anvil_loadState``). Transactions mined after the last snapshot are lost with
 the process, and the outbox re-sends them with the same signed bytes.
 
-This is the only module that uses anvil-specific RPC methods.
+This module and its snapshot helper (``_snapshot.py``) are the only ones that use anvil-specific RPC methods.
 """
 
 from __future__ import annotations
 
 import ctypes
-import gzip
-import json
 import os
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,6 +26,8 @@ from .._exceptions import ChainUnavailableError, ConfigurationError, JsonRpcErro
 from ._compile import project_root
 from ._dev import DEV_MNEMONIC
 from ._rpc import HttpRpcClient
+
+_SNAPSHOT_SCRIPT = Path(__file__).with_name("_snapshot.py")
 
 __all__ = ["EmbeddedNode", "find_anvil", "free_port"]
 
@@ -59,20 +59,6 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child
     # Linux: SIGKILL anvil if the service dies, so a crashed service leaves no orphan on the port.
     libc = ctypes.CDLL("libc.so.6", use_errno=True)
     libc.prctl(1, signal.SIGKILL)
-
-
-def _consistent(state_hex: str) -> bool:
-    """Whether a dump's account nonces agree with the transactions it holds.
-
-    anvil writes a block's state before its transactions and receipts; a dump taken in between
-    holds effects without the transactions, and the outbox would wrongly think them lost.
-    """
-    dump = json.loads(gzip.decompress(bytes.fromhex(state_hex.removeprefix("0x"))))
-    sent = Counter(str(tx["info"]["from"]).lower() for tx in dump.get("transactions", []))
-    for address, account in dump.get("accounts", {}).items():
-        if account.get("code") in (None, "", "0x") and int(account.get("nonce", 0)) != sent.get(address.lower(), 0):
-            return False
-    return True
 
 
 class EmbeddedNode:
@@ -170,53 +156,26 @@ class EmbeddedNode:
     def snapshot(self) -> int:
         """Write the chain state atomically; returns a block number the snapshot certainly holds.
 
-        Mining is paused while anvil dumps: a dump taken while a block is being mined can hold
-        the block's state changes without its transactions and receipts.
+        The dump is taken, checked and written by a separate process (``_snapshot.py``): parsing
+        the whole state would otherwise hold this process's interpreter lock for as long as it
+        takes, stalling whatever else it serves. Under automine, mining is paused while anvil
+        dumps (a dump taken while a block is being mined can hold the block's state changes
+        without its transactions and receipts).
         """
         if self._rpc is None:
             raise ChainUnavailableError("the embedded chain is not running")
-        rpc = self._rpc
         with self._snapshot_lock:
-            self._pause_mining(rpc)
-            try:
-                for _attempt in range(50):
-                    block = int(rpc.request("eth_blockNumber"), 16)
-                    state = str(rpc.request("anvil_dumpState"))
-                    if _consistent(state):
-                        break
-                    time.sleep(0.02)  # a block was still being written; dump again
-                else:
-                    raise ChainUnavailableError("anvil kept returning inconsistent state dumps; snapshot skipped")
-            finally:
-                self._resume_mining(rpc)
-            tmp = self.state_path.with_suffix(".tmp")
-            with open(tmp, "wb") as handle:
-                handle.write(bytes.fromhex(state.removeprefix("0x")))
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.state_path)
-            directory = os.open(self.data_dir, os.O_RDONLY)
-            try:
-                os.fsync(directory)
-            finally:
-                os.close(directory)
+            done = subprocess.run(
+                [sys.executable, str(_SNAPSHOT_SCRIPT), self.url, str(self.state_path), "interval" if self.block_time else "automine"],
+                capture_output=True, text=True, timeout=600,
+            )
+        if done.returncode != 0:
+            lines = done.stderr.strip().splitlines()
+            raise ChainUnavailableError(f"chain snapshot failed: {lines[-1] if lines else done.returncode}")
+        block = int(done.stdout.strip())
         if self.on_snapshot:
             self.on_snapshot(block)
         return block
-
-    def _pause_mining(self, rpc: HttpRpcClient) -> None:
-        # Interval mining cannot be paused and resumed at sub-second intervals (the RPC takes
-        # whole seconds); there the consistency check and a retry do the work alone.
-        if not self.block_time:
-            rpc.request("evm_setAutomine", [False])
-
-    def _resume_mining(self, rpc: HttpRpcClient) -> None:
-        if self.block_time:
-            return
-        rpc.request("evm_setAutomine", [True])
-        # Transactions that arrived during the pause wait in the pool until something mines them.
-        if int(rpc.request("txpool_status")["pending"], 16):
-            rpc.request("evm_mine")
 
     def _automine_keeper(self, interval: float = 0.25) -> None:
         """Mine ready transactions that automine left behind.

@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -47,6 +48,8 @@ class ChainWorker:
         self._cycle_lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self.last_error: str | None = None
+        # Told the logs of the chain jobs that landed (first block, last block, logs), like ServiceMonitor's listeners.
+        self.after_apply: list[Callable[[int, int, list[dict[str, Any]] | None], None]] = []
 
     # Lifecycle...
 
@@ -118,6 +121,10 @@ class ChainWorker:
                 for (job, _), receipt in zip(sent, receipts, strict=True):
                     self._finish(session, job, receipt)
                 session.commit()
+                logs = [entry for receipt in receipts for entry in receipt.logs]
+                blocks = [receipt.block_number for receipt in receipts]
+                for listener in self.after_apply:
+                    listener(min(blocks), max(blocks), logs)
                 return len(calls)
 
     def _batch_decision_records(self) -> None:

@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, delete, desc, func, literal, or_, select
+from sqlalchemy import Select, delete, desc, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from ..models import CatalogueNode, ResourceVersion, SearchToken
@@ -139,25 +139,30 @@ def search(*, session: Session, filters: SearchFilters, page: int = 1, per_page:
     if matches is not None:
         base = base.join(matches, matches.c.version_id == ResourceVersion.id)
     base = _filtered(base.where(ResourceVersion.state == "ACCEPTED"), filters)
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     order = [desc(score)] if matches is not None else []
     rows = session.execute(
         base.order_by(*order, desc(ResourceVersion.accepted_at), desc(ResourceVersion.id))
         .offset((page - 1) * per_page)
         .limit(per_page)
     ).all()
-    facets: dict[str, list[tuple[str, int]]] = {}
-    ids = base.with_only_columns(ResourceVersion.id).subquery()
+    # Every facet counted in one statement (one round trip); every version has a type, so the
+    # type counts also add up to the total.
+    ids = select(base.with_only_columns(ResourceVersion.id).subquery().c.id)
+    counts = []
     for facet in FACETS:
         column = getattr(ResourceVersion if facet in ("resource_type", "licence") else CatalogueNode, facet)
-        counted = session.execute(
-            select(column, func.count())
+        counts.append(
+            select(literal(facet).label("facet"), column.label("value"), func.count().label("n"))
             .select_from(ResourceVersion)
             .join(CatalogueNode, CatalogueNode.id == ResourceVersion.catalogue_node_id)
-            .where(ResourceVersion.id.in_(select(ids.c.id)), column.is_not(None))
+            .where(ResourceVersion.id.in_(ids), column.is_not(None))
             .group_by(column)
-            .order_by(desc(func.count()), column)
-        ).all()
-        facets[facet] = [(str(value), int(count)) for value, count in counted]
+        )
+    facets: dict[str, list[tuple[str, int]]] = {facet: [] for facet in FACETS}
+    for facet, value, count in session.execute(union_all(*counts)).all():
+        facets[facet].append((str(value), int(count)))
+    for values in facets.values():
+        values.sort(key=lambda item: (-item[1], item[0]))
+    total = sum(count for _, count in facets["resource_type"])
     return SearchPage(total=int(total), page=page, per_page=per_page,
                       items=[(version, node, int(s or 0)) for version, node, s in rows], facets=facets)

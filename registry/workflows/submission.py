@@ -332,40 +332,48 @@ async def _finish(part: _Receiving) -> PartReceived:
 def _near_duplicates(
     session: Session, received: dict[str, PartReceived], *, resource_id: int | None, threshold: int
 ) -> list[dict[str, Any]]:
-    """Parts of other resources identical to, or within ``threshold`` bits of, the submitted parts."""
-    found: dict[tuple[int, str, str], dict[str, Any]] = {}
+    """Parts of other resources identical to, or within ``threshold`` bits of, the submitted parts.
+
+    Candidates come back as (version, part, code) only; versions are loaded for the hits alone.
+    """
     others = ResourceVersion.resource_id != resource_id if resource_id is not None else ResourceVersion.id.is_not(None)
+    best: dict[tuple[int, str, str], tuple[str, int]] = {}  # (version id, their part, our part) → (kind, distance)
 
-    def note(version: ResourceVersion, other_part: str, part: str, kind: str, distance: int) -> None:
-        key = (version.id, other_part, part)
-        if key not in found or found[key]["distance"] > distance:
-            found[key] = {"resourceId": version.resource_id, "version": version.number, "owner": version.author,
-                          "title": version.title, "state": version.state, "part": part, "similarPart": other_part,
-                          "kind": kind, "distance": distance}
+    def note(version_id: int, other_part: str, part: str, kind: str, distance: int) -> None:
+        key = (version_id, other_part, part)
+        if key not in best or best[key][1] > distance:
+            best[key] = (kind, distance)
 
+    bands = [FingerprintRow.b0, FingerprintRow.b1, FingerprintRow.b2, FingerprintRow.b3]
     for part in received.values():
         identical = session.execute(
-            select(ResourceVersion, ContentPart.name).join(ContentPart, ContentPart.version_id == ResourceVersion.id)
+            select(ContentPart.version_id, ContentPart.name).join(ResourceVersion, ResourceVersion.id == ContentPart.version_id)
             .where(ContentPart.sha256 == part.fingerprint.sha256, others)
         ).all()
-        for version, other_part in identical:
-            note(version, other_part, part.name, "identical", 0)
+        for version_id, other_part in identical:
+            note(version_id, other_part, part.name, "identical", 0)
         for kind in ("data", "content"):
             code = part.fingerprint.code_int(kind)
             if code is None:
                 continue
             probes = band_probes(code, threshold)
-            bands = [FingerprintRow.b0, FingerprintRow.b1, FingerprintRow.b2, FingerprintRow.b3]
             candidates = session.execute(
-                select(ResourceVersion, FingerprintRow.part_name, FingerprintRow.code)
-                .join(FingerprintRow, FingerprintRow.version_id == ResourceVersion.id)
+                select(FingerprintRow.version_id, FingerprintRow.part_name, FingerprintRow.code)
+                .join(ResourceVersion, ResourceVersion.id == FingerprintRow.version_id)
                 .where(FingerprintRow.kind == kind, others, or_(*[band.in_(values) for band, values in zip(bands, probes, strict=True)]))
             ).all()
-            for version, other_part, stored in candidates:
+            for version_id, other_part, stored in candidates:
                 distance = hamming(code, stored + (1 << 63))
                 if distance <= threshold:
-                    note(version, other_part, part.name, kind, distance)
-    return sorted(found.values(), key=lambda hit: (hit["distance"], hit["resourceId"], hit["version"]))
+                    note(version_id, other_part, part.name, kind, distance)
+    versions = {v.id: v for v in session.scalars(select(ResourceVersion).where(ResourceVersion.id.in_({k[0] for k in best})))} if best else {}
+    hits = [
+        {"resourceId": versions[version_id].resource_id, "version": versions[version_id].number, "owner": versions[version_id].author,
+         "title": versions[version_id].title, "state": versions[version_id].state, "part": part, "similarPart": other_part,
+         "kind": kind, "distance": distance}
+        for (version_id, other_part, part), (kind, distance) in best.items()
+    ]
+    return sorted(hits, key=lambda hit: (hit["distance"], hit["resourceId"], hit["version"]))
 
 
 def finish_submission(

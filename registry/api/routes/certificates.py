@@ -3,18 +3,22 @@ code), and the certificate as a PDF."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from fastapi import APIRouter, Header, Path, Query
+from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger_service.certificates import CertificateFacts, CertificateReader, verify_certificate
+from ledger_service.certificates import CertificateFacts, CertificateReader
+from ledger_service.credentials import VerificationReport
 
+from ...chain.certificates import CertificateChecker
+from ...core.config import Settings
 from ...core.errors import ConflictError, ResourceNotFoundError
+from ...crud import certificates as certificates_crud
 from ...crud import resources as resources_crud
 from ...models import Certificate, Institution, ResourceVersion
 from ...pages.html import render_page, wants_html
@@ -65,10 +69,7 @@ class CertificateVerification(BaseModel):
 
 
 def _record(db: Session, certificate_id: int) -> tuple[Certificate, ResourceVersion] | None:
-    certificate = db.scalar(select(Certificate).where(Certificate.chain_certificate_id == certificate_id))
-    if certificate is None:
-        return None
-    return certificate, db.get_one(ResourceVersion, certificate.version_id)
+    return certificates_crud.certificate_record(session=db, certificate_id=certificate_id)
 
 
 def _issuer_name(db: Session, facts: CertificateFacts | None) -> str:
@@ -102,33 +103,41 @@ def read_certificate(certificate_id: int = CertificateId, *, db: SessionDep, led
 
 
 @router.get("/{certificate_id}/verify", response_model=CertificateVerification, responses={200: {"content": {"text/html": {}}}})
-def verify_certificate_route(
-    certificate_id: int = CertificateId, *, db: SessionDep, ledger: LedgerDep, settings: SettingsDep,
-    accept: str | None = Header(default=None), format: str | None = Query(default=None, pattern="^(json|html)$"),
+async def verify_certificate_route(
+    request: Request, certificate_id: int = CertificateId, *, accept: str | None = Header(default=None),
+    format: str | None = Query(default=None, pattern="^(json|html)$"),
 ) -> Response:
     """Check the certificate against the chain: exists, not revoked, content hash, issuer authorised, resource not withdrawn.
     Browsers (and ``?format=html``) get a page: this is where the certificate's QR code points."""
-    record = _record(db, certificate_id)
-    expected = bytes.fromhex(record[1].content_hash[2:]) if record else None
-    report, facts = verify_certificate(CertificateReader.of(ledger), certificate_id, expected_content_hash=expected)
-    checks = [CheckPublic(name=c.name, result=c.result, detail=c.detail) for c in report.checks]
+    checker: CertificateChecker = request.app.state.certificates
+    report, facts = await checker.check(certificate_id)
+    checks = [{"name": c.name, "result": c.result, "detail": c.detail} for c in report.checks]
     if wants_html(accept, format):
-        sheet = _sheet(db, settings, certificate_id, record, facts) if record and facts and facts.exists else None
-        page = render_page(
-            "certificate.html", certificate_id=certificate_id, outcome=report.outcome, failed=report.failed, checks=checks, facts=facts,
-            kind_title=_KIND_TITLES.get(facts.kind if facts else "", "证书"),
-            record=sheet and {**sheet.__dict__, "level_title": _LEVEL_TITLES.get(sheet.level, sheet.level)},
-            json_url=f"/certificates/{certificate_id}/verify?format=json", pdf_url=f"/certificates/{certificate_id}/pdf" if sheet else None,
-        )
+        page = await asyncio.to_thread(_verification_page, request, certificate_id, report, facts, checks)
         return HTMLResponse(page, headers={"Cache-Control": "no-store"})
-    body = CertificateVerification(
-        certificate_id=certificate_id, outcome=report.outcome, checks=checks, block_number=facts.block_number if facts else None
+    # Facts read at an earlier block still hold at the head the monitor has processed: no event changed them.
+    head = request.app.state.monitor.latest.head or 0
+    body = {"certificate_id": certificate_id, "outcome": report.outcome, "checks": checks,
+            "block_number": max(facts.block_number, head) if facts else None}
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+
+def _verification_page(
+    request: Request, certificate_id: int, report: VerificationReport, facts: CertificateFacts | None, checks: list[dict[str, str]]
+) -> str:
+    with request.app.state.sessions() as db:
+        record = _record(db, certificate_id)
+        sheet = _sheet(db, request.app.state.settings, certificate_id, record, facts) if record and facts and facts.exists else None
+    return render_page(
+        "certificate.html", certificate_id=certificate_id, outcome=report.outcome, failed=report.failed, checks=checks, facts=facts,
+        kind_title=_KIND_TITLES.get(facts.kind if facts else "", "证书"),
+        record=sheet and {**sheet.__dict__, "level_title": _LEVEL_TITLES.get(sheet.level, sheet.level)},
+        json_url=f"/certificates/{certificate_id}/verify?format=json", pdf_url=f"/certificates/{certificate_id}/pdf" if sheet else None,
     )
-    return JSONResponse(body.model_dump(), headers={"Cache-Control": "no-store"})
 
 
 def _sheet(
-    db: Session, settings: SettingsDep, certificate_id: int, record: tuple[Certificate, ResourceVersion], facts: CertificateFacts
+    db: Session, settings: Settings, certificate_id: int, record: tuple[Certificate, ResourceVersion], facts: CertificateFacts
 ) -> CertificateSheet:
     certificate, version = record
     node = resources_crud.catalogue_node(session=db, version=version)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Query
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from ...crud import search as search_crud
-from ..deps import SessionDep
 
 router = APIRouter(prefix="/search", tags=["search"])
 
@@ -45,8 +48,8 @@ class SearchResults(BaseModel):
 
 
 @router.get("", response_model=SearchResults)
-def search_resources(
-    db: SessionDep,
+async def search_resources(
+    request: Request,
     q: str = Query(default="", max_length=200, description="words or characters; Chinese needs no spaces"),
     node: str | None = Query(default=None, max_length=120, description="a catalogue node: it and everything under it"),
     stage: str | None = None,
@@ -58,21 +61,25 @@ def search_resources(
     licence: str | None = None,
     page: int = Query(default=1, ge=1, le=10_000),
     per_page: int = Query(default=20, ge=1, le=100),
-) -> SearchResults:
+) -> JSONResponse:
     """Accepted resources matching every query word, best first (ties: newest first), with facet counts."""
     filters = search_crud.SearchFilters(q=q, node=node, stage=stage, subject=subject, grade=grade, edition=edition, volume=volume,
                                         resource_type=resource_type, licence=licence)
-    found = search_crud.search(session=db, filters=filters, page=page, per_page=per_page)
-    items = [
-        SearchHit(
-            resource_id=version.resource_id, version=version.number, title=version.title, description=version.description[:300],
-            keywords=version.keywords, resource_type=version.resource_type, catalogue_node=version.catalogue_node_id,
-            catalogue_path=node_row.path, licence=version.licence, authors=[a["address"] for a in version.authors],
-            cid=version.root_cid, accepted_at=version.accepted_at, score=score,
-        )
-        for version, node_row, score in found.items
-    ]
-    return SearchResults(
-        query=q, total=found.total, page=page, per_page=per_page, pages=-(-found.total // per_page), items=items,
-        facets={name: [FacetValue(value=v, count=c) for v, c in values] for name, values in found.facets.items()},
-    )
+
+    def run() -> dict[str, Any]:  # all database work in one trip off the event loop
+        with request.app.state.sessions() as db:
+            found = search_crud.search(session=db, filters=filters, page=page, per_page=per_page)
+            items = [
+                {"resource_id": version.resource_id, "version": version.number, "title": version.title,
+                 "description": version.description[:300], "keywords": version.keywords, "resource_type": version.resource_type,
+                 "catalogue_node": version.catalogue_node_id, "catalogue_path": node_row.path, "licence": version.licence,
+                 "authors": [a["address"] for a in version.authors], "cid": version.root_cid,
+                 "accepted_at": version.accepted_at.isoformat() if version.accepted_at else None, "score": score}
+                for version, node_row, score in found.items
+            ]
+        return {
+            "query": q, "total": found.total, "page": page, "per_page": per_page, "pages": -(-found.total // per_page), "items": items,
+            "facets": {name: [{"value": v, "count": c} for v, c in values] for name, values in found.facets.items()},
+        }
+
+    return JSONResponse(await asyncio.to_thread(run))
