@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
+import httpx
 import typer
 from eth_account import Account
 from eth_utils.address import to_checksum_address
@@ -19,9 +20,13 @@ from rich.console import Console
 from ledger_service import ConfigurationError, CredentialError, EduLedgerError
 from ledger_service.chain import BoundContract, HttpRpcClient, Signer, load_artifacts
 from ledger_service.credentials import BUNDLE_TYPE, ChainView, make_bundle, verify_bundle, verify_credential
+from ledger_service.certificates import CertificateReader, verify_certificate
 from ledger_service.content import cid_of_path
 
-app = typer.Typer(help="EduLedger wallet: keys and chain access.", no_args_is_help=True, add_completion=False)
+from ._registry import RegistryClient
+
+app = typer.Typer(help="EduLedger wallet: keys, sign-in and submission, verification without the registry.",
+                  no_args_is_help=True, add_completion=False)
 key_app = typer.Typer(help="Create and inspect encrypted keystores.", no_args_is_help=True)
 chain_app = typer.Typer(help="Look at the chain.", no_args_is_help=True)
 app.add_typer(key_app, name="key")
@@ -88,6 +93,122 @@ def check_key(
     except ValueError:
         raise ConfigurationError(f"wrong password for {keystore}") from None
     out.print(f"{keystore} unlocks {Signer(bytes(key)).address}")
+
+
+@key_app.command("import")
+def import_key(
+    keystore: KeystoreOption,
+    private_key: Annotated[str, typer.Option(prompt=True, hide_input=True, envvar="EDU_WALLET_PRIVATE_KEY",
+                                             help="The key to import, 64 hex digits.")],
+    password: Annotated[
+        str, typer.Option(prompt=True, confirmation_prompt=True, hide_input=True, envvar="EDU_WALLET_PASSWORD")
+    ],
+) -> None:
+    """Store an existing private key encrypted (e.g. a key moved from another wallet)."""
+    if keystore.exists():
+        raise ConfigurationError(f"{keystore} already exists; choose another path (keys are never overwritten)")
+    if len(password) < 8:
+        raise ConfigurationError("the password must have at least 8 characters")
+    signer = Signer.from_hex(private_key)
+    keystore.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(keystore, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        json.dump(Account.encrypt(signer.private_key_bytes(), password), handle)
+    out.print(f"imported into {keystore}: address {signer.address}")
+
+
+def _unlock(keystore: Path, password: str) -> Signer:
+    document = _read_keystore(keystore)
+    try:
+        return Signer(bytes(Account.decrypt(document, password)))
+    except ValueError:
+        raise ConfigurationError(f"wrong password for {keystore}") from None
+
+
+RegistryOption = Annotated[str, typer.Option("--registry", "-r", envvar="EDULEDGER_REGISTRY_URL", help="The registry's URL.")]
+PasswordOption = Annotated[str, typer.Option(prompt=True, hide_input=True, envvar="EDU_WALLET_PASSWORD")]
+
+
+@app.command("login")
+def login(keystore: KeystoreOption, password: PasswordOption, registry: RegistryOption = "http://127.0.0.1:8000") -> None:
+    """Sign in to a registry (EIP-4361): prints the roles and a session token for API calls."""
+    with httpx.Client(base_url=registry, timeout=30) as http:
+        client = RegistryClient(http, _unlock(keystore, password))
+        session = _call_registry(registry, client.sign_in)
+    out.print(f"signed in as {session['address']}; roles: {', '.join(session['roles']) or 'none'}; until {session['expires_at']}",
+              highlight=False)
+    out.print(f"Authorization: Bearer {session['token']}", highlight=False)
+
+
+def _call_registry(registry: str, call: Callable[[], Any]) -> Any:
+    try:
+        return call()
+    except httpx.TransportError as exc:
+        raise ConfigurationError(f"the registry at {registry} does not answer ({type(exc).__name__})") from None
+
+
+@app.command("submit")
+def submit(
+    files: Annotated[list[Path], typer.Argument(help="The resource's files (one, or the parts of a bundle).", exists=True,
+                                                dir_okay=False, readable=True)],
+    metadata: Annotated[Path, typer.Option("--metadata", "-m", exists=True, dir_okay=False,
+                                           help="Metadata JSON: title, description, keywords, resource_type, catalogue_node, "
+                                                "licence, authors, parts (roles by file name).")],
+    keystore: KeystoreOption,
+    password: PasswordOption,
+    registry: RegistryOption = "http://127.0.0.1:8000",
+    resource: Annotated[int | None, typer.Option(help="Submit a new version of this resource.")] = None,
+) -> None:
+    """Register a resource: compute its CID, sign the registration (EIP-712) as lead author, upload."""
+    described = _read_json(metadata)
+    if not isinstance(described, dict):
+        raise ConfigurationError(f"{metadata} must hold a JSON object")
+    by_name = {path.name: path for path in files}
+    if len(by_name) != len(files):
+        raise ConfigurationError("two files share a name; a bundle's parts are named by their file names")
+    signer = _unlock(keystore, password)
+    described.setdefault("authors", [{"address": signer.address, "share": 10_000}])
+    with httpx.Client(base_url=registry, timeout=600) as http, err.status("signing and uploading…"):
+        client = RegistryClient(http, signer)
+        _call_registry(registry, client.sign_in)
+        version = _call_registry(registry, lambda: client.submit(by_name, described, resource_id=resource))
+    out.print(f"resource {version['resource_id']} version {version['number']}: {version['state']}; CID {version['cid']}",
+              highlight=False)
+    for hit in version["near_duplicates"]:
+        out.print(f"  [yellow]similar[/yellow]: resource {hit['resourceId']} v{hit['version']} ({hit['kind']}, "
+                  f"{hit['distance']} bits) — the reviewers will see it", highlight=False)
+
+
+@app.command("certificate")
+def verify_certificate_command(
+    certificate_id: Annotated[int, typer.Argument(min=1, help="The certificate number (on its PDF and in its QR code).")],
+    deployment: DeploymentOption = None,
+    rpc_url: RpcUrlOption = "http://127.0.0.1:8545",
+    content: Annotated[Path | None, typer.Option(exists=True, help="A single-file resource's file: the certificate must certify it.")] = None,
+) -> None:
+    """Verify a resource certificate against the chain directly (no registry). Exit 0 valid, 1 invalid, 3 cannot tell."""
+    if deployment is None:
+        raise ConfigurationError("--deployment is needed to find the contracts (deployment.json or the registry's GET /chain)")
+    addresses = _read_json(deployment).get("contracts") or {}
+    try:
+        rpc = HttpRpcClient(rpc_url, timeout=10.0)
+    except ValueError as exc:
+        raise ConfigurationError(str(exc)) from None
+    artifacts = load_artifacts()
+    try:
+        contracts = {name: BoundContract(name, addresses[name], artifacts[name].abi, rpc)
+                     for name in ("CertificateRegistry", "ResourceRegistry", "InstitutionRegistry")}
+    except KeyError as exc:
+        raise ConfigurationError(f"{deployment} names no {exc.args[0]} contract") from None
+    expected = cid_of_path(content, cid_version=1).digest if content else None
+    reader = CertificateReader(contracts["CertificateRegistry"], contracts["ResourceRegistry"], contracts["InstitutionRegistry"])
+    report, _ = verify_certificate(reader, certificate_id, expected_content_hash=expected)
+    rpc.close()
+    for check in report.checks:
+        mark = {"pass": "[green]pass[/green]", "fail": "[red]FAIL[/red]", "unknown": "[yellow]?[/yellow]"}[check.result]
+        out.print(f"{mark:>8}  {check.name:<18} {check.detail}", highlight=False)
+    out.print(f"outcome: {report.outcome}", highlight=False)
+    raise typer.Exit(code={"valid": 0, "invalid": 1}.get(report.outcome, 3))
 
 
 @app.command("cid")
