@@ -76,6 +76,8 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
         monitor: ServiceMonitor | None = None
         try:
             bureau = set_up_bureau(chain, name=settings.BUREAU_NAME, kind=settings.BUREAU_KIND, admin=settings.ADMIN_ADDRESS)
+            log.info("bureau %r (0x%s): administrator %s%s", bureau.name, bureau.id.hex(), bureau.admin,
+                     " (the embedded chain's development account 1: see the README)" if chain.node and not settings.ADMIN_ADDRESS else "")
             _prepare_database(sessions, settings, bureau)
             app.state.bureau = bureau
             app.state.directory = Directory(chain, bureau.id)

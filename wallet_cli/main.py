@@ -32,7 +32,7 @@ chain_app = typer.Typer(help="Look at the chain.", no_args_is_help=True)
 app.add_typer(key_app, name="key")
 app.add_typer(chain_app, name="chain")
 
-out = Console()
+out = Console(soft_wrap=True)  # long CIDs, hashes and tokens stay whole, for copying
 err = Console(stderr=True)
 
 KeystoreOption = Annotated[Path, typer.Option("--keystore", "-k", help="Path of the encrypted keystore (JSON).")]
