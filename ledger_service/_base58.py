@@ -6,15 +6,27 @@ __all__ = ["b58decode", "b58encode"]
 
 _ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _INDEX = {c: i for i, c in enumerate(_ALPHABET)}
+# Every pair of digits at once: a signature (64 bytes, 88 digits) is encoded in ~45 small steps
+# instead of 88 big-number divisions.
+_PAIRS = [_ALPHABET[i // 58] + _ALPHABET[i % 58] for i in range(58 * 58)]
+_CHUNK = 58**10  # ten digits per big-number division
 
 
 def b58encode(data: bytes) -> str:
     number = int.from_bytes(data, "big")
-    digits = []
+    chunks = []
     while number:
-        number, rest = divmod(number, 58)
-        digits.append(_ALPHABET[rest])
-    return "1" * (len(data) - len(data.lstrip(b"\0"))) + "".join(reversed(digits))
+        number, chunk = divmod(number, _CHUNK)
+        chunks.append(chunk)
+    parts = []
+    for index, chunk in enumerate(reversed(chunks)):
+        pairs = []
+        for _ in range(5):
+            chunk, pair = divmod(chunk, 58 * 58)
+            pairs.append(_PAIRS[pair])
+        text = "".join(reversed(pairs))
+        parts.append(text.lstrip("1") if index == 0 else text)  # the leading chunk carries no padding
+    return "1" * (len(data) - len(data.lstrip(b"\0"))) + "".join(parts)
 
 
 def b58decode(text: str) -> bytes:

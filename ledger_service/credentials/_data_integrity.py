@@ -11,14 +11,26 @@ import copy
 from typing import Any
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from .._exceptions import CredentialError, InvalidKeyError
 from ._jcs import canonical_hash, canonicalize
 from ._jsonld import canonicalize_rdfc
 from ._keys import Ed25519KeyPair, Ed25519PublicKeyRef, base58btc_decode, base58btc_encode
 
-__all__ = ["CRYPTOSUITES", "JCS_SUITE", "RDFC_SUITE", "sign", "sign_hashed", "sign_jcs", "signature_proof", "verify", "verify_jcs"]
+__all__ = [
+    "CRYPTOSUITES",
+    "JCS_SUITE",
+    "RDFC_SUITE",
+    "batch_proof",
+    "sign",
+    "sign_hashed",
+    "sign_jcs",
+    "sign_jcs_batch",
+    "signature_proof",
+    "verify",
+    "verify_jcs",
+]
 
 JCS_SUITE = "eddsa-jcs-2022"
 RDFC_SUITE = "eddsa-rdfc-2022"
@@ -30,26 +42,68 @@ def _hash_data(document: dict[str, Any], config: dict[str, Any], suite: str, doc
     return hashlib.sha256(canon(config)).digest() + (document_hash or hashlib.sha256(canon(document)).digest())
 
 
-def _proof(
-    unsecured: dict[str, Any], key: Ed25519KeyPair, cryptosuite: str, created: str, verification_method: str | None,
-    proof_purpose: str, document_hash: bytes | None = None,
-) -> dict[str, Any]:
+def _proof_config(
+    unsecured: dict[str, Any], cryptosuite: str, created: str, verification_method: str, proof_purpose: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(what is signed: the proof configuration, what is attached: the proof without its value)."""
     if cryptosuite not in CRYPTOSUITES:
         raise ValueError(f"unsupported cryptosuite {cryptosuite!r}")
     config: dict[str, Any] = {
         "type": "DataIntegrityProof",
         "cryptosuite": cryptosuite,
         "created": created,
-        "verificationMethod": verification_method or key.public.verification_method,
+        "verificationMethod": verification_method,
         "proofPurpose": proof_purpose,
     }
     if "@context" in unsecured:
         config["@context"] = unsecured["@context"]
-    signature = key.sign(_hash_data(unsecured, config, cryptosuite, document_hash))
     attached = {k: v for k, v in config.items() if k != "@context"}
     if cryptosuite == JCS_SUITE and "@context" in config:  # rdfc: the context is the document's (as the W3C vectors show)
-        attached["@context"] = copy.deepcopy(config["@context"])
+        attached["@context"] = config["@context"]
+    return config, attached
+
+
+def _proof(
+    unsecured: dict[str, Any], key: Ed25519KeyPair, cryptosuite: str, created: str, verification_method: str | None,
+    proof_purpose: str, document_hash: bytes | None = None,
+) -> dict[str, Any]:
+    config, attached = _proof_config(unsecured, cryptosuite, created, verification_method or key.public.verification_method, proof_purpose)
+    signature = key.sign(_hash_data(unsecured, config, cryptosuite, document_hash))
+    if "@context" in attached:
+        attached["@context"] = copy.deepcopy(attached["@context"])
     return {**attached, "proofValue": base58btc_encode(signature)}
+
+
+def sign_jcs_batch(
+    documents: Sequence[dict[str, Any]], key: Ed25519KeyPair, *, created: str, verification_method: str,
+) -> list[tuple[bytes, str, str]]:
+    """For batch issuance with eddsa-jcs-2022: per document, (sha256 of its JCS form without proofs,
+    the proof value, that JCS form as text). Each document is canonicalised once; the proof
+    configuration — the same for every document with the same ``@context`` — is hashed once.
+    :func:`batch_proof` makes the attached proof of a value."""
+    config_hashes: dict[str, bytes] = {}
+    results = []
+    for document in documents:
+        unsecured = {k: v for k, v in document.items() if k != "proof"}
+        text = canonicalize(unsecured)
+        context = unsecured.get("@context")
+        if isinstance(context, list) and all(isinstance(item, str) for item in context):
+            context_key = "\n".join(context)  # the usual case: a list of context URLs
+        else:
+            context_key = canonicalize({"c": context}).decode()
+        config_hash = config_hashes.get(context_key)
+        if config_hash is None:
+            config, _ = _proof_config(unsecured, JCS_SUITE, created, verification_method, "assertionMethod")
+            config_hash = config_hashes[context_key] = hashlib.sha256(canonicalize(config)).digest()
+        document_hash = hashlib.sha256(text).digest()
+        results.append((document_hash, base58btc_encode(key.sign(config_hash + document_hash)), text.decode()))
+    return results
+
+
+def batch_proof(document: dict[str, Any], proof_value: str, *, cryptosuite: str, created: str, verification_method: str) -> dict[str, Any]:
+    """The DataIntegrityProof attached to ``document`` for a proof value made in a batch."""
+    _, attached = _proof_config(document, cryptosuite, created, verification_method, "assertionMethod")
+    return {**attached, "proofValue": proof_value}
 
 
 def sign(

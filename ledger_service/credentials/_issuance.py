@@ -18,6 +18,7 @@ with the same credentials.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import threading
 import time
@@ -30,7 +31,7 @@ from typing import Any
 from .._exceptions import CredentialError
 from .._sqlite import open_durable
 from ..chain import BoundContract, TransactionSender
-from ._data_integrity import JCS_SUITE, sign_hashed
+from ._data_integrity import JCS_SUITE, batch_proof, sign_hashed, sign_jcs_batch
 from ._jcs import canonical_hash
 from ._keys import Ed25519KeyPair
 from ._merkle import MerkleTree
@@ -58,16 +59,40 @@ def credential_hash(credential: dict[str, Any]) -> bytes:
 
 _PARALLEL_FROM = 2_000  # below this, starting worker processes costs more than it saves
 
+# A batch being signed, inherited by forked workers: the documents are never pickled to them.
+_FORKED: tuple[Sequence[dict[str, Any]], bytes, str, str, str] | None = None
 
-def _sign_chunk(
-    seed: bytes, documents: list[dict[str, Any]], cryptosuite: str, created: str, verification_method: str
-) -> list[tuple[dict[str, Any], bytes]]:
-    """Worker-process half of :meth:`BatchIssuer._sign_all`."""
+
+def _sign_range(documents: Sequence[dict[str, Any]], seed: bytes, cryptosuite: str, created: str, verification_method: str,
+                start: int, end: int) -> list[tuple[bytes, str, str]]:
+    """(canonical hash, proof value, journal text of the signed document) of ``documents[start:end]``."""
     key = Ed25519KeyPair.from_seed(seed)
-    return [
-        sign_hashed(d, key, cryptosuite=cryptosuite, created=created, verification_method=verification_method)
-        for d in documents
-    ]
+    chunk = documents[start:end]
+    results = []
+    if cryptosuite == JCS_SUITE:
+        for document, (value, proof_value, text) in zip(
+            chunk, sign_jcs_batch(chunk, key, created=created, verification_method=verification_method), strict=True
+        ):
+            proof = batch_proof(document, proof_value, cryptosuite=cryptosuite, created=created, verification_method=verification_method)
+            results.append((value, proof_value, _with_proof_text(text, proof)))
+        return results
+    for document in chunk:
+        signed, value = sign_hashed(document, key, cryptosuite=cryptosuite, created=created, verification_method=verification_method)
+        results.append((value, str(signed["proof"][-1]["proofValue"]), json.dumps(signed, ensure_ascii=False)))
+    return results
+
+
+def _sign_forked(start: int, end: int) -> list[tuple[bytes, str, str]]:
+    """Worker-process half of :meth:`BatchIssuer._sign_all` (the batch came with the fork)."""
+    assert _FORKED is not None, "forked without a batch"
+    documents, seed, cryptosuite, created, verification_method = _FORKED
+    return _sign_range(documents, seed, cryptosuite, created, verification_method, start, end)
+
+
+def _with_proof_text(unsecured_text: str, proof: dict[str, Any]) -> str:
+    """The journal's JSON of a signed document: its unsecured JSON with the proof list added last."""
+    proof_text = '"proof":[' + json.dumps(proof, ensure_ascii=False) + "]}"
+    return unsecured_text[:-1] + ("," if unsecured_text != "{}" else "") + proof_text
 
 
 @dataclass(frozen=True)
@@ -148,9 +173,10 @@ class BatchIssuer:
             )
         block_number = int(anchored["blockNumber"])
         anchoring_key = f"eip155:{self.sender.chain_id}:{anchored['issuer']}"  # CAIP-10 account of the issuer key
+        paths = tree.proofs_hex(hashes)
         finished = [
-            self._with_anchor_proof(doc, value, tree, entry.tx_hash, block_number, anchoring_key)
-            for doc, value in zip(signed, hashes, strict=True)
+            self._with_anchor_proof(doc, value, path, "0x" + tree.root.hex(), entry.tx_hash, block_number, anchoring_key)
+            for doc, value, path in zip(signed, hashes, paths, strict=True)
         ]
         with self._lock:
             self._db.execute(
@@ -179,9 +205,16 @@ class BatchIssuer:
         if not documents:
             raise CredentialError("a batch needs at least one credential")
         self._check_can_sign(documents)
-        signed_and_hashed = self._sign_all(list(documents), created)
-        signed = [credential for credential, _ in signed_and_hashed]
-        hashes = [value for _, value in signed_and_hashed]
+        documents = list(documents)
+        signatures = self._sign_all(documents, created)
+        signed, hashes, texts = [], [], []
+        for document, (value, proof_value, text) in zip(documents, signatures, strict=True):
+            unsecured = {k: v for k, v in document.items() if k != "proof"}
+            proof = batch_proof(unsecured, proof_value, cryptosuite=self.cryptosuite, created=created,
+                                verification_method=self.verification_method)
+            signed.append({**unsecured, "proof": [proof]})
+            hashes.append(value)
+            texts.append(text)
         tree = MerkleTree.of(hashes)
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
@@ -191,23 +224,27 @@ class BatchIssuer:
             )
             self._db.executemany(
                 "INSERT INTO credentials (batch_id, position, document) VALUES (?, ?, ?)",
-                [(batch_id, i, json.dumps(doc, ensure_ascii=False)) for i, doc in enumerate(signed)],
+                [(batch_id, i, text) for i, text in enumerate(texts)],
             )
             self._db.execute("COMMIT")
         return signed, hashes, tree
 
-    def _sign_all(self, documents: list[dict[str, Any]], created: str) -> list[tuple[dict[str, Any], bytes]]:
-        seed = self.signing_key.seed
-        if self.workers < 2 or len(documents) < _PARALLEL_FROM:
-            return _sign_chunk(seed, documents, self.cryptosuite, created, self.verification_method)
-        size = -(-len(documents) // self.workers)
-        chunks = [documents[i : i + size] for i in range(0, len(documents), size)]
-        with ProcessPoolExecutor(max_workers=self.workers) as pool:
-            parts = pool.map(
-                _sign_chunk, [seed] * len(chunks), chunks, [self.cryptosuite] * len(chunks), [created] * len(chunks),
-                [self.verification_method] * len(chunks),
-            )
-            return [item for part in parts for item in part]
+    def _sign_all(self, documents: list[dict[str, Any]], created: str) -> list[tuple[bytes, str, str]]:
+        """Sign every document; large batches on every core, in forked workers that inherit the
+        documents (pickling them to workers and back cost more than the signing)."""
+        global _FORKED
+        seed, suite, method = self.signing_key.seed, self.cryptosuite, self.verification_method
+        if self.workers < 2 or len(documents) < _PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+            return _sign_range(documents, seed, suite, created, method, 0, len(documents))
+        size = -(-len(documents) // (self.workers * 4))  # a few chunks per worker: an even finish
+        ranges = [(start, min(start + size, len(documents))) for start in range(0, len(documents), size)]
+        _FORKED = (documents, seed, suite, created, method)
+        try:
+            with ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                parts = pool.map(_sign_forked, [a for a, _ in ranges], [b for _, b in ranges])
+                return [item for part in parts for item in part]
+        finally:
+            _FORKED = None
 
     def _check_can_sign(self, documents: Sequence[dict[str, Any]]) -> None:
         for position, document in enumerate(documents):
@@ -224,15 +261,15 @@ class BatchIssuer:
             )
 
     def _with_anchor_proof(
-        self, document: dict[str, Any], value: bytes, tree: MerkleTree, tx_hash: str, block: int, anchoring_key: str
+        self, document: dict[str, Any], value: bytes, path: list[str], root_hex: str, tx_hash: str, block: int, anchoring_key: str
     ) -> dict[str, Any]:
         proof = {
             "type": ANCHOR_PROOF_TYPE,
             "proofPurpose": "assertionMethod",
             "verificationMethod": anchoring_key,
             "credentialHash": "0x" + value.hex(),
-            "merkleRoot": "0x" + tree.root.hex(),
-            "merkleProof": ["0x" + node.hex() for node in tree.proof(value)],
+            "merkleRoot": root_hex,
+            "merkleProof": path,
             "chainId": self.sender.chain_id,
             "anchorContract": self.anchor.address,
             "transactionHash": tx_hash,

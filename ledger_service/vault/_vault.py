@@ -166,13 +166,22 @@ class Vault:
         enrolled: list[tuple[str, bytes]] = []
         subject_rows: list[tuple[Any, ...]] = []
         field_rows: list[tuple[str, str, bytes]] = []
+        master = AESGCM(self.master.secret)
         for subject in subjects:
-            subject_id, data_key, salt = "subj_" + secrets.token_hex(16), AESGCM.generate_key(bit_length=256), secrets.token_bytes(16)
+            values = {**subject.fields, "birth_date": subject.birth_date.isoformat()}
+            # One draw from the system's randomness per subject: id, data key, salt, and a nonce per sealed value.
+            random = os.urandom(16 + 32 + 16 + _NONCE * (len(values) + 2))
+            subject_id, data_key, salt = "subj_" + random[:16].hex(), random[16:48], random[48:64]
+            nonces = [random[64 + i * _NONCE : 64 + (i + 1) * _NONCE] for i in range(len(values) + 2)]
+            values["identity_salt"] = salt.hex()
             enrolled.append((subject_id, salt))
-            subject_rows.append((subject_id, self._wrap(subject_id, data_key), self.master.key_id, subject.guardian_consent, now))
-            values = {**subject.fields, "birth_date": subject.birth_date.isoformat(), "identity_salt": salt.hex()}
+            wrapped = nonces[-1] + master.encrypt(nonces[-1], data_key, b"wrap:" + subject_id.encode())
+            subject_rows.append((subject_id, wrapped, self.master.key_id, subject.guardian_consent, now))
             cipher = AESGCM(data_key)
-            field_rows.extend((subject_id, name, self._seal(subject_id, name, cipher, value)) for name, value in values.items())
+            field_rows.extend(
+                (subject_id, name, self._seal(subject_id, name, cipher, value, nonce))
+                for (name, value), nonce in zip(values.items(), nonces, strict=False)
+            )
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -271,8 +280,8 @@ class Vault:
         return self._unwrap(subject_id, row[0], row[1])
 
     @staticmethod
-    def _seal(subject_id: str, name: str, data_key: bytes | AESGCM, value: Any) -> bytes:
-        nonce = secrets.token_bytes(_NONCE)
+    def _seal(subject_id: str, name: str, data_key: bytes | AESGCM, value: Any, nonce: bytes | None = None) -> bytes:
+        nonce = nonce or secrets.token_bytes(_NONCE)
         plaintext = json.dumps(value, ensure_ascii=False).encode()
         cipher = data_key if isinstance(data_key, AESGCM) else AESGCM(data_key)
         return nonce + cipher.encrypt(nonce, plaintext, f"{subject_id}/{name}".encode())

@@ -112,3 +112,41 @@ def test_nothing_is_signed_for_another_issuer_or_with_an_unregistered_key(suite:
     with pytest.raises(CredentialError, match="not an issuer key"):
         BatchIssuer(tmp_path / "x.sqlite3", sender=suite.sender(STRANGER), anchor=suite.contracts["CredentialAnchor"],
                     directory=suite.contracts["InstitutionRegistry"], signing_key=SCHOOL_SIGNING_KEY)
+
+
+@pytest.mark.parametrize("cryptosuite", ["eddsa-jcs-2022", "eddsa-rdfc-2022"])
+def test_every_core_signs_exactly_what_one_process_signs(suite: PyEvmSuite, tmp_path: Path, cryptosuite: str) -> None:
+    """Large batches are signed by forked workers; the credentials and the journal are the same as
+    one process makes them, and they verify. (The RDFC suite is slow: its batch is small, with the
+    threshold for forking lowered to match.)"""
+    import json
+    import sqlite3
+
+    import ledger_service.credentials._issuance as issuance
+
+    build_tree(suite)
+    records = class_records(2_100 if cryptosuite == "eddsa-jcs-2022" else 24)
+    parallel = issuer_for(suite, tmp_path)
+    parallel.cryptosuite = cryptosuite
+    (tmp_path / "single").mkdir()
+    single = issuer_for(suite, tmp_path / "single")
+    single.cryptosuite, single.workers = cryptosuite, 1
+    if cryptosuite == "eddsa-rdfc-2022":
+        parallel.workers = 2
+        original = issuance._PARALLEL_FROM
+        issuance._PARALLEL_FROM = 10  # take the forked path with a small batch
+    try:
+        forked = parallel._sign_all(records, CREATED)
+    finally:
+        if cryptosuite == "eddsa-rdfc-2022":
+            issuance._PARALLEL_FROM = original
+    assert forked == single._sign_all(records, CREATED)
+    signed, hashes, _ = parallel._journaled("big", records, GROWTH_RECORD, CREATED)
+    journal = sqlite3.connect(tmp_path / "issuance.sqlite3")
+    stored = [json.loads(text) for (text,) in journal.execute("SELECT document FROM credentials ORDER BY position")]
+    journal.close()
+    assert stored == signed, "the journal holds exactly the signed credentials"
+    for credential, value in list(zip(signed, hashes, strict=True))[:: max(1, len(signed) // 40)]:
+        assert verify(credential) and credential_hash(credential) == value
+    parallel.close()
+    single.close()

@@ -49,3 +49,14 @@ def test_the_contract_verifies_our_proofs(suite: PyEvmSuite) -> None:
     for value in batch[:5] + batch[-3:]:
         assert suite.call("CredentialAnchor", "verifyLeaf", tree.root, tree.proof(value), leaf_hash(value))
     assert not suite.call("CredentialAnchor", "verifyLeaf", tree.root, tree.proof(batch[0]), leaf_hash(batch[1]))
+
+
+def test_proofs_made_together_equal_proofs_made_one_by_one() -> None:
+    import hashlib
+
+    values = [hashlib.sha256(str(i).encode()).digest() for i in range(1_000)]
+    tree = MerkleTree.of(values)
+    together = tree.proofs_hex(values)
+    assert together == [["0x" + node.hex() for node in tree.proof(value)] for value in values]
+    with pytest.raises(KeyError):
+        tree.proofs_hex([b"\1" * 32])
