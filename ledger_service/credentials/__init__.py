@@ -7,9 +7,29 @@ from __future__ import annotations
 from ._bundle import BUNDLE_TYPE, BundleView, make_bundle, verify_bundle
 from ._credit_bank import ConversionRule, CreditBank, CreditGrant, RefusedCredential
 from ._chain_view import CachedChainView, ChainFacts, ChainView, status_list_id
-from ._data_integrity import CRYPTOSUITES, JCS_SUITE, RDFC_SUITE, sign, sign_hashed, sign_jcs, signature_proof, verify, verify_jcs
+from ._data_integrity import (
+    CRYPTOSUITES,
+    JCS_SUITE,
+    RDFC_SUITE,
+    batch_proof,
+    sign,
+    sign_hashed,
+    sign_jcs,
+    sign_jcs_batch,
+    signature_proof,
+    verify,
+    verify_jcs,
+)
 from ._jsonld import PINNED_CONTEXTS, UnknownContextError, canonicalize_rdfc, document_loader, pinned_context_text
-from ._documents import CONTEXTS, GROWTH_DIMENSIONS, achievement_credential, growth_record_credential, identity_object
+from ._documents import (
+    CONTEXTS,
+    DEVELOPMENT_CATEGORIES,
+    GROWTH_DIMENSIONS,
+    achievement_credential,
+    growth_record_credential,
+    identity_object,
+    professional_development_credential,
+)
 from ._issuance import ANCHOR_PROOF_TYPE, BatchIssuer, IssuedBatch, credential_hash, institution_uri
 from ._jcs import canonical_hash, canonicalize
 from ._keys import Ed25519KeyPair, Ed25519PublicKeyRef, base58btc_decode, base58btc_encode
@@ -43,6 +63,7 @@ __all__ = [
     "ConversionRule",
     "CreditBank",
     "CreditGrant",
+    "DEVELOPMENT_CATEGORIES",
     "Ed25519KeyPair",
     "Ed25519PublicKeyRef",
     "GROWTH_DIMENSIONS",
@@ -63,6 +84,7 @@ __all__ = [
     "achievement_credential",
     "base58btc_decode",
     "base58btc_encode",
+    "batch_proof",
     "canonical_hash",
     "canonicalize",
     "canonicalize_rdfc",
@@ -76,10 +98,12 @@ __all__ = [
     "make_bundle",
     "parse_credential",
     "pinned_context_text",
+    "professional_development_credential",
     "schema_errors",
     "sign",
     "sign_hashed",
     "sign_jcs",
+    "sign_jcs_batch",
     "signature_proof",
     "status_list_hash",
     "status_list_id",

@@ -12,15 +12,21 @@ from typing import Any
 
 __all__ = [
     "CONTEXTS",
+    "DEVELOPMENT_CATEGORIES",
     "GROWTH_DIMENSIONS",
     "achievement_credential",
     "growth_record_credential",
     "identity_object",
+    "professional_development_credential",
 ]
 
 CONTEXTS = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
 # 综合素质评价 dimensions (high school) and the compulsory-education five (义务教育).
 GROWTH_DIMENSIONS = ("思想品德", "学业水平", "身心健康", "艺术素养", "社会实践", "劳动实践")
+
+
+# 教师专业发展: how the training was taken (national teacher-training categories).
+DEVELOPMENT_CATEGORIES = ("集中培训", "校本研修", "网络研修", "跟岗实践", "学历提升", "课题研究", "教学竞赛")
 
 
 def identity_object(value: str, salt: bytes, *, identity_type: str = "sisSourcedId") -> dict[str, Any]:
@@ -99,4 +105,58 @@ def growth_record_credential(
         valid_from=valid_from,
         name=f"成长档案：{dimension}",
         evidence=evidence,
+    )
+
+
+def professional_development_credential(
+    *,
+    credential_id: str,
+    issuer_id: str,
+    issuer_name: str,
+    identifier: dict[str, Any],
+    training: str,
+    category: str,
+    hours: float,
+    credits: float,
+    period: str,
+    valid_from: str,
+    provider: str | None = None,
+    evidence_hashes: Sequence[str] = (),
+) -> dict[str, Any]:
+    """A teacher professional-development record (教师专业发展档案): a training completed, its hours
+    (学时) as a Result and its credits (学分) as ``creditsEarned``."""
+    if category not in DEVELOPMENT_CATEGORIES:
+        raise ValueError(f"category must be one of {', '.join(DEVELOPMENT_CATEGORIES)}")
+    if not 0 < hours <= 10_000 or not 0 <= credits <= 1_000:
+        raise ValueError("hours must be above 0 (at most 10000) and credits between 0 and 1000")
+    hours_id = f"{credential_id}#hours"
+    achievement: dict[str, Any] = {
+        "id": f"{credential_id}#achievement",
+        "type": ["Achievement"],
+        "achievementType": "CertificateOfCompletion",
+        "name": training,
+        "description": f"{category}：{training}（{period}）",
+        "criteria": {"narrative": f"完成{category}“{training}”，计{hours:g}学时、{credits:g}学分。"},
+        "creditsAvailable": credits,
+        "tag": [category, period],
+        "resultDescription": [
+            {"id": hours_id, "type": ["ResultDescription"], "name": "学时", "resultType": "ext:Hours"},
+        ],
+    }
+    if provider:
+        achievement["creator"] = {"id": f"{credential_id}#provider", "type": ["Profile"], "name": provider}
+    evidence = [{"type": ["Evidence"], "id": f"urn:sha256:{h}"} for h in evidence_hashes]
+    return achievement_credential(
+        credential_id=credential_id,
+        issuer_id=issuer_id,
+        issuer_name=issuer_name,
+        identifier=identifier,
+        achievement=achievement,
+        valid_from=valid_from,
+        name=f"教师专业发展：{training}",
+        evidence=evidence,
+        subject_extra={
+            "creditsEarned": credits,
+            "result": [{"type": ["Result"], "resultDescription": hours_id, "value": f"{hours:g}"}],
+        },
     )

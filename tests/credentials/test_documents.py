@@ -106,3 +106,36 @@ def test_the_fast_validator_agrees_with_the_reference_implementation() -> None:
         fast = {p.split(":")[0] for p in schema_errors(document)}
         slow = {label for label, validator in reference.items() if not validator.is_valid(document)}
         assert fast == slow, document
+
+
+@pytest.mark.parametrize("cryptosuite", [JCS_SUITE, RDFC_SUITE])
+def test_a_professional_development_record_is_valid_and_carries_hours_and_credits(cryptosuite: str) -> None:
+    from ledger_service.credentials import professional_development_credential
+
+    document = professional_development_credential(
+        credential_id="urn:uuid:0b7e2f4a-1c3d-4e5f-8a9b-0c1d2e3f4a5b",
+        issuer_id="did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2",
+        issuer_name="天津市滨海新区教师发展中心",
+        identifier=identity_object("teacher-0042", SALT, identity_type="identifier"),
+        training="基于核心素养的单元整体教学设计",
+        category="集中培训",
+        hours=24,
+        credits=1.5,
+        period="2026年秋季",
+        valid_from="2026-11-22T00:00:00Z",
+        provider="天津师范大学",
+    )
+    signed = sign(document, Ed25519KeyPair.from_seed(bytes(32)), cryptosuite=cryptosuite, created="2026-11-22T08:00:00Z",
+                  proof_as_list=True)
+    assert schema_errors(signed) == [], "valid under the OB 3.0 AchievementCredential and VC 2.0 schemas"
+    assert verify(signed)
+    subject = signed["credentialSubject"]
+    assert subject["creditsEarned"] == 1.5 and subject["result"][0]["value"] == "24"
+    description = subject["achievement"]["resultDescription"][0]
+    assert subject["result"][0]["resultDescription"] == description["id"] and description["name"] == "学时"
+    assert subject["achievement"]["achievementType"] == "CertificateOfCompletion"
+    for bad in ({"category": "旅游"}, {"hours": 0}, {"credits": -1}):
+        with pytest.raises(ValueError):
+            professional_development_credential(**{**dict(
+                credential_id="urn:uuid:x", issuer_id="urn:x", issuer_name="x", identifier={}, training="t", category="校本研修",
+                hours=1, credits=1, period="p", valid_from="2026-11-22T00:00:00Z"), **bad})
