@@ -45,7 +45,17 @@ from ._verification import (
     parse_credential,
     verify_credential,
 )
-from ._status_list import MIN_STATUS_LIST_SIZE, StatusList, decode_status_list, status_list_hash, status_of
+from ._status_list import (
+    LIFECYCLE_MESSAGES,
+    MIN_STATUS_LIST_SIZE,
+    REVOKED,
+    SUSPENDED,
+    StatusList,
+    decode_status_list,
+    status_list_hash,
+    status_of,
+    status_value,
+)
 from ._merkle import MerkleTree, leaf_hash, verify_proof
 
 __all__ = [
@@ -70,12 +80,15 @@ __all__ = [
     "INVALID",
     "IssuedBatch",
     "JCS_SUITE",
+    "LIFECYCLE_MESSAGES",
     "MAX_CREDENTIAL_BYTES",
     "MIN_STATUS_LIST_SIZE",
     "MerkleTree",
     "PINNED_CONTEXTS",
     "RDFC_SUITE",
+    "REVOKED",
     "RefusedCredential",
+    "SUSPENDED",
     "StatusList",
     "StatusResolver",
     "UnknownContextError",
@@ -108,6 +121,7 @@ __all__ = [
     "status_list_hash",
     "status_list_id",
     "status_of",
+    "status_value",
     "verify",
     "verify_bundle",
     "verify_credential",

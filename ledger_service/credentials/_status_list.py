@@ -1,10 +1,15 @@
 """W3C Bitstring Status List: revocation and suspension of issued credentials.
 
-A list holds at least 131,072 bits (so one credential's index says little about the rest);
+A list holds at least 131,072 entries (so one credential's index says little about the rest);
 indexes are handed out at random; the bitstring is GZIP-compressed and multibase base64url
 encoded (``u…``). Index 0 is the leftmost bit of the first byte. A revocation is final; a
 suspension can be lifted. The list is itself a credential, signed by the issuer, and the
 sha256 of its canonical form is anchored on chain so verifiers can tell a stale or forged list.
+
+Purposes ``revocation`` and ``suspension`` spend one bit per entry. Purpose ``message`` spends
+``statusSize`` bits (the entry lists what each value means): one entry then says valid,
+suspended or revoked — the way to offer both where a credential may carry only one status entry
+(the Open Badges 3.0 schema allows one).
 """
 
 from __future__ import annotations
@@ -19,10 +24,27 @@ from typing import Any
 from .._exceptions import CredentialError
 from ._jcs import canonicalize
 
-__all__ = ["MIN_STATUS_LIST_SIZE", "StatusList", "decode_status_list", "status_list_hash", "status_of"]
+__all__ = [
+    "LIFECYCLE_MESSAGES",
+    "MIN_STATUS_LIST_SIZE",
+    "REVOKED",
+    "SUSPENDED",
+    "StatusList",
+    "decode_status_list",
+    "status_list_hash",
+    "status_of",
+    "status_value",
+]
 
 MIN_STATUS_LIST_SIZE = 131_072
-_PURPOSES = ("revocation", "suspension")
+_PURPOSES = ("revocation", "suspension", "message")
+SUSPENDED, REVOKED = 1, 2
+# The two-bit lifecycle of a ``message`` entry: what each value means.
+LIFECYCLE_MESSAGES = [
+    {"status": "0x0", "message": "valid"},
+    {"status": "0x1", "message": "suspended"},
+    {"status": "0x2", "message": "revoked"},
+]
 
 
 def _encode(bits: bytes | bytearray) -> str:
@@ -30,7 +52,7 @@ def _encode(bits: bytes | bytearray) -> str:
     return "u" + base64.urlsafe_b64encode(compressed).decode().rstrip("=")
 
 
-def decode_status_list(encoded: str) -> bytes:
+def decode_status_list(encoded: str, status_size: int = 1) -> bytes:
     """The raw bitstring of an ``encodedList`` (raises :class:`CredentialError` if malformed)."""
     if not encoded.startswith("u"):
         raise CredentialError("encodedList must be multibase base64url (start with 'u')")
@@ -39,9 +61,26 @@ def decode_status_list(encoded: str) -> bytes:
         raw = gzip.decompress(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
     except (ValueError, OSError, EOFError) as exc:
         raise CredentialError(f"encodedList does not decode: {exc}") from None
-    if len(raw) * 8 < MIN_STATUS_LIST_SIZE:
-        raise CredentialError(f"the status list has {len(raw) * 8} entries, fewer than {MIN_STATUS_LIST_SIZE}")
+    if len(raw) * 8 // status_size < MIN_STATUS_LIST_SIZE:
+        raise CredentialError(f"the status list has {len(raw) * 8 // status_size} entries, fewer than {MIN_STATUS_LIST_SIZE}")
     return raw
+
+
+def _read(bits: bytes | bytearray, index: int, size: int) -> int:
+    value = 0
+    for bit in range(index * size, (index + 1) * size):
+        value = (value << 1) | bool(bits[bit // 8] & (0x80 >> (bit % 8)))
+    return value
+
+
+def status_value(list_credential: dict[str, Any], index: int, status_size: int = 1) -> int:
+    """The value of entry ``index`` (``status_size`` bits) in the list credential."""
+    if not 1 <= status_size <= 8:
+        raise CredentialError(f"statusSize {status_size} is not between 1 and 8")
+    bits = decode_status_list(str(list_credential["credentialSubject"]["encodedList"]), status_size)
+    if not 0 <= index < len(bits) * 8 // status_size:
+        raise CredentialError(f"status index {index} is outside the list")
+    return _read(bits, index, status_size)
 
 
 def status_list_hash(list_credential: dict[str, Any]) -> bytes:
@@ -50,11 +89,8 @@ def status_list_hash(list_credential: dict[str, Any]) -> bytes:
 
 
 def status_of(list_credential: dict[str, Any], index: int) -> bool:
-    """Whether entry ``index`` is set in the list credential."""
-    bits = decode_status_list(str(list_credential["credentialSubject"]["encodedList"]))
-    if not 0 <= index < len(bits) * 8:
-        raise CredentialError(f"status index {index} is outside the list")
-    return bool(bits[index // 8] & (0x80 >> (index % 8)))
+    """Whether (one-bit) entry ``index`` is set in the list credential."""
+    return status_value(list_credential, index) != 0
 
 
 @dataclass
@@ -73,7 +109,11 @@ class StatusList:
         if self.size < MIN_STATUS_LIST_SIZE or self.size % 8:
             raise ValueError(f"a status list has at least {MIN_STATUS_LIST_SIZE} entries, a multiple of 8")
         if not self.bits:
-            self.bits = bytearray(self.size // 8)
+            self.bits = bytearray(self.size * self.status_size // 8)
+
+    @property
+    def status_size(self) -> int:
+        return 2 if self.purpose == "message" else 1
 
     def allocate(self) -> int:
         """A random index never handed out before."""
@@ -87,27 +127,45 @@ class StatusList:
 
     def entry(self, index: int) -> dict[str, Any]:
         """The ``credentialStatus`` a credential carries for ``index``."""
-        return {
+        entry: dict[str, Any] = {
             "id": f"{self.url}#{index}",
             "type": "BitstringStatusListEntry",
             "statusPurpose": self.purpose,
             "statusListIndex": str(index),
             "statusListCredential": self.url,
         }
+        if self.purpose == "message":
+            entry["statusSize"] = self.status_size
+            entry["statusMessage"] = [dict(message) for message in LIFECYCLE_MESSAGES]
+        return entry
+
+    def value(self, index: int) -> int:
+        return _read(self.bits, index, self.status_size)
 
     def get(self, index: int) -> bool:
-        return bool(self.bits[index // 8] & (0x80 >> (index % 8)))
+        return self.value(index) != 0
 
-    def set(self, index: int, value: bool = True) -> None:
+    def set_value(self, index: int, value: int) -> None:
+        """Set entry ``index`` to ``value``; a revocation is final (a revoked entry never changes)."""
         if index not in self.allocated:
             raise CredentialError(f"index {index} was never handed out by {self.url}")
-        if self.purpose == "revocation" and not value and self.get(index):
+        if not 0 <= value < 2**self.status_size:
+            raise ValueError(f"a status value has {self.status_size} bit(s)")
+        current = self.value(index)
+        final = (self.purpose == "revocation" and current != 0) or (self.purpose == "message" and current == REVOKED)
+        if final and value != current:
             raise CredentialError("a revocation is final; suspend instead if it may be lifted")
-        mask = 0x80 >> (index % 8)
-        if value:
-            self.bits[index // 8] |= mask
-        else:
-            self.bits[index // 8] &= ~mask & 0xFF
+        for offset in range(self.status_size):
+            bit = index * self.status_size + offset
+            mask = 0x80 >> (bit % 8)
+            if value >> (self.status_size - 1 - offset) & 1:
+                self.bits[bit // 8] |= mask
+            else:
+                self.bits[bit // 8] &= ~mask & 0xFF
+
+    def set(self, index: int, value: bool = True) -> None:
+        """One-bit lists: set (revoke, suspend) or clear (lift a suspension) entry ``index``."""
+        self.set_value(index, int(value))
 
     def credential(self, *, issuer: str | dict[str, Any], valid_from: str) -> dict[str, Any]:
         """The unsigned BitstringStatusListCredential for the list as it stands."""

@@ -29,7 +29,7 @@ from ._jsonld import PINNED_CONTEXTS
 from ._keys import Ed25519PublicKeyRef
 from ._merkle import leaf_hash, verify_proof
 from ._schema import schema_errors
-from ._status_list import status_list_hash, status_of
+from ._status_list import status_list_hash, status_value
 
 __all__ = [
     "CANNOT_TELL",
@@ -311,8 +311,13 @@ def _check_status(
             if not verify_signature(listed):
                 report.add("status", FAIL, "the status list's signature does not verify")
                 return
-            if status_of(listed, index):
-                report.add("status", FAIL, f"{entry.get('statusPurpose', 'status')} set at index {index}")
+            size = int(entry.get("statusSize", 1))
+            value = status_value(listed, index, size)
+            if value:
+                meaning = next((str(m.get("message")) for m in entry.get("statusMessage") or []
+                                if isinstance(m, dict) and str(m.get("status", "")).lower() == hex(value)), None)
+                purpose = str(entry.get("statusPurpose", "status"))
+                report.add("status", FAIL, f"{meaning or purpose + ' set'} (index {index}, value {hex(value)})")
                 return
         except CredentialError as exc:
             report.add("status", FAIL, str(exc))

@@ -11,6 +11,7 @@ from eth_hash.auto import keccak
 from ledger_service import CredentialError
 from ledger_service.credentials import (
     MIN_STATUS_LIST_SIZE,
+    JCS_SUITE,
     RDFC_SUITE,
     Ed25519KeyPair,
     StatusList,
@@ -92,3 +93,27 @@ def test_the_anchored_hash_detects_a_stale_or_forged_list(suite: PyEvmSuite) -> 
     anchored = suite.call("CredentialAnchor", "statusListOf", list_id)["listHash"]
     assert anchored == status_list_hash(current)
     assert anchored != status_list_hash(issued), "the stale list (before the revocation) is recognisable"
+
+
+def test_one_lifecycle_entry_says_valid_suspended_or_revoked() -> None:
+    """Purpose "message" with two bits per entry: the one status entry an OB 3.0 credential may carry
+    can still be suspended, lifted, and revoked for good."""
+    from ledger_service.credentials import LIFECYCLE_MESSAGES, REVOKED, SUSPENDED, status_value
+
+    status = StatusList(URL, "message")
+    first, second = status.allocate(), status.allocate()
+    assert status.entry(first)["statusSize"] == 2 and status.entry(first)["statusMessage"] == LIFECYCLE_MESSAGES
+    status.set_value(first, SUSPENDED)
+    status.set_value(second, REVOKED)
+    listed = sign(status.credential(issuer="did:example:school", valid_from="2026-11-22T00:00:00Z"), Ed25519KeyPair.generate(),
+                  cryptosuite=JCS_SUITE, created="2026-11-22T00:00:00Z")
+    assert len(decode_status_list(listed["credentialSubject"]["encodedList"], 2)) * 8 == 2 * 131_072
+    assert (status_value(listed, first, 2), status_value(listed, second, 2)) == (SUSPENDED, REVOKED)
+    assert [status_value(listed, i, 2) for i in range(131_072) if i not in (first, second)][:5] == [0] * 5
+    status.set_value(first, 0)  # the suspension is lifted
+    assert status.value(first) == 0
+    for forbidden in (0, SUSPENDED):
+        with pytest.raises(CredentialError, match="final"):
+            status.set_value(second, forbidden)
+    with pytest.raises(ValueError):
+        status.set_value(first, 4)
