@@ -17,6 +17,7 @@ from ledger_service.content import KuboContentStore, LocalContentStore
 from .api.errors import install_error_handlers
 from .api.main import api_router
 from ledger_service.certificates import CertificateReader
+from ledger_service.vault import Vault
 
 from .chain.bureau import Bureau, set_up_bureau
 from .chain.certificates import CertificateChecker
@@ -29,6 +30,7 @@ from .core.db import make_engine, ping, session_factory
 from .crud import catalogue as catalogue_crud
 from .crud import certificates as certificates_crud
 from .models import Institution
+from .workflows.issuance import Issuing, load_master_key
 
 log = logging.getLogger("registry")
 
@@ -74,6 +76,7 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
         app.state.content = _open_content_store(settings)
         worker: ChainWorker | None = None
         monitor: ServiceMonitor | None = None
+        issuing: Issuing | None = None
         try:
             bureau = set_up_bureau(chain, name=settings.BUREAU_NAME, kind=settings.BUREAU_KIND, admin=settings.ADMIN_ADDRESS)
             log.info("bureau %r (0x%s): administrator %s%s", bureau.name, bureau.id.hex(), bureau.admin,
@@ -95,12 +98,18 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
             )
             worker.after_apply.append(checker.on_blocks)
             app.state.certificates = checker
+            master = load_master_key(settings)
+            issuing = Issuing(ledger=chain, vault=Vault(settings.DATA_DIR / "vault.sqlite3", master), master=master,
+                              data_dir=settings.DATA_DIR, base_url=settings.BASE_URL)
+            app.state.issuing = issuing
             # What start-up built lives as long as the service: keep the collector from walking it
             # again and again (long pauses under load otherwise).
             gc.collect()
             gc.freeze()
             yield
         finally:
+            if issuing is not None:
+                issuing.close()
             if monitor is not None:
                 monitor.stop()
             if worker is not None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from .routes import auth, catalogue, certificates, chain, health, institutions, ipfs, resources, reviews, search, verify
+from .routes import auth, catalogue, certificates, chain, credentials, health, institutions, ipfs, resources, reviews, search, verify
 
 api_router = APIRouter()
 api_router.include_router(health.router)
@@ -16,3 +16,4 @@ api_router.include_router(resources.router)
 api_router.include_router(reviews.router)
 api_router.include_router(certificates.router)
 api_router.include_router(search.router)
+api_router.include_router(credentials.router)

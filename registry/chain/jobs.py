@@ -7,6 +7,7 @@ the same record (their ``subject``) run one after another, in the order they wer
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,7 @@ __all__ = ["JOB_KINDS", "NOTHING_TO_SEND", "NOT_READY", "JobKind", "enqueue", "r
 NOT_READY = "not-ready"  # an input is not on chain yet: try again next cycle
 NOTHING_TO_SEND = "nothing-to-send"  # the job has become moot (e.g. revoking a certificate never issued)
 CHAIN_STATUS = {"Registered": 1, "Included": 2, "Withdrawn": 3, "Superseded": 4}
+_FAR_FUTURE = 2**63
 
 Built = ContractCall | str
 
@@ -205,6 +207,27 @@ def _build_institution(session: Session, job: ChainJob, ledger: Ledger) -> Built
     )
 
 
+def _build_fund(session: Session, job: ChainJob, ledger: Ledger) -> Built:
+    return ContractCall(to=job.payload["address"], data=b"", value=int(job.payload["wei"]), key=_key(job), label="fund issuer key")
+
+
+def _build_accredit(session: Session, job: ChainJob, ledger: Ledger) -> Built:
+    directory = ledger.contracts["InstitutionRegistry"]
+    institution, credential_type = bytes.fromhex(job.payload["institution_id"][2:]), bytes.fromhex(job.payload["credential_type"][2:])
+    if directory.call("isAccredited", institution, credential_type, int(time.time())):
+        return NOTHING_TO_SEND
+    return directory.transaction("accredit", institution, credential_type, 0, _FAR_FUTURE, key=_key(job))
+
+
+def _build_issuer_key(session: Session, job: ChainJob, ledger: Ledger) -> Built:
+    directory = ledger.contracts["InstitutionRegistry"]
+    institution = bytes.fromhex(job.payload["institution_id"][2:])
+    if job.kind == "add_issuer_key":
+        return directory.transaction("addIssuerKey", institution, job.payload["address"], 0, _FAR_FUTURE, key=_key(job))
+    public = bytes.fromhex(job.payload["public_key"])
+    return directory.transaction("addSigningKey", institution, public, 0, _FAR_FUTURE, key=_key(job))
+
+
 def _build_role(session: Session, job: ChainJob, ledger: Ledger) -> Built:
     function = "grantRole" if job.kind == "grant_reviewer" else "revokeRole"
     return ledger.contracts["InstitutionRegistry"].transaction(function, REVIEWER_ROLE, job.payload["address"], key=_key(job))
@@ -219,4 +242,8 @@ JOB_KINDS: dict[str, JobKind] = {
     "register_institution": JobKind(_build_institution, _nothing, _nothing),
     "grant_reviewer": JobKind(_build_role, _nothing, _nothing),
     "revoke_reviewer": JobKind(_build_role, _nothing, _nothing),
+    "fund_account": JobKind(_build_fund, _nothing, _nothing),
+    "accredit": JobKind(_build_accredit, _nothing, _nothing),
+    "add_issuer_key": JobKind(_build_issuer_key, _nothing, _nothing),
+    "add_signing_key": JobKind(_build_issuer_key, _nothing, _nothing),
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, computed_field, field_validator, model_validator
+from pydantic import Field, SecretStr, computed_field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ledger_service.chain import ChainConfig
@@ -66,6 +66,13 @@ class Settings(BaseSettings):
     # Run the chain worker in this process (exactly one process per relayer key should).
     WORKER: bool = True
 
+    # The master key of the personal-data vault and of the issuing keys held for institutions: 64 hex
+    # digits or base64, or a file holding it. Development creates DATA_DIR/vault-master.key (0600).
+    VAULT_MASTER_KEY: SecretStr | None = Field(default=None, repr=False)
+    VAULT_MASTER_KEY_FILE: Path | None = None
+    # Records in one issuance request (a class or a grade).
+    MAX_BATCH: int = Field(default=10_000, ge=1, le=200_000)
+
     @field_validator("RPC_URL")
     @classmethod
     def _check_rpc_url(cls, value: str | None) -> str | None:
@@ -97,6 +104,8 @@ class Settings(BaseSettings):
     def _check_production(self) -> Settings:
         if self.ENVIRONMENT == "production" and self.RPC_URL is None:
             raise ValueError("production needs EDULEDGER_RPC_URL: the embedded chain is for development only")
+        if self.ENVIRONMENT == "production" and self.VAULT_MASTER_KEY is None and self.VAULT_MASTER_KEY_FILE is None:
+            raise ValueError("production needs EDULEDGER_VAULT_MASTER_KEY or EDULEDGER_VAULT_MASTER_KEY_FILE (kept apart from the data)")
         if self.AUTO_ACCEPT_SCORE is not None and self.AUTO_DECLINE_SCORE is not None:
             if self.AUTO_DECLINE_SCORE >= self.AUTO_ACCEPT_SCORE:
                 raise ValueError("EDULEDGER_AUTO_DECLINE_SCORE must be below EDULEDGER_AUTO_ACCEPT_SCORE")

@@ -10,7 +10,7 @@ from ..models import Institution, RoleGrant, User
 
 __all__ = ["DB_ROLES", "db_roles", "get_institution", "get_user", "grant_role", "revoke_role", "upsert_user"]
 
-DB_ROLES = ("teacher", "admin")
+DB_ROLES = ("teacher", "admin", "issuer")
 
 
 def get_user(*, session: Session, address: str) -> User | None:

@@ -6,6 +6,7 @@ from .auth import AuthChallenge, Session
 from .base import Base, UtcDateTime, utcnow
 from .catalogue import CatalogueNode
 from .certificates import Certificate
+from .credentials import CredentialBatch, IssuedCredential, IssuerAccount, StatusListRecord
 from .institutions import Institution, RoleGrant, User
 from .jobs import ChainJob, JobStatus
 from .resources import ContentPart, Fingerprint, Resource, ResourceVersion
@@ -19,8 +20,11 @@ __all__ = [
     "Certificate",
     "ChainJob",
     "ContentPart",
+    "CredentialBatch",
     "Fingerprint",
     "Institution",
+    "IssuedCredential",
+    "IssuerAccount",
     "JobStatus",
     "Resource",
     "ResourceVersion",
@@ -29,6 +33,7 @@ __all__ = [
     "RoleGrant",
     "SearchToken",
     "Session",
+    "StatusListRecord",
     "User",
     "UtcDateTime",
     "WorkflowEvent",

@@ -38,7 +38,8 @@ class User(Base):
 
 
 class RoleGrant(Base):
-    """A role the database grants (teacher; admin of the platform). Reviewers are granted on chain."""
+    """A role the database grants (teacher; issuer of its institution's credentials; admin of the platform).
+    Reviewers are granted on chain."""
 
     __tablename__ = "role_grants"
     __table_args__ = (UniqueConstraint("address", "role"),)

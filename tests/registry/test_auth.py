@@ -130,7 +130,7 @@ PUBLIC = {
     ("GET", "/resources/{resource_id}"), ("GET", "/resources/{resource_id}/versions/{number}"),
     ("GET", "/resources/{resource_id}/versions/{number}/history"), ("GET", "/search"),
     ("GET", "/certificates/{certificate_id}"), ("GET", "/certificates/{certificate_id}/verify"),
-    ("GET", "/certificates/{certificate_id}/pdf"),
+    ("GET", "/certificates/{certificate_id}/pdf"), ("GET", "/status-lists/{list_id}"),
 }
 V = "/resources/{resource_id}/versions/{number}"
 PROTECTED: dict[tuple[str, str], set[str]] = {  # roles admitted ("any": every signed-in account, then checked case by case)
@@ -154,6 +154,14 @@ PROTECTED: dict[tuple[str, str], set[str]] = {  # roles admitted ("any": every s
     ("POST", V + "/withdrawal"): {"admin", "author"},
     ("POST", V + "/reopen"): {"admin"},
     ("POST", V + "/reinstate"): {"admin"},
+    ("POST", "/institutions/{institution_id}/issuer"): {"admin"},
+    ("GET", "/institutions/{institution_id}/issuer"): {"any"},  # administrators and the institution's own accounts
+    ("POST", "/credentials/batches"): {"issuer"},
+    ("GET", "/credentials/batches/{key}"): {"issuer"},
+    ("GET", "/credentials/{credential_id}"): {"issuer"},
+    ("POST", "/credentials/{credential_id}/status"): {"issuer"},
+    ("GET", "/subjects/{subject_id}"): {"issuer"},
+    ("DELETE", "/subjects/{subject_id}"): {"issuer"},
 }
 DOCS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 
@@ -172,7 +180,8 @@ def test_each_forbidden_call_is_refused(client: TestClient) -> None:
     stranger = sign_in(client, new_signer())
     accounts: dict[str, RegistryClient] = {"admin": people.admin, "teacher": people.teacher, "reviewer": people.reviewers[0],
                                            "none": stranger}
-    paths = {"{resource_id}": str(resource), "{number}": "1", "{address}": people.admin.signer.address}
+    paths = {"{resource_id}": str(resource), "{number}": "1", "{address}": people.admin.signer.address,
+             "{institution_id}": people.school_id, "{key}": "b", "{credential_id}": "urn:uuid:x", "{subject_id}": "subj_x"}
     for (method, template), admitted in PROTECTED.items():
         path = template
         for placeholder, value in paths.items():

@@ -102,6 +102,40 @@ def upgrade() -> None:
     with op.batch_alter_table('sessions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_sessions_address'), ['address'], unique=False)
 
+    op.create_table('credential_batches',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('institution_id', sa.String(length=66), nullable=False),
+    sa.Column('key', sa.String(length=100), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('issued_by', sa.String(length=42), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.Column('documents', sa.JSON(), nullable=False),
+    sa.Column('subjects', sa.JSON(), nullable=False),
+    sa.Column('root', sa.String(length=66), nullable=True),
+    sa.Column('tx_hash', sa.String(length=66), nullable=True),
+    sa.Column('block_number', sa.BigInteger(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['institution_id'], ['institutions.id'], name=op.f('fk_credential_batches_institution_id_institutions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_credential_batches')),
+    sa.UniqueConstraint('institution_id', 'key', name=op.f('uq_credential_batches_institution_id_key'))
+    )
+    with op.batch_alter_table('credential_batches', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_credential_batches_institution_id'), ['institution_id'], unique=False)
+
+    op.create_table('issuer_accounts',
+    sa.Column('institution_id', sa.String(length=66), nullable=False),
+    sa.Column('address', sa.String(length=42), nullable=False),
+    sa.Column('signing_key', sa.String(length=100), nullable=False),
+    sa.Column('sealed_keys', sa.LargeBinary(), nullable=False),
+    sa.Column('master_key_id', sa.String(length=16), nullable=False),
+    sa.Column('setup_job_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['institution_id'], ['institutions.id'], name=op.f('fk_issuer_accounts_institution_id_institutions')),
+    sa.ForeignKeyConstraint(['setup_job_id'], ['chain_jobs.id'], name=op.f('fk_issuer_accounts_setup_job_id_chain_jobs')),
+    sa.PrimaryKeyConstraint('institution_id', name=op.f('pk_issuer_accounts')),
+    sa.UniqueConstraint('address', name=op.f('uq_issuer_accounts_address'))
+    )
     op.create_table('resource_versions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('resource_id', sa.Integer(), nullable=False),
@@ -149,6 +183,25 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_resource_versions_chain_resource_id'), ['chain_resource_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_resource_versions_resource_id'), ['resource_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_resource_versions_state'), ['state'], unique=False)
+
+    op.create_table('status_lists',
+    sa.Column('id', sa.String(length=40), nullable=False),
+    sa.Column('institution_id', sa.String(length=66), nullable=False),
+    sa.Column('bits', sa.LargeBinary(), nullable=False),
+    sa.Column('allocated', sa.LargeBinary(), nullable=False),
+    sa.Column('allocated_count', sa.Integer(), nullable=False),
+    sa.Column('credential', sa.JSON(), nullable=True),
+    sa.Column('list_hash', sa.String(length=66), nullable=True),
+    sa.Column('anchored_tx', sa.String(length=66), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('lock_version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['institution_id'], ['institutions.id'], name=op.f('fk_status_lists_institution_id_institutions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_status_lists'))
+    )
+    with op.batch_alter_table('status_lists', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_status_lists_institution_id'), ['institution_id'], unique=False)
 
     op.create_table('users',
     sa.Column('address', sa.String(length=42), nullable=False),
@@ -212,6 +265,26 @@ def upgrade() -> None:
         batch_op.create_index('ix_fingerprints_kind_b2', ['kind', 'b2'], unique=False)
         batch_op.create_index('ix_fingerprints_kind_b3', ['kind', 'b3'], unique=False)
         batch_op.create_index(batch_op.f('ix_fingerprints_version_id'), ['version_id'], unique=False)
+
+    op.create_table('issued_credentials',
+    sa.Column('id', sa.String(length=100), nullable=False),
+    sa.Column('batch_id', sa.Integer(), nullable=False),
+    sa.Column('institution_id', sa.String(length=66), nullable=False),
+    sa.Column('subject_id', sa.String(length=40), nullable=False),
+    sa.Column('status_list_id', sa.String(length=40), nullable=False),
+    sa.Column('status_index', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('document', sa.JSON(), nullable=True),
+    sa.Column('issued_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['batch_id'], ['credential_batches.id'], name=op.f('fk_issued_credentials_batch_id_credential_batches')),
+    sa.ForeignKeyConstraint(['institution_id'], ['institutions.id'], name=op.f('fk_issued_credentials_institution_id_institutions')),
+    sa.ForeignKeyConstraint(['status_list_id'], ['status_lists.id'], name=op.f('fk_issued_credentials_status_list_id_status_lists')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_issued_credentials'))
+    )
+    with op.batch_alter_table('issued_credentials', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_issued_credentials_batch_id'), ['batch_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_issued_credentials_institution_id'), ['institution_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_issued_credentials_subject_id'), ['subject_id'], unique=False)
 
     op.create_table('review_assignments',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -324,6 +397,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_review_assignments_reviewer'))
 
     op.drop_table('review_assignments')
+    with op.batch_alter_table('issued_credentials', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_issued_credentials_subject_id'))
+        batch_op.drop_index(batch_op.f('ix_issued_credentials_institution_id'))
+        batch_op.drop_index(batch_op.f('ix_issued_credentials_batch_id'))
+
+    op.drop_table('issued_credentials')
     with op.batch_alter_table('fingerprints', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_fingerprints_version_id'))
         batch_op.drop_index('ix_fingerprints_kind_b3')
@@ -345,6 +424,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_users_institution_id'))
 
     op.drop_table('users')
+    with op.batch_alter_table('status_lists', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_status_lists_institution_id'))
+
+    op.drop_table('status_lists')
     with op.batch_alter_table('resource_versions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_resource_versions_state'))
         batch_op.drop_index(batch_op.f('ix_resource_versions_resource_id'))
@@ -353,6 +436,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_resource_versions_author'))
 
     op.drop_table('resource_versions')
+    op.drop_table('issuer_accounts')
+    with op.batch_alter_table('credential_batches', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_credential_batches_institution_id'))
+
+    op.drop_table('credential_batches')
     with op.batch_alter_table('sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sessions_address'))
 

@@ -37,13 +37,13 @@ class InstitutionPublic(BaseModel):
 
 class UserUpdate(BaseModel):
     institution_id: str | None = None
-    roles: list[Literal["teacher", "reviewer", "admin"]] = Field(default_factory=list)
+    roles: list[Literal["teacher", "reviewer", "issuer", "admin"]] = Field(default_factory=list)
 
 
 class UserPublic(BaseModel):
     address: str
     institution_id: str | None
-    roles: list[str] = Field(description="Roles granted: teacher and admin by this database, reviewer on chain.")
+    roles: list[str] = Field(description="Roles granted: teacher, issuer and admin by this database, reviewer on chain.")
     reviewer_on_chain: bool
     note: str = "roles take effect at the account's next sign-in"
 

@@ -10,7 +10,8 @@ from pydantic import BaseModel, Field
 from ledger_service import CredentialError
 from ledger_service.credentials import BUNDLE_TYPE, ChainView, verify_bundle, verify_credential
 
-from ..deps import LedgerDep
+from ...models import StatusListRecord
+from ..deps import LedgerDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/verify", tags=["verify"])
 
@@ -19,7 +20,8 @@ class VerifyRequest(BaseModel):
     credential: Any = Field(description="The credential (JSON) to verify, or an offline verification bundle.")
     status_lists: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
-        description="Status list credentials by URL, if the presenter has them; each is checked against the hash anchored on chain.",
+        description="Status list credentials by URL, if the presenter has them (lists this registry hosts are found by "
+        "themselves); each is checked against the hash anchored on chain.",
     )
 
 
@@ -36,7 +38,7 @@ class VerificationPublic(BaseModel):
 
 
 @router.post("", response_model=VerificationPublic)
-def verify(request: VerifyRequest, ledger: LedgerDep) -> VerificationPublic:
+def verify(request: VerifyRequest, ledger: LedgerDep, db: SessionDep, settings: SettingsDep) -> VerificationPublic:
     """Verify a credential (or an offline bundle): each check reported separately; never valid by default."""
     if isinstance(request.credential, dict) and request.credential.get("type") == BUNDLE_TYPE:
         bundled = verify_bundle(request.credential)
@@ -49,10 +51,16 @@ def verify(request: VerifyRequest, ledger: LedgerDep) -> VerificationPublic:
         ledger.rpc, ledger.contracts["CredentialAnchor"], ledger.contracts["InstitutionRegistry"], ledger.chain_id
     )
 
+    hosted = f"{settings.BASE_URL}/status-lists/"
+
     def resolve(url: str) -> dict[str, Any]:
-        if url not in request.status_lists:
-            raise CredentialError(f"status list {url} was not supplied")
-        return request.status_lists[url]
+        if url in request.status_lists:
+            return request.status_lists[url]
+        if url.startswith(hosted):  # a list this registry hosts: its anchored hash is checked all the same
+            record = db.get(StatusListRecord, url[len(hosted):])
+            if record is not None and record.credential is not None:
+                return record.credential
+        raise CredentialError(f"status list {url} was not supplied")
 
     report = verify_credential(
         request.credential, chain=chain, confirmations=ledger.sender.confirmations, status_resolver=resolve

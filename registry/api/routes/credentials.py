@@ -1,0 +1,212 @@
+"""Credentials issued by schools and bureaus: growth records and professional-development records
+in batches, their lifecycle (revoke, suspend, unsuspend) on hosted status lists, and the personal
+data behind them in the vault (read, erased)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ledger_service import SubjectNotFoundError
+from ledger_service.credentials import Ed25519PublicKeyRef
+
+from ...core.errors import ConflictError, InvalidRequestError, PermissionDeniedError, ResourceNotFoundError
+from ...crud import users as users_crud
+from ...models import ChainJob, CredentialBatch, Institution, IssuedCredential, IssuerAccount, StatusListRecord
+from ...workflows.issuance import Issuing
+from ..deps import AdminUser, CurrentUser, Principal, SessionDep, SettingsDep, WorkerDep, require_role
+
+router = APIRouter(tags=["credentials"])
+
+IssuerUser = Annotated[Principal, Depends(require_role("issuer"))]
+
+
+def get_issuing(request: Request) -> Issuing:
+    return request.app.state.issuing  # type: ignore[no-any-return]
+
+
+IssuingDep = Annotated[Issuing, Depends(get_issuing)]
+
+
+class IssuerPublic(BaseModel):
+    institution_id: str
+    address: str = Field(description="the issuer key that anchors batches and status lists")
+    signing_key: str = Field(description="the Ed25519 key that signs the credentials (its did:key verification method)")
+    chain_status: str = Field(description="pending until the keys and accreditations are on chain, then ready (or failed)")
+
+
+class BatchRequest(BaseModel):
+    batch: str = Field(pattern=r"^[A-Za-z0-9._:-]{1,100}$", description="your key for this batch: sending it again finishes, never doubles")
+    kind: Literal["growth_record", "professional_development"]
+    records: list[dict[str, Any]] = Field(min_length=1, description="each {subject: personal data, record: what is attested}")
+    valid_from: datetime | None = None
+
+
+class IssuedPublic(BaseModel):
+    id: str
+    subject_id: str = Field(description="the subject's pseudonym in the vault (GET /subjects/{id})")
+    status: str
+    document: dict[str, Any] | None
+
+
+class BatchPublic(BaseModel):
+    batch: str
+    kind: str
+    count: int
+    root: str | None
+    tx_hash: str | None
+    block_number: int | None
+    completed: bool
+    credentials: list[IssuedPublic]
+
+
+class StatusRequest(BaseModel):
+    action: Literal["revoke", "suspend", "unsuspend"]
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+def _issuer_of(db: Session, principal: Principal) -> tuple[Institution, IssuerAccount]:
+    if principal.institution_id is None:
+        raise PermissionDeniedError("the account belongs to no institution; an administrator sets it (PUT /users/{address})")
+    account = db.get(IssuerAccount, principal.institution_id)
+    if account is None:
+        raise ConflictError("the institution is not set up for issuing (POST /institutions/{id}/issuer)", code="not_an_issuer")
+    return users_crud.get_institution(session=db, institution_id=principal.institution_id), account
+
+
+def _issuer_public(db: Session, account: IssuerAccount, issuing: Issuing) -> IssuerPublic:
+    job = db.get(ChainJob, account.setup_job_id) if account.setup_job_id else None
+    status = "failed" if job is not None and job.status == "failed" else ("ready" if issuing.ready(account) else "pending")
+    return IssuerPublic(institution_id=account.institution_id, address=account.address,
+                        signing_key=Ed25519PublicKeyRef.from_multibase(account.signing_key).verification_method, chain_status=status)
+
+
+@router.post("/institutions/{institution_id}/issuer", response_model=IssuerPublic, status_code=201)
+def create_issuer(institution_id: str, admin: AdminUser, db: SessionDep, issuing: IssuingDep, worker: WorkerDep) -> IssuerPublic:
+    """Set an institution up for issuing: keys held for it, accreditation and keys registered on chain."""
+    institution = users_crud.get_institution(session=db, institution_id=institution_id)
+    path = [institution]
+    while path[0].parent_id is not None:
+        path.insert(0, users_crud.get_institution(session=db, institution_id=path[0].parent_id))
+    account = issuing.set_up(db, institution, path)
+    db.commit()
+    if worker:
+        worker.notify()
+    return _issuer_public(db, account, issuing)
+
+
+@router.get("/institutions/{institution_id}/issuer", response_model=IssuerPublic)
+def read_issuer(institution_id: str, principal: CurrentUser, db: SessionDep, issuing: IssuingDep) -> IssuerPublic:
+    """The institution's issuing keys and whether the chain knows them yet."""
+    if "admin" not in principal.roles and principal.institution_id != institution_id:
+        raise PermissionDeniedError("administrators and the institution's own accounts see its issuing keys")
+    account = db.get(IssuerAccount, institution_id)
+    if account is None:
+        raise ResourceNotFoundError("the institution is not set up for issuing")
+    return _issuer_public(db, account, issuing)
+
+
+def _batch_public(db: Session, batch: CredentialBatch) -> BatchPublic:
+    issued = db.scalars(select(IssuedCredential).where(IssuedCredential.batch_id == batch.id))
+    order = {document["id"]: position for position, document in enumerate(batch.documents)}
+    credentials = sorted(issued, key=lambda c: order.get(c.id, 0))
+    return BatchPublic(
+        batch=batch.key, kind=batch.kind, count=batch.count, root=batch.root, tx_hash=batch.tx_hash, block_number=batch.block_number,
+        completed=batch.completed_at is not None,
+        credentials=[IssuedPublic(id=c.id, subject_id=c.subject_id, status=c.status, document=c.document) for c in credentials],
+    )
+
+
+@router.post("/credentials/batches", response_model=BatchPublic, status_code=201)
+def create_batch(request: BatchRequest, issuer: IssuerUser, db: SessionDep, issuing: IssuingDep, settings: SettingsDep) -> BatchPublic:
+    """Issue a class or a grade: personal data into the vault, salted subjects, one signed credential
+    each with a status entry, one anchor on chain. Sending the same batch key again finishes it."""
+    if len(request.records) > settings.MAX_BATCH:
+        raise InvalidRequestError(f"a batch holds at most {settings.MAX_BATCH} records; split it")
+    institution, account = _issuer_of(db, issuer)
+    if not issuing.ready(account):
+        raise ConflictError("the institution's keys are not on chain yet; try again shortly", code="issuer_not_ready")
+    valid_from = request.valid_from.strftime("%Y-%m-%dT%H:%M:%SZ") if request.valid_from else None
+    batch = issuing.issue(db, institution=institution, account=account, key=request.batch, kind=request.kind,
+                          records=request.records, actor=issuer.address, valid_from=valid_from)
+    return _batch_public(db, batch)
+
+
+@router.get("/credentials/batches/{key}", response_model=BatchPublic)
+def read_batch(key: str, issuer: IssuerUser, db: SessionDep) -> BatchPublic:
+    """A batch of the signed-in issuer's institution, with its credentials."""
+    institution, _ = _issuer_of(db, issuer)
+    batch = db.scalar(select(CredentialBatch).where(CredentialBatch.institution_id == institution.id, CredentialBatch.key == key))
+    if batch is None:
+        raise ResourceNotFoundError(f"no batch {key!r} at {institution.name}")
+    return _batch_public(db, batch)
+
+
+def _own_credential(db: Session, issuer: Principal, credential_id: str) -> IssuedCredential:
+    credential = db.get(IssuedCredential, credential_id)
+    if credential is None or credential.institution_id != issuer.institution_id:
+        raise ResourceNotFoundError(f"the institution issued no credential {credential_id}")
+    return credential
+
+
+@router.get("/credentials/{credential_id}", response_model=IssuedPublic)
+def read_credential(credential_id: str, issuer: IssuerUser, db: SessionDep) -> IssuedPublic:
+    """A credential the signed-in issuer's institution issued, and its lifecycle status."""
+    credential = _own_credential(db, issuer, credential_id)
+    return IssuedPublic(id=credential.id, subject_id=credential.subject_id, status=credential.status, document=credential.document)
+
+
+@router.post("/credentials/{credential_id}/status", response_model=IssuedPublic)
+def change_credential_status(
+    credential_id: str, request: StatusRequest, issuer: IssuerUser, db: SessionDep, issuing: IssuingDep
+) -> IssuedPublic:
+    """Revoke (final), suspend or unsuspend: the status list is signed again and its hash anchored."""
+    credential = _own_credential(db, issuer, credential_id)
+    _, account = _issuer_of(db, issuer)
+    issuing.change_status(db, credential, account, request.action)
+    return IssuedPublic(id=credential.id, subject_id=credential.subject_id, status=credential.status, document=credential.document)
+
+
+@router.get("/status-lists/{list_id}", response_model=None)
+def read_status_list(list_id: str, db: SessionDep) -> JSONResponse:
+    """A hosted status list credential: signed by its institution, its hash anchored on chain."""
+    record = db.get(StatusListRecord, list_id)
+    if record is None or record.credential is None:
+        raise ResourceNotFoundError(f"no published status list {list_id}")
+    return JSONResponse(record.credential, headers={"Cache-Control": "no-cache", "ETag": f'"{record.list_hash}"'})
+
+
+def _own_subject(db: Session, issuer: Principal, subject_id: str) -> None:
+    issued = db.scalar(select(IssuedCredential.id).where(IssuedCredential.subject_id == subject_id,
+                                                         IssuedCredential.institution_id == issuer.institution_id).limit(1))
+    if issued is None:
+        raise ResourceNotFoundError(f"the institution issued nothing to subject {subject_id}")
+
+
+@router.get("/subjects/{subject_id}", response_model=dict[str, Any])
+def read_subject(subject_id: str, issuer: IssuerUser, db: SessionDep, issuing: IssuingDep) -> dict[str, Any]:
+    """The personal data behind a subject's credentials (decrypted from the vault for its issuer)."""
+    _own_subject(db, issuer, subject_id)
+    names = ("name", "student_number", "staff_number", "birth_date", "guardian", "contact")
+    found: dict[str, Any] = {}
+    for name in names:
+        try:
+            found[name] = issuing.vault.get(subject_id, name)
+        except SubjectNotFoundError:
+            continue  # a field this subject never had (an erased subject raises SubjectErasedError: 410)
+    return {"subject_id": subject_id, **found}
+
+
+@router.delete("/subjects/{subject_id}", status_code=204, response_class=Response)
+def erase_subject(subject_id: str, issuer: IssuerUser, db: SessionDep, issuing: IssuingDep) -> Response:
+    """Erase a subject (crypto-shredding): their personal data become unrecoverable; their
+    credentials still verify for integrity (they never held personal data)."""
+    _own_subject(db, issuer, subject_id)
+    issuing.vault.erase(subject_id)
+    return Response(status_code=204)

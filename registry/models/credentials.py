@@ -1,0 +1,85 @@
+"""Credential issuing for institutions: their custodial keys, batches, issued credentials, status lists."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, UtcDateTime, utcnow
+
+__all__ = ["CredentialBatch", "IssuedCredential", "IssuerAccount", "StatusListRecord"]
+
+
+class IssuerAccount(Base):
+    """An institution's issuing keys, held for it by the registry (sealed with the vault master key)."""
+
+    __tablename__ = "issuer_accounts"
+
+    institution_id: Mapped[str] = mapped_column(ForeignKey("institutions.id"), primary_key=True)
+    address: Mapped[str] = mapped_column(String(42), unique=True)  # secp256k1: anchors batches and status lists
+    signing_key: Mapped[str] = mapped_column(String(100))  # Ed25519 public key, multibase: signs credentials
+    sealed_keys: Mapped[bytes] = mapped_column(LargeBinary)
+    master_key_id: Mapped[str] = mapped_column(String(16))
+    setup_job_id: Mapped[int | None] = mapped_column(ForeignKey("chain_jobs.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class CredentialBatch(Base):
+    """One issuance request: its documents are fixed before anything is signed, so a retry of the
+    same batch key finishes the same credentials."""
+
+    __tablename__ = "credential_batches"
+    __table_args__ = (UniqueConstraint("institution_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[str] = mapped_column(ForeignKey("institutions.id"), index=True)
+    key: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(30))
+    issued_by: Mapped[str] = mapped_column(String(42))
+    count: Mapped[int] = mapped_column(Integer)
+    documents: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # unsigned, with salted subjects only
+    subjects: Mapped[list[str]] = mapped_column(JSON)  # vault subject ids, in order
+    root: Mapped[str | None] = mapped_column(String(66), default=None)
+    tx_hash: Mapped[str | None] = mapped_column(String(66), default=None)
+    block_number: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+
+
+class IssuedCredential(Base):
+    __tablename__ = "issued_credentials"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)  # the credential's id (urn:uuid:…)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("credential_batches.id"), index=True)
+    institution_id: Mapped[str] = mapped_column(ForeignKey("institutions.id"), index=True)
+    subject_id: Mapped[str] = mapped_column(String(40), index=True)  # the vault's pseudonym, never personal data
+    status_list_id: Mapped[str] = mapped_column(ForeignKey("status_lists.id"))
+    status_index: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12), default="active")  # active, suspended, revoked
+    document: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)  # the issued credential, once anchored
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class StatusListRecord(Base):
+    """An institution's lifecycle status list (purpose message, two bits per entry) and its latest
+    signed list credential; ``version`` counts the updates anchored on chain."""
+
+    __tablename__ = "status_lists"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    institution_id: Mapped[str] = mapped_column(ForeignKey("institutions.id"), index=True)
+    bits: Mapped[bytes] = mapped_column(LargeBinary)
+    allocated: Mapped[bytes] = mapped_column(LargeBinary)  # one bit per entry: handed out
+    allocated_count: Mapped[int] = mapped_column(Integer, default=0)
+    credential: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    list_hash: Mapped[str | None] = mapped_column(String(66), default=None)
+    anchored_tx: Mapped[str | None] = mapped_column(String(66), default=None)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    lock_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": lock_version}
