@@ -24,6 +24,9 @@ class IssuerAccount(Base):
     sealed_keys: Mapped[bytes] = mapped_column(LargeBinary)
     master_key_id: Mapped[str] = mapped_column(String(16))
     setup_job_id: Mapped[int | None] = mapped_column(ForeignKey("chain_jobs.id"), default=None)
+    # 学分银行: how the institution converts presented credentials into credits
+    # ([{achievement_type, credits, accepted_results}]).
+    credit_rules: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 

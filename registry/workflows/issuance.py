@@ -39,6 +39,9 @@ from ledger_service.credentials import (
     REVOKED,
     SUSPENDED,
     BatchIssuer,
+    ChainView,
+    ConversionRule,
+    CreditBank,
     Ed25519KeyPair,
     Ed25519PublicKeyRef,
     StatusList,
@@ -59,6 +62,7 @@ from ..models import CredentialBatch, Institution, IssuedCredential, IssuerAccou
 
 __all__ = [
     "CREDENTIAL_TYPES",
+    "CREDIT_GRANT_TYPE",
     "STATUS_LIST_TYPE",
     "Issuing",
     "load_master_key",
@@ -69,6 +73,7 @@ CREDENTIAL_TYPES = {
     "professional_development": keccak(b"EduLedger.ProfessionalDevelopment"),
 }
 STATUS_LIST_TYPE = keccak(b"EduLedger.StatusList")
+CREDIT_GRANT_TYPE = keccak(b"EduLedger.CreditGrant")
 _FUNDING_WEI = 10**18  # the issuer key pays for its anchors where gas is not free (the embedded chain)
 _LIST_ENTRIES = MIN_STATUS_LIST_SIZE
 
@@ -237,7 +242,7 @@ class Issuing:
         if self.ledger.node is not None:  # the embedded chain charges gas; a production chain may not
             enqueue(session, "fund_account", {"address": signer.address, "wei": str(_FUNDING_WEI)}, subject=subject)
         for link in chain_path:
-            for credential_type in (*CREDENTIAL_TYPES.values(), STATUS_LIST_TYPE):
+            for credential_type in (*CREDENTIAL_TYPES.values(), STATUS_LIST_TYPE, CREDIT_GRANT_TYPE):
                 enqueue(session, "accredit", {"institution_id": link.id, "credential_type": "0x" + credential_type.hex()}, subject=subject)
         enqueue(session, "add_issuer_key", {"institution_id": institution.id, "address": signer.address}, subject=subject)
         last = enqueue(session, "add_signing_key", {"institution_id": institution.id, "public_key": signing.public.raw.hex()}, subject=subject)
@@ -424,6 +429,20 @@ class Issuing:
             for document, (subject_id, _), index in zip(documents, enrolled, indexes, strict=True)
         )
         return batch
+
+    # The credit bank...
+
+    def credit_bank(self, account: IssuerAccount, institution: Institution) -> tuple[CreditBank, _Runtime]:
+        """The institution's credit bank with its current rules (its journal is its own file)."""
+        runtime = self._runtime(account)
+        rules = [ConversionRule(r["achievement_type"], float(r["credits"]), tuple(r.get("accepted_results") or ()))
+                 for r in account.credit_rules]
+        view = ChainView(self.ledger.rpc, self.ledger.contracts["CredentialAnchor"], self.ledger.contracts["InstitutionRegistry"],
+                         self.ledger.chain_id)
+        bank = CreditBank(self.data_dir / "issuers" / f"credit-bank-{account.address}.sqlite3", issuer=runtime.issuer, rules=rules,
+                          chain=view, credit_type=CREDIT_GRANT_TYPE, issuer_name=institution.name,
+                          confirmations=self.ledger.sender.confirmations)
+        return bank, runtime
 
     # Revoking and suspending...
 

@@ -162,6 +162,9 @@ PROTECTED: dict[tuple[str, str], set[str]] = {  # roles admitted ("any": every s
     ("POST", "/credentials/{credential_id}/status"): {"issuer"},
     ("GET", "/subjects/{subject_id}"): {"issuer"},
     ("DELETE", "/subjects/{subject_id}"): {"issuer"},
+    ("GET", "/credit-bank/rules"): {"issuer"},
+    ("PUT", "/credit-bank/rules"): {"issuer"},
+    ("POST", "/credit-bank/imports"): {"issuer"},
 }
 DOCS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 

@@ -202,3 +202,30 @@ def test_nothing_personal_reaches_the_chain(client: TestClient) -> None:
         for value in (person["name"], person["student_number"], person["guardian"], person["contact"], person["birth_date"]):
             for form in (value.encode(), hashlib.sha256(value.encode()).digest(), keccak(value.encode())):
                 assert form not in chain and form.hex().encode() not in hexed, f"{value!r} is on chain"
+
+
+def test_the_credit_bank_converts_a_presentation_once(client: TestClient) -> None:
+    _, school, _ = issuing_school(client)
+    _, college, _ = issuing_school(client)
+    label = uuid.uuid4().hex[:6]
+    issued = school.request("POST", "/credentials/batches", json={"batch": label, "kind": "growth_record",
+                                                                  "records": students(2, label=label)})
+    mine = [c["document"] for c in issued["credentials"][:1]]
+    presentation = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
+                    "verifiableCredential": mine}
+    with pytest.raises(RegistryError) as caught:
+        college.request("POST", "/credit-bank/imports", json={"presentation": presentation})
+    assert (caught.value.status, caught.value.code) == (409, "no_rules")
+    college.request("PUT", "/credit-bank/rules", json=[{"achievement_type": "ext:GrowthRecord", "credits": 0.5}])
+    grant = college.request("POST", "/credit-bank/imports", json={"presentation": presentation})
+    assert grant["credits"] == 0.5 and grant["converted"] == [mine[0]["id"]] and grant["refused"] == []
+    credential = grant["credential"]
+    assert credential["credentialSubject"]["identifier"] == mine[0]["credentialSubject"]["identifier"], "the same salted subject"
+    assert verify(client, credential)["outcome"] == "valid"
+    with pytest.raises(RegistryError) as caught:
+        college.request("POST", "/credit-bank/imports", json={"presentation": presentation})
+    assert caught.value.status == 422 and "already converted" in str(caught.value)
+    tampered = {**presentation, "verifiableCredential": [{**issued["credentials"][1]["document"], "name": "改过的"}]}
+    with pytest.raises(RegistryError) as caught:
+        college.request("POST", "/credit-bank/imports", json={"presentation": tampered})
+    assert caught.value.status == 422 and "invalid" in str(caught.value)

@@ -130,6 +130,7 @@ def upgrade() -> None:
     sa.Column('sealed_keys', sa.LargeBinary(), nullable=False),
     sa.Column('master_key_id', sa.String(length=16), nullable=False),
     sa.Column('setup_job_id', sa.Integer(), nullable=True),
+    sa.Column('credit_rules', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['institution_id'], ['institutions.id'], name=op.f('fk_issuer_accounts_institution_id_institutions')),
     sa.ForeignKeyConstraint(['setup_job_id'], ['chain_jobs.id'], name=op.f('fk_issuer_accounts_setup_job_id_chain_jobs')),

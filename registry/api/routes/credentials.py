@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger_service import SubjectNotFoundError
+from ledger_service import CredentialError, SubjectNotFoundError
 from ledger_service.credentials import Ed25519PublicKeyRef
 
 from ...core.errors import ConflictError, InvalidRequestError, PermissionDeniedError, ResourceNotFoundError
@@ -210,3 +210,76 @@ def erase_subject(subject_id: str, issuer: IssuerUser, db: SessionDep, issuing: 
     _own_subject(db, issuer, subject_id)
     issuing.vault.erase(subject_id)
     return Response(status_code=204)
+
+
+# The credit bank (学分银行, R8).
+
+
+class ConversionRulePublic(BaseModel):
+    achievement_type: str = Field(min_length=1, max_length=100, description="OB achievementType, e.g. ext:GrowthRecord, CertificateOfCompletion")
+    credits: float = Field(ge=0, le=1_000)
+    accepted_results: list[str] = Field(default_factory=list, max_length=50, description="if given, one of the subject's results must be one of these")
+
+
+class ImportRequest(BaseModel):
+    presentation: dict[str, Any] = Field(description="a VC 2.0 VerifiablePresentation of one student's credentials")
+    status_lists: dict[str, dict[str, Any]] = Field(default_factory=dict, description="status lists the credentials refer to, by URL "
+                                                    "(lists this registry hosts are found by themselves)")
+
+
+class RefusedPublic(BaseModel):
+    credential_id: str
+    reason: str
+
+
+class GrantPublic(BaseModel):
+    grant_id: str
+    credits: float
+    credential: dict[str, Any] = Field(description="the credit-grant credential, signed and anchored")
+    converted: list[str]
+    refused: list[RefusedPublic]
+
+
+@router.put("/credit-bank/rules", response_model=list[ConversionRulePublic])
+def update_credit_rules(rules: list[ConversionRulePublic], issuer: IssuerUser, db: SessionDep) -> list[ConversionRulePublic]:
+    """Set how the institution converts presented credentials into credits."""
+    _, account = _issuer_of(db, issuer)
+    account.credit_rules = [rule.model_dump() for rule in rules]
+    db.commit()
+    return rules
+
+
+@router.get("/credit-bank/rules", response_model=list[ConversionRulePublic])
+def read_credit_rules(issuer: IssuerUser, db: SessionDep) -> list[ConversionRulePublic]:
+    """The institution's conversion rules."""
+    _, account = _issuer_of(db, issuer)
+    return [ConversionRulePublic(**rule) for rule in account.credit_rules]
+
+
+@router.post("/credit-bank/imports", response_model=GrantPublic, status_code=201)
+def import_presentation(
+    request: ImportRequest, issuer: IssuerUser, db: SessionDep, issuing: IssuingDep, settings: SettingsDep
+) -> GrantPublic:
+    """Verify every presented credential, convert by the rules, issue one credit-grant credential;
+    a credential is never converted twice by the same institution."""
+    institution, account = _issuer_of(db, issuer)
+    if not account.credit_rules:
+        raise ConflictError("set the conversion rules first (PUT /credit-bank/rules)", code="no_rules")
+    hosted = f"{settings.BASE_URL}/status-lists/"
+
+    def resolve(url: str) -> dict[str, Any]:
+        if url in request.status_lists:
+            return request.status_lists[url]
+        record = db.get(StatusListRecord, url[len(hosted):]) if url.startswith(hosted) else None
+        if record is None or record.credential is None:
+            raise CredentialError(f"status list {url} was not supplied")  # the verifier then says: cannot tell
+        return record.credential
+
+    bank, runtime = issuing.credit_bank(account, institution)
+    try:
+        with runtime.lock:
+            grant = bank.import_presentation(request.presentation, status_resolver=resolve)
+    finally:
+        bank.close()
+    return GrantPublic(grant_id=grant.grant_id, credits=grant.credits, credential=grant.credential, converted=grant.converted,
+                       refused=[RefusedPublic(credential_id=r.credential_id, reason=r.reason) for r in grant.refused])
