@@ -30,6 +30,7 @@ from .core.db import make_engine, ping, session_factory
 from .crud import catalogue as catalogue_crud
 from .crud import certificates as certificates_crud
 from .models import Institution
+from .workflows import certificate_credentials
 from .workflows.issuance import Issuing, load_master_key
 
 log = logging.getLogger("registry")
@@ -102,6 +103,9 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
             issuing = Issuing(ledger=chain, vault=Vault(settings.DATA_DIR / "vault.sqlite3", master), master=master,
                               data_dir=settings.DATA_DIR, base_url=settings.BASE_URL)
             app.state.issuing = issuing
+            worker.after_cycle.append(
+                lambda: certificate_credentials.sync(sessions, issuing, bureau, chain, settings.BASE_URL)
+            )
             # What start-up built lives as long as the service: keep the collector from walking it
             # again and again (long pauses under load otherwise).
             gc.collect()

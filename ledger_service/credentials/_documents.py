@@ -40,14 +40,19 @@ def achievement_credential(
     credential_id: str,
     issuer_id: str,
     issuer_name: str,
-    identifier: dict[str, Any],
+    identifier: dict[str, Any] | None,
     achievement: dict[str, Any],
     valid_from: str,
     name: str,
     valid_until: str | None = None,
     evidence: Sequence[dict[str, Any]] = (),
     subject_extra: dict[str, Any] | None = None,
+    subject_id: str | None = None,
 ) -> dict[str, Any]:
+    """An AchievementCredential; its subject is a salted ``identifier`` (a person), or ``subject_id``
+    (an account, e.g. ``did:pkh:…`` of an author already on chain as a rights holder)."""
+    if identifier is None and subject_id is None:
+        raise ValueError("a subject needs an identifier or an id")
     document: dict[str, Any] = {
         "@context": list(CONTEXTS),
         "id": credential_id,
@@ -56,8 +61,9 @@ def achievement_credential(
         "issuer": {"id": issuer_id, "type": ["Profile"], "name": issuer_name},
         "validFrom": valid_from,
         "credentialSubject": {
+            **({"id": subject_id} if subject_id else {}),
             "type": ["AchievementSubject"],
-            "identifier": [identifier],
+            **({"identifier": [identifier]} if identifier else {}),
             "achievement": achievement,
             **(subject_extra or {}),
         },

@@ -1,13 +1,15 @@
 """The bureau that runs this repository, set up on chain when the service starts.
 
 It issues the repository's certificates: registered as a root institution, accredited for the four
-certificate kinds, with the relayer as its issuer key (so the platform's one sending key signs
-certificates too). This needs the relayer to be governance, as it is on the embedded chain and
+certificate kinds and for status lists, with the relayer as its issuer key (so the platform's one
+sending key signs certificates too), and an Ed25519 signing key for the certificates delivered as
+verifiable credentials — derived from the relayer key, so it needs no storage of its own. This needs the relayer to be governance, as it is on the embedded chain and
 after a first deployment; otherwise governance must do it, and the service says so.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from dataclasses import dataclass
@@ -15,10 +17,11 @@ from dataclasses import dataclass
 from eth_hash.auto import keccak
 
 from ledger_service.chain import ContractCall, Ledger, dev_signer
+from ledger_service.credentials import Ed25519KeyPair
 
 from .directory import DEFAULT_ADMIN_ROLE, INSTITUTION_KINDS, institution_id_for
 
-__all__ = ["CERTIFICATE_TYPES", "Bureau", "set_up_bureau"]
+__all__ = ["CERTIFICATE_TYPES", "Bureau", "bureau_signing_key", "set_up_bureau"]
 
 log = logging.getLogger("registry.chain")
 
@@ -26,6 +29,12 @@ CERTIFICATE_TYPES = {
     kind: keccak(f"EduLedger.{kind.title()}Certificate".encode())
     for kind in ("inclusion", "collection", "selection", "recommendation")
 }
+_STATUS_LIST_TYPE = keccak(b"EduLedger.StatusList")
+
+
+def bureau_signing_key(ledger: Ledger) -> Ed25519KeyPair:
+    """The bureau's credential-signing key, derived from the relayer key (one secret to keep, not two)."""
+    return Ed25519KeyPair.from_seed(hashlib.sha256(b"eduledger:bureau-signing-key:" + ledger.sender.signer.private_key_bytes()).digest())
 _LEVEL_OF_KIND = {"ministry": "national", "province": "province", "city": "city", "district": "district"}
 _FAR_FUTURE = 2**63
 _GAS = 400_000  # each set-up call uses well under this; explicit, since later calls depend on earlier ones
@@ -38,6 +47,7 @@ class Bureau:
     kind: str
     admin: str | None
     issues_certificates: bool
+    signing_key: Ed25519KeyPair | None = None
 
     @property
     def id_hex(self) -> str:
@@ -65,18 +75,23 @@ def set_up_bureau(ledger: Ledger, *, name: str, kind: str, admin: str | None) ->
                 "the bureau %r is not registered on chain and the relayer %s is not governance: "
                 "certificates cannot be issued until governance registers it (id 0x%s)", name, relayer, bureau_id.hex(),
             )
-            return Bureau(bureau_id, name, kind, admin, issues_certificates=False)
+            return Bureau(bureau_id, name, kind, admin, issues_certificates=False, signing_key=None)
         calls.append(directory.transaction(
             "registerInstitution", bureau_id, b"\0" * 32, INSTITUTION_KINDS[kind], admin or relayer, key=f"{tag}:register", gas=_GAS
         ))
     elif admin is not None and record["admin"] != admin and governance:
         calls.append(directory.transaction("setInstitutionAdmin", bureau_id, admin, key=f"{tag}:admin:{admin}:{time.time_ns()}", gas=_GAS))
     now = int(time.time())
-    for credential_type in CERTIFICATE_TYPES.values():
+    for credential_type in (*CERTIFICATE_TYPES.values(), _STATUS_LIST_TYPE):
         if governance and (record["kind"] == 0 or not directory.call("isAccredited", bureau_id, credential_type, now)):
             calls.append(directory.transaction(
                 "accredit", bureau_id, credential_type, 0, _FAR_FUTURE, key=f"{tag}:accredit:{credential_type.hex()[:8]}:{now}", gas=_GAS
             ))
+    signing = bureau_signing_key(ledger)
+    if governance and bytes(directory.call("signingKey", signing.public.raw)["institutionId"]) == b"\0" * 32:
+        calls.append(directory.transaction(
+            "addSigningKey", bureau_id, signing.public.raw, 0, _FAR_FUTURE, key=f"{tag}:signing-key:{signing.public.raw.hex()[:16]}", gas=_GAS
+        ))
     key_holder = bytes(directory.call("issuerKey", relayer)["institutionId"])
     if key_holder == b"\0" * 32 and governance:
         calls.append(directory.transaction("addIssuerKey", bureau_id, relayer, 0, _FAR_FUTURE, key=f"{tag}:issuer-key", gas=_GAS))
@@ -89,4 +104,4 @@ def set_up_bureau(ledger: Ledger, *, name: str, kind: str, admin: str | None) ->
         log.info("bureau %r set up on chain (%d transactions)", name, len(calls))
     admin_now = str(directory.call("institution", bureau_id)["admin"])
     issues = bool(directory.call("isAuthorizedIssuer", relayer, bureau_id, CERTIFICATE_TYPES["inclusion"], int(time.time())))
-    return Bureau(bureau_id, name, kind, admin_now, issues_certificates=issues)
+    return Bureau(bureau_id, name, kind, admin_now, issues_certificates=issues, signing_key=signing)

@@ -50,6 +50,7 @@ class ChainWorker:
         self.last_error: str | None = None
         # Told the logs of the chain jobs that landed (first block, last block, logs), like ServiceMonitor's listeners.
         self.after_apply: list[Callable[[int, int, list[dict[str, Any]] | None], None]] = []
+        self.after_cycle: list[Callable[[], None]] = []  # follow-up work on what landed (certificates as credentials)
 
     # Lifecycle...
 
@@ -107,25 +108,35 @@ class ChainWorker:
     def run_cycle(self) -> int:
         """Do what can be done now; returns how many jobs finished."""
         with self._cycle_lock:
-            self._batch_decision_records()
-            with self.sessions() as session:
-                calls = self._ready_calls(session)
-                session.commit()
-                if not calls:
-                    return 0
-                sent = self._submit(session, calls)
-                session.commit()
-                if not sent:
-                    return len(calls)
-                receipts = self.ledger.sender.wait([job.tx_hash or "" for job, _ in sent])
-                for (job, _), receipt in zip(sent, receipts, strict=True):
-                    self._finish(session, job, receipt)
-                session.commit()
-                logs = [entry for receipt in receipts for entry in receipt.logs]
-                blocks = [receipt.block_number for receipt in receipts]
-                for listener in self.after_apply:
-                    listener(min(blocks), max(blocks), logs)
+            done = self._cycle()
+            for follow_up in self.after_cycle:
+                try:
+                    follow_up()
+                except EduLedgerError as exc:  # its own failure: the chain jobs go on regardless
+                    self.last_error = f"{type(exc).__name__}: {exc}"
+                    log.warning("follow-up after chain jobs failed: %s", self.last_error)
+            return done
+
+    def _cycle(self) -> int:
+        self._batch_decision_records()
+        with self.sessions() as session:
+            calls = self._ready_calls(session)
+            session.commit()
+            if not calls:
+                return 0
+            sent = self._submit(session, calls)
+            session.commit()
+            if not sent:
                 return len(calls)
+            receipts = self.ledger.sender.wait([job.tx_hash or "" for job, _ in sent])
+            for (job, _), receipt in zip(sent, receipts, strict=True):
+                self._finish(session, job, receipt)
+            session.commit()
+            logs = [entry for receipt in receipts for entry in receipt.logs]
+            blocks = [receipt.block_number for receipt in receipts]
+            for listener in self.after_apply:
+                listener(min(blocks), max(blocks), logs)
+            return len(calls)
 
     def _batch_decision_records(self) -> None:
         with self.sessions() as session:

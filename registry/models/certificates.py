@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UtcDateTime, utcnow
@@ -26,3 +28,10 @@ class Certificate(Base):
     revocation_reason: Mapped[str | None] = mapped_column(String(30), default=None)
     revoked_tx: Mapped[str | None] = mapped_column(String(66), default=None)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # The certificate as a verifiable credential, issued by the bureau once the certificate is on chain.
+    credential_batch: Mapped[str | None] = mapped_column(String(100), default=None)
+    credential_document: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)  # unsigned, fixed first
+    credential: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    status_list_id: Mapped[str | None] = mapped_column(ForeignKey("status_lists.id"), default=None)
+    status_index: Mapped[int | None] = mapped_column(Integer, default=None)
+    credential_revoked: Mapped[bool] = mapped_column(Boolean, default=False)

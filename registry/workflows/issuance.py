@@ -64,6 +64,7 @@ __all__ = [
     "CREDENTIAL_TYPES",
     "CREDIT_GRANT_TYPE",
     "STATUS_LIST_TYPE",
+    "IssuerRuntime",
     "Issuing",
     "load_master_key",
 ]
@@ -195,13 +196,14 @@ def _open_keys(master: MasterKey, institution_id: str, sealed: bytes) -> tuple[S
     return Signer(keys[:32]), Ed25519KeyPair.from_seed(keys[32:])
 
 
-class _Runtime:
+class IssuerRuntime:
     """An institution's sender (its own outbox) and batch issuer, opened once per process."""
 
-    def __init__(self, sender: TransactionSender, issuer: BatchIssuer, signing_key: Ed25519KeyPair) -> None:
+    def __init__(self, sender: TransactionSender, issuer: BatchIssuer, signing_key: Ed25519KeyPair, *, owns_sender: bool = True) -> None:
         self.sender = sender
         self.issuer = issuer
         self.signing_key = signing_key
+        self.owns_sender = owns_sender
         self.lock = threading.Lock()  # one batch or list update at a time per institution key (nonces)
 
 
@@ -214,14 +216,29 @@ class Issuing:
         self.master = master
         self.data_dir = data_dir
         self.base_url = base_url
-        self._runtimes: dict[str, _Runtime] = {}
+        self._runtimes: dict[str, IssuerRuntime] = {}
         self._lock = threading.Lock()
 
     def close(self) -> None:
         for runtime in self._runtimes.values():
             runtime.issuer.close()
-            runtime.sender.close()
+            if runtime.owns_sender:
+                runtime.sender.close()
         self.vault.close()
+
+    def bureau_runtime(self, bureau_id: str, signing_key: Ed25519KeyPair) -> IssuerRuntime:
+        """The bureau issues with the relayer key (its issuer key on chain) and its derived signing key."""
+        with self._lock:
+            runtime = self._runtimes.get(bureau_id)
+            if runtime is None:
+                (self.data_dir / "issuers").mkdir(parents=True, exist_ok=True)
+                issuer = BatchIssuer(
+                    self.data_dir / "issuers" / "journal-bureau.sqlite3", sender=self.ledger.sender,
+                    anchor=self.ledger.contracts["CredentialAnchor"], directory=self.ledger.contracts["InstitutionRegistry"],
+                    signing_key=signing_key, cryptosuite=JCS_SUITE,
+                )
+                runtime = self._runtimes[bureau_id] = IssuerRuntime(self.ledger.sender, issuer, signing_key, owns_sender=False)
+            return runtime
 
     # Setting institutions up...
 
@@ -259,7 +276,7 @@ class Issuing:
         now = int(self.ledger.rpc.request("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
         return bool(directory.call("isValidSigningKey", public.raw, institution, now))
 
-    def _runtime(self, account: IssuerAccount) -> _Runtime:
+    def _runtime(self, account: IssuerAccount) -> IssuerRuntime:
         with self._lock:
             runtime = self._runtimes.get(account.institution_id)
             if runtime is None:
@@ -275,7 +292,7 @@ class Issuing:
                     outboxes / f"journal-{signer.address}.sqlite3", sender=sender, anchor=self.ledger.contracts["CredentialAnchor"],
                     directory=self.ledger.contracts["InstitutionRegistry"], signing_key=signing, cryptosuite=JCS_SUITE,
                 )
-                runtime = self._runtimes[account.institution_id] = _Runtime(sender, issuer, signing)
+                runtime = self._runtimes[account.institution_id] = IssuerRuntime(sender, issuer, signing)
             return runtime
 
     # Status lists...
@@ -283,7 +300,7 @@ class Issuing:
     def list_url(self, list_id: str) -> str:
         return f"{self.base_url}/status-lists/{list_id}"
 
-    def _open_list(self, session: Session, institution_id: str) -> StatusListRecord:
+    def open_list(self, session: Session, institution_id: str) -> StatusListRecord:
         """The institution's current list (row-locked), a new one when none has room."""
         record = session.scalar(
             select(StatusListRecord).where(StatusListRecord.institution_id == institution_id)
@@ -299,7 +316,7 @@ class Issuing:
         return record
 
     @staticmethod
-    def _allocate(record: StatusListRecord, count: int) -> list[int]:
+    def allocate(record: StatusListRecord, count: int) -> list[int]:
         if record.allocated_count + count > _LIST_ENTRIES // 2:
             raise ConflictError(f"the status list has room for {_LIST_ENTRIES // 2 - record.allocated_count} more; split the batch")
         allocated = bytearray(record.allocated)
@@ -313,7 +330,7 @@ class Issuing:
         record.allocated, record.allocated_count = bytes(allocated), record.allocated_count + count
         return indexes
 
-    def _publish(self, record: StatusListRecord, runtime: _Runtime, institution_id: str) -> None:
+    def publish(self, record: StatusListRecord, runtime: IssuerRuntime, institution_id: str) -> None:
         """Sign the list as it stands and anchor its hash (the institution's issuer key)."""
         status = StatusList(self.list_url(record.id), "message", size=_LIST_ENTRIES, bits=bytearray(record.bits))
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -347,7 +364,7 @@ class Issuing:
             for list_id in lists:
                 record = session.scalar(select(StatusListRecord).where(StatusListRecord.id == list_id).with_for_update())
                 if record is not None and record.version == 0:  # a verifier needs a list anchored to check against
-                    self._publish(record, runtime, institution.id)
+                    self.publish(record, runtime, institution.id)
                     session.commit()
             issued = runtime.issuer.issue(
                 key, batch.documents, credential_type=CREDENTIAL_TYPES[kind],
@@ -374,8 +391,8 @@ class Issuing:
             subject = entry.subject
             fields = {k: v for k, v in subject.model_dump(exclude={"birth_date", "guardian_consent"}).items() if v is not None}
             people.append(NewSubject(subject.birth_date, fields, getattr(subject, "guardian_consent", None)))
-        record = self._open_list(session, institution.id)
-        indexes = self._allocate(record, len(entries))
+        record = self.open_list(session, institution.id)
+        indexes = self.allocate(record, len(entries))
         try:
             enrolled = self.vault.enroll(people, today=today)
         except ConsentRequiredError as exc:
@@ -432,7 +449,7 @@ class Issuing:
 
     # The credit bank...
 
-    def credit_bank(self, account: IssuerAccount, institution: Institution) -> tuple[CreditBank, _Runtime]:
+    def credit_bank(self, account: IssuerAccount, institution: Institution) -> tuple[CreditBank, IssuerRuntime]:
         """The institution's credit bank with its current rules (its journal is its own file)."""
         runtime = self._runtime(account)
         rules = [ConversionRule(r["achievement_type"], float(r["credits"]), tuple(r.get("accepted_results") or ()))
@@ -466,7 +483,7 @@ class Issuing:
                 raise ConflictError(f"the credential is already {credential.status}", code="unchanged")
             status.set_value(credential.status_index, targets[action])
             record.bits = bytes(status.bits)
-            self._publish(record, runtime, credential.institution_id)
+            self.publish(record, runtime, credential.institution_id)
             credential.status = {REVOKED: "revoked", SUSPENDED: "suspended", 0: "active"}[targets[action]]
             session.commit()
         return credential

@@ -130,7 +130,7 @@ PUBLIC = {
     ("GET", "/resources/{resource_id}"), ("GET", "/resources/{resource_id}/versions/{number}"),
     ("GET", "/resources/{resource_id}/versions/{number}/history"), ("GET", "/search"),
     ("GET", "/certificates/{certificate_id}"), ("GET", "/certificates/{certificate_id}/verify"),
-    ("GET", "/certificates/{certificate_id}/pdf"), ("GET", "/status-lists/{list_id}"),
+    ("GET", "/certificates/{certificate_id}/pdf"), ("GET", "/status-lists/{list_id}"), ("GET", "/certificates/{certificate_id}/credential"),
 }
 V = "/resources/{resource_id}/versions/{number}"
 PROTECTED: dict[tuple[str, str], set[str]] = {  # roles admitted ("any": every signed-in account, then checked case by case)

@@ -41,6 +41,10 @@ def test_submit_review_accept_certify_withdraw(client: TestClient) -> None:
     check = client.get(f"/certificates/{number}/verify").json()
     assert check["outcome"] == "valid", check
     assert [c["name"] for c in check["checks"]] == ["on_chain", "not_revoked", "resource_hash", "issuer_authorised", "resource_status"]
+    credential = client.get(f"/certificates/{number}/credential").json()
+    assert credential["type"] == ["VerifiableCredential", "AchievementCredential"]
+    assert credential["credentialSubject"]["achievement"]["achievementType"] == "ext:InclusionCertificate"
+    assert client.post("/verify", json={"credential": credential}).json()["outcome"] == "valid"
     pdf = client.get(f"/certificates/{number}/pdf")
     assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
     import os, pathlib
@@ -53,3 +57,6 @@ def test_submit_review_accept_certify_withdraw(client: TestClient) -> None:
     check = client.get(f"/certificates/{number}/verify").json()
     assert check["outcome"] == "invalid"
     assert {c["name"]: c["result"] for c in check["checks"]}["not_revoked"] == "fail"
+    revoked = client.post("/verify", json={"credential": credential}).json()
+    assert revoked["outcome"] == "invalid", "the certificate's credential is revoked with it"
+    assert "revoked" in next(c["detail"] for c in revoked["checks"] if c["name"] == "status")

@@ -159,6 +159,18 @@ def _sheet(
     )
 
 
+@router.get("/{certificate_id}/credential", response_model=dict[str, Any])
+def read_certificate_credential(certificate_id: int = CertificateId, *, db: SessionDep) -> JSONResponse:
+    """The certificate as a verifiable credential (OB 3.0 AchievementCredential issued by the bureau,
+    anchored on chain, with a status entry that follows the certificate's revocation)."""
+    record = _record(db, certificate_id)
+    if record is None:
+        raise ResourceNotFoundError(f"this registry issued no certificate {certificate_id}")
+    if record[0].credential is None:
+        raise ConflictError("the certificate's credential is being issued; try again in a moment", code="credential_pending")
+    return JSONResponse(record[0].credential, headers={"Cache-Control": "no-cache"})
+
+
 @router.get("/{certificate_id}/pdf", response_class=Response, responses={200: {"content": {"application/pdf": {}}}})
 def read_certificate_pdf(certificate_id: int = CertificateId, *, db: SessionDep, ledger: LedgerDep, settings: SettingsDep) -> Response:
     """The certificate as a PDF, with a QR code that opens its verification page."""
