@@ -63,12 +63,16 @@ def create_key(
     if len(password) < 8:
         raise ConfigurationError("the password must have at least 8 characters")
     account = Account.create()
-    document = Account.encrypt(account.key, password)
+    _write_keystore(keystore, Account.encrypt(account.key, password))
+    out.print(f"created {keystore}: address {account.address}")
+
+
+def _write_keystore(keystore: Path, document: dict[str, Any]) -> None:
+    """Write a new keystore readable by its owner only; an existing file is never overwritten."""
     keystore.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(keystore, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         json.dump(document, handle)
-    out.print(f"created {keystore}: address {account.address}")
 
 
 @key_app.command("address")
@@ -110,10 +114,7 @@ def import_key(
     if len(password) < 8:
         raise ConfigurationError("the password must have at least 8 characters")
     signer = Signer.from_hex(private_key)
-    keystore.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(keystore, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        json.dump(Account.encrypt(signer.private_key_bytes(), password), handle)
+    _write_keystore(keystore, Account.encrypt(signer.private_key_bytes(), password))
     out.print(f"imported into {keystore}: address {signer.address}")
 
 

@@ -25,7 +25,7 @@ from typing import Annotated, Any, Literal
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eth_hash.auto import keccak
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -111,19 +111,21 @@ class StudentSubject(_Strict):
 _EVIDENCE = r"^[0-9a-f]{64}$"  # sha256 of an evidence file, hex
 
 
+def _one_of(allowed: tuple[str, ...]) -> AfterValidator:
+    def check(value: str) -> str:
+        if value not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}")
+        return value
+
+    return AfterValidator(check)
+
+
 class GrowthRecord(_Strict):
-    dimension: str = Field(description=" / ".join(GROWTH_DIMENSIONS))
+    dimension: Annotated[str, _one_of(GROWTH_DIMENSIONS)] = Field(description=" / ".join(GROWTH_DIMENSIONS))
     record_kind: str = Field(min_length=1, max_length=60)
     term: str = Field(min_length=1, max_length=60)
     narrative: str = Field(min_length=1, max_length=2000)
     evidence_hashes: list[Annotated[str, Field(pattern=_EVIDENCE)]] = Field(default_factory=list, max_length=20)
-
-    @field_validator("dimension")
-    @classmethod
-    def _known_dimension(cls, value: str) -> str:
-        if value not in GROWTH_DIMENSIONS:
-            raise ValueError(f"must be one of {', '.join(GROWTH_DIMENSIONS)}")
-        return value
 
 
 class TeacherSubject(_Strict):
@@ -135,19 +137,12 @@ class TeacherSubject(_Strict):
 
 class DevelopmentRecord(_Strict):
     training: str = Field(min_length=1, max_length=200)
-    category: str = Field(description=" / ".join(DEVELOPMENT_CATEGORIES))
+    category: Annotated[str, _one_of(DEVELOPMENT_CATEGORIES)] = Field(description=" / ".join(DEVELOPMENT_CATEGORIES))
     hours: float = Field(gt=0, le=10_000)
     credits: float = Field(ge=0, le=1_000)
     period: str = Field(min_length=1, max_length=60)
     provider: str | None = Field(default=None, max_length=200)
     evidence_hashes: list[Annotated[str, Field(pattern=_EVIDENCE)]] = Field(default_factory=list, max_length=20)
-
-    @field_validator("category")
-    @classmethod
-    def _known_category(cls, value: str) -> str:
-        if value not in DEVELOPMENT_CATEGORIES:
-            raise ValueError(f"must be one of {', '.join(DEVELOPMENT_CATEGORIES)}")
-        return value
 
 
 class GrowthEntry(_Strict):

@@ -11,22 +11,14 @@ from fastapi.testclient import TestClient
 
 from ledger_service.chain import Ledger
 from ledger_service.certificates import credential_type_of
-from tests.utils.registry import drain, lesson_bundle, lesson_metadata, set_up_people
-
-GOOD = {"科学性": 3, "适用性": 3, "规范性": 3, "时效性": 2, "公益性": 3}
-
+from tests.utils.registry import drain, lesson_bundle, lesson_metadata, review_and_accept, set_up_people
 
 def issue_one(client: TestClient) -> int:
     people = set_up_people(client)
     files = lesson_bundle(f"fresh-{uuid.uuid4()}")
-    version = people.teacher.submit(files, lesson_metadata(people.teacher.signer.address, files))
-    path = f"/resources/{version['resource_id']}/versions/1"
-    for reviewer in people.reviewers:
-        reviewer.request("POST", path + "/claim")
-        reviewer.request("POST", path + "/reviews", json={"orientation_pass": True, "scores": GOOD, "recommendation": "accept"})
-    people.admin.request("POST", path + "/decision", json={"decision": "accept"})
+    version = review_and_accept(people, people.teacher.submit(files, lesson_metadata(people.teacher.signer.address, files)))
     drain(client)
-    return int(people.teacher.request("GET", path)["certificates"][0]["id"])
+    return int(people.teacher.request("GET", f"/resources/{version['resource_id']}/versions/1")["certificates"][0]["id"])
 
 
 def outcome_within(client: TestClient, number: int, wanted: str, seconds: float = 3.0) -> tuple[str, float]:

@@ -19,21 +19,13 @@ from registry.core.config import Settings
 from registry.main import create_app
 from tests.utils.live import live_server
 from tests.utils.reference_data import require_tool
-from tests.utils.registry import People, drain, lesson_bundle, lesson_metadata, set_up_people
-
-GOOD = {"科学性": 3, "适用性": 3, "规范性": 3, "时效性": 2, "公益性": 3}
-
+from tests.utils.registry import People, drain, lesson_bundle, lesson_metadata, review_and_accept, set_up_people
 
 def certified(http: Any, people: People, app: Any) -> tuple[dict[str, Any], int]:
     files = lesson_bundle(f"cert-{uuid.uuid4()}")
-    version = people.teacher.submit(files, lesson_metadata(people.teacher.signer.address, files))
-    base = f"/resources/{version['resource_id']}/versions/1"
-    for reviewer in people.reviewers:
-        reviewer.request("POST", base + "/claim")
-        reviewer.request("POST", base + "/reviews", json={"orientation_pass": True, "scores": GOOD, "recommendation": "accept"})
-    people.admin.request("POST", base + "/decision", json={"decision": "accept"})
+    version = review_and_accept(people, people.teacher.submit(files, lesson_metadata(people.teacher.signer.address, files)))
     drain(app)
-    version = people.teacher.request("GET", base)
+    version = people.teacher.request("GET", f"/resources/{version['resource_id']}/versions/1")
     return version, int(version["certificates"][0]["id"])
 
 

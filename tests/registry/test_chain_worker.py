@@ -12,10 +12,7 @@ from ledger_service.chain import Eip712Domain, Ledger, Registration, register_ca
 from registry.chain.jobs import JOB_KINDS
 from registry.models import ChainJob, JobStatus
 from tests.registry.conftest import ClientFactory
-from tests.utils.registry import drain, lesson_bundle, lesson_metadata, new_signer, set_up_people
-
-GOOD = {"科学性": 3, "适用性": 3, "规范性": 3, "时效性": 2, "公益性": 3}
-
+from tests.utils.registry import drain, lesson_bundle, lesson_metadata, new_signer, review_and_accept, set_up_people
 
 def test_a_job_journaled_before_a_crash_is_sent_once(make_client: ClientFactory) -> None:
     client = make_client(WORKER=False)
@@ -54,10 +51,7 @@ def test_a_refused_registration_fails_visibly_and_takes_its_dependants_with_it(m
     signature = rival.sign_digest(Eip712Domain(ledger.chain_id, registry.address).digest(registration.struct_hash()))
     ledger.sender.transact(register_call(registry, registration, signature))
     path = f"/resources/{version['resource_id']}/versions/1"
-    for reviewer in people.reviewers:
-        reviewer.request("POST", path + "/claim")
-        reviewer.request("POST", path + "/reviews", json={"orientation_pass": True, "scores": GOOD, "recommendation": "accept"})
-    people.admin.request("POST", path + "/decision", json={"decision": "accept"})
+    review_and_accept(people, version)
     drain(client)
     failed = people.teacher.request("GET", path)
     assert failed["chain"]["status"] == "failed" and "ResourceRegistryDuplicateContent" in failed["chain"]["error"]

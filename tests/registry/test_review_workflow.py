@@ -25,6 +25,7 @@ from tests.utils.registry import (
     lesson_bundle,
     lesson_metadata,
     new_signer,
+    review_and_accept,
     set_up_people,
     sign_in,
 )
@@ -59,10 +60,7 @@ def refused(call: Any, status: int, code: str) -> RegistryError:
 
 
 def accept(people: People, version: dict[str, Any]) -> dict[str, Any]:
-    for reviewer in people.reviewers:
-        review(reviewer, version)
-    result: dict[str, Any] = people.admin.request("POST", path(version, "/decision"), json={"decision": "accept"})
-    return result
+    return review_and_accept(people, version, GOOD)
 
 
 def test_who_may_review(client: TestClient) -> None:

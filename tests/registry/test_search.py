@@ -8,10 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from registry.crud.search import query_tokens, tokens_of
-from tests.utils.registry import People, drain, lesson_metadata, office_document, set_up_people
-
-RUBRIC = {"科学性": 3, "适用性": 3, "规范性": 3, "时效性": 3, "公益性": 3}
-
+from tests.utils.registry import People, drain, lesson_metadata, office_document, review_and_accept, set_up_people
 
 def publish(people: People, title: str, node: str, *, description: str = "", keywords: list[str] | None = None,
             resource_type: str = "教学设计", licence: str = "CC-BY-4.0") -> int:
@@ -19,14 +16,7 @@ def publish(people: People, title: str, node: str, *, description: str = "", key
     metadata = lesson_metadata(people.teacher.signer.address, files, title=title, description=description, keywords=keywords or [],
                                catalogue_node=node, resource_type=resource_type, licence=licence,
                                parts=[{"name": "教学设计.docx", "role": "教学设计"}])
-    version = people.teacher.submit(files, metadata)
-    resource = version["resource_id"]
-    for reviewer in people.reviewers:
-        reviewer.request("POST", f"/resources/{resource}/versions/1/claim")
-        reviewer.request("POST", f"/resources/{resource}/versions/1/reviews",
-                         json={"orientation_pass": True, "scores": RUBRIC, "recommendation": "accept"})
-    people.admin.request("POST", f"/resources/{resource}/versions/1/decision", json={"decision": "accept"})
-    return int(resource)
+    return int(review_and_accept(people, people.teacher.submit(files, metadata))["resource_id"])
 
 
 @pytest.fixture
