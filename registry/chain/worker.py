@@ -89,15 +89,24 @@ class ChainWorker:
                 backoff = min(backoff * 2, 30.0)
 
     def drain(self, timeout: float = 60.0) -> None:
-        """Run cycles until no job is pending or sent (raises TimeoutError otherwise)."""
+        """Run cycles until no job is pending or sent and every event that can be recorded on chain
+        has its job (raises TimeoutError otherwise)."""
         deadline = time.monotonic() + timeout
         while True:
             self.run_cycle()
-            if not self.open_jobs():
+            if not self.open_jobs() and not self.unrecorded_events():
                 return
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{self.open_jobs()} chain job(s) still open after {timeout:.0f} s")
             time.sleep(0.05)
+
+    def unrecorded_events(self) -> int:
+        """Workflow events whose version is on chain but whose hash has no chain job yet."""
+        with self.sessions() as session:
+            return int(session.scalar(
+                select(func.count()).select_from(WorkflowEvent).join(ResourceVersion, ResourceVersion.id == WorkflowEvent.version_id)
+                .where(WorkflowEvent.chain_job_id.is_(None), ResourceVersion.chain_resource_id.is_not(None))
+            ) or 0)
 
     def open_jobs(self) -> int:
         with self.sessions() as session:
