@@ -71,7 +71,7 @@ class Settings(BaseSettings):
     VAULT_MASTER_KEY: SecretStr | None = Field(default=None, repr=False)
     VAULT_MASTER_KEY_FILE: Path | None = None
     # Records in one issuance request (a class or a grade).
-    MAX_BATCH: int = Field(default=10_000, ge=1, le=200_000)
+    MAX_BATCH: int = Field(default=10_000, ge=1, le=65_536)  # one status list holds half of its 131,072 entries
 
     @field_validator("RPC_URL")
     @classmethod

@@ -73,7 +73,7 @@ def _fix_documents(session: Session, issuing: Issuing, bureau: Bureau, ledger: L
     ))
     if not fresh:
         return
-    record = issuing.open_list(session, bureau.id_hex)
+    record = issuing.open_list(session, bureau.id_hex, len(fresh))
     indexes = issuing.allocate(record, len(fresh))
     status = StatusList(issuing.list_url(record.id), "message")
     block = ledger.rpc.request("eth_getBlockByNumber", ["latest", False])

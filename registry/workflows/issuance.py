@@ -295,13 +295,17 @@ class Issuing:
     def list_url(self, list_id: str) -> str:
         return f"{self.base_url}/status-lists/{list_id}"
 
-    def open_list(self, session: Session, institution_id: str) -> StatusListRecord:
-        """The institution's current list (row-locked), a new one when none has room."""
+    def open_list(self, session: Session, institution_id: str, needed: int) -> StatusListRecord:
+        """A list of the institution with room for ``needed`` entries (row-locked): the fullest
+        that has, or a new one. A list is never filled past half, so an index says little."""
+        if needed > _LIST_ENTRIES // 2:
+            raise InvalidRequestError(f"a batch holds at most {_LIST_ENTRIES // 2} credentials (one status list); split it")
         record = session.scalar(
-            select(StatusListRecord).where(StatusListRecord.institution_id == institution_id)
-            .order_by(StatusListRecord.updated_at.desc()).limit(1).with_for_update()
+            select(StatusListRecord)
+            .where(StatusListRecord.institution_id == institution_id, StatusListRecord.allocated_count + needed <= _LIST_ENTRIES // 2)
+            .order_by(StatusListRecord.allocated_count.desc(), StatusListRecord.id).limit(1).with_for_update()
         )
-        if record is None or record.allocated_count >= _LIST_ENTRIES // 2:
+        if record is None:
             record = StatusListRecord(
                 id=secrets.token_urlsafe(12), institution_id=institution_id, bits=bytes(_LIST_ENTRIES * 2 // 8),
                 allocated=bytes(_LIST_ENTRIES // 8),
@@ -312,8 +316,7 @@ class Issuing:
 
     @staticmethod
     def allocate(record: StatusListRecord, count: int) -> list[int]:
-        if record.allocated_count + count > _LIST_ENTRIES // 2:
-            raise ConflictError(f"the status list has room for {_LIST_ENTRIES // 2 - record.allocated_count} more; split the batch")
+        """``count`` random indexes never handed out before (the list was opened with room for them)."""
         allocated = bytearray(record.allocated)
         indexes: list[int] = []
         while len(indexes) < count:
@@ -386,7 +389,7 @@ class Issuing:
             subject = entry.subject
             fields = {k: v for k, v in subject.model_dump(exclude={"birth_date", "guardian_consent"}).items() if v is not None}
             people.append(NewSubject(subject.birth_date, fields, getattr(subject, "guardian_consent", None)))
-        record = self.open_list(session, institution.id)
+        record = self.open_list(session, institution.id, len(entries))
         indexes = self.allocate(record, len(entries))
         try:
             enrolled = self.vault.enroll(people, today=today)

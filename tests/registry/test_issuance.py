@@ -229,3 +229,22 @@ def test_the_credit_bank_converts_a_presentation_once(client: TestClient) -> Non
     with pytest.raises(RegistryError) as caught:
         college.request("POST", "/credit-bank/imports", json={"presentation": tampered})
     assert caught.value.status == 422 and "invalid" in str(caught.value)
+
+
+def test_status_lists_fill_to_half_then_another_opens(client: TestClient) -> None:
+    from registry.core.errors import InvalidRequestError
+
+    issuing = client.app.state.issuing  # type: ignore[attr-defined]
+    _, _, school = issuing_school(client)
+    with client.app.state.sessions() as db:  # type: ignore[attr-defined]
+        first = issuing.open_list(db, school["id"], 10)
+        first.allocated_count = 65_536 - 5
+        db.commit()
+        assert issuing.open_list(db, school["id"], 5).id == first.id, "room for five more"
+        second = issuing.open_list(db, school["id"], 6)
+        assert second.id != first.id, "a list is never filled past half"
+        db.commit()
+        assert issuing.open_list(db, school["id"], 1).id == first.id, "the fullest list with room comes first"
+        assert issuing.open_list(db, school["id"], 6).id == second.id
+        with pytest.raises(InvalidRequestError):
+            issuing.open_list(db, school["id"], 70_000)
