@@ -1,7 +1,7 @@
 """Dependencies shared by the routes, as ``Annotated`` aliases.
 
 Permission checks are dependencies: a route that needs a role takes ``AdminUser``,
-``ReviewerUser`` or ``TeacherUser`` and never checks inline.
+``ReviewerUser``, ``TeacherUser`` or ``IssuerUser`` and never checks inline.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from ..chain.directory import Directory
 from ..chain.worker import ChainWorker
 from ..core.config import Settings
 from ..core.errors import AuthenticationError, PermissionDeniedError
+from ..workflows.issuance import Issuing
 from ..crud import auth as auth_crud
 from ..crud import users as users_crud
 
@@ -55,6 +56,10 @@ def get_worker(request: Request) -> ChainWorker | None:
     return request.app.state.worker  # type: ignore[no-any-return]
 
 
+def get_issuing(request: Request) -> Issuing:
+    return request.app.state.issuing  # type: ignore[no-any-return]
+
+
 def get_sessions(request: Request) -> sessionmaker[Session]:
     return request.app.state.sessions  # type: ignore[no-any-return]
 
@@ -71,6 +76,7 @@ EngineDep = Annotated[Engine, Depends(get_engine)]
 DirectoryDep = Annotated[Directory, Depends(get_directory)]
 BureauDep = Annotated[Bureau, Depends(get_bureau)]
 WorkerDep = Annotated[ChainWorker | None, Depends(get_worker)]
+IssuingDep = Annotated[Issuing, Depends(get_issuing)]
 SessionDep = Annotated[Session, Depends(get_db)]
 
 
@@ -128,3 +134,4 @@ def require_role(*roles: str) -> Callable[[Principal], Principal]:
 AdminUser = Annotated[Principal, Depends(require_role("admin"))]
 ReviewerUser = Annotated[Principal, Depends(require_role("reviewer"))]
 TeacherUser = Annotated[Principal, Depends(require_role("teacher"))]
+IssuerUser = Annotated[Principal, Depends(require_role("issuer"))]

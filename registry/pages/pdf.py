@@ -24,6 +24,8 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
+from ..core.labels import CERTIFICATE_NAMES, level_name
+
 __all__ = ["FONT_CANDIDATES", "CertificateSheet", "render_certificate_pdf"]
 
 log = logging.getLogger("registry.pages")
@@ -33,13 +35,6 @@ FONT_CANDIDATES = (
     Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
     Path("/usr/share/fonts/truetype/arphic/uming.ttc"),
 )
-_KIND_TITLES = {
-    "inclusion": ("收录证书", "Certificate of Inclusion", "经审核，收录入库"),
-    "collection": ("收藏证书", "Certificate of Collection", "经遴选，被平台收藏"),
-    "selection": ("入选证书", "Certificate of Selection", "经遴选，入选优质资源"),
-    "recommendation": ("推荐证书", "Certificate of Recommendation", "经遴选，被推荐至上级平台"),
-}
-_LEVELS = {"school": "校级", "district": "区级", "city": "市级", "province": "省级", "national": "国家级"}
 
 
 @lru_cache(maxsize=1)
@@ -88,7 +83,7 @@ def render_certificate_pdf(sheet: CertificateSheet, *, font_path: str | None = N
     buffer = io.BytesIO()
     page = canvas.Canvas(buffer, pagesize=landscape(A4), pageCompression=1)
     width, height = landscape(A4)
-    title, english, verb = _KIND_TITLES[sheet.kind]
+    title, english, verb = CERTIFICATE_NAMES[sheet.kind]
     page.setTitle(f"{title} No. {sheet.certificate_id}")
     page.setSubject(sheet.verify_url)
     page.setKeywords(f"eduledger-certificate:{sheet.certificate_id}:{sheet.content_hash}")
@@ -108,7 +103,7 @@ def render_certificate_pdf(sheet: CertificateSheet, *, font_path: str | None = N
 
     page.setFillColor(colors.black)
     page.setFont(font, 15)
-    statement = f"兹证明资源《{sheet.title}》{verb}（{_LEVELS.get(sheet.level, sheet.level)}）。"
+    statement = f"兹证明资源《{sheet.title}》{verb}（{level_name(sheet.level)}）。"
     y = height - 70 * mm
     for line in _wrap(statement, font, 15, width - 110 * mm):
         page.drawString(28 * mm, y, line)

@@ -20,22 +20,20 @@ from ledger_service.chain import Ledger
 from ledger_service.credentials import REVOKED, StatusList, achievement_credential, institution_uri
 
 from ..chain.bureau import CERTIFICATE_TYPES, Bureau
+from ..core.labels import CERTIFICATE_NAMES, level_name
 from ..crud import resources as resources_crud
 from ..models import Certificate, ResourceVersion, StatusListRecord
 from .issuance import Issuing
 
 __all__ = ["certificate_document", "sync"]
 
-_TITLES = {"inclusion": ("收录证书", "经审核，收录入库"), "collection": ("收藏证书", "经遴选，被平台收藏"),
-           "selection": ("入选证书", "经遴选，入选优质资源"), "recommendation": ("推荐证书", "经遴选，被推荐至上级平台")}
-_LEVELS = {"school": "校级", "district": "区级", "city": "市级", "province": "省级", "national": "国家级"}
 
 
 def certificate_document(
     certificate: Certificate, version: ResourceVersion, path: str, *, bureau: Bureau, chain_id: int, base_url: str,
     status: dict[str, Any], issued_at: datetime,
 ) -> dict[str, Any]:
-    title, verb = _TITLES[certificate.kind]
+    title, _, verb = CERTIFICATE_NAMES[certificate.kind]
     number = certificate.chain_certificate_id
     credential_id = f"urn:eduledger:certificate:{chain_id}:{number}"
     lead = version.authors[0]["address"]
@@ -50,9 +48,9 @@ def certificate_document(
             "type": ["Achievement"],
             "achievementType": f"ext:{certificate.kind.title()}Certificate",
             "name": f"{title}：《{version.title}》",
-            "description": f"资源《{version.title}》{verb}（{_LEVELS.get(certificate.level, certificate.level)}）。",
+            "description": f"资源《{version.title}》{verb}（{level_name(certificate.level)}）。",
             "criteria": {"narrative": f"{bureau.name}依入库规范审核，证书 #{number} 记录于区块链；核验：{base_url}/certificates/{number}/verify"},
-            "tag": [title, _LEVELS.get(certificate.level, certificate.level), path],
+            "tag": [title, level_name(certificate.level), path],
         },
         valid_from=issued_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         name=f"{title}：《{version.title}》",

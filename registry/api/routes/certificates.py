@@ -17,6 +17,7 @@ from ledger_service.credentials import VerificationReport
 
 from ...chain.certificates import CertificateChecker
 from ...core.config import Settings
+from ...core.labels import CERTIFICATE_NAMES, level_name
 from ...core.errors import ConflictError, ResourceNotFoundError
 from ...crud import certificates as certificates_crud
 from ...crud import resources as resources_crud
@@ -28,8 +29,6 @@ from ..deps import LedgerDep, SessionDep, SettingsDep
 router = APIRouter(prefix="/certificates", tags=["certificates"])
 
 _CHINA = timezone(timedelta(hours=8))
-_KIND_TITLES = {"inclusion": "收录证书", "collection": "收藏证书", "selection": "入选证书", "recommendation": "推荐证书"}
-_LEVEL_TITLES = {"school": "校级", "district": "区级", "city": "市级", "province": "省级", "national": "国家级"}
 CertificateId = Path(ge=1, le=2**63, description="the certificate's id on chain")
 
 
@@ -130,8 +129,8 @@ def _verification_page(
         sheet = _sheet(db, request.app.state.settings, certificate_id, record, facts) if record and facts and facts.exists else None
     return render_page(
         "certificate.html", certificate_id=certificate_id, outcome=report.outcome, failed=report.failed, checks=checks, facts=facts,
-        kind_title=_KIND_TITLES.get(facts.kind if facts else "", "证书"),
-        record=sheet and {**sheet.__dict__, "level_title": _LEVEL_TITLES.get(sheet.level, sheet.level)},
+        kind_title=CERTIFICATE_NAMES[facts.kind].title if facts and facts.exists else "证书",
+        record=sheet and {**sheet.__dict__, "level_title": level_name(sheet.level)},
         json_url=f"/certificates/{certificate_id}/verify?format=json", pdf_url=f"/certificates/{certificate_id}/pdf" if sheet else None,
     )
 

@@ -5,9 +5,9 @@ data behind them in the vault (read, erased)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -20,19 +20,9 @@ from ...core.errors import ConflictError, InvalidRequestError, PermissionDeniedE
 from ...crud import users as users_crud
 from ...models import ChainJob, CredentialBatch, Institution, IssuedCredential, IssuerAccount, StatusListRecord
 from ...workflows.issuance import Issuing
-from ..deps import AdminUser, CurrentUser, Principal, SessionDep, SettingsDep, WorkerDep, require_role
+from ..deps import AdminUser, CurrentUser, IssuerUser, IssuingDep, Principal, SessionDep, SettingsDep, WorkerDep
 
 router = APIRouter(tags=["credentials"])
-
-IssuerUser = Annotated[Principal, Depends(require_role("issuer"))]
-
-
-def get_issuing(request: Request) -> Issuing:
-    return request.app.state.issuing  # type: ignore[no-any-return]
-
-
-IssuingDep = Annotated[Issuing, Depends(get_issuing)]
-
 
 class IssuerPublic(BaseModel):
     institution_id: str
