@@ -30,6 +30,7 @@ from .core.db import make_engine, ping, session_factory
 from .crud import catalogue as catalogue_crud
 from .crud import certificates as certificates_crud
 from .models import Institution
+from .search import SearchService
 from .workflows import certificate_credentials
 from .workflows.issuance import Issuing, load_master_key
 
@@ -78,11 +79,15 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
         worker: ChainWorker | None = None
         monitor: ServiceMonitor | None = None
         issuing: Issuing | None = None
+        search: SearchService | None = None
         try:
             bureau = set_up_bureau(chain, name=settings.BUREAU_NAME, kind=settings.BUREAU_KIND, admin=settings.ADMIN_ADDRESS)
             log.info("bureau %r (0x%s): administrator %s%s", bureau.name, bureau.id.hex(), bureau.admin,
                      " (the embedded chain's development account 1: see the README)" if chain.node and not settings.ADMIN_ADDRESS else "")
             _prepare_database(sessions, settings, bureau)
+            search = SearchService(settings.DATA_DIR / "search", sessions)
+            search.open()  # rebuilt from the database if missing or behind, then caught up
+            app.state.search = search
             app.state.bureau = bureau
             app.state.directory = Directory(chain, bureau.id)
             worker = ChainWorker(chain, sessions)
@@ -112,6 +117,8 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
             gc.freeze()
             yield
         finally:
+            if search is not None:
+                search.close()
             if issuing is not None:
                 issuing.close()
             if monitor is not None:

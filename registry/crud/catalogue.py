@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from ..core.errors import InvalidRequestError, ResourceNotFoundError
 from ..models import CatalogueNode
+from . import search as search_crud
 
 __all__ = ["LEVELS", "SAMPLE_CATALOGUE", "catalogue_tree", "get_node", "is_empty", "load_catalogue", "read_catalogue_file"]
 
@@ -93,16 +94,20 @@ def load_catalogue(*, session: Session, data: dict[str, Any]) -> dict[str, int]:
     rows = _flatten(data)
     existing = {node.id: node for node in session.scalars(select(CatalogueNode))}
     added = updated = 0
+    changed: list[str] = []
     for row in rows:  # parents come before their children
         node = existing.get(row["id"])
         if node is None:
             session.add(CatalogueNode(**row))
             added += 1
+            changed.append(row["id"])
         elif any(getattr(node, field) != value for field, value in row.items()):
             for field, value in row.items():
                 setattr(node, field, value)
             updated += 1
+            changed.append(row["id"])
         session.flush()
+    search_crud.record_catalogue_change(session, changed)  # new names, and renamed facets and paths
     return {"added": added, "updated": updated, "unchanged": len(rows) - added - updated}
 
 

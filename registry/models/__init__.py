@@ -11,7 +11,7 @@ from .institutions import Institution, RoleGrant, User
 from .jobs import ChainJob, JobStatus
 from .resources import ContentPart, Fingerprint, Resource, ResourceVersion
 from .reviews import Review, ReviewAssignment, WorkflowEvent
-from .search import SearchToken
+from .search import SearchChange
 
 __all__ = [
     "AuthChallenge",
@@ -31,7 +31,7 @@ __all__ = [
     "Review",
     "ReviewAssignment",
     "RoleGrant",
-    "SearchToken",
+    "SearchChange",
     "Session",
     "StatusListRecord",
     "User",

@@ -1,8 +1,9 @@
 """What 入库 and 出库 change beyond the state: certificates, the search index, the older version.
 
-Accepting a version issues its inclusion certificate (收录证书) on chain, indexes it for search, and
-supersedes the resource's previously accepted version. Withdrawing an accepted version revokes
-its certificates (with the withdrawal's reason code) and takes it out of search.
+Accepting a version issues its inclusion certificate (收录证书) on chain, supersedes the resource's
+previously accepted version, and logs both for the search index (which then shows the new version
+instead of the old). Withdrawing an accepted version revokes its certificates (with the
+withdrawal's reason code) and logs it for the search index, which drops it.
 """
 
 from __future__ import annotations
@@ -37,9 +38,9 @@ def on_accept(session: Session, version: ResourceVersion, *, bureau: Bureau) -> 
     ))
     for previous in list(older):
         supersede(session, previous, by_version=version)
-        search_crud.unindex_version(session=session, version_id=previous.id)
+        search_crud.record_version_change(session, previous.id)
     issue_certificate(session, version, kind="inclusion", level=bureau.certificate_level)
-    search_crud.index_version(session=session, version=version)
+    search_crud.record_version_change(session, version.id)
 
 
 def on_withdraw(session: Session, version: ResourceVersion, reason_code: str) -> None:
@@ -47,4 +48,4 @@ def on_withdraw(session: Session, version: ResourceVersion, reason_code: str) ->
         certificate.revocation_reason = reason_code
         enqueue(session, "revoke_certificate", {"certificate_id": certificate.id, "reason_code": WITHDRAWAL_REASONS[reason_code]},
                 subject=f"version:{version.id}")
-    search_crud.unindex_version(session=session, version_id=version.id)
+    search_crud.record_version_change(session, version.id)

@@ -1,19 +1,25 @@
-"""Search accepted resources: full text (Chinese without spaces, English), catalogue facets, pages."""
+"""Search accepted resources: full text (Chinese words, English stems), catalogue facets, pages,
+and suggestions as the user types."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import asyncio
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from ...crud import search as search_crud
+from ...core.errors import InvalidRequestError
+from ...search import FACETS, MAX_RESULT_WINDOW, SearchService
 
 router = APIRouter(prefix="/search", tags=["search"])
+
+_MAX_VALUES = 20  # values of one facet in one query
+_MAX_VALUE_LENGTH = 120
+
+Values = Annotated[list[str] | None, Query(description="one or more values (repeat the parameter): any of them matches")]
 
 
 class SearchHit(BaseModel):
@@ -29,12 +35,13 @@ class SearchHit(BaseModel):
     authors: list[str]
     cid: str
     accepted_at: datetime | None
-    score: int
+    score: float
 
 
 class FacetValue(BaseModel):
     value: str
     count: int
+    selected: bool
 
 
 class SearchResults(BaseModel):
@@ -47,39 +54,85 @@ class SearchResults(BaseModel):
     facets: dict[str, list[FacetValue]]
 
 
+class SuggestionOut(BaseModel):
+    text: str
+    kind: str
+    nodes: list[str]
+
+
+class Suggestions(BaseModel):
+    query: str
+    suggestions: list[SuggestionOut]
+
+
+def _values(name: str, values: list[str] | None) -> tuple[str, ...]:
+    if not values:
+        return ()
+    if len(values) > _MAX_VALUES:
+        raise InvalidRequestError(f"{name}: at most {_MAX_VALUES} values in one search")
+    if any(len(value) > _MAX_VALUE_LENGTH for value in values):
+        raise InvalidRequestError(f"{name}: a value is at most {_MAX_VALUE_LENGTH} characters")
+    return tuple(dict.fromkeys(value for value in values if value))
+
+
 @router.get("", response_model=SearchResults)
 async def search_resources(
     request: Request,
     q: str = Query(default="", max_length=200, description="words or characters; Chinese needs no spaces"),
-    node: str | None = Query(default=None, max_length=120, description="a catalogue node: it and everything under it"),
-    stage: str | None = None,
-    subject: str | None = None,
-    grade: str | None = None,
-    edition: str | None = None,
-    volume: str | None = None,
-    resource_type: str | None = None,
-    licence: str | None = None,
+    node: Values = None,
+    stage: Values = None,
+    subject: Values = None,
+    grade: Values = None,
+    edition: Values = None,
+    volume: Values = None,
+    resource_type: Values = None,
+    licence: Values = None,
     page: int = Query(default=1, ge=1, le=10_000),
     per_page: int = Query(default=20, ge=1, le=100),
 ) -> JSONResponse:
-    """Accepted resources matching every query word, best first (ties: newest first), with facet counts."""
-    filters = search_crud.SearchFilters(q=q, node=node, stage=stage, subject=subject, grade=grade, edition=edition, volume=volume,
-                                        resource_type=resource_type, licence=licence)
+    """Accepted resources matching every query word, most relevant first (BM25, title > keywords >
+    description; equal relevance: newest first), with facet counts. Values of one facet are
+    alternatives (any matches); different facets must all match; ``node`` takes a catalogue
+    subtree. The first 10,000 results can be paged through; pages past them are empty."""
+    filters = {facet: _values(facet, value) for facet, value in zip(
+        FACETS, (stage, subject, grade, edition, volume, resource_type, licence), strict=True)}
+    nodes = _values("node", node)
+    service: SearchService = request.app.state.search
 
-    def run() -> dict[str, Any]:  # all database work in one trip off the event loop
-        with request.app.state.sessions() as db:
-            found = search_crud.search(session=db, filters=filters, page=page, per_page=per_page)
-            items = [
-                {"resource_id": version.resource_id, "version": version.number, "title": version.title,
-                 "description": version.description[:300], "keywords": version.keywords, "resource_type": version.resource_type,
-                 "catalogue_node": version.catalogue_node_id, "catalogue_path": node_row.path, "licence": version.licence,
-                 "authors": [a["address"] for a in version.authors], "cid": version.root_cid,
-                 "accepted_at": version.accepted_at.isoformat() if version.accepted_at else None, "score": score}
-                for version, node_row, score in found.items
-            ]
+    def run() -> dict[str, Any]:  # index and database work off the event loop
+        found = service.search(text=q, filters=filters, nodes=nodes, offset=(page - 1) * per_page, limit=per_page)
+        items = [
+            {"resource_id": version.resource_id, "version": version.number, "title": version.title,
+             "description": version.description[:300], "keywords": version.keywords, "resource_type": version.resource_type,
+             "catalogue_node": version.catalogue_node_id, "catalogue_path": node_row.path, "licence": version.licence,
+             "authors": [a["address"] for a in version.authors], "cid": version.root_cid,
+             "accepted_at": version.accepted_at.isoformat() if version.accepted_at else None, "score": round(score, 4)}
+            for version, node_row, score in found.items
+        ]
         return {
-            "query": q, "total": found.total, "page": page, "per_page": per_page, "pages": -(-found.total // per_page), "items": items,
-            "facets": {name: [{"value": v, "count": c} for v, c in values] for name, values in found.facets.items()},
+            "query": q, "total": found.total, "page": page, "per_page": per_page,
+            "pages": -(-min(found.total, MAX_RESULT_WINDOW) // per_page), "items": items,
+            "facets": {name: [{"value": v, "count": c, "selected": v in filters[name]} for v, c in values]
+                       for name, values in found.facets.items()},
         }
+
+    return JSONResponse(await asyncio.to_thread(run))
+
+
+@router.get("/suggest", response_model=Suggestions)
+async def suggest_completions(
+    request: Request,
+    q: str = Query(default="", max_length=50, description="what has been typed so far"),
+    limit: int = Query(default=10, ge=1, le=20),
+) -> JSONResponse:
+    """Completions of what is being typed: knowledge points of the catalogue (chapters and lessons)
+    whose name begins with it, then titles of accepted resources completing it."""
+    service: SearchService = request.app.state.search
+    if not q.strip():
+        return JSONResponse({"query": q, "suggestions": []})
+
+    def run() -> dict[str, Any]:
+        found = service.suggest(q, limit=limit)
+        return {"query": q, "suggestions": [{"text": s.text, "kind": s.kind, "nodes": list(s.nodes)} for s in found]}
 
     return JSONResponse(await asyncio.to_thread(run))
