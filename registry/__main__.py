@@ -1,5 +1,7 @@
 """``python -m registry``: start the embedded chain (unless EDULEDGER_RPC_URL is set) and serve.
 
+``python -m registry reindex`` rebuilds the search index from the database instead (no chain).
+
 The chain is opened before the web server starts, so a bad configuration or an unreachable
 node ends the command with one line and exit code 1, and Ctrl-C stops the server first, then
 snapshots and stops the chain.
@@ -22,7 +24,14 @@ from .main import create_app
 log = logging.getLogger("registry")
 
 
-def main() -> int:
+_USAGE = "usage: python -m registry [reindex]"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args not in ([], ["reindex"]):
+        print(_USAGE, file=sys.stderr)
+        return 2
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per chain RPC is noise
     try:
@@ -32,6 +41,10 @@ def main() -> int:
         field = f"EDULEDGER_{first['loc'][0]}" if first["loc"] else "EDULEDGER_*"
         print(f"ConfigurationError: {field}: {first['msg']}", file=sys.stderr)
         return 1
+    if args == ["reindex"]:
+        from .search.reindex import reindex
+
+        return reindex(settings)
     try:
         ledger = Ledger.open(settings.chain_config())
     except EduLedgerError as exc:

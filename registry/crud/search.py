@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from typing import Any, Unpack
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import Row, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..models import CatalogueNode, ResourceVersion, SearchChange
@@ -25,7 +26,7 @@ __all__ = [
     "changes_after",
     "newest_change_before",
     "prune_changes",
-    "read_versions",
+    "read_hits",
     "record_catalogue_change",
     "record_version_change",
     "versions_under",
@@ -83,40 +84,48 @@ def _node_path(node_id: str) -> tuple[str, ...]:
     return tuple(".".join(parts[: i + 1]) for i in range(len(parts)))
 
 
-def _document(version: ResourceVersion, node: CatalogueNode) -> SearchDocument:
-    facets = {facet: getattr(node, facet) for facet in ("stage", "subject", "grade", "edition", "volume")}
-    facets.update(resource_type=version.resource_type, licence=version.licence)
+_DOCUMENT_COLUMNS = (
+    ResourceVersion.id, ResourceVersion.title, ResourceVersion.keywords, ResourceVersion.description,
+    ResourceVersion.resource_type, ResourceVersion.licence, ResourceVersion.accepted_at, ResourceVersion.updated_at,
+    CatalogueNode.id, CatalogueNode.stage, CatalogueNode.subject, CatalogueNode.grade, CatalogueNode.edition, CatalogueNode.volume,
+)
+
+
+def _document(row: Row[Unpack[tuple[Any, ...]]]) -> SearchDocument:
+    (version_id, title, keywords, description, resource_type, licence, accepted_at, updated_at,
+     node_id, stage, subject, grade, edition, volume) = row
+    facets = {"stage": stage, "subject": subject, "grade": grade, "edition": edition, "volume": volume,
+              "resource_type": resource_type, "licence": licence}
     return SearchDocument(
-        version_id=version.id,
-        title=version.title,
-        keywords=tuple(version.keywords),
-        description=version.description,
+        version_id=version_id,
+        title=title,
+        keywords=tuple(keywords),
+        description=description,
         facets={facet: value for facet, value in facets.items() if value},
-        node_path=_node_path(node.id),
-        accepted_at=version.accepted_at or version.updated_at,
+        node_path=_node_path(node_id),
+        accepted_at=accepted_at or updated_at,
     )
 
 
 def accepted_documents(session: Session, version_ids: Sequence[int] | None = None, *, batch: int = 2000) -> Iterator[SearchDocument]:
-    """Documents of the accepted versions among ``version_ids`` (all of them when ``None``), in
-    batches of ``batch`` rows, by id."""
-    query = (select(ResourceVersion, CatalogueNode).join(CatalogueNode, CatalogueNode.id == ResourceVersion.catalogue_node_id)
+    """Documents of the accepted versions among ``version_ids`` (all of them when ``None``), read
+    ``batch`` rows at a time, by id (columns only: a rebuild reads every accepted row once)."""
+    query = (select(*_DOCUMENT_COLUMNS).join(CatalogueNode, CatalogueNode.id == ResourceVersion.catalogue_node_id)
              .where(ResourceVersion.state == _ACCEPTED).order_by(ResourceVersion.id))
     if version_ids is not None:
         ids = sorted(set(version_ids))
         for start in range(0, len(ids), batch):
-            for version, node in session.execute(query.where(ResourceVersion.id.in_(ids[start : start + batch]))).all():
-                yield _document(version, node)
+            for row in session.execute(query.where(ResourceVersion.id.in_(ids[start : start + batch]))).all():
+                yield _document(row)
         return
     last = 0
     while True:
         rows = session.execute(query.where(ResourceVersion.id > last).limit(batch)).all()
-        for version, node in rows:
-            yield _document(version, node)
+        for row in rows:
+            yield _document(row)
         if len(rows) < batch:
             return
-        last = rows[-1][0].id
-        session.expunge_all()  # a rebuild reads every row once: keep the identity map small
+        last = rows[-1][0]
 
 
 def accepted_version_count(session: Session) -> int:
@@ -138,12 +147,21 @@ def catalogue_nodes(session: Session) -> list[CatalogueNode]:
     return list(session.scalars(select(CatalogueNode).order_by(CatalogueNode.id)))
 
 
-def read_versions(session: Session, version_ids: Sequence[int]) -> dict[int, tuple[ResourceVersion, CatalogueNode]]:
-    """The accepted versions among ``version_ids`` with their catalogue nodes, by id."""
+_HIT_COLUMNS = (
+    ResourceVersion.id, ResourceVersion.resource_id, ResourceVersion.number, ResourceVersion.state, ResourceVersion.title,
+    ResourceVersion.description, ResourceVersion.keywords, ResourceVersion.resource_type, ResourceVersion.catalogue_node_id,
+    ResourceVersion.licence, ResourceVersion.authors, ResourceVersion.root_cid, ResourceVersion.accepted_at, CatalogueNode.path,
+)
+
+
+def read_hits(session: Session, version_ids: Sequence[int]) -> dict[int, Row[Unpack[tuple[Any, ...]]]]:
+    """What a result page shows of the accepted versions among ``version_ids``, by id: rows with
+    the version's columns by name and its catalogue ``path`` (found by primary key only, so the
+    plan never depends on how many versions are accepted)."""
     if not version_ids:
         return {}
     rows = session.execute(
-        select(ResourceVersion, CatalogueNode).join(CatalogueNode, CatalogueNode.id == ResourceVersion.catalogue_node_id)
-        .where(ResourceVersion.id.in_(list(version_ids)), ResourceVersion.state == _ACCEPTED)
+        select(*_HIT_COLUMNS).join(CatalogueNode, CatalogueNode.id == ResourceVersion.catalogue_node_id)
+        .where(ResourceVersion.id.in_(list(version_ids)))
     ).all()
-    return {version.id: (version, node) for version, node in rows}
+    return {row.id: row for row in rows if row.state == _ACCEPTED}

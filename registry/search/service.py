@@ -29,11 +29,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..crud import search as search_crud
-from ..models import CatalogueNode, ResourceVersion
+from ..models import CatalogueNode
 from ..workflows.resource_types import RESOURCE_TYPES
 from .analysis import Analyzer, normalise, vocabulary_words
 from .index import FacetCounts, SearchDocument, SearchQuery
@@ -59,7 +60,7 @@ def _analyzer(vocabulary: tuple[str, ...]) -> Analyzer:
 @dataclass(frozen=True)
 class SearchPage:
     total: int
-    items: list[tuple[ResourceVersion, CatalogueNode, float]]  # version, its catalogue node, score
+    items: list[tuple[Any, float]]  # (a row of crud.search.read_hits: the version's columns and its node's path, score)
     facets: FacetCounts
 
 
@@ -246,15 +247,15 @@ class SearchService:
         expected = watermark + 1
         blocked = False
         for row in rows:
-            while expected < row.id and not blocked:
-                first_seen = self._gaps.setdefault(expected, now)
-                if now - first_seen >= self._gap_grace:
-                    self._gaps.pop(expected)
-                    expected += 1
-                else:
-                    blocked = True
-            if not blocked:
+            if blocked:
+                break
+            missing = range(expected, row.id)
+            for missing_id in missing:
+                self._gaps.setdefault(missing_id, now)
+            if all(now - self._gaps[missing_id] >= self._gap_grace for missing_id in missing):
                 expected = row.id + 1
+            else:
+                blocked = True
         new_watermark = expected - 1
         if documents or deletes:
             index.apply(documents, deletes, watermark=new_watermark)
@@ -282,9 +283,8 @@ class SearchService:
         self.catch_up()
         found = self.index.search(SearchQuery(text=text, filters=filters, nodes=nodes, offset=offset, limit=limit))
         with self._sessions() as session:
-            rows = search_crud.read_versions(session, [version_id for version_id, _ in found.hits])
-            session.expunge_all()
-        items = [(*rows[version_id], score) for version_id, score in found.hits if version_id in rows]
+            rows = search_crud.read_hits(session, [version_id for version_id, _ in found.hits])
+        items = [(rows[version_id], score) for version_id, score in found.hits if version_id in rows]
         return SearchPage(total=found.total, items=items, facets=found.facets)
 
     def suggest(self, text: str, *, limit: int = 10) -> list[Suggestion]:

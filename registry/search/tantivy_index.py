@@ -3,9 +3,10 @@
 Each field of a document is indexed as words and as CJK grams (:mod:`.analysis`), joined by
 spaces and split again by tantivy's whitespace tokenizer, so tantivy never needs to know Chinese.
 Ranking is tantivy's BM25 per field with boosts (title 3, keywords 2, description 1; a word match
-counts twice a gram match), multiplied by a freshness weight so small that it only orders equal
-relevance: newer first. Facet counts are tantivy terms aggregations over columnar fast fields,
-inside the engine (measured in bench/search.py).
+counts twice a gram match); among equal scores the newest acceptance comes first (exactly, for tie
+groups of up to ``TIE_GROUP_MAX``; a larger group keeps the index's own order). Either way the
+order is one fixed order, so pages never repeat or skip a hit. Facet counts are tantivy terms
+aggregations over columnar fast fields, inside the engine (measured in bench/search.py).
 
 On disk, under ``root``: ``CURRENT`` names the generation in use; each generation is a directory
 holding tantivy's files, ``userdict.txt`` (the vocabulary it was built with) and
@@ -31,16 +32,15 @@ import tantivy
 from .analysis import Analyzer, QueryTerm
 from .index import FACETS, FacetCounts, SearchDocument, SearchHits, SearchIndex, SearchQuery
 
-__all__ = ["MAX_RESULT_WINDOW", "SCHEMA_VERSION", "IndexUnavailableError", "TantivyIndex"]
+__all__ = ["MAX_RESULT_WINDOW", "SCHEMA_VERSION", "TIE_GROUP_MAX", "IndexUnavailableError", "TantivyIndex"]
 
 log = logging.getLogger("registry.search")
 
 SCHEMA_VERSION = 1  # bump when the schema or the analysis changes: the service rebuilds at start
 MAX_RESULT_WINDOW = 10_000  # hits a query can page through (as Elasticsearch's max_result_window)
+TIE_GROUP_MAX = 1000  # hits of one equal score put in acceptance order (newest first)
 _FIELDS = {"title": 3.0, "keywords": 2.0, "description": 1.0}
 _WORD_BOOST = 2.0
-_FRESHNESS_SPAN = (datetime(2020, 1, 1, tzinfo=UTC).timestamp(), datetime(2050, 1, 1, tzinfo=UTC).timestamp())
-_FRESHNESS_MAX = 2e-3  # score × log2(2 + freshness): at most +0.14 %, an order among equals only
 _META = "eduledger-search.json"
 _VOCABULARY = "userdict.txt"
 _FACET_VALUES = 1000  # buckets per facet (the catalogue has far fewer values)
@@ -55,7 +55,6 @@ def _schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_unsigned_field("id", stored=True, indexed=True, fast=True)
     builder.add_unsigned_field("rank", fast=True)  # accepted_at in seconds << 32 | version id
-    builder.add_float_field("freshness", fast=True)
     builder.add_text_field("title", stored=True, tokenizer_name="raw")
     for field in _FIELDS:
         builder.add_text_field(f"{field}_w", tokenizer_name="spaces", index_option="freq")
@@ -83,11 +82,6 @@ def _write_atomically(path: Path, text: str) -> None:
         os.fsync(directory)
     finally:
         os.close(directory)
-
-
-def _freshness(moment: datetime) -> float:
-    low, high = _FRESHNESS_SPAN
-    return _FRESHNESS_MAX * min(1.0, max(0.0, (moment.timestamp() - low) / (high - low)))
 
 
 class TantivyIndex(SearchIndex):
@@ -182,7 +176,6 @@ class TantivyIndex(SearchIndex):
         document = tantivy.Document()
         document.add_unsigned("id", source.version_id)
         document.add_unsigned("rank", (int(source.accepted_at.timestamp()) << 32) | (source.version_id & 0xFFFFFFFF))
-        document.add_float("freshness", _freshness(source.accepted_at))
         document.add_text("title", source.title)
         for field, text in (("title", source.title), ("keywords", " ".join(source.keywords)), ("description", source.description)):
             terms = self.analyzer.field_terms(text)
@@ -201,8 +194,9 @@ class TantivyIndex(SearchIndex):
                 self._writer = self._index.writer(heap_size=heap_size, num_threads=1)
             writer = self._writer
             try:
-                for version_id in (*deletes, *(doc.version_id for doc in upserts)):
-                    writer.delete_documents_by_term("id", version_id)
+                replaced = sorted({*deletes, *(doc.version_id for doc in upserts)})
+                if replaced:  # (a term query: deleting by a bare integer term misses unsigned fields)
+                    writer.delete_documents_by_query(tantivy.Query.term_set_query(self._schema, "id", replaced))
                 for doc in upserts:
                     writer.add_document(self._document(doc))
                 writer.commit()
@@ -287,6 +281,26 @@ class TantivyIndex(SearchIndex):
             counts[facet] = sorted(((str(b["key"]), int(b["doc_count"])) for b in buckets), key=lambda item: (-item[1], item[0]))
         return counts
 
+    @staticmethod
+    def _newest_first_among_equals(searcher: tantivy.Searcher, hits: list[tuple[float, tantivy.DocAddress]], *, start: int,
+                                   end: int, complete: bool) -> list[tuple[float, tantivy.DocAddress]]:
+        """``hits[start:end]`` with each group of equal scores that reaches into it in acceptance
+        order, newest first — when the whole group is known (``complete``: ``hits`` holds every
+        match, or a lower score follows it) and has at most TIE_GROUP_MAX members. A group cut off
+        by the end of ``hits`` that reaches into the page has more than that many (``hits`` runs
+        TIE_GROUP_MAX past the page), so every page decides alike for a group: one order."""
+        ordered = list(hits)
+        i = 0
+        while i < min(end, len(hits)):
+            j = i + 1
+            while j < len(hits) and hits[j][0] == hits[i][0]:
+                j += 1
+            if j > start and 1 < j - i <= TIE_GROUP_MAX and (j < len(hits) or complete):
+                ranks = searcher.fast_field_values("rank", [address for _, address in hits[i:j]])
+                ordered[i:j] = [hit for _, hit in sorted(zip(ranks, hits[i:j], strict=True), key=lambda pair: -int(pair[0] or 0))]
+            i = j
+        return ordered[start:end]
+
     def search(self, query: SearchQuery) -> SearchHits:
         terms = self.analyzer.query_terms(query.text)
         if query.text.strip() and not terms:  # only punctuation, emoji, symbols: nothing can match
@@ -294,16 +308,20 @@ class TantivyIndex(SearchIndex):
         searcher = self._index.searcher()
         text = self._text_clauses(terms)
         full = self._combine([*text, *self._filter_clauses(query)])
-        window = query.offset < MAX_RESULT_WINDOW
-        limit = min(query.limit, MAX_RESULT_WINDOW - query.offset) if window else 1
-        offset = query.offset if window else 0
+        start = min(query.offset, MAX_RESULT_WINDOW)
+        end = min(query.offset + query.limit, MAX_RESULT_WINDOW)
         if terms:
-            found = searcher.search(full, limit=limit, offset=offset, count=True, weight_by_field="freshness")
-        else:
-            found = searcher.search(full, limit=limit, offset=offset, count=True, order_by_field="rank")
-        addresses = [address for _, address in found.hits] if window else []
-        ids = searcher.fast_field_values("id", addresses) if addresses else []
-        scores = [float(score) if terms else 0.0 for score, _ in found.hits] if window else []
+            wanted = end + TIE_GROUP_MAX
+            found = searcher.search(full, limit=wanted, count=True)
+            page = self._newest_first_among_equals(searcher, list(found.hits), start=start, end=end,
+                                                   complete=len(found.hits) < wanted)
+        elif start < end:  # browsing: newest first, one field decides
+            found = searcher.search(full, limit=end - start, offset=start, count=True, order_by_field="rank")
+            page = [(0.0, address) for _, address in found.hits]
+        else:  # past the result window: the count only
+            found = searcher.search(full, limit=1, count=True)
+            page = []
+        ids = searcher.fast_field_values("id", [address for _, address in page]) if page else []
         # Facets: those without a selection counted over all matches at once; each selected facet
         # over the matches of everything else, so its other values show what choosing them adds.
         selected = [facet for facet in FACETS if query.filters.get(facet)]
@@ -313,7 +331,7 @@ class TantivyIndex(SearchIndex):
             facets.update(self._count_facets(searcher, others, [facet]))
         return SearchHits(
             total=int(getattr(found, "count", 0) or 0),
-            hits=[(int(i), s) for i, s in zip(ids, scores, strict=True) if i is not None],
+            hits=[(int(i), float(score)) for i, (score, _) in zip(ids, page, strict=True) if i is not None],
             facets={facet: facets[facet] for facet in FACETS},
         )
 
@@ -331,7 +349,7 @@ class TantivyIndex(SearchIndex):
         if not clauses:
             return []
         searcher = self._index.searcher()
-        found = searcher.search(tantivy.Query.boolean_query(clauses), limit=limit * 4, count=False, weight_by_field="freshness")
+        found = searcher.search(tantivy.Query.boolean_query(clauses), limit=limit * 4, count=False)
         titles: list[str] = []
         for _, address in found.hits:
             title = searcher.doc(address)["title"][0]

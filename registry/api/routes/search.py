@@ -102,12 +102,12 @@ async def search_resources(
     def run() -> dict[str, Any]:  # index and database work off the event loop
         found = service.search(text=q, filters=filters, nodes=nodes, offset=(page - 1) * per_page, limit=per_page)
         items = [
-            {"resource_id": version.resource_id, "version": version.number, "title": version.title,
-             "description": version.description[:300], "keywords": version.keywords, "resource_type": version.resource_type,
-             "catalogue_node": version.catalogue_node_id, "catalogue_path": node_row.path, "licence": version.licence,
-             "authors": [a["address"] for a in version.authors], "cid": version.root_cid,
-             "accepted_at": version.accepted_at.isoformat() if version.accepted_at else None, "score": round(score, 4)}
-            for version, node_row, score in found.items
+            {"resource_id": hit.resource_id, "version": hit.number, "title": hit.title,
+             "description": hit.description[:300], "keywords": hit.keywords, "resource_type": hit.resource_type,
+             "catalogue_node": hit.catalogue_node_id, "catalogue_path": hit.path, "licence": hit.licence,
+             "authors": [a["address"] for a in hit.authors], "cid": hit.root_cid,
+             "accepted_at": hit.accepted_at.isoformat() if hit.accepted_at else None, "score": round(score, 4)}
+            for hit, score in found.items
         ]
         return {
             "query": q, "total": found.total, "page": page, "per_page": per_page,
