@@ -112,8 +112,8 @@ def measure(service: SearchService, repeat: int) -> dict[str, Any]:
     facet_times: dict[str, float] = {}
     index = service.index
     searcher = index._index.searcher()  # noqa: SLF001 — the aggregations alone, without the query's other work
-    for label, text in (("facets over everything", ""), ("facets over 学生's matches", "学生")):
-        query = index._combine(index._text_clauses(index.analyzer.query_terms(text)))  # noqa: SLF001
+    for label, words in (("facets over everything", ""), ("facets over 学生's matches", "学生")):
+        query = index._combine(index._text_clauses(index.analyzer.query_terms(words)))  # noqa: SLF001
         times = []
         for _ in range(repeat):
             start = time.perf_counter()

@@ -320,7 +320,7 @@ def main() -> None:
                     terms = analyzer.query_terms(text)
                     page = 50 if label.startswith("deep") else 1
                     ids, total, _ = engine.search(terms, filters, page)
-                    p50, p99 = timed(lambda: engine.search(terms, filters, page), args.repeat)
+                    p50, p99 = timed(lambda e=engine, t=terms, f=filters, p=page: e.search(t, f, p), args.repeat)
                     worst = max(worst, p99)
                     print(f"  {label:34} {total:7,} matches  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms")
                 key = engine.name.split()[0].lower()
