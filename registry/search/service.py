@@ -21,6 +21,7 @@ schema is rebuilt from the database at start (or by ``python -m registry reindex
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from bisect import bisect_left
@@ -72,7 +73,8 @@ class Suggestion:
 
 
 class _KnowledgePoints:
-    """Chapter and lesson names of the catalogue, sorted for prefix look-ups (bisect)."""
+    """Chapter and lesson names of the catalogue, sorted for prefix look-ups (bisect): by the name,
+    and by its pinyin spelt out or by initials (fenshu, fsd → 分数的初步认识), as Chinese users type."""
 
     def __init__(self, nodes: Sequence[CatalogueNode]) -> None:
         by_name: dict[str, list[str]] = {}
@@ -83,6 +85,7 @@ class _KnowledgePoints:
                 by_name.setdefault(key, []).append(node.id)
                 display.setdefault(key, node.name)
         self._keys = sorted(by_name)
+        self._pinyin = sorted((spelling, key) for key in by_name for spelling in _pinyin_spellings(key))
         self._nodes = by_name
         self._display = display
 
@@ -90,13 +93,34 @@ class _KnowledgePoints:
         prefix = normalise(text).strip()
         if not prefix:
             return []
-        found = []
+        found: list[str] = []
         for key in self._keys[bisect_left(self._keys, prefix):]:
             if not key.startswith(prefix):
                 break
             found.append(key)
         found.sort(key=lambda key: (len(key), key))  # the shortest completion first: 分数 → 分数乘法 before 分数的意义和性质
+        if _LETTERS.match(prefix):
+            spelt = []
+            for spelling, key in self._pinyin[bisect_left(self._pinyin, (prefix, "")):]:
+                if not spelling.startswith(prefix):
+                    break
+                if key not in found and key not in spelt:
+                    spelt.append(key)
+            found.extend(sorted(spelt, key=lambda key: (len(key), key)))
         return [Suggestion(self._display[key], "knowledge_point", tuple(self._nodes[key][:10])) for key in found[:limit]]
+
+
+_LETTERS = re.compile(r"^[a-z]+$")
+
+
+def _pinyin_spellings(name: str) -> tuple[str, ...]:
+    """``fenshudechuburenshi`` and ``fsdcbrs`` for 分数的初步认识; nothing for a name without Chinese."""
+    from pypinyin import lazy_pinyin  # imported on first use: its dictionaries take a moment to load
+
+    syllables = [syllable for syllable in lazy_pinyin(name, errors="ignore") if syllable.isalpha()]
+    if not syllables:
+        return ()
+    return ("".join(syllables), "".join(syllable[0] for syllable in syllables))
 
 
 def _vocabulary(nodes: Sequence[CatalogueNode]) -> tuple[str, ...]:
@@ -217,11 +241,17 @@ class SearchService:
             return 0
         applied = 0
         with self._lock:
-            while True:
-                count, more = self._apply_batch()
-                applied += count
-                if not more:
-                    break
+            try:
+                while True:
+                    count, more = self._apply_batch()
+                    applied += count
+                    if not more:
+                        break
+            except (OSError, ValueError) as exc:  # the index cannot be written (e.g. another process holds its
+                # writer lock): answer from it as it is; the log keeps the changes for the next try, and
+                # rows a page shows are read from the database, which never shows what is no longer accepted
+                log.warning("search index not updated (%s: %s); serving it as it is", type(exc).__name__, exc)
+                return applied
             self._prune()
         return applied
 

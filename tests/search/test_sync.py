@@ -303,3 +303,32 @@ def test_kill_9_during_catch_up_leaves_an_index_that_catches_up(tmp_path: Path) 
 
 def test_the_index_directory_is_the_current_generation(service: SearchService, tmp_path: Path) -> None:
     assert TantivyIndex.current_generation(tmp_path / "search") == service.index.directory
+
+
+def test_knowledge_points_are_suggested_by_name_and_by_pinyin(service: SearchService) -> None:
+    assert [s.text for s in service.suggest("分数的")] == ["分数的初步认识", "分数的简单应用", "分数的简单计算"]
+    assert [s.text for s in service.suggest("fenshu")][:1] == ["分数的初步认识"], "pinyin spelt out"
+    assert [s.text for s in service.suggest("fsdcbrs")] == ["分数的初步认识"], "initials"
+    assert "认识钟表" in [s.text for s in service.suggest("rszb")]
+    assert service.suggest("zzzzzz") == []
+    point = service.suggest("几分之一")[0]
+    assert (point.kind, point.nodes) == ("knowledge_point", ("primary.math.g3.pep.vol1.c8.s1",))
+
+
+def test_an_index_that_cannot_be_written_still_answers_and_never_shows_withdrawn(
+    service: SearchService, sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    with sessions() as session:
+        (clock,) = seed_versions(session, [NewVersion("认识钟表", CLOCK)])
+        session.commit()
+    assert found(service) == ["认识钟表"]
+    other = SearchService(tmp_path / "search", sessions)  # a second process on the same directory
+    other.open()
+    with sessions() as session:  # holds the writer; this one cannot take it
+        seed_versions(session, [NewVersion("几分之一", FRACTIONS)])
+        session.commit()
+    other.catch_up()
+    set_state(sessions, clock, "WITHDRAWN")
+    assert "认识钟表" not in found(service), "the stale index still lists it; the page rows come from the database"
+    other.close()
+    assert sorted(found(service)) == ["几分之一"], "caught up once the writer is free"
