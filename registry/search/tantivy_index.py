@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 import tantivy
 
 from .analysis import Analyzer, QueryTerm
@@ -39,6 +40,8 @@ log = logging.getLogger("registry.search")
 SCHEMA_VERSION = 1  # bump when the schema or the analysis changes: the service rebuilds at start
 MAX_RESULT_WINDOW = 10_000  # hits a query can page through (as Elasticsearch's max_result_window)
 TIE_GROUP_MAX = 1000  # hits of one equal score put in acceptance order (newest first)
+_TIE_PEEK = 64  # hits fetched past the page to see whether its last tie group ends there
+_TOTAL = "__total"
 _FIELDS = {"title": 3.0, "keywords": 2.0, "description": 1.0}
 _WORD_BOOST = 2.0
 _META = "eduledger-search.json"
@@ -273,13 +276,19 @@ class TantivyIndex(SearchIndex):
             clauses = [(_Occur.Must, tantivy.Query.all_query()), *clauses]
         return tantivy.Query.boolean_query(clauses)
 
-    def _count_facets(self, searcher: tantivy.Searcher, query: tantivy.Query, facets: Sequence[str]) -> FacetCounts:
-        answer = searcher.aggregate(query, {facet: {"terms": {"field": facet, "size": _FACET_VALUES}} for facet in facets})
+    def _count_facets(self, searcher: tantivy.Searcher, query: tantivy.Query, facets: Sequence[str],
+                      *, total: bool = False) -> tuple[FacetCounts, int]:
+        """Terms aggregations of ``facets`` over the matches of ``query`` (and, with ``total``, the
+        number of matches, counted in the same pass: every document has a ``rank``)."""
+        wanted: dict[str, Any] = {facet: {"terms": {"field": facet, "size": _FACET_VALUES}} for facet in facets}
+        if total:
+            wanted[_TOTAL] = {"value_count": {"field": "rank"}}
+        answer = searcher.aggregate(query, wanted)
         counts: FacetCounts = {}
         for facet in facets:
             buckets = answer.get(facet, {}).get("buckets", [])
             counts[facet] = sorted(((str(b["key"]), int(b["doc_count"])) for b in buckets), key=lambda item: (-item[1], item[0]))
-        return counts
+        return counts, int(answer.get(_TOTAL, {}).get("value") or 0)
 
     @staticmethod
     def _newest_first_among_equals(searcher: tantivy.Searcher, hits: list[tuple[float, tantivy.DocAddress]], *, start: int,
@@ -310,27 +319,30 @@ class TantivyIndex(SearchIndex):
         full = self._combine([*text, *self._filter_clauses(query)])
         start = min(query.offset, MAX_RESULT_WINDOW)
         end = min(query.offset + query.limit, MAX_RESULT_WINDOW)
-        if terms:
-            wanted = end + TIE_GROUP_MAX
-            found = searcher.search(full, limit=wanted, count=True)
-            page = self._newest_first_among_equals(searcher, list(found.hits), start=start, end=end,
-                                                   complete=len(found.hits) < wanted)
+        # The top hits without counting every match (so tantivy can skip what cannot make the page);
+        # the count comes with the facets, from one pass over the matches.
+        page: list[tuple[float, tantivy.DocAddress]] = []
+        if terms and start < end:
+            hits = list(searcher.search(full, limit=end + _TIE_PEEK, count=False).hits)
+            if len(hits) == end + _TIE_PEEK and hits[-1][0] == hits[end - 1][0]:  # the page's last tie group runs on
+                hits = list(searcher.search(full, limit=end + TIE_GROUP_MAX, count=False).hits)
+                complete = len(hits) < end + TIE_GROUP_MAX
+            else:
+                complete = len(hits) < end + _TIE_PEEK
+            page = self._newest_first_among_equals(searcher, hits, start=start, end=end, complete=complete)
         elif start < end:  # browsing: newest first, one field decides
-            found = searcher.search(full, limit=end - start, offset=start, count=True, order_by_field="rank")
+            found = searcher.search(full, limit=end - start, offset=start, count=False, order_by_field="rank")
             page = [(0.0, address) for _, address in found.hits]
-        else:  # past the result window: the count only
-            found = searcher.search(full, limit=1, count=True)
-            page = []
         ids = searcher.fast_field_values("id", [address for _, address in page]) if page else []
         # Facets: those without a selection counted over all matches at once; each selected facet
         # over the matches of everything else, so its other values show what choosing them adds.
         selected = [facet for facet in FACETS if query.filters.get(facet)]
-        facets = self._count_facets(searcher, full, [facet for facet in FACETS if facet not in selected])
+        facets, total = self._count_facets(searcher, full, [facet for facet in FACETS if facet not in selected], total=True)
         for facet in selected:
             others = self._combine([*text, *self._filter_clauses(query, leave_out=facet)])
-            facets.update(self._count_facets(searcher, others, [facet]))
+            facets.update(self._count_facets(searcher, others, [facet])[0])
         return SearchHits(
-            total=int(getattr(found, "count", 0) or 0),
+            total=total,
             hits=[(int(i), float(score)) for i, (score, _) in zip(ids, page, strict=True) if i is not None],
             facets={facet: facets[facet] for facet in FACETS},
         )

@@ -130,16 +130,27 @@ def test_facets_multi_select_and_the_subtree_filter(service: SearchService, sess
 def test_pages_are_stable_and_ties_go_to_the_newest(service: SearchService, sessions: sessionmaker[Session]) -> None:
     start = datetime(2025, 1, 1, tzinfo=UTC)
     with sessions() as session:  # identical texts: equal relevance, so acceptance time decides
-        ids = seed_versions(session, [NewVersion("认识钟表", CLOCK, accepted_at=start + timedelta(hours=i)) for i in range(45)])
+        ids = seed_versions(session, [NewVersion("认识钟表", CLOCK, accepted_at=start + timedelta(hours=i)) for i in range(150)])
+        seed_versions(session, [NewVersion("认识钟表 认识钟表", CLOCK, accepted_at=start - timedelta(days=1))])  # more relevant, oldest
         session.commit()
-    whole = [hit.id for hit, _ in service.search(text="钟表", filters={}, nodes=(), offset=0, limit=100).items]
-    assert whole == list(reversed(ids))
-    pages = [hit.id for offset in (0, 20, 40) for hit, _ in service.search(text="钟表", filters={}, nodes=(), offset=offset,
-                                                                         limit=20).items]
-    assert pages == whole
-    browse = [hit.id for offset in (0, 20, 40) for hit, _ in service.search(text="", filters={}, nodes=(), offset=offset,
-                                                                          limit=20).items]
-    assert browse == list(reversed(ids))
+    newest_first = list(reversed(ids))
+    whole = [hit.title for hit, _ in service.search(text="钟表", filters={}, nodes=(), offset=0, limit=100).items]
+    assert whole[0] == "认识钟表 认识钟表", "relevance first"
+    pages = [hit.id for offset in range(1, 151, 20) for hit, _ in service.search(text="钟表", filters={}, nodes=(), offset=offset,
+                                                                               limit=20).items]
+    assert pages == newest_first, "then the newest; pages run on without repeats or gaps"
+    browse = [hit.id for offset in range(0, 151, 50) for hit, _ in service.search(text="", filters={}, nodes=(), offset=offset,
+                                                                                limit=50).items]
+    assert browse[:150] == newest_first
+
+
+def test_a_tie_larger_than_the_group_limit_still_pages_as_one_order(service: SearchService, sessions: sessionmaker[Session]) -> None:
+    with sessions() as session:
+        ids = seed_versions(session, [NewVersion("认识钟表", CLOCK) for _ in range(1100)])
+        session.commit()
+    seen = [hit.id for offset in range(0, 1100, 100) for hit, _ in service.search(text="钟表", filters={}, nodes=(), offset=offset,
+                                                                                 limit=100).items]
+    assert len(seen) == 1100 and set(seen) == set(ids)
 
 
 def test_a_hole_in_the_log_holds_the_watermark_until_it_fills(sessions: sessionmaker[Session], tmp_path: Path) -> None:
