@@ -232,9 +232,14 @@ class SearchService:
         """Apply what the log holds past the watermark; returns the rows applied."""
         if TantivyIndex.current_marker(self.root) != self._marker:
             with self._lock:  # another process (python -m registry reindex) switched generations
-                if TantivyIndex.current_marker(self.root) != self._marker:
-                    log.info("search index: a new generation was published; opening it")
-                    self._replace(TantivyIndex.open_current(self.root, self.index.analyzer), TantivyIndex.current_marker(self.root))
+                marker = TantivyIndex.current_marker(self.root)
+                if marker != self._marker:
+                    try:
+                        self._replace(TantivyIndex.open_current(self.root, self.index.analyzer), marker)
+                        log.info("search index: opened the generation another process published")
+                    except IndexUnavailableError as exc:
+                        self._marker = marker  # keep the one open; the next start rebuilds
+                        log.warning("search index: the published generation cannot be opened (%s); keeping this one", exc)
         with self._sessions() as session:
             _, high = search_crud.change_bounds(session)
         if high is None or (high <= self.index.watermark and not self._beyond):

@@ -204,7 +204,11 @@ class TantivyIndex(SearchIndex):
                     writer.add_document(self._document(doc))
                 writer.commit()
             except BaseException:
-                writer.rollback()
+                self._writer = None  # a failed writer may be unusable: the next apply opens a new one
+                try:
+                    writer.rollback()
+                finally:
+                    del writer
                 raise
             self._watermark = max(self._watermark, watermark)
             self._write_meta()
