@@ -343,3 +343,37 @@ def test_an_index_that_cannot_be_written_still_answers_and_never_shows_withdrawn
     assert "认识钟表" not in found(service), "the stale index still lists it; the page rows come from the database"
     other.close()
     assert sorted(found(service)) == ["几分之一"], "caught up once the writer is free"
+
+
+def test_searches_running_while_changes_arrive_never_fail_and_end_consistent(service: SearchService,
+                                                                              sessions: sessionmaker[Session]) -> None:
+    import threading
+
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def searching() -> None:
+        while not stop.is_set():
+            try:
+                service.search(text="钟表", filters={"subject": ("数学",)}, nodes=(), offset=0, limit=20)
+                service.suggest("认识")
+            except BaseException as exc:  # noqa: BLE001 — collected and re-raised below
+                errors.append(exc)
+                return
+
+    threads = [threading.Thread(target=searching) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    try:
+        for round_ in range(10):
+            with sessions() as session:
+                ids = seed_versions(session, [NewVersion(f"认识钟表 {round_}-{i}", CLOCK) for i in range(5)])
+                session.commit()
+            set_state(sessions, ids[0], "WITHDRAWN")
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert not errors, errors
+    service.catch_up()
+    assert service.index.stored_ids() == accepted_ids(sessions) and len(accepted_ids(sessions)) == 40
