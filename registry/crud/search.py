@@ -154,14 +154,18 @@ _HIT_COLUMNS = (
 )
 
 
-def read_hits(session: Session, version_ids: Sequence[int]) -> dict[int, Row[Unpack[tuple[Any, ...]]]]:
-    """What a result page shows of the accepted versions among ``version_ids``, by id: rows with
-    the version's columns by name and its catalogue ``path`` (found by primary key only, so the
-    plan never depends on how many versions are accepted)."""
+def read_hits(session: Session, version_ids: Sequence[int]) -> tuple[dict[int, Row[Unpack[tuple[Any, ...]]]], int]:
+    """What a result page shows of the accepted versions among ``version_ids``, by id — rows with
+    the version's columns by name and its catalogue ``path``, found by primary key only (so the
+    plan never depends on how many versions are accepted) — and, in the same statement, the
+    newest change-log id (0 when the log is empty): one round trip for both."""
+    newest = select(func.coalesce(func.max(SearchChange.id), 0)).scalar_subquery()
     if not version_ids:
-        return {}
+        return {}, int(session.scalar(select(newest)) or 0)
     rows = session.execute(
-        select(*_HIT_COLUMNS).join(CatalogueNode, CatalogueNode.id == ResourceVersion.catalogue_node_id)
+        select(*_HIT_COLUMNS, newest.label("newest_change")).join(CatalogueNode, CatalogueNode.id == ResourceVersion.catalogue_node_id)
         .where(ResourceVersion.id.in_(list(version_ids)))
     ).all()
-    return {row.id: row for row in rows if row.state == _ACCEPTED}
+    if not rows:
+        return {}, int(session.scalar(select(newest)) or 0)
+    return {row.id: row for row in rows if row.state == _ACCEPTED}, int(rows[0].newest_change)

@@ -5,9 +5,11 @@ workflows log every change that matters to search (``search_changes``, in the tr
 makes the change). :meth:`SearchService.catch_up` reads the log past the index's watermark,
 re-reads each named version (or every version under a renamed catalogue node) and upserts it if
 it is accepted, deletes it otherwise — so applying a row twice or late is harmless — then commits
-the index and its new watermark together. It runs when the service starts and before every
-query (a cheap ``max(id)`` when nothing is new), so a search sees every change committed before
-it began, in this process or in any other replica.
+the index and its new watermark together. It runs when the service starts and whenever a query
+finds the log moved: the newest log id comes back in the same statement as the page's rows, and
+if it is past the watermark the changes are applied and the query asked again. So a search sees
+every change committed before it began, in this process or in any other replica, for one round
+trip to the database.
 
 Crash safety: the watermark is written after the index commit, so a crash between the two
 replays a few rows (harmless). On PostgreSQL a log id can become visible after a higher one (two
@@ -231,16 +233,7 @@ class SearchService:
     def catch_up(self, session: Session | None = None) -> int:
         """Apply what the log holds past the watermark; returns the rows applied. ``session``: look
         at the log through it (a query's own session: one connection, one round trip fewer)."""
-        if TantivyIndex.current_marker(self.root) != self._marker:
-            with self._lock:  # another process (python -m registry reindex) switched generations
-                marker = TantivyIndex.current_marker(self.root)
-                if marker != self._marker:
-                    try:
-                        self._replace(TantivyIndex.open_current(self.root, self.index.analyzer), marker)
-                        log.info("search index: opened the generation another process published")
-                    except IndexUnavailableError as exc:
-                        self._marker = marker  # keep the one open; the next start rebuilds
-                        log.warning("search index: the published generation cannot be opened (%s); keeping this one", exc)
+        self._follow_published_generation()
         if session is None:
             with self._sessions() as own:
                 _, high = search_crud.change_bounds(own)
@@ -263,6 +256,19 @@ class SearchService:
                 return applied
             self._prune()
         return applied
+
+    def _follow_published_generation(self) -> None:
+        if TantivyIndex.current_marker(self.root) == self._marker:
+            return
+        with self._lock:  # another process (python -m registry reindex) switched generations
+            marker = TantivyIndex.current_marker(self.root)
+            if marker != self._marker:
+                try:
+                    self._replace(TantivyIndex.open_current(self.root, self.index.analyzer), marker)
+                    log.info("search index: opened the generation another process published")
+                except IndexUnavailableError as exc:
+                    self._marker = marker  # keep the one open; the next start rebuilds
+                    log.warning("search index: the published generation cannot be opened (%s); keeping this one", exc)
 
     def _apply_batch(self) -> tuple[int, bool]:
         index = self.index
@@ -319,10 +325,15 @@ class SearchService:
 
     def search(self, *, text: str, filters: Mapping[str, tuple[str, ...]], nodes: tuple[str, ...], offset: int,
                limit: int) -> SearchPage:
+        query = SearchQuery(text=text, filters=filters, nodes=nodes, offset=offset, limit=limit)
+        self._follow_published_generation()
         with self._sessions() as session:
-            self.catch_up(session)
-            found = self.index.search(SearchQuery(text=text, filters=filters, nodes=nodes, offset=offset, limit=limit))
-            rows = search_crud.read_hits(session, [version_id for version_id, _ in found.hits])
+            found = self.index.search(query)
+            rows, newest = search_crud.read_hits(session, [version_id for version_id, _ in found.hits])
+            if newest > self.index.watermark or self._beyond:  # changes came in: apply them, ask again
+                self.catch_up(session)
+                found = self.index.search(query)
+                rows, _ = search_crud.read_hits(session, [version_id for version_id, _ in found.hits])
         items = [(rows[version_id], score) for version_id, score in found.hits if version_id in rows]
         return SearchPage(total=found.total, items=items, facets=found.facets)
 
