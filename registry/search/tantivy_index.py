@@ -39,7 +39,7 @@ log = logging.getLogger("registry.search")
 
 SCHEMA_VERSION = 1  # bump when the schema or the analysis changes: the service rebuilds at start
 MAX_RESULT_WINDOW = 10_000  # hits a query can page through (as Elasticsearch's max_result_window)
-TIE_GROUP_MAX = 1000  # hits of one equal score put in acceptance order (newest first)
+TIE_GROUP_MAX = 10_000  # hits of one equal score put in acceptance order (newest first)
 _TIE_PEEK = 64  # hits fetched past the page to see whether its last tie group ends there
 _TOTAL = "__total"
 _FIELDS = {"title": 3.0, "keywords": 2.0, "description": 1.0}
@@ -327,12 +327,11 @@ class TantivyIndex(SearchIndex):
         # the count comes with the facets, from one pass over the matches.
         page: list[tuple[float, tantivy.DocAddress]] = []
         if terms and start < end:
-            hits = list(searcher.search(full, limit=end + _TIE_PEEK, count=False).hits)
-            if len(hits) == end + _TIE_PEEK and hits[-1][0] == hits[end - 1][0]:  # the page's last tie group runs on
-                hits = list(searcher.search(full, limit=end + TIE_GROUP_MAX, count=False).hits)
-                complete = len(hits) < end + TIE_GROUP_MAX
-            else:
-                complete = len(hits) < end + _TIE_PEEK
+            for limit in sorted({end + min(_TIE_PEEK, TIE_GROUP_MAX), end + min(1000, TIE_GROUP_MAX), end + TIE_GROUP_MAX}):
+                hits = list(searcher.search(full, limit=limit, count=False).hits)
+                complete = len(hits) < limit
+                if complete or hits[-1][0] != hits[end - 1][0]:
+                    break  # the page's last tie group ends inside what was fetched
             page = self._newest_first_among_equals(searcher, hits, start=start, end=end, complete=complete)
         elif start < end:  # browsing: newest first, one field decides
             found = searcher.search(full, limit=end - start, offset=start, count=False, order_by_field="rank")

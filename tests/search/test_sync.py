@@ -144,13 +144,20 @@ def test_pages_are_stable_and_ties_go_to_the_newest(service: SearchService, sess
     assert browse[:150] == newest_first
 
 
-def test_a_tie_larger_than_the_group_limit_still_pages_as_one_order(service: SearchService, sessions: sessionmaker[Session]) -> None:
+def test_a_large_tie_is_newest_first_and_one_past_the_limit_still_pages_as_one_order(
+    service: SearchService, sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    start = datetime(2025, 1, 1, tzinfo=UTC)
     with sessions() as session:
-        ids = seed_versions(session, [NewVersion("认识钟表", CLOCK) for _ in range(1100)])
+        ids = seed_versions(session, [NewVersion("认识钟表", CLOCK, accepted_at=start + timedelta(minutes=i)) for i in range(1100)])
         session.commit()
     seen = [hit.id for offset in range(0, 1100, 100) for hit, _ in service.search(text="钟表", filters={}, nodes=(), offset=offset,
                                                                                  limit=100).items]
-    assert len(seen) == 1100 and set(seen) == set(ids)
+    assert seen == list(reversed(ids)), "1,100 equal scores: newest first across every page"
+    monkeypatch.setattr("registry.search.tantivy_index.TIE_GROUP_MAX", 300)  # a group past the limit: the index's order
+    seen = [hit.id for offset in range(0, 1100, 100) for hit, _ in service.search(text="钟表", filters={}, nodes=(), offset=offset,
+                                                                                 limit=100).items]
+    assert len(seen) == 1100 and set(seen) == set(ids), "no repeats, no gaps"
 
 
 def test_a_hole_in_the_log_holds_the_watermark_until_it_fills(sessions: sessionmaker[Session], tmp_path: Path) -> None:
