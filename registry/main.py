@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger_service.chain import Ledger
@@ -29,6 +30,7 @@ from .core.config import Settings
 from .core.db import make_engine, ping, session_factory
 from .crud import catalogue as catalogue_crud
 from .crud import certificates as certificates_crud
+from .crud import users as users_crud
 from .models import Institution
 from .workflows import certificate_credentials
 from .workflows.issuance import Issuing, load_master_key
@@ -69,6 +71,7 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
         ping(engine)
         migrations.upgrade(engine)
         sessions = session_factory(engine)
+        event.listen(sessions, "before_commit", users_crud.check_held_roles)  # powers taken away mid-request
         owned = ledger is None
         chain = ledger or Ledger.open(settings.chain_config())
         app.state.ledger = chain
@@ -84,14 +87,17 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
                      " (the embedded chain's development account 1: see the README)" if chain.node and not settings.ADMIN_ADDRESS else "")
             _prepare_database(sessions, settings, bureau)
             app.state.bureau = bureau
-            app.state.directory = Directory(chain, bureau.id)
+            directory = Directory(chain, bureau.id)
+            app.state.directory = directory
             worker = ChainWorker(chain, sessions)
+            worker.after_apply.append(directory.on_blocks)  # roles this registry changed on chain
             app.state.worker = worker
             if settings.WORKER:
                 worker.start()
             monitor = ServiceMonitor(chain.rpc, worker.open_jobs, watch=[
                 chain.contracts[name].address for name in ("CertificateRegistry", "ResourceRegistry", "InstitutionRegistry")
             ])
+            monitor.listeners.append(directory.on_blocks)  # roles changed on chain by anyone
             monitor.start()
             app.state.monitor = monitor
             checker = CertificateChecker(

@@ -49,6 +49,7 @@ from ..core.errors import (
     PermissionDeniedError,
     RegistryError,
     ResourceNotFoundError,
+    TooManyRequestsError,
     UnsupportedMediaTypeError,
 )
 
@@ -62,6 +63,7 @@ ERROR_STATUS: tuple[tuple[type[EduLedgerError], int, str], ...] = (
     (PayloadTooLargeError, 413, "payload_too_large"),
     (UnsupportedMediaTypeError, 415, "unsupported_media_type"),
     (InvalidRequestError, 422, "invalid_request"),
+    (TooManyRequestsError, 429, "rate_limited"),
     (RegistryError, 400, "bad_request"),
     (InvalidCIDError, 400, "invalid_cid"),
     (ContentNotFoundError, 404, "content_not_found"),
@@ -115,6 +117,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _eduledger_error(_request: Request, exc: EduLedgerError) -> JSONResponse:
         status, body = error_body(exc)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        if isinstance(exc, TooManyRequestsError):
+            headers = {"Retry-After": str(exc.retry_after)}
         return JSONResponse(status_code=status, content=body, headers=headers)
 
     @app.exception_handler(StarletteHTTPException)

@@ -9,12 +9,13 @@ from .certificates import Certificate
 from .credentials import CredentialBatch, IssuedCredential, IssuerAccount, StatusListRecord
 from .institutions import Institution, RoleGrant, User
 from .jobs import ChainJob, JobStatus
-from .resources import ContentPart, Fingerprint, Resource, ResourceVersion
+from .resources import AuthorConfirmation, ContentPart, Fingerprint, Resource, ResourceVersion
 from .reviews import Review, ReviewAssignment, WorkflowEvent
 from .search import SearchToken
 
 __all__ = [
     "AuthChallenge",
+    "AuthorConfirmation",
     "Base",
     "CatalogueNode",
     "Certificate",

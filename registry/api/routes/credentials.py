@@ -173,6 +173,8 @@ def read_status_list(list_id: str, db: SessionDep) -> JSONResponse:
 
 
 def _own_subject(db: Session, issuer: Principal, subject_id: str) -> None:
+    if issuer.institution_id is None:
+        raise PermissionDeniedError("the account belongs to no institution; an administrator sets it (PUT /users/{address})")
     issued = db.scalar(select(IssuedCredential.id).where(IssuedCredential.subject_id == subject_id,
                                                          IssuedCredential.institution_id == issuer.institution_id).limit(1))
     if issued is None:

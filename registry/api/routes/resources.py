@@ -225,6 +225,7 @@ async def _submit(
 
         def finish() -> VersionPublic:
             with sessions() as db:
+                teacher.hold(db, frozenset({"teacher"}))  # still a teacher when it commits, after the upload
                 predecessor = predecessor_of(db, resource_id, teacher.address) if resource_id is not None else None
                 if predecessor is not None:
                     predecessor = review.lock_version(db, predecessor.id)
