@@ -27,6 +27,7 @@ from ..chain.worker import ChainWorker
 from ..core.config import Settings
 from ..core.errors import AuthenticationError, PermissionDeniedError
 from ..workflows.issuance import Issuing
+from ..workflows.review import DecisionPolicy
 from ..crud import auth as auth_crud
 from ..crud import users as users_crud
 
@@ -67,6 +68,12 @@ def get_sessions(request: Request) -> sessionmaker[Session]:
     return request.app.state.sessions  # type: ignore[no-any-return]
 
 
+def get_policy(request: Request) -> DecisionPolicy:
+    """How many reviews a decision needs, and the automatic decisions (from the settings)."""
+    settings = get_settings(request)
+    return DecisionPolicy(settings.MIN_REVIEWS, settings.AUTO_ACCEPT_SCORE, settings.AUTO_DECLINE_SCORE)
+
+
 def get_db(request: Request) -> Iterator[Session]:
     with get_sessions(request)() as session:
         yield session
@@ -81,6 +88,7 @@ BureauDep = Annotated[Bureau, Depends(get_bureau)]
 WorkerDep = Annotated[ChainWorker | None, Depends(get_worker)]
 IssuingDep = Annotated[Issuing, Depends(get_issuing)]
 SessionDep = Annotated[Session, Depends(get_db)]
+PolicyDep = Annotated[DecisionPolicy, Depends(get_policy)]
 
 
 @dataclass(frozen=True)

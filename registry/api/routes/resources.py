@@ -26,7 +26,7 @@ from ...workflows.submission import (
     receive_submission,
     validate_metadata,
 )
-from ..deps import ContentDep, LedgerDep, OptionalUser, Principal, SessionDep, SettingsDep, TeacherUser, WorkerDep
+from ..deps import ContentDep, LedgerDep, OptionalUser, PolicyDep, Principal, SessionDep, SettingsDep, TeacherUser, WorkerDep
 
 router = APIRouter(prefix="/resources", tags=["resources"])
 
@@ -64,7 +64,7 @@ class VersionPublic(BaseModel):
     number: int
     state: str
     round: int
-    allowed_actions: list[str]
+    allowed_actions: list[str] = Field(description="what the caller may do to this version now (nothing when not signed in)")
     title: str
     description: str
     keywords: list[str]
@@ -148,7 +148,8 @@ class RegistrationInfo(BaseModel):
     max_upload_size: int
 
 
-def version_public(db: SessionDep, version: ResourceVersion) -> VersionPublic:
+def version_public(db: SessionDep, version: ResourceVersion, viewer: Principal | None, policy: review.DecisionPolicy) -> VersionPublic:
+    """The version as ``viewer`` sees it: ``allowed_actions`` are what that caller may do now."""
     node = resources_crud.catalogue_node(session=db, version=version)
     predecessor = db.get(ResourceVersion, version.predecessor_id) if version.predecessor_id else None
     mined = version.chain_status == "mined"
@@ -157,7 +158,7 @@ def version_public(db: SessionDep, version: ResourceVersion) -> VersionPublic:
         number=version.number,
         state=version.state,
         round=version.round,
-        allowed_actions=review.allowed_actions(version.state),
+        allowed_actions=review.allowed_actions(db, version, viewer, policy),
         title=version.title,
         description=version.description,
         keywords=version.keywords,
@@ -207,7 +208,7 @@ def read_registration_info(
 
 async def _submit(
     request: Request, teacher: Principal, *, resource_id: int | None, settings: SettingsDep, ledger: LedgerDep, store: ContentDep,
-    worker: WorkerDep,
+    worker: WorkerDep, policy: review.DecisionPolicy,
 ) -> VersionPublic:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > settings.MAX_UPLOAD_SIZE + 2 * METADATA_LIMIT:
@@ -238,7 +239,7 @@ async def _submit(
                 except BaseException:
                     store.unpin(adder.root().cid)  # committed content no row refers to: unpinned, collectable
                     raise
-                return version_public(db, version)
+                return version_public(db, version, teacher, policy)
 
         public = await asyncio.to_thread(finish)
     if worker:
@@ -248,24 +249,26 @@ async def _submit(
 
 @router.post("", response_model=VersionPublic, status_code=201, openapi_extra={"requestBody": {"content": {"multipart/form-data": {}}}})
 async def create_resource(
-    request: Request, teacher: TeacherUser, settings: SettingsDep, ledger: LedgerDep, store: ContentDep, worker: WorkerDep
+    request: Request, teacher: TeacherUser, settings: SettingsDep, ledger: LedgerDep, store: ContentDep, worker: WorkerDep,
+    policy: PolicyDep,
 ) -> VersionPublic:
     """Submit a resource: a 'metadata' field (JSON, with the author's signed registration), then one file per part."""
-    return await _submit(request, teacher, resource_id=None, settings=settings, ledger=ledger, store=store, worker=worker)
+    return await _submit(request, teacher, resource_id=None, settings=settings, ledger=ledger, store=store, worker=worker, policy=policy)
 
 
 @router.post("/{resource_id}/versions", response_model=VersionPublic, status_code=201,
              openapi_extra={"requestBody": {"content": {"multipart/form-data": {}}}})
 async def create_version(
     resource_id: int, request: Request, teacher: TeacherUser, settings: SettingsDep, ledger: LedgerDep, store: ContentDep,
-    worker: WorkerDep,
+    worker: WorkerDep, policy: PolicyDep,
 ) -> VersionPublic:
     """Submit a new version (更新必审) or a resubmission after revisions: reviewed again, linked to the previous version."""
-    return await _submit(request, teacher, resource_id=resource_id, settings=settings, ledger=ledger, store=store, worker=worker)
+    return await _submit(request, teacher, resource_id=resource_id, settings=settings, ledger=ledger, store=store, worker=worker,
+                         policy=policy)
 
 
 @router.get("/{resource_id}", response_model=ResourcePublic)
-def read_resource(resource_id: int, db: SessionDep, principal: OptionalUser) -> ResourcePublic:
+def read_resource(resource_id: int, db: SessionDep, principal: OptionalUser, policy: PolicyDep) -> ResourcePublic:
     """A resource with its versions; ``latest`` is the newest version the caller may see."""
     resource = resources_crud.get_resource(session=db, resource_id=resource_id)
     address, roles = (principal.address, principal.roles) if principal else (None, frozenset[str]())
@@ -277,17 +280,17 @@ def read_resource(resource_id: int, db: SessionDep, principal: OptionalUser) -> 
         resources_crud.check_visible(version=resources_crud.latest_version(session=db, resource_id=resource_id), address=address, roles=roles)
     return ResourcePublic(
         id=resource.id, owner=resource.owner, created_at=resource.created_at,
-        versions=[VersionSummary(**resources_crud.summary(v)) for v in visible], latest=version_public(db, visible[-1]),
+        versions=[VersionSummary(**resources_crud.summary(v)) for v in visible], latest=version_public(db, visible[-1], principal, policy),
     )
 
 
 @router.get("/{resource_id}/versions/{number}", response_model=VersionPublic)
-def read_version(resource_id: int, number: int, db: SessionDep, principal: OptionalUser) -> VersionPublic:
+def read_version(resource_id: int, number: int, db: SessionDep, principal: OptionalUser, policy: PolicyDep) -> VersionPublic:
     """One version: metadata, parts, state, chain record, certificates."""
     version = resources_crud.get_version(session=db, resource_id=resource_id, number=number)
     resources_crud.check_visible(version=version, address=principal.address if principal else None,
                                  roles=principal.roles if principal else frozenset())
-    return version_public(db, version)
+    return version_public(db, version, principal, policy)
 
 
 @router.get("/{resource_id}/versions/{number}/history", response_model=HistoryPublic)
