@@ -180,6 +180,25 @@ def submit(
                   f"{hit['distance']} bits) — the reviewers will see it", highlight=False)
 
 
+@app.command("confirm-authorship")
+def confirm_authorship(
+    resource: Annotated[int, typer.Argument(min=1, help="The registry's resource id.")],
+    keystore: KeystoreOption,
+    password: PasswordOption,
+    version: Annotated[int, typer.Option(min=1, help="The version that lists you as a co-author.")] = 1,
+    registry: RegistryOption = "http://127.0.0.1:8000",
+) -> None:
+    """Confirm, as a co-author, your authorship and share of a resource version (EIP-712, signed here)."""
+    signer = _unlock(keystore, password)
+    with httpx.Client(base_url=registry, timeout=60) as http:
+        client = RegistryClient(http, signer)
+        _call_registry(registry, client.sign_in)
+        answer = _call_registry(registry, lambda: client.confirm_authorship(resource, version))
+    mine = next(a for a in answer["authors"] if a["address"] == signer.address)
+    out.print(f"resource {resource} version {version}: {signer.address} confirms {mine['share'] / 100:g}% ({mine['status']}; "
+              "held once on chain)", highlight=False)
+
+
 @app.command("certificate")
 def verify_certificate_command(
     certificate_id: Annotated[int, typer.Argument(min=1, help="The certificate number (on its PDF and in its QR code).")],

@@ -9,7 +9,15 @@ from ._artifacts import ARTIFACTS_PATH, ContractArtifact, artifacts_digest, load
 from ._contracts import BoundContract, ContractCall, DecodedEvent, abi_type
 from ._deploy import CONTRACT_NAMES, REGISTRAR_ROLE, Deployment, deploy_contracts
 from ._dev import DEV_MNEMONIC, dev_signer, refuse_dev_key
-from ._eip712 import REGISTRATION_TYPE, TRANSFER_TYPE, Eip712Domain, Registration, RightsTransfer
+from ._eip712 import (
+    AUTHORSHIP_TYPE,
+    REGISTRATION_TYPE,
+    TRANSFER_TYPE,
+    AuthorshipConfirmation,
+    Eip712Domain,
+    Registration,
+    RightsTransfer,
+)
 from ._ledger import ChainConfig, Ledger
 from ._node import EmbeddedNode, find_anvil, free_port
 from ._outbox import Outbox, OutboxEntry, OutboxStatus
@@ -21,6 +29,8 @@ from ._signer import SignedTransaction, Signer, UnsignedTransaction, address_fro
 
 __all__ = [
     "ARTIFACTS_PATH",
+    "AUTHORSHIP_TYPE",
+    "AuthorshipConfirmation",
     "BoundContract",
     "CONTRACT_ERRORS",
     "CONTRACT_NAMES",

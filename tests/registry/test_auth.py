@@ -193,6 +193,7 @@ PUBLIC = {
     ("POST", "/auth/challenge"), ("POST", "/auth/session"), ("GET", "/institutions"), ("GET", "/catalogue"),
     ("GET", "/resources/{resource_id}"), ("GET", "/resources/{resource_id}/versions/{number}"),
     ("GET", "/resources/{resource_id}/versions/{number}/history"), ("GET", "/search"),
+    ("GET", "/resources/{resource_id}/versions/{number}/authorship"),
     ("GET", "/certificates/{certificate_id}"), ("GET", "/certificates/{certificate_id}/verify"),
     ("GET", "/certificates/{certificate_id}/pdf"), ("GET", "/status-lists/{list_id}"), ("GET", "/certificates/{certificate_id}/credential"),
 }
@@ -208,6 +209,7 @@ PROTECTED: dict[tuple[str, str], set[str]] = {  # roles admitted ("any": every s
     ("GET", "/resources/registration-info"): {"teacher"},
     ("POST", "/resources"): {"teacher"},
     ("POST", "/resources/{resource_id}/versions"): {"teacher"},
+    ("POST", V + "/authorship"): {"any"},  # the version's co-authors, with their own signature
     ("GET", "/reviews/queue"): {"reviewer"},
     ("POST", V + "/assignments"): {"admin"},
     ("GET", V + "/assignments"): {"admin", "reviewer"},

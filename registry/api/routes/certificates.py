@@ -24,6 +24,7 @@ from ...crud import resources as resources_crud
 from ...models import Certificate, Institution, ResourceVersion
 from ...pages.html import render_page, wants_html
 from ...pages.pdf import CertificateSheet, render_certificate_pdf
+from ...workflows import authorship
 from ..deps import LedgerDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/certificates", tags=["certificates"])
@@ -37,7 +38,7 @@ class RegistryRecord(BaseModel):
     version: int
     title: str
     catalogue_path: str
-    authors: list[dict[str, Any]]
+    authors: list[dict[str, Any]] = Field(description="the lead author and the co-authors who confirmed their share")
     cid: str
     content_hash: str
     issuer_name: str
@@ -78,11 +79,16 @@ def _issuer_name(db: Session, facts: CertificateFacts | None) -> str:
     return institution.name if institution else "0x" + facts.institution_id.hex()
 
 
+def _consenting(db: Session, version: ResourceVersion) -> list[dict[str, Any]]:
+    """The authors a certificate names: the lead author and the co-authors who confirmed (on chain)."""
+    return [{"address": a.address, "share": a.share} for a in authorship.authors(db, version) if a.status in ("lead", "confirmed")]
+
+
 def _registry_record(db: Session, record: tuple[Certificate, ResourceVersion], facts: CertificateFacts | None) -> RegistryRecord:
     certificate, version = record
     return RegistryRecord(
         resource_id=version.resource_id, version=version.number, title=version.title,
-        catalogue_path=resources_crud.catalogue_node(session=db, version=version).path, authors=version.authors, cid=version.root_cid,
+        catalogue_path=resources_crud.catalogue_node(session=db, version=version).path, authors=_consenting(db, version), cid=version.root_cid,
         content_hash=version.content_hash, issuer_name=_issuer_name(db, facts), status=certificate.status,
         issued_tx=certificate.issued_tx, revoked_tx=certificate.revoked_tx,
     )
@@ -148,7 +154,7 @@ def _sheet(
         title=version.title,
         resource_label=f"资源 {version.resource_id} 第 {version.number} 版 · 链上资源 #{facts.resource_id}",
         catalogue_path=node.path,
-        authors=[f"{a['address']} ({a['share'] / 100:g}%)" for a in version.authors],
+        authors=[f"{a['address']} ({a['share'] / 100:g}%)" for a in _consenting(db, version)],
         issuer_name=_issuer_name(db, facts),
         issued_on=datetime.fromtimestamp(facts.issued_at, UTC).astimezone(_CHINA).strftime("%Y年%m月%d日"),
         cid=version.root_cid,

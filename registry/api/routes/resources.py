@@ -10,11 +10,11 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from ledger_service import ContentTooLargeError
-from ledger_service.chain import REGISTRATION_TYPE
+from ledger_service.chain import AUTHORSHIP_TYPE, REGISTRATION_TYPE
 
 from ...crud import resources as resources_crud
 from ...models import ResourceVersion
-from ...workflows import review
+from ...workflows import authorship, review
 from ...workflows.resource_types import LICENCES, PART_ROLES, RESOURCE_TYPES
 from ...workflows.submission import (
     METADATA_LIMIT,
@@ -26,14 +26,33 @@ from ...workflows.submission import (
     receive_submission,
     validate_metadata,
 )
-from ..deps import ContentDep, LedgerDep, OptionalUser, PolicyDep, Principal, SessionDep, SettingsDep, TeacherUser, WorkerDep
+from ..deps import ContentDep, CurrentUser, LedgerDep, OptionalUser, PolicyDep, Principal, SessionDep, SettingsDep, TeacherUser, WorkerDep
 
 router = APIRouter(prefix="/resources", tags=["resources"])
 
 
 class AuthorPublic(BaseModel):
     address: str
-    share: int
+    share: int = Field(description="basis points, as the lead author signed them")
+    status: str = Field(description="lead; unconfirmed (a co-author holds no share yet); confirming (signed, on its way to the "
+                                    "chain); confirmed (holds the share on chain); failed (sign again)")
+
+
+class AuthorshipPublic(BaseModel):
+    """What a co-author signs (EIP-712) to confirm their share, and where each author's consent stands."""
+
+    chain_id: int
+    verifying_contract: str
+    domain_name: str = "EduLedger ResourceRegistry"
+    domain_version: str = "1"
+    primary_type: str = AUTHORSHIP_TYPE
+    content_hash: str
+    authors: list[AuthorPublic]
+
+
+class AuthorshipRequest(BaseModel):
+    deadline: int = Field(description="Unix time until which the confirmation may be relayed (at least 5 minutes away)")
+    signature: str = Field(max_length=200, description="your EIP-712 signature of AuthorshipConfirmation(contentHash, author, share, deadline)")
 
 
 class PartPublic(BaseModel):
@@ -158,7 +177,7 @@ def version_public(db: SessionDep, version: ResourceVersion, viewer: Principal |
         number=version.number,
         state=version.state,
         round=version.round,
-        allowed_actions=review.allowed_actions(db, version, viewer, policy),
+        allowed_actions=sorted(review.allowed_actions(db, version, viewer, policy) + authorship.allowed_actions(db, version, viewer)),
         title=version.title,
         description=version.description,
         keywords=version.keywords,
@@ -166,7 +185,7 @@ def version_public(db: SessionDep, version: ResourceVersion, viewer: Principal |
         catalogue_node=version.catalogue_node_id,
         catalogue_path=node.path,
         licence=version.licence,
-        authors=[AuthorPublic(**a) for a in version.authors],
+        authors=[AuthorPublic(address=a.address, share=a.share, status=a.status) for a in authorship.authors(db, version)],
         parts=[PartPublic(name=p["name"], role=p["role"], cid=p["cid"], size=p["size"], media_type=p["media_type"]) for p in version.parts],
         cid=version.root_cid,
         content_hash=version.content_hash,
@@ -313,3 +332,34 @@ def read_history(resource_id: int, number: int, db: SessionDep, principal: Optio
                          recorded_on_chain=sum(1 for e in events if e.chain_tx), events=events)
 
 
+
+
+def _authorship_public(db: SessionDep, ledger: LedgerDep, version: ResourceVersion) -> AuthorshipPublic:
+    domain = authorship.domain_of(ledger)
+    return AuthorshipPublic(
+        chain_id=domain.chain_id, verifying_contract=domain.verifying_contract, content_hash=version.content_hash,
+        authors=[AuthorPublic(address=a.address, share=a.share, status=a.status) for a in authorship.authors(db, version)],
+    )
+
+
+@router.get("/{resource_id}/versions/{number}/authorship", response_model=AuthorshipPublic)
+def read_authorship(resource_id: int, number: int, db: SessionDep, ledger: LedgerDep, principal: OptionalUser) -> AuthorshipPublic:
+    """Each author's consent, and what a co-author signs to confirm their share (合作者确认)."""
+    version = resources_crud.get_version(session=db, resource_id=resource_id, number=number)
+    resources_crud.check_visible(version=version, address=principal.address if principal else None,
+                                 roles=principal.roles if principal else frozenset())
+    return _authorship_public(db, ledger, version)
+
+
+@router.post("/{resource_id}/versions/{number}/authorship", response_model=AuthorshipPublic, status_code=201)
+def create_authorship_confirmation(
+    resource_id: int, number: int, request: AuthorshipRequest, principal: CurrentUser, db: SessionDep, ledger: LedgerDep,
+    worker: WorkerDep,
+) -> AuthorshipPublic:
+    """A co-author confirms their authorship and share with their own EIP-712 signature; they hold it once it is on chain."""
+    version = review.lock_version(db, resources_crud.get_version(session=db, resource_id=resource_id, number=number).id)
+    authorship.confirm(db, ledger, version, principal.address, deadline=request.deadline, signature=request.signature)
+    db.commit()
+    if worker:
+        worker.notify()
+    return _authorship_public(db, ledger, version)

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from ...crud import search as search_crud
+from ...workflows import authorship
 
 router = APIRouter(prefix="/search", tags=["search"])
 
@@ -69,11 +70,12 @@ async def search_resources(
     def run() -> dict[str, Any]:  # all database work in one trip off the event loop
         with request.app.state.sessions() as db:
             found = search_crud.search(session=db, filters=filters, page=page, per_page=per_page)
+            named = authorship.confirmed_authors(db, [version for version, _, _ in found.items])
             items = [
                 {"resource_id": version.resource_id, "version": version.number, "title": version.title,
                  "description": version.description[:300], "keywords": version.keywords, "resource_type": version.resource_type,
                  "catalogue_node": version.catalogue_node_id, "catalogue_path": node_row.path, "licence": version.licence,
-                 "authors": [a["address"] for a in version.authors], "cid": version.root_cid,
+                 "authors": named[version.id], "cid": version.root_cid,
                  "accepted_at": version.accepted_at.isoformat() if version.accepted_at else None, "score": score}
                 for version, node_row, score in found.items
             ]
