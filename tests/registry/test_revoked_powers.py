@@ -196,3 +196,30 @@ def test_the_commit_check_sees_a_removal_made_meanwhile(client: TestClient) -> N
         users_crud.hold_roles(acting, users_crud.HeldRoles(deputy, frozenset({"admin"}), None, frozenset()))
         users_crud.revoke_role(session=acting, address=deputy, role="admin")
         acting.commit()
+
+
+def test_two_grants_at_once_give_one_role_and_no_error(module_ledger: Ledger, database_url: str, tmp_path: Path) -> None:
+    app = create_app(Settings(ENVIRONMENT="test", DATA_DIR=tmp_path, DATABASE_URL=database_url), ledger=module_ledger)
+    with live_server(app) as base, httpx.Client(base_url=base, timeout=60) as http:
+        admin = sign_in(http, dev_signer(ADMIN_KEY_INDEX))
+        for _ in range(3):
+            target = new_signer().address
+            barrier = threading.Barrier(4)
+            answers: list[httpx.Response] = []
+
+            def grant(roles: list[str], barrier: threading.Barrier = barrier, target: str = target,
+                      answers: list[httpx.Response] = answers) -> None:
+                barrier.wait()
+                answers.append(http.put(f"/users/{target}", json={"roles": roles}, headers=admin.headers))
+
+            threads = [threading.Thread(target=grant, args=(roles,)) for roles in (["admin"], ["admin"], ["teacher", "admin"], ["admin"])]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert {a.status_code for a in answers} <= {200, 409}, [a.text for a in answers]
+            assert all(a.json()["error"] in ("conflict", "concurrent_update") for a in answers if a.status_code == 409)
+            assert any(a.status_code == 200 for a in answers)
+            with app.state.sessions() as db:
+                grants = list(db.scalars(select(RoleGrant.role).where(RoleGrant.address == target)))
+            assert grants.count("admin") == 1, grants
