@@ -60,9 +60,16 @@ def _changed(session: Session, address: str) -> None:
     session.info.setdefault("accounts_changed", set()).add(address)
 
 
-def lock_user(*, session: Session, address: str) -> User:
-    """The account's row, created if new, locked for update (PostgreSQL) while its roles change."""
-    user = session.scalar(select(User).where(User.address == address).with_for_update())
+def lock_user(*, session: Session, address: str, acting: str | None = None) -> User:
+    """The account's row, created if new, locked for update (PostgreSQL) while its roles change.
+
+    The acting account's row is locked with it, the two in address order: two administrators
+    changing each other at once then wait for one another instead of deadlocking, and the second
+    finds, as it commits, whether the first took its powers away.
+    """
+    for other in sorted({address, acting or address}):
+        session.execute(select(User.address).where(User.address == other).with_for_update())
+    user = session.get(User, address)
     if user is None:
         user = User(address=address)
         session.add(user)

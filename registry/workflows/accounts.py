@@ -32,7 +32,7 @@ class AccountChange:
 def change_account(session: Session, address: str, change: AccountChange, *, by: str, chain_roles: Collection[str]) -> bool:
     """Apply ``change`` to ``address`` (``chain_roles``: what the chain grants it now); returns whether
     a chain job was added. Raises :class:`ConflictError` when asked to remove a role only the chain can."""
-    user = users_crud.lock_user(session=session, address=address)
+    user = users_crud.lock_user(session=session, address=address, acting=by)
     if change.detach:
         users_crud.set_institution(session=session, user=user, institution_id=None)
     elif change.institution_id is not None:

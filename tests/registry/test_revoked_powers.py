@@ -223,3 +223,34 @@ def test_two_grants_at_once_give_one_role_and_no_error(module_ledger: Ledger, da
             with app.state.sessions() as db:
                 grants = list(db.scalars(select(RoleGrant.role).where(RoleGrant.address == target)))
             assert grants.count("admin") == 1, grants
+
+
+def test_two_administrators_demoting_each_other_at_once(module_ledger: Ledger, database_url: str, tmp_path: Path) -> None:
+    """One demotion lands; the other administrator has lost its powers by the time its own commits:
+    403, never both, never a deadlock."""
+    app = create_app(Settings(ENVIRONMENT="test", DATA_DIR=tmp_path, DATABASE_URL=database_url), ledger=module_ledger)
+    with live_server(app) as base, httpx.Client(base_url=base, timeout=60) as http:
+        bureau_admin = sign_in(http, dev_signer(ADMIN_KEY_INDEX))
+        for _ in range(3):
+            keys = [new_signer(), new_signer()]
+            for key in keys:
+                bureau_admin.request("PUT", f"/users/{key.address}", json={"roles": ["admin"]})
+            admins = [sign_in(http, key) for key in keys]
+            barrier = threading.Barrier(2)
+            answers: dict[int, httpx.Response] = {}
+
+            def demote(me: int, barrier: threading.Barrier = barrier, admins: list[RegistryClient] = admins,
+                       answers: dict[int, httpx.Response] = answers) -> None:
+                other = admins[1 - me].signer.address
+                barrier.wait()
+                answers[me] = http.put(f"/users/{other}", json={"roles": []}, headers=admins[me].headers)
+
+            threads = [threading.Thread(target=demote, args=(me,)) for me in (0, 1)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            codes = sorted(answer.status_code for answer in answers.values())
+            assert codes == [200, 403], [a.text for a in answers.values()]
+            still = [bureau_admin.request("GET", f"/users/{key.address}")["roles"] for key in keys]
+            assert sorted(still) == [[], ["admin"]], still
