@@ -79,6 +79,7 @@ bench: build bench-deps
 	$(PY) bench/content_ingest.py
 	$(PY) bench/credentials.py
 	$(PY) bench/registry_load.py
+	$(PY) bench/role_checks.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache data
