@@ -5,11 +5,14 @@ Roles are asked on every request, so the answers are kept until the chain logs s
 InstitutionRegistry: :class:`~registry.chain.monitor.ServiceMonitor` and the chain worker hand
 over the logs of new blocks (:meth:`Directory.on_blocks`), and any log of that contract — a role
 granted or revoked, an administrator changed — drops every kept answer. A read that began before
-such a log is not kept (a generation counter), and nothing is kept longer than ``max_age`` seconds.
+such a log is not kept (a generation counter), and nothing is kept longer than ``max_age`` seconds — unless the node stops
+answering: then the last answer stands (no role change can be seen either), and an account asked
+about for the first time gets no chain role until the node is back.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -18,6 +21,7 @@ from typing import Any
 from eth_hash.auto import keccak
 from eth_utils.address import to_checksum_address
 
+from ledger_service import ChainUnavailableError
 from ledger_service.chain import BoundContract, Ledger
 
 __all__ = [
@@ -35,6 +39,9 @@ REVIEWER_ROLE = keccak(b"REVIEWER_ROLE")
 INSTITUTION_KINDS = {"ministry": 1, "province": 2, "city": 3, "district": 4, "school": 5, "platform": 6}
 CERTIFICATE_KINDS = {"inclusion": 0, "collection": 1, "selection": 2, "recommendation": 3}
 CERTIFICATE_LEVELS = {"school": 0, "district": 1, "city": 2, "province": 3, "national": 4}
+
+
+log = logging.getLogger("registry.chain")
 
 
 def institution_id_for(name: str) -> bytes:
@@ -74,11 +81,17 @@ class Directory:
             kept = self._kept.get(address)
             if kept is not None and kept[0] == generation and now - kept[1] < self.max_age:
                 return kept[2]
-        roles = set()
-        if self.contract.call("hasRole", REVIEWER_ROLE, address):
-            roles.add("reviewer")
-        if self.bureau_admin() == address:
-            roles.add("admin")
+        try:
+            roles = set()
+            if self.contract.call("hasRole", REVIEWER_ROLE, address):
+                roles.add("reviewer")
+            if self.bureau_admin() == address:
+                roles.add("admin")
+        except ChainUnavailableError as exc:
+            # The node does not answer (nor, then, can a change of roles be seen): the last answer
+            # still current stands, and without one the chain grants nothing.
+            log.warning("roles of %s read without the chain (%s): %s", address, exc, "last known" if kept else "none")
+            return kept[2] if kept is not None and kept[0] == generation else frozenset()
         answer = frozenset(roles)
         with self._lock:
             if generation == self._generation:  # no role changed on chain while we read

@@ -154,6 +154,5 @@ def check_held_roles(session: Session, *_: Any) -> None:
     now = current_roles(session=session, address=held.address, chain_roles=lambda _: held.chain_roles)
     lost = held.roles - now
     if lost or (user.institution_id if user else None) != held.institution_id:
-        session.info.pop("held_roles", None)
         what = f"the {', '.join(sorted(lost))} role" if lost else "its institution"
         raise PermissionDeniedError(f"{held.address} lost {what} while this request ran; nothing was applied")
