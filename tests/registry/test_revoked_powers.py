@@ -83,6 +83,9 @@ def test_an_account_detached_from_its_institution_acts_for_it_no_more(client: Te
     detached = admin.request("PUT", f"/users/{issuer.signer.address}", json={"institution_id": None})
     assert detached["institution_id"] is None and detached["roles"] == ["issuer"], "roles left out are kept"
     assert issuer.request("GET", "/auth/session")["institution_id"] is None
+    typo = client.put(f"/users/{issuer.signer.address}", json={"role": []}, headers=admin.headers)
+    assert typo.status_code == 422 and "role" in typo.json()["message"], "a misspelt field is not a silent no-op"
+    assert status(client, admin, "PUT", f"/users/{issuer.signer.address}", json={"roles": None}) == 422
     assert status(client, issuer, "GET", subject) == 403
     assert status(client, issuer, "GET", f"/institutions/{school['id']}/issuer") == 403
 

@@ -6,7 +6,7 @@ import secrets
 from typing import Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from ...chain.jobs import enqueue
@@ -37,6 +37,8 @@ class InstitutionPublic(BaseModel):
 
 
 class UserUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is an error, not a silent "keep"
+
     institution_id: str | None = Field(default=None, description="The account's institution; null detaches it; left out: kept.")
     roles: list[Literal["teacher", "reviewer", "issuer", "admin"]] = Field(
         default_factory=list, description="The complete set of roles; left out: kept."

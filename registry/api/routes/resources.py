@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ledger_service import ContentTooLargeError
 from ledger_service.chain import AUTHORSHIP_TYPE, REGISTRATION_TYPE
@@ -51,6 +51,8 @@ class AuthorshipPublic(BaseModel):
 
 
 class AuthorshipRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     deadline: int = Field(description="Unix time until which the confirmation may be relayed (at least 5 minutes away)")
     signature: str = Field(max_length=200, description="your EIP-712 signature of AuthorshipConfirmation(contentHash, author, share, deadline)")
 

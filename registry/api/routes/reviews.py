@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from ...core.errors import PermissionDeniedError
@@ -25,6 +25,8 @@ _VERSION = "/resources/{resource_id}/versions/{number}"
 
 
 class AssignmentRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     reviewer: str
     override_reason: str | None = Field(
         default=None, min_length=1, max_length=2000,
