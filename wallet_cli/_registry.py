@@ -73,6 +73,16 @@ class RegistryClient:
         self.roles = list(session["roles"])
         return session
 
+    def login_link(self) -> dict[str, Any]:
+        """A one-time link that signs a browser in as this account (``{url, expires_at}``)."""
+        link: dict[str, Any] = self.request("POST", "/auth/links")
+        return link
+
+    def sign_out(self) -> None:
+        """End this session: its token stops working."""
+        self.request("DELETE", "/auth/session")
+        self.token = None
+
     def signed_metadata(
         self, files: Files, metadata: Mapping[str, Any], *, resource_id: int | None = None, deadline: int | None = None,
         nonce: int | None = None,

@@ -131,14 +131,25 @@ PasswordOption = Annotated[str, typer.Option(prompt=True, hide_input=True, envva
 
 
 @app.command("login")
-def login(keystore: KeystoreOption, password: PasswordOption, registry: RegistryOption = "http://127.0.0.1:8000") -> None:
-    """Sign in to a registry (EIP-4361): prints the roles and a session token for API calls."""
+def login(
+    keystore: KeystoreOption, password: PasswordOption, registry: RegistryOption = "http://127.0.0.1:8000",
+    web: Annotated[bool, typer.Option("--web", help="Print a one-time link that signs a browser in instead of a token.")] = False,
+) -> None:
+    """Sign in to a registry (EIP-4361): prints the roles and a session token for API calls, or with
+    ``--web`` a one-time link for the web application (open it within minutes; it works once)."""
     with httpx.Client(base_url=registry, timeout=30) as http:
         client = RegistryClient(http, _unlock(keystore, password))
         session = _call_registry(registry, client.sign_in)
+        if web:
+            link = _call_registry(registry, client.login_link)
+            _call_registry(registry, client.sign_out)  # the browser gets its own session; this one is not needed
     out.print(f"signed in as {session['address']}; roles: {', '.join(session['roles']) or 'none'}; until {session['expires_at']}",
               highlight=False)
-    out.print(f"Authorization: Bearer {session['token']}", highlight=False)
+    if web:
+        out.print(f"open this link in your browser once, before {link['expires_at']}:", highlight=False)
+        out.print(link["url"], highlight=False)
+    else:
+        out.print(f"Authorization: Bearer {session['token']}", highlight=False)
 
 
 def _call_registry(registry: str, call: Callable[[], Any]) -> Any:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from ..core.errors import AuthenticationError, InvalidRequestError, TooManyRequestsError
 from ..core.security import ChallengeLimits, SignInMessage, hash_token, new_nonce, new_token, recover_signer
-from ..models import AuthChallenge, Session, utcnow
+from ..models import AuthChallenge, LoginLink, Session, utcnow
 
 __all__ = [
     "STATEMENT",
@@ -28,7 +28,9 @@ __all__ = [
     "client_key",
     "close_session",
     "create_challenge",
+    "create_login_link",
     "find_session",
+    "open_link_session",
     "open_session",
     "purge_expired",
 ]
@@ -156,10 +158,43 @@ def open_session(*, session: DbSession, message: str, signature: str, ttl: int) 
     )
     if used.rowcount != 1:  # type: ignore[attr-defined]
         raise AuthenticationError("this sign-in message was already used; ask for a new challenge", code="challenge_used")
+    return _new_session(session, signer, ttl)
+
+
+def _new_session(session: DbSession, address: str, ttl: int) -> tuple[str, Session]:
+    now = utcnow()
     token = new_token()
-    record = Session(token_hash=hash_token(token), address=signer, issued_at=now, expires_at=now + timedelta(seconds=ttl))
+    record = Session(token_hash=hash_token(token), address=address, issued_at=now, expires_at=now + timedelta(seconds=ttl))
     session.add(record)
     return token, record
+
+
+def create_login_link(*, session: DbSession, address: str, ttl: int) -> tuple[str, LoginLink]:
+    """A one-time code that opens a browser session for ``address`` (the caller is signed in as it)."""
+    now = utcnow().replace(microsecond=0)
+    code = new_token()
+    link = LoginLink(code_hash=hash_token(code), address=address, issued_at=now, expires_at=now + timedelta(seconds=ttl))
+    session.add(link)
+    return code, link
+
+
+def open_link_session(*, session: DbSession, code: str, ttl: int) -> tuple[str, Session]:
+    """Exchange a login link's code for a session (who you are; roles are read for every request);
+    a code works once, before it expires."""
+    link = session.get(LoginLink, hash_token(code))
+    if link is None:
+        raise AuthenticationError("this sign-in link is not valid; print a new one with `edu-wallet login --web`", code="unknown_link")
+    now = utcnow()
+    if link.used_at is not None:
+        raise AuthenticationError("this sign-in link was already used; print a new one with `edu-wallet login --web`", code="link_used")
+    if now >= link.expires_at:
+        raise AuthenticationError(f"this sign-in link expired at {link.expires_at.isoformat()}; print a new one", code="link_expired")
+    used = session.execute(
+        update(LoginLink).where(LoginLink.code_hash == link.code_hash, LoginLink.used_at.is_(None)).values(used_at=now)
+    )
+    if used.rowcount != 1:  # type: ignore[attr-defined]
+        raise AuthenticationError("this sign-in link was already used; print a new one with `edu-wallet login --web`", code="link_used")
+    return _new_session(session, link.address, ttl)
 
 
 def find_session(*, session: DbSession, token: str) -> Session:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .auth import AuthChallenge, Session
+from .auth import AuthChallenge, LoginLink, Session
 from .base import Base, UtcDateTime, utcnow
 from .catalogue import CatalogueNode
 from .certificates import Certificate
@@ -27,6 +27,7 @@ __all__ = [
     "IssuedCredential",
     "IssuerAccount",
     "JobStatus",
+    "LoginLink",
     "Resource",
     "ResourceVersion",
     "Review",

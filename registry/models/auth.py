@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UtcDateTime
 
-__all__ = ["AuthChallenge", "Session"]
+__all__ = ["AuthChallenge", "LoginLink", "Session"]
 
 
 class AuthChallenge(Base):
@@ -38,3 +38,16 @@ class Session(Base):
     issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+
+
+class LoginLink(Base):
+    """A one-time sign-in link for the browser, asked for by a signed-in wallet (``edu-wallet login
+    --web``). Only the code's sha256 is stored; the code is used once, within minutes."""
+
+    __tablename__ = "login_links"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    address: Mapped[str] = mapped_column(String(42), index=True)
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)

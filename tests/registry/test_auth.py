@@ -196,11 +196,19 @@ PUBLIC = {
     ("GET", "/resources/{resource_id}/versions/{number}/authorship"),
     ("GET", "/certificates/{certificate_id}"), ("GET", "/certificates/{certificate_id}/verify"),
     ("GET", "/certificates/{certificate_id}/pdf"), ("GET", "/status-lists/{list_id}"), ("GET", "/certificates/{certificate_id}/credential"),
+    ("POST", "/auth/links/session"), ("GET", "/people"),
 }
 V = "/resources/{resource_id}/versions/{number}"
 PROTECTED: dict[tuple[str, str], set[str]] = {  # roles admitted ("any": every signed-in account, then checked case by case)
     ("GET", "/auth/session"): {"any"},
     ("DELETE", "/auth/session"): {"any"},
+    ("POST", "/auth/links"): {"any"},
+    ("GET", "/users/me"): {"any"},
+    ("PUT", "/users/me/profile"): {"any"},
+    ("PUT", "/users/{address}/profile"): {"admin"},
+    ("PATCH", "/institutions/{institution_id}"): {"admin"},  # and the institution's own administrator
+    ("GET", "/resources"): {"any"},  # your own resources
+    ("GET", "/certificates"): {"any"},  # certificates of your own resources
     ("POST", "/ipfs"): {"teacher"},
     ("POST", "/institutions"): {"admin"},
     ("GET", "/users/{address}"): {"admin", "self"},
@@ -232,7 +240,7 @@ PROTECTED: dict[tuple[str, str], set[str]] = {  # roles admitted ("any": every s
     ("PUT", "/credit-bank/rules"): {"issuer"},
     ("POST", "/credit-bank/imports"): {"issuer"},
 }
-DOCS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+DOCS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/", "/app", "/app/{path:path}"}  # and the web application
 
 
 def test_every_route_has_an_access_rule(client: TestClient) -> None:

@@ -37,6 +37,15 @@ class SessionPublic(BaseModel):
     expires_at: datetime
 
 
+class LoginLinkPublic(BaseModel):
+    url: str = Field(description="Open it in a browser once, within minutes: it signs that browser in as you.")
+    expires_at: datetime
+
+
+class LinkSessionRequest(BaseModel):
+    code: str = Field(min_length=16, max_length=100, description="The code from the link's #code= fragment.")
+
+
 class PrincipalPublic(BaseModel):
     address: str
     roles: list[str] = Field(description="The roles held now (read for this request).")
@@ -80,3 +89,21 @@ def delete_session(principal: CurrentUser, db: SessionDep) -> Response:
     auth_crud.close_session(session=db, token=principal.token)
     db.commit()
     return Response(status_code=204)
+
+
+@router.post("/links", response_model=LoginLinkPublic, status_code=201)
+def create_login_link(principal: CurrentUser, db: SessionDep, settings: SettingsDep) -> LoginLinkPublic:
+    """A one-time link that signs a browser in as the caller (``edu-wallet login --web``); the code rides in the
+    URL's fragment, which browsers never send to a server."""
+    code, link = auth_crud.create_login_link(session=db, address=principal.address, ttl=settings.CHALLENGE_TTL)
+    db.commit()
+    return LoginLinkPublic(url=f"{settings.BASE_URL}/app/login#code={code}", expires_at=link.expires_at)
+
+
+@router.post("/links/session", response_model=SessionPublic, status_code=201)
+def create_link_session(request: LinkSessionRequest, db: SessionDep, settings: SettingsDep, directory: DirectoryDep) -> SessionPublic:
+    """Exchange a login link's code (once) for a session token (who you are; your roles are read for every request)."""
+    token, record = auth_crud.open_link_session(session=db, code=request.code, ttl=settings.SESSION_TTL)
+    db.commit()
+    roles = users_crud.current_roles(session=db, address=record.address, chain_roles=directory.chain_roles)
+    return SessionPublic(token=token, address=record.address, roles=sorted(roles), expires_at=record.expires_at)

@@ -53,6 +53,9 @@ class UserPublic(BaseModel):
     reviewer_on_chain: bool
     reviewer_revocation_pending: bool = Field(description="an administrator removed the reviewer role (it no longer counts); "
                                                           "the chain has not yet mined the revocation")
+    display_name: str | None
+    title: str | None
+    name_public: bool
     note: str = "a removed role stops at once; a granted reviewer role counts once it is on chain"
 
 
@@ -108,6 +111,8 @@ def _user_public(db: SessionDep, directory: DirectoryDep, address: str) -> UserP
     return UserPublic(
         address=address, institution_id=user.institution_id if user else None, roles=sorted(roles), reviewer_on_chain=on_chain,
         reviewer_revocation_pending=on_chain and "reviewer" not in roles,
+        display_name=user.display_name if user else None, title=user.title if user else None,
+        name_public=user.name_public if user else False,
     )
 
 

@@ -6,12 +6,13 @@ import asyncio
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from ledger_service import ContentTooLargeError
 from ledger_service.chain import AUTHORSHIP_TYPE, REGISTRATION_TYPE
 
+from ...crud import people as people_crud
 from ...crud import resources as resources_crud
 from ...models import ResourceVersion
 from ...workflows import authorship, review
@@ -36,6 +37,8 @@ class AuthorPublic(BaseModel):
     share: int = Field(description="basis points, as the lead author signed them")
     status: str = Field(description="lead; unconfirmed (a co-author holds no share yet); confirming (signed, on its way to the "
                                     "chain); confirmed (holds the share on chain); failed (sign again)")
+    name: str | None = Field(default=None, description="the author's name, where the caller may see it (public: with consent)")
+    institution: str | None = None
 
 
 class AuthorshipPublic(BaseModel):
@@ -128,6 +131,7 @@ class EventPublic(BaseModel):
     from_state: str | None
     to_state: str | None
     actor: str
+    actor_name: str | None = Field(default=None, description="the actor's name, where the caller may see it")
     role: str
     reason: str | None
     reason_code: str | None
@@ -169,9 +173,14 @@ class RegistrationInfo(BaseModel):
     max_upload_size: int
 
 
+def _viewer(principal: Principal | None) -> dict[str, Any]:
+    return {"viewer": principal.address, "viewer_roles": principal.roles} if principal else {}
+
+
 def version_public(db: SessionDep, version: ResourceVersion, viewer: Principal | None, policy: review.DecisionPolicy) -> VersionPublic:
     """The version as ``viewer`` sees it: ``allowed_actions`` are what that caller may do now."""
     node = resources_crud.catalogue_node(session=db, version=version)
+    people = people_crud.describe(session=db, addresses=[a["address"] for a in version.authors], **_viewer(viewer))
     predecessor = db.get(ResourceVersion, version.predecessor_id) if version.predecessor_id else None
     mined = version.chain_status == "mined"
     return VersionPublic(
@@ -187,7 +196,8 @@ def version_public(db: SessionDep, version: ResourceVersion, viewer: Principal |
         catalogue_node=version.catalogue_node_id,
         catalogue_path=node.path,
         licence=version.licence,
-        authors=[AuthorPublic(address=a.address, share=a.share, status=a.status) for a in authorship.authors(db, version)],
+        authors=[AuthorPublic(address=a.address, share=a.share, status=a.status, name=people[a.address].name,
+                              institution=people[a.address].institution) for a in authorship.authors(db, version)],
         parts=[PartPublic(name=p["name"], role=p["role"], cid=p["cid"], size=p["size"], media_type=p["media_type"]) for p in version.parts],
         cid=version.root_cid,
         content_hash=version.content_hash,
@@ -288,6 +298,44 @@ async def create_version(
                          policy=policy)
 
 
+class ResourceItem(BaseModel):
+    id: int
+    version: int = Field(description="the newest version's number")
+    state: str
+    title: str
+    resource_type: str
+    catalogue_path: str
+    chain_status: str
+    cid: str
+    certificates: int = Field(description="certificates of the newest version")
+    created_at: datetime = Field(description="when the newest version was submitted")
+
+
+class ResourcePage(BaseModel):
+    total: int
+    page: int
+    per_page: int
+    items: list[ResourceItem]
+
+
+@router.get("", response_model=ResourcePage)
+def read_my_resources(
+    principal: CurrentUser, db: SessionDep, page: int = Query(default=1, ge=1, le=100_000), per_page: int = Query(default=20, ge=1, le=100),
+) -> ResourcePage:
+    """Your resources (you signed a version as lead author), newest first, each with its newest version's state."""
+    total, versions = resources_crud.authored_resources(session=db, address=principal.address, offset=(page - 1) * per_page,
+                                                        limit=per_page)
+    paths = resources_crud.catalogue_paths(session=db, node_ids={v.catalogue_node_id for v in versions})
+    counts = resources_crud.certificate_counts(session=db, version_ids=[v.id for v in versions])
+    return ResourcePage(total=total, page=page, per_page=per_page, items=[
+        ResourceItem(id=v.resource_id, version=v.number, state=v.state, title=v.title, resource_type=v.resource_type,
+                     catalogue_path=paths.get(v.catalogue_node_id, ""), chain_status=v.chain_status, cid=v.root_cid,
+                     certificates=counts.get(v.id, 0),
+                     created_at=v.created_at)
+        for v in versions
+    ])
+
+
 @router.get("/{resource_id}", response_model=ResourcePublic)
 def read_resource(resource_id: int, db: SessionDep, principal: OptionalUser, policy: PolicyDep) -> ResourcePublic:
     """A resource with its versions; ``latest`` is the newest version the caller may see."""
@@ -321,13 +369,15 @@ def read_history(resource_id: int, number: int, db: SessionDep, principal: Optio
     resources_crud.check_visible(version=version, address=principal.address if principal else None,
                                  roles=principal.roles if principal else frozenset())
     events, previous, intact = [], review.GENESIS_HASH, True
-    for event in resources_crud.version_events(session=db, version_id=version.id):
+    stored = resources_crud.version_events(session=db, version_id=version.id)
+    people = people_crud.describe(session=db, addresses=[e.actor for e in stored if e.actor.startswith("0x")], **_viewer(principal))
+    for event in stored:
         valid = event.prev_hash == previous and review.event_hash(review.event_body(event, version)) == event.hash
         intact = intact and valid
         previous = event.hash
         events.append(EventPublic(
             seq=event.seq, action=event.action, from_state=event.from_state, to_state=event.to_state, actor=event.actor,
-            role=event.role, reason=event.reason, reason_code=event.reason_code, details=event.details, created_at=event.created_at,
+            actor_name=people[event.actor].name if event.actor in people else None, role=event.role, reason=event.reason, reason_code=event.reason_code, details=event.details, created_at=event.created_at,
             prev_hash=event.prev_hash, hash=event.hash, hash_valid=valid, chain_tx=event.chain_tx,
         ))
     return HistoryPublic(resource_id=resource_id, version=number, intact=intact,
