@@ -32,6 +32,7 @@ from .crud import catalogue as catalogue_crud
 from .crud import certificates as certificates_crud
 from .crud import users as users_crud
 from .models import Institution
+from .pages import web
 from .workflows import certificate_credentials
 from .workflows.issuance import Issuing, load_master_key
 
@@ -135,8 +136,11 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
         version="0.1.0",
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        docs_url=None,  # served by registry.pages.web from npm packages, never a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     install_error_handlers(app)
     app.include_router(api_router)
+    app.include_router(web.router)
     return app

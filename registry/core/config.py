@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     MAX_PARTS: int = Field(default=12, ge=1, le=100)
     CATALOGUE_FILE: Path | None = None
 
+    # The built web application (web/dist, made by `make`); empty: the one beside the source tree.
+    WEB_DIR: Path | None = None
+
     # Run the chain worker in this process (exactly one process per relayer key should).
     WORKER: bool = True
 
