@@ -15,7 +15,7 @@ export interface paths {
         put?: never;
         /**
          * Create Challenge
-         * @description A sign-in message for the address, valid once and for a few minutes.
+         * @description A sign-in message for the address, valid once and for a few minutes (limited per client and address).
          */
         post: operations["auth-create_challenge"];
         delete?: never;
@@ -56,7 +56,7 @@ export interface paths {
         put?: never;
         /**
          * Create Link Session
-         * @description Exchange a login link's code (once) for a session token; roles are read now, as at any sign-in.
+         * @description Exchange a login link's code (once) for a session token (who you are; your roles are read for every request).
          */
         post: operations["auth-create_link_session"];
         delete?: never;
@@ -80,7 +80,7 @@ export interface paths {
         put?: never;
         /**
          * Create Session
-         * @description Exchange a signed challenge for a session token; roles come from the chain and the database.
+         * @description Exchange a signed challenge for a session token (who you are; your roles are read for every request).
          */
         post: operations["auth-create_session"];
         /**
@@ -632,9 +632,34 @@ export interface paths {
         put?: never;
         /**
          * Create Assignment
-         * @description Assign a reviewer to the current round (a reviewer from the author's school is flagged).
+         * @description Assign a reviewer to the current round (409 conflict_of_interest for an author or a reviewer from an
+         *     author's institution; the latter may be assigned with an override_reason).
          */
         post: operations["reviews-create_assignment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/resources/{resource_id}/versions/{number}/authorship": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Authorship
+         * @description Each author's consent, and what a co-author signs to confirm their share (合作者确认).
+         */
+        get: operations["resources-read_authorship"];
+        put?: never;
+        /**
+         * Create Authorship Confirmation
+         * @description A co-author confirms their authorship and share with their own EIP-712 signature; they hold it once it is on chain.
+         */
+        post: operations["resources-create_authorship_confirmation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -652,7 +677,7 @@ export interface paths {
         put?: never;
         /**
          * Claim Review
-         * @description Claim a version from the queue to review it.
+         * @description Claim a version from the queue to review it (not one you have a conflict of interest with).
          */
         post: operations["reviews-claim_review"];
         delete?: never;
@@ -776,7 +801,7 @@ export interface paths {
         put?: never;
         /**
          * Create Withdrawal
-         * @description 出库: withdraw with a reason code (administrators; authors with author_request); revokes its certificates.
+         * @description 出库: withdraw with a reason code (administrators; the lead author with author_request); revokes its certificates.
          */
         post: operations["reviews-create_withdrawal"];
         delete?: never;
@@ -794,7 +819,7 @@ export interface paths {
         };
         /**
          * Read Queue
-         * @description Versions waiting for the signed-in reviewer, and versions open to claim.
+         * @description Versions waiting for the signed-in reviewer, and versions open to claim (no conflict of interest).
          */
         get: operations["reviews-read_queue"];
         put?: never;
@@ -924,7 +949,7 @@ export interface paths {
         get: operations["institutions-read_user"];
         /**
          * Update User
-         * @description Set an account's institution and roles; the reviewer role is granted or revoked on chain.
+         * @description Set an account's institution and roles (fields left out are kept); the reviewer role is granted or revoked on chain.
          */
         put: operations["institutions-update_user"];
         post?: never;
@@ -996,18 +1021,30 @@ export interface components {
             assigned_by: string;
             /** Completed At */
             completed_at: string | null;
+            /**
+             * Conflict
+             * @description the conflict of interest an administrator overrode
+             */
+            conflict: string | null;
+            /** Override Reason */
+            override_reason: string | null;
             /** Reviewer */
             reviewer: string;
             /** Round */
             round: number;
             /**
              * Same School
-             * @description the reviewer is from the author's school: flagged for the administrator
+             * @description the reviewer is from an author's institution, assigned by an administrator's override
              */
             same_school: boolean;
         };
         /** AssignmentRequest */
         AssignmentRequest: {
+            /**
+             * Override Reason
+             * @description assign a reviewer from an author's institution all the same (利益回避 override): why; recorded in the history
+             */
+            override_reason?: string | null;
             /** Reviewer */
             reviewer: string;
         };
@@ -1022,8 +1059,58 @@ export interface components {
              * @description the author's name, where the caller may see it (public: with consent)
              */
             name?: string | null;
-            /** Share */
+            /**
+             * Share
+             * @description basis points, as the lead author signed them
+             */
             share: number;
+            /**
+             * Status
+             * @description lead; unconfirmed (a co-author holds no share yet); confirming (signed, on its way to the chain); confirmed (holds the share on chain); failed (sign again)
+             */
+            status: string;
+        };
+        /**
+         * AuthorshipPublic
+         * @description What a co-author signs (EIP-712) to confirm their share, and where each author's consent stands.
+         */
+        AuthorshipPublic: {
+            /** Authors */
+            authors: components["schemas"]["AuthorPublic"][];
+            /** Chain Id */
+            chain_id: number;
+            /** Content Hash */
+            content_hash: string;
+            /**
+             * Domain Name
+             * @default EduLedger ResourceRegistry
+             */
+            domain_name: string;
+            /**
+             * Domain Version
+             * @default 1
+             */
+            domain_version: string;
+            /**
+             * Primary Type
+             * @default AuthorshipConfirmation(bytes32 contentHash,address author,uint16 share,uint256 deadline)
+             */
+            primary_type: string;
+            /** Verifying Contract */
+            verifying_contract: string;
+        };
+        /** AuthorshipRequest */
+        AuthorshipRequest: {
+            /**
+             * Deadline
+             * @description Unix time until which the confirmation may be relayed (at least 5 minutes away)
+             */
+            deadline: number;
+            /**
+             * Signature
+             * @description your EIP-712 signature of AuthorshipConfirmation(contentHash, author, share, deadline)
+             */
+            signature: string;
         };
         /** BatchPublic */
         BatchPublic: {
@@ -1525,7 +1612,10 @@ export interface components {
             expires_at: string;
             /** Institution Id */
             institution_id: string | null;
-            /** Roles */
+            /**
+             * Roles
+             * @description The roles held now (read for this request).
+             */
             roles: string[];
         };
         /** ProfilePublic */
@@ -1673,7 +1763,10 @@ export interface components {
         };
         /** RegistryRecord */
         RegistryRecord: {
-            /** Authors */
+            /**
+             * Authors
+             * @description the lead author and the co-authors who confirmed their share
+             */
             authors: components["schemas"]["CertifiedAuthor"][];
             /** Catalogue Path */
             catalogue_path: string;
@@ -1873,7 +1966,10 @@ export interface components {
              * Format: date-time
              */
             expires_at: string;
-            /** Roles */
+            /**
+             * Roles
+             * @description The roles held now; they are read again for every request, so a removed role stops at once.
+             */
             roles: string[];
             /** Token */
             token: string;
@@ -1915,14 +2011,19 @@ export interface components {
             name_public: boolean;
             /**
              * Note
-             * @default roles take effect at the account's next sign-in
+             * @default a removed role stops at once; a granted reviewer role counts once it is on chain
              */
             note: string;
             /** Reviewer On Chain */
             reviewer_on_chain: boolean;
             /**
+             * Reviewer Revocation Pending
+             * @description an administrator removed the reviewer role (it no longer counts); the chain has not yet mined the revocation
+             */
+            reviewer_revocation_pending: boolean;
+            /**
              * Roles
-             * @description Roles granted: teacher, issuer and admin by this database, reviewer on chain.
+             * @description Roles held now: teacher, issuer and admin by this database; reviewer on chain; admin also by the chain to the bureau's administrator.
              */
             roles: string[];
             /** Title */
@@ -1930,9 +2031,15 @@ export interface components {
         };
         /** UserUpdate */
         UserUpdate: {
-            /** Institution Id */
+            /**
+             * Institution Id
+             * @description The account's institution; null detaches it; left out: kept.
+             */
             institution_id?: string | null;
-            /** Roles */
+            /**
+             * Roles
+             * @description The complete set of roles; left out: kept.
+             */
             roles?: ("teacher" | "reviewer" | "issuer" | "admin")[];
         };
         /** ValidationError */
@@ -1986,7 +2093,10 @@ export interface components {
         VersionPublic: {
             /** Accepted At */
             accepted_at: string | null;
-            /** Allowed Actions */
+            /**
+             * Allowed Actions
+             * @description what the caller may do to this version now (nothing when not signed in)
+             */
             allowed_actions: string[];
             /** Authors */
             authors: components["schemas"]["AuthorPublic"][];
@@ -2137,6 +2247,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+            /** @description too many challenges */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -3358,6 +3475,78 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AssignmentPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "resources-read_authorship": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                resource_id: number;
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorshipPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "resources-create_authorship_confirmation": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                resource_id: number;
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AuthorshipRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorshipPublic"];
                 };
             };
             /** @description Validation Error */
