@@ -92,7 +92,7 @@ def test_names_are_public_only_with_consent(client: TestClient) -> None:
     assert record["issuer"]["name"] == "市级教育资源平台" and record["issuer"]["kind"] == "city"
     teacher.request("PUT", "/users/me/profile", json={"name_public": True})
     public = client.get(f"/resources/{version['resource_id']}/versions/1").json()
-    assert public["authors"][0] | {} == {"address": address, "share": 10000, "name": "王丽华", "institution": "滨海新区实验小学"}
+    assert public["authors"][0] == {"address": address, "share": 10000, "status": "lead", "name": "王丽华", "institution": "滨海新区实验小学"}
     history = client.get(f"/resources/{version['resource_id']}/versions/1/history").json()
     assert history["events"][0]["actor_name"] == "王丽华"
     assert client.get(f"/certificates/{number}").json()["registry"]["authors"][0]["name"] == "王丽华"

@@ -94,7 +94,8 @@ def test_a_teacher_signs_in_with_a_keystore_file_and_submits(world: World, tmp_p
 
     # The registry accepted the browser's CID and EIP-712 signature: the version exists, signed by this teacher.
     version = world.http.get(f"/resources/{resource_id}/versions/1", headers={"Authorization": f"Bearer {login(world, signer)}"}).json()
-    assert version["authors"] == [{"address": signer.address, "share": 10000, "name": "王丽华", "institution": "滨海新区实验小学"}]
+    assert version["authors"] == [{"address": signer.address, "share": 10000, "status": "lead", "name": "王丽华",
+                                   "institution": "滨海新区实验小学"}]
     assert version["title"] == "认识分数（网页提交）" and version["catalogue_node"] == "primary.math.g3.pep.vol1.c8.s1"
     assert version["state"] == "IN_REVIEW" and version["keywords"] == ["分数", "几分之一"]
     drain(world.app)
