@@ -14,7 +14,7 @@ import mimetypes
 from pathlib import Path
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
 __all__ = ["app_shell", "router", "web_root"]
 
@@ -71,7 +71,7 @@ def read_app(path: str, request: Request) -> Response:
         if candidate.is_relative_to(root) and candidate.is_file() and not candidate.name.endswith(".gz"):
             return _send(request, candidate, cache=_IMMUTABLE if path.startswith("assets/") else "no-cache")
         if path.startswith(("assets/", "vendor/")) or "." in path.rsplit("/", 1)[-1]:
-            return Response(status_code=404, content=b"not found", media_type="text/plain")
+            return JSONResponse({"error": "not_found", "message": f"the web application has no file {path!r}"}, status_code=404)
     return app_shell(request)
 
 

@@ -188,7 +188,8 @@ def test_the_web_application_is_served_under_app(make_client: ClientFactory, bui
     plain = client.get("/app/assets/index-abc.js", headers={"Accept-Encoding": "identity"})
     assert "content-encoding" not in plain.headers and "javascript" in plain.headers["content-type"]
     for missing in ("/app/assets/nope.js", "/app/vendor/nope.css", "/app/../secret.txt", "/app/%2e%2e/secret.txt", "/app/favicon.ico"):
-        assert client.get(missing).status_code == 404, missing
+        answer = client.get(missing)
+        assert answer.status_code == 404 and answer.json()["error"] == "not_found", missing
     # The certificate's printed QR URL: browsers get the application, programs JSON, as before.
     html = client.get("/certificates/4242/verify", headers={"Accept": "text/html,application/xhtml+xml"})
     assert 'id="app"' in html.text and html.headers["content-type"].startswith("text/html")
