@@ -21,6 +21,16 @@ from ._eip712 import (
 from ._ledger import ChainConfig, Ledger
 from ._node import EmbeddedNode, find_anvil, free_port
 from ._outbox import Outbox, OutboxEntry, OutboxStatus
+from ._proofs import (
+    EMPTY_TRIE_ROOT,
+    HEADER_FIELDS,
+    ProvenState,
+    StorageLayout,
+    block_header_hash,
+    fetch_state_proofs,
+    slot_key,
+    verify_trie_proof,
+)
 from ._resources import encode_register, metadata_hash, register_call, registration_gas
 from ._revert import CONTRACT_ERRORS, RevertDecoder
 from ._rpc import HttpRpcClient, ProviderRpcClient, RpcCall, RpcClient
@@ -40,13 +50,16 @@ __all__ = [
     "DEV_MNEMONIC",
     "DecodedEvent",
     "Deployment",
+    "EMPTY_TRIE_ROOT",
     "Eip712Domain",
     "EmbeddedNode",
+    "HEADER_FIELDS",
     "HttpRpcClient",
     "Ledger",
     "Outbox",
     "OutboxEntry",
     "OutboxStatus",
+    "ProvenState",
     "ProviderRpcClient",
     "REGISTRAR_ROLE",
     "REGISTRATION_TYPE",
@@ -59,16 +72,19 @@ __all__ = [
     "RpcClient",
     "SignedTransaction",
     "Signer",
+    "StorageLayout",
     "TRANSFER_TYPE",
     "TransactionSender",
     "UnsignedTransaction",
     "abi_type",
     "address_from_public_key",
     "artifacts_digest",
+    "block_header_hash",
     "deploy_contracts",
     "dev_signer",
     "eip191_digest",
     "encode_register",
+    "fetch_state_proofs",
     "find_anvil",
     "free_port",
     "load_artifacts",
@@ -77,5 +93,7 @@ __all__ = [
     "refuse_dev_key",
     "register_call",
     "registration_gas",
+    "slot_key",
+    "verify_trie_proof",
     "write_artifacts",
 ]

@@ -102,6 +102,31 @@ def test_revoking_the_key_later_keeps_earlier_credentials_valid(suite: PyEvmSuit
     assert outcome(suite, credential) == (INVALID, "issuer_accredited")
 
 
+def test_a_stale_but_genuine_list_is_cannot_tell_never_invalid(suite: PyEvmSuite, tmp_path: Path) -> None:
+    """Issue 10 item 3: one revocation in a class must not turn every classmate's saved list into a failure."""
+    build_tree(suite, GROWTH_RECORD, STATUS_TYPE)
+    status = StatusList(STATUS_URL, "revocation")
+    documents = class_records(3)
+    for document in documents:
+        document["credentialStatus"] = status.entry(status.allocate())
+    credentials = issue(suite, tmp_path, documents)
+
+    def publish() -> dict[str, Any]:
+        listed = sign(status.credential(issuer="did:example:school", valid_from=CREATED), SCHOOL_SIGNING_KEY,
+                      cryptosuite=RDFC_SUITE, created=CREATED)
+        suite.transact("CredentialAnchor", "updateStatusList", keccak(STATUS_URL.encode()), status_list_hash(listed), by=ISSUER_KEY)
+        return listed
+
+    saved = publish()  # what every student saved with their credential
+    status.set(int(credentials[1]["credentialStatus"]["statusListIndex"]))  # a classmate is revoked
+    current = publish()
+    report = verify_credential(credentials[0], chain=view(suite), now=NOW, status_resolver=lambda url: saved)
+    assert report.outcome == CANNOT_TELL
+    assert "stale (version 1, current 2)" in next(c.detail for c in report.checks if c.name == "status")
+    assert outcome(suite, credentials[0], status_resolver=lambda url: [saved, current]) == (VALID, None)
+    assert outcome(suite, credentials[1], status_resolver=lambda url: saved)[0] == CANNOT_TELL, "never valid from a stale list"
+
+
 def test_status_revoked_forged_or_unavailable(suite: PyEvmSuite, tmp_path: Path) -> None:
     build_tree(suite, GROWTH_RECORD, STATUS_TYPE)
     status = StatusList(STATUS_URL, "revocation")
@@ -122,7 +147,14 @@ def test_status_revoked_forged_or_unavailable(suite: PyEvmSuite, tmp_path: Path)
     stale = current
     current = publish()
     assert outcome(suite, credentials[1], status_resolver=lambda url: current) == (INVALID, "status")
-    assert outcome(suite, credentials[1], status_resolver=lambda url: stale) == (INVALID, "status"), "a stale list is caught"
+    assert outcome(suite, credentials[1], status_resolver=lambda url: [stale, current]) == (INVALID, "status"), \
+        "the list in force decides, whatever else is at hand"
+    # A list never anchored for this URL is forged: invalid, even when it hides nothing.
+    forged = sign(status.credential(issuer="did:example:school", valid_from="2026-11-30T00:00:00Z"), key,
+                  cryptosuite=RDFC_SUITE, created=CREATED)
+    report = verify_credential(credentials[0], chain=view(suite), now=NOW, status_resolver=lambda url: forged)
+    assert (report.outcome, report.failed and report.failed.name) == (INVALID, "status")
+    assert "never anchored" in report.failed.detail
     assert outcome(suite, credentials[0])[0] == CANNOT_TELL, "no status list at hand"
 
     def unavailable(url: str) -> dict[str, Any]:
