@@ -41,7 +41,7 @@ __all__ = [
 EMPTY_TRIE_ROOT = keccak(b"\x80")
 _EMPTY_CODE_HASH = keccak(b"")
 _QUANTITY, _HASH, _ADDRESS, _BLOOM, _NONCE, _BYTES = "quantity", "hash", "address", "bloom", "nonce", "bytes"
-# The header in hashing order; from ``baseFeePerGas`` on, each fork appended one field (present as a prefix).
+# The header in hashing order; from ``baseFeePerGas`` on, each fork appended fields (absent before it).
 HEADER_FIELDS: tuple[tuple[str, str], ...] = (
     ("parentHash", _HASH),
     ("sha3Uncles", _HASH),
@@ -100,13 +100,12 @@ def block_header_hash(header: Mapping[str, Any]) -> bytes:
         raise InvalidProofError("the block header must be an object")
     items: list[int | bytes] = []
     for position, (name, kind) in enumerate(HEADER_FIELDS):
-        if name not in header:
-            if position < _REQUIRED:
-                raise InvalidProofError(f"the block header lacks {name}")
-            if any(later in header for later, _ in HEADER_FIELDS[position + 1 :]):
-                raise InvalidProofError(f"the block header lacks {name} but has fields of later forks")
-            break
-        items.append(_header_item(name, kind, header[name]))
+        if name in header:
+            items.append(_header_item(name, kind, header[name]))
+        elif position < _REQUIRED:
+            raise InvalidProofError(f"the block header lacks {name}")
+        # A fork's field that is absent is left out, as the node's own encoder does (anvil's "london"
+        # headers carry the blob fields without withdrawalsRoot); only the required fields are read.
     return keccak(rlp_encode(items))
 
 
