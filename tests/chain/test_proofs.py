@@ -1,0 +1,111 @@
+"""Merkle-Patricia proofs and RLP decoding, held to independent implementations (py-evm's ``trie``,
+``pyrlp``), and the storage layout held to the contracts (their own getters on py-evm)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import rlp
+from eth_hash.auto import keccak
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from trie import HexaryTrie
+
+from ledger_service import InvalidProofError
+from ledger_service.chain import EMPTY_TRIE_ROOT, StorageLayout, load_artifacts, verify_trie_proof
+from ledger_service.chain._rlp import rlp_decode, rlp_encode
+from tests.utils.institutions import GROWTH_RECORD, ISSUER_KEY, SCHOOL, SCHOOL_SIGNING_KEY, build_tree
+from tests.utils.pyevm import PyEvmSuite
+
+keys = st.binary(min_size=32, max_size=32)
+values = st.binary(min_size=1, max_size=80)
+
+
+def proof_of(trie: HexaryTrie, key: bytes) -> list[bytes]:
+    return [rlp.encode(node) for node in trie.get_proof(key)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dictionaries(keys, values, min_size=1, max_size=40), keys)
+def test_proofs_agree_with_the_reference_trie(contents: dict[bytes, bytes], absent: bytes) -> None:
+    trie = HexaryTrie({})
+    for key, value in contents.items():
+        trie[key] = value
+    for key, value in contents.items():
+        assert verify_trie_proof(trie.root_hash, key, proof_of(trie, key)) == value
+    if absent not in contents:
+        assert verify_trie_proof(trie.root_hash, absent, proof_of(trie, absent)) == b""
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.dictionaries(keys, values, min_size=2, max_size=20), st.data())
+def test_a_tampered_or_borrowed_proof_never_proves_a_value(contents: dict[bytes, bytes], data: st.DataObject) -> None:
+    trie = HexaryTrie({})
+    for key, value in contents.items():
+        trie[key] = value
+    key = data.draw(st.sampled_from(sorted(contents)))
+    nodes = proof_of(trie, key)
+    index = data.draw(st.integers(0, len(nodes) - 1))
+    position = data.draw(st.integers(0, len(nodes[index]) - 1))
+    broken = list(nodes)
+    broken[index] = nodes[index][:position] + bytes([nodes[index][position] ^ 0x01]) + nodes[index][position + 1:]
+    try:
+        found = verify_trie_proof(trie.root_hash, key, broken)
+    except InvalidProofError:
+        found = None
+    assert found != contents[key] or broken[index] in nodes, "a changed node must not prove the value"
+    other = data.draw(st.sampled_from(sorted(k for k in contents if k != key)))
+    with pytest.raises(InvalidProofError):
+        verify_trie_proof(keccak(b"another root"), key, nodes)
+    try:
+        borrowed = verify_trie_proof(trie.root_hash, other, nodes)
+    except InvalidProofError:
+        borrowed = None
+    assert borrowed in (None, contents[other]), "a proof of one key proves at most the truth about another"
+
+
+def test_the_empty_trie_holds_nothing() -> None:
+    assert verify_trie_proof(EMPTY_TRIE_ROOT, b"\x01" * 32, []) == b""
+    with pytest.raises(InvalidProofError, match="lacks trie node"):
+        verify_trie_proof(b"\x02" * 32, b"\x01" * 32, [])
+
+
+rlp_items = st.recursive(st.binary(max_size=70), lambda inner: st.lists(inner, max_size=5), max_leaves=20)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rlp_items)
+def test_rlp_decoding_agrees_with_pyrlp(item: Any) -> None:
+    encoded = rlp.encode(item)
+    assert rlp_encode(item) == encoded
+    assert rlp_decode(encoded) == rlp.decode(encoded)
+
+
+@pytest.mark.parametrize("data", [b"", b"\x81\x05", b"\xb8\x01\x00", b"\xc2\x01", b"\x82\x01\x02\x03", b"\xb9\x00\x38" + b"a" * 56])
+def test_non_canonical_rlp_is_refused(data: bytes) -> None:
+    with pytest.raises(ValueError):
+        rlp_decode(data)
+
+
+def test_the_storage_layout_reads_what_the_contracts_getters_return(suite: PyEvmSuite) -> None:
+    """Slots come from the compiler's layout; read raw from py-evm's state they decode to the getters' answers."""
+    build_tree(suite)
+    directory = suite.contracts["InstitutionRegistry"]
+    layout = StorageLayout.of(load_artifacts()["InstitutionRegistry"])
+    state = suite.tester.backend.chain.get_vm().state
+
+    def word(slot: int) -> int:
+        return int(state.get_storage(bytes.fromhex(directory.address[2:]), slot))
+
+    issuer = suite.signer(ISSUER_KEY).address
+    cases: list[tuple[str, tuple[Any, ...], str, tuple[Any, ...]]] = [
+        ("_issuerKeys", (issuer,), "issuerKey", (issuer,)),
+        ("_accreditations", (SCHOOL, GROWTH_RECORD), "accreditation", (SCHOOL, GROWTH_RECORD)),
+        ("_signingKeys", (SCHOOL_SIGNING_KEY.public.raw,), "signingKey", (SCHOOL_SIGNING_KEY.public.raw,)),
+    ]
+    for variable, layout_keys, getter, args in cases:
+        slot, type_id = layout.locate(variable, *layout_keys)
+        assert layout.decode(slot, type_id, word) == dict(directory.call(getter, *args)), variable
+    with pytest.raises(ValueError):
+        layout.locate("_issuerKeys", issuer, issuer)
