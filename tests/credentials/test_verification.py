@@ -15,6 +15,7 @@ from ledger_service.chain import BoundContract, HttpRpcClient, free_port
 from ledger_service.credentials import (
     CANNOT_TELL,
     INVALID,
+    JCS_SUITE,
     RDFC_SUITE,
     VALID,
     BatchIssuer,
@@ -250,3 +251,88 @@ def test_every_single_field_change_is_caught(suite: PyEvmSuite, tmp_path: Path) 
         original = target[path[-1]]
         target[path[-1]] = original + 1 if isinstance(original, int) and not isinstance(original, bool) else f"{original}x"
         assert outcome(suite, tampered)[0] == INVALID, path
+
+
+def test_a_duplicate_key_is_invalid_whichever_copy_a_reader_keeps(suite: PyEvmSuite, tmp_path: Path) -> None:
+    """Issue 10 item 4: a forged name before the real one verified (Python keeps the last key) while a
+    first-wins reader showed the forgery."""
+    build_tree(suite)
+    credential = issue(suite, tmp_path, class_records(1))[0]
+    text = json.dumps(credential, ensure_ascii=False)
+    forged = '{"name": "全国中小学生创新大赛全国一等奖（伪造）", ' + text[1:]
+    assert json.loads(forged)["name"] == credential["name"], "the standard reader keeps the genuine name"
+    report = verify_credential(forged, chain=view(suite), now=NOW)
+    assert (report.outcome, report.failed and report.failed.name) == (INVALID, "schema")
+    assert 'duplicate key "name"' in report.failed.detail
+    nested = text.replace('"achievement": {', '"achievement": {"name": "满分", ', 1)
+    assert 'duplicate key "name"' in verify_credential(nested, chain=view(suite), now=NOW).checks[0].detail
+    assert outcome(suite, text) == (VALID, None)
+
+
+def _hostile(credential: dict[str, Any], change: str) -> Any:
+    document = copy.deepcopy(credential)
+    anchor = document["proof"][1]
+    deep: list[Any] = []
+    cursor = deep
+    for _ in range(900):
+        cursor.append([])
+        cursor = cursor[0]
+    changes = {
+        "date-only validFrom": lambda: document.__setitem__("validFrom", "2026-01-01"),
+        "validUntil without a zone": lambda: document.__setitem__("validUntil", "2027-01-01T00:00:00"),
+        "statusListIndex 1e400": lambda: document["credentialStatus"].__setitem__("statusListIndex", float("inf")),
+        "statusSize 1e400": lambda: document["credentialStatus"].__setitem__("statusSize", float("inf")),
+        "statusListIndex huge": lambda: document["credentialStatus"].__setitem__("statusListIndex", "9" * 40),
+        "merkleProof 5": lambda: anchor.__setitem__("merkleProof", 5),
+        "merkleProof null": lambda: anchor.__setitem__("merkleProof", None),
+        "40-byte merkleRoot": lambda: anchor.__setitem__("merkleRoot", "0x" + "ab" * 40),
+        "900-deep nesting": lambda: document.__setitem__("evidence", deep),
+        "lone surrogate in a key": lambda: document["credentialSubject"].__setitem__("\ud800", 1),
+        "lone surrogate in a value": lambda: document.__setitem__("name", "a\udc00"),
+    }
+    changes[change]()
+    return document
+
+
+HOSTILE = ["date-only validFrom", "validUntil without a zone", "statusListIndex 1e400", "statusSize 1e400", "statusListIndex huge",
+           "merkleProof 5", "merkleProof null", "40-byte merkleRoot", "900-deep nesting", "lone surrogate in a key",
+           "lone surrogate in a value"]
+
+
+@pytest.mark.parametrize("change", HOSTILE)
+def test_hostile_fields_are_invalid_reports_naming_the_check(suite: PyEvmSuite, tmp_path: Path, change: str) -> None:
+    """Issue 10 item 5 at the library: each is an invalid report naming a check, never an exception."""
+    build_tree(suite, GROWTH_RECORD, STATUS_TYPE)
+    status = StatusList(STATUS_URL, "revocation")
+    documents = class_records(1)
+    documents[0]["credentialStatus"] = status.entry(status.allocate())
+    (credential,) = issue(suite, tmp_path, documents)
+    document = _hostile(credential, change)
+    report = verify_credential(document, chain=view(suite), now=NOW, status_resolver=lambda url: {})
+    assert report.outcome == INVALID and report.failed is not None, report.as_dict()
+    json.dumps(report.as_dict(), ensure_ascii=False).encode("utf-8")  # every detail can be sent and printed
+    if "surrogate" not in change and "nesting" not in change and "1e400" not in change:
+        text = json.dumps(document)
+        assert verify_credential(text, chain=view(suite), now=NOW).outcome == INVALID
+    assert verify_credential('{"statusListIndex": 1e400}', chain=None).failed.detail.startswith("refused JSON")  # type: ignore[union-attr]
+
+
+def test_a_status_list_without_a_subject_or_with_a_bomb_is_reported(suite: PyEvmSuite, tmp_path: Path) -> None:
+    import base64
+    import gzip
+
+    build_tree(suite, GROWTH_RECORD, STATUS_TYPE)
+    status = StatusList(STATUS_URL, "revocation")
+    documents = class_records(1)
+    documents[0]["credentialStatus"] = status.entry(status.allocate())
+    (credential,) = issue(suite, tmp_path, documents)
+    unsigned = status.credential(issuer="did:example:school", valid_from=CREATED)
+    hollow = {k: v for k, v in unsigned.items() if k != "credentialSubject"}
+    bomb = copy.deepcopy(unsigned)
+    bomb["credentialSubject"]["encodedList"] = "u" + base64.urlsafe_b64encode(gzip.compress(bytes(1 << 25))).decode().rstrip("=")
+    for document, expected in ((hollow, "no credentialSubject"), (bomb, "inflates past")):
+        broken = sign(document, SCHOOL_SIGNING_KEY, cryptosuite=JCS_SUITE, created=CREATED)
+        suite.transact("CredentialAnchor", "updateStatusList", keccak(STATUS_URL.encode()), status_list_hash(broken), by=ISSUER_KEY)
+        report = verify_credential(credential, chain=view(suite), now=NOW, status_resolver=lambda url: broken)
+        assert (report.outcome, report.failed and report.failed.name) == (INVALID, "status"), report.as_dict()
+        assert expected in report.failed.detail  # type: ignore[union-attr]
