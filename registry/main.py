@@ -16,7 +16,8 @@ from ledger_service.chain import Ledger
 from ledger_service.content import KuboContentStore, LocalContentStore
 
 from .api.errors import install_error_handlers
-from .api.main import api_router
+from .api.main import STRICT_JSON_EXEMPT, api_router
+from .api.middleware import CatchAllMiddleware, StrictJsonMiddleware
 from ledger_service.certificates import CertificateReader
 from ledger_service.vault import Vault
 
@@ -141,6 +142,9 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
     )
     app.state.settings = settings
     install_error_handlers(app)
+    # Outermost last: the catch-all also covers what the JSON reader might raise.
+    app.add_middleware(StrictJsonMiddleware, max_body=settings.MAX_JSON_BODY, exempt=STRICT_JSON_EXEMPT)
+    app.add_middleware(CatchAllMiddleware)
     app.include_router(api_router)
     app.include_router(web.router)
     return app

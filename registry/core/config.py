@@ -82,6 +82,7 @@ class Settings(BaseSettings):
     VAULT_MASTER_KEY: SecretStr | None = Field(default=None, repr=False)
     VAULT_MASTER_KEY_FILE: Path | None = None
     # Records in one issuance request (a class or a grade).
+    MAX_JSON_BODY: int = Field(default=64 * 1024**2, ge=1024)  # a JSON request body (a batch of 10,000 records is ~5 MiB)
     MAX_BATCH: int = Field(default=10_000, ge=1, le=65_536)  # one status list holds half of its 131,072 entries
 
     @field_validator("RPC_URL")

@@ -259,13 +259,14 @@ def import_presentation(
         raise ConflictError("set the conversion rules first (PUT /credit-bank/rules)", code="no_rules")
     hosted = f"{settings.BASE_URL}/status-lists/"
 
-    def resolve(url: str) -> dict[str, Any]:
-        if url in request.status_lists:
-            return request.status_lists[url]
+    def resolve(url: str) -> list[dict[str, Any]]:
         record = db.get(StatusListRecord, url[len(hosted):]) if url.startswith(hosted) else None
-        if record is None or record.credential is None:
+        found = [record.credential] if record is not None and record.credential is not None else []  # in force
+        if url in request.status_lists:
+            found.append(request.status_lists[url])
+        if not found:
             raise CredentialError(f"status list {url} was not supplied")  # the verifier then says: cannot tell
-        return record.credential
+        return found
 
     bank, runtime = issuing.credit_bank(account, institution)
     try:
