@@ -333,6 +333,6 @@ def test_a_status_list_without_a_subject_or_with_a_bomb_is_reported(suite: PyEvm
     for document, expected in ((hollow, "no credentialSubject"), (bomb, "inflates past")):
         broken = sign(document, SCHOOL_SIGNING_KEY, cryptosuite=JCS_SUITE, created=CREATED)
         suite.transact("CredentialAnchor", "updateStatusList", keccak(STATUS_URL.encode()), status_list_hash(broken), by=ISSUER_KEY)
-        report = verify_credential(credential, chain=view(suite), now=NOW, status_resolver=lambda url: broken)
+        report = verify_credential(credential, chain=view(suite), now=NOW, status_resolver=lambda url, listed=broken: listed)
         assert (report.outcome, report.failed and report.failed.name) == (INVALID, "status"), report.as_dict()
         assert expected in report.failed.detail  # type: ignore[union-attr]
