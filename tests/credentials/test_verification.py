@@ -289,6 +289,7 @@ def _hostile(credential: dict[str, Any], change: str) -> Any:
         "900-deep nesting": lambda: document.__setitem__("evidence", deep),
         "lone surrogate in a key": lambda: document["credentialSubject"].__setitem__("\ud800", 1),
         "lone surrogate in a value": lambda: document.__setitem__("name", "a\udc00"),
+        "cryptosuite a list (found by fuzzing)": lambda: document["proof"][0].__setitem__("cryptosuite", ["eddsa-jcs-2022"]),
     }
     changes[change]()
     return document
@@ -296,7 +297,7 @@ def _hostile(credential: dict[str, Any], change: str) -> Any:
 
 HOSTILE = ["date-only validFrom", "validUntil without a zone", "statusListIndex 1e400", "statusSize 1e400", "statusListIndex huge",
            "merkleProof 5", "merkleProof null", "40-byte merkleRoot", "900-deep nesting", "lone surrogate in a key",
-           "lone surrogate in a value"]
+           "lone surrogate in a value", "cryptosuite a list (found by fuzzing)"]
 
 
 @pytest.mark.parametrize("change", HOSTILE)
