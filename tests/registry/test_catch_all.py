@@ -17,6 +17,8 @@ from registry.core.config import Settings
 from registry.main import create_app
 from tests.utils.live import live_server
 
+pytestmark = pytest.mark.anvil  # the registry's module chain is an anvil
+
 
 def _with_a_broken_route(app: FastAPI) -> FastAPI:
     def explode() -> None:

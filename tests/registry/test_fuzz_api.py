@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,6 +19,8 @@ from tests.credentials.test_issuance import class_records
 from tests.utils.fuzz import json_values, mutations, nested
 from tests.utils.issuance import issue_on_ledger
 from tests.utils.registry import ADMIN_KEY_INDEX, sign_in
+
+pytestmark = pytest.mark.anvil  # the registry's module chain is an anvil
 
 BUDGET = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

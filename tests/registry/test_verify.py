@@ -20,6 +20,8 @@ from tests.registry.test_issuance import issuing_school, students
 from tests.utils.forgery import FORGED_NAME, forged_bundle
 from tests.utils.issuance import issue_on_ledger, publish_status_list
 
+pytestmark = pytest.mark.anvil  # the registry's module chain is an anvil
+
 
 def chain_view(ledger: Ledger) -> ChainView:
     return ChainView(ledger.rpc, ledger.contracts["CredentialAnchor"], ledger.contracts["InstitutionRegistry"], ledger.chain_id)
