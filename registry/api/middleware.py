@@ -5,7 +5,8 @@ plain-text 500 or a dropped connection.
   or none) and refuses, with a 400 naming the problem, a key given twice (``duplicate_json_key``),
   a lone surrogate, a non-finite number or nesting past the limit (``invalid_json``), and a body
   over the limit (413). Routes that judge JSON themselves (``POST /verify`` answers with a
-  verification report) are exempt. Malformed JSON is left to FastAPI's own 422.
+  verification report) are exempt from the reading, not from the limit. Malformed JSON is left to
+  FastAPI's own 422. Large bodies are read off the event loop.
 - :class:`CatchAllMiddleware` turns any exception no handler took into a JSON 500
   ``{"error": "internal_error", ...}`` with a reference the log also carries, and keeps the
   connection open for the client's next request.
@@ -18,6 +19,7 @@ import logging
 import secrets
 from collections.abc import Collection
 
+import anyio.to_thread
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -26,6 +28,7 @@ from ledger_service import InvalidJsonError, strict_loads
 __all__ = ["CatchAllMiddleware", "StrictJsonMiddleware"]
 
 log = logging.getLogger("registry")
+_INLINE_LIMIT = 64 * 1024
 
 
 def _is_json(content_type: str | None) -> bool:
@@ -45,7 +48,7 @@ class StrictJsonMiddleware:
         self.exempt = frozenset(exempt)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS") or scope["path"] in self.exempt:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
@@ -68,9 +71,12 @@ class StrictJsonMiddleware:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        if body:
+        if body and scope["path"] not in self.exempt:
             try:
-                strict_loads(body)
+                if len(body) > _INLINE_LIMIT:  # a batch of thousands of records: ~0.1 s a MiB, not on the event loop
+                    await anyio.to_thread.run_sync(strict_loads, body)
+                else:
+                    strict_loads(body)
             except InvalidJsonError as exc:
                 if exc.reason != "syntax":  # malformed JSON: FastAPI's own 422 says where
                     code = "duplicate_json_key" if exc.reason == "duplicate_key" else "invalid_json"

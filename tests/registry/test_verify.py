@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from ledger_service.chain import Ledger
 from ledger_service.credentials import ChainView, StatusList, make_bundle
 from tests.credentials.test_issuance import class_records
+from tests.registry.conftest import ClientFactory
 from tests.credentials.test_verification import HOSTILE, _hostile
 from tests.registry.test_issuance import issuing_school, students
 from tests.utils.forgery import FORGED_NAME, forged_bundle
@@ -162,3 +163,12 @@ def test_chain_offers_a_checkpoint(client: TestClient, module_ledger: Ledger) ->
     point = body["checkpoint"]
     block = module_ledger.rpc.request("eth_getBlockByNumber", [hex(point["blockNumber"]), False])
     assert point["blockHash"] == block["hash"] and point["blockNumber"] <= body["block_number"]
+
+
+def test_json_bodies_are_limited_even_where_the_route_reads_them(make_client: ClientFactory) -> None:
+    client = make_client(MAX_JSON_BODY=2048)
+    big = json.dumps({"credential": {"name": "x" * 4096}}).encode()
+    for path in ("/verify", "/auth/challenge"):
+        response = client.post(path, content=big, headers={"content-type": "application/json"})
+        assert response.status_code == 413 and response.json()["error"] == "payload_too_large", path
+    assert client.post("/verify", json={"credential": "small"}).json()["outcome"] == "invalid"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, ValidationError
 
@@ -45,12 +46,16 @@ class VerificationPublic(BaseModel):
     freshness: dict[str, Any] | None = Field(default=None, description="Offline bundles only: the proven block and its age.")
 
 
-async def _strict_body(request: Request) -> Any:
-    """The body parsed strictly, or the :class:`InvalidJsonError` that refused it."""
+def _parsed(body: bytes) -> Any:
     try:
-        return strict_loads(await request.body())
+        return strict_loads(body)
     except InvalidJsonError as exc:
         return exc
+
+
+async def _strict_body(request: Request) -> Any:
+    """The body parsed strictly (off the event loop), or the :class:`InvalidJsonError` that refused it."""
+    return await anyio.to_thread.run_sync(_parsed, await request.body())
 
 
 StrictBody = Annotated[Any, Depends(_strict_body)]
