@@ -172,3 +172,22 @@ def test_json_bodies_are_limited_even_where_the_route_reads_them(make_client: Cl
         response = client.post(path, content=big, headers={"content-type": "application/json"})
         assert response.status_code == 413 and response.json()["error"] == "payload_too_large", path
     assert client.post("/verify", json={"credential": "small"}).json()["outcome"] == "invalid"
+
+
+def test_the_same_credential_twice_in_a_presentation_is_refused_once(client: TestClient) -> None:
+    """Issue 10 item 5: the same credential twice in one credit-bank presentation was an integrity error (a 500)."""
+    _, school, _ = issuing_school(client)
+    _, college, _ = issuing_school(client)
+    label = uuid.uuid4().hex[:6]
+    issued = school.request("POST", "/credentials/batches", json={"batch": label, "kind": "growth_record",
+                                                                  "records": students(1, label=label)})
+    mine = issued["credentials"][0]["document"]
+    college.request("PUT", "/credit-bank/rules", json=[{"achievement_type": "ext:GrowthRecord", "credits": 0.5}])
+    presentation = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
+                    "verifiableCredential": [mine, mine]}
+    grant = college.request("POST", "/credit-bank/imports", json={"presentation": presentation})
+    assert grant["credits"] == 0.5 and grant["converted"] == [mine["id"]]
+    assert grant["refused"] == [{"credential_id": mine["id"], "reason": "the same credential appears twice in the presentation"}]
+    text = json.dumps({"presentation": presentation}, ensure_ascii=False).replace('"name": ', '"name": "伪造", "name": ', 1)
+    response = client.post("/credit-bank/imports", content=text.encode(), headers={"content-type": "application/json", **college.headers})
+    assert response.status_code == 400 and response.json()["error"] == "duplicate_json_key"
