@@ -1,5 +1,5 @@
 """Merkle-Patricia proofs and RLP decoding, held to independent implementations (py-evm's ``trie``,
-``pyrlp``), and the storage layout held to the contracts (their own getters on py-evm)."""
+``pyrlp``). The storage layout is held to the contracts in tests/credentials/test_directory_rules.py."""
 
 from __future__ import annotations
 
@@ -13,10 +13,8 @@ from hypothesis import strategies as st
 from trie import HexaryTrie
 
 from ledger_service import InvalidProofError
-from ledger_service.chain import EMPTY_TRIE_ROOT, StorageLayout, load_artifacts, verify_trie_proof
+from ledger_service.chain import EMPTY_TRIE_ROOT, verify_trie_proof
 from ledger_service.chain._rlp import rlp_decode, rlp_encode
-from tests.utils.institutions import GROWTH_RECORD, ISSUER_KEY, SCHOOL, SCHOOL_SIGNING_KEY, build_tree
-from tests.utils.pyevm import PyEvmSuite
 
 keys = st.binary(min_size=32, max_size=32)
 values = st.binary(min_size=1, max_size=80)
@@ -86,26 +84,3 @@ def test_rlp_decoding_agrees_with_pyrlp(item: Any) -> None:
 def test_non_canonical_rlp_is_refused(data: bytes) -> None:
     with pytest.raises(ValueError):
         rlp_decode(data)
-
-
-def test_the_storage_layout_reads_what_the_contracts_getters_return(suite: PyEvmSuite) -> None:
-    """Slots come from the compiler's layout; read raw from py-evm's state they decode to the getters' answers."""
-    build_tree(suite)
-    directory = suite.contracts["InstitutionRegistry"]
-    layout = StorageLayout.of(load_artifacts()["InstitutionRegistry"])
-    state = suite.tester.backend.chain.get_vm().state
-
-    def word(slot: int) -> int:
-        return int(state.get_storage(bytes.fromhex(directory.address[2:]), slot))
-
-    issuer = suite.signer(ISSUER_KEY).address
-    cases: list[tuple[str, tuple[Any, ...], str, tuple[Any, ...]]] = [
-        ("_issuerKeys", (issuer,), "issuerKey", (issuer,)),
-        ("_accreditations", (SCHOOL, GROWTH_RECORD), "accreditation", (SCHOOL, GROWTH_RECORD)),
-        ("_signingKeys", (SCHOOL_SIGNING_KEY.public.raw,), "signingKey", (SCHOOL_SIGNING_KEY.public.raw,)),
-    ]
-    for variable, layout_keys, getter, args in cases:
-        slot, type_id = layout.locate(variable, *layout_keys)
-        assert layout.decode(slot, type_id, word) == dict(directory.call(getter, *args)), variable
-    with pytest.raises(ValueError):
-        layout.locate("_issuerKeys", issuer, issuer)

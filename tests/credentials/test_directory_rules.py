@@ -1,11 +1,16 @@
-"""The Python mirror of the InstitutionRegistry's judgements (used offline) agrees with the contract."""
+"""The Python mirror of the InstitutionRegistry's judgements (used offline) agrees with the contract, and
+the storage layout the offline verifier reads slots by decodes to what the contract's getters return."""
 
 from __future__ import annotations
 
 import itertools
+from typing import Any
+
+import pytest
 
 from eth_hash.auto import keccak
 
+from ledger_service.chain import StorageLayout, load_artifacts
 from ledger_service.credentials import MAX_ACCREDITATION_DEPTH, is_accredited, is_authorized_issuer, is_valid_signing_key
 from tests.utils.institutions import FAR_FUTURE, GROWTH_RECORD, ISSUER_KEY, SCHOOL, SCHOOL_ADMIN, SCHOOL_SIGNING_KEY, build_tree
 from tests.utils.pyevm import PyEvmSuite
@@ -51,3 +56,26 @@ def test_the_mirror_judges_as_the_contract_does(suite: PyEvmSuite) -> None:
     deep = chain[-1]
     assert not directory.call("isAccredited", deep, GROWTH_RECORD, 300), "the contract stops at its depth limit"
     assert agreed == (len(chain) + 2) * len(times)
+
+
+def test_the_storage_layout_reads_what_the_contracts_getters_return(suite: PyEvmSuite) -> None:
+    """Slots come from the compiler's layout; read raw from py-evm's state they decode to the getters' answers."""
+    build_tree(suite)
+    directory = suite.contracts["InstitutionRegistry"]
+    layout = StorageLayout.of(load_artifacts()["InstitutionRegistry"])
+    state = suite.tester.backend.chain.get_vm().state
+
+    def word(slot: int) -> int:
+        return int(state.get_storage(bytes.fromhex(directory.address[2:]), slot))
+
+    issuer = suite.signer(ISSUER_KEY).address
+    cases: list[tuple[str, tuple[Any, ...], str, tuple[Any, ...]]] = [
+        ("_issuerKeys", (issuer,), "issuerKey", (issuer,)),
+        ("_accreditations", (SCHOOL, GROWTH_RECORD), "accreditation", (SCHOOL, GROWTH_RECORD)),
+        ("_signingKeys", (SCHOOL_SIGNING_KEY.public.raw,), "signingKey", (SCHOOL_SIGNING_KEY.public.raw,)),
+    ]
+    for variable, layout_keys, getter, args in cases:
+        slot, type_id = layout.locate(variable, *layout_keys)
+        assert layout.decode(slot, type_id, word) == dict(directory.call(getter, *args)), variable
+    with pytest.raises(ValueError):
+        layout.locate("_issuerKeys", issuer, issuer)
