@@ -52,50 +52,64 @@ class StrictJsonMiddleware:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        if not _is_json(headers.get("content-type")):
+        content_type = headers.get("content-type")
+        if not _is_json(content_type):
             await self.app(scope, receive, send)
             return
-        chunks: list[bytes] = []
+        declared = bool(content_type)  # without a content type FastAPI still reads JSON, but uploads come so too
+        received: list[Message] = []
         size = 0
         while True:
             message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
+            received.append(message)
+            if message["type"] != "http.request":
+                break  # the client left: the route sees it as it would have
+            size += len(message.get("body", b""))
+            if not declared and (size > self.max_body or not _looks_like_json(received)):
+                break  # not JSON, or too large to be a body FastAPI reads: streamed on untouched
             if size > self.max_body:
                 await self._refuse(scope, receive, send, 413, "payload_too_large",
                                    f"a JSON body is limited to {self.max_body:,} bytes")
                 return
-            chunks.append(chunk)
             if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
-        if body and scope["path"] not in self.exempt:
-            try:
-                if len(body) > _INLINE_LIMIT:  # a batch of thousands of records: ~0.1 s a MiB, not on the event loop
-                    await anyio.to_thread.run_sync(strict_loads, body)
-                else:
-                    strict_loads(body)
-            except InvalidJsonError as exc:
-                if exc.reason != "syntax":  # malformed JSON: FastAPI's own 422 says where
-                    code = "duplicate_json_key" if exc.reason == "duplicate_key" else "invalid_json"
-                    await self._refuse(scope, receive, send, 400, code, f"the JSON body is refused: {exc}")
+                body = b"".join(m.get("body", b"") for m in received)
+                refusal = await self._judge(body) if body and scope["path"] not in self.exempt else None
+                if refusal is not None:
+                    await self._refuse(scope, receive, send, 400, *refusal)
                     return
-        replayed = False
+                break
+        pending = list(received)
 
         async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
+            return pending.pop(0) if pending else await receive()
 
         await self.app(scope, replay, send)
 
     @staticmethod
+    async def _judge(body: bytes) -> tuple[str, str] | None:
+        """(code, message) refusing ``body``, or None. Malformed JSON is left to FastAPI's own 422."""
+        try:
+            if len(body) > _INLINE_LIMIT:  # a batch of thousands of records: ~0.1 s a MiB, not on the event loop
+                await anyio.to_thread.run_sync(strict_loads, body)
+            else:
+                strict_loads(body)
+        except InvalidJsonError as exc:
+            if exc.reason != "syntax":
+                return "duplicate_json_key" if exc.reason == "duplicate_key" else "invalid_json", f"the JSON body is refused: {exc}"
+        return None
+
+    @staticmethod
     async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, code: str, message: str) -> None:
         await JSONResponse(status_code=status, content={"error": code, "message": message})(scope, receive, send)
+
+
+def _looks_like_json(received: list[Message]) -> bool:
+    """Whether a body without a content type starts like a JSON object or array (else: an upload)."""
+    for message in received:
+        text = message.get("body", b"").lstrip()
+        if text:
+            return text[:1] in (b"{", b"[")
+    return True  # nothing yet to tell by
 
 
 class CatchAllMiddleware:

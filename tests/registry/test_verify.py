@@ -156,6 +156,9 @@ def test_duplicate_keys_in_any_json_body_are_refused(client: TestClient) -> None
     assert deep.status_code == 400 and deep.json()["error"] == "invalid_json"
     plain = client.post("/auth/challenge", content=b'{"a": 1, "a": 2}', headers={"content-type": "text/plain"})
     assert plain.status_code != 500
+    # Without a content type FastAPI still reads a body as JSON: so is it read here.
+    bare = client.post("/auth/challenge", content=b' {"address": "0x0000000000000000000000000000000000000001", "address": "x"}')
+    assert bare.status_code == 400 and bare.json()["error"] == "duplicate_json_key"
 
 
 def test_chain_offers_a_checkpoint(client: TestClient, module_ledger: Ledger) -> None:
