@@ -152,3 +152,52 @@ def test_an_unexpected_error_is_one_line(tmp_path: Path, capsys: pytest.CaptureF
     path.write_text('{"type": "EduLedgerVerificationBundle", "version": 2}')
     code, out, err = in_process(capsys, monkeypatch, "verify", str(path))
     assert code == 1 and err.strip().splitlines() == [err.strip()] and "UnexpectedError: ZeroDivisionError: a bug" in err
+
+
+def test_with_a_chain_the_list_published_at_its_url_decides(
+    ledger: Ledger, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Items 2 and 3 with the wallet online: a saved (stale) list is outdone by the one fetched from its URL."""
+    import http.server
+    import threading
+
+    served: dict[str, bytes] = {}
+
+    class Lists(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the standard library's name
+            body = served.get(self.path)
+            self.send_response(200 if body else 404)
+            self.send_header("content-type", "application/json")
+            self.end_headers()
+            self.wfile.write(body or b"{}")
+
+        def log_message(self, *_: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Lists)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        status = StatusList(f"http://127.0.0.1:{server.server_address[1]}/status-lists/{uuid.uuid4().hex[:8]}", "revocation")
+        documents = class_records(2)
+        for document in documents:
+            document["id"] += f"-{uuid.uuid4().hex[:8]}"
+            document["credentialStatus"] = status.entry(status.allocate())
+        credentials = issue_on_ledger(ledger, tmp_path, documents, uuid.uuid4().hex[:10])
+        saved = publish_status_list(ledger, tmp_path, status)
+        status.set(int(credentials[0]["credentialStatus"]["statusListIndex"]))
+        current = publish_status_list(ledger, tmp_path, status, valid_from="2026-11-23T08:00:00Z")
+        served[status.url.split(str(server.server_address[1]), 1)[1]] = json.dumps(current).encode()
+        deployment, url = files(ledger, tmp_path)
+        (tmp_path / "saved.json").write_text(json.dumps(saved))
+        for which, expected, outcome in ((0, 1, "invalid"), (1, 0, "valid")):
+            (tmp_path / "credential.json").write_text(json.dumps(credentials[which], ensure_ascii=False))
+            code, out, _ = in_process(capsys, monkeypatch, "verify", str(tmp_path / "credential.json"), "--deployment", deployment,
+                                      "--rpc-url", url, "--status-list", str(tmp_path / "saved.json"))
+            assert code == expected and f"outcome: {outcome}" in out, out
+        served.clear()  # the publisher is unreachable: the saved list is all there is, and it is stale
+        code, out, _ = in_process(capsys, monkeypatch, "verify", str(tmp_path / "credential.json"), "--deployment", deployment,
+                                  "--rpc-url", url, "--status-list", str(tmp_path / "saved.json"))
+        assert code == 3 and "stale (version 1, current 2)" in out
+    finally:
+        server.shutdown()
+        server.server_close()
