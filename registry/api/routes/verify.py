@@ -72,6 +72,7 @@ def _public(report: VerificationReport) -> VerificationPublic:
 @router.post(
     "",
     response_model=VerificationPublic,
+    responses={422: {"description": "The body is not JSON, or not a verification request: {error, message}."}},
     openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": VerifyRequest.model_json_schema()}}}},
 )
 def verify(body: StrictBody, ledger: LedgerDep, db: SessionDep, settings: SettingsDep) -> VerificationPublic:

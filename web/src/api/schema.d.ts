@@ -228,7 +228,7 @@ export interface paths {
         };
         /**
          * Read Chain
-         * @description Chain id, block height and the addresses of the deployed contracts.
+         * @description Chain id, block height, the addresses of the deployed contracts and a recent checkpoint.
          */
         get: operations["chain-read_chain"];
         put?: never;
@@ -990,7 +990,7 @@ export interface paths {
         put?: never;
         /**
          * Verify
-         * @description Verify a credential (or an offline bundle): each check reported separately; never valid by default.
+         * @description Verify a credential (or a bundle) against the chain: each check reported separately; never valid by default.
          */
         post: operations["verify-verify"];
         delete?: never;
@@ -1253,6 +1253,8 @@ export interface components {
             block_number: number;
             /** Chain Id */
             chain_id: number;
+            /** @description A recent block as deep as the service's confirmations: a checkpoint for offline verification (`edu-wallet bundle --at-block`). An offline verifier should take its trust anchor from a node it trusts (`edu-wallet trust export`), not from this answer alone. */
+            checkpoint?: components["schemas"]["CheckpointPublic"] | null;
             /** Contracts */
             contracts: {
                 [key: string]: string;
@@ -1315,6 +1317,13 @@ export interface components {
             name: string;
             /** Result */
             result: string;
+        };
+        /** CheckpointPublic */
+        CheckpointPublic: {
+            /** Blockhash */
+            blockHash: string;
+            /** Blocknumber */
+            blockNumber: number;
         };
         /** ConversionRulePublic */
         ConversionRulePublic: {
@@ -2061,7 +2070,7 @@ export interface components {
             checks: components["schemas"]["CheckPublic"][];
             /**
              * Freshness
-             * @description Bundles: snapshot time and status-list age.
+             * @description Offline bundles only: the proven block and its age.
              */
             freshness?: {
                 [key: string]: unknown;
@@ -2071,23 +2080,6 @@ export interface components {
              * @description valid, invalid (see the failed check) or cannot_tell
              */
             outcome: string;
-        };
-        /** VerifyRequest */
-        VerifyRequest: {
-            /**
-             * Credential
-             * @description The credential (JSON) to verify, or an offline verification bundle.
-             */
-            credential: unknown;
-            /**
-             * Status Lists
-             * @description Status list credentials by URL, if the presenter has them (lists this registry hosts are found by themselves); each is checked against the hash anchored on chain.
-             */
-            status_lists?: {
-                [key: string]: {
-                    [key: string]: unknown;
-                };
-            };
         };
         /** VersionPublic */
         VersionPublic: {
@@ -4205,7 +4197,22 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["VerifyRequest"];
+                "application/json": {
+                    /**
+                     * Credential
+                     * @description The credential (JSON) to verify, or a verification bundle (checked against the live chain).
+                     */
+                    credential: unknown;
+                    /**
+                     * Status Lists
+                     * @description Status list credentials by URL, if the presenter has them (lists this registry hosts are found by themselves); each is checked against the hashes anchored on chain: the list in force decides, an earlier one is stale (cannot tell), one never anchored is forged (invalid).
+                     */
+                    status_lists?: {
+                        [key: string]: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
             };
         };
         responses: {
@@ -4218,14 +4225,12 @@ export interface operations {
                     "application/json": components["schemas"]["VerificationPublic"];
                 };
             };
-            /** @description Validation Error */
+            /** @description The body is not JSON, or not a verification request: {error, message}. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
+                content?: never;
             };
         };
     };
