@@ -9,20 +9,24 @@ NPM_STAMP := node_modules/.installed
 ARTIFACTS := ledger_service/chain/artifacts/contracts.json
 SOLIDITY := $(shell find contracts -name '*.sol')
 PYTEST_ARGS ?=
+# The web application (web/: Vue 3 + Vite), built into web/dist and served by the registry under /app/.
+WEB_STAMP := web/node_modules/.installed
+WEB_DIST := web/dist/index.html
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
 # Debian packages: the font certificates embed (run), and the tools the tests compare against or
 # drive (independent references, a real browser, PDF rendering and QR decoding).
 RUN_DEBS := fonts-wqy-microhei
 TEST_DEBS := $(RUN_DEBS) ipfs-cid golang-go chromium poppler-utils zbar-tools
 BENCH_DEBS := $(TEST_DEBS) wrk
 
-.PHONY: setup build run run-deps test test-deps bench bench-deps clean help
+.PHONY: setup build web web-types run run-deps test test-deps bench bench-deps clean help
 
 help:
 	@echo "make run    set up, compile, start the embedded chain and the registry on 127.0.0.1:8000"
 	@echo "make test   set up, compile, run the whole test suite"
 	@echo "make bench  run the benchmarks in bench/"
 
-setup: $(PY_STAMP) $(NPM_STAMP)
+setup: $(PY_STAMP) $(NPM_STAMP) $(WEB_STAMP)
 
 $(PY_STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,12 +39,28 @@ $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+$(WEB_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(WEB_DIST): $(WEB_SOURCES) web/package-lock.json | $(WEB_STAMP)
+	cd web && npx vite build --logLevel warn
+
+web: $(WEB_DIST)
+
+# The web application's API types, generated from the registry's OpenAPI document (committed; a test
+# fails when they are stale: run this after changing the API).
+web-types: $(PY_STAMP) $(WEB_STAMP)
+	mkdir -p build
+	$(PY) -m registry.openapi > build/openapi.json
+	cd web && npx openapi-typescript ../build/openapi.json -o src/api/schema.d.ts
+
 # The artifacts are committed; they are rebuilt (reproducibly) when a source is newer.
 $(ARTIFACTS): $(SOLIDITY) package-lock.json | $(PY_STAMP) $(NPM_STAMP)
 	$(PY) -m ledger_service.chain compile
 	touch $@
 
-build: setup $(ARTIFACTS)
+build: setup $(ARTIFACTS) web
 
 run: build run-deps
 	$(PY) -m registry
@@ -72,6 +92,7 @@ bench-deps:
 test: build test-deps
 	$(PY) -m mypy ledger_service registry wallet_cli
 	$(PY) -m ruff check --quiet --select F,E9,B ledger_service registry wallet_cli tests bench
+	cd web && npx vue-tsc --noEmit -p tsconfig.json
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: build bench-deps
@@ -80,6 +101,8 @@ bench: build bench-deps
 	$(PY) bench/credentials.py
 	$(PY) bench/registry_load.py
 	$(PY) bench/search.py
+	$(PY) bench/role_checks.py
+	$(PY) bench/web.py
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache data
+	rm -rf $(VENV) node_modules .pytest_cache data web/node_modules web/dist build

@@ -4,6 +4,7 @@ The hierarchy (catch the narrowest class you can act on)::
 
     EduLedgerError
     ├── ConfigurationError            settings that cannot work (dev key on a real chain, bad address)
+    ├── InvalidJsonError              JSON input that is malformed, repeats a key, nests too deep (also a ValueError)
     ├── ContentError
     │   ├── InvalidCIDError           malformed or unsupported CID (also a ValueError)
     │   ├── ContentNotFoundError      no such content in the store
@@ -24,6 +25,7 @@ The hierarchy (catch the narrowest class you can act on)::
         ├── ChainMismatchError        wrong chain id, or a deployment that is not on this chain
         ├── CompilationError          the Solidity compiler failed or is missing
         ├── DeploymentError           no usable deployment
+        ├── InvalidProofError         a block header or state proof that does not check out (or is missing)
         ├── JsonRpcError              the node answered a request with an error
         ├── OutboxError               the transaction journal cannot be used
         └── TransactionError
@@ -72,7 +74,9 @@ __all__ = [
     "InvalidArgumentError",
     "InvalidCIDError",
     "InvalidCarError",
+    "InvalidJsonError",
     "InvalidKeyError",
+    "InvalidProofError",
     "InvalidSharesError",
     "InvalidSignatureError",
     "InvalidStateError",
@@ -99,6 +103,16 @@ class EduLedgerError(Exception):
 
 class ConfigurationError(EduLedgerError):
     """The configuration cannot work as given."""
+
+
+class InvalidJsonError(EduLedgerError, ValueError):
+    """JSON input refused before anything reads it: not JSON, a key given twice (readers disagree on
+    which one wins), a lone surrogate, or nesting deeper than a document needs. ``reason`` is one of
+    ``syntax``, ``duplicate_key``, ``surrogate``, ``depth``, ``number``."""
+
+    def __init__(self, message: str, *, reason: str = "syntax") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 # Content errors...
@@ -191,6 +205,11 @@ class CompilationError(ChainError):
 
 class DeploymentError(ChainError):
     """No usable deployment of the contracts."""
+
+
+class InvalidProofError(ChainError):
+    """A block header, account proof or storage proof does not check out against what the verifier
+    trusts, or a proof the verification needs is missing."""
 
 
 class JsonRpcError(ChainError):

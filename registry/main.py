@@ -9,13 +9,15 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger_service.chain import Ledger
 from ledger_service.content import KuboContentStore, LocalContentStore
 
 from .api.errors import install_error_handlers
-from .api.main import api_router
+from .api.main import STRICT_JSON_EXEMPT, api_router
+from .api.middleware import CatchAllMiddleware, StrictJsonMiddleware
 from ledger_service.certificates import CertificateReader
 from ledger_service.vault import Vault
 
@@ -29,8 +31,10 @@ from .core.config import Settings
 from .core.db import make_engine, ping, session_factory
 from .crud import catalogue as catalogue_crud
 from .crud import certificates as certificates_crud
+from .crud import users as users_crud
 from .models import Institution
 from .search import SearchService
+from .pages import web
 from .workflows import certificate_credentials
 from .workflows.issuance import Issuing, load_master_key
 
@@ -70,6 +74,7 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
         ping(engine)
         migrations.upgrade(engine)
         sessions = session_factory(engine)
+        event.listen(sessions, "before_commit", users_crud.check_held_roles)  # powers taken away mid-request
         owned = ledger is None
         chain = ledger or Ledger.open(settings.chain_config())
         app.state.ledger = chain
@@ -89,14 +94,17 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
             search.open()  # rebuilt from the database if missing or behind, then caught up
             app.state.search = search
             app.state.bureau = bureau
-            app.state.directory = Directory(chain, bureau.id)
+            directory = Directory(chain, bureau.id)
+            app.state.directory = directory
             worker = ChainWorker(chain, sessions)
+            worker.after_apply.append(directory.on_blocks)  # roles this registry changed on chain
             app.state.worker = worker
             if settings.WORKER:
                 worker.start()
             monitor = ServiceMonitor(chain.rpc, worker.open_jobs, watch=[
                 chain.contracts[name].address for name in ("CertificateRegistry", "ResourceRegistry", "InstitutionRegistry")
             ])
+            monitor.listeners.append(directory.on_blocks)  # roles changed on chain by anyone
             monitor.start()
             app.state.monitor = monitor
             checker = CertificateChecker(
@@ -136,8 +144,14 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
         version="0.1.0",
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        docs_url=None,  # served by registry.pages.web from npm packages, never a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     install_error_handlers(app)
+    # Outermost last: the catch-all also covers what the JSON reader might raise.
+    app.add_middleware(StrictJsonMiddleware, max_body=settings.MAX_JSON_BODY, exempt=STRICT_JSON_EXEMPT)
+    app.add_middleware(CatchAllMiddleware)
     app.include_router(api_router)
+    app.include_router(web.router)
     return app

@@ -1,5 +1,6 @@
-"""Talking to a registry over HTTP as a wallet does: sign in (EIP-4361) and submit resources with
-the author's EIP-712 signature. The registry is never imported: only its HTTP API is used.
+"""Talking to a registry over HTTP as a wallet does: sign in (EIP-4361), submit resources with the
+lead author's EIP-712 signature, and confirm a co-authorship with the co-author's own. The registry
+is never imported: only its HTTP API is used.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 import httpx
 
 from ledger_service import EduLedgerError
-from ledger_service.chain import Eip712Domain, Registration, Signer, eip191_digest, metadata_hash
+from ledger_service.chain import AuthorshipConfirmation, Eip712Domain, Registration, Signer, eip191_digest, metadata_hash
 from ledger_service.content import ImportParams, bundle_root
 
 __all__ = ["RegistryClient", "RegistryError"]
@@ -72,6 +73,16 @@ class RegistryClient:
         self.roles = list(session["roles"])
         return session
 
+    def login_link(self) -> dict[str, Any]:
+        """A one-time link that signs a browser in as this account (``{url, expires_at}``)."""
+        link: dict[str, Any] = self.request("POST", "/auth/links")
+        return link
+
+    def sign_out(self) -> None:
+        """End this session: its token stops working."""
+        self.request("DELETE", "/auth/session")
+        self.token = None
+
     def signed_metadata(
         self, files: Files, metadata: Mapping[str, Any], *, resource_id: int | None = None, deadline: int | None = None,
         nonce: int | None = None,
@@ -116,3 +127,21 @@ class RegistryClient:
     def submit(self, files: Files, metadata: Mapping[str, Any], *, resource_id: int | None = None) -> dict[str, Any]:
         """Sign and upload: a new resource, or with ``resource_id`` a new version of it."""
         return self.upload(files, self.signed_metadata(files, metadata, resource_id=resource_id), resource_id=resource_id)
+
+    def confirm_authorship(self, resource_id: int, number: int, *, deadline: int | None = None) -> dict[str, Any]:
+        """Confirm, as a co-author, the share the lead author listed for this key in a version: the
+        EIP-712 ``AuthorshipConfirmation`` is signed here (the key never leaves the wallet) and sent."""
+        path = f"/resources/{resource_id}/versions/{number}/authorship"
+        info = self.request("GET", path)
+        mine = next((a for a in info["authors"] if a["address"] == self.signer.address), None)
+        if mine is None or mine["status"] == "lead":
+            raise RegistryError(f"{self.signer.address} is not a co-author of resource {resource_id} version {number}",
+                                status=403, code="forbidden")
+        request = AuthorshipConfirmation(
+            content_hash=bytes.fromhex(info["content_hash"][2:]), author=self.signer.address, share=int(mine["share"]),
+            deadline=deadline if deadline is not None else int(time.time()) + 3600,
+        )
+        domain = Eip712Domain(chain_id=info["chain_id"], verifying_contract=info["verifying_contract"])
+        signature = self.signer.sign_digest(domain.digest(request.struct_hash()))
+        answer: dict[str, Any] = self.request("POST", path, json={"deadline": request.deadline, "signature": "0x" + signature.hex()})
+        return answer

@@ -1,6 +1,7 @@
 """The ``edu-wallet`` command (Typer + Rich).
 
-Errors print one line, ``TypeName: message``, and exit 1; only EduLedger errors are caught.
+Errors print one line, ``TypeName: message``, and exit 1. Anything unexpected (a bug) is one line too,
+``UnexpectedError: …`` (``EDU_WALLET_DEBUG=1`` shows the traceback).
 """
 
 from __future__ import annotations
@@ -17,9 +18,18 @@ from eth_account import Account
 from eth_utils.address import to_checksum_address
 from rich.console import Console
 
-from ledger_service import ConfigurationError, CredentialError, EduLedgerError
+from ledger_service import ConfigurationError, CredentialError, EduLedgerError, InvalidJsonError, strict_loads
 from ledger_service.chain import BoundContract, HttpRpcClient, Signer, load_artifacts
-from ledger_service.credentials import BUNDLE_TYPE, ChainView, make_bundle, verify_bundle, verify_credential
+from ledger_service.credentials import (
+    BUNDLE_TYPE,
+    DEFAULT_MAX_STATUS_AGE,
+    ChainView,
+    TrustAnchor,
+    make_bundle,
+    trust_anchor_from_node,
+    verify_bundle,
+    verify_credential,
+)
 from ledger_service.certificates import CertificateReader, verify_certificate
 from ledger_service.content import cid_of_path
 
@@ -29,8 +39,10 @@ app = typer.Typer(help="EduLedger wallet: keys, sign-in and submission, verifica
                   no_args_is_help=True, add_completion=False)
 key_app = typer.Typer(help="Create and inspect encrypted keystores.", no_args_is_help=True)
 chain_app = typer.Typer(help="Look at the chain.", no_args_is_help=True)
+trust_app = typer.Typer(help="Trust anchors: the checkpoints offline verification starts from.", no_args_is_help=True)
 app.add_typer(key_app, name="key")
 app.add_typer(chain_app, name="chain")
+app.add_typer(trust_app, name="trust")
 
 out = Console(soft_wrap=True)  # long CIDs, hashes and tokens stay whole, for copying
 err = Console(stderr=True)
@@ -131,14 +143,25 @@ PasswordOption = Annotated[str, typer.Option(prompt=True, hide_input=True, envva
 
 
 @app.command("login")
-def login(keystore: KeystoreOption, password: PasswordOption, registry: RegistryOption = "http://127.0.0.1:8000") -> None:
-    """Sign in to a registry (EIP-4361): prints the roles and a session token for API calls."""
+def login(
+    keystore: KeystoreOption, password: PasswordOption, registry: RegistryOption = "http://127.0.0.1:8000",
+    web: Annotated[bool, typer.Option("--web", help="Print a one-time link that signs a browser in instead of a token.")] = False,
+) -> None:
+    """Sign in to a registry (EIP-4361): prints the roles and a session token for API calls, or with
+    ``--web`` a one-time link for the web application (open it within minutes; it works once)."""
     with httpx.Client(base_url=registry, timeout=30) as http:
         client = RegistryClient(http, _unlock(keystore, password))
         session = _call_registry(registry, client.sign_in)
+        if web:
+            link = _call_registry(registry, client.login_link)
+            _call_registry(registry, client.sign_out)  # the browser gets its own session; this one is not needed
     out.print(f"signed in as {session['address']}; roles: {', '.join(session['roles']) or 'none'}; until {session['expires_at']}",
               highlight=False)
-    out.print(f"Authorization: Bearer {session['token']}", highlight=False)
+    if web:
+        out.print(f"open this link in your browser once, before {link['expires_at']}:", highlight=False)
+        out.print(link["url"], highlight=False)
+    else:
+        out.print(f"Authorization: Bearer {session['token']}", highlight=False)
 
 
 def _call_registry(registry: str, call: Callable[[], Any]) -> Any:
@@ -178,6 +201,25 @@ def submit(
     for hit in version["near_duplicates"]:
         out.print(f"  [yellow]similar[/yellow]: resource {hit['resourceId']} v{hit['version']} ({hit['kind']}, "
                   f"{hit['distance']} bits) — the reviewers will see it", highlight=False)
+
+
+@app.command("confirm-authorship")
+def confirm_authorship(
+    resource: Annotated[int, typer.Argument(min=1, help="The registry's resource id.")],
+    keystore: KeystoreOption,
+    password: PasswordOption,
+    version: Annotated[int, typer.Option(min=1, help="The version that lists you as a co-author.")] = 1,
+    registry: RegistryOption = "http://127.0.0.1:8000",
+) -> None:
+    """Confirm, as a co-author, your authorship and share of a resource version (EIP-712, signed here)."""
+    signer = _unlock(keystore, password)
+    with httpx.Client(base_url=registry, timeout=60) as http:
+        client = RegistryClient(http, signer)
+        _call_registry(registry, client.sign_in)
+        answer = _call_registry(registry, lambda: client.confirm_authorship(resource, version))
+    mine = next(a for a in answer["authors"] if a["address"] == signer.address)
+    out.print(f"resource {resource} version {version}: {signer.address} confirms {mine['share'] / 100:g}% ({mine['status']}; "
+              "held once on chain)", highlight=False)
 
 
 @app.command("certificate")
@@ -223,12 +265,7 @@ def print_cids(
 
 
 def _chain_view(deployment: Path, rpc_url: str) -> tuple[ChainView, HttpRpcClient]:
-    try:
-        chain_info = json.loads(deployment.read_text(encoding="utf-8"))
-        addresses = chain_info["contracts"]
-        chain_id = int(chain_info["chain_id"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ConfigurationError(f"unreadable deployment {deployment}: {exc}") from None
+    addresses, chain_id = _deployment(deployment)
     try:
         rpc = HttpRpcClient(rpc_url, timeout=10.0)
     except ValueError as exc:
@@ -243,14 +280,53 @@ def _chain_view(deployment: Path, rpc_url: str) -> tuple[ChainView, HttpRpcClien
     return view, rpc
 
 
-def _read_json(path: Path) -> Any:
+def _deployment(path: Path) -> tuple[dict[str, str], int]:
+    """(contract addresses, chain id) of a deployment.json or the JSON of the registry's GET /chain."""
+    chain_info = _read_json(path)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, OSError) as exc:
+        addresses = {str(k): str(v) for k, v in chain_info["contracts"].items()}
+        return addresses, int(chain_info["chain_id"])
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ConfigurationError(f"unreadable deployment {path}: {exc}") from None
+
+
+def _read_json(path: Path) -> Any:
+    """A JSON file read strictly (a duplicate key, a lone surrogate or deep nesting is refused)."""
+    try:
+        return strict_loads(path.read_bytes())
+    except (InvalidJsonError, OSError) as exc:
         raise ConfigurationError(f"unreadable JSON in {path}: {exc}") from None
 
 
-def _status_resolver(paths: list[Path] | None) -> Callable[[str], dict[str, Any]]:
+MAX_STATUS_LIST_DOWNLOAD = 16 * 1024**2
+
+
+def _fetch_status_list(url: str) -> dict[str, Any]:
+    """A status list credential fetched from its URL (what W3C status lists are for); read strictly."""
+    if not url.startswith(("https://", "http://")):
+        raise CredentialError(f"status list {url} is not an http(s) URL; give it with --status-list")
+    try:
+        with httpx.Client(timeout=10.0, follow_redirects=False) as http, http.stream("GET", url) as response:
+            if response.status_code != 200:
+                raise CredentialError(f"status list {url} answered HTTP {response.status_code}")
+            body = b""
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > MAX_STATUS_LIST_DOWNLOAD:
+                    raise CredentialError(f"status list {url} is larger than {MAX_STATUS_LIST_DOWNLOAD:,} bytes")
+    except httpx.HTTPError as exc:
+        raise CredentialError(f"status list {url} could not be fetched ({type(exc).__name__})") from None
+    try:
+        listed = strict_loads(body)
+    except InvalidJsonError as exc:
+        raise CredentialError(f"status list {url} is refused: {exc}") from None
+    if not isinstance(listed, dict):
+        raise CredentialError(f"status list {url} is not a JSON object")
+    return listed
+
+
+def _status_resolver(paths: list[Path] | None, *, fetch: bool = False) -> Callable[[str], list[dict[str, Any]]]:
+    """Status lists given as files, then (``fetch``) the one published at its URL; each is judged against the chain."""
     lists: dict[str, dict[str, Any]] = {}
     for path in paths or []:
         listed = _read_json(path)
@@ -258,10 +334,17 @@ def _status_resolver(paths: list[Path] | None) -> Callable[[str], dict[str, Any]
             raise ConfigurationError(f"{path} is not a status list credential")
         lists[str(listed.get("id"))] = listed
 
-    def resolve(url: str) -> dict[str, Any]:
-        if url not in lists:
+    def resolve(url: str) -> list[dict[str, Any]]:
+        found = [lists[url]] if url in lists else []
+        if fetch:
+            try:
+                found.insert(0, _fetch_status_list(url))  # published at its URL: normally the one in force
+            except CredentialError:
+                if not found:
+                    raise
+        if not found:
             raise CredentialError(f"status list {url} not given (--status-list)")
-        return lists[url]
+        return found
 
     return resolve
 
@@ -274,45 +357,66 @@ RpcUrlOption = Annotated[str, typer.Option(envvar="EDULEDGER_RPC_URL", help="JSO
 StatusListOption = Annotated[
     list[Path] | None, typer.Option("--status-list", help="A status list credential (JSON) the credential refers to.")
 ]
+TrustOption = Annotated[
+    Path | None,
+    typer.Option("--trust", exists=True, dir_okay=False,
+                 help="A trust anchor (edu-wallet trust export): offline, bundle facts count only if proven against it."),
+]
+FetchOption = Annotated[
+    bool, typer.Option("--fetch-status/--no-fetch-status", help="With a chain: fetch each status list from its URL.")
+]
+
+
+def _trust(path: Path) -> TrustAnchor:
+    return TrustAnchor.from_json(_read_json(path))
 
 
 @app.command("verify")
 def verify_file(
     credential: Annotated[
-        Path, typer.Argument(help="The credential, or an offline bundle (JSON file).", exists=True, dir_okay=False)
+        Path, typer.Argument(help="The credential, or a verification bundle (JSON file).", exists=True, dir_okay=False)
     ],
     deployment: DeploymentOption = None,
     rpc_url: RpcUrlOption = "http://127.0.0.1:8545",
+    trust: TrustOption = None,
     status_list: StatusListOption = None,
+    fetch_status: FetchOption = True,
     confirmations: Annotated[int, typer.Option(min=1)] = 1,
     max_status_age: Annotated[
-        float | None, typer.Option(help="Bundles: refuse a status list older than this many seconds (cannot tell).")
-    ] = None,
+        float, typer.Option(min=0, help="Offline: a status older than this many seconds is 'cannot tell' (default 30 days).")
+    ] = DEFAULT_MAX_STATUS_AGE,
 ) -> None:
-    """Verify a credential against the chain directly (no registry), or an offline bundle with no network
-    at all. Exit 0 valid, 1 invalid, 3 cannot tell."""
+    """Verify a credential against a chain node directly (no registry), or a bundle: against the node when
+    --deployment is given (only the bundle's status lists are used), else offline against --trust.
+    Exit 0 valid, 1 invalid, 3 cannot tell."""
     text = credential.read_bytes()
     try:
-        document = json.loads(text)
-    except ValueError:
-        document = None
-    if isinstance(document, dict) and document.get("type") == BUNDLE_TYPE:
-        report = verify_bundle(document, max_status_age=max_status_age)
-    else:
-        if deployment is None:
-            raise ConfigurationError("--deployment is needed to verify a credential against the chain (bundles need none)")
+        document = strict_loads(text)
+    except InvalidJsonError:
+        document = None  # verify_credential reports why, naming the check
+    is_bundle = isinstance(document, dict) and document.get("type") == BUNDLE_TYPE
+    if document is None:
+        report = verify_credential(text, chain=None)  # refused JSON: an invalid report naming the check
+    elif deployment is None and not is_bundle:
+        raise ConfigurationError("--deployment is needed to verify a credential against the chain (bundles: --trust)")
+    elif deployment is not None:
         view, rpc = _chain_view(deployment, rpc_url)
-        report = verify_credential(text, chain=view, confirmations=confirmations, status_resolver=_status_resolver(status_list))
-        rpc.close()
+        resolver = _status_resolver(status_list, fetch=fetch_status)
+        try:
+            if is_bundle:
+                report = verify_bundle(document, chain=view, confirmations=confirmations, status_resolver=resolver)
+            else:
+                report = verify_credential(text, chain=view, confirmations=confirmations, status_resolver=resolver)
+        finally:
+            rpc.close()
+    else:
+        report = verify_bundle(document, trust=_trust(trust) if trust else None, max_status_age=max_status_age)
     for check in report.checks:
         mark = {"pass": "[green]pass[/green]", "fail": "[red]FAIL[/red]", "unknown": "[yellow]?[/yellow]"}[check.result]
         out.print(f"{mark:>8}  {check.name:<18} {check.detail}", highlight=False)
     if report.freshness:
-        out.print(
-            f"snapshot taken {report.freshness['captured_at']}; status fetched "
-            f"{report.freshness['status_fetched_at'] or '(no status list)'}",
-            highlight=False,
-        )
+        out.print(f"proven at block {report.freshness['block']}, {report.freshness['block_time']} "
+                  f"({report.freshness['status_age_seconds']:,} s ago)", highlight=False)
     out.print(f"outcome: {report.outcome}", highlight=False)
     raise typer.Exit(code={"valid": 0, "invalid": 1}.get(report.outcome, 3))
 
@@ -323,21 +427,62 @@ def bundle_file(
     deployment: DeploymentOption = None,
     rpc_url: RpcUrlOption = "http://127.0.0.1:8545",
     status_list: StatusListOption = None,
+    fetch_status: FetchOption = True,
+    at_block: Annotated[int | None, typer.Option(min=0, help="Make it at this block (default: the head).")] = None,
+    trust: Annotated[
+        Path | None,
+        typer.Option("--trust", exists=True, dir_okay=False, help="Make it at the newest checkpoint of this trust anchor."),
+    ] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the bundle.")] = Path("bundle.json"),
 ) -> None:
-    """Make an offline verification bundle of a credential (reads the chain once)."""
+    """Make a verification bundle of a credential: the block's header and the proofs of every fact it needs
+    (reads the chain once). Offline, it verifies only for someone who trusts that block."""
     document = _read_json(credential)
     if not isinstance(document, dict):
         raise ConfigurationError(f"{credential} is not a credential (a JSON object)")
     if deployment is None:
         raise ConfigurationError("--deployment is needed to read the chain")
+    if trust is not None:
+        if at_block is not None:
+            raise ConfigurationError("give --at-block or --trust, not both")
+        at_block = max(_trust(trust).checkpoints)
     view, rpc = _chain_view(deployment, rpc_url)
     try:
-        bundle = make_bundle(document, chain=view, status_resolver=_status_resolver(status_list))
+        bundle = make_bundle(document, chain=view, status_resolver=_status_resolver(status_list, fetch=fetch_status),
+                             at_block=at_block)
     finally:
         rpc.close()
     output.write_text(json.dumps(bundle, ensure_ascii=False, indent=1), encoding="utf-8")
-    out.print(f"wrote {output} (snapshot at block {bundle['chain']['headBlock']})", highlight=False)
+    out.print(f"wrote {output} (block {int(bundle['block']['number'], 16)}, {bundle['block']['hash']})", highlight=False)
+
+
+@trust_app.command("export")
+def export_trust(
+    deployment: Annotated[Path, typer.Option(exists=True, help="deployment.json, or the JSON of the registry's GET /chain.")],
+    rpc_url: RpcUrlOption = "http://127.0.0.1:8545",
+    at_block: Annotated[int | None, typer.Option(min=0, help="The block to trust (default: the head).")] = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="The trust anchor file; an existing one gains the checkpoint.")] = Path(
+        "trust.json"
+    ),
+) -> None:
+    """Record a checkpoint {block number, block hash} from a node YOU trust, with the chain id and contracts:
+    what offline verification starts from."""
+    addresses, chain_id = _deployment(deployment)
+    try:
+        rpc = HttpRpcClient(rpc_url, timeout=10.0)
+    except ValueError as exc:
+        raise ConfigurationError(str(exc)) from None
+    try:
+        fresh = trust_anchor_from_node(rpc, chain_id=chain_id, contracts=addresses, at_block=at_block)
+    except KeyError as exc:
+        raise ConfigurationError(f"{deployment} names no {exc.args[0]} contract") from None
+    finally:
+        rpc.close()
+    ((number, digest),) = fresh.checkpoints.items()
+    anchor = _trust(output).merged(fresh) if output.exists() else fresh
+    output.write_text(json.dumps(anchor.to_json(), indent=1), encoding="utf-8")
+    out.print(f"wrote {output}: chain {anchor.chain_id}, {len(anchor.checkpoints)} checkpoint(s); trusted block {number} 0x{digest.hex()}",
+              highlight=False)
 
 
 @chain_app.command("status")
@@ -374,5 +519,10 @@ def main() -> int:
         if callable(show) and isinstance(exit_code, int):
             show()
             return exit_code
-        raise
+        if os.environ.get("EDU_WALLET_DEBUG"):
+            raise
+        # A bug, not bad input: still one line (EDU_WALLET_DEBUG=1 shows the traceback).
+        err.print(f"[red]UnexpectedError[/red]: {type(exc).__name__}: {str(exc)[:300]} (please report it; "
+                  "EDU_WALLET_DEBUG=1 shows where)", highlight=False, soft_wrap=True)
+        return 1
     return result if isinstance(result, int) else 0

@@ -6,6 +6,11 @@ pragma solidity ^0.8.24;
  * @dev Rights registration (确权) of educational resources: who authored which content, with what
  * shares and licence, and when. Each version of a resource is its own record linked to its
  * predecessor; identical content can be registered once only.
+ *
+ * The lead author (`authors[0]`, the registrant) signs the registration and holds their share at
+ * once. Each co-author is only offered theirs: they hold it (and appear in {rightsHolders}) once
+ * they confirm with their own EIP-712 signature ({AuthorshipConfirmation}). Owner actions on a
+ * resource — registering its next version — are the lead author's.
  */
 interface IResourceRegistry {
     /// @dev Lifecycle of a registered resource version.
@@ -80,6 +85,29 @@ interface IResourceRegistry {
     error ResourceRegistryInvalidContent();
 
     /**
+     * @dev `account` is not the lead author (registrant) of `resourceId`, whose owner actions are theirs.
+     * @param resourceId the resource.
+     * @param account the account that tried.
+     * @param leadAuthor the resource's lead author.
+     */
+    error ResourceRegistryNotLeadAuthor(uint256 resourceId, address account, address leadAuthor);
+
+    /**
+     * @dev `account` has no share offered in `resourceId` that matches the confirmation: it is not a
+     * co-author, already confirmed, or the confirmation names another share.
+     * @param resourceId the resource.
+     * @param account the account confirming.
+     * @param offered the share offered to it (zero if none is pending).
+     */
+    error ResourceRegistryNotPendingAuthor(uint256 resourceId, address account, uint16 offered);
+
+    /**
+     * @dev No resource is registered with `contentHash`.
+     * @param contentHash the unknown content hash.
+     */
+    error ResourceRegistryUnknownContent(bytes32 contentHash);
+
+    /**
      * @dev No resource is registered under `resourceId`.
      * @param resourceId the unknown id.
      */
@@ -123,6 +151,23 @@ interface IResourceRegistry {
     );
 
     /**
+     * @dev Emitted, for each co-author, when a resource version is registered: `share` is offered to
+     * `author`, who holds it once they confirm.
+     * @param resourceId the resource.
+     * @param author the co-author.
+     * @param share basis points offered.
+     */
+    event AuthorshipOffered(uint256 indexed resourceId, address indexed author, uint16 share);
+
+    /**
+     * @dev Emitted when a co-author confirms, with their own signature, their authorship and share.
+     * @param resourceId the resource.
+     * @param author the co-author, now a rights holder.
+     * @param share basis points they hold.
+     */
+    event AuthorshipConfirmed(uint256 indexed resourceId, address indexed author, uint16 share);
+
+    /**
      * @dev Emitted when a holder assigns part or all of its share.
      * @param resourceId the resource.
      * @param from the assigning holder.
@@ -151,8 +196,12 @@ interface IResourceRegistry {
     /// @dev Returns the record of `resourceId` (all zero if none).
     function resource(uint256 resourceId) external view returns (Resource memory);
 
-    /// @dev Returns the rights holders of `resourceId` and their shares in basis points.
+    /// @dev Returns the rights holders of `resourceId` and their shares in basis points: the lead author and the
+    /// co-authors who confirmed (offered shares not yet confirmed are held by no one).
     function rightsHolders(uint256 resourceId) external view returns (address[] memory holders, uint16[] memory shares);
+
+    /// @dev Returns the co-authors of `resourceId` who have not confirmed yet, and the shares offered to them.
+    function pendingAuthors(uint256 resourceId) external view returns (address[] memory authors, uint16[] memory shares);
 
     /// @dev Returns the resource registered for `contentHash`, or zero.
     function resourceIdByContent(bytes32 contentHash) external view returns (uint256);

@@ -11,10 +11,11 @@ import {IResourceRegistry} from "./IResourceRegistry.sol";
 
 /**
  * @dev Records authored resources with their authors' EIP-712 signatures. The platform's relayer
- * (`REGISTRAR_ROLE`) submits and pays; the author only signs, so teachers never need gas.
+ * (`REGISTRAR_ROLE`) submits and pays; the authors only sign, so teachers never need gas.
  *
  * Each signer has one nonce sequence shared by registrations and transfers ({Nonces}), so a
- * signed request can be used once only.
+ * signed request can be used once only. A co-author's confirmation needs no nonce: it names the
+ * content and the share, and can take effect once only (the offer is then consumed).
  */
 contract ResourceRegistry is IResourceRegistry, DirectoryClient, EIP712, Nonces {
     bytes32 public constant REGISTRATION_TYPEHASH =
@@ -23,6 +24,8 @@ contract ResourceRegistry is IResourceRegistry, DirectoryClient, EIP712, Nonces 
         );
     bytes32 public constant TRANSFER_TYPEHASH =
         keccak256("Transfer(uint256 resourceId,address from,address to,uint16 share,uint256 nonce,uint256 deadline)");
+    bytes32 public constant AUTHORSHIP_TYPEHASH =
+        keccak256("AuthorshipConfirmation(bytes32 contentHash,address author,uint16 share,uint256 deadline)");
 
     uint16 private constant _TOTAL_SHARES = 10_000;
     bytes32 private constant _REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
@@ -32,12 +35,15 @@ contract ResourceRegistry is IResourceRegistry, DirectoryClient, EIP712, Nonces 
     mapping(uint256 resourceId => address[]) private _holders;
     mapping(uint256 resourceId => mapping(address holder => uint16 share)) private _shares;
     mapping(bytes32 contentHash => uint256 resourceId) private _idByContent;
+    mapping(uint256 resourceId => address[]) private _pendingAuthors;
+    mapping(uint256 resourceId => mapping(address author => uint16 share)) private _offered;
 
     constructor(IInstitutionRegistry directory_) DirectoryClient(directory_) EIP712("EduLedger ResourceRegistry", "1") {}
 
     /**
-     * @dev Registers a resource version signed by its lead author `registration.authors[0]`.
-     * Returns the new resource id.
+     * @dev Registers a resource version signed by its lead author `registration.authors[0]`, who
+     * holds `shares[0]` at once; every co-author is offered their share until they confirm it
+     * ({confirmAuthorship}). Returns the new resource id.
      *
      * Requirements:
      *
@@ -46,9 +52,9 @@ contract ResourceRegistry is IResourceRegistry, DirectoryClient, EIP712, Nonces 
      *   the author's current nonce.
      * - content hash and CID are non-empty, and the content hash was never registered.
      * - authors are distinct, non-zero, and their shares are non-zero and sum to 10000.
-     * - a non-zero `predecessor` exists and the signer holds a share of it.
+     * - a non-zero `predecessor` exists and the signer is its lead author.
      *
-     * Emits a {ResourceRegistered} event.
+     * Emits a {ResourceRegistered} event, and an {AuthorshipOffered} event per co-author.
      */
     function register(
         Registration calldata registration,
@@ -67,10 +73,9 @@ contract ResourceRegistry is IResourceRegistry, DirectoryClient, EIP712, Nonces 
             revert ResourceRegistryDuplicateContent(registration.contentHash, existing, _resources[existing].registrant);
         }
         if (registration.predecessor != 0) {
-            _requireResource(registration.predecessor);
-            uint16 held = _shares[registration.predecessor][author];
-            if (held == 0) {
-                revert ResourceRegistryInsufficientShare(registration.predecessor, author, held);
+            address leadAuthor = _requireResource(registration.predecessor).registrant;
+            if (author != leadAuthor) {
+                revert ResourceRegistryNotLeadAuthor(registration.predecessor, author, leadAuthor);
             }
         }
 
@@ -86,11 +91,52 @@ contract ResourceRegistry is IResourceRegistry, DirectoryClient, EIP712, Nonces 
             cid: registration.cid,
             licence: registration.licence
         });
-        for (uint256 i = 0; i < registration.authors.length; ++i) {
-            _holders[resourceId].push(registration.authors[i]);
-            _shares[resourceId][registration.authors[i]] = registration.shares[i];
-        }
+        _holders[resourceId].push(author);
+        _shares[resourceId][author] = registration.shares[0];
         emit ResourceRegistered(resourceId, registration.contentHash, author, registration.predecessor);
+        for (uint256 i = 1; i < registration.authors.length; ++i) {
+            _pendingAuthors[resourceId].push(registration.authors[i]);
+            _offered[resourceId][registration.authors[i]] = registration.shares[i];
+            emit AuthorshipOffered(resourceId, registration.authors[i], registration.shares[i]);
+        }
+    }
+
+    /**
+     * @dev A co-author confirms their authorship of the resource registered with `contentHash` and
+     * the `share` offered to them: from now on they hold it. Their signature may be made before the
+     * registration is mined (it names the content, not the resource id).
+     *
+     * Requirements:
+     *
+     * - the caller holds `REGISTRAR_ROLE`.
+     * - a resource is registered with `contentHash`, and `share` is offered to `author` in it.
+     * - `signature` is `author`'s EIP-712 signature of the confirmation, before `deadline`.
+     *
+     * Emits an {AuthorshipConfirmed} event.
+     */
+    function confirmAuthorship(
+        bytes32 contentHash,
+        address author,
+        uint16 share,
+        uint256 deadline,
+        bytes calldata signature
+    ) external onlyDirectoryRole(_REGISTRAR_ROLE) {
+        uint256 resourceId = _idByContent[contentHash];
+        if (resourceId == 0) {
+            revert ResourceRegistryUnknownContent(contentHash);
+        }
+        uint16 offered = _offered[resourceId][author];
+        if (offered == 0 || offered != share) {
+            revert ResourceRegistryNotPendingAuthor(resourceId, author, offered);
+        }
+        _checkSignature(hashAuthorshipConfirmation(contentHash, author, share, deadline), signature, author, deadline);
+        delete _offered[resourceId][author];
+        _removeFrom(_pendingAuthors[resourceId], author);
+        if (_shares[resourceId][author] == 0) {
+            _holders[resourceId].push(author);
+        }
+        _shares[resourceId][author] += share;
+        emit AuthorshipConfirmed(resourceId, author, share);
     }
 
     /**
@@ -127,7 +173,7 @@ contract ResourceRegistry is IResourceRegistry, DirectoryClient, EIP712, Nonces 
         _shares[resourceId][from] = held - share;
         _shares[resourceId][to] += share;
         if (held == share) {
-            _removeHolder(resourceId, from);
+            _removeFrom(_holders[resourceId], from);
         }
         emit RightsTransferred(resourceId, from, to, share);
     }
@@ -204,6 +250,16 @@ contract ResourceRegistry is IResourceRegistry, DirectoryClient, EIP712, Nonces 
             );
     }
 
+    /// @dev Returns the EIP-712 digest a co-author signs to confirm `share` of the content `contentHash`.
+    function hashAuthorshipConfirmation(
+        bytes32 contentHash,
+        address author,
+        uint16 share,
+        uint256 deadline
+    ) public view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(AUTHORSHIP_TYPEHASH, contentHash, author, share, deadline)));
+    }
+
     /// @inheritdoc IResourceRegistry
     function resource(uint256 resourceId) external view returns (Resource memory) {
         return _resources[resourceId];
@@ -215,6 +271,15 @@ contract ResourceRegistry is IResourceRegistry, DirectoryClient, EIP712, Nonces 
         shares = new uint16[](holders.length);
         for (uint256 i = 0; i < holders.length; ++i) {
             shares[i] = _shares[resourceId][holders[i]];
+        }
+    }
+
+    /// @inheritdoc IResourceRegistry
+    function pendingAuthors(uint256 resourceId) external view returns (address[] memory authors, uint16[] memory shares) {
+        authors = _pendingAuthors[resourceId];
+        shares = new uint16[](authors.length);
+        for (uint256 i = 0; i < authors.length; ++i) {
+            shares[i] = _offered[resourceId][authors[i]];
         }
     }
 
@@ -262,12 +327,11 @@ contract ResourceRegistry is IResourceRegistry, DirectoryClient, EIP712, Nonces 
         }
     }
 
-    function _removeHolder(uint256 resourceId, address holder) private {
-        address[] storage holders = _holders[resourceId];
-        for (uint256 i = 0; i < holders.length; ++i) {
-            if (holders[i] == holder) {
-                holders[i] = holders[holders.length - 1];
-                holders.pop();
+    function _removeFrom(address[] storage accounts, address account) private {
+        for (uint256 i = 0; i < accounts.length; ++i) {
+            if (accounts[i] == account) {
+                accounts[i] = accounts[accounts.length - 1];
+                accounts.pop();
                 return;
             }
         }

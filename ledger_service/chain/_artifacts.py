@@ -28,6 +28,7 @@ class ContractArtifact:
     bytecode: str
     deployed_bytecode: str
     devdoc: dict[str, Any]
+    storage_layout: dict[str, Any]
 
 
 @lru_cache(maxsize=4)
@@ -43,6 +44,7 @@ def _load(path: str) -> tuple[str, dict[str, ContractArtifact]]:
             bytecode=entry["bytecode"],
             deployed_bytecode=entry["deployedBytecode"],
             devdoc=entry.get("devdoc", {}),
+            storage_layout=entry.get("storageLayout", {}),
         )
         for name, entry in document["contracts"].items()
     }

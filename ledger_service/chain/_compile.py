@@ -27,7 +27,7 @@ COMPILER_SETTINGS: dict[str, Any] = {
     "evmVersion": "cancun",
     "optimizer": {"enabled": True, "runs": 200},
     "outputSelection": {
-        "*": {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "devdoc"]},
+        "*": {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "devdoc", "storageLayout"]},
     },
 }
 
@@ -116,6 +116,8 @@ def compile_contracts(contracts_dir: Path | None = None) -> dict[str, Any]:
                 "bytecode": "0x" + bytecode,
                 "deployedBytecode": "0x" + compiled["evm"]["deployedBytecode"]["object"],
                 "devdoc": compiled.get("devdoc", {}),
+                # Where each state variable lives: offline verifiers prove storage slots against a state root.
+                "storageLayout": compiled.get("storageLayout", {}),
             }
     input_digest = hashlib.sha256(json.dumps(input_data, sort_keys=True).encode()).hexdigest()
     return {

@@ -89,6 +89,13 @@ class BoundContract:
                 events[keccak(f"{item['name']}({types})".encode())] = item
         return events
 
+    def event_topic(self, name: str) -> bytes:
+        """topic0 of event ``name`` (keccak256 of its signature), for ``eth_getLogs`` filters."""
+        for topic, item in self._events.items():
+            if item["name"] == name:
+                return topic
+        raise ValueError(f"{self.name} has no event {name!r}")
+
     def _function(self, name: str) -> tuple[bytes, list[str], Mapping[str, Any]]:
         try:
             return self._functions[name]

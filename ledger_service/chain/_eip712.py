@@ -1,7 +1,9 @@
-"""EIP-712 digests for the ResourceRegistry's signed requests (registration, rights transfer).
+"""EIP-712 digests for the ResourceRegistry's signed requests (registration, a co-author's
+confirmation, rights transfer).
 
-Mirrors ``ResourceRegistry.hashRegistration`` and the transfer hash in Solidity; the tests check
-both against the contract and against eth-account's independent ``encode_typed_data``.
+Mirrors ``ResourceRegistry.hashRegistration``, ``hashAuthorshipConfirmation`` and the transfer hash
+in Solidity; the tests check them against the contract and against eth-account's independent
+``encode_typed_data``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from eth_hash.auto import keccak
 from eth_utils.address import to_checksum_address
 
 __all__ = [
+    "AUTHORSHIP_TYPE",
+    "AuthorshipConfirmation",
     "Eip712Domain",
     "REGISTRATION_TYPE",
     "Registration",
@@ -27,8 +31,10 @@ REGISTRATION_TYPE = (
     "uint16[] shares,string licence,uint256 predecessor,uint256 nonce,uint256 deadline)"
 )
 TRANSFER_TYPE = "Transfer(uint256 resourceId,address from,address to,uint16 share,uint256 nonce,uint256 deadline)"
+AUTHORSHIP_TYPE = "AuthorshipConfirmation(bytes32 contentHash,address author,uint16 share,uint256 deadline)"
 _REGISTRATION_TYPEHASH = keccak(REGISTRATION_TYPE.encode())
 _TRANSFER_TYPEHASH = keccak(TRANSFER_TYPE.encode())
+_AUTHORSHIP_TYPEHASH = keccak(AUTHORSHIP_TYPE.encode())
 
 
 @dataclass(frozen=True)
@@ -140,5 +146,28 @@ class RightsTransfer:
                     self.nonce,
                     self.deadline,
                 ],
+            )
+        )
+
+
+@dataclass(frozen=True)
+class AuthorshipConfirmation:
+    """A co-author's consent to be named an author of the content ``content_hash`` with ``share``
+    basis points, signed by ``author`` (until then they hold no share)."""
+
+    content_hash: bytes
+    author: str
+    share: int
+    deadline: int
+
+    def __post_init__(self) -> None:
+        _bytes32(self.content_hash, "content_hash")
+        object.__setattr__(self, "author", to_checksum_address(self.author))
+
+    def struct_hash(self) -> bytes:
+        return keccak(
+            encode(
+                ["bytes32", "bytes32", "address", "uint16", "uint256"],
+                [_AUTHORSHIP_TYPEHASH, self.content_hash, self.author, self.share, self.deadline],
             )
         )

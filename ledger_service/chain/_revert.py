@@ -63,6 +63,9 @@ CONTRACT_ERRORS: Mapping[str, type[ContractRevertError]] = {
     "ResourceRegistryInvalidShares": InvalidSharesError,
     "ResourceRegistryInvalidSigner": InvalidSignatureError,
     "ResourceRegistryInvalidStatusTransition": InvalidStateError,
+    "ResourceRegistryNotLeadAuthor": UnauthorizedError,
+    "ResourceRegistryNotPendingAuthor": InvalidStateError,
+    "ResourceRegistryUnknownContent": NotFoundError,
     "ResourceRegistryUnknownResource": NotFoundError,
     # CertificateRegistry
     "CertificateRegistryAlreadyRevoked": AlreadyExistsError,

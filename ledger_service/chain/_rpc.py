@@ -181,7 +181,7 @@ class ProviderRpcClient:
 
     def request(self, method: str, params: Sequence[Any] = ()) -> Any:
         if method == "eth_getLogs":  # eth-tester takes the filter with snake_case integer bounds
-            params = [{_snake(k): int(v, 16) if k.endswith("Block") else v for k, v in params[0].items()}]
+            params = [{_snake(k): int(v, 16) if k.endswith("Block") and str(v).startswith("0x") else v for k, v in params[0].items()}]
         with self._lock:
             try:
                 response = self.provider.make_request(method, [_from_wire(p, self._default_sender) for p in params])

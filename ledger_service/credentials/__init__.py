@@ -1,10 +1,10 @@
 """Verifiable credentials (VC 2.0 / Open Badges 3.0): documents, schemas, canonicalisation
 (RFC 8785, RDFC-1.0 with pinned contexts), Data Integrity eddsa proofs, Merkle batches anchored
-on chain, Bitstring status lists, verification (live, cached or from an offline bundle)."""
+on chain, Bitstring status lists, verification (live, cached, or offline from a bundle proven against a trusted block)."""
 
 from __future__ import annotations
 
-from ._bundle import BUNDLE_TYPE, BundleView, make_bundle, verify_bundle
+from ._bundle import BUNDLE_TYPE, BUNDLE_VERSION, DEFAULT_MAX_STATUS_AGE, make_bundle, verify_bundle
 from ._credit_bank import ConversionRule, CreditBank, CreditGrant, RefusedCredential
 from ._chain_view import CachedChainView, ChainFacts, ChainView, status_list_id
 from ._data_integrity import (
@@ -38,6 +38,8 @@ from ._verification import (
     CANNOT_TELL,
     INVALID,
     MAX_CREDENTIAL_BYTES,
+    MAX_MERKLE_PROOF,
+    MAX_STATUS_ENTRIES,
     VALID,
     StatusResolver,
     Check,
@@ -57,12 +59,23 @@ from ._status_list import (
     status_value,
 )
 from ._merkle import MerkleTree, leaf_hash, verify_proof
+from ._directory import MAX_ACCREDITATION_DEPTH, in_window, is_accredited, is_authorized_issuer, is_valid_signing_key
+from ._proven import (
+    TRUST_ANCHOR_TYPE,
+    TRUSTED_CONTRACTS,
+    ProvenBlock,
+    RecordingWords,
+    StateChainView,
+    TrustAnchor,
+    proven_chain_view,
+    trust_anchor_from_node,
+)
 
 __all__ = [
     "ANCHOR_PROOF_TYPE",
     "BUNDLE_TYPE",
+    "BUNDLE_VERSION",
     "BatchIssuer",
-    "BundleView",
     "CANNOT_TELL",
     "CONTEXTS",
     "CRYPTOSUITES",
@@ -73,6 +86,7 @@ __all__ = [
     "ConversionRule",
     "CreditBank",
     "CreditGrant",
+    "DEFAULT_MAX_STATUS_AGE",
     "DEVELOPMENT_CATEGORIES",
     "Ed25519KeyPair",
     "Ed25519PublicKeyRef",
@@ -81,16 +95,25 @@ __all__ = [
     "IssuedBatch",
     "JCS_SUITE",
     "LIFECYCLE_MESSAGES",
+    "MAX_ACCREDITATION_DEPTH",
     "MAX_CREDENTIAL_BYTES",
+    "MAX_MERKLE_PROOF",
+    "MAX_STATUS_ENTRIES",
     "MIN_STATUS_LIST_SIZE",
     "MerkleTree",
     "PINNED_CONTEXTS",
+    "ProvenBlock",
     "RDFC_SUITE",
     "REVOKED",
+    "RecordingWords",
     "RefusedCredential",
     "SUSPENDED",
+    "StateChainView",
     "StatusList",
     "StatusResolver",
+    "TRUSTED_CONTRACTS",
+    "TRUST_ANCHOR_TYPE",
+    "TrustAnchor",
     "UnknownContextError",
     "VALID",
     "VerificationReport",
@@ -106,12 +129,17 @@ __all__ = [
     "document_loader",
     "growth_record_credential",
     "identity_object",
+    "in_window",
     "institution_uri",
+    "is_accredited",
+    "is_authorized_issuer",
+    "is_valid_signing_key",
     "leaf_hash",
     "make_bundle",
     "parse_credential",
     "pinned_context_text",
     "professional_development_credential",
+    "proven_chain_view",
     "schema_errors",
     "sign",
     "sign_hashed",
@@ -122,6 +150,7 @@ __all__ = [
     "status_list_id",
     "status_of",
     "status_value",
+    "trust_anchor_from_node",
     "verify",
     "verify_bundle",
     "verify_credential",

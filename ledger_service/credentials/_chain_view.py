@@ -2,9 +2,11 @@
 
 Three sources answer it: :class:`ChainView` asks a node (one call per question),
 :class:`CachedChainView` remembers the answers that cannot change (an anchor, once deep enough)
-and, for a bounded time, those that rarely do (authorisation at a past time), and an offline
-bundle answers from the snapshot it carries (see ``_bundle``). Every method raises
-:class:`~ledger_service.ChainError` when it cannot answer; the verifier then says "cannot tell".
+and, for a bounded time, those that rarely do (authorisation at a past time), and
+:class:`~ledger_service.credentials.ProvenChainView` answers from Merkle-Patricia proofs against a
+block header whose hash the verifier trusted beforehand (offline bundles, see ``_proven``). Every
+method raises :class:`~ledger_service.ChainError` when it cannot answer; the verifier then says
+"cannot tell".
 """
 
 from __future__ import annotations
@@ -36,6 +38,11 @@ class ChainFacts(Protocol):
     @property
     def anchor_address(self) -> str: ...
 
+    @property
+    def reads_transactions(self) -> bool:
+        """Whether :meth:`transaction` can look transactions up (a proven snapshot cannot)."""
+        ...
+
     def anchor_of(self, root: bytes) -> dict[str, Any]: ...
 
     def transaction(self, tx_hash: str) -> dict[str, Any] | None: ...
@@ -46,7 +53,14 @@ class ChainFacts(Protocol):
 
     def signing_key_valid(self, public_key: bytes, institution_id: bytes, at: int) -> bool: ...
 
-    def status_list_hash(self, url: str) -> bytes: ...
+    def status_list_of(self, url: str) -> dict[str, Any]:
+        """The contract's record of the list in force (``listHash``, ``version`` — 0: never anchored —,
+        ``institutionId``, ``issuer``, ``updatedAt``)."""
+        ...
+
+    def status_list_versions(self, url: str) -> dict[bytes, int]:
+        """Every hash ever anchored for the list, with the version it was (to tell a stale list from a forged one)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -61,6 +75,10 @@ class ChainView:
     @property
     def anchor_address(self) -> str:
         return self.anchor.address
+
+    @property
+    def reads_transactions(self) -> bool:
+        return True
 
     def anchor_of(self, root: bytes) -> dict[str, Any]:
         return dict(self.anchor.call("anchorOf", root))
@@ -81,8 +99,16 @@ class ChainView:
     def signing_key_valid(self, public_key: bytes, institution_id: bytes, at: int) -> bool:
         return bool(self.directory.call("isValidSigningKey", public_key, institution_id, at))
 
-    def status_list_hash(self, url: str) -> bytes:
-        return bytes(self.anchor.call("statusListOf", status_list_id(url))["listHash"])
+    def status_list_of(self, url: str) -> dict[str, Any]:
+        return dict(self.anchor.call("statusListOf", status_list_id(url)))
+
+    def status_list_versions(self, url: str) -> dict[bytes, int]:
+        logs = self.rpc.request("eth_getLogs", [{
+            "fromBlock": "0x0", "toBlock": "latest", "address": self.anchor.address,
+            "topics": ["0x" + self.anchor.event_topic("StatusListUpdated").hex(), "0x" + status_list_id(url).hex()],
+        }]) or []
+        return {bytes(event.args["listHash"]): int(event.args["version"])
+                for event in self.anchor.decode_logs(logs) if event.name == "StatusListUpdated"}
 
 
 class CachedChainView:
@@ -91,7 +117,7 @@ class CachedChainView:
     Anchors and their transactions are kept for good once ``final_depth`` blocks deep (a root is anchored once and never
     changes). Authorisation answers are kept ``ttl`` seconds: a retroactive revocation shows up
     within that time. The chain head is re-read at most every ``head_ttl`` seconds. Status-list
-    hashes are never cached: a revocation must show at once.
+    records and their history are never cached: a revocation must show at once.
     """
 
     def __init__(
@@ -121,6 +147,10 @@ class CachedChainView:
     @property
     def anchor_address(self) -> str:
         return self.inner.anchor_address
+
+    @property
+    def reads_transactions(self) -> bool:
+        return self.inner.reads_transactions
 
     def anchor_of(self, root: bytes) -> dict[str, Any]:
         cached = self._anchors.get(root)
@@ -173,5 +203,8 @@ class CachedChainView:
             lambda: self.inner.signing_key_valid(public_key, institution_id, at),
         )
 
-    def status_list_hash(self, url: str) -> bytes:
-        return self.inner.status_list_hash(url)
+    def status_list_of(self, url: str) -> dict[str, Any]:
+        return self.inner.status_list_of(url)
+
+    def status_list_versions(self, url: str) -> dict[bytes, int]:
+        return self.inner.status_list_versions(url)

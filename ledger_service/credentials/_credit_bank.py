@@ -23,7 +23,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .._exceptions import CredentialError
+from .._exceptions import CredentialError, InvalidJsonError
+from .._json import strict_loads
 from .._sqlite import open_durable
 from ._chain_view import ChainFacts
 from ._documents import achievement_credential
@@ -113,14 +114,16 @@ class CreditBank:
         status_resolver: StatusResolver | None = None,
         now: datetime | None = None,
     ) -> CreditGrant:
-        """Verify, convert and grant. Raises :class:`CredentialError` naming why nothing was granted."""
+        """Verify, convert and grant ``presentation`` (parsed, or its JSON text: then read strictly, a duplicate
+        key refused). Raises :class:`CredentialError` naming why nothing was granted."""
         credentials = _presented(presentation)
         moment = now or datetime.now(timezone.utc)
         refused: list[RefusedCredential] = []
         accepted: list[tuple[dict[str, Any], bytes, float]] = []
         subjects = set()
+        seen: set[bytes] = set()
         for credential in credentials:
-            credential_id = str(credential.get("id", "(no id)"))
+            credential_id = str(credential.get("id", "(no id)"))[:200]
             report = verify_credential(
                 credential, chain=self.chain, now=moment, confirmations=self.confirmations, status_resolver=status_resolver
             )
@@ -133,8 +136,13 @@ class CreditBank:
             if credits is None:
                 refused.append(RefusedCredential(credential_id, "no conversion rule applies"))
                 continue
+            value = credential_hash(credential)
+            if value in seen:
+                refused.append(RefusedCredential(credential_id, "the same credential appears twice in the presentation"))
+                continue
+            seen.add(value)
             subjects.add(json.dumps(credential["credentialSubject"].get("identifier"), sort_keys=True))
-            accepted.append((credential, credential_hash(credential), credits))
+            accepted.append((credential, value, credits))
         if len(subjects) > 1:
             raise CredentialError("the presentation holds credentials of more than one subject; present one student's")
         grant_id, document, fresh = self._reserve(accepted, refused, moment)
@@ -220,6 +228,11 @@ class CreditBank:
 
 
 def _presented(presentation: Any) -> list[dict[str, Any]]:
+    if isinstance(presentation, (str, bytes)):
+        try:
+            presentation = strict_loads(presentation)
+        except InvalidJsonError as exc:
+            raise CredentialError(f"the presentation is refused: {exc}") from None
     if not isinstance(presentation, dict):
         raise CredentialError("a presentation is a JSON object")
     types = presentation.get("type")

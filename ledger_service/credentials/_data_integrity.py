@@ -161,7 +161,7 @@ def verify(
     if proof is None:
         return False
     suite = proof.get("cryptosuite")
-    if proof.get("type") != "DataIntegrityProof" or suite not in CRYPTOSUITES:
+    if proof.get("type") != "DataIntegrityProof" or not isinstance(suite, str) or suite not in CRYPTOSUITES:
         return False
     config = {k: v for k, v in proof.items() if k != "proofValue"}
     unsecured = {k: v for k, v in secured.items() if k != "proof"}

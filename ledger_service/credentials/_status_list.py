@@ -18,6 +18,7 @@ import base64
 import gzip
 import hashlib
 import secrets
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +38,7 @@ __all__ = [
 ]
 
 MIN_STATUS_LIST_SIZE = 131_072
+MAX_STATUS_LIST_BYTES = 1 << 24  # 16 MiB: 2^27 one-bit entries; anything larger is a decompression bomb
 _PURPOSES = ("revocation", "suspension", "message")
 SUSPENDED, REVOKED = 1, 2
 # The two-bit lifecycle of a ``message`` entry: what each value means.
@@ -58,9 +60,14 @@ def decode_status_list(encoded: str, status_size: int = 1) -> bytes:
         raise CredentialError("encodedList must be multibase base64url (start with 'u')")
     try:
         body = encoded[1:]
-        raw = gzip.decompress(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-    except (ValueError, OSError, EOFError) as exc:
+        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # gzip framing
+        raw = inflater.decompress(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)), MAX_STATUS_LIST_BYTES + 1)
+    except (ValueError, zlib.error) as exc:
         raise CredentialError(f"encodedList does not decode: {exc}") from None
+    if len(raw) > MAX_STATUS_LIST_BYTES:
+        raise CredentialError(f"encodedList inflates past {MAX_STATUS_LIST_BYTES:,} bytes; no status list is that long")
+    if not inflater.eof:
+        raise CredentialError("encodedList does not decode: the gzip stream is truncated")
     if len(raw) * 8 // status_size < MIN_STATUS_LIST_SIZE:
         raise CredentialError(f"the status list has {len(raw) * 8 // status_size} entries, fewer than {MIN_STATUS_LIST_SIZE}")
     return raw
@@ -77,7 +84,11 @@ def status_value(list_credential: dict[str, Any], index: int, status_size: int =
     """The value of entry ``index`` (``status_size`` bits) in the list credential."""
     if not 1 <= status_size <= 8:
         raise CredentialError(f"statusSize {status_size} is not between 1 and 8")
-    bits = decode_status_list(str(list_credential["credentialSubject"]["encodedList"]), status_size)
+    subject = list_credential.get("credentialSubject")
+    encoded = subject.get("encodedList") if isinstance(subject, dict) else None
+    if not isinstance(encoded, str):
+        raise CredentialError("the status list credential has no credentialSubject.encodedList")
+    bits = decode_status_list(encoded, status_size)
     if not 0 <= index < len(bits) * 8 // status_size:
         raise CredentialError(f"status index {index} is outside the list")
     return _read(bits, index, status_size)

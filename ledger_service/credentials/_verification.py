@@ -13,14 +13,14 @@ an "invalid" report naming the check, never an exception.
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from .._exceptions import ChainError, CredentialError, InvalidKeyError
+from .._exceptions import ChainError, CredentialError, InvalidJsonError, InvalidKeyError
+from .._json import check_json_value, strict_loads
 from ._chain_view import ChainFacts
 from ._data_integrity import signature_proof
 from ._data_integrity import verify as verify_signature
@@ -35,6 +35,8 @@ __all__ = [
     "CANNOT_TELL",
     "INVALID",
     "MAX_CREDENTIAL_BYTES",
+    "MAX_MERKLE_PROOF",
+    "MAX_STATUS_ENTRIES",
     "StatusResolver",
     "VALID",
     "Check",
@@ -46,7 +48,9 @@ __all__ = [
 VALID, INVALID, CANNOT_TELL = "valid", "invalid", "cannot_tell"
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
 MAX_CREDENTIAL_BYTES = 1 << 20  # a credential is a few KiB; a megabyte is an attack or a mistake
-StatusResolver = Callable[[str], dict[str, Any]]
+# The status list credential(s) at hand for a URL: one, or several candidates best first (e.g. the
+# list the registry hosts, then the one a bundle carries). Raise when none is at hand.
+StatusResolver = Callable[[str], "dict[str, Any] | Sequence[dict[str, Any]]"]
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,8 @@ class VerificationReport:
         return next((c for c in self.checks if c.result == FAIL), None)
 
     def add(self, name: str, result: str, detail: str = "") -> None:
-        self.checks.append(Check(name, result, detail))
+        # Details quote the input; a lone surrogate in it must not break whoever prints or serialises them.
+        self.checks.append(Check(name, result, detail.encode("utf-8", "backslashreplace").decode("utf-8")))
 
     def as_dict(self) -> dict[str, Any]:
         failed = self.failed
@@ -88,24 +93,43 @@ class VerificationReport:
 
 
 def parse_credential(text: str | bytes) -> Any:
-    """Parse a credential's JSON text; :class:`CredentialError` names what is wrong (size, syntax)."""
-    size = len(text.encode() if isinstance(text, str) else text)
+    """Parse a credential's JSON text strictly (no duplicate keys, no lone surrogates, bounded
+    nesting: see :func:`~ledger_service.strict_loads`); :class:`CredentialError` names what is wrong."""
+    size = len(text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text)
     if size > MAX_CREDENTIAL_BYTES:
         raise CredentialError(f"the document is {size:,} bytes; credentials are limited to {MAX_CREDENTIAL_BYTES:,}")
     try:
-        return json.loads(text)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise CredentialError(f"the document is not JSON: {exc}") from None
+        return strict_loads(text)
+    except InvalidJsonError as exc:
+        raise CredentialError(f"the document is not JSON: {exc}" if exc.reason == "syntax" else f"refused JSON: {exc}") from None
 
 
-def _hex(value: Any) -> bytes:
-    if not isinstance(value, str) or not value.startswith("0x"):
-        raise ValueError(f"expected 0x-hex, got {value!r}")
+_HEX32 = re.compile(r"0x[0-9a-fA-F]{64}")
+MAX_MERKLE_PROOF = 64  # a tree of 2^64 leaves: more is not a proof
+
+
+def _hex32(value: Any, name: str) -> bytes:
+    if not isinstance(value, str) or not _HEX32.fullmatch(value):
+        raise ValueError(f"{name} must be 32 bytes of 0x-hex, got {_clip(value)}")
     return bytes.fromhex(value[2:])
 
 
-def _time(text: Any) -> datetime:
-    return datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+def _clip(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _time(text: Any, name: str) -> datetime:
+    """An XML Schema ``dateTimeStamp`` (a date, a time and a time zone), as VC 2.0 requires."""
+    if not isinstance(text, str):
+        raise ValueError(f"{name} must be a date-time string, got {_clip(text)}")
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{name} {_clip(text)} is not a date-time") from None
+    if "T" not in text.upper() or moment.tzinfo is None:
+        raise ValueError(f"{name} {_clip(text)} needs a time and a time zone (e.g. 2026-09-01T00:00:00Z)")
+    return moment
 
 
 def verify_credential(
@@ -125,6 +149,12 @@ def verify_credential(
         except CredentialError as exc:
             report.add("schema", FAIL, str(exc))
             return report
+    else:
+        try:
+            check_json_value(credential)
+        except InvalidJsonError as exc:
+            report.add("schema", FAIL, f"refused JSON: {exc}")
+            return report
     if not isinstance(credential, dict):
         report.add("schema", FAIL, "the credential is not a JSON object")
         return report
@@ -143,13 +173,17 @@ def verify_credential(
         report.add("canonical_hash", FAIL, "no EduLedger anchor proof")
     else:
         try:
+            claimed = _hex32(anchor_proof.get("credentialHash"), "credentialHash")
+            proof_root = _hex32(anchor_proof.get("merkleRoot"), "merkleRoot")
+            nodes = anchor_proof.get("merkleProof")
+            if not isinstance(nodes, list) or len(nodes) > MAX_MERKLE_PROOF:
+                raise ValueError(f"merkleProof must be a list of at most {MAX_MERKLE_PROOF} hashes, got {_clip(nodes)}")
+            path = [_hex32(node, "merkleProof") for node in nodes]
             value = credential_hash(credential)
-            claimed = _hex(anchor_proof.get("credentialHash"))
-            root = _hex(anchor_proof.get("merkleRoot"))
-            path = [_hex(node) for node in anchor_proof.get("merkleProof", [])]
         except (ValueError, CredentialError) as exc:
             report.add("canonical_hash", FAIL, f"unreadable anchor proof: {exc}")
         else:
+            root = proof_root
             report.add("canonical_hash", PASS if value == claimed else FAIL, "" if value == claimed else "the credential was changed")
             ok = verify_proof(root, leaf_hash(value), path)
             report.add("merkle_path", PASS if ok else FAIL, "" if ok else "the path does not lead to the root")
@@ -163,9 +197,13 @@ def verify_credential(
     else:
         report.add("issuer_signature", PASS if signed else FAIL, "" if signed else "the Data Integrity proof does not verify")
     _check_signing_key(report, chain, credential, anchor)
-    _check_status(report, chain, credential, status_resolver)
+    _check_status(report, chain, credential, status_resolver, anchor)
     _check_dates(report, credential, now or datetime.now(timezone.utc))
     return report
+
+
+def _unavailable(exc: ChainError) -> str:
+    return f"chain facts unavailable: {exc}"
 
 
 def _check_anchor(
@@ -188,8 +226,8 @@ def _check_anchor(
         anchor = chain.anchor_of(root)
         head = chain.head()
     except ChainError as exc:
-        report.add("anchored", UNKNOWN, f"chain unreachable: {exc}")
-        report.add("issuer_accredited", UNKNOWN, "chain unreachable")
+        report.add("anchored", UNKNOWN, _unavailable(exc))
+        report.add("issuer_accredited", UNKNOWN, "the chain could not be read")
         return None
     if anchor["anchoredAt"] == 0:
         report.add("anchored", FAIL, "the root is not anchored on chain")
@@ -203,7 +241,8 @@ def _check_anchor(
     if depth < confirmations:
         report.add("anchored", UNKNOWN, f"{depth} of {confirmations} confirmations so far")
     else:
-        report.add("anchored", PASS, f"block {anchor['blockNumber']}, {depth} confirmations")
+        seen = "" if chain.reads_transactions else f", proven in the state of trusted block {head} (transaction not looked up)"
+        report.add("anchored", PASS, f"block {anchor['blockNumber']}, {depth} confirmations{seen}")
     issuer = credential.get("issuer")
     named = issuer.get("id") if isinstance(issuer, dict) else issuer
     anchoring_institution = institution_uri(bytes(anchor["institutionId"]))
@@ -215,7 +254,7 @@ def _check_anchor(
             anchor["issuer"], bytes(anchor["institutionId"]), bytes(anchor["credentialType"]), int(anchor["anchoredAt"])
         )
     except ChainError as exc:
-        report.add("issuer_accredited", UNKNOWN, f"chain unreachable: {exc}")
+        report.add("issuer_accredited", UNKNOWN, _unavailable(exc))
         return anchor
     report.add(
         "issuer_accredited",
@@ -237,8 +276,10 @@ def _receipt_mismatch(chain: ChainFacts, proof: dict[str, Any], anchor: dict[str
     if proof.get("blockNumber") != int(anchor["blockNumber"]):
         return "the anchor proof names another block than the chain records"
     tx_hash = proof.get("transactionHash")
-    if not isinstance(tx_hash, str) or not re.fullmatch(r"0x[0-9a-fA-F]{64}", tx_hash):
+    if not isinstance(tx_hash, str) or not _HEX32.fullmatch(tx_hash):
         return "the anchor proof's transaction hash is malformed"
+    if not chain.reads_transactions:
+        return ""  # a proven snapshot holds the anchor record itself; the transaction is only a pointer to it
     try:
         transaction = chain.transaction(tx_hash)
     except ChainError:
@@ -269,7 +310,7 @@ def _check_signing_key(
     try:
         valid = chain.signing_key_valid(key.raw, bytes(anchor["institutionId"]), int(anchor["anchoredAt"]))
     except ChainError as exc:
-        report.add("signing_key", UNKNOWN, f"chain unreachable: {exc}")
+        report.add("signing_key", UNKNOWN, _unavailable(exc))
         return
     report.add(
         "signing_key",
@@ -278,57 +319,147 @@ def _check_signing_key(
     )
 
 
+MAX_STATUS_ENTRIES = 8
+
+
+@dataclass(frozen=True)
+class _StatusEntry:
+    url: str
+    index: int
+    size: int
+    purpose: str
+    messages: tuple[tuple[str, str], ...]
+
+
+def _status_entries(value: Any) -> list[_StatusEntry]:
+    """The credential's status entries, read strictly (raises :class:`CredentialError` naming the field)."""
+    entries = value if isinstance(value, list) else [value]
+    if not entries or len(entries) > MAX_STATUS_ENTRIES:
+        raise CredentialError(f"credentialStatus holds {len(entries)} entries (1 to {MAX_STATUS_ENTRIES})")
+    parsed = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            raise CredentialError(f"a credentialStatus entry must be an object, got {_clip(entry)}")
+        url = entry.get("statusListCredential")
+        if not isinstance(url, str) or not url or len(url) > 2000:
+            raise CredentialError(f"statusListCredential must be a URL, got {_clip(url)}")
+        index = entry.get("statusListIndex")
+        if not (isinstance(index, str) and index.isascii() and index.isdigit() and len(index) <= 12):
+            raise CredentialError(f"statusListIndex must be a string of decimal digits, got {_clip(index)}")
+        size = entry.get("statusSize", 1)
+        if type(size) is not int or not 1 <= size <= 8:
+            raise CredentialError(f"statusSize must be an integer from 1 to 8, got {_clip(size)}")
+        messages = entry.get("statusMessage") or []
+        meanings = tuple(
+            (str(m.get("status", "")).lower(), str(m.get("message"))) for m in (messages if isinstance(messages, list) else [])
+            if isinstance(m, dict)
+        )
+        parsed.append(_StatusEntry(url, int(index), size, str(entry.get("statusPurpose", "status"))[:100], meanings))
+    return parsed
+
+
 def _check_status(
-    report: VerificationReport, chain: ChainFacts | None, credential: dict[str, Any], resolver: StatusResolver | None
+    report: VerificationReport,
+    chain: ChainFacts | None,
+    credential: dict[str, Any],
+    resolver: StatusResolver | None,
+    anchor: dict[str, Any] | None,
 ) -> None:
-    entries = credential.get("credentialStatus")
-    if entries is None:
+    """The entry's bit in the status list in force on chain now (or at the proven block, offline).
+
+    A list whose hash the chain records as the list in force decides. A list anchored earlier for
+    the same URL is genuine but stale: "cannot tell" (fetch the current one). A list never anchored
+    for that URL is forged: "invalid".
+    """
+    if credential.get("credentialStatus") is None:
         report.add("status", PASS, "no status entry: not revocable")
         return
-    entries = entries if isinstance(entries, list) else [entries]
-    if resolver is None or chain is None:
+    try:
+        entries = _status_entries(credential["credentialStatus"])
+    except CredentialError as exc:
+        report.add("status", FAIL, str(exc))
+        return
+    if chain is None:
+        report.add("status", UNKNOWN, "no chain to check the status list against")
+        return
+    if resolver is None:
         report.add("status", UNKNOWN, "the status list is not at hand")
         return
     for entry in entries:
         try:
-            url = str(entry["statusListCredential"])
-            index = int(entry["statusListIndex"])
-            listed = resolver(url)
-            anchored = chain.status_list_hash(url)
+            record = chain.status_list_of(entry.url)
         except ChainError as exc:
-            report.add("status", UNKNOWN, f"chain unreachable: {exc}")
+            report.add("status", UNKNOWN, _unavailable(exc))
             return
-        except (KeyError, ValueError, TypeError, CredentialError) as exc:
+        version = int(record["version"])
+        if version == 0:
+            report.add("status", FAIL, f"the status list {entry.url} was never anchored on chain")
+            return
+        if anchor is not None and bytes(record["institutionId"]) != bytes(anchor["institutionId"]):
+            report.add("status", FAIL, f"the status list {entry.url} belongs to another institution than the credential's issuer")
+            return
+        try:
+            found = resolver(entry.url)
+        except (CredentialError, ChainError, LookupError, ValueError, OSError) as exc:
             report.add("status", UNKNOWN, f"status list unavailable: {exc}")
             return
-        if not isinstance(listed, dict):
-            report.add("status", FAIL, f"the status list {url} is not a JSON object")
-            return
-        if status_list_hash(listed) != anchored:
-            report.add("status", FAIL, f"the status list {url} is not the one anchored on chain (stale or forged)")
+        candidates: list[Any] = [found] if isinstance(found, dict) else list(found)
+        listed, others = _in_force(candidates, bytes(record["listHash"]))
+        if listed is None:
+            _judge_other_lists(report, chain, entry.url, others, version)
             return
         try:
             if not verify_signature(listed):
                 report.add("status", FAIL, "the status list's signature does not verify")
                 return
-            size = int(entry.get("statusSize", 1))
-            value = status_value(listed, index, size)
-            if value:
-                meaning = next((str(m.get("message")) for m in entry.get("statusMessage") or []
-                                if isinstance(m, dict) and str(m.get("status", "")).lower() == hex(value)), None)
-                purpose = str(entry.get("statusPurpose", "status"))
-                report.add("status", FAIL, f"{meaning or purpose + ' set'} (index {index}, value {hex(value)})")
-                return
+            value = status_value(listed, entry.index, entry.size)
         except CredentialError as exc:
             report.add("status", FAIL, str(exc))
+            return
+        if value:
+            meaning = next((message for status, message in entry.messages if status == hex(value)), None)
+            report.add("status", FAIL, f"{meaning or entry.purpose + ' set'} (index {entry.index}, value {hex(value)})")
             return
     report.add("status", PASS)
 
 
+def _in_force(candidates: list[Any], current: bytes) -> tuple[dict[str, Any] | None, list[bytes | None]]:
+    """The candidate whose hash is the one in force, else the hashes of the others (None: unreadable)."""
+    others: list[bytes | None] = []
+    for candidate in candidates:
+        try:
+            digest = status_list_hash(candidate) if isinstance(candidate, dict) else None
+        except CredentialError:
+            digest = None
+        if digest == current:
+            return candidate, others
+        others.append(digest)
+    return None, others
+
+
+def _judge_other_lists(
+    report: VerificationReport, chain: ChainFacts, url: str, hashes: list[bytes | None], current_version: int
+) -> None:
+    if not hashes:
+        report.add("status", UNKNOWN, f"the status list {url} is not at hand")
+        return
+    try:
+        history = chain.status_list_versions(url)
+    except ChainError as exc:
+        report.add("status", UNKNOWN, f"the status list {url} given is not the one in force, and its history cannot be read: {exc}")
+        return
+    if any(digest is None or digest not in history for digest in hashes):
+        report.add("status", FAIL, f"the status list {url} given was never anchored for it on chain (forged or altered)")
+        return
+    stale = max(history[digest] for digest in hashes if digest is not None)
+    report.add("status", UNKNOWN, f"the status list {url} given is stale (version {stale}, current {current_version}); "
+                                  "fetch the current one")
+
+
 def _check_dates(report: VerificationReport, credential: dict[str, Any], now: datetime) -> None:
     try:
-        valid_from = _time(credential["validFrom"]) if "validFrom" in credential else None
-        valid_until = _time(credential["validUntil"]) if "validUntil" in credential else None
+        valid_from = _time(credential["validFrom"], "validFrom") if "validFrom" in credential else None
+        valid_until = _time(credential["validUntil"], "validUntil") if "validUntil" in credential else None
     except ValueError as exc:
         report.add("validity_dates", FAIL, f"unreadable date: {exc}")
         return

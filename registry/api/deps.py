@@ -1,7 +1,10 @@
 """Dependencies shared by the routes, as ``Annotated`` aliases.
 
 Permission checks are dependencies: a route that needs a role takes ``AdminUser``,
-``ReviewerUser``, ``TeacherUser`` or ``IssuerUser`` and never checks inline.
+``ReviewerUser``, ``TeacherUser`` or ``IssuerUser`` and never checks inline. A session token says
+who is signed in, never what they may do: the roles and the institution are read for every
+request (the database's now, the chain's through :class:`Directory`), and checked once more when
+the request commits (:func:`registry.crud.users.check_held_roles`).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from ..chain.worker import ChainWorker
 from ..core.config import Settings
 from ..core.errors import AuthenticationError, PermissionDeniedError
 from ..workflows.issuance import Issuing
+from ..workflows.review import DecisionPolicy
 from ..crud import auth as auth_crud
 from ..crud import users as users_crud
 
@@ -64,6 +68,12 @@ def get_sessions(request: Request) -> sessionmaker[Session]:
     return request.app.state.sessions  # type: ignore[no-any-return]
 
 
+def get_policy(request: Request) -> DecisionPolicy:
+    """How many reviews a decision needs, and the automatic decisions (from the settings)."""
+    settings = get_settings(request)
+    return DecisionPolicy(settings.MIN_REVIEWS, settings.AUTO_ACCEPT_SCORE, settings.AUTO_DECLINE_SCORE)
+
+
 def get_db(request: Request) -> Iterator[Session]:
     with get_sessions(request)() as session:
         yield session
@@ -78,17 +88,25 @@ BureauDep = Annotated[Bureau, Depends(get_bureau)]
 WorkerDep = Annotated[ChainWorker | None, Depends(get_worker)]
 IssuingDep = Annotated[Issuing, Depends(get_issuing)]
 SessionDep = Annotated[Session, Depends(get_db)]
+PolicyDep = Annotated[DecisionPolicy, Depends(get_policy)]
 
 
 @dataclass(frozen=True)
 class Principal:
-    """The signed-in account: its address, its roles (fixed at sign-in) and its institution."""
+    """The signed-in account with the roles and institution it holds now (read for every request)."""
 
     address: str
     roles: frozenset[str]
     institution_id: str | None
     expires_at: datetime
     token: str
+    chain_roles: frozenset[str] = frozenset()
+
+    def hold(self, session: Session, roles: frozenset[str] | None = None) -> None:
+        """Check, when ``session`` commits, that the account still holds ``roles`` (default: all of
+        its roles) and its institution; a request whose powers were taken away meanwhile applies nothing."""
+        held = self.roles if roles is None else roles
+        users_crud.hold_roles(session, users_crud.HeldRoles(self.address, held, self.institution_id, self.chain_roles))
 
 
 def bearer_token(authorization: Annotated[str | None, Header()] = None) -> str:
@@ -100,32 +118,44 @@ def bearer_token(authorization: Annotated[str | None, Header()] = None) -> str:
     return token.strip()
 
 
-def get_principal(db: SessionDep, token: Annotated[str, Depends(bearer_token)]) -> Principal:
+def _principal(db: Session, directory: Directory, token: str) -> Principal:
     record = auth_crud.find_session(session=db, token=token)
+    chain_roles = frozenset(directory.chain_roles(record.address))
+    roles = users_crud.current_roles(session=db, address=record.address, chain_roles=lambda _: chain_roles)
     user = users_crud.get_user(session=db, address=record.address)
-    return Principal(record.address, frozenset(record.roles), user.institution_id if user else None, record.expires_at, token)
+    principal = Principal(record.address, roles, user.institution_id if user else None, record.expires_at, token, chain_roles)
+    principal.hold(db)
+    return principal
+
+
+def get_principal(db: SessionDep, directory: DirectoryDep, token: Annotated[str, Depends(bearer_token)]) -> Principal:
+    return _principal(db, directory, token)
 
 
 CurrentUser = Annotated[Principal, Depends(get_principal)]
 
 
-def get_optional_principal(db: SessionDep, authorization: Annotated[str | None, Header()] = None) -> Principal | None:
+def get_optional_principal(
+    db: SessionDep, directory: DirectoryDep, authorization: Annotated[str | None, Header()] = None
+) -> Principal | None:
     """The signed-in account if a token is sent (a bad token is still refused), else None."""
     if not authorization:
         return None
-    return get_principal(db, bearer_token(authorization))
+    return _principal(db, directory, bearer_token(authorization))
 
 
 OptionalUser = Annotated[Principal | None, Depends(get_optional_principal)]
 
 
-def require_role(*roles: str) -> Callable[[Principal], Principal]:
-    """A dependency admitting a signed-in account that holds one of ``roles``."""
+def require_role(*roles: str) -> Callable[[Principal, Session], Principal]:
+    """A dependency admitting a signed-in account that holds one of ``roles`` (checked again at commit)."""
 
-    def check(principal: CurrentUser) -> Principal:
-        if not principal.roles & set(roles):
+    def check(principal: CurrentUser, db: SessionDep) -> Principal:
+        relied_on = principal.roles & set(roles)
+        if not relied_on:
             held = ", ".join(sorted(principal.roles)) or "none"
             raise PermissionDeniedError(f"this needs the {' or '.join(roles)} role; {principal.address} holds: {held}")
+        principal.hold(db, frozenset(relied_on))
         return principal
 
     return check

@@ -13,7 +13,9 @@ from ledger_service import (
     AlreadyExistsError,
     ConsentRequiredError,
     CredentialError,
+    InvalidJsonError,
     InvalidKeyError,
+    InvalidProofError,
     SubjectErasedError,
     SubjectNotFoundError,
     VaultKeyError,
@@ -49,6 +51,7 @@ from ..core.errors import (
     PermissionDeniedError,
     RegistryError,
     ResourceNotFoundError,
+    TooManyRequestsError,
     UnsupportedMediaTypeError,
 )
 
@@ -62,6 +65,7 @@ ERROR_STATUS: tuple[tuple[type[EduLedgerError], int, str], ...] = (
     (PayloadTooLargeError, 413, "payload_too_large"),
     (UnsupportedMediaTypeError, 415, "unsupported_media_type"),
     (InvalidRequestError, 422, "invalid_request"),
+    (TooManyRequestsError, 429, "rate_limited"),
     (RegistryError, 400, "bad_request"),
     (InvalidCIDError, 400, "invalid_cid"),
     (ContentNotFoundError, 404, "content_not_found"),
@@ -71,6 +75,7 @@ ERROR_STATUS: tuple[tuple[type[EduLedgerError], int, str], ...] = (
     (ContentCorruptedError, 500, "content_corrupted"),
     (ContentBackendError, 502, "ipfs_unavailable"),
     (InvalidKeyError, 400, "invalid_key"),
+    (InvalidJsonError, 400, "invalid_json"),
     (CredentialError, 422, "invalid_credential"),
     (ConsentRequiredError, 422, "guardian_consent_required"),
     (SubjectErasedError, 410, "subject_erased"),
@@ -87,6 +92,7 @@ ERROR_STATUS: tuple[tuple[type[EduLedgerError], int, str], ...] = (
     (InvalidSharesError, 422, "invalid_shares"),
     (InvalidArgumentError, 422, "invalid_argument"),
     (ContractRevertError, 422, "contract_reverted"),
+    (InvalidProofError, 422, "invalid_proof"),
     (TransactionTimeoutError, 504, "chain_timeout"),
     (ChainUnavailableError, 503, "chain_unavailable"),
     (ChainMismatchError, 502, "chain_mismatch"),
@@ -115,6 +121,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _eduledger_error(_request: Request, exc: EduLedgerError) -> JSONResponse:
         status, body = error_body(exc)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        if isinstance(exc, TooManyRequestsError):
+            headers = {"Retry-After": str(exc.retry_after)}
         return JSONResponse(status_code=status, content=body, headers=headers)
 
     @app.exception_handler(StarletteHTTPException)

@@ -2,14 +2,31 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from .routes import auth, catalogue, certificates, chain, credentials, health, institutions, ipfs, resources, reviews, search, verify
+from .routes import (
+    auth,
+    catalogue,
+    certificates,
+    chain,
+    credentials,
+    health,
+    institutions,
+    ipfs,
+    people,
+    resources,
+    reviews,
+    search,
+    verify,
+)
 
 api_router = APIRouter()
+# Routes that read their JSON body themselves, strictly, and answer a refused one in their own way.
+STRICT_JSON_EXEMPT = ("/verify",)
 api_router.include_router(health.router)
 api_router.include_router(chain.router)
 api_router.include_router(ipfs.router)
 api_router.include_router(verify.router)
 api_router.include_router(auth.router)
+api_router.include_router(people.router)  # before institutions: /users/me is not an address
 api_router.include_router(institutions.router)
 api_router.include_router(catalogue.router)
 api_router.include_router(resources.router)

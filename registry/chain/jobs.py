@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ledger_service.chain import ContractCall, DecodedEvent, Ledger, Registration, register_call
 
-from ..models import Certificate, ChainJob, ResourceVersion, WorkflowEvent
+from ..models import AuthorConfirmation, Certificate, ChainJob, ResourceVersion, WorkflowEvent
 from .directory import CERTIFICATE_KINDS, CERTIFICATE_LEVELS, INSTITUTION_KINDS, REVIEWER_ROLE
 
 __all__ = ["JOB_KINDS", "NOTHING_TO_SEND", "NOT_READY", "JobKind", "enqueue", "registration_of"]
@@ -108,6 +108,34 @@ def _fail_register(session: Session, job: ChainJob, error: str) -> None:
     session.execute(update(ResourceVersion).where(ResourceVersion.id == job.payload["version_id"]).values(
         chain_status="failed", chain_error=error,
     ))
+
+
+# Co-authors' confirmations (they hold their share from then on)...
+
+
+def _confirmation(session: Session, job: ChainJob) -> AuthorConfirmation:
+    return session.get_one(AuthorConfirmation, job.payload["confirmation_id"])
+
+
+def _build_confirmation(session: Session, job: ChainJob, ledger: Ledger) -> Built:
+    row = _confirmation(session, job)
+    version = session.get_one(ResourceVersion, row.version_id)
+    if version.chain_resource_id is None:
+        return NOT_READY
+    return ledger.contracts["ResourceRegistry"].transaction(
+        "confirmAuthorship", bytes.fromhex(version.content_hash[2:]), row.address, row.share, row.deadline,
+        bytes.fromhex(row.signature[2:]), key=_key(job),
+    )
+
+
+def _apply_confirmation(session: Session, job: ChainJob, events: list[DecodedEvent]) -> None:
+    row = _confirmation(session, job)
+    row.chain_status, row.chain_tx = "mined", job.tx_hash
+
+
+def _fail_confirmation(session: Session, job: ChainJob, error: str) -> None:
+    row = _confirmation(session, job)
+    row.chain_status, row.chain_error = "failed", error
 
 
 # Resource status (入库 Included, 出库 Withdrawn, Superseded)...
@@ -235,6 +263,7 @@ def _build_role(session: Session, job: ChainJob, ledger: Ledger) -> Built:
 
 JOB_KINDS: dict[str, JobKind] = {
     "register_resource": JobKind(_build_register, _apply_register, _fail_register),
+    "confirm_authorship": JobKind(_build_confirmation, _apply_confirmation, _fail_confirmation),
     "set_resource_status": JobKind(_build_status, _nothing, _nothing),
     "record_decisions": JobKind(_build_decisions, _apply_decisions, _nothing),
     "issue_certificate": JobKind(_build_issue, _apply_issue, _fail_issue),

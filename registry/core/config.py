@@ -10,6 +10,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ledger_service.chain import ChainConfig
 
+from .security import ChallengeLimits
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
@@ -43,6 +45,12 @@ class Settings(BaseSettings):
     # Sign-in (EIP-4361): how long a challenge and a session last, in seconds.
     CHALLENGE_TTL: int = Field(default=300, ge=10, le=3600)
     SESSION_TTL: int = Field(default=1800, ge=60, le=86400)
+    # Challenges one client (IP; IPv6 by /64) and one address may ask for per window, and how many
+    # may be open (unused, unexpired) in all; beyond these: 429 with Retry-After.
+    CHALLENGES_PER_CLIENT: int = Field(default=60, ge=1)
+    CHALLENGES_PER_ADDRESS: int = Field(default=10, ge=1)
+    CHALLENGE_WINDOW: int = Field(default=60, ge=1, le=3600)
+    MAX_OPEN_CHALLENGES: int = Field(default=10_000, ge=1)
 
     # The bureau that runs this repository: registered on chain at first start (when the relayer is
     # governance), accredited for the four certificate kinds, the relayer as its issuer key.
@@ -63,6 +71,9 @@ class Settings(BaseSettings):
     MAX_PARTS: int = Field(default=12, ge=1, le=100)
     CATALOGUE_FILE: Path | None = None
 
+    # The built web application (web/dist, made by `make`); empty: the one beside the source tree.
+    WEB_DIR: Path | None = None
+
     # Run the chain worker in this process (exactly one process per relayer key should).
     WORKER: bool = True
 
@@ -71,6 +82,7 @@ class Settings(BaseSettings):
     VAULT_MASTER_KEY: SecretStr | None = Field(default=None, repr=False)
     VAULT_MASTER_KEY_FILE: Path | None = None
     # Records in one issuance request (a class or a grade).
+    MAX_JSON_BODY: int = Field(default=64 * 1024**2, ge=1024)  # a JSON request body (a batch of 10,000 records is ~5 MiB)
     MAX_BATCH: int = Field(default=10_000, ge=1, le=65_536)  # one status list holds half of its 131,072 entries
 
     @field_validator("RPC_URL")
@@ -126,6 +138,9 @@ class Settings(BaseSettings):
                 url = "postgresql+psycopg://" + url[len("postgresql://") :]
             return url
         return f"sqlite:///{(self.DATA_DIR / 'registry.sqlite3').resolve()}"
+
+    def challenge_limits(self) -> ChallengeLimits:
+        return ChallengeLimits(self.CHALLENGES_PER_CLIENT, self.CHALLENGES_PER_ADDRESS, self.CHALLENGE_WINDOW, self.MAX_OPEN_CHALLENGES)
 
     def chain_config(self) -> ChainConfig:
         return ChainConfig(

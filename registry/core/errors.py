@@ -12,7 +12,8 @@
         │   └── DuplicateResourceError     identical content is already registered (names it and its owner)
         ├── PayloadTooLargeError       413
         ├── UnsupportedMediaTypeError  415: a part's content is not what its declared type allows
-        └── InvalidRequestError        422: malformed or inconsistent input
+        ├── InvalidRequestError        422: malformed or inconsistent input
+        └── TooManyRequestsError       429: a limit per client was reached (``retry_after`` seconds)
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ __all__ = [
     "PermissionDeniedError",
     "RegistryError",
     "ResourceNotFoundError",
+    "TooManyRequestsError",
     "UnsupportedMediaTypeError",
 ]
 
@@ -81,3 +83,13 @@ class UnsupportedMediaTypeError(RegistryError):
 
 class InvalidRequestError(RegistryError):
     code = "invalid_request"
+
+
+class TooManyRequestsError(RegistryError):
+    """A client asked too often; ``retry_after`` (seconds) goes into the body and the Retry-After header."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int, **extra: Any) -> None:
+        super().__init__(message, retry_after=retry_after, **extra)
+        self.retry_after = retry_after

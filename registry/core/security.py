@@ -17,7 +17,7 @@ from eth_utils.address import is_checksum_address
 
 from ledger_service.chain import eip191_digest, recover_address
 
-__all__ = ["SignInMessage", "hash_token", "new_nonce", "new_token", "recover_signer"]
+__all__ = ["ChallengeLimits", "SignInMessage", "hash_token", "new_nonce", "new_token", "recover_signer"]
 
 _NONCE_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 _HEADER = re.compile(r"^(?:(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*)://)?(?P<domain>[^\s/]+) wants you to sign in with your Ethereum account:$")
@@ -36,6 +36,16 @@ def _parse_time(value: str, field: str) -> datetime:
     if parsed.tzinfo is None:
         raise ValueError(f"{field} has no time zone: {value!r}")
     return parsed.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class ChallengeLimits:
+    """How many sign-in challenges may be asked for (see registry.crud.auth)."""
+
+    per_client: int = 60  # challenges one client may ask for per window
+    per_address: int = 10  # challenges for one address per window
+    window: int = 60  # seconds
+    max_open: int = 10_000  # unused, unexpired challenges in all
 
 
 @dataclass(frozen=True)

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..core.errors import PermissionDeniedError, ResourceNotFoundError
 from ..models import CatalogueNode, Certificate, Resource, ResourceVersion, Review, ReviewAssignment, WorkflowEvent
 
 __all__ = [
+    "authored_certificates",
+    "authored_resources",
     "can_see_drafts",
+    "catalogue_paths",
+    "certificate_counts",
     "get_resource",
     "get_version",
     "latest_version",
@@ -96,3 +100,43 @@ def review_queue(*, session: Session, reviewer: str) -> tuple[list[ResourceVersi
 def summary(version: ResourceVersion) -> dict[str, Any]:
     return {"number": version.number, "state": version.state, "title": version.title, "created_at": version.created_at,
             "accepted_at": version.accepted_at}
+
+
+def authored_resources(*, session: Session, address: str, offset: int, limit: int) -> tuple[int, list[ResourceVersion]]:
+    """(how many, a page of) the newest versions of resources ``address`` signed a version of, newest first."""
+    mine = select(ResourceVersion.resource_id).where(ResourceVersion.author == address).distinct().scalar_subquery()
+    newest = (
+        select(ResourceVersion.resource_id, func.max(ResourceVersion.number).label("number"))
+        .where(ResourceVersion.resource_id.in_(mine)).group_by(ResourceVersion.resource_id).subquery()
+    )
+    total = session.scalar(select(func.count()).select_from(newest)) or 0
+    versions = session.scalars(
+        select(ResourceVersion)
+        .join(newest, (ResourceVersion.resource_id == newest.c.resource_id) & (ResourceVersion.number == newest.c.number))
+        .order_by(ResourceVersion.created_at.desc(), ResourceVersion.id.desc()).offset(offset).limit(limit)
+    )
+    return total, list(versions)
+
+
+def catalogue_paths(*, session: Session, node_ids: set[str]) -> dict[str, str]:
+    if not node_ids:
+        return {}
+    return dict(session.execute(select(CatalogueNode.id, CatalogueNode.path).where(CatalogueNode.id.in_(node_ids))).all())
+
+
+def certificate_counts(*, session: Session, version_ids: list[int]) -> dict[int, int]:
+    if not version_ids:
+        return {}
+    rows = session.execute(
+        select(Certificate.version_id, func.count()).where(Certificate.version_id.in_(version_ids)).group_by(Certificate.version_id)
+    ).all()
+    return dict(rows)
+
+
+def authored_certificates(*, session: Session, address: str) -> list[tuple[Certificate, ResourceVersion]]:
+    """Certificates of every version ``address`` signed as lead author, newest first."""
+    rows = session.execute(
+        select(Certificate, ResourceVersion).join(ResourceVersion, ResourceVersion.id == Certificate.version_id)
+        .where(ResourceVersion.author == address).order_by(Certificate.created_at.desc(), Certificate.id.desc())
+    ).all()
+    return list(rows)

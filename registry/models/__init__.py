@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from .auth import AuthChallenge, Session
+from .auth import AuthChallenge, LoginLink, Session
 from .base import Base, UtcDateTime, utcnow
 from .catalogue import CatalogueNode
 from .certificates import Certificate
 from .credentials import CredentialBatch, IssuedCredential, IssuerAccount, StatusListRecord
 from .institutions import Institution, RoleGrant, User
 from .jobs import ChainJob, JobStatus
-from .resources import ContentPart, Fingerprint, Resource, ResourceVersion
+from .resources import AuthorConfirmation, ContentPart, Fingerprint, Resource, ResourceVersion
 from .reviews import Review, ReviewAssignment, WorkflowEvent
 from .search import SearchChange
 
 __all__ = [
     "AuthChallenge",
+    "AuthorConfirmation",
     "Base",
     "CatalogueNode",
     "Certificate",
@@ -26,6 +27,7 @@ __all__ = [
     "IssuedCredential",
     "IssuerAccount",
     "JobStatus",
+    "LoginLink",
     "Resource",
     "ResourceVersion",
     "Review",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UtcDateTime, utcnow
@@ -28,13 +28,19 @@ class Institution(Base):
 
 
 class User(Base):
-    """An account known to the registry: its wallet address and the institution it belongs to."""
+    """An account known to the registry: its wallet address, the institution it belongs to, and its
+    profile (the name people see beside the address). ``name_public`` is the person's consent to
+    show their name and institution on public pages and certificates."""
 
     __tablename__ = "users"
 
     address: Mapped[str] = mapped_column(String(42), primary_key=True)
     institution_id: Mapped[str | None] = mapped_column(ForeignKey("institutions.id"), default=None, index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    display_name: Mapped[str | None] = mapped_column(String(100), default=None)
+    title: Mapped[str | None] = mapped_column(String(100), default=None)  # subject or role title: 小学数学教师, 教研员
+    name_public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    profile_updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
 
 
 class RoleGrant(Base):

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UtcDateTime, utcnow
 
-__all__ = ["ContentPart", "Fingerprint", "Resource", "ResourceVersion"]
+__all__ = ["AuthorConfirmation", "ContentPart", "Fingerprint", "Resource", "ResourceVersion"]
 
 
 class Resource(Base):
@@ -63,6 +63,25 @@ class ResourceVersion(Base):
     chain_error: Mapped[str | None] = mapped_column(Text, default=None)
 
     __mapper_args__ = {"version_id_col": lock_version}
+
+
+class AuthorConfirmation(Base):
+    """A co-author's EIP-712 confirmation of their authorship and share of a version: until it is on
+    chain (ResourceRegistry.confirmAuthorship) they hold no share."""
+
+    __tablename__ = "author_confirmations"
+    __table_args__ = (UniqueConstraint("version_id", "address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("resource_versions.id"), index=True)
+    address: Mapped[str] = mapped_column(String(42))
+    share: Mapped[int] = mapped_column(Integer)
+    deadline: Mapped[int] = mapped_column(BigInteger)
+    signature: Mapped[str] = mapped_column(String(132))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    chain_status: Mapped[str] = mapped_column(String(10), default="pending")  # pending, mined, failed
+    chain_tx: Mapped[str | None] = mapped_column(String(66), default=None)
+    chain_error: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class ContentPart(Base):

@@ -22,7 +22,9 @@ class ReviewAssignment(Base):
     round: Mapped[int] = mapped_column(Integer)
     reviewer: Mapped[str] = mapped_column(String(42), index=True)
     assigned_by: Mapped[str] = mapped_column(String(42))  # an administrator, or the reviewer (claimed)
-    same_school: Mapped[bool] = mapped_column(Boolean, default=False)  # flagged for the administrator
+    same_school: Mapped[bool] = mapped_column(Boolean, default=False)  # from the author's school (only with an override)
+    conflict: Mapped[str | None] = mapped_column(String(300), default=None)  # the conflict of interest an administrator overrode
+    override_reason: Mapped[str | None] = mapped_column(Text, default=None)  # why (also an override_conflict event)
     assigned_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
 

@@ -1,19 +1,8 @@
-"""Server-rendered pages (Jinja2, autoescaped)."""
+"""Content negotiation for URLs that serve both people (a page) and programs (JSON)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-
-__all__ = ["render_page", "wants_html"]
-
-_TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"]))
-
-
-def render_page(name: str, **context: Any) -> str:
-    return _TEMPLATES.get_template(name).render(**context)
+__all__ = ["wants_html"]
 
 
 def wants_html(accept: str | None, format_: str | None) -> bool:

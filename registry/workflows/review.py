@@ -13,6 +13,15 @@ SUPERSEDED. A newer version's acceptance supersedes the accepted one. Reversals 
 reinstate) are explicit events. Every event — transitions, assignments, reviews — is appended to
 the version's history with a hash chained to the previous event's, and the hash goes on chain.
 
+Who may do what is decided in one place per action (:func:`_why_not`): the action functions
+refuse with its answer, and :func:`allowed_actions` lists, for one caller, the actions it would let
+through — so a teacher is never told it may accept, and a vetoed version never lists accept.
+
+Conflict of interest (利益回避) is a rule: an author, or a reviewer from an author's institution,
+may not claim, be assigned or submit a counting review (409 ``conflict_of_interest``). An
+administrator may assign a reviewer from an author's institution with a reason, recorded as an
+``override_conflict`` event; an author's own conflict cannot be overridden.
+
 Concurrency: every event updates the version row, whose ``lock_version`` SQLAlchemy checks
 (optimistic locking); on PostgreSQL the row is also locked (``SELECT ... FOR UPDATE``) for the
 whole transaction. Two reviewers acting at once are serialised or one gets a 409.
@@ -25,15 +34,22 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 import rfc8785
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..chain.jobs import enqueue
-from ..core.errors import ConflictError, InvalidRequestError, InvalidTransitionError, PermissionDeniedError, ResourceNotFoundError
-from ..models import Certificate, ResourceVersion, Review, ReviewAssignment, User, WorkflowEvent, utcnow
+from ..core.errors import (
+    ConflictError,
+    InvalidRequestError,
+    InvalidTransitionError,
+    PermissionDeniedError,
+    RegistryError,
+    ResourceNotFoundError,
+)
+from ..models import Certificate, Institution, ResourceVersion, Review, ReviewAssignment, User, WorkflowEvent, utcnow
 from .resource_types import WITHDRAWAL_REASONS
 
 __all__ = [
@@ -41,15 +57,20 @@ __all__ = [
     "GENESIS_HASH",
     "RUBRIC",
     "Action",
+    "Conflict",
     "DecisionPolicy",
     "Rubric",
     "State",
+    "Viewer",
     "allowed_actions",
     "assign_reviewer",
+    "conflict_of_interest",
     "decide",
     "event_body",
     "event_hash",
+    "is_lead_author",
     "lock_version",
+    "queue",
     "record_event",
     "reinstate",
     "reopen",
@@ -97,16 +118,31 @@ ACTIONS: dict[str, Action] = {
     "reinstate": _action([State.WITHDRAWN], State.ACCEPTED, "admin"),
 }
 # Events that record work without changing the state, and the state they need.
-_IN_PLACE = {"submit": None, "assign": State.IN_REVIEW, "claim": State.IN_REVIEW, "review": State.IN_REVIEW}
+_IN_PLACE = {"submit": None, "assign": State.IN_REVIEW, "claim": State.IN_REVIEW, "review": State.IN_REVIEW,
+             "override_conflict": State.IN_REVIEW}
 _CHAIN_STATUS = {State.ACCEPTED: "Included", State.WITHDRAWN: "Withdrawn", State.SUPERSEDED: "Superseded"}
+# What a person may ask for (in this order in answers); the rest are the system's.
+_CALLER_ACTIONS = ("accept", "assign", "claim", "decline", "reinstate", "reopen", "request_revisions", "review", "withdraw")
+_ADMIN_ACTIONS = frozenset({"assign", "accept", "request_revisions", "decline", "reopen", "reinstate"})
 
 
-def allowed_actions(state: str) -> list[str]:
-    """The actions the workflow allows from ``state`` (whoever may take them)."""
-    allowed = [name for name, action in ACTIONS.items() if state in action.sources]
-    if state == State.IN_REVIEW:
-        allowed += ["assign", "claim", "review"]
-    return sorted(allowed)
+class Viewer(Protocol):
+    """Who asks: an account and the roles it holds now (the API's ``Principal`` is one)."""
+
+    @property
+    def address(self) -> str: ...
+
+    @property
+    def roles(self) -> frozenset[str]: ...
+
+
+@dataclass(frozen=True)
+class _Actor:
+    address: str
+    roles: frozenset[str]
+
+
+SYSTEM: Viewer = _Actor("system", frozenset({"system"}))
 
 
 def event_hash(body: dict[str, Any]) -> str:
@@ -185,13 +221,10 @@ def record_event(
     return event
 
 
-def _refuse(version: ResourceVersion, action: str) -> InvalidTransitionError:
-    allowed = allowed_actions(version.state)
+def _state_refusal(version: ResourceVersion, action: str) -> InvalidTransitionError:
     return InvalidTransitionError(
-        f"cannot {action.replace('_', ' ')} version {version.number} of resource {version.resource_id}: it is {version.state}; "
-        f"allowed now: {', '.join(allowed) or 'nothing (final state)'}",
+        f"cannot {action.replace('_', ' ')} version {version.number} of resource {version.resource_id}: it is {version.state}",
         state=version.state,
-        allowed=allowed,
     )
 
 
@@ -206,10 +239,10 @@ def transition(
     reason_code: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> WorkflowEvent:
-    """Move ``version`` by ``action`` (409 listing the allowed actions if the state does not allow it)."""
+    """Move ``version`` by ``action``; the caller has checked that ``actor`` may (see :func:`_why_not`)."""
     spec = ACTIONS[action]
     if version.state not in spec.sources:
-        raise _refuse(version, action)
+        raise _refusal(session, version, SYSTEM, None, _state_refusal(version, action))
     if role not in spec.by:
         raise PermissionDeniedError(f"{action.replace('_', ' ')} is for {' or '.join(sorted(spec.by))}, not {role}")
     source = version.state
@@ -225,41 +258,187 @@ def transition(
     return event
 
 
-def _require_state(version: ResourceVersion, action: str) -> None:
-    needed = _IN_PLACE[action]
-    if needed is not None and version.state != needed:
-        raise _refuse(version, action)
+# Who may do what, in one place...
+
+
+def is_lead_author(version: ResourceVersion, address: str | None) -> bool:
+    """The lead author (authors[0], who signed the registration) takes the owner's actions."""
+    return address is not None and version.author == address
+
+
+def _is_author(version: ResourceVersion, address: str) -> bool:
+    """Any listed author, confirmed or not (for conflicts of interest and for seeing a draft)."""
+    return any(author["address"] == address for author in version.authors)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Why a reviewer may not review a version (利益回避)."""
+
+    kind: str  # "author" or "same_institution"
+    detail: str
+    overridable: bool
+    institution_id: str | None = None
+
+    def error(self, reviewer: str, *, hint: str = "") -> ConflictError:
+        return ConflictError(f"conflict of interest: {self.detail}{hint}", code="conflict_of_interest", conflict=self.kind,
+                             reviewer=reviewer, institution_id=self.institution_id, overridable=self.overridable)
+
+
+def _institution_of(session: Session, address: str) -> str | None:
+    user = session.get(User, address)
+    return user.institution_id if user else None
+
+
+def conflict_of_interest(session: Session, version: ResourceVersion, reviewer: str) -> Conflict | None:
+    """The conflict keeping ``reviewer`` from reviewing ``version``: an author, or a member of the
+    institution of an author (the lead author's when they submitted, any author's now)."""
+    if _is_author(version, reviewer):
+        return Conflict("author", f"{reviewer} is an author of resource {version.resource_id}; authors never review their own",
+                        overridable=False)
+    school = _institution_of(session, reviewer)
+    if school is None:
+        return None
+    schools = {version.institution_id} | {_institution_of(session, author["address"]) for author in version.authors}
+    if school not in schools:
+        return None
+    institution = session.get(Institution, school)
+    name = institution.name if institution else school
+    return Conflict("same_institution", f"{reviewer} belongs to {name}, the institution of an author of resource {version.resource_id}",
+                    overridable=True, institution_id=school)
+
+
+def _assignment(session: Session, version: ResourceVersion, reviewer: str) -> ReviewAssignment | None:
+    return session.scalar(select(ReviewAssignment).where(
+        ReviewAssignment.version_id == version.id, ReviewAssignment.round == version.round, ReviewAssignment.reviewer == reviewer
+    ))
+
+
+def _newer_accepted(session: Session, version: ResourceVersion) -> bool:
+    return bool(session.scalar(select(func.count()).select_from(ResourceVersion).where(
+        ResourceVersion.resource_id == version.resource_id, ResourceVersion.number > version.number,
+        ResourceVersion.state == State.ACCEPTED,
+    )))
+
+
+def _why_not_reviewer(session: Session, version: ResourceVersion, action: str, me: str) -> RegistryError | None:
+    assignment = _assignment(session, version, me)
+    conflict = conflict_of_interest(session, version, me)
+    if action == "claim":
+        if assignment is not None:
+            return ConflictError(f"{me} is already assigned to round {version.round} of this version")
+        if conflict is not None:
+            return conflict.error(me, hint="; an administrator may assign you with a reason" if conflict.overridable else "")
+        return None
+    if assignment is None:
+        return PermissionDeniedError(f"{me} is not assigned to round {version.round} of this version (claim it first)")
+    if assignment.completed_at is not None:
+        return ConflictError("this review was already submitted; reviews are never changed")
+    if conflict is not None and (not conflict.overridable or assignment.override_reason is None):
+        return conflict.error(me, hint="; the review would not count")
+    return None
+
+
+def _why_not_decide(session: Session, version: ResourceVersion, action: str, policy: DecisionPolicy | None) -> RegistryError | None:
+    reviews = _round_reviews(session, version)
+    needed = (policy or DecisionPolicy()).min_reviews
+    if len(reviews) < needed:
+        return ConflictError(f"a decision needs {needed} completed reviews in round {version.round}; {len(reviews)} are in",
+                             code="reviews_missing", completed=len(reviews), needed=needed)
+    if action == "accept" and not all(r.orientation_pass for r in reviews):
+        return ConflictError("a review failed 政治性/导向性 (one-vote veto): the resource cannot be accepted", code="orientation_veto")
+    return None
+
+
+def _why_not(session: Session, version: ResourceVersion, action: str, caller: Viewer, policy: DecisionPolicy | None) -> RegistryError | None:
+    """Why ``caller`` may not take ``action`` on ``version`` now, or None if it may. (For ``assign``,
+    what concerns the caller; the reviewer to be assigned is checked by :func:`assign_reviewer`.)"""
+    sources = ACTIONS[action].sources if action in ACTIONS else {_IN_PLACE[action]}
+    if version.state not in sources:
+        return _state_refusal(version, action)
+    if action in _ADMIN_ACTIONS and "admin" not in caller.roles:
+        return PermissionDeniedError(f"{action.replace('_', ' ')} is for administrators")
+    if action in ("claim", "review"):
+        if "reviewer" not in caller.roles:
+            return PermissionDeniedError(f"{action} is for reviewers")
+        return _why_not_reviewer(session, version, action, caller.address)
+    if action in ("accept", "request_revisions", "decline"):
+        return _why_not_decide(session, version, action, policy)
+    if action == "withdraw" and "admin" not in caller.roles and not is_lead_author(version, caller.address):
+        return PermissionDeniedError("only an administrator or the lead author of the resource may withdraw it")
+    if action == "reinstate":
+        if version.accepted_at is None:
+            return ConflictError("this version was never accepted; it cannot be reinstated (submit it again instead)")
+        if _newer_accepted(session, version):
+            return ConflictError("a newer version of this resource is accepted; reinstating this one would show two")
+    return None
+
+
+def allowed_actions(session: Session, version: ResourceVersion, caller: Viewer | None, policy: DecisionPolicy | None) -> list[str]:
+    """The actions ``caller`` may take on ``version`` now (none for an anonymous caller)."""
+    if caller is None:
+        return []
+    return [action for action in _CALLER_ACTIONS if _why_not(session, version, action, caller, policy) is None]
+
+
+def _refusal(
+    session: Session, version: ResourceVersion, caller: Viewer, policy: DecisionPolicy | None, error: RegistryError
+) -> RegistryError:
+    """``error``; for a state that does not allow the action, a 409 listing what ``caller`` may do now."""
+    if not isinstance(error, InvalidTransitionError):
+        return error
+    allowed = allowed_actions(session, version, None if caller is SYSTEM else caller, policy)
+    return InvalidTransitionError(f"{error}; allowed now: {', '.join(allowed) or 'nothing for you'}", state=version.state, allowed=allowed)
+
+
+def _check(session: Session, version: ResourceVersion, action: str, caller: Viewer, policy: DecisionPolicy | None) -> None:
+    error = _why_not(session, version, action, caller, policy)
+    if error is not None:
+        raise _refusal(session, version, caller, policy, error)
 
 
 # Reviewers...
 
 
-def _is_author(version: ResourceVersion, address: str) -> bool:
-    return any(author["address"] == address for author in version.authors)
-
-
 def assign_reviewer(
-    session: Session, version: ResourceVersion, reviewer: str, *, by: str, by_role: str, is_reviewer: bool
+    session: Session, version: ResourceVersion, reviewer: str, *, caller: Viewer, is_reviewer: bool,
+    policy: DecisionPolicy | None = None, override_reason: str | None = None,
 ) -> ReviewAssignment:
-    """Assign ``reviewer`` for the current round (an administrator assigns; a reviewer claims)."""
-    action = "claim" if by == reviewer else "assign"
-    _require_state(version, action)
+    """Assign ``reviewer`` for the current round: an administrator assigns (and may override a
+    conflict of interest of a reviewer from an author's institution, with a reason), a reviewer claims."""
+    claiming = caller.address == reviewer
+    if override_reason is not None and claiming:
+        raise PermissionDeniedError("a reviewer cannot override their own conflict of interest; an administrator assigns with a reason")
+    action = "claim" if claiming else "assign"
+    _check(session, version, action, caller, policy)
     if not is_reviewer:
         raise PermissionDeniedError(f"{reviewer} is not a reviewer on chain (an administrator grants the role)")
-    if _is_author(version, reviewer):
-        raise PermissionDeniedError("an author never reviews their own resource")
-    existing = session.scalar(select(ReviewAssignment).where(
-        ReviewAssignment.version_id == version.id, ReviewAssignment.round == version.round, ReviewAssignment.reviewer == reviewer
-    ))
-    if existing is not None:
+    if _assignment(session, version, reviewer) is not None:
         raise ConflictError(f"{reviewer} is already assigned to round {version.round} of this version")
-    reviewer_user = session.get(User, reviewer)
-    same_school = bool(version.institution_id and reviewer_user and reviewer_user.institution_id == version.institution_id)
-    assignment = ReviewAssignment(version_id=version.id, round=version.round, reviewer=reviewer, assigned_by=by, same_school=same_school)
+    conflict = conflict_of_interest(session, version, reviewer)
+    if conflict is not None and (not conflict.overridable or override_reason is None):
+        hint = "; to assign them all the same, give an override_reason (recorded in the history)" if conflict.overridable else ""
+        raise conflict.error(reviewer, hint=hint)
+    if conflict is None and override_reason is not None:
+        raise InvalidRequestError(f"{reviewer} has no conflict of interest with this version: leave override_reason out")
+    role = "reviewer" if claiming else "admin"
+    if conflict is not None:
+        record_event(session, version, "override_conflict", actor=caller.address, role=role, reason=override_reason,
+                     details={"reviewer": reviewer, "round": version.round, "conflict": conflict.kind, "detail": conflict.detail,
+                              "institution": conflict.institution_id})
+    assignment = ReviewAssignment(
+        version_id=version.id, round=version.round, reviewer=reviewer, assigned_by=caller.address,
+        same_school=conflict is not None, conflict=conflict.detail if conflict else None, override_reason=override_reason,
+    )
     session.add(assignment)
-    record_event(session, version, action, actor=by, role=by_role, details={"reviewer": reviewer, "round": version.round,
-                                                                             "sameSchool": same_school})
+    record_event(session, version, action, actor=caller.address, role=role,
+                 details={"reviewer": reviewer, "round": version.round, "conflictOverridden": conflict is not None})
     return assignment
+
+
+def queue(session: Session, reviewer: str, open_versions: Iterable[ResourceVersion]) -> list[ResourceVersion]:
+    """The versions of ``open_versions`` that ``reviewer`` may claim (no conflict of interest)."""
+    return [version for version in open_versions if conflict_of_interest(session, version, reviewer) is None]
 
 
 @dataclass(frozen=True)
@@ -296,26 +475,21 @@ class DecisionPolicy:
 
 
 def submit_review(
-    session: Session, version: ResourceVersion, reviewer: str, rubric: Rubric, *, policy: DecisionPolicy,
+    session: Session, version: ResourceVersion, reviewer: Viewer, rubric: Rubric, *, policy: DecisionPolicy,
     on_accept: Callable[[ResourceVersion, str], None],
 ) -> Review:
     """Record a completed review of the current round; may decide automatically under ``policy``."""
-    _require_state(version, "review")
+    _check(session, version, "review", reviewer, policy)
     rubric.check()
-    assignment = session.scalar(select(ReviewAssignment).where(
-        ReviewAssignment.version_id == version.id, ReviewAssignment.round == version.round, ReviewAssignment.reviewer == reviewer
-    ))
-    if assignment is None:
-        raise PermissionDeniedError(f"{reviewer} is not assigned to round {version.round} of this version (claim it first)")
-    if assignment.completed_at is not None:
-        raise ConflictError("this review was already submitted; reviews are never changed")
+    assignment = _assignment(session, version, reviewer.address)
+    assert assignment is not None  # checked: assigned, not yet reviewed, no conflict left standing
     review = Review(
-        version_id=version.id, round=version.round, reviewer=reviewer, orientation_pass=rubric.orientation_pass,
+        version_id=version.id, round=version.round, reviewer=reviewer.address, orientation_pass=rubric.orientation_pass,
         scores=rubric.scores, comments=rubric.comments, total=rubric.total, recommendation=rubric.recommendation,
     )
     session.add(review)
     assignment.completed_at = utcnow()
-    record_event(session, version, "review", actor=reviewer, role="reviewer", details={
+    record_event(session, version, "review", actor=reviewer.address, role="reviewer", details={
         "round": version.round, "政治性/导向性": "pass" if rubric.orientation_pass else "fail", "scores": rubric.scores,
         "total": rubric.total, "comments": rubric.comments, "recommendation": rubric.recommendation,
     })
@@ -345,26 +519,18 @@ def _auto_decide(session: Session, version: ResourceVersion, policy: DecisionPol
 
 
 def decide(
-    session: Session, version: ResourceVersion, decision: str, *, actor: str, reason: str | None, policy: DecisionPolicy,
+    session: Session, version: ResourceVersion, decision: str, *, caller: Viewer, reason: str | None, policy: DecisionPolicy,
     on_accept: Callable[[ResourceVersion, str], None],
 ) -> WorkflowEvent:
     """An administrator's decision on the current round: accept, request_revisions or decline."""
     if decision not in ("accept", "request_revisions", "decline"):
         raise InvalidRequestError("decision must be accept, request_revisions or decline")
-    if version.state != State.IN_REVIEW:
-        raise _refuse(version, decision)
+    _check(session, version, decision, caller, policy)
     reviews = _round_reviews(session, version)
-    if len(reviews) < policy.min_reviews:
-        raise ConflictError(
-            f"a decision needs {policy.min_reviews} completed reviews in round {version.round}; {len(reviews)} are in",
-            code="reviews_missing", completed=len(reviews), needed=policy.min_reviews,
-        )
-    if decision == "accept" and not all(r.orientation_pass for r in reviews):
-        raise ConflictError("a review failed 政治性/导向性 (one-vote veto): the resource cannot be accepted", code="orientation_veto")
     details = {"reviews": len(reviews), "meanTotal": round(sum(r.total for r in reviews) / len(reviews), 2)}
-    event = transition(session, version, decision, actor=actor, role="admin", reason=reason, details=details)
+    event = transition(session, version, decision, actor=caller.address, role="admin", reason=reason, details=details)
     if decision == "accept":
-        on_accept(version, actor)
+        on_accept(version, caller.address)
     return event
 
 
@@ -374,51 +540,37 @@ def supersede(session: Session, version: ResourceVersion, *, by_version: Resourc
 
 
 def withdraw(
-    session: Session, version: ResourceVersion, *, actor: str, is_admin: bool, reason_code: str, reason: str | None,
-    on_withdraw: Callable[[ResourceVersion, str], None],
+    session: Session, version: ResourceVersion, *, caller: Viewer, reason_code: str, reason: str | None,
+    on_withdraw: Callable[[ResourceVersion, str], None], policy: DecisionPolicy | None = None,
 ) -> WorkflowEvent:
-    """出库: an administrator with any reason code, or an author at their own request."""
+    """出库: an administrator with any reason code, or the lead author at their own request."""
     if reason_code not in WITHDRAWAL_REASONS:
         raise InvalidRequestError(f"reason_code must be one of {', '.join(WITHDRAWAL_REASONS)}")
-    if is_admin:
-        role = "admin"
-    elif _is_author(version, actor):
-        if reason_code != "author_request":
-            raise PermissionDeniedError("an author withdraws with reason_code author_request; other reasons are an administrator's")
-        role = "author"
-    else:
-        raise PermissionDeniedError("only an administrator or an author of the resource may withdraw it")
+    _check(session, version, "withdraw", caller, policy)
+    role = "admin" if "admin" in caller.roles else "author"
+    if role == "author" and reason_code != "author_request":
+        raise PermissionDeniedError("an author withdraws with reason_code author_request; other reasons are an administrator's")
     was_accepted = version.state == State.ACCEPTED
-    event = transition(session, version, "withdraw", actor=actor, role=role, reason=reason, reason_code=reason_code)
+    event = transition(session, version, "withdraw", actor=caller.address, role=role, reason=reason, reason_code=reason_code)
     if was_accepted:
         on_withdraw(version, reason_code)
     return event
 
 
-def reopen(session: Session, version: ResourceVersion, *, actor: str, reason: str | None) -> WorkflowEvent:
+def reopen(session: Session, version: ResourceVersion, *, caller: Viewer, reason: str | None) -> WorkflowEvent:
     """Reverse a decline: back in review, a new round."""
-    if version.state != State.DECLINED:
-        raise _refuse(version, "reopen")
+    _check(session, version, "reopen", caller, None)
     version.round += 1
-    return transition(session, version, "reopen", actor=actor, role="admin", reason=reason, details={"round": version.round})
+    return transition(session, version, "reopen", actor=caller.address, role="admin", reason=reason, details={"round": version.round})
 
 
 def reinstate(
-    session: Session, version: ResourceVersion, *, actor: str, reason: str | None, on_accept: Callable[[ResourceVersion, str], None]
+    session: Session, version: ResourceVersion, *, caller: Viewer, reason: str | None, on_accept: Callable[[ResourceVersion, str], None]
 ) -> WorkflowEvent:
     """Reverse a withdrawal of an accepted version (a new inclusion certificate is issued)."""
-    if version.state != State.WITHDRAWN:
-        raise _refuse(version, "reinstate")
-    if version.accepted_at is None:
-        raise ConflictError("this version was never accepted; it cannot be reinstated (submit it again instead)")
-    newer = session.scalar(select(func.count()).select_from(ResourceVersion).where(
-        ResourceVersion.resource_id == version.resource_id, ResourceVersion.number > version.number,
-        ResourceVersion.state == State.ACCEPTED,
-    ))
-    if newer:
-        raise ConflictError("a newer version of this resource is accepted; reinstating this one would show two")
-    event = transition(session, version, "reinstate", actor=actor, role="admin", reason=reason)
-    on_accept(version, actor)
+    _check(session, version, "reinstate", caller, None)
+    event = transition(session, version, "reinstate", actor=caller.address, role="admin", reason=reason)
+    on_accept(version, caller.address)
     return event
 
 

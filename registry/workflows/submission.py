@@ -166,8 +166,8 @@ def predecessor_of(session: Session, resource_id: int, author: str) -> ResourceV
     )
     if latest is None:
         raise ResourceNotFoundError(f"no resource {resource_id}")
-    if not any(a["address"] == author for a in latest.authors):
-        raise PermissionDeniedError(f"only an author of resource {resource_id} may submit a new version of it")
+    if not review.is_lead_author(latest, author):
+        raise PermissionDeniedError(f"only the lead author of resource {resource_id} ({latest.author}) may submit a new version of it")
     if latest.state in (State.SUBMITTED, State.SCREENING, State.IN_REVIEW):
         raise ConflictError(
             f"version {latest.number} of resource {resource_id} is still in review; wait for its decision (or withdraw it) "

@@ -85,6 +85,7 @@ def test_cid_uses_the_same_addressing_as_the_store(tmp_path: Path) -> None:
     assert missing.returncode == 2 and "does not exist" in missing.stderr
 
 
+@pytest.mark.anvil
 def test_verify_against_the_chain_without_the_registry(tmp_path: Path) -> None:
     from ledger_service.chain import ChainConfig, Ledger
     from tests.credentials.test_issuance import class_records
@@ -105,10 +106,18 @@ def test_verify_against_the_chain_without_the_registry(tmp_path: Path) -> None:
         assert invalid.returncode == 1 and "outcome: invalid" in invalid.stdout
         made = wallet("bundle", str(path), "--deployment", str(deployment), "--rpc-url", url, "-o", str(tmp_path / "bundle.json"))
         assert made.returncode == 0 and "wrote" in made.stdout, made.stderr
+        trust = tmp_path / "trust.json"
+        block = str(int(json.loads((tmp_path / "bundle.json").read_text())["block"]["number"], 16))
+        exported = wallet("trust", "export", "--deployment", str(deployment), "--rpc-url", url, "--at-block", block, "-o", str(trust))
+        assert exported.returncode == 0 and f"trusted block {block}" in exported.stdout, exported.stderr
+        online = wallet("verify", str(tmp_path / "bundle.json"), "--deployment", str(deployment), "--rpc-url", url)
+        assert online.returncode == 0 and "checkpoint" not in online.stdout, "online, the live chain decides"
     unreachable = wallet("verify", str(path), "--deployment", str(deployment), "--rpc-url", f"http://127.0.0.1:{free_port()}")
     assert unreachable.returncode == 3 and "cannot_tell" in unreachable.stdout
-    offline = wallet("verify", str(tmp_path / "bundle.json"))  # the chain is gone: the bundle is enough
-    assert offline.returncode == 0 and "outcome: valid" in offline.stdout and "snapshot taken" in offline.stdout
+    offline = wallet("verify", str(tmp_path / "bundle.json"), "--trust", str(trust))  # the chain is gone: bundle + trust suffice
+    assert offline.returncode == 0 and "outcome: valid" in offline.stdout and f"proven at block {block}" in offline.stdout
+    untrusted = wallet("verify", str(tmp_path / "bundle.json"))
+    assert untrusted.returncode == 3 and "no trust anchor" in untrusted.stdout
     no_deployment = wallet("verify", str(path))
     assert no_deployment.returncode == 1 and "--deployment is needed" in no_deployment.stderr
     garbage = tmp_path / "garbage.json"

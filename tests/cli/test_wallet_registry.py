@@ -110,3 +110,27 @@ def test_a_certificate_verified_on_chain_without_the_registry(registry: tuple[st
     assert missing.returncode == 1 and "outcome: invalid" in missing.stdout
     away = wallet("certificate", number, "--deployment", str(tmp_path / "chain.json"), "--rpc-url", "http://127.0.0.1:9")
     assert away.returncode == 3 and "cannot_tell" in away.stdout
+
+
+def test_a_co_author_confirms_with_the_wallet(registry: tuple[str, Any, Ledger], tmp_path: Path) -> None:
+    base, app, ledger = registry
+    lead_key, co_key = new_signer(), new_signer()
+    keystore = tmp_path / "co-author.json"
+    assert wallet("key", "import", "-k", str(keystore), key=co_key.private_key_bytes().hex()).returncode == 0
+    with httpx.Client(base_url=base, timeout=60) as http:
+        admin = sign_in(http, dev_signer(1))
+        admin.request("PUT", f"/users/{lead_key.address}", json={"roles": ["teacher"]})
+        lead = sign_in(http, lead_key)
+        files = {"教学设计.txt": f"合作教学设计 {uuid.uuid4()}".encode()}
+        version = lead.submit(files, {"title": "合作", "description": "", "keywords": [], "resource_type": "教学设计",
+                                      "catalogue_node": "primary.math.g1.pep.vol1.c7", "licence": "CC0-1.0",
+                                      "authors": [{"address": lead_key.address, "share": 7000}, {"address": co_key.address, "share": 3000}],
+                                      "parts": [{"name": "教学设计.txt", "role": "教学设计"}]})
+    confirmed = wallet("confirm-authorship", str(version["resource_id"]), "-k", str(keystore), "--registry", base)
+    assert confirmed.returncode == 0 and "confirms 30%" in confirmed.stdout, confirmed.stdout + confirmed.stderr
+    drain(app)
+    with httpx.Client(base_url=base, timeout=60) as http:
+        chain_id = sign_in(http, lead_key).request("GET", f"/resources/{version['resource_id']}/versions/1")["chain"]["resource_id"]
+    assert ledger.contracts["ResourceRegistry"].call("rightsHolders", chain_id) == ([lead_key.address, co_key.address], [7000, 3000])
+    again = wallet("confirm-authorship", str(version["resource_id"]), "-k", str(keystore), "--registry", base)
+    assert again.returncode == 1 and "already_confirmed" in again.stderr and "Traceback" not in again.stderr

@@ -17,7 +17,7 @@ from ledger_service import (
     NotFoundError,
     UnauthorizedError,
 )
-from ledger_service.chain import RightsTransfer
+from ledger_service.chain import AuthorshipConfirmation, RightsTransfer
 from tests.utils.pyevm import PyEvmSuite, make_registration, sign
 
 TEACHER, CO_AUTHOR, OTHER, STRANGER = 1, 2, 3, 5
@@ -81,21 +81,85 @@ def test_register_records_authors_shares_and_licence(suite: PyEvmSuite) -> None:
     teacher, co_author = suite.signer(TEACHER), suite.signer(CO_AUTHOR)
     registration = make_registration(suite, teacher, co_authors=[(co_author, 2500)], share=7500)
     receipt = register(suite, registration, sign(suite, teacher, registration))
-    (event,) = suite.contracts["ResourceRegistry"].decode_logs(receipt.logs)
-    assert event.name == "ResourceRegistered"
-    assert event.args == {
+    registered, offered = suite.contracts["ResourceRegistry"].decode_logs(receipt.logs)
+    assert registered.name == "ResourceRegistered"
+    assert registered.args == {
         "resourceId": 1,
         "contentHash": registration.content_hash,
         "registrant": teacher.address,
         "predecessor": 0,
     }
+    assert (offered.name, offered.args) == ("AuthorshipOffered", {"resourceId": 1, "author": co_author.address, "share": 2500})
     record = suite.call("ResourceRegistry", "resource", 1)
     assert record["cid"] == registration.cid
     assert record["licence"] == "CC-BY-NC-4.0"
     assert record["status"] == REGISTERED
-    assert suite.call("ResourceRegistry", "rightsHolders", 1) == ([teacher.address, co_author.address], [7500, 2500])
+    # The co-author is only offered a share until they confirm it themselves.
+    assert suite.call("ResourceRegistry", "rightsHolders", 1) == ([teacher.address], [7500])
+    assert suite.call("ResourceRegistry", "pendingAuthors", 1) == ([co_author.address], [2500])
     assert suite.call("ResourceRegistry", "resourceIdByContent", registration.content_hash) == 1
     assert suite.call("ResourceRegistry", "nonces", teacher.address) == 1
+
+
+def confirmation(suite: PyEvmSuite, registration, author: int, share: int, *, deadline: int | None = None) -> AuthorshipConfirmation:  # type: ignore[no-untyped-def]
+    return AuthorshipConfirmation(content_hash=registration.content_hash, author=suite.signer(author).address, share=share,
+                                  deadline=suite.now() + 3600 if deadline is None else deadline)
+
+
+def confirm(suite: PyEvmSuite, request: AuthorshipConfirmation, *, signer: int | None = None, by: int = 0):  # type: ignore[no-untyped-def]
+    key = suite.signer(signer) if signer is not None else next(
+        suite.signer(i) for i in range(10) if suite.signer(i).address == request.author)
+    signature = key.sign_digest(suite.domain().digest(request.struct_hash()))
+    return suite.transact("ResourceRegistry", "confirmAuthorship", request.content_hash, request.author, request.share,
+                          request.deadline, signature, by=by)
+
+
+def test_a_co_author_holds_a_share_once_they_confirm_it(suite: PyEvmSuite) -> None:
+    teacher, co_author, other = suite.signer(TEACHER), suite.signer(CO_AUTHOR), suite.signer(OTHER)
+    registration = make_registration(suite, teacher, co_authors=[(co_author, 2500), (other, 1)], share=7499)
+    register(suite, registration, sign(suite, teacher, registration))
+    request = confirmation(suite, registration, CO_AUTHOR, 2500)
+    ours = suite.domain().digest(request.struct_hash())
+    assert suite.call("ResourceRegistry", "hashAuthorshipConfirmation", request.content_hash, request.author, 2500,
+                      request.deadline) == ours
+    typed = {
+        "types": {
+            "EIP712Domain": [{"name": "name", "type": "string"}, {"name": "version", "type": "string"},
+                             {"name": "chainId", "type": "uint256"}, {"name": "verifyingContract", "type": "address"}],
+            "AuthorshipConfirmation": [{"name": "contentHash", "type": "bytes32"}, {"name": "author", "type": "address"},
+                                       {"name": "share", "type": "uint16"}, {"name": "deadline", "type": "uint256"}],
+        },
+        "primaryType": "AuthorshipConfirmation",
+        "domain": {"name": "EduLedger ResourceRegistry", "version": "1", "chainId": suite.chain_id,
+                   "verifyingContract": suite.contracts["ResourceRegistry"].address},
+        "message": {"contentHash": request.content_hash, "author": request.author, "share": 2500, "deadline": request.deadline},
+    }
+    assert Account.sign_message(encode_typed_data(full_message=typed), co_author.private_key_bytes()).signature == \
+        co_author.sign_digest(ours), "eth-account's independent EIP-712 encoder agrees"
+    # Someone else's signature, another share, a lapsed deadline, a stranger or the relayer's absence: refused.
+    with pytest.raises(InvalidSignatureError):
+        confirm(suite, request, signer=TEACHER)
+    with pytest.raises(InvalidStateError) as caught:
+        confirm(suite, confirmation(suite, registration, CO_AUTHOR, 5000))
+    assert caught.value.arguments == {"resourceId": 1, "account": co_author.address, "offered": 2500}
+    with pytest.raises(ExpiredSignatureError):
+        confirm(suite, confirmation(suite, registration, CO_AUTHOR, 2500, deadline=suite.now() - 1))
+    with pytest.raises(InvalidStateError):
+        confirm(suite, confirmation(suite, registration, STRANGER, 2500))
+    with pytest.raises(UnauthorizedError):
+        confirm(suite, request, by=CO_AUTHOR)
+    with pytest.raises(NotFoundError):
+        confirm(suite, AuthorshipConfirmation(b"\x07" * 32, co_author.address, 2500, suite.now() + 60))
+    receipt = confirm(suite, request)
+    (event,) = suite.contracts["ResourceRegistry"].decode_logs(receipt.logs)
+    assert (event.name, event.args) == ("AuthorshipConfirmed", {"resourceId": 1, "author": co_author.address, "share": 2500})
+    assert suite.call("ResourceRegistry", "rightsHolders", 1) == ([teacher.address, co_author.address], [7499, 2500])
+    assert suite.call("ResourceRegistry", "pendingAuthors", 1) == ([other.address], [1])
+    with pytest.raises(InvalidStateError):
+        confirm(suite, request)  # once only
+    # An unconfirmed co-author holds nothing to transfer.
+    with pytest.raises(UnauthorizedError):
+        transfer(suite, OTHER, STRANGER, 1)
 
 
 def test_only_the_registrar_relays(suite: PyEvmSuite) -> None:
@@ -195,11 +259,19 @@ def test_a_new_version_links_to_its_predecessor(suite: PyEvmSuite) -> None:
     v2 = make_registration(suite, teacher, content="v2", predecessor=1)
     register(suite, v2, sign(suite, teacher, v2))
     assert suite.call("ResourceRegistry", "resource", 2)["predecessor"] == 1
-    # Only a rights holder of the predecessor may publish its next version.
+    # Only the lead author of the predecessor publishes its next version; a confirmed co-author does not.
     outsider = suite.signer(OTHER)
     v3 = make_registration(suite, outsider, content="v3", predecessor=1)
-    with pytest.raises(UnauthorizedError):
+    with pytest.raises(UnauthorizedError) as caught:
         register(suite, v3, sign(suite, outsider, v3))
+    assert caught.value.arguments == {"resourceId": 1, "account": outsider.address, "leadAuthor": teacher.address}
+    co_author = suite.signer(CO_AUTHOR)
+    shared = make_registration(suite, teacher, content="shared", co_authors=[(co_author, 1)], share=9999)
+    register(suite, shared, sign(suite, teacher, shared))
+    confirm(suite, confirmation(suite, shared, CO_AUTHOR, 1))
+    takeover = make_registration(suite, co_author, content="takeover", predecessor=3)
+    with pytest.raises(UnauthorizedError):
+        register(suite, takeover, sign(suite, co_author, takeover))
     ghost = make_registration(suite, teacher, content="v4", predecessor=99)
     with pytest.raises(NotFoundError):
         register(suite, ghost, sign(suite, teacher, ghost))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -88,11 +89,30 @@ def test_invalid_or_unruled_credentials_are_refused_with_reasons(suite: PyEvmSui
     assert refusal.credential_id == forged["id"] and refusal.reason.startswith("invalid: canonical_hash")
 
 
+def test_the_same_credential_twice_is_refused_once_not_an_error(suite: PyEvmSuite, tmp_path: Path) -> None:
+    """Issue 10 item 5: the same credential twice in one presentation was an integrity error."""
+    build_tree(suite, GROWTH_RECORD, CREDIT_GRANT)
+    credentials = one_students_records(suite, tmp_path)
+    grant = credit_bank(suite, tmp_path).import_presentation(presentation([credentials[0], credentials[0], credentials[1]]), now=NOW)
+    assert grant.converted == [credentials[0]["id"], credentials[1]["id"]]
+    assert [(r.credential_id, r.reason) for r in grant.refused] == [
+        (credentials[0]["id"], "the same credential appears twice in the presentation")]
+
+
+def test_a_presentation_with_a_duplicate_key_is_refused(suite: PyEvmSuite, tmp_path: Path) -> None:
+    build_tree(suite, GROWTH_RECORD, CREDIT_GRANT)
+    credentials = one_students_records(suite, tmp_path)
+    text = json.dumps(presentation(credentials[:1]), ensure_ascii=False)
+    forged = text.replace('"name": ', '"name": "伪造", "name": ', 1)
+    with pytest.raises(CredentialError, match='duplicate key "name"'):
+        credit_bank(suite, tmp_path).import_presentation(forged, now=NOW)
+
+
 def test_bad_presentations_are_refused(suite: PyEvmSuite, tmp_path: Path) -> None:
     build_tree(suite, GROWTH_RECORD, CREDIT_GRANT)
     bank = credit_bank(suite, tmp_path)
     for bad, message in [
-        ("text", "JSON object"), ({"type": ["VerifiableCredential"]}, "not a VerifiablePresentation"),
+        ("text", "not JSON"), ([1], "JSON object"), ({"type": ["VerifiableCredential"]}, "not a VerifiablePresentation"),
         (presentation([]), "no verifiableCredential"), (presentation(["x"]), "credential object"),
     ]:
         with pytest.raises(CredentialError, match=message):

@@ -15,6 +15,7 @@ from ledger_service.chain import BoundContract, HttpRpcClient, free_port
 from ledger_service.credentials import (
     CANNOT_TELL,
     INVALID,
+    JCS_SUITE,
     RDFC_SUITE,
     VALID,
     BatchIssuer,
@@ -102,6 +103,31 @@ def test_revoking_the_key_later_keeps_earlier_credentials_valid(suite: PyEvmSuit
     assert outcome(suite, credential) == (INVALID, "issuer_accredited")
 
 
+def test_a_stale_but_genuine_list_is_cannot_tell_never_invalid(suite: PyEvmSuite, tmp_path: Path) -> None:
+    """Issue 10 item 3: one revocation in a class must not turn every classmate's saved list into a failure."""
+    build_tree(suite, GROWTH_RECORD, STATUS_TYPE)
+    status = StatusList(STATUS_URL, "revocation")
+    documents = class_records(3)
+    for document in documents:
+        document["credentialStatus"] = status.entry(status.allocate())
+    credentials = issue(suite, tmp_path, documents)
+
+    def publish() -> dict[str, Any]:
+        listed = sign(status.credential(issuer="did:example:school", valid_from=CREATED), SCHOOL_SIGNING_KEY,
+                      cryptosuite=RDFC_SUITE, created=CREATED)
+        suite.transact("CredentialAnchor", "updateStatusList", keccak(STATUS_URL.encode()), status_list_hash(listed), by=ISSUER_KEY)
+        return listed
+
+    saved = publish()  # what every student saved with their credential
+    status.set(int(credentials[1]["credentialStatus"]["statusListIndex"]))  # a classmate is revoked
+    current = publish()
+    report = verify_credential(credentials[0], chain=view(suite), now=NOW, status_resolver=lambda url: saved)
+    assert report.outcome == CANNOT_TELL
+    assert "stale (version 1, current 2)" in next(c.detail for c in report.checks if c.name == "status")
+    assert outcome(suite, credentials[0], status_resolver=lambda url: [saved, current]) == (VALID, None)
+    assert outcome(suite, credentials[1], status_resolver=lambda url: saved)[0] == CANNOT_TELL, "never valid from a stale list"
+
+
 def test_status_revoked_forged_or_unavailable(suite: PyEvmSuite, tmp_path: Path) -> None:
     build_tree(suite, GROWTH_RECORD, STATUS_TYPE)
     status = StatusList(STATUS_URL, "revocation")
@@ -122,7 +148,14 @@ def test_status_revoked_forged_or_unavailable(suite: PyEvmSuite, tmp_path: Path)
     stale = current
     current = publish()
     assert outcome(suite, credentials[1], status_resolver=lambda url: current) == (INVALID, "status")
-    assert outcome(suite, credentials[1], status_resolver=lambda url: stale) == (INVALID, "status"), "a stale list is caught"
+    assert outcome(suite, credentials[1], status_resolver=lambda url: [stale, current]) == (INVALID, "status"), \
+        "the list in force decides, whatever else is at hand"
+    # A list never anchored for this URL is forged: invalid, even when it hides nothing.
+    forged = sign(status.credential(issuer="did:example:school", valid_from="2026-11-30T00:00:00Z"), key,
+                  cryptosuite=RDFC_SUITE, created=CREATED)
+    report = verify_credential(credentials[0], chain=view(suite), now=NOW, status_resolver=lambda url: forged)
+    assert (report.outcome, report.failed and report.failed.name) == (INVALID, "status")
+    assert "never anchored" in report.failed.detail
     assert outcome(suite, credentials[0])[0] == CANNOT_TELL, "no status list at hand"
 
     def unavailable(url: str) -> dict[str, Any]:
@@ -218,3 +251,89 @@ def test_every_single_field_change_is_caught(suite: PyEvmSuite, tmp_path: Path) 
         original = target[path[-1]]
         target[path[-1]] = original + 1 if isinstance(original, int) and not isinstance(original, bool) else f"{original}x"
         assert outcome(suite, tampered)[0] == INVALID, path
+
+
+def test_a_duplicate_key_is_invalid_whichever_copy_a_reader_keeps(suite: PyEvmSuite, tmp_path: Path) -> None:
+    """Issue 10 item 4: a forged name before the real one verified (Python keeps the last key) while a
+    first-wins reader showed the forgery."""
+    build_tree(suite)
+    credential = issue(suite, tmp_path, class_records(1))[0]
+    text = json.dumps(credential, ensure_ascii=False)
+    forged = '{"name": "全国中小学生创新大赛全国一等奖（伪造）", ' + text[1:]
+    assert json.loads(forged)["name"] == credential["name"], "the standard reader keeps the genuine name"
+    report = verify_credential(forged, chain=view(suite), now=NOW)
+    assert (report.outcome, report.failed and report.failed.name) == (INVALID, "schema")
+    assert 'duplicate key "name"' in report.failed.detail
+    nested = text.replace('"achievement": {', '"achievement": {"name": "满分", ', 1)
+    assert 'duplicate key "name"' in verify_credential(nested, chain=view(suite), now=NOW).checks[0].detail
+    assert outcome(suite, text) == (VALID, None)
+
+
+def _hostile(credential: dict[str, Any], change: str) -> Any:
+    document = copy.deepcopy(credential)
+    anchor = document["proof"][1]
+    deep: list[Any] = []
+    cursor = deep
+    for _ in range(900):
+        cursor.append([])
+        cursor = cursor[0]
+    changes = {
+        "date-only validFrom": lambda: document.__setitem__("validFrom", "2026-01-01"),
+        "validUntil without a zone": lambda: document.__setitem__("validUntil", "2027-01-01T00:00:00"),
+        "statusListIndex 1e400": lambda: document["credentialStatus"].__setitem__("statusListIndex", float("inf")),
+        "statusSize 1e400": lambda: document["credentialStatus"].__setitem__("statusSize", float("inf")),
+        "statusListIndex huge": lambda: document["credentialStatus"].__setitem__("statusListIndex", "9" * 40),
+        "merkleProof 5": lambda: anchor.__setitem__("merkleProof", 5),
+        "merkleProof null": lambda: anchor.__setitem__("merkleProof", None),
+        "40-byte merkleRoot": lambda: anchor.__setitem__("merkleRoot", "0x" + "ab" * 40),
+        "900-deep nesting": lambda: document.__setitem__("evidence", deep),
+        "lone surrogate in a key": lambda: document["credentialSubject"].__setitem__("\ud800", 1),
+        "lone surrogate in a value": lambda: document.__setitem__("name", "a\udc00"),
+        "cryptosuite a list (found by fuzzing)": lambda: document["proof"][0].__setitem__("cryptosuite", ["eddsa-jcs-2022"]),
+    }
+    changes[change]()
+    return document
+
+
+HOSTILE = ["date-only validFrom", "validUntil without a zone", "statusListIndex 1e400", "statusSize 1e400", "statusListIndex huge",
+           "merkleProof 5", "merkleProof null", "40-byte merkleRoot", "900-deep nesting", "lone surrogate in a key",
+           "lone surrogate in a value", "cryptosuite a list (found by fuzzing)"]
+
+
+@pytest.mark.parametrize("change", HOSTILE)
+def test_hostile_fields_are_invalid_reports_naming_the_check(suite: PyEvmSuite, tmp_path: Path, change: str) -> None:
+    """Issue 10 item 5 at the library: each is an invalid report naming a check, never an exception."""
+    build_tree(suite, GROWTH_RECORD, STATUS_TYPE)
+    status = StatusList(STATUS_URL, "revocation")
+    documents = class_records(1)
+    documents[0]["credentialStatus"] = status.entry(status.allocate())
+    (credential,) = issue(suite, tmp_path, documents)
+    document = _hostile(credential, change)
+    report = verify_credential(document, chain=view(suite), now=NOW, status_resolver=lambda url: {})
+    assert report.outcome == INVALID and report.failed is not None, report.as_dict()
+    json.dumps(report.as_dict(), ensure_ascii=False).encode("utf-8")  # every detail can be sent and printed
+    if "surrogate" not in change and "nesting" not in change and "1e400" not in change:
+        text = json.dumps(document)
+        assert verify_credential(text, chain=view(suite), now=NOW).outcome == INVALID
+    assert verify_credential('{"statusListIndex": 1e400}', chain=None).failed.detail.startswith("refused JSON")  # type: ignore[union-attr]
+
+
+def test_a_status_list_without_a_subject_or_with_a_bomb_is_reported(suite: PyEvmSuite, tmp_path: Path) -> None:
+    import base64
+    import gzip
+
+    build_tree(suite, GROWTH_RECORD, STATUS_TYPE)
+    status = StatusList(STATUS_URL, "revocation")
+    documents = class_records(1)
+    documents[0]["credentialStatus"] = status.entry(status.allocate())
+    (credential,) = issue(suite, tmp_path, documents)
+    unsigned = status.credential(issuer="did:example:school", valid_from=CREATED)
+    hollow = {k: v for k, v in unsigned.items() if k != "credentialSubject"}
+    bomb = copy.deepcopy(unsigned)
+    bomb["credentialSubject"]["encodedList"] = "u" + base64.urlsafe_b64encode(gzip.compress(bytes(1 << 25))).decode().rstrip("=")
+    for document, expected in ((hollow, "no credentialSubject"), (bomb, "inflates past")):
+        broken = sign(document, SCHOOL_SIGNING_KEY, cryptosuite=JCS_SUITE, created=CREATED)
+        suite.transact("CredentialAnchor", "updateStatusList", keccak(STATUS_URL.encode()), status_list_hash(broken), by=ISSUER_KEY)
+        report = verify_credential(credential, chain=view(suite), now=NOW, status_resolver=lambda url, listed=broken: listed)
+        assert (report.outcome, report.failed and report.failed.name) == (INVALID, "status"), report.as_dict()
+        assert expected in report.failed.detail  # type: ignore[union-attr]

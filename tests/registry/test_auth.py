@@ -8,12 +8,14 @@ from datetime import timedelta
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from ledger_service.chain import dev_signer, eip191_digest
 from registry.core.security import SignInMessage
+from registry.crud.auth import client_key
 from registry.models import AuthChallenge, Session, utcnow
-from tests.utils.registry import ADMIN_KEY_INDEX, lesson_bundle, lesson_metadata, new_signer, set_up_people, sign_in
+from tests.registry.conftest import ClientFactory
+from tests.utils.registry import ADMIN_KEY_INDEX, drain, lesson_bundle, lesson_metadata, new_signer, set_up_people, sign_in
 from wallet_cli._registry import RegistryClient
 
 
@@ -122,6 +124,68 @@ def test_a_bad_address_is_a_clear_422(client: TestClient) -> None:
         assert answer.status_code == 422 and answer.json()["error"] == "invalid_request", address
 
 
+def test_challenges_are_limited_per_client_with_a_json_429(client: TestClient) -> None:
+    """881 challenges were stored in 5 s from one client; now a client gets 60 a minute (the default)."""
+    answers = [client.post("/auth/challenge", json={"address": new_signer().address}) for _ in range(100)]
+    assert [a.status_code for a in answers[:60]] == [201] * 60
+    refused = answers[60:]
+    assert {a.status_code for a in refused} == {429}
+    body = refused[0].json()
+    assert body["error"] == "rate_limited" and "60" in body["message"] and 1 <= body["retry_after"] <= 60
+    assert refused[0].headers["retry-after"] == str(body["retry_after"])
+    sessions = client.app.state.sessions  # type: ignore[attr-defined]
+    with sessions() as db:
+        assert db.scalar(select(func.count()).select_from(AuthChallenge)) == 60, "a refused request stores nothing"
+
+
+def test_challenges_are_limited_per_address_and_in_all(make_client: ClientFactory) -> None:
+    client = make_client(CHALLENGES_PER_ADDRESS=3, MAX_OPEN_CHALLENGES=5)
+    key = new_signer()
+    for _ in range(3):
+        challenge(client, key.address)
+    again = client.post("/auth/challenge", json={"address": key.address})
+    assert again.status_code == 429 and key.address in again.json()["message"], again.text
+    challenge(client, new_signer().address)  # another account from the same client still signs in
+    challenge(client, new_signer().address)
+    full = client.post("/auth/challenge", json={"address": new_signer().address})
+    assert full.status_code == 429 and "open" in full.json()["message"] and int(full.headers["retry-after"]) >= 1
+    # A used challenge is no longer open: signing in frees room.
+    message = challenge_text_of(client, key.address)
+    assert client.post("/auth/session", json={"message": message, "signature": signed(key, message)}).status_code == 201
+    assert client.post("/auth/challenge", json={"address": new_signer().address}).status_code == 201
+
+
+def challenge_text_of(client: TestClient, address: str) -> str:
+    with client.app.state.sessions() as db:  # type: ignore[attr-defined]
+        return str(db.scalars(select(AuthChallenge.message).where(AuthChallenge.address == address)).first())
+
+
+def test_old_challenges_and_sessions_are_purged(make_client: ClientFactory) -> None:
+    client = make_client(CHALLENGE_WINDOW=60)
+    sessions = client.app.state.sessions  # type: ignore[attr-defined]
+    keys = [new_signer() for _ in range(3)]
+    users = [sign_in(client, key) for key in keys]
+    challenge(client, new_signer().address)
+    long_ago = utcnow() - timedelta(hours=2)
+    with sessions() as db:
+        db.execute(update(AuthChallenge).values(issued_at=long_ago, expires_at=long_ago + timedelta(minutes=5)))
+        db.execute(update(Session).where(Session.address == keys[0].address).values(expires_at=long_ago))
+        db.execute(update(Session).where(Session.address == keys[1].address).values(revoked_at=long_ago))
+        db.commit()
+    challenge(client, new_signer().address)  # asking for a challenge purges what is old
+    with sessions() as db:
+        assert db.scalar(select(func.count()).select_from(AuthChallenge)) == 1, "only the new challenge is left"
+        assert set(db.scalars(select(Session.address))) == {keys[2].address}
+    assert client.get("/auth/session", headers=users[0].headers).json()["error"] == "invalid_token"
+    assert users[2].request("GET", "/auth/session")["address"] == keys[2].address
+
+
+def test_an_ipv6_client_is_counted_by_its_64_network() -> None:
+    assert client_key("2001:db8:1:2:aaaa::1") == client_key("2001:db8:1:2:bbbb::2") == "2001:db8:1:2::/64"
+    assert client_key("::ffff:192.0.2.7") == "192.0.2.7" and client_key("192.0.2.7") == "192.0.2.7"
+    assert client_key(None) == "unknown" and client_key("testclient") == "testclient"
+
+
 # Every route of the app, with who may call it. A route missing from both tables fails the test,
 # so a new endpoint cannot ship without its access rule.
 PUBLIC = {
@@ -129,13 +193,22 @@ PUBLIC = {
     ("POST", "/auth/challenge"), ("POST", "/auth/session"), ("GET", "/institutions"), ("GET", "/catalogue"),
     ("GET", "/resources/{resource_id}"), ("GET", "/resources/{resource_id}/versions/{number}"),
     ("GET", "/resources/{resource_id}/versions/{number}/history"), ("GET", "/search"),
+    ("GET", "/resources/{resource_id}/versions/{number}/authorship"),
     ("GET", "/certificates/{certificate_id}"), ("GET", "/certificates/{certificate_id}/verify"),
     ("GET", "/certificates/{certificate_id}/pdf"), ("GET", "/status-lists/{list_id}"), ("GET", "/certificates/{certificate_id}/credential"),
+    ("POST", "/auth/links/session"), ("GET", "/people"),
 }
 V = "/resources/{resource_id}/versions/{number}"
 PROTECTED: dict[tuple[str, str], set[str]] = {  # roles admitted ("any": every signed-in account, then checked case by case)
     ("GET", "/auth/session"): {"any"},
     ("DELETE", "/auth/session"): {"any"},
+    ("POST", "/auth/links"): {"any"},
+    ("GET", "/users/me"): {"any"},
+    ("PUT", "/users/me/profile"): {"any"},
+    ("PUT", "/users/{address}/profile"): {"admin"},
+    ("PATCH", "/institutions/{institution_id}"): {"admin"},  # and the institution's own administrator
+    ("GET", "/resources"): {"any"},  # your own resources
+    ("GET", "/certificates"): {"any"},  # certificates of your own resources
     ("POST", "/ipfs"): {"teacher"},
     ("POST", "/institutions"): {"admin"},
     ("GET", "/users/{address}"): {"admin", "self"},
@@ -144,6 +217,7 @@ PROTECTED: dict[tuple[str, str], set[str]] = {  # roles admitted ("any": every s
     ("GET", "/resources/registration-info"): {"teacher"},
     ("POST", "/resources"): {"teacher"},
     ("POST", "/resources/{resource_id}/versions"): {"teacher"},
+    ("POST", V + "/authorship"): {"any"},  # the version's co-authors, with their own signature
     ("GET", "/reviews/queue"): {"reviewer"},
     ("POST", V + "/assignments"): {"admin"},
     ("GET", V + "/assignments"): {"admin", "reviewer"},
@@ -166,7 +240,7 @@ PROTECTED: dict[tuple[str, str], set[str]] = {  # roles admitted ("any": every s
     ("PUT", "/credit-bank/rules"): {"issuer"},
     ("POST", "/credit-bank/imports"): {"issuer"},
 }
-DOCS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+DOCS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/", "/app", "/app/{path:path}"}  # and the web application
 
 
 def test_every_route_has_an_access_rule(client: TestClient) -> None:
@@ -183,6 +257,15 @@ def test_each_forbidden_call_is_refused(client: TestClient) -> None:
     stranger = sign_in(client, new_signer())
     accounts: dict[str, RegistryClient] = {"admin": people.admin, "teacher": people.teacher, "reviewer": people.reviewers[0],
                                            "none": stranger}
+    # Accounts that held each role when they signed in, and lost it since: refused like strangers.
+    for role in ("admin", "teacher", "reviewer", "issuer"):
+        key = new_signer()
+        people.admin.request("PUT", f"/users/{key.address}", json={"institution_id": people.school_id, "roles": [role]})
+        drain(client)
+        former = sign_in(client, key)
+        assert former.roles == [role]
+        people.admin.request("PUT", f"/users/{key.address}", json={"roles": []})
+        accounts[f"former {role}"] = former
     paths = {"{resource_id}": str(resource), "{number}": "1", "{address}": people.admin.signer.address,
              "{institution_id}": people.school_id, "{key}": "b", "{credential_id}": "urn:uuid:x", "{subject_id}": "subj_x"}
     for (method, template), admitted in PROTECTED.items():

@@ -72,21 +72,25 @@ def test_who_may_review(client: TestClient) -> None:
     drain(client)
     author_reviewer = sign_in(client, people.teacher.signer)
     assert "reviewer" in author_reviewer.roles
-    refused(lambda: author_reviewer.request("POST", path(version, "/claim")), 403, "forbidden")
-    refused(lambda: people.admin.request("POST", path(version, "/assignments"), json={"reviewer": people.teacher.signer.address}),
-            403, "forbidden")
+    own = refused(lambda: author_reviewer.request("POST", path(version, "/claim")), 409, "conflict_of_interest")
+    assert own.body["conflict"] == "author" and own.body["overridable"] is False
+    refused(lambda: people.admin.request("POST", path(version, "/assignments"), json={
+        "reviewer": people.teacher.signer.address, "override_reason": "人手不足"}), 409, "conflict_of_interest")
     assert version["resource_id"] not in {i["resource_id"] for i in author_reviewer.request("GET", "/reviews/queue")["open"]}
     # Someone who is not a reviewer on chain cannot be assigned.
     refused(lambda: people.admin.request("POST", path(version, "/assignments"), json={"reviewer": new_signer().address}),
             403, "forbidden")
-    # A reviewer from the author's school may review, flagged for the administrator.
+    # A reviewer from the author's school only with an administrator's override (see test_conflict_of_interest_is_a_rule).
     colleague = new_signer()
     people.admin.request("PUT", f"/users/{colleague.address}", json={"institution_id": people.school_id, "roles": ["reviewer"]})
     drain(client)
-    flagged = people.admin.request("POST", path(version, "/assignments"), json={"reviewer": colleague.address})
-    assert flagged["same_school"] is True
     refused(lambda: people.admin.request("POST", path(version, "/assignments"), json={"reviewer": colleague.address}),
-            409, "conflict")
+            409, "conflict_of_interest")
+    flagged = people.admin.request("POST", path(version, "/assignments"), json={"reviewer": colleague.address,
+                                                                                 "override_reason": "本学科仅此一位专家"})
+    assert flagged["same_school"] is True and flagged["override_reason"] == "本学科仅此一位专家"
+    refused(lambda: people.admin.request("POST", path(version, "/assignments"), json={"reviewer": colleague.address,
+                                                                                       "override_reason": "再次"}), 409, "conflict")
     outsider = people.reviewers[0].request("POST", path(version, "/claim"))
     assert outsider["same_school"] is False
     queue = people.reviewers[0].request("GET", "/reviews/queue")
@@ -104,6 +108,96 @@ def test_who_may_review(client: TestClient) -> None:
                                                                          "recommendation": "accept"})
     refused(lambda: people.reviewers[0].request("POST", path(version, "/reviews"), json={
         "orientation_pass": True, "scores": GOOD, "recommendation": "accept"}), 409, "conflict")
+
+
+def test_conflict_of_interest_is_a_rule(client: TestClient) -> None:
+    """A reviewer from the author's school may not claim, be assigned or submit a counting review;
+    an administrator overrides for a named reviewer with a reason, recorded in the history and on chain."""
+    people = set_up_people(client, reviewers=1)
+    version = submit(people)
+    colleague_key = new_signer()
+    people.admin.request("PUT", f"/users/{colleague_key.address}", json={"institution_id": people.school_id, "roles": ["reviewer"]})
+    drain(client)
+    colleague = sign_in(client, colleague_key)
+    claimed = refused(lambda: colleague.request("POST", path(version, "/claim")), 409, "conflict_of_interest")
+    assert claimed.body["conflict"] == "same_institution" and claimed.body["institution_id"] == people.school_id
+    assert "滨海新区实验小学" in str(claimed) and claimed.body["overridable"] is True
+    assert version["resource_id"] not in {i["resource_id"] for i in colleague.request("GET", "/reviews/queue")["open"]}
+    assert colleague.request("GET", path(version))["allowed_actions"] == []
+    refused(lambda: colleague.request("POST", path(version, "/reviews"), json={
+        "orientation_pass": True, "scores": GOOD, "recommendation": "accept"}), 403, "forbidden")
+    assigned = refused(lambda: people.admin.request("POST", path(version, "/assignments"), json={"reviewer": colleague_key.address}),
+                       409, "conflict_of_interest")
+    assert "override_reason" in str(assigned)
+    # No override for a reviewer without a conflict, nor by the reviewer themselves.
+    refused(lambda: people.admin.request("POST", path(version, "/assignments"), json={
+        "reviewer": people.reviewers[0].signer.address, "override_reason": "无需"}), 422, "invalid_request")
+    override = people.admin.request("POST", path(version, "/assignments"), json={"reviewer": colleague_key.address,
+                                                                                  "override_reason": "本学科仅此一位专家，经局务会同意"})
+    assert override["conflict"] and override["same_school"]
+    assert colleague.request("GET", path(version))["allowed_actions"] == ["review"]
+    colleague.request("POST", path(version, "/reviews"), json={"orientation_pass": True, "scores": GOOD, "recommendation": "accept"})
+    review(people.reviewers[0], version)
+    accepted = people.admin.request("POST", path(version, "/decision"), json={"decision": "accept"})
+    assert accepted["state"] == "ACCEPTED", "the overridden review counts"
+    drain(client)
+    events = people.teacher.request("GET", path(version, "/history"))["events"]
+    overrides = [e for e in events if e["action"] == "override_conflict"]
+    assert len(overrides) == 1 and overrides[0]["reason"] == "本学科仅此一位专家，经局务会同意"
+    assert overrides[0]["details"]["reviewer"] == colleague_key.address and overrides[0]["details"]["conflict"] == "same_institution"
+    assert overrides[0]["actor"] == people.admin.signer.address and overrides[0]["chain_tx"], "recorded on chain like every event"
+
+
+def test_a_reviewer_who_joins_the_authors_school_after_claiming_cannot_submit(client: TestClient) -> None:
+    people = set_up_people(client, reviewers=1)
+    version = submit(people)
+    reviewer = people.reviewers[0]
+    reviewer.request("POST", path(version, "/claim"))
+    people.admin.request("PUT", f"/users/{reviewer.signer.address}", json={"institution_id": people.school_id})
+    late = refused(lambda: reviewer.request("POST", path(version, "/reviews"), json={
+        "orientation_pass": True, "scores": GOOD, "recommendation": "accept"}), 409, "conflict_of_interest")
+    assert "would not count" in str(late)
+
+
+def test_allowed_actions_are_the_callers(client: TestClient) -> None:
+    """A teacher is not told it may accept; a vetoed version does not list accept; reviewers see what they may do."""
+    people = set_up_people(client)
+    version = submit(people)
+    outsider_key = new_signer()
+    people.admin.request("PUT", f"/users/{outsider_key.address}", json={"roles": ["teacher"]})
+    outsider = sign_in(client, outsider_key)
+
+    def allowed(account: RegistryClient, of: dict[str, Any] = version) -> list[str]:
+        return list(account.request("GET", path(of))["allowed_actions"])
+
+    assert allowed(people.teacher) == ["withdraw"]
+    assert allowed(people.admin) == ["assign", "withdraw"], "no decision before the reviews are in"
+    assert allowed(people.reviewers[0]) == ["claim"]
+    people.reviewers[0].request("POST", path(version, "/claim"))
+    assert allowed(people.reviewers[0]) == ["review"]
+    people.reviewers[0].request("POST", path(version, "/reviews"), json={"orientation_pass": False, "scores": POOR,
+                                                                         "recommendation": "decline"})
+    assert allowed(people.reviewers[0]) == []
+    review(people.reviewers[1], version)
+    assert allowed(people.admin) == ["assign", "decline", "request_revisions", "withdraw"], "vetoed: no accept"
+    assert allowed(people.teacher) == ["withdraw"]
+    # A refusal lists what the caller may do, never another role's actions.
+    by_teacher = refused(lambda: people.teacher.request("POST", path(version, "/reopen"), json={"reason": "x"}), 403, "forbidden")
+    assert "allowed" not in by_teacher.body
+    assert refused(lambda: people.reviewers[1].request("POST", path(version, "/claim")), 409, "conflict").body.get("allowed") is None
+    people.admin.request("POST", path(version, "/decision"), json={"decision": "decline"})
+    assert allowed(people.admin) == ["reopen"] and allowed(people.teacher) == [] and allowed(people.reviewers[0]) == []
+    wrong = refused(lambda: people.reviewers[0].request("POST", path(version, "/claim")), 409, "invalid_transition")
+    assert wrong.body["allowed"] == [] and "nothing for you" in str(wrong)
+    again = refused(lambda: people.admin.request("POST", path(version, "/decision"), json={"decision": "accept"}), 409,
+                    "invalid_transition")
+    assert again.body["allowed"] == ["reopen"]
+    # Withdrawn by an administrator: only an administrator may reinstate.
+    accepted = accept(people, submit(people))
+    assert allowed(outsider, accepted) == [] and client.get(path(accepted)).json()["allowed_actions"] == []
+    assert allowed(people.teacher, accepted) == ["withdraw"] and allowed(people.admin, accepted) == ["withdraw"]
+    people.admin.request("POST", path(accepted, "/withdrawal"), json={"reason_code": "content_finding"})
+    assert allowed(people.admin, accepted) == ["reinstate"] and allowed(people.teacher, accepted) == []
 
 
 def test_a_decision_needs_two_reviews_and_respects_the_veto(client: TestClient) -> None:
@@ -125,8 +219,8 @@ def test_illegal_transitions_are_409_listing_what_is_allowed(client: TestClient)
     version = accept(people, submit(people))
     error = refused(lambda: people.admin.request("POST", path(version, "/decision"), json={"decision": "decline"}), 409,
                     "invalid_transition")
-    assert error.body["state"] == "ACCEPTED" and error.body["allowed"] == ["supersede", "withdraw"]
-    assert "allowed now: supersede, withdraw" in str(error)
+    assert error.body["state"] == "ACCEPTED" and error.body["allowed"] == ["withdraw"], "what this administrator may do"
+    assert "allowed now: withdraw" in str(error)
     refused(lambda: people.admin.request("POST", path(version, "/reopen"), json={"reason": "x"}), 409, "invalid_transition")
     refused(lambda: people.admin.request("POST", path(version, "/reinstate"), json={"reason": "x"}), 409, "invalid_transition")
     refused(lambda: people.reviewers[0].request("POST", path(version, "/claim")), 409, "invalid_transition")

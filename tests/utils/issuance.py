@@ -8,9 +8,19 @@ from typing import Any
 from eth_hash.auto import keccak
 
 from ledger_service.chain import Ledger, Outbox, TransactionSender, dev_signer
-from ledger_service.credentials import BatchIssuer, Ed25519KeyPair, institution_uri
+from ledger_service.credentials import (
+    JCS_SUITE,
+    BatchIssuer,
+    Ed25519KeyPair,
+    StatusList,
+    institution_uri,
+    sign,
+    status_list_hash,
+    status_list_id,
+)
 
 GROWTH_RECORD = keccak(b"EduLedger.GrowthRecord")
+STATUS_LIST_TYPE = keccak(b"EduLedger.StatusList")
 ROOT_BUREAU = keccak(b"institution:test-bureau")
 FAR_FUTURE = 2**63
 ISSUER_INDEX = 5
@@ -25,15 +35,30 @@ def issue_on_ledger(ledger: Ledger, workdir: Path, documents: list[dict[str, Any
         governance = ledger.sender
         governance.transact(directory.transaction("registerInstitution", ROOT_BUREAU, b"\0" * 32, 2, governance.address))
         governance.transact(directory.transaction("accredit", ROOT_BUREAU, GROWTH_RECORD, 0, FAR_FUTURE))
+        governance.transact(directory.transaction("accredit", ROOT_BUREAU, STATUS_LIST_TYPE, 0, FAR_FUTURE))
         governance.transact(directory.transaction("addIssuerKey", ROOT_BUREAU, key.address, 0, FAR_FUTURE))
         governance.transact(directory.transaction("addSigningKey", ROOT_BUREAU, BUREAU_SIGNING_KEY.public.raw, 0, FAR_FUTURE))
-    sender = TransactionSender(
-        ledger.rpc, key, Outbox(workdir / f"issuer-outbox-{batch_id}.sqlite3", chain_id=ledger.chain_id),
-        decoder=ledger.sender.decoder,
-    )
+    sender = _issuer_sender(ledger, workdir, batch_id)
     issuer = BatchIssuer(workdir / f"issuance-{batch_id}.sqlite3", sender=sender, anchor=ledger.contracts["CredentialAnchor"],
                          directory=directory, signing_key=BUREAU_SIGNING_KEY)
     documents = [{**document, "issuer": {**document["issuer"], "id": institution_uri(ROOT_BUREAU)}} for document in documents]
     credentials = issuer.issue(batch_id, documents, credential_type=GROWTH_RECORD, created="2026-11-22T08:00:00Z").credentials
     issuer.close()
     return credentials
+
+
+def _issuer_sender(ledger: Ledger, workdir: Path, tag: str) -> TransactionSender:
+    return TransactionSender(
+        ledger.rpc, dev_signer(ISSUER_INDEX), Outbox(workdir / f"issuer-outbox-{tag}.sqlite3", chain_id=ledger.chain_id),
+        decoder=ledger.sender.decoder,
+    )
+
+
+def publish_status_list(ledger: Ledger, workdir: Path, status: StatusList, *, valid_from: str = "2026-11-22T08:00:00Z") -> dict[str, Any]:
+    """Sign the bureau's status list as it stands and anchor its hash (after issue_on_ledger set the bureau up)."""
+    listed = sign(status.credential(issuer=institution_uri(ROOT_BUREAU), valid_from=valid_from), BUREAU_SIGNING_KEY,
+                  cryptosuite=JCS_SUITE, created=valid_from, proof_as_list=True)
+    sender = _issuer_sender(ledger, workdir, f"status-{status_list_hash(listed).hex()[:12]}")
+    sender.transact(ledger.contracts["CredentialAnchor"].transaction("updateStatusList", status_list_id(status.url), status_list_hash(listed)))
+    sender.close()
+    return listed

@@ -3,28 +3,28 @@ code), and the certificate as a PDF."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from fastapi import APIRouter, Header, Path, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from ledger_service.certificates import CertificateFacts, CertificateReader
-from ledger_service.credentials import VerificationReport
 
 from ...chain.certificates import CertificateChecker
 from ...core.config import Settings
-from ...core.labels import CERTIFICATE_NAMES, level_name
 from ...core.errors import ConflictError, ResourceNotFoundError
 from ...crud import certificates as certificates_crud
 from ...crud import resources as resources_crud
 from ...models import Certificate, Institution, ResourceVersion
-from ...pages.html import render_page, wants_html
+from ...crud import people as people_crud
+from ...pages.html import wants_html
 from ...pages.pdf import CertificateSheet, render_certificate_pdf
-from ..deps import LedgerDep, SessionDep, SettingsDep
+from ...pages.web import app_shell
+from ...workflows import authorship
+from ..deps import CurrentUser, LedgerDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/certificates", tags=["certificates"])
 
@@ -32,15 +32,31 @@ _CHINA = timezone(timedelta(hours=8))
 CertificateId = Path(ge=1, le=2**63, description="the certificate's id on chain")
 
 
+class CertifiedAuthor(BaseModel):
+    address: str
+    share: int
+    name: str | None = Field(description="shown only with the teacher's consent (certificates are public)")
+    institution: str | None
+
+
+class IssuerPublic(BaseModel):
+    institution_id: str
+    name: str
+    kind: str = Field(description="ministry, province, city, district, school")
+    accredited_by: str | None = Field(description="the institution above it in the accreditation tree")
+
+
 class RegistryRecord(BaseModel):
     resource_id: int
     version: int
     title: str
+    resource_type: str
     catalogue_path: str
-    authors: list[dict[str, Any]]
+    authors: list[CertifiedAuthor] = Field(description="the lead author and the co-authors who confirmed their share")
     cid: str
     content_hash: str
     issuer_name: str
+    issuer: IssuerPublic | None
     status: str = Field(description="the registry's view: issued or revoked")
     issued_tx: str | None
     revoked_tx: str | None
@@ -71,6 +87,26 @@ def _record(db: Session, certificate_id: int) -> tuple[Certificate, ResourceVers
     return certificates_crud.certificate_record(session=db, certificate_id=certificate_id)
 
 
+def _issuer(db: Session, facts: CertificateFacts | None) -> IssuerPublic | None:
+    if facts is None or not facts.exists:
+        return None
+    institution = db.get(Institution, "0x" + facts.institution_id.hex())
+    if institution is None:
+        return None
+    parent = db.get(Institution, institution.parent_id) if institution.parent_id else None
+    return IssuerPublic(institution_id=institution.id, name=institution.name, kind=institution.kind,
+                        accredited_by=parent.name if parent else None)
+
+
+def _authors(db: Session, version: ResourceVersion) -> list[CertifiedAuthor]:
+    """The authors a certificate names (the lead author and the co-authors who confirmed on chain) as the
+    public sees them: names only with their consent."""
+    named = [a for a in authorship.authors(db, version) if a.status in ("lead", "confirmed")]
+    people = people_crud.describe(session=db, addresses=[a.address for a in named])
+    return [CertifiedAuthor(address=a.address, share=a.share, name=people[a.address].name, institution=people[a.address].institution)
+            for a in named]
+
+
 def _issuer_name(db: Session, facts: CertificateFacts | None) -> str:
     if facts is None or not facts.exists:
         return ""
@@ -81,11 +117,40 @@ def _issuer_name(db: Session, facts: CertificateFacts | None) -> str:
 def _registry_record(db: Session, record: tuple[Certificate, ResourceVersion], facts: CertificateFacts | None) -> RegistryRecord:
     certificate, version = record
     return RegistryRecord(
-        resource_id=version.resource_id, version=version.number, title=version.title,
-        catalogue_path=resources_crud.catalogue_node(session=db, version=version).path, authors=version.authors, cid=version.root_cid,
-        content_hash=version.content_hash, issuer_name=_issuer_name(db, facts), status=certificate.status,
+        resource_id=version.resource_id, version=version.number, title=version.title, resource_type=version.resource_type,
+        catalogue_path=resources_crud.catalogue_node(session=db, version=version).path, authors=_authors(db, version), cid=version.root_cid,
+        content_hash=version.content_hash, issuer_name=_issuer_name(db, facts), issuer=_issuer(db, facts), status=certificate.status,
         issued_tx=certificate.issued_tx, revoked_tx=certificate.revoked_tx,
     )
+
+
+class CertificateItem(BaseModel):
+    id: int | None = Field(description="the certificate's id on chain, once issued")
+    kind: str
+    level: str
+    status: str = Field(description="pending, issued, revoked or failed")
+    resource_id: int
+    version: int
+    title: str
+    issued_tx: str | None
+    created_at: datetime
+    verify_url: str | None
+    pdf_url: str | None
+
+
+@router.get("", response_model=list[CertificateItem])
+def read_my_certificates(principal: CurrentUser, db: SessionDep, settings: SettingsDep) -> list[CertificateItem]:
+    """Certificates of the resources you signed as lead author, newest first."""
+    items = []
+    for certificate, version in resources_crud.authored_certificates(session=db, address=principal.address):
+        number = certificate.chain_certificate_id
+        items.append(CertificateItem(
+            id=number, kind=certificate.kind, level=certificate.level, status=certificate.status, resource_id=version.resource_id,
+            version=version.number, title=version.title, issued_tx=certificate.issued_tx, created_at=certificate.created_at,
+            verify_url=f"{settings.BASE_URL}/certificates/{number}/verify" if number else None,
+            pdf_url=f"{settings.BASE_URL}/certificates/{number}/pdf" if number else None,
+        ))
+    return items
 
 
 @router.get("/{certificate_id}", response_model=CertificatePublic)
@@ -107,32 +172,17 @@ async def verify_certificate_route(
     format: str | None = Query(default=None, pattern="^(json|html)$"),
 ) -> Response:
     """Check the certificate against the chain: exists, not revoked, content hash, issuer authorised, resource not withdrawn.
-    Browsers (and ``?format=html``) get a page: this is where the certificate's QR code points."""
+    Browsers (and ``?format=html``) get the web application's verification page: this is where the certificate's QR code points."""
+    if wants_html(accept, format):
+        return app_shell(request)  # the web application's verification page asks for the JSON itself
     checker: CertificateChecker = request.app.state.certificates
     report, facts = await checker.check(certificate_id)
     checks = [{"name": c.name, "result": c.result, "detail": c.detail} for c in report.checks]
-    if wants_html(accept, format):
-        page = await asyncio.to_thread(_verification_page, request, certificate_id, report, facts, checks)
-        return HTMLResponse(page, headers={"Cache-Control": "no-store"})
     # Facts read at an earlier block still hold at the head the monitor has processed: no event changed them.
     head = request.app.state.monitor.latest.head or 0
     body = {"certificate_id": certificate_id, "outcome": report.outcome, "checks": checks,
             "block_number": max(facts.block_number, head) if facts else None}
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
-
-
-def _verification_page(
-    request: Request, certificate_id: int, report: VerificationReport, facts: CertificateFacts | None, checks: list[dict[str, str]]
-) -> str:
-    with request.app.state.sessions() as db:
-        record = _record(db, certificate_id)
-        sheet = _sheet(db, request.app.state.settings, certificate_id, record, facts) if record and facts and facts.exists else None
-    return render_page(
-        "certificate.html", certificate_id=certificate_id, outcome=report.outcome, failed=report.failed, checks=checks, facts=facts,
-        kind_title=CERTIFICATE_NAMES[facts.kind].title if facts and facts.exists else "证书",
-        record=sheet and {**sheet.__dict__, "level_title": level_name(sheet.level)},
-        json_url=f"/certificates/{certificate_id}/verify?format=json", pdf_url=f"/certificates/{certificate_id}/pdf" if sheet else None,
-    )
 
 
 def _sheet(
@@ -148,7 +198,8 @@ def _sheet(
         title=version.title,
         resource_label=f"资源 {version.resource_id} 第 {version.number} 版 · 链上资源 #{facts.resource_id}",
         catalogue_path=node.path,
-        authors=[f"{a['address']} ({a['share'] / 100:g}%)" for a in version.authors],
+        authors=[f"{people_crud.label_text(people_crud.PersonLabel(a.address, a.name, a.institution, None))} ({a.share / 100:g}%)"
+                 for a in _authors(db, version)],
         issuer_name=_issuer_name(db, facts),
         issued_on=datetime.fromtimestamp(facts.issued_at, UTC).astimezone(_CHINA).strftime("%Y年%m月%d日"),
         cid=version.root_cid,

@@ -173,6 +173,8 @@ def read_status_list(list_id: str, db: SessionDep) -> JSONResponse:
 
 
 def _own_subject(db: Session, issuer: Principal, subject_id: str) -> None:
+    if issuer.institution_id is None:
+        raise PermissionDeniedError("the account belongs to no institution; an administrator sets it (PUT /users/{address})")
     issued = db.scalar(select(IssuedCredential.id).where(IssuedCredential.subject_id == subject_id,
                                                          IssuedCredential.institution_id == issuer.institution_id).limit(1))
     if issued is None:
@@ -257,13 +259,14 @@ def import_presentation(
         raise ConflictError("set the conversion rules first (PUT /credit-bank/rules)", code="no_rules")
     hosted = f"{settings.BASE_URL}/status-lists/"
 
-    def resolve(url: str) -> dict[str, Any]:
-        if url in request.status_lists:
-            return request.status_lists[url]
+    def resolve(url: str) -> list[dict[str, Any]]:
         record = db.get(StatusListRecord, url[len(hosted):]) if url.startswith(hosted) else None
-        if record is None or record.credential is None:
+        found = [record.credential] if record is not None and record.credential is not None else []  # in force
+        if url in request.status_lists:
+            found.append(request.status_lists[url])
+        if not found:
             raise CredentialError(f"status list {url} was not supplied")  # the verifier then says: cannot tell
-        return record.credential
+        return found
 
     bank, runtime = issuing.credit_bank(account, institution)
     try:

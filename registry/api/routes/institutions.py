@@ -6,7 +6,7 @@ import secrets
 from typing import Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from ...chain.jobs import enqueue
@@ -14,6 +14,7 @@ from ...core.errors import PermissionDeniedError
 from ...crud import users as users_crud
 from ...crud.auth import checked_address
 from ...models import ChainJob, Institution
+from ...workflows.accounts import AccountChange, change_account
 from ..deps import AdminUser, BureauDep, CurrentUser, DirectoryDep, SessionDep, WorkerDep
 
 router = APIRouter(tags=["institutions"])
@@ -36,16 +37,26 @@ class InstitutionPublic(BaseModel):
 
 
 class UserUpdate(BaseModel):
-    institution_id: str | None = None
-    roles: list[Literal["teacher", "reviewer", "issuer", "admin"]] = Field(default_factory=list)
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is an error, not a silent "keep"
+
+    institution_id: str | None = Field(default=None, description="The account's institution; null detaches it; left out: kept.")
+    roles: list[Literal["teacher", "reviewer", "issuer", "admin"]] = Field(
+        default_factory=list, description="The complete set of roles; left out: kept."
+    )
 
 
 class UserPublic(BaseModel):
     address: str
     institution_id: str | None
-    roles: list[str] = Field(description="Roles granted: teacher, issuer and admin by this database, reviewer on chain.")
+    roles: list[str] = Field(description="Roles held now: teacher, issuer and admin by this database; reviewer on chain; "
+                                         "admin also by the chain to the bureau's administrator.")
     reviewer_on_chain: bool
-    note: str = "roles take effect at the account's next sign-in"
+    reviewer_revocation_pending: bool = Field(description="an administrator removed the reviewer role (it no longer counts); "
+                                                          "the chain has not yet mined the revocation")
+    display_name: str | None
+    title: str | None
+    name_public: bool
+    note: str = "a removed role stops at once; a granted reviewer role counts once it is on chain"
 
 
 def _public(db: SessionDep, institution: Institution) -> InstitutionPublic:
@@ -94,10 +105,14 @@ def create_institution(
 
 def _user_public(db: SessionDep, directory: DirectoryDep, address: str) -> UserPublic:
     user = users_crud.get_user(session=db, address=address)
-    on_chain = directory.is_reviewer(address)
-    roles = users_crud.db_roles(session=db, address=address) | ({"reviewer"} if on_chain else set())
+    chain_roles = directory.chain_roles(address)
+    roles = users_crud.current_roles(session=db, address=address, chain_roles=lambda _: chain_roles)
+    on_chain = "reviewer" in chain_roles
     return UserPublic(
-        address=address, institution_id=user.institution_id if user else None, roles=sorted(roles), reviewer_on_chain=on_chain
+        address=address, institution_id=user.institution_id if user else None, roles=sorted(roles), reviewer_on_chain=on_chain,
+        reviewer_revocation_pending=on_chain and "reviewer" not in roles,
+        display_name=user.display_name if user else None, title=user.title if user else None,
+        name_public=user.name_public if user else False,
     )
 
 
@@ -114,18 +129,15 @@ def read_user(address: str, principal: CurrentUser, db: SessionDep, directory: D
 def update_user(
     address: str, request: UserUpdate, admin: AdminUser, db: SessionDep, directory: DirectoryDep, worker: WorkerDep
 ) -> UserPublic:
-    """Set an account's institution and roles; the reviewer role is granted or revoked on chain."""
+    """Set an account's institution and roles (fields left out are kept); the reviewer role is granted or revoked on chain."""
     address = checked_address(address)
-    users_crud.upsert_user(session=db, address=address, institution_id=request.institution_id)
-    wanted = set(request.roles)
-    for role in users_crud.DB_ROLES:
-        if role in wanted:
-            users_crud.grant_role(session=db, address=address, role=role, granted_by=admin.address)
-        else:
-            users_crud.revoke_role(session=db, address=address, role=role)
-    if ("reviewer" in wanted) != directory.is_reviewer(address):
-        enqueue(db, "grant_reviewer" if "reviewer" in wanted else "revoke_reviewer", {"address": address}, subject=f"reviewer:{address}")
+    given = request.model_fields_set
+    change = AccountChange(
+        institution_id=request.institution_id, detach="institution_id" in given and request.institution_id is None,
+        roles=request.roles if "roles" in given else None,
+    )
+    queued = change_account(db, address, change, by=admin.address, chain_roles=directory.chain_roles(address))
     db.commit()
-    if worker:
+    if worker and queued:
         worker.notify()
     return _user_public(db, directory, address)

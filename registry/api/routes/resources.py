@@ -6,15 +6,16 @@ import asyncio
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
 
 from ledger_service import ContentTooLargeError
-from ledger_service.chain import REGISTRATION_TYPE
+from ledger_service.chain import AUTHORSHIP_TYPE, REGISTRATION_TYPE
 
+from ...crud import people as people_crud
 from ...crud import resources as resources_crud
 from ...models import ResourceVersion
-from ...workflows import review
+from ...workflows import authorship, review
 from ...workflows.resource_types import LICENCES, PART_ROLES, RESOURCE_TYPES
 from ...workflows.submission import (
     METADATA_LIMIT,
@@ -26,14 +27,37 @@ from ...workflows.submission import (
     receive_submission,
     validate_metadata,
 )
-from ..deps import ContentDep, LedgerDep, OptionalUser, Principal, SessionDep, SettingsDep, TeacherUser, WorkerDep
+from ..deps import ContentDep, CurrentUser, LedgerDep, OptionalUser, PolicyDep, Principal, SessionDep, SettingsDep, TeacherUser, WorkerDep
 
 router = APIRouter(prefix="/resources", tags=["resources"])
 
 
 class AuthorPublic(BaseModel):
     address: str
-    share: int
+    share: int = Field(description="basis points, as the lead author signed them")
+    status: str = Field(description="lead; unconfirmed (a co-author holds no share yet); confirming (signed, on its way to the "
+                                    "chain); confirmed (holds the share on chain); failed (sign again)")
+    name: str | None = Field(default=None, description="the author's name, where the caller may see it (public: with consent)")
+    institution: str | None = None
+
+
+class AuthorshipPublic(BaseModel):
+    """What a co-author signs (EIP-712) to confirm their share, and where each author's consent stands."""
+
+    chain_id: int
+    verifying_contract: str
+    domain_name: str = "EduLedger ResourceRegistry"
+    domain_version: str = "1"
+    primary_type: str = AUTHORSHIP_TYPE
+    content_hash: str
+    authors: list[AuthorPublic]
+
+
+class AuthorshipRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    deadline: int = Field(description="Unix time until which the confirmation may be relayed (at least 5 minutes away)")
+    signature: str = Field(max_length=200, description="your EIP-712 signature of AuthorshipConfirmation(contentHash, author, share, deadline)")
 
 
 class PartPublic(BaseModel):
@@ -64,7 +88,7 @@ class VersionPublic(BaseModel):
     number: int
     state: str
     round: int
-    allowed_actions: list[str]
+    allowed_actions: list[str] = Field(description="what the caller may do to this version now (nothing when not signed in)")
     title: str
     description: str
     keywords: list[str]
@@ -107,6 +131,7 @@ class EventPublic(BaseModel):
     from_state: str | None
     to_state: str | None
     actor: str
+    actor_name: str | None = Field(default=None, description="the actor's name, where the caller may see it")
     role: str
     reason: str | None
     reason_code: str | None
@@ -148,8 +173,14 @@ class RegistrationInfo(BaseModel):
     max_upload_size: int
 
 
-def version_public(db: SessionDep, version: ResourceVersion) -> VersionPublic:
+def _viewer(principal: Principal | None) -> dict[str, Any]:
+    return {"viewer": principal.address, "viewer_roles": principal.roles} if principal else {}
+
+
+def version_public(db: SessionDep, version: ResourceVersion, viewer: Principal | None, policy: review.DecisionPolicy) -> VersionPublic:
+    """The version as ``viewer`` sees it: ``allowed_actions`` are what that caller may do now."""
     node = resources_crud.catalogue_node(session=db, version=version)
+    people = people_crud.describe(session=db, addresses=[a["address"] for a in version.authors], **_viewer(viewer))
     predecessor = db.get(ResourceVersion, version.predecessor_id) if version.predecessor_id else None
     mined = version.chain_status == "mined"
     return VersionPublic(
@@ -157,7 +188,7 @@ def version_public(db: SessionDep, version: ResourceVersion) -> VersionPublic:
         number=version.number,
         state=version.state,
         round=version.round,
-        allowed_actions=review.allowed_actions(version.state),
+        allowed_actions=sorted(review.allowed_actions(db, version, viewer, policy) + authorship.allowed_actions(db, version, viewer)),
         title=version.title,
         description=version.description,
         keywords=version.keywords,
@@ -165,7 +196,8 @@ def version_public(db: SessionDep, version: ResourceVersion) -> VersionPublic:
         catalogue_node=version.catalogue_node_id,
         catalogue_path=node.path,
         licence=version.licence,
-        authors=[AuthorPublic(**a) for a in version.authors],
+        authors=[AuthorPublic(address=a.address, share=a.share, status=a.status, name=people[a.address].name,
+                              institution=people[a.address].institution) for a in authorship.authors(db, version)],
         parts=[PartPublic(name=p["name"], role=p["role"], cid=p["cid"], size=p["size"], media_type=p["media_type"]) for p in version.parts],
         cid=version.root_cid,
         content_hash=version.content_hash,
@@ -207,7 +239,7 @@ def read_registration_info(
 
 async def _submit(
     request: Request, teacher: Principal, *, resource_id: int | None, settings: SettingsDep, ledger: LedgerDep, store: ContentDep,
-    worker: WorkerDep,
+    worker: WorkerDep, policy: review.DecisionPolicy,
 ) -> VersionPublic:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > settings.MAX_UPLOAD_SIZE + 2 * METADATA_LIMIT:
@@ -225,6 +257,7 @@ async def _submit(
 
         def finish() -> VersionPublic:
             with sessions() as db:
+                teacher.hold(db, frozenset({"teacher"}))  # still a teacher when it commits, after the upload
                 predecessor = predecessor_of(db, resource_id, teacher.address) if resource_id is not None else None
                 if predecessor is not None:
                     predecessor = review.lock_version(db, predecessor.id)
@@ -237,7 +270,7 @@ async def _submit(
                 except BaseException:
                     store.unpin(adder.root().cid)  # committed content no row refers to: unpinned, collectable
                     raise
-                return version_public(db, version)
+                return version_public(db, version, teacher, policy)
 
         public = await asyncio.to_thread(finish)
     if worker:
@@ -247,24 +280,64 @@ async def _submit(
 
 @router.post("", response_model=VersionPublic, status_code=201, openapi_extra={"requestBody": {"content": {"multipart/form-data": {}}}})
 async def create_resource(
-    request: Request, teacher: TeacherUser, settings: SettingsDep, ledger: LedgerDep, store: ContentDep, worker: WorkerDep
+    request: Request, teacher: TeacherUser, settings: SettingsDep, ledger: LedgerDep, store: ContentDep, worker: WorkerDep,
+    policy: PolicyDep,
 ) -> VersionPublic:
     """Submit a resource: a 'metadata' field (JSON, with the author's signed registration), then one file per part."""
-    return await _submit(request, teacher, resource_id=None, settings=settings, ledger=ledger, store=store, worker=worker)
+    return await _submit(request, teacher, resource_id=None, settings=settings, ledger=ledger, store=store, worker=worker, policy=policy)
 
 
 @router.post("/{resource_id}/versions", response_model=VersionPublic, status_code=201,
              openapi_extra={"requestBody": {"content": {"multipart/form-data": {}}}})
 async def create_version(
     resource_id: int, request: Request, teacher: TeacherUser, settings: SettingsDep, ledger: LedgerDep, store: ContentDep,
-    worker: WorkerDep,
+    worker: WorkerDep, policy: PolicyDep,
 ) -> VersionPublic:
     """Submit a new version (更新必审) or a resubmission after revisions: reviewed again, linked to the previous version."""
-    return await _submit(request, teacher, resource_id=resource_id, settings=settings, ledger=ledger, store=store, worker=worker)
+    return await _submit(request, teacher, resource_id=resource_id, settings=settings, ledger=ledger, store=store, worker=worker,
+                         policy=policy)
+
+
+class ResourceItem(BaseModel):
+    id: int
+    version: int = Field(description="the newest version's number")
+    state: str
+    title: str
+    resource_type: str
+    catalogue_path: str
+    chain_status: str
+    cid: str
+    certificates: int = Field(description="certificates of the newest version")
+    created_at: datetime = Field(description="when the newest version was submitted")
+
+
+class ResourcePage(BaseModel):
+    total: int
+    page: int
+    per_page: int
+    items: list[ResourceItem]
+
+
+@router.get("", response_model=ResourcePage)
+def read_my_resources(
+    principal: CurrentUser, db: SessionDep, page: int = Query(default=1, ge=1, le=100_000), per_page: int = Query(default=20, ge=1, le=100),
+) -> ResourcePage:
+    """Your resources (you signed a version as lead author), newest first, each with its newest version's state."""
+    total, versions = resources_crud.authored_resources(session=db, address=principal.address, offset=(page - 1) * per_page,
+                                                        limit=per_page)
+    paths = resources_crud.catalogue_paths(session=db, node_ids={v.catalogue_node_id for v in versions})
+    counts = resources_crud.certificate_counts(session=db, version_ids=[v.id for v in versions])
+    return ResourcePage(total=total, page=page, per_page=per_page, items=[
+        ResourceItem(id=v.resource_id, version=v.number, state=v.state, title=v.title, resource_type=v.resource_type,
+                     catalogue_path=paths.get(v.catalogue_node_id, ""), chain_status=v.chain_status, cid=v.root_cid,
+                     certificates=counts.get(v.id, 0),
+                     created_at=v.created_at)
+        for v in versions
+    ])
 
 
 @router.get("/{resource_id}", response_model=ResourcePublic)
-def read_resource(resource_id: int, db: SessionDep, principal: OptionalUser) -> ResourcePublic:
+def read_resource(resource_id: int, db: SessionDep, principal: OptionalUser, policy: PolicyDep) -> ResourcePublic:
     """A resource with its versions; ``latest`` is the newest version the caller may see."""
     resource = resources_crud.get_resource(session=db, resource_id=resource_id)
     address, roles = (principal.address, principal.roles) if principal else (None, frozenset[str]())
@@ -276,17 +349,17 @@ def read_resource(resource_id: int, db: SessionDep, principal: OptionalUser) -> 
         resources_crud.check_visible(version=resources_crud.latest_version(session=db, resource_id=resource_id), address=address, roles=roles)
     return ResourcePublic(
         id=resource.id, owner=resource.owner, created_at=resource.created_at,
-        versions=[VersionSummary(**resources_crud.summary(v)) for v in visible], latest=version_public(db, visible[-1]),
+        versions=[VersionSummary(**resources_crud.summary(v)) for v in visible], latest=version_public(db, visible[-1], principal, policy),
     )
 
 
 @router.get("/{resource_id}/versions/{number}", response_model=VersionPublic)
-def read_version(resource_id: int, number: int, db: SessionDep, principal: OptionalUser) -> VersionPublic:
+def read_version(resource_id: int, number: int, db: SessionDep, principal: OptionalUser, policy: PolicyDep) -> VersionPublic:
     """One version: metadata, parts, state, chain record, certificates."""
     version = resources_crud.get_version(session=db, resource_id=resource_id, number=number)
     resources_crud.check_visible(version=version, address=principal.address if principal else None,
                                  roles=principal.roles if principal else frozenset())
-    return version_public(db, version)
+    return version_public(db, version, principal, policy)
 
 
 @router.get("/{resource_id}/versions/{number}/history", response_model=HistoryPublic)
@@ -296,16 +369,49 @@ def read_history(resource_id: int, number: int, db: SessionDep, principal: Optio
     resources_crud.check_visible(version=version, address=principal.address if principal else None,
                                  roles=principal.roles if principal else frozenset())
     events, previous, intact = [], review.GENESIS_HASH, True
-    for event in resources_crud.version_events(session=db, version_id=version.id):
+    stored = resources_crud.version_events(session=db, version_id=version.id)
+    people = people_crud.describe(session=db, addresses=[e.actor for e in stored if e.actor.startswith("0x")], **_viewer(principal))
+    for event in stored:
         valid = event.prev_hash == previous and review.event_hash(review.event_body(event, version)) == event.hash
         intact = intact and valid
         previous = event.hash
         events.append(EventPublic(
             seq=event.seq, action=event.action, from_state=event.from_state, to_state=event.to_state, actor=event.actor,
-            role=event.role, reason=event.reason, reason_code=event.reason_code, details=event.details, created_at=event.created_at,
+            actor_name=people[event.actor].name if event.actor in people else None, role=event.role, reason=event.reason, reason_code=event.reason_code, details=event.details, created_at=event.created_at,
             prev_hash=event.prev_hash, hash=event.hash, hash_valid=valid, chain_tx=event.chain_tx,
         ))
     return HistoryPublic(resource_id=resource_id, version=number, intact=intact,
                          recorded_on_chain=sum(1 for e in events if e.chain_tx), events=events)
 
 
+
+
+def _authorship_public(db: SessionDep, ledger: LedgerDep, version: ResourceVersion) -> AuthorshipPublic:
+    domain = authorship.domain_of(ledger)
+    return AuthorshipPublic(
+        chain_id=domain.chain_id, verifying_contract=domain.verifying_contract, content_hash=version.content_hash,
+        authors=[AuthorPublic(address=a.address, share=a.share, status=a.status) for a in authorship.authors(db, version)],
+    )
+
+
+@router.get("/{resource_id}/versions/{number}/authorship", response_model=AuthorshipPublic)
+def read_authorship(resource_id: int, number: int, db: SessionDep, ledger: LedgerDep, principal: OptionalUser) -> AuthorshipPublic:
+    """Each author's consent, and what a co-author signs to confirm their share (合作者确认)."""
+    version = resources_crud.get_version(session=db, resource_id=resource_id, number=number)
+    resources_crud.check_visible(version=version, address=principal.address if principal else None,
+                                 roles=principal.roles if principal else frozenset())
+    return _authorship_public(db, ledger, version)
+
+
+@router.post("/{resource_id}/versions/{number}/authorship", response_model=AuthorshipPublic, status_code=201)
+def create_authorship_confirmation(
+    resource_id: int, number: int, request: AuthorshipRequest, principal: CurrentUser, db: SessionDep, ledger: LedgerDep,
+    worker: WorkerDep,
+) -> AuthorshipPublic:
+    """A co-author confirms their authorship and share with their own EIP-712 signature; they hold it once it is on chain."""
+    version = review.lock_version(db, resources_crud.get_version(session=db, resource_id=resource_id, number=number).id)
+    authorship.confirm(db, ledger, version, principal.address, deadline=request.deadline, signature=request.signature)
+    db.commit()
+    if worker:
+        worker.notify()
+    return _authorship_public(db, ledger, version)

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from ...core.errors import PermissionDeniedError
@@ -16,7 +16,7 @@ from ...crud.auth import checked_address
 from ...models import ResourceVersion
 from ...workflows import inclusion, review
 from ...workflows.resource_types import WITHDRAWAL_REASONS
-from ..deps import AdminUser, BureauDep, CurrentUser, DirectoryDep, ReviewerUser, SessionDep, SettingsDep, WorkerDep
+from ..deps import AdminUser, BureauDep, CurrentUser, DirectoryDep, PolicyDep, Principal, ReviewerUser, SessionDep, WorkerDep
 from .resources import VersionPublic, version_public
 
 router = APIRouter(tags=["reviews"])
@@ -25,14 +25,22 @@ _VERSION = "/resources/{resource_id}/versions/{number}"
 
 
 class AssignmentRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     reviewer: str
+    override_reason: str | None = Field(
+        default=None, min_length=1, max_length=2000,
+        description="assign a reviewer from an author's institution all the same (利益回避 override): why; recorded in the history",
+    )
 
 
 class AssignmentPublic(BaseModel):
     reviewer: str
     round: int
     assigned_by: str
-    same_school: bool = Field(description="the reviewer is from the author's school: flagged for the administrator")
+    same_school: bool = Field(description="the reviewer is from an author's institution, assigned by an administrator's override")
+    conflict: str | None = Field(description="the conflict of interest an administrator overrode")
+    override_reason: str | None
     assigned_at: datetime
     completed_at: datetime | None
 
@@ -85,10 +93,6 @@ class QueuePublic(BaseModel):
     open: list[QueueItem] = Field(description="in review, not assigned to you, not yours: claim one")
 
 
-def _policy(settings: SettingsDep) -> review.DecisionPolicy:
-    return review.DecisionPolicy(settings.MIN_REVIEWS, settings.AUTO_ACCEPT_SCORE, settings.AUTO_DECLINE_SCORE)
-
-
 def _locked(db: Session, resource_id: int, number: int) -> ResourceVersion:
     return review.lock_version(db, resources_crud.get_version(session=db, resource_id=resource_id, number=number).id)
 
@@ -97,11 +101,11 @@ def _accepting(db: Session, bureau: BureauDep) -> Callable[[ResourceVersion, str
     return lambda version, _actor: inclusion.on_accept(db, version, bureau=bureau)
 
 
-def _done(db: Session, worker: WorkerDep, version: ResourceVersion) -> VersionPublic:
+def _done(db: Session, worker: WorkerDep, version: ResourceVersion, principal: Principal, policy: PolicyDep) -> VersionPublic:
     db.commit()
     if worker:
         worker.notify()
-    return version_public(db, version)
+    return version_public(db, version, principal, policy)
 
 
 def _queue_item(version: ResourceVersion) -> QueueItem:
@@ -112,19 +116,22 @@ def _queue_item(version: ResourceVersion) -> QueueItem:
 
 @router.get("/reviews/queue", response_model=QueuePublic)
 def read_queue(reviewer: ReviewerUser, db: SessionDep) -> QueuePublic:
-    """Versions waiting for the signed-in reviewer, and versions open to claim."""
+    """Versions waiting for the signed-in reviewer, and versions open to claim (no conflict of interest)."""
     mine, open_ = resources_crud.review_queue(session=db, reviewer=reviewer.address)
-    return QueuePublic(assigned=[_queue_item(v) for v in mine], open=[_queue_item(v) for v in open_])
+    return QueuePublic(assigned=[_queue_item(v) for v in mine], open=[_queue_item(v) for v in review.queue(db, reviewer.address, open_)])
 
 
 @router.post(_VERSION + "/assignments", response_model=AssignmentPublic, status_code=201)
 def create_assignment(
-    resource_id: int, number: int, request: AssignmentRequest, admin: AdminUser, db: SessionDep, directory: DirectoryDep, worker: WorkerDep
+    resource_id: int, number: int, request: AssignmentRequest, admin: AdminUser, db: SessionDep, directory: DirectoryDep,
+    policy: PolicyDep, worker: WorkerDep,
 ) -> AssignmentPublic:
-    """Assign a reviewer to the current round (a reviewer from the author's school is flagged)."""
+    """Assign a reviewer to the current round (409 conflict_of_interest for an author or a reviewer from an
+    author's institution; the latter may be assigned with an override_reason)."""
     reviewer = checked_address(request.reviewer)
     version = _locked(db, resource_id, number)
-    assignment = review.assign_reviewer(db, version, reviewer, by=admin.address, by_role="admin", is_reviewer=directory.is_reviewer(reviewer))
+    assignment = review.assign_reviewer(db, version, reviewer, caller=admin, is_reviewer=directory.is_reviewer(reviewer),
+                                        policy=policy, override_reason=request.override_reason)
     db.commit()
     if worker:
         worker.notify()
@@ -132,12 +139,14 @@ def create_assignment(
 
 
 @router.post(_VERSION + "/claim", response_model=AssignmentPublic, status_code=201)
-def claim_review(resource_id: int, number: int, reviewer: ReviewerUser, db: SessionDep, directory: DirectoryDep, worker: WorkerDep) -> AssignmentPublic:
-    """Claim a version from the queue to review it."""
+def claim_review(
+    resource_id: int, number: int, reviewer: ReviewerUser, db: SessionDep, directory: DirectoryDep, policy: PolicyDep,
+    worker: WorkerDep,
+) -> AssignmentPublic:
+    """Claim a version from the queue to review it (not one you have a conflict of interest with)."""
     version = _locked(db, resource_id, number)
-    assignment = review.assign_reviewer(
-        db, version, reviewer.address, by=reviewer.address, by_role="reviewer", is_reviewer=directory.is_reviewer(reviewer.address)
-    )
+    assignment = review.assign_reviewer(db, version, reviewer.address, caller=reviewer, is_reviewer=directory.is_reviewer(reviewer.address),
+                                        policy=policy)
     db.commit()
     if worker:
         worker.notify()
@@ -155,13 +164,13 @@ def read_assignments(resource_id: int, number: int, principal: CurrentUser, db: 
 
 @router.post(_VERSION + "/reviews", response_model=ReviewPublic, status_code=201)
 def create_review(
-    resource_id: int, number: int, request: ReviewRequest, reviewer: ReviewerUser, db: SessionDep, settings: SettingsDep,
+    resource_id: int, number: int, request: ReviewRequest, reviewer: ReviewerUser, db: SessionDep, policy: PolicyDep,
     bureau: BureauDep, worker: WorkerDep,
 ) -> ReviewPublic:
     """Submit the rubric review of an assigned version (final once submitted)."""
     version = _locked(db, resource_id, number)
     rubric = review.Rubric(request.orientation_pass, request.scores, request.comments, request.recommendation)
-    result = review.submit_review(db, version, reviewer.address, rubric, policy=_policy(settings), on_accept=_accepting(db, bureau))
+    result = review.submit_review(db, version, reviewer, rubric, policy=policy, on_accept=_accepting(db, bureau))
     db.commit()
     if worker:
         worker.notify()
@@ -181,40 +190,44 @@ def read_reviews(resource_id: int, number: int, principal: CurrentUser, db: Sess
 
 @router.post(_VERSION + "/decision", response_model=VersionPublic)
 def create_decision(
-    resource_id: int, number: int, request: DecisionRequest, admin: AdminUser, db: SessionDep, settings: SettingsDep,
+    resource_id: int, number: int, request: DecisionRequest, admin: AdminUser, db: SessionDep, policy: PolicyDep,
     bureau: BureauDep, worker: WorkerDep,
 ) -> VersionPublic:
     """Accept (入库, issues the inclusion certificate), request revisions, or decline: needs the configured number of reviews."""
     version = _locked(db, resource_id, number)
-    review.decide(db, version, request.decision, actor=admin.address, reason=request.reason, policy=_policy(settings),
+    review.decide(db, version, request.decision, caller=admin, reason=request.reason, policy=policy,
                   on_accept=_accepting(db, bureau))
-    return _done(db, worker, version)
+    return _done(db, worker, version, admin, policy)
 
 
 @router.post(_VERSION + "/withdrawal", response_model=VersionPublic)
 def create_withdrawal(
-    resource_id: int, number: int, request: WithdrawalRequest, principal: CurrentUser, db: SessionDep, worker: WorkerDep
+    resource_id: int, number: int, request: WithdrawalRequest, principal: CurrentUser, db: SessionDep, policy: PolicyDep,
+    worker: WorkerDep,
 ) -> VersionPublic:
-    """出库: withdraw with a reason code (administrators; authors with author_request); revokes its certificates."""
+    """出库: withdraw with a reason code (administrators; the lead author with author_request); revokes its certificates."""
     version = _locked(db, resource_id, number)
-    review.withdraw(db, version, actor=principal.address, is_admin="admin" in principal.roles, reason_code=request.reason_code,
-                    reason=request.reason, on_withdraw=lambda v, code: inclusion.on_withdraw(db, v, code))
-    return _done(db, worker, version)
+    review.withdraw(db, version, caller=principal, reason_code=request.reason_code, reason=request.reason,
+                    on_withdraw=lambda v, code: inclusion.on_withdraw(db, v, code), policy=policy)
+    return _done(db, worker, version, principal, policy)
 
 
 @router.post(_VERSION + "/reopen", response_model=VersionPublic)
-def reopen_version(resource_id: int, number: int, request: ReversalRequest, admin: AdminUser, db: SessionDep, worker: WorkerDep) -> VersionPublic:
+def reopen_version(
+    resource_id: int, number: int, request: ReversalRequest, admin: AdminUser, db: SessionDep, policy: PolicyDep, worker: WorkerDep
+) -> VersionPublic:
     """Reverse a decline: the version is in review again, in a new round."""
     version = _locked(db, resource_id, number)
-    review.reopen(db, version, actor=admin.address, reason=request.reason)
-    return _done(db, worker, version)
+    review.reopen(db, version, caller=admin, reason=request.reason)
+    return _done(db, worker, version, admin, policy)
 
 
 @router.post(_VERSION + "/reinstate", response_model=VersionPublic)
 def reinstate_version(
-    resource_id: int, number: int, request: ReversalRequest, admin: AdminUser, db: SessionDep, bureau: BureauDep, worker: WorkerDep
+    resource_id: int, number: int, request: ReversalRequest, admin: AdminUser, db: SessionDep, policy: PolicyDep,
+    bureau: BureauDep, worker: WorkerDep,
 ) -> VersionPublic:
     """Reverse a withdrawal: accepted again, with a new inclusion certificate."""
     version = _locked(db, resource_id, number)
-    review.reinstate(db, version, actor=admin.address, reason=request.reason, on_accept=_accepting(db, bureau))
-    return _done(db, worker, version)
+    review.reinstate(db, version, caller=admin, reason=request.reason, on_accept=_accepting(db, bureau))
+    return _done(db, worker, version, admin, policy)

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from ...core.errors import InvalidRequestError
 from ...search import FACETS, MAX_RESULT_WINDOW, SearchService
+from ...workflows import authorship
 
 router = APIRouter(prefix="/search", tags=["search"])
 
@@ -101,11 +102,13 @@ async def search_resources(
 
     def run() -> dict[str, Any]:  # index and database work off the event loop
         found = service.search(text=q, filters=filters, nodes=nodes, offset=(page - 1) * per_page, limit=per_page)
+        with request.app.state.sessions() as db:  # only authors who hold their share are named
+            named = authorship.confirmed_authors(db, [hit for hit, _ in found.items])
         items = [
             {"resource_id": hit.resource_id, "version": hit.number, "title": hit.title,
              "description": hit.description[:300], "keywords": hit.keywords, "resource_type": hit.resource_type,
              "catalogue_node": hit.catalogue_node_id, "catalogue_path": hit.path, "licence": hit.licence,
-             "authors": [a["address"] for a in hit.authors], "cid": hit.root_cid,
+             "authors": named[hit.id], "cid": hit.root_cid,
              "accepted_at": hit.accepted_at.isoformat() if hit.accepted_at else None, "score": round(score, 4)}
             for hit, score in found.items
         ]

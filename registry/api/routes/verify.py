@@ -1,15 +1,23 @@
-"""``POST /verify``: the same verification the wallet runs, against this registry's chain."""
+"""``POST /verify``: the same verification the wallet runs, against this registry's live chain.
+
+A bundle given here is verified like a bare credential: every chain fact comes from the chain, and
+the bundle contributes only its status lists' bytes (after the lists this registry hosts, which are
+the ones in force). The body is read strictly by the route itself: a duplicate key, a lone
+surrogate or nesting past the limit is an "invalid" report naming the check, not an error.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
-from pydantic import BaseModel, Field
+import anyio.to_thread
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field, ValidationError
 
-from ledger_service import CredentialError
-from ledger_service.credentials import BUNDLE_TYPE, ChainView, verify_bundle, verify_credential
+from ledger_service import CredentialError, InvalidJsonError, strict_loads
+from ledger_service.credentials import BUNDLE_TYPE, ChainView, VerificationReport, verify_bundle, verify_credential
 
+from ...core.errors import InvalidRequestError
 from ...models import StatusListRecord
 from ..deps import LedgerDep, SessionDep, SettingsDep
 
@@ -17,11 +25,12 @@ router = APIRouter(prefix="/verify", tags=["verify"])
 
 
 class VerifyRequest(BaseModel):
-    credential: Any = Field(description="The credential (JSON) to verify, or an offline verification bundle.")
+    credential: Any = Field(description="The credential (JSON) to verify, or a verification bundle (checked against the live chain).")
     status_lists: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description="Status list credentials by URL, if the presenter has them (lists this registry hosts are found by "
-        "themselves); each is checked against the hash anchored on chain.",
+        "themselves); each is checked against the hashes anchored on chain: the list in force decides, an earlier one "
+        "is stale (cannot tell), one never anchored is forged (invalid).",
     )
 
 
@@ -34,38 +43,70 @@ class CheckPublic(BaseModel):
 class VerificationPublic(BaseModel):
     outcome: str = Field(description="valid, invalid (see the failed check) or cannot_tell")
     checks: list[CheckPublic]
-    freshness: dict[str, Any] | None = Field(default=None, description="Bundles: snapshot time and status-list age.")
+    freshness: dict[str, Any] | None = Field(default=None, description="Offline bundles only: the proven block and its age.")
 
 
-@router.post("", response_model=VerificationPublic)
-def verify(request: VerifyRequest, ledger: LedgerDep, db: SessionDep, settings: SettingsDep) -> VerificationPublic:
-    """Verify a credential (or an offline bundle): each check reported separately; never valid by default."""
-    if isinstance(request.credential, dict) and request.credential.get("type") == BUNDLE_TYPE:
-        bundled = verify_bundle(request.credential)
-        return VerificationPublic(
-            outcome=bundled.outcome,
-            checks=[CheckPublic(name=c.name, result=c.result, detail=c.detail) for c in bundled.checks],
-            freshness=bundled.freshness,
-        )
-    chain = ChainView(
-        ledger.rpc, ledger.contracts["CredentialAnchor"], ledger.contracts["InstitutionRegistry"], ledger.chain_id
-    )
+def _parsed(body: bytes) -> Any:
+    try:
+        return strict_loads(body)
+    except InvalidJsonError as exc:
+        return exc
 
-    hosted = f"{settings.BASE_URL}/status-lists/"
 
-    def resolve(url: str) -> dict[str, Any]:
-        if url in request.status_lists:
-            return request.status_lists[url]
-        if url.startswith(hosted):  # a list this registry hosts: its anchored hash is checked all the same
-            record = db.get(StatusListRecord, url[len(hosted):])
-            if record is not None and record.credential is not None:
-                return record.credential
-        raise CredentialError(f"status list {url} was not supplied")
+async def _strict_body(request: Request) -> Any:
+    """The body parsed strictly (off the event loop), or the :class:`InvalidJsonError` that refused it."""
+    return await anyio.to_thread.run_sync(_parsed, await request.body())
 
-    report = verify_credential(
-        request.credential, chain=chain, confirmations=ledger.sender.confirmations, status_resolver=resolve
-    )
+
+StrictBody = Annotated[Any, Depends(_strict_body)]
+
+
+def _public(report: VerificationReport) -> VerificationPublic:
     return VerificationPublic(
         outcome=report.outcome,
         checks=[CheckPublic(name=c.name, result=c.result, detail=c.detail) for c in report.checks],
+        freshness=report.freshness,
     )
+
+
+@router.post(
+    "",
+    response_model=VerificationPublic,
+    responses={422: {"description": "The body is not JSON, or not a verification request: {error, message}."}},
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": VerifyRequest.model_json_schema()}}}},
+)
+def verify(body: StrictBody, ledger: LedgerDep, db: SessionDep, settings: SettingsDep) -> VerificationPublic:
+    """Verify a credential (or a bundle) against the chain: each check reported separately; never valid by default."""
+    if isinstance(body, InvalidJsonError):
+        if body.reason == "syntax":
+            raise InvalidRequestError(f"the body is not JSON: {body}")
+        refused = VerificationReport()
+        refused.add("schema", "fail", f"refused JSON: {body}")
+        return _public(refused)
+    try:
+        request = VerifyRequest.model_validate(body)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors())
+        raise InvalidRequestError(problems or "the body is not a verification request") from None
+    chain = ChainView(
+        ledger.rpc, ledger.contracts["CredentialAnchor"], ledger.contracts["InstitutionRegistry"], ledger.chain_id
+    )
+    hosted = f"{settings.BASE_URL}/status-lists/"
+
+    def resolve(url: str) -> list[dict[str, Any]]:
+        found = []
+        if url.startswith(hosted):  # a list this registry hosts: the one in force (its hash is checked all the same)
+            record = db.get(StatusListRecord, url[len(hosted):])
+            if record is not None and record.credential is not None:
+                found.append(record.credential)
+        if url in request.status_lists:
+            found.append(request.status_lists[url])
+        if not found:
+            raise CredentialError(f"status list {url} was not supplied")
+        return found
+
+    if isinstance(request.credential, dict) and request.credential.get("type") == BUNDLE_TYPE:
+        report = verify_bundle(request.credential, chain=chain, confirmations=ledger.sender.confirmations, status_resolver=resolve)
+    else:
+        report = verify_credential(request.credential, chain=chain, confirmations=ledger.sender.confirmations, status_resolver=resolve)
+    return _public(report)

@@ -1,0 +1,173 @@
+"""Benchmark: the public verification page of the web application, as a parent opens it from a
+certificate's QR code.
+
+Starts ``python -m registry`` as ``make run`` does (embedded chain, the built web application),
+issues one inclusion certificate through the API, then in headless Chromium (Debian's, driven by
+Playwright):
+
+- the JavaScript and CSS the page loads, as sent (gzip), against the whole application's
+  JavaScript and CSS (gzip) — what route-level splitting and on-demand imports save;
+- the time from opening the QR URL to a rendered verification result, for a warm server, each run
+  in a fresh browser context (empty cache, as a phone that never saw the site), median of 20;
+  side by side with the JSON verification's own round trip (the yardstick of the server's part).
+
+``dashboard_query_ms_100k`` (the 数据驾驶舱's aggregate query over 100,000 resource versions) is
+null until the dashboard exists (issue 13, phase 2).
+
+    python bench/web.py [--runs 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ledger_service.chain import Signer, dev_signer, free_port  # noqa: E402
+from wallet_cli._registry import RegistryClient  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+DIST = ROOT / "web" / "dist"
+RUBRIC = {"科学性": 3, "适用性": 3, "规范性": 3, "时效性": 2, "公益性": 3}
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "EDULEDGER_DATA_DIR": str(data_dir), "EDULEDGER_PORT": str(port), "EDULEDGER_ANVIL_PORT": "0",
+           "EDULEDGER_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+    log = open(data_dir.parent / "server.log", "wb")  # noqa: SIM115 - closed with the process
+    process = subprocess.Popen([sys.executable, "-m", "registry"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the server exited: {(data_dir.parent / 'server.log').read_text()[-2000:]}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                return process
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    process.kill()
+    raise SystemExit("the server did not become healthy")
+
+
+def wait_for(check: Any, what: str, timeout: float = 120) -> Any:
+    deadline = time.monotonic() + timeout
+    while not (value := check()):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"timed out waiting for {what}")
+        time.sleep(0.5)
+    return value
+
+
+def issue_certificate(base: str) -> int:
+    """An administrator, a teacher and two reviewers; one resource submitted, reviewed, accepted."""
+    http = httpx.Client(base_url=base, timeout=120)
+    admin = RegistryClient(http, dev_signer(1))
+    admin.sign_in()
+    teacher_key, reviewer_keys = Signer(os.urandom(32)), [Signer(os.urandom(32)) for _ in range(2)]
+    admin.request("PUT", f"/users/{teacher_key.address}", json={"roles": ["teacher"]})
+    for key in reviewer_keys:
+        admin.request("PUT", f"/users/{key.address}", json={"roles": ["reviewer"]})
+    wait_for(lambda: all(admin.request("GET", f"/users/{k.address}")["reviewer_on_chain"] for k in reviewer_keys), "reviewer roles")
+    teacher = RegistryClient(http, teacher_key)
+    teacher.sign_in()
+    files = {"教学设计.txt": f"认识分数：教学设计。教学目标、重点难点、教学过程。{uuid.uuid4()}".encode() * 20}
+    metadata = {"title": "认识分数（几分之一）", "description": "三年级上册第八单元。", "keywords": ["分数"], "resource_type": "教学设计",
+                "catalogue_node": "primary.math.g3.pep.vol1.c8.s1", "licence": "CC-BY-4.0",
+                "authors": [{"address": teacher_key.address, "share": 10_000}], "parts": [{"name": "教学设计.txt", "role": "教学设计"}]}
+    version = teacher.submit(files, metadata)
+    path = f"/resources/{version['resource_id']}/versions/1"
+    for key in reviewer_keys:
+        reviewer = RegistryClient(http, key)
+        reviewer.sign_in()
+        reviewer.request("POST", path + "/claim")
+        reviewer.request("POST", path + "/reviews", json={"orientation_pass": True, "scores": RUBRIC, "recommendation": "accept"})
+    admin.request("POST", path + "/decision", json={"decision": "accept"})
+    number = wait_for(lambda: teacher.request("GET", path)["certificates"][0]["id"], "the certificate on chain")
+    wait_for(lambda: http.get(f"/certificates/{number}/verify").json()["outcome"] == "valid", "a valid verification")
+    return int(number)
+
+
+def whole_app_gz_kb() -> float:
+    return sum(p.stat().st_size for p in (DIST / "assets").glob("*.gz") if p.name.endswith((".js.gz", ".css.gz"))) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+    if not (DIST / "index.html").is_file():
+        raise SystemExit("the web application is not built: make web")
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory(prefix="bench-web-") as tmp:
+        data_dir = Path(tmp) / "data"
+        data_dir.mkdir()
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        server = start_server(data_dir, port)
+        try:
+            number = issue_certificate(base)
+            url = f"{base}/certificates/{number}/verify"  # what the QR code holds
+            with httpx.Client(base_url=base, timeout=30) as http:
+                for _ in range(5):
+                    http.get(f"/certificates/{number}/verify")
+                json_ms = []
+                for _ in range(args.runs):
+                    start = time.perf_counter()
+                    assert http.get(f"/certificates/{number}/verify").json()["outcome"] == "valid"
+                    json_ms.append((time.perf_counter() - start) * 1000)
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+                loaded: dict[str, int] = {}
+                render_ms = []
+                for run in range(args.runs + 2):  # two warm-up loads of the server's files
+                    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+                    page = context.new_page()
+                    if run == 0:
+                        page.on("response", lambda r: loaded.__setitem__(r.url, int(r.headers.get("content-length", "0")))
+                                if r.request.resource_type in ("script", "stylesheet") else None)
+                    start = time.perf_counter()
+                    page.goto(url)
+                    page.wait_for_selector("[data-testid=outcome][data-outcome=valid]")
+                    elapsed = (time.perf_counter() - start) * 1000
+                    if run >= 2:
+                        render_ms.append(elapsed)
+                    context.close()
+                browser.close()
+        finally:
+            server.send_signal(signal.SIGINT)
+            try:
+                server.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+    page_kb = sum(loaded.values()) / 1024
+    app_kb = whole_app_gz_kb()
+    render, json_median = statistics.median(render_ms), statistics.median(json_ms)
+    print(f"verification page: {len(loaded)} JS/CSS files, {page_kb:.1f} KB gzip (target ≤ 250 KB); "
+          f"the whole application: {app_kb:.1f} KB gzip; the page loads {page_kb / app_kb:.0%} of it")
+    print(f"QR URL → rendered result, fresh browser context, warm server: median {render:.0f} ms, "
+          f"p90 {statistics.quantiles(render_ms, n=10)[-1]:.0f} ms over {len(render_ms)} runs")
+    print(f"the JSON verification alone: median {json_median:.1f} ms; the page costs {render / json_median:.0f}× the JSON round trip")
+    print("dashboard_query_ms_100k: null — the 数据驾驶舱 dashboard comes in phase 2 of issue 13")
+    print("RESULT " + json.dumps({"bench": "web", "verify_page_js_gz_kb": round(page_kb, 1), "verify_render_ms": round(render, 1),
+                                  "dashboard_query_ms_100k": None}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,25 @@
+/** Request and response types, generated from the registry's /openapi.json (schema.d.ts: `make web-types`). */
+import type { components } from './schema'
+
+type Schemas = components['schemas']
+
+export type ChallengePublic = Schemas['ChallengePublic']
+export type SessionPublic = Schemas['SessionPublic']
+export type PrincipalPublic = Schemas['PrincipalPublic']
+export type ProfilePublic = Schemas['ProfilePublic']
+export type ProfileUpdate = Schemas['ProfileUpdate']
+export type PersonPublic = Schemas['PersonPublic']
+export type CertificatePublic = Schemas['CertificatePublic']
+export type CertificateVerification = Schemas['CertificateVerification']
+export type CertificateItem = Schemas['CertificateItem']
+export type VerificationPublic = Schemas['VerificationPublic']
+export type CheckPublic = Schemas['CheckPublic']
+export type ResourcePage = Schemas['ResourcePage']
+export type ResourceItem = Schemas['ResourceItem']
+export type ResourcePublic = Schemas['ResourcePublic']
+export type VersionPublic = Schemas['VersionPublic']
+export type HistoryPublic = Schemas['HistoryPublic']
+export type EventPublic = Schemas['EventPublic']
+export type ReviewPublic = Schemas['ReviewPublic']
+export type RegistrationInfo = Schemas['RegistrationInfo']
+export type NodePublic = Schemas['NodePublic']
