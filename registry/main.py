@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import gc
 import logging
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
+import anyio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,7 +21,7 @@ from ledger_service.content import KuboContentStore, LocalContentStore
 
 from .api.errors import install_error_handlers
 from .api.main import STRICT_JSON_EXEMPT, api_router
-from .api.middleware import CatchAllMiddleware, StrictJsonMiddleware
+from .api.middleware import BodyDeadlineMiddleware, CatchAllMiddleware, SecurityHeadersMiddleware, StrictJsonMiddleware
 from ledger_service.certificates import CertificateReader
 from ledger_service.vault import Vault
 
@@ -81,6 +85,9 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
         app.state.engine = engine
         app.state.sessions = sessions
         app.state.content = _open_content_store(settings)
+        app.state.cpu_limiter = anyio.CapacityLimiter(settings.CPU_WORKERS)  # made here: it belongs to the serving loop
+        # Workers start on first use, spawned (a fork would copy this process's threads' locks).
+        app.state.cpu_processes = ProcessPoolExecutor(settings.CPU_WORKERS, mp_context=multiprocessing.get_context("spawn"))
         worker: ChainWorker | None = None
         monitor: ServiceMonitor | None = None
         issuing: Issuing | None = None
@@ -134,6 +141,7 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
             if worker is not None:
                 worker.stop()
             app.state.content.close()
+            app.state.cpu_processes.shutdown(wait=False, cancel_futures=True)
             if owned:
                 chain.close()
             engine.dispose()
@@ -151,7 +159,9 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
     install_error_handlers(app)
     # Outermost last: the catch-all also covers what the JSON reader might raise.
     app.add_middleware(StrictJsonMiddleware, max_body=settings.MAX_JSON_BODY, exempt=STRICT_JSON_EXEMPT)
+    app.add_middleware(BodyDeadlineMiddleware, timeout=settings.BODY_TIMEOUT)  # wraps every reader of a body
     app.add_middleware(CatchAllMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)  # outside the catch-all: its JSON 500 gets them too
     app.include_router(api_router)
     app.include_router(web.router)
     return app

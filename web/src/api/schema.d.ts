@@ -3316,6 +3316,7 @@ export interface operations {
     "resources-read_registration_info": {
         parameters: {
             query?: {
+                /** @description the resource's id in the registry */
                 resource_id?: number | null;
             };
             header?: {
@@ -3353,6 +3354,7 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
             };
             cookie?: never;
@@ -3386,6 +3388,7 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
             };
             cookie?: never;
@@ -3423,7 +3426,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -3457,7 +3462,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -3491,7 +3498,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -3529,7 +3538,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -3563,7 +3574,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -3601,7 +3614,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -3635,7 +3650,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -3673,7 +3690,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -3707,7 +3726,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -3745,7 +3766,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -3783,7 +3806,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -3817,7 +3842,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -3855,7 +3882,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
