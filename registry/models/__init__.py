@@ -9,7 +9,7 @@ from .certificates import Certificate
 from .credentials import CredentialBatch, IssuedCredential, IssuerAccount, StatusListRecord
 from .institutions import Institution, RoleGrant, User
 from .jobs import ChainJob, JobStatus
-from .resources import AuthorConfirmation, ContentPart, Fingerprint, Resource, ResourceVersion
+from .resources import AuthorConfirmation, ContentCid, ContentPart, Fingerprint, Resource, ResourceVersion
 from .reviews import Review, ReviewAssignment, WorkflowEvent
 from .search import SearchChange
 
@@ -20,6 +20,7 @@ __all__ = [
     "CatalogueNode",
     "Certificate",
     "ChainJob",
+    "ContentCid",
     "ContentPart",
     "CredentialBatch",
     "Fingerprint",

@@ -70,7 +70,7 @@ from ..core.errors import (
 )
 from ..core.multipart import PartData, PartEnd, PartStart, multipart_events
 from ..crud.auth import checked_address
-from ..models import CatalogueNode, ContentPart, Fingerprint as FingerprintRow, Resource, ResourceVersion, User
+from ..models import CatalogueNode, ContentCid, ContentPart, Fingerprint as FingerprintRow, Resource, ResourceVersion, User
 from . import review
 from .resource_types import LICENCES, PART_ROLES, RESOURCE_TYPES
 from .review import State
@@ -547,6 +547,8 @@ def finish_submission(
     version.near_duplicates = flagged
     session.add(version)
     session.flush()
+    for digest in sorted({root.cid.digest, *(part.ref.cid.digest for part in received.values())}):
+        session.add(ContentCid(digest="0x" + digest.hex(), version_id=version.id))  # whose content a CID is (GET /ipfs)
     for part in received.values():
         session.add(ContentPart(version_id=version.id, name=part.name, sha256=part.fingerprint.sha256, size=part.ref.filesize))
         for kind in ("data", "content"):

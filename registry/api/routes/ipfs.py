@@ -11,6 +11,10 @@ that opens anyway gets a unique origin, no script, no forms), and only types a b
 without running anything (images other than SVG, PDF, audio, video) are ``inline``; HTML, SVG,
 scripts, XML and everything else are ``attachment``. The file name given in ``?filename=`` is
 cleaned before it reaches ``Content-Disposition`` (RFC 6266, with the RFC 5987 UTF-8 form).
+
+Content of versions not accepted is served only to their authors, assigned reviewers and
+administrators (``Authorization: Bearer``), never cached by anyone else
+(:mod:`registry.workflows.content_access`).
 """
 
 from __future__ import annotations
@@ -28,12 +32,14 @@ from starlette.requests import ClientDisconnect
 from ledger_service import ContentNotFoundError, TruncatedContentError
 from ledger_service.content import CID, DagReader, ImportParams, decode_pbnode, sniff_media_type
 
-from ..deps import ContentDep, TeacherUser
+from ...workflows.content_access import content_access
+from ..deps import ContentDep, OptionalUser, SessionDep, TeacherUser
 
 router = APIRouter(prefix="/ipfs", tags=["ipfs"])
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _IMMUTABLE = "public, max-age=29030400, immutable"
+_PRIVATE = "private, no-store"  # content under review: for the reader who asked, kept by no cache
 # What user content may do when a browser opens it: nothing but show itself.
 CONTENT_POLICY = "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'"
 _CONTENT_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": CONTENT_POLICY}
@@ -117,6 +123,8 @@ def _parse_range(header: str, size: int) -> tuple[int, int] | None:
 def read_content(
     cid: str,
     store: ContentDep,
+    db: SessionDep,
+    reader: OptionalUser,
     path: str = "",
     format: str | None = Query(default=None, pattern="^(raw|car)$"),
     filename: str | None = None,
@@ -126,13 +134,17 @@ def read_content(
 ) -> Response:
     """A file, a directory listing, one block (format=raw) or the DAG as a CAR (format=car)."""
     root = CID.parse(cid)
+    public = content_access(db, root, reader).public
     target = _resolve(store, root, path)
+    if target != root:
+        public = content_access(db, target, reader).public and public
+    cache = _IMMUTABLE if public else _PRIVATE
     wanted = format or (
         "raw" if accept and "application/vnd.ipld.raw" in accept else "car" if accept and "application/vnd.ipld.car" in accept else None
     )
     if wanted == "raw":
         etag = f'"{target}.raw"'
-        headers = {"ETag": etag, "Cache-Control": _IMMUTABLE, **_CONTENT_HEADERS}
+        headers = {"ETag": etag, "Cache-Control": cache, **_CONTENT_HEADERS}
         if if_none_match == etag:
             return Response(status_code=304, headers=headers)
         return Response(store.get_block(target), media_type="application/vnd.ipld.raw", headers=headers)
@@ -143,15 +155,15 @@ def read_content(
         return StreamingResponse(
             _prepend(first, stream),
             media_type="application/vnd.ipld.car; version=1",
-            headers={"ETag": etag, "Cache-Control": _IMMUTABLE, "Content-Disposition": "attachment", **_CONTENT_HEADERS},
+            headers={"ETag": etag, "Cache-Control": cache, "Content-Disposition": "attachment", **_CONTENT_HEADERS},
         )
     stat = store.stat(target)
     etag = f'"{target}"'
     if stat.kind == "directory":
         links = decode_pbnode(store.get_block(target), cid=target).links
         entries = [EntryPublic(name=link.name, cid=str(link.cid), size=link.tsize).model_dump() for link in links]
-        return JSONResponse({"cid": str(target), "entries": entries}, headers={"ETag": etag, **_CONTENT_HEADERS})
-    headers = {"ETag": etag, "Cache-Control": _IMMUTABLE, "Accept-Ranges": "bytes", "X-Ipfs-Path": quote(f"/ipfs/{root}/{path}".rstrip("/")),
+        return JSONResponse({"cid": str(target), "entries": entries}, headers={"ETag": etag, "Cache-Control": cache, **_CONTENT_HEADERS})
+    headers = {"ETag": etag, "Cache-Control": cache, "Accept-Ranges": "bytes", "X-Ipfs-Path": quote(f"/ipfs/{root}/{path}".rstrip("/")),
                **_CONTENT_HEADERS}
     if if_none_match == etag:
         return Response(status_code=304, headers=headers)

@@ -3175,6 +3175,7 @@ export interface operations {
                 accept?: string | null;
                 range?: string | null;
                 "if-none-match"?: string | null;
+                authorization?: string | null;
             };
             path: {
                 cid: string;
