@@ -110,3 +110,26 @@ def test_a_bad_token_is_refused_not_treated_as_anonymous(client: TestClient) -> 
     client.headers.pop("Authorization", None)
     response = client.get(f"/ipfs/{version['cid']}", headers={"Authorization": "Bearer not-a-session"})
     assert response.status_code == 401 and response.json()["error"] == "invalid_token"
+
+
+def test_the_migration_fills_content_cids_for_versions_recorded_before_it(client: TestClient) -> None:
+    from alembic import command
+    from sqlalchemy import select
+
+    from registry.core import migrations
+    from registry.models import ContentCid
+
+    people = set_up_people(client, reviewers=0)
+    version = submitted(people)
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    with client.app.state.sessions() as db:  # type: ignore[attr-defined]
+        recorded = sorted(db.execute(select(ContentCid.digest, ContentCid.version_id)).all())
+    expected = {"0x" + CID.parse(c).digest.hex() for c in [version["cid"], *(p["cid"] for p in version["parts"])]}
+    assert {digest for digest, _ in recorded} == expected
+    config = migrations._config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0004")
+    migrations.upgrade(engine)
+    with client.app.state.sessions() as db:  # type: ignore[attr-defined]
+        assert sorted(db.execute(select(ContentCid.digest, ContentCid.version_id)).all()) == recorded
