@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger_service import CredentialError, SubjectNotFoundError
+from ledger_service import CredentialError, SubjectNotFoundError, TransactionTimeoutError
 from ledger_service.credentials import Ed25519PublicKeyRef
 
 from ...core.errors import ConflictError, InvalidRequestError, PermissionDeniedError, ResourceNotFoundError
@@ -54,6 +54,18 @@ class BatchPublic(BaseModel):
     block_number: int | None
     completed: bool
     credentials: list[IssuedPublic]
+
+
+class AcceptedPublic(BaseModel):
+    status: Literal["pending"] = "pending"
+    message: str
+    status_url: str
+
+
+def _still_on_the_way(url: str, message: str) -> JSONResponse:
+    # Not a 504: the write is journaled and will land (the outbox re-sends it after a crash too).
+    return JSONResponse(status_code=202, headers={"Location": url},
+                        content=AcceptedPublic(message=message, status_url=url).model_dump())
 
 
 class StatusRequest(BaseModel):
@@ -113,8 +125,9 @@ def _batch_public(db: Session, batch: CredentialBatch) -> BatchPublic:
     )
 
 
-@router.post("/credentials/batches", response_model=BatchPublic, status_code=201)
-def create_batch(request: BatchRequest, issuer: IssuerUser, db: SessionDep, issuing: IssuingDep, settings: SettingsDep) -> BatchPublic:
+@router.post("/credentials/batches", response_model=BatchPublic, status_code=201,
+             responses={202: {"model": AcceptedPublic, "description": "committed; the chain has not confirmed it in time"}})
+def create_batch(request: BatchRequest, issuer: IssuerUser, db: SessionDep, issuing: IssuingDep, settings: SettingsDep) -> BatchPublic | JSONResponse:
     """Issue a class or a grade: personal data into the vault, salted subjects, one signed credential
     each with a status entry, one anchor on chain. Sending the same batch key again finishes it."""
     if len(request.records) > settings.MAX_BATCH:
@@ -123,8 +136,12 @@ def create_batch(request: BatchRequest, issuer: IssuerUser, db: SessionDep, issu
     if not issuing.ready(account):
         raise ConflictError("the institution's keys are not on chain yet; try again shortly", code="issuer_not_ready")
     valid_from = request.valid_from.strftime("%Y-%m-%dT%H:%M:%SZ") if request.valid_from else None
-    batch = issuing.issue(db, institution=institution, account=account, key=request.batch, kind=request.kind,
-                          records=request.records, actor=issuer.address, valid_from=valid_from)
+    try:
+        batch = issuing.issue(db, institution=institution, account=account, key=request.batch, kind=request.kind,
+                              records=request.records, actor=issuer.address, valid_from=valid_from)
+    except TransactionTimeoutError:
+        return _still_on_the_way(f"/credentials/batches/{request.batch}", "the batch is committed and its anchor is on its way "
+                                 "to the chain; follow status_url, and send the same batch key again to finish it")
     return _batch_public(db, batch)
 
 
@@ -152,14 +169,19 @@ def read_credential(credential_id: str, issuer: IssuerUser, db: SessionDep) -> I
     return IssuedPublic(id=credential.id, subject_id=credential.subject_id, status=credential.status, document=credential.document)
 
 
-@router.post("/credentials/{credential_id}/status", response_model=IssuedPublic)
+@router.post("/credentials/{credential_id}/status", response_model=IssuedPublic,
+             responses={202: {"model": AcceptedPublic, "description": "the chain has not confirmed the new list in time"}})
 def change_credential_status(
     credential_id: str, request: StatusRequest, issuer: IssuerUser, db: SessionDep, issuing: IssuingDep
-) -> IssuedPublic:
+) -> IssuedPublic | JSONResponse:
     """Revoke (final), suspend or unsuspend: the status list is signed again and its hash anchored."""
     credential = _own_credential(db, issuer, credential_id)
     _, account = _issuer_of(db, issuer)
-    issuing.change_status(db, credential, account, request.action)
+    try:
+        issuing.change_status(db, credential, account, request.action)
+    except TransactionTimeoutError:
+        return _still_on_the_way(f"/credentials/{credential_id}", "the new status list is on its way to the chain; "
+                                 "follow status_url, and send the same change again to finish it")
     return IssuedPublic(id=credential.id, subject_id=credential.subject_id, status=credential.status, document=credential.document)
 
 

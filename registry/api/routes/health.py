@@ -17,6 +17,10 @@ class HealthPublic(BaseModel):
     database: str
     block_number: int | None = None
     open_chain_jobs: int | None = Field(default=None, description="chain writes committed and waiting to be mined")
+    oldest_open_job_seconds: float | None = Field(
+        default=None, description="how long the oldest chain write not yet mined has waited; past EDULEDGER_CHAIN_STALL_SECONDS the service is degraded"
+    )
+    chain_writes: str = Field(default="ok", description="ok, or stalled: chain writes wait longer than they should")
     observed_seconds_ago: float = Field(description="the chain and the database are checked every 0.2 s in the background")
 
 
@@ -30,8 +34,13 @@ async def read_health(request: Request) -> HealthPublic | JSONResponse:
     database = "ok" if latest.database_error is None else f"unavailable: {latest.database_error}"
     if stale:
         chain = database = f"unknown: no check for {latest.age:.0f} s"
+    oldest = latest.oldest_open_write
+    limit = request.app.state.settings.CHAIN_STALL_SECONDS
+    writes = "ok" if oldest is None or oldest <= limit else f"stalled: the oldest chain write has waited {oldest:.0f} s"
     health = HealthPublic(
-        status="ok" if chain == database == "ok" else "degraded",
+        status="ok" if chain == database == writes == "ok" else "degraded",
+        chain_writes=writes,
+        oldest_open_job_seconds=None if oldest is None else round(oldest, 1),
         chain=chain,
         database=database,
         block_number=latest.head,
