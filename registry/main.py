@@ -63,6 +63,11 @@ def _prepare_database(sessions: sessionmaker[Session], settings: Settings, burea
         session.commit()
 
 
+def _reconcile_grants(sessions: sessionmaker[Session], issuing: Issuing) -> None:
+    with sessions() as session:
+        issuing.reconcile_grants(session)
+
+
 def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None) -> FastAPI:
     """The app. ``ledger`` lets a caller (tests) share an open chain connection it owns."""
     settings = settings or Settings()
@@ -116,9 +121,13 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
             issuing = Issuing(ledger=chain, vault=Vault(settings.DATA_DIR / "vault.sqlite3", master), master=master,
                               data_dir=settings.DATA_DIR, base_url=settings.BASE_URL)
             app.state.issuing = issuing
+            with sessions() as session:  # what a crash or an older version left: sealed, shredded, before any request
+                issuing.seal_legacy(session)
+                issuing.sweep_orphans(session)
             worker.after_cycle.append(
                 lambda: certificate_credentials.sync(sessions, issuing, bureau, chain, settings.BASE_URL)
             )
+            worker.after_cycle.append(lambda: _reconcile_grants(sessions, issuing))
             # What start-up built lives as long as the service: keep the collector from walking it
             # again and again (long pauses under load otherwise).
             gc.collect()
