@@ -76,6 +76,11 @@ def _oldest_write(worker: ChainWorker, ledger: Ledger) -> float | None:
     return max(ages) if ages else None
 
 
+def _reconcile_grants(sessions: sessionmaker[Session], issuing: Issuing) -> None:
+    with sessions() as session:
+        issuing.reconcile_grants(session)
+
+
 def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None) -> FastAPI:
     """The app. ``ledger`` lets a caller (tests) share an open chain connection it owns."""
     settings = settings or Settings()
@@ -130,12 +135,15 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
             issuing = Issuing(ledger=chain, vault=Vault(settings.DATA_DIR / "vault.sqlite3", master), master=master,
                               data_dir=settings.DATA_DIR, base_url=settings.BASE_URL)
             app.state.issuing = issuing
-            with sessions() as session:
+            with sessions() as session:  # what a crash or an older version left: sealed, shredded, before any request
+                issuing.seal_legacy(session)
+                issuing.sweep_orphans(session)
                 issuing.recover(session)  # every institution's outbox reconciled, like the relayer's
             reland(chain, sessions)  # what the chain lost and the outboxes re-sent: its new blocks recorded
             worker.after_cycle.append(
                 lambda: certificate_credentials.sync(sessions, issuing, bureau, chain, settings.BASE_URL)
             )
+            worker.after_cycle.append(lambda: _reconcile_grants(sessions, issuing))
             # What start-up built lives as long as the service: keep the collector from walking it
             # again and again (long pauses under load otherwise).
             gc.collect()

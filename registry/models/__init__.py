@@ -6,7 +6,7 @@ from .auth import AuthChallenge, LoginLink, Session
 from .base import Base, UtcDateTime, utcnow
 from .catalogue import CatalogueNode
 from .certificates import Certificate
-from .credentials import CredentialBatch, IssuedCredential, IssuerAccount, StatusListRecord
+from .credentials import CredentialBatch, GrantSource, IssuedCredential, IssuerAccount, StatusListRecord
 from .institutions import Institution, RoleGrant, User
 from .jobs import ChainJob, JobStatus
 from .resources import AuthorConfirmation, ContentPart, Fingerprint, Resource, ResourceVersion
@@ -23,6 +23,7 @@ __all__ = [
     "ContentPart",
     "CredentialBatch",
     "Fingerprint",
+    "GrantSource",
     "Institution",
     "IssuedCredential",
     "IssuerAccount",

@@ -252,6 +252,8 @@ export interface paths {
          * Create Batch
          * @description Issue a class or a grade: personal data into the vault, salted subjects, one signed credential
          *     each with a status entry, one anchor on chain. Sending the same batch key again finishes it.
+         *     A record's narrative (评语) is part of the credential the student holds: it can never be taken
+         *     back from them, only revoked.
          */
         post: operations["credentials-create_batch"];
         delete?: never;
@@ -289,7 +291,7 @@ export interface paths {
         };
         /**
          * Read Credential
-         * @description A credential the signed-in issuer's institution issued, and its lifecycle status.
+         * @description A credential the signed-in issuer's institution issued (a credit grant also by its grant id), and its lifecycle status.
          */
         get: operations["credentials-read_credential"];
         put?: never;
@@ -312,8 +314,29 @@ export interface paths {
         /**
          * Change Credential Status
          * @description Revoke (final), suspend or unsuspend: the status list is signed again and its hash anchored.
+         *     Revoking a credential revokes the credit grants that converted it.
          */
         post: operations["credentials-change_credential_status"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/credit-bank/grants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Grants
+         * @description The institution's credit grants, newest first, with their status and what each converted.
+         */
+        get: operations["credentials-read_grants"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -910,8 +933,8 @@ export interface paths {
         post?: never;
         /**
          * Erase Subject
-         * @description Erase a subject (crypto-shredding): their personal data become unrecoverable; their
-         *     credentials still verify for integrity (they never held personal data).
+         * @description Erase a subject (crypto-shredding): their personal data and the registry's copies of their
+         *     credentials become unrecoverable; the copies they hold still verify (revoke them to withdraw them).
          */
         delete: operations["credentials-erase_subject"];
         options?: never;
@@ -1159,7 +1182,7 @@ export interface components {
         BatchRequest: {
             /**
              * Batch
-             * @description your key for this batch: sending it again finishes, never doubles
+             * @description your key for this batch: sending it again with the same records finishes it, never doubles; the same key with other records is refused (409 batch_key_reused, naming the difference)
              */
             batch: string;
             /**
@@ -1169,7 +1192,7 @@ export interface components {
             kind: "growth_record" | "professional_development";
             /**
              * Records
-             * @description each {subject: personal data, record: what is attested}
+             * @description each {subject: personal data, record: what is attested}. The subject's personal data stay in the vault (the credential names a salted identifier only); everything in the record — the narrative (评语) included — is part of the credential the student holds and shows, for good: write no name, 学籍号, health or family detail there. The registry keeps its copy sealed under the subject's key (erased with the subject).
              */
             records: {
                 [key: string]: unknown;
@@ -1436,17 +1459,41 @@ export interface components {
             converted: string[];
             /**
              * Credential
-             * @description the credit-grant credential, signed and anchored
+             * @description the credit-grant credential, signed and anchored, with its status entry
              */
             credential: {
                 [key: string]: unknown;
             };
+            /** Credential Id */
+            credential_id: string;
             /** Credits */
             credits: number;
             /** Grant Id */
             grant_id: string;
             /** Refused */
             refused: components["schemas"]["RefusedPublic"][];
+            /**
+             * Status
+             * @description active, suspended or revoked (POST /credentials/{grant_id}/status); revoked by itself when a credential it converted is revoked here
+             */
+            status: string;
+        };
+        /** GrantSummary */
+        GrantSummary: {
+            /** Completed */
+            completed: boolean;
+            /** Converted */
+            converted: string[];
+            /** Credential Id */
+            credential_id: string;
+            /** Credits */
+            credits: number | null;
+            /** Grant Id */
+            grant_id: string;
+            /** Status */
+            status: string;
+            /** Status Reason */
+            status_reason: string | null;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -1554,7 +1601,10 @@ export interface components {
         };
         /** IssuedPublic */
         IssuedPublic: {
-            /** Document */
+            /**
+             * Document
+             * @description the credential as issued; null until the batch is anchored, and for good once its subject is erased (the holder's copy still verifies)
+             */
             document: {
                 [key: string]: unknown;
             } | null;
@@ -1562,11 +1612,13 @@ export interface components {
             id: string;
             /** Status */
             status: string;
+            /** Status Reason */
+            status_reason?: string | null;
             /**
              * Subject Id
-             * @description the subject's pseudonym in the vault (GET /subjects/{id})
+             * @description the subject's pseudonym in the vault (GET /subjects/{id}); none for a credit grant
              */
-            subject_id: string;
+            subject_id: string | null;
         };
         /** LinkSessionRequest */
         LinkSessionRequest: {
@@ -2827,6 +2879,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["IssuedPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "credentials-read_grants": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GrantSummary"][];
                 };
             };
             /** @description Validation Error */
