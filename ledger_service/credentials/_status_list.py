@@ -24,6 +24,7 @@ from typing import Any
 
 from .._exceptions import CredentialError
 from ._jcs import canonicalize
+from ._jsonld import EDULEDGER_CONTEXT
 
 __all__ = [
     "LIFECYCLE_MESSAGES",
@@ -181,7 +182,7 @@ class StatusList:
     def credential(self, *, issuer: str | dict[str, Any], valid_from: str) -> dict[str, Any]:
         """The unsigned BitstringStatusListCredential for the list as it stands."""
         return {
-            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "@context": ["https://www.w3.org/ns/credentials/v2", EDULEDGER_CONTEXT],
             "id": self.url,
             "type": ["VerifiableCredential", "BitstringStatusListCredential"],
             "issuer": issuer,
