@@ -57,6 +57,7 @@ from ._verification import (
     verify_credential,
 )
 from ._status_list import (
+    LEGACY_LIFECYCLE_MESSAGES,
     LIFECYCLE_MESSAGES,
     MIN_STATUS_LIST_SIZE,
     REVOKED,
@@ -104,6 +105,7 @@ __all__ = [
     "INVALID",
     "IssuedBatch",
     "JCS_SUITE",
+    "LEGACY_LIFECYCLE_MESSAGES",
     "LIFECYCLE_MESSAGES",
     "MAX_ACCREDITATION_DEPTH",
     "MAX_CREDENTIAL_BYTES",
