@@ -7,6 +7,7 @@ from .routes import (
     catalogue,
     certificates,
     chain,
+    contexts,
     credentials,
     health,
     institutions,
@@ -34,3 +35,4 @@ api_router.include_router(reviews.router)
 api_router.include_router(certificates.router)
 api_router.include_router(search.router)
 api_router.include_router(credentials.router)
+api_router.include_router(contexts.router)
