@@ -14,7 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger_service.chain import Ledger
-from ledger_service.content import KuboContentStore, LocalContentStore
+from ledger_service.content import CID, KuboContentStore, LocalContentStore
 
 from .api.errors import install_error_handlers
 from .api.main import STRICT_JSON_EXEMPT, api_router
@@ -39,6 +39,7 @@ from .search import SearchService
 from .pages import web
 from .workflows import certificate_credentials
 from .workflows.issuance import Issuing, load_master_key
+from .workflows.previews import PreviewService
 
 log = logging.getLogger("registry")
 
@@ -100,6 +101,10 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
         app.state.engine = engine
         app.state.sessions = sessions
         app.state.content = _open_content_store(settings)
+        store = app.state.content
+        previews = PreviewService(settings.DATA_DIR / "previews", lambda cid: store.cat(CID.parse(cid)),
+                                  converter=settings.OFFICE_CONVERTER or None, timeout=settings.PREVIEW_TIMEOUT)
+        app.state.previews = previews
         worker: ChainWorker | None = None
         monitor: ServiceMonitor | None = None
         issuing: Issuing | None = None
@@ -158,6 +163,7 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
                 monitor.stop()
             if worker is not None:
                 worker.stop()
+            previews.close()
             app.state.content.close()
             if owned:
                 chain.close()

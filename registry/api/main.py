@@ -13,6 +13,7 @@ from .routes import (
     institutions,
     ipfs,
     people,
+    previews,
     resources,
     reviews,
     search,
@@ -32,6 +33,7 @@ api_router.include_router(institutions.router)
 api_router.include_router(catalogue.router)
 api_router.include_router(resources.router)
 api_router.include_router(reviews.router)
+api_router.include_router(previews.router)
 api_router.include_router(certificates.router)
 api_router.include_router(search.router)
 api_router.include_router(credentials.router)

@@ -758,9 +758,50 @@ export interface paths {
         };
         /**
          * Read History
-         * @description The version's append-only workflow events, each hash checked and its chain record shown.
+         * @description The version's append-only workflow events, each hash checked and its chain record shown (under blind review a
+         *     reviewer sees the authors' events without their address).
          */
         get: operations["resources-read_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/resources/{resource_id}/versions/{number}/parts/{name}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Preview
+         * @description How the part is previewed in the page; a Word or PowerPoint part's conversion to PDF starts on the first ask.
+         */
+        get: operations["resources-read_preview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/resources/{resource_id}/versions/{number}/parts/{name}/preview.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Preview Pdf
+         * @description The PDF a Word or PowerPoint part was converted to (409 preview_not_ready until it is).
+         */
+        get: operations["resources-read_preview_pdf"];
         put?: never;
         post?: never;
         delete?: never;
@@ -873,6 +914,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/reviews/rubric": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Rubric
+         * @description The rubric reviews are scored against (the national dimensions and the veto).
+         */
+        get: operations["reviews-read_rubric"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reviews/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Versions
+         * @description Versions in one state for administrators (in review: with their reviews so far, for the decision; accepted: for 出库).
+         */
+        get: operations["reviews-read_versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/search": {
         parameters: {
             query?: never;
@@ -957,6 +1038,26 @@ export interface paths {
          *     credentials become unrecoverable; the copies they hold still verify (revoke them to withdraw them).
          */
         delete: operations["credentials-erase_subject"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Users
+         * @description The accounts the registry knows (administrators), with their roles and where each reviewer grant stands on chain.
+         */
+        get: operations["institutions-read_users"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1708,6 +1809,35 @@ export interface components {
             /** Title */
             title: string | null;
         };
+        /** PreviewPublic */
+        PreviewPublic: {
+            /**
+             * Kind
+             * @description pdf, image, video, audio (shown as submitted), converted (Word/PowerPoint → PDF), none
+             */
+            kind: string;
+            /** Media Type */
+            media_type: string;
+            /** Message */
+            message?: string | null;
+            /**
+             * Original Url
+             * @description the part exactly as submitted
+             */
+            original_url: string;
+            /** Part */
+            part: string;
+            /**
+             * Status
+             * @description ready; converting (ask again shortly); failed (message says why); unavailable (no preview)
+             */
+            status: string;
+            /**
+             * Url
+             * @description what the page shows, once ready
+             */
+            url: string | null;
+        };
         /** PrincipalPublic */
         PrincipalPublic: {
             /** Address */
@@ -1956,8 +2086,11 @@ export interface components {
             /** Id */
             id: number;
             latest: components["schemas"]["VersionPublic"];
-            /** Owner */
-            owner: string;
+            /**
+             * Owner
+             * @description the lead author of the first version; null when withheld under blind review
+             */
+            owner: string | null;
             /** Versions */
             versions: components["schemas"]["VersionSummary"][];
         };
@@ -2015,6 +2148,45 @@ export interface components {
             scores: {
                 [key: string]: number;
             };
+        };
+        /** ReviewerGrantPublic */
+        ReviewerGrantPublic: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "grant" | "revoke";
+            /** Error */
+            error: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "mined" | "failed";
+            /** Tx Hash */
+            tx_hash: string | null;
+        };
+        /** RubricPublic */
+        RubricPublic: {
+            /**
+             * Dimensions
+             * @description the dimensions scored 0..max_score
+             */
+            dimensions: string[];
+            /** Max Score */
+            max_score: number;
+            /**
+             * Orientation
+             * @description the pass/fail dimension: a fail is a veto (一票否决)
+             */
+            orientation: string;
+            /**
+             * Overall Comment
+             * @description the key of the overall comment
+             */
+            overall_comment: string;
+            /** Recommendations */
+            recommendations: string[];
         };
         /** SearchHit */
         SearchHit: {
@@ -2122,6 +2294,35 @@ export interface components {
             /** Suggestions */
             suggestions: components["schemas"]["SuggestionOut"][];
         };
+        /** UserItem */
+        UserItem: {
+            /** Address */
+            address: string;
+            /** Display Name */
+            display_name: string | null;
+            /** Institution Id */
+            institution_id: string | null;
+            /** @description the latest reviewer grant or revocation this registry sent to the chain */
+            reviewer_grant: components["schemas"]["ReviewerGrantPublic"] | null;
+            /**
+             * Roles
+             * @description the roles held now (as in GET /users/{address})
+             */
+            roles: string[];
+            /** Title */
+            title: string | null;
+        };
+        /** UserPage */
+        UserPage: {
+            /** Items */
+            items: components["schemas"]["UserItem"][];
+            /** Page */
+            page: number;
+            /** Per Page */
+            per_page: number;
+            /** Total */
+            total: number;
+        };
         /** UserPublic */
         UserPublic: {
             /** Address */
@@ -2195,6 +2396,68 @@ export interface components {
              */
             outcome: string;
         };
+        /** VersionItem */
+        VersionItem: {
+            /** Accepted At */
+            accepted_at: string | null;
+            /** Catalogue Path */
+            catalogue_path: string;
+            /**
+             * Mean Total
+             * @description the mean rubric total of the current round (0–15)
+             */
+            mean_total: number | null;
+            /** Near Duplicates */
+            near_duplicates: number;
+            /** Resource Id */
+            resource_id: number;
+            /** Resource Type */
+            resource_type: string;
+            /**
+             * Reviews
+             * @description completed reviews in the current round
+             */
+            reviews: number;
+            /**
+             * Reviews Needed
+             * @description completed reviews a decision needs
+             */
+            reviews_needed: number;
+            /** Round */
+            round: number;
+            /** State */
+            state: string;
+            /**
+             * Submitted At
+             * Format: date-time
+             */
+            submitted_at: string;
+            /** Title */
+            title: string;
+            /** Version */
+            version: number;
+            /**
+             * Vetoed
+             * @description a review of the current round failed 政治性/导向性 (one-vote veto: cannot be accepted)
+             */
+            vetoed: boolean;
+        };
+        /** VersionList */
+        VersionList: {
+            /** Items */
+            items: components["schemas"]["VersionItem"][];
+            /** Page */
+            page: number;
+            /** Per Page */
+            per_page: number;
+            /** Total */
+            total: number;
+            /**
+             * Withdrawal Reasons
+             * @description the reason codes 出库 takes
+             */
+            withdrawal_reasons: string[];
+        };
         /** VersionPublic */
         VersionPublic: {
             /** Accepted At */
@@ -2206,6 +2469,12 @@ export interface components {
             allowed_actions: string[];
             /** Authors */
             authors: components["schemas"]["AuthorPublic"][];
+            /**
+             * Authors Hidden
+             * @description blind review (匿名评审): the authors are withheld from this reviewer
+             * @default false
+             */
+            authors_hidden: boolean;
             /** Catalogue Node */
             catalogue_node: string;
             /** Catalogue Path */
@@ -3834,6 +4103,76 @@ export interface operations {
             };
         };
     };
+    "resources-read_preview": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                resource_id: number;
+                number: number;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreviewPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "resources-read_preview_pdf": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                resource_id: number;
+                number: number;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     "reviews-reinstate_version": {
         parameters: {
             query?: never;
@@ -4051,6 +4390,72 @@ export interface operations {
             };
         };
     };
+    "reviews-read_rubric": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RubricPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "reviews-read_versions": {
+        parameters: {
+            query?: {
+                state?: "IN_REVIEW" | "ACCEPTED" | "REVISIONS_REQUESTED" | "DECLINED" | "WITHDRAWN";
+                page?: number;
+                per_page?: number;
+            };
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     "search-search_resources": {
         parameters: {
             query?: {
@@ -4219,6 +4624,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "institutions-read_users": {
+        parameters: {
+            query?: {
+                role?: ("teacher" | "reviewer" | "issuer" | "admin") | null;
+                institution_id?: string | null;
+                page?: number;
+                per_page?: number;
+            };
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserPage"];
+                };
             };
             /** @description Validation Error */
             422: {
