@@ -246,7 +246,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Read Batches
+         * @description The batches the signed-in issuer's institution issued, newest first, with their credentials' statuses.
+         */
+        get: operations["credentials-read_batches"];
         put?: never;
         /**
          * Create Batch
@@ -254,6 +258,26 @@ export interface paths {
          *     each with a status entry, one anchor on chain. Sending the same batch key again finishes it.
          */
         post: operations["credentials-create_batch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/credentials/batches/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check Batch
+         * @description Check a batch's records as issuing would, every row: nothing is stored or issued (empty: it can be issued).
+         */
+        post: operations["credentials-check_batch"];
         delete?: never;
         options?: never;
         head?: never;
@@ -274,6 +298,27 @@ export interface paths {
         get: operations["credentials-read_batch"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/credentials/rosters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Read Roster
+         * @description Read a class roster (CSV or .xlsx; the first row names the columns) into batch records, with
+         *     every row's problems: a preview, nothing is stored or issued.
+         */
+        post: operations["credentials-read_roster"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1023,6 +1068,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/verify/bundles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Bundle
+         * @description An offline verification bundle (离线验证包) of a credential: the chain's head block and the proofs
+         *     of every fact its verification reads, and the status lists in force; it verifies without a network
+         *     for anyone who trusts that block (``edu-wallet verify``).
+         */
+        post: operations["verify-create_bundle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1176,6 +1243,57 @@ export interface components {
             }[];
             /** Valid From */
             valid_from?: string | null;
+        };
+        /** BatchSummaryPublic */
+        BatchSummaryPublic: {
+            /** Batch */
+            batch: string;
+            /** Completed */
+            completed: boolean;
+            /** Count */
+            count: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Kind */
+            kind: string;
+            /**
+             * Statuses
+             * @description how many credentials are active, suspended, revoked
+             */
+            statuses: {
+                [key: string]: number;
+            };
+            /** Tx Hash */
+            tx_hash: string | null;
+        };
+        /** BatchesPublic */
+        BatchesPublic: {
+            /** Count */
+            count: number;
+            /** Data */
+            data: components["schemas"]["BatchSummaryPublic"][];
+        };
+        /** BundleRequest */
+        BundleRequest: {
+            /**
+             * Credential
+             * @description The credential (JSON) to bundle: it must be anchored on this registry's chain.
+             */
+            credential: {
+                [key: string]: unknown;
+            };
+            /**
+             * Status Lists
+             * @description Status lists this registry does not host, by URL.
+             */
+            status_lists?: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
         };
         /** CertificateItem */
         CertificateItem: {
@@ -1341,6 +1459,16 @@ export interface components {
             name: string;
             /** Result */
             result: string;
+        };
+        /** CheckRequest */
+        CheckRequest: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "growth_record" | "professional_development";
+            /** Records */
+            records: unknown[];
         };
         /** CheckpointPublic */
         CheckpointPublic: {
@@ -1943,6 +2071,55 @@ export interface components {
             scores: {
                 [key: string]: number;
             };
+        };
+        /** RosterPublic */
+        RosterPublic: {
+            /** Ignored Columns */
+            ignored_columns: string[];
+            /** Kind */
+            kind: string;
+            /**
+             * Lines
+             * @description the file line of each record
+             */
+            lines: number[];
+            /**
+             * Problems
+             * @description everything issuing would refuse, by record; none: it can be issued
+             */
+            problems: components["schemas"]["RowProblemPublic"][];
+            /**
+             * Records
+             * @description the roster's rows as batch records (POST /credentials/batches)
+             */
+            records: {
+                [key: string]: unknown;
+            }[];
+        };
+        /** RowProblemPublic */
+        RowProblemPublic: {
+            /**
+             * Code
+             * @description missing, too_long, too_short, not_allowed, bad_date, future_date, duplicate_number, guardian_consent_required, unexpected, invalid
+             */
+            code: string;
+            /**
+             * Field
+             * @description subject.birth_date, record.dimension…; empty for the whole record
+             */
+            field: string;
+            /**
+             * Index
+             * @description the record's position in the batch, from 0
+             */
+            index: number;
+            /**
+             * Line
+             * @description the roster file's line (or sheet row) of the record
+             */
+            line?: number | null;
+            /** Message */
+            message: string;
         };
         /** SearchHit */
         SearchHit: {
@@ -2702,6 +2879,40 @@ export interface operations {
             };
         };
     };
+    "credentials-read_batches": {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchesPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     "credentials-create_batch": {
         parameters: {
             query?: never;
@@ -2737,6 +2948,41 @@ export interface operations {
             };
         };
     };
+    "credentials-check_batch": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RowProblemPublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     "credentials-read_batch": {
         parameters: {
             query?: never;
@@ -2757,6 +3003,45 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BatchPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "credentials-read_roster": {
+        parameters: {
+            query?: {
+                kind?: "growth_record" | "professional_development";
+            };
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description the roster file itself: CSV (UTF-8 or GB18030) or Excel .xlsx */
+        requestBody: {
+            content: {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                "text/csv": unknown;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterPublic"];
                 };
             };
             /** @description Validation Error */
@@ -4313,6 +4598,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    "verify-create_bundle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BundleRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
             };
         };
     };
