@@ -239,7 +239,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/contexts/eduledger/{version}": {
+    "/credentials/batches": {
         parameters: {
             query?: never;
             header?: never;
@@ -247,19 +247,24 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Read Context
-         * @description An EduLedger JSON-LD context by version (``v1``): immutable, cacheable for ever.
+         * Read Batches
+         * @description The batches the signed-in issuer's institution issued, newest first, with their credentials' statuses.
          */
-        get: operations["credentials-read_context"];
+        get: operations["credentials-read_batches"];
         put?: never;
-        post?: never;
+        /**
+         * Create Batch
+         * @description Issue a class or a grade: personal data into the vault, salted subjects, one signed credential
+         *     each with a status entry, one anchor on chain. Sending the same batch key again finishes it.
+         */
+        post: operations["credentials-create_batch"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/credentials/batches": {
+    "/credentials/batches/check": {
         parameters: {
             query?: never;
             header?: never;
@@ -269,13 +274,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Create Batch
-         * @description Issue a class or a grade: personal data into the vault, salted subjects, one signed credential
-         *     each with a status entry, one anchor on chain. Sending the same batch key again finishes it.
-         *     A record's narrative (评语) is part of the credential the student holds: it can never be taken
-         *     back from them, only revoked.
+         * Check Batch
+         * @description Check a batch's records as issuing would, every row: nothing is stored or issued (empty: it can be issued).
          */
-        post: operations["credentials-create_batch"];
+        post: operations["credentials-check_batch"];
         delete?: never;
         options?: never;
         head?: never;
@@ -302,6 +304,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/credentials/rosters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Read Roster
+         * @description Read a class roster (CSV or .xlsx; the first row names the columns) into batch records, with
+         *     every row's problems: a preview, nothing is stored or issued.
+         */
+        post: operations["credentials-read_roster"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/credentials/{credential_id}": {
         parameters: {
             query?: never;
@@ -311,7 +334,7 @@ export interface paths {
         };
         /**
          * Read Credential
-         * @description A credential the signed-in issuer's institution issued (a credit grant also by its grant id), and its lifecycle status.
+         * @description A credential the signed-in issuer's institution issued, and its lifecycle status.
          */
         get: operations["credentials-read_credential"];
         put?: never;
@@ -334,29 +357,8 @@ export interface paths {
         /**
          * Change Credential Status
          * @description Revoke (final), suspend or unsuspend: the status list is signed again and its hash anchored.
-         *     Revoking a credential revokes the credit grants that converted it.
          */
         post: operations["credentials-change_credential_status"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/credit-bank/grants": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Read Grants
-         * @description The institution's credit grants, newest first, with their status and what each converted.
-         */
-        get: operations["credentials-read_grants"];
-        put?: never;
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -758,50 +760,9 @@ export interface paths {
         };
         /**
          * Read History
-         * @description The version's append-only workflow events, each hash checked and its chain record shown (under blind review a
-         *     reviewer sees the authors' events without their address).
+         * @description The version's append-only workflow events, each hash checked and its chain record shown.
          */
         get: operations["resources-read_history"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/resources/{resource_id}/versions/{number}/parts/{name}/preview": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Read Preview
-         * @description How the part is previewed in the page; a Word or PowerPoint part's conversion to PDF starts on the first ask.
-         */
-        get: operations["resources-read_preview"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/resources/{resource_id}/versions/{number}/parts/{name}/preview.pdf": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Read Preview Pdf
-         * @description The PDF a Word or PowerPoint part was converted to (409 preview_not_ready until it is).
-         */
-        get: operations["resources-read_preview_pdf"];
         put?: never;
         post?: never;
         delete?: never;
@@ -914,46 +875,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/reviews/rubric": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Read Rubric
-         * @description The rubric reviews are scored against (the national dimensions and the veto).
-         */
-        get: operations["reviews-read_rubric"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/reviews/versions": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Read Versions
-         * @description Versions in one state for administrators (in review: with their reviews so far, for the decision; accepted: for 出库).
-         */
-        get: operations["reviews-read_versions"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/search": {
         parameters: {
             query?: never;
@@ -1034,30 +955,10 @@ export interface paths {
         post?: never;
         /**
          * Erase Subject
-         * @description Erase a subject (crypto-shredding): their personal data and the registry's copies of their
-         *     credentials become unrecoverable; the copies they hold still verify (revoke them to withdraw them).
+         * @description Erase a subject (crypto-shredding): their personal data become unrecoverable; their
+         *     credentials still verify for integrity (they never held personal data).
          */
         delete: operations["credentials-erase_subject"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/users": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Read Users
-         * @description The accounts the registry knows (administrators), with their roles and where each reviewer grant stands on chain.
-         */
-        get: operations["institutions-read_users"];
-        put?: never;
-        post?: never;
-        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1161,6 +1062,28 @@ export interface paths {
          * @description Verify a credential (or a bundle) against the chain: each check reported separately; never valid by default.
          */
         post: operations["verify-verify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/verify/bundles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Bundle
+         * @description An offline verification bundle (离线验证包) of a credential: the chain's head block and the proofs
+         *     of every fact its verification reads, and the status lists in force; it verifies without a network
+         *     for anyone who trusts that block (``edu-wallet verify``).
+         */
+        post: operations["verify-create_bundle"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1303,7 +1226,7 @@ export interface components {
         BatchRequest: {
             /**
              * Batch
-             * @description your key for this batch: sending it again with the same records finishes it, never doubles; the same key with other records is refused (409 batch_key_reused, naming the difference)
+             * @description your key for this batch: sending it again finishes, never doubles
              */
             batch: string;
             /**
@@ -1313,13 +1236,64 @@ export interface components {
             kind: "growth_record" | "professional_development";
             /**
              * Records
-             * @description each {subject: personal data, record: what is attested}. The subject's personal data stay in the vault (the credential names a salted identifier only); everything in the record — the narrative (评语) included — is part of the credential the student holds and shows, for good: write no name, 学籍号, health or family detail there. The registry keeps its copy sealed under the subject's key (erased with the subject).
+             * @description each {subject: personal data, record: what is attested}
              */
             records: {
                 [key: string]: unknown;
             }[];
             /** Valid From */
             valid_from?: string | null;
+        };
+        /** BatchSummaryPublic */
+        BatchSummaryPublic: {
+            /** Batch */
+            batch: string;
+            /** Completed */
+            completed: boolean;
+            /** Count */
+            count: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Kind */
+            kind: string;
+            /**
+             * Statuses
+             * @description how many credentials are active, suspended, revoked
+             */
+            statuses: {
+                [key: string]: number;
+            };
+            /** Tx Hash */
+            tx_hash: string | null;
+        };
+        /** BatchesPublic */
+        BatchesPublic: {
+            /** Count */
+            count: number;
+            /** Data */
+            data: components["schemas"]["BatchSummaryPublic"][];
+        };
+        /** BundleRequest */
+        BundleRequest: {
+            /**
+             * Credential
+             * @description The credential (JSON) to bundle: it must be anchored on this registry's chain.
+             */
+            credential: {
+                [key: string]: unknown;
+            };
+            /**
+             * Status Lists
+             * @description Status lists this registry does not host, by URL.
+             */
+            status_lists?: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
         };
         /** CertificateItem */
         CertificateItem: {
@@ -1486,6 +1460,16 @@ export interface components {
             /** Result */
             result: string;
         };
+        /** CheckRequest */
+        CheckRequest: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "growth_record" | "professional_development";
+            /** Records */
+            records: unknown[];
+        };
         /** CheckpointPublic */
         CheckpointPublic: {
             /** Blockhash */
@@ -1580,41 +1564,17 @@ export interface components {
             converted: string[];
             /**
              * Credential
-             * @description the credit-grant credential, signed and anchored, with its status entry
+             * @description the credit-grant credential, signed and anchored
              */
             credential: {
                 [key: string]: unknown;
             };
-            /** Credential Id */
-            credential_id: string;
             /** Credits */
             credits: number;
             /** Grant Id */
             grant_id: string;
             /** Refused */
             refused: components["schemas"]["RefusedPublic"][];
-            /**
-             * Status
-             * @description active, suspended or revoked (POST /credentials/{grant_id}/status); revoked by itself when a credential it converted is revoked here
-             */
-            status: string;
-        };
-        /** GrantSummary */
-        GrantSummary: {
-            /** Completed */
-            completed: boolean;
-            /** Converted */
-            converted: string[];
-            /** Credential Id */
-            credential_id: string;
-            /** Credits */
-            credits: number | null;
-            /** Grant Id */
-            grant_id: string;
-            /** Status */
-            status: string;
-            /** Status Reason */
-            status_reason: string | null;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -1722,10 +1682,7 @@ export interface components {
         };
         /** IssuedPublic */
         IssuedPublic: {
-            /**
-             * Document
-             * @description the credential as issued; null until the batch is anchored, and for good once its subject is erased (the holder's copy still verifies)
-             */
+            /** Document */
             document: {
                 [key: string]: unknown;
             } | null;
@@ -1733,13 +1690,11 @@ export interface components {
             id: string;
             /** Status */
             status: string;
-            /** Status Reason */
-            status_reason?: string | null;
             /**
              * Subject Id
-             * @description the subject's pseudonym in the vault (GET /subjects/{id}); none for a credit grant
+             * @description the subject's pseudonym in the vault (GET /subjects/{id})
              */
-            subject_id: string | null;
+            subject_id: string;
         };
         /** LinkSessionRequest */
         LinkSessionRequest: {
@@ -1808,35 +1763,6 @@ export interface components {
             name: string | null;
             /** Title */
             title: string | null;
-        };
-        /** PreviewPublic */
-        PreviewPublic: {
-            /**
-             * Kind
-             * @description pdf, image, video, audio (shown as submitted), converted (Word/PowerPoint → PDF), none
-             */
-            kind: string;
-            /** Media Type */
-            media_type: string;
-            /** Message */
-            message?: string | null;
-            /**
-             * Original Url
-             * @description the part exactly as submitted
-             */
-            original_url: string;
-            /** Part */
-            part: string;
-            /**
-             * Status
-             * @description ready; converting (ask again shortly); failed (message says why); unavailable (no preview)
-             */
-            status: string;
-            /**
-             * Url
-             * @description what the page shows, once ready
-             */
-            url: string | null;
         };
         /** PrincipalPublic */
         PrincipalPublic: {
@@ -2086,11 +2012,8 @@ export interface components {
             /** Id */
             id: number;
             latest: components["schemas"]["VersionPublic"];
-            /**
-             * Owner
-             * @description the lead author of the first version; null when withheld under blind review
-             */
-            owner: string | null;
+            /** Owner */
+            owner: string;
             /** Versions */
             versions: components["schemas"]["VersionSummary"][];
         };
@@ -2149,44 +2072,54 @@ export interface components {
                 [key: string]: number;
             };
         };
-        /** ReviewerGrantPublic */
-        ReviewerGrantPublic: {
+        /** RosterPublic */
+        RosterPublic: {
+            /** Ignored Columns */
+            ignored_columns: string[];
+            /** Kind */
+            kind: string;
             /**
-             * Action
-             * @enum {string}
+             * Lines
+             * @description the file line of each record
              */
-            action: "grant" | "revoke";
-            /** Error */
-            error: string | null;
+            lines: number[];
             /**
-             * Status
-             * @enum {string}
+             * Problems
+             * @description everything issuing would refuse, by record; none: it can be issued
              */
-            status: "pending" | "mined" | "failed";
-            /** Tx Hash */
-            tx_hash: string | null;
+            problems: components["schemas"]["RowProblemPublic"][];
+            /**
+             * Records
+             * @description the roster's rows as batch records (POST /credentials/batches)
+             */
+            records: {
+                [key: string]: unknown;
+            }[];
         };
-        /** RubricPublic */
-        RubricPublic: {
+        /** RowProblemPublic */
+        RowProblemPublic: {
             /**
-             * Dimensions
-             * @description the dimensions scored 0..max_score
+             * Code
+             * @description missing, too_long, too_short, not_allowed, bad_date, future_date, duplicate_number, guardian_consent_required, unexpected, invalid
              */
-            dimensions: string[];
-            /** Max Score */
-            max_score: number;
+            code: string;
             /**
-             * Orientation
-             * @description the pass/fail dimension: a fail is a veto (一票否决)
+             * Field
+             * @description subject.birth_date, record.dimension…; empty for the whole record
              */
-            orientation: string;
+            field: string;
             /**
-             * Overall Comment
-             * @description the key of the overall comment
+             * Index
+             * @description the record's position in the batch, from 0
              */
-            overall_comment: string;
-            /** Recommendations */
-            recommendations: string[];
+            index: number;
+            /**
+             * Line
+             * @description the roster file's line (or sheet row) of the record
+             */
+            line?: number | null;
+            /** Message */
+            message: string;
         };
         /** SearchHit */
         SearchHit: {
@@ -2294,35 +2227,6 @@ export interface components {
             /** Suggestions */
             suggestions: components["schemas"]["SuggestionOut"][];
         };
-        /** UserItem */
-        UserItem: {
-            /** Address */
-            address: string;
-            /** Display Name */
-            display_name: string | null;
-            /** Institution Id */
-            institution_id: string | null;
-            /** @description the latest reviewer grant or revocation this registry sent to the chain */
-            reviewer_grant: components["schemas"]["ReviewerGrantPublic"] | null;
-            /**
-             * Roles
-             * @description the roles held now (as in GET /users/{address})
-             */
-            roles: string[];
-            /** Title */
-            title: string | null;
-        };
-        /** UserPage */
-        UserPage: {
-            /** Items */
-            items: components["schemas"]["UserItem"][];
-            /** Page */
-            page: number;
-            /** Per Page */
-            per_page: number;
-            /** Total */
-            total: number;
-        };
         /** UserPublic */
         UserPublic: {
             /** Address */
@@ -2396,68 +2300,6 @@ export interface components {
              */
             outcome: string;
         };
-        /** VersionItem */
-        VersionItem: {
-            /** Accepted At */
-            accepted_at: string | null;
-            /** Catalogue Path */
-            catalogue_path: string;
-            /**
-             * Mean Total
-             * @description the mean rubric total of the current round (0–15)
-             */
-            mean_total: number | null;
-            /** Near Duplicates */
-            near_duplicates: number;
-            /** Resource Id */
-            resource_id: number;
-            /** Resource Type */
-            resource_type: string;
-            /**
-             * Reviews
-             * @description completed reviews in the current round
-             */
-            reviews: number;
-            /**
-             * Reviews Needed
-             * @description completed reviews a decision needs
-             */
-            reviews_needed: number;
-            /** Round */
-            round: number;
-            /** State */
-            state: string;
-            /**
-             * Submitted At
-             * Format: date-time
-             */
-            submitted_at: string;
-            /** Title */
-            title: string;
-            /** Version */
-            version: number;
-            /**
-             * Vetoed
-             * @description a review of the current round failed 政治性/导向性 (one-vote veto: cannot be accepted)
-             */
-            vetoed: boolean;
-        };
-        /** VersionList */
-        VersionList: {
-            /** Items */
-            items: components["schemas"]["VersionItem"][];
-            /** Page */
-            page: number;
-            /** Per Page */
-            per_page: number;
-            /** Total */
-            total: number;
-            /**
-             * Withdrawal Reasons
-             * @description the reason codes 出库 takes
-             */
-            withdrawal_reasons: string[];
-        };
         /** VersionPublic */
         VersionPublic: {
             /** Accepted At */
@@ -2469,12 +2311,6 @@ export interface components {
             allowed_actions: string[];
             /** Authors */
             authors: components["schemas"]["AuthorPublic"][];
-            /**
-             * Authors Hidden
-             * @description blind review (匿名评审): the authors are withheld from this reviewer
-             * @default false
-             */
-            authors_hidden: boolean;
             /** Catalogue Node */
             catalogue_node: string;
             /** Catalogue Path */
@@ -3043,24 +2879,27 @@ export interface operations {
             };
         };
     };
-    "credentials-read_context": {
+    "credentials-read_batches": {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                version: string;
+            query?: {
+                limit?: number;
+                offset?: number;
             };
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description the JSON-LD context */
+            /** @description Successful Response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/ld+json": unknown;
+                    "application/json": components["schemas"]["BatchesPublic"];
                 };
             };
             /** @description Validation Error */
@@ -3109,6 +2948,41 @@ export interface operations {
             };
         };
     };
+    "credentials-check_batch": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RowProblemPublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     "credentials-read_batch": {
         parameters: {
             query?: never;
@@ -3129,6 +3003,45 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BatchPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "credentials-read_roster": {
+        parameters: {
+            query?: {
+                kind?: "growth_record" | "professional_development";
+            };
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description the roster file itself: CSV (UTF-8 or GB18030) or Excel .xlsx */
+        requestBody: {
+            content: {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                "text/csv": unknown;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterPublic"];
                 };
             };
             /** @description Validation Error */
@@ -3199,37 +3112,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["IssuedPublic"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    "credentials-read_grants": {
-        parameters: {
-            query?: never;
-            header?: {
-                authorization?: string | null;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["GrantSummary"][];
                 };
             };
             /** @description Validation Error */
@@ -4103,76 +3985,6 @@ export interface operations {
             };
         };
     };
-    "resources-read_preview": {
-        parameters: {
-            query?: never;
-            header?: {
-                authorization?: string | null;
-            };
-            path: {
-                resource_id: number;
-                number: number;
-                name: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PreviewPublic"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    "resources-read_preview_pdf": {
-        parameters: {
-            query?: never;
-            header?: {
-                authorization?: string | null;
-            };
-            path: {
-                resource_id: number;
-                number: number;
-                name: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/pdf": unknown;
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
     "reviews-reinstate_version": {
         parameters: {
             query?: never;
@@ -4390,72 +4202,6 @@ export interface operations {
             };
         };
     };
-    "reviews-read_rubric": {
-        parameters: {
-            query?: never;
-            header?: {
-                authorization?: string | null;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RubricPublic"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    "reviews-read_versions": {
-        parameters: {
-            query?: {
-                state?: "IN_REVIEW" | "ACCEPTED" | "REVISIONS_REQUESTED" | "DECLINED" | "WITHDRAWN";
-                page?: number;
-                per_page?: number;
-            };
-            header?: {
-                authorization?: string | null;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["VersionList"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
     "search-search_resources": {
         parameters: {
             query?: {
@@ -4624,42 +4370,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    "institutions-read_users": {
-        parameters: {
-            query?: {
-                role?: ("teacher" | "reviewer" | "issuer" | "admin") | null;
-                institution_id?: string | null;
-                page?: number;
-                per_page?: number;
-            };
-            header?: {
-                authorization?: string | null;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["UserPage"];
-                };
             };
             /** @description Validation Error */
             422: {
@@ -4888,6 +4598,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    "verify-create_bundle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BundleRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
             };
         };
     };
