@@ -8,6 +8,7 @@ from .routes import (
     certificates,
     chain,
     credentials,
+    dashboard,
     health,
     institutions,
     ipfs,
@@ -34,3 +35,4 @@ api_router.include_router(reviews.router)
 api_router.include_router(certificates.router)
 api_router.include_router(search.router)
 api_router.include_router(credentials.router)
+api_router.include_router(dashboard.router)

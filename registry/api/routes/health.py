@@ -20,17 +20,15 @@ class HealthPublic(BaseModel):
     observed_seconds_ago: float = Field(description="the chain and the database are checked every 0.2 s in the background")
 
 
-@router.get("/health", response_model=HealthPublic, responses={503: {"model": HealthPublic}})
-async def read_health(request: Request) -> HealthPublic | JSONResponse:
-    """Whether the service, its chain node and its database answer (as checked a moment ago)."""
-    monitor: ServiceMonitor = request.app.state.monitor
+def health_of(monitor: ServiceMonitor) -> HealthPublic:
+    """The service's health as last observed (the dashboard shows the same)."""
     latest = monitor.latest
     stale = latest.age > _STALE
     chain = "ok" if latest.chain_error is None else f"unavailable: {latest.chain_error}"
     database = "ok" if latest.database_error is None else f"unavailable: {latest.database_error}"
     if stale:
         chain = database = f"unknown: no check for {latest.age:.0f} s"
-    health = HealthPublic(
+    return HealthPublic(
         status="ok" if chain == database == "ok" else "degraded",
         chain=chain,
         database=database,
@@ -38,6 +36,12 @@ async def read_health(request: Request) -> HealthPublic | JSONResponse:
         open_chain_jobs=latest.open_chain_jobs,
         observed_seconds_ago=round(latest.age, 3),
     )
+
+
+@router.get("/health", response_model=HealthPublic, responses={503: {"model": HealthPublic}})
+async def read_health(request: Request) -> HealthPublic | JSONResponse:
+    """Whether the service, its chain node and its database answer (as checked a moment ago)."""
+    health = health_of(request.app.state.monitor)
     if health.status != "ok":
         return JSONResponse(status_code=503, content=health.model_dump())
     return health
