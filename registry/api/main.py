@@ -9,6 +9,7 @@ from .routes import (
     chain,
     contexts,
     credentials,
+    dashboard,
     health,
     institutions,
     ipfs,
@@ -38,3 +39,4 @@ api_router.include_router(certificates.router)
 api_router.include_router(search.router)
 api_router.include_router(credentials.router)
 api_router.include_router(contexts.router)
+api_router.include_router(dashboard.router)

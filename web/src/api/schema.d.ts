@@ -410,6 +410,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Dashboard
+         * @description The administrators' dashboard: the summary, and by school, credentials by institution, chain jobs.
+         */
+        get: operations["dashboard-read_dashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dashboard/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Dashboard Summary
+         * @description The public summary: totals, by 学段, 学科 and month, credentials by month, chain health. No
+         *     schools, institutions, people or addresses.
+         */
+        get: operations["dashboard-read_dashboard_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -1389,6 +1430,61 @@ export interface components {
             /** Share */
             share: number;
         };
+        /** ChainHealthDetail */
+        ChainHealthDetail: {
+            /** Block Number */
+            block_number: number | null;
+            /**
+             * Chain
+             * @description ok, or why the node is unavailable
+             */
+            chain: string;
+            /** Database */
+            database: string;
+            /**
+             * Jobs
+             * @description chain jobs by status: pending, sent, done, failed
+             */
+            jobs: {
+                [key: string]: number;
+            };
+            /** Observed Seconds Ago */
+            observed_seconds_ago: number;
+            /**
+             * Oldest Open Job S
+             * @description seconds the oldest open job has waited
+             */
+            oldest_open_job_s: number | null;
+            /**
+             * Open Jobs
+             * @description pending + sent: committed and not yet mined
+             */
+            open_jobs: number;
+            /**
+             * Registrations
+             * @description resource versions by chain status
+             */
+            registrations: {
+                [key: string]: number;
+            };
+            /**
+             * Status
+             * @description ok or degraded (as GET /health says)
+             */
+            status: string;
+        };
+        /** ChainHealthPublic */
+        ChainHealthPublic: {
+            /** Block Number */
+            block_number: number | null;
+            /** Observed Seconds Ago */
+            observed_seconds_ago: number;
+            /**
+             * Status
+             * @description ok or degraded (as GET /health says)
+             */
+            status: string;
+        };
         /** ChainPublic */
         ChainPublic: {
             /** Block Number */
@@ -1492,6 +1588,83 @@ export interface components {
             /** Credits */
             credits: number;
         };
+        /** CredentialRow */
+        CredentialRow: {
+            /**
+             * Anchored
+             * @description their batch's Merkle root is on chain
+             */
+            anchored: number;
+            /** Issued */
+            issued: number;
+            /**
+             * Key
+             * @description the month (YYYY-MM) or the institution's id; empty for the total
+             */
+            key: string;
+            /** Label */
+            label: string;
+            /**
+             * Revoked
+             * @description revoked now
+             */
+            revoked: number;
+            /**
+             * Suspended
+             * @description suspended now
+             */
+            suspended: number;
+        };
+        /** Dashboard */
+        Dashboard: {
+            /** By Month */
+            by_month: components["schemas"]["GroupRow"][];
+            /** By School */
+            by_school: components["schemas"]["GroupRow"][];
+            /** By Stage */
+            by_stage: components["schemas"]["GroupRow"][];
+            /** By Subject */
+            by_subject: components["schemas"]["GroupRow"][];
+            chain: components["schemas"]["ChainHealthDetail"];
+            credentials: components["schemas"]["CredentialRow"];
+            /** Credentials By Institution */
+            credentials_by_institution: components["schemas"]["CredentialRow"][];
+            /** Credentials By Month */
+            credentials_by_month: components["schemas"]["CredentialRow"][];
+            /** From Month */
+            from_month: string | null;
+            /**
+             * Generated At
+             * Format: date-time
+             */
+            generated_at: string;
+            /** To Month */
+            to_month: string | null;
+            total: components["schemas"]["GroupRow"];
+        };
+        /** DashboardSummary */
+        DashboardSummary: {
+            /** By Month */
+            by_month: components["schemas"]["GroupRow"][];
+            /** By Stage */
+            by_stage: components["schemas"]["GroupRow"][];
+            /** By Subject */
+            by_subject: components["schemas"]["GroupRow"][];
+            chain: components["schemas"]["ChainHealthPublic"];
+            credentials: components["schemas"]["CredentialRow"];
+            /** Credentials By Month */
+            credentials_by_month: components["schemas"]["CredentialRow"][];
+            /** From Month */
+            from_month: string | null;
+            /**
+             * Generated At
+             * Format: date-time
+             */
+            generated_at: string;
+            /** To Month */
+            to_month: string | null;
+            total: components["schemas"]["GroupRow"];
+        };
         /** DecisionRequest */
         DecisionRequest: {
             /**
@@ -1575,6 +1748,56 @@ export interface components {
             grant_id: string;
             /** Refused */
             refused: components["schemas"]["RefusedPublic"][];
+        };
+        /** GroupRow */
+        GroupRow: {
+            /**
+             * Acceptance Rate
+             * @description accepted / decisions; null without decisions
+             */
+            acceptance_rate: number | null;
+            /**
+             * Accepted
+             * @description first decisions that accepted (同意收录)
+             */
+            accepted: number;
+            /**
+             * Certificates Issued
+             * @description certificates on chain (a revoked one counts: it was issued)
+             */
+            certificates_issued: number;
+            /** Certificates Revoked */
+            certificates_revoked: number;
+            /**
+             * Decisions
+             * @description first decisions taken (accept, decline, request revisions)
+             */
+            decisions: number;
+            /**
+             * Key
+             * @description the 学段 or 学科 name, the school's id, the month (YYYY-MM, Beijing time); empty for the total
+             */
+            key: string;
+            /**
+             * Label
+             * @description what people read: the name (the school's name for a school)
+             */
+            label: string;
+            /**
+             * Submissions
+             * @description versions submitted (in the period)
+             */
+            submissions: number;
+            /**
+             * Turnaround Median S
+             * @description seconds from submission to first decision: median
+             */
+            turnaround_median_s: number | null;
+            /**
+             * Turnaround P90 S
+             * @description …: 90th percentile (linear interpolation, as percentile_cont)
+             */
+            turnaround_p90_s: number | null;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -3213,6 +3436,76 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ConversionRulePublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "dashboard-read_dashboard": {
+        parameters: {
+            query?: {
+                /** @description first month counted (YYYY-MM, Beijing time); default: from the start */
+                from_month?: string | null;
+                /** @description last month counted (YYYY-MM, inclusive); default: up to now */
+                to_month?: string | null;
+            };
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "dashboard-read_dashboard_summary": {
+        parameters: {
+            query?: {
+                /** @description first month counted (YYYY-MM, Beijing time); default: from the start */
+                from_month?: string | null;
+                /** @description last month counted (YYYY-MM, inclusive); default: up to now */
+                to_month?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardSummary"];
                 };
             };
             /** @description Validation Error */
