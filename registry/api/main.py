@@ -12,6 +12,7 @@ from .routes import (
     institutions,
     ipfs,
     people,
+    programmes,
     resources,
     reviews,
     search,
@@ -31,6 +32,7 @@ api_router.include_router(institutions.router)
 api_router.include_router(catalogue.router)
 api_router.include_router(resources.router)
 api_router.include_router(reviews.router)
+api_router.include_router(programmes.router)
 api_router.include_router(certificates.router)
 api_router.include_router(search.router)
 api_router.include_router(credentials.router)

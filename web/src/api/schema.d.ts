@@ -513,6 +513,314 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/programmes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Programmes
+         * @description Every programme, newest first.
+         */
+        get: operations["programmes-read_programmes"];
+        put?: never;
+        /**
+         * Create Programme
+         * @description Set up a programme: level and organising bureau, eligibility, quotas, deadlines, panel, rubric, blind review.
+         */
+        post: operations["programmes-create_programme"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Programme
+         * @description A programme, its quotas and deadlines, and its phase now.
+         */
+        get: operations["programmes-read_programme"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Events
+         * @description The programme's hash-chained decision history (events about nominees are recorded on chain).
+         */
+        get: operations["programmes-read_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/intake": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Take In Recommendations
+         * @description Take in a lower level's recommendations (推荐) as nominees: all of them or, on any refusal, none.
+         */
+        post: operations["programmes-take_in_recommendations"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/nominations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Nomination
+         * @description Nominate an accepted resource: a teacher their own (self), a school its teachers' (school).
+         */
+        post: operations["programmes-create_nomination"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/nominees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Nominees
+         * @description The nominees, for administrators and the panel (the panel sees no teacher or school under blind review).
+         */
+        get: operations["programmes-read_nominees"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/nominees/{nominee_id}/objections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Objection
+         * @description Object (异议) to a proposed nominee while the 公示 window is open, with a reason.
+         */
+        post: operations["programmes-create_objection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/nominees/{nominee_id}/scores": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Score
+         * @description A panel reviewer scores a nominee against the programme's rubric (once).
+         */
+        post: operations["programmes-create_score"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/notice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Notice
+         * @description The public 公示 page: the proposed (later the selected) list; a teacher's name and school only with their consent.
+         */
+        get: operations["programmes-read_notice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/objections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Objections
+         * @description The objections filed and their decisions.
+         */
+        get: operations["programmes-read_objections"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/objections/{objection_id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decide Objection
+         * @description Uphold an objection (the nominee leaves the list) or reject it; the decision and its reason are recorded.
+         */
+        post: operations["programmes-decide_objection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish List
+         * @description Publish the proposed list: the 公示 window opens.
+         */
+        post: operations["programmes-publish_list"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/ranking": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Ranking
+         * @description The ranking now (per bucket, by the tie rule) and the list it proposes under the quotas.
+         */
+        get: operations["programmes-read_ranking"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/recommendations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Recommendations
+         * @description The 推荐 records to the next level, with their certificates and decision hashes.
+         */
+        get: operations["programmes-read_recommendations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/selection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Selection
+         * @description The selected resources and their certificates.
+         */
+        get: operations["programmes-read_selection"];
+        put?: never;
+        /**
+         * Select Final
+         * @description Make the selection final (after the window closed and every objection is decided): 入选 and 推荐 certificates.
+         */
+        post: operations["programmes-select_final"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/resources": {
         parameters: {
             query?: never;
@@ -680,6 +988,26 @@ export interface paths {
          * @description Claim a version from the queue to review it (not one you have a conflict of interest with).
          */
         post: operations["reviews-claim_review"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/resources/{resource_id}/versions/{number}/collection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Collect Version
+         * @description 收藏: collect an included version at a platform or the national level; a 收藏 certificate is issued.
+         */
+        post: operations["programmes-collect_version"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1229,6 +1557,22 @@ export interface components {
             /** Verify Url */
             verify_url: string;
         };
+        /** CertificateRef */
+        CertificateRef: {
+            /** Chain Certificate Id */
+            chain_certificate_id: number | null;
+            /**
+             * Id
+             * @description the registry's certificate row
+             */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Level */
+            level: string;
+            /** Status */
+            status: string;
+        };
         /** CertificateSummary */
         CertificateSummary: {
             /**
@@ -1349,6 +1693,35 @@ export interface components {
             /** Blocknumber */
             blockNumber: number;
         };
+        /** CollectionPublic */
+        CollectionPublic: {
+            certificate: components["schemas"]["CertificateRef"];
+            /** Collected By */
+            collected_by: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Level */
+            level: string;
+            /** Resource Id */
+            resource_id: number;
+            /** Version */
+            version: number;
+        };
+        /** CollectionRequest */
+        CollectionRequest: {
+            /**
+             * Level
+             * @enum {string}
+             */
+            level: "district" | "city" | "province" | "national";
+            /** Reason */
+            reason?: string | null;
+        };
         /** ConversionRulePublic */
         ConversionRulePublic: {
             /**
@@ -1364,6 +1737,13 @@ export interface components {
             /** Credits */
             credits: number;
         };
+        /** CriterionModel */
+        CriterionModel: {
+            /** Criterion */
+            criterion: string;
+            /** Max */
+            max: number;
+        };
         /** DecisionRequest */
         DecisionRequest: {
             /**
@@ -1373,53 +1753,6 @@ export interface components {
             decision: "accept" | "request_revisions" | "decline";
             /** Reason */
             reason?: string | null;
-        };
-        /** EventPublic */
-        EventPublic: {
-            /** Action */
-            action: string;
-            /** Actor */
-            actor: string;
-            /**
-             * Actor Name
-             * @description the actor's name, where the caller may see it
-             */
-            actor_name?: string | null;
-            /**
-             * Chain Tx
-             * @description the transaction that recorded this hash on chain (DecisionRecorded)
-             */
-            chain_tx: string | null;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Details */
-            details: {
-                [key: string]: unknown;
-            };
-            /** From State */
-            from_state: string | null;
-            /** Hash */
-            hash: string;
-            /**
-             * Hash Valid
-             * @description the hash recomputed from the event and the previous hash matches
-             */
-            hash_valid: boolean;
-            /** Prev Hash */
-            prev_hash: string;
-            /** Reason */
-            reason: string | null;
-            /** Reason Code */
-            reason_code: string | null;
-            /** Role */
-            role: string;
-            /** Seq */
-            seq: number;
-            /** To State */
-            to_state: string | null;
         };
         /** FacetValue */
         FacetValue: {
@@ -1477,7 +1810,7 @@ export interface components {
         /** HistoryPublic */
         HistoryPublic: {
             /** Events */
-            events: components["schemas"]["EventPublic"][];
+            events: components["schemas"]["registry__api__routes__resources__EventPublic"][];
             /**
              * Intact
              * @description every event's hash is right and chains to the one before
@@ -1552,6 +1885,11 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** IntakeRequest */
+        IntakeRequest: {
+            /** From Programme Id */
+            from_programme_id: number;
+        };
         /** IssuedPublic */
         IssuedPublic: {
             /** Document */
@@ -1608,6 +1946,154 @@ export interface components {
             level: string;
             /** Name */
             name: string;
+        };
+        /** NominationRequest */
+        NominationRequest: {
+            /** Resource Id */
+            resource_id: number;
+            /**
+             * Route
+             * @default self
+             * @enum {string}
+             */
+            route: "self" | "school";
+            /**
+             * Version
+             * @description default: the resource's accepted version
+             */
+            version?: number | null;
+        };
+        /** NomineePublic */
+        NomineePublic: {
+            /** Bucket */
+            bucket: string;
+            /** Catalogue Node */
+            catalogue_node: string;
+            /** Id */
+            id: number;
+            /** Mean Score */
+            mean_score: number | null;
+            /**
+             * Rank
+             * @description within its bucket, once published
+             */
+            rank: number | null;
+            /** Resource Id */
+            resource_id: number;
+            /** Resource Type */
+            resource_type: string;
+            /** Route */
+            route: string;
+            /**
+             * School Id
+             * @description hidden from the panel under blind review
+             */
+            school_id: string | null;
+            /** Scores */
+            scores: number;
+            /**
+             * Status
+             * @description nominated, proposed, removed, selected or dropped
+             */
+            status: string;
+            /**
+             * Teacher
+             * @description hidden from the panel under blind review
+             */
+            teacher: string | null;
+            /** Title */
+            title: string;
+            /** Version */
+            version: number;
+        };
+        /** NoticeEntry */
+        NoticeEntry: {
+            /** Bucket Rank */
+            bucket_rank: number | null;
+            /** Catalogue Path */
+            catalogue_path: string;
+            /** Nominee Id */
+            nominee_id: number;
+            /** Objections */
+            objections: number;
+            /** Resource Id */
+            resource_id: number;
+            /** Resource Type */
+            resource_type: string;
+            /**
+             * School
+             * @description only with the teacher's consent
+             */
+            school: string | null;
+            /** Status */
+            status: string;
+            /**
+             * Teacher Name
+             * @description only with the teacher's consent
+             */
+            teacher_name: string | null;
+            /** Title */
+            title: string;
+        };
+        /** NoticePublic */
+        NoticePublic: {
+            /** Entries */
+            entries: components["schemas"]["NoticeEntry"][];
+            /** Level */
+            level: string;
+            /** Name */
+            name: string;
+            /** Notice Closes At */
+            notice_closes_at: string | null;
+            /** Notice Opens At */
+            notice_opens_at: string | null;
+            /** Phase */
+            phase: string;
+            /** Programme Id */
+            programme_id: number;
+            /** Tie Rule */
+            tie_rule: string;
+            /** Year */
+            year: number;
+        };
+        /** ObjectionDecisionRequest */
+        ObjectionDecisionRequest: {
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "uphold" | "reject";
+            /** Reason */
+            reason: string;
+        };
+        /** ObjectionPublic */
+        ObjectionPublic: {
+            /** Decided At */
+            decided_at: string | null;
+            /** Decided By */
+            decided_by: string | null;
+            /** Decision Reason */
+            decision_reason: string | null;
+            /**
+             * Filed At
+             * Format: date-time
+             */
+            filed_at: string;
+            /** Filed By */
+            filed_by: string;
+            /** Id */
+            id: number;
+            /** Nominee Id */
+            nominee_id: number;
+            /** Reason */
+            reason: string;
+            /** Status */
+            status: string;
+        };
+        /** ObjectionRequest */
+        ObjectionRequest: {
+            /** Reason */
+            reason: string;
         };
         /** PartPublic */
         PartPublic: {
@@ -1686,6 +2172,158 @@ export interface components {
             /** Title */
             title?: string | null;
         };
+        /** ProgrammeCreate */
+        ProgrammeCreate: {
+            /**
+             * Blind Review
+             * @default true
+             */
+            blind_review: boolean;
+            /**
+             * Catalogue Scope
+             * @description eligible catalogue subtrees; empty: all
+             */
+            catalogue_scope?: string[];
+            /**
+             * Institution Id
+             * @description the organising bureau (its kind is the level)
+             */
+            institution_id: string;
+            /**
+             * Level
+             * @enum {string}
+             */
+            level: "district" | "city" | "province";
+            /**
+             * Min Scores
+             * @description panel scores each nominee needs before ranking
+             * @default 2
+             */
+            min_scores: number;
+            /** Name */
+            name: string;
+            /**
+             * Node Level
+             * @default volume
+             * @enum {string}
+             */
+            node_level: "stage" | "subject" | "grade" | "edition" | "volume" | "chapter";
+            /**
+             * Nomination Closes At
+             * Format: date-time
+             */
+            nomination_closes_at: string;
+            /**
+             * Notice Days
+             * @description the 公示 window, in days from publication
+             */
+            notice_days: number;
+            /**
+             * Panel
+             * @description reviewer addresses
+             */
+            panel: string[];
+            /**
+             * Quota Per Node
+             * @description selections per catalogue node at node_level
+             */
+            quota_per_node?: number | null;
+            /**
+             * Quota Per School
+             * @description nominations and selections per school
+             */
+            quota_per_school?: number | null;
+            /**
+             * Quota Per Teacher
+             * @description nominations and selections per teacher
+             */
+            quota_per_teacher?: number | null;
+            /**
+             * Quota Total
+             * @description how many are selected at most
+             */
+            quota_total: number;
+            /**
+             * Recommend Count
+             * @description the top selected recommended to the next level (推荐)
+             * @default 0
+             */
+            recommend_count: number;
+            /**
+             * Resource Types
+             * @description eligible types; empty: all
+             */
+            resource_types?: string[];
+            /**
+             * Rubric
+             * @description default: 思想性, 科学性, 创新性, 规范性, 应用效果 (20 each)
+             */
+            rubric?: components["schemas"]["CriterionModel"][] | null;
+            /** Year */
+            year: number;
+        };
+        /** ProgrammePublic */
+        ProgrammePublic: {
+            /** Blind Review */
+            blind_review: boolean;
+            /** Catalogue Scope */
+            catalogue_scope: string[];
+            /**
+             * Chain Id
+             * @description the programmeId its certificates carry on chain
+             */
+            chain_id: string;
+            /** Id */
+            id: number;
+            /** Institution Id */
+            institution_id: string;
+            /** Level */
+            level: string;
+            /** Min Scores */
+            min_scores: number;
+            /** Name */
+            name: string;
+            /** Node Level */
+            node_level: string;
+            /**
+             * Nomination Closes At
+             * Format: date-time
+             */
+            nomination_closes_at: string;
+            /** Nominees */
+            nominees: number;
+            /** Notice Closes At */
+            notice_closes_at: string | null;
+            /** Notice Days */
+            notice_days: number;
+            /** Notice Opens At */
+            notice_opens_at: string | null;
+            /** Panel */
+            panel: string[];
+            /**
+             * Phase
+             * @description nominating, scoring, notice, notice_closed or selected
+             */
+            phase: string;
+            /** Quota Per Node */
+            quota_per_node: number | null;
+            /** Quota Per School */
+            quota_per_school: number | null;
+            /** Quota Per Teacher */
+            quota_per_teacher: number | null;
+            /** Quota Total */
+            quota_total: number;
+            /** Recommend Count */
+            recommend_count: number;
+            /** Resource Types */
+            resource_types: string[];
+            /** Rubric */
+            rubric: components["schemas"]["CriterionModel"][];
+            /** Tie Rule */
+            tie_rule: string;
+            /** Year */
+            year: number;
+        };
         /** QueueItem */
         QueueItem: {
             /** Catalogue Node */
@@ -1720,6 +2358,46 @@ export interface components {
              * @description in review, not assigned to you, not yours: claim one
              */
             open: components["schemas"]["QueueItem"][];
+        };
+        /** RankedPublic */
+        RankedPublic: {
+            /** Bucket */
+            bucket: string;
+            /** Bucket Rank */
+            bucket_rank: number;
+            /** Lowest */
+            lowest: number;
+            /** Mean */
+            mean: number;
+            /** Nominee Id */
+            nominee_id: number;
+            /** Proposed */
+            proposed: boolean;
+            /**
+             * Reason
+             * @description the quota that keeps it off the list
+             */
+            reason: string | null;
+            /** Scores */
+            scores: number;
+        };
+        /** RecommendationPublic */
+        RecommendationPublic: {
+            certificate: components["schemas"]["CertificateRef"];
+            /** Decision Hash */
+            decision_hash: string;
+            /** Id */
+            id: number;
+            /** Nominee Id */
+            nominee_id: number;
+            /** Resource Id */
+            resource_id: number;
+            /** Taken In By */
+            taken_in_by: number | null;
+            /** To Level */
+            to_level: string;
+            /** Version */
+            version: number;
         };
         /** RefusedPublic */
         RefusedPublic: {
@@ -1944,6 +2622,31 @@ export interface components {
                 [key: string]: number;
             };
         };
+        /** ScorePublic */
+        ScorePublic: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Nominee Id */
+            nominee_id: number;
+            /** Reviewer */
+            reviewer: string;
+            /** Scores */
+            scores: {
+                [key: string]: number;
+            };
+            /** Total */
+            total: number;
+        };
+        /** ScoreRequest */
+        ScoreRequest: {
+            /** Scores */
+            scores: {
+                [key: string]: number;
+            };
+        };
         /** SearchHit */
         SearchHit: {
             /** Accepted At */
@@ -1991,6 +2694,26 @@ export interface components {
             query: string;
             /** Total */
             total: number;
+        };
+        /** SelectedPublic */
+        SelectedPublic: {
+            /** Certificates */
+            certificates: components["schemas"]["CertificateRef"][];
+            /** Nominee Id */
+            nominee_id: number;
+            /** Recommendation Id */
+            recommendation_id: number | null;
+            /** Resource Id */
+            resource_id: number;
+            /** Version */
+            version: number;
+        };
+        /** SelectionPublic */
+        SelectionPublic: {
+            /** Programme Id */
+            programme_id: number;
+            /** Selected */
+            selected: components["schemas"]["SelectedPublic"][];
         };
         /** SessionPublic */
         SessionPublic: {
@@ -2241,6 +2964,79 @@ export interface components {
              * @description the Ed25519 key that signs the credentials (its did:key verification method)
              */
             signing_key: string;
+        };
+        /** EventPublic */
+        registry__api__routes__programmes__EventPublic: {
+            /** Action */
+            action: string;
+            /** Actor */
+            actor: string;
+            /** Chain Tx */
+            chain_tx: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Details */
+            details: {
+                [key: string]: unknown;
+            };
+            /** Hash */
+            hash: string;
+            /** Nominee Id */
+            nominee_id: number | null;
+            /** Prev Hash */
+            prev_hash: string;
+            /** Seq */
+            seq: number;
+        };
+        /** EventPublic */
+        registry__api__routes__resources__EventPublic: {
+            /** Action */
+            action: string;
+            /** Actor */
+            actor: string;
+            /**
+             * Actor Name
+             * @description the actor's name, where the caller may see it
+             */
+            actor_name?: string | null;
+            /**
+             * Chain Tx
+             * @description the transaction that recorded this hash on chain (DecisionRecorded)
+             */
+            chain_tx: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Details */
+            details: {
+                [key: string]: unknown;
+            };
+            /** From State */
+            from_state: string | null;
+            /** Hash */
+            hash: string;
+            /**
+             * Hash Valid
+             * @description the hash recomputed from the event and the previous hash matches
+             */
+            hash_valid: boolean;
+            /** Prev Hash */
+            prev_hash: string;
+            /** Reason */
+            reason: string | null;
+            /** Reason Code */
+            reason_code: string | null;
+            /** Role */
+            role: string;
+            /** Seq */
+            seq: number;
+            /** To State */
+            to_state: string | null;
         };
     };
     responses: never;
@@ -3244,6 +4040,571 @@ export interface operations {
             };
         };
     };
+    "programmes-read_programmes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProgrammePublic"][];
+                };
+            };
+        };
+    };
+    "programmes-create_programme": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProgrammeCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProgrammePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-read_programme": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProgrammePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-read_events": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["registry__api__routes__programmes__EventPublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-take_in_recommendations": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IntakeRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NomineePublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-create_nomination": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NominationRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NomineePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-read_nominees": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NomineePublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-create_objection": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                programme_id: number;
+                nominee_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ObjectionRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ObjectionPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-create_score": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                programme_id: number;
+                nominee_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScoreRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScorePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-read_notice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoticePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-read_objections": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ObjectionPublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-decide_objection": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                programme_id: number;
+                objection_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ObjectionDecisionRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ObjectionPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-publish_list": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RankedPublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-read_ranking": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RankedPublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-read_recommendations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecommendationPublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-read_selection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SelectionPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-select_final": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SelectionPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     "resources-read_my_resources": {
         parameters: {
             query?: {
@@ -3615,6 +4976,44 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AssignmentPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-collect_version": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                resource_id: number;
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CollectionRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CollectionPublic"];
                 };
             };
             /** @description Validation Error */
