@@ -15,6 +15,7 @@ from .routes import (
     ipfs,
     people,
     previews,
+    programmes,
     resources,
     reviews,
     search,
@@ -35,6 +36,7 @@ api_router.include_router(catalogue.router)
 api_router.include_router(resources.router)
 api_router.include_router(reviews.router)
 api_router.include_router(previews.router)
+api_router.include_router(programmes.router)
 api_router.include_router(certificates.router)
 api_router.include_router(search.router)
 api_router.include_router(credentials.router)
