@@ -23,6 +23,7 @@ from ...crud import users as users_crud
 from ...models import ChainJob, CredentialBatch, Institution, IssuedCredential, IssuerAccount, StatusListRecord
 from ...workflows import rosters
 from ...workflows.issuance import Issuing
+from ..params import MAX_INT
 from ..deps import AdminUser, CurrentUser, IssuerUser, IssuingDep, Principal, SessionDep, SettingsDep, WorkerDep
 
 router = APIRouter(tags=["credentials"])
@@ -211,7 +212,7 @@ def create_batch(request: BatchRequest, issuer: IssuerUser, db: SessionDep, issu
 
 @router.get("/credentials/batches", response_model=BatchesPublic)
 def read_batches(
-    issuer: IssuerUser, db: SessionDep, limit: int = Query(default=20, ge=1, le=100), offset: int = Query(default=0, ge=0)
+    issuer: IssuerUser, db: SessionDep, limit: int = Query(default=20, ge=1, le=100), offset: int = Query(default=0, ge=0, le=MAX_INT)
 ) -> BatchesPublic:
     """The batches the signed-in issuer's institution issued, newest first, with their credentials' statuses."""
     institution, _ = _issuer_of(db, issuer)

@@ -2263,6 +2263,53 @@ export interface components {
             /** Reason */
             reason?: string | null;
         };
+        /** EventPublic */
+        EventPublic: {
+            /** Action */
+            action: string;
+            /** Actor */
+            actor: string;
+            /**
+             * Actor Name
+             * @description the actor's name, where the caller may see it
+             */
+            actor_name?: string | null;
+            /**
+             * Chain Tx
+             * @description the transaction that recorded this hash on chain (DecisionRecorded)
+             */
+            chain_tx: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Details */
+            details: {
+                [key: string]: unknown;
+            };
+            /** From State */
+            from_state: string | null;
+            /** Hash */
+            hash: string;
+            /**
+             * Hash Valid
+             * @description the hash recomputed from the event and the previous hash matches
+             */
+            hash_valid: boolean;
+            /** Prev Hash */
+            prev_hash: string;
+            /** Reason */
+            reason: string | null;
+            /** Reason Code */
+            reason_code: string | null;
+            /** Role */
+            role: string;
+            /** Seq */
+            seq: number;
+            /** To State */
+            to_state: string | null;
+        };
         /** FacetValue */
         FacetValue: {
             /** Count */
@@ -2404,7 +2451,7 @@ export interface components {
         /** HistoryPublic */
         HistoryPublic: {
             /** Events */
-            events: components["schemas"]["registry__api__routes__resources__EventPublic"][];
+            events: components["schemas"]["EventPublic"][];
             /**
              * Intact
              * @description every event's hash is right and chains to the one before
@@ -2889,6 +2936,32 @@ export interface components {
             rubric?: components["schemas"]["CriterionModel"][] | null;
             /** Year */
             year: number;
+        };
+        /** ProgrammeEventPublic */
+        ProgrammeEventPublic: {
+            /** Action */
+            action: string;
+            /** Actor */
+            actor: string;
+            /** Chain Tx */
+            chain_tx: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Details */
+            details: {
+                [key: string]: unknown;
+            };
+            /** Hash */
+            hash: string;
+            /** Nominee Id */
+            nominee_id: number | null;
+            /** Prev Hash */
+            prev_hash: string;
+            /** Seq */
+            seq: number;
         };
         /** ProgrammePublic */
         ProgrammePublic: {
@@ -3781,79 +3854,6 @@ export interface components {
              */
             signing_key: string;
         };
-        /** EventPublic */
-        registry__api__routes__programmes__EventPublic: {
-            /** Action */
-            action: string;
-            /** Actor */
-            actor: string;
-            /** Chain Tx */
-            chain_tx: string | null;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Details */
-            details: {
-                [key: string]: unknown;
-            };
-            /** Hash */
-            hash: string;
-            /** Nominee Id */
-            nominee_id: number | null;
-            /** Prev Hash */
-            prev_hash: string;
-            /** Seq */
-            seq: number;
-        };
-        /** EventPublic */
-        registry__api__routes__resources__EventPublic: {
-            /** Action */
-            action: string;
-            /** Actor */
-            actor: string;
-            /**
-             * Actor Name
-             * @description the actor's name, where the caller may see it
-             */
-            actor_name?: string | null;
-            /**
-             * Chain Tx
-             * @description the transaction that recorded this hash on chain (DecisionRecorded)
-             */
-            chain_tx: string | null;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Details */
-            details: {
-                [key: string]: unknown;
-            };
-            /** From State */
-            from_state: string | null;
-            /** Hash */
-            hash: string;
-            /**
-             * Hash Valid
-             * @description the hash recomputed from the event and the previous hash matches
-             */
-            hash_valid: boolean;
-            /** Prev Hash */
-            prev_hash: string;
-            /** Reason */
-            reason: string | null;
-            /** Reason Code */
-            reason_code: string | null;
-            /** Role */
-            role: string;
-            /** Seq */
-            seq: number;
-            /** To State */
-            to_state: string | null;
-        };
     };
     responses: never;
     parameters: never;
@@ -4319,6 +4319,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the chain job's id (its status URL) */
                 job_id: number;
             };
             cookie?: never;
@@ -5250,7 +5251,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["registry__api__routes__programmes__EventPublic"][];
+                    "application/json": components["schemas"]["ProgrammeEventPublic"][];
                 };
             };
             /** @description Validation Error */
@@ -6230,7 +6231,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
                 name: string;
             };
@@ -6265,7 +6268,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
                 name: string;
             };
