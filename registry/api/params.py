@@ -13,7 +13,7 @@ from typing import Annotated
 
 from fastapi import Path, Query
 
-__all__ = ["MAX_BIGINT", "MAX_INT", "CertificateId", "OptionalResourceIdQuery", "ResourceId", "VersionNumber"]
+__all__ = ["MAX_BIGINT", "MAX_INT", "CertificateId", "JobId", "OffsetQuery", "OptionalResourceIdQuery", "ResourceId", "VersionNumber"]
 
 MAX_BIGINT = 2**63 - 1  # a signed 64-bit column (BigInteger; SQLite's INTEGER)
 MAX_INT = 2**31 - 1  # a signed 32-bit column (Integer on PostgreSQL: database ids, version numbers)
@@ -22,3 +22,5 @@ ResourceId = Annotated[int, Path(ge=1, le=MAX_INT, description="the resource's i
 VersionNumber = Annotated[int, Path(ge=1, le=MAX_INT, description="the version's number within its resource, from 1")]
 CertificateId = Annotated[int, Path(ge=1, le=MAX_BIGINT, description="the certificate's id on chain")]
 OptionalResourceIdQuery = Annotated[int | None, Query(ge=1, le=MAX_INT, description="the resource's id in the registry")]
+JobId = Annotated[int, Path(ge=1, le=MAX_INT, description="the chain job's id (its status URL)")]
+OffsetQuery = Annotated[int, Query(ge=0, le=MAX_INT, description="how many to skip")]

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
@@ -94,6 +94,31 @@ class QueuePublic(BaseModel):
     open: list[QueueItem] = Field(description="in review, not assigned to you, not yours: claim one")
 
 
+class VersionItem(BaseModel):
+    resource_id: int
+    version: int
+    round: int
+    state: str
+    title: str
+    resource_type: str
+    catalogue_path: str
+    submitted_at: datetime
+    accepted_at: datetime | None
+    near_duplicates: int
+    reviews: int = Field(description="completed reviews in the current round")
+    reviews_needed: int = Field(description="completed reviews a decision needs")
+    vetoed: bool = Field(description="a review of the current round failed 政治性/导向性 (one-vote veto: cannot be accepted)")
+    mean_total: float | None = Field(description="the mean rubric total of the current round (0–15)")
+
+
+class VersionList(BaseModel):
+    total: int
+    page: int
+    per_page: int
+    items: list[VersionItem]
+    withdrawal_reasons: list[str] = Field(description="the reason codes 出库 takes")
+
+
 def _locked(db: Session, resource_id: int, number: int) -> ResourceVersion:
     return review.lock_version(db, resources_crud.get_version(session=db, resource_id=resource_id, number=number).id)
 
@@ -120,6 +145,40 @@ def read_queue(reviewer: ReviewerUser, db: SessionDep) -> QueuePublic:
     """Versions waiting for the signed-in reviewer, and versions open to claim (no conflict of interest)."""
     mine, open_ = resources_crud.review_queue(session=db, reviewer=reviewer.address)
     return QueuePublic(assigned=[_queue_item(v) for v in mine], open=[_queue_item(v) for v in review.queue(db, reviewer.address, open_)])
+
+
+class RubricPublic(BaseModel):
+    orientation: str = Field(description="the pass/fail dimension: a fail is a veto (一票否决)")
+    dimensions: list[str] = Field(description="the dimensions scored 0..max_score")
+    max_score: int
+    overall_comment: str = Field(description="the key of the overall comment")
+    recommendations: list[str]
+
+
+@router.get("/reviews/rubric", response_model=RubricPublic)
+def read_rubric(principal: CurrentUser) -> RubricPublic:
+    """The rubric reviews are scored against (the national dimensions and the veto)."""
+    return RubricPublic(orientation=review.ORIENTATION, dimensions=list(review.RUBRIC), max_score=review.MAX_SCORE,
+                        overall_comment=review.OVERALL_COMMENT, recommendations=list(review.RECOMMENDATIONS))
+
+
+@router.get("/reviews/versions", response_model=VersionList)
+def read_versions(
+    admin: AdminUser, db: SessionDep, policy: PolicyDep,
+    state: Literal["IN_REVIEW", "ACCEPTED", "REVISIONS_REQUESTED", "DECLINED", "WITHDRAWN"] = "IN_REVIEW",
+    page: int = Query(default=1, ge=1, le=100_000), per_page: int = Query(default=20, ge=1, le=100),
+) -> VersionList:
+    """Versions in one state for administrators (in review: with their reviews so far, for the decision; accepted: for 出库)."""
+    total, versions = resources_crud.versions_in_state(session=db, state=state, offset=(page - 1) * per_page, limit=per_page)
+    paths = resources_crud.catalogue_paths(session=db, node_ids={v.catalogue_node_id for v in versions})
+    stats = resources_crud.round_review_stats(session=db, versions=versions)
+    return VersionList(total=total, page=page, per_page=per_page, withdrawal_reasons=list(WITHDRAWAL_REASONS), items=[
+        VersionItem(resource_id=v.resource_id, version=v.number, round=v.round, state=v.state, title=v.title,
+                    resource_type=v.resource_type, catalogue_path=paths.get(v.catalogue_node_id, ""), submitted_at=v.created_at,
+                    accepted_at=v.accepted_at, near_duplicates=len(v.near_duplicates), reviews=stats[v.id][0],
+                    reviews_needed=policy.min_reviews, vetoed=stats[v.id][1], mean_total=stats[v.id][2])
+        for v in versions
+    ])
 
 
 @router.post(_VERSION + "/assignments", response_model=AssignmentPublic, status_code=201)
