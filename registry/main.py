@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import hashlib
+import hmac
 import logging
 import multiprocessing
 import time
@@ -41,6 +43,7 @@ from .models import Institution
 from .search import SearchService
 from .pages import web
 from .workflows import certificate_credentials
+from .workflows.content_access import ContentLinks
 from .workflows.issuance import Issuing, load_master_key
 from .workflows.previews import PreviewService
 
@@ -143,6 +146,7 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
             worker.after_apply.append(checker.on_blocks)
             app.state.certificates = checker
             master = load_master_key(settings)
+            app.state.content_links = ContentLinks(hmac.new(master.secret, b"eduledger/content-links/v1", hashlib.sha256).digest())
             issuing = Issuing(ledger=chain, vault=Vault(settings.DATA_DIR / "vault.sqlite3", master), master=master,
                               data_dir=settings.DATA_DIR, base_url=settings.BASE_URL)
             app.state.issuing = issuing

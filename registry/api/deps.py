@@ -26,6 +26,7 @@ from ..chain.directory import Directory
 from ..chain.worker import ChainWorker
 from ..core.config import Settings
 from ..core.errors import AuthenticationError, PermissionDeniedError
+from ..workflows.content_access import ContentLinks
 from ..workflows.issuance import Issuing
 from ..workflows.previews import PreviewService
 from ..workflows.review import DecisionPolicy
@@ -69,6 +70,10 @@ def get_previews(request: Request) -> PreviewService:
     return request.app.state.previews  # type: ignore[no-any-return]
 
 
+def get_content_links(request: Request) -> ContentLinks:
+    return request.app.state.content_links  # type: ignore[no-any-return]
+
+
 def get_sessions(request: Request) -> sessionmaker[Session]:
     return request.app.state.sessions  # type: ignore[no-any-return]
 
@@ -90,6 +95,7 @@ def get_db(request: Request) -> Iterator[Session]:
         yield session
 
 
+ContentLinksDep = Annotated[ContentLinks, Depends(get_content_links)]
 ContentDep = Annotated[LocalContentStore | KuboContentStore, Depends(get_content_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 LedgerDep = Annotated[Ledger, Depends(get_ledger)]
