@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from ledger_service.content import CID
 from tests.utils.registry import GOOD_RUBRIC, drain, lesson_bundle, lesson_metadata, new_signer, review_and_accept, set_up_people, sign_in
-from wallet_cli._registry import RegistryClient
+from wallet_cli._registry import RegistryClient, RegistryError
 
 pytestmark = pytest.mark.anvil  # the registry's module chain is an anvil
 
@@ -151,10 +151,12 @@ def test_pages_get_content_links_for_what_their_reader_may_read(client: TestClie
     assert client.get(preview["url"][:-1] + ("0" if token[-1] != "0" else "1")).status_code == 404, "a tampered link"
     other = next(p["cid"] for p in version["parts"] if p["name"] != "微课视频.mp4")
     assert client.get(f"/ipfs/{other}?access={token}").status_code == 404, "a link opens its own CID only"
-    # A reviewer not assigned sees the version's page but gets no link, and the content stays closed.
-    unassigned = people.reviewers[0].request("GET", part)
-    assert "access=" not in unassigned["url"]
-    assert client.get(unassigned["url"], headers={"Authorization": f"Bearer {people.reviewers[0].token}"}).status_code == 403
+    # A reviewer not assigned sees the version's page, not its content: no preview, no link.
+    with pytest.raises(RegistryError) as refused:
+        people.reviewers[0].request("GET", part)
+    assert refused.value.status == 403 and "claim" in str(refused.value)
+    bare = preview["url"].split("&access=")[0]
+    assert client.get(bare, headers={"Authorization": f"Bearer {people.reviewers[0].token}"}).status_code == 403
 
 
 def test_content_links_expire() -> None:

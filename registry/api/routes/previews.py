@@ -1,5 +1,6 @@
-"""In-page previews of a version's parts (reviewers, administrators, authors): PDF, images, video and
-audio as submitted; Word and PowerPoint parts converted to PDF in the background."""
+"""In-page previews of a version's parts (its authors, assigned reviewers, administrators — as for
+the content itself, :mod:`registry.workflows.content_access`): PDF, images, video and audio as
+submitted; Word and PowerPoint parts converted to PDF in the background."""
 
 from __future__ import annotations
 
@@ -38,6 +39,13 @@ def _part(db: SessionDep, principal: CurrentUser, resource_id: int, number: int,
     part = next((p for p in version.parts if p["name"] == name), None)
     if part is None:
         raise ResourceNotFoundError(f"version {number} of resource {resource_id} has no part named {name!r}")
+    try:
+        content_access(db, CID.parse(part["cid"]), principal)
+    except PermissionDeniedError:
+        raise PermissionDeniedError(
+            f"the content of version {number} of resource {resource_id} is for its authors, assigned reviewers and administrators: "
+            "claim the version (or be assigned) to see it"
+        ) from None
     return version, part
 
 
