@@ -5072,6 +5072,8 @@ export interface operations {
                 path?: string;
                 format?: string | null;
                 filename?: string | null;
+                /** @description a content link's grant (for pages: img, video, downloads) */
+                access?: string | null;
             };
             header?: {
                 accept?: string | null;
@@ -6118,9 +6120,7 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
-                /** @description the resource's id in the registry */
                 resource_id: number;
-                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
