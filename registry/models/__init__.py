@@ -9,7 +9,7 @@ from .certificates import Certificate
 from .credentials import CredentialBatch, GrantSource, IssuedCredential, IssuerAccount, StatusListRecord
 from .institutions import Institution, RoleGrant, User
 from .jobs import ChainJob, JobStatus
-from .resources import AuthorConfirmation, ContentPart, Fingerprint, Resource, ResourceVersion
+from .resources import AuthorConfirmation, ContentCid, ContentPart, Fingerprint, Resource, ResourceVersion
 from .programmes import Collection, Nominee, Objection, PanelScore, Programme, ProgrammeEvent, Recommendation
 from .reviews import Review, ReviewAssignment, WorkflowEvent
 from .search import SearchChange
@@ -22,6 +22,7 @@ __all__ = [
     "Certificate",
     "ChainJob",
     "Collection",
+    "ContentCid",
     "ContentPart",
     "CredentialBatch",
     "Fingerprint",

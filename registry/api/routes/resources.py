@@ -24,6 +24,7 @@ from ...workflows.submission import (
     expected_nonce,
     finish_submission,
     predecessor_of,
+    Limits,
     receive_submission,
     validate_metadata,
 )
@@ -272,7 +273,9 @@ async def _submit(
                 predecessor_of(db, resource_id, teacher.address)
 
     with store.bundle_adder(SUBMISSION_PARAMS) as adder:
-        metadata, signed, received = await receive_submission(request, adder, check)
+        state = request.app.state
+        limits = Limits(cpu=state.cpu_limiter, max_pixels=settings.MAX_IMAGE_PIXELS, processes=state.cpu_processes)
+        metadata, signed, received = await receive_submission(request, adder, check, limits)
 
         def finish() -> VersionPublic:
             with sessions() as db:

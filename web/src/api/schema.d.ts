@@ -5077,6 +5077,7 @@ export interface operations {
                 accept?: string | null;
                 range?: string | null;
                 "if-none-match"?: string | null;
+                authorization?: string | null;
             };
             path: {
                 cid: string;
@@ -6117,7 +6118,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
