@@ -14,9 +14,7 @@ import logging
 import time
 from dataclasses import dataclass
 
-from eth_hash.auto import keccak
-
-from ledger_service.chain import ContractCall, Ledger, dev_signer
+from ledger_service.chain import CERTIFICATE_TYPES, STATUS_LIST_TYPE, ContractCall, Ledger, dev_signer
 from ledger_service.credentials import Ed25519KeyPair
 
 from .directory import DEFAULT_ADMIN_ROLE, INSTITUTION_KINDS, institution_id_for
@@ -25,16 +23,12 @@ __all__ = ["CERTIFICATE_TYPES", "Bureau", "bureau_signing_key", "set_up_bureau"]
 
 log = logging.getLogger("registry.chain")
 
-CERTIFICATE_TYPES = {
-    kind: keccak(f"EduLedger.{kind.title()}Certificate".encode())
-    for kind in ("inclusion", "collection", "selection", "recommendation")
-}
-_STATUS_LIST_TYPE = keccak(b"EduLedger.StatusList")
-
 
 def bureau_signing_key(ledger: Ledger) -> Ed25519KeyPair:
     """The bureau's credential-signing key, derived from the relayer key (one secret to keep, not two)."""
     return Ed25519KeyPair.from_seed(hashlib.sha256(b"eduledger:bureau-signing-key:" + ledger.sender.signer.private_key_bytes()).digest())
+
+
 _LEVEL_OF_KIND = {"ministry": "national", "province": "province", "city": "city", "district": "district"}
 _FAR_FUTURE = 2**63
 _GAS = 400_000  # each set-up call uses well under this; explicit, since later calls depend on earlier ones
@@ -82,7 +76,7 @@ def set_up_bureau(ledger: Ledger, *, name: str, kind: str, admin: str | None) ->
     elif admin is not None and record["admin"] != admin and governance:
         calls.append(directory.transaction("setInstitutionAdmin", bureau_id, admin, key=f"{tag}:admin:{admin}:{time.time_ns()}", gas=_GAS))
     now = int(time.time())
-    for credential_type in (*CERTIFICATE_TYPES.values(), _STATUS_LIST_TYPE):
+    for credential_type in (*CERTIFICATE_TYPES.values(), STATUS_LIST_TYPE):
         if governance and (record["kind"] == 0 or not directory.call("isAccredited", bureau_id, credential_type, now)):
             calls.append(directory.transaction(
                 "accredit", bureau_id, credential_type, 0, _FAR_FUTURE, key=f"{tag}:accredit:{credential_type.hex()[:8]}:{now}", gas=_GAS

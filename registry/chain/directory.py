@@ -22,7 +22,15 @@ from eth_hash.auto import keccak
 from eth_utils.address import to_checksum_address
 
 from ledger_service import ChainUnavailableError
-from ledger_service.chain import BoundContract, Ledger
+from ledger_service.chain import (  # derived from the compiled contracts; re-exported for the registry
+    CERTIFICATE_KINDS,
+    CERTIFICATE_LEVELS,
+    DEFAULT_ADMIN_ROLE,
+    INSTITUTION_KINDS,
+    REVIEWER_ROLE,
+    BoundContract,
+    Ledger,
+)
 
 __all__ = [
     "DEFAULT_ADMIN_ROLE",
@@ -34,11 +42,6 @@ __all__ = [
     "institution_id_for",
 ]
 
-DEFAULT_ADMIN_ROLE = b"\0" * 32
-REVIEWER_ROLE = keccak(b"REVIEWER_ROLE")
-INSTITUTION_KINDS = {"ministry": 1, "province": 2, "city": 3, "district": 4, "school": 5, "platform": 6}
-CERTIFICATE_KINDS = {"inclusion": 0, "collection": 1, "selection": 2, "recommendation": 3}
-CERTIFICATE_LEVELS = {"school": 0, "district": 1, "city": 2, "province": 3, "national": 4}
 
 
 log = logging.getLogger("registry.chain")

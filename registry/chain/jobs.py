@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ledger_service.chain import ContractCall, DecodedEvent, Ledger, Registration, register_call
+from ledger_service.chain import RESOURCE_STATUSES, ContractCall, DecodedEvent, Ledger, Registration, register_call
 
 from ..models import AuthorConfirmation, Certificate, ChainJob, ResourceVersion, WorkflowEvent
 from .directory import CERTIFICATE_KINDS, CERTIFICATE_LEVELS, INSTITUTION_KINDS, REVIEWER_ROLE
@@ -24,7 +24,6 @@ __all__ = ["JOB_KINDS", "NOTHING_TO_SEND", "NOT_READY", "JobKind", "enqueue", "r
 
 NOT_READY = "not-ready"  # an input is not on chain yet: try again next cycle
 NOTHING_TO_SEND = "nothing-to-send"  # the job has become moot (e.g. revoking a certificate never issued)
-CHAIN_STATUS = {"Registered": 1, "Included": 2, "Withdrawn": 3, "Superseded": 4}
 _FAR_FUTURE = 2**63
 
 Built = ContractCall | str
@@ -145,7 +144,7 @@ def _build_status(session: Session, job: ChainJob, ledger: Ledger) -> Built:
     version = _version(session, job)
     if version.chain_resource_id is None:
         return NOT_READY
-    status = CHAIN_STATUS[job.payload["status"]]
+    status = RESOURCE_STATUSES[job.payload["status"].lower()]  # "Included" and so on, as IResourceRegistry.Status names them
     return ledger.contracts["ResourceRegistry"].transaction(
         "setStatus", version.chain_resource_id, status, int(job.payload.get("reason_code", 0)), key=_key(job)
     )

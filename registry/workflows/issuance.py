@@ -24,13 +24,12 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from eth_hash.auto import keccak
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger_service import ConsentRequiredError, CredentialError
-from ledger_service.chain import Ledger, Signer, TransactionSender
+from ledger_service.chain import CREDENTIAL_TYPES, CREDIT_GRANT_TYPE, STATUS_LIST_TYPE, Ledger, Signer, TransactionSender
 from ledger_service.credentials import (
     DEVELOPMENT_CATEGORIES,
     GROWTH_DIMENSIONS,
@@ -69,12 +68,6 @@ __all__ = [
     "load_master_key",
 ]
 
-CREDENTIAL_TYPES = {
-    "growth_record": keccak(b"EduLedger.GrowthRecord"),
-    "professional_development": keccak(b"EduLedger.ProfessionalDevelopment"),
-}
-STATUS_LIST_TYPE = keccak(b"EduLedger.StatusList")
-CREDIT_GRANT_TYPE = keccak(b"EduLedger.CreditGrant")
 _FUNDING_WEI = 10**18  # the issuer key pays for its anchors where gas is not free (the embedded chain)
 _LIST_ENTRIES = MIN_STATUS_LIST_SIZE
 
