@@ -239,6 +239,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/chain/jobs/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Chain Job
+         * @description A chain write the registry committed: where it stands (the status URL of a request that could not wait for it).
+         */
+        get: operations["chain-read_chain_job"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/credentials/batches": {
         parameters: {
             query?: never;
@@ -1027,6 +1047,19 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AcceptedPublic */
+        AcceptedPublic: {
+            /** Message */
+            message: string;
+            /**
+             * Status
+             * @default pending
+             * @constant
+             */
+            status: "pending";
+            /** Status Url */
+            status_url: string;
+        };
         /** AddedPublic */
         AddedPublic: {
             /** Cid */
@@ -1271,6 +1304,37 @@ export interface components {
             /** Share */
             share: number;
         };
+        /** ChainJobPublic */
+        ChainJobPublic: {
+            /**
+             * Block Number
+             * @description the block the transaction's receipt names (updated if it had to be sent again)
+             */
+            block_number: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Error */
+            error: string | null;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /**
+             * Status
+             * @description pending (committed), sent (journaled and sent, waiting to be mined), done or failed
+             */
+            status: string;
+            /** Tx Hash */
+            tx_hash: string | null;
+            /**
+             * Waited Seconds
+             * @description for an open job: how long it has waited since it was committed
+             */
+            waited_seconds: number | null;
+        };
         /** ChainPublic */
         ChainPublic: {
             /** Block Number */
@@ -1459,6 +1523,12 @@ export interface components {
             block_number?: number | null;
             /** Chain */
             chain: string;
+            /**
+             * Chain Writes
+             * @description ok, or stalled: chain writes wait longer than they should
+             * @default ok
+             */
+            chain_writes: string;
             /** Database */
             database: string;
             /**
@@ -1466,6 +1536,11 @@ export interface components {
              * @description the chain and the database are checked every 0.2 s in the background
              */
             observed_seconds_ago: number;
+            /**
+             * Oldest Open Job Seconds
+             * @description how long the oldest chain write not yet mined has waited; past EDULEDGER_CHAIN_STALL_SECONDS the service is degraded
+             */
+            oldest_open_job_seconds?: number | null;
             /**
              * Open Chain Jobs
              * @description chain writes committed and waiting to be mined
@@ -2702,6 +2777,37 @@ export interface operations {
             };
         };
     };
+    "chain-read_chain_job": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChainJobPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     "credentials-create_batch": {
         parameters: {
             query?: never;
@@ -2724,6 +2830,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BatchPublic"];
+                };
+            };
+            /** @description committed; the chain has not confirmed it in time */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedPublic"];
                 };
             };
             /** @description Validation Error */
@@ -2827,6 +2942,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["IssuedPublic"];
+                };
+            };
+            /** @description the chain has not confirmed the new list in time */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedPublic"];
                 };
             };
             /** @description Validation Error */
