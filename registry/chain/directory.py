@@ -22,6 +22,7 @@ from eth_hash.auto import keccak
 from eth_utils.address import to_checksum_address
 
 from ledger_service import ChainUnavailableError
+from .contracts import DirectoryContract
 from ledger_service.chain import (  # derived from the compiled contracts; re-exported for the registry
     CERTIFICATE_KINDS,
     CERTIFICATE_LEVELS,
@@ -59,6 +60,7 @@ class Directory:
         self.ledger = ledger
         self.bureau_id = bureau_id
         self.contract: BoundContract = ledger.contracts["InstitutionRegistry"]
+        self.calls = DirectoryContract(self.contract)
         self.max_age = max_age
         self.size = size
         self._lock = threading.Lock()
@@ -66,13 +68,13 @@ class Directory:
         self._kept: OrderedDict[str, tuple[int, float, frozenset[str]]] = OrderedDict()
 
     def is_governance(self, address: str) -> bool:
-        return bool(self.contract.call("hasRole", DEFAULT_ADMIN_ROLE, to_checksum_address(address)))
+        return bool(self.calls.has_role(DEFAULT_ADMIN_ROLE, to_checksum_address(address)))
 
     def is_reviewer(self, address: str) -> bool:
         return "reviewer" in self.chain_roles(address)
 
     def bureau_admin(self) -> str | None:
-        record = self.contract.call("institution", self.bureau_id)
+        record = self.calls.institution(self.bureau_id)
         return None if record["kind"] == 0 else str(record["admin"])
 
     def chain_roles(self, address: str) -> frozenset[str]:
@@ -86,7 +88,7 @@ class Directory:
                 return kept[2]
         try:
             roles = set()
-            if self.contract.call("hasRole", REVIEWER_ROLE, address):
+            if self.calls.has_role(REVIEWER_ROLE, address):
                 roles.add("reviewer")
             if self.bureau_admin() == address:
                 roles.add("admin")
