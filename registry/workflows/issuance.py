@@ -28,7 +28,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger_service import ConsentRequiredError, CredentialError
+from ledger_service import ConsentRequiredError, CredentialError, TransactionTimeoutError
 from ledger_service.chain import CREDENTIAL_TYPES, CREDIT_GRANT_TYPE, STATUS_LIST_TYPE, Ledger, Signer, TransactionSender
 from ledger_service.credentials import (
     DEVELOPMENT_CATEGORIES,
@@ -336,11 +336,14 @@ class Issuing:
         signed = sign(document, runtime.signing_key, cryptosuite=JCS_SUITE, created=now, proof_as_list=True)
         digest = status_list_hash(signed)
         anchor = self.ledger.contracts["CredentialAnchor"]
-        receipt = runtime.sender.transact(anchor.transaction(
+        (entry,) = runtime.sender.submit([anchor.transaction(
             "updateStatusList", status_list_id(status.url), digest, key=f"status:{record.id}:{record.version + 1}:{digest.hex()[:16]}"
-        ))
-        record.credential, record.list_hash, record.anchored_tx = signed, "0x" + digest.hex(), receipt.tx_hash
+        )])
+        # Journaled: it lands (re-sent after a crash if need be). The list it anchors is the one to
+        # host, even if the wait below times out and the caller commits without the receipt.
+        record.credential, record.list_hash, record.anchored_tx = signed, "0x" + digest.hex(), entry.tx_hash
         record.version += 1
+        runtime.sender.raise_for_revert(runtime.sender.wait([entry.tx_hash]))
 
     # Issuing...
 
@@ -481,7 +484,11 @@ class Issuing:
                 raise ConflictError(f"the credential is already {credential.status}", code="unchanged")
             status.set_value(credential.status_index, targets[action])
             record.bits = bytes(status.bits)
-            self.publish(record, runtime, credential.institution_id)
             credential.status = {REVOKED: "revoked", SUSPENDED: "suspended", 0: "active"}[targets[action]]
+            try:
+                self.publish(record, runtime, credential.institution_id)
+            except TransactionTimeoutError:
+                session.commit()  # journaled and on its way: the registry hosts what the chain will hold
+                raise
             session.commit()
         return credential

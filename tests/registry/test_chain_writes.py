@@ -64,3 +64,35 @@ def test_an_issue_that_cannot_finish_in_time_is_202_then_finished_by_sending_it_
     again = client.post("/credentials/batches", json=body, headers=issuer.headers)
     assert again.status_code == 201 and again.json()["completed"], again.text
     assert client.get(f"/credentials/batches/{key}", headers=issuer.headers).json()["completed"] is True
+
+
+def test_a_revocation_that_cannot_finish_in_time_is_202_and_the_hosted_list_is_what_the_chain_gets(
+    make_client: ClientFactory,
+) -> None:
+    """Before: the new list's transaction was journaled and sent, the request failed (504) and rolled the
+    database back, and when the transaction landed the hosted list no longer matched the chain."""
+    from ledger_service.credentials import status_list_hash, status_list_id
+
+    client = make_client(CHAIN_WAIT_SECONDS=1)
+    _, issuer, _ = issuing_school(client)
+    ledger: Ledger = client.app.state.ledger  # type: ignore[attr-defined]
+    assert ledger.node is not None
+    key = f"rv-{uuid.uuid4().hex[:6]}"
+    batch = client.post("/credentials/batches", headers=issuer.headers,
+                        json={"batch": key, "kind": "growth_record", "records": students(2, label=key[-6:])}).json()
+    credential = batch["credentials"][0]
+    with ledger.node._snapshot_lock:
+        ledger.rpc.request("evm_setAutomine", [False])
+        try:
+            answer = client.post(f"/credentials/{credential['id']}/status", json={"action": "revoke"}, headers=issuer.headers)
+        finally:
+            ledger.rpc.request("evm_setAutomine", [True])
+            ledger.rpc.request("evm_mine")
+    assert answer.status_code == 202 and answer.json()["status_url"] == f"/credentials/{credential['id']}", answer.text
+    assert client.get(f"/credentials/{credential['id']}", headers=issuer.headers).json()["status"] == "revoked"
+    url = credential["document"]["credentialStatus"]["statusListCredential"]
+    hosted = client.get(url.replace("http://127.0.0.1:8000", "")).json()
+    anchored = ledger.contracts["CredentialAnchor"].call("statusListOf", status_list_id(url))
+    assert bytes(anchored["listHash"]) == status_list_hash(hosted), "the hosted list is the one that landed"
+    report = client.post("/verify", json={"credential": credential["document"]}).json()
+    assert report["outcome"] == "invalid" and any("revoked" in c["detail"] for c in report["checks"])
