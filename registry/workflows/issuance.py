@@ -44,13 +44,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from eth_hash.auto import keccak
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger_service import ConsentRequiredError, CredentialError, SubjectErasedError
-from ledger_service.chain import Ledger, Signer, TransactionSender
+from ledger_service import ConsentRequiredError, CredentialError, SubjectErasedError, TransactionTimeoutError
+from ledger_service.chain import CREDENTIAL_TYPES, CREDIT_GRANT_TYPE, STATUS_LIST_TYPE, Ledger, Signer, TransactionSender
 from ledger_service.credentials import (
     DEVELOPMENT_CATEGORIES,
     GROWTH_DIMENSIONS,
@@ -91,12 +90,6 @@ __all__ = [
     "load_master_key",
 ]
 
-CREDENTIAL_TYPES = {
-    "growth_record": keccak(b"EduLedger.GrowthRecord"),
-    "professional_development": keccak(b"EduLedger.ProfessionalDevelopment"),
-}
-STATUS_LIST_TYPE = keccak(b"EduLedger.StatusList")
-CREDIT_GRANT_TYPE = keccak(b"EduLedger.CreditGrant")
 _FUNDING_WEI = 10**18  # the issuer key pays for its anchors where gas is not free (the embedded chain)
 _LIST_ENTRIES = MIN_STATUS_LIST_SIZE
 _LIST_CAPACITY = status_list_capacity(_LIST_ENTRIES)
@@ -388,11 +381,14 @@ class Issuing:
         signed = sign(document, runtime.signing_key, cryptosuite=JCS_SUITE, created=now, proof_as_list=True)
         digest = status_list_hash(signed)
         anchor = self.ledger.contracts["CredentialAnchor"]
-        receipt = runtime.sender.transact(anchor.transaction(
+        (entry,) = runtime.sender.submit([anchor.transaction(
             "updateStatusList", status_list_id(status.url), digest, key=f"status:{record.id}:{record.version + 1}:{digest.hex()[:16]}"
-        ))
-        record.credential, record.list_hash, record.anchored_tx = signed, "0x" + digest.hex(), receipt.tx_hash
+        )])
+        # Journaled: it lands (re-sent after a crash if need be). The list it anchors is the one to
+        # host, even if the wait below times out and the caller commits without the receipt.
+        record.credential, record.list_hash, record.anchored_tx = signed, "0x" + digest.hex(), entry.tx_hash
         record.version += 1
+        runtime.sender.raise_for_revert(runtime.sender.wait([entry.tx_hash]))
 
     # Issuing...
 
@@ -772,9 +768,13 @@ class Issuing:
                 raise ConflictError(f"the credential is already {credential.status}", code="unchanged")
             status.set_value(credential.status_index, targets[action])
             record.bits = bytes(status.bits)
-            self.publish(record, runtime, credential.institution_id)
             credential.status = _STATUS_NAMES[targets[action]]
             credential.status_reason = reason
+            try:
+                self.publish(record, runtime, credential.institution_id)
+            except TransactionTimeoutError:
+                session.commit()  # journaled and on its way: the registry hosts what the chain will hold
+                raise
             session.commit()
         if action == "revoke":
             self._release_grant(session, credential)
