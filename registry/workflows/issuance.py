@@ -48,6 +48,7 @@ from eth_hash.auto import keccak
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from ledger_service import ConsentRequiredError, SubjectErasedError
 from ledger_service.chain import Ledger, Outbox, Signer, TransactionSender
@@ -540,7 +541,8 @@ class Issuing:
     def seal_legacy(self, session: Session) -> int:
         """At start: seal the clear documents that versions before 0005 kept (under their subjects' keys)."""
         sealed = 0
-        for batch in session.scalars(select(CredentialBatch).where(CredentialBatch.kind != "credit_grant")):
+        legacy = select(CredentialBatch).where(CredentialBatch.kind != "credit_grant", CredentialBatch.content_digest.is_(None))
+        for batch in session.scalars(legacy):
             if not batch.documents and batch.completed_at is not None:
                 continue
             credentials = list(session.scalars(select(IssuedCredential).where(IssuedCredential.batch_id == batch.id)))
@@ -553,9 +555,14 @@ class Issuing:
                 self._seal_documents(todo, [unsigned[c.id] for c in todo])
                 sealed += len(todo)
             batch.documents = []
-        clear = list(session.scalars(select(IssuedCredential).where(
+        found = list(session.scalars(select(IssuedCredential).where(
             IssuedCredential.document.is_not(None), IssuedCredential.subject_id.is_not(None)
         )))
+        for credential in found:
+            if credential.document is None:  # JSON null written by an older version: SQL NULL from now on
+                credential.document = None
+                flag_modified(credential, "document")
+        clear = [c for c in found if c.document is not None]
         try:
             self._seal_documents(clear, [c.document or {} for c in clear])
         except SubjectErasedError:  # erased before their copies were sealed: drop them one by one

@@ -8,15 +8,17 @@ their source."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import date
 import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from ledger_service.vault import NewSubject
+from registry.models import IssuedCredential
 from tests.registry.conftest import ClientFactory
 from tests.registry.test_issuance import issuing_school, students, verify
 from wallet_cli._registry import RegistryClient, RegistryError
@@ -108,8 +110,6 @@ def test_erasure_reaches_the_registrys_copies_and_the_holders_copy_still_verifie
     assert issuer.request("GET", f"/credentials/batches/{label}")["credentials"][1]["document"] is not None, "the other subject's stays"
     issuing = client.app.state.issuing  # type: ignore[attr-defined]
     with client.app.state.sessions() as db:  # type: ignore[attr-defined]
-        from registry.models import IssuedCredential
-
         row = db.get(IssuedCredential, held["id"])
         assert row.sealed_document and issuing.document_of(row) is None, "the sealed copy no longer opens"
     assert verify(client, held["document"])["outcome"] == "valid", "the holder's copy still verifies"
@@ -122,17 +122,29 @@ def test_an_interrupted_enrolment_is_shredded_at_start_and_a_resend_reuses_its_s
     records = students(3, label=label)
     issuing = client.app.state.issuing  # type: ignore[attr-defined]
     # What a kill -9 between the vault's enrolment and the batch commit leaves: pending subjects, no batch.
-    people = [NewSubject(__import__("datetime").date(2011, 9, 1), {"name": r["subject"]["name"]}, "consent",
+    people = [NewSubject(date(2011, 9, 1), {"name": r["subject"]["name"]}, "consent",
                          key=f"student_number:{r['subject']['student_number']}") for r in records]
     orphans = [subject for subject, _ in issuing.vault.enroll(people, scope=f"institution:{school['id']}")]
     kept = batch(issuer, f"kept-{label}", students(1, label=f"{label}k"))["credentials"][0]["subject_id"]
     resend = batch(issuer, f"b-{label}", records)
     assert [c["subject_id"] for c in resend["credentials"]] == orphans, "the resent batch found its subjects again"
-    lost = issuing.vault.enroll([NewSubject(__import__("datetime").date(2011, 9, 1), {"name": "x"}, "c", key="student_number:G9")],
+    lost = issuing.vault.enroll([NewSubject(date(2011, 9, 1), {"name": "x"}, "c", key="student_number:G9")],
                                 scope=f"institution:{school['id']}")[0][0]
     assert issuing.vault.pending() == [lost]
+    # A credential as versions before 0005 kept it: in clear, nothing sealed.
+    legacy_id = resend["credentials"][1]["id"]
+    with client.app.state.sessions() as db:  # type: ignore[attr-defined]
+        row = db.get(IssuedCredential, legacy_id)
+        row.document, row.sealed_document = resend["credentials"][1]["document"], None
+        db.commit()
     client.__exit__(None, None, None)
     restarted = make_client()  # the same data directory and database
+    with restarted.app.state.sessions() as db:  # type: ignore[attr-defined]
+        rows = {c.id: c for c in db.scalars(select(IssuedCredential))}
+        assert rows[legacy_id].document is None and rows[legacy_id].sealed_document, "sealed at start"
+        opened = {c.id: restarted.app.state.issuing.document_of(c) for c in rows.values()}  # type: ignore[attr-defined]
+    assert opened[legacy_id] == resend["credentials"][1]["document"]
+    assert opened[resend["credentials"][0]["id"]] == resend["credentials"][0]["document"], "a restart leaves sealed copies alone"
     vault = sqlite3.connect(tmp_path / "vault.sqlite3")
     erased = dict(vault.execute("SELECT subject_id, erased_at IS NOT NULL FROM subjects"))
     vault.close()
