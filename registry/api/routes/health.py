@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from ...chain.monitor import ServiceMonitor
+from ..deps import MonitorDep
 
 router = APIRouter(tags=["health"])
 
@@ -21,9 +21,8 @@ class HealthPublic(BaseModel):
 
 
 @router.get("/health", response_model=HealthPublic, responses={503: {"model": HealthPublic}})
-async def read_health(request: Request) -> HealthPublic | JSONResponse:
+async def read_health(monitor: MonitorDep) -> HealthPublic | JSONResponse:
     """Whether the service, its chain node and its database answer (as checked a moment ago)."""
-    monitor: ServiceMonitor = request.app.state.monitor
     latest = monitor.latest
     stale = latest.age > _STALE
     chain = "ok" if latest.chain_error is None else f"unavailable: {latest.chain_error}"
