@@ -38,7 +38,7 @@ import os
 import secrets
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -50,7 +50,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
-from ledger_service import ConsentRequiredError, SubjectErasedError
+from ledger_service import ConsentRequiredError, CredentialError, SubjectErasedError
 from ledger_service.chain import Ledger, Outbox, Signer, TransactionSender
 from ledger_service.credentials import (
     DEVELOPMENT_CATEGORIES,
@@ -285,12 +285,15 @@ class Issuing:
 
     # Setting institutions up...
 
-    def set_up(self, session: Session, institution: Institution, chain_path: list[Institution]) -> IssuerAccount:
-        """Keys for ``institution`` and the chain jobs that accredit ``chain_path`` (root first, ending
-        with the institution) and register the keys. The caller commits."""
+    def set_up(self, session: Session, institution: Institution) -> IssuerAccount:
+        """Keys for ``institution`` and the chain jobs that accredit its branch of the tree (root
+        first, ending with the institution) and register the keys. The caller commits."""
         existing = session.get(IssuerAccount, institution.id)
         if existing is not None:
             return existing
+        chain_path = [institution]
+        while chain_path[0].parent_id is not None:
+            chain_path.insert(0, session.get_one(Institution, chain_path[0].parent_id))
         ethereum, seed = secrets.token_bytes(32), secrets.token_bytes(32)
         signer, signing = Signer(ethereum), Ed25519KeyPair.from_seed(seed)
         account = IssuerAccount(
@@ -629,12 +632,29 @@ class Issuing:
                           confirmations=self.ledger.sender.confirmations)
         return bank, runtime
 
+    def status_resolver(self, session: Session, supplied: dict[str, dict[str, Any]]) -> Callable[[str], list[dict[str, Any]]]:
+        """Status lists for a verification: the one in force for a list hosted here, then one the
+        presenter ``supplied`` (by URL); neither: the verifier says it cannot tell."""
+        hosted = self.list_url("")
+
+        def resolve(url: str) -> list[dict[str, Any]]:
+            record = session.get(StatusListRecord, url[len(hosted):]) if url.startswith(hosted) else None
+            found = [record.credential] if record is not None and record.credential is not None else []  # in force
+            if url in supplied:
+                found.append(supplied[url])
+            if not found:
+                raise CredentialError(f"status list {url} was not supplied")
+            return found
+
+        return resolve
+
     def grant_credits(
         self, session: Session, *, institution: Institution, account: IssuerAccount, presentation: dict[str, Any],
-        resolve: Any, actor: str,
+        supplied_lists: dict[str, dict[str, Any]], actor: str,
     ) -> tuple[IssuedCredential, CreditGrant]:
         """Verify and convert a presentation into one credit-grant credential with a status entry on
         the institution's own list (anchored before the grant is), recorded as a batch of one."""
+        resolve = self.status_resolver(session, supplied_lists)
         bank, runtime = self.credit_bank(account, institution)
         try:
             with runtime.lock:
