@@ -404,16 +404,18 @@ class Issuing:
             raise InvalidRequestError("a batch holds at least one record")
         digests = self._digests(institution.id, entries)
         content = self._content_digest(kind, valid_from, digests)
-        batch = session.scalar(select(CredentialBatch).where(CredentialBatch.institution_id == institution.id, CredentialBatch.key == key))
-        if batch is not None:
-            difference = _difference(batch, kind, content, digests)
-            if difference:
-                raise ConflictError(
-                    f"batch {key!r} was issued with other records ({difference}); sending a key again finishes that batch, "
-                    "new records need a new batch key", code="batch_key_reused",
-                )
-        else:
-            batch = self._prepare(session, institution, key, kind, entries, digests, content, actor, valid_from)
+        with self._enrolment(institution.id):  # the same key sent twice at once: the second finds the first's batch
+            batch = session.scalar(select(CredentialBatch).where(CredentialBatch.institution_id == institution.id,
+                                                                 CredentialBatch.key == key))
+            if batch is not None:
+                difference = _difference(batch, kind, content, digests)
+                if difference:
+                    raise ConflictError(
+                        f"batch {key!r} was issued with other records ({difference}); sending a key again finishes that batch, "
+                        "new records need a new batch key", code="batch_key_reused",
+                    )
+            else:
+                batch = self._prepare(session, institution, key, kind, entries, digests, content, actor, valid_from)
         if batch.completed_at is None:
             self.finish(session, batch, account)
         return batch
@@ -497,23 +499,23 @@ class Issuing:
             fields = {k: v for k, v in subject.model_dump(exclude={"birth_date", "guardian_consent"}).items() if v is not None}
             number = ("student_number", subject.student_number) if isinstance(subject, StudentSubject) else ("staff_number", subject.staff_number)
             people.append(NewSubject(subject.birth_date, fields, getattr(subject, "guardian_consent", None), key=":".join(number)))
-        with self._enrolment(institution.id):
-            record = self.open_list(session, institution.id, len(entries))
-            indexes = self.allocate(record, len(entries))
-            try:
-                enrolled = self.vault.enroll(people, scope=f"institution:{institution.id}", today=today)
-            except ConsentRequiredError as exc:
-                session.rollback()
-                raise InvalidRequestError(f"{exc} (records are numbered from 0)", code="guardian_consent_required") from None
-            try:
-                batch = self._documents(session, institution, key, kind, entries, enrolled, record, indexes, actor, valid_from)
-                batch.content_digest, batch.record_digests = content, digests
-                session.commit()  # from here on, a retry with this key finishes these very credentials
-            except BaseException:
-                session.rollback()
-                self._shred_unreferenced(session, [subject_id for subject_id, _ in enrolled])
-                raise
-            self.vault.confirm(list(dict.fromkeys(subject_id for subject_id, _ in enrolled)))
+        # Called under self._enrolment(institution): a refused batch shreds only the subjects it created.
+        record = self.open_list(session, institution.id, len(entries))
+        indexes = self.allocate(record, len(entries))
+        try:
+            enrolled = self.vault.enroll(people, scope=f"institution:{institution.id}", today=today)
+        except ConsentRequiredError as exc:
+            session.rollback()
+            raise InvalidRequestError(f"{exc} (records are numbered from 0)", code="guardian_consent_required") from None
+        try:
+            batch = self._documents(session, institution, key, kind, entries, enrolled, record, indexes, actor, valid_from)
+            batch.content_digest, batch.record_digests = content, digests
+            session.commit()  # from here on, a retry with this key finishes these very credentials
+        except BaseException:
+            session.rollback()
+            self._shred_unreferenced(session, [subject_id for subject_id, _ in enrolled])
+            raise
+        self.vault.confirm(list(dict.fromkeys(subject_id for subject_id, _ in enrolled)))
         return batch
 
     def _shred_unreferenced(self, session: Session, subject_ids: list[str]) -> int:

@@ -8,6 +8,7 @@ their source."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 from datetime import date
 import uuid
 from pathlib import Path
@@ -189,3 +190,28 @@ def test_credit_grants_have_a_status_are_listed_read_revoked_and_follow_their_so
     assert verify(client, again["credential"])["outcome"] == "invalid"
     statuses = {g["grant_id"]: g["status"] for g in college.request("GET", "/credit-bank/grants")}
     assert statuses == {grant["grant_id"]: "revoked", again["grant_id"]: "revoked"}
+
+
+def test_the_same_batch_sent_twice_at_once_is_one_batch(client: TestClient, tmp_path: Path) -> None:
+    _, issuer, _ = issuing_school(client)
+    label = uuid.uuid4().hex[:6]
+    with sqlite3.connect(tmp_path / "vault.sqlite3") as vault:
+        before = vault.execute("SELECT count(*) FROM subjects WHERE erased_at IS NULL").fetchone()[0]
+    answers: list[Any] = []
+
+    def send() -> None:
+        try:
+            answers.append(batch(issuer, f"twice-{label}", students(40, label=label)))
+        except RegistryError as exc:
+            answers.append(exc)
+
+    senders = [threading.Thread(target=send) for _ in range(2)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join(timeout=120)
+    assert all(isinstance(a, dict) for a in answers) and len(answers) == 2, answers
+    assert answers[0]["tx_hash"] == answers[1]["tx_hash"] and answers[0]["credentials"] == answers[1]["credentials"]
+    with sqlite3.connect(tmp_path / "vault.sqlite3") as vault:
+        after = vault.execute("SELECT count(*) FROM subjects WHERE erased_at IS NULL").fetchone()[0]
+    assert after - before == 40, "each student enrolled once"
