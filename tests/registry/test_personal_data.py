@@ -215,3 +215,18 @@ def test_the_same_batch_sent_twice_at_once_is_one_batch(client: TestClient, tmp_
     with sqlite3.connect(tmp_path / "vault.sqlite3") as vault:
         after = vault.execute("SELECT count(*) FROM subjects WHERE erased_at IS NULL").fetchone()[0]
     assert after - before == 40, "each student enrolled once"
+
+
+def test_issuer_keys_are_sealed_by_the_vault_and_no_workflow_does_its_own_encryption(client: TestClient) -> None:
+    from ledger_service.chain import Signer
+    from registry.models import IssuerAccount
+
+    _, _, school = issuing_school(client)
+    issuing = client.app.state.issuing  # type: ignore[attr-defined]
+    with client.app.state.sessions() as db:  # type: ignore[attr-defined]
+        account = db.get_one(IssuerAccount, school["id"])
+    keys = issuing.vault.open(f"issuer-keys:{school['id']}", account.sealed_keys, key_id=account.master_key_id)
+    assert Signer(keys[:32]).address == account.address and len(keys) == 64
+    registry = Path(__file__).resolve().parents[2] / "registry"
+    raw_crypto = [str(p.relative_to(registry)) for p in registry.rglob("*.py") if "AESGCM" in p.read_text(encoding="utf-8")]
+    assert raw_crypto == [], "sealing belongs to the vault"
