@@ -230,3 +230,30 @@ def test_issuer_keys_are_sealed_by_the_vault_and_no_workflow_does_its_own_encryp
     registry = Path(__file__).resolve().parents[2] / "registry"
     raw_crypto = [str(p.relative_to(registry)) for p in registry.rglob("*.py") if "AESGCM" in p.read_text(encoding="utf-8")]
     assert raw_crypto == [], "sealing belongs to the vault"
+
+
+def test_a_grant_left_standing_by_a_crash_is_revoked_by_the_worker(client: TestClient) -> None:
+    from registry.models import IssuedCredential as Issued
+    from registry.models import IssuerAccount
+    from tests.utils.registry import drain
+
+    _, school, _ = issuing_school(client)
+    _, college, _ = issuing_school(client)
+    label = uuid.uuid4().hex[:6]
+    source = batch(school, label, students(1, label=label))["credentials"][0]
+    college.request("PUT", "/credit-bank/rules", json=[{"achievement_type": "ext:GrowthRecord", "credits": 2}])
+    grant = college.request("POST", "/credit-bank/imports", json={"presentation": presentation(source["document"])})
+    issuing = client.app.state.issuing  # type: ignore[attr-defined]
+    with client.app.state.sessions() as db:  # type: ignore[attr-defined]
+        row = db.get_one(Issued, source["id"])
+        account = db.get_one(IssuerAccount, row.institution_id)
+        original = issuing.revoke_dependent_grants
+        issuing.revoke_dependent_grants = lambda *_: 0  # the process dies right after the source's revocation commits
+        try:
+            issuing.change_status(db, row, account, "revoke")
+        finally:
+            issuing.revoke_dependent_grants = original
+    assert college.request("GET", f"/credentials/{grant['grant_id']}")["status"] == "active"
+    drain(client)  # a chain worker cycle reconciles
+    assert college.request("GET", f"/credentials/{grant['grant_id']}")["status"] == "revoked"
+    assert verify(client, grant["credential"])["outcome"] == "invalid"
