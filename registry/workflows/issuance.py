@@ -422,12 +422,16 @@ class Issuing:
 
     def finish(self, session: Session, batch: CredentialBatch, account: IssuerAccount) -> None:
         """Sign and anchor a committed batch (again, after a crash: the same credentials), then keep
-        the issued credentials sealed under their subjects' keys."""
+        the issued credentials sealed under their subjects' keys. One at a time per issuer key: a
+        second request for the same batch finds it finished."""
         runtime = self._runtime(account)
-        credentials = list(session.scalars(
-            select(IssuedCredential).where(IssuedCredential.batch_id == batch.id).order_by(IssuedCredential.position)
-        ))
         with runtime.lock:
+            session.refresh(batch)
+            if batch.completed_at is not None:
+                return
+            credentials = list(session.scalars(
+                select(IssuedCredential).where(IssuedCredential.batch_id == batch.id).order_by(IssuedCredential.position)
+            ))
             for list_id in {c.status_list_id for c in credentials}:
                 record = session.scalar(select(StatusListRecord).where(StatusListRecord.id == list_id).with_for_update())
                 if record is not None and record.version == 0:  # a verifier needs a list anchored to check against
@@ -438,13 +442,13 @@ class Issuing:
                 batch.key, unsigned, credential_type=CREDENTIAL_TYPES[batch.kind],
                 created=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             )
-        documents = {document["id"]: document for document in issued.credentials}
-        self._seal_documents(credentials, [documents[c.id] for c in credentials])
-        batch.documents = []
-        batch.root, batch.tx_hash, batch.block_number = "0x" + issued.root.hex(), issued.tx_hash, issued.block_number
-        batch.completed_at = utcnow()
-        session.commit()
-        runtime.issuer.forget(batch.key)  # the journal's clear copies go: the sealed ones here are what erasure reaches
+            documents = {document["id"]: document for document in issued.credentials}
+            self._seal_documents(credentials, [documents[c.id] for c in credentials])
+            batch.documents = []
+            batch.root, batch.tx_hash, batch.block_number = "0x" + issued.root.hex(), issued.tx_hash, issued.block_number
+            batch.completed_at = utcnow()
+            session.commit()
+            runtime.issuer.forget(batch.key)  # the journal's clear copies go: the sealed ones here are what erasure reaches
 
     def _seal_documents(self, credentials: list[IssuedCredential], documents: list[dict[str, Any]]) -> None:
         sealed = self.vault.seal_many([
