@@ -22,10 +22,13 @@ from ledger_service.chain import Ledger
 from ledger_service.content import KuboContentStore, LocalContentStore
 
 from ..chain.bureau import Bureau
+from ..chain.certificates import CertificateChecker
 from ..chain.directory import Directory
+from ..chain.monitor import ServiceMonitor
 from ..chain.worker import ChainWorker
 from ..core.config import Settings
 from ..core.errors import AuthenticationError, PermissionDeniedError
+from ..search import SearchService
 from ..workflows.issuance import Issuing
 from ..workflows.previews import PreviewService
 from ..workflows.review import DecisionPolicy
@@ -73,6 +76,18 @@ def get_sessions(request: Request) -> sessionmaker[Session]:
     return request.app.state.sessions  # type: ignore[no-any-return]
 
 
+def get_search(request: Request) -> SearchService:
+    return request.app.state.search  # type: ignore[no-any-return]
+
+
+def get_monitor(request: Request) -> ServiceMonitor:
+    return request.app.state.monitor  # type: ignore[no-any-return]
+
+
+def get_certificate_checker(request: Request) -> CertificateChecker:
+    return request.app.state.certificates  # type: ignore[no-any-return]
+
+
 def get_policy(request: Request) -> DecisionPolicy:
     """How many reviews a decision needs, the automatic decisions, blind review (from the settings)."""
     settings = get_settings(request)
@@ -99,6 +114,10 @@ BureauDep = Annotated[Bureau, Depends(get_bureau)]
 WorkerDep = Annotated[ChainWorker | None, Depends(get_worker)]
 IssuingDep = Annotated[Issuing, Depends(get_issuing)]
 SessionDep = Annotated[Session, Depends(get_db)]
+SessionsDep = Annotated[sessionmaker[Session], Depends(get_sessions)]  # for work off the event loop, in its own session
+SearchDep = Annotated[SearchService, Depends(get_search)]
+MonitorDep = Annotated[ServiceMonitor, Depends(get_monitor)]
+CertificateCheckerDep = Annotated[CertificateChecker, Depends(get_certificate_checker)]
 PolicyDep = Annotated[DecisionPolicy, Depends(get_policy)]
 PreviewsDep = Annotated[PreviewService, Depends(get_previews)]
 NowDep = Annotated[datetime, Depends(get_now)]

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger_service import CredentialError, SubjectNotFoundError, TransactionTimeoutError
+from ledger_service import SubjectNotFoundError, TransactionTimeoutError
 from ledger_service.credentials import Ed25519PublicKeyRef
 
 from ...core.errors import ConflictError, InvalidRequestError, PermissionDeniedError, ResourceNotFoundError
@@ -146,11 +146,7 @@ def _issuer_public(db: Session, account: IssuerAccount, issuing: Issuing) -> Iss
 @router.post("/institutions/{institution_id}/issuer", response_model=IssuerPublic, status_code=201)
 def create_issuer(institution_id: str, admin: AdminUser, db: SessionDep, issuing: IssuingDep, worker: WorkerDep) -> IssuerPublic:
     """Set an institution up for issuing: keys held for it, accreditation and keys registered on chain."""
-    institution = users_crud.get_institution(session=db, institution_id=institution_id)
-    path = [institution]
-    while path[0].parent_id is not None:
-        path.insert(0, users_crud.get_institution(session=db, institution_id=path[0].parent_id))
-    account = issuing.set_up(db, institution, path)
+    account = issuing.set_up(db, users_crud.get_institution(session=db, institution_id=institution_id))
     db.commit()
     if worker:
         worker.notify()
@@ -413,26 +409,15 @@ def read_credit_rules(issuer: IssuerUser, db: SessionDep) -> list[ConversionRule
 
 @router.post("/credit-bank/imports", response_model=GrantPublic, status_code=201)
 def import_presentation(
-    request: ImportRequest, issuer: IssuerUser, db: SessionDep, issuing: IssuingDep, settings: SettingsDep
+    request: ImportRequest, issuer: IssuerUser, db: SessionDep, issuing: IssuingDep
 ) -> GrantPublic:
     """Verify every presented credential, convert by the rules, issue one credit-grant credential;
     a credential is never converted twice by the same institution."""
     institution, account = _issuer_of(db, issuer)
     if not account.credit_rules:
         raise ConflictError("set the conversion rules first (PUT /credit-bank/rules)", code="no_rules")
-    hosted = f"{settings.BASE_URL}/status-lists/"
-
-    def resolve(url: str) -> list[dict[str, Any]]:
-        record = db.get(StatusListRecord, url[len(hosted):]) if url.startswith(hosted) else None
-        found = [record.credential] if record is not None and record.credential is not None else []  # in force
-        if url in request.status_lists:
-            found.append(request.status_lists[url])
-        if not found:
-            raise CredentialError(f"status list {url} was not supplied")  # the verifier then says: cannot tell
-        return found
-
     credential, grant = issuing.grant_credits(db, institution=institution, account=account, presentation=request.presentation,
-                                              resolve=resolve, actor=issuer.address)
+                                              supplied_lists=request.status_lists, actor=issuer.address)
     return GrantPublic(grant_id=grant.grant_id, credential_id=credential.id, credits=grant.credits, status=credential.status,
                        credential=grant.credential, converted=grant.converted,
                        refused=[RefusedPublic(credential_id=r.credential_id, reason=r.reason) for r in grant.refused])

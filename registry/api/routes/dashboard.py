@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from ...crud import dashboard as dashboard_crud
 from ...models import utcnow
 from ...workflows.dashboard import period_of_months
-from ..deps import AdminUser, SessionDep
+from ..deps import AdminUser, MonitorDep, SessionDep, SettingsDep
 from .health import health_of
 
 router = APIRouter(prefix="/dashboard", tags=["dashboard"])
@@ -105,22 +105,22 @@ ToMonth = Query(default=None, pattern=_MONTH, description="last month counted (Y
 
 
 @router.get("/summary", response_model=DashboardSummary)
-def read_dashboard_summary(request: Request, db: SessionDep, from_month: str | None = FromMonth,
+def read_dashboard_summary(monitor: MonitorDep, settings: SettingsDep, db: SessionDep, from_month: str | None = FromMonth,
                            to_month: str | None = ToMonth) -> DashboardSummary:
     """The public summary: totals, by 学段, 学科 and month, credentials by month, chain health. No
     schools, institutions, people or addresses."""
-    health = health_of(request.app.state.monitor, request.app.state.settings.CHAIN_STALL_SECONDS)
+    health = health_of(monitor, settings.CHAIN_STALL_SECONDS)
     return DashboardSummary(**_summary_fields(db, from_month, to_month),  # type: ignore[arg-type]
                             chain=ChainHealthPublic(status=health.status, block_number=health.block_number,
                                                     observed_seconds_ago=health.observed_seconds_ago))
 
 
 @router.get("", response_model=Dashboard)
-def read_dashboard(admin: AdminUser, request: Request, db: SessionDep, from_month: str | None = FromMonth,
+def read_dashboard(admin: AdminUser, monitor: MonitorDep, settings: SettingsDep, db: SessionDep, from_month: str | None = FromMonth,
                    to_month: str | None = ToMonth) -> Dashboard:
     """The administrators' dashboard: the summary, and by school, credentials by institution, chain jobs."""
     period = period_of_months(from_month, to_month)
-    health = health_of(request.app.state.monitor, request.app.state.settings.CHAIN_STALL_SECONDS)
+    health = health_of(monitor, settings.CHAIN_STALL_SECONDS)
     counts = dashboard_crud.chain_counts(db)
     oldest = (utcnow() - counts.oldest_open_job).total_seconds() if counts.oldest_open_job else None
     return Dashboard(
