@@ -103,6 +103,8 @@ def sign_jcs_batch(
 def batch_proof(document: dict[str, Any], proof_value: str, *, cryptosuite: str, created: str, verification_method: str) -> dict[str, Any]:
     """The DataIntegrityProof attached to ``document`` for a proof value made in a batch."""
     _, attached = _proof_config(document, cryptosuite, created, verification_method, "assertionMethod")
+    if "@context" in attached:  # its own copy: never the document's list (changing one must not change the other)
+        attached["@context"] = copy.deepcopy(attached["@context"])
     return {**attached, "proofValue": proof_value}
 
 
@@ -147,6 +149,17 @@ def signature_proof(secured: dict[str, Any]) -> dict[str, Any] | None:
     return proof if isinstance(proof, dict) else None
 
 
+def _starts_with(document_context: Any, proof_context: Any) -> bool:
+    """Whether the document's @context begins with every value of the proof's, in the same order."""
+    def as_list(value: Any) -> list[Any]:
+        return value if isinstance(value, list) else [value]
+
+    if document_context is None:
+        return False
+    prefix, whole = as_list(proof_context), as_list(document_context)
+    return 0 < len(prefix) <= len(whole) and whole[: len(prefix)] == prefix
+
+
 def verify(
     secured: dict[str, Any], public_key: Ed25519PublicKeyRef | None = None, *, jcs_document_hash: bytes | None = None
 ) -> bool:
@@ -165,9 +178,18 @@ def verify(
         return False
     config = {k: v for k, v in proof.items() if k != "proofValue"}
     unsecured = {k: v for k, v in secured.items() if k != "proof"}
+    shared = jcs_document_hash if suite == JCS_SUITE else None
     if suite == RDFC_SUITE and "@context" not in config and "@context" in unsecured:
         config["@context"] = unsecured["@context"]
-    if "@context" in config and config["@context"] != unsecured.get("@context"):
+    if suite == JCS_SUITE and "@context" in config:
+        # vc-di-eddsa §3.3.2: the proof's @context is a prefix of the document's (contexts may be added
+        # after signing), and the document is hashed under the proof's @context.
+        if not _starts_with(unsecured.get("@context"), config["@context"]):
+            return False
+        if unsecured.get("@context") != config["@context"]:
+            unsecured = {**unsecured, "@context": config["@context"]}
+            shared = None  # the caller's hash is of the document as it stands
+    elif "@context" in config and config["@context"] != unsecured.get("@context"):
         return False
     try:
         signature = base58btc_decode(str(proof.get("proofValue", "")))
@@ -175,7 +197,6 @@ def verify(
     except InvalidKeyError:
         return False
     try:
-        shared = jcs_document_hash if suite == JCS_SUITE else None
         hash_data = _hash_data(unsecured, config, str(suite), shared)
     except CredentialError:
         return False  # not canonicalisable under pinned contexts: cannot match any signature
