@@ -31,6 +31,7 @@ from typing import Any
 from .._exceptions import CredentialError
 from .._sqlite import open_durable
 from ..chain import BoundContract, TransactionSender
+from ._did_web import did_web_institution, signing_method
 from ._data_integrity import JCS_SUITE, batch_proof, sign_hashed, sign_jcs_batch
 from ._jcs import canonical_hash
 from ._keys import Ed25519KeyPair
@@ -130,6 +131,7 @@ class BatchIssuer:
         verification_method: str | None = None,
         cryptosuite: str = JCS_SUITE,
         workers: int | None = None,
+        issuer_id: str | None = None,
     ) -> None:
         self.sender = sender
         self.anchor = anchor
@@ -142,7 +144,13 @@ class BatchIssuer:
         if institution == b"\0" * 32:
             raise CredentialError(f"{sender.address} is not an issuer key of any institution on chain")
         self.institution_id = institution
-        self.issuer_id = institution_uri(institution)
+        # The issuer documents name: the institution's did:web (its DID document lists the signing
+        # key; the proof names the key by its method there), or the urn of credentials issued before.
+        if issuer_id is not None and did_web_institution(issuer_id) != institution:
+            raise CredentialError(f"{issuer_id[:120]!r} is not the did:web of institution 0x{institution.hex()}")
+        self.issuer_id = issuer_id or institution_uri(institution)
+        if issuer_id is not None and verification_method is None:
+            self.verification_method = signing_method(issuer_id, signing_key.public)
         self._db = open_durable(journal, _SCHEMA)
         self._lock = threading.Lock()
 
