@@ -27,6 +27,7 @@ from .._exceptions import CredentialError, InvalidJsonError
 from .._json import strict_loads
 from .._sqlite import open_durable
 from ._chain_view import ChainFacts
+from ._did_web import DidResolver
 from ._documents import achievement_credential
 from ._issuance import BatchIssuer, credential_hash
 from ._verification import VALID, StatusResolver, verify_credential
@@ -112,6 +113,7 @@ class CreditBank:
         presentation: Any,
         *,
         status_resolver: StatusResolver | None = None,
+        did_resolver: DidResolver | None = None,
         now: datetime | None = None,
     ) -> CreditGrant:
         """Verify, convert and grant ``presentation`` (parsed, or its JSON text: then read strictly, a duplicate
@@ -125,7 +127,8 @@ class CreditBank:
         for credential in credentials:
             credential_id = str(credential.get("id", "(no id)"))[:200]
             report = verify_credential(
-                credential, chain=self.chain, now=moment, confirmations=self.confirmations, status_resolver=status_resolver
+                credential, chain=self.chain, now=moment, confirmations=self.confirmations, status_resolver=status_resolver,
+                did_resolver=did_resolver,
             )
             if report.outcome != VALID:
                 failed = report.failed

@@ -255,8 +255,11 @@ class BatchIssuer:
             _FORKED = None
 
     def _check_can_sign(self, documents: Sequence[dict[str, Any]]) -> None:
+        # Documents fixed before the institution became a DID (a batch resumed after the upgrade) keep the urn.
+        accepted = {self.issuer_id, institution_uri(self.institution_id)}
         for position, document in enumerate(documents):
-            if issuer_id_of(document) != self.issuer_id:
+            named = issuer_id_of(document)
+            if not isinstance(named, str) or named not in accepted:
                 raise CredentialError(
                     f"document {position} names issuer {issuer_id_of(document)!r}; this issuer key signs for {self.issuer_id}"
                 )

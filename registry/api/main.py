@@ -9,6 +9,7 @@ from .routes import (
     chain,
     contexts,
     credentials,
+    dids,
     health,
     institutions,
     ipfs,
@@ -36,3 +37,4 @@ api_router.include_router(certificates.router)
 api_router.include_router(search.router)
 api_router.include_router(credentials.router)
 api_router.include_router(contexts.router)
+api_router.include_router(dids.router)

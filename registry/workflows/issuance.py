@@ -22,6 +22,7 @@ import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eth_hash.auto import keccak
@@ -42,12 +43,15 @@ from ledger_service.credentials import (
     ChainView,
     ConversionRule,
     CreditBank,
+    DidResolver,
     Ed25519KeyPair,
     Ed25519PublicKeyRef,
     StatusList,
+    did_document,
+    did_web,
+    did_web_institution,
     growth_record_credential,
     identity_object,
-    institution_uri,
     professional_development_credential,
     sign,
     status_list_hash,
@@ -57,7 +61,7 @@ from ledger_service.vault import MasterKey, NewSubject, Vault
 
 from ..chain.jobs import enqueue
 from ..core.config import Settings
-from ..core.errors import ConflictError, InvalidRequestError
+from ..core.errors import ConflictError, InvalidRequestError, ResourceNotFoundError
 from ..models import CredentialBatch, Institution, IssuedCredential, IssuerAccount, StatusListRecord, utcnow
 
 __all__ = [
@@ -221,6 +225,44 @@ class Issuing:
                 runtime.sender.close()
         self.vault.close()
 
+    # Issuers as DIDs...
+
+    def did_of(self, institution_id: str) -> str:
+        """The institution's did:web, on this registry's public host (its document: GET /institutions/{id}/did.json)."""
+        return did_web(urlsplit(self.base_url).netloc, bytes.fromhex(institution_id[2:]))
+
+    def did_document(self, session: Session, institution_id: str, bureau_key: Ed25519KeyPair | None = None) -> dict[str, Any]:
+        """The institution's DID document: the signing keys this registry holds for it, each listed for
+        assertionMethod while the chain holds it valid (the chain is read now: never a cached opinion)."""
+        keys: list[Ed25519PublicKeyRef] = []
+        account = session.get(IssuerAccount, institution_id)
+        if account is not None:
+            keys.append(Ed25519PublicKeyRef.from_multibase(account.signing_key))
+        if bureau_key is not None and bureau_key.public.multibase not in {k.multibase for k in keys}:
+            keys.append(bureau_key.public)
+        if not keys:
+            raise ResourceNotFoundError(f"institution {institution_id} has no signing keys here: it issues no credentials")
+        directory = self.ledger.contracts["InstitutionRegistry"]
+        now = int(self.ledger.rpc.request("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
+        institution = bytes.fromhex(institution_id[2:])
+        return did_document(self.did_of(institution_id),
+                            [(key, bool(directory.call("isValidSigningKey", key.raw, institution, now))) for key in keys])
+
+    def did_resolver(self, session: Session, bureau_id: str, bureau_key: Ed25519KeyPair | None) -> DidResolver:
+        """Resolves the DIDs of this registry's institutions (the bureau's signing key is ``bureau_key``)
+        from its own records and the chain, without a request to itself; any other DID is not at hand
+        here — nothing is fetched from elsewhere — so its credentials are "cannot tell"."""
+        def resolve(did: str) -> dict[str, Any]:
+            institution = did_web_institution(did)
+            if institution is None or did != self.did_of("0x" + institution.hex()):
+                raise LookupError(f"{did[:120]} is not a DID of this registry; it is not fetched")
+            institution_id = "0x" + institution.hex()
+            try:
+                return self.did_document(session, institution_id, bureau_key if institution_id == bureau_id else None)
+            except ResourceNotFoundError as exc:
+                raise LookupError(str(exc)) from None
+        return resolve
+
     def bureau_runtime(self, bureau_id: str, signing_key: Ed25519KeyPair) -> IssuerRuntime:
         """The bureau issues with the relayer key (its issuer key on chain) and its derived signing key."""
         with self._lock:
@@ -230,7 +272,7 @@ class Issuing:
                 issuer = BatchIssuer(
                     self.data_dir / "issuers" / "journal-bureau.sqlite3", sender=self.ledger.sender,
                     anchor=self.ledger.contracts["CredentialAnchor"], directory=self.ledger.contracts["InstitutionRegistry"],
-                    signing_key=signing_key, cryptosuite=JCS_SUITE,
+                    signing_key=signing_key, cryptosuite=JCS_SUITE, issuer_id=self.did_of(bureau_id),
                 )
                 runtime = self._runtimes[bureau_id] = IssuerRuntime(self.ledger.sender, issuer, signing_key, owns_sender=False)
             return runtime
@@ -286,6 +328,7 @@ class Issuing:
                 issuer = BatchIssuer(
                     outboxes / f"journal-{signer.address}.sqlite3", sender=sender, anchor=self.ledger.contracts["CredentialAnchor"],
                     directory=self.ledger.contracts["InstitutionRegistry"], signing_key=signing, cryptosuite=JCS_SUITE,
+                    issuer_id=self.did_of(account.institution_id),
                 )
                 runtime = self._runtimes[account.institution_id] = IssuerRuntime(sender, issuer, signing)
             return runtime
@@ -332,8 +375,9 @@ class Issuing:
         """Sign the list as it stands and anchor its hash (the institution's issuer key)."""
         status = StatusList(self.list_url(record.id), "message", size=_LIST_ENTRIES, bits=bytearray(record.bits))
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        document = status.credential(issuer=institution_uri(bytes.fromhex(institution_id[2:])), valid_from=now)
-        signed = sign(document, runtime.signing_key, cryptosuite=JCS_SUITE, created=now, proof_as_list=True)
+        document = status.credential(issuer=runtime.issuer.issuer_id, valid_from=now)
+        signed = sign(document, runtime.signing_key, cryptosuite=JCS_SUITE, created=now, proof_as_list=True,
+                      verification_method=runtime.issuer.verification_method)
         digest = status_list_hash(signed)
         anchor = self.ledger.contracts["CredentialAnchor"]
         receipt = runtime.sender.transact(anchor.transaction(
@@ -410,7 +454,7 @@ class Issuing:
         enrolled: list[tuple[str, bytes]], record: StatusListRecord, indexes: list[int], actor: str, valid_from: str | None,
     ) -> CredentialBatch:
         status = StatusList(self.list_url(record.id), "message", size=_LIST_ENTRIES)
-        issuer_id = institution_uri(bytes.fromhex(institution.id[2:]))
+        issuer_id = self.did_of(institution.id)
         start = valid_from or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         documents: list[dict[str, Any]] = []
         for entry, (_, salt), index in zip(entries, enrolled, indexes, strict=True):

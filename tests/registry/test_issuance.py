@@ -73,7 +73,8 @@ def test_a_class_is_issued_verified_and_its_lifecycle_kept(client: TestClient) -
         report = verify(client, credential["document"])
         assert report["outcome"] == "valid", report
     document = first["document"]
-    assert document["issuer"]["id"] == "urn:eduledger:institution:" + school["id"] and document["issuer"]["name"] == school["name"]
+    assert document["issuer"]["id"] == "did:web:127.0.0.1%3A8000:institutions:" + school["id"] and document["issuer"]["name"] == school["name"]
+    assert document["proof"][0]["verificationMethod"].startswith(document["issuer"]["id"] + "#z6Mk")
     entry = document["credentialStatus"]
     assert entry["statusPurpose"] == "message" and entry["statusSize"] == 2
     again = issuer.request("POST", "/credentials/batches", json={"batch": f"g7-{label}", "kind": "growth_record",

@@ -20,7 +20,7 @@ from ...core.errors import ConflictError, InvalidRequestError, PermissionDeniedE
 from ...crud import users as users_crud
 from ...models import ChainJob, CredentialBatch, Institution, IssuedCredential, IssuerAccount, StatusListRecord
 from ...workflows.issuance import Issuing
-from ..deps import AdminUser, CurrentUser, IssuerUser, IssuingDep, Principal, SessionDep, SettingsDep, WorkerDep
+from ..deps import AdminUser, BureauDep, CurrentUser, IssuerUser, IssuingDep, Principal, SessionDep, SettingsDep, WorkerDep
 
 router = APIRouter(tags=["credentials"])
 
@@ -250,7 +250,7 @@ def read_credit_rules(issuer: IssuerUser, db: SessionDep) -> list[ConversionRule
 
 @router.post("/credit-bank/imports", response_model=GrantPublic, status_code=201)
 def import_presentation(
-    request: ImportRequest, issuer: IssuerUser, db: SessionDep, issuing: IssuingDep, settings: SettingsDep
+    request: ImportRequest, issuer: IssuerUser, db: SessionDep, issuing: IssuingDep, settings: SettingsDep, bureau: BureauDep
 ) -> GrantPublic:
     """Verify every presented credential, convert by the rules, issue one credit-grant credential;
     a credential is never converted twice by the same institution."""
@@ -271,7 +271,8 @@ def import_presentation(
     bank, runtime = issuing.credit_bank(account, institution)
     try:
         with runtime.lock:
-            grant = bank.import_presentation(request.presentation, status_resolver=resolve)
+            grant = bank.import_presentation(request.presentation, status_resolver=resolve,
+                                             did_resolver=issuing.did_resolver(db, bureau.id_hex, bureau.signing_key))
     finally:
         bank.close()
     return GrantPublic(grant_id=grant.grant_id, credits=grant.credits, credential=grant.credential, converted=grant.converted,

@@ -19,7 +19,7 @@ from ledger_service.credentials import BUNDLE_TYPE, ChainView, VerificationRepor
 
 from ...core.errors import InvalidRequestError
 from ...models import StatusListRecord
-from ..deps import LedgerDep, SessionDep, SettingsDep
+from ..deps import BureauDep, IssuingDep, LedgerDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/verify", tags=["verify"])
 
@@ -75,7 +75,9 @@ def _public(report: VerificationReport) -> VerificationPublic:
     responses={422: {"description": "The body is not JSON, or not a verification request: {error, message}."}},
     openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": VerifyRequest.model_json_schema()}}}},
 )
-def verify(body: StrictBody, ledger: LedgerDep, db: SessionDep, settings: SettingsDep) -> VerificationPublic:
+def verify(
+    body: StrictBody, ledger: LedgerDep, db: SessionDep, settings: SettingsDep, issuing: IssuingDep, bureau: BureauDep
+) -> VerificationPublic:
     """Verify a credential (or a bundle) against the chain: each check reported separately; never valid by default."""
     if isinstance(body, InvalidJsonError):
         if body.reason == "syntax":
@@ -105,8 +107,11 @@ def verify(body: StrictBody, ledger: LedgerDep, db: SessionDep, settings: Settin
             raise CredentialError(f"status list {url} was not supplied")
         return found
 
+    dids = issuing.did_resolver(db, bureau.id_hex, bureau.signing_key)  # this registry's issuers; others: cannot tell
     if isinstance(request.credential, dict) and request.credential.get("type") == BUNDLE_TYPE:
-        report = verify_bundle(request.credential, chain=chain, confirmations=ledger.sender.confirmations, status_resolver=resolve)
+        report = verify_bundle(request.credential, chain=chain, confirmations=ledger.sender.confirmations, status_resolver=resolve,
+                               did_resolver=dids)
     else:
-        report = verify_credential(request.credential, chain=chain, confirmations=ledger.sender.confirmations, status_resolver=resolve)
+        report = verify_credential(request.credential, chain=chain, confirmations=ledger.sender.confirmations, status_resolver=resolve,
+                                   did_resolver=dids)
     return _public(report)

@@ -449,6 +449,27 @@ export interface paths {
         patch: operations["people-update_institution"];
         trace?: never;
     };
+    "/institutions/{institution_id}/did.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Did Document
+         * @description The DID document of an institution's did:web: a Multikey per Ed25519 signing key, assertionMethod
+         *     listing those the chain holds valid now.
+         */
+        get: operations["credentials-read_did_document"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/institutions/{institution_id}/issuer": {
         parameters: {
             query?: never;
@@ -3103,6 +3124,45 @@ export interface operations {
                         [key: string]: string;
                     };
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "credentials-read_did_document": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                institution_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the institution's DID document */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/did+json": unknown;
+                    "application/json": unknown;
+                };
+            };
+            /** @description the institution issues nothing here: {error, message} */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
