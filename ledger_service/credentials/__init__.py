@@ -53,6 +53,16 @@ from ._documents import (
 from ._issuance import ANCHOR_PROOF_TYPE, BatchIssuer, IssuedBatch, credential_hash, institution_uri
 from ._jcs import canonical_hash, canonicalize
 from ._keys import Ed25519KeyPair, Ed25519PublicKeyRef, base58btc_decode, base58btc_encode
+from ._presentation import (
+    MAX_PRESENTED,
+    PRESENTATION_CONTEXTS,
+    PresentationReport,
+    holder_binding_problem,
+    holder_did,
+    holder_proof_problem,
+    sign_presentation,
+    verify_presentation,
+)
 from ._schema import schema_errors
 from ._verification import (
     CANNOT_TELL,
@@ -124,10 +134,13 @@ __all__ = [
     "MAX_CREDENTIAL_BYTES",
     "MAX_DID_KEYS",
     "MAX_MERKLE_PROOF",
+    "MAX_PRESENTED",
     "MAX_STATUS_ENTRIES",
     "MIN_STATUS_LIST_SIZE",
     "MerkleTree",
     "PINNED_CONTEXTS",
+    "PRESENTATION_CONTEXTS",
+    "PresentationReport",
     "ProvenBlock",
     "RDFC_SUITE",
     "REVOKED",
@@ -161,6 +174,9 @@ __all__ = [
     "document_loader",
     "expand_safe",
     "growth_record_credential",
+    "holder_binding_problem",
+    "holder_did",
+    "holder_proof_problem",
     "identity_object",
     "in_window",
     "institution_uri",
@@ -178,6 +194,7 @@ __all__ = [
     "sign_hashed",
     "sign_jcs",
     "sign_jcs_batch",
+    "sign_presentation",
     "signature_proof",
     "signing_method",
     "status_list_hash",
@@ -189,5 +206,6 @@ __all__ = [
     "verify_bundle",
     "verify_credential",
     "verify_jcs",
+    "verify_presentation",
     "verify_proof",
 ]

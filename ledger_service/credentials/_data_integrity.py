@@ -43,9 +43,11 @@ def _hash_data(document: dict[str, Any], config: dict[str, Any], suite: str, doc
 
 
 def _proof_config(
-    unsecured: dict[str, Any], cryptosuite: str, created: str, verification_method: str, proof_purpose: str
+    unsecured: dict[str, Any], cryptosuite: str, created: str, verification_method: str, proof_purpose: str,
+    options: dict[str, str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(what is signed: the proof configuration, what is attached: the proof without its value)."""
+    """(what is signed: the proof configuration, what is attached: the proof without its value).
+    ``options``: further proof options that are signed too (``challenge``, ``domain``)."""
     if cryptosuite not in CRYPTOSUITES:
         raise ValueError(f"unsupported cryptosuite {cryptosuite!r}")
     config: dict[str, Any] = {
@@ -54,6 +56,7 @@ def _proof_config(
         "created": created,
         "verificationMethod": verification_method,
         "proofPurpose": proof_purpose,
+        **(options or {}),
     }
     if "@context" in unsecured:
         config["@context"] = unsecured["@context"]
@@ -65,9 +68,10 @@ def _proof_config(
 
 def _proof(
     unsecured: dict[str, Any], key: Ed25519KeyPair, cryptosuite: str, created: str, verification_method: str | None,
-    proof_purpose: str, document_hash: bytes | None = None,
+    proof_purpose: str, document_hash: bytes | None = None, options: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    config, attached = _proof_config(unsecured, cryptosuite, created, verification_method or key.public.verification_method, proof_purpose)
+    config, attached = _proof_config(unsecured, cryptosuite, created, verification_method or key.public.verification_method,
+                                     proof_purpose, options)
     signature = key.sign(_hash_data(unsecured, config, cryptosuite, document_hash))
     if "@context" in attached:
         attached["@context"] = copy.deepcopy(attached["@context"])
@@ -117,13 +121,15 @@ def sign(
     verification_method: str | None = None,
     proof_purpose: str = "assertionMethod",
     proof_as_list: bool = False,
+    options: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """A copy of ``document`` with a DataIntegrityProof of ``cryptosuite`` added.
 
-    ``proof_as_list`` attaches it as a one-element array (what the OB 3.0 schema requires).
+    ``proof_as_list`` attaches it as a one-element array (what the OB 3.0 schema requires);
+    ``options`` are signed proof options (a presentation's ``challenge`` and ``domain``).
     """
     unsecured = {k: v for k, v in document.items() if k != "proof"}
-    proof = _proof(unsecured, key, cryptosuite, created, verification_method, proof_purpose)
+    proof = _proof(unsecured, key, cryptosuite, created, verification_method, proof_purpose, options=options)
     return {**copy.deepcopy(unsecured), "proof": [proof] if proof_as_list else proof}
 
 

@@ -14,6 +14,7 @@ from .routes import (
     institutions,
     ipfs,
     people,
+    presentations,
     resources,
     reviews,
     search,
@@ -38,3 +39,4 @@ api_router.include_router(search.router)
 api_router.include_router(credentials.router)
 api_router.include_router(contexts.router)
 api_router.include_router(dids.router)
+api_router.include_router(presentations.router)

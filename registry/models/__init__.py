@@ -6,7 +6,7 @@ from .auth import AuthChallenge, LoginLink, Session
 from .base import Base, UtcDateTime, utcnow
 from .catalogue import CatalogueNode
 from .certificates import Certificate
-from .credentials import CredentialBatch, IssuedCredential, IssuerAccount, StatusListRecord
+from .credentials import CredentialBatch, IssuedCredential, IssuerAccount, PresentationChallenge, StatusListRecord
 from .institutions import Institution, RoleGrant, User
 from .jobs import ChainJob, JobStatus
 from .resources import AuthorConfirmation, ContentPart, Fingerprint, Resource, ResourceVersion
@@ -26,6 +26,7 @@ __all__ = [
     "Institution",
     "IssuedCredential",
     "IssuerAccount",
+    "PresentationChallenge",
     "JobStatus",
     "LoginLink",
     "Resource",

@@ -30,7 +30,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger_service import ConsentRequiredError
+from ledger_service import ConsentRequiredError, InvalidKeyError
 from ledger_service.chain import Ledger, Outbox, Signer, TransactionSender
 from ledger_service.credentials import (
     DEVELOPMENT_CATEGORIES,
@@ -149,14 +149,33 @@ class DevelopmentRecord(_Strict):
     evidence_hashes: list[Annotated[str, Field(pattern=_EVIDENCE)]] = Field(default_factory=list, max_length=20)
 
 
+# The holder's did:key (Ed25519): the credential is bound to it (credentialSubject.id), so only the
+# holder can present it. A public key, not personal data.
+_HOLDER = r"^did:key:z6Mk[1-9A-HJ-NP-Za-km-z]{40,50}$"
+
+
+def _holder_key(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            Ed25519PublicKeyRef.from_multibase(value.removeprefix("did:key:"))
+        except InvalidKeyError as exc:
+            raise ValueError(f"holder is not an Ed25519 did:key: {exc}") from None
+    return value
+
+
+Holder = Annotated[str | None, AfterValidator(_holder_key)]
+
+
 class GrowthEntry(_Strict):
     subject: StudentSubject
     record: GrowthRecord
+    holder: Holder = Field(default=None, pattern=_HOLDER, description="the student's did:key: only they can present it")
 
 
 class DevelopmentEntry(_Strict):
     subject: TeacherSubject
     record: DevelopmentRecord
+    holder: Holder = Field(default=None, pattern=_HOLDER, description="the teacher's did:key: only they can present it")
 
 
 _ENTRIES: dict[str, type[GrowthEntry] | type[DevelopmentEntry]] = {
@@ -475,6 +494,8 @@ class Issuing:
                     credits=entry.record.credits, period=entry.record.period, provider=entry.record.provider, valid_from=start,
                     evidence_hashes=entry.record.evidence_hashes,
                 )
+            if entry.holder is not None:
+                document["credentialSubject"] = {"id": entry.holder, **document["credentialSubject"]}
             status.allocated.add(index)
             document["credentialStatus"] = status.entry(index)
             documents.append(document)

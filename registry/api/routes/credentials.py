@@ -20,6 +20,7 @@ from ...core.errors import ConflictError, InvalidRequestError, PermissionDeniedE
 from ...crud import users as users_crud
 from ...models import ChainJob, CredentialBatch, Institution, IssuedCredential, IssuerAccount, StatusListRecord
 from ...workflows.issuance import Issuing
+from ...workflows.presentations import presentation_domain, use_presentation_challenge
 from ..deps import AdminUser, BureauDep, CurrentUser, IssuerUser, IssuingDep, Principal, SessionDep, SettingsDep, WorkerDep
 
 router = APIRouter(tags=["credentials"])
@@ -214,7 +215,10 @@ class ConversionRulePublic(BaseModel):
 
 
 class ImportRequest(BaseModel):
-    presentation: dict[str, Any] = Field(description="a VC 2.0 VerifiablePresentation of one student's credentials")
+    presentation: dict[str, Any] = Field(description="a VC 2.0 VerifiablePresentation of one student's credentials, signed by "
+                                         "the student (holder) over a challenge of POST /presentations/challenges and this "
+                                         "registry's domain; each credential bound to the holder (credentialSubject.id)")
+    challenge: str = Field(max_length=64, description="the challenge the presentation answers (used once)")
     status_lists: dict[str, dict[str, Any]] = Field(default_factory=dict, description="status lists the credentials refer to, by URL "
                                                     "(lists this registry hosts are found by themselves)")
 
@@ -268,10 +272,13 @@ def import_presentation(
             raise CredentialError(f"status list {url} was not supplied")  # the verifier then says: cannot tell
         return found
 
+    use_presentation_challenge(db, request.challenge)
+    db.commit()  # spent whatever follows: a presentation answers its challenge once
     bank, runtime = issuing.credit_bank(account, institution)
     try:
         with runtime.lock:
-            grant = bank.import_presentation(request.presentation, status_resolver=resolve,
+            grant = bank.import_presentation(request.presentation, challenge=request.challenge,
+                                             domain=presentation_domain(settings.BASE_URL), status_resolver=resolve,
                                              did_resolver=issuing.did_resolver(db, bureau.id_hex, bureau.signing_key))
     finally:
         bank.close()

@@ -554,6 +554,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/presentations/challenges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Presentation Challenge
+         * @description A fresh challenge for a holder's presentation to this registry.
+         */
+        post: operations["verify-create_presentation_challenge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/resources": {
         parameters: {
             query?: never;
@@ -1064,6 +1084,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/verify/presentation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify Holder Presentation
+         * @description Verify a holder-bound presentation: the holder's proof over a challenge of this registry (spent
+         *     here, once) and its domain, then every credential and its binding to the holder.
+         */
+        post: operations["verify-verify_holder_presentation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1351,21 +1392,6 @@ export interface components {
              */
             tx_hash: string | null;
         };
-        /** ChallengePublic */
-        ChallengePublic: {
-            /**
-             * Expires At
-             * Format: date-time
-             */
-            expires_at: string;
-            /**
-             * Message
-             * @description The EIP-4361 message to sign with personal_sign, unchanged.
-             */
-            message: string;
-            /** Nonce */
-            nonce: string;
-        };
         /** ChallengeRequest */
         ChallengeRequest: {
             /**
@@ -1534,8 +1560,13 @@ export interface components {
         /** ImportRequest */
         ImportRequest: {
             /**
+             * Challenge
+             * @description the challenge the presentation answers (used once)
+             */
+            challenge: string;
+            /**
              * Presentation
-             * @description a VC 2.0 VerifiablePresentation of one student's credentials
+             * @description a VC 2.0 VerifiablePresentation of one student's credentials, signed by the student (holder) over a challenge of POST /presentations/challenges and this registry's domain; each credential bound to the holder (credentialSubject.id)
              */
             presentation: {
                 [key: string]: unknown;
@@ -1676,6 +1707,48 @@ export interface components {
             name: string | null;
             /** Title */
             title: string | null;
+        };
+        /** PresentationRequest */
+        PresentationRequest: {
+            /**
+             * Challenge
+             * @description The challenge from POST /presentations/challenges it answers (used once).
+             */
+            challenge: string;
+            /**
+             * Presentation
+             * @description A VerifiablePresentation signed by its holder (proofPurpose authentication) over the challenge and this registry's domain.
+             */
+            presentation: {
+                [key: string]: unknown;
+            };
+            /**
+             * Status Lists
+             * @description As for POST /verify.
+             */
+            status_lists?: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        /** PresentationVerificationPublic */
+        PresentationVerificationPublic: {
+            /**
+             * Checks
+             * @description the presentation's own: holder_proof, challenge, domain
+             */
+            checks: components["schemas"]["CheckPublic"][];
+            /**
+             * Credentials
+             * @description each credential's checks, ending with holder_binding
+             */
+            credentials: components["schemas"]["VerificationPublic"][];
+            /**
+             * Outcome
+             * @description valid only when the holder's proof, the challenge, the domain and every credential (each bound to the holder) are
+             */
+            outcome: string;
         };
         /** PrincipalPublic */
         PrincipalPublic: {
@@ -2246,6 +2319,21 @@ export interface components {
              */
             reason_code: string;
         };
+        /** ChallengePublic */
+        registry__api__routes__auth__ChallengePublic: {
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /**
+             * Message
+             * @description The EIP-4361 message to sign with personal_sign, unchanged.
+             */
+            message: string;
+            /** Nonce */
+            nonce: string;
+        };
         /** IssuerPublic */
         registry__api__routes__certificates__IssuerPublic: {
             /**
@@ -2283,6 +2371,24 @@ export interface components {
              */
             signing_key: string;
         };
+        /** ChallengePublic */
+        registry__api__routes__presentations__ChallengePublic: {
+            /**
+             * Challenge
+             * @description put it in the presentation's proof (challenge); it is answered once
+             */
+            challenge: string;
+            /**
+             * Domain
+             * @description put it in the presentation's proof (domain): this registry
+             */
+            domain: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -2311,7 +2417,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ChallengePublic"];
+                    "application/json": components["schemas"]["registry__api__routes__auth__ChallengePublic"];
                 };
             };
             /** @description Validation Error */
@@ -3352,6 +3458,33 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+        };
+    };
+    "verify-create_presentation_challenge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["registry__api__routes__presentations__ChallengePublic"];
+                };
+            };
+            /** @description Too many challenges from this client: {error, message, retry_after}. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -4419,6 +4552,37 @@ export interface operations {
                 };
             };
             /** @description The body is not JSON, or not a verification request: {error, message}. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    "verify-verify_holder_presentation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PresentationRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PresentationVerificationPublic"];
+                };
+            };
+            /** @description The challenge was not handed out here, expired or was used: {error, message}. */
             422: {
                 headers: {
                     [name: string]: unknown;
