@@ -1392,6 +1392,21 @@ export interface components {
              */
             tx_hash: string | null;
         };
+        /** ChallengePublic */
+        ChallengePublic: {
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /**
+             * Message
+             * @description The EIP-4361 message to sign with personal_sign, unchanged.
+             */
+            message: string;
+            /** Nonce */
+            nonce: string;
+        };
         /** ChallengeRequest */
         ChallengeRequest: {
             /**
@@ -1707,6 +1722,24 @@ export interface components {
             name: string | null;
             /** Title */
             title: string | null;
+        };
+        /** PresentationChallengePublic */
+        PresentationChallengePublic: {
+            /**
+             * Challenge
+             * @description put it in the presentation's proof (challenge); it is answered once
+             */
+            challenge: string;
+            /**
+             * Domain
+             * @description put it in the presentation's proof (domain): this registry
+             */
+            domain: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
         };
         /** PresentationRequest */
         PresentationRequest: {
@@ -2319,21 +2352,6 @@ export interface components {
              */
             reason_code: string;
         };
-        /** ChallengePublic */
-        registry__api__routes__auth__ChallengePublic: {
-            /**
-             * Expires At
-             * Format: date-time
-             */
-            expires_at: string;
-            /**
-             * Message
-             * @description The EIP-4361 message to sign with personal_sign, unchanged.
-             */
-            message: string;
-            /** Nonce */
-            nonce: string;
-        };
         /** IssuerPublic */
         registry__api__routes__certificates__IssuerPublic: {
             /**
@@ -2371,24 +2389,6 @@ export interface components {
              */
             signing_key: string;
         };
-        /** ChallengePublic */
-        registry__api__routes__presentations__ChallengePublic: {
-            /**
-             * Challenge
-             * @description put it in the presentation's proof (challenge); it is answered once
-             */
-            challenge: string;
-            /**
-             * Domain
-             * @description put it in the presentation's proof (domain): this registry
-             */
-            domain: string;
-            /**
-             * Expires At
-             * Format: date-time
-             */
-            expires_at: string;
-        };
     };
     responses: never;
     parameters: never;
@@ -2417,7 +2417,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["registry__api__routes__auth__ChallengePublic"];
+                    "application/json": components["schemas"]["ChallengePublic"];
                 };
             };
             /** @description Validation Error */
@@ -3476,7 +3476,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["registry__api__routes__presentations__ChallengePublic"];
+                    "application/json": components["schemas"]["PresentationChallengePublic"];
                 };
             };
             /** @description Too many challenges from this client: {error, message, retry_after}. */
