@@ -30,6 +30,7 @@ from ._jsonld import (
     expand_safe,
     pinned_context_text,
 )
+from ._ecdsa_sd import SD_SUITE, P256KeyPair, P256PublicKey, derive_sd, sign_sd_base, verify_sd_derived
 from ._did_web import (
     DID_CONTEXTS,
     MAX_DID_KEYS,
@@ -138,6 +139,8 @@ __all__ = [
     "MAX_STATUS_ENTRIES",
     "MIN_STATUS_LIST_SIZE",
     "MerkleTree",
+    "P256KeyPair",
+    "P256PublicKey",
     "PINNED_CONTEXTS",
     "PRESENTATION_CONTEXTS",
     "PresentationReport",
@@ -146,6 +149,7 @@ __all__ = [
     "REVOKED",
     "RecordingWords",
     "RefusedCredential",
+    "SD_SUITE",
     "SUSPENDED",
     "StateChainView",
     "StatusList",
@@ -166,6 +170,7 @@ __all__ = [
     "canonicalize_rdfc",
     "credential_hash",
     "decode_status_list",
+    "derive_sd",
     "did_document",
     "did_document_disagreement",
     "did_web",
@@ -195,6 +200,7 @@ __all__ = [
     "sign_jcs",
     "sign_jcs_batch",
     "sign_presentation",
+    "sign_sd_base",
     "signature_proof",
     "signing_method",
     "status_list_hash",
@@ -208,4 +214,5 @@ __all__ = [
     "verify_jcs",
     "verify_presentation",
     "verify_proof",
+    "verify_sd_derived",
 ]
