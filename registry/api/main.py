@@ -10,12 +10,14 @@ from .routes import (
     contexts,
     credentials,
     dashboard,
+    dids,
     health,
     institutions,
     ipfs,
     people,
     previews,
     programmes,
+    presentations,
     resources,
     reviews,
     search,
@@ -42,3 +44,5 @@ api_router.include_router(search.router)
 api_router.include_router(credentials.router)
 api_router.include_router(contexts.router)
 api_router.include_router(dashboard.router)
+api_router.include_router(dids.router)
+api_router.include_router(presentations.router)

@@ -6,7 +6,7 @@ from .auth import AuthChallenge, LoginLink, Session
 from .base import Base, UtcDateTime, utcnow
 from .catalogue import CatalogueNode
 from .certificates import Certificate
-from .credentials import CredentialBatch, GrantSource, IssuedCredential, IssuerAccount, StatusListRecord
+from .credentials import CredentialBatch, GrantSource, IssuedCredential, IssuerAccount, PresentationChallenge, StatusListRecord
 from .institutions import Institution, RoleGrant, User
 from .jobs import ChainJob, JobStatus
 from .resources import AuthorConfirmation, ContentCid, ContentPart, Fingerprint, Resource, ResourceVersion
@@ -30,6 +30,7 @@ __all__ = [
     "Institution",
     "IssuedCredential",
     "IssuerAccount",
+    "PresentationChallenge",
     "JobStatus",
     "LoginLink",
     "Nominee",

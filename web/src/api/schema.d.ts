@@ -449,6 +449,27 @@ export interface paths {
         patch: operations["people-update_institution"];
         trace?: never;
     };
+    "/institutions/{institution_id}/did.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Did Document
+         * @description The DID document of an institution's did:web: a Multikey per Ed25519 signing key, assertionMethod
+         *     listing those the chain holds valid now.
+         */
+        get: operations["credentials-read_did_document"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/institutions/{institution_id}/issuer": {
         parameters: {
             query?: never;
@@ -527,6 +548,26 @@ export interface paths {
         get: operations["people-read_people"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/presentations/challenges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Presentation Challenge
+         * @description A fresh challenge for a holder's presentation to this registry.
+         */
+        post: operations["verify-create_presentation_challenge"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1037,6 +1078,27 @@ export interface paths {
          * @description Verify a credential (or a bundle) against the chain: each check reported separately; never valid by default.
          */
         post: operations["verify-verify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/verify/presentation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify Holder Presentation
+         * @description Verify a holder-bound presentation: the holder's proof over a challenge of this registry (spent
+         *     here, once) and its domain, then every credential and its binding to the holder.
+         */
+        post: operations["verify-verify_holder_presentation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1568,8 +1630,13 @@ export interface components {
         /** ImportRequest */
         ImportRequest: {
             /**
+             * Challenge
+             * @description the challenge the presentation answers (used once)
+             */
+            challenge: string;
+            /**
              * Presentation
-             * @description a VC 2.0 VerifiablePresentation of one student's credentials
+             * @description a VC 2.0 VerifiablePresentation of one student's credentials, signed by the student (holder) over a challenge of POST /presentations/challenges and this registry's domain; each credential bound to the holder (credentialSubject.id)
              */
             presentation: {
                 [key: string]: unknown;
@@ -1710,6 +1777,66 @@ export interface components {
             name: string | null;
             /** Title */
             title: string | null;
+        };
+        /** PresentationChallengePublic */
+        PresentationChallengePublic: {
+            /**
+             * Challenge
+             * @description put it in the presentation's proof (challenge); it is answered once
+             */
+            challenge: string;
+            /**
+             * Domain
+             * @description put it in the presentation's proof (domain): this registry
+             */
+            domain: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+        };
+        /** PresentationRequest */
+        PresentationRequest: {
+            /**
+             * Challenge
+             * @description The challenge from POST /presentations/challenges it answers (used once).
+             */
+            challenge: string;
+            /**
+             * Presentation
+             * @description A VerifiablePresentation signed by its holder (proofPurpose authentication) over the challenge and this registry's domain.
+             */
+            presentation: {
+                [key: string]: unknown;
+            };
+            /**
+             * Status Lists
+             * @description As for POST /verify.
+             */
+            status_lists?: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        /** PresentationVerificationPublic */
+        PresentationVerificationPublic: {
+            /**
+             * Checks
+             * @description the presentation's own: holder_proof, challenge, domain
+             */
+            checks: components["schemas"]["CheckPublic"][];
+            /**
+             * Credentials
+             * @description each credential's checks, ending with holder_binding
+             */
+            credentials: components["schemas"]["VerificationPublic"][];
+            /**
+             * Outcome
+             * @description valid only when the holder's proof, the challenge, the domain and every credential (each bound to the holder) are
+             */
+            outcome: string;
         };
         /** PrincipalPublic */
         PrincipalPublic: {
@@ -3188,6 +3315,45 @@ export interface operations {
             };
         };
     };
+    "credentials-read_did_document": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                institution_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the institution's DID document */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/did+json": unknown;
+                    "application/json": unknown;
+                };
+            };
+            /** @description the institution issues nothing here: {error, message} */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     "credentials-read_issuer": {
         parameters: {
             query?: never;
@@ -3365,6 +3531,33 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+        };
+    };
+    "verify-create_presentation_challenge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PresentationChallengePublic"];
+                };
+            };
+            /** @description Too many challenges from this client: {error, message, retry_after}. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -4432,6 +4625,37 @@ export interface operations {
                 };
             };
             /** @description The body is not JSON, or not a verification request: {error, message}. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    "verify-verify_holder_presentation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PresentationRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PresentationVerificationPublic"];
+                };
+            };
+            /** @description The challenge was not handed out here, expired or was used: {error, message}. */
             422: {
                 headers: {
                     [name: string]: unknown;
