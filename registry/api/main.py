@@ -11,6 +11,7 @@ from .routes import (
     health,
     institutions,
     ipfs,
+    packages,
     people,
     programmes,
     resources,
@@ -33,6 +34,7 @@ api_router.include_router(catalogue.router)
 api_router.include_router(resources.router)
 api_router.include_router(reviews.router)
 api_router.include_router(programmes.router)
+api_router.include_router(packages.router)
 api_router.include_router(certificates.router)
 api_router.include_router(search.router)
 api_router.include_router(credentials.router)

@@ -12,7 +12,7 @@ import pytest
 
 from ledger_service.certificates import CertificateReader
 from tests.registry.conftest import ClientFactory
-from tests.utils.programmes import CHAPTERS, Year, accepted_design, programme_body, refused, score_all, set_up_year, submit_design
+from tests.utils.programmes import CHAPTERS, Year, accepted_design, programme_body, refused, score_all, set_up_year, submit_design, to_notice
 from tests.utils.registry import drain, new_signer, sign_in
 
 
@@ -132,29 +132,13 @@ def test_a_reviewer_from_the_nominees_school_may_not_score_it(year: Year) -> Non
                                              json={"scores": {"科学性": 50, "创新性": 50}}), 409, "conflict_of_interest")
 
 
-def _to_notice(year: Year, count: int, **overrides: Any) -> tuple[int, list[dict[str, Any]]]:
-    """A programme with ``count`` nominees (one per chapter, alternating schools), scored and published."""
-    programme = year.admin.request("POST", "/programmes", json=programme_body(year, **overrides))
-    pid = programme["id"]
-    nominees = []
-    for i in range(count):
-        school = year.schools[i % len(year.schools)]
-        teacher = year.teachers[school][(i // len(year.schools)) % len(year.teachers[school])]
-        version = accepted_design(year, teacher, CHAPTERS[i + 1 - 1])
-        nominees.append(teacher.request("POST", f"/programmes/{pid}/nominations", json={"resource_id": version["resource_id"]}))
-    score_all(year, pid, {n["id"]: [(40 - i, 40), (40 - i, 40)] for i, n in enumerate(nominees)})
-    year.clock.advance(days=11)
-    year.admin.request("POST", f"/programmes/{pid}/publish")
-    return pid, nominees
-
-
 def test_the_notice_objections_selection_and_recommendation(year: Year) -> None:
     admin, http = year.admin, year.http
     named = year.teachers[year.schools[0]][0]
     named.request("PUT", "/users/me/profile", json={"display_name": "王丽华", "name_public": True})
     unnamed = year.teachers[year.schools[1]][0]
     unnamed.request("PUT", "/users/me/profile", json={"display_name": "李明", "name_public": False})
-    pid, nominees = _to_notice(year, 3, recommend_count=1)
+    pid, nominees = to_notice(year, 3, recommend_count=1)
 
     notice = http.get(f"/programmes/{pid}/notice", headers={"Authorization": ""}).json()
     assert notice["phase"] == "notice" and [e["nominee_id"] for e in notice["entries"]] == [n["id"] for n in nominees]
@@ -249,7 +233,7 @@ def _district_programme(year: Year) -> int:
 
 
 def test_a_withdrawn_nominee_is_dropped_at_selection_and_unaccepted_ones_are_refused(year: Year) -> None:
-    pid, nominees = _to_notice(year, 2)
+    pid, nominees = to_notice(year, 2)
     admin = year.admin
     gone = admin.request("GET", f"/programmes/{pid}/nominees")[0]
     admin.request("POST", f"/resources/{gone['resource_id']}/versions/{gone['version']}/withdrawal",

@@ -139,3 +139,27 @@ def score_all(year: Year, programme_id: int, totals: dict[int, list[tuple[int, i
         for reviewer, (science, novelty) in zip(year.panel, pairs, strict=True):
             reviewer.request("POST", f"/programmes/{programme_id}/nominees/{nominee_id}/scores",
                              json={"scores": {"科学性": science, "创新性": novelty}})
+
+
+def to_notice(year: Year, count: int, **overrides: Any) -> tuple[int, list[dict[str, Any]]]:
+    """A programme with ``count`` nominees (one per chapter, alternating schools, falling scores), scored and published."""
+    programme = year.admin.request("POST", "/programmes", json=programme_body(year, **overrides))
+    pid = programme["id"]
+    nominees = []
+    for i in range(count):
+        school = year.schools[i % len(year.schools)]
+        teacher = year.teachers[school][(i // len(year.schools)) % len(year.teachers[school])]
+        version = accepted_design(year, teacher, CHAPTERS[i])
+        nominees.append(teacher.request("POST", f"/programmes/{pid}/nominations", json={"resource_id": version["resource_id"]}))
+    score_all(year, pid, {n["id"]: [(40 - i, 40), (40 - i, 40)] for i, n in enumerate(nominees)})
+    year.clock.advance(days=11)
+    year.admin.request("POST", f"/programmes/{pid}/publish")
+    return pid, nominees
+
+
+def selected_programme(year: Year, *, nominees: int, **overrides: Any) -> int:
+    """A programme through 公示 (no objections) to selection."""
+    pid, _ = to_notice(year, nominees, **overrides)
+    year.clock.advance(days=8)
+    year.admin.request("POST", f"/programmes/{pid}/selection")
+    return pid

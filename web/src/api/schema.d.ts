@@ -493,6 +493,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/packages/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Package
+         * @description Verify a package and take its content in (422 ``package_invalid`` naming the failed check: nothing taken in).
+         */
+        post: operations["packages-import_package"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/packages/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify Package
+         * @description Verify a package end to end against the chain: signature and key, every member, every CID, every certificate and credential.
+         */
+        post: operations["packages-verify_package"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/people": {
         parameters: {
             query?: never;
@@ -731,6 +771,26 @@ export interface paths {
          * @description Uphold an objection (the nominee leaves the list) or reject it; the decision and its reason are recorded.
          */
         post: operations["programmes-decide_objection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/package": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Package
+         * @description The programme's recommendations as a signed package for the national platform (zip).
+         */
+        get: operations["packages-export_package"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2094,6 +2154,35 @@ export interface components {
         ObjectionRequest: {
             /** Reason */
             reason: string;
+        };
+        /** PackageImport */
+        PackageImport: {
+            /** Checks */
+            checks: components["schemas"]["CheckPublic"][];
+            /** Failed Check */
+            failed_check: string | null;
+            /**
+             * Imported
+             * @description the CIDs taken into the content store
+             */
+            imported: string[];
+            /**
+             * Outcome
+             * @description valid, invalid (see failed_check) or cannot_tell
+             */
+            outcome: string;
+        };
+        /** PackageVerification */
+        PackageVerification: {
+            /** Checks */
+            checks: components["schemas"]["CheckPublic"][];
+            /** Failed Check */
+            failed_check: string | null;
+            /**
+             * Outcome
+             * @description valid, invalid (see failed_check) or cannot_tell
+             */
+            outcome: string;
         };
         /** PartPublic */
         PartPublic: {
@@ -4006,6 +4095,77 @@ export interface operations {
             };
         };
     };
+    "packages-import_package": {
+        parameters: {
+            query?: never;
+            header?: {
+                "content-type"?: string | null;
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/zip": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PackageImport"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "packages-verify_package": {
+        parameters: {
+            query?: never;
+            header?: {
+                "content-type"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/zip": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PackageVerification"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     "people-read_people": {
         parameters: {
             query: {
@@ -4431,6 +4591,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ObjectionPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "packages-export_package": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": unknown;
                 };
             };
             /** @description Validation Error */
