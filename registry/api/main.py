@@ -7,6 +7,7 @@ from .routes import (
     catalogue,
     certificates,
     chain,
+    contributions,
     credentials,
     health,
     institutions,
@@ -35,6 +36,7 @@ api_router.include_router(resources.router)
 api_router.include_router(reviews.router)
 api_router.include_router(programmes.router)
 api_router.include_router(packages.router)
+api_router.include_router(contributions.router)
 api_router.include_router(certificates.router)
 api_router.include_router(search.router)
 api_router.include_router(credentials.router)

@@ -6,6 +6,7 @@ from .auth import AuthChallenge, LoginLink, Session
 from .base import Base, UtcDateTime, utcnow
 from .catalogue import CatalogueNode
 from .certificates import Certificate
+from .contributions import ContributionStatement, ResourceStat
 from .credentials import CredentialBatch, IssuedCredential, IssuerAccount, StatusListRecord
 from .institutions import Institution, RoleGrant, User
 from .jobs import ChainJob, JobStatus
@@ -23,6 +24,7 @@ __all__ = [
     "ChainJob",
     "Collection",
     "ContentPart",
+    "ContributionStatement",
     "CredentialBatch",
     "Fingerprint",
     "Institution",
@@ -37,6 +39,7 @@ __all__ = [
     "ProgrammeEvent",
     "Recommendation",
     "Resource",
+    "ResourceStat",
     "ResourceVersion",
     "Review",
     "ReviewAssignment",

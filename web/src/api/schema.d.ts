@@ -239,6 +239,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/contributions/me/statement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Statement
+         * @description Your signed contribution statement: a verifiable credential listing your counts and certificate ids, anchored on chain.
+         */
+        post: operations["contributions-create_statement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/contributions/schools/{institution_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read School Contribution
+         * @description A school's record (counts over its teachers' resources).
+         */
+        get: operations["contributions-read_school_contribution"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/contributions/statements/{statement_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Statement
+         * @description A contribution statement by its id (the teacher shares the id or the document).
+         */
+        get: operations["contributions-read_statement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/contributions/teachers/{address}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Teacher Contribution
+         * @description A teacher's record: for the teacher, administrators, and their school's issuer (评优评先).
+         */
+        get: operations["contributions-read_teacher_contribution"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/credentials/batches": {
         parameters: {
             query?: never;
@@ -1094,6 +1174,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/resources/{resource_id}/versions/{number}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Version
+         * @description Download a version (counted, for accepted versions; nothing about who downloads is kept): redirects to the gateway.
+         */
+        get: operations["contributions-download_version"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/resources/{resource_id}/versions/{number}/history": {
         parameters: {
             query?: never;
@@ -1565,6 +1665,19 @@ export interface components {
             /** Valid From */
             valid_from?: string | null;
         };
+        /** CertificateHeld */
+        CertificateHeld: {
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Level */
+            level: string;
+            /** Resource Id */
+            resource_id: number;
+            /** Version */
+            version: number;
+        };
         /** CertificateItem */
         CertificateItem: {
             /**
@@ -1781,6 +1894,30 @@ export interface components {
             level: "district" | "city" | "province" | "national";
             /** Reason */
             reason?: string | null;
+        };
+        /** ContributionPublic */
+        ContributionPublic: {
+            /**
+             * Certificates
+             * @description certificates in force, by their id on chain
+             */
+            certificates: components["schemas"]["CertificateHeld"][];
+            /**
+             * Counts
+             * @description registered, accepted, withdrawn, selected, recommended, collected, views, downloads
+             */
+            counts: {
+                [key: string]: number;
+            };
+            /** Selected By Level */
+            selected_by_level: {
+                [key: string]: number;
+            };
+            /**
+             * Subject
+             * @description the teacher's address or the school's institution id
+             */
+            subject: string;
         };
         /** ConversionRulePublic */
         ConversionRulePublic: {
@@ -3587,6 +3724,138 @@ export interface operations {
             };
         };
     };
+    "contributions-create_statement": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "contributions-read_school_contribution": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                institution_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContributionPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "contributions-read_statement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                statement_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "contributions-read_teacher_contribution": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                address: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContributionPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     "credentials-create_batch": {
         parameters: {
             query?: never;
@@ -5246,6 +5515,41 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["VersionPublic"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "contributions-download_version": {
+        parameters: {
+            query?: {
+                /** @description one part's name; default: the bundle as a CAR */
+                part?: string | null;
+            };
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                resource_id: number;
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            307: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
