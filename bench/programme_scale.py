@@ -51,6 +51,7 @@ from registry.models import (  # noqa: E402
     Nominee,
     PanelScore,
     Programme,
+    Recommendation,
     Resource,
     ResourceVersion,
 )
@@ -132,7 +133,7 @@ def _chapters() -> list[str]:
 
 def simulate_chain(session: Session, programme_id: int, store: LocalContentStore, tag: str) -> None:
     """What the chain worker would have done for the recommended resources: content, certificate numbers, credentials."""
-    recommended = {n.version_id for n in workflow.nominees_of(session, session.get_one(Programme, programme_id), ["selected"])}
+    recommended = set(session.scalars(select(Recommendation.version_id).where(Recommendation.programme_id == programme_id)))
     certificates = list(session.scalars(select(Certificate).where(Certificate.programme_id == programme_id)))
     number = (session.scalar(select(Certificate.chain_certificate_id).order_by(Certificate.chain_certificate_id.desc()).limit(1)) or 0)
     for certificate in certificates:
@@ -140,7 +141,6 @@ def simulate_chain(session: Session, programme_id: int, store: LocalContentStore
         certificate.chain_certificate_id, certificate.status = number, "issued"
         certificate.credential = {"id": f"urn:eduledger:certificate:31337:{number}", "type": ["VerifiableCredential"], "proof": {}}
     for version_id in recommended:
-        version = session.get_one(ResourceVersion, version_id)
         content = hashlib.sha256(f"{tag}-{version_id}".encode()).digest() * 8192  # 256 KiB
         root = store.add([content], pin=True)
         session.execute(update(ResourceVersion).where(ResourceVersion.id == version_id).values(
