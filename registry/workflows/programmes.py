@@ -30,6 +30,7 @@ from typing import Any
 from eth_hash.auto import keccak
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from ..core.errors import ConflictError, InvalidRequestError, InvalidTransitionError, PermissionDeniedError, ResourceNotFoundError
 from ..crud.auth import checked_address
@@ -229,10 +230,13 @@ def _quotas(programme: Programme) -> dict[str, Any]:
 
 
 def lock_programme(session: Session, programme_id: int) -> Programme:
-    """Load a programme for a change (row-locked on PostgreSQL)."""
+    """Load a programme for a change: row-locked on PostgreSQL, and its optimistic lock bumped as the
+    change commits, so of two changes made at once (SQLite) one fails whole (409) instead of both
+    counting a quota from the same reading."""
     programme = session.scalar(select(Programme).where(Programme.id == programme_id).with_for_update())
     if programme is None:
         raise ResourceNotFoundError(f"no programme {programme_id}")
+    flag_modified(programme, "panel")  # an UPDATE ... WHERE lock_version = the one read
     return programme
 
 
@@ -349,6 +353,10 @@ def take_in(session: Session, programme: Programme, source: Programme, *, actor:
     taken = []
     for recommendation in waiting:
         version = session.get_one(ResourceVersion, recommendation.version_id)
+        if version.state != State.ACCEPTED:  # withdrawn (出库) since: its certificates are revoked; it goes no further
+            record_event(session, programme, "skip_recommendation", actor=actor, now=now, details={
+                "fromProgramme": source.chain_id, "recommendation": recommendation.id, "versionState": version.state})
+            continue
         nominee = _add_nominee(session, programme, version, route="recommendation", actor=actor, now=now, details={
             "fromProgramme": source.chain_id, "recommendation": recommendation.id, "decisionHash": recommendation.decision_hash,
         })
