@@ -8,12 +8,14 @@ from .routes import (
     certificates,
     chain,
     contexts,
+    contributions,
     credentials,
     dashboard,
     dids,
     health,
     institutions,
     ipfs,
+    packages,
     people,
     previews,
     programmes,
@@ -39,6 +41,8 @@ api_router.include_router(resources.router)
 api_router.include_router(reviews.router)
 api_router.include_router(previews.router)
 api_router.include_router(programmes.router)
+api_router.include_router(packages.router)
+api_router.include_router(contributions.router)
 api_router.include_router(certificates.router)
 api_router.include_router(search.router)
 api_router.include_router(credentials.router)

@@ -6,6 +6,7 @@ from .auth import AuthChallenge, LoginLink, Session
 from .base import Base, UtcDateTime, utcnow
 from .catalogue import CatalogueNode
 from .certificates import Certificate
+from .contributions import ContributionStatement, ResourceStat
 from .credentials import CredentialBatch, GrantSource, IssuedCredential, IssuerAccount, PresentationChallenge, StatusListRecord
 from .institutions import Institution, RoleGrant, User
 from .jobs import ChainJob, JobStatus
@@ -24,6 +25,7 @@ __all__ = [
     "Collection",
     "ContentCid",
     "ContentPart",
+    "ContributionStatement",
     "CredentialBatch",
     "Fingerprint",
     "GrantSource",
@@ -40,6 +42,7 @@ __all__ = [
     "ProgrammeEvent",
     "Recommendation",
     "Resource",
+    "ResourceStat",
     "ResourceVersion",
     "Review",
     "ReviewAssignment",

@@ -15,7 +15,7 @@ from ledger_service.chain import AUTHORSHIP_TYPE, REGISTRATION_TYPE
 from ...crud import people as people_crud
 from ...crud import resources as resources_crud
 from ...models import ResourceVersion
-from ...workflows import authorship, review
+from ...workflows import contributions, authorship, review
 from ...workflows.resource_types import LICENCES, PART_ROLES, RESOURCE_TYPES
 from ...workflows.submission import (
     METADATA_LIMIT,
@@ -384,6 +384,8 @@ def read_version(resource_id: ResourceId, number: VersionNumber, db: SessionDep,
     version = resources_crud.get_version(session=db, resource_id=resource_id, number=number)
     resources_crud.check_visible(version=version, address=principal.address if principal else None,
                                  roles=principal.roles if principal else frozenset())
+    if contributions.counts_as_use(version, principal.address if principal else None, principal.roles if principal else frozenset()):
+        contributions.count_use(db, version, "view")
     return version_public(db, version, principal, policy)
 
 

@@ -239,7 +239,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/chain/jobs/{job_id}": {
+    "/contributions/me/statement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Statement
+         * @description Your signed contribution statement: a verifiable credential listing your counts and certificate ids, anchored on chain.
+         */
+        post: operations["contributions-create_statement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/contributions/schools/{institution_id}": {
         parameters: {
             query?: never;
             header?: never;
@@ -247,10 +267,50 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Read Chain Job
-         * @description A chain write the registry committed: where it stands (the status URL of a request that could not wait for it).
+         * Read School Contribution
+         * @description A school's record (counts over its teachers' resources).
          */
-        get: operations["chain-read_chain_job"];
+        get: operations["contributions-read_school_contribution"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/contributions/statements/{statement_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Statement
+         * @description A contribution statement by its id (the teacher shares the id or the document).
+         */
+        get: operations["contributions-read_statement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/contributions/teachers/{address}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Teacher Contribution
+         * @description A teacher's record: for the teacher, administrators, and their school's issuer (评优评先).
+         */
+        get: operations["contributions-read_teacher_contribution"];
         put?: never;
         post?: never;
         delete?: never;
@@ -449,27 +509,6 @@ export interface paths {
         patch: operations["people-update_institution"];
         trace?: never;
     };
-    "/institutions/{institution_id}/did.json": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Read Did Document
-         * @description The DID document of an institution's did:web: a Multikey per Ed25519 signing key, assertionMethod
-         *     listing those the chain holds valid now.
-         */
-        get: operations["credentials-read_did_document"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/institutions/{institution_id}/issuer": {
         parameters: {
             query?: never;
@@ -534,6 +573,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/packages/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Package
+         * @description Verify a package and take its content in (422 ``package_invalid`` naming the failed check: nothing taken in).
+         */
+        post: operations["packages-import_package"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/packages/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify Package
+         * @description Verify a package end to end against the chain: signature and key, every member, every CID, every certificate and credential.
+         */
+        post: operations["packages-verify_package"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/people": {
         parameters: {
             query?: never;
@@ -554,7 +633,71 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/presentations/challenges": {
+    "/programmes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Programmes
+         * @description Every programme, newest first.
+         */
+        get: operations["programmes-read_programmes"];
+        put?: never;
+        /**
+         * Create Programme
+         * @description Set up a programme: level and organising bureau, eligibility, quotas, deadlines, panel, rubric, blind review.
+         */
+        post: operations["programmes-create_programme"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Programme
+         * @description A programme, its quotas and deadlines, and its phase now.
+         */
+        get: operations["programmes-read_programme"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Events
+         * @description The programme's hash-chained decision history (events about nominees are recorded on chain).
+         */
+        get: operations["programmes-read_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/intake": {
         parameters: {
             query?: never;
             header?: never;
@@ -564,10 +707,254 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Create Presentation Challenge
-         * @description A fresh challenge for a holder's presentation to this registry.
+         * Take In Recommendations
+         * @description Take in a lower level's recommendations (推荐) as nominees: all of them or, on any refusal, none.
          */
-        post: operations["verify-create_presentation_challenge"];
+        post: operations["programmes-take_in_recommendations"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/nominations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Nomination
+         * @description Nominate an accepted resource: a teacher their own (self), a school its teachers' (school).
+         */
+        post: operations["programmes-create_nomination"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/nominees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Nominees
+         * @description The nominees, for administrators and the panel (the panel sees no teacher or school under blind review).
+         */
+        get: operations["programmes-read_nominees"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/nominees/{nominee_id}/objections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Objection
+         * @description Object (异议) to a proposed nominee while the 公示 window is open, with a reason.
+         */
+        post: operations["programmes-create_objection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/nominees/{nominee_id}/scores": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Score
+         * @description A panel reviewer scores a nominee against the programme's rubric (once).
+         */
+        post: operations["programmes-create_score"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/notice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Notice
+         * @description The public 公示 page: the proposed (later the selected) list; a teacher's name and school only with their consent.
+         */
+        get: operations["programmes-read_notice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/objections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Objections
+         * @description The objections filed and their decisions.
+         */
+        get: operations["programmes-read_objections"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/objections/{objection_id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decide Objection
+         * @description Uphold an objection (the nominee leaves the list) or reject it; the decision and its reason are recorded.
+         */
+        post: operations["programmes-decide_objection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/package": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Package
+         * @description The programme's recommendations as a signed package for the national platform (zip).
+         */
+        get: operations["packages-export_package"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish List
+         * @description Publish the proposed list: the 公示 window opens.
+         */
+        post: operations["programmes-publish_list"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/ranking": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Ranking
+         * @description The ranking now (per bucket, by the tie rule) and the list it proposes under the quotas.
+         */
+        get: operations["programmes-read_ranking"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/recommendations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Recommendations
+         * @description The 推荐 records to the next level, with their certificates and decision hashes.
+         */
+        get: operations["programmes-read_recommendations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/selection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Selection
+         * @description The selected resources and their certificates.
+         */
+        get: operations["programmes-read_selection"];
+        put?: never;
+        /**
+         * Select Final
+         * @description Make the selection final (after the window closed and every objection is decided): 入选 and 推荐 certificates.
+         */
+        post: operations["programmes-select_final"];
         delete?: never;
         options?: never;
         head?: never;
@@ -747,6 +1134,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/resources/{resource_id}/versions/{number}/collection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Collect Version
+         * @description 收藏: collect an included version at a platform or the national level; a 收藏 certificate is issued.
+         */
+        post: operations["programmes-collect_version"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/resources/{resource_id}/versions/{number}/decision": {
         parameters: {
             query?: never;
@@ -761,6 +1168,26 @@ export interface paths {
          * @description Accept (入库, issues the inclusion certificate), request revisions, or decline: needs the configured number of reviews.
          */
         post: operations["reviews-create_decision"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/resources/{resource_id}/versions/{number}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Version
+         * @description Download a version (counted, for accepted versions; nothing about who downloads is kept): redirects to the gateway.
+         */
+        get: operations["contributions-download_version"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1084,44 +1511,10 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/verify/presentation": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Verify Holder Presentation
-         * @description Verify a holder-bound presentation: the holder's proof over a challenge of this registry (spent
-         *     here, once) and its domain, then every credential and its binding to the holder.
-         */
-        post: operations["verify-verify_holder_presentation"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** AcceptedPublic */
-        AcceptedPublic: {
-            /** Message */
-            message: string;
-            /**
-             * Status
-             * @default pending
-             * @constant
-             */
-            status: "pending";
-            /** Status Url */
-            status_url: string;
-        };
         /** AddedPublic */
         AddedPublic: {
             /** Cid */
@@ -1272,6 +1665,19 @@ export interface components {
             /** Valid From */
             valid_from?: string | null;
         };
+        /** CertificateHeld */
+        CertificateHeld: {
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Level */
+            level: string;
+            /** Resource Id */
+            resource_id: number;
+            /** Version */
+            version: number;
+        };
         /** CertificateItem */
         CertificateItem: {
             /**
@@ -1324,6 +1730,22 @@ export interface components {
             /** Verify Url */
             verify_url: string;
         };
+        /** CertificateRef */
+        CertificateRef: {
+            /** Chain Certificate Id */
+            chain_certificate_id: number | null;
+            /**
+             * Id
+             * @description the registry's certificate row
+             */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Level */
+            level: string;
+            /** Status */
+            status: string;
+        };
         /** CertificateSummary */
         CertificateSummary: {
             /**
@@ -1365,37 +1787,6 @@ export interface components {
             name: string | null;
             /** Share */
             share: number;
-        };
-        /** ChainJobPublic */
-        ChainJobPublic: {
-            /**
-             * Block Number
-             * @description the block the transaction's receipt names (updated if it had to be sent again)
-             */
-            block_number: number | null;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Error */
-            error: string | null;
-            /** Id */
-            id: number;
-            /** Kind */
-            kind: string;
-            /**
-             * Status
-             * @description pending (committed), sent (journaled and sent, waiting to be mined), done or failed
-             */
-            status: string;
-            /** Tx Hash */
-            tx_hash: string | null;
-            /**
-             * Waited Seconds
-             * @description for an open job: how long it has waited since it was committed
-             */
-            waited_seconds: number | null;
         };
         /** ChainPublic */
         ChainPublic: {
@@ -1475,6 +1866,59 @@ export interface components {
             /** Blocknumber */
             blockNumber: number;
         };
+        /** CollectionPublic */
+        CollectionPublic: {
+            certificate: components["schemas"]["CertificateRef"];
+            /** Collected By */
+            collected_by: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Level */
+            level: string;
+            /** Resource Id */
+            resource_id: number;
+            /** Version */
+            version: number;
+        };
+        /** CollectionRequest */
+        CollectionRequest: {
+            /**
+             * Level
+             * @enum {string}
+             */
+            level: "district" | "city" | "province" | "national";
+            /** Reason */
+            reason?: string | null;
+        };
+        /** ContributionPublic */
+        ContributionPublic: {
+            /**
+             * Certificates
+             * @description certificates in force, by their id on chain
+             */
+            certificates: components["schemas"]["CertificateHeld"][];
+            /**
+             * Counts
+             * @description registered, accepted, withdrawn, selected, recommended, collected, views, downloads
+             */
+            counts: {
+                [key: string]: number;
+            };
+            /** Selected By Level */
+            selected_by_level: {
+                [key: string]: number;
+            };
+            /**
+             * Subject
+             * @description the teacher's address or the school's institution id
+             */
+            subject: string;
+        };
         /** ConversionRulePublic */
         ConversionRulePublic: {
             /**
@@ -1490,6 +1934,13 @@ export interface components {
             /** Credits */
             credits: number;
         };
+        /** CriterionModel */
+        CriterionModel: {
+            /** Criterion */
+            criterion: string;
+            /** Max */
+            max: number;
+        };
         /** DecisionRequest */
         DecisionRequest: {
             /**
@@ -1499,53 +1950,6 @@ export interface components {
             decision: "accept" | "request_revisions" | "decline";
             /** Reason */
             reason?: string | null;
-        };
-        /** EventPublic */
-        EventPublic: {
-            /** Action */
-            action: string;
-            /** Actor */
-            actor: string;
-            /**
-             * Actor Name
-             * @description the actor's name, where the caller may see it
-             */
-            actor_name?: string | null;
-            /**
-             * Chain Tx
-             * @description the transaction that recorded this hash on chain (DecisionRecorded)
-             */
-            chain_tx: string | null;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Details */
-            details: {
-                [key: string]: unknown;
-            };
-            /** From State */
-            from_state: string | null;
-            /** Hash */
-            hash: string;
-            /**
-             * Hash Valid
-             * @description the hash recomputed from the event and the previous hash matches
-             */
-            hash_valid: boolean;
-            /** Prev Hash */
-            prev_hash: string;
-            /** Reason */
-            reason: string | null;
-            /** Reason Code */
-            reason_code: string | null;
-            /** Role */
-            role: string;
-            /** Seq */
-            seq: number;
-            /** To State */
-            to_state: string | null;
         };
         /** FacetValue */
         FacetValue: {
@@ -1585,12 +1989,6 @@ export interface components {
             block_number?: number | null;
             /** Chain */
             chain: string;
-            /**
-             * Chain Writes
-             * @description ok, or stalled: chain writes wait longer than they should
-             * @default ok
-             */
-            chain_writes: string;
             /** Database */
             database: string;
             /**
@@ -1598,11 +1996,6 @@ export interface components {
              * @description the chain and the database are checked every 0.2 s in the background
              */
             observed_seconds_ago: number;
-            /**
-             * Oldest Open Job Seconds
-             * @description how long the oldest chain write not yet mined has waited; past EDULEDGER_CHAIN_STALL_SECONDS the service is degraded
-             */
-            oldest_open_job_seconds?: number | null;
             /**
              * Open Chain Jobs
              * @description chain writes committed and waiting to be mined
@@ -1614,7 +2007,7 @@ export interface components {
         /** HistoryPublic */
         HistoryPublic: {
             /** Events */
-            events: components["schemas"]["EventPublic"][];
+            events: components["schemas"]["registry__api__routes__resources__EventPublic"][];
             /**
              * Intact
              * @description every event's hash is right and chains to the one before
@@ -1630,13 +2023,8 @@ export interface components {
         /** ImportRequest */
         ImportRequest: {
             /**
-             * Challenge
-             * @description the challenge the presentation answers (used once)
-             */
-            challenge: string;
-            /**
              * Presentation
-             * @description a VC 2.0 VerifiablePresentation of one student's credentials, signed by the student (holder) over a challenge of POST /presentations/challenges and this registry's domain; each credential bound to the holder (credentialSubject.id)
+             * @description a VC 2.0 VerifiablePresentation of one student's credentials
              */
             presentation: {
                 [key: string]: unknown;
@@ -1693,6 +2081,11 @@ export interface components {
         InstitutionUpdate: {
             /** Name */
             name: string;
+        };
+        /** IntakeRequest */
+        IntakeRequest: {
+            /** From Programme Id */
+            from_programme_id: number;
         };
         /** IssuedPublic */
         IssuedPublic: {
@@ -1751,6 +2144,183 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** NominationRequest */
+        NominationRequest: {
+            /** Resource Id */
+            resource_id: number;
+            /**
+             * Route
+             * @default self
+             * @enum {string}
+             */
+            route: "self" | "school";
+            /**
+             * Version
+             * @description default: the resource's accepted version
+             */
+            version?: number | null;
+        };
+        /** NomineePublic */
+        NomineePublic: {
+            /** Bucket */
+            bucket: string;
+            /** Catalogue Node */
+            catalogue_node: string;
+            /** Id */
+            id: number;
+            /** Mean Score */
+            mean_score: number | null;
+            /**
+             * Rank
+             * @description within its bucket, once published
+             */
+            rank: number | null;
+            /** Resource Id */
+            resource_id: number;
+            /** Resource Type */
+            resource_type: string;
+            /** Route */
+            route: string;
+            /**
+             * School Id
+             * @description hidden from the panel under blind review
+             */
+            school_id: string | null;
+            /** Scores */
+            scores: number;
+            /**
+             * Status
+             * @description nominated, proposed, removed, selected or dropped
+             */
+            status: string;
+            /**
+             * Teacher
+             * @description hidden from the panel under blind review
+             */
+            teacher: string | null;
+            /** Title */
+            title: string;
+            /** Version */
+            version: number;
+        };
+        /** NoticeEntry */
+        NoticeEntry: {
+            /** Bucket Rank */
+            bucket_rank: number | null;
+            /** Catalogue Path */
+            catalogue_path: string;
+            /** Nominee Id */
+            nominee_id: number;
+            /** Objections */
+            objections: number;
+            /** Resource Id */
+            resource_id: number;
+            /** Resource Type */
+            resource_type: string;
+            /**
+             * School
+             * @description only with the teacher's consent
+             */
+            school: string | null;
+            /** Status */
+            status: string;
+            /**
+             * Teacher Name
+             * @description only with the teacher's consent
+             */
+            teacher_name: string | null;
+            /** Title */
+            title: string;
+        };
+        /** NoticePublic */
+        NoticePublic: {
+            /** Entries */
+            entries: components["schemas"]["NoticeEntry"][];
+            /** Level */
+            level: string;
+            /** Name */
+            name: string;
+            /** Notice Closes At */
+            notice_closes_at: string | null;
+            /** Notice Opens At */
+            notice_opens_at: string | null;
+            /** Phase */
+            phase: string;
+            /** Programme Id */
+            programme_id: number;
+            /** Tie Rule */
+            tie_rule: string;
+            /** Year */
+            year: number;
+        };
+        /** ObjectionDecisionRequest */
+        ObjectionDecisionRequest: {
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "uphold" | "reject";
+            /** Reason */
+            reason: string;
+        };
+        /** ObjectionPublic */
+        ObjectionPublic: {
+            /** Decided At */
+            decided_at: string | null;
+            /** Decided By */
+            decided_by: string | null;
+            /** Decision Reason */
+            decision_reason: string | null;
+            /**
+             * Filed At
+             * Format: date-time
+             */
+            filed_at: string;
+            /** Filed By */
+            filed_by: string;
+            /** Id */
+            id: number;
+            /** Nominee Id */
+            nominee_id: number;
+            /** Reason */
+            reason: string;
+            /** Status */
+            status: string;
+        };
+        /** ObjectionRequest */
+        ObjectionRequest: {
+            /** Reason */
+            reason: string;
+        };
+        /** PackageImport */
+        PackageImport: {
+            /** Checks */
+            checks: components["schemas"]["CheckPublic"][];
+            /** Failed Check */
+            failed_check: string | null;
+            /**
+             * Imported
+             * @description the CIDs taken into the content store
+             */
+            imported: string[];
+            /**
+             * Outcome
+             * @description valid, invalid (see failed_check) or cannot_tell
+             */
+            outcome: string;
+        };
+        /** PackageVerification */
+        PackageVerification: {
+            /** Checks */
+            checks: components["schemas"]["CheckPublic"][];
+            /** Failed Check */
+            failed_check: string | null;
+            /**
+             * Outcome
+             * @description valid, invalid (see failed_check) or cannot_tell
+             */
+            outcome: string;
+        };
         /** PartPublic */
         PartPublic: {
             /** Cid */
@@ -1777,66 +2347,6 @@ export interface components {
             name: string | null;
             /** Title */
             title: string | null;
-        };
-        /** PresentationChallengePublic */
-        PresentationChallengePublic: {
-            /**
-             * Challenge
-             * @description put it in the presentation's proof (challenge); it is answered once
-             */
-            challenge: string;
-            /**
-             * Domain
-             * @description put it in the presentation's proof (domain): this registry
-             */
-            domain: string;
-            /**
-             * Expires At
-             * Format: date-time
-             */
-            expires_at: string;
-        };
-        /** PresentationRequest */
-        PresentationRequest: {
-            /**
-             * Challenge
-             * @description The challenge from POST /presentations/challenges it answers (used once).
-             */
-            challenge: string;
-            /**
-             * Presentation
-             * @description A VerifiablePresentation signed by its holder (proofPurpose authentication) over the challenge and this registry's domain.
-             */
-            presentation: {
-                [key: string]: unknown;
-            };
-            /**
-             * Status Lists
-             * @description As for POST /verify.
-             */
-            status_lists?: {
-                [key: string]: {
-                    [key: string]: unknown;
-                };
-            };
-        };
-        /** PresentationVerificationPublic */
-        PresentationVerificationPublic: {
-            /**
-             * Checks
-             * @description the presentation's own: holder_proof, challenge, domain
-             */
-            checks: components["schemas"]["CheckPublic"][];
-            /**
-             * Credentials
-             * @description each credential's checks, ending with holder_binding
-             */
-            credentials: components["schemas"]["VerificationPublic"][];
-            /**
-             * Outcome
-             * @description valid only when the holder's proof, the challenge, the domain and every credential (each bound to the holder) are
-             */
-            outcome: string;
         };
         /** PrincipalPublic */
         PrincipalPublic: {
@@ -1888,6 +2398,158 @@ export interface components {
             /** Title */
             title?: string | null;
         };
+        /** ProgrammeCreate */
+        ProgrammeCreate: {
+            /**
+             * Blind Review
+             * @default true
+             */
+            blind_review: boolean;
+            /**
+             * Catalogue Scope
+             * @description eligible catalogue subtrees; empty: all
+             */
+            catalogue_scope?: string[];
+            /**
+             * Institution Id
+             * @description the organising bureau (its kind is the level)
+             */
+            institution_id: string;
+            /**
+             * Level
+             * @enum {string}
+             */
+            level: "district" | "city" | "province";
+            /**
+             * Min Scores
+             * @description panel scores each nominee needs before ranking
+             * @default 2
+             */
+            min_scores: number;
+            /** Name */
+            name: string;
+            /**
+             * Node Level
+             * @default volume
+             * @enum {string}
+             */
+            node_level: "stage" | "subject" | "grade" | "edition" | "volume" | "chapter";
+            /**
+             * Nomination Closes At
+             * Format: date-time
+             */
+            nomination_closes_at: string;
+            /**
+             * Notice Days
+             * @description the 公示 window, in days from publication
+             */
+            notice_days: number;
+            /**
+             * Panel
+             * @description reviewer addresses
+             */
+            panel: string[];
+            /**
+             * Quota Per Node
+             * @description selections per catalogue node at node_level
+             */
+            quota_per_node?: number | null;
+            /**
+             * Quota Per School
+             * @description nominations and selections per school
+             */
+            quota_per_school?: number | null;
+            /**
+             * Quota Per Teacher
+             * @description nominations and selections per teacher
+             */
+            quota_per_teacher?: number | null;
+            /**
+             * Quota Total
+             * @description how many are selected at most
+             */
+            quota_total: number;
+            /**
+             * Recommend Count
+             * @description the top selected recommended to the next level (推荐)
+             * @default 0
+             */
+            recommend_count: number;
+            /**
+             * Resource Types
+             * @description eligible types; empty: all
+             */
+            resource_types?: string[];
+            /**
+             * Rubric
+             * @description default: 思想性, 科学性, 创新性, 规范性, 应用效果 (20 each)
+             */
+            rubric?: components["schemas"]["CriterionModel"][] | null;
+            /** Year */
+            year: number;
+        };
+        /** ProgrammePublic */
+        ProgrammePublic: {
+            /** Blind Review */
+            blind_review: boolean;
+            /** Catalogue Scope */
+            catalogue_scope: string[];
+            /**
+             * Chain Id
+             * @description the programmeId its certificates carry on chain
+             */
+            chain_id: string;
+            /** Id */
+            id: number;
+            /** Institution Id */
+            institution_id: string;
+            /** Level */
+            level: string;
+            /** Min Scores */
+            min_scores: number;
+            /** Name */
+            name: string;
+            /** Node Level */
+            node_level: string;
+            /**
+             * Nomination Closes At
+             * Format: date-time
+             */
+            nomination_closes_at: string;
+            /** Nominees */
+            nominees: number;
+            /** Notice Closes At */
+            notice_closes_at: string | null;
+            /** Notice Days */
+            notice_days: number;
+            /** Notice Opens At */
+            notice_opens_at: string | null;
+            /** Panel */
+            panel: string[];
+            /**
+             * Phase
+             * @description nominating, scoring, notice, notice_closed or selected
+             */
+            phase: string;
+            /** Quota Per Node */
+            quota_per_node: number | null;
+            /** Quota Per School */
+            quota_per_school: number | null;
+            /** Quota Per Teacher */
+            quota_per_teacher: number | null;
+            /** Quota Total */
+            quota_total: number;
+            /** Recommend Count */
+            recommend_count: number;
+            /** Resource Types */
+            resource_types: string[];
+            /** Rubric */
+            rubric: components["schemas"]["CriterionModel"][];
+            /** Tie Rule */
+            tie_rule: string;
+            /** Year */
+            year: number;
+        };
         /** QueueItem */
         QueueItem: {
             /** Catalogue Node */
@@ -1922,6 +2584,46 @@ export interface components {
              * @description in review, not assigned to you, not yours: claim one
              */
             open: components["schemas"]["QueueItem"][];
+        };
+        /** RankedPublic */
+        RankedPublic: {
+            /** Bucket */
+            bucket: string;
+            /** Bucket Rank */
+            bucket_rank: number;
+            /** Lowest */
+            lowest: number;
+            /** Mean */
+            mean: number;
+            /** Nominee Id */
+            nominee_id: number;
+            /** Proposed */
+            proposed: boolean;
+            /**
+             * Reason
+             * @description the quota that keeps it off the list
+             */
+            reason: string | null;
+            /** Scores */
+            scores: number;
+        };
+        /** RecommendationPublic */
+        RecommendationPublic: {
+            certificate: components["schemas"]["CertificateRef"];
+            /** Decision Hash */
+            decision_hash: string;
+            /** Id */
+            id: number;
+            /** Nominee Id */
+            nominee_id: number;
+            /** Resource Id */
+            resource_id: number;
+            /** Taken In By */
+            taken_in_by: number | null;
+            /** To Level */
+            to_level: string;
+            /** Version */
+            version: number;
         };
         /** RefusedPublic */
         RefusedPublic: {
@@ -2146,6 +2848,31 @@ export interface components {
                 [key: string]: number;
             };
         };
+        /** ScorePublic */
+        ScorePublic: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Nominee Id */
+            nominee_id: number;
+            /** Reviewer */
+            reviewer: string;
+            /** Scores */
+            scores: {
+                [key: string]: number;
+            };
+            /** Total */
+            total: number;
+        };
+        /** ScoreRequest */
+        ScoreRequest: {
+            /** Scores */
+            scores: {
+                [key: string]: number;
+            };
+        };
         /** SearchHit */
         SearchHit: {
             /** Accepted At */
@@ -2193,6 +2920,26 @@ export interface components {
             query: string;
             /** Total */
             total: number;
+        };
+        /** SelectedPublic */
+        SelectedPublic: {
+            /** Certificates */
+            certificates: components["schemas"]["CertificateRef"][];
+            /** Nominee Id */
+            nominee_id: number;
+            /** Recommendation Id */
+            recommendation_id: number | null;
+            /** Resource Id */
+            resource_id: number;
+            /** Version */
+            version: number;
+        };
+        /** SelectionPublic */
+        SelectionPublic: {
+            /** Programme Id */
+            programme_id: number;
+            /** Selected */
+            selected: components["schemas"]["SelectedPublic"][];
         };
         /** SessionPublic */
         SessionPublic: {
@@ -2443,6 +3190,79 @@ export interface components {
              * @description the Ed25519 key that signs the credentials (its did:key verification method)
              */
             signing_key: string;
+        };
+        /** EventPublic */
+        registry__api__routes__programmes__EventPublic: {
+            /** Action */
+            action: string;
+            /** Actor */
+            actor: string;
+            /** Chain Tx */
+            chain_tx: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Details */
+            details: {
+                [key: string]: unknown;
+            };
+            /** Hash */
+            hash: string;
+            /** Nominee Id */
+            nominee_id: number | null;
+            /** Prev Hash */
+            prev_hash: string;
+            /** Seq */
+            seq: number;
+        };
+        /** EventPublic */
+        registry__api__routes__resources__EventPublic: {
+            /** Action */
+            action: string;
+            /** Actor */
+            actor: string;
+            /**
+             * Actor Name
+             * @description the actor's name, where the caller may see it
+             */
+            actor_name?: string | null;
+            /**
+             * Chain Tx
+             * @description the transaction that recorded this hash on chain (DecisionRecorded)
+             */
+            chain_tx: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Details */
+            details: {
+                [key: string]: unknown;
+            };
+            /** From State */
+            from_state: string | null;
+            /** Hash */
+            hash: string;
+            /**
+             * Hash Valid
+             * @description the hash recomputed from the event and the previous hash matches
+             */
+            hash_valid: boolean;
+            /** Prev Hash */
+            prev_hash: string;
+            /** Reason */
+            reason: string | null;
+            /** Reason Code */
+            reason_code: string | null;
+            /** Role */
+            role: string;
+            /** Seq */
+            seq: number;
+            /** To State */
+            to_state: string | null;
         };
     };
     responses: never;
@@ -2904,12 +3724,47 @@ export interface operations {
             };
         };
     };
-    "chain-read_chain_job": {
+    "contributions-create_statement": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "contributions-read_school_contribution": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
             path: {
-                job_id: number;
+                institution_id: string;
             };
             cookie?: never;
         };
@@ -2921,7 +3776,73 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ChainJobPublic"];
+                    "application/json": components["schemas"]["ContributionPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "contributions-read_statement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                statement_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "contributions-read_teacher_contribution": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                address: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContributionPublic"];
                 };
             };
             /** @description Validation Error */
@@ -2957,15 +3878,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BatchPublic"];
-                };
-            };
-            /** @description committed; the chain has not confirmed it in time */
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AcceptedPublic"];
                 };
             };
             /** @description Validation Error */
@@ -3069,15 +3981,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["IssuedPublic"];
-                };
-            };
-            /** @description the chain has not confirmed the new list in time */
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AcceptedPublic"];
                 };
             };
             /** @description Validation Error */
@@ -3315,45 +4218,6 @@ export interface operations {
             };
         };
     };
-    "credentials-read_did_document": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                institution_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description the institution's DID document */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/did+json": unknown;
-                    "application/json": unknown;
-                };
-            };
-            /** @description the institution issues nothing here: {error, message} */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
     "credentials-read_issuer": {
         parameters: {
             query?: never;
@@ -3500,6 +4364,77 @@ export interface operations {
             };
         };
     };
+    "packages-import_package": {
+        parameters: {
+            query?: never;
+            header?: {
+                "content-type"?: string | null;
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/zip": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PackageImport"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "packages-verify_package": {
+        parameters: {
+            query?: never;
+            header?: {
+                "content-type"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/zip": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PackageVerification"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     "people-read_people": {
         parameters: {
             query: {
@@ -3534,7 +4469,7 @@ export interface operations {
             };
         };
     };
-    "verify-create_presentation_challenge": {
+    "programmes-read_programmes": {
         parameters: {
             query?: never;
             header?: never;
@@ -3544,20 +4479,591 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProgrammePublic"][];
+                };
+            };
+        };
+    };
+    "programmes-create_programme": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProgrammeCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PresentationChallengePublic"];
+                    "application/json": components["schemas"]["ProgrammePublic"];
                 };
             };
-            /** @description Too many challenges from this client: {error, message, retry_after}. */
-            429: {
+            /** @description Validation Error */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-read_programme": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProgrammePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-read_events": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["registry__api__routes__programmes__EventPublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-take_in_recommendations": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IntakeRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NomineePublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-create_nomination": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NominationRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NomineePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-read_nominees": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NomineePublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-create_objection": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                programme_id: number;
+                nominee_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ObjectionRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ObjectionPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-create_score": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                programme_id: number;
+                nominee_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScoreRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScorePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-read_notice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoticePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-read_objections": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ObjectionPublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-decide_objection": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                programme_id: number;
+                objection_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ObjectionDecisionRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ObjectionPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "packages-export_package": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-publish_list": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RankedPublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-read_ranking": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RankedPublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-read_recommendations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecommendationPublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-read_selection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SelectionPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-select_final": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SelectionPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
             };
         };
     };
@@ -3945,6 +5451,44 @@ export interface operations {
             };
         };
     };
+    "programmes-collect_version": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                resource_id: number;
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CollectionRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CollectionPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     "reviews-create_decision": {
         parameters: {
             query?: never;
@@ -3971,6 +5515,41 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["VersionPublic"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "contributions-download_version": {
+        parameters: {
+            query?: {
+                /** @description one part's name; default: the bundle as a CAR */
+                part?: string | null;
+            };
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                resource_id: number;
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            307: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
@@ -4625,37 +6204,6 @@ export interface operations {
                 };
             };
             /** @description The body is not JSON, or not a verification request: {error, message}. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    "verify-verify_holder_presentation": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["PresentationRequest"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PresentationVerificationPublic"];
-                };
-            };
-            /** @description The challenge was not handed out here, expired or was used: {error, message}. */
             422: {
                 headers: {
                     [name: string]: unknown;
