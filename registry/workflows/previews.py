@@ -1,6 +1,6 @@
 """In-page previews of a version's parts for reviewers.
 
-PDF, images, video and audio are shown as they were submitted. Word and PowerPoint parts (教学设计
+PDF, images, video, audio and plain text are shown as they were submitted. Word and PowerPoint parts (教学设计
 .docx, 课件 .pptx, and their older and OpenDocument kin) are converted to PDF by headless LibreOffice
 in a background thread, one at a time (each conversion with a profile of its own and a time limit);
 the original part stays as submitted. A preview is keyed by the part's CID, so identical files share
@@ -28,7 +28,7 @@ __all__ = ["CONVERTIBLE", "Preview", "PreviewService", "preview_kind"]
 log = logging.getLogger(__name__)
 
 CONVERTIBLE = frozenset({".docx", ".doc", ".odt", ".rtf", ".pptx", ".ppt", ".odp"})
-Kind = Literal["pdf", "image", "video", "audio", "converted", "none"]
+Kind = Literal["pdf", "image", "video", "audio", "text", "converted", "none"]
 Status = Literal["ready", "converting", "failed", "unavailable"]
 
 
@@ -36,7 +36,7 @@ def preview_kind(name: str, media_type: str) -> Kind:
     """How a part is shown in the page: as it is, converted to PDF, or not at all (a download)."""
     if media_type == "application/pdf":
         return "pdf"
-    families: dict[str, Kind] = {"image/": "image", "video/": "video", "audio/": "audio"}
+    families: dict[str, Kind] = {"image/": "image", "video/": "video", "audio/": "audio", "text/plain": "text"}
     for prefix, kind in families.items():
         if media_type.startswith(prefix):
             return kind

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from registry.models import ChainJob
+from registry.workflows.previews import preview_kind
 from tests.registry.conftest import ClientFactory
 from tests.utils.office import real_docx, real_pptx
 from tests.utils.registry import People, drain, lesson_bundle, lesson_metadata, new_signer, review_and_accept, set_up_people, sign_in
@@ -212,7 +213,8 @@ def test_word_and_powerpoint_parts_are_converted_to_pdf_the_originals_kept(clien
     assert (native["学习任务单.pdf"]["kind"], native["学习任务单.pdf"]["status"]) == ("pdf", "ready")
     assert native["学习任务单.pdf"]["url"] == native["学习任务单.pdf"]["original_url"]
     assert (native["微课视频.mp4"]["kind"], native["微课视频.mp4"]["status"]) == ("video", "ready")
-    assert (native["作业练习.txt"]["kind"], native["作业练习.txt"]["status"], native["作业练习.txt"]["url"]) == ("none", "unavailable", None)
+    assert (native["作业练习.txt"]["kind"], native["作业练习.txt"]["status"]) == ("text", "ready")
+    assert preview_kind("成绩.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet") == "none"
     refused(lambda: reviewer.request("GET", path(version, "/parts/学习任务单.pdf/preview.pdf")), 404, "not_found")
 
 

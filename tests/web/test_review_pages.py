@@ -106,7 +106,7 @@ def test_two_reviewers_score_and_an_administrator_accepts_through_the_pages(worl
     wait_for_previews(page, office=office)
     assert page.get_by_role("img", name=re.compile(r"学习任务单\.pdf（学习任务单） 第 1 页")).count() == 1
     assert page.locator("[data-part='微课视频.mp4'] video").count() == 1
-    assert "不能在页面中预览" in page.inner_text("[data-part='作业练习.txt']")
+    assert "作业练习：1. 涂色表示分数。" in page.locator("[data-part='作业练习.txt'] pre").inner_text()
     assert page.get_attribute("[data-part='学习任务单.pdf'] a", "href").startswith("/ipfs/")
     no_violations(world, page, "review-version-rubric")
     score_with_the_mouse(page, "分层练习可再丰富。")
@@ -188,6 +188,8 @@ def test_a_veto_keeps_accept_closed_and_duplicates_are_compared_side_by_side(wor
     sides = page.locator("[data-testid=side-by-side] figure")
     sides.nth(1).wait_for()
     assert sides.count() == 2 and "原教学设计" in page.inner_text("[data-testid=side-by-side]")
+    sides.nth(1).locator("pre", has_text="用折纸表示二分之一").wait_for()
+    assert "五、布置作业。" in sides.nth(0).locator("pre").inner_text() and "五、布置作业。" not in sides.nth(1).locator("pre").inner_text()
     no_violations(world, page, "admin-decision-veto-duplicates")
 
 

@@ -1741,7 +1741,7 @@ export interface components {
         PreviewPublic: {
             /**
              * Kind
-             * @description pdf, image, video, audio (shown as submitted), converted (Word/PowerPoint → PDF), none
+             * @description pdf, image, video, audio, text (shown as submitted), converted (Word/PowerPoint → PDF), none
              */
             kind: string;
             /** Media Type */
