@@ -84,7 +84,7 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
         app.state.content = _open_content_store(settings)
         store = app.state.content
         previews = PreviewService(settings.DATA_DIR / "previews", lambda cid: store.cat(CID.parse(cid)),
-                                  converter=settings.OFFICE_CONVERTER or None, timeout=settings.PREVIEW_TIMEOUT)
+                                  converter=settings.OFFICE_CONVERTER if settings.OFFICE_CONVERTER not in ("", "none") else None, timeout=settings.PREVIEW_TIMEOUT)
         app.state.previews = previews
         worker: ChainWorker | None = None
         monitor: ServiceMonitor | None = None

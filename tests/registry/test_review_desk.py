@@ -241,7 +241,7 @@ def test_a_file_libreoffice_cannot_open_is_a_failed_preview_with_the_reason(clie
 
 
 def test_previews_are_for_those_who_may_see_the_version(make_client: ClientFactory) -> None:
-    client = make_client(OFFICE_CONVERTER="")
+    client = make_client(OFFICE_CONVERTER="none")
     people = set_up_people(client)
     version = submit(people)
     stranger = new_signer()
