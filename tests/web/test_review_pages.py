@@ -315,3 +315,35 @@ def test_the_review_queue_is_accessible_on_a_phone(world: World) -> None:
     page.wait_for_selector("[data-testid=open] li")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     no_violations(world, page, "review-queue")
+
+
+def test_an_administrator_assigns_reviewers_and_overrides_a_same_school_conflict_with_a_reason(world: World) -> None:
+    people = world.people
+    colleague = new_signer()  # a reviewer from the author's own school (利益回避)
+    people.admin.request("PUT", f"/users/{colleague.address}", json={"institution_id": people.school_id, "roles": ["reviewer"]})
+    people.admin.request("PUT", f"/users/{colleague.address}/profile", json={"display_name": "孙同校"})
+    drain(world.app)
+    title = f"待指派的课例 {uuid.uuid4().hex[:6]}"
+    version = submit(world, title)
+    page = world.page()
+    world.sign_in(page, keystore_of(world, people.admin, "admin-assign"))
+    page.goto(f"{world.base}/app/review/resources/{version['resource_id']}/versions/1")
+    page.wait_for_selector("#assign-reviewer")
+    page.select_option("#assign-reviewer", people.reviewers[0].signer.address)
+    page.get_by_role("button", name="指派", exact=True).click()
+    page.locator("[data-testid=assignments] li").first.wait_for()
+    assert "待评审" in page.inner_text("[data-testid=assignments]")
+
+    page.select_option("#assign-reviewer", colleague.address)
+    page.get_by_role("button", name="指派", exact=True).click()
+    assert "利益回避" in page.wait_for_selector(".el-message--error").inner_text()
+    page.wait_for_selector("#assign-reason")
+    assert len(world.people.admin.request("GET", f"/resources/{version['resource_id']}/versions/1/assignments")) == 1, "refused"
+    page.fill("#assign-reason", "本学科仅此一位教研员。")
+    page.get_by_role("button", name="指派", exact=True).click()
+    page.locator("[data-testid=assignments] li").nth(1).wait_for()
+    assert "利益回避例外：本学科仅此一位教研员。" in page.inner_text("[data-testid=assignments]")
+    assigned = world.people.admin.request("GET", f"/resources/{version['resource_id']}/versions/1/assignments")
+    assert {a["reviewer"] for a in assigned} == {people.reviewers[0].signer.address, colleague.address}
+    assert next(a for a in assigned if a["reviewer"] == colleague.address)["override_reason"] == "本学科仅此一位教研员。"
+    no_violations(world, page, "admin-assign")
