@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -25,6 +26,7 @@ from .chain.bureau import Bureau, set_up_bureau
 from .chain.certificates import CertificateChecker
 from .chain.monitor import ServiceMonitor
 from .chain.directory import Directory
+from .chain.relanding import reland
 from .chain.worker import ChainWorker
 from .core import migrations
 from .core.config import Settings
@@ -64,6 +66,22 @@ def _prepare_database(sessions: sessionmaker[Session], settings: Settings, burea
         session.commit()
 
 
+def _oldest_write(worker: ChainWorker, ledger: Ledger) -> float | None:
+    """Seconds the oldest chain write not yet mined has waited: a committed job, or any sender's journaled transaction."""
+    now = time.time()
+    since = worker.open_since()
+    ages = [now - since.timestamp()] if since is not None else []
+    journaled = ledger.oldest_unmined()
+    if journaled is not None:
+        ages.append(now - journaled)
+    return max(ages) if ages else None
+
+
+def _reconcile_grants(sessions: sessionmaker[Session], issuing: Issuing) -> None:
+    with sessions() as session:
+        issuing.reconcile_grants(session)
+
+
 def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None) -> FastAPI:
     """The app. ``ledger`` lets a caller (tests) share an open chain connection it owns."""
     settings = settings or Settings()
@@ -78,6 +96,7 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
         event.listen(sessions, "before_commit", users_crud.check_held_roles)  # powers taken away mid-request
         owned = ledger is None
         chain = ledger or Ledger.open(settings.chain_config())
+        chain.write_timeout = settings.CHAIN_WAIT_SECONDS  # then a request answers 202, not 504
         app.state.ledger = chain
         app.state.engine = engine
         app.state.sessions = sessions
@@ -106,7 +125,7 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
             app.state.worker = worker
             if settings.WORKER:
                 worker.start()
-            monitor = ServiceMonitor(chain.rpc, worker.open_jobs, watch=[
+            monitor = ServiceMonitor(chain.rpc, worker.open_jobs, oldest_write=lambda: _oldest_write(worker, chain), watch=[
                 chain.contracts[name].address for name in ("CertificateRegistry", "ResourceRegistry", "InstitutionRegistry")
             ])
             monitor.listeners.append(directory.on_blocks)  # roles changed on chain by anyone
@@ -121,9 +140,15 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
             issuing = Issuing(ledger=chain, vault=Vault(settings.DATA_DIR / "vault.sqlite3", master), master=master,
                               data_dir=settings.DATA_DIR, base_url=settings.BASE_URL)
             app.state.issuing = issuing
+            with sessions() as session:  # what a crash or an older version left: sealed, shredded, before any request
+                issuing.seal_legacy(session)
+                issuing.sweep_orphans(session)
+                issuing.recover(session)  # every institution's outbox reconciled, like the relayer's
+            reland(chain, sessions)  # what the chain lost and the outboxes re-sent: its new blocks recorded
             worker.after_cycle.append(
                 lambda: certificate_credentials.sync(sessions, issuing, bureau, chain, settings.BASE_URL)
             )
+            worker.after_cycle.append(lambda: _reconcile_grants(sessions, issuing))
             # What start-up built lives as long as the service: keep the collector from walking it
             # again and again (long pauses under load otherwise).
             gc.collect()

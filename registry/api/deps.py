@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -79,6 +79,12 @@ def get_policy(request: Request) -> DecisionPolicy:
     return DecisionPolicy(settings.MIN_REVIEWS, settings.AUTO_ACCEPT_SCORE, settings.AUTO_DECLINE_SCORE, blind=settings.BLIND_REVIEW)
 
 
+def get_now(request: Request) -> datetime:
+    """The time deadlines are judged by: the app's clock (tests set ``app.state.clock``), else now."""
+    clock: Callable[[], datetime] | None = getattr(request.app.state, "clock", None)
+    return clock() if clock is not None else datetime.now(UTC)
+
+
 def get_db(request: Request) -> Iterator[Session]:
     with get_sessions(request)() as session:
         yield session
@@ -95,6 +101,7 @@ IssuingDep = Annotated[Issuing, Depends(get_issuing)]
 SessionDep = Annotated[Session, Depends(get_db)]
 PolicyDep = Annotated[DecisionPolicy, Depends(get_policy)]
 PreviewsDep = Annotated[PreviewService, Depends(get_previews)]
+NowDep = Annotated[datetime, Depends(get_now)]
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     ANVIL_PORT: int = Field(default=8545, ge=0, le=65535)
     SNAPSHOT_INTERVAL: float = Field(default=10.0, ge=0)
     BLOCK_TIME: float = Field(default=1.0, ge=0)  # embedded chain only; 0 = a block per transaction
+    # A chain write not mined after this long makes /health degraded; a request that waits for
+    # one answers 202 with where to follow it after CHAIN_WAIT_SECONDS.
+    CHAIN_STALL_SECONDS: float = Field(default=60.0, gt=0)
+    CHAIN_WAIT_SECONDS: float = Field(default=30.0, gt=0)
 
     # Content: empty IPFS_API keeps blocks under DATA_DIR/content; a Kubo multiaddr uses that node.
     IPFS_API: str | None = None

@@ -14,6 +14,7 @@ from ...crud import resources as resources_crud
 from ...models import ResourceVersion
 from ...workflows.previews import preview_kind
 from ..deps import CurrentUser, PreviewsDep, SessionDep
+from ..params import ResourceId, VersionNumber
 
 router = APIRouter(prefix="/resources/{resource_id}/versions/{number}/parts/{name}", tags=["resources"])
 
@@ -38,7 +39,7 @@ def _part(db: SessionDep, principal: CurrentUser, resource_id: int, number: int,
 
 
 @router.get("/preview", response_model=PreviewPublic)
-def read_preview(resource_id: int, number: int, name: str, principal: CurrentUser, db: SessionDep, previews: PreviewsDep) -> PreviewPublic:
+def read_preview(resource_id: ResourceId, number: VersionNumber, name: str, principal: CurrentUser, db: SessionDep, previews: PreviewsDep) -> PreviewPublic:
     """How the part is previewed in the page; a Word or PowerPoint part's conversion to PDF starts on the first ask."""
     _, part = _part(db, principal, resource_id, number, name)
     original = f"/ipfs/{part['cid']}?filename={quote(name)}"
@@ -54,7 +55,7 @@ def read_preview(resource_id: int, number: int, name: str, principal: CurrentUse
 
 
 @router.get("/preview.pdf", response_class=FileResponse, responses={200: {"content": {"application/pdf": {}}}})
-def read_preview_pdf(resource_id: int, number: int, name: str, principal: CurrentUser, db: SessionDep, previews: PreviewsDep) -> FileResponse:
+def read_preview_pdf(resource_id: ResourceId, number: VersionNumber, name: str, principal: CurrentUser, db: SessionDep, previews: PreviewsDep) -> FileResponse:
     """The PDF a Word or PowerPoint part was converted to (409 preview_not_ready until it is)."""
     _, part = _part(db, principal, resource_id, number, name)
     if preview_kind(name, part["media_type"]) != "converted":

@@ -27,6 +27,7 @@ from ...workflows.submission import (
     receive_submission,
     validate_metadata,
 )
+from ..params import OptionalResourceIdQuery, ResourceId, VersionNumber
 from ..deps import ContentDep, CurrentUser, LedgerDep, OptionalUser, PolicyDep, Principal, SessionDep, SettingsDep, TeacherUser, WorkerDep
 
 router = APIRouter(prefix="/resources", tags=["resources"])
@@ -237,7 +238,7 @@ def version_public(db: SessionDep, version: ResourceVersion, viewer: Principal |
 
 @router.get("/registration-info", response_model=RegistrationInfo)
 def read_registration_info(
-    teacher: TeacherUser, db: SessionDep, ledger: LedgerDep, settings: SettingsDep, resource_id: int | None = None
+    teacher: TeacherUser, db: SessionDep, ledger: LedgerDep, settings: SettingsDep, resource_id: OptionalResourceIdQuery = None
 ) -> RegistrationInfo:
     """The EIP-712 domain, the teacher's next nonce and the predecessor to sign for (with ``resource_id``: a new version)."""
     predecessor = (predecessor_of(db, resource_id, teacher.address).chain_resource_id or 0) if resource_id is not None else 0
@@ -308,7 +309,7 @@ async def create_resource(
 @router.post("/{resource_id}/versions", response_model=VersionPublic, status_code=201,
              openapi_extra={"requestBody": {"content": {"multipart/form-data": {}}}})
 async def create_version(
-    resource_id: int, request: Request, teacher: TeacherUser, settings: SettingsDep, ledger: LedgerDep, store: ContentDep,
+    resource_id: ResourceId, request: Request, teacher: TeacherUser, settings: SettingsDep, ledger: LedgerDep, store: ContentDep,
     worker: WorkerDep, policy: PolicyDep,
 ) -> VersionPublic:
     """Submit a new version (更新必审) or a resubmission after revisions: reviewed again, linked to the previous version."""
@@ -355,7 +356,7 @@ def read_my_resources(
 
 
 @router.get("/{resource_id}", response_model=ResourcePublic)
-def read_resource(resource_id: int, db: SessionDep, principal: OptionalUser, policy: PolicyDep) -> ResourcePublic:
+def read_resource(resource_id: ResourceId, db: SessionDep, principal: OptionalUser, policy: PolicyDep) -> ResourcePublic:
     """A resource with its versions; ``latest`` is the newest version the caller may see."""
     resource = resources_crud.get_resource(session=db, resource_id=resource_id)
     address, roles = (principal.address, principal.roles) if principal else (None, frozenset[str]())
@@ -373,7 +374,7 @@ def read_resource(resource_id: int, db: SessionDep, principal: OptionalUser, pol
 
 
 @router.get("/{resource_id}/versions/{number}", response_model=VersionPublic)
-def read_version(resource_id: int, number: int, db: SessionDep, principal: OptionalUser, policy: PolicyDep) -> VersionPublic:
+def read_version(resource_id: ResourceId, number: VersionNumber, db: SessionDep, principal: OptionalUser, policy: PolicyDep) -> VersionPublic:
     """One version: metadata, parts, state, chain record, certificates."""
     version = resources_crud.get_version(session=db, resource_id=resource_id, number=number)
     resources_crud.check_visible(version=version, address=principal.address if principal else None,
@@ -382,7 +383,7 @@ def read_version(resource_id: int, number: int, db: SessionDep, principal: Optio
 
 
 @router.get("/{resource_id}/versions/{number}/history", response_model=HistoryPublic)
-def read_history(resource_id: int, number: int, db: SessionDep, principal: OptionalUser, policy: PolicyDep) -> HistoryPublic:
+def read_history(resource_id: ResourceId, number: VersionNumber, db: SessionDep, principal: OptionalUser, policy: PolicyDep) -> HistoryPublic:
     """The version's append-only workflow events, each hash checked and its chain record shown (under blind review a
     reviewer sees the authors' events without their address)."""
     version = resources_crud.get_version(session=db, resource_id=resource_id, number=number)
@@ -419,7 +420,7 @@ def _authorship_public(db: SessionDep, ledger: LedgerDep, version: ResourceVersi
 
 
 @router.get("/{resource_id}/versions/{number}/authorship", response_model=AuthorshipPublic)
-def read_authorship(resource_id: int, number: int, db: SessionDep, ledger: LedgerDep, principal: OptionalUser) -> AuthorshipPublic:
+def read_authorship(resource_id: ResourceId, number: VersionNumber, db: SessionDep, ledger: LedgerDep, principal: OptionalUser) -> AuthorshipPublic:
     """Each author's consent, and what a co-author signs to confirm their share (合作者确认)."""
     version = resources_crud.get_version(session=db, resource_id=resource_id, number=number)
     resources_crud.check_visible(version=version, address=principal.address if principal else None,
@@ -429,7 +430,7 @@ def read_authorship(resource_id: int, number: int, db: SessionDep, ledger: Ledge
 
 @router.post("/{resource_id}/versions/{number}/authorship", response_model=AuthorshipPublic, status_code=201)
 def create_authorship_confirmation(
-    resource_id: int, number: int, request: AuthorshipRequest, principal: CurrentUser, db: SessionDep, ledger: LedgerDep,
+    resource_id: ResourceId, number: VersionNumber, request: AuthorshipRequest, principal: CurrentUser, db: SessionDep, ledger: LedgerDep,
     worker: WorkerDep,
 ) -> AuthorshipPublic:
     """A co-author confirms their authorship and share with their own EIP-712 signature; they hold it once it is on chain."""

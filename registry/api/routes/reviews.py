@@ -16,6 +16,7 @@ from ...crud.auth import checked_address
 from ...models import ResourceVersion
 from ...workflows import inclusion, review
 from ...workflows.resource_types import WITHDRAWAL_REASONS
+from ..params import ResourceId, VersionNumber
 from ..deps import AdminUser, BureauDep, CurrentUser, DirectoryDep, PolicyDep, Principal, ReviewerUser, SessionDep, WorkerDep
 from .resources import VersionPublic, version_public
 
@@ -182,7 +183,7 @@ def read_versions(
 
 @router.post(_VERSION + "/assignments", response_model=AssignmentPublic, status_code=201)
 def create_assignment(
-    resource_id: int, number: int, request: AssignmentRequest, admin: AdminUser, db: SessionDep, directory: DirectoryDep,
+    resource_id: ResourceId, number: VersionNumber, request: AssignmentRequest, admin: AdminUser, db: SessionDep, directory: DirectoryDep,
     policy: PolicyDep, worker: WorkerDep,
 ) -> AssignmentPublic:
     """Assign a reviewer to the current round (409 conflict_of_interest for an author or a reviewer from an
@@ -199,7 +200,7 @@ def create_assignment(
 
 @router.post(_VERSION + "/claim", response_model=AssignmentPublic, status_code=201)
 def claim_review(
-    resource_id: int, number: int, reviewer: ReviewerUser, db: SessionDep, directory: DirectoryDep, policy: PolicyDep,
+    resource_id: ResourceId, number: VersionNumber, reviewer: ReviewerUser, db: SessionDep, directory: DirectoryDep, policy: PolicyDep,
     worker: WorkerDep,
 ) -> AssignmentPublic:
     """Claim a version from the queue to review it (not one you have a conflict of interest with)."""
@@ -213,7 +214,7 @@ def claim_review(
 
 
 @router.get(_VERSION + "/assignments", response_model=list[AssignmentPublic])
-def read_assignments(resource_id: int, number: int, principal: CurrentUser, db: SessionDep) -> list[AssignmentPublic]:
+def read_assignments(resource_id: ResourceId, number: VersionNumber, principal: CurrentUser, db: SessionDep) -> list[AssignmentPublic]:
     """Who reviews the version, per round (administrators and reviewers)."""
     if not principal.roles & {"admin", "reviewer"}:
         raise PermissionDeniedError("assignments are visible to administrators and reviewers")
@@ -223,7 +224,7 @@ def read_assignments(resource_id: int, number: int, principal: CurrentUser, db: 
 
 @router.post(_VERSION + "/reviews", response_model=ReviewPublic, status_code=201)
 def create_review(
-    resource_id: int, number: int, request: ReviewRequest, reviewer: ReviewerUser, db: SessionDep, policy: PolicyDep,
+    resource_id: ResourceId, number: VersionNumber, request: ReviewRequest, reviewer: ReviewerUser, db: SessionDep, policy: PolicyDep,
     bureau: BureauDep, worker: WorkerDep,
 ) -> ReviewPublic:
     """Submit the rubric review of an assigned version (final once submitted)."""
@@ -237,7 +238,7 @@ def create_review(
 
 
 @router.get(_VERSION + "/reviews", response_model=list[ReviewPublic])
-def read_reviews(resource_id: int, number: int, principal: CurrentUser, db: SessionDep) -> list[ReviewPublic]:
+def read_reviews(resource_id: ResourceId, number: VersionNumber, principal: CurrentUser, db: SessionDep) -> list[ReviewPublic]:
     """The reviews of every round: administrators and reviewers any time; authors once a decision is taken."""
     version = resources_crud.get_version(session=db, resource_id=resource_id, number=number)
     is_author = any(a["address"] == principal.address for a in version.authors)
@@ -249,7 +250,7 @@ def read_reviews(resource_id: int, number: int, principal: CurrentUser, db: Sess
 
 @router.post(_VERSION + "/decision", response_model=VersionPublic)
 def create_decision(
-    resource_id: int, number: int, request: DecisionRequest, admin: AdminUser, db: SessionDep, policy: PolicyDep,
+    resource_id: ResourceId, number: VersionNumber, request: DecisionRequest, admin: AdminUser, db: SessionDep, policy: PolicyDep,
     bureau: BureauDep, worker: WorkerDep,
 ) -> VersionPublic:
     """Accept (入库, issues the inclusion certificate), request revisions, or decline: needs the configured number of reviews."""
@@ -261,7 +262,7 @@ def create_decision(
 
 @router.post(_VERSION + "/withdrawal", response_model=VersionPublic)
 def create_withdrawal(
-    resource_id: int, number: int, request: WithdrawalRequest, principal: CurrentUser, db: SessionDep, policy: PolicyDep,
+    resource_id: ResourceId, number: VersionNumber, request: WithdrawalRequest, principal: CurrentUser, db: SessionDep, policy: PolicyDep,
     worker: WorkerDep,
 ) -> VersionPublic:
     """出库: withdraw with a reason code (administrators; the lead author with author_request); revokes its certificates."""
@@ -273,7 +274,7 @@ def create_withdrawal(
 
 @router.post(_VERSION + "/reopen", response_model=VersionPublic)
 def reopen_version(
-    resource_id: int, number: int, request: ReversalRequest, admin: AdminUser, db: SessionDep, policy: PolicyDep, worker: WorkerDep
+    resource_id: ResourceId, number: VersionNumber, request: ReversalRequest, admin: AdminUser, db: SessionDep, policy: PolicyDep, worker: WorkerDep
 ) -> VersionPublic:
     """Reverse a decline: the version is in review again, in a new round."""
     version = _locked(db, resource_id, number)
@@ -283,7 +284,7 @@ def reopen_version(
 
 @router.post(_VERSION + "/reinstate", response_model=VersionPublic)
 def reinstate_version(
-    resource_id: int, number: int, request: ReversalRequest, admin: AdminUser, db: SessionDep, policy: PolicyDep,
+    resource_id: ResourceId, number: VersionNumber, request: ReversalRequest, admin: AdminUser, db: SessionDep, policy: PolicyDep,
     bureau: BureauDep, worker: WorkerDep,
 ) -> VersionPublic:
     """Reverse a withdrawal: accepted again, with a new inclusion certificate."""
