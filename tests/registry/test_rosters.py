@@ -171,6 +171,16 @@ def test_a_roster_with_bad_rows_issues_nothing_and_the_fixed_one_issues(client: 
     assert listed["count"] == 1 and listed["data"][0]["batch"] == f"r-{label}" and listed["data"][0]["statuses"] == {"active": 30}
     issuer.request("POST", f"/credentials/{batch['credentials'][0]['id']}/status", json={"action": "suspend", "reason": "核对中"})
     assert issuer.request("GET", "/credentials/batches")["data"][0]["statuses"] == {"active": 29, "suspended": 1}
+    who = issuer.request("GET", f"/credentials/batches/r-{label}/subjects")
+    assert [(w["subject_id"], w["name"], w["number"]) for w in who] == [
+        (c["subject_id"], row[0], row[1]) for c, row in zip(batch["credentials"], rows, strict=True)], "the batch's order"
+    issuer.request("DELETE", f"/subjects/{who[1]['subject_id']}")
+    after = issuer.request("GET", f"/credentials/batches/r-{label}/subjects")[1]
+    assert after == {"subject_id": who[1]["subject_id"], "erased": True, "name": None, "number": None}
+    _, stranger, _ = issuing_school(client)
+    with pytest.raises(RegistryError) as caught:
+        stranger.request("GET", f"/credentials/batches/r-{label}/subjects")
+    assert caught.value.status == 404, "another school's issuer learns nothing"
 
     # Only issuers read rosters; a teacher is refused, an anonymous caller too.
     teacher = new_signer()
