@@ -164,6 +164,8 @@ def test_a_school_imports_a_roster_with_two_bad_rows_fixes_it_and_issues_and_a_p
     assert parent.is_visible("[data-testid=print-pdf]")
     pdf = tmp_path / "record.pdf"
     pdf.write_bytes(parent.pdf(format="A4"))
+    if world.shots is not None:
+        shutil.copy(pdf, world.shots / "student-credential.pdf")
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
         assert school["name"] in text and "社区服务 3 小时" in text and "下载 PDF" not in text and "我的成长记录" not in text, text
