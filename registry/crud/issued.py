@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from ledger_service import SubjectErasedError, SubjectNotFoundError
 from ledger_service.vault import Vault
 
-from ..models import CredentialBatch, IssuedCredential
+from ..models import CredentialBatch, CredentialStatusChange, IssuedCredential
 
-__all__ = ["BatchSummary", "list_batches", "subject_labels"]
+__all__ = ["BatchSummary", "latest_status_changes", "list_batches", "record_status_change", "subject_labels"]
 
 
 @dataclass(frozen=True)
@@ -56,3 +56,19 @@ def subject_labels(vault: Vault, subject_ids: list[str]) -> dict[str, dict[str, 
         except SubjectErasedError:
             labels[subject_id] = None
     return labels
+
+
+def record_status_change(*, session: Session, credential: IssuedCredential, action: str, reason: str | None, actor: str) -> None:
+    """Keep why and by whom; added to the session, committed with the status change itself."""
+    session.add(CredentialStatusChange(credential_id=credential.id, action=action, reason=reason, actor=actor))
+
+
+def latest_status_changes(*, session: Session, credential_ids: list[str]) -> dict[str, CredentialStatusChange]:
+    """The newest status change of each credential that has one."""
+    if not credential_ids:
+        return {}
+    newest = (select(CredentialStatusChange.credential_id, func.max(CredentialStatusChange.id).label("id"))
+              .where(CredentialStatusChange.credential_id.in_(credential_ids)).group_by(CredentialStatusChange.credential_id)
+              .subquery())
+    rows = session.scalars(select(CredentialStatusChange).join(newest, CredentialStatusChange.id == newest.c.id))
+    return {row.credential_id: row for row in rows}

@@ -6,7 +6,7 @@ from .auth import AuthChallenge, LoginLink, Session
 from .base import Base, UtcDateTime, utcnow
 from .catalogue import CatalogueNode
 from .certificates import Certificate
-from .credentials import CredentialBatch, IssuedCredential, IssuerAccount, StatusListRecord
+from .credentials import CredentialBatch, CredentialStatusChange, IssuedCredential, IssuerAccount, StatusListRecord
 from .institutions import Institution, RoleGrant, User
 from .jobs import ChainJob, JobStatus
 from .resources import AuthorConfirmation, ContentPart, Fingerprint, Resource, ResourceVersion
@@ -22,6 +22,7 @@ __all__ = [
     "ChainJob",
     "ContentPart",
     "CredentialBatch",
+    "CredentialStatusChange",
     "Fingerprint",
     "Institution",
     "IssuedCredential",

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UtcDateTime, utcnow
 
-__all__ = ["CredentialBatch", "IssuedCredential", "IssuerAccount", "StatusListRecord"]
+__all__ = ["CredentialBatch", "CredentialStatusChange", "IssuedCredential", "IssuerAccount", "StatusListRecord"]
 
 
 class IssuerAccount(Base):
@@ -86,3 +86,17 @@ class StatusListRecord(Base):
     lock_version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": lock_version}
+
+
+class CredentialStatusChange(Base):
+    """Why a credential was revoked, suspended or unsuspended, and by whom (append-only; the status
+    itself is the status list's, anchored on chain; the reason stays here, it may name a person)."""
+
+    __tablename__ = "credential_status_changes"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    credential_id: Mapped[str] = mapped_column(ForeignKey("issued_credentials.id"), index=True)
+    action: Mapped[str] = mapped_column(String(12))  # revoke, suspend, unsuspend
+    reason: Mapped[str | None] = mapped_column(Text, default=None)
+    actor: Mapped[str] = mapped_column(String(42))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -171,6 +171,12 @@ def test_a_roster_with_bad_rows_issues_nothing_and_the_fixed_one_issues(client: 
     assert listed["count"] == 1 and listed["data"][0]["batch"] == f"r-{label}" and listed["data"][0]["statuses"] == {"active": 30}
     issuer.request("POST", f"/credentials/{batch['credentials'][0]['id']}/status", json={"action": "suspend", "reason": "核对中"})
     assert issuer.request("GET", "/credentials/batches")["data"][0]["statuses"] == {"active": 29, "suspended": 1}
+    with pytest.raises(RegistryError) as caught:  # refused: its reason is not kept either
+        issuer.request("POST", f"/credentials/{batch['credentials'][2]['id']}/status", json={"action": "unsuspend", "reason": "误操作"})
+    assert caught.value.code == "not_suspended"
+    kept = issuer.request("GET", f"/credentials/batches/r-{label}")["credentials"]
+    assert kept[0]["status_reason"] == "核对中" and kept[0]["status_changed_at"] and kept[2]["status_reason"] is None
+    assert issuer.request("GET", f"/credentials/{batch['credentials'][2]['id']}")["status_reason"] is None
     who = issuer.request("GET", f"/credentials/batches/r-{label}/subjects")
     assert [(w["subject_id"], w["name"], w["number"]) for w in who] == [
         (c["subject_id"], row[0], row[1]) for c, row in zip(batch["credentials"], rows, strict=True)], "the batch's order"

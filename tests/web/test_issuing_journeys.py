@@ -108,11 +108,13 @@ def test_a_school_imports_a_roster_with_two_bad_rows_fixes_it_and_issues_and_a_p
     accessible(world, page, "issuer-batch")
     change_status(page, 0, "暂停", "确认暂停", "核对学籍信息")
     assert credential_card(page, 0).locator("[data-testid=credential-status]").inner_text() == "已暂停"
+    assert "原因：核对学籍信息" in credential_card(page, 0).locator("[data-testid=status-reason]").inner_text()
     change_status(page, 1, "撤销", "确认撤销", "记录录入错误")
     assert credential_card(page, 1).locator("[data-testid=credential-status]").inner_text() == "已撤销"
     assert credential_card(page, 1).get_by_role("button", name="撤销", exact=True).count() == 0, "a revocation is final"
     batch = clerk.request("GET", f"/credentials/batches/{listed['data'][0]['batch']}")
     assert [c["status"] for c in batch["credentials"][:3]] == ["suspended", "revoked", "active"]
+    assert [c["status_reason"] for c in batch["credentials"][:3]] == ["核对学籍信息", "记录录入错误", None]
 
     # The third student's personal data: read on purpose, erased after a confirmation.
     credential_card(page, 2).get_by_role("button", name="个人信息").click()

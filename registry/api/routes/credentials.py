@@ -20,7 +20,7 @@ from ledger_service.credentials import Ed25519PublicKeyRef
 from ...core.errors import ConflictError, InvalidRequestError, PermissionDeniedError, ResourceNotFoundError
 from ...crud import issued as issued_crud
 from ...crud import users as users_crud
-from ...models import ChainJob, CredentialBatch, Institution, IssuedCredential, IssuerAccount, StatusListRecord
+from ...models import ChainJob, CredentialBatch, CredentialStatusChange, Institution, IssuedCredential, IssuerAccount, StatusListRecord
 from ...workflows import rosters
 from ...workflows.issuance import Issuing
 from ..deps import AdminUser, CurrentUser, IssuerUser, IssuingDep, Principal, SessionDep, SettingsDep, WorkerDep
@@ -46,6 +46,13 @@ class IssuedPublic(BaseModel):
     subject_id: str = Field(description="the subject's pseudonym in the vault (GET /subjects/{id})")
     status: str
     document: dict[str, Any] | None
+    status_reason: str | None = Field(default=None, description="why the status last changed (revoked, suspended, unsuspended)")
+    status_changed_at: datetime | None = None
+
+
+def _issued_public(credential: IssuedCredential, change: CredentialStatusChange | None) -> IssuedPublic:
+    return IssuedPublic(id=credential.id, subject_id=credential.subject_id, status=credential.status, document=credential.document,
+                        status_reason=change.reason if change else None, status_changed_at=change.created_at if change else None)
 
 
 class BatchPublic(BaseModel):
@@ -151,10 +158,11 @@ def _batch_public(db: Session, batch: CredentialBatch) -> BatchPublic:
     issued = db.scalars(select(IssuedCredential).where(IssuedCredential.batch_id == batch.id))
     order = {document["id"]: position for position, document in enumerate(batch.documents)}
     credentials = sorted(issued, key=lambda c: order.get(c.id, 0))
+    changes = issued_crud.latest_status_changes(session=db, credential_ids=[c.id for c in credentials if c.status != "active"])
     return BatchPublic(
         batch=batch.key, kind=batch.kind, count=batch.count, root=batch.root, tx_hash=batch.tx_hash, block_number=batch.block_number,
         completed=batch.completed_at is not None,
-        credentials=[IssuedPublic(id=c.id, subject_id=c.subject_id, status=c.status, document=c.document) for c in credentials],
+        credentials=[_issued_public(c, changes.get(c.id)) for c in credentials],
     )
 
 
@@ -270,18 +278,20 @@ def read_batch_subjects(key: str, issuer: IssuerUser, db: SessionDep, issuing: I
 def read_credential(credential_id: str, issuer: IssuerUser, db: SessionDep) -> IssuedPublic:
     """A credential the signed-in issuer's institution issued, and its lifecycle status."""
     credential = _own_credential(db, issuer, credential_id)
-    return IssuedPublic(id=credential.id, subject_id=credential.subject_id, status=credential.status, document=credential.document)
+    return _issued_public(credential, issued_crud.latest_status_changes(session=db, credential_ids=[credential.id]).get(credential.id))
 
 
 @router.post("/credentials/{credential_id}/status", response_model=IssuedPublic)
 def change_credential_status(
     credential_id: str, request: StatusRequest, issuer: IssuerUser, db: SessionDep, issuing: IssuingDep
 ) -> IssuedPublic:
-    """Revoke (final), suspend or unsuspend: the status list is signed again and its hash anchored."""
+    """Revoke (final), suspend or unsuspend: the status list is signed again and its hash anchored;
+    the reason is kept here (committed with the change, or not at all)."""
     credential = _own_credential(db, issuer, credential_id)
     _, account = _issuer_of(db, issuer)
+    issued_crud.record_status_change(session=db, credential=credential, action=request.action, reason=request.reason, actor=issuer.address)
     issuing.change_status(db, credential, account, request.action)
-    return IssuedPublic(id=credential.id, subject_id=credential.subject_id, status=credential.status, document=credential.document)
+    return _issued_public(credential, issued_crud.latest_status_changes(session=db, credential_ids=[credential.id]).get(credential.id))
 
 
 @router.get("/status-lists/{list_id}", response_model=None)

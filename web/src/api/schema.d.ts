@@ -377,7 +377,8 @@ export interface paths {
         put?: never;
         /**
          * Change Credential Status
-         * @description Revoke (final), suspend or unsuspend: the status list is signed again and its hash anchored.
+         * @description Revoke (final), suspend or unsuspend: the status list is signed again and its hash anchored;
+         *     the reason is kept here (committed with the change, or not at all).
          */
         post: operations["credentials-change_credential_status"];
         delete?: never;
@@ -1711,6 +1712,13 @@ export interface components {
             id: string;
             /** Status */
             status: string;
+            /** Status Changed At */
+            status_changed_at?: string | null;
+            /**
+             * Status Reason
+             * @description why the status last changed (revoked, suspended, unsuspended)
+             */
+            status_reason?: string | null;
             /**
              * Subject Id
              * @description the subject's pseudonym in the vault (GET /subjects/{id})
