@@ -203,3 +203,29 @@ def test_a_school_imports_a_roster_with_two_bad_rows_fixes_it_and_issues_and_a_p
     damaged.get_by_text("不是 JSON 格式").wait_for()
     assert damaged.locator("[data-testid=held-credential]").count() == 0
     assert page.errors == [] and parent.errors == [] and damaged.errors == [], (page.errors, parent.errors, damaged.errors)
+
+
+def test_an_issue_whose_answer_is_lost_is_retried_and_issued_once(world: World, tmp_path: Path) -> None:
+    label = uuid.uuid4().hex[:4]
+    clerk, keystore, _ = issuing_clerk(world, label)
+    proxied = f"http://127.0.0.1:{world.proxy.port}"
+    page = world.page()
+    world.sign_in(page, keystore, base=proxied)
+    page.goto(f"{proxied}/app/issuer/import")
+    roster = tmp_path / "八年级2班.csv"
+    roster.write_bytes(as_csv(roster_rows(5, label)))
+    page.set_input_files("#roster-file", str(roster))
+    page.wait_for_selector("[data-testid=roster-summary].no-errors")
+    world.proxy.lose_next = b"HTTP/1.1 201"  # the registry issues the batch; its answer never arrives
+    page.click("[data-testid=issue-button]")
+    lost = page.get_by_text("网络中断，记录可能已经颁发")
+    lost.or_(page.locator("[data-testid=issue-done]")).wait_for(timeout=120_000)
+    assert world.proxy.lost == 1
+    # Chromium may send the request again by itself on the reset connection (the same batch key: the same
+    # batch); otherwise the page says so and its retry sends it again.
+    if lost.is_visible():
+        page.get_by_role("button", name="重试").click()
+    page.wait_for_selector("[data-testid=issue-done]", timeout=120_000)
+    assert "已颁发 5 条记录" in page.inner_text("[data-testid=issue-done]")
+    listed = clerk.request("GET", "/credentials/batches")
+    assert listed["count"] == 1 and listed["data"][0]["count"] == 5, "the retry finished the same batch: issued once"
