@@ -212,6 +212,14 @@ def test_an_offline_bundle_is_made_for_a_holder(client: TestClient) -> None:
     assert bundle["type"] == "EduLedgerVerificationBundle" and bundle["credential"] == document and bundle["statusLists"]
     assert verify(client, bundle)["outcome"] == "valid"
     unanchored = {**document, "proof": [p for p in document["proof"] if p.get("type") != "EduLedgerMerkleAnchor"]}
-    for body in ({"credential": unanchored}, {"credential": {"type": "VerifiableCredential"}}, {"credential": "x"}, {}):
+    anchor = next(p for p in document["proof"] if p.get("type") == "EduLedgerMerkleAnchor")
+    others = [p for p in document["proof"] if p is not anchor]
+    broken = [{**document, "proof": proof} for proof in ("x", [1], [*others, {**anchor, "merkleRoot": 5}],
+                                                         [*others, {**anchor, "merkleRoot": "0x" + "zz" * 32}],
+                                                         [*others, {**anchor, "merkleRoot": "0x" + "11" * 32}])]
+    broken += [{**document, "credentialStatus": status} for status in ("x", [1], {"statusListCredential": 5},
+                                                                      {**document["credentialStatus"], "statusListCredential": "http://elsewhere/l"})]
+    for body in ({"credential": unanchored}, {"credential": {"type": "VerifiableCredential"}}, {"credential": "x"}, {},
+                 *({"credential": credential} for credential in broken)):
         refused = client.post("/verify/bundles", json=body)
         assert refused.status_code == 422 and refused.json()["error"] in ("not_bundled", "invalid_request"), refused.text
