@@ -47,9 +47,13 @@ def credential_card(page: Any, index: int) -> Any:
     return page.locator("[data-testid=issued-credentials] > li").nth(index)
 
 
-def change_status(page: Any, index: int, action: str, confirm: str, reason: str) -> None:
+def change_status(page: Any, index: int, action: str, confirm: str, reason: str, *, world: World | None = None) -> None:
     credential_card(page, index).get_by_role("button", name=action, exact=True).click()
     dialog = page.get_by_role("dialog", name=action)
+    dialog.get_by_role("button", name=confirm).wait_for()
+    if world is not None:
+        page.wait_for_selector(".dialog-fade-enter-active", state="detached")  # axe measures contrast after the fade-in
+        accessible(world, page, "issuer-status-dialog")
     dialog.get_by_role("button", name=confirm).click()
     assert "请填写原因" in dialog.inner_text(), "a reason is required"
     page.fill("#status-reason", reason)
@@ -106,7 +110,7 @@ def test_a_school_imports_a_roster_with_two_bad_rows_fixes_it_and_issues_and_a_p
     page.wait_for_selector("[data-testid=issued-credentials]")
     assert page.locator("[data-testid=issued-credentials] > li").count() == 30
     accessible(world, page, "issuer-batch")
-    change_status(page, 0, "暂停", "确认暂停", "核对学籍信息")
+    change_status(page, 0, "暂停", "确认暂停", "核对学籍信息", world=world)
     assert credential_card(page, 0).locator("[data-testid=credential-status]").inner_text() == "已暂停"
     assert "原因：核对学籍信息" in credential_card(page, 0).locator("[data-testid=status-reason]").inner_text()
     change_status(page, 1, "撤销", "确认撤销", "记录录入错误")
