@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from ledger_service import SubjectErasedError, SubjectNotFoundError
 from ledger_service.vault import Vault
 
-from ..models import CredentialBatch, CredentialStatusChange, IssuedCredential
+from ..models import CredentialBatch, IssuedCredential
 
-__all__ = ["BatchSummary", "latest_status_changes", "list_batches", "record_status_change", "subject_labels"]
+__all__ = ["BatchSummary", "list_batches", "subject_labels"]
 
 
 @dataclass(frozen=True)
@@ -40,35 +40,24 @@ def list_batches(*, session: Session, institution_id: str, limit: int, offset: i
     return [BatchSummary(batch, counts[batch.id]) for batch in batches], int(total or 0)
 
 
-def subject_labels(vault: Vault, subject_ids: list[str]) -> dict[str, dict[str, str] | None]:
-    """Each subject's name and number (学籍号 or 工号), decrypted for their school's issuer so a
-    record can be found by the person it is about; ``None`` for an erased subject."""
-    labels: dict[str, dict[str, str] | None] = {}
-    for subject_id in subject_ids:
-        try:
-            label = {}
-            for name in ("name", "student_number", "staff_number"):
-                try:
-                    label[name] = str(vault.get(subject_id, name))
-                except SubjectNotFoundError:
-                    continue
-            labels[subject_id] = label
-        except SubjectErasedError:
-            labels[subject_id] = None
-    return labels
-
-
-def record_status_change(*, session: Session, credential: IssuedCredential, action: str, reason: str | None, actor: str) -> None:
-    """Keep why and by whom; added to the session, committed with the status change itself."""
-    session.add(CredentialStatusChange(credential_id=credential.id, action=action, reason=reason, actor=actor))
-
-
-def latest_status_changes(*, session: Session, credential_ids: list[str]) -> dict[str, CredentialStatusChange]:
-    """The newest status change of each credential that has one."""
-    if not credential_ids:
-        return {}
-    newest = (select(CredentialStatusChange.credential_id, func.max(CredentialStatusChange.id).label("id"))
-              .where(CredentialStatusChange.credential_id.in_(credential_ids)).group_by(CredentialStatusChange.credential_id)
-              .subquery())
-    rows = session.scalars(select(CredentialStatusChange).join(newest, CredentialStatusChange.id == newest.c.id))
-    return {row.credential_id: row for row in rows}
+def subject_labels(*, session: Session, vault: Vault, batch_id: int) -> list[tuple[str, str | None, dict[str, str] | None]]:
+    """Each credential of a batch (in order), its subject, and the subject's name and number (学籍号 or
+    工号) decrypted for their school's issuer so a record can be found by the person it is about;
+    ``None`` once the subject is erased."""
+    found: list[tuple[str, str | None, dict[str, str] | None]] = []
+    credentials = session.execute(select(IssuedCredential.id, IssuedCredential.subject_id)
+                                  .where(IssuedCredential.batch_id == batch_id).order_by(IssuedCredential.position))
+    for credential_id, subject_id in credentials:
+        label: dict[str, str] | None = None
+        if subject_id is not None:
+            try:
+                label = {}
+                for name in ("name", "student_number", "staff_number"):
+                    try:
+                        label[name] = str(vault.get(subject_id, name))
+                    except SubjectNotFoundError:
+                        continue
+            except SubjectErasedError:
+                label = None
+        found.append((credential_id, subject_id, label))
+    return found
