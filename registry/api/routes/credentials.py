@@ -277,6 +277,27 @@ def _own_credential(db: Session, issuer: Principal, credential_id: str) -> tuple
     return credential, batch is not None and batch.completed_at is not None
 
 
+class SubjectLabelPublic(BaseModel):
+    credential_id: str
+    subject_id: str | None
+    erased: bool = Field(description="the subject's personal data were erased: nothing to show")
+    name: str | None = None
+    number: str | None = Field(default=None, description="学籍号 or staff number")
+
+
+@router.get("/credentials/batches/{key}/subjects", response_model=list[SubjectLabelPublic])
+def read_batch_subjects(key: str, issuer: IssuerUser, db: SessionDep, issuing: IssuingDep) -> list[SubjectLabelPublic]:
+    """Who each credential of a batch is about (name and number, from the vault), in the batch's order:
+    for the institution's own issuers, to find a student's record."""
+    institution, _ = _issuer_of(db, issuer)
+    batch = db.scalar(select(CredentialBatch).where(CredentialBatch.institution_id == institution.id, CredentialBatch.key == key))
+    if batch is None:
+        raise ResourceNotFoundError(f"no batch {key!r} at {institution.name}")
+    return [SubjectLabelPublic(credential_id=credential_id, subject_id=subject_id, erased=label is None, name=(label or {}).get("name"),
+                               number=(label or {}).get("student_number") or (label or {}).get("staff_number"))
+            for credential_id, subject_id, label in issued_crud.subject_labels(session=db, vault=issuing.vault, batch_id=batch.id)]
+
+
 @router.get("/credentials/{credential_id}", response_model=IssuedPublic)
 def read_credential(credential_id: str, issuer: IssuerUser, db: SessionDep, issuing: IssuingDep) -> IssuedPublic:
     """A credential the signed-in issuer's institution issued (a credit grant also by its grant id), and its lifecycle status."""

@@ -346,6 +346,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/credentials/batches/{key}/subjects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Batch Subjects
+         * @description Who each credential of a batch is about (name and number, from the vault), in the batch's order:
+         *     for the institution's own issuers, to find a student's record.
+         */
+        get: operations["credentials-read_batch_subjects"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/credentials/rosters": {
         parameters: {
             query?: never;
@@ -3549,6 +3570,25 @@ export interface components {
             /** Reason */
             reason?: string | null;
         };
+        /** SubjectLabelPublic */
+        SubjectLabelPublic: {
+            /** Credential Id */
+            credential_id: string;
+            /**
+             * Erased
+             * @description the subject's personal data were erased: nothing to show
+             */
+            erased: boolean;
+            /** Name */
+            name?: string | null;
+            /**
+             * Number
+             * @description 学籍号 or staff number
+             */
+            number?: string | null;
+            /** Subject Id */
+            subject_id: string | null;
+        };
         /** SuggestionOut */
         SuggestionOut: {
             /** Kind */
@@ -4510,6 +4550,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BatchPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "credentials-read_batch_subjects": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubjectLabelPublic"][];
                 };
             };
             /** @description Validation Error */
