@@ -82,7 +82,9 @@ def test_the_dashboard_reports_what_the_other_endpoints_report(client: TestClien
     assert dashboard["credentials"] == {"key": "", "label": "", "issued": batch["count"], "anchored": 6 if batch["tx_hash"] else 0,
                                         "revoked": statuses.count("revoked"), "suspended": statuses.count("suspended")}
     assert dashboard["credentials_by_institution"] == [{**dashboard["credentials"], "key": school["id"], "label": school["name"]}]
-    assert dashboard["chain"]["block_number"] == health["block_number"] and dashboard["chain"]["status"] == health["status"] == "ok"
+    after = client.get("/health").json()  # the monitor looks every 0.2 s: the dashboard saw what /health saw before or after
+    assert health["block_number"] <= dashboard["chain"]["block_number"] <= after["block_number"]
+    assert dashboard["chain"]["status"] in (health["status"], after["status"]) and after["status"] == "ok"
     assert dashboard["chain"]["open_jobs"] == health["open_chain_jobs"] == 0 and dashboard["chain"]["jobs"].get("failed", 0) == 0
     assert dashboard["chain"]["registrations"] == {"mined": 6}
 
