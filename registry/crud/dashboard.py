@@ -184,8 +184,7 @@ def _percentile_rows(session: Session, samples: Any) -> Any:
     ranked = select(
         samples.c.dim, samples.c.key, samples.c.m0,
         (func.row_number().over(partition_by=group, order_by=samples.c.m0) - 1).label("i"),
-        # the same window as row_number's (one sort), framed over the whole group
-        func.count().over(partition_by=group, order_by=samples.c.m0, rows=(None, None)).label("n"),
+        func.count().over(partition_by=group).label("n"),  # (not framed over row_number's order: SQLite recounts each frame)
     ).subquery("ranked_samples")
     columns = []
     for p in PERCENTILES:
