@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Integer, and_, case, cast, func, literal_column, select, true, union_all
+from sqlalchemy import ColumnElement, Float, Integer, and_, case, cast, func, literal_column, null, select, true, union_all
 from sqlalchemy.orm import Session
 
 from ..models import (
@@ -176,8 +176,8 @@ def _per_dimension(session: Session, dimensions: tuple[str, ...], source: Any, w
 def _percentile_rows(session: Session, samples: Any) -> Any:
     """Median and 90th percentile of ``samples`` (dim, key, m0: seconds) per (dim, key)."""
     if _dialect(session) == "postgresql":
-        return select(samples.c.dim, samples.c.key, *(func.percentile_cont(p).within_group(samples.c.m0) for p in PERCENTILES)
-                      ).group_by(samples.c.dim, samples.c.key)
+        return select(samples.c.dim, samples.c.key, *(func.percentile_cont(p).within_group(samples.c.m0).label(f"p{round(p * 100)}")
+                                                      for p in PERCENTILES)).group_by(samples.c.dim, samples.c.key)
     # SQLite: rank the samples of each group (0-based) and interpolate between the two closest
     # ranks, as percentile_cont does: position p·(n−1), value x[lo] + (p·(n−1) − lo)·(x[lo+1] − x[lo]).
     group = (samples.c.dim, samples.c.key)
@@ -186,7 +186,7 @@ def _percentile_rows(session: Session, samples: Any) -> Any:
         (func.row_number().over(partition_by=group, order_by=samples.c.m0) - 1).label("i"),
         func.count().over(partition_by=group).label("n"),  # (not framed over row_number's order: SQLite recounts each frame)
     ).subquery("ranked_samples")
-    columns = []
+    columns: list[ColumnElement[Any]] = []
     for p in PERCENTILES:
         position = p * (ranked.c.n - 1)
         low = cast(position, Integer)
@@ -195,7 +195,7 @@ def _percentile_rows(session: Session, samples: Any) -> Any:
             (ranked.c.i == low, ranked.c.m0 * (1 - fraction)),
             (ranked.c.i == low + 1, ranked.c.m0 * fraction),
             else_=0.0,
-        )))
+        )).label(f"p{round(p * 100)}"))
     return select(ranked.c.dim, ranked.c.key, *columns).group_by(ranked.c.dim, ranked.c.key)
 
 
@@ -219,22 +219,27 @@ def group_stats(session: Session, period: Period = Period(), dimensions: tuple[s
     decided = _per_dimension(session, dimensions, facts, facts.c.decided_at,
                              [func.count(), func.sum(case((facts.c.action == "accept", 1), else_=0))],
                              and_(facts.c.decided_at.is_not(None), period.holds(facts.c.decided_at)))
-    counts = union_all(
-        select(_constant("submitted").label("what"), submitted.subquery("s")),
-        select(_constant("decided").label("what"), decided.subquery("d")),
-    )
-    for what, dimension, key, number, accepted in session.execute(counts):
-        if not number:
-            continue
-        stats = group(dimension, key)
-        if what == "submitted":
-            stats.submissions = int(number)
-        else:
-            stats.decisions, stats.accepted = int(number), int(accepted or 0)
-
     samples = _per_dimension(session, dimensions, facts, facts.c.decided_at, [facts.c.seconds],
                              and_(facts.c.decided_at.is_not(None), period.holds(facts.c.decided_at)), grouped=False)
-    for dimension, key, median, p90 in session.execute(_percentile_rows(session, samples.subquery("samples"))):
+    turnaround = _percentile_rows(session, samples.subquery("samples")).subquery("t")
+    no_count, no_seconds = cast(null(), Integer), cast(null(), Float)  # typed: PostgreSQL matches the UNION's columns by type
+    # One statement, so the facts are materialised once for the counts and the percentiles.
+    counts = union_all(
+        select(_constant("submitted").label("what"), submitted.subquery("s"), no_seconds, no_seconds),
+        select(_constant("decided").label("what"), decided.subquery("d"), no_seconds, no_seconds),
+        select(_constant("turnaround").label("what"), turnaround.c.dim, turnaround.c.key, no_count, no_count, turnaround.c.p50, turnaround.c.p90),
+    )
+    percentiles = []
+    for what, dimension, key, number, accepted, median, p90 in session.execute(counts):
+        if what == "turnaround":
+            percentiles.append((dimension, key, median, p90))
+        elif number:
+            stats = group(dimension, key)
+            if what == "submitted":
+                stats.submissions = int(number)
+            else:
+                stats.decisions, stats.accepted = int(number), int(accepted or 0)
+    for dimension, key, median, p90 in percentiles:
         if (dimension, key) in groups:
             stats = groups[(dimension, key)]
             stats.turnaround_median_s = None if median is None else float(median)
