@@ -105,6 +105,8 @@ def test_the_dashboard_reports_what_the_other_endpoints_report(client: TestClien
     for name in ("total", "by_stage", "by_subject", "by_month", "credentials", "credentials_by_month"):
         assert public[name] == dashboard[name], name
     assert "by_school" not in public and "credentials_by_institution" not in public and "jobs" not in public["chain"]
+    assert client.get("/dashboard/summary").json()["generated_at"] == public["generated_at"], (
+        "anonymous callers share one computation per period for 30 s")
     text = json.dumps(public, ensure_ascii=False)
     assert "滨海新区实验小学" not in text and school["name"] not in text and "0x" not in text
 
