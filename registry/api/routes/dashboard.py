@@ -120,7 +120,7 @@ def read_dashboard_summary(request: Request, db: SessionDep, from_month: str | N
 
     def compute() -> DashboardSummary:
         groups = dashboard_crud.group_stats(db, period, ("total", "stage", "subject", "month"))
-        health = health_of(request.app.state.monitor)
+        health = health_of(request.app.state.monitor, request.app.state.settings.CHAIN_STALL_SECONDS)
         return DashboardSummary(**_summary_fields(db, period, groups, from_month, to_month),  # type: ignore[arg-type]
                                 chain=ChainHealthPublic(status=health.status, block_number=health.block_number,
                                                         observed_seconds_ago=health.observed_seconds_ago))
@@ -134,7 +134,7 @@ def read_dashboard(admin: AdminUser, request: Request, db: SessionDep, from_mont
     """The administrators' dashboard: the summary, and by school, credentials by institution, chain jobs."""
     period = period_of_months(from_month, to_month)
     groups = dashboard_crud.group_stats(db, period)
-    health = health_of(request.app.state.monitor)
+    health = health_of(request.app.state.monitor, request.app.state.settings.CHAIN_STALL_SECONDS)
     counts = dashboard_crud.chain_counts(db)
     oldest = (utcnow() - counts.oldest_open_job).total_seconds() if counts.oldest_open_job else None
     return Dashboard(
