@@ -29,6 +29,7 @@ from ..chain.worker import ChainWorker
 from ..core.config import Settings
 from ..core.errors import AuthenticationError, PermissionDeniedError
 from ..search import SearchService
+from ..workflows.dashboard import SummaryCache
 from ..workflows.issuance import Issuing
 from ..workflows.previews import PreviewService
 from ..workflows.review import DecisionPolicy
@@ -100,6 +101,14 @@ def get_now(request: Request) -> datetime:
     return clock() if clock is not None else datetime.now(UTC)
 
 
+def get_summary_cache(request: Request) -> SummaryCache:
+    """The dashboard's public summaries, computed at most every 30 s per period (made on first use)."""
+    cache: SummaryCache | None = getattr(request.app.state, "dashboard_summaries", None)
+    if cache is None:
+        cache = request.app.state.dashboard_summaries = SummaryCache()
+    return cache
+
+
 def get_db(request: Request) -> Iterator[Session]:
     with get_sessions(request)() as session:
         yield session
@@ -121,6 +130,7 @@ CertificateCheckerDep = Annotated[CertificateChecker, Depends(get_certificate_ch
 PolicyDep = Annotated[DecisionPolicy, Depends(get_policy)]
 PreviewsDep = Annotated[PreviewService, Depends(get_previews)]
 NowDep = Annotated[datetime, Depends(get_now)]
+SummaryCacheDep = Annotated[SummaryCache, Depends(get_summary_cache)]
 
 
 @dataclass(frozen=True)

@@ -524,7 +524,7 @@ export interface paths {
         /**
          * Read Dashboard Summary
          * @description The public summary: totals, by 学段, 学科 and month, credentials by month, chain health. No
-         *     schools, institutions, people or addresses.
+         *     schools, institutions, people or addresses. Computed at most every 30 s per period (see generated_at).
          */
         get: operations["dashboard-read_dashboard_summary"];
         put?: never;
