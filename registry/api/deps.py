@@ -33,6 +33,7 @@ from ..workflows.dashboard import SummaryCache
 from ..workflows.issuance import Issuing
 from ..workflows.previews import PreviewService
 from ..workflows.review import DecisionPolicy
+from ..workflows.submission import Limits
 from ..crud import auth as auth_crud
 from ..crud import users as users_crud
 
@@ -109,6 +110,12 @@ def get_summary_cache(request: Request) -> SummaryCache:
     return cache
 
 
+def get_limits(request: Request) -> Limits:
+    """What a submission's CPU-heavy work may use: the serving loop's limiter and worker processes, the pixel limit."""
+    state = request.app.state
+    return Limits(cpu=state.cpu_limiter, max_pixels=get_settings(request).MAX_IMAGE_PIXELS, processes=state.cpu_processes)
+
+
 def get_db(request: Request) -> Iterator[Session]:
     with get_sessions(request)() as session:
         yield session
@@ -130,6 +137,7 @@ CertificateCheckerDep = Annotated[CertificateChecker, Depends(get_certificate_ch
 PolicyDep = Annotated[DecisionPolicy, Depends(get_policy)]
 PreviewsDep = Annotated[PreviewService, Depends(get_previews)]
 NowDep = Annotated[datetime, Depends(get_now)]
+LimitsDep = Annotated[Limits, Depends(get_limits)]
 SummaryCacheDep = Annotated[SummaryCache, Depends(get_summary_cache)]
 
 
