@@ -107,13 +107,13 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
         app.state.engine = engine
         app.state.sessions = sessions
         app.state.content = _open_content_store(settings)
+        store = app.state.content
+        previews = PreviewService(settings.DATA_DIR / "previews", lambda cid: store.cat(CID.parse(cid)),
+                                  converter=settings.OFFICE_CONVERTER if settings.OFFICE_CONVERTER not in ("", "none") else None, timeout=settings.PREVIEW_TIMEOUT)
+        app.state.previews = previews
         app.state.cpu_limiter = anyio.CapacityLimiter(settings.CPU_WORKERS)  # made here: it belongs to the serving loop
         # Workers start on first use, spawned (a fork would copy this process's threads' locks).
         app.state.cpu_processes = ProcessPoolExecutor(settings.CPU_WORKERS, mp_context=multiprocessing.get_context("spawn"))
-        store = app.state.content
-        previews = PreviewService(settings.DATA_DIR / "previews", lambda cid: store.cat(CID.parse(cid)),
-                                  converter=settings.OFFICE_CONVERTER or None, timeout=settings.PREVIEW_TIMEOUT)
-        app.state.previews = previews
         worker: ChainWorker | None = None
         monitor: ServiceMonitor | None = None
         issuing: Issuing | None = None

@@ -33,6 +33,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ledger_service import InvalidJsonError, strict_loads
 
+from ..core.errors import PayloadTooLargeError
+from .errors import status_for
+
 __all__ = ["PAGE_POLICY", "BodyDeadlineMiddleware", "CatchAllMiddleware", "SecurityHeadersMiddleware", "StrictJsonMiddleware"]
 
 log = logging.getLogger("registry")
@@ -76,8 +79,8 @@ class StrictJsonMiddleware:
             if not declared and (size > self.max_body or not _looks_like_json(received)):
                 break  # not JSON, or too large to be a body FastAPI reads: streamed on untouched
             if size > self.max_body:
-                await self._refuse(scope, receive, send, 413, "payload_too_large",
-                                   f"a JSON body is limited to {self.max_body:,} bytes")
+                status, code = status_for(PayloadTooLargeError(""))
+                await self._refuse(scope, receive, send, status, code, f"a JSON body is limited to {self.max_body:,} bytes")
                 return
             if not message.get("more_body", False):
                 body = b"".join(m.get("body", b"") for m in received)

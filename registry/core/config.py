@@ -71,7 +71,7 @@ class Settings(BaseSettings):
     AUTO_DECLINE_SCORE: float | None = Field(default=None, ge=0, le=15)
     # Blind review (匿名评审): reviewers see no author (names, addresses, the history's author events).
     BLIND_REVIEW: bool = False
-    # In-page previews of Word and PowerPoint parts: converted to PDF by headless LibreOffice (empty:
+    # In-page previews of Word and PowerPoint parts: converted to PDF by headless LibreOffice ("none":
     # no conversion; the original stays as submitted either way), each conversion given this long.
     OFFICE_CONVERTER: str = "soffice"
     PREVIEW_TIMEOUT: int = Field(default=180, ge=5, le=3600)

@@ -6,7 +6,8 @@ from .auth import AuthChallenge, LoginLink, Session
 from .base import Base, UtcDateTime, utcnow
 from .catalogue import CatalogueNode
 from .certificates import Certificate
-from .credentials import CredentialBatch, GrantSource, IssuedCredential, IssuerAccount, StatusListRecord
+from .contributions import ContributionStatement, ResourceStat
+from .credentials import CredentialBatch, GrantSource, IssuedCredential, IssuerAccount, PresentationChallenge, StatusListRecord
 from .institutions import Institution, RoleGrant, User
 from .jobs import ChainJob, JobStatus
 from .resources import AuthorConfirmation, ContentCid, ContentPart, Fingerprint, Resource, ResourceVersion
@@ -24,12 +25,14 @@ __all__ = [
     "Collection",
     "ContentCid",
     "ContentPart",
+    "ContributionStatement",
     "CredentialBatch",
     "Fingerprint",
     "GrantSource",
     "Institution",
     "IssuedCredential",
     "IssuerAccount",
+    "PresentationChallenge",
     "JobStatus",
     "LoginLink",
     "Nominee",
@@ -39,6 +42,7 @@ __all__ = [
     "ProgrammeEvent",
     "Recommendation",
     "Resource",
+    "ResourceStat",
     "ResourceVersion",
     "Review",
     "ReviewAssignment",

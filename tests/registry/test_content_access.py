@@ -129,7 +129,7 @@ def test_the_migration_fills_content_cids_for_versions_recorded_before_it(client
     config = migrations._config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, "0006")
+        command.downgrade(config, "0006")  # the revision before content_cids
     migrations.upgrade(engine)
     with client.app.state.sessions() as db:  # type: ignore[attr-defined]
         assert sorted(db.execute(select(ContentCid.digest, ContentCid.version_id)).all()) == recorded

@@ -169,10 +169,10 @@ def test_oversize_files_are_413_and_leave_nothing(make_client: ClientFactory) ->
     client = make_client(MAX_UPLOAD_SIZE=400_000)
     teacher = set_up_people(client, reviewers=0).teacher
     files = {**bundle(), "微课视频.mp4": mp4_video(b"big", 450_000)}
-    refused(client, lambda: teacher.submit(files, lesson_metadata(teacher.signer.address, files)), 413, "content_too_large")
+    refused(client, lambda: teacher.submit(files, lesson_metadata(teacher.signer.address, files)), 413, "payload_too_large")
     # Each part under the limit, together over it: refused while streaming.
     files = {**bundle(), "微课视频.mp4": mp4_video(b"a", 250_000), "课件.pptx": office_document("ppt", "x" * 10) + b"\0" * 200_000}
-    refused(client, lambda: teacher.submit(files, lesson_metadata(teacher.signer.address, files)), 413, "content_too_large")
+    refused(client, lambda: teacher.submit(files, lesson_metadata(teacher.signer.address, files)), 413, "payload_too_large")
 
 
 def test_signatures_must_cover_exactly_what_is_sent(client: TestClient, teacher: RegistryClient) -> None:
