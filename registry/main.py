@@ -14,7 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger_service.chain import Ledger
-from ledger_service.content import KuboContentStore, LocalContentStore
+from ledger_service.content import CID, KuboContentStore, LocalContentStore
 
 from .api.errors import install_error_handlers
 from .api.main import STRICT_JSON_EXEMPT, api_router
@@ -39,6 +39,7 @@ from .search import SearchService
 from .pages import web
 from .workflows import certificate_credentials
 from .workflows.issuance import Issuing, load_master_key
+from .workflows.previews import PreviewService
 
 log = logging.getLogger("registry")
 
@@ -76,6 +77,11 @@ def _oldest_write(worker: ChainWorker, ledger: Ledger) -> float | None:
     return max(ages) if ages else None
 
 
+def _reconcile_grants(sessions: sessionmaker[Session], issuing: Issuing) -> None:
+    with sessions() as session:
+        issuing.reconcile_grants(session)
+
+
 def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None) -> FastAPI:
     """The app. ``ledger`` lets a caller (tests) share an open chain connection it owns."""
     settings = settings or Settings()
@@ -95,6 +101,10 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
         app.state.engine = engine
         app.state.sessions = sessions
         app.state.content = _open_content_store(settings)
+        store = app.state.content
+        previews = PreviewService(settings.DATA_DIR / "previews", lambda cid: store.cat(CID.parse(cid)),
+                                  converter=settings.OFFICE_CONVERTER or None, timeout=settings.PREVIEW_TIMEOUT)
+        app.state.previews = previews
         worker: ChainWorker | None = None
         monitor: ServiceMonitor | None = None
         issuing: Issuing | None = None
@@ -130,12 +140,15 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
             issuing = Issuing(ledger=chain, vault=Vault(settings.DATA_DIR / "vault.sqlite3", master), master=master,
                               data_dir=settings.DATA_DIR, base_url=settings.BASE_URL)
             app.state.issuing = issuing
-            with sessions() as session:
+            with sessions() as session:  # what a crash or an older version left: sealed, shredded, before any request
+                issuing.seal_legacy(session)
+                issuing.sweep_orphans(session)
                 issuing.recover(session)  # every institution's outbox reconciled, like the relayer's
             reland(chain, sessions)  # what the chain lost and the outboxes re-sent: its new blocks recorded
             worker.after_cycle.append(
                 lambda: certificate_credentials.sync(sessions, issuing, bureau, chain, settings.BASE_URL)
             )
+            worker.after_cycle.append(lambda: _reconcile_grants(sessions, issuing))
             # What start-up built lives as long as the service: keep the collector from walking it
             # again and again (long pauses under load otherwise).
             gc.collect()
@@ -150,6 +163,7 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
                 monitor.stop()
             if worker is not None:
                 worker.stop()
+            previews.close()
             app.state.content.close()
             if owned:
                 chain.close()

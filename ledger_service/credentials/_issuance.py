@@ -228,6 +228,17 @@ class BatchIssuer:
             )
         return IssuedBatch(batch_id, root, entry.tx_hash, block_number, finished)
 
+    def forget(self, batch_id: str) -> None:
+        """Drop the journaled credentials of a finished batch: whoever issued it keeps them now, and
+        they may carry personal data that must stay erasable there. Its root and transaction stay."""
+        with self._lock:
+            row = self._db.execute("SELECT completed_at FROM batches WHERE batch_id = ?", (batch_id,)).fetchone()
+            if row is None or row[0] is None:
+                raise CredentialError(f"batch {batch_id} is not finished; its journal is what finishes it")
+            self._db.execute("PRAGMA secure_delete = ON")  # the freed pages are zeroed, not left readable
+            self._db.execute("DELETE FROM credentials WHERE batch_id = ?", (batch_id,))
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def _journaled(
         self, batch_id: str, documents: Sequence[dict[str, Any]], credential_type: bytes, created: str
     ) -> tuple[list[dict[str, Any]], list[bytes], MerkleTree]:

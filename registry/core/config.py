@@ -68,6 +68,12 @@ class Settings(BaseSettings):
     MIN_REVIEWS: int = Field(default=2, ge=1, le=9)
     AUTO_ACCEPT_SCORE: float | None = Field(default=None, ge=0, le=15)
     AUTO_DECLINE_SCORE: float | None = Field(default=None, ge=0, le=15)
+    # Blind review (匿名评审): reviewers see no author (names, addresses, the history's author events).
+    BLIND_REVIEW: bool = False
+    # In-page previews of Word and PowerPoint parts: converted to PDF by headless LibreOffice (empty:
+    # no conversion; the original stays as submitted either way), each conversion given this long.
+    OFFICE_CONVERTER: str = "soffice"
+    PREVIEW_TIMEOUT: int = Field(default=180, ge=5, le=3600)
 
     # Submissions: near-duplicate threshold (bits of 64), parts per bundle, the catalogue loaded into
     # an empty database (empty: the sample shipped with the registry).

@@ -10,6 +10,7 @@ from ledger_service import ChainError
 from ...core.errors import ResourceNotFoundError
 from ...models import ChainJob, JobStatus, utcnow
 from ..deps import LedgerDep, SessionDep
+from ..params import JobId
 
 router = APIRouter(prefix="/chain", tags=["chain"])
 
@@ -60,7 +61,7 @@ class ChainJobPublic(BaseModel):
 
 
 @router.get("/jobs/{job_id}", response_model=ChainJobPublic)
-def read_chain_job(job_id: int, db: SessionDep) -> ChainJobPublic:
+def read_chain_job(job_id: JobId, db: SessionDep) -> ChainJobPublic:
     """A chain write the registry committed: where it stands (the status URL of a request that could not wait for it)."""
     job = db.get(ChainJob, job_id)
     if job is None:

@@ -24,10 +24,8 @@ class HealthPublic(BaseModel):
     observed_seconds_ago: float = Field(description="the chain and the database are checked every 0.2 s in the background")
 
 
-@router.get("/health", response_model=HealthPublic, responses={503: {"model": HealthPublic}})
-async def read_health(request: Request) -> HealthPublic | JSONResponse:
-    """Whether the service, its chain node and its database answer (as checked a moment ago)."""
-    monitor: ServiceMonitor = request.app.state.monitor
+def health_of(monitor: ServiceMonitor, stall_seconds: float) -> HealthPublic:
+    """The service's health as last observed (the dashboard shows the same)."""
     latest = monitor.latest
     stale = latest.age > _STALE
     chain = "ok" if latest.chain_error is None else f"unavailable: {latest.chain_error}"
@@ -35,9 +33,8 @@ async def read_health(request: Request) -> HealthPublic | JSONResponse:
     if stale:
         chain = database = f"unknown: no check for {latest.age:.0f} s"
     oldest = latest.oldest_open_write
-    limit = request.app.state.settings.CHAIN_STALL_SECONDS
-    writes = "ok" if oldest is None or oldest <= limit else f"stalled: the oldest chain write has waited {oldest:.0f} s"
-    health = HealthPublic(
+    writes = "ok" if oldest is None or oldest <= stall_seconds else f"stalled: the oldest chain write has waited {oldest:.0f} s"
+    return HealthPublic(
         status="ok" if chain == database == writes == "ok" else "degraded",
         chain_writes=writes,
         oldest_open_job_seconds=None if oldest is None else round(oldest, 1),
@@ -47,6 +44,12 @@ async def read_health(request: Request) -> HealthPublic | JSONResponse:
         open_chain_jobs=latest.open_chain_jobs,
         observed_seconds_ago=round(latest.age, 3),
     )
+
+
+@router.get("/health", response_model=HealthPublic, responses={503: {"model": HealthPublic}})
+async def read_health(request: Request) -> HealthPublic | JSONResponse:
+    """Whether the service, its chain node and its database answer (as checked a moment ago)."""
+    health = health_of(request.app.state.monitor, request.app.state.settings.CHAIN_STALL_SECONDS)
     if health.status != "ok":
         return JSONResponse(status_code=503, content=health.model_dump())
     return health
