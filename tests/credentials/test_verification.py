@@ -379,3 +379,14 @@ def test_lifecycle_entries_name_every_value_and_legacy_entries_keep_verifying(su
     suite.transact("CredentialAnchor", "updateStatusList", keccak(STATUS_URL.encode()), status_list_hash(revoked), by=ISSUER_KEY)
     report = verify_credential(credentials[1], chain=view(suite), now=NOW, status_resolver=lambda url: revoked)
     assert report.outcome == INVALID and report.failed is not None and report.failed.detail.startswith("revoked")
+
+
+@pytest.mark.parametrize("block", ["7", True, -1, 2**70, None, 7.0], ids=["string", "bool", "negative", "huge", "null", "float"])
+def test_a_malformed_anchor_block_is_invalid(suite: PyEvmSuite, tmp_path: Path, block: Any) -> None:
+    """A copy may name a stale block (issue 11: the anchoring transaction decides online), never a malformed one."""
+    build_tree(suite)
+    credential = copy.deepcopy(issue(suite, tmp_path, class_records(1))[0])
+    anchor_proof = next(p for p in credential["proof"] if p["type"] == ANCHOR_PROOF_TYPE)
+    anchor_proof["blockNumber"] = block
+    report = verify_credential(json.dumps(credential), chain=view(suite), now=NOW)
+    assert report.outcome == INVALID and report.failed is not None and "block number is malformed" in report.failed.detail
