@@ -10,12 +10,14 @@ import ledger_service
 import ledger_service.chain
 import ledger_service.content
 import ledger_service.credentials
+import ledger_service.packages
 import ledger_service.vault
 
 
 @pytest.mark.parametrize(
     "package",
-    [ledger_service, ledger_service.chain, ledger_service.content, ledger_service.credentials, ledger_service.vault],
+    [ledger_service, ledger_service.chain, ledger_service.content, ledger_service.credentials, ledger_service.packages,
+     ledger_service.vault],
     ids=lambda p: p.__name__,
 )
 def test_all_is_sorted_and_complete(package: object) -> None:

@@ -100,3 +100,4 @@ CREDENTIAL_TYPES: dict[str, bytes] = {
 }
 STATUS_LIST_TYPE = credential_type_id("StatusList")  # CredentialAnchor accredits list updates under it
 CREDIT_GRANT_TYPE = credential_type_id("CreditGrant")
+CONTRIBUTION_STATEMENT_TYPE = credential_type_id("ContributionStatement")  # teachers' contribution statements

@@ -34,6 +34,7 @@ from typing import Any
 from .._exceptions import CredentialError
 from .._sqlite import open_durable
 from ..chain import BoundContract, TransactionSender
+from ._did_web import did_web_institution, signing_method
 from ._data_integrity import JCS_SUITE, batch_proof, sign_hashed, sign_jcs_batch
 from ._jcs import canonical_hash
 from ._keys import Ed25519KeyPair
@@ -173,6 +174,7 @@ class BatchIssuer:
         verification_method: str | None = None,
         cryptosuite: str = JCS_SUITE,
         workers: int | None = None,
+        issuer_id: str | None = None,
     ) -> None:
         self.sender = sender
         self.anchor = anchor
@@ -185,7 +187,13 @@ class BatchIssuer:
         if institution == b"\0" * 32:
             raise CredentialError(f"{sender.address} is not an issuer key of any institution on chain")
         self.institution_id = institution
-        self.issuer_id = institution_uri(institution)
+        # The issuer documents name: the institution's did:web (its DID document lists the signing
+        # key; the proof names the key by its method there), or the urn of credentials issued before.
+        if issuer_id is not None and did_web_institution(issuer_id) != institution:
+            raise CredentialError(f"{issuer_id[:120]!r} is not the did:web of institution 0x{institution.hex()}")
+        self.issuer_id = issuer_id or institution_uri(institution)
+        if issuer_id is not None and verification_method is None:
+            self.verification_method = signing_method(issuer_id, signing_key.public)
         self._db = open_durable(journal, _SCHEMA)
         self._lock = threading.Lock()
 
@@ -296,8 +304,11 @@ class BatchIssuer:
             return [item for part in parts for item in part]
 
     def _check_can_sign(self, documents: Sequence[dict[str, Any]]) -> None:
+        # Documents fixed before the institution became a DID (a batch resumed after the upgrade) keep the urn.
+        accepted = {self.issuer_id, institution_uri(self.institution_id)}
         for position, document in enumerate(documents):
-            if issuer_id_of(document) != self.issuer_id:
+            named = issuer_id_of(document)
+            if not isinstance(named, str) or named not in accepted:
                 raise CredentialError(
                     f"document {position} names issuer {issuer_id_of(document)!r}; this issuer key signs for {self.issuer_id}"
                 )

@@ -1,7 +1,7 @@
 """The bureau that runs this repository, set up on chain when the service starts.
 
 It issues the repository's certificates: registered as a root institution, accredited for the four
-certificate kinds and for status lists, with the relayer as its issuer key (so the platform's one
+certificate kinds, for status lists and for teachers' contribution statements, with the relayer as its issuer key (so the platform's one
 sending key signs certificates too), and an Ed25519 signing key for the certificates delivered as
 verifiable credentials — derived from the relayer key, so it needs no storage of its own. This needs the relayer to be governance, as it is on the embedded chain and
 after a first deployment; otherwise governance must do it, and the service says so.
@@ -14,13 +14,13 @@ import logging
 import time
 from dataclasses import dataclass
 
-from ledger_service.chain import CERTIFICATE_TYPES, STATUS_LIST_TYPE, ContractCall, Ledger, dev_signer
+from ledger_service.chain import CERTIFICATE_TYPES, CONTRIBUTION_STATEMENT_TYPE, STATUS_LIST_TYPE, ContractCall, Ledger, dev_signer
 from ledger_service.credentials import Ed25519KeyPair
 
 from .contracts import DirectoryContract
 from .directory import DEFAULT_ADMIN_ROLE, INSTITUTION_KINDS, institution_id_for
 
-__all__ = ["CERTIFICATE_TYPES", "Bureau", "bureau_signing_key", "set_up_bureau"]
+__all__ = ["CERTIFICATE_TYPES", "CONTRIBUTION_STATEMENT_TYPE", "Bureau", "bureau_signing_key", "set_up_bureau"]
 
 log = logging.getLogger("registry.chain")
 
@@ -76,7 +76,7 @@ def set_up_bureau(ledger: Ledger, *, name: str, kind: str, admin: str | None) ->
     elif admin is not None and record["admin"] != admin and governance:
         calls.append(directory.set_institution_admin(bureau_id, admin, key=f"{tag}:admin:{admin}:{time.time_ns()}", gas=_GAS))
     now = int(time.time())
-    for credential_type in (*CERTIFICATE_TYPES.values(), STATUS_LIST_TYPE):
+    for credential_type in (*CERTIFICATE_TYPES.values(), STATUS_LIST_TYPE, CONTRIBUTION_STATEMENT_TYPE):
         if governance and (record["kind"] == 0 or not directory.is_accredited(bureau_id, credential_type, now)):
             calls.append(directory.accredit(bureau_id, credential_type, key=f"{tag}:accredit:{credential_type.hex()[:8]}:{now}", gas=_GAS))
     signing = bureau_signing_key(ledger)

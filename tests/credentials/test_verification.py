@@ -390,3 +390,16 @@ def test_a_malformed_anchor_block_is_invalid(suite: PyEvmSuite, tmp_path: Path, 
     anchor_proof["blockNumber"] = block
     report = verify_credential(json.dumps(credential), chain=view(suite), now=NOW)
     assert report.outcome == INVALID and report.failed is not None and "block number is malformed" in report.failed.detail
+
+
+def test_a_context_added_after_issuance_keeps_the_signature_but_not_the_anchor(suite: PyEvmSuite, tmp_path: Path) -> None:
+    """eddsa-jcs-2022 accepts a document @context that extends the proof's (vc-di-eddsa §3.3.2); the
+    anchored hash covers the document as issued, so the credential as a whole is still refused."""
+    build_tree(suite)
+    credential = issue(suite, tmp_path, class_records(1))[0]
+    extended = copy.deepcopy(credential)
+    extended["@context"].append("https://www.w3.org/ns/credentials/examples/v2")
+    report = verify_credential(extended, chain=view(suite), now=NOW)
+    results = {c.name: c.result for c in report.checks}
+    assert results["issuer_signature"] == "pass" and results["canonical_hash"] == "fail"
+    assert report.outcome == INVALID and report.failed is not None and report.failed.name == "canonical_hash"
