@@ -20,7 +20,16 @@ from ._data_integrity import (
     verify,
     verify_jcs,
 )
-from ._jsonld import PINNED_CONTEXTS, UnknownContextError, canonicalize_rdfc, document_loader, pinned_context_text
+from ._jsonld import (
+    EDULEDGER_CONTEXT,
+    PINNED_CONTEXTS,
+    UndefinedTermError,
+    UnknownContextError,
+    canonicalize_rdfc,
+    document_loader,
+    expand_safe,
+    pinned_context_text,
+)
 from ._documents import (
     CONTEXTS,
     DEVELOPMENT_CATEGORIES,
@@ -48,6 +57,7 @@ from ._verification import (
     verify_credential,
 )
 from ._status_list import (
+    LEGACY_LIFECYCLE_MESSAGES,
     LIFECYCLE_MESSAGES,
     MIN_STATUS_LIST_SIZE,
     REVOKED,
@@ -89,12 +99,14 @@ __all__ = [
     "CreditGrant",
     "DEFAULT_MAX_STATUS_AGE",
     "DEVELOPMENT_CATEGORIES",
+    "EDULEDGER_CONTEXT",
     "Ed25519KeyPair",
     "Ed25519PublicKeyRef",
     "GROWTH_DIMENSIONS",
     "INVALID",
     "IssuedBatch",
     "JCS_SUITE",
+    "LEGACY_LIFECYCLE_MESSAGES",
     "LIFECYCLE_MESSAGES",
     "MAX_ACCREDITATION_DEPTH",
     "MAX_CREDENTIAL_BYTES",
@@ -115,6 +127,7 @@ __all__ = [
     "TRUSTED_CONTRACTS",
     "TRUST_ANCHOR_TYPE",
     "TrustAnchor",
+    "UndefinedTermError",
     "UnknownContextError",
     "VALID",
     "VerificationReport",
@@ -128,6 +141,7 @@ __all__ = [
     "credential_hash",
     "decode_status_list",
     "document_loader",
+    "expand_safe",
     "growth_record_credential",
     "identity_object",
     "in_window",

@@ -24,8 +24,10 @@ from typing import Any
 
 from .._exceptions import CredentialError
 from ._jcs import canonicalize
+from ._jsonld import EDULEDGER_CONTEXT
 
 __all__ = [
+    "LEGACY_LIFECYCLE_MESSAGES",
     "LIFECYCLE_MESSAGES",
     "MIN_STATUS_LIST_SIZE",
     "REVOKED",
@@ -42,12 +44,17 @@ MIN_STATUS_LIST_SIZE = 131_072
 MAX_STATUS_LIST_BYTES = 1 << 24  # 16 MiB: 2^27 one-bit entries; anything larger is a decompression bomb
 _PURPOSES = ("revocation", "suspension", "message")
 SUSPENDED, REVOKED = 1, 2
-# The two-bit lifecycle of a ``message`` entry: what each value means.
+# The two-bit lifecycle of a ``message`` entry: what each value means. Bitstring Status List §2.1:
+# statusMessage names all 2^statusSize values, so the unused one (never set) is named too.
 LIFECYCLE_MESSAGES = [
     {"status": "0x0", "message": "valid"},
     {"status": "0x1", "message": "suspended"},
     {"status": "0x2", "message": "revoked"},
+    {"status": "0x3", "message": "undefined"},
 ]
+# What entries issued before carried (three messages): still read, never issued again.
+LEGACY_LIFECYCLE_MESSAGES = LIFECYCLE_MESSAGES[:3]
+_LIFECYCLE_VALUES = (0, SUSPENDED, REVOKED)  # the values an issuer may set in a message list
 
 
 def status_list_capacity(size: int = MIN_STATUS_LIST_SIZE) -> int:
@@ -199,6 +206,8 @@ class StatusList:
             raise CredentialError(f"index {index} was never handed out by {self.url}")
         if not 0 <= value < 2**self.status_size:
             raise ValueError(f"a status value has {self.status_size} bit(s)")
+        if self.purpose == "message" and value not in _LIFECYCLE_VALUES:
+            raise ValueError(f"status value {value:#x} means nothing in a lifecycle list (0 valid, 1 suspended, 2 revoked)")
         current = self.value(index)
         final = (self.purpose == "revocation" and current != 0) or (self.purpose == "message" and current == REVOKED)
         if final and value != current:
@@ -218,7 +227,7 @@ class StatusList:
     def credential(self, *, issuer: str | dict[str, Any], valid_from: str) -> dict[str, Any]:
         """The unsigned BitstringStatusListCredential for the list as it stands."""
         return {
-            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "@context": ["https://www.w3.org/ns/credentials/v2", EDULEDGER_CONTEXT],
             "id": self.url,
             "type": ["VerifiableCredential", "BitstringStatusListCredential"],
             "issuer": issuer,

@@ -7,11 +7,15 @@ from .routes import (
     catalogue,
     certificates,
     chain,
+    contexts,
     credentials,
+    dashboard,
     health,
     institutions,
     ipfs,
     people,
+    previews,
+    programmes,
     resources,
     reviews,
     search,
@@ -31,6 +35,10 @@ api_router.include_router(institutions.router)
 api_router.include_router(catalogue.router)
 api_router.include_router(resources.router)
 api_router.include_router(reviews.router)
+api_router.include_router(previews.router)
+api_router.include_router(programmes.router)
 api_router.include_router(certificates.router)
 api_router.include_router(search.router)
 api_router.include_router(credentials.router)
+api_router.include_router(contexts.router)
+api_router.include_router(dashboard.router)

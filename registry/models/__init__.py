@@ -10,6 +10,7 @@ from .credentials import CredentialBatch, GrantSource, IssuedCredential, IssuerA
 from .institutions import Institution, RoleGrant, User
 from .jobs import ChainJob, JobStatus
 from .resources import AuthorConfirmation, ContentPart, Fingerprint, Resource, ResourceVersion
+from .programmes import Collection, Nominee, Objection, PanelScore, Programme, ProgrammeEvent, Recommendation
 from .reviews import Review, ReviewAssignment, WorkflowEvent
 from .search import SearchChange
 
@@ -20,6 +21,7 @@ __all__ = [
     "CatalogueNode",
     "Certificate",
     "ChainJob",
+    "Collection",
     "ContentPart",
     "CredentialBatch",
     "Fingerprint",
@@ -29,6 +31,12 @@ __all__ = [
     "IssuerAccount",
     "JobStatus",
     "LoginLink",
+    "Nominee",
+    "Objection",
+    "PanelScore",
+    "Programme",
+    "ProgrammeEvent",
+    "Recommendation",
     "Resource",
     "ResourceVersion",
     "Review",

@@ -51,7 +51,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from ledger_service import ConsentRequiredError, CredentialError, SubjectErasedError
-from ledger_service.chain import Ledger, Outbox, Signer, TransactionSender
+from ledger_service.chain import Ledger, Signer, TransactionSender
 from ledger_service.credentials import (
     DEVELOPMENT_CATEGORIES,
     GROWTH_DIMENSIONS,
@@ -329,17 +329,24 @@ class Issuing:
                 signer, signing = _open_keys(self.vault, account)
                 outboxes = self.data_dir / "issuers"
                 outboxes.mkdir(parents=True, exist_ok=True)
-                sender = TransactionSender(
-                    self.ledger.rpc, signer, Outbox(outboxes / f"outbox-{signer.address}.sqlite3", chain_id=self.ledger.chain_id),
-                    decoder=self.ledger.sender.decoder, confirmations=self.ledger.sender.confirmations,
-                    poll_interval=self.ledger.sender.poll_interval,
-                )
+                # The ledger owns the sender: reconciled when opened, finalized after every snapshot.
+                sender = self.ledger.open_sender(signer, outboxes / f"outbox-{signer.address}.sqlite3")
                 issuer = BatchIssuer(
                     outboxes / f"journal-{signer.address}.sqlite3", sender=sender, anchor=self.ledger.contracts["CredentialAnchor"],
                     directory=self.ledger.contracts["InstitutionRegistry"], signing_key=signing, cryptosuite=JCS_SUITE,
                 )
-                runtime = self._runtimes[account.institution_id] = IssuerRuntime(sender, issuer, signing)
+                runtime = self._runtimes[account.institution_id] = IssuerRuntime(sender, issuer, signing, owns_sender=False)
             return runtime
+
+    def recover(self, session: Session) -> None:
+        """Open every institution's sender at start, so its outbox is reconciled with the chain
+        (transactions a crash or a snapshot rewind lost are sent again) before any request."""
+        for account in session.scalars(select(IssuerAccount).order_by(IssuerAccount.institution_id)):
+            if (self.data_dir / "issuers" / f"outbox-{account.address}.sqlite3").exists():
+                try:
+                    self._runtime(account)
+                except CredentialError:
+                    pass  # its keys are not on chain yet (set-up jobs pending); the sender was reconciled all the same
 
     # Status lists...
 
@@ -463,6 +470,13 @@ class Issuing:
             return credential.document
         plain = self.vault.open(f"credential:{credential.id}", credential.sealed_document, subject_id=credential.subject_id)
         return json.loads(plain)  # type: ignore[no-any-return]
+
+    def replace_document(self, credential: IssuedCredential, document: dict[str, Any]) -> None:
+        """Keep ``document`` as the credential's copy: sealed under its subject's key (a credit grant, without one, in clear)."""
+        if credential.subject_id is None:
+            credential.document = document
+        else:
+            self._seal_documents([credential], [document])
 
     def document_of(self, credential: IssuedCredential) -> dict[str, Any] | None:
         """The registry's copy of an issued credential; None once its subject is erased."""

@@ -118,6 +118,9 @@ def test_one_lifecycle_entry_says_valid_suspended_or_revoked() -> None:
             status.set_value(second, forbidden)
     with pytest.raises(ValueError):
         status.set_value(first, 4)
+    with pytest.raises(ValueError, match="means nothing"):  # named "undefined" in every entry; never set
+        status.set_value(first, 3)
+    assert [m["status"] for m in LIFECYCLE_MESSAGES] == ["0x0", "0x1", "0x2", "0x3"], "2^statusSize messages (§2.1)"
 
 
 def test_allocation_stops_at_half_full_and_round_trips_through_its_bitmap() -> None:

@@ -257,3 +257,21 @@ def test_a_grant_left_standing_by_a_crash_is_revoked_by_the_worker(client: TestC
     drain(client)  # a chain worker cycle reconciles
     assert college.request("GET", f"/credentials/{grant['grant_id']}")["status"] == "revoked"
     assert verify(client, grant["credential"])["outcome"] == "invalid"
+
+
+def test_a_relanded_batch_gets_its_new_block_in_the_sealed_copies(client: TestClient) -> None:
+    from registry.chain.relanding import apply_blocks
+    from registry.models import IssuedCredential as Issued
+
+    _, issuer, _ = issuing_school(client)
+    label = uuid.uuid4().hex[:6]
+    issued = batch(issuer, label, students(2, label=label))
+    issuing = client.app.state.issuing  # type: ignore[attr-defined]
+    with client.app.state.sessions() as db:  # type: ignore[attr-defined]
+        assert apply_blocks(db, {issued["tx_hash"]: 987_654}, issuing) == 1
+        db.commit()
+        rows = list(db.scalars(select(Issued).where(Issued.id.in_([c["id"] for c in issued["credentials"]]))))
+        assert all(r.document is None and r.sealed_document for r in rows), "still sealed, never in clear"
+    again = issuer.request("GET", f"/credentials/batches/{label}")
+    assert again["block_number"] == 987_654
+    assert [c["document"]["proof"][-1]["blockNumber"] for c in again["credentials"]] == [987_654, 987_654]
