@@ -107,7 +107,7 @@ def test_erasure_reaches_the_registrys_copies_and_the_holders_copy_still_verifie
     assert narrative in str(issuer.request("GET", f"/credentials/{held['id']}")["document"]), "readable while the subject is kept"
     issuer.request("DELETE", f"/subjects/{held['subject_id']}")
     after = issuer.request("GET", f"/credentials/{held['id']}")
-    assert after["document"] is None and after["status"] == "active"
+    assert after["document"] is None and after["subject_erased"] and after["status"] == "active"
     assert issuer.request("GET", f"/credentials/batches/{label}")["credentials"][1]["document"] is not None, "the other subject's stays"
     issuing = client.app.state.issuing  # type: ignore[attr-defined]
     with client.app.state.sessions() as db:  # type: ignore[attr-defined]
