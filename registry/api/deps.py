@@ -29,9 +29,11 @@ from ..chain.worker import ChainWorker
 from ..core.config import Settings
 from ..core.errors import AuthenticationError, PermissionDeniedError
 from ..search import SearchService
+from ..workflows.dashboard import SummaryCache
 from ..workflows.issuance import Issuing
 from ..workflows.previews import PreviewService
 from ..workflows.review import DecisionPolicy
+from ..workflows.submission import Limits
 from ..crud import auth as auth_crud
 from ..crud import users as users_crud
 
@@ -100,6 +102,20 @@ def get_now(request: Request) -> datetime:
     return clock() if clock is not None else datetime.now(UTC)
 
 
+def get_summary_cache(request: Request) -> SummaryCache:
+    """The dashboard's public summaries, computed at most every 30 s per period (made on first use)."""
+    cache: SummaryCache | None = getattr(request.app.state, "dashboard_summaries", None)
+    if cache is None:
+        cache = request.app.state.dashboard_summaries = SummaryCache()
+    return cache
+
+
+def get_limits(request: Request) -> Limits:
+    """What a submission's CPU-heavy work may use: the serving loop's limiter and worker processes, the pixel limit."""
+    state = request.app.state
+    return Limits(cpu=state.cpu_limiter, max_pixels=get_settings(request).MAX_IMAGE_PIXELS, processes=state.cpu_processes)
+
+
 def get_db(request: Request) -> Iterator[Session]:
     with get_sessions(request)() as session:
         yield session
@@ -121,6 +137,8 @@ CertificateCheckerDep = Annotated[CertificateChecker, Depends(get_certificate_ch
 PolicyDep = Annotated[DecisionPolicy, Depends(get_policy)]
 PreviewsDep = Annotated[PreviewService, Depends(get_previews)]
 NowDep = Annotated[datetime, Depends(get_now)]
+LimitsDep = Annotated[Limits, Depends(get_limits)]
+SummaryCacheDep = Annotated[SummaryCache, Depends(get_summary_cache)]
 
 
 @dataclass(frozen=True)

@@ -43,15 +43,15 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from eth_hash.auto import keccak
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
-from ledger_service import ConsentRequiredError, CredentialError, SubjectErasedError
-from ledger_service.chain import Ledger, Signer, TransactionSender
+from ledger_service import ConsentRequiredError, CredentialError, InvalidKeyError, SubjectErasedError, TransactionTimeoutError
+from ledger_service.chain import CREDENTIAL_TYPES, CREDIT_GRANT_TYPE, STATUS_LIST_TYPE, Ledger, Signer, TransactionSender
 from ledger_service.credentials import (
     DEVELOPMENT_CATEGORIES,
     GROWTH_DIMENSIONS,
@@ -64,12 +64,15 @@ from ledger_service.credentials import (
     ConversionRule,
     CreditBank,
     CreditGrant,
+    DidResolver,
     Ed25519KeyPair,
     Ed25519PublicKeyRef,
     StatusList,
+    did_document,
+    did_web,
+    did_web_institution,
     growth_record_credential,
     identity_object,
-    institution_uri,
     professional_development_credential,
     sign,
     status_list_capacity,
@@ -80,7 +83,7 @@ from ledger_service.vault import MasterKey, NewSubject, Vault
 
 from ..chain.jobs import enqueue
 from ..core.config import Settings
-from ..core.errors import ConflictError, InvalidRequestError
+from ..core.errors import ConflictError, InvalidRequestError, ResourceNotFoundError
 from ..models import CredentialBatch, GrantSource, Institution, IssuedCredential, IssuerAccount, StatusListRecord, utcnow
 
 __all__ = [
@@ -92,12 +95,6 @@ __all__ = [
     "load_master_key",
 ]
 
-CREDENTIAL_TYPES = {
-    "growth_record": keccak(b"EduLedger.GrowthRecord"),
-    "professional_development": keccak(b"EduLedger.ProfessionalDevelopment"),
-}
-STATUS_LIST_TYPE = keccak(b"EduLedger.StatusList")
-CREDIT_GRANT_TYPE = keccak(b"EduLedger.CreditGrant")
 _FUNDING_WEI = 10**18  # the issuer key pays for its anchors where gas is not free (the embedded chain)
 _LIST_ENTRIES = MIN_STATUS_LIST_SIZE
 _LIST_CAPACITY = status_list_capacity(_LIST_ENTRIES)
@@ -171,14 +168,33 @@ class DevelopmentRecord(_Strict):
     evidence_hashes: list[Annotated[str, Field(pattern=_EVIDENCE)]] = Field(default_factory=list, max_length=20)
 
 
+# The holder's did:key (Ed25519): the credential is bound to it (credentialSubject.id), so only the
+# holder can present it. A public key, not personal data.
+_HOLDER = r"^did:key:z6Mk[1-9A-HJ-NP-Za-km-z]{40,50}$"
+
+
+def _holder_key(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            Ed25519PublicKeyRef.from_multibase(value.removeprefix("did:key:"))
+        except InvalidKeyError as exc:
+            raise ValueError(f"holder is not an Ed25519 did:key: {exc}") from None
+    return value
+
+
+Holder = Annotated[str | None, AfterValidator(_holder_key)]
+
+
 class GrowthEntry(_Strict):
     subject: StudentSubject
     record: GrowthRecord
+    holder: Holder = Field(default=None, pattern=_HOLDER, description="the student's did:key: only they can present it")
 
 
 class DevelopmentEntry(_Strict):
     subject: TeacherSubject
     record: DevelopmentRecord
+    holder: Holder = Field(default=None, pattern=_HOLDER, description="the teacher's did:key: only they can present it")
 
 
 _ENTRIES: dict[str, type[GrowthEntry] | type[DevelopmentEntry]] = {
@@ -269,6 +285,44 @@ class Issuing:
                 runtime.sender.close()
         self.vault.close()
 
+    # Issuers as DIDs...
+
+    def did_of(self, institution_id: str) -> str:
+        """The institution's did:web, on this registry's public host (its document: GET /institutions/{id}/did.json)."""
+        return did_web(urlsplit(self.base_url).netloc, bytes.fromhex(institution_id[2:]))
+
+    def did_document(self, session: Session, institution_id: str, bureau_key: Ed25519KeyPair | None = None) -> dict[str, Any]:
+        """The institution's DID document: the signing keys this registry holds for it, each listed for
+        assertionMethod while the chain holds it valid (the chain is read now: never a cached opinion)."""
+        keys: list[Ed25519PublicKeyRef] = []
+        account = session.get(IssuerAccount, institution_id)
+        if account is not None:
+            keys.append(Ed25519PublicKeyRef.from_multibase(account.signing_key))
+        if bureau_key is not None and bureau_key.public.multibase not in {k.multibase for k in keys}:
+            keys.append(bureau_key.public)
+        if not keys:
+            raise ResourceNotFoundError(f"institution {institution_id} has no signing keys here: it issues no credentials")
+        directory = self.ledger.contracts["InstitutionRegistry"]
+        now = int(self.ledger.rpc.request("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
+        institution = bytes.fromhex(institution_id[2:])
+        return did_document(self.did_of(institution_id),
+                            [(key, bool(directory.call("isValidSigningKey", key.raw, institution, now))) for key in keys])
+
+    def did_resolver(self, session: Session, bureau_id: str, bureau_key: Ed25519KeyPair | None) -> DidResolver:
+        """Resolves the DIDs of this registry's institutions (the bureau's signing key is ``bureau_key``)
+        from its own records and the chain, without a request to itself; any other DID is not at hand
+        here — nothing is fetched from elsewhere — so its credentials are "cannot tell"."""
+        def resolve(did: str) -> dict[str, Any]:
+            institution = did_web_institution(did)
+            if institution is None or did != self.did_of("0x" + institution.hex()):
+                raise LookupError(f"{did[:120]} is not a DID of this registry; it is not fetched")
+            institution_id = "0x" + institution.hex()
+            try:
+                return self.did_document(session, institution_id, bureau_key if institution_id == bureau_id else None)
+            except ResourceNotFoundError as exc:
+                raise LookupError(str(exc)) from None
+        return resolve
+
     def bureau_runtime(self, bureau_id: str, signing_key: Ed25519KeyPair) -> IssuerRuntime:
         """The bureau issues with the relayer key (its issuer key on chain) and its derived signing key."""
         with self._lock:
@@ -278,7 +332,7 @@ class Issuing:
                 issuer = BatchIssuer(
                     self.data_dir / "issuers" / "journal-bureau.sqlite3", sender=self.ledger.sender,
                     anchor=self.ledger.contracts["CredentialAnchor"], directory=self.ledger.contracts["InstitutionRegistry"],
-                    signing_key=signing_key, cryptosuite=JCS_SUITE,
+                    signing_key=signing_key, cryptosuite=JCS_SUITE, issuer_id=self.did_of(bureau_id),
                 )
                 runtime = self._runtimes[bureau_id] = IssuerRuntime(self.ledger.sender, issuer, signing_key, owns_sender=False)
             return runtime
@@ -334,6 +388,7 @@ class Issuing:
                 issuer = BatchIssuer(
                     outboxes / f"journal-{signer.address}.sqlite3", sender=sender, anchor=self.ledger.contracts["CredentialAnchor"],
                     directory=self.ledger.contracts["InstitutionRegistry"], signing_key=signing, cryptosuite=JCS_SUITE,
+                    issuer_id=self.did_of(account.institution_id),
                 )
                 runtime = self._runtimes[account.institution_id] = IssuerRuntime(sender, issuer, signing, owns_sender=False)
             return runtime
@@ -388,15 +443,19 @@ class Issuing:
         """Sign the list as it stands and anchor its hash (the institution's issuer key)."""
         status = self.status_list(record)
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        document = status.credential(issuer=institution_uri(bytes.fromhex(institution_id[2:])), valid_from=now)
-        signed = sign(document, runtime.signing_key, cryptosuite=JCS_SUITE, created=now, proof_as_list=True)
+        document = status.credential(issuer=runtime.issuer.issuer_id, valid_from=now)
+        signed = sign(document, runtime.signing_key, cryptosuite=JCS_SUITE, created=now, proof_as_list=True,
+                      verification_method=runtime.issuer.verification_method)
         digest = status_list_hash(signed)
         anchor = self.ledger.contracts["CredentialAnchor"]
-        receipt = runtime.sender.transact(anchor.transaction(
+        (entry,) = runtime.sender.submit([anchor.transaction(
             "updateStatusList", status_list_id(status.url), digest, key=f"status:{record.id}:{record.version + 1}:{digest.hex()[:16]}"
-        ))
-        record.credential, record.list_hash, record.anchored_tx = signed, "0x" + digest.hex(), receipt.tx_hash
+        )])
+        # Journaled: it lands (re-sent after a crash if need be). The list it anchors is the one to
+        # host, even if the wait below times out and the caller commits without the receipt.
+        record.credential, record.list_hash, record.anchored_tx = signed, "0x" + digest.hex(), entry.tx_hash
         record.version += 1
+        runtime.sender.raise_for_revert(runtime.sender.wait([entry.tx_hash]))
 
     # Issuing...
 
@@ -495,10 +554,15 @@ class Issuing:
             yield
 
     def _digests(self, institution_id: str, entries: list[GrowthEntry | DevelopmentEntry]) -> list[list[str]]:
-        """Per record, keyed digests (the vault's key: they say nothing without it) of its subject and its record."""
+        """Per record, keyed digests (the vault's key: they say nothing without it) of its subject and of
+        what the credential attests (the record, and the holder it is bound to)."""
+        def attested(entry: GrowthEntry | DevelopmentEntry) -> Any:
+            record = entry.record.model_dump(mode="json")
+            return record if entry.holder is None else [record, entry.holder]
+
         return [
             [self.vault.fingerprint(f"batch-subject:{institution_id}", _canonical(e.subject.model_dump(mode="json"))).hex()[:32],
-             self.vault.fingerprint(f"batch-record:{institution_id}", _canonical(e.record.model_dump(mode="json"))).hex()[:32]]
+             self.vault.fingerprint(f"batch-record:{institution_id}", _canonical(attested(e))).hex()[:32]]
             for e in entries
         ]
 
@@ -602,7 +666,7 @@ class Issuing:
         enrolled: list[tuple[str, bytes]], record: StatusListRecord, indexes: list[int], actor: str, valid_from: str | None,
     ) -> CredentialBatch:
         status = self.status_list(record)
-        issuer_id = institution_uri(bytes.fromhex(institution.id[2:]))
+        issuer_id = self.did_of(institution.id)
         start = valid_from or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         documents: list[dict[str, Any]] = []
         for entry, (_, salt), index in zip(entries, enrolled, indexes, strict=True):
@@ -623,6 +687,8 @@ class Issuing:
                     credits=entry.record.credits, period=entry.record.period, provider=entry.record.provider, valid_from=start,
                     evidence_hashes=entry.record.evidence_hashes,
                 )
+            if entry.holder is not None:
+                document["credentialSubject"] = {"id": entry.holder, **document["credentialSubject"]}
             document["credentialStatus"] = status.entry(index)
             documents.append(document)
         batch = CredentialBatch(institution_id=institution.id, key=key, kind=kind, issued_by=actor, count=len(documents),
@@ -670,10 +736,11 @@ class Issuing:
 
     def grant_credits(
         self, session: Session, *, institution: Institution, account: IssuerAccount, presentation: dict[str, Any],
-        supplied_lists: dict[str, dict[str, Any]], actor: str,
+        supplied_lists: dict[str, dict[str, Any]], actor: str, challenge: str, domain: str, did_resolver: DidResolver | None = None,
     ) -> tuple[IssuedCredential, CreditGrant]:
-        """Verify and convert a presentation into one credit-grant credential with a status entry on
-        the institution's own list (anchored before the grant is), recorded as a batch of one."""
+        """Verify and convert a presentation (its holder's proof over ``challenge`` and ``domain``) into one
+        credit-grant credential with a status entry on the institution's own list (anchored before the grant
+        is), recorded as a batch of one."""
         resolve = self.status_resolver(session, supplied_lists)
         bank, runtime = self.credit_bank(account, institution)
         try:
@@ -696,7 +763,8 @@ class Issuing:
                     session.commit()  # before the bank's journal records the grant: a crash between leaves a row _finish_grants drops
                     return self.status_list(listed).entry(index)
 
-                grant = bank.import_presentation(presentation, status_resolver=resolve, status_entry=status_entry)
+                grant = bank.import_presentation(presentation, challenge=challenge, domain=domain, status_resolver=resolve,
+                                                 did_resolver=did_resolver, status_entry=status_entry)
                 credential = self._record_grant(session, institution.id, grant)
         finally:
             bank.close()
@@ -812,9 +880,13 @@ class Issuing:
                 raise ConflictError(f"the credential is already {credential.status}", code="unchanged")
             status.set_value(credential.status_index, targets[action])
             record.bits = bytes(status.bits)
-            self.publish(record, runtime, credential.institution_id)
             credential.status = _STATUS_NAMES[targets[action]]
             credential.status_reason = reason
+            try:
+                self.publish(record, runtime, credential.institution_id)
+            except TransactionTimeoutError:
+                session.commit()  # journaled and on its way: the registry hosts what the chain will hold
+                raise
             session.commit()
         if action == "revoke":
             self._release_grant(session, credential)

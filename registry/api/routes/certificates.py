@@ -17,7 +17,7 @@ from ...core.config import Settings
 from ...core.errors import ConflictError, ResourceNotFoundError
 from ...crud import certificates as certificates_crud
 from ...crud import resources as resources_crud
-from ...models import Certificate, Institution, ResourceVersion
+from ...models import Certificate, Institution, Programme, ResourceVersion
 from ...crud import people as people_crud
 from ...pages.html import wants_html
 from ...pages.pdf import CertificateSheet, render_certificate_pdf
@@ -183,6 +183,14 @@ async def verify_certificate_route(
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
 
+def _programme_label(db: Session, certificate: Certificate) -> str:
+    """For 入选 / 推荐 certificates: the programme they were decided in."""
+    if certificate.programme_id is None:
+        return ""
+    programme = db.get_one(Programme, certificate.programme_id)
+    return f" · 「{programme.name}」（{programme.year}）"
+
+
 def _sheet(
     db: Session, settings: Settings, certificate_id: int, record: tuple[Certificate, ResourceVersion], facts: CertificateFacts
 ) -> CertificateSheet:
@@ -194,7 +202,7 @@ def _sheet(
         level=facts.level,
         status="revoked" if facts.revoked_at else "issued",
         title=version.title,
-        resource_label=f"资源 {version.resource_id} 第 {version.number} 版 · 链上资源 #{facts.resource_id}",
+        resource_label=f"资源 {version.resource_id} 第 {version.number} 版 · 链上资源 #{facts.resource_id}" + _programme_label(db, certificate),
         catalogue_path=node.path,
         authors=[f"{people_crud.label_text(people_crud.PersonLabel(a.address, a.name, a.institution, None))} ({a.share / 100:g}%)"
                  for a in _authors(db, version)],
