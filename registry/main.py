@@ -154,7 +154,7 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
                 issuing.seal_legacy(session)
                 issuing.sweep_orphans(session)
                 issuing.recover(session)  # every institution's outbox reconciled, like the relayer's
-            reland(chain, sessions)  # what the chain lost and the outboxes re-sent: its new blocks recorded
+            reland(chain, sessions, issuing)  # what the chain lost and the outboxes re-sent: its new blocks recorded
             worker.after_cycle.append(
                 lambda: certificate_credentials.sync(sessions, issuing, bureau, chain, settings.BASE_URL)
             )

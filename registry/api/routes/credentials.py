@@ -56,6 +56,7 @@ class IssuedPublic(BaseModel):
     status_reason: str | None = None
     document: dict[str, Any] | None = Field(description="the credential as issued; null until the batch is anchored, "
                                                         "and for good once its subject is erased (the holder's copy still verifies)")
+    subject_erased: bool = Field(default=False, description="the subject was erased: the registry's copy is gone for good")
 
 
 class BatchPublic(BaseModel):
@@ -166,8 +167,9 @@ def read_issuer(institution_id: str, principal: CurrentUser, db: SessionDep, iss
 
 
 def _issued_public(credential: IssuedCredential, issuing: Issuing, completed: bool) -> IssuedPublic:
+    document = issuing.document_of(credential) if completed else None
     return IssuedPublic(id=credential.id, subject_id=credential.subject_id, status=credential.status, status_reason=credential.status_reason,
-                        document=issuing.document_of(credential) if completed else None)
+                        document=document, subject_erased=completed and document is None)
 
 
 def _batch_public(db: Session, batch: CredentialBatch, issuing: Issuing) -> BatchPublic:

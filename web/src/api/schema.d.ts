@@ -2832,6 +2832,12 @@ export interface components {
             /** Status Reason */
             status_reason?: string | null;
             /**
+             * Subject Erased
+             * @description the subject was erased: the registry's copy is gone for good
+             * @default false
+             */
+            subject_erased: boolean;
+            /**
              * Subject Id
              * @description the subject's pseudonym in the vault (GET /subjects/{id}); none for a credit grant
              */
