@@ -34,6 +34,7 @@ __all__ = [
     "SUSPENDED",
     "StatusList",
     "decode_status_list",
+    "status_list_capacity",
     "status_list_hash",
     "status_of",
     "status_value",
@@ -54,6 +55,12 @@ LIFECYCLE_MESSAGES = [
 # What entries issued before carried (three messages): still read, never issued again.
 LEGACY_LIFECYCLE_MESSAGES = LIFECYCLE_MESSAGES[:3]
 _LIFECYCLE_VALUES = (0, SUSPENDED, REVOKED)  # the values an issuer may set in a message list
+
+
+def status_list_capacity(size: int = MIN_STATUS_LIST_SIZE) -> int:
+    """How many entries a list of ``size`` may hand out: never past half full, so one index says
+    little about the others (the one place this rule lives)."""
+    return size // 2
 
 
 def _encode(bits: bytes | bytearray) -> str:
@@ -133,15 +140,45 @@ class StatusList:
     def status_size(self) -> int:
         return 2 if self.purpose == "message" else 1
 
+    @property
+    def room(self) -> int:
+        """Entries this list may still hand out (:func:`status_list_capacity`)."""
+        return status_list_capacity(self.size) - len(self.allocated)
+
     def allocate(self) -> int:
         """A random index never handed out before."""
-        if len(self.allocated) >= self.size // 2:
-            raise CredentialError(f"status list {self.url} is half full; start a new list")
-        while True:
+        return self.allocate_many(1)[0]
+
+    def allocate_many(self, count: int) -> list[int]:
+        """``count`` random indexes never handed out before, or none if the list has no room for all."""
+        if count > self.room:
+            raise CredentialError(f"status list {self.url} has room for {self.room} more entries, not {count}; start a new list")
+        indexes: list[int] = []
+        while len(indexes) < count:
             index = secrets.randbelow(self.size)
             if index not in self.allocated:
                 self.allocated.add(index)
-                return index
+                indexes.append(index)
+        return indexes
+
+    def allocation_bitmap(self) -> bytes:
+        """Which entries were handed out, one bit each (index 0 the leftmost bit): how a holder of
+        the list persists :attr:`allocated` (:meth:`restore` reads it back)."""
+        bitmap = bytearray(self.size // 8)
+        for index in self.allocated:
+            bitmap[index // 8] |= 0x80 >> (index % 8)
+        return bytes(bitmap)
+
+    @classmethod
+    def restore(cls, url: str, purpose: str, *, bits: bytes, allocation_bitmap: bytes) -> StatusList:
+        """The list as persisted: its status bits and :meth:`allocation_bitmap`."""
+        size = len(allocation_bitmap) * 8
+        allocated = {
+            byte_index * 8 + bit
+            for byte_index, byte in enumerate(allocation_bitmap) if byte
+            for bit in range(8) if byte & (0x80 >> bit)
+        }
+        return cls(url, purpose, size=size, bits=bytearray(bits), allocated=allocated)
 
     def entry(self, index: int) -> dict[str, Any]:
         """The ``credentialStatus`` a credential carries for ``index``."""

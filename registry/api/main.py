@@ -9,12 +9,15 @@ from .routes import (
     chain,
     contexts,
     credentials,
+    dashboard,
     dids,
     health,
     institutions,
     ipfs,
     people,
     presentations,
+    previews,
+    programmes,
     resources,
     reviews,
     search,
@@ -34,9 +37,12 @@ api_router.include_router(institutions.router)
 api_router.include_router(catalogue.router)
 api_router.include_router(resources.router)
 api_router.include_router(reviews.router)
+api_router.include_router(previews.router)
+api_router.include_router(programmes.router)
 api_router.include_router(certificates.router)
 api_router.include_router(search.router)
 api_router.include_router(credentials.router)
 api_router.include_router(contexts.router)
 api_router.include_router(dids.router)
 api_router.include_router(presentations.router)
+api_router.include_router(dashboard.router)

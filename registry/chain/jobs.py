@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ledger_service.chain import ContractCall, DecodedEvent, Ledger, Registration, register_call
 
-from ..models import AuthorConfirmation, Certificate, ChainJob, ResourceVersion, WorkflowEvent
+from ..models import AuthorConfirmation, Certificate, ChainJob, Nominee, Programme, ProgrammeEvent, ResourceVersion, WorkflowEvent
 from .directory import CERTIFICATE_KINDS, CERTIFICATE_LEVELS, INSTITUTION_KINDS, REVIEWER_ROLE
 
 __all__ = ["JOB_KINDS", "NOTHING_TO_SEND", "NOT_READY", "JobKind", "enqueue", "registration_of"]
@@ -178,6 +178,34 @@ def _apply_decisions(session: Session, job: ChainJob, events: list[DecodedEvent]
             event.chain_block = job.block_number
 
 
+# Programme decision hashes (under the nominee's resource, like review events)...
+
+
+def _programme_events(session: Session, job: ChainJob) -> list[ProgrammeEvent]:
+    return list(session.scalars(select(ProgrammeEvent).where(ProgrammeEvent.id.in_(job.payload["event_ids"])).order_by(ProgrammeEvent.id)))
+
+
+def _build_programme_decisions(session: Session, job: ChainJob, ledger: Ledger) -> Built:
+    events = _programme_events(session, job)
+    chain_ids = []
+    for event in events:
+        nominee = session.get_one(Nominee, event.nominee_id)
+        chain_id = session.get_one(ResourceVersion, nominee.version_id).chain_resource_id
+        if chain_id is None:
+            return NOT_READY
+        chain_ids.append(chain_id)
+    hashes = [bytes.fromhex(event.hash[2:]) for event in events]
+    return ledger.contracts["ResourceRegistry"].transaction("recordDecisions", chain_ids, hashes, key=_key(job))
+
+
+def _apply_programme_decisions(session: Session, job: ChainJob, events: list[DecodedEvent]) -> None:
+    recorded = {"0x" + bytes(e.args["decisionHash"]).hex() for e in events if e.name == "DecisionRecorded"}
+    for event in _programme_events(session, job):
+        if event.hash in recorded:
+            event.chain_tx = job.tx_hash
+            event.chain_block = job.block_number
+
+
 # Certificates...
 
 
@@ -190,8 +218,11 @@ def _build_issue(session: Session, job: ChainJob, ledger: Ledger) -> Built:
     chain_id = session.get_one(ResourceVersion, certificate.version_id).chain_resource_id
     if chain_id is None:
         return NOT_READY
+    programme = b"\0" * 32
+    if certificate.programme_id is not None:  # 入选 / 推荐: the programme's id goes on the record
+        programme = bytes.fromhex(session.get_one(Programme, certificate.programme_id).chain_id[2:])
     return ledger.contracts["CertificateRegistry"].transaction(
-        "issue", CERTIFICATE_KINDS[certificate.kind], chain_id, CERTIFICATE_LEVELS[certificate.level], b"\0" * 32, key=_key(job)
+        "issue", CERTIFICATE_KINDS[certificate.kind], chain_id, CERTIFICATE_LEVELS[certificate.level], programme, key=_key(job)
     )
 
 
@@ -266,6 +297,7 @@ JOB_KINDS: dict[str, JobKind] = {
     "confirm_authorship": JobKind(_build_confirmation, _apply_confirmation, _fail_confirmation),
     "set_resource_status": JobKind(_build_status, _nothing, _nothing),
     "record_decisions": JobKind(_build_decisions, _apply_decisions, _nothing),
+    "record_programme_decisions": JobKind(_build_programme_decisions, _apply_programme_decisions, _nothing),
     "issue_certificate": JobKind(_build_issue, _apply_issue, _fail_issue),
     "revoke_certificate": JobKind(_build_revoke, _apply_revoke, _nothing),
     "register_institution": JobKind(_build_institution, _nothing, _nothing),

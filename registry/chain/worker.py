@@ -1,7 +1,7 @@
 """The chain worker: carries out committed chain jobs, in the background, and survives restarts.
 
 A cycle: (1) hashes of new workflow events of registered versions become one ``record_decisions``
-job; (2) ready jobs (their subject's previous job done) are built into calls and submitted in one
+job (and a programme's decisions about nominees one ``record_programme_decisions`` job); (2) ready jobs (their subject's previous job done) are built into calls and submitted in one
 go through the relayer's durable outbox, each under its own key (and attempt number), so a job
 resent after a crash returns its first transaction instead of sending a second; (3) receipts are
 awaited and applied to the database. A chain that does not answer leaves the jobs where they are
@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from datetime import datetime
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ledger_service import ChainError, ContractRevertError, EduLedgerError
 from ledger_service.chain import ContractCall, Ledger, OutboxStatus, Receipt
 
-from ..models import ChainJob, JobStatus, ResourceVersion, WorkflowEvent, utcnow
+from ..models import ChainJob, JobStatus, Nominee, ProgrammeEvent, ResourceVersion, WorkflowEvent, utcnow
 from .jobs import JOB_KINDS, NOTHING_TO_SEND
 
 __all__ = ["ChainWorker"]
@@ -101,12 +102,23 @@ class ChainWorker:
             time.sleep(0.05)
 
     def unrecorded_events(self) -> int:
-        """Workflow events whose version is on chain but whose hash has no chain job yet."""
+        """Workflow and programme events whose version is on chain but whose hash has no chain job yet."""
         with self.sessions() as session:
-            return int(session.scalar(
+            review = session.scalar(
                 select(func.count()).select_from(WorkflowEvent).join(ResourceVersion, ResourceVersion.id == WorkflowEvent.version_id)
                 .where(WorkflowEvent.chain_job_id.is_(None), ResourceVersion.chain_resource_id.is_not(None))
-            ) or 0)
+            ) or 0
+            programme = session.scalar(
+                select(func.count()).select_from(ProgrammeEvent).join(Nominee, Nominee.id == ProgrammeEvent.nominee_id)
+                .join(ResourceVersion, ResourceVersion.id == Nominee.version_id)
+                .where(ProgrammeEvent.chain_job_id.is_(None), ResourceVersion.chain_resource_id.is_not(None))
+            ) or 0
+            return int(review) + int(programme)
+
+    def open_since(self) -> datetime | None:
+        """When the oldest job still pending or sent was committed, or None."""
+        with self.sessions() as session:
+            return session.scalar(select(func.min(ChainJob.created_at)).where(ChainJob.status.in_([JobStatus.PENDING, JobStatus.SENT])))
 
     def open_jobs(self) -> int:
         with self.sessions() as session:
@@ -165,6 +177,24 @@ class ChainWorker:
                 session.flush()
                 for event in session.scalars(select(WorkflowEvent).where(WorkflowEvent.id.in_(ids))):
                     event.chain_job_id = job.id
+            # A programme's decisions about nominees, recorded under each nominee's resource the same way.
+            programme_ready = list(
+                session.scalars(
+                    select(ProgrammeEvent.id)
+                    .join(Nominee, Nominee.id == ProgrammeEvent.nominee_id)
+                    .join(ResourceVersion, ResourceVersion.id == Nominee.version_id)
+                    .where(ProgrammeEvent.chain_job_id.is_(None), ResourceVersion.chain_resource_id.is_not(None))
+                    .order_by(ProgrammeEvent.id)
+                    .limit(self.batch_size * _DECISIONS_PER_TRANSACTION)
+                )
+            )
+            for start in range(0, len(programme_ready), _DECISIONS_PER_TRANSACTION):
+                ids = programme_ready[start : start + _DECISIONS_PER_TRANSACTION]
+                job = ChainJob(kind="record_programme_decisions", payload={"event_ids": ids})
+                session.add(job)
+                session.flush()
+                for programme_event in session.scalars(select(ProgrammeEvent).where(ProgrammeEvent.id.in_(ids))):
+                    programme_event.chain_job_id = job.id
             session.commit()
 
     def _ready_calls(self, session: Session) -> list[tuple[ChainJob, ContractCall]]:

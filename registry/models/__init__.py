@@ -6,10 +6,11 @@ from .auth import AuthChallenge, LoginLink, Session
 from .base import Base, UtcDateTime, utcnow
 from .catalogue import CatalogueNode
 from .certificates import Certificate
-from .credentials import CredentialBatch, IssuedCredential, IssuerAccount, PresentationChallenge, StatusListRecord
+from .credentials import CredentialBatch, GrantSource, IssuedCredential, IssuerAccount, PresentationChallenge, StatusListRecord
 from .institutions import Institution, RoleGrant, User
 from .jobs import ChainJob, JobStatus
 from .resources import AuthorConfirmation, ContentPart, Fingerprint, Resource, ResourceVersion
+from .programmes import Collection, Nominee, Objection, PanelScore, Programme, ProgrammeEvent, Recommendation
 from .reviews import Review, ReviewAssignment, WorkflowEvent
 from .search import SearchChange
 
@@ -20,15 +21,23 @@ __all__ = [
     "CatalogueNode",
     "Certificate",
     "ChainJob",
+    "Collection",
     "ContentPart",
     "CredentialBatch",
     "Fingerprint",
+    "GrantSource",
     "Institution",
     "IssuedCredential",
     "IssuerAccount",
     "PresentationChallenge",
     "JobStatus",
     "LoginLink",
+    "Nominee",
+    "Objection",
+    "PanelScore",
+    "Programme",
+    "ProgrammeEvent",
+    "Recommendation",
     "Resource",
     "ResourceVersion",
     "Review",

@@ -28,6 +28,7 @@ class Certificate(Base):
     revocation_reason: Mapped[str | None] = mapped_column(String(30), default=None)
     revoked_tx: Mapped[str | None] = mapped_column(String(66), default=None)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("programmes.id"), default=None, index=True)  # 入选 / 推荐
     # The certificate as a verifiable credential, issued by the bureau once the certificate is on chain.
     credential_batch: Mapped[str | None] = mapped_column(String(100), default=None)
     credential_document: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)  # unsigned, fixed first

@@ -21,8 +21,10 @@ from .review import State, pending_certificates, supersede
 __all__ = ["issue_certificate", "on_accept", "on_withdraw"]
 
 
-def issue_certificate(session: Session, version: ResourceVersion, *, kind: str, level: str) -> Certificate:
-    certificate = Certificate(version_id=version.id, kind=kind, level=level)
+def issue_certificate(
+    session: Session, version: ResourceVersion, *, kind: str, level: str, programme_id: int | None = None
+) -> Certificate:
+    certificate = Certificate(version_id=version.id, kind=kind, level=level, programme_id=programme_id)
     session.add(certificate)
     session.flush()
     job = enqueue(session, "issue_certificate", {"certificate_id": certificate.id}, subject=f"version:{version.id}")

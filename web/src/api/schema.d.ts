@@ -239,6 +239,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/chain/jobs/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Chain Job
+         * @description A chain write the registry committed: where it stands (the status URL of a request that could not wait for it).
+         */
+        get: operations["chain-read_chain_job"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/contexts/eduledger/{version}": {
         parameters: {
             query?: never;
@@ -266,14 +286,40 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Read Batches
+         * @description The batches the signed-in issuer's institution issued, newest first, with their credentials' statuses.
+         */
+        get: operations["credentials-read_batches"];
         put?: never;
         /**
          * Create Batch
          * @description Issue a class or a grade: personal data into the vault, salted subjects, one signed credential
          *     each with a status entry, one anchor on chain. Sending the same batch key again finishes it.
+         *     A record's narrative (评语) is part of the credential the student holds: it can never be taken
+         *     back from them, only revoked.
          */
         post: operations["credentials-create_batch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/credentials/batches/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check Batch
+         * @description Check a batch's records as issuing would, every row: nothing is stored or issued (empty: it can be issued).
+         */
+        post: operations["credentials-check_batch"];
         delete?: never;
         options?: never;
         head?: never;
@@ -300,6 +346,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/credentials/rosters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Read Roster
+         * @description Read a class roster (CSV or .xlsx; the first row names the columns) into batch records, with
+         *     every row's problems: a preview, nothing is stored or issued.
+         */
+        post: operations["credentials-read_roster"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/credentials/{credential_id}": {
         parameters: {
             query?: never;
@@ -309,7 +376,7 @@ export interface paths {
         };
         /**
          * Read Credential
-         * @description A credential the signed-in issuer's institution issued, and its lifecycle status.
+         * @description A credential the signed-in issuer's institution issued (a credit grant also by its grant id), and its lifecycle status.
          */
         get: operations["credentials-read_credential"];
         put?: never;
@@ -332,8 +399,29 @@ export interface paths {
         /**
          * Change Credential Status
          * @description Revoke (final), suspend or unsuspend: the status list is signed again and its hash anchored.
+         *     Revoking a credential revokes the credit grants that converted it.
          */
         post: operations["credentials-change_credential_status"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/credit-bank/grants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Grants
+         * @description The institution's credit grants, newest first, with their status and what each converted.
+         */
+        get: operations["credentials-read_grants"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -378,6 +466,47 @@ export interface paths {
          * @description Set how the institution converts presented credentials into credits.
          */
         put: operations["credentials-update_credit_rules"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Dashboard
+         * @description The administrators' dashboard: the summary, and by school, credentials by institution, chain jobs.
+         */
+        get: operations["dashboard-read_dashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dashboard/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Dashboard Summary
+         * @description The public summary: totals, by 学段, 学科 and month, credentials by month, chain health. No
+         *     schools, institutions, people or addresses.
+         */
+        get: operations["dashboard-read_dashboard_summary"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -574,6 +703,314 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/programmes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Programmes
+         * @description Every programme, newest first.
+         */
+        get: operations["programmes-read_programmes"];
+        put?: never;
+        /**
+         * Create Programme
+         * @description Set up a programme: level and organising bureau, eligibility, quotas, deadlines, panel, rubric, blind review.
+         */
+        post: operations["programmes-create_programme"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Programme
+         * @description A programme, its quotas and deadlines, and its phase now.
+         */
+        get: operations["programmes-read_programme"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Events
+         * @description The programme's hash-chained decision history (events about nominees are recorded on chain).
+         */
+        get: operations["programmes-read_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/intake": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Take In Recommendations
+         * @description Take in a lower level's recommendations (推荐) as nominees: all of them or, on any refusal, none.
+         */
+        post: operations["programmes-take_in_recommendations"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/nominations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Nomination
+         * @description Nominate an accepted resource: a teacher their own (self), a school its teachers' (school).
+         */
+        post: operations["programmes-create_nomination"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/nominees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Nominees
+         * @description The nominees, for administrators and the panel (the panel sees no teacher or school under blind review).
+         */
+        get: operations["programmes-read_nominees"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/nominees/{nominee_id}/objections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Objection
+         * @description Object (异议) to a proposed nominee while the 公示 window is open, with a reason.
+         */
+        post: operations["programmes-create_objection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/nominees/{nominee_id}/scores": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Score
+         * @description A panel reviewer scores a nominee against the programme's rubric (once).
+         */
+        post: operations["programmes-create_score"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/notice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Notice
+         * @description The public 公示 page: the proposed (later the selected) list; a teacher's name and school only with their consent.
+         */
+        get: operations["programmes-read_notice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/objections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Objections
+         * @description The objections filed and their decisions.
+         */
+        get: operations["programmes-read_objections"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/objections/{objection_id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decide Objection
+         * @description Uphold an objection (the nominee leaves the list) or reject it; the decision and its reason are recorded.
+         */
+        post: operations["programmes-decide_objection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish List
+         * @description Publish the proposed list: the 公示 window opens.
+         */
+        post: operations["programmes-publish_list"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/ranking": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Ranking
+         * @description The ranking now (per bucket, by the tie rule) and the list it proposes under the quotas.
+         */
+        get: operations["programmes-read_ranking"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/recommendations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Recommendations
+         * @description The 推荐 records to the next level, with their certificates and decision hashes.
+         */
+        get: operations["programmes-read_recommendations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/selection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Selection
+         * @description The selected resources and their certificates.
+         */
+        get: operations["programmes-read_selection"];
+        put?: never;
+        /**
+         * Select Final
+         * @description Make the selection final (after the window closed and every objection is decided): 入选 and 推荐 certificates.
+         */
+        post: operations["programmes-select_final"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/resources": {
         parameters: {
             query?: never;
@@ -747,6 +1184,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/resources/{resource_id}/versions/{number}/collection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Collect Version
+         * @description 收藏: collect an included version at a platform or the national level; a 收藏 certificate is issued.
+         */
+        post: operations["programmes-collect_version"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/resources/{resource_id}/versions/{number}/decision": {
         parameters: {
             query?: never;
@@ -776,9 +1233,50 @@ export interface paths {
         };
         /**
          * Read History
-         * @description The version's append-only workflow events, each hash checked and its chain record shown.
+         * @description The version's append-only workflow events, each hash checked and its chain record shown (under blind review a
+         *     reviewer sees the authors' events without their address).
          */
         get: operations["resources-read_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/resources/{resource_id}/versions/{number}/parts/{name}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Preview
+         * @description How the part is previewed in the page; a Word or PowerPoint part's conversion to PDF starts on the first ask.
+         */
+        get: operations["resources-read_preview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/resources/{resource_id}/versions/{number}/parts/{name}/preview.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Preview Pdf
+         * @description The PDF a Word or PowerPoint part was converted to (409 preview_not_ready until it is).
+         */
+        get: operations["resources-read_preview_pdf"];
         put?: never;
         post?: never;
         delete?: never;
@@ -891,6 +1389,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/reviews/rubric": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Rubric
+         * @description The rubric reviews are scored against (the national dimensions and the veto).
+         */
+        get: operations["reviews-read_rubric"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reviews/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Versions
+         * @description Versions in one state for administrators (in review: with their reviews so far, for the decision; accepted: for 出库).
+         */
+        get: operations["reviews-read_versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/search": {
         parameters: {
             query?: never;
@@ -971,10 +1509,30 @@ export interface paths {
         post?: never;
         /**
          * Erase Subject
-         * @description Erase a subject (crypto-shredding): their personal data become unrecoverable; their
-         *     credentials still verify for integrity (they never held personal data).
+         * @description Erase a subject (crypto-shredding): their personal data and the registry's copies of their
+         *     credentials become unrecoverable; the copies they hold still verify (revoke them to withdraw them).
          */
         delete: operations["credentials-erase_subject"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Users
+         * @description The accounts the registry knows (administrators), with their roles and where each reviewer grant stands on chain.
+         */
+        get: operations["institutions-read_users"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1084,6 +1642,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/verify/bundles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Bundle
+         * @description An offline verification bundle (离线验证包) of a credential: the chain's head block and the proofs
+         *     of every fact its verification reads, and the status lists in force; it verifies without a network
+         *     for anyone who trusts that block (``edu-wallet verify``).
+         */
+        post: operations["verify-create_bundle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/verify/presentation": {
         parameters: {
             query?: never;
@@ -1109,6 +1689,19 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AcceptedPublic */
+        AcceptedPublic: {
+            /** Message */
+            message: string;
+            /**
+             * Status
+             * @default pending
+             * @constant
+             */
+            status: "pending";
+            /** Status Url */
+            status_url: string;
+        };
         /** AddedPublic */
         AddedPublic: {
             /** Cid */
@@ -1241,7 +1834,7 @@ export interface components {
         BatchRequest: {
             /**
              * Batch
-             * @description your key for this batch: sending it again finishes, never doubles
+             * @description your key for this batch: sending it again with the same records finishes it, never doubles; the same key with other records is refused (409 batch_key_reused, naming the difference)
              */
             batch: string;
             /**
@@ -1251,13 +1844,64 @@ export interface components {
             kind: "growth_record" | "professional_development";
             /**
              * Records
-             * @description each {subject: personal data, record: what is attested}
+             * @description each {subject: personal data, record: what is attested}. The subject's personal data stay in the vault (the credential names a salted identifier only); everything in the record — the narrative (评语) included — is part of the credential the student holds and shows, for good: write no name, 学籍号, health or family detail there. The registry keeps its copy sealed under the subject's key (erased with the subject).
              */
             records: {
                 [key: string]: unknown;
             }[];
             /** Valid From */
             valid_from?: string | null;
+        };
+        /** BatchSummaryPublic */
+        BatchSummaryPublic: {
+            /** Batch */
+            batch: string;
+            /** Completed */
+            completed: boolean;
+            /** Count */
+            count: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Kind */
+            kind: string;
+            /**
+             * Statuses
+             * @description how many credentials are active, suspended, revoked
+             */
+            statuses: {
+                [key: string]: number;
+            };
+            /** Tx Hash */
+            tx_hash: string | null;
+        };
+        /** BatchesPublic */
+        BatchesPublic: {
+            /** Count */
+            count: number;
+            /** Data */
+            data: components["schemas"]["BatchSummaryPublic"][];
+        };
+        /** BundleRequest */
+        BundleRequest: {
+            /**
+             * Credential
+             * @description The credential (JSON) to bundle: it must be anchored on this registry's chain.
+             */
+            credential: {
+                [key: string]: unknown;
+            };
+            /**
+             * Status Lists
+             * @description Status lists this registry does not host, by URL.
+             */
+            status_lists?: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
         };
         /** CertificateItem */
         CertificateItem: {
@@ -1311,6 +1955,22 @@ export interface components {
             /** Verify Url */
             verify_url: string;
         };
+        /** CertificateRef */
+        CertificateRef: {
+            /** Chain Certificate Id */
+            chain_certificate_id: number | null;
+            /**
+             * Id
+             * @description the registry's certificate row
+             */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Level */
+            level: string;
+            /** Status */
+            status: string;
+        };
         /** CertificateSummary */
         CertificateSummary: {
             /**
@@ -1352,6 +2012,92 @@ export interface components {
             name: string | null;
             /** Share */
             share: number;
+        };
+        /** ChainHealthDetail */
+        ChainHealthDetail: {
+            /** Block Number */
+            block_number: number | null;
+            /**
+             * Chain
+             * @description ok, or why the node is unavailable
+             */
+            chain: string;
+            /** Database */
+            database: string;
+            /**
+             * Jobs
+             * @description chain jobs by status: pending, sent, done, failed
+             */
+            jobs: {
+                [key: string]: number;
+            };
+            /** Observed Seconds Ago */
+            observed_seconds_ago: number;
+            /**
+             * Oldest Open Job S
+             * @description seconds the oldest open job has waited
+             */
+            oldest_open_job_s: number | null;
+            /**
+             * Open Jobs
+             * @description pending + sent: committed and not yet mined
+             */
+            open_jobs: number;
+            /**
+             * Registrations
+             * @description resource versions by chain status
+             */
+            registrations: {
+                [key: string]: number;
+            };
+            /**
+             * Status
+             * @description ok or degraded (as GET /health says)
+             */
+            status: string;
+        };
+        /** ChainHealthPublic */
+        ChainHealthPublic: {
+            /** Block Number */
+            block_number: number | null;
+            /** Observed Seconds Ago */
+            observed_seconds_ago: number;
+            /**
+             * Status
+             * @description ok or degraded (as GET /health says)
+             */
+            status: string;
+        };
+        /** ChainJobPublic */
+        ChainJobPublic: {
+            /**
+             * Block Number
+             * @description the block the transaction's receipt names (updated if it had to be sent again)
+             */
+            block_number: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Error */
+            error: string | null;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /**
+             * Status
+             * @description pending (committed), sent (journaled and sent, waiting to be mined), done or failed
+             */
+            status: string;
+            /** Tx Hash */
+            tx_hash: string | null;
+            /**
+             * Waited Seconds
+             * @description for an open job: how long it has waited since it was committed
+             */
+            waited_seconds: number | null;
         };
         /** ChainPublic */
         ChainPublic: {
@@ -1424,12 +2170,51 @@ export interface components {
             /** Result */
             result: string;
         };
+        /** CheckRequest */
+        CheckRequest: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "growth_record" | "professional_development";
+            /** Records */
+            records: unknown[];
+        };
         /** CheckpointPublic */
         CheckpointPublic: {
             /** Blockhash */
             blockHash: string;
             /** Blocknumber */
             blockNumber: number;
+        };
+        /** CollectionPublic */
+        CollectionPublic: {
+            certificate: components["schemas"]["CertificateRef"];
+            /** Collected By */
+            collected_by: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Level */
+            level: string;
+            /** Resource Id */
+            resource_id: number;
+            /** Version */
+            version: number;
+        };
+        /** CollectionRequest */
+        CollectionRequest: {
+            /**
+             * Level
+             * @enum {string}
+             */
+            level: "district" | "city" | "province" | "national";
+            /** Reason */
+            reason?: string | null;
         };
         /** ConversionRulePublic */
         ConversionRulePublic: {
@@ -1445,6 +2230,90 @@ export interface components {
             achievement_type: string;
             /** Credits */
             credits: number;
+        };
+        /** CredentialRow */
+        CredentialRow: {
+            /**
+             * Anchored
+             * @description their batch's Merkle root is on chain
+             */
+            anchored: number;
+            /** Issued */
+            issued: number;
+            /**
+             * Key
+             * @description the month (YYYY-MM) or the institution's id; empty for the total
+             */
+            key: string;
+            /** Label */
+            label: string;
+            /**
+             * Revoked
+             * @description revoked now
+             */
+            revoked: number;
+            /**
+             * Suspended
+             * @description suspended now
+             */
+            suspended: number;
+        };
+        /** CriterionModel */
+        CriterionModel: {
+            /** Criterion */
+            criterion: string;
+            /** Max */
+            max: number;
+        };
+        /** Dashboard */
+        Dashboard: {
+            /** By Month */
+            by_month: components["schemas"]["GroupRow"][];
+            /** By School */
+            by_school: components["schemas"]["GroupRow"][];
+            /** By Stage */
+            by_stage: components["schemas"]["GroupRow"][];
+            /** By Subject */
+            by_subject: components["schemas"]["GroupRow"][];
+            chain: components["schemas"]["ChainHealthDetail"];
+            credentials: components["schemas"]["CredentialRow"];
+            /** Credentials By Institution */
+            credentials_by_institution: components["schemas"]["CredentialRow"][];
+            /** Credentials By Month */
+            credentials_by_month: components["schemas"]["CredentialRow"][];
+            /** From Month */
+            from_month: string | null;
+            /**
+             * Generated At
+             * Format: date-time
+             */
+            generated_at: string;
+            /** To Month */
+            to_month: string | null;
+            total: components["schemas"]["GroupRow"];
+        };
+        /** DashboardSummary */
+        DashboardSummary: {
+            /** By Month */
+            by_month: components["schemas"]["GroupRow"][];
+            /** By Stage */
+            by_stage: components["schemas"]["GroupRow"][];
+            /** By Subject */
+            by_subject: components["schemas"]["GroupRow"][];
+            chain: components["schemas"]["ChainHealthPublic"];
+            credentials: components["schemas"]["CredentialRow"];
+            /** Credentials By Month */
+            credentials_by_month: components["schemas"]["CredentialRow"][];
+            /** From Month */
+            from_month: string | null;
+            /**
+             * Generated At
+             * Format: date-time
+             */
+            generated_at: string;
+            /** To Month */
+            to_month: string | null;
+            total: components["schemas"]["GroupRow"];
         };
         /** DecisionRequest */
         DecisionRequest: {
@@ -1518,17 +2387,91 @@ export interface components {
             converted: string[];
             /**
              * Credential
-             * @description the credit-grant credential, signed and anchored
+             * @description the credit-grant credential, signed and anchored, with its status entry
              */
             credential: {
                 [key: string]: unknown;
             };
+            /** Credential Id */
+            credential_id: string;
             /** Credits */
             credits: number;
             /** Grant Id */
             grant_id: string;
             /** Refused */
             refused: components["schemas"]["RefusedPublic"][];
+            /**
+             * Status
+             * @description active, suspended or revoked (POST /credentials/{grant_id}/status); revoked by itself when a credential it converted is revoked here
+             */
+            status: string;
+        };
+        /** GrantSummary */
+        GrantSummary: {
+            /** Completed */
+            completed: boolean;
+            /** Converted */
+            converted: string[];
+            /** Credential Id */
+            credential_id: string;
+            /** Credits */
+            credits: number | null;
+            /** Grant Id */
+            grant_id: string;
+            /** Status */
+            status: string;
+            /** Status Reason */
+            status_reason: string | null;
+        };
+        /** GroupRow */
+        GroupRow: {
+            /**
+             * Acceptance Rate
+             * @description accepted / decisions; null without decisions
+             */
+            acceptance_rate: number | null;
+            /**
+             * Accepted
+             * @description first decisions that accepted (同意收录)
+             */
+            accepted: number;
+            /**
+             * Certificates Issued
+             * @description certificates on chain (a revoked one counts: it was issued)
+             */
+            certificates_issued: number;
+            /** Certificates Revoked */
+            certificates_revoked: number;
+            /**
+             * Decisions
+             * @description first decisions taken (accept, decline, request revisions)
+             */
+            decisions: number;
+            /**
+             * Key
+             * @description the 学段 or 学科 name, the school's id, the month (YYYY-MM, Beijing time); empty for the total
+             */
+            key: string;
+            /**
+             * Label
+             * @description what people read: the name (the school's name for a school)
+             */
+            label: string;
+            /**
+             * Submissions
+             * @description versions submitted (in the period)
+             */
+            submissions: number;
+            /**
+             * Turnaround Median S
+             * @description seconds from submission to first decision: median
+             */
+            turnaround_median_s: number | null;
+            /**
+             * Turnaround P90 S
+             * @description …: 90th percentile (linear interpolation, as percentile_cont)
+             */
+            turnaround_p90_s: number | null;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -1541,6 +2484,12 @@ export interface components {
             block_number?: number | null;
             /** Chain */
             chain: string;
+            /**
+             * Chain Writes
+             * @description ok, or stalled: chain writes wait longer than they should
+             * @default ok
+             */
+            chain_writes: string;
             /** Database */
             database: string;
             /**
@@ -1548,6 +2497,11 @@ export interface components {
              * @description the chain and the database are checked every 0.2 s in the background
              */
             observed_seconds_ago: number;
+            /**
+             * Oldest Open Job Seconds
+             * @description how long the oldest chain write not yet mined has waited; past EDULEDGER_CHAIN_STALL_SECONDS the service is degraded
+             */
+            oldest_open_job_seconds?: number | null;
             /**
              * Open Chain Jobs
              * @description chain writes committed and waiting to be mined
@@ -1639,9 +2593,17 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** IntakeRequest */
+        IntakeRequest: {
+            /** From Programme Id */
+            from_programme_id: number;
+        };
         /** IssuedPublic */
         IssuedPublic: {
-            /** Document */
+            /**
+             * Document
+             * @description the credential as issued; null until the batch is anchored, and for good once its subject is erased (the holder's copy still verifies)
+             */
             document: {
                 [key: string]: unknown;
             } | null;
@@ -1649,11 +2611,13 @@ export interface components {
             id: string;
             /** Status */
             status: string;
+            /** Status Reason */
+            status_reason?: string | null;
             /**
              * Subject Id
-             * @description the subject's pseudonym in the vault (GET /subjects/{id})
+             * @description the subject's pseudonym in the vault (GET /subjects/{id}); none for a credit grant
              */
-            subject_id: string;
+            subject_id: string | null;
         };
         /** LinkSessionRequest */
         LinkSessionRequest: {
@@ -1695,6 +2659,154 @@ export interface components {
             level: string;
             /** Name */
             name: string;
+        };
+        /** NominationRequest */
+        NominationRequest: {
+            /** Resource Id */
+            resource_id: number;
+            /**
+             * Route
+             * @default self
+             * @enum {string}
+             */
+            route: "self" | "school";
+            /**
+             * Version
+             * @description default: the resource's accepted version
+             */
+            version?: number | null;
+        };
+        /** NomineePublic */
+        NomineePublic: {
+            /** Bucket */
+            bucket: string;
+            /** Catalogue Node */
+            catalogue_node: string;
+            /** Id */
+            id: number;
+            /** Mean Score */
+            mean_score: number | null;
+            /**
+             * Rank
+             * @description within its bucket, once published
+             */
+            rank: number | null;
+            /** Resource Id */
+            resource_id: number;
+            /** Resource Type */
+            resource_type: string;
+            /** Route */
+            route: string;
+            /**
+             * School Id
+             * @description hidden from the panel under blind review
+             */
+            school_id: string | null;
+            /** Scores */
+            scores: number;
+            /**
+             * Status
+             * @description nominated, proposed, removed, selected or dropped
+             */
+            status: string;
+            /**
+             * Teacher
+             * @description hidden from the panel under blind review
+             */
+            teacher: string | null;
+            /** Title */
+            title: string;
+            /** Version */
+            version: number;
+        };
+        /** NoticeEntry */
+        NoticeEntry: {
+            /** Bucket Rank */
+            bucket_rank: number | null;
+            /** Catalogue Path */
+            catalogue_path: string;
+            /** Nominee Id */
+            nominee_id: number;
+            /** Objections */
+            objections: number;
+            /** Resource Id */
+            resource_id: number;
+            /** Resource Type */
+            resource_type: string;
+            /**
+             * School
+             * @description only with the teacher's consent
+             */
+            school: string | null;
+            /** Status */
+            status: string;
+            /**
+             * Teacher Name
+             * @description only with the teacher's consent
+             */
+            teacher_name: string | null;
+            /** Title */
+            title: string;
+        };
+        /** NoticePublic */
+        NoticePublic: {
+            /** Entries */
+            entries: components["schemas"]["NoticeEntry"][];
+            /** Level */
+            level: string;
+            /** Name */
+            name: string;
+            /** Notice Closes At */
+            notice_closes_at: string | null;
+            /** Notice Opens At */
+            notice_opens_at: string | null;
+            /** Phase */
+            phase: string;
+            /** Programme Id */
+            programme_id: number;
+            /** Tie Rule */
+            tie_rule: string;
+            /** Year */
+            year: number;
+        };
+        /** ObjectionDecisionRequest */
+        ObjectionDecisionRequest: {
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "uphold" | "reject";
+            /** Reason */
+            reason: string;
+        };
+        /** ObjectionPublic */
+        ObjectionPublic: {
+            /** Decided At */
+            decided_at: string | null;
+            /** Decided By */
+            decided_by: string | null;
+            /** Decision Reason */
+            decision_reason: string | null;
+            /**
+             * Filed At
+             * Format: date-time
+             */
+            filed_at: string;
+            /** Filed By */
+            filed_by: string;
+            /** Id */
+            id: number;
+            /** Nominee Id */
+            nominee_id: number;
+            /** Reason */
+            reason: string;
+            /** Status */
+            status: string;
+        };
+        /** ObjectionRequest */
+        ObjectionRequest: {
+            /** Reason */
+            reason: string;
         };
         /** PartPublic */
         PartPublic: {
@@ -1783,6 +2895,35 @@ export interface components {
              */
             outcome: string;
         };
+        /** PreviewPublic */
+        PreviewPublic: {
+            /**
+             * Kind
+             * @description pdf, image, video, audio (shown as submitted), converted (Word/PowerPoint → PDF), none
+             */
+            kind: string;
+            /** Media Type */
+            media_type: string;
+            /** Message */
+            message?: string | null;
+            /**
+             * Original Url
+             * @description the part exactly as submitted
+             */
+            original_url: string;
+            /** Part */
+            part: string;
+            /**
+             * Status
+             * @description ready; converting (ask again shortly); failed (message says why); unavailable (no preview)
+             */
+            status: string;
+            /**
+             * Url
+             * @description what the page shows, once ready
+             */
+            url: string | null;
+        };
         /** PrincipalPublic */
         PrincipalPublic: {
             /** Address */
@@ -1833,6 +2974,184 @@ export interface components {
             /** Title */
             title?: string | null;
         };
+        /** ProgrammeCreate */
+        ProgrammeCreate: {
+            /**
+             * Blind Review
+             * @default true
+             */
+            blind_review: boolean;
+            /**
+             * Catalogue Scope
+             * @description eligible catalogue subtrees; empty: all
+             */
+            catalogue_scope?: string[];
+            /**
+             * Institution Id
+             * @description the organising bureau (its kind is the level)
+             */
+            institution_id: string;
+            /**
+             * Level
+             * @enum {string}
+             */
+            level: "district" | "city" | "province";
+            /**
+             * Min Scores
+             * @description panel scores each nominee needs before ranking
+             * @default 2
+             */
+            min_scores: number;
+            /** Name */
+            name: string;
+            /**
+             * Node Level
+             * @default volume
+             * @enum {string}
+             */
+            node_level: "stage" | "subject" | "grade" | "edition" | "volume" | "chapter";
+            /**
+             * Nomination Closes At
+             * Format: date-time
+             */
+            nomination_closes_at: string;
+            /**
+             * Notice Days
+             * @description the 公示 window, in days from publication
+             */
+            notice_days: number;
+            /**
+             * Panel
+             * @description reviewer addresses
+             */
+            panel: string[];
+            /**
+             * Quota Per Node
+             * @description selections per catalogue node at node_level
+             */
+            quota_per_node?: number | null;
+            /**
+             * Quota Per School
+             * @description nominations and selections per school
+             */
+            quota_per_school?: number | null;
+            /**
+             * Quota Per Teacher
+             * @description nominations and selections per teacher
+             */
+            quota_per_teacher?: number | null;
+            /**
+             * Quota Total
+             * @description how many are selected at most
+             */
+            quota_total: number;
+            /**
+             * Recommend Count
+             * @description the top selected recommended to the next level (推荐)
+             * @default 0
+             */
+            recommend_count: number;
+            /**
+             * Resource Types
+             * @description eligible types; empty: all
+             */
+            resource_types?: string[];
+            /**
+             * Rubric
+             * @description default: 思想性, 科学性, 创新性, 规范性, 应用效果 (20 each)
+             */
+            rubric?: components["schemas"]["CriterionModel"][] | null;
+            /** Year */
+            year: number;
+        };
+        /** ProgrammeEventPublic */
+        ProgrammeEventPublic: {
+            /** Action */
+            action: string;
+            /** Actor */
+            actor: string;
+            /** Chain Tx */
+            chain_tx: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Details */
+            details: {
+                [key: string]: unknown;
+            };
+            /** Hash */
+            hash: string;
+            /** Nominee Id */
+            nominee_id: number | null;
+            /** Prev Hash */
+            prev_hash: string;
+            /** Seq */
+            seq: number;
+        };
+        /** ProgrammePublic */
+        ProgrammePublic: {
+            /** Blind Review */
+            blind_review: boolean;
+            /** Catalogue Scope */
+            catalogue_scope: string[];
+            /**
+             * Chain Id
+             * @description the programmeId its certificates carry on chain
+             */
+            chain_id: string;
+            /** Id */
+            id: number;
+            /** Institution Id */
+            institution_id: string;
+            /** Level */
+            level: string;
+            /** Min Scores */
+            min_scores: number;
+            /** Name */
+            name: string;
+            /** Node Level */
+            node_level: string;
+            /**
+             * Nomination Closes At
+             * Format: date-time
+             */
+            nomination_closes_at: string;
+            /** Nominees */
+            nominees: number;
+            /** Notice Closes At */
+            notice_closes_at: string | null;
+            /** Notice Days */
+            notice_days: number;
+            /** Notice Opens At */
+            notice_opens_at: string | null;
+            /** Panel */
+            panel: string[];
+            /**
+             * Phase
+             * @description nominating, scoring, notice, notice_closed or selected
+             */
+            phase: string;
+            /** Quota Per Node */
+            quota_per_node: number | null;
+            /** Quota Per School */
+            quota_per_school: number | null;
+            /** Quota Per Teacher */
+            quota_per_teacher: number | null;
+            /** Quota Total */
+            quota_total: number;
+            /** Recommend Count */
+            recommend_count: number;
+            /** Resource Types */
+            resource_types: string[];
+            /** Rubric */
+            rubric: components["schemas"]["CriterionModel"][];
+            /** Tie Rule */
+            tie_rule: string;
+            /** Year */
+            year: number;
+        };
         /** QueueItem */
         QueueItem: {
             /** Catalogue Node */
@@ -1867,6 +3186,46 @@ export interface components {
              * @description in review, not assigned to you, not yours: claim one
              */
             open: components["schemas"]["QueueItem"][];
+        };
+        /** RankedPublic */
+        RankedPublic: {
+            /** Bucket */
+            bucket: string;
+            /** Bucket Rank */
+            bucket_rank: number;
+            /** Lowest */
+            lowest: number;
+            /** Mean */
+            mean: number;
+            /** Nominee Id */
+            nominee_id: number;
+            /** Proposed */
+            proposed: boolean;
+            /**
+             * Reason
+             * @description the quota that keeps it off the list
+             */
+            reason: string | null;
+            /** Scores */
+            scores: number;
+        };
+        /** RecommendationPublic */
+        RecommendationPublic: {
+            certificate: components["schemas"]["CertificateRef"];
+            /** Decision Hash */
+            decision_hash: string;
+            /** Id */
+            id: number;
+            /** Nominee Id */
+            nominee_id: number;
+            /** Resource Id */
+            resource_id: number;
+            /** Taken In By */
+            taken_in_by: number | null;
+            /** To Level */
+            to_level: string;
+            /** Version */
+            version: number;
         };
         /** RefusedPublic */
         RefusedPublic: {
@@ -2031,8 +3390,11 @@ export interface components {
             /** Id */
             id: number;
             latest: components["schemas"]["VersionPublic"];
-            /** Owner */
-            owner: string;
+            /**
+             * Owner
+             * @description the lead author of the first version; null when withheld under blind review
+             */
+            owner: string | null;
             /** Versions */
             versions: components["schemas"]["VersionSummary"][];
         };
@@ -2091,6 +3453,119 @@ export interface components {
                 [key: string]: number;
             };
         };
+        /** ReviewerGrantPublic */
+        ReviewerGrantPublic: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "grant" | "revoke";
+            /** Error */
+            error: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "mined" | "failed";
+            /** Tx Hash */
+            tx_hash: string | null;
+        };
+        /** RosterPublic */
+        RosterPublic: {
+            /** Ignored Columns */
+            ignored_columns: string[];
+            /** Kind */
+            kind: string;
+            /**
+             * Lines
+             * @description the file line of each record
+             */
+            lines: number[];
+            /**
+             * Problems
+             * @description everything issuing would refuse, by record; none: it can be issued
+             */
+            problems: components["schemas"]["RowProblemPublic"][];
+            /**
+             * Records
+             * @description the roster's rows as batch records (POST /credentials/batches)
+             */
+            records: {
+                [key: string]: unknown;
+            }[];
+        };
+        /** RowProblemPublic */
+        RowProblemPublic: {
+            /**
+             * Code
+             * @description missing, too_long, too_short, not_allowed, bad_date, future_date, duplicate_number, guardian_consent_required, unexpected, invalid
+             */
+            code: string;
+            /**
+             * Field
+             * @description subject.birth_date, record.dimension…; empty for the whole record
+             */
+            field: string;
+            /**
+             * Index
+             * @description the record's position in the batch, from 0
+             */
+            index: number;
+            /**
+             * Line
+             * @description the roster file's line (or sheet row) of the record
+             */
+            line?: number | null;
+            /** Message */
+            message: string;
+        };
+        /** RubricPublic */
+        RubricPublic: {
+            /**
+             * Dimensions
+             * @description the dimensions scored 0..max_score
+             */
+            dimensions: string[];
+            /** Max Score */
+            max_score: number;
+            /**
+             * Orientation
+             * @description the pass/fail dimension: a fail is a veto (一票否决)
+             */
+            orientation: string;
+            /**
+             * Overall Comment
+             * @description the key of the overall comment
+             */
+            overall_comment: string;
+            /** Recommendations */
+            recommendations: string[];
+        };
+        /** ScorePublic */
+        ScorePublic: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Nominee Id */
+            nominee_id: number;
+            /** Reviewer */
+            reviewer: string;
+            /** Scores */
+            scores: {
+                [key: string]: number;
+            };
+            /** Total */
+            total: number;
+        };
+        /** ScoreRequest */
+        ScoreRequest: {
+            /** Scores */
+            scores: {
+                [key: string]: number;
+            };
+        };
         /** SearchHit */
         SearchHit: {
             /** Accepted At */
@@ -2138,6 +3613,26 @@ export interface components {
             query: string;
             /** Total */
             total: number;
+        };
+        /** SelectedPublic */
+        SelectedPublic: {
+            /** Certificates */
+            certificates: components["schemas"]["CertificateRef"][];
+            /** Nominee Id */
+            nominee_id: number;
+            /** Recommendation Id */
+            recommendation_id: number | null;
+            /** Resource Id */
+            resource_id: number;
+            /** Version */
+            version: number;
+        };
+        /** SelectionPublic */
+        SelectionPublic: {
+            /** Programme Id */
+            programme_id: number;
+            /** Selected */
+            selected: components["schemas"]["SelectedPublic"][];
         };
         /** SessionPublic */
         SessionPublic: {
@@ -2196,6 +3691,35 @@ export interface components {
             query: string;
             /** Suggestions */
             suggestions: components["schemas"]["SuggestionOut"][];
+        };
+        /** UserItem */
+        UserItem: {
+            /** Address */
+            address: string;
+            /** Display Name */
+            display_name: string | null;
+            /** Institution Id */
+            institution_id: string | null;
+            /** @description the latest reviewer grant or revocation this registry sent to the chain */
+            reviewer_grant: components["schemas"]["ReviewerGrantPublic"] | null;
+            /**
+             * Roles
+             * @description the roles held now (as in GET /users/{address})
+             */
+            roles: string[];
+            /** Title */
+            title: string | null;
+        };
+        /** UserPage */
+        UserPage: {
+            /** Items */
+            items: components["schemas"]["UserItem"][];
+            /** Page */
+            page: number;
+            /** Per Page */
+            per_page: number;
+            /** Total */
+            total: number;
         };
         /** UserPublic */
         UserPublic: {
@@ -2270,6 +3794,68 @@ export interface components {
              */
             outcome: string;
         };
+        /** VersionItem */
+        VersionItem: {
+            /** Accepted At */
+            accepted_at: string | null;
+            /** Catalogue Path */
+            catalogue_path: string;
+            /**
+             * Mean Total
+             * @description the mean rubric total of the current round (0–15)
+             */
+            mean_total: number | null;
+            /** Near Duplicates */
+            near_duplicates: number;
+            /** Resource Id */
+            resource_id: number;
+            /** Resource Type */
+            resource_type: string;
+            /**
+             * Reviews
+             * @description completed reviews in the current round
+             */
+            reviews: number;
+            /**
+             * Reviews Needed
+             * @description completed reviews a decision needs
+             */
+            reviews_needed: number;
+            /** Round */
+            round: number;
+            /** State */
+            state: string;
+            /**
+             * Submitted At
+             * Format: date-time
+             */
+            submitted_at: string;
+            /** Title */
+            title: string;
+            /** Version */
+            version: number;
+            /**
+             * Vetoed
+             * @description a review of the current round failed 政治性/导向性 (one-vote veto: cannot be accepted)
+             */
+            vetoed: boolean;
+        };
+        /** VersionList */
+        VersionList: {
+            /** Items */
+            items: components["schemas"]["VersionItem"][];
+            /** Page */
+            page: number;
+            /** Per Page */
+            per_page: number;
+            /** Total */
+            total: number;
+            /**
+             * Withdrawal Reasons
+             * @description the reason codes 出库 takes
+             */
+            withdrawal_reasons: string[];
+        };
         /** VersionPublic */
         VersionPublic: {
             /** Accepted At */
@@ -2281,6 +3867,12 @@ export interface components {
             allowed_actions: string[];
             /** Authors */
             authors: components["schemas"]["AuthorPublic"][];
+            /**
+             * Authors Hidden
+             * @description blind review (匿名评审): the authors are withheld from this reviewer
+             * @default false
+             */
+            authors_hidden: boolean;
             /** Catalogue Node */
             catalogue_node: string;
             /** Catalogue Path */
@@ -2849,6 +4441,38 @@ export interface operations {
             };
         };
     };
+    "chain-read_chain_job": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the chain job's id (its status URL) */
+                job_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChainJobPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     "credentials-read_context": {
         parameters: {
             query?: never;
@@ -2867,6 +4491,40 @@ export interface operations {
                 };
                 content: {
                     "application/ld+json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "credentials-read_batches": {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchesPublic"];
                 };
             };
             /** @description Validation Error */
@@ -2904,6 +4562,50 @@ export interface operations {
                     "application/json": components["schemas"]["BatchPublic"];
                 };
             };
+            /** @description committed; the chain has not confirmed it in time */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "credentials-check_batch": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RowProblemPublic"][];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -2935,6 +4637,45 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BatchPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "credentials-read_roster": {
+        parameters: {
+            query?: {
+                kind?: "growth_record" | "professional_development";
+            };
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description the roster file itself: CSV (UTF-8 or GB18030) or Excel .xlsx */
+        requestBody: {
+            content: {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                "text/csv": unknown;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterPublic"];
                 };
             };
             /** @description Validation Error */
@@ -3005,6 +4746,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["IssuedPublic"];
+                };
+            };
+            /** @description the chain has not confirmed the new list in time */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "credentials-read_grants": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GrantSummary"][];
                 };
             };
             /** @description Validation Error */
@@ -3106,6 +4887,76 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ConversionRulePublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "dashboard-read_dashboard": {
+        parameters: {
+            query?: {
+                /** @description first month counted (YYYY-MM, Beijing time); default: from the start */
+                from_month?: string | null;
+                /** @description last month counted (YYYY-MM, inclusive); default: up to now */
+                to_month?: string | null;
+            };
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "dashboard-read_dashboard_summary": {
+        parameters: {
+            query?: {
+                /** @description first month counted (YYYY-MM, Beijing time); default: from the start */
+                from_month?: string | null;
+                /** @description last month counted (YYYY-MM, inclusive); default: up to now */
+                to_month?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardSummary"];
                 };
             };
             /** @description Validation Error */
@@ -3488,6 +5339,571 @@ export interface operations {
             };
         };
     };
+    "programmes-read_programmes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProgrammePublic"][];
+                };
+            };
+        };
+    };
+    "programmes-create_programme": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProgrammeCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProgrammePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-read_programme": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProgrammePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-read_events": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProgrammeEventPublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-take_in_recommendations": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IntakeRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NomineePublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-create_nomination": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NominationRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NomineePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-read_nominees": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NomineePublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-create_objection": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                programme_id: number;
+                nominee_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ObjectionRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ObjectionPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-create_score": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                programme_id: number;
+                nominee_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScoreRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScorePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-read_notice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoticePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-read_objections": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ObjectionPublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-decide_objection": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                programme_id: number;
+                objection_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ObjectionDecisionRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ObjectionPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-publish_list": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RankedPublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-read_ranking": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RankedPublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-read_recommendations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecommendationPublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-read_selection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SelectionPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "programmes-select_final": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SelectionPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     "resources-read_my_resources": {
         parameters: {
             query?: {
@@ -3560,6 +5976,7 @@ export interface operations {
     "resources-read_registration_info": {
         parameters: {
             query?: {
+                /** @description the resource's id in the registry */
                 resource_id?: number | null;
             };
             header?: {
@@ -3597,6 +6014,7 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
             };
             cookie?: never;
@@ -3630,6 +6048,7 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
             };
             cookie?: never;
@@ -3667,7 +6086,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -3701,7 +6122,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -3735,7 +6158,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -3773,7 +6198,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -3807,7 +6234,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -3845,7 +6274,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -3872,7 +6303,7 @@ export interface operations {
             };
         };
     };
-    "reviews-create_decision": {
+    "programmes-collect_version": {
         parameters: {
             query?: never;
             header?: {
@@ -3880,6 +6311,46 @@ export interface operations {
             };
             path: {
                 resource_id: number;
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CollectionRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CollectionPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "reviews-create_decision": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                /** @description the resource's id in the registry */
+                resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -3917,7 +6388,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -3944,6 +6417,80 @@ export interface operations {
             };
         };
     };
+    "resources-read_preview": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                /** @description the resource's id in the registry */
+                resource_id: number;
+                /** @description the version's number within its resource, from 1 */
+                number: number;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreviewPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "resources-read_preview_pdf": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                /** @description the resource's id in the registry */
+                resource_id: number;
+                /** @description the version's number within its resource, from 1 */
+                number: number;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     "reviews-reinstate_version": {
         parameters: {
             query?: never;
@@ -3951,7 +6498,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -3989,7 +6538,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -4027,7 +6578,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -4061,7 +6614,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -4099,7 +6654,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -4148,6 +6705,72 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["QueuePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "reviews-read_rubric": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RubricPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "reviews-read_versions": {
+        parameters: {
+            query?: {
+                state?: "IN_REVIEW" | "ACCEPTED" | "REVISIONS_REQUESTED" | "DECLINED" | "WITHDRAWN";
+                page?: number;
+                per_page?: number;
+            };
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionList"];
                 };
             };
             /** @description Validation Error */
@@ -4329,6 +6952,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "institutions-read_users": {
+        parameters: {
+            query?: {
+                role?: ("teacher" | "reviewer" | "issuer" | "admin") | null;
+                institution_id?: string | null;
+                page?: number;
+                per_page?: number;
+            };
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserPage"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -4557,6 +7216,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    "verify-create_bundle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BundleRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
             };
         };
     };
