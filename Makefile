@@ -13,9 +13,10 @@ PYTEST_ARGS ?=
 WEB_STAMP := web/node_modules/.installed
 WEB_DIST := web/dist/index.html
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
-# Debian packages: the font certificates embed (run), and the tools the tests compare against or
-# drive (independent references, a real browser, PDF rendering and QR decoding).
-RUN_DEBS := fonts-wqy-microhei
+# Debian packages: the font certificates embed and headless LibreOffice for reviewers' previews of
+# Word and PowerPoint parts (run), and the tools the tests compare against or drive (independent
+# references, a real browser, PDF rendering and QR decoding).
+RUN_DEBS := fonts-wqy-microhei libreoffice-writer-nogui libreoffice-impress-nogui
 TEST_DEBS := $(RUN_DEBS) ipfs-cid golang-go chromium poppler-utils zbar-tools
 BENCH_DEBS := $(TEST_DEBS) wrk
 

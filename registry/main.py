@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,7 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger_service.chain import Ledger
-from ledger_service.content import KuboContentStore, LocalContentStore
+from ledger_service.content import CID, KuboContentStore, LocalContentStore
 
 from .api.errors import install_error_handlers
 from .api.main import STRICT_JSON_EXEMPT, api_router
@@ -25,6 +26,7 @@ from .chain.bureau import Bureau, set_up_bureau
 from .chain.certificates import CertificateChecker
 from .chain.monitor import ServiceMonitor
 from .chain.directory import Directory
+from .chain.relanding import reland
 from .chain.worker import ChainWorker
 from .core import migrations
 from .core.config import Settings
@@ -37,6 +39,7 @@ from .search import SearchService
 from .pages import web
 from .workflows import certificate_credentials
 from .workflows.issuance import Issuing, load_master_key
+from .workflows.previews import PreviewService
 
 log = logging.getLogger("registry")
 
@@ -63,6 +66,22 @@ def _prepare_database(sessions: sessionmaker[Session], settings: Settings, burea
         session.commit()
 
 
+def _oldest_write(worker: ChainWorker, ledger: Ledger) -> float | None:
+    """Seconds the oldest chain write not yet mined has waited: a committed job, or any sender's journaled transaction."""
+    now = time.time()
+    since = worker.open_since()
+    ages = [now - since.timestamp()] if since is not None else []
+    journaled = ledger.oldest_unmined()
+    if journaled is not None:
+        ages.append(now - journaled)
+    return max(ages) if ages else None
+
+
+def _reconcile_grants(sessions: sessionmaker[Session], issuing: Issuing) -> None:
+    with sessions() as session:
+        issuing.reconcile_grants(session)
+
+
 def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None) -> FastAPI:
     """The app. ``ledger`` lets a caller (tests) share an open chain connection it owns."""
     settings = settings or Settings()
@@ -77,10 +96,15 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
         event.listen(sessions, "before_commit", users_crud.check_held_roles)  # powers taken away mid-request
         owned = ledger is None
         chain = ledger or Ledger.open(settings.chain_config())
+        chain.write_timeout = settings.CHAIN_WAIT_SECONDS  # then a request answers 202, not 504
         app.state.ledger = chain
         app.state.engine = engine
         app.state.sessions = sessions
         app.state.content = _open_content_store(settings)
+        store = app.state.content
+        previews = PreviewService(settings.DATA_DIR / "previews", lambda cid: store.cat(CID.parse(cid)),
+                                  converter=settings.OFFICE_CONVERTER or None, timeout=settings.PREVIEW_TIMEOUT)
+        app.state.previews = previews
         worker: ChainWorker | None = None
         monitor: ServiceMonitor | None = None
         issuing: Issuing | None = None
@@ -101,7 +125,7 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
             app.state.worker = worker
             if settings.WORKER:
                 worker.start()
-            monitor = ServiceMonitor(chain.rpc, worker.open_jobs, watch=[
+            monitor = ServiceMonitor(chain.rpc, worker.open_jobs, oldest_write=lambda: _oldest_write(worker, chain), watch=[
                 chain.contracts[name].address for name in ("CertificateRegistry", "ResourceRegistry", "InstitutionRegistry")
             ])
             monitor.listeners.append(directory.on_blocks)  # roles changed on chain by anyone
@@ -116,9 +140,15 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
             issuing = Issuing(ledger=chain, vault=Vault(settings.DATA_DIR / "vault.sqlite3", master), master=master,
                               data_dir=settings.DATA_DIR, base_url=settings.BASE_URL)
             app.state.issuing = issuing
+            with sessions() as session:  # what a crash or an older version left: sealed, shredded, before any request
+                issuing.seal_legacy(session)
+                issuing.sweep_orphans(session)
+                issuing.recover(session)  # every institution's outbox reconciled, like the relayer's
+            reland(chain, sessions)  # what the chain lost and the outboxes re-sent: its new blocks recorded
             worker.after_cycle.append(
                 lambda: certificate_credentials.sync(sessions, issuing, bureau, chain, settings.BASE_URL)
             )
+            worker.after_cycle.append(lambda: _reconcile_grants(sessions, issuing))
             # What start-up built lives as long as the service: keep the collector from walking it
             # again and again (long pauses under load otherwise).
             gc.collect()
@@ -133,6 +163,7 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
                 monitor.stop()
             if worker is not None:
                 worker.stop()
+            previews.close()
             app.state.content.close()
             if owned:
                 chain.close()

@@ -35,7 +35,7 @@ function vendorAndPrecompress(): Plugin {
           return statSync(path).isDirectory() ? walk(path) : [path]
         })
       for (const path of walk(outDir)) {
-        if (/\.(js|css|html|svg|json)$/.test(path)) {
+        if (/\.(m?js|css|html|svg|json)$/.test(path)) {
           writeFileSync(`${path}.gz`, gzipSync(readFileSync(path), { level: 9 }))
         }
       }

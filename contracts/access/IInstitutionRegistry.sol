@@ -128,6 +128,13 @@ interface IInstitutionRegistry is IAccessControl {
     error InstitutionRegistryAlreadyRevoked(uint64 revokedFrom);
 
     /**
+     * @dev A revocation must take effect at a time: `revokedFrom == 0` is how the registry records
+     * "not revoked", so revoking "from 0" would report a revocation and leave the grant valid.
+     * @param revokedFrom the time given (zero).
+     */
+    error InstitutionRegistryInvalidRevocationTime(uint64 revokedFrom);
+
+    /**
      * @dev Emitted when an institution joins the tree.
      * @param institutionId the new institution.
      * @param parentId its parent (zero for a root).

@@ -139,6 +139,7 @@ contract InstitutionRegistry is IInstitutionRegistry, AccessControl {
      *
      * - the caller administers the institution's parent (or above), or is governance.
      * - the accreditation exists and is not already revoked.
+     * - `revokedFrom` is not zero (zero means "not revoked").
      *
      * Emits an {AccreditationRevoked} event.
      */
@@ -156,6 +157,7 @@ contract InstitutionRegistry is IInstitutionRegistry, AccessControl {
         if (grant.revokedFrom != 0) {
             revert InstitutionRegistryAlreadyRevoked(grant.revokedFrom);
         }
+        _checkRevocationTime(revokedFrom);
         grant.revokedFrom = revokedFrom;
         emit AccreditationRevoked(institutionId, credentialType, revokedFrom);
     }
@@ -201,6 +203,7 @@ contract InstitutionRegistry is IInstitutionRegistry, AccessControl {
      * Requirements:
      *
      * - `key` is a registered issuer key, not already revoked.
+     * - `revokedFrom` is not zero (zero means "not revoked").
      * - the caller administers the key's institution (or one above it), or is governance.
      *
      * Emits an {IssuerKeyRevoked} event.
@@ -214,6 +217,7 @@ contract InstitutionRegistry is IInstitutionRegistry, AccessControl {
         if (record.revokedFrom != 0) {
             revert InstitutionRegistryAlreadyRevoked(record.revokedFrom);
         }
+        _checkRevocationTime(revokedFrom);
         record.revokedFrom = revokedFrom;
         _revokeRole(ISSUER_ROLE, key);
         emit IssuerKeyRevoked(record.institutionId, key, revokedFrom);
@@ -260,6 +264,7 @@ contract InstitutionRegistry is IInstitutionRegistry, AccessControl {
      * Requirements:
      *
      * - `publicKey` is a registered signing key, not already revoked.
+     * - `revokedFrom` is not zero (zero means "not revoked").
      * - the caller administers the key's institution (or one above it), or is governance.
      *
      * Emits a {SigningKeyRevoked} event.
@@ -273,6 +278,7 @@ contract InstitutionRegistry is IInstitutionRegistry, AccessControl {
         if (record.revokedFrom != 0) {
             revert InstitutionRegistryAlreadyRevoked(record.revokedFrom);
         }
+        _checkRevocationTime(revokedFrom);
         record.revokedFrom = revokedFrom;
         emit SigningKeyRevoked(record.institutionId, publicKey, revokedFrom);
     }
@@ -361,6 +367,13 @@ contract InstitutionRegistry is IInstitutionRegistry, AccessControl {
         record = _institutions[institutionId];
         if (record.kind == InstitutionKind.None) {
             revert InstitutionRegistryUnknownInstitution(institutionId);
+        }
+    }
+
+    /// @dev Reverts unless `revokedFrom` can mark a revocation (zero is the "not revoked" mark).
+    function _checkRevocationTime(uint64 revokedFrom) private pure {
+        if (revokedFrom == 0) {
+            revert InstitutionRegistryInvalidRevocationTime(revokedFrom);
         }
     }
 

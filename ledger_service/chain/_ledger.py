@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from ._artifacts import artifacts_digest, load_artifacts
 from ._contracts import BoundContract
 from ._deploy import Deployment, deploy_contracts
 from ._dev import dev_signer, refuse_dev_key
+from ._lock import DataDirLock
 from ._node import EmbeddedNode
 from ._outbox import Outbox
 from ._revert import RevertDecoder
@@ -58,13 +60,69 @@ class Ledger:
         deployment: Deployment,
         node: EmbeddedNode | None = None,
         reconciled: ReconcileReport | None = None,
+        lock: DataDirLock | None = None,
     ) -> None:
         self.rpc = rpc
         self.sender = sender
         self.deployment = deployment
         self.node = node
         self.reconciled = reconciled or ReconcileReport()
+        self.lock = lock
+        # The block the last state snapshot holds, set by close() (None: none was taken then).
+        self.saved_block: int | None = None
         self.contracts: dict[str, BoundContract] = deployment.bind(rpc)
+        # Senders of other keys (institutions' issuer keys), each with its own outbox: reconciled
+        # when opened and finalized after each snapshot, like the relayer's.
+        self.senders: dict[str, TransactionSender] = {}
+        self.resent: dict[str, list[str]] = {sender.address: list(self.reconciled.resent_hashes)}
+        self._senders_lock = threading.Lock()
+        # How long a sender opened here waits for a receipt before TransactionTimeoutError (the
+        # transaction stays journaled and lands later); None: the sender's default.
+        self.write_timeout: float | None = None
+
+    def open_sender(self, signer: Signer, outbox_path: Path) -> TransactionSender:
+        """The sender of ``signer`` through the outbox at ``outbox_path``, opened once per ledger.
+
+        Opening reconciles its outbox with the chain (what a crash or a snapshot rewind lost is
+        re-sent with the same bytes; :attr:`resent` lists it), and from then on every snapshot of
+        the embedded chain finalizes its mined entries.
+        """
+        with self._senders_lock:
+            if signer.address == self.sender.address:
+                return self.sender
+            existing = self.senders.get(signer.address)
+            if existing is not None:
+                return existing
+            relayer = self.sender
+            sender = TransactionSender(
+                self.rpc, signer, Outbox(outbox_path, chain_id=self.chain_id), decoder=relayer.decoder,
+                confirmations=relayer.confirmations, finalize_confirmed=relayer.finalize_confirmed,
+                poll_interval=relayer.poll_interval,
+            )
+            if self.write_timeout is not None:
+                sender.receipt_timeout = self.write_timeout
+            try:
+                report = sender.reconcile()
+            except BaseException:
+                sender.close()
+                raise
+            self.resent[sender.address] = list(report.resent_hashes)
+            self.senders[signer.address] = sender
+            return sender
+
+    def oldest_unmined(self) -> float | None:
+        """When the oldest transaction of any sender still waiting to be mined was journaled (Unix time), or None."""
+        with self._senders_lock:
+            senders = [self.sender, *self.senders.values()]
+        times = [t for t in (s.outbox.oldest_unmined() for s in senders) if t is not None]
+        return min(times) if times else None
+
+    def _snapshotted(self, block: int) -> None:
+        self.sender.finalize(block)
+        with self._senders_lock:
+            others = list(self.senders.values())
+        for sender in others:
+            sender.finalize(block)
 
     @property
     def chain_id(self) -> int:
@@ -75,6 +133,17 @@ class Ledger:
         """Start or reach the chain, check it, recover the outbox, deploy once, bind the contracts."""
         data_dir = Path(config.data_dir)
         data_dir.mkdir(parents=True, exist_ok=True)
+        lock = DataDirLock(data_dir).acquire()  # before anything in it is opened
+        try:
+            opened = cls._start(config, data_dir)
+        except BaseException:
+            lock.release()
+            raise
+        opened.lock = lock
+        return opened
+
+    @classmethod
+    def _start(cls, config: ChainConfig, data_dir: Path) -> Ledger:
         node: EmbeddedNode | None = None
         if config.embedded:
             node = EmbeddedNode(
@@ -134,8 +203,6 @@ class Ledger:
     def _recover_and_bind(
         cls, rpc: RpcClient, sender: TransactionSender, node: EmbeddedNode | None, data_dir: Path, chain_id: int
     ) -> Ledger:
-        if node:
-            node.on_snapshot = sender.finalize
         reconciled = sender.reconcile()
         deployment_path = data_dir / "deployment.json"
         if deployment_path.exists():
@@ -155,7 +222,10 @@ class Ledger:
             if node:
                 node.snapshot()  # the deployment is on disk before it is recorded as done
             deployment.save(deployment_path)
-        return cls(rpc=rpc, sender=sender, deployment=deployment, node=node, reconciled=reconciled)
+        opened = cls(rpc=rpc, sender=sender, deployment=deployment, node=node, reconciled=reconciled)
+        if node:
+            node.on_snapshot = opened._snapshotted
+        return opened
 
     def status(self) -> dict[str, Any]:
         head = int(self.rpc.request("eth_blockNumber"), 16)
@@ -168,10 +238,17 @@ class Ledger:
         }
 
     def close(self) -> None:
-        _close_rpc(self.rpc)
-        if self.node:
-            self.node.stop()
-        self.sender.close()
+        """Stop the embedded chain (snapshotting it: see :attr:`saved_block`), close the outbox, release the data directory."""
+        try:
+            _close_rpc(self.rpc)
+            if self.node:
+                self.saved_block = self.node.stop()
+            self.sender.close()
+            for sender in self.senders.values():
+                sender.close()
+        finally:
+            if self.lock is not None:
+                self.lock.release()
 
     def __enter__(self) -> Ledger:
         return self

@@ -91,6 +91,7 @@ class EmbeddedNode:
         self._thread: threading.Thread | None = None
         self._keeper: threading.Thread | None = None
         self._snapshot_lock = threading.Lock()
+        self.last_snapshot_error: str | None = None
 
     @property
     def url(self) -> str:
@@ -210,16 +211,21 @@ class EmbeddedNode:
                 if self._process is None or self._process.poll() is not None:
                     return
 
-    def stop(self) -> None:
-        """Snapshot, then stop anvil (SIGTERM, SIGKILL after 10 s)."""
+    def stop(self) -> int | None:
+        """Snapshot, then stop anvil (SIGTERM, SIGKILL after 10 s). Returns the block the final
+        snapshot holds, or None when none was taken (not running, or the snapshot failed: the
+        outbox re-sends what the last good snapshot lacks at the next start)."""
         self._stop.set()
         for thread in (self._thread, self._keeper):
             if thread:
                 thread.join(timeout=30)
         self._thread = self._keeper = None
+        saved: int | None = None
         if self._process and self._process.poll() is None:
             try:
-                self.snapshot()
+                saved = self.snapshot()
+            except (ChainUnavailableError, subprocess.TimeoutExpired, OSError) as exc:
+                self.last_snapshot_error = str(exc)
             finally:
                 self._process.terminate()
                 try:
@@ -231,6 +237,7 @@ class EmbeddedNode:
             self._rpc.close()
         self._process = None
         self._rpc = None
+        return saved
 
     def __enter__(self) -> EmbeddedNode:
         self.start()

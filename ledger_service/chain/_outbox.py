@@ -11,6 +11,7 @@ States::
        │                           │
        │                           └──lost in a chain restore──▶ signed (re-sent, same bytes)
        └──receipt status 0 / nonce taken by another tx──▶ failed
+                                    (never landed: its key is released and the call built again)
 """
 
 from __future__ import annotations
@@ -187,12 +188,27 @@ class Outbox:
             [(tx,) for tx in tx_hashes],
         )
 
+    def release_keys(self, tx_hashes: Sequence[str]) -> None:
+        """Failed entries that never landed give their idempotency key up (kept, suffixed, for the record)."""
+        self._update(
+            "UPDATE outbox SET key = key || '#lost:' || id WHERE tx_hash = ? AND status = 'failed' AND key IS NOT NULL",
+            [(tx,) for tx in tx_hashes],
+        )
+
     def mark_final_through(self, block_number: int) -> None:
         """Mined entries at or below ``block_number`` are durable: never look at them again."""
         self._update(
             "UPDATE outbox SET status = 'final' WHERE chain_id = ? AND status = 'mined' AND block_number <= ?",
             [(self.chain_id, block_number)],
         )
+
+    def oldest_unmined(self) -> float | None:
+        """When the oldest entry still waiting for a receipt was journaled (a Unix time), or None."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT MIN(created_at) FROM outbox WHERE chain_id = ? AND status = 'signed'", (self.chain_id,)
+            ).fetchone()
+        return None if row[0] is None else float(row[0])
 
     def counts(self) -> dict[str, int]:
         with self._lock:

@@ -45,6 +45,7 @@ CONTRACT_ERRORS: Mapping[str, type[ContractRevertError]] = {
     "InstitutionRegistryAlreadyRevoked": AlreadyExistsError,
     "InstitutionRegistryInstitutionExists": AlreadyExistsError,
     "InstitutionRegistryInvalidInstitution": InvalidArgumentError,
+    "InstitutionRegistryInvalidRevocationTime": InvalidArgumentError,
     "InstitutionRegistryInvalidWindow": InvalidArgumentError,
     "InstitutionRegistryKeyExists": AlreadyExistsError,
     "InstitutionRegistryNotAccredited": InvalidStateError,

@@ -69,6 +69,7 @@ class ReconcileReport:
     resent: int = 0
     dropped: int = 0
     failed: int = 0
+    resent_hashes: tuple[str, ...] = ()
 
 
 def _hexint(value: Any) -> int:
@@ -134,6 +135,13 @@ class TransactionSender:
         """
         with self._lock:
             known = self.outbox.by_keys(c.key for c in calls if c.key)
+            # An entry that can never land (its nonce went to another transaction, or the node
+            # refused it) gives up its key: the call is built again, signed under a new nonce.
+            lost = [e for e in known.values() if e.status == OutboxStatus.FAILED and e.error != "reverted"]
+            if lost:
+                self.outbox.release_keys([e.tx_hash for e in lost])
+                for entry in lost:
+                    del known[entry.key or ""]
             fresh = [(i, c) for i, c in enumerate(calls) if not (c.key and c.key in known)]
             seen: set[str] = set()
             for _, call in fresh:
@@ -433,6 +441,7 @@ class TransactionSender:
             return ReconcileReport(
                 confirmed=sum(1 for r in landed if r.succeeded),
                 resent=len(resend),
+                resent_hashes=tuple(e.tx_hash for e in resend),
                 dropped=len(dropped),
                 failed=sum(1 for r in landed if not r.succeeded),
             )

@@ -9,7 +9,12 @@ converted credentials as evidence), anchored like any other batch.
 The same credential is never converted twice by the same institution: every conversion is
 recorded (by the credential's canonical hash) in the same transaction that reserves the grant,
 before anything is signed. A crash between reserving and anchoring is finished by importing the
-same presentation again, which resumes the reserved grant instead of refusing it.
+same presentation again, which resumes the reserved grant instead of refusing it (or by
+:meth:`CreditBank.finish`, given the grant's id).
+
+A grant can carry a status entry (``status_entry``: the receiving institution's status list), so
+it can be revoked like any credential; :meth:`CreditBank.release` then frees the credentials it
+converted, so the student may present the ones still valid again.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -43,6 +48,7 @@ CREATE TABLE IF NOT EXISTS grants (
 );
 """
 MAX_PRESENTED = 200  # credentials in one presentation
+StatusEntry = Callable[[str], dict[str, Any]]  # grant id -> the grant's credentialStatus
 
 
 @dataclass(frozen=True)
@@ -113,9 +119,11 @@ class CreditBank:
         *,
         status_resolver: StatusResolver | None = None,
         now: datetime | None = None,
+        status_entry: StatusEntry | None = None,
     ) -> CreditGrant:
         """Verify, convert and grant ``presentation`` (parsed, or its JSON text: then read strictly, a duplicate
-        key refused). Raises :class:`CredentialError` naming why nothing was granted."""
+        key refused). ``status_entry`` gives a new grant its ``credentialStatus`` (called once, before
+        the grant is recorded). Raises :class:`CredentialError` naming why nothing was granted."""
         credentials = _presented(presentation)
         moment = now or datetime.now(timezone.utc)
         refused: list[RefusedCredential] = []
@@ -145,15 +153,37 @@ class CreditBank:
             accepted.append((credential, value, credits))
         if len(subjects) > 1:
             raise CredentialError("the presentation holds credentials of more than one subject; present one student's")
-        grant_id, document, fresh = self._reserve(accepted, refused, moment)
+        grant_id, document, fresh = self._reserve(accepted, refused, moment, status_entry)
+        credential = self._issue(grant_id, document, moment)
+        credits = float(credential["credentialSubject"]["creditsEarned"])
+        return CreditGrant(grant_id, credits, credential, fresh, refused)
+
+    def _issue(self, grant_id: str, document: dict[str, Any], moment: datetime) -> dict[str, Any]:
         batch = self.issuer.issue(grant_id, [document], credential_type=self.credit_type, created=_iso(moment))
         with self._lock:
             self._db.execute("UPDATE grants SET completed = 1 WHERE grant_id = ?", (grant_id,))
-        credits = float(batch.credentials[0]["credentialSubject"]["creditsEarned"])
-        return CreditGrant(grant_id, credits, batch.credentials[0], fresh, refused)
+        return batch.credentials[0]
+
+    def finish(self, grant_id: str, *, now: datetime | None = None) -> CreditGrant | None:
+        """Grant ``grant_id`` as issued (anchoring it first if a crash interrupted it), or None if it
+        was never recorded here."""
+        with self._lock:
+            row = self._db.execute("SELECT document FROM grants WHERE grant_id = ?", (grant_id,)).fetchone()
+            converted = [r[0] for r in self._db.execute("SELECT credential_id FROM conversions WHERE grant_id = ?", (grant_id,))]
+        if row is None:
+            return None
+        credential = self._issue(grant_id, json.loads(row[0]), now or datetime.now(timezone.utc))
+        return CreditGrant(grant_id, float(credential["credentialSubject"]["creditsEarned"]), credential, converted)
+
+    def release(self, grant_id: str) -> int:
+        """The grant was revoked: the credentials it converted may be converted again. Returns how many."""
+        with self._lock:
+            cursor = self._db.execute("DELETE FROM conversions WHERE grant_id = ?", (grant_id,))
+        return cursor.rowcount
 
     def _reserve(
-        self, accepted: list[tuple[dict[str, Any], bytes, float]], refused: list[RefusedCredential], moment: datetime
+        self, accepted: list[tuple[dict[str, Any], bytes, float]], refused: list[RefusedCredential], moment: datetime,
+        status_entry: StatusEntry | None = None,
     ) -> tuple[str, dict[str, Any], list[str]]:
         """Record the conversions and the grant document in one transaction (or find a pending grant)."""
         with self._lock:
@@ -185,6 +215,8 @@ class CreditBank:
                     raise CredentialError(f"nothing to convert: {reasons}")
                 grant_id = f"credit-grant:{fresh[0][1].hex()[:16]}:{int(time.time() * 1000)}"
                 document = self._grant_document(grant_id, fresh, moment)
+                if status_entry is not None:
+                    document["credentialStatus"] = status_entry(grant_id)
                 self._db.execute("INSERT INTO grants (grant_id, document) VALUES (?, ?)",
                                  (grant_id, json.dumps(document, ensure_ascii=False)))
                 self._db.executemany(

@@ -10,6 +10,8 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any
 
+from ._jsonld import EDULEDGER_CONTEXT
+
 __all__ = [
     "CONTEXTS",
     "DEVELOPMENT_CATEGORIES",
@@ -20,7 +22,8 @@ __all__ = [
     "professional_development_credential",
 ]
 
-CONTEXTS = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+# Issued documents name VC 2.0, Open Badges 3.0, then EduLedger's context (last: it only adds terms).
+CONTEXTS = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json", EDULEDGER_CONTEXT]
 # 综合素质评价 dimensions (high school) and the compulsory-education five (义务教育).
 GROWTH_DIMENSIONS = ("思想品德", "学业水平", "身心健康", "艺术素养", "社会实践", "劳动实践")
 

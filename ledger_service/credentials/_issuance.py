@@ -17,9 +17,12 @@ with the same credentials.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import multiprocessing
 import os
+import signal
+import stat
 import threading
 import time
 from collections.abc import Sequence
@@ -59,8 +62,11 @@ def credential_hash(credential: dict[str, Any]) -> bytes:
 
 _PARALLEL_FROM = 2_000  # below this, starting worker processes costs more than it saves
 
-# A batch being signed, inherited by forked workers: the documents are never pickled to them.
+# The batch a forked worker signs: set in each worker by its initializer from arguments the fork
+# copies (never pickled), so the pools of two institutions signing at once cannot mix batches.
 _FORKED: tuple[Sequence[dict[str, Any]], bytes, str, str, str] | None = None
+
+_PR_SET_PDEATHSIG = 1
 
 
 def _sign_range(documents: Sequence[dict[str, Any]], seed: bytes, cryptosuite: str, created: str, verification_method: str,
@@ -80,6 +86,36 @@ def _sign_range(documents: Sequence[dict[str, Any]], seed: bytes, cryptosuite: s
         signed, value = sign_hashed(document, key, cryptosuite=cryptosuite, created=created, verification_method=verification_method)
         results.append((value, str(signed["proof"][-1]["proofValue"]), json.dumps(signed, ensure_ascii=False)))
     return results
+
+
+def _close_inherited_files() -> None:
+    """Close the sockets (a server's listening socket, its clients' connections) and files (the
+    data directory's lock) the fork copied: a worker must never hold them. Pipes (the pool's own
+    queues) and devices stay."""
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd < 3:
+            continue
+        try:
+            mode = os.fstat(fd).st_mode
+        except OSError:
+            continue  # the directory listing's own descriptor, already closed
+        if stat.S_ISSOCK(mode) or stat.S_ISREG(mode):
+            os.close(fd)
+
+
+def _start_worker(parent: int, batch: tuple[Sequence[dict[str, Any]], bytes, str, str, str]) -> None:  # pragma: no cover - in the child
+    """Worker-process set-up: die with the parent (a kill -9 of the service must not leave workers
+    holding its port), drop the inherited sockets and files, take the batch."""
+    global _FORKED
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass  # not Linux: the pool's own shutdown still ends the workers with a live parent
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+    _close_inherited_files()
+    _FORKED = batch
 
 
 def _sign_forked(start: int, end: int) -> list[tuple[bytes, str, str]]:
@@ -185,6 +221,17 @@ class BatchIssuer:
             )
         return IssuedBatch(batch_id, root, entry.tx_hash, block_number, finished)
 
+    def forget(self, batch_id: str) -> None:
+        """Drop the journaled credentials of a finished batch: whoever issued it keeps them now, and
+        they may carry personal data that must stay erasable there. Its root and transaction stay."""
+        with self._lock:
+            row = self._db.execute("SELECT completed_at FROM batches WHERE batch_id = ?", (batch_id,)).fetchone()
+            if row is None or row[0] is None:
+                raise CredentialError(f"batch {batch_id} is not finished; its journal is what finishes it")
+            self._db.execute("PRAGMA secure_delete = ON")  # the freed pages are zeroed, not left readable
+            self._db.execute("DELETE FROM credentials WHERE batch_id = ?", (batch_id,))
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def _journaled(
         self, batch_id: str, documents: Sequence[dict[str, Any]], credential_type: bytes, created: str
     ) -> tuple[list[dict[str, Any]], list[bytes], MerkleTree]:
@@ -232,19 +279,17 @@ class BatchIssuer:
     def _sign_all(self, documents: list[dict[str, Any]], created: str) -> list[tuple[bytes, str, str]]:
         """Sign every document; large batches on every core, in forked workers that inherit the
         documents (pickling them to workers and back cost more than the signing)."""
-        global _FORKED
         seed, suite, method = self.signing_key.seed, self.cryptosuite, self.verification_method
         if self.workers < 2 or len(documents) < _PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
             return _sign_range(documents, seed, suite, created, method, 0, len(documents))
         size = -(-len(documents) // (self.workers * 4))  # a few chunks per worker: an even finish
         ranges = [(start, min(start + size, len(documents))) for start in range(0, len(documents), size)]
-        _FORKED = (documents, seed, suite, created, method)
-        try:
-            with ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                parts = pool.map(_sign_forked, [a for a, _ in ranges], [b for _, b in ranges])
-                return [item for part in parts for item in part]
-        finally:
-            _FORKED = None
+        batch = (documents, seed, suite, created, method)
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=_start_worker,
+                                 initargs=(os.getpid(), batch)) as pool:
+            parts = pool.map(_sign_forked, [a for a, _ in ranges], [b for _, b in ranges])
+            return [item for part in parts for item in part]
 
     def _check_can_sign(self, documents: Sequence[dict[str, Any]]) -> None:
         for position, document in enumerate(documents):

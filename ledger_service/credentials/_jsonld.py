@@ -16,9 +16,21 @@ from pyld import jsonld  # type: ignore[import-untyped]
 
 from .._exceptions import CredentialError
 
-__all__ = ["PINNED_CONTEXTS", "UnknownContextError", "canonicalize_rdfc", "document_loader", "pinned_context_text"]
+__all__ = [
+    "EDULEDGER_CONTEXT",
+    "PINNED_CONTEXTS",
+    "UndefinedTermError",
+    "UnknownContextError",
+    "canonicalize_rdfc",
+    "document_loader",
+    "expand_safe",
+    "pinned_context_text",
+]
 
 _FOLDER = Path(__file__).with_name("contexts")
+# EduLedger's own terms (the anchor proof): published once, never changed; a change is a new version
+# beside it. The registry serves the same bytes at /contexts/eduledger/v1.
+EDULEDGER_CONTEXT = "https://w3id.org/eduledger/v1"
 PINNED_CONTEXTS: dict[str, tuple[str, str]] = {
     "https://www.w3.org/ns/credentials/v2": (
         "credentials-v2.jsonld",
@@ -32,11 +44,19 @@ PINNED_CONTEXTS: dict[str, tuple[str, str]] = {
         "ob-context-3.0.3.json",
         "ef2fa9c7846dce233cc166b43639027278be4ee44f00bb1d45c75de2dd0cd761",
     ),
+    EDULEDGER_CONTEXT: (
+        "eduledger-v1.jsonld",
+        "c30cef415425e3c944afa70497843617e03ce73d4e89b8309fd3750c907760f7",
+    ),
 }
 
 
 class UnknownContextError(CredentialError):
     """A document names a JSON-LD context that is not pinned here (nothing is fetched)."""
+
+
+class UndefinedTermError(CredentialError):
+    """Safe mode: a term or type the document's contexts do not define (a processor would drop it)."""
 
 
 @lru_cache(maxsize=None)
@@ -62,18 +82,60 @@ def document_loader(url: str, _options: dict[str, Any] | None = None) -> dict[st
     return {"contextUrl": None, "documentUrl": url, "document": _context(url)}
 
 
-def canonicalize_rdfc(document: dict[str, Any]) -> bytes:
-    """The RDFC-1.0 canonical N-Quads of ``document``."""
+def _dropped(term: str | None) -> None:
+    raise UndefinedTermError(f"the term {str(term)[:100]!r} is defined by no context of the document")
+
+
+def _is_absolute(iri: str) -> bool:
+    scheme, colon, _ = iri.partition(":")
+    return bool(colon) and scheme[:1].isalpha() and all(c.isalnum() or c in "+-." for c in scheme)
+
+
+def _check_expanded(value: Any) -> None:
+    """What pyld keeps but a safe-mode processor refuses: relative (unresolvable) type and node IRIs."""
+    if isinstance(value, list):
+        for item in value:
+            _check_expanded(item)
+    elif isinstance(value, dict):
+        types = value.get("@type", [])
+        for iri in types if isinstance(types, list) else [types]:
+            if isinstance(iri, str) and not (_is_absolute(iri) or iri.startswith("_:") or iri.startswith("@")):
+                raise UndefinedTermError(f"the type {iri[:100]!r} is defined by no context of the document")
+        node_id = value.get("@id")
+        if isinstance(node_id, str) and not (_is_absolute(node_id) or node_id.startswith("_:")):
+            raise UndefinedTermError(f"the id {node_id[:100]!r} is not an absolute IRI")
+        for key, item in value.items():
+            if key not in ("@value", "@type", "@id"):
+                _check_expanded(item)
+
+
+def _translate(exc: BaseException) -> CredentialError:
+    cause: BaseException | None = exc
+    while cause is not None:  # pyld chains its errors; an unpinned context or an undefined term is the one to report
+        if isinstance(cause, (UnknownContextError, UndefinedTermError)):
+            return type(cause)(str(cause))
+        cause = cause.__cause__ or cause.__context__
+    return CredentialError(f"the document is not valid JSON-LD under its pinned contexts: {exc}")
+
+
+def expand_safe(document: dict[str, Any]) -> list[Any]:
+    """The JSON-LD expansion of ``document`` in safe mode: a term no context defines, or a type that
+    does not resolve to an absolute IRI, raises :class:`UndefinedTermError` instead of being dropped
+    (pyld has no safe mode of its own: it drops such terms silently)."""
+    processor = jsonld.JsonLdProcessor(on_property_dropped=_dropped)
     try:
-        quads = jsonld.normalize(
-            document,
-            {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": document_loader, "safe": True},
-        )
+        expanded = processor.expand(document, {"documentLoader": document_loader, "base": None})
+    except (jsonld.JsonLdError, UndefinedTermError) as exc:
+        raise _translate(exc) from None
+    _check_expanded(expanded)
+    return expanded  # type: ignore[no-any-return]
+
+
+def canonicalize_rdfc(document: dict[str, Any]) -> bytes:
+    """The RDFC-1.0 canonical N-Quads of ``document``, expanded in safe mode (nothing silently unsigned)."""
+    expanded = expand_safe(document)
+    try:
+        quads = jsonld.normalize(expanded, {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": document_loader})
     except jsonld.JsonLdError as exc:
-        cause: BaseException | None = exc
-        while cause is not None:  # pyld chains its errors; an unpinned context is the one to report
-            if isinstance(cause, UnknownContextError):
-                raise UnknownContextError(str(cause)) from None
-            cause = cause.__cause__ or cause.__context__
-        raise CredentialError(f"the document is not valid JSON-LD under its pinned contexts: {exc}") from None
+        raise _translate(exc) from None
     return str(quads).encode()

@@ -24,14 +24,17 @@ from typing import Any
 
 from .._exceptions import CredentialError
 from ._jcs import canonicalize
+from ._jsonld import EDULEDGER_CONTEXT
 
 __all__ = [
+    "LEGACY_LIFECYCLE_MESSAGES",
     "LIFECYCLE_MESSAGES",
     "MIN_STATUS_LIST_SIZE",
     "REVOKED",
     "SUSPENDED",
     "StatusList",
     "decode_status_list",
+    "status_list_capacity",
     "status_list_hash",
     "status_of",
     "status_value",
@@ -41,12 +44,23 @@ MIN_STATUS_LIST_SIZE = 131_072
 MAX_STATUS_LIST_BYTES = 1 << 24  # 16 MiB: 2^27 one-bit entries; anything larger is a decompression bomb
 _PURPOSES = ("revocation", "suspension", "message")
 SUSPENDED, REVOKED = 1, 2
-# The two-bit lifecycle of a ``message`` entry: what each value means.
+# The two-bit lifecycle of a ``message`` entry: what each value means. Bitstring Status List §2.1:
+# statusMessage names all 2^statusSize values, so the unused one (never set) is named too.
 LIFECYCLE_MESSAGES = [
     {"status": "0x0", "message": "valid"},
     {"status": "0x1", "message": "suspended"},
     {"status": "0x2", "message": "revoked"},
+    {"status": "0x3", "message": "undefined"},
 ]
+# What entries issued before carried (three messages): still read, never issued again.
+LEGACY_LIFECYCLE_MESSAGES = LIFECYCLE_MESSAGES[:3]
+_LIFECYCLE_VALUES = (0, SUSPENDED, REVOKED)  # the values an issuer may set in a message list
+
+
+def status_list_capacity(size: int = MIN_STATUS_LIST_SIZE) -> int:
+    """How many entries a list of ``size`` may hand out: never past half full, so one index says
+    little about the others (the one place this rule lives)."""
+    return size // 2
 
 
 def _encode(bits: bytes | bytearray) -> str:
@@ -126,15 +140,45 @@ class StatusList:
     def status_size(self) -> int:
         return 2 if self.purpose == "message" else 1
 
+    @property
+    def room(self) -> int:
+        """Entries this list may still hand out (:func:`status_list_capacity`)."""
+        return status_list_capacity(self.size) - len(self.allocated)
+
     def allocate(self) -> int:
         """A random index never handed out before."""
-        if len(self.allocated) >= self.size // 2:
-            raise CredentialError(f"status list {self.url} is half full; start a new list")
-        while True:
+        return self.allocate_many(1)[0]
+
+    def allocate_many(self, count: int) -> list[int]:
+        """``count`` random indexes never handed out before, or none if the list has no room for all."""
+        if count > self.room:
+            raise CredentialError(f"status list {self.url} has room for {self.room} more entries, not {count}; start a new list")
+        indexes: list[int] = []
+        while len(indexes) < count:
             index = secrets.randbelow(self.size)
             if index not in self.allocated:
                 self.allocated.add(index)
-                return index
+                indexes.append(index)
+        return indexes
+
+    def allocation_bitmap(self) -> bytes:
+        """Which entries were handed out, one bit each (index 0 the leftmost bit): how a holder of
+        the list persists :attr:`allocated` (:meth:`restore` reads it back)."""
+        bitmap = bytearray(self.size // 8)
+        for index in self.allocated:
+            bitmap[index // 8] |= 0x80 >> (index % 8)
+        return bytes(bitmap)
+
+    @classmethod
+    def restore(cls, url: str, purpose: str, *, bits: bytes, allocation_bitmap: bytes) -> StatusList:
+        """The list as persisted: its status bits and :meth:`allocation_bitmap`."""
+        size = len(allocation_bitmap) * 8
+        allocated = {
+            byte_index * 8 + bit
+            for byte_index, byte in enumerate(allocation_bitmap) if byte
+            for bit in range(8) if byte & (0x80 >> bit)
+        }
+        return cls(url, purpose, size=size, bits=bytearray(bits), allocated=allocated)
 
     def entry(self, index: int) -> dict[str, Any]:
         """The ``credentialStatus`` a credential carries for ``index``."""
@@ -162,6 +206,8 @@ class StatusList:
             raise CredentialError(f"index {index} was never handed out by {self.url}")
         if not 0 <= value < 2**self.status_size:
             raise ValueError(f"a status value has {self.status_size} bit(s)")
+        if self.purpose == "message" and value not in _LIFECYCLE_VALUES:
+            raise ValueError(f"status value {value:#x} means nothing in a lifecycle list (0 valid, 1 suspended, 2 revoked)")
         current = self.value(index)
         final = (self.purpose == "revocation" and current != 0) or (self.purpose == "message" and current == REVOKED)
         if final and value != current:
@@ -181,7 +227,7 @@ class StatusList:
     def credential(self, *, issuer: str | dict[str, Any], valid_from: str) -> dict[str, Any]:
         """The unsigned BitstringStatusListCredential for the list as it stands."""
         return {
-            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "@context": ["https://www.w3.org/ns/credentials/v2", EDULEDGER_CONTEXT],
             "id": self.url,
             "type": ["VerifiableCredential", "BitstringStatusListCredential"],
             "issuer": issuer,

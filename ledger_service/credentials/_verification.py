@@ -29,7 +29,7 @@ from ._jsonld import PINNED_CONTEXTS
 from ._keys import Ed25519PublicKeyRef
 from ._merkle import leaf_hash, verify_proof
 from ._schema import schema_errors
-from ._status_list import status_list_hash, status_value
+from ._status_list import LEGACY_LIFECYCLE_MESSAGES, status_list_hash, status_value
 
 __all__ = [
     "CANNOT_TELL",
@@ -273,13 +273,18 @@ def _receipt_mismatch(chain: ChainFacts, proof: dict[str, Any], anchor: dict[str
         return "the anchor proof's purpose is not assertionMethod"
     if str(proof.get("verificationMethod", "")).lower() != f"eip155:{chain.chain_id}:{anchor['issuer']}".lower():
         return "the anchor proof names another anchoring key than the chain records"
-    if proof.get("blockNumber") != int(anchor["blockNumber"]):
+    other_block = proof.get("blockNumber") != int(anchor["blockNumber"])
+    if other_block and not chain.reads_transactions:
         return "the anchor proof names another block than the chain records"
     tx_hash = proof.get("transactionHash")
     if not isinstance(tx_hash, str) or not _HEX32.fullmatch(tx_hash):
         return "the anchor proof's transaction hash is malformed"
     if not chain.reads_transactions:
         return ""  # a proven snapshot holds the anchor record itself; the transaction is only a pointer to it
+    # Online, the transaction decides: the same signed transaction, mined again in a later block
+    # after the issuer's chain was restored from a snapshot, anchored the root all the same; the
+    # block a copy names is then only out of date (the check below still ties the transaction to the
+    # block the chain records).
     try:
         transaction = chain.transaction(tx_hash)
     except ChainError:
@@ -349,13 +354,35 @@ def _status_entries(value: Any) -> list[_StatusEntry]:
         size = entry.get("statusSize", 1)
         if type(size) is not int or not 1 <= size <= 8:
             raise CredentialError(f"statusSize must be an integer from 1 to 8, got {_clip(size)}")
-        messages = entry.get("statusMessage") or []
-        meanings = tuple(
-            (str(m.get("status", "")).lower(), str(m.get("message"))) for m in (messages if isinstance(messages, list) else [])
-            if isinstance(m, dict)
-        )
+        meanings = _status_messages(entry.get("statusMessage"), size)
         parsed.append(_StatusEntry(url, int(index), size, str(entry.get("statusPurpose", "status"))[:100], meanings))
     return parsed
+
+
+_STATUS_HEX = re.compile(r"0x[0-9a-f]{1,2}")
+
+
+def _status_messages(messages: Any, size: int) -> tuple[tuple[str, str], ...]:
+    """``statusMessage`` read per Bitstring Status List §2.1: with ``statusSize`` above 1 it names
+    each of the 2^statusSize values once. EduLedger's entries issued before that rule (three
+    lifecycle messages, the fourth value never set) are still read."""
+    if messages is None and size == 1:
+        return ()
+    if messages == LEGACY_LIFECYCLE_MESSAGES and size == 2:
+        return tuple((m["status"], m["message"]) for m in LEGACY_LIFECYCLE_MESSAGES)
+    if not isinstance(messages, list) or len(messages) != 2**size:
+        count = len(messages) if isinstance(messages, list) else "no"
+        raise CredentialError(f"statusMessage must name all {2**size} values of statusSize {size}, got {count} entries")
+    meanings = []
+    for message in messages:
+        status = message.get("status") if isinstance(message, dict) else None
+        text = message.get("message") if isinstance(message, dict) else None
+        if not isinstance(status, str) or not _STATUS_HEX.fullmatch(status.lower()) or not isinstance(text, str):
+            raise CredentialError(f"each statusMessage is {{status: hex string, message: text}}, got {_clip(message)}")
+        meanings.append((hex(int(status, 16)), text[:200]))
+    if sorted(int(status, 16) for status, _ in meanings) != list(range(2**size)):
+        raise CredentialError(f"statusMessage must name each value 0x0 to {2**size - 1:#x} once")
+    return tuple(meanings)
 
 
 def _check_status(

@@ -27,6 +27,7 @@ from ..chain.worker import ChainWorker
 from ..core.config import Settings
 from ..core.errors import AuthenticationError, PermissionDeniedError
 from ..workflows.issuance import Issuing
+from ..workflows.previews import PreviewService
 from ..workflows.review import DecisionPolicy
 from ..crud import auth as auth_crud
 from ..crud import users as users_crud
@@ -64,14 +65,18 @@ def get_issuing(request: Request) -> Issuing:
     return request.app.state.issuing  # type: ignore[no-any-return]
 
 
+def get_previews(request: Request) -> PreviewService:
+    return request.app.state.previews  # type: ignore[no-any-return]
+
+
 def get_sessions(request: Request) -> sessionmaker[Session]:
     return request.app.state.sessions  # type: ignore[no-any-return]
 
 
 def get_policy(request: Request) -> DecisionPolicy:
-    """How many reviews a decision needs, and the automatic decisions (from the settings)."""
+    """How many reviews a decision needs, the automatic decisions, blind review (from the settings)."""
     settings = get_settings(request)
-    return DecisionPolicy(settings.MIN_REVIEWS, settings.AUTO_ACCEPT_SCORE, settings.AUTO_DECLINE_SCORE)
+    return DecisionPolicy(settings.MIN_REVIEWS, settings.AUTO_ACCEPT_SCORE, settings.AUTO_DECLINE_SCORE, blind=settings.BLIND_REVIEW)
 
 
 def get_now(request: Request) -> datetime:
@@ -95,6 +100,7 @@ WorkerDep = Annotated[ChainWorker | None, Depends(get_worker)]
 IssuingDep = Annotated[Issuing, Depends(get_issuing)]
 SessionDep = Annotated[Session, Depends(get_db)]
 PolicyDep = Annotated[DecisionPolicy, Depends(get_policy)]
+PreviewsDep = Annotated[PreviewService, Depends(get_previews)]
 NowDep = Annotated[datetime, Depends(get_now)]
 
 

@@ -7,13 +7,16 @@ from .routes import (
     catalogue,
     certificates,
     chain,
+    contexts,
     contributions,
     credentials,
+    dashboard,
     health,
     institutions,
     ipfs,
     packages,
     people,
+    previews,
     programmes,
     resources,
     reviews,
@@ -34,9 +37,12 @@ api_router.include_router(institutions.router)
 api_router.include_router(catalogue.router)
 api_router.include_router(resources.router)
 api_router.include_router(reviews.router)
+api_router.include_router(previews.router)
 api_router.include_router(programmes.router)
 api_router.include_router(packages.router)
 api_router.include_router(contributions.router)
 api_router.include_router(certificates.router)
 api_router.include_router(search.router)
 api_router.include_router(credentials.router)
+api_router.include_router(contexts.router)
+api_router.include_router(dashboard.router)

@@ -33,6 +33,7 @@ class Observation:
     database_error: str | None
     observed_at: float  # time.monotonic()
     open_chain_jobs: int | None = None  # chain writes committed and not yet mined (the worker's queue)
+    oldest_open_write: float | None = None  # seconds the oldest of them (or of any outbox's unmined transactions) has waited
 
     @property
     def age(self) -> float:
@@ -45,10 +46,12 @@ LogListener = Callable[[int, int, list[dict[str, Any]] | None], None]
 
 class ServiceMonitor:
     def __init__(
-        self, rpc: RpcClient, ping_database: Callable[[], int | None], *, watch: Sequence[str] = (), interval: float = 0.2
+        self, rpc: RpcClient, ping_database: Callable[[], int | None], *, watch: Sequence[str] = (), interval: float = 0.2,
+        oldest_write: Callable[[], float | None] | None = None,
     ) -> None:
         self.rpc = rpc
         self.ping_database = ping_database
+        self.oldest_write = oldest_write
         self.watch = list(watch)  # contract addresses whose logs the listeners get
         self.interval = interval
         self.listeners: list[LogListener] = []
@@ -81,12 +84,13 @@ class ServiceMonitor:
             self._follow(head)
         except ChainError as exc:
             chain_error = f"{type(exc).__name__}: {exc}"
-        open_jobs = None
+        open_jobs = oldest = None
         try:
             open_jobs = self.ping_database()
+            oldest = self.oldest_write() if self.oldest_write else None
         except Exception as exc:  # noqa: BLE001 - any failure to answer is "unavailable"
             database_error = type(exc).__name__
-        return Observation(head, chain_error, database_error, time.monotonic(), open_jobs)
+        return Observation(head, chain_error, database_error, time.monotonic(), open_jobs, oldest)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="service-monitor", daemon=True)

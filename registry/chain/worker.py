@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from datetime import datetime
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -113,6 +114,11 @@ class ChainWorker:
                 .where(ProgrammeEvent.chain_job_id.is_(None), ResourceVersion.chain_resource_id.is_not(None))
             ) or 0
             return int(review) + int(programme)
+
+    def open_since(self) -> datetime | None:
+        """When the oldest job still pending or sent was committed, or None."""
+        with self.sessions() as session:
+            return session.scalar(select(func.min(ChainJob.created_at)).where(ChainJob.status.in_([JobStatus.PENDING, JobStatus.SENT])))
 
     def open_jobs(self) -> int:
         with self.sessions() as session:

@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     ANVIL_PORT: int = Field(default=8545, ge=0, le=65535)
     SNAPSHOT_INTERVAL: float = Field(default=10.0, ge=0)
     BLOCK_TIME: float = Field(default=1.0, ge=0)  # embedded chain only; 0 = a block per transaction
+    # A chain write not mined after this long makes /health degraded; a request that waits for
+    # one answers 202 with where to follow it after CHAIN_WAIT_SECONDS.
+    CHAIN_STALL_SECONDS: float = Field(default=60.0, gt=0)
+    CHAIN_WAIT_SECONDS: float = Field(default=30.0, gt=0)
 
     # Content: empty IPFS_API keeps blocks under DATA_DIR/content; a Kubo multiaddr uses that node.
     IPFS_API: str | None = None
@@ -64,6 +68,12 @@ class Settings(BaseSettings):
     MIN_REVIEWS: int = Field(default=2, ge=1, le=9)
     AUTO_ACCEPT_SCORE: float | None = Field(default=None, ge=0, le=15)
     AUTO_DECLINE_SCORE: float | None = Field(default=None, ge=0, le=15)
+    # Blind review (匿名评审): reviewers see no author (names, addresses, the history's author events).
+    BLIND_REVIEW: bool = False
+    # In-page previews of Word and PowerPoint parts: converted to PDF by headless LibreOffice (empty:
+    # no conversion; the original stays as submitted either way), each conversion given this long.
+    OFFICE_CONVERTER: str = "soffice"
+    PREVIEW_TIMEOUT: int = Field(default=180, ge=5, le=3600)
 
     # Submissions: near-duplicate threshold (bits of 64), parts per bundle, the catalogue loaded into
     # an empty database (empty: the sample shipped with the registry).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, func, select
 from sqlalchemy.orm import Session
 
 from ..core.errors import PermissionDeniedError, ResourceNotFoundError
@@ -19,10 +19,12 @@ __all__ = [
     "get_resource",
     "get_version",
     "latest_version",
+    "round_review_stats",
     "version_assignments",
     "version_certificates",
     "version_events",
     "version_reviews",
+    "versions_in_state",
     "versions_of",
 ]
 
@@ -140,3 +142,28 @@ def authored_certificates(*, session: Session, address: str) -> list[tuple[Certi
         .where(ResourceVersion.author == address).order_by(Certificate.created_at.desc(), Certificate.id.desc())
     ).all()
     return list(rows)
+
+
+def versions_in_state(*, session: Session, state: str, offset: int, limit: int) -> tuple[int, list[ResourceVersion]]:
+    """(how many, a page of) the versions in ``state``, oldest submission first (what waits longest comes first)."""
+    where = ResourceVersion.state == state
+    total = session.scalar(select(func.count()).select_from(ResourceVersion).where(where)) or 0
+    versions = session.scalars(select(ResourceVersion).where(where).order_by(ResourceVersion.created_at, ResourceVersion.id)
+                               .offset(offset).limit(limit))
+    return total, list(versions)
+
+
+def round_review_stats(*, session: Session, versions: list[ResourceVersion]) -> dict[int, tuple[int, bool, float | None]]:
+    """Per version id, its current round's reviews: (how many, whether one vetoed (政治性/导向性), mean total)."""
+    if not versions:
+        return {}
+    rounds = {v.id: v.round for v in versions}
+    rows = session.execute(
+        select(Review.version_id, Review.round, func.count(), func.min(Review.orientation_pass.cast(Integer)), func.avg(Review.total))
+        .where(Review.version_id.in_(rounds)).group_by(Review.version_id, Review.round)
+    ).all()
+    stats: dict[int, tuple[int, bool, float | None]] = {v.id: (0, False, None) for v in versions}
+    for version_id, round_, count, all_pass, mean in rows:
+        if rounds[version_id] == round_:
+            stats[version_id] = (int(count), not all_pass, round(float(mean), 2) if mean is not None else None)
+    return stats

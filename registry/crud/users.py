@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..core.errors import InvalidRequestError, PermissionDeniedError, ResourceNotFoundError
@@ -33,8 +33,10 @@ __all__ = [
     "get_user",
     "grant_role",
     "hold_roles",
+    "list_users",
     "lock_user",
     "reviewer_intent",
+    "reviewer_jobs",
     "reviewer_subject",
     "revoke_role",
     "set_institution",
@@ -156,3 +158,31 @@ def check_held_roles(session: Session, *_: Any) -> None:
     if lost or (user.institution_id if user else None) != held.institution_id:
         what = f"the {', '.join(sorted(lost))} role" if lost else "its institution"
         raise PermissionDeniedError(f"{held.address} lost {what} while this request ran; nothing was applied")
+
+
+def list_users(
+    *, session: Session, offset: int, limit: int, role: str | None = None, institution_id: str | None = None
+) -> tuple[int, list[User]]:
+    """(how many, a page of) the accounts the registry knows, by address; ``role``: only those the
+    database grants it, or (reviewer) those this registry ever granted or revoked it."""
+    query = select(User)
+    if institution_id is not None:
+        query = query.where(User.institution_id == institution_id)
+    if role == "reviewer":
+        subjects = select(ChainJob.subject).where(ChainJob.kind.in_(("grant_reviewer", "revoke_reviewer")))
+        query = query.where(("reviewer:" + User.address).in_(subjects))
+    elif role is not None:
+        query = query.where(User.address.in_(select(RoleGrant.address).where(RoleGrant.role == role)))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    return total, list(session.scalars(query.order_by(User.created_at, User.address).offset(offset).limit(limit)))
+
+
+def reviewer_jobs(*, session: Session, addresses: Collection[str]) -> dict[str, ChainJob]:
+    """The latest reviewer grant or revocation of each of ``addresses`` (those that have one)."""
+    subjects = {reviewer_subject(address): address for address in addresses}
+    if not subjects:
+        return {}
+    latest: dict[str, ChainJob] = {}
+    for job in session.scalars(select(ChainJob).where(ChainJob.subject.in_(subjects)).order_by(ChainJob.id)):
+        latest[subjects[job.subject or ""]] = job
+    return latest

@@ -7,7 +7,7 @@ from .base import Base, UtcDateTime, utcnow
 from .catalogue import CatalogueNode
 from .certificates import Certificate
 from .contributions import ContributionStatement, ResourceStat
-from .credentials import CredentialBatch, IssuedCredential, IssuerAccount, StatusListRecord
+from .credentials import CredentialBatch, GrantSource, IssuedCredential, IssuerAccount, StatusListRecord
 from .institutions import Institution, RoleGrant, User
 from .jobs import ChainJob, JobStatus
 from .resources import AuthorConfirmation, ContentPart, Fingerprint, Resource, ResourceVersion
@@ -27,6 +27,7 @@ __all__ = [
     "ContributionStatement",
     "CredentialBatch",
     "Fingerprint",
+    "GrantSource",
     "Institution",
     "IssuedCredential",
     "IssuerAccount",

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UtcDateTime, utcnow
 
-__all__ = ["CredentialBatch", "IssuedCredential", "IssuerAccount", "StatusListRecord"]
+__all__ = ["CredentialBatch", "GrantSource", "IssuedCredential", "IssuerAccount", "StatusListRecord"]
 
 
 class IssuerAccount(Base):
@@ -32,7 +32,9 @@ class IssuerAccount(Base):
 
 class CredentialBatch(Base):
     """One issuance request: its documents are fixed before anything is signed, so a retry of the
-    same batch key finishes the same credentials."""
+    same batch key finishes the same credentials. ``record_digests`` (keyed by the vault, never
+    plain hashes of personal data) tell a resend of the same records from different ones. A credit
+    grant is a batch of one (kind ``credit_grant``)."""
 
     __tablename__ = "credential_batches"
     __table_args__ = (UniqueConstraint("institution_id", "key"),)
@@ -43,8 +45,12 @@ class CredentialBatch(Base):
     kind: Mapped[str] = mapped_column(String(30))
     issued_by: Mapped[str] = mapped_column(String(42))
     count: Mapped[int] = mapped_column(Integer)
-    documents: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # unsigned, with salted subjects only
+    # Before 0005 the unsigned documents (narratives included) were kept here in clear; now each is
+    # sealed under its subject's key on its IssuedCredential, and start-up seals what older versions left.
+    documents: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     subjects: Mapped[list[str]] = mapped_column(JSON)  # vault subject ids, in order
+    content_digest: Mapped[str | None] = mapped_column(String(64), default=None)
+    record_digests: Mapped[list[list[str]] | None] = mapped_column(JSON, default=None)  # [[subject, record], …] per record
     root: Mapped[str | None] = mapped_column(String(66), default=None)
     tx_hash: Mapped[str | None] = mapped_column(String(66), default=None)
     block_number: Mapped[int | None] = mapped_column(BigInteger, default=None)
@@ -53,17 +59,34 @@ class CredentialBatch(Base):
 
 
 class IssuedCredential(Base):
+    """A credential of a batch. Its document (unsigned until the batch is anchored, then as issued)
+    is sealed under the subject's vault key: erasing the subject makes the registry's copy
+    unreadable, while the holder's copy still verifies. A credit grant has no vault subject (the
+    receiving institution knows the student by the salted identifier only) and is kept in clear."""
+
     __tablename__ = "issued_credentials"
 
     id: Mapped[str] = mapped_column(String(100), primary_key=True)  # the credential's id (urn:uuid:…)
     batch_id: Mapped[int] = mapped_column(ForeignKey("credential_batches.id"), index=True)
     institution_id: Mapped[str] = mapped_column(ForeignKey("institutions.id"), index=True)
-    subject_id: Mapped[str] = mapped_column(String(40), index=True)  # the vault's pseudonym, never personal data
+    subject_id: Mapped[str | None] = mapped_column(String(40), index=True)  # the vault's pseudonym, never personal data
+    position: Mapped[int] = mapped_column(Integer, default=0)  # in its batch
     status_list_id: Mapped[str] = mapped_column(ForeignKey("status_lists.id"))
     status_index: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(12), default="active")  # active, suspended, revoked
-    document: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)  # the issued credential, once anchored
+    status_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    document: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)  # in clear: credit grants (and rows before 0005)
+    sealed_document: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     issued_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class GrantSource(Base):
+    """A credential a credit grant converted: revoking it revokes the grant (see ``workflows.issuance``)."""
+
+    __tablename__ = "credit_grant_sources"
+
+    grant_id: Mapped[str] = mapped_column(ForeignKey("issued_credentials.id"), primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)
 
 
 class StatusListRecord(Base):

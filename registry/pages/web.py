@@ -26,6 +26,7 @@ _NOT_BUILT = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><t
 <p>运行 <code>make run</code>（或 <code>make web</code>）构建 <code>web/</code>。JSON 接口照常可用：<a href="/docs">/docs</a>。</p>
 </body></html>"""
 _IMMUTABLE = "public, max-age=31536000, immutable"
+mimetypes.add_type("text/javascript", ".mjs")  # pdf.js's worker: a module worker needs a JavaScript type, whatever the system's table says
 
 
 def web_root(request: Request) -> Path:

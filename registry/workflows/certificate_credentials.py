@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger_service.chain import Ledger
-from ledger_service.credentials import REVOKED, StatusList, achievement_credential, institution_uri
+from ledger_service.credentials import REVOKED, achievement_credential, institution_uri
 
 from ..chain.bureau import CERTIFICATE_TYPES, Bureau
 from ..core.labels import CERTIFICATE_NAMES, level_name
@@ -78,13 +78,12 @@ def _fix_documents(session: Session, issuing: Issuing, bureau: Bureau, ledger: L
         return
     record = issuing.open_list(session, bureau.id_hex, len(fresh))
     indexes = issuing.allocate(record, len(fresh))
-    status = StatusList(issuing.list_url(record.id), "message")
+    status = issuing.status_list(record)
     block = ledger.rpc.request("eth_getBlockByNumber", ["latest", False])
     issued_at = datetime.fromtimestamp(int(block["timestamp"], 16), UTC)
     for certificate, index in zip(fresh, indexes, strict=True):
         version = session.get_one(ResourceVersion, certificate.version_id)
         path = resources_crud.catalogue_node(session=session, version=version).path
-        status.allocated.add(index)
         programme = session.get(Programme, certificate.programme_id) if certificate.programme_id is not None else None
         certificate.credential_document = certificate_document(
             certificate, version, path, bureau=bureau, chain_id=ledger.chain_id, base_url=base_url, status=status.entry(index),
@@ -128,10 +127,9 @@ def sync(sessions: sessionmaker[Session], issuing: Issuing, bureau: Bureau, ledg
         for list_id in {c.status_list_id for c in revoked}:
             record = session.scalar(select(StatusListRecord).where(StatusListRecord.id == list_id).with_for_update())
             assert record is not None
-            status = StatusList(issuing.list_url(record.id), "message", bits=bytearray(record.bits))
+            status = issuing.status_list(record)
             for certificate in revoked:
                 if certificate.status_list_id == list_id and certificate.status_index is not None:
-                    status.allocated.add(certificate.status_index)
                     status.set_value(certificate.status_index, REVOKED)
                     certificate.credential_revoked = True
             record.bits = bytes(status.bits)

@@ -9,28 +9,48 @@ A batch is a class or a grade: the subjects' personal data go into the vault (un
 guardian-consent reference), each credential names a salted identifier only, carries one
 lifecycle status entry (valid / suspended / revoked), is signed, and the batch's Merkle root is
 anchored in one transaction. The batch's documents are fixed and committed before anything is
-signed, so a retry with the same batch key finishes the same credentials, and the issuer's
-journal and outbox make sure a batch is never anchored twice.
+signed, so a retry with the same batch key finishes the same credentials (and the same key with
+other records is refused, naming the difference), and the issuer's journal and outbox make sure a
+batch is never anchored twice.
+
+Personal data cannot be orphaned or outlive an erasure:
+
+- a student (or teacher) enrolled again by the same institution is the same vault subject, found
+  by the vault's keyed index over the institution and the 学籍号 (staff number), so a resent batch
+  reuses its subjects and two records of one student present together;
+- subjects stay *pending* in the vault until the batch that refers to them is committed; at start
+  :meth:`Issuing.sweep_orphans` shreds the pending subjects no credential refers to (a crash between
+  enrolment and commit) and confirms the others;
+- the registry's copy of each credential (narratives included) is sealed under its subject's vault
+  key, and the issuer's signing journal forgets a batch once it is recorded, so erasing the subject
+  leaves nothing readable here while the holder's copy still verifies.
+
+Credit grants (学分银行) are batches of one, with a status entry on the receiving institution's list,
+listed and revoked like any credential; revoking a credential revokes the grants that converted it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import os
 import secrets
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eth_hash.auto import keccak
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger_service import ConsentRequiredError
-from ledger_service.chain import Ledger, Outbox, Signer, TransactionSender
+from ledger_service import ConsentRequiredError, CredentialError, SubjectErasedError
+from ledger_service.chain import Ledger, Signer, TransactionSender
 from ledger_service.credentials import (
     DEVELOPMENT_CATEGORIES,
     GROWTH_DIMENSIONS,
@@ -42,6 +62,7 @@ from ledger_service.credentials import (
     ChainView,
     ConversionRule,
     CreditBank,
+    CreditGrant,
     Ed25519KeyPair,
     Ed25519PublicKeyRef,
     StatusList,
@@ -50,6 +71,7 @@ from ledger_service.credentials import (
     institution_uri,
     professional_development_credential,
     sign,
+    status_list_capacity,
     status_list_hash,
     status_list_id,
 )
@@ -58,7 +80,7 @@ from ledger_service.vault import MasterKey, NewSubject, Vault
 from ..chain.jobs import enqueue
 from ..core.config import Settings
 from ..core.errors import ConflictError, InvalidRequestError
-from ..models import CredentialBatch, Institution, IssuedCredential, IssuerAccount, StatusListRecord, utcnow
+from ..models import CredentialBatch, GrantSource, Institution, IssuedCredential, IssuerAccount, StatusListRecord, utcnow
 
 __all__ = [
     "CREDENTIAL_TYPES",
@@ -77,6 +99,9 @@ STATUS_LIST_TYPE = keccak(b"EduLedger.StatusList")
 CREDIT_GRANT_TYPE = keccak(b"EduLedger.CreditGrant")
 _FUNDING_WEI = 10**18  # the issuer key pays for its anchors where gas is not free (the embedded chain)
 _LIST_ENTRIES = MIN_STATUS_LIST_SIZE
+_LIST_CAPACITY = status_list_capacity(_LIST_ENTRIES)
+_STATUS_NAMES = {REVOKED: "revoked", SUSPENDED: "suspended", 0: "active"}
+log = logging.getLogger("registry.issuance")
 
 
 def load_master_key(settings: Settings) -> MasterKey:
@@ -178,17 +203,38 @@ def _parse(kind: str, records: list[dict[str, Any]]) -> list[GrowthEntry | Devel
     return parsed
 
 
-# Sealing an institution's keys at rest.
+# An institution's keys, sealed at rest by the vault under its master key.
 
 
-def _seal_keys(master: MasterKey, institution_id: str, ethereum: bytes, ed25519_seed: bytes) -> bytes:
-    nonce = os.urandom(12)
-    return nonce + AESGCM(master.secret).encrypt(nonce, ethereum + ed25519_seed, b"issuer-keys:" + institution_id.encode())
+def _keys_context(institution_id: str) -> str:
+    return f"issuer-keys:{institution_id}"
 
 
-def _open_keys(master: MasterKey, institution_id: str, sealed: bytes) -> tuple[Signer, Ed25519KeyPair]:
-    keys = AESGCM(master.secret).decrypt(sealed[:12], sealed[12:], b"issuer-keys:" + institution_id.encode())
+def _open_keys(vault: Vault, account: IssuerAccount) -> tuple[Signer, Ed25519KeyPair]:
+    keys = vault.open(_keys_context(account.institution_id), account.sealed_keys, key_id=account.master_key_id)
     return Signer(keys[:32]), Ed25519KeyPair.from_seed(keys[32:])
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _difference(batch: CredentialBatch, kind: str, content: str, digests: list[list[str]]) -> str | None:
+    """How a resent batch differs from the one recorded under its key (None: the same request)."""
+    if batch.kind != kind:
+        return f"kind {batch.kind}, now {kind}"
+    if batch.content_digest is None or batch.record_digests is None or batch.content_digest == content:
+        return None  # the same request (batches before 0005 recorded no digests: a resend finishes them)
+    before = batch.record_digests
+    parts = [f"{len(before)} records then, {len(digests)} now"] if len(before) != len(digests) else []
+    changed = []
+    for position, (old, new) in enumerate(zip(before, digests, strict=False)):
+        what = [name for name, a, b in zip(("subject", "record"), old, new, strict=True) if a != b]
+        if what:
+            changed.append(f"record {position}: its {' and '.join(what)}")
+    if changed:
+        parts.append("; ".join(changed[:5]) + (f"; and {len(changed) - 5} more" if len(changed) > 5 else ""))
+    return ", ".join(parts) or "valid_from differs"
 
 
 class IssuerRuntime:
@@ -213,6 +259,7 @@ class Issuing:
         self.base_url = base_url
         self._runtimes: dict[str, IssuerRuntime] = {}
         self._lock = threading.Lock()
+        self._enrolling: dict[str, threading.Lock] = {}
 
     def close(self) -> None:
         for runtime in self._runtimes.values():
@@ -247,7 +294,7 @@ class Issuing:
         signer, signing = Signer(ethereum), Ed25519KeyPair.from_seed(seed)
         account = IssuerAccount(
             institution_id=institution.id, address=signer.address, signing_key=signing.public.multibase,
-            sealed_keys=_seal_keys(self.master, institution.id, ethereum, seed), master_key_id=self.master.key_id,
+            sealed_keys=self.vault.seal(_keys_context(institution.id), ethereum + seed), master_key_id=self.vault.master.key_id,
         )
         session.add(account)
         subject = f"issuer:{institution.id}"
@@ -275,20 +322,27 @@ class Issuing:
         with self._lock:
             runtime = self._runtimes.get(account.institution_id)
             if runtime is None:
-                signer, signing = _open_keys(self.master, account.institution_id, account.sealed_keys)
+                signer, signing = _open_keys(self.vault, account)
                 outboxes = self.data_dir / "issuers"
                 outboxes.mkdir(parents=True, exist_ok=True)
-                sender = TransactionSender(
-                    self.ledger.rpc, signer, Outbox(outboxes / f"outbox-{signer.address}.sqlite3", chain_id=self.ledger.chain_id),
-                    decoder=self.ledger.sender.decoder, confirmations=self.ledger.sender.confirmations,
-                    poll_interval=self.ledger.sender.poll_interval,
-                )
+                # The ledger owns the sender: reconciled when opened, finalized after every snapshot.
+                sender = self.ledger.open_sender(signer, outboxes / f"outbox-{signer.address}.sqlite3")
                 issuer = BatchIssuer(
                     outboxes / f"journal-{signer.address}.sqlite3", sender=sender, anchor=self.ledger.contracts["CredentialAnchor"],
                     directory=self.ledger.contracts["InstitutionRegistry"], signing_key=signing, cryptosuite=JCS_SUITE,
                 )
-                runtime = self._runtimes[account.institution_id] = IssuerRuntime(sender, issuer, signing)
+                runtime = self._runtimes[account.institution_id] = IssuerRuntime(sender, issuer, signing, owns_sender=False)
             return runtime
+
+    def recover(self, session: Session) -> None:
+        """Open every institution's sender at start, so its outbox is reconciled with the chain
+        (transactions a crash or a snapshot rewind lost are sent again) before any request."""
+        for account in session.scalars(select(IssuerAccount).order_by(IssuerAccount.institution_id)):
+            if (self.data_dir / "issuers" / f"outbox-{account.address}.sqlite3").exists():
+                try:
+                    self._runtime(account)
+                except CredentialError:
+                    pass  # its keys are not on chain yet (set-up jobs pending); the sender was reconciled all the same
 
     # Status lists...
 
@@ -297,40 +351,38 @@ class Issuing:
 
     def open_list(self, session: Session, institution_id: str, needed: int) -> StatusListRecord:
         """A list of the institution with room for ``needed`` entries (row-locked): the fullest
-        that has, or a new one. A list is never filled past half, so an index says little."""
-        if needed > _LIST_ENTRIES // 2:
-            raise InvalidRequestError(f"a batch holds at most {_LIST_ENTRIES // 2} credentials (one status list); split it")
+        that has, or a new one (the library's :func:`status_list_capacity` says how full a list gets)."""
+        if needed > _LIST_CAPACITY:
+            raise InvalidRequestError(f"a batch holds at most {_LIST_CAPACITY} credentials (one status list); split it")
         record = session.scalar(
             select(StatusListRecord)
-            .where(StatusListRecord.institution_id == institution_id, StatusListRecord.allocated_count + needed <= _LIST_ENTRIES // 2)
+            .where(StatusListRecord.institution_id == institution_id, StatusListRecord.allocated_count + needed <= _LIST_CAPACITY)
             .order_by(StatusListRecord.allocated_count.desc(), StatusListRecord.id).limit(1).with_for_update()
         )
         if record is None:
+            empty = StatusList(self.list_url("new"), "message", size=_LIST_ENTRIES)
             record = StatusListRecord(
-                id=secrets.token_urlsafe(12), institution_id=institution_id, bits=bytes(_LIST_ENTRIES * 2 // 8),
-                allocated=bytes(_LIST_ENTRIES // 8),
+                id=secrets.token_urlsafe(12), institution_id=institution_id, bits=bytes(empty.bits),
+                allocated=empty.allocation_bitmap(),
             )
             session.add(record)
             session.flush()
         return record
 
-    @staticmethod
-    def allocate(record: StatusListRecord, count: int) -> list[int]:
+    def status_list(self, record: StatusListRecord) -> StatusList:
+        """The library's list as the registry persisted it (bits and handed-out entries)."""
+        return StatusList.restore(self.list_url(record.id), "message", bits=record.bits, allocation_bitmap=record.allocated)
+
+    def allocate(self, record: StatusListRecord, count: int) -> list[int]:
         """``count`` random indexes never handed out before (the list was opened with room for them)."""
-        allocated = bytearray(record.allocated)
-        indexes: list[int] = []
-        while len(indexes) < count:
-            index = secrets.randbelow(_LIST_ENTRIES)
-            mask = 0x80 >> (index % 8)
-            if not allocated[index // 8] & mask:
-                allocated[index // 8] |= mask
-                indexes.append(index)
-        record.allocated, record.allocated_count = bytes(allocated), record.allocated_count + count
+        status = self.status_list(record)
+        indexes = status.allocate_many(count)
+        record.allocated, record.allocated_count = status.allocation_bitmap(), len(status.allocated)
         return indexes
 
     def publish(self, record: StatusListRecord, runtime: IssuerRuntime, institution_id: str) -> None:
         """Sign the list as it stands and anchor its hash (the institution's issuer key)."""
-        status = StatusList(self.list_url(record.id), "message", size=_LIST_ENTRIES, bits=bytearray(record.bits))
+        status = self.status_list(record)
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         document = status.credential(issuer=institution_uri(bytes.fromhex(institution_id[2:])), valid_from=now)
         signed = sign(document, runtime.signing_key, cryptosuite=JCS_SUITE, created=now, proof_as_list=True)
@@ -348,68 +400,185 @@ class Issuing:
         self, session: Session, *, institution: Institution, account: IssuerAccount, key: str, kind: str,
         records: list[dict[str, Any]], actor: str, valid_from: str | None = None,
     ) -> CredentialBatch:
-        """Issue (or finish) batch ``key``: fixed and committed first, then signed and anchored once."""
-        batch = session.scalar(select(CredentialBatch).where(CredentialBatch.institution_id == institution.id, CredentialBatch.key == key))
-        if batch is not None and batch.kind != kind:
-            raise ConflictError(f"batch {key!r} exists with kind {batch.kind}")
-        if batch is None:
-            batch = self._prepare(session, institution, key, kind, records, actor, valid_from)
-        if batch.completed_at is not None:
-            return batch
-        runtime = self._runtime(account)
-        with runtime.lock:
-            lists = {c.status_list_id for c in session.scalars(select(IssuedCredential).where(IssuedCredential.batch_id == batch.id))}
-            for list_id in lists:
-                record = session.scalar(select(StatusListRecord).where(StatusListRecord.id == list_id).with_for_update())
-                if record is not None and record.version == 0:  # a verifier needs a list anchored to check against
-                    self.publish(record, runtime, institution.id)
-                    session.commit()
-            issued = runtime.issuer.issue(
-                key, batch.documents, credential_type=CREDENTIAL_TYPES[kind],
-                created=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            )
-        documents = {document["id"]: document for document in issued.credentials}
-        for credential in session.scalars(select(IssuedCredential).where(IssuedCredential.batch_id == batch.id)):
-            credential.document = documents[credential.id]
-        batch.root, batch.tx_hash, batch.block_number = "0x" + issued.root.hex(), issued.tx_hash, issued.block_number
-        batch.completed_at = utcnow()
-        session.commit()
-        return batch
-
-    def _prepare(
-        self, session: Session, institution: Institution, key: str, kind: str, records: list[dict[str, Any]], actor: str,
-        valid_from: str | None,
-    ) -> CredentialBatch:
+        """Issue (or finish) batch ``key``: fixed and committed first, then signed and anchored once.
+        The same key with other records is a :class:`ConflictError` naming the difference."""
         entries = _parse(kind, records)
         if not entries:
             raise InvalidRequestError("a batch holds at least one record")
+        digests = self._digests(institution.id, entries)
+        content = self._content_digest(kind, valid_from, digests)
+        batch = session.scalar(select(CredentialBatch).where(CredentialBatch.institution_id == institution.id, CredentialBatch.key == key))
+        if batch is not None:
+            difference = _difference(batch, kind, content, digests)
+            if difference:
+                raise ConflictError(
+                    f"batch {key!r} was issued with other records ({difference}); sending a key again finishes that batch, "
+                    "new records need a new batch key", code="batch_key_reused",
+                )
+        else:
+            batch = self._prepare(session, institution, key, kind, entries, digests, content, actor, valid_from)
+        if batch.completed_at is None:
+            self.finish(session, batch, account)
+        return batch
+
+    def finish(self, session: Session, batch: CredentialBatch, account: IssuerAccount) -> None:
+        """Sign and anchor a committed batch (again, after a crash: the same credentials), then keep
+        the issued credentials sealed under their subjects' keys."""
+        runtime = self._runtime(account)
+        credentials = list(session.scalars(
+            select(IssuedCredential).where(IssuedCredential.batch_id == batch.id).order_by(IssuedCredential.position)
+        ))
+        with runtime.lock:
+            for list_id in {c.status_list_id for c in credentials}:
+                record = session.scalar(select(StatusListRecord).where(StatusListRecord.id == list_id).with_for_update())
+                if record is not None and record.version == 0:  # a verifier needs a list anchored to check against
+                    self.publish(record, runtime, account.institution_id)
+                    session.commit()
+            unsigned = batch.documents or [self._unsealed(c) for c in credentials]  # batches before 0005 kept them in clear
+            issued = runtime.issuer.issue(
+                batch.key, unsigned, credential_type=CREDENTIAL_TYPES[batch.kind],
+                created=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            )
+        documents = {document["id"]: document for document in issued.credentials}
+        self._seal_documents(credentials, [documents[c.id] for c in credentials])
+        batch.documents = []
+        batch.root, batch.tx_hash, batch.block_number = "0x" + issued.root.hex(), issued.tx_hash, issued.block_number
+        batch.completed_at = utcnow()
+        session.commit()
+        runtime.issuer.forget(batch.key)  # the journal's clear copies go: the sealed ones here are what erasure reaches
+
+    def _seal_documents(self, credentials: list[IssuedCredential], documents: list[dict[str, Any]]) -> None:
+        sealed = self.vault.seal_many([
+            (str(c.subject_id), f"credential:{c.id}", _canonical(d).encode()) for c, d in zip(credentials, documents, strict=True)
+        ])
+        for credential, blob in zip(credentials, sealed, strict=True):
+            credential.sealed_document, credential.document = blob, None
+
+    def _unsealed(self, credential: IssuedCredential) -> dict[str, Any]:
+        if credential.sealed_document is None:
+            assert credential.document is not None, f"credential {credential.id} has no document"
+            return credential.document
+        plain = self.vault.open(f"credential:{credential.id}", credential.sealed_document, subject_id=credential.subject_id)
+        return json.loads(plain)  # type: ignore[no-any-return]
+
+    def document_of(self, credential: IssuedCredential) -> dict[str, Any] | None:
+        """The registry's copy of an issued credential; None once its subject is erased."""
+        try:
+            return self._unsealed(credential)
+        except SubjectErasedError:
+            return None
+
+    @contextmanager
+    def _enrolment(self, institution_id: str) -> Iterator[None]:
+        """One enrolment at a time per institution in this process: a refused batch shreds the
+        subjects it created only, never one another request just found again."""
+        with self._lock:
+            lock = self._enrolling.setdefault(institution_id, threading.Lock())
+        with lock:
+            yield
+
+    def _digests(self, institution_id: str, entries: list[GrowthEntry | DevelopmentEntry]) -> list[list[str]]:
+        """Per record, keyed digests (the vault's key: they say nothing without it) of its subject and its record."""
+        return [
+            [self.vault.fingerprint(f"batch-subject:{institution_id}", _canonical(e.subject.model_dump(mode="json"))).hex()[:32],
+             self.vault.fingerprint(f"batch-record:{institution_id}", _canonical(e.record.model_dump(mode="json"))).hex()[:32]]
+            for e in entries
+        ]
+
+    @staticmethod
+    def _content_digest(kind: str, valid_from: str | None, digests: list[list[str]]) -> str:
+        return hashlib.sha256(_canonical([kind, valid_from, digests]).encode()).hexdigest()
+
+    def _prepare(
+        self, session: Session, institution: Institution, key: str, kind: str, entries: list[GrowthEntry | DevelopmentEntry],
+        digests: list[list[str]], content: str, actor: str, valid_from: str | None,
+    ) -> CredentialBatch:
         today = date.today()
         people = []
         for entry in entries:
             subject = entry.subject
             fields = {k: v for k, v in subject.model_dump(exclude={"birth_date", "guardian_consent"}).items() if v is not None}
-            people.append(NewSubject(subject.birth_date, fields, getattr(subject, "guardian_consent", None)))
-        record = self.open_list(session, institution.id, len(entries))
-        indexes = self.allocate(record, len(entries))
+            number = ("student_number", subject.student_number) if isinstance(subject, StudentSubject) else ("staff_number", subject.staff_number)
+            people.append(NewSubject(subject.birth_date, fields, getattr(subject, "guardian_consent", None), key=":".join(number)))
+        with self._enrolment(institution.id):
+            record = self.open_list(session, institution.id, len(entries))
+            indexes = self.allocate(record, len(entries))
+            try:
+                enrolled = self.vault.enroll(people, scope=f"institution:{institution.id}", today=today)
+            except ConsentRequiredError as exc:
+                session.rollback()
+                raise InvalidRequestError(f"{exc} (records are numbered from 0)", code="guardian_consent_required") from None
+            try:
+                batch = self._documents(session, institution, key, kind, entries, enrolled, record, indexes, actor, valid_from)
+                batch.content_digest, batch.record_digests = content, digests
+                session.commit()  # from here on, a retry with this key finishes these very credentials
+            except BaseException:
+                session.rollback()
+                self._shred_unreferenced(session, [subject_id for subject_id, _ in enrolled])
+                raise
+            self.vault.confirm(list(dict.fromkeys(subject_id for subject_id, _ in enrolled)))
+        return batch
+
+    def _shred_unreferenced(self, session: Session, subject_ids: list[str]) -> int:
+        """Erase the pending subjects among ``subject_ids`` that no credential refers to (nothing was
+        issued to them: their data must not outlive the request); confirm the referred-to ones."""
+        pending = [s for s in dict.fromkeys(subject_ids) if self.vault.is_pending(s)]
         try:
-            enrolled = self.vault.enroll(people, today=today)
-        except ConsentRequiredError as exc:
-            raise InvalidRequestError(f"{exc} (records are numbered from 0)", code="guardian_consent_required") from None
+            referred = set(session.scalars(select(IssuedCredential.subject_id).where(IssuedCredential.subject_id.in_(pending))))
+        except Exception:  # the database is unreachable: the next start's sweep decides
+            log.warning("could not check %d pending subjects now; the next start shreds those nothing refers to", len(pending))
+            return 0
+        self.vault.confirm([s for s in pending if s in referred])
+        shredded = [s for s in pending if s not in referred]
+        for subject_id in shredded:
+            self.vault.erase(subject_id)
+        return len(shredded)
+
+    def sweep_orphans(self, session: Session) -> int:
+        """At start: shred the vault subjects an interrupted enrolment left that no credential refers to."""
+        pending = self.vault.pending()
+        shredded = 0
+        for start in range(0, len(pending), 500):
+            shredded += self._shred_unreferenced(session, pending[start:start + 500])
+        if shredded:
+            log.warning("shredded %d subjects enrolled by batches that were never committed (a crash before the commit)", shredded)
+        return shredded
+
+    def seal_legacy(self, session: Session) -> int:
+        """At start: seal the clear documents that versions before 0005 kept (under their subjects' keys)."""
+        sealed = 0
+        for batch in session.scalars(select(CredentialBatch).where(CredentialBatch.kind != "credit_grant")):
+            if not batch.documents and batch.completed_at is not None:
+                continue
+            credentials = list(session.scalars(select(IssuedCredential).where(IssuedCredential.batch_id == batch.id)))
+            if batch.completed_at is None and batch.documents:
+                unsigned = {d["id"]: d for d in batch.documents}
+                order = {d["id"]: i for i, d in enumerate(batch.documents)}
+                for credential in credentials:
+                    credential.position = order[credential.id]
+                todo = [c for c in credentials if c.sealed_document is None]
+                self._seal_documents(todo, [unsigned[c.id] for c in todo])
+                sealed += len(todo)
+            batch.documents = []
+        clear = list(session.scalars(select(IssuedCredential).where(
+            IssuedCredential.document.is_not(None), IssuedCredential.subject_id.is_not(None)
+        )))
         try:
-            batch = self._documents(session, institution, key, kind, entries, enrolled, record, indexes, actor, valid_from)
-            session.commit()  # from here on, a retry with this key finishes these very credentials
-            return batch
-        except BaseException:
-            session.rollback()
-            for subject_id, _ in enrolled:  # nothing was issued to them: their data must not outlive the request
-                self.vault.erase(subject_id)
-            raise
+            self._seal_documents(clear, [c.document or {} for c in clear])
+        except SubjectErasedError:  # erased before their copies were sealed: drop them one by one
+            for credential in clear:
+                try:
+                    self._seal_documents([credential], [credential.document or {}])
+                except SubjectErasedError:
+                    credential.document = None
+        session.commit()
+        return sealed + len(clear)
 
     def _documents(
         self, session: Session, institution: Institution, key: str, kind: str, entries: list[GrowthEntry | DevelopmentEntry],
         enrolled: list[tuple[str, bytes]], record: StatusListRecord, indexes: list[int], actor: str, valid_from: str | None,
     ) -> CredentialBatch:
-        status = StatusList(self.list_url(record.id), "message", size=_LIST_ENTRIES)
+        status = self.status_list(record)
         issuer_id = institution_uri(bytes.fromhex(institution.id[2:]))
         start = valid_from or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         documents: list[dict[str, Any]] = []
@@ -431,18 +600,19 @@ class Issuing:
                     credits=entry.record.credits, period=entry.record.period, provider=entry.record.provider, valid_from=start,
                     evidence_hashes=entry.record.evidence_hashes,
                 )
-            status.allocated.add(index)
             document["credentialStatus"] = status.entry(index)
             documents.append(document)
         batch = CredentialBatch(institution_id=institution.id, key=key, kind=kind, issued_by=actor, count=len(documents),
-                                documents=documents, subjects=[subject_id for subject_id, _ in enrolled])
+                                documents=[], subjects=[subject_id for subject_id, _ in enrolled])
         session.add(batch)
         session.flush()
-        session.add_all(
+        credentials = [
             IssuedCredential(id=document["id"], batch_id=batch.id, institution_id=institution.id, subject_id=subject_id,
-                             status_list_id=record.id, status_index=index)
-            for document, (subject_id, _), index in zip(documents, enrolled, indexes, strict=True)
-        )
+                             position=position, status_list_id=record.id, status_index=index)
+            for position, (document, (subject_id, _), index) in enumerate(zip(documents, enrolled, indexes, strict=True))
+        ]
+        self._seal_documents(credentials, documents)  # unsigned for now; the issued ones replace them
+        session.add_all(credentials)
         return batch
 
     # The credit bank...
@@ -459,10 +629,132 @@ class Issuing:
                           confirmations=self.ledger.sender.confirmations)
         return bank, runtime
 
+    def grant_credits(
+        self, session: Session, *, institution: Institution, account: IssuerAccount, presentation: dict[str, Any],
+        resolve: Any, actor: str,
+    ) -> tuple[IssuedCredential, CreditGrant]:
+        """Verify and convert a presentation into one credit-grant credential with a status entry on
+        the institution's own list (anchored before the grant is), recorded as a batch of one."""
+        bank, runtime = self.credit_bank(account, institution)
+        try:
+            with runtime.lock:
+                self._finish_grants(session, bank, institution.id)
+                record = self.open_list(session, institution.id, 1)
+                if record.version == 0:  # the grant's status is checked against a list anchored on chain
+                    self.publish(record, runtime, institution.id)
+                session.commit()
+
+                def status_entry(grant_id: str) -> dict[str, Any]:
+                    listed = self.open_list(session, institution.id, 1)
+                    (index,) = self.allocate(listed, 1)
+                    batch = CredentialBatch(institution_id=institution.id, key=grant_id, kind="credit_grant", issued_by=actor,
+                                            count=1, documents=[], subjects=[])
+                    session.add(batch)
+                    session.flush()
+                    session.add(IssuedCredential(id=f"urn:eduledger:{grant_id}", batch_id=batch.id, institution_id=institution.id,
+                                                 subject_id=None, position=0, status_list_id=listed.id, status_index=index))
+                    session.commit()  # before the bank's journal records the grant: a crash between leaves a row _finish_grants drops
+                    return self.status_list(listed).entry(index)
+
+                grant = bank.import_presentation(presentation, status_resolver=resolve, status_entry=status_entry)
+                credential = self._record_grant(session, institution.id, grant)
+        finally:
+            bank.close()
+        return credential, grant
+
+    def _record_grant(self, session: Session, institution_id: str, grant: CreditGrant) -> IssuedCredential:
+        batch = session.scalar(select(CredentialBatch).where(CredentialBatch.institution_id == institution_id,
+                                                             CredentialBatch.key == grant.grant_id))
+        credential = session.get(IssuedCredential, f"urn:eduledger:{grant.grant_id}")
+        if batch is None or credential is None:
+            raise ConflictError(f"grant {grant.grant_id} was issued by the credit bank but not recorded by the registry")
+        if batch.completed_at is None:
+            anchor = grant.credential["proof"][-1]
+            credential.document = grant.credential
+            for source in dict.fromkeys(grant.converted):
+                session.add(GrantSource(grant_id=credential.id, source_id=source))
+            batch.root, batch.tx_hash, batch.block_number = anchor["merkleRoot"], anchor["transactionHash"], anchor["blockNumber"]
+            batch.completed_at = utcnow()
+            session.commit()
+        return credential
+
+    def _finish_grants(self, session: Session, bank: CreditBank, institution_id: str) -> None:
+        """Grants a crash interrupted: finished if the bank recorded them, dropped if it never did."""
+        for batch in session.scalars(select(CredentialBatch).where(
+            CredentialBatch.institution_id == institution_id, CredentialBatch.kind == "credit_grant", CredentialBatch.completed_at.is_(None)
+        )).all():
+            grant = bank.finish(batch.key)
+            if grant is not None:
+                self._record_grant(session, institution_id, grant)
+                continue
+            credential = session.get(IssuedCredential, f"urn:eduledger:{batch.key}")
+            if credential is not None:
+                session.delete(credential)
+                session.flush()
+            session.delete(batch)
+            session.commit()
+
+    def grants(self, session: Session, account: IssuerAccount, institution: Institution) -> list[tuple[IssuedCredential, list[str]]]:
+        """The institution's credit grants (interrupted ones finished first), newest first, with what each converted."""
+        bank, runtime = self.credit_bank(account, institution)
+        try:
+            with runtime.lock:
+                self._finish_grants(session, bank, institution.id)
+        finally:
+            bank.close()
+        rows = session.scalars(
+            select(IssuedCredential).join(CredentialBatch, CredentialBatch.id == IssuedCredential.batch_id)
+            .where(CredentialBatch.institution_id == institution.id, CredentialBatch.kind == "credit_grant")
+            .order_by(IssuedCredential.issued_at.desc(), IssuedCredential.id)
+        ).all()
+        sources: dict[str, list[str]] = {}
+        for link in session.scalars(select(GrantSource).where(GrantSource.grant_id.in_([r.id for r in rows]))):
+            sources.setdefault(link.grant_id, []).append(link.source_id)
+        return [(row, sources.get(row.id, [])) for row in rows]
+
+    def revoke_dependent_grants(self, session: Session, source_id: str) -> int:
+        """Revoke the active credit grants that converted ``source_id`` (revoked): credits never
+        outlive what they were granted for. Their other sources may be presented again."""
+        grants = session.scalars(
+            select(IssuedCredential).join(GrantSource, GrantSource.grant_id == IssuedCredential.id)
+            .where(GrantSource.source_id == source_id, IssuedCredential.status != "revoked")
+        ).all()
+        for grant in grants:
+            account = session.get(IssuerAccount, grant.institution_id)
+            assert account is not None, f"grant {grant.id} of an institution without issuing keys"
+            self.change_status(session, grant, account, "revoke", reason=f"the converted credential {source_id} was revoked")
+        return len(grants)
+
+    def reconcile_grants(self, session: Session) -> int:
+        """Active grants one of whose sources (issued here) is revoked: revoked now (a crash came
+        between the source's revocation and the grant's)."""
+        stale = session.scalars(
+            select(GrantSource.source_id).join(IssuedCredential, IssuedCredential.id == GrantSource.source_id)
+            .where(IssuedCredential.status == "revoked")
+            .where(GrantSource.grant_id.in_(select(IssuedCredential.id).where(IssuedCredential.status != "revoked")))
+        ).all()
+        return sum(self.revoke_dependent_grants(session, source) for source in set(stale))
+
+    def _release_grant(self, session: Session, credential: IssuedCredential) -> None:
+        batch = session.get(CredentialBatch, credential.batch_id)
+        if batch is None or batch.kind != "credit_grant":
+            return
+        account = session.get(IssuerAccount, credential.institution_id)
+        institution = session.get(Institution, credential.institution_id)
+        assert account is not None and institution is not None
+        bank, _ = self.credit_bank(account, institution)
+        try:
+            bank.release(batch.key)
+        finally:
+            bank.close()
+
     # Revoking and suspending...
 
-    def change_status(self, session: Session, credential: IssuedCredential, account: IssuerAccount, action: str) -> IssuedCredential:
-        """revoke (final), suspend, or unsuspend a credential: the list is re-signed and re-anchored."""
+    def change_status(
+        self, session: Session, credential: IssuedCredential, account: IssuerAccount, action: str, reason: str | None = None,
+    ) -> IssuedCredential:
+        """revoke (final), suspend, or unsuspend a credential: the list is re-signed and re-anchored.
+        Revoking a credential revokes the credit grants that converted it (see :meth:`revoke_dependent_grants`)."""
         targets = {"revoke": REVOKED, "suspend": SUSPENDED, "unsuspend": 0}
         if action not in targets:
             raise InvalidRequestError("action must be revoke, suspend or unsuspend")
@@ -470,8 +762,7 @@ class Issuing:
         with runtime.lock:
             record = session.scalar(select(StatusListRecord).where(StatusListRecord.id == credential.status_list_id).with_for_update())
             assert record is not None
-            status = StatusList(self.list_url(record.id), "message", size=_LIST_ENTRIES, bits=bytearray(record.bits))
-            status.allocated.add(credential.status_index)
+            status = self.status_list(record)
             current = status.value(credential.status_index)
             if current == REVOKED:
                 raise ConflictError("the credential is revoked, and a revocation is final", code="revoked")
@@ -482,6 +773,10 @@ class Issuing:
             status.set_value(credential.status_index, targets[action])
             record.bits = bytes(status.bits)
             self.publish(record, runtime, credential.institution_id)
-            credential.status = {REVOKED: "revoked", SUSPENDED: "suspended", 0: "active"}[targets[action]]
+            credential.status = _STATUS_NAMES[targets[action]]
+            credential.status_reason = reason
             session.commit()
+        if action == "revoke":
+            self._release_grant(session, credential)
+            self.revoke_dependent_grants(session, credential.id)
         return credential

@@ -55,6 +55,10 @@ from .resource_types import WITHDRAWAL_REASONS
 __all__ = [
     "ACTIONS",
     "GENESIS_HASH",
+    "MAX_SCORE",
+    "ORIENTATION",
+    "OVERALL_COMMENT",
+    "RECOMMENDATIONS",
     "RUBRIC",
     "Action",
     "Conflict",
@@ -82,6 +86,10 @@ __all__ = [
 
 GENESIS_HASH = "0x" + "00" * 32
 RUBRIC = ("科学性", "适用性", "规范性", "时效性", "公益性")  # each scored 0–3; 政治性/导向性 is pass/fail
+MAX_SCORE = 3
+ORIENTATION = "政治性/导向性"  # pass or fail: a fail is a veto
+OVERALL_COMMENT = "总体"
+RECOMMENDATIONS = ("accept", "revise", "decline")
 
 
 class State(StrEnum):
@@ -452,12 +460,12 @@ class Rubric:
         if set(self.scores) != set(RUBRIC):
             raise InvalidRequestError(f"score each of {', '.join(RUBRIC)} (0–3); got {', '.join(self.scores) or 'none'}")
         for name, score in self.scores.items():
-            if not isinstance(score, int) or isinstance(score, bool) or not 0 <= score <= 3:
+            if not isinstance(score, int) or isinstance(score, bool) or not 0 <= score <= MAX_SCORE:
                 raise InvalidRequestError(f"{name} must be scored 0, 1, 2 or 3 (got {score!r})")
-        unknown = set(self.comments) - set(RUBRIC) - {"政治性/导向性", "总体"}
+        unknown = set(self.comments) - set(RUBRIC) - {ORIENTATION, OVERALL_COMMENT}
         if unknown:
-            raise InvalidRequestError(f"comments are for {', '.join(RUBRIC)}, 政治性/导向性 or 总体; not {', '.join(sorted(unknown))}")
-        if self.recommendation not in ("accept", "revise", "decline"):
+            raise InvalidRequestError(f"comments are for {', '.join(RUBRIC)}, {ORIENTATION} or {OVERALL_COMMENT}; not {', '.join(sorted(unknown))}")
+        if self.recommendation not in RECOMMENDATIONS:
             raise InvalidRequestError("recommendation must be accept, revise or decline")
         if not self.orientation_pass and self.recommendation == "accept":
             raise InvalidRequestError("a resource that fails 政治性/导向性 cannot be recommended for acceptance")
@@ -472,6 +480,12 @@ class DecisionPolicy:
     min_reviews: int = 2
     auto_accept: float | None = None  # mean total at or above: accepted automatically
     auto_decline: float | None = None  # mean total below: declined automatically
+    blind: bool = False  # reviewers see no author (匿名评审)
+
+    def hides_authors_from(self, version: ResourceVersion, viewer: Viewer | None) -> bool:
+        """Whether ``viewer`` sees ``version`` anonymised: a reviewer (not an administrator, not an author) under blind review."""
+        return (self.blind and viewer is not None and "reviewer" in viewer.roles and "admin" not in viewer.roles
+                and not _is_author(version, viewer.address))
 
 
 def submit_review(

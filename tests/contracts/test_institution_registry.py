@@ -16,6 +16,7 @@ from tests.utils.institutions import (
     MINISTRY_ADMIN,
     SCHOOL,
     SCHOOL_ADMIN,
+    SCHOOL_SIGNING_KEY,
     STRANGER,
     build_tree,
 )
@@ -203,3 +204,32 @@ def test_signing_key_refusals(suite: PyEvmSuite) -> None:
         suite.transact(registry, "addSigningKey", SCHOOL, ZERO, 0, FAR_FUTURE, by=SCHOOL_ADMIN)
     with pytest.raises(NotFoundError):
         suite.transact(registry, "revokeSigningKey", b"\x0a" * 32, 0, by=SCHOOL_ADMIN)
+
+
+@pytest.mark.parametrize("function", ["revokeIssuerKey", "revokeSigningKey", "revokeAccreditation"])
+def test_a_revocation_from_time_zero_is_refused_and_changes_nothing(suite: PyEvmSuite, function: str) -> None:
+    """Zero is how the registry records "not revoked": revoking "from 0" used to emit a revocation
+    and leave the grant valid (issue 10, item 13)."""
+    build_tree(suite)
+    registry = "InstitutionRegistry"
+    target: tuple[object, ...] = {
+        "revokeIssuerKey": (suite.signer(ISSUER_KEY).address,),
+        "revokeSigningKey": (SCHOOL_SIGNING_KEY.public.raw,),
+        "revokeAccreditation": (SCHOOL, GROWTH_RECORD),
+    }[function]
+    by = CITY_ADMIN if function == "revokeAccreditation" else SCHOOL_ADMIN
+    now = suite.now()
+
+    def still_valid(at: int) -> bool:
+        if function == "revokeSigningKey":
+            return bool(suite.call(registry, "isValidSigningKey", SCHOOL_SIGNING_KEY.public.raw, SCHOOL, at))
+        return authorized(suite, ISSUER_KEY, SCHOOL, GROWTH_RECORD, at)
+
+    with pytest.raises(InvalidArgumentError) as caught:
+        suite.transact(registry, function, *target, 0, by=by)
+    assert caught.value.error_name == "InstitutionRegistryInvalidRevocationTime"
+    assert caught.value.arguments == {"revokedFrom": 0}
+    assert still_valid(now + 1)
+    receipt = suite.transact(registry, function, *target, now + 10, by=by)  # a real revocation still works
+    assert suite.contracts[registry].decode_logs(receipt.logs)[-1].name.endswith("Revoked")
+    assert still_valid(now + 9) and not still_valid(now + 10)

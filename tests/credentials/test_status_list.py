@@ -18,6 +18,7 @@ from ledger_service.credentials import (
     decode_status_list,
     schema_errors,
     sign,
+    status_list_capacity,
     status_list_hash,
     status_of,
     verify,
@@ -117,3 +118,23 @@ def test_one_lifecycle_entry_says_valid_suspended_or_revoked() -> None:
             status.set_value(second, forbidden)
     with pytest.raises(ValueError):
         status.set_value(first, 4)
+    with pytest.raises(ValueError, match="means nothing"):  # named "undefined" in every entry; never set
+        status.set_value(first, 3)
+    assert [m["status"] for m in LIFECYCLE_MESSAGES] == ["0x0", "0x1", "0x2", "0x3"], "2^statusSize messages (§2.1)"
+
+
+def test_allocation_stops_at_half_full_and_round_trips_through_its_bitmap() -> None:
+    status = StatusList(URL, "message")
+    assert status_list_capacity(MIN_STATUS_LIST_SIZE) == MIN_STATUS_LIST_SIZE // 2 == status.room
+    first = status.allocate_many(1_000)
+    status.set_value(first[0], 2)
+    restored = StatusList.restore(URL, "message", bits=bytes(status.bits), allocation_bitmap=status.allocation_bitmap())
+    assert restored.allocated == set(first) and restored.value(first[0]) == 2 and restored.size == MIN_STATUS_LIST_SIZE
+    assert not set(restored.allocate_many(10)) & set(first), "never an index handed out before"
+    restored.allocated = set(range(status_list_capacity() - 5))  # nearly half full
+    assert restored.room == 5
+    with pytest.raises(CredentialError, match="room for 5"):
+        restored.allocate_many(6)
+    assert len(restored.allocate_many(5)) == 5 and restored.room == 0
+    with pytest.raises(CredentialError):
+        restored.allocate()

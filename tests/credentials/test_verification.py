@@ -13,10 +13,13 @@ from eth_hash.auto import keccak
 
 from ledger_service.chain import BoundContract, HttpRpcClient, free_port
 from ledger_service.credentials import (
+    ANCHOR_PROOF_TYPE,
     CANNOT_TELL,
     INVALID,
     JCS_SUITE,
+    LEGACY_LIFECYCLE_MESSAGES,
     RDFC_SUITE,
+    REVOKED,
     VALID,
     BatchIssuer,
     ChainView,
@@ -250,6 +253,13 @@ def test_every_single_field_change_is_caught(suite: PyEvmSuite, tmp_path: Path) 
             target = target[step]
         original = target[path[-1]]
         target[path[-1]] = original + 1 if isinstance(original, int) and not isinstance(original, bool) else f"{original}x"
+        if path[-1] == "blockNumber" and target.get("type") == ANCHOR_PROOF_TYPE:
+            # Issue 11: the anchoring transaction, not the block a copy names, is what the chain is asked
+            # about; a copy issued before a chain restore names the block the transaction first landed in.
+            report = verify_credential(json.dumps(tampered), chain=view(suite), now=NOW)
+            anchored = next(c for c in report.checks if c.name == "anchored")
+            assert report.outcome != INVALID and anchored.result == "pass" and f"block {original}," in anchored.detail, path
+            continue
         assert outcome(suite, tampered)[0] == INVALID, path
 
 
@@ -337,3 +347,35 @@ def test_a_status_list_without_a_subject_or_with_a_bomb_is_reported(suite: PyEvm
         report = verify_credential(credential, chain=view(suite), now=NOW, status_resolver=lambda url, listed=broken: listed)
         assert (report.outcome, report.failed and report.failed.name) == (INVALID, "status"), report.as_dict()
         assert expected in report.failed.detail  # type: ignore[union-attr]
+
+
+def test_lifecycle_entries_name_every_value_and_legacy_entries_keep_verifying(suite: PyEvmSuite, tmp_path: Path) -> None:
+    """Bitstring Status List §2.1: statusMessage has 2^statusSize entries; entries issued before
+    with three messages (the fourth value never set) still verify; other counts are refused."""
+    build_tree(suite, GROWTH_RECORD, STATUS_TYPE)
+    status = StatusList(STATUS_URL, "message")
+    documents = class_records(4)
+    for document in documents:
+        document["credentialStatus"] = status.entry(status.allocate())
+    assert [m["status"] for m in documents[0]["credentialStatus"]["statusMessage"]] == ["0x0", "0x1", "0x2", "0x3"]
+    documents[1]["credentialStatus"]["statusMessage"] = copy.deepcopy(LEGACY_LIFECYCLE_MESSAGES)  # as issued before
+    del documents[2]["credentialStatus"]["statusMessage"][3]  # three messages, but not the legacy ones
+    documents[2]["credentialStatus"]["statusMessage"][2]["message"] = "withdrawn"
+    documents[3]["credentialStatus"]["statusMessage"][3]["status"] = "0x2"  # four, one value twice
+    credentials = issue(suite, tmp_path, documents)
+    listed = sign(status.credential(issuer="did:example:school", valid_from=CREATED), SCHOOL_SIGNING_KEY,
+                  cryptosuite=RDFC_SUITE, created=CREATED)
+    suite.transact("CredentialAnchor", "updateStatusList", keccak(STATUS_URL.encode()), status_list_hash(listed), by=ISSUER_KEY)
+    assert outcome(suite, credentials[0], status_resolver=lambda url: listed) == (VALID, None)
+    assert outcome(suite, credentials[1], status_resolver=lambda url: listed) == (VALID, None)
+    for refused, words in ((credentials[2], "all 4 values of statusSize 2, got 3"), (credentials[3], "each value 0x0 to 0x3 once")):
+        report = verify_credential(refused, chain=view(suite), now=NOW, status_resolver=lambda url: listed)
+        assert (report.outcome, report.failed and report.failed.name) == (INVALID, "status")
+        assert words in report.failed.detail
+    # A revoked legacy entry still says so.
+    status.set_value(int(credentials[1]["credentialStatus"]["statusListIndex"]), REVOKED)
+    revoked = sign(status.credential(issuer="did:example:school", valid_from=CREATED), SCHOOL_SIGNING_KEY,
+                   cryptosuite=RDFC_SUITE, created=CREATED)
+    suite.transact("CredentialAnchor", "updateStatusList", keccak(STATUS_URL.encode()), status_list_hash(revoked), by=ISSUER_KEY)
+    report = verify_credential(credentials[1], chain=view(suite), now=NOW, status_resolver=lambda url: revoked)
+    assert report.outcome == INVALID and report.failed is not None and report.failed.detail.startswith("revoked")

@@ -9,6 +9,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -65,6 +66,8 @@ def test_serves_stops_on_ctrl_c_and_restarts_on_the_same_chain(tmp_path: Path) -
     assert "Traceback" not in output
     assert (tmp_path / "chain" / "anvil-state.json.gz").is_file()
     assert (tmp_path / "deployment.json").is_file()
+
+    assert "chain state saved (snapshot at block" in output, output
 
     second = start(tmp_path, port)
     again = wait_healthy(port, second)
@@ -123,13 +126,15 @@ def test_kill_9_after_a_submission_loses_nothing(tmp_path: Path) -> None:
             teacher = RegistryClient(http, key)
             teacher.sign_in()
             after = teacher.request("GET", path)
-            assert after["state"] == "IN_REVIEW" and after["chain"] == mined, "the database kept the accepted submission"
+            assert after["state"] == "IN_REVIEW", "the database kept the accepted submission"
+            assert {**after["chain"], "block_number": None} == {**mined, "block_number": None}
             history = teacher.request("GET", f"{path}/history")
             assert history["intact"] and [e["action"] for e in history["events"]] == ["submit", "screen", "pass_screening"]
             contracts = http.get("/chain").json()["contracts"]
         chain = HttpRpcClient(f"http://127.0.0.1:{anvil_port}")
         receipt = chain.request("eth_getTransactionReceipt", [mined["tx_hash"]])
         assert receipt is not None and int(receipt["status"], 16) == 1, "the same transaction is on chain again"
+        assert after["chain"]["block_number"] == int(receipt["blockNumber"], 16), "the block the receipt names, not the lost one"
         registry = BoundContract("ResourceRegistry", contracts["ResourceRegistry"], load_artifacts()["ResourceRegistry"].abi, chain)
         content_hash = bytes.fromhex(version["content_hash"][2:])
         assert registry.call("resourceIdByContent", content_hash) == mined["resource_id"]
@@ -139,3 +144,129 @@ def test_kill_9_after_a_submission_loses_nothing(tmp_path: Path) -> None:
         chain.close()
     finally:
         interrupt(second)
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(p) for p in (task / "children").read_text().split()]
+    return found
+
+
+def test_a_second_service_on_the_same_data_directory_is_refused(tmp_path: Path) -> None:
+    """Two services on one data directory would run two chains from one snapshot: the second is
+    refused in one line naming the first; the first goes on undisturbed."""
+    port = free_port()
+    first = start(tmp_path, port)
+    try:
+        wait_healthy(port, first)
+        second = start(tmp_path, free_port())
+        output, _ = second.communicate(timeout=60)
+        assert second.returncode == 1
+        assert output.strip().splitlines()[-1].startswith(
+            f"ConfigurationError: the data directory {tmp_path} is in use by process {first.pid}"
+        ), output
+        assert "Traceback" not in output
+        assert httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).status_code == 200
+    finally:
+        interrupt(first)
+    third = start(tmp_path, port)  # released on a clean stop (and by the kernel on a crash)
+    wait_healthy(port, third)
+    interrupt(third)
+
+
+def test_no_snapshot_no_claim_that_the_chain_state_was_saved(tmp_path: Path) -> None:
+    port = free_port()
+    service = start(tmp_path, port)
+    wait_healthy(port, service)
+    anvil = next(pid for pid in children(service.pid) if "anvil" in Path(f"/proc/{pid}/cmdline").read_text())
+    os.kill(anvil, signal.SIGKILL)
+    service.send_signal(signal.SIGINT)
+    output, _ = service.communicate(timeout=60)
+    assert "chain state saved" not in output, output
+    assert "chain state NOT saved" in output, output
+
+
+def students(count: int, label: str) -> list[dict[str, Any]]:
+    return [
+        {"subject": {"name": f"王{label}{i}", "student_number": f"G1201162{label}{i:04d}", "birth_date": "2010-03-01",
+                     "guardian_consent": f"consent/{label}/{i}"},
+         "record": {"dimension": "社会实践", "record_kind": "志愿服务", "term": "2026-2027学年第一学期", "narrative": f"志愿服务 {i} 小时。"}}
+        for i in range(count)
+    ]
+
+
+def wait_for(check: Any, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.2)
+
+
+def verified(http: httpx.Client, document: dict[str, Any]) -> str:
+    answer = http.post("/verify", json={"credential": document})
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["outcome"])
+
+
+def test_kill_9_after_an_institution_issued_and_revoked(tmp_path: Path) -> None:
+    """Issue #11 item 1 and 3: a school's batch and status-list update, sent by its own issuer key, are
+    lost when kill -9 rewinds the embedded chain to its last snapshot. After a restart its outbox is
+    reconciled like the relayer's: the same transactions land again, every credential verifies as
+    before (the hosted list matches the chain), the database names the blocks the receipts name,
+    a new batch goes through at once, and /health is ok."""
+    port, anvil_port = free_port(), free_port()
+    settings = {"EDULEDGER_SNAPSHOT_INTERVAL": "3600", "EDULEDGER_ANVIL_PORT": str(anvil_port), "EDULEDGER_BLOCK_TIME": "0.2"}
+    first = start(tmp_path, port, **settings)
+    wait_healthy(port, first)
+    issuer_key = new_signer()
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+        admin = RegistryClient(http, dev_signer(1))
+        admin.sign_in()
+        school = admin.request("POST", "/institutions", json={"name": "滨海新区崩溃测试中学", "kind": "school"})
+        admin.request("POST", f"/institutions/{school['id']}/issuer")
+        wait_for(lambda: admin.request("GET", f"/institutions/{school['id']}/issuer")["chain_status"] == "ready", "the issuer keys")
+        admin.request("PUT", f"/users/{issuer_key.address}", json={"institution_id": school["id"], "roles": ["issuer"]})
+        issuer = RegistryClient(http, issuer_key)
+        issuer.sign_in()
+        earlier = issuer.request("POST", "/credentials/batches", json={"batch": "g7-1", "kind": "growth_record", "records": students(3, "a")})
+    assert "chain state saved" in interrupt(first)  # the snapshot holds the set-up and the first batch
+
+    second = start(tmp_path, port, **settings)
+    wait_healthy(port, second)
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+        issuer = RegistryClient(http, issuer_key)
+        issuer.sign_in()
+        lost = issuer.request("POST", "/credentials/batches", json={"batch": "g7-2", "kind": "growth_record", "records": students(3, "b")})
+        revoked = lost["credentials"][0]
+        issuer.request("POST", f"/credentials/{revoked['id']}/status", json={"action": "revoke"})
+        assert verified(http, revoked["document"]) == "invalid"
+        assert verified(http, lost["credentials"][1]["document"]) == "valid"
+    os.kill(second.pid, signal.SIGKILL)  # the chain goes back to the snapshot: the batch and the revocation are gone from it
+    second.communicate(timeout=30)
+
+    third = start(tmp_path, port, **settings)
+    wait_healthy(port, third)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+            issuer = RegistryClient(http, issuer_key)
+            issuer.sign_in()
+            for credential in earlier["credentials"] + lost["credentials"][1:]:
+                assert verified(http, credential["document"]) == "valid", "anchored again, and the hosted list matches the chain"
+            assert verified(http, revoked["document"]) == "invalid", "the revocation is on chain again"
+            stored = issuer.request("GET", "/credentials/batches/g7-2")
+            chain = HttpRpcClient(f"http://127.0.0.1:{anvil_port}")
+            receipt = chain.request("eth_getTransactionReceipt", [stored["tx_hash"]])
+            chain.close()
+            assert receipt is not None and int(receipt["status"], 16) == 1, "the same anchoring transaction landed again"
+            assert stored["block_number"] == int(receipt["blockNumber"], 16), "the block the receipt names"
+            again = [c for c in stored["credentials"] if c["id"] != revoked["id"]]
+            assert all(verified(http, c["document"]) == "valid" for c in again), "the stored copies name the new block"
+            began = time.monotonic()
+            later = http.post("/credentials/batches", headers=issuer.headers,
+                              json={"batch": "g7-3", "kind": "growth_record", "records": students(2, "c")})
+            assert later.status_code == 201 and time.monotonic() - began < 30, later.text
+            health = http.get("/health").json()
+            assert health["status"] == "ok" and health["chain_writes"] == "ok", health
+    finally:
+        interrupt(third)

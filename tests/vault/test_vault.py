@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
+from eth_hash.auto import keccak
 
 from ledger_service import ConsentRequiredError, SubjectErasedError, SubjectNotFoundError, VaultKeyError
 from ledger_service.vault import MasterKey, NewSubject, Vault, age_on
@@ -114,3 +116,89 @@ def test_a_class_is_enrolled_in_one_transaction_all_or_none(vault: Vault, tmp_pa
         vault.enroll(without_consent, today=TODAY)
     count = sqlite3.connect(tmp_path / "vault.sqlite3").execute("SELECT count(*) FROM subjects").fetchone()[0]
     assert count == 30, "nothing of the refused class was recorded"
+
+
+def _pupil(number: str, name: str = "王小红", contact: str | None = None) -> NewSubject:
+    fields = {"name": name, "student_number": number, **({"contact": contact} if contact else {})}
+    return NewSubject(date(2012, 5, 1), fields, "consent/2026/9", key=f"student_number:{number}")
+
+
+def test_a_student_enrolled_again_in_the_same_scope_is_the_same_subject(vault: Vault, tmp_path: Path) -> None:
+    number = "G110105201205011234"
+    [(first, salt)] = vault.enroll([_pupil(number)], scope="institution:0xaa", today=TODAY)
+    again = vault.enroll([_pupil(number, contact="13900000000"), _pupil("G110105201205019999"), _pupil(number)],
+                         scope="institution:0xaa", today=TODAY)
+    assert again[0] == (first, salt) and again[2] == (first, salt), "found by the keyed index: one subject, one salt"
+    assert again[1][0] != first
+    assert vault.get(first, "contact") == "13900000000", "the fields are brought up to date"
+    [(elsewhere, other_salt)] = vault.enroll([_pupil(number)], scope="institution:0xbb", today=TODAY)
+    assert elsewhere != first and other_salt != salt, "another school's enrolment is another subject"
+    with sqlite3.connect(tmp_path / "vault.sqlite3") as db:
+        digests = [bytes(row[0]) for row in db.execute("SELECT digest FROM subject_index")]
+    assert len(digests) == 3
+    scoped = [f"institution:0xaa\0student_number:{number}", f"student_number:{number}", number]
+    plain = {hashlib.sha256(text.encode()).digest() for text in scoped} | {keccak(text.encode()) for text in scoped}
+    assert not plain & set(digests), "the index is keyed, never an unsalted hash"
+    vault.erase(first)
+    [(new, _)] = vault.enroll([_pupil(number)], scope="institution:0xaa", today=TODAY)
+    assert new != first, "an erased subject is never found again (their index entry went with them)"
+    with pytest.raises(ValueError, match="scope"):
+        vault.enroll([_pupil(number)], today=TODAY)
+
+
+def test_the_index_survives_a_master_key_rotation(tmp_path: Path) -> None:
+    old, new = MasterKey.generate(), MasterKey.generate()
+    vault = Vault(tmp_path / "vault.sqlite3", old)
+    [(subject, _)] = vault.enroll([_pupil("G1101052012050100")], scope="s", today=TODAY)
+    vault.rotate_master(new)
+    vault.close()
+    reopened = Vault(tmp_path / "vault.sqlite3", new)
+    assert reopened.enroll([_pupil("G1101052012050100")], scope="s", today=TODAY)[0][0] == subject
+    reopened.close()
+
+
+def test_new_subjects_are_pending_until_confirmed(vault: Vault) -> None:
+    enrolled = vault.enroll([_pupil("G1"), _pupil("G2")], scope="s", today=TODAY)
+    ids = [subject for subject, _ in enrolled]
+    assert sorted(vault.pending()) == sorted(ids)
+    vault.confirm(ids[:1])
+    assert vault.pending() == ids[1:] and not vault.is_pending(ids[0])
+    vault.enroll([_pupil("G1")], scope="s", today=TODAY)
+    assert not vault.is_pending(ids[0]), "found again: still confirmed"
+    vault.erase(ids[1])
+    assert vault.pending() == [], "an erased subject is not pending"
+
+
+def test_seal_and_open_under_the_master_key_or_a_subjects_key(tmp_path: Path) -> None:
+    old, new = MasterKey.generate(), MasterKey.generate()
+    vault = Vault(tmp_path / "vault.sqlite3", old)
+    sealed = vault.seal("issuer-keys:0x01", b"k" * 64)
+    assert b"k" * 64 not in sealed and vault.open("issuer-keys:0x01", sealed) == b"k" * 64
+    with pytest.raises(VaultKeyError):
+        vault.open("issuer-keys:0x02", sealed)  # bound to its context
+    with pytest.raises(VaultKeyError):
+        vault.open("issuer-keys:0x01", sealed[:-1] + bytes([sealed[-1] ^ 1]))
+    vault.rotate_master(new)
+    assert vault.open("issuer-keys:0x01", sealed, key_id=old.key_id) == b"k" * 64, "older blobs name their key"
+    [(subject, _)] = vault.enroll([_pupil("G3")], scope="s", today=TODAY)
+    [document] = vault.seal_many([(subject, "credential:urn:1", "评语：热心公益".encode())])
+    assert vault.open("credential:urn:1", document, subject_id=subject).decode() == "评语：热心公益"
+    with pytest.raises(VaultKeyError):
+        vault.open("credential:urn:2", document, subject_id=subject)
+    vault.erase(subject)
+    with pytest.raises(SubjectErasedError):
+        vault.open("credential:urn:1", document, subject_id=subject)
+    vault.close()
+
+
+def test_a_vault_made_before_pending_subjects_opens(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.executescript(
+            "CREATE TABLE subjects (subject_id TEXT PRIMARY KEY, wrapped_key BLOB, master_key_id TEXT, guardian_consent TEXT,"
+            " created_at REAL NOT NULL, erased_at REAL);"
+        )
+    vault = Vault(path, MasterKey.generate())
+    assert vault.pending() == []
+    vault.enroll([_pupil("G4")], scope="s", today=TODAY)
+    vault.close()

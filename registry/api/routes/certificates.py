@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
@@ -24,12 +24,12 @@ from ...pages.html import wants_html
 from ...pages.pdf import CertificateSheet, render_certificate_pdf
 from ...pages.web import app_shell
 from ...workflows import authorship
+from ..params import CertificateId
 from ..deps import CurrentUser, LedgerDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/certificates", tags=["certificates"])
 
 _CHINA = timezone(timedelta(hours=8))
-CertificateId = Path(ge=1, le=2**63, description="the certificate's id on chain")
 
 
 class CertifiedAuthor(BaseModel):
@@ -154,7 +154,7 @@ def read_my_certificates(principal: CurrentUser, db: SessionDep, settings: Setti
 
 
 @router.get("/{certificate_id}", response_model=CertificatePublic)
-def read_certificate(certificate_id: int = CertificateId, *, db: SessionDep, ledger: LedgerDep, settings: SettingsDep) -> CertificatePublic:
+def read_certificate(certificate_id: CertificateId, *, db: SessionDep, ledger: LedgerDep, settings: SettingsDep) -> CertificatePublic:
     """The certificate from the chain, with the registry's record of the certified resource."""
     facts = CertificateReader.of(ledger).read(certificate_id)
     record = _record(db, certificate_id)
@@ -168,7 +168,7 @@ def read_certificate(certificate_id: int = CertificateId, *, db: SessionDep, led
 
 @router.get("/{certificate_id}/verify", response_model=CertificateVerification, responses={200: {"content": {"text/html": {}}}})
 async def verify_certificate_route(
-    request: Request, certificate_id: int = CertificateId, *, accept: str | None = Header(default=None),
+    request: Request, certificate_id: CertificateId, *, accept: str | None = Header(default=None),
     format: str | None = Query(default=None, pattern="^(json|html)$"),
 ) -> Response:
     """Check the certificate against the chain: exists, not revoked, content hash, issuer authorised, resource not withdrawn.
@@ -218,7 +218,7 @@ def _sheet(
 
 
 @router.get("/{certificate_id}/credential", response_model=dict[str, Any])
-def read_certificate_credential(certificate_id: int = CertificateId, *, db: SessionDep) -> JSONResponse:
+def read_certificate_credential(certificate_id: CertificateId, *, db: SessionDep) -> JSONResponse:
     """The certificate as a verifiable credential (OB 3.0 AchievementCredential issued by the bureau,
     anchored on chain, with a status entry that follows the certificate's revocation)."""
     record = _record(db, certificate_id)
@@ -230,7 +230,7 @@ def read_certificate_credential(certificate_id: int = CertificateId, *, db: Sess
 
 
 @router.get("/{certificate_id}/pdf", response_class=Response, responses={200: {"content": {"application/pdf": {}}}})
-def read_certificate_pdf(certificate_id: int = CertificateId, *, db: SessionDep, ledger: LedgerDep, settings: SettingsDep) -> Response:
+def read_certificate_pdf(certificate_id: CertificateId, *, db: SessionDep, ledger: LedgerDep, settings: SettingsDep) -> Response:
     """The certificate as a PDF, with a QR code that opens its verification page."""
     record = _record(db, certificate_id)
     if record is None:

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from ledger_service import ChainError
 
-from ..deps import LedgerDep
+from ...core.errors import ResourceNotFoundError
+from ...models import ChainJob, JobStatus, utcnow
+from ..deps import LedgerDep, SessionDep
+from ..params import JobId
 
 router = APIRouter(prefix="/chain", tags=["chain"])
 
@@ -42,3 +47,26 @@ def read_chain(ledger: LedgerDep) -> ChainPublic:
     except ChainError:
         checkpoint = None
     return ChainPublic(**status, checkpoint=checkpoint)
+
+
+class ChainJobPublic(BaseModel):
+    id: int
+    kind: str
+    status: str = Field(description="pending (committed), sent (journaled and sent, waiting to be mined), done or failed")
+    tx_hash: str | None
+    block_number: int | None = Field(description="the block the transaction's receipt names (updated if it had to be sent again)")
+    error: str | None
+    created_at: datetime
+    waited_seconds: float | None = Field(description="for an open job: how long it has waited since it was committed")
+
+
+@router.get("/jobs/{job_id}", response_model=ChainJobPublic)
+def read_chain_job(job_id: JobId, db: SessionDep) -> ChainJobPublic:
+    """A chain write the registry committed: where it stands (the status URL of a request that could not wait for it)."""
+    job = db.get(ChainJob, job_id)
+    if job is None:
+        raise ResourceNotFoundError(f"no chain job {job_id}")
+    waiting = job.status in (JobStatus.PENDING, JobStatus.SENT)
+    return ChainJobPublic(id=job.id, kind=job.kind, status=job.status, tx_hash=job.tx_hash, block_number=job.block_number,
+                          error=job.error, created_at=job.created_at,
+                          waited_seconds=round((utcnow() - job.created_at).total_seconds(), 1) if waiting else None)

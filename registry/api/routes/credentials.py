@@ -7,19 +7,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, Response
+import anyio
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger_service import CredentialError, SubjectNotFoundError
+from ledger_service import CredentialError, SubjectNotFoundError, TransactionTimeoutError
 from ledger_service.credentials import Ed25519PublicKeyRef
 
 from ...core.errors import ConflictError, InvalidRequestError, PermissionDeniedError, ResourceNotFoundError
+from ...crud import issued as issued_crud
 from ...crud import users as users_crud
 from ...models import ChainJob, CredentialBatch, Institution, IssuedCredential, IssuerAccount, StatusListRecord
+from ...workflows import rosters
 from ...workflows.issuance import Issuing
+from ..params import MAX_INT
 from ..deps import AdminUser, CurrentUser, IssuerUser, IssuingDep, Principal, SessionDep, SettingsDep, WorkerDep
 
 router = APIRouter(tags=["credentials"])
@@ -32,17 +36,25 @@ class IssuerPublic(BaseModel):
 
 
 class BatchRequest(BaseModel):
-    batch: str = Field(pattern=r"^[A-Za-z0-9._:-]{1,100}$", description="your key for this batch: sending it again finishes, never doubles")
+    batch: str = Field(pattern=r"^[A-Za-z0-9._:-]{1,100}$", description=(
+        "your key for this batch: sending it again with the same records finishes it, never doubles; "
+        "the same key with other records is refused (409 batch_key_reused, naming the difference)"))
     kind: Literal["growth_record", "professional_development"]
-    records: list[dict[str, Any]] = Field(min_length=1, description="each {subject: personal data, record: what is attested}")
+    records: list[dict[str, Any]] = Field(min_length=1, description=(
+        "each {subject: personal data, record: what is attested}. The subject's personal data stay in the vault "
+        "(the credential names a salted identifier only); everything in the record — the narrative (评语) included — "
+        "is part of the credential the student holds and shows, for good: write no name, 学籍号, health or family "
+        "detail there. The registry keeps its copy sealed under the subject's key (erased with the subject)."))
     valid_from: datetime | None = None
 
 
 class IssuedPublic(BaseModel):
     id: str
-    subject_id: str = Field(description="the subject's pseudonym in the vault (GET /subjects/{id})")
+    subject_id: str | None = Field(description="the subject's pseudonym in the vault (GET /subjects/{id}); none for a credit grant")
     status: str
-    document: dict[str, Any] | None
+    status_reason: str | None = None
+    document: dict[str, Any] | None = Field(description="the credential as issued; null until the batch is anchored, "
+                                                        "and for good once its subject is erased (the holder's copy still verifies)")
 
 
 class BatchPublic(BaseModel):
@@ -54,6 +66,60 @@ class BatchPublic(BaseModel):
     block_number: int | None
     completed: bool
     credentials: list[IssuedPublic]
+
+
+class AcceptedPublic(BaseModel):
+    status: Literal["pending"] = "pending"
+    message: str
+    status_url: str
+
+
+def _still_on_the_way(url: str, message: str) -> JSONResponse:
+    # Not a 504: the write is journaled and will land (the outbox re-sends it after a crash too).
+    return JSONResponse(status_code=202, headers={"Location": url},
+                        content=AcceptedPublic(message=message, status_url=url).model_dump())
+
+
+class BatchSummaryPublic(BaseModel):
+    batch: str
+    kind: str
+    count: int
+    completed: bool
+    created_at: datetime
+    tx_hash: str | None
+    statuses: dict[str, int] = Field(description="how many credentials are active, suspended, revoked")
+
+
+class BatchesPublic(BaseModel):
+    data: list[BatchSummaryPublic]
+    count: int
+
+
+class RowProblemPublic(BaseModel):
+    index: int = Field(description="the record's position in the batch, from 0")
+    line: int | None = Field(default=None, description="the roster file's line (or sheet row) of the record")
+    field: str = Field(description="subject.birth_date, record.dimension…; empty for the whole record")
+    code: str = Field(description="missing, too_long, too_short, not_allowed, bad_date, future_date, duplicate_number, "
+                                  "guardian_consent_required, unexpected, invalid")
+    message: str
+
+
+class RosterPublic(BaseModel):
+    kind: str
+    records: list[dict[str, Any]] = Field(description="the roster's rows as batch records (POST /credentials/batches)")
+    lines: list[int] = Field(description="the file line of each record")
+    problems: list[RowProblemPublic] = Field(description="everything issuing would refuse, by record; none: it can be issued")
+    ignored_columns: list[str]
+
+
+class CheckRequest(BaseModel):
+    kind: Literal["growth_record", "professional_development"]
+    records: list[Any] = Field(min_length=1)
+
+
+def _problems_public(problems: list[rosters.RowProblem], lines: list[int] | None = None) -> list[RowProblemPublic]:
+    return [RowProblemPublic(index=p.index, line=lines[p.index] if lines else None, field=p.field, code=p.code, message=p.message)
+            for p in problems]
 
 
 class StatusRequest(BaseModel):
@@ -102,65 +168,142 @@ def read_issuer(institution_id: str, principal: CurrentUser, db: SessionDep, iss
     return _issuer_public(db, account, issuing)
 
 
-def _batch_public(db: Session, batch: CredentialBatch) -> BatchPublic:
-    issued = db.scalars(select(IssuedCredential).where(IssuedCredential.batch_id == batch.id))
-    order = {document["id"]: position for position, document in enumerate(batch.documents)}
-    credentials = sorted(issued, key=lambda c: order.get(c.id, 0))
+def _issued_public(credential: IssuedCredential, issuing: Issuing, completed: bool) -> IssuedPublic:
+    return IssuedPublic(id=credential.id, subject_id=credential.subject_id, status=credential.status, status_reason=credential.status_reason,
+                        document=issuing.document_of(credential) if completed else None)
+
+
+def _batch_public(db: Session, batch: CredentialBatch, issuing: Issuing) -> BatchPublic:
+    credentials = db.scalars(select(IssuedCredential).where(IssuedCredential.batch_id == batch.id).order_by(IssuedCredential.position))
+    completed = batch.completed_at is not None
     return BatchPublic(
         batch=batch.key, kind=batch.kind, count=batch.count, root=batch.root, tx_hash=batch.tx_hash, block_number=batch.block_number,
-        completed=batch.completed_at is not None,
-        credentials=[IssuedPublic(id=c.id, subject_id=c.subject_id, status=c.status, document=c.document) for c in credentials],
+        completed=completed, credentials=[_issued_public(c, issuing, completed) for c in credentials],
     )
 
 
-@router.post("/credentials/batches", response_model=BatchPublic, status_code=201)
-def create_batch(request: BatchRequest, issuer: IssuerUser, db: SessionDep, issuing: IssuingDep, settings: SettingsDep) -> BatchPublic:
+@router.post("/credentials/batches", response_model=BatchPublic, status_code=201,
+             responses={202: {"model": AcceptedPublic, "description": "committed; the chain has not confirmed it in time"}})
+def create_batch(request: BatchRequest, issuer: IssuerUser, db: SessionDep, issuing: IssuingDep, settings: SettingsDep) -> BatchPublic | JSONResponse:
     """Issue a class or a grade: personal data into the vault, salted subjects, one signed credential
-    each with a status entry, one anchor on chain. Sending the same batch key again finishes it."""
+    each with a status entry, one anchor on chain. Sending the same batch key again finishes it.
+    A record's narrative (评语) is part of the credential the student holds: it can never be taken
+    back from them, only revoked."""
     if len(request.records) > settings.MAX_BATCH:
         raise InvalidRequestError(f"a batch holds at most {settings.MAX_BATCH} records; split it")
+    problems = rosters.check_records(request.kind, request.records)
+    if problems:
+        first = problems[0]
+        raise InvalidRequestError(f"record {first.index}: {first.field}: {first.message} (records are numbered from 0)",
+                                  code="guardian_consent_required" if first.code == "guardian_consent_required" else None,
+                                  problems=[p.model_dump() for p in _problems_public(problems)])
     institution, account = _issuer_of(db, issuer)
     if not issuing.ready(account):
         raise ConflictError("the institution's keys are not on chain yet; try again shortly", code="issuer_not_ready")
     valid_from = request.valid_from.strftime("%Y-%m-%dT%H:%M:%SZ") if request.valid_from else None
-    batch = issuing.issue(db, institution=institution, account=account, key=request.batch, kind=request.kind,
-                          records=request.records, actor=issuer.address, valid_from=valid_from)
-    return _batch_public(db, batch)
+    try:
+        batch = issuing.issue(db, institution=institution, account=account, key=request.batch, kind=request.kind,
+                              records=request.records, actor=issuer.address, valid_from=valid_from)
+    except TransactionTimeoutError:
+        return _still_on_the_way(f"/credentials/batches/{request.batch}", "the batch is committed and its anchor is on its way "
+                                 "to the chain; follow status_url, and send the same batch key again to finish it")
+    return _batch_public(db, batch, issuing)
+
+
+@router.get("/credentials/batches", response_model=BatchesPublic)
+def read_batches(
+    issuer: IssuerUser, db: SessionDep, limit: int = Query(default=20, ge=1, le=100), offset: int = Query(default=0, ge=0, le=MAX_INT)
+) -> BatchesPublic:
+    """The batches the signed-in issuer's institution issued, newest first, with their credentials' statuses."""
+    institution, _ = _issuer_of(db, issuer)
+    found, total = issued_crud.list_batches(session=db, institution_id=institution.id, limit=limit, offset=offset)
+    return BatchesPublic(count=total, data=[
+        BatchSummaryPublic(batch=s.batch.key, kind=s.batch.kind, count=s.batch.count, completed=s.batch.completed_at is not None,
+                           created_at=s.batch.created_at, tx_hash=s.batch.tx_hash, statuses=s.statuses) for s in found
+    ])
+
+
+@router.post("/credentials/batches/check", response_model=list[RowProblemPublic])
+def check_batch(request: CheckRequest, issuer: IssuerUser) -> list[RowProblemPublic]:
+    """Check a batch's records as issuing would, every row: nothing is stored or issued (empty: it can be issued)."""
+    return _problems_public(rosters.check_records(request.kind, request.records))
+
+
+@router.post(
+    "/credentials/rosters",
+    response_model=RosterPublic,
+    openapi_extra={"requestBody": {"required": True, "description": "the roster file itself: CSV (UTF-8 or GB18030) or Excel .xlsx",
+                                   "content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}},
+)
+async def read_roster(
+    request: Request, issuer: IssuerUser, settings: SettingsDep,
+    kind: Literal["growth_record", "professional_development"] = "growth_record",
+) -> RosterPublic:
+    """Read a class roster (CSV or .xlsx; the first row names the columns) into batch records, with
+    every row's problems: a preview, nothing is stored or issued."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > rosters.MAX_ROSTER_BYTES:
+        raise InvalidRequestError(f"a roster file holds at most {rosters.MAX_ROSTER_BYTES // 1024 // 1024} MB", code="roster_too_large")
+    data = bytearray()
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > rosters.MAX_ROSTER_BYTES:
+            raise InvalidRequestError(f"a roster file holds at most {rosters.MAX_ROSTER_BYTES // 1024 // 1024} MB",
+                                      code="roster_too_large")
+
+    def read() -> RosterPublic:
+        roster = rosters.read_roster(bytes(data), kind, max_records=settings.MAX_BATCH)
+        return RosterPublic(kind=kind, records=roster.records, lines=roster.lines, ignored_columns=roster.ignored_columns,
+                            problems=_problems_public(rosters.check_records(kind, roster.records), roster.lines))
+
+    return await anyio.to_thread.run_sync(read)
 
 
 @router.get("/credentials/batches/{key}", response_model=BatchPublic)
-def read_batch(key: str, issuer: IssuerUser, db: SessionDep) -> BatchPublic:
+def read_batch(key: str, issuer: IssuerUser, db: SessionDep, issuing: IssuingDep) -> BatchPublic:
     """A batch of the signed-in issuer's institution, with its credentials."""
     institution, _ = _issuer_of(db, issuer)
     batch = db.scalar(select(CredentialBatch).where(CredentialBatch.institution_id == institution.id, CredentialBatch.key == key))
     if batch is None:
         raise ResourceNotFoundError(f"no batch {key!r} at {institution.name}")
-    return _batch_public(db, batch)
+    return _batch_public(db, batch, issuing)
 
 
-def _own_credential(db: Session, issuer: Principal, credential_id: str) -> IssuedCredential:
-    credential = db.get(IssuedCredential, credential_id)
+def _own_credential(db: Session, issuer: Principal, credential_id: str) -> tuple[IssuedCredential, bool]:
+    """The credential (by its id, or a credit grant by its grant id) and whether its batch is anchored."""
+    credential = db.get(IssuedCredential, credential_id) or (
+        db.get(IssuedCredential, f"urn:eduledger:{credential_id}") if credential_id.startswith("credit-grant:") else None
+    )
     if credential is None or credential.institution_id != issuer.institution_id:
         raise ResourceNotFoundError(f"the institution issued no credential {credential_id}")
-    return credential
+    batch = db.get(CredentialBatch, credential.batch_id)
+    return credential, batch is not None and batch.completed_at is not None
 
 
 @router.get("/credentials/{credential_id}", response_model=IssuedPublic)
-def read_credential(credential_id: str, issuer: IssuerUser, db: SessionDep) -> IssuedPublic:
-    """A credential the signed-in issuer's institution issued, and its lifecycle status."""
-    credential = _own_credential(db, issuer, credential_id)
-    return IssuedPublic(id=credential.id, subject_id=credential.subject_id, status=credential.status, document=credential.document)
+def read_credential(credential_id: str, issuer: IssuerUser, db: SessionDep, issuing: IssuingDep) -> IssuedPublic:
+    """A credential the signed-in issuer's institution issued (a credit grant also by its grant id), and its lifecycle status."""
+    credential, completed = _own_credential(db, issuer, credential_id)
+    return _issued_public(credential, issuing, completed)
 
 
-@router.post("/credentials/{credential_id}/status", response_model=IssuedPublic)
+@router.post("/credentials/{credential_id}/status", response_model=IssuedPublic,
+             responses={202: {"model": AcceptedPublic, "description": "the chain has not confirmed the new list in time"}})
 def change_credential_status(
     credential_id: str, request: StatusRequest, issuer: IssuerUser, db: SessionDep, issuing: IssuingDep
-) -> IssuedPublic:
-    """Revoke (final), suspend or unsuspend: the status list is signed again and its hash anchored."""
-    credential = _own_credential(db, issuer, credential_id)
+) -> IssuedPublic | JSONResponse:
+    """Revoke (final), suspend or unsuspend: the status list is signed again and its hash anchored.
+    Revoking a credential revokes the credit grants that converted it."""
+    credential, completed = _own_credential(db, issuer, credential_id)
+    if not completed:
+        raise ConflictError("the credential's batch is not anchored yet; send its batch key again to finish it", code="batch_unfinished")
     _, account = _issuer_of(db, issuer)
-    issuing.change_status(db, credential, account, request.action)
-    return IssuedPublic(id=credential.id, subject_id=credential.subject_id, status=credential.status, document=credential.document)
+    try:
+        issuing.change_status(db, credential, account, request.action, request.reason)
+    except TransactionTimeoutError:
+        return _still_on_the_way(f"/credentials/{credential_id}", "the new status list is on its way to the chain; "
+                                 "follow status_url, and send the same change again to finish it")
+    return _issued_public(credential, issuing, completed)
 
 
 @router.get("/status-lists/{list_id}", response_model=None)
@@ -197,9 +340,16 @@ def read_subject(subject_id: str, issuer: IssuerUser, db: SessionDep, issuing: I
 
 @router.delete("/subjects/{subject_id}", status_code=204, response_class=Response)
 def erase_subject(subject_id: str, issuer: IssuerUser, db: SessionDep, issuing: IssuingDep) -> Response:
-    """Erase a subject (crypto-shredding): their personal data become unrecoverable; their
-    credentials still verify for integrity (they never held personal data)."""
+    """Erase a subject (crypto-shredding): their personal data and the registry's copies of their
+    credentials become unrecoverable; the copies they hold still verify (revoke them to withdraw them)."""
     _own_subject(db, issuer, subject_id)
+    unfinished = db.scalar(
+        select(CredentialBatch.key).join(IssuedCredential, IssuedCredential.batch_id == CredentialBatch.id)
+        .where(IssuedCredential.subject_id == subject_id, CredentialBatch.completed_at.is_(None)).limit(1)
+    )
+    if unfinished is not None:
+        raise ConflictError(f"batch {unfinished!r} naming the subject is not anchored yet; finish it (send its key again), then erase",
+                            code="batch_unfinished")
     issuing.vault.erase(subject_id)
     return Response(status_code=204)
 
@@ -226,10 +376,23 @@ class RefusedPublic(BaseModel):
 
 class GrantPublic(BaseModel):
     grant_id: str
+    credential_id: str
     credits: float
-    credential: dict[str, Any] = Field(description="the credit-grant credential, signed and anchored")
+    status: str = Field(description="active, suspended or revoked (POST /credentials/{grant_id}/status); "
+                                    "revoked by itself when a credential it converted is revoked here")
+    credential: dict[str, Any] = Field(description="the credit-grant credential, signed and anchored, with its status entry")
     converted: list[str]
     refused: list[RefusedPublic]
+
+
+class GrantSummary(BaseModel):
+    grant_id: str
+    credential_id: str
+    credits: float | None
+    status: str
+    status_reason: str | None
+    completed: bool
+    converted: list[str]
 
 
 @router.put("/credit-bank/rules", response_model=list[ConversionRulePublic])
@@ -268,11 +431,20 @@ def import_presentation(
             raise CredentialError(f"status list {url} was not supplied")  # the verifier then says: cannot tell
         return found
 
-    bank, runtime = issuing.credit_bank(account, institution)
-    try:
-        with runtime.lock:
-            grant = bank.import_presentation(request.presentation, status_resolver=resolve)
-    finally:
-        bank.close()
-    return GrantPublic(grant_id=grant.grant_id, credits=grant.credits, credential=grant.credential, converted=grant.converted,
+    credential, grant = issuing.grant_credits(db, institution=institution, account=account, presentation=request.presentation,
+                                              resolve=resolve, actor=issuer.address)
+    return GrantPublic(grant_id=grant.grant_id, credential_id=credential.id, credits=grant.credits, status=credential.status,
+                       credential=grant.credential, converted=grant.converted,
                        refused=[RefusedPublic(credential_id=r.credential_id, reason=r.reason) for r in grant.refused])
+
+
+@router.get("/credit-bank/grants", response_model=list[GrantSummary])
+def read_grants(issuer: IssuerUser, db: SessionDep, issuing: IssuingDep) -> list[GrantSummary]:
+    """The institution's credit grants, newest first, with their status and what each converted."""
+    institution, account = _issuer_of(db, issuer)
+    return [
+        GrantSummary(grant_id=grant.id.removeprefix("urn:eduledger:"), credential_id=grant.id, status=grant.status,
+                     status_reason=grant.status_reason, completed=grant.document is not None, converted=sources,
+                     credits=float(grant.document["credentialSubject"]["creditsEarned"]) if grant.document else None)
+        for grant, sources in issuing.grants(db, account, institution)
+    ]

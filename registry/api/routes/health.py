@@ -17,27 +17,39 @@ class HealthPublic(BaseModel):
     database: str
     block_number: int | None = None
     open_chain_jobs: int | None = Field(default=None, description="chain writes committed and waiting to be mined")
+    oldest_open_job_seconds: float | None = Field(
+        default=None, description="how long the oldest chain write not yet mined has waited; past EDULEDGER_CHAIN_STALL_SECONDS the service is degraded"
+    )
+    chain_writes: str = Field(default="ok", description="ok, or stalled: chain writes wait longer than they should")
     observed_seconds_ago: float = Field(description="the chain and the database are checked every 0.2 s in the background")
 
 
-@router.get("/health", response_model=HealthPublic, responses={503: {"model": HealthPublic}})
-async def read_health(request: Request) -> HealthPublic | JSONResponse:
-    """Whether the service, its chain node and its database answer (as checked a moment ago)."""
-    monitor: ServiceMonitor = request.app.state.monitor
+def health_of(monitor: ServiceMonitor, stall_seconds: float) -> HealthPublic:
+    """The service's health as last observed (the dashboard shows the same)."""
     latest = monitor.latest
     stale = latest.age > _STALE
     chain = "ok" if latest.chain_error is None else f"unavailable: {latest.chain_error}"
     database = "ok" if latest.database_error is None else f"unavailable: {latest.database_error}"
     if stale:
         chain = database = f"unknown: no check for {latest.age:.0f} s"
-    health = HealthPublic(
-        status="ok" if chain == database == "ok" else "degraded",
+    oldest = latest.oldest_open_write
+    writes = "ok" if oldest is None or oldest <= stall_seconds else f"stalled: the oldest chain write has waited {oldest:.0f} s"
+    return HealthPublic(
+        status="ok" if chain == database == writes == "ok" else "degraded",
+        chain_writes=writes,
+        oldest_open_job_seconds=None if oldest is None else round(oldest, 1),
         chain=chain,
         database=database,
         block_number=latest.head,
         open_chain_jobs=latest.open_chain_jobs,
         observed_seconds_ago=round(latest.age, 3),
     )
+
+
+@router.get("/health", response_model=HealthPublic, responses={503: {"model": HealthPublic}})
+async def read_health(request: Request) -> HealthPublic | JSONResponse:
+    """Whether the service, its chain node and its database answer (as checked a moment ago)."""
+    health = health_of(request.app.state.monitor, request.app.state.settings.CHAIN_STALL_SECONDS)
     if health.status != "ok":
         return JSONResponse(status_code=503, content=health.model_dump())
     return health

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
@@ -57,6 +58,36 @@ class UserPublic(BaseModel):
     title: str | None
     name_public: bool
     note: str = "a removed role stops at once; a granted reviewer role counts once it is on chain"
+
+
+class ReviewerGrantPublic(BaseModel):
+    action: Literal["grant", "revoke"]
+    status: Literal["pending", "mined", "failed"]
+    tx_hash: str | None
+    error: str | None
+
+
+class UserItem(BaseModel):
+    address: str
+    display_name: str | None
+    title: str | None
+    institution_id: str | None
+    roles: list[str] = Field(description="the roles held now (as in GET /users/{address})")
+    reviewer_grant: ReviewerGrantPublic | None = Field(description="the latest reviewer grant or revocation this registry sent to the chain")
+
+
+class UserPage(BaseModel):
+    total: int
+    page: int
+    per_page: int
+    items: list[UserItem]
+
+
+_JOB_STATUS = {"done": "mined", "failed": "failed"}  # anything else is on its way
+
+
+def _fixed(roles: frozenset[str]) -> Callable[[str], frozenset[str]]:
+    return lambda _address: roles
 
 
 def _public(db: SessionDep, institution: Institution) -> InstitutionPublic:
@@ -114,6 +145,31 @@ def _user_public(db: SessionDep, directory: DirectoryDep, address: str) -> UserP
         display_name=user.display_name if user else None, title=user.title if user else None,
         name_public=user.name_public if user else False,
     )
+
+
+@router.get("/users", response_model=UserPage)
+def read_users(
+    admin: AdminUser, db: SessionDep, directory: DirectoryDep,
+    role: Literal["teacher", "reviewer", "issuer", "admin"] | None = None, institution_id: str | None = None,
+    page: int = Query(default=1, ge=1, le=100_000), per_page: int = Query(default=50, ge=1, le=100),
+) -> UserPage:
+    """The accounts the registry knows (administrators), with their roles and where each reviewer grant stands on chain."""
+    total, users = users_crud.list_users(session=db, offset=(page - 1) * per_page, limit=per_page, role=role,
+                                         institution_id=institution_id)
+    jobs = users_crud.reviewer_jobs(session=db, addresses=[u.address for u in users])
+    items = []
+    for user in users:
+        chain_roles: frozenset[str] = directory.chain_roles(user.address)
+        job = jobs.get(user.address)
+        items.append(UserItem(
+            address=user.address, display_name=user.display_name, title=user.title, institution_id=user.institution_id,
+            roles=sorted(users_crud.current_roles(session=db, address=user.address, chain_roles=_fixed(chain_roles))),
+            reviewer_grant=ReviewerGrantPublic(
+                action="grant" if job.kind == "grant_reviewer" else "revoke", status=_JOB_STATUS.get(job.status, "pending"),  # type: ignore[arg-type]
+                tx_hash=job.tx_hash, error=job.error,
+            ) if job else None,
+        ))
+    return UserPage(total=total, page=page, per_page=per_page, items=items)
 
 
 @router.get("/users/{address}", response_model=UserPublic)

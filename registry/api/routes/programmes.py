@@ -16,6 +16,7 @@ from ...crud import people as people_crud
 from ...crud import resources as resources_crud
 from ...models import Certificate, Nominee, Objection, PanelScore, Programme, ProgrammeEvent, Recommendation, ResourceVersion
 from ...workflows import programmes as workflow
+from ..params import MAX_INT
 from ...workflows.review import lock_version
 from ..deps import AdminUser, CurrentUser, NowDep, ReviewerUser, SessionDep, WorkerDep
 
@@ -84,15 +85,15 @@ class ProgrammePublic(BaseModel):
 class NominationRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    resource_id: int = Field(ge=1, le=2**62)
-    version: int | None = Field(default=None, ge=1, le=2**31, description="default: the resource's accepted version")
+    resource_id: int = Field(ge=1, le=MAX_INT)
+    version: int | None = Field(default=None, ge=1, le=MAX_INT, description="default: the resource's accepted version")
     route: Literal["self", "school"] = "self"
 
 
 class IntakeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    from_programme_id: int = Field(ge=1, le=2**62)
+    from_programme_id: int = Field(ge=1, le=MAX_INT)
 
 
 class NomineePublic(BaseModel):
@@ -219,7 +220,7 @@ class RecommendationPublic(BaseModel):
     taken_in_by: int | None
 
 
-class EventPublic(BaseModel):
+class ProgrammeEventPublic(BaseModel):
     seq: int
     action: str
     nominee_id: int | None
@@ -320,14 +321,14 @@ def read_programmes(db: SessionDep, now: NowDep) -> list[ProgrammePublic]:
 
 
 @router.get("/programmes/{programme_id}", response_model=ProgrammePublic)
-def read_programme(db: SessionDep, now: NowDep, programme_id: int = Path(ge=1, le=2**62)) -> ProgrammePublic:
+def read_programme(db: SessionDep, now: NowDep, programme_id: int = Path(ge=1, le=MAX_INT)) -> ProgrammePublic:
     """A programme, its quotas and deadlines, and its phase now."""
     return _programme_public(db, _programme(db, programme_id), now)
 
 
 @router.post("/programmes/{programme_id}/nominations", response_model=NomineePublic, status_code=201)
 def create_nomination(
-    body: NominationRequest, principal: CurrentUser, db: SessionDep, now: NowDep, worker: WorkerDep, programme_id: int = Path(ge=1, le=2**62),
+    body: NominationRequest, principal: CurrentUser, db: SessionDep, now: NowDep, worker: WorkerDep, programme_id: int = Path(ge=1, le=MAX_INT),
 ) -> NomineePublic:
     """Nominate an accepted resource: a teacher their own (self), a school its teachers' (school)."""
     programme = workflow.lock_programme(db, programme_id)
@@ -346,7 +347,7 @@ def create_nomination(
 
 @router.post("/programmes/{programme_id}/intake", response_model=list[NomineePublic], status_code=201)
 def take_in_recommendations(
-    body: IntakeRequest, admin: AdminUser, db: SessionDep, now: NowDep, worker: WorkerDep, programme_id: int = Path(ge=1, le=2**62),
+    body: IntakeRequest, admin: AdminUser, db: SessionDep, now: NowDep, worker: WorkerDep, programme_id: int = Path(ge=1, le=MAX_INT),
 ) -> list[NomineePublic]:
     """Take in a lower level's recommendations (推荐) as nominees: all of them or, on any refusal, none."""
     programme = workflow.lock_programme(db, programme_id)
@@ -362,7 +363,7 @@ def _score_counts(db: Session, programme: Programme) -> dict[int, int]:
 
 
 @router.get("/programmes/{programme_id}/nominees", response_model=list[NomineePublic])
-def read_nominees(principal: CurrentUser, db: SessionDep, programme_id: int = Path(ge=1, le=2**62)) -> list[NomineePublic]:
+def read_nominees(principal: CurrentUser, db: SessionDep, programme_id: int = Path(ge=1, le=MAX_INT)) -> list[NomineePublic]:
     """The nominees, for administrators and the panel (the panel sees no teacher or school under blind review)."""
     programme = _programme(db, programme_id)
     admin = "admin" in principal.roles
@@ -375,7 +376,7 @@ def read_nominees(principal: CurrentUser, db: SessionDep, programme_id: int = Pa
 
 @router.post("/programmes/{programme_id}/nominees/{nominee_id}/scores", response_model=ScorePublic, status_code=201)
 def create_score(
-    body: ScoreRequest, reviewer: ReviewerUser, db: SessionDep, now: NowDep, programme_id: int = Path(ge=1, le=2**62), nominee_id: int = Path(ge=1, le=2**62),
+    body: ScoreRequest, reviewer: ReviewerUser, db: SessionDep, now: NowDep, programme_id: int = Path(ge=1, le=MAX_INT), nominee_id: int = Path(ge=1, le=MAX_INT),
 ) -> ScorePublic:
     """A panel reviewer scores a nominee against the programme's rubric (once)."""
     programme = workflow.lock_programme(db, programme_id)
@@ -386,13 +387,13 @@ def create_score(
 
 
 @router.get("/programmes/{programme_id}/ranking", response_model=list[RankedPublic])
-def read_ranking(admin: AdminUser, db: SessionDep, programme_id: int = Path(ge=1, le=2**62)) -> list[RankedPublic]:
+def read_ranking(admin: AdminUser, db: SessionDep, programme_id: int = Path(ge=1, le=MAX_INT)) -> list[RankedPublic]:
     """The ranking now (per bucket, by the tie rule) and the list it proposes under the quotas."""
     return [RankedPublic(**r.__dict__) for r in workflow.rank(db, _programme(db, programme_id))]
 
 
 @router.post("/programmes/{programme_id}/publish", response_model=list[RankedPublic])
-def publish_list(admin: AdminUser, db: SessionDep, now: NowDep, worker: WorkerDep, programme_id: int = Path(ge=1, le=2**62)) -> list[RankedPublic]:
+def publish_list(admin: AdminUser, db: SessionDep, now: NowDep, worker: WorkerDep, programme_id: int = Path(ge=1, le=MAX_INT)) -> list[RankedPublic]:
     """Publish the proposed list: the 公示 window opens."""
     programme = workflow.lock_programme(db, programme_id)
     ranked = workflow.publish(db, programme, actor=admin.address, now=now)
@@ -401,7 +402,7 @@ def publish_list(admin: AdminUser, db: SessionDep, now: NowDep, worker: WorkerDe
 
 
 @router.get("/programmes/{programme_id}/notice", response_model=NoticePublic)
-def read_notice(db: SessionDep, now: NowDep, programme_id: int = Path(ge=1, le=2**62)) -> NoticePublic:
+def read_notice(db: SessionDep, now: NowDep, programme_id: int = Path(ge=1, le=MAX_INT)) -> NoticePublic:
     """The public 公示 page: the proposed (later the selected) list; a teacher's name and school only with their consent."""
     programme = _programme(db, programme_id)
     shown = workflow.nominees_of(db, programme, ["proposed", "removed", "selected"]) if programme.state != "open" else []
@@ -432,7 +433,7 @@ def _objection_public(o: Objection) -> ObjectionPublic:
 @router.post("/programmes/{programme_id}/nominees/{nominee_id}/objections", response_model=ObjectionPublic, status_code=201)
 def create_objection(
     body: ObjectionRequest, principal: CurrentUser, db: SessionDep, now: NowDep, worker: WorkerDep,
-    programme_id: int = Path(ge=1, le=2**62), nominee_id: int = Path(ge=1, le=2**62),
+    programme_id: int = Path(ge=1, le=MAX_INT), nominee_id: int = Path(ge=1, le=MAX_INT),
 ) -> ObjectionPublic:
     """Object (异议) to a proposed nominee while the 公示 window is open, with a reason."""
     programme = workflow.lock_programme(db, programme_id)
@@ -443,7 +444,7 @@ def create_objection(
 
 
 @router.get("/programmes/{programme_id}/objections", response_model=list[ObjectionPublic])
-def read_objections(admin: AdminUser, db: SessionDep, programme_id: int = Path(ge=1, le=2**62)) -> list[ObjectionPublic]:
+def read_objections(admin: AdminUser, db: SessionDep, programme_id: int = Path(ge=1, le=MAX_INT)) -> list[ObjectionPublic]:
     """The objections filed and their decisions."""
     programme = _programme(db, programme_id)
     return [_objection_public(o) for o in db.scalars(select(Objection).where(Objection.programme_id == programme.id).order_by(Objection.id))]
@@ -452,7 +453,7 @@ def read_objections(admin: AdminUser, db: SessionDep, programme_id: int = Path(g
 @router.post("/programmes/{programme_id}/objections/{objection_id}/decision", response_model=ObjectionPublic)
 def decide_objection(
     body: ObjectionDecisionRequest, admin: AdminUser, db: SessionDep, now: NowDep, worker: WorkerDep,
-    programme_id: int = Path(ge=1, le=2**62), objection_id: int = Path(ge=1, le=2**62),
+    programme_id: int = Path(ge=1, le=MAX_INT), objection_id: int = Path(ge=1, le=MAX_INT),
 ) -> ObjectionPublic:
     """Uphold an objection (the nominee leaves the list) or reject it; the decision and its reason are recorded."""
     programme = workflow.lock_programme(db, programme_id)
@@ -479,7 +480,7 @@ def _selected(db: Session, programme: Programme, nominees: list[Nominee]) -> Sel
 
 
 @router.post("/programmes/{programme_id}/selection", response_model=SelectionPublic)
-def select_final(admin: AdminUser, db: SessionDep, now: NowDep, worker: WorkerDep, programme_id: int = Path(ge=1, le=2**62)) -> SelectionPublic:
+def select_final(admin: AdminUser, db: SessionDep, now: NowDep, worker: WorkerDep, programme_id: int = Path(ge=1, le=MAX_INT)) -> SelectionPublic:
     """Make the selection final (after the window closed and every objection is decided): 入选 and 推荐 certificates."""
     programme = workflow.lock_programme(db, programme_id)
     final = workflow.select_nominees(db, programme, actor=admin.address, now=now)
@@ -488,14 +489,14 @@ def select_final(admin: AdminUser, db: SessionDep, now: NowDep, worker: WorkerDe
 
 
 @router.get("/programmes/{programme_id}/selection", response_model=SelectionPublic)
-def read_selection(db: SessionDep, programme_id: int = Path(ge=1, le=2**62)) -> SelectionPublic:
+def read_selection(db: SessionDep, programme_id: int = Path(ge=1, le=MAX_INT)) -> SelectionPublic:
     """The selected resources and their certificates."""
     programme = _programme(db, programme_id)
     return _selected(db, programme, workflow.nominees_of(db, programme, ["selected"]))
 
 
 @router.get("/programmes/{programme_id}/recommendations", response_model=list[RecommendationPublic])
-def read_recommendations(db: SessionDep, programme_id: int = Path(ge=1, le=2**62)) -> list[RecommendationPublic]:
+def read_recommendations(db: SessionDep, programme_id: int = Path(ge=1, le=MAX_INT)) -> list[RecommendationPublic]:
     """The 推荐 records to the next level, with their certificates and decision hashes."""
     programme = _programme(db, programme_id)
     out = []
@@ -508,11 +509,11 @@ def read_recommendations(db: SessionDep, programme_id: int = Path(ge=1, le=2**62
     return out
 
 
-@router.get("/programmes/{programme_id}/events", response_model=list[EventPublic])
-def read_events(admin: AdminUser, db: SessionDep, programme_id: int = Path(ge=1, le=2**62)) -> list[EventPublic]:
+@router.get("/programmes/{programme_id}/events", response_model=list[ProgrammeEventPublic])
+def read_events(admin: AdminUser, db: SessionDep, programme_id: int = Path(ge=1, le=MAX_INT)) -> list[ProgrammeEventPublic]:
     """The programme's hash-chained decision history (events about nominees are recorded on chain)."""
     programme = _programme(db, programme_id)
-    return [EventPublic(seq=e.seq, action=e.action, nominee_id=e.nominee_id, actor=e.actor, details=e.details, created_at=e.created_at,
+    return [ProgrammeEventPublic(seq=e.seq, action=e.action, nominee_id=e.nominee_id, actor=e.actor, details=e.details, created_at=e.created_at,
                         prev_hash=e.prev_hash, hash=e.hash, chain_tx=e.chain_tx)
             for e in db.scalars(select(ProgrammeEvent).where(ProgrammeEvent.programme_id == programme.id).order_by(ProgrammeEvent.seq))]
 
@@ -520,7 +521,7 @@ def read_events(admin: AdminUser, db: SessionDep, programme_id: int = Path(ge=1,
 @router.post("/resources/{resource_id}/versions/{number}/collection", response_model=CollectionPublic, status_code=201)
 def collect_version(
     body: CollectionRequest, admin: AdminUser, db: SessionDep, now: NowDep, worker: WorkerDep,
-    resource_id: int = Path(ge=1, le=2**62), number: int = Path(ge=1, le=2**31),
+    resource_id: int = Path(ge=1, le=MAX_INT), number: int = Path(ge=1, le=MAX_INT),
 ) -> CollectionPublic:
     """收藏: collect an included version at a platform or the national level; a 收藏 certificate is issued."""
     version = lock_version(db, resources_crud.get_version(session=db, resource_id=resource_id, number=number).id)

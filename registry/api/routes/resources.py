@@ -27,6 +27,7 @@ from ...workflows.submission import (
     receive_submission,
     validate_metadata,
 )
+from ..params import OptionalResourceIdQuery, ResourceId, VersionNumber
 from ..deps import ContentDep, CurrentUser, LedgerDep, OptionalUser, PolicyDep, Principal, SessionDep, SettingsDep, TeacherUser, WorkerDep
 
 router = APIRouter(prefix="/resources", tags=["resources"])
@@ -103,6 +104,7 @@ class VersionPublic(BaseModel):
     metadata_hash: str
     predecessor_version: int | None
     near_duplicates: list[dict[str, Any]]
+    authors_hidden: bool = Field(default=False, description="blind review (匿名评审): the authors are withheld from this reviewer")
     chain: ChainRecordPublic
     certificates: list[CertificateSummary]
     created_at: datetime
@@ -119,10 +121,24 @@ class VersionSummary(BaseModel):
 
 class ResourcePublic(BaseModel):
     id: int
-    owner: str
+    owner: str | None = Field(description="the lead author of the first version; null when withheld under blind review")
     created_at: datetime
     versions: list[VersionSummary]
     latest: VersionPublic
+
+
+ANONYMOUS_AUTHOR = "author"  # the actor of an author's event under blind review
+
+
+def _scrubbed(value: Any, withheld: set[str]) -> Any:
+    """``value`` with every author address in it replaced (blind review)."""
+    if isinstance(value, str):
+        return ANONYMOUS_AUTHOR if value in withheld else value
+    if isinstance(value, list):
+        return [_scrubbed(item, withheld) for item in value]
+    if isinstance(value, dict):
+        return {key: _scrubbed(item, withheld) for key, item in value.items()}
+    return value
 
 
 class EventPublic(BaseModel):
@@ -183,6 +199,7 @@ def version_public(db: SessionDep, version: ResourceVersion, viewer: Principal |
     people = people_crud.describe(session=db, addresses=[a["address"] for a in version.authors], **_viewer(viewer))
     predecessor = db.get(ResourceVersion, version.predecessor_id) if version.predecessor_id else None
     mined = version.chain_status == "mined"
+    hidden = policy.hides_authors_from(version, viewer)
     return VersionPublic(
         resource_id=version.resource_id,
         number=version.number,
@@ -196,14 +213,16 @@ def version_public(db: SessionDep, version: ResourceVersion, viewer: Principal |
         catalogue_node=version.catalogue_node_id,
         catalogue_path=node.path,
         licence=version.licence,
-        authors=[AuthorPublic(address=a.address, share=a.share, status=a.status, name=people[a.address].name,
-                              institution=people[a.address].institution) for a in authorship.authors(db, version)],
+        authors=[] if hidden else [AuthorPublic(address=a.address, share=a.share, status=a.status, name=people[a.address].name,
+                                                institution=people[a.address].institution) for a in authorship.authors(db, version)],
+        authors_hidden=hidden,
         parts=[PartPublic(name=p["name"], role=p["role"], cid=p["cid"], size=p["size"], media_type=p["media_type"]) for p in version.parts],
         cid=version.root_cid,
         content_hash=version.content_hash,
         metadata_hash=version.metadata_hash,
         predecessor_version=predecessor.number if predecessor else None,
-        near_duplicates=version.near_duplicates,
+        near_duplicates=[{k: v for k, v in hit.items() if k != "owner"} for hit in version.near_duplicates] if hidden
+        else version.near_duplicates,
         chain=ChainRecordPublic(
             status=version.chain_status, resource_id=version.chain_resource_id, tx_hash=version.registration_tx if mined else None,
             block_number=version.registration_block, error=version.chain_error,
@@ -219,7 +238,7 @@ def version_public(db: SessionDep, version: ResourceVersion, viewer: Principal |
 
 @router.get("/registration-info", response_model=RegistrationInfo)
 def read_registration_info(
-    teacher: TeacherUser, db: SessionDep, ledger: LedgerDep, settings: SettingsDep, resource_id: int | None = None
+    teacher: TeacherUser, db: SessionDep, ledger: LedgerDep, settings: SettingsDep, resource_id: OptionalResourceIdQuery = None
 ) -> RegistrationInfo:
     """The EIP-712 domain, the teacher's next nonce and the predecessor to sign for (with ``resource_id``: a new version)."""
     predecessor = (predecessor_of(db, resource_id, teacher.address).chain_resource_id or 0) if resource_id is not None else 0
@@ -290,7 +309,7 @@ async def create_resource(
 @router.post("/{resource_id}/versions", response_model=VersionPublic, status_code=201,
              openapi_extra={"requestBody": {"content": {"multipart/form-data": {}}}})
 async def create_version(
-    resource_id: int, request: Request, teacher: TeacherUser, settings: SettingsDep, ledger: LedgerDep, store: ContentDep,
+    resource_id: ResourceId, request: Request, teacher: TeacherUser, settings: SettingsDep, ledger: LedgerDep, store: ContentDep,
     worker: WorkerDep, policy: PolicyDep,
 ) -> VersionPublic:
     """Submit a new version (更新必审) or a resubmission after revisions: reviewed again, linked to the previous version."""
@@ -337,7 +356,7 @@ def read_my_resources(
 
 
 @router.get("/{resource_id}", response_model=ResourcePublic)
-def read_resource(resource_id: int, db: SessionDep, principal: OptionalUser, policy: PolicyDep) -> ResourcePublic:
+def read_resource(resource_id: ResourceId, db: SessionDep, principal: OptionalUser, policy: PolicyDep) -> ResourcePublic:
     """A resource with its versions; ``latest`` is the newest version the caller may see."""
     resource = resources_crud.get_resource(session=db, resource_id=resource_id)
     address, roles = (principal.address, principal.roles) if principal else (None, frozenset[str]())
@@ -347,14 +366,15 @@ def read_resource(resource_id: int, db: SessionDep, principal: OptionalUser, pol
     ]
     if not visible:
         resources_crud.check_visible(version=resources_crud.latest_version(session=db, resource_id=resource_id), address=address, roles=roles)
+    latest = version_public(db, visible[-1], principal, policy)
     return ResourcePublic(
-        id=resource.id, owner=resource.owner, created_at=resource.created_at,
-        versions=[VersionSummary(**resources_crud.summary(v)) for v in visible], latest=version_public(db, visible[-1], principal, policy),
+        id=resource.id, owner=None if latest.authors_hidden else resource.owner, created_at=resource.created_at,
+        versions=[VersionSummary(**resources_crud.summary(v)) for v in visible], latest=latest,
     )
 
 
 @router.get("/{resource_id}/versions/{number}", response_model=VersionPublic)
-def read_version(resource_id: int, number: int, db: SessionDep, principal: OptionalUser, policy: PolicyDep) -> VersionPublic:
+def read_version(resource_id: ResourceId, number: VersionNumber, db: SessionDep, principal: OptionalUser, policy: PolicyDep) -> VersionPublic:
     """One version: metadata, parts, state, chain record, certificates."""
     version = resources_crud.get_version(session=db, resource_id=resource_id, number=number)
     resources_crud.check_visible(version=version, address=principal.address if principal else None,
@@ -365,21 +385,26 @@ def read_version(resource_id: int, number: int, db: SessionDep, principal: Optio
 
 
 @router.get("/{resource_id}/versions/{number}/history", response_model=HistoryPublic)
-def read_history(resource_id: int, number: int, db: SessionDep, principal: OptionalUser) -> HistoryPublic:
-    """The version's append-only workflow events, each hash checked and its chain record shown."""
+def read_history(resource_id: ResourceId, number: VersionNumber, db: SessionDep, principal: OptionalUser, policy: PolicyDep) -> HistoryPublic:
+    """The version's append-only workflow events, each hash checked and its chain record shown (under blind review a
+    reviewer sees the authors' events without their address)."""
     version = resources_crud.get_version(session=db, resource_id=resource_id, number=number)
     resources_crud.check_visible(version=version, address=principal.address if principal else None,
                                  roles=principal.roles if principal else frozenset())
     events, previous, intact = [], review.GENESIS_HASH, True
     stored = resources_crud.version_events(session=db, version_id=version.id)
+    withheld = {a["address"] for a in version.authors} if policy.hides_authors_from(version, principal) else set()
     people = people_crud.describe(session=db, addresses=[e.actor for e in stored if e.actor.startswith("0x")], **_viewer(principal))
     for event in stored:
         valid = event.prev_hash == previous and review.event_hash(review.event_body(event, version)) == event.hash
         intact = intact and valid
         previous = event.hash
+        anonymous = event.actor in withheld
         events.append(EventPublic(
-            seq=event.seq, action=event.action, from_state=event.from_state, to_state=event.to_state, actor=event.actor,
-            actor_name=people[event.actor].name if event.actor in people else None, role=event.role, reason=event.reason, reason_code=event.reason_code, details=event.details, created_at=event.created_at,
+            seq=event.seq, action=event.action, from_state=event.from_state, to_state=event.to_state,
+            actor=ANONYMOUS_AUTHOR if anonymous else event.actor,
+            actor_name=None if anonymous or event.actor not in people else people[event.actor].name, role=event.role, reason=event.reason, reason_code=event.reason_code,
+            details=_scrubbed(event.details, withheld) if withheld else event.details, created_at=event.created_at,
             prev_hash=event.prev_hash, hash=event.hash, hash_valid=valid, chain_tx=event.chain_tx,
         ))
     return HistoryPublic(resource_id=resource_id, version=number, intact=intact,
@@ -397,7 +422,7 @@ def _authorship_public(db: SessionDep, ledger: LedgerDep, version: ResourceVersi
 
 
 @router.get("/{resource_id}/versions/{number}/authorship", response_model=AuthorshipPublic)
-def read_authorship(resource_id: int, number: int, db: SessionDep, ledger: LedgerDep, principal: OptionalUser) -> AuthorshipPublic:
+def read_authorship(resource_id: ResourceId, number: VersionNumber, db: SessionDep, ledger: LedgerDep, principal: OptionalUser) -> AuthorshipPublic:
     """Each author's consent, and what a co-author signs to confirm their share (合作者确认)."""
     version = resources_crud.get_version(session=db, resource_id=resource_id, number=number)
     resources_crud.check_visible(version=version, address=principal.address if principal else None,
@@ -407,7 +432,7 @@ def read_authorship(resource_id: int, number: int, db: SessionDep, ledger: Ledge
 
 @router.post("/{resource_id}/versions/{number}/authorship", response_model=AuthorshipPublic, status_code=201)
 def create_authorship_confirmation(
-    resource_id: int, number: int, request: AuthorshipRequest, principal: CurrentUser, db: SessionDep, ledger: LedgerDep,
+    resource_id: ResourceId, number: VersionNumber, request: AuthorshipRequest, principal: CurrentUser, db: SessionDep, ledger: LedgerDep,
     worker: WorkerDep,
 ) -> AuthorshipPublic:
     """A co-author confirms their authorship and share with their own EIP-712 signature; they hold it once it is on chain."""

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,7 @@ from ...crud.auth import checked_address
 from ...models import ResourceVersion
 from ...workflows import inclusion, review
 from ...workflows.resource_types import WITHDRAWAL_REASONS
+from ..params import ResourceId, VersionNumber
 from ..deps import AdminUser, BureauDep, CurrentUser, DirectoryDep, PolicyDep, Principal, ReviewerUser, SessionDep, WorkerDep
 from .resources import VersionPublic, version_public
 
@@ -93,6 +94,31 @@ class QueuePublic(BaseModel):
     open: list[QueueItem] = Field(description="in review, not assigned to you, not yours: claim one")
 
 
+class VersionItem(BaseModel):
+    resource_id: int
+    version: int
+    round: int
+    state: str
+    title: str
+    resource_type: str
+    catalogue_path: str
+    submitted_at: datetime
+    accepted_at: datetime | None
+    near_duplicates: int
+    reviews: int = Field(description="completed reviews in the current round")
+    reviews_needed: int = Field(description="completed reviews a decision needs")
+    vetoed: bool = Field(description="a review of the current round failed 政治性/导向性 (one-vote veto: cannot be accepted)")
+    mean_total: float | None = Field(description="the mean rubric total of the current round (0–15)")
+
+
+class VersionList(BaseModel):
+    total: int
+    page: int
+    per_page: int
+    items: list[VersionItem]
+    withdrawal_reasons: list[str] = Field(description="the reason codes 出库 takes")
+
+
 def _locked(db: Session, resource_id: int, number: int) -> ResourceVersion:
     return review.lock_version(db, resources_crud.get_version(session=db, resource_id=resource_id, number=number).id)
 
@@ -121,9 +147,43 @@ def read_queue(reviewer: ReviewerUser, db: SessionDep) -> QueuePublic:
     return QueuePublic(assigned=[_queue_item(v) for v in mine], open=[_queue_item(v) for v in review.queue(db, reviewer.address, open_)])
 
 
+class RubricPublic(BaseModel):
+    orientation: str = Field(description="the pass/fail dimension: a fail is a veto (一票否决)")
+    dimensions: list[str] = Field(description="the dimensions scored 0..max_score")
+    max_score: int
+    overall_comment: str = Field(description="the key of the overall comment")
+    recommendations: list[str]
+
+
+@router.get("/reviews/rubric", response_model=RubricPublic)
+def read_rubric(principal: CurrentUser) -> RubricPublic:
+    """The rubric reviews are scored against (the national dimensions and the veto)."""
+    return RubricPublic(orientation=review.ORIENTATION, dimensions=list(review.RUBRIC), max_score=review.MAX_SCORE,
+                        overall_comment=review.OVERALL_COMMENT, recommendations=list(review.RECOMMENDATIONS))
+
+
+@router.get("/reviews/versions", response_model=VersionList)
+def read_versions(
+    admin: AdminUser, db: SessionDep, policy: PolicyDep,
+    state: Literal["IN_REVIEW", "ACCEPTED", "REVISIONS_REQUESTED", "DECLINED", "WITHDRAWN"] = "IN_REVIEW",
+    page: int = Query(default=1, ge=1, le=100_000), per_page: int = Query(default=20, ge=1, le=100),
+) -> VersionList:
+    """Versions in one state for administrators (in review: with their reviews so far, for the decision; accepted: for 出库)."""
+    total, versions = resources_crud.versions_in_state(session=db, state=state, offset=(page - 1) * per_page, limit=per_page)
+    paths = resources_crud.catalogue_paths(session=db, node_ids={v.catalogue_node_id for v in versions})
+    stats = resources_crud.round_review_stats(session=db, versions=versions)
+    return VersionList(total=total, page=page, per_page=per_page, withdrawal_reasons=list(WITHDRAWAL_REASONS), items=[
+        VersionItem(resource_id=v.resource_id, version=v.number, round=v.round, state=v.state, title=v.title,
+                    resource_type=v.resource_type, catalogue_path=paths.get(v.catalogue_node_id, ""), submitted_at=v.created_at,
+                    accepted_at=v.accepted_at, near_duplicates=len(v.near_duplicates), reviews=stats[v.id][0],
+                    reviews_needed=policy.min_reviews, vetoed=stats[v.id][1], mean_total=stats[v.id][2])
+        for v in versions
+    ])
+
+
 @router.post(_VERSION + "/assignments", response_model=AssignmentPublic, status_code=201)
 def create_assignment(
-    resource_id: int, number: int, request: AssignmentRequest, admin: AdminUser, db: SessionDep, directory: DirectoryDep,
+    resource_id: ResourceId, number: VersionNumber, request: AssignmentRequest, admin: AdminUser, db: SessionDep, directory: DirectoryDep,
     policy: PolicyDep, worker: WorkerDep,
 ) -> AssignmentPublic:
     """Assign a reviewer to the current round (409 conflict_of_interest for an author or a reviewer from an
@@ -140,7 +200,7 @@ def create_assignment(
 
 @router.post(_VERSION + "/claim", response_model=AssignmentPublic, status_code=201)
 def claim_review(
-    resource_id: int, number: int, reviewer: ReviewerUser, db: SessionDep, directory: DirectoryDep, policy: PolicyDep,
+    resource_id: ResourceId, number: VersionNumber, reviewer: ReviewerUser, db: SessionDep, directory: DirectoryDep, policy: PolicyDep,
     worker: WorkerDep,
 ) -> AssignmentPublic:
     """Claim a version from the queue to review it (not one you have a conflict of interest with)."""
@@ -154,7 +214,7 @@ def claim_review(
 
 
 @router.get(_VERSION + "/assignments", response_model=list[AssignmentPublic])
-def read_assignments(resource_id: int, number: int, principal: CurrentUser, db: SessionDep) -> list[AssignmentPublic]:
+def read_assignments(resource_id: ResourceId, number: VersionNumber, principal: CurrentUser, db: SessionDep) -> list[AssignmentPublic]:
     """Who reviews the version, per round (administrators and reviewers)."""
     if not principal.roles & {"admin", "reviewer"}:
         raise PermissionDeniedError("assignments are visible to administrators and reviewers")
@@ -164,7 +224,7 @@ def read_assignments(resource_id: int, number: int, principal: CurrentUser, db: 
 
 @router.post(_VERSION + "/reviews", response_model=ReviewPublic, status_code=201)
 def create_review(
-    resource_id: int, number: int, request: ReviewRequest, reviewer: ReviewerUser, db: SessionDep, policy: PolicyDep,
+    resource_id: ResourceId, number: VersionNumber, request: ReviewRequest, reviewer: ReviewerUser, db: SessionDep, policy: PolicyDep,
     bureau: BureauDep, worker: WorkerDep,
 ) -> ReviewPublic:
     """Submit the rubric review of an assigned version (final once submitted)."""
@@ -178,7 +238,7 @@ def create_review(
 
 
 @router.get(_VERSION + "/reviews", response_model=list[ReviewPublic])
-def read_reviews(resource_id: int, number: int, principal: CurrentUser, db: SessionDep) -> list[ReviewPublic]:
+def read_reviews(resource_id: ResourceId, number: VersionNumber, principal: CurrentUser, db: SessionDep) -> list[ReviewPublic]:
     """The reviews of every round: administrators and reviewers any time; authors once a decision is taken."""
     version = resources_crud.get_version(session=db, resource_id=resource_id, number=number)
     is_author = any(a["address"] == principal.address for a in version.authors)
@@ -190,7 +250,7 @@ def read_reviews(resource_id: int, number: int, principal: CurrentUser, db: Sess
 
 @router.post(_VERSION + "/decision", response_model=VersionPublic)
 def create_decision(
-    resource_id: int, number: int, request: DecisionRequest, admin: AdminUser, db: SessionDep, policy: PolicyDep,
+    resource_id: ResourceId, number: VersionNumber, request: DecisionRequest, admin: AdminUser, db: SessionDep, policy: PolicyDep,
     bureau: BureauDep, worker: WorkerDep,
 ) -> VersionPublic:
     """Accept (入库, issues the inclusion certificate), request revisions, or decline: needs the configured number of reviews."""
@@ -202,7 +262,7 @@ def create_decision(
 
 @router.post(_VERSION + "/withdrawal", response_model=VersionPublic)
 def create_withdrawal(
-    resource_id: int, number: int, request: WithdrawalRequest, principal: CurrentUser, db: SessionDep, policy: PolicyDep,
+    resource_id: ResourceId, number: VersionNumber, request: WithdrawalRequest, principal: CurrentUser, db: SessionDep, policy: PolicyDep,
     worker: WorkerDep,
 ) -> VersionPublic:
     """出库: withdraw with a reason code (administrators; the lead author with author_request); revokes its certificates."""
@@ -214,7 +274,7 @@ def create_withdrawal(
 
 @router.post(_VERSION + "/reopen", response_model=VersionPublic)
 def reopen_version(
-    resource_id: int, number: int, request: ReversalRequest, admin: AdminUser, db: SessionDep, policy: PolicyDep, worker: WorkerDep
+    resource_id: ResourceId, number: VersionNumber, request: ReversalRequest, admin: AdminUser, db: SessionDep, policy: PolicyDep, worker: WorkerDep
 ) -> VersionPublic:
     """Reverse a decline: the version is in review again, in a new round."""
     version = _locked(db, resource_id, number)
@@ -224,7 +284,7 @@ def reopen_version(
 
 @router.post(_VERSION + "/reinstate", response_model=VersionPublic)
 def reinstate_version(
-    resource_id: int, number: int, request: ReversalRequest, admin: AdminUser, db: SessionDep, policy: PolicyDep,
+    resource_id: ResourceId, number: VersionNumber, request: ReversalRequest, admin: AdminUser, db: SessionDep, policy: PolicyDep,
     bureau: BureauDep, worker: WorkerDep,
 ) -> VersionPublic:
     """Reverse a withdrawal: accepted again, with a new inclusion certificate."""

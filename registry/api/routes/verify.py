@@ -1,4 +1,5 @@
-"""``POST /verify``: the same verification the wallet runs, against this registry's live chain.
+"""``POST /verify``: the same verification the wallet runs, against this registry's live chain;
+``POST /verify/bundles``: an offline verification bundle of a credential, made from that chain.
 
 A bundle given here is verified like a bare credential: every chain fact comes from the chain, and
 the bundle contributes only its status lists' bytes (after the lists this registry hosts, which are
@@ -8,17 +9,20 @@ surrogate or nesting past the limit is an "invalid" report naming the check, not
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy.orm import Session
 
 from ledger_service import CredentialError, InvalidJsonError, strict_loads
-from ledger_service.credentials import BUNDLE_TYPE, ChainView, VerificationReport, verify_bundle, verify_credential
+from ledger_service.credentials import BUNDLE_TYPE, ChainView, VerificationReport, make_bundle, verify_bundle, verify_credential
 
 from ...core.errors import InvalidRequestError
 from ...models import StatusListRecord
+from ...core.config import Settings
 from ..deps import LedgerDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/verify", tags=["verify"])
@@ -61,6 +65,25 @@ async def _strict_body(request: Request) -> Any:
 StrictBody = Annotated[Any, Depends(_strict_body)]
 
 
+def _status_resolver(db: Session, settings: Settings, given: dict[str, dict[str, Any]]) -> Callable[[str], list[dict[str, Any]]]:
+    """Status lists by URL: the one this registry hosts (in force; its hash is checked all the same), then the one given."""
+    hosted = f"{settings.BASE_URL}/status-lists/"
+
+    def resolve(url: str) -> list[dict[str, Any]]:
+        found = []
+        if url.startswith(hosted):
+            record = db.get(StatusListRecord, url[len(hosted):])
+            if record is not None and record.credential is not None:
+                found.append(record.credential)
+        if url in given:
+            found.append(given[url])
+        if not found:
+            raise CredentialError(f"status list {url} was not supplied")
+        return found
+
+    return resolve
+
+
 def _public(report: VerificationReport) -> VerificationPublic:
     return VerificationPublic(
         outcome=report.outcome,
@@ -91,22 +114,26 @@ def verify(body: StrictBody, ledger: LedgerDep, db: SessionDep, settings: Settin
     chain = ChainView(
         ledger.rpc, ledger.contracts["CredentialAnchor"], ledger.contracts["InstitutionRegistry"], ledger.chain_id
     )
-    hosted = f"{settings.BASE_URL}/status-lists/"
-
-    def resolve(url: str) -> list[dict[str, Any]]:
-        found = []
-        if url.startswith(hosted):  # a list this registry hosts: the one in force (its hash is checked all the same)
-            record = db.get(StatusListRecord, url[len(hosted):])
-            if record is not None and record.credential is not None:
-                found.append(record.credential)
-        if url in request.status_lists:
-            found.append(request.status_lists[url])
-        if not found:
-            raise CredentialError(f"status list {url} was not supplied")
-        return found
-
+    resolve = _status_resolver(db, settings, request.status_lists)
     if isinstance(request.credential, dict) and request.credential.get("type") == BUNDLE_TYPE:
         report = verify_bundle(request.credential, chain=chain, confirmations=ledger.sender.confirmations, status_resolver=resolve)
     else:
         report = verify_credential(request.credential, chain=chain, confirmations=ledger.sender.confirmations, status_resolver=resolve)
     return _public(report)
+
+
+class BundleRequest(BaseModel):
+    credential: dict[str, Any] = Field(description="The credential (JSON) to bundle: it must be anchored on this registry's chain.")
+    status_lists: dict[str, dict[str, Any]] = Field(default_factory=dict, description="Status lists this registry does not host, by URL.")
+
+
+@router.post("/bundles", response_model=dict[str, Any])
+def create_bundle(request: BundleRequest, ledger: LedgerDep, db: SessionDep, settings: SettingsDep) -> dict[str, Any]:
+    """An offline verification bundle (离线验证包) of a credential: the chain's head block and the proofs
+    of every fact its verification reads, and the status lists in force; it verifies without a network
+    for anyone who trusts that block (``edu-wallet verify``)."""
+    chain = ChainView(ledger.rpc, ledger.contracts["CredentialAnchor"], ledger.contracts["InstitutionRegistry"], ledger.chain_id)
+    try:
+        return make_bundle(request.credential, chain=chain, status_resolver=_status_resolver(db, settings, request.status_lists))
+    except CredentialError as exc:
+        raise InvalidRequestError(str(exc), code="not_bundled") from None

@@ -34,6 +34,8 @@ export class NetworkError extends Error {}
 export interface RequestOptions {
   query?: Record<string, string | number | boolean | string[] | undefined | null>
   json?: unknown
+  /** A raw body (a file) instead of JSON, sent with its own type. */
+  body?: Blob
   /** Skip the session token (public endpoints). */
   anonymous?: boolean
   /** Do not show the error message (the caller shows it). */
@@ -81,12 +83,13 @@ export async function request<T>(method: string, path: string, options: RequestO
   const send = async (): Promise<Response> => {
     const headers: Record<string, string> = { Accept: 'application/json' }
     if (options.json !== undefined) headers['Content-Type'] = 'application/json'
+    else if (options.body?.type) headers['Content-Type'] = options.body.type
     if (!options.anonymous && session.token) headers.Authorization = `Bearer ${session.token}`
     try {
       return await fetch(buildUrl(path, options.query), {
         method,
         headers,
-        body: options.json === undefined ? undefined : JSON.stringify(options.json),
+        body: options.json === undefined ? options.body : JSON.stringify(options.json),
       })
     } catch (cause) {
       throw new NetworkError(String(cause))
@@ -113,16 +116,17 @@ export interface UploadProgress {
 }
 
 /**
- * A multipart POST with upload progress (fetch cannot report it). Resolves with the JSON answer;
+ * A multipart POST (or a Blob, sent with its type) with upload progress (fetch cannot report it). Resolves with the JSON answer;
  * rejects with ApiError (an answer) or NetworkError (no answer: the caller may retry).
  */
-export function upload<T>(path: string, body: FormData, onProgress: (progress: UploadProgress) => void): Promise<T> {
+export function upload<T>(path: string, body: FormData | Blob, onProgress: (progress: UploadProgress) => void): Promise<T> {
   const session = useSessionStore()
   return new Promise<T>((resolve, reject) => {
     const xhr = new XMLHttpRequest()
     xhr.open('POST', path)
     xhr.setRequestHeader('Accept', 'application/json')
     if (session.token) xhr.setRequestHeader('Authorization', `Bearer ${session.token}`)
+    if (body instanceof Blob && body.type) xhr.setRequestHeader('Content-Type', body.type)
     xhr.upload.onprogress = (event) => onProgress({ loaded: event.loaded, total: event.total })
     xhr.onerror = () => reject(new NetworkError('the upload was interrupted'))
     xhr.onabort = () => reject(new NetworkError('the upload was aborted'))

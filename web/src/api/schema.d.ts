@@ -239,6 +239,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/chain/jobs/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Chain Job
+         * @description A chain write the registry committed: where it stands (the status URL of a request that could not wait for it).
+         */
+        get: operations["chain-read_chain_job"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/contexts/eduledger/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Context
+         * @description An EduLedger JSON-LD context by version (``v1``): immutable, cacheable for ever.
+         */
+        get: operations["credentials-read_context"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/contributions/me/statement": {
         parameters: {
             query?: never;
@@ -326,14 +366,40 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Read Batches
+         * @description The batches the signed-in issuer's institution issued, newest first, with their credentials' statuses.
+         */
+        get: operations["credentials-read_batches"];
         put?: never;
         /**
          * Create Batch
          * @description Issue a class or a grade: personal data into the vault, salted subjects, one signed credential
          *     each with a status entry, one anchor on chain. Sending the same batch key again finishes it.
+         *     A record's narrative (评语) is part of the credential the student holds: it can never be taken
+         *     back from them, only revoked.
          */
         post: operations["credentials-create_batch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/credentials/batches/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check Batch
+         * @description Check a batch's records as issuing would, every row: nothing is stored or issued (empty: it can be issued).
+         */
+        post: operations["credentials-check_batch"];
         delete?: never;
         options?: never;
         head?: never;
@@ -360,6 +426,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/credentials/rosters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Read Roster
+         * @description Read a class roster (CSV or .xlsx; the first row names the columns) into batch records, with
+         *     every row's problems: a preview, nothing is stored or issued.
+         */
+        post: operations["credentials-read_roster"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/credentials/{credential_id}": {
         parameters: {
             query?: never;
@@ -369,7 +456,7 @@ export interface paths {
         };
         /**
          * Read Credential
-         * @description A credential the signed-in issuer's institution issued, and its lifecycle status.
+         * @description A credential the signed-in issuer's institution issued (a credit grant also by its grant id), and its lifecycle status.
          */
         get: operations["credentials-read_credential"];
         put?: never;
@@ -392,8 +479,29 @@ export interface paths {
         /**
          * Change Credential Status
          * @description Revoke (final), suspend or unsuspend: the status list is signed again and its hash anchored.
+         *     Revoking a credential revokes the credit grants that converted it.
          */
         post: operations["credentials-change_credential_status"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/credit-bank/grants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Grants
+         * @description The institution's credit grants, newest first, with their status and what each converted.
+         */
+        get: operations["credentials-read_grants"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -438,6 +546,47 @@ export interface paths {
          * @description Set how the institution converts presented credentials into credits.
          */
         put: operations["credentials-update_credit_rules"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Dashboard
+         * @description The administrators' dashboard: the summary, and by school, credentials by institution, chain jobs.
+         */
+        get: operations["dashboard-read_dashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dashboard/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Dashboard Summary
+         * @description The public summary: totals, by 学段, 学科 and month, credentials by month, chain health. No
+         *     schools, institutions, people or addresses.
+         */
+        get: operations["dashboard-read_dashboard_summary"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1203,9 +1352,50 @@ export interface paths {
         };
         /**
          * Read History
-         * @description The version's append-only workflow events, each hash checked and its chain record shown.
+         * @description The version's append-only workflow events, each hash checked and its chain record shown (under blind review a
+         *     reviewer sees the authors' events without their address).
          */
         get: operations["resources-read_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/resources/{resource_id}/versions/{number}/parts/{name}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Preview
+         * @description How the part is previewed in the page; a Word or PowerPoint part's conversion to PDF starts on the first ask.
+         */
+        get: operations["resources-read_preview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/resources/{resource_id}/versions/{number}/parts/{name}/preview.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Preview Pdf
+         * @description The PDF a Word or PowerPoint part was converted to (409 preview_not_ready until it is).
+         */
+        get: operations["resources-read_preview_pdf"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1318,6 +1508,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/reviews/rubric": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Rubric
+         * @description The rubric reviews are scored against (the national dimensions and the veto).
+         */
+        get: operations["reviews-read_rubric"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reviews/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Versions
+         * @description Versions in one state for administrators (in review: with their reviews so far, for the decision; accepted: for 出库).
+         */
+        get: operations["reviews-read_versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/search": {
         parameters: {
             query?: never;
@@ -1398,10 +1628,30 @@ export interface paths {
         post?: never;
         /**
          * Erase Subject
-         * @description Erase a subject (crypto-shredding): their personal data become unrecoverable; their
-         *     credentials still verify for integrity (they never held personal data).
+         * @description Erase a subject (crypto-shredding): their personal data and the registry's copies of their
+         *     credentials become unrecoverable; the copies they hold still verify (revoke them to withdraw them).
          */
         delete: operations["credentials-erase_subject"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Users
+         * @description The accounts the registry knows (administrators), with their roles and where each reviewer grant stands on chain.
+         */
+        get: operations["institutions-read_users"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1511,10 +1761,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/verify/bundles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Bundle
+         * @description An offline verification bundle (离线验证包) of a credential: the chain's head block and the proofs
+         *     of every fact its verification reads, and the status lists in force; it verifies without a network
+         *     for anyone who trusts that block (``edu-wallet verify``).
+         */
+        post: operations["verify-create_bundle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AcceptedPublic */
+        AcceptedPublic: {
+            /** Message */
+            message: string;
+            /**
+             * Status
+             * @default pending
+             * @constant
+             */
+            status: "pending";
+            /** Status Url */
+            status_url: string;
+        };
         /** AddedPublic */
         AddedPublic: {
             /** Cid */
@@ -1647,7 +1932,7 @@ export interface components {
         BatchRequest: {
             /**
              * Batch
-             * @description your key for this batch: sending it again finishes, never doubles
+             * @description your key for this batch: sending it again with the same records finishes it, never doubles; the same key with other records is refused (409 batch_key_reused, naming the difference)
              */
             batch: string;
             /**
@@ -1657,13 +1942,64 @@ export interface components {
             kind: "growth_record" | "professional_development";
             /**
              * Records
-             * @description each {subject: personal data, record: what is attested}
+             * @description each {subject: personal data, record: what is attested}. The subject's personal data stay in the vault (the credential names a salted identifier only); everything in the record — the narrative (评语) included — is part of the credential the student holds and shows, for good: write no name, 学籍号, health or family detail there. The registry keeps its copy sealed under the subject's key (erased with the subject).
              */
             records: {
                 [key: string]: unknown;
             }[];
             /** Valid From */
             valid_from?: string | null;
+        };
+        /** BatchSummaryPublic */
+        BatchSummaryPublic: {
+            /** Batch */
+            batch: string;
+            /** Completed */
+            completed: boolean;
+            /** Count */
+            count: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Kind */
+            kind: string;
+            /**
+             * Statuses
+             * @description how many credentials are active, suspended, revoked
+             */
+            statuses: {
+                [key: string]: number;
+            };
+            /** Tx Hash */
+            tx_hash: string | null;
+        };
+        /** BatchesPublic */
+        BatchesPublic: {
+            /** Count */
+            count: number;
+            /** Data */
+            data: components["schemas"]["BatchSummaryPublic"][];
+        };
+        /** BundleRequest */
+        BundleRequest: {
+            /**
+             * Credential
+             * @description The credential (JSON) to bundle: it must be anchored on this registry's chain.
+             */
+            credential: {
+                [key: string]: unknown;
+            };
+            /**
+             * Status Lists
+             * @description Status lists this registry does not host, by URL.
+             */
+            status_lists?: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
         };
         /** CertificateHeld */
         CertificateHeld: {
@@ -1788,6 +2124,92 @@ export interface components {
             /** Share */
             share: number;
         };
+        /** ChainHealthDetail */
+        ChainHealthDetail: {
+            /** Block Number */
+            block_number: number | null;
+            /**
+             * Chain
+             * @description ok, or why the node is unavailable
+             */
+            chain: string;
+            /** Database */
+            database: string;
+            /**
+             * Jobs
+             * @description chain jobs by status: pending, sent, done, failed
+             */
+            jobs: {
+                [key: string]: number;
+            };
+            /** Observed Seconds Ago */
+            observed_seconds_ago: number;
+            /**
+             * Oldest Open Job S
+             * @description seconds the oldest open job has waited
+             */
+            oldest_open_job_s: number | null;
+            /**
+             * Open Jobs
+             * @description pending + sent: committed and not yet mined
+             */
+            open_jobs: number;
+            /**
+             * Registrations
+             * @description resource versions by chain status
+             */
+            registrations: {
+                [key: string]: number;
+            };
+            /**
+             * Status
+             * @description ok or degraded (as GET /health says)
+             */
+            status: string;
+        };
+        /** ChainHealthPublic */
+        ChainHealthPublic: {
+            /** Block Number */
+            block_number: number | null;
+            /** Observed Seconds Ago */
+            observed_seconds_ago: number;
+            /**
+             * Status
+             * @description ok or degraded (as GET /health says)
+             */
+            status: string;
+        };
+        /** ChainJobPublic */
+        ChainJobPublic: {
+            /**
+             * Block Number
+             * @description the block the transaction's receipt names (updated if it had to be sent again)
+             */
+            block_number: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Error */
+            error: string | null;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /**
+             * Status
+             * @description pending (committed), sent (journaled and sent, waiting to be mined), done or failed
+             */
+            status: string;
+            /** Tx Hash */
+            tx_hash: string | null;
+            /**
+             * Waited Seconds
+             * @description for an open job: how long it has waited since it was committed
+             */
+            waited_seconds: number | null;
+        };
         /** ChainPublic */
         ChainPublic: {
             /** Block Number */
@@ -1858,6 +2280,16 @@ export interface components {
             name: string;
             /** Result */
             result: string;
+        };
+        /** CheckRequest */
+        CheckRequest: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "growth_record" | "professional_development";
+            /** Records */
+            records: unknown[];
         };
         /** CheckpointPublic */
         CheckpointPublic: {
@@ -1934,12 +2366,89 @@ export interface components {
             /** Credits */
             credits: number;
         };
+        /** CredentialRow */
+        CredentialRow: {
+            /**
+             * Anchored
+             * @description their batch's Merkle root is on chain
+             */
+            anchored: number;
+            /** Issued */
+            issued: number;
+            /**
+             * Key
+             * @description the month (YYYY-MM) or the institution's id; empty for the total
+             */
+            key: string;
+            /** Label */
+            label: string;
+            /**
+             * Revoked
+             * @description revoked now
+             */
+            revoked: number;
+            /**
+             * Suspended
+             * @description suspended now
+             */
+            suspended: number;
+        };
         /** CriterionModel */
         CriterionModel: {
             /** Criterion */
             criterion: string;
             /** Max */
             max: number;
+        };
+        /** Dashboard */
+        Dashboard: {
+            /** By Month */
+            by_month: components["schemas"]["GroupRow"][];
+            /** By School */
+            by_school: components["schemas"]["GroupRow"][];
+            /** By Stage */
+            by_stage: components["schemas"]["GroupRow"][];
+            /** By Subject */
+            by_subject: components["schemas"]["GroupRow"][];
+            chain: components["schemas"]["ChainHealthDetail"];
+            credentials: components["schemas"]["CredentialRow"];
+            /** Credentials By Institution */
+            credentials_by_institution: components["schemas"]["CredentialRow"][];
+            /** Credentials By Month */
+            credentials_by_month: components["schemas"]["CredentialRow"][];
+            /** From Month */
+            from_month: string | null;
+            /**
+             * Generated At
+             * Format: date-time
+             */
+            generated_at: string;
+            /** To Month */
+            to_month: string | null;
+            total: components["schemas"]["GroupRow"];
+        };
+        /** DashboardSummary */
+        DashboardSummary: {
+            /** By Month */
+            by_month: components["schemas"]["GroupRow"][];
+            /** By Stage */
+            by_stage: components["schemas"]["GroupRow"][];
+            /** By Subject */
+            by_subject: components["schemas"]["GroupRow"][];
+            chain: components["schemas"]["ChainHealthPublic"];
+            credentials: components["schemas"]["CredentialRow"];
+            /** Credentials By Month */
+            credentials_by_month: components["schemas"]["CredentialRow"][];
+            /** From Month */
+            from_month: string | null;
+            /**
+             * Generated At
+             * Format: date-time
+             */
+            generated_at: string;
+            /** To Month */
+            to_month: string | null;
+            total: components["schemas"]["GroupRow"];
         };
         /** DecisionRequest */
         DecisionRequest: {
@@ -1950,6 +2459,53 @@ export interface components {
             decision: "accept" | "request_revisions" | "decline";
             /** Reason */
             reason?: string | null;
+        };
+        /** EventPublic */
+        EventPublic: {
+            /** Action */
+            action: string;
+            /** Actor */
+            actor: string;
+            /**
+             * Actor Name
+             * @description the actor's name, where the caller may see it
+             */
+            actor_name?: string | null;
+            /**
+             * Chain Tx
+             * @description the transaction that recorded this hash on chain (DecisionRecorded)
+             */
+            chain_tx: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Details */
+            details: {
+                [key: string]: unknown;
+            };
+            /** From State */
+            from_state: string | null;
+            /** Hash */
+            hash: string;
+            /**
+             * Hash Valid
+             * @description the hash recomputed from the event and the previous hash matches
+             */
+            hash_valid: boolean;
+            /** Prev Hash */
+            prev_hash: string;
+            /** Reason */
+            reason: string | null;
+            /** Reason Code */
+            reason_code: string | null;
+            /** Role */
+            role: string;
+            /** Seq */
+            seq: number;
+            /** To State */
+            to_state: string | null;
         };
         /** FacetValue */
         FacetValue: {
@@ -1966,17 +2522,91 @@ export interface components {
             converted: string[];
             /**
              * Credential
-             * @description the credit-grant credential, signed and anchored
+             * @description the credit-grant credential, signed and anchored, with its status entry
              */
             credential: {
                 [key: string]: unknown;
             };
+            /** Credential Id */
+            credential_id: string;
             /** Credits */
             credits: number;
             /** Grant Id */
             grant_id: string;
             /** Refused */
             refused: components["schemas"]["RefusedPublic"][];
+            /**
+             * Status
+             * @description active, suspended or revoked (POST /credentials/{grant_id}/status); revoked by itself when a credential it converted is revoked here
+             */
+            status: string;
+        };
+        /** GrantSummary */
+        GrantSummary: {
+            /** Completed */
+            completed: boolean;
+            /** Converted */
+            converted: string[];
+            /** Credential Id */
+            credential_id: string;
+            /** Credits */
+            credits: number | null;
+            /** Grant Id */
+            grant_id: string;
+            /** Status */
+            status: string;
+            /** Status Reason */
+            status_reason: string | null;
+        };
+        /** GroupRow */
+        GroupRow: {
+            /**
+             * Acceptance Rate
+             * @description accepted / decisions; null without decisions
+             */
+            acceptance_rate: number | null;
+            /**
+             * Accepted
+             * @description first decisions that accepted (同意收录)
+             */
+            accepted: number;
+            /**
+             * Certificates Issued
+             * @description certificates on chain (a revoked one counts: it was issued)
+             */
+            certificates_issued: number;
+            /** Certificates Revoked */
+            certificates_revoked: number;
+            /**
+             * Decisions
+             * @description first decisions taken (accept, decline, request revisions)
+             */
+            decisions: number;
+            /**
+             * Key
+             * @description the 学段 or 学科 name, the school's id, the month (YYYY-MM, Beijing time); empty for the total
+             */
+            key: string;
+            /**
+             * Label
+             * @description what people read: the name (the school's name for a school)
+             */
+            label: string;
+            /**
+             * Submissions
+             * @description versions submitted (in the period)
+             */
+            submissions: number;
+            /**
+             * Turnaround Median S
+             * @description seconds from submission to first decision: median
+             */
+            turnaround_median_s: number | null;
+            /**
+             * Turnaround P90 S
+             * @description …: 90th percentile (linear interpolation, as percentile_cont)
+             */
+            turnaround_p90_s: number | null;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -1989,6 +2619,12 @@ export interface components {
             block_number?: number | null;
             /** Chain */
             chain: string;
+            /**
+             * Chain Writes
+             * @description ok, or stalled: chain writes wait longer than they should
+             * @default ok
+             */
+            chain_writes: string;
             /** Database */
             database: string;
             /**
@@ -1996,6 +2632,11 @@ export interface components {
              * @description the chain and the database are checked every 0.2 s in the background
              */
             observed_seconds_ago: number;
+            /**
+             * Oldest Open Job Seconds
+             * @description how long the oldest chain write not yet mined has waited; past EDULEDGER_CHAIN_STALL_SECONDS the service is degraded
+             */
+            oldest_open_job_seconds?: number | null;
             /**
              * Open Chain Jobs
              * @description chain writes committed and waiting to be mined
@@ -2007,7 +2648,7 @@ export interface components {
         /** HistoryPublic */
         HistoryPublic: {
             /** Events */
-            events: components["schemas"]["registry__api__routes__resources__EventPublic"][];
+            events: components["schemas"]["EventPublic"][];
             /**
              * Intact
              * @description every event's hash is right and chains to the one before
@@ -2089,7 +2730,10 @@ export interface components {
         };
         /** IssuedPublic */
         IssuedPublic: {
-            /** Document */
+            /**
+             * Document
+             * @description the credential as issued; null until the batch is anchored, and for good once its subject is erased (the holder's copy still verifies)
+             */
             document: {
                 [key: string]: unknown;
             } | null;
@@ -2097,11 +2741,13 @@ export interface components {
             id: string;
             /** Status */
             status: string;
+            /** Status Reason */
+            status_reason?: string | null;
             /**
              * Subject Id
-             * @description the subject's pseudonym in the vault (GET /subjects/{id})
+             * @description the subject's pseudonym in the vault (GET /subjects/{id}); none for a credit grant
              */
-            subject_id: string;
+            subject_id: string | null;
         };
         /** LinkSessionRequest */
         LinkSessionRequest: {
@@ -2348,6 +2994,35 @@ export interface components {
             /** Title */
             title: string | null;
         };
+        /** PreviewPublic */
+        PreviewPublic: {
+            /**
+             * Kind
+             * @description pdf, image, video, audio (shown as submitted), converted (Word/PowerPoint → PDF), none
+             */
+            kind: string;
+            /** Media Type */
+            media_type: string;
+            /** Message */
+            message?: string | null;
+            /**
+             * Original Url
+             * @description the part exactly as submitted
+             */
+            original_url: string;
+            /** Part */
+            part: string;
+            /**
+             * Status
+             * @description ready; converting (ask again shortly); failed (message says why); unavailable (no preview)
+             */
+            status: string;
+            /**
+             * Url
+             * @description what the page shows, once ready
+             */
+            url: string | null;
+        };
         /** PrincipalPublic */
         PrincipalPublic: {
             /** Address */
@@ -2487,6 +3162,32 @@ export interface components {
             rubric?: components["schemas"]["CriterionModel"][] | null;
             /** Year */
             year: number;
+        };
+        /** ProgrammeEventPublic */
+        ProgrammeEventPublic: {
+            /** Action */
+            action: string;
+            /** Actor */
+            actor: string;
+            /** Chain Tx */
+            chain_tx: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Details */
+            details: {
+                [key: string]: unknown;
+            };
+            /** Hash */
+            hash: string;
+            /** Nominee Id */
+            nominee_id: number | null;
+            /** Prev Hash */
+            prev_hash: string;
+            /** Seq */
+            seq: number;
         };
         /** ProgrammePublic */
         ProgrammePublic: {
@@ -2788,8 +3489,11 @@ export interface components {
             /** Id */
             id: number;
             latest: components["schemas"]["VersionPublic"];
-            /** Owner */
-            owner: string;
+            /**
+             * Owner
+             * @description the lead author of the first version; null when withheld under blind review
+             */
+            owner: string | null;
             /** Versions */
             versions: components["schemas"]["VersionSummary"][];
         };
@@ -2847,6 +3551,94 @@ export interface components {
             scores: {
                 [key: string]: number;
             };
+        };
+        /** ReviewerGrantPublic */
+        ReviewerGrantPublic: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "grant" | "revoke";
+            /** Error */
+            error: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "mined" | "failed";
+            /** Tx Hash */
+            tx_hash: string | null;
+        };
+        /** RosterPublic */
+        RosterPublic: {
+            /** Ignored Columns */
+            ignored_columns: string[];
+            /** Kind */
+            kind: string;
+            /**
+             * Lines
+             * @description the file line of each record
+             */
+            lines: number[];
+            /**
+             * Problems
+             * @description everything issuing would refuse, by record; none: it can be issued
+             */
+            problems: components["schemas"]["RowProblemPublic"][];
+            /**
+             * Records
+             * @description the roster's rows as batch records (POST /credentials/batches)
+             */
+            records: {
+                [key: string]: unknown;
+            }[];
+        };
+        /** RowProblemPublic */
+        RowProblemPublic: {
+            /**
+             * Code
+             * @description missing, too_long, too_short, not_allowed, bad_date, future_date, duplicate_number, guardian_consent_required, unexpected, invalid
+             */
+            code: string;
+            /**
+             * Field
+             * @description subject.birth_date, record.dimension…; empty for the whole record
+             */
+            field: string;
+            /**
+             * Index
+             * @description the record's position in the batch, from 0
+             */
+            index: number;
+            /**
+             * Line
+             * @description the roster file's line (or sheet row) of the record
+             */
+            line?: number | null;
+            /** Message */
+            message: string;
+        };
+        /** RubricPublic */
+        RubricPublic: {
+            /**
+             * Dimensions
+             * @description the dimensions scored 0..max_score
+             */
+            dimensions: string[];
+            /** Max Score */
+            max_score: number;
+            /**
+             * Orientation
+             * @description the pass/fail dimension: a fail is a veto (一票否决)
+             */
+            orientation: string;
+            /**
+             * Overall Comment
+             * @description the key of the overall comment
+             */
+            overall_comment: string;
+            /** Recommendations */
+            recommendations: string[];
         };
         /** ScorePublic */
         ScorePublic: {
@@ -2999,6 +3791,35 @@ export interface components {
             /** Suggestions */
             suggestions: components["schemas"]["SuggestionOut"][];
         };
+        /** UserItem */
+        UserItem: {
+            /** Address */
+            address: string;
+            /** Display Name */
+            display_name: string | null;
+            /** Institution Id */
+            institution_id: string | null;
+            /** @description the latest reviewer grant or revocation this registry sent to the chain */
+            reviewer_grant: components["schemas"]["ReviewerGrantPublic"] | null;
+            /**
+             * Roles
+             * @description the roles held now (as in GET /users/{address})
+             */
+            roles: string[];
+            /** Title */
+            title: string | null;
+        };
+        /** UserPage */
+        UserPage: {
+            /** Items */
+            items: components["schemas"]["UserItem"][];
+            /** Page */
+            page: number;
+            /** Per Page */
+            per_page: number;
+            /** Total */
+            total: number;
+        };
         /** UserPublic */
         UserPublic: {
             /** Address */
@@ -3072,6 +3893,68 @@ export interface components {
              */
             outcome: string;
         };
+        /** VersionItem */
+        VersionItem: {
+            /** Accepted At */
+            accepted_at: string | null;
+            /** Catalogue Path */
+            catalogue_path: string;
+            /**
+             * Mean Total
+             * @description the mean rubric total of the current round (0–15)
+             */
+            mean_total: number | null;
+            /** Near Duplicates */
+            near_duplicates: number;
+            /** Resource Id */
+            resource_id: number;
+            /** Resource Type */
+            resource_type: string;
+            /**
+             * Reviews
+             * @description completed reviews in the current round
+             */
+            reviews: number;
+            /**
+             * Reviews Needed
+             * @description completed reviews a decision needs
+             */
+            reviews_needed: number;
+            /** Round */
+            round: number;
+            /** State */
+            state: string;
+            /**
+             * Submitted At
+             * Format: date-time
+             */
+            submitted_at: string;
+            /** Title */
+            title: string;
+            /** Version */
+            version: number;
+            /**
+             * Vetoed
+             * @description a review of the current round failed 政治性/导向性 (one-vote veto: cannot be accepted)
+             */
+            vetoed: boolean;
+        };
+        /** VersionList */
+        VersionList: {
+            /** Items */
+            items: components["schemas"]["VersionItem"][];
+            /** Page */
+            page: number;
+            /** Per Page */
+            per_page: number;
+            /** Total */
+            total: number;
+            /**
+             * Withdrawal Reasons
+             * @description the reason codes 出库 takes
+             */
+            withdrawal_reasons: string[];
+        };
         /** VersionPublic */
         VersionPublic: {
             /** Accepted At */
@@ -3083,6 +3966,12 @@ export interface components {
             allowed_actions: string[];
             /** Authors */
             authors: components["schemas"]["AuthorPublic"][];
+            /**
+             * Authors Hidden
+             * @description blind review (匿名评审): the authors are withheld from this reviewer
+             * @default false
+             */
+            authors_hidden: boolean;
             /** Catalogue Node */
             catalogue_node: string;
             /** Catalogue Path */
@@ -3190,79 +4079,6 @@ export interface components {
              * @description the Ed25519 key that signs the credentials (its did:key verification method)
              */
             signing_key: string;
-        };
-        /** EventPublic */
-        registry__api__routes__programmes__EventPublic: {
-            /** Action */
-            action: string;
-            /** Actor */
-            actor: string;
-            /** Chain Tx */
-            chain_tx: string | null;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Details */
-            details: {
-                [key: string]: unknown;
-            };
-            /** Hash */
-            hash: string;
-            /** Nominee Id */
-            nominee_id: number | null;
-            /** Prev Hash */
-            prev_hash: string;
-            /** Seq */
-            seq: number;
-        };
-        /** EventPublic */
-        registry__api__routes__resources__EventPublic: {
-            /** Action */
-            action: string;
-            /** Actor */
-            actor: string;
-            /**
-             * Actor Name
-             * @description the actor's name, where the caller may see it
-             */
-            actor_name?: string | null;
-            /**
-             * Chain Tx
-             * @description the transaction that recorded this hash on chain (DecisionRecorded)
-             */
-            chain_tx: string | null;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Details */
-            details: {
-                [key: string]: unknown;
-            };
-            /** From State */
-            from_state: string | null;
-            /** Hash */
-            hash: string;
-            /**
-             * Hash Valid
-             * @description the hash recomputed from the event and the previous hash matches
-             */
-            hash_valid: boolean;
-            /** Prev Hash */
-            prev_hash: string;
-            /** Reason */
-            reason: string | null;
-            /** Reason Code */
-            reason_code: string | null;
-            /** Role */
-            role: string;
-            /** Seq */
-            seq: number;
-            /** To State */
-            to_state: string | null;
         };
     };
     responses: never;
@@ -3724,6 +4540,69 @@ export interface operations {
             };
         };
     };
+    "chain-read_chain_job": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the chain job's id (its status URL) */
+                job_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChainJobPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "credentials-read_context": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the JSON-LD context */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/ld+json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     "contributions-create_statement": {
         parameters: {
             query?: never;
@@ -3856,6 +4735,40 @@ export interface operations {
             };
         };
     };
+    "credentials-read_batches": {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchesPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     "credentials-create_batch": {
         parameters: {
             query?: never;
@@ -3878,6 +4791,50 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BatchPublic"];
+                };
+            };
+            /** @description committed; the chain has not confirmed it in time */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "credentials-check_batch": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RowProblemPublic"][];
                 };
             };
             /** @description Validation Error */
@@ -3911,6 +4868,45 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BatchPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "credentials-read_roster": {
+        parameters: {
+            query?: {
+                kind?: "growth_record" | "professional_development";
+            };
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description the roster file itself: CSV (UTF-8 or GB18030) or Excel .xlsx */
+        requestBody: {
+            content: {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                "text/csv": unknown;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterPublic"];
                 };
             };
             /** @description Validation Error */
@@ -3981,6 +4977,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["IssuedPublic"];
+                };
+            };
+            /** @description the chain has not confirmed the new list in time */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "credentials-read_grants": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GrantSummary"][];
                 };
             };
             /** @description Validation Error */
@@ -4082,6 +5118,76 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ConversionRulePublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "dashboard-read_dashboard": {
+        parameters: {
+            query?: {
+                /** @description first month counted (YYYY-MM, Beijing time); default: from the start */
+                from_month?: string | null;
+                /** @description last month counted (YYYY-MM, inclusive); default: up to now */
+                to_month?: string | null;
+            };
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "dashboard-read_dashboard_summary": {
+        parameters: {
+            query?: {
+                /** @description first month counted (YYYY-MM, Beijing time); default: from the start */
+                from_month?: string | null;
+                /** @description last month counted (YYYY-MM, inclusive); default: up to now */
+                to_month?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardSummary"];
                 };
             };
             /** @description Validation Error */
@@ -4574,7 +5680,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["registry__api__routes__programmes__EventPublic"][];
+                    "application/json": components["schemas"]["ProgrammeEventPublic"][];
                 };
             };
             /** @description Validation Error */
@@ -5139,6 +6245,7 @@ export interface operations {
     "resources-read_registration_info": {
         parameters: {
             query?: {
+                /** @description the resource's id in the registry */
                 resource_id?: number | null;
             };
             header?: {
@@ -5176,6 +6283,7 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
             };
             cookie?: never;
@@ -5209,6 +6317,7 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
             };
             cookie?: never;
@@ -5246,7 +6355,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -5280,7 +6391,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -5314,7 +6427,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -5352,7 +6467,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -5386,7 +6503,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -5424,7 +6543,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -5496,7 +6617,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -5537,7 +6660,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -5569,7 +6694,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -5596,6 +6723,80 @@ export interface operations {
             };
         };
     };
+    "resources-read_preview": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                /** @description the resource's id in the registry */
+                resource_id: number;
+                /** @description the version's number within its resource, from 1 */
+                number: number;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreviewPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "resources-read_preview_pdf": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                /** @description the resource's id in the registry */
+                resource_id: number;
+                /** @description the version's number within its resource, from 1 */
+                number: number;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     "reviews-reinstate_version": {
         parameters: {
             query?: never;
@@ -5603,7 +6804,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -5641,7 +6844,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -5679,7 +6884,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -5713,7 +6920,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -5751,7 +6960,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
@@ -5800,6 +7011,72 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["QueuePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "reviews-read_rubric": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RubricPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "reviews-read_versions": {
+        parameters: {
+            query?: {
+                state?: "IN_REVIEW" | "ACCEPTED" | "REVISIONS_REQUESTED" | "DECLINED" | "WITHDRAWN";
+                page?: number;
+                per_page?: number;
+            };
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionList"];
                 };
             };
             /** @description Validation Error */
@@ -5981,6 +7258,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "institutions-read_users": {
+        parameters: {
+            query?: {
+                role?: ("teacher" | "reviewer" | "issuer" | "admin") | null;
+                institution_id?: string | null;
+                page?: number;
+                per_page?: number;
+            };
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserPage"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -6209,6 +7522,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    "verify-create_bundle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BundleRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
             };
         };
     };

@@ -1,8 +1,8 @@
 """Selection programmes: programmes, nominees, panel scores, objections, recommendations, collections,
 the programme events, and the programme a certificate (入选 / 推荐) belongs to.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-30
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0005'
-down_revision = '0004'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
