@@ -24,7 +24,9 @@ from ledger_service.credentials import (
     BUNDLE_TYPE,
     DEFAULT_MAX_STATUS_AGE,
     ChainView,
+    DidResolver,
     TrustAnchor,
+    did_web_url,
     make_bundle,
     trust_anchor_from_node,
     verify_bundle,
@@ -304,28 +306,55 @@ def _read_json(path: Path) -> Any:
 MAX_STATUS_LIST_DOWNLOAD = 16 * 1024**2
 
 
+def _fetch_json(url: str, what: str, limit: int) -> dict[str, Any]:
+    """A JSON object fetched from ``url`` (no redirects, at most ``limit`` bytes), read strictly."""
+    try:
+        with httpx.Client(timeout=10.0, follow_redirects=False) as http, http.stream("GET", url) as response:
+            if response.status_code != 200:
+                raise CredentialError(f"{what} {url} answered HTTP {response.status_code}")
+            body = b""
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > limit:
+                    raise CredentialError(f"{what} {url} is larger than {limit:,} bytes")
+    except httpx.HTTPError as exc:
+        raise CredentialError(f"{what} {url} could not be fetched ({type(exc).__name__})") from None
+    try:
+        found = strict_loads(body)
+    except InvalidJsonError as exc:
+        raise CredentialError(f"{what} {url} is refused: {exc}") from None
+    if not isinstance(found, dict):
+        raise CredentialError(f"{what} {url} is not a JSON object")
+    return found
+
+
 def _fetch_status_list(url: str) -> dict[str, Any]:
     """A status list credential fetched from its URL (what W3C status lists are for); read strictly."""
     if not url.startswith(("https://", "http://")):
         raise CredentialError(f"status list {url} is not an http(s) URL; give it with --status-list")
-    try:
-        with httpx.Client(timeout=10.0, follow_redirects=False) as http, http.stream("GET", url) as response:
-            if response.status_code != 200:
-                raise CredentialError(f"status list {url} answered HTTP {response.status_code}")
-            body = b""
-            for chunk in response.iter_bytes():
-                body += chunk
-                if len(body) > MAX_STATUS_LIST_DOWNLOAD:
-                    raise CredentialError(f"status list {url} is larger than {MAX_STATUS_LIST_DOWNLOAD:,} bytes")
-    except httpx.HTTPError as exc:
-        raise CredentialError(f"status list {url} could not be fetched ({type(exc).__name__})") from None
-    try:
-        listed = strict_loads(body)
-    except InvalidJsonError as exc:
-        raise CredentialError(f"status list {url} is refused: {exc}") from None
-    if not isinstance(listed, dict):
-        raise CredentialError(f"status list {url} is not a JSON object")
-    return listed
+    return _fetch_json(url, "status list", MAX_STATUS_LIST_DOWNLOAD)
+
+
+MAX_DID_DOCUMENT_DOWNLOAD = 1 << 16  # a few keys: a few KiB
+
+
+def _did_resolver(paths: list[Path] | None, *, fetch: bool) -> DidResolver:
+    """DID documents given as files, else (``fetch``) the did:web document at its URL; each is compared with the chain."""
+    given: dict[str, Any] = {}
+    for path in paths or []:
+        document = _read_json(path)
+        if not isinstance(document, dict) or not isinstance(document.get("id"), str):
+            raise ConfigurationError(f"{path} is not a DID document")
+        given[document["id"]] = document
+
+    def resolve(did: str) -> Any:
+        if did in given:
+            return given[did]
+        if not fetch:
+            raise CredentialError(f"the DID document of {did} was not given (--did-document)")
+        return _fetch_json(did_web_url(did), "DID document", MAX_DID_DOCUMENT_DOWNLOAD)
+
+    return resolve
 
 
 def _status_resolver(paths: list[Path] | None, *, fetch: bool = False) -> Callable[[str], list[dict[str, Any]]]:
@@ -368,6 +397,12 @@ TrustOption = Annotated[
 FetchOption = Annotated[
     bool, typer.Option("--fetch-status/--no-fetch-status", help="With a chain: fetch each status list from its URL.")
 ]
+DidDocumentOption = Annotated[
+    list[Path] | None, typer.Option("--did-document", help="A did:web issuer's DID document (JSON), instead of fetching it.")
+]
+FetchDidOption = Annotated[
+    bool, typer.Option("--fetch-did/--no-fetch-did", help="With a chain: fetch a did:web issuer's DID document.")
+]
 
 
 def _trust(path: Path) -> TrustAnchor:
@@ -384,6 +419,8 @@ def verify_file(
     trust: TrustOption = None,
     status_list: StatusListOption = None,
     fetch_status: FetchOption = True,
+    did_document: DidDocumentOption = None,
+    fetch_did: FetchDidOption = True,
     confirmations: Annotated[int, typer.Option(min=1)] = 1,
     max_status_age: Annotated[
         float, typer.Option(min=0, help="Offline: a status older than this many seconds is 'cannot tell' (default 30 days).")
@@ -405,11 +442,12 @@ def verify_file(
     elif deployment is not None:
         view, rpc = _chain_view(deployment, rpc_url)
         resolver = _status_resolver(status_list, fetch=fetch_status)
+        dids = _did_resolver(did_document, fetch=fetch_did)
         try:
             if is_bundle:
-                report = verify_bundle(document, chain=view, confirmations=confirmations, status_resolver=resolver)
+                report = verify_bundle(document, chain=view, confirmations=confirmations, status_resolver=resolver, did_resolver=dids)
             else:
-                report = verify_credential(text, chain=view, confirmations=confirmations, status_resolver=resolver)
+                report = verify_credential(text, chain=view, confirmations=confirmations, status_resolver=resolver, did_resolver=dids)
         finally:
             rpc.close()
     else:
@@ -431,6 +469,8 @@ def bundle_file(
     rpc_url: RpcUrlOption = "http://127.0.0.1:8545",
     status_list: StatusListOption = None,
     fetch_status: FetchOption = True,
+    did_document: DidDocumentOption = None,
+    fetch_did: FetchDidOption = True,
     at_block: Annotated[int | None, typer.Option(min=0, help="Make it at this block (default: the head).")] = None,
     trust: Annotated[
         Path | None,
@@ -452,7 +492,7 @@ def bundle_file(
     view, rpc = _chain_view(deployment, rpc_url)
     try:
         bundle = make_bundle(document, chain=view, status_resolver=_status_resolver(status_list, fetch=fetch_status),
-                             at_block=at_block)
+                             at_block=at_block, did_resolver=_did_resolver(did_document, fetch=fetch_did))
     finally:
         rpc.close()
     output.write_text(json.dumps(bundle, ensure_ascii=False, indent=1), encoding="utf-8")

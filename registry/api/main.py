@@ -11,6 +11,7 @@ from .routes import (
     contributions,
     credentials,
     dashboard,
+    dids,
     health,
     institutions,
     ipfs,
@@ -18,6 +19,7 @@ from .routes import (
     people,
     previews,
     programmes,
+    presentations,
     resources,
     reviews,
     search,
@@ -46,3 +48,5 @@ api_router.include_router(search.router)
 api_router.include_router(credentials.router)
 api_router.include_router(contexts.router)
 api_router.include_router(dashboard.router)
+api_router.include_router(dids.router)
+api_router.include_router(presentations.router)

@@ -7,10 +7,10 @@ from .base import Base, UtcDateTime, utcnow
 from .catalogue import CatalogueNode
 from .certificates import Certificate
 from .contributions import ContributionStatement, ResourceStat
-from .credentials import CredentialBatch, GrantSource, IssuedCredential, IssuerAccount, StatusListRecord
+from .credentials import CredentialBatch, GrantSource, IssuedCredential, IssuerAccount, PresentationChallenge, StatusListRecord
 from .institutions import Institution, RoleGrant, User
 from .jobs import ChainJob, JobStatus
-from .resources import AuthorConfirmation, ContentPart, Fingerprint, Resource, ResourceVersion
+from .resources import AuthorConfirmation, ContentCid, ContentPart, Fingerprint, Resource, ResourceVersion
 from .programmes import Collection, Nominee, Objection, PanelScore, Programme, ProgrammeEvent, Recommendation
 from .reviews import Review, ReviewAssignment, WorkflowEvent
 from .search import SearchChange
@@ -23,6 +23,7 @@ __all__ = [
     "Certificate",
     "ChainJob",
     "Collection",
+    "ContentCid",
     "ContentPart",
     "ContributionStatement",
     "CredentialBatch",
@@ -31,6 +32,7 @@ __all__ = [
     "Institution",
     "IssuedCredential",
     "IssuerAccount",
+    "PresentationChallenge",
     "JobStatus",
     "LoginLink",
     "Nominee",

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger_service.chain import Ledger
-from ledger_service.credentials import REVOKED, achievement_credential, institution_uri
+from ledger_service.credentials import REVOKED, achievement_credential
 
 from ..chain.bureau import CERTIFICATE_TYPES, Bureau
 from ..core.labels import CERTIFICATE_NAMES, level_name
@@ -30,7 +30,7 @@ __all__ = ["certificate_document", "sync"]
 
 
 def certificate_document(
-    certificate: Certificate, version: ResourceVersion, path: str, *, bureau: Bureau, chain_id: int, base_url: str,
+    certificate: Certificate, version: ResourceVersion, path: str, *, bureau: Bureau, issuer_id: str, chain_id: int, base_url: str,
     status: dict[str, Any], issued_at: datetime, programme: Programme | None = None,
 ) -> dict[str, Any]:
     title, _, verb = CERTIFICATE_NAMES[certificate.kind]
@@ -44,7 +44,7 @@ def certificate_document(
         tags.append(programme.name)
     document = achievement_credential(
         credential_id=credential_id,
-        issuer_id=institution_uri(bureau.id),
+        issuer_id=issuer_id,
         issuer_name=bureau.name,
         identifier=None,
         subject_id=f"did:pkh:eip155:{chain_id}:{lead}",  # the lead author's account: on chain already as rights holder
@@ -86,8 +86,8 @@ def _fix_documents(session: Session, issuing: Issuing, bureau: Bureau, ledger: L
         path = resources_crud.catalogue_node(session=session, version=version).path
         programme = session.get(Programme, certificate.programme_id) if certificate.programme_id is not None else None
         certificate.credential_document = certificate_document(
-            certificate, version, path, bureau=bureau, chain_id=ledger.chain_id, base_url=base_url, status=status.entry(index),
-            issued_at=issued_at, programme=programme,
+            certificate, version, path, bureau=bureau, issuer_id=issuing.did_of(bureau.id_hex), chain_id=ledger.chain_id,
+            base_url=base_url, status=status.entry(index), issued_at=issued_at, programme=programme,
         )
         certificate.status_list_id, certificate.status_index = record.id, index
         certificate.credential_batch = f"certificates:{certificate.kind}:{fresh[0].id}-{fresh[-1].id}"

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from ledger_service.certificates import CertificateFacts, CertificateReader
 
-from ...chain.certificates import CertificateChecker
 from ...core.config import Settings
 from ...core.errors import ConflictError, ResourceNotFoundError
 from ...crud import certificates as certificates_crud
@@ -25,7 +24,7 @@ from ...pages.pdf import CertificateSheet, render_certificate_pdf
 from ...pages.web import app_shell
 from ...workflows import authorship
 from ..params import CertificateId
-from ..deps import CurrentUser, LedgerDep, SessionDep, SettingsDep
+from ..deps import CertificateCheckerDep, CurrentUser, LedgerDep, MonitorDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/certificates", tags=["certificates"])
 
@@ -168,18 +167,17 @@ def read_certificate(certificate_id: CertificateId, *, db: SessionDep, ledger: L
 
 @router.get("/{certificate_id}/verify", response_model=CertificateVerification, responses={200: {"content": {"text/html": {}}}})
 async def verify_certificate_route(
-    request: Request, certificate_id: CertificateId, *, accept: str | None = Header(default=None),
-    format: str | None = Query(default=None, pattern="^(json|html)$"),
+    request: Request, certificate_id: CertificateId, *, checker: CertificateCheckerDep, monitor: MonitorDep,
+    accept: str | None = Header(default=None), format: str | None = Query(default=None, pattern="^(json|html)$"),
 ) -> Response:
     """Check the certificate against the chain: exists, not revoked, content hash, issuer authorised, resource not withdrawn.
     Browsers (and ``?format=html``) get the web application's verification page: this is where the certificate's QR code points."""
     if wants_html(accept, format):
         return app_shell(request)  # the web application's verification page asks for the JSON itself
-    checker: CertificateChecker = request.app.state.certificates
     report, facts = await checker.check(certificate_id)
     checks = [{"name": c.name, "result": c.result, "detail": c.detail} for c in report.checks]
     # Facts read at an earlier block still hold at the head the monitor has processed: no event changed them.
-    head = request.app.state.monitor.latest.head or 0
+    head = monitor.latest.head or 0
     body = {"certificate_id": certificate_id, "outcome": report.outcome, "checks": checks,
             "block_number": max(facts.block_number, head) if facts else None}
     return JSONResponse(body, headers={"Cache-Control": "no-store"})

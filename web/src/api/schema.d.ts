@@ -426,6 +426,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/credentials/batches/{key}/subjects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Batch Subjects
+         * @description Who each credential of a batch is about (name and number, from the vault), in the batch's order:
+         *     for the institution's own issuers, to find a student's record.
+         */
+        get: operations["credentials-read_batch_subjects"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/credentials/rosters": {
         parameters: {
             query?: never;
@@ -583,7 +604,7 @@ export interface paths {
         /**
          * Read Dashboard Summary
          * @description The public summary: totals, by 学段, 学科 and month, credentials by month, chain health. No
-         *     schools, institutions, people or addresses.
+         *     schools, institutions, people or addresses. Computed at most every 30 s per period (see generated_at).
          */
         get: operations["dashboard-read_dashboard_summary"];
         put?: never;
@@ -656,6 +677,27 @@ export interface paths {
          * @description Rename an institution (platform administrators, or the institution's own administrator).
          */
         patch: operations["people-update_institution"];
+        trace?: never;
+    };
+    "/institutions/{institution_id}/did.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Did Document
+         * @description The DID document of an institution's did:web: a Multikey per Ed25519 signing key, assertionMethod
+         *     listing those the chain holds valid now.
+         */
+        get: operations["credentials-read_did_document"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/institutions/{institution_id}/issuer": {
@@ -776,6 +818,26 @@ export interface paths {
         get: operations["people-read_people"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/presentations/challenges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Presentation Challenge
+         * @description A fresh challenge for a holder's presentation to this registry.
+         */
+        post: operations["verify-create_presentation_challenge"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1783,6 +1845,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/verify/presentation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify Holder Presentation
+         * @description Verify a holder-bound presentation: the holder's proof over a challenge of this registry (spent
+         *     here, once) and its domain, then every credential and its binding to the holder.
+         */
+        post: operations["verify-verify_holder_presentation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2664,8 +2747,13 @@ export interface components {
         /** ImportRequest */
         ImportRequest: {
             /**
+             * Challenge
+             * @description the challenge the presentation answers (used once)
+             */
+            challenge: string;
+            /**
              * Presentation
-             * @description a VC 2.0 VerifiablePresentation of one student's credentials
+             * @description a VC 2.0 VerifiablePresentation of one student's credentials, signed by the student (holder) over a challenge of POST /presentations/challenges and this registry's domain; each credential bound to the holder (credentialSubject.id)
              */
             presentation: {
                 [key: string]: unknown;
@@ -2994,11 +3082,71 @@ export interface components {
             /** Title */
             title: string | null;
         };
+        /** PresentationChallengePublic */
+        PresentationChallengePublic: {
+            /**
+             * Challenge
+             * @description put it in the presentation's proof (challenge); it is answered once
+             */
+            challenge: string;
+            /**
+             * Domain
+             * @description put it in the presentation's proof (domain): this registry
+             */
+            domain: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+        };
+        /** PresentationRequest */
+        PresentationRequest: {
+            /**
+             * Challenge
+             * @description The challenge from POST /presentations/challenges it answers (used once).
+             */
+            challenge: string;
+            /**
+             * Presentation
+             * @description A VerifiablePresentation signed by its holder (proofPurpose authentication) over the challenge and this registry's domain.
+             */
+            presentation: {
+                [key: string]: unknown;
+            };
+            /**
+             * Status Lists
+             * @description As for POST /verify.
+             */
+            status_lists?: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        /** PresentationVerificationPublic */
+        PresentationVerificationPublic: {
+            /**
+             * Checks
+             * @description the presentation's own: holder_proof, challenge, domain
+             */
+            checks: components["schemas"]["CheckPublic"][];
+            /**
+             * Credentials
+             * @description each credential's checks, ending with holder_binding
+             */
+            credentials: components["schemas"]["VerificationPublic"][];
+            /**
+             * Outcome
+             * @description valid only when the holder's proof, the challenge, the domain and every credential (each bound to the holder) are
+             */
+            outcome: string;
+        };
         /** PreviewPublic */
         PreviewPublic: {
             /**
              * Kind
-             * @description pdf, image, video, audio (shown as submitted), converted (Word/PowerPoint → PDF), none
+             * @description pdf, image, video, audio, text (shown as submitted), converted (Word/PowerPoint → PDF), none
              */
             kind: string;
             /** Media Type */
@@ -3774,6 +3922,25 @@ export interface components {
             action: "revoke" | "suspend" | "unsuspend";
             /** Reason */
             reason?: string | null;
+        };
+        /** SubjectLabelPublic */
+        SubjectLabelPublic: {
+            /** Credential Id */
+            credential_id: string;
+            /**
+             * Erased
+             * @description the subject's personal data were erased: nothing to show
+             */
+            erased: boolean;
+            /** Name */
+            name?: string | null;
+            /**
+             * Number
+             * @description 学籍号 or staff number
+             */
+            number?: string | null;
+            /** Subject Id */
+            subject_id: string | null;
         };
         /** SuggestionOut */
         SuggestionOut: {
@@ -4881,6 +5048,39 @@ export interface operations {
             };
         };
     };
+    "credentials-read_batch_subjects": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubjectLabelPublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     "credentials-read_roster": {
         parameters: {
             query?: {
@@ -5324,6 +5524,45 @@ export interface operations {
             };
         };
     };
+    "credentials-read_did_document": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                institution_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the institution's DID document */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/did+json": unknown;
+                    "application/json": unknown;
+                };
+            };
+            /** @description the institution issues nothing here: {error, message} */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     "credentials-read_issuer": {
         parameters: {
             query?: never;
@@ -5435,6 +5674,7 @@ export interface operations {
                 accept?: string | null;
                 range?: string | null;
                 "if-none-match"?: string | null;
+                authorization?: string | null;
             };
             path: {
                 cid: string;
@@ -5572,6 +5812,33 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+        };
+    };
+    "verify-create_presentation_challenge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PresentationChallengePublic"];
+                };
+            };
+            /** @description Too many challenges from this client: {error, message, retry_after}. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -7557,6 +7824,37 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+        };
+    };
+    "verify-verify_holder_presentation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PresentationRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PresentationVerificationPublic"];
+                };
+            };
+            /** @description The challenge was not handed out here, expired or was used: {error, message}. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
