@@ -165,14 +165,16 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
             gc.freeze()
             yield
         finally:
+            # The worker first: its cycle may be signing with the issuers' journals (a journal closed under
+            # it was "Cannot operate on a closed database", or a segfault in sqlite3).
+            if worker is not None:
+                worker.stop()
+            if monitor is not None:
+                monitor.stop()
             if search is not None:
                 search.close()
             if issuing is not None:
                 issuing.close()
-            if monitor is not None:
-                monitor.stop()
-            if worker is not None:
-                worker.stop()
             previews.close()
             app.state.content.close()
             app.state.cpu_processes.shutdown(wait=False, cancel_futures=True)

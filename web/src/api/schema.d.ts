@@ -6935,7 +6935,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;
