@@ -101,8 +101,8 @@ class RowProblemPublic(BaseModel):
     index: int = Field(description="the record's position in the batch, from 0")
     line: int | None = Field(default=None, description="the roster file's line (or sheet row) of the record")
     field: str = Field(description="subject.birth_date, record.dimension…; empty for the whole record")
-    code: str = Field(description="missing, too_long, too_short, not_allowed, bad_date, future_date, duplicate_number, "
-                                  "guardian_consent_required, unexpected, invalid")
+    code: str = Field(description="missing, too_long, too_short, not_allowed, bad_date, future_date, not_a_number, out_of_range, "
+                                  "duplicate_number, guardian_consent_required, unexpected, invalid")
     message: str
 
 

@@ -3751,7 +3751,7 @@ export interface components {
         RowProblemPublic: {
             /**
              * Code
-             * @description missing, too_long, too_short, not_allowed, bad_date, future_date, duplicate_number, guardian_consent_required, unexpected, invalid
+             * @description missing, too_long, too_short, not_allowed, bad_date, future_date, not_a_number, out_of_range, duplicate_number, guardian_consent_required, unexpected, invalid
              */
             code: string;
             /**
