@@ -14,7 +14,10 @@ Verification of every issued credential (all checks), on every core (``--workers
   (a) warm cache: a CachedChainView per worker (anchors and authorisation answers remembered);
   (b) the chain asked afresh for every credential (a sample).
 
-Then the two Data Integrity cryptosuites, sign and verify, each on its own.
+Then the two Data Integrity cryptosuites, sign and verify, each on its own; and selective disclosure
+(ecdsa-sd-2023): base proofs on growth records on every core (records/s), a holder's derivation and a
+verifier's check of a derived credential (per second), beside the bare signing rate of each
+cryptosuite on every core (the floor: what signing alone allows), printed as ratios.
 
     python bench/credentials.py [--records N] [--sample N] [--workers N]
 """
@@ -40,17 +43,22 @@ from ledger_service.chain import ChainConfig, Ledger, Outbox, TransactionSender,
 from ledger_service.credentials import (  # noqa: E402
     JCS_SUITE,
     RDFC_SUITE,
+    SD_SUITE,
     VALID,
     BatchIssuer,
     CachedChainView,
     ChainView,
     Ed25519KeyPair,
+    P256KeyPair,
+    derive_sd,
     growth_record_credential,
     identity_object,
     institution_uri,
     sign,
+    sign_sd_base,
     verify,
     verify_credential,
+    verify_sd_derived,
 )
 from ledger_service.vault import MasterKey, NewSubject, Vault  # noqa: E402
 
@@ -151,6 +159,30 @@ def verify_all(pool: ProcessPoolExecutor, ledger: Ledger, credentials: list[dict
     return sum(pool.map(_verify_chunk, *zip(*[(*args, chunk) for chunk in chunks], strict=True)))
 
 
+SD_KEY = P256KeyPair.from_multibase("z42twTcNeSYcnqg1FLuSFs2bsGH3ZqbRHFmvS9XMsYhjxvHN")  # the W3C vectors' base key
+SD_MANDATORY = ["/issuer", "/validFrom"]
+SD_REVEAL = ["/credentialSubject/achievement/name", "/credentialSubject/achievement/fieldOfStudy"]
+
+
+def _sign_chunk(suite: str, chunk: list[dict[str, Any]]) -> int:
+    """One worker's share of bare signing (the floor) or of ecdsa-sd-2023 base proofs."""
+    for document in chunk:
+        if suite == SD_SUITE:
+            sign_sd_base(document, SD_KEY, created="2026-11-22T08:00:00Z", mandatory_pointers=SD_MANDATORY)
+        else:
+            sign(document, SIGNING_KEY, cryptosuite=suite, created="2026-11-22T08:00:00Z")
+    return len(chunk)
+
+
+def signing_rate(pool: ProcessPoolExecutor, workers: int, suite: str, documents: list[dict[str, Any]]) -> float:
+    """Documents signed per second with ``suite`` on every core."""
+    size = -(-len(documents) // workers)
+    chunks = [documents[i:i + size] for i in range(0, len(documents), size)]
+    start = time.perf_counter()
+    done = sum(pool.map(_sign_chunk, [suite] * len(chunks), chunks))
+    return rate(done, time.perf_counter() - start)
+
+
 def rate(count: int, seconds: float) -> float:
     return count / seconds if seconds > 0 else float("inf")
 
@@ -221,6 +253,30 @@ def main() -> None:
             suites[suite] = (sign_per_s, verify_suite_per_s)
             print(f"{suite}: sign {sign_per_s:,.0f}/s, verify {verify_suite_per_s:,.0f}/s ({count:,} documents)")
 
+        # Selective disclosure and the floors, on every core.
+        sd_count = max(args.workers * 20, min(args.records, 400))
+        records = plain[:sd_count] if len(plain) >= sd_count else (plain * (sd_count // len(plain) + 1))[:sd_count]
+        with ProcessPoolExecutor(max_workers=args.workers) as pool:
+            floors = {suite: signing_rate(pool, args.workers, suite, records[: (2000 if suite == JCS_SUITE else sd_count // 2)])
+                      for suite in (JCS_SUITE, RDFC_SUITE)}
+            sd_issue_per_s = signing_rate(pool, args.workers, SD_SUITE, records)
+        for suite, per_s in floors.items():
+            print(f"floor {suite}: {per_s:,.0f} signatures/s on {args.workers} cores")
+        based = [sign_sd_base(d, SD_KEY, created="2026-11-22T08:00:00Z", mandatory_pointers=SD_MANDATORY) for d in records[:50]]
+        start = time.perf_counter()
+        derived = [derive_sd(d, SD_REVEAL) for d in based]
+        sd_derive_per_s = rate(len(based), time.perf_counter() - start)
+        start = time.perf_counter()
+        sd_ok = sum(verify_sd_derived(d)[0] for d in derived)
+        sd_verify_per_s = rate(len(derived), time.perf_counter() - start)
+        if sd_ok != len(derived):
+            raise SystemExit("some derived credentials did not verify: the figures are void")
+        issue_to_sign_floor = issue_per_s / floors[JCS_SUITE]
+        print(f"{SD_SUITE}: base proofs {sd_issue_per_s:,.0f} records/s on {args.workers} cores "
+              f"({sd_issue_per_s / floors[RDFC_SUITE]:.2f}x the eddsa-rdfc-2022 floor, {sd_issue_per_s / floors[JCS_SUITE]:.3f}x "
+              f"the eddsa-jcs-2022 floor); derive {sd_derive_per_s:,.0f}/s, verify {sd_verify_per_s:,.0f}/s (one core)")
+        print(f"issuance (eddsa-jcs-2022, anchored) / bare jcs signing on every core: {issue_to_sign_floor:.2f}x")
+
         issuer.close()
         vault.close()
         sender.close()
@@ -236,6 +292,10 @@ def main() -> None:
         "rdfc_verify_per_s": round(suites[RDFC_SUITE][1]),
         "jcs_sign_per_s": round(suites[JCS_SUITE][0]),
         "jcs_verify_per_s": round(suites[JCS_SUITE][1]),
+        "sd_issue_per_s": round(sd_issue_per_s),
+        "sd_derive_per_s": round(sd_derive_per_s),
+        "sd_verify_per_s": round(sd_verify_per_s),
+        "issue_to_sign_floor": round(issue_to_sign_floor, 2),
     }
     print("RESULT " + json.dumps(result))
 

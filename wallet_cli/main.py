@@ -24,7 +24,9 @@ from ledger_service.credentials import (
     BUNDLE_TYPE,
     DEFAULT_MAX_STATUS_AGE,
     ChainView,
+    DidResolver,
     TrustAnchor,
+    did_web_url,
     make_bundle,
     trust_anchor_from_node,
     verify_bundle,
@@ -32,6 +34,7 @@ from ledger_service.credentials import (
 )
 from ledger_service.certificates import CertificateReader, verify_certificate
 from ledger_service.content import cid_of_path
+from ledger_service.packages import verify_package
 
 from ._registry import RegistryClient
 
@@ -40,7 +43,9 @@ app = typer.Typer(help="EduLedger wallet: keys, sign-in and submission, verifica
 key_app = typer.Typer(help="Create and inspect encrypted keystores.", no_args_is_help=True)
 chain_app = typer.Typer(help="Look at the chain.", no_args_is_help=True)
 trust_app = typer.Typer(help="Trust anchors: the checkpoints offline verification starts from.", no_args_is_help=True)
+package_app = typer.Typer(help="Recommendation packages (推荐国家平台): check one received.", no_args_is_help=True)
 app.add_typer(key_app, name="key")
+app.add_typer(package_app, name="package")
 app.add_typer(chain_app, name="chain")
 app.add_typer(trust_app, name="trust")
 
@@ -301,28 +306,55 @@ def _read_json(path: Path) -> Any:
 MAX_STATUS_LIST_DOWNLOAD = 16 * 1024**2
 
 
+def _fetch_json(url: str, what: str, limit: int) -> dict[str, Any]:
+    """A JSON object fetched from ``url`` (no redirects, at most ``limit`` bytes), read strictly."""
+    try:
+        with httpx.Client(timeout=10.0, follow_redirects=False) as http, http.stream("GET", url) as response:
+            if response.status_code != 200:
+                raise CredentialError(f"{what} {url} answered HTTP {response.status_code}")
+            body = b""
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > limit:
+                    raise CredentialError(f"{what} {url} is larger than {limit:,} bytes")
+    except httpx.HTTPError as exc:
+        raise CredentialError(f"{what} {url} could not be fetched ({type(exc).__name__})") from None
+    try:
+        found = strict_loads(body)
+    except InvalidJsonError as exc:
+        raise CredentialError(f"{what} {url} is refused: {exc}") from None
+    if not isinstance(found, dict):
+        raise CredentialError(f"{what} {url} is not a JSON object")
+    return found
+
+
 def _fetch_status_list(url: str) -> dict[str, Any]:
     """A status list credential fetched from its URL (what W3C status lists are for); read strictly."""
     if not url.startswith(("https://", "http://")):
         raise CredentialError(f"status list {url} is not an http(s) URL; give it with --status-list")
-    try:
-        with httpx.Client(timeout=10.0, follow_redirects=False) as http, http.stream("GET", url) as response:
-            if response.status_code != 200:
-                raise CredentialError(f"status list {url} answered HTTP {response.status_code}")
-            body = b""
-            for chunk in response.iter_bytes():
-                body += chunk
-                if len(body) > MAX_STATUS_LIST_DOWNLOAD:
-                    raise CredentialError(f"status list {url} is larger than {MAX_STATUS_LIST_DOWNLOAD:,} bytes")
-    except httpx.HTTPError as exc:
-        raise CredentialError(f"status list {url} could not be fetched ({type(exc).__name__})") from None
-    try:
-        listed = strict_loads(body)
-    except InvalidJsonError as exc:
-        raise CredentialError(f"status list {url} is refused: {exc}") from None
-    if not isinstance(listed, dict):
-        raise CredentialError(f"status list {url} is not a JSON object")
-    return listed
+    return _fetch_json(url, "status list", MAX_STATUS_LIST_DOWNLOAD)
+
+
+MAX_DID_DOCUMENT_DOWNLOAD = 1 << 16  # a few keys: a few KiB
+
+
+def _did_resolver(paths: list[Path] | None, *, fetch: bool) -> DidResolver:
+    """DID documents given as files, else (``fetch``) the did:web document at its URL; each is compared with the chain."""
+    given: dict[str, Any] = {}
+    for path in paths or []:
+        document = _read_json(path)
+        if not isinstance(document, dict) or not isinstance(document.get("id"), str):
+            raise ConfigurationError(f"{path} is not a DID document")
+        given[document["id"]] = document
+
+    def resolve(did: str) -> Any:
+        if did in given:
+            return given[did]
+        if not fetch:
+            raise CredentialError(f"the DID document of {did} was not given (--did-document)")
+        return _fetch_json(did_web_url(did), "DID document", MAX_DID_DOCUMENT_DOWNLOAD)
+
+    return resolve
 
 
 def _status_resolver(paths: list[Path] | None, *, fetch: bool = False) -> Callable[[str], list[dict[str, Any]]]:
@@ -365,6 +397,12 @@ TrustOption = Annotated[
 FetchOption = Annotated[
     bool, typer.Option("--fetch-status/--no-fetch-status", help="With a chain: fetch each status list from its URL.")
 ]
+DidDocumentOption = Annotated[
+    list[Path] | None, typer.Option("--did-document", help="A did:web issuer's DID document (JSON), instead of fetching it.")
+]
+FetchDidOption = Annotated[
+    bool, typer.Option("--fetch-did/--no-fetch-did", help="With a chain: fetch a did:web issuer's DID document.")
+]
 
 
 def _trust(path: Path) -> TrustAnchor:
@@ -381,6 +419,8 @@ def verify_file(
     trust: TrustOption = None,
     status_list: StatusListOption = None,
     fetch_status: FetchOption = True,
+    did_document: DidDocumentOption = None,
+    fetch_did: FetchDidOption = True,
     confirmations: Annotated[int, typer.Option(min=1)] = 1,
     max_status_age: Annotated[
         float, typer.Option(min=0, help="Offline: a status older than this many seconds is 'cannot tell' (default 30 days).")
@@ -402,11 +442,12 @@ def verify_file(
     elif deployment is not None:
         view, rpc = _chain_view(deployment, rpc_url)
         resolver = _status_resolver(status_list, fetch=fetch_status)
+        dids = _did_resolver(did_document, fetch=fetch_did)
         try:
             if is_bundle:
-                report = verify_bundle(document, chain=view, confirmations=confirmations, status_resolver=resolver)
+                report = verify_bundle(document, chain=view, confirmations=confirmations, status_resolver=resolver, did_resolver=dids)
             else:
-                report = verify_credential(text, chain=view, confirmations=confirmations, status_resolver=resolver)
+                report = verify_credential(text, chain=view, confirmations=confirmations, status_resolver=resolver, did_resolver=dids)
         finally:
             rpc.close()
     else:
@@ -428,6 +469,8 @@ def bundle_file(
     rpc_url: RpcUrlOption = "http://127.0.0.1:8545",
     status_list: StatusListOption = None,
     fetch_status: FetchOption = True,
+    did_document: DidDocumentOption = None,
+    fetch_did: FetchDidOption = True,
     at_block: Annotated[int | None, typer.Option(min=0, help="Make it at this block (default: the head).")] = None,
     trust: Annotated[
         Path | None,
@@ -449,7 +492,7 @@ def bundle_file(
     view, rpc = _chain_view(deployment, rpc_url)
     try:
         bundle = make_bundle(document, chain=view, status_resolver=_status_resolver(status_list, fetch=fetch_status),
-                             at_block=at_block)
+                             at_block=at_block, did_resolver=_did_resolver(did_document, fetch=fetch_did))
     finally:
         rpc.close()
     output.write_text(json.dumps(bundle, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -483,6 +526,41 @@ def export_trust(
     output.write_text(json.dumps(anchor.to_json(), indent=1), encoding="utf-8")
     out.print(f"wrote {output}: chain {anchor.chain_id}, {len(anchor.checkpoints)} checkpoint(s); trusted block {number} 0x{digest.hex()}",
               highlight=False)
+
+
+@package_app.command("verify")
+def verify_package_file(
+    package: Annotated[Path, typer.Argument(help="The package (zip).", exists=True, dir_okay=False)],
+    deployment: DeploymentOption = None,
+    rpc_url: RpcUrlOption = "http://127.0.0.1:8545",
+    fetch_status: FetchOption = True,
+    confirmations: Annotated[int, typer.Option(min=1)] = 1,
+) -> None:
+    """Verify a recommendation package against a chain node directly (no registry): the signature and its key on
+    chain, every member against the signed manifest, every CID against the CAR blocks, every certificate on chain and
+    every credential. Exit 0 valid, 1 invalid, 3 cannot tell."""
+    if deployment is None:
+        raise ConfigurationError("--deployment is needed to find the contracts (deployment.json or the registry's GET /chain)")
+    addresses, _ = _deployment(deployment)
+    view, rpc = _chain_view(deployment, rpc_url)
+    artifacts = load_artifacts()
+    try:
+        contracts = {name: BoundContract(name, addresses[name], artifacts[name].abi, rpc)
+                     for name in ("CertificateRegistry", "ResourceRegistry", "InstitutionRegistry")}
+    except KeyError as exc:
+        rpc.close()
+        raise ConfigurationError(f"{deployment} names no {exc.args[0]} contract") from None
+    reader = CertificateReader(contracts["CertificateRegistry"], contracts["ResourceRegistry"], contracts["InstitutionRegistry"])
+    try:
+        report = verify_package(package.read_bytes(), chain=view, certificates=reader,
+                                status_resolver=_status_resolver(None, fetch=fetch_status), confirmations=confirmations)
+    finally:
+        rpc.close()
+    for check in report.checks:
+        mark = {"pass": "[green]pass[/green]", "fail": "[red]FAIL[/red]", "unknown": "[yellow]?[/yellow]"}[check.result]
+        out.print(f"{mark:>8}  {check.name:<18} {check.detail}", highlight=False)
+    out.print(f"outcome: {report.outcome}", highlight=False)
+    raise typer.Exit(code={"valid": 0, "invalid": 1}.get(report.outcome, 3))
 
 
 @chain_app.command("status")

@@ -26,6 +26,7 @@ from .._json import check_json_value
 from ..chain import HEADER_FIELDS, block_header_hash, fetch_state_proofs
 from ._chain_view import ChainFacts, ChainView
 from ._issuance import ANCHOR_PROOF_TYPE
+from ._did_web import DidResolver, did_web_institution
 from ._jsonld import PINNED_CONTEXTS, pinned_context_text
 from ._proven import TRUSTED_CONTRACTS, RecordingWords, StateChainView, TrustAnchor, proven_chain_view
 from ._status_list import status_list_hash
@@ -70,6 +71,7 @@ def make_bundle(
     status_resolver: StatusResolver | None = None,
     at_block: int | None = None,
     now: datetime | None = None,
+    did_resolver: DidResolver | None = None,
 ) -> dict[str, Any]:
     """Collect what verifies ``credential`` at block ``at_block`` (default: the head): the header,
     the proofs of every slot verification reads there, and the status lists then in force. Reads
@@ -106,8 +108,18 @@ def make_bundle(
                 raise CredentialError(f"the status list at hand for {entry.url} is not the one in force at block {block} "
                                       f"(version {record['version']}); fetch the current one")
             in_force[entry.url] = listed
+    # A did:web issuer's DID document travels in the bundle: offline, it is compared with the proven
+    # chain state like any other claim (the slots that takes are proven below).
+    dids: dict[str, Any] = {}
+    issuer = credential.get("issuer")
+    did = issuer.get("id") if isinstance(issuer, dict) else issuer
+    if isinstance(did, str) and did_web_institution(did) is not None:
+        if did_resolver is None:
+            raise CredentialError(f"the credential's issuer is {did}; give a DID resolver to bundle its DID document")
+        dids[did] = did_resolver(did)
     # Run the verification itself on the live state at that block: every slot it reads is one the bundle must prove.
-    verify_credential(credential, chain=view, now=moment, status_resolver=lambda url: in_force[url])
+    verify_credential(credential, chain=view, now=moment, status_resolver=lambda url: in_force[url],
+                      did_resolver=lambda wanted: dids[wanted])
     urls = {c for c in credential.get("@context", []) if isinstance(c, str)}
     for listed in in_force.values():
         urls |= {c for c in listed.get("@context", []) if isinstance(c, str)}
@@ -120,6 +132,7 @@ def make_bundle(
         "proofs": fetch_state_proofs(chain.rpc, block, words.read),
         "contexts": {url: pinned_context_text(url) for url in sorted(urls) if url in PINNED_CONTEXTS},
         "statusLists": [{"url": url, "credential": listed} for url, listed in in_force.items()],
+        **({"didDocuments": dids} if dids else {}),
         "madeAt": _iso(moment),
     }
 
@@ -149,9 +162,11 @@ def verify_bundle(
     max_status_age: float | None = DEFAULT_MAX_STATUS_AGE,
     confirmations: int = 1,
     status_resolver: StatusResolver | None = None,
+    did_resolver: DidResolver | None = None,
 ) -> VerificationReport:
     """Verify a bundle: online against ``chain`` if given (the bundle's status lists are used after
-    ``status_resolver``'s), else offline against ``trust`` (see the module's description)."""
+    ``status_resolver``'s, its DID documents after ``did_resolver``'s), else offline against ``trust``
+    (see the module's description)."""
     moment = now or datetime.now(timezone.utc)
     report = VerificationReport()
     try:
@@ -165,6 +180,9 @@ def verify_bundle(
         contexts = bundle.get("contexts", {})
         if not isinstance(contexts, dict):
             raise CredentialError("contexts must be an object")
+        bundled_dids = bundle.get("didDocuments", {})
+        if not isinstance(bundled_dids, dict):
+            raise CredentialError("didDocuments must be an object")
     except (CredentialError, InvalidJsonError, KeyError) as exc:
         report.add("bundle", FAIL, f"unreadable bundle: {exc}")
         return report
@@ -183,8 +201,19 @@ def verify_bundle(
             raise CredentialError(f"status list {url} is neither at hand nor in the bundle")
         return found
 
+    def resolve_did(did: str) -> Any:
+        if did_resolver is not None:
+            try:
+                return did_resolver(did)
+            except (CredentialError, ChainError, LookupError, ValueError, OSError):
+                pass
+        if did not in bundled_dids:
+            raise LookupError(f"the DID document of {did[:120]} is neither at hand nor in the bundle")
+        return bundled_dids[did]
+
     if chain is not None:  # online: the live chain decides every fact
-        inner = verify_credential(credential, chain=chain, now=moment, confirmations=confirmations, status_resolver=resolve)
+        inner = verify_credential(credential, chain=chain, now=moment, confirmations=confirmations, status_resolver=resolve,
+                                  did_resolver=resolve_did)
         report.checks.extend(inner.checks)
         return report
     view, block = None, None
@@ -207,7 +236,7 @@ def verify_bundle(
             report.add("checkpoint", UNKNOWN, str(exc) if isinstance(exc, InvalidProofError) else f"unreadable block header: {exc}")
         else:
             report.add("checkpoint", PASS, f"block {block.number} ({bundle['block'].get('hash', '')}) is a trusted checkpoint")
-    inner = verify_credential(credential, chain=view, now=moment, status_resolver=resolve)
+    inner = verify_credential(credential, chain=view, now=moment, status_resolver=resolve, did_resolver=resolve_did)
     report.checks.extend(inner.checks)
     if block is not None:
         age = int((moment - block.timestamp).total_seconds())

@@ -1,7 +1,8 @@
 """The credit bank (学分银行): convert a student's verified credentials into credits.
 
 A receiving institution imports a VC 2.0 VerifiablePresentation of one student's credentials,
-verifies every credential (all checks, against the chain), applies its conversion rules
+signed by the student as holder over the bank's challenge and domain (see ``_presentation``),
+verifies every credential (and that it is bound to that holder) (all checks, against the chain), applies its conversion rules
 (achievement type, optionally with an accepted result, → credits) and issues one credit-grant
 credential (an OB 3.0 AchievementCredential with ``creditsEarned``, the same salted subject, and the
 converted credentials as evidence), anchored like any other batch.
@@ -32,8 +33,10 @@ from .._exceptions import CredentialError, InvalidJsonError
 from .._json import strict_loads
 from .._sqlite import open_durable
 from ._chain_view import ChainFacts
+from ._did_web import DidResolver
 from ._documents import achievement_credential
 from ._issuance import BatchIssuer, credential_hash
+from ._presentation import MAX_PRESENTED, holder_binding_problem, holder_proof_problem
 from ._verification import VALID, StatusResolver, verify_credential
 
 __all__ = ["CreditBank", "CreditGrant", "ConversionRule", "RefusedCredential"]
@@ -46,8 +49,10 @@ CREATE TABLE IF NOT EXISTS conversions (
 CREATE TABLE IF NOT EXISTS grants (
     grant_id TEXT PRIMARY KEY, document TEXT NOT NULL, completed INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS used_challenges (
+    challenge TEXT PRIMARY KEY, grant_id TEXT NOT NULL, used_at REAL NOT NULL
+);
 """
-MAX_PRESENTED = 200  # credentials in one presentation
 StatusEntry = Callable[[str], dict[str, Any]]  # grant id -> the grant's credentialStatus
 
 
@@ -117,14 +122,28 @@ class CreditBank:
         self,
         presentation: Any,
         *,
+        challenge: str,
+        domain: str,
         status_resolver: StatusResolver | None = None,
+        did_resolver: DidResolver | None = None,
         now: datetime | None = None,
         status_entry: StatusEntry | None = None,
     ) -> CreditGrant:
         """Verify, convert and grant ``presentation`` (parsed, or its JSON text: then read strictly, a duplicate
-        key refused). ``status_entry`` gives a new grant its ``credentialStatus`` (called once, before
-        the grant is recorded). Raises :class:`CredentialError` naming why nothing was granted."""
-        credentials = _presented(presentation)
+        key refused): the holder's proof over this bank's ``challenge`` (used once) and ``domain``, and
+        each credential bound to that holder. ``status_entry`` gives a new grant its ``credentialStatus`` (called
+        once, before the grant is recorded). Raises :class:`CredentialError` naming why nothing was granted."""
+        presentation, credentials = _presented(presentation)
+        failed, problem = holder_proof_problem(presentation, challenge=challenge, domain=domain)
+        if failed:
+            raise CredentialError(f"{failed}: {problem}")
+        with self._lock:
+            row = self._db.execute(
+                "SELECT g.completed FROM used_challenges u JOIN grants g ON g.grant_id = u.grant_id WHERE u.challenge = ?",
+                (challenge,),
+            ).fetchone()
+        if row is not None and row[0]:
+            raise CredentialError("challenge: this challenge was used already; ask for a new one")
         moment = now or datetime.now(timezone.utc)
         refused: list[RefusedCredential] = []
         accepted: list[tuple[dict[str, Any], bytes, float]] = []
@@ -133,12 +152,17 @@ class CreditBank:
         for credential in credentials:
             credential_id = str(credential.get("id", "(no id)"))[:200]
             report = verify_credential(
-                credential, chain=self.chain, now=moment, confirmations=self.confirmations, status_resolver=status_resolver
+                credential, chain=self.chain, now=moment, confirmations=self.confirmations, status_resolver=status_resolver,
+                did_resolver=did_resolver,
             )
             if report.outcome != VALID:
-                failed = report.failed
-                reason = f"{report.outcome}: {failed.name} {failed.detail}" if failed else report.outcome
+                failed_check = report.failed
+                reason = f"{report.outcome}: {failed_check.name} {failed_check.detail}" if failed_check else report.outcome
                 refused.append(RefusedCredential(credential_id, reason.strip()))
+                continue
+            unbound = holder_binding_problem(presentation, credential)
+            if unbound:
+                refused.append(RefusedCredential(credential_id, f"holder_binding: {unbound}"))
                 continue
             credits = next((c for rule in self.rules if (c := rule.credits_for(credential)) is not None), None)
             if credits is None:
@@ -153,7 +177,7 @@ class CreditBank:
             accepted.append((credential, value, credits))
         if len(subjects) > 1:
             raise CredentialError("the presentation holds credentials of more than one subject; present one student's")
-        grant_id, document, fresh = self._reserve(accepted, refused, moment, status_entry)
+        grant_id, document, fresh = self._reserve(accepted, refused, moment, challenge, str(presentation["holder"]), status_entry)
         credential = self._issue(grant_id, document, moment)
         credits = float(credential["credentialSubject"]["creditsEarned"])
         return CreditGrant(grant_id, credits, credential, fresh, refused)
@@ -183,9 +207,10 @@ class CreditBank:
 
     def _reserve(
         self, accepted: list[tuple[dict[str, Any], bytes, float]], refused: list[RefusedCredential], moment: datetime,
-        status_entry: StatusEntry | None = None,
+        challenge: str, holder: str, status_entry: StatusEntry | None = None,
     ) -> tuple[str, dict[str, Any], list[str]]:
-        """Record the conversions and the grant document in one transaction (or find a pending grant)."""
+        """Record the conversions, the grant document and the challenge's use in one transaction (or find
+        the pending grant of an interrupted import of this presentation, under the same challenge)."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -199,8 +224,11 @@ class CreditBank:
                     )
                 }
                 pending = {grant for grant, completed in earlier.values() if not completed}
+                used = self._db.execute("SELECT grant_id FROM used_challenges WHERE challenge = ?", (challenge,)).fetchone()
                 if pending and len(pending) == 1 and len(earlier) == len(accepted):
-                    (grant_id,) = pending  # an interrupted import of this presentation: finish it
+                    (grant_id,) = pending  # an interrupted import of these credentials, by their holder: finish it
+                    self._db.execute("INSERT OR IGNORE INTO used_challenges (challenge, grant_id, used_at) VALUES (?, ?, ?)",
+                                     (challenge, grant_id, time.time()))
                     text = self._db.execute("SELECT document FROM grants WHERE grant_id = ?", (grant_id,)).fetchone()[0]
                     self._db.execute("COMMIT")
                     return grant_id, json.loads(text), [str(c.get("id")) for c, _, _ in accepted]
@@ -213,8 +241,12 @@ class CreditBank:
                 if not fresh:
                     reasons = "; ".join(f"{r.credential_id}: {r.reason}" for r in refused) or "the presentation is empty"
                     raise CredentialError(f"nothing to convert: {reasons}")
+                if used is not None:
+                    raise CredentialError("challenge: this challenge was used already; ask for a new one")
                 grant_id = f"credit-grant:{fresh[0][1].hex()[:16]}:{int(time.time() * 1000)}"
-                document = self._grant_document(grant_id, fresh, moment)
+                self._db.execute("INSERT INTO used_challenges (challenge, grant_id, used_at) VALUES (?, ?, ?)",
+                                 (challenge, grant_id, time.time()))
+                document = self._grant_document(grant_id, fresh, moment, holder)
                 if status_entry is not None:
                     document["credentialStatus"] = status_entry(grant_id)
                 self._db.execute("INSERT INTO grants (grant_id, document) VALUES (?, ?)",
@@ -231,7 +263,7 @@ class CreditBank:
         return grant_id, document, [str(c.get("id")) for c, _, _ in fresh]
 
     def _grant_document(
-        self, grant_id: str, fresh: list[tuple[dict[str, Any], bytes, float]], moment: datetime
+        self, grant_id: str, fresh: list[tuple[dict[str, Any], bytes, float]], moment: datetime, holder: str
     ) -> dict[str, Any]:
         total = round(sum(credits for _, _, credits in fresh), 2)
         identifier = fresh[0][0]["credentialSubject"]["identifier"][0]
@@ -240,6 +272,7 @@ class CreditBank:
             issuer_id=self.issuer.issuer_id,
             issuer_name=self.issuer_name,
             identifier=identifier,
+            subject_id=holder,  # the grant is the holder's too: they present it onwards
             achievement={
                 "id": f"urn:eduledger:{grant_id}#achievement",
                 "type": ["Achievement"],
@@ -259,7 +292,7 @@ class CreditBank:
         )
 
 
-def _presented(presentation: Any) -> list[dict[str, Any]]:
+def _presented(presentation: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     if isinstance(presentation, (str, bytes)):
         try:
             presentation = strict_loads(presentation)
@@ -278,7 +311,7 @@ def _presented(presentation: Any) -> list[dict[str, Any]]:
         raise CredentialError(f"at most {MAX_PRESENTED} credentials per presentation")
     if not all(isinstance(c, dict) for c in credentials):
         raise CredentialError("every verifiableCredential must be a credential object")
-    return list(credentials)
+    return presentation, list(credentials)
 
 
 def _iso(moment: datetime) -> str:

@@ -43,9 +43,11 @@ def _hash_data(document: dict[str, Any], config: dict[str, Any], suite: str, doc
 
 
 def _proof_config(
-    unsecured: dict[str, Any], cryptosuite: str, created: str, verification_method: str, proof_purpose: str
+    unsecured: dict[str, Any], cryptosuite: str, created: str, verification_method: str, proof_purpose: str,
+    options: dict[str, str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(what is signed: the proof configuration, what is attached: the proof without its value)."""
+    """(what is signed: the proof configuration, what is attached: the proof without its value).
+    ``options``: further proof options that are signed too (``challenge``, ``domain``)."""
     if cryptosuite not in CRYPTOSUITES:
         raise ValueError(f"unsupported cryptosuite {cryptosuite!r}")
     config: dict[str, Any] = {
@@ -54,6 +56,7 @@ def _proof_config(
         "created": created,
         "verificationMethod": verification_method,
         "proofPurpose": proof_purpose,
+        **(options or {}),
     }
     if "@context" in unsecured:
         config["@context"] = unsecured["@context"]
@@ -65,9 +68,10 @@ def _proof_config(
 
 def _proof(
     unsecured: dict[str, Any], key: Ed25519KeyPair, cryptosuite: str, created: str, verification_method: str | None,
-    proof_purpose: str, document_hash: bytes | None = None,
+    proof_purpose: str, document_hash: bytes | None = None, options: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    config, attached = _proof_config(unsecured, cryptosuite, created, verification_method or key.public.verification_method, proof_purpose)
+    config, attached = _proof_config(unsecured, cryptosuite, created, verification_method or key.public.verification_method,
+                                     proof_purpose, options)
     signature = key.sign(_hash_data(unsecured, config, cryptosuite, document_hash))
     if "@context" in attached:
         attached["@context"] = copy.deepcopy(attached["@context"])
@@ -103,6 +107,8 @@ def sign_jcs_batch(
 def batch_proof(document: dict[str, Any], proof_value: str, *, cryptosuite: str, created: str, verification_method: str) -> dict[str, Any]:
     """The DataIntegrityProof attached to ``document`` for a proof value made in a batch."""
     _, attached = _proof_config(document, cryptosuite, created, verification_method, "assertionMethod")
+    if "@context" in attached:  # its own copy: never the document's list (changing one must not change the other)
+        attached["@context"] = copy.deepcopy(attached["@context"])
     return {**attached, "proofValue": proof_value}
 
 
@@ -115,13 +121,15 @@ def sign(
     verification_method: str | None = None,
     proof_purpose: str = "assertionMethod",
     proof_as_list: bool = False,
+    options: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """A copy of ``document`` with a DataIntegrityProof of ``cryptosuite`` added.
 
-    ``proof_as_list`` attaches it as a one-element array (what the OB 3.0 schema requires).
+    ``proof_as_list`` attaches it as a one-element array (what the OB 3.0 schema requires);
+    ``options`` are signed proof options (a presentation's ``challenge`` and ``domain``).
     """
     unsecured = {k: v for k, v in document.items() if k != "proof"}
-    proof = _proof(unsecured, key, cryptosuite, created, verification_method, proof_purpose)
+    proof = _proof(unsecured, key, cryptosuite, created, verification_method, proof_purpose, options=options)
     return {**copy.deepcopy(unsecured), "proof": [proof] if proof_as_list else proof}
 
 
@@ -147,6 +155,17 @@ def signature_proof(secured: dict[str, Any]) -> dict[str, Any] | None:
     return proof if isinstance(proof, dict) else None
 
 
+def _starts_with(document_context: Any, proof_context: Any) -> bool:
+    """Whether the document's @context begins with every value of the proof's, in the same order."""
+    def as_list(value: Any) -> list[Any]:
+        return value if isinstance(value, list) else [value]
+
+    if document_context is None:
+        return False
+    prefix, whole = as_list(proof_context), as_list(document_context)
+    return 0 < len(prefix) <= len(whole) and whole[: len(prefix)] == prefix
+
+
 def verify(
     secured: dict[str, Any], public_key: Ed25519PublicKeyRef | None = None, *, jcs_document_hash: bytes | None = None
 ) -> bool:
@@ -165,9 +184,18 @@ def verify(
         return False
     config = {k: v for k, v in proof.items() if k != "proofValue"}
     unsecured = {k: v for k, v in secured.items() if k != "proof"}
+    shared = jcs_document_hash if suite == JCS_SUITE else None
     if suite == RDFC_SUITE and "@context" not in config and "@context" in unsecured:
         config["@context"] = unsecured["@context"]
-    if "@context" in config and config["@context"] != unsecured.get("@context"):
+    if suite == JCS_SUITE and "@context" in config:
+        # vc-di-eddsa §3.3.2: the proof's @context is a prefix of the document's (contexts may be added
+        # after signing), and the document is hashed under the proof's @context.
+        if not _starts_with(unsecured.get("@context"), config["@context"]):
+            return False
+        if unsecured.get("@context") != config["@context"]:
+            unsecured = {**unsecured, "@context": config["@context"]}
+            shared = None  # the caller's hash is of the document as it stands
+    elif "@context" in config and config["@context"] != unsecured.get("@context"):
         return False
     try:
         signature = base58btc_decode(str(proof.get("proofValue", "")))
@@ -175,7 +203,6 @@ def verify(
     except InvalidKeyError:
         return False
     try:
-        shared = jcs_document_hash if suite == JCS_SUITE else None
         hash_data = _hash_data(unsecured, config, str(suite), shared)
     except CredentialError:
         return False  # not canonicalisable under pinned contexts: cannot match any signature

@@ -34,6 +34,7 @@ from typing import Any
 from .._exceptions import CredentialError
 from .._sqlite import open_durable
 from ..chain import BoundContract, TransactionSender
+from ._did_web import did_web_institution, signing_method
 from ._data_integrity import JCS_SUITE, batch_proof, sign_hashed, sign_jcs_batch
 from ._jcs import canonical_hash
 from ._keys import Ed25519KeyPair
@@ -118,6 +119,13 @@ def _start_worker(parent: int, batch: tuple[Sequence[dict[str, Any]], bytes, str
     _FORKED = batch
 
 
+def signing_pool(workers: int, batch: tuple[Sequence[dict[str, Any]], bytes, str, str, str]) -> ProcessPoolExecutor:
+    """Forked worker processes that hold ``batch`` (each pool its own: nothing shared between two
+    institutions signing at once), die with this process, and hold none of its sockets or files."""
+    context = multiprocessing.get_context("fork")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(), batch))
+
+
 def _sign_forked(start: int, end: int) -> list[tuple[bytes, str, str]]:
     """Worker-process half of :meth:`BatchIssuer._sign_all` (the batch came with the fork)."""
     assert _FORKED is not None, "forked without a batch"
@@ -166,6 +174,7 @@ class BatchIssuer:
         verification_method: str | None = None,
         cryptosuite: str = JCS_SUITE,
         workers: int | None = None,
+        issuer_id: str | None = None,
     ) -> None:
         self.sender = sender
         self.anchor = anchor
@@ -178,7 +187,13 @@ class BatchIssuer:
         if institution == b"\0" * 32:
             raise CredentialError(f"{sender.address} is not an issuer key of any institution on chain")
         self.institution_id = institution
-        self.issuer_id = institution_uri(institution)
+        # The issuer documents name: the institution's did:web (its DID document lists the signing
+        # key; the proof names the key by its method there), or the urn of credentials issued before.
+        if issuer_id is not None and did_web_institution(issuer_id) != institution:
+            raise CredentialError(f"{issuer_id[:120]!r} is not the did:web of institution 0x{institution.hex()}")
+        self.issuer_id = issuer_id or institution_uri(institution)
+        if issuer_id is not None and verification_method is None:
+            self.verification_method = signing_method(issuer_id, signing_key.public)
         self._db = open_durable(journal, _SCHEMA)
         self._lock = threading.Lock()
 
@@ -284,16 +299,16 @@ class BatchIssuer:
             return _sign_range(documents, seed, suite, created, method, 0, len(documents))
         size = -(-len(documents) // (self.workers * 4))  # a few chunks per worker: an even finish
         ranges = [(start, min(start + size, len(documents))) for start in range(0, len(documents), size)]
-        batch = (documents, seed, suite, created, method)
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=_start_worker,
-                                 initargs=(os.getpid(), batch)) as pool:
+        with signing_pool(self.workers, (documents, seed, suite, created, method)) as pool:
             parts = pool.map(_sign_forked, [a for a, _ in ranges], [b for _, b in ranges])
             return [item for part in parts for item in part]
 
     def _check_can_sign(self, documents: Sequence[dict[str, Any]]) -> None:
+        # Documents fixed before the institution became a DID (a batch resumed after the upgrade) keep the urn.
+        accepted = {self.issuer_id, institution_uri(self.institution_id)}
         for position, document in enumerate(documents):
-            if issuer_id_of(document) != self.issuer_id:
+            named = issuer_id_of(document)
+            if not isinstance(named, str) or named not in accepted:
                 raise CredentialError(
                     f"document {position} names issuer {issuer_id_of(document)!r}; this issuer key signs for {self.issuer_id}"
                 )

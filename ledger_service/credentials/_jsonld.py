@@ -44,6 +44,11 @@ PINNED_CONTEXTS: dict[str, tuple[str, str]] = {
         "ob-context-3.0.3.json",
         "ef2fa9c7846dce233cc166b43639027278be4ee44f00bb1d45c75de2dd0cd761",
     ),
+    # The context of the W3C ecdsa-sd-2023 test vectors (employment authorisation, permanent resident card).
+    "https://w3id.org/citizenship/v4rc1": (
+        "citizenship-v4rc1.jsonld",
+        "5038c7383afd7ab2158f1b997913a8f60978a0abcf96e0b0d08e29f146d2db1e",
+    ),
     EDULEDGER_CONTEXT: (
         "eduledger-v1.jsonld",
         "c30cef415425e3c944afa70497843617e03ce73d4e89b8309fd3750c907760f7",

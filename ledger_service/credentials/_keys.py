@@ -51,9 +51,12 @@ class Ed25519PublicKeyRef:
     @classmethod
     @functools.lru_cache(maxsize=4096)  # a verifier meets the same few issuer keys again and again
     def from_verification_method(cls, method: str) -> Ed25519PublicKeyRef:
-        """``did:key:z6Mk…#z6Mk…`` → the key it names."""
+        """``did:key:z6Mk…#z6Mk…`` → the key it names; ``did:web:…#z6Mk…`` (an institution's DID
+        document names each key by its multibase; whether the document agrees is checked apart)."""
+        if method.startswith("did:web:") and "#" in method:
+            return cls.from_multibase(method.split("#", 1)[1])
         if not method.startswith("did:key:"):
-            raise InvalidKeyError(f"only did:key verification methods are resolved here, not {method[:40]!r}")
+            raise InvalidKeyError(f"only did:key and did:web#key verification methods are resolved here, not {method[:40]!r}")
         return cls.from_multibase(method[len("did:key:") :].split("#", 1)[0])
 
     @property

@@ -23,6 +23,7 @@ from .._exceptions import ChainError, CredentialError, InvalidJsonError, Invalid
 from .._json import check_json_value, strict_loads
 from ._chain_view import ChainFacts
 from ._data_integrity import signature_proof
+from ._did_web import DidResolver, did_document_disagreement, did_web_institution
 from ._data_integrity import verify as verify_signature
 from ._issuance import ANCHOR_PROOF_TYPE, credential_hash, institution_uri
 from ._jsonld import PINNED_CONTEXTS
@@ -139,9 +140,10 @@ def verify_credential(
     now: datetime | None = None,
     confirmations: int = 1,
     status_resolver: StatusResolver | None = None,
+    did_resolver: DidResolver | None = None,
 ) -> VerificationReport:
     """Run every check on ``credential`` (a parsed document, or its JSON text); never raises for a
-    bad credential, only reports."""
+    bad credential, only reports. ``did_resolver`` fetches a did:web issuer's DID document."""
     report = VerificationReport()
     if isinstance(credential, (str, bytes)):
         try:
@@ -197,6 +199,7 @@ def verify_credential(
     else:
         report.add("issuer_signature", PASS if signed else FAIL, "" if signed else "the Data Integrity proof does not verify")
     _check_signing_key(report, chain, credential, anchor)
+    _check_did_document(report, chain, credential, anchor, did_resolver, now or datetime.now(timezone.utc))
     _check_status(report, chain, credential, status_resolver, anchor)
     _check_dates(report, credential, now or datetime.now(timezone.utc))
     return report
@@ -246,7 +249,7 @@ def _check_anchor(
     issuer = credential.get("issuer")
     named = issuer.get("id") if isinstance(issuer, dict) else issuer
     anchoring_institution = institution_uri(bytes(anchor["institutionId"]))
-    if named != anchoring_institution:
+    if named != anchoring_institution and did_web_institution(named) != bytes(anchor["institutionId"]):
         report.add("issuer_accredited", FAIL, f"the credential names issuer {str(named)[:100]!r} but {anchoring_institution} anchored it")
         return anchor
     try:
@@ -322,6 +325,45 @@ def _check_signing_key(
         PASS if valid else FAIL,
         "" if valid else f"key {key.multibase} was not registered to the issuer, or not valid, at the anchoring time",
     )
+
+
+def _check_did_document(
+    report: VerificationReport, chain: ChainFacts | None, credential: dict[str, Any], anchor: dict[str, Any] | None,
+    resolver: DidResolver | None, now: datetime,
+) -> None:
+    """A did:web issuer: its DID document must agree with the chain (urn issuers have none to check)."""
+    issuer = credential.get("issuer")
+    did = issuer.get("id") if isinstance(issuer, dict) else issuer
+    if not isinstance(did, str) or not did.startswith("did:"):
+        return
+    institution = did_web_institution(did)
+    method = str((signature_proof(credential) or {}).get("verificationMethod", ""))
+    if institution is None:
+        report.add("did_document", FAIL, f"issuer {did[:100]!r} is not an EduLedger did:web (did:web:<host>:institutions:0x<id>)")
+        return
+    if not method.startswith(did + "#"):
+        report.add("did_document", FAIL, f"the proof's verification method {method[:100]!r} is not one of the issuer's")
+        return
+    if chain is None or anchor is None:
+        report.add("did_document", UNKNOWN, "no anchor on chain to compare the DID document with")
+        return
+    if resolver is None:
+        report.add("did_document", UNKNOWN, "no DID resolver given: the issuer's DID document is not at hand")
+        return
+    try:
+        document = resolver(did)
+    except (CredentialError, ChainError, LookupError, ValueError, OSError) as exc:
+        report.add("did_document", UNKNOWN, f"the DID document could not be fetched: {str(exc)[:200]}")
+        return
+    try:
+        disagreement = did_document_disagreement(document, did, method, chain, bytes(anchor["institutionId"]), int(now.timestamp()))
+    except CredentialError as exc:
+        report.add("did_document", FAIL, f"the DID document is malformed: {exc}")
+        return
+    except ChainError as exc:
+        report.add("did_document", UNKNOWN, _unavailable(exc))
+        return
+    report.add("did_document", FAIL if disagreement else PASS, disagreement)
 
 
 MAX_STATUS_ENTRIES = 8

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UtcDateTime, utcnow
 
-__all__ = ["CredentialBatch", "GrantSource", "IssuedCredential", "IssuerAccount", "StatusListRecord"]
+__all__ = ["CredentialBatch", "GrantSource", "IssuedCredential", "IssuerAccount", "PresentationChallenge", "StatusListRecord"]
 
 
 class IssuerAccount(Base):
@@ -75,7 +75,8 @@ class IssuedCredential(Base):
     status_index: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(12), default="active")  # active, suspended, revoked
     status_reason: Mapped[str | None] = mapped_column(Text, default=None)
-    document: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)  # in clear: credit grants (and rows before 0005)
+    # In clear: credit grants (and rows before 0005). None is SQL NULL here, never JSON null, so the rows left in clear are found by IS NOT NULL.
+    document: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), default=None)
     sealed_document: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     issued_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
@@ -109,3 +110,17 @@ class StatusListRecord(Base):
     lock_version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": lock_version}
+
+
+class PresentationChallenge(Base):
+    """A challenge this registry handed out for a holder's presentation (POST /presentations/challenges):
+    answered once — the row is marked used when a presentation answering it is checked — and only
+    until it expires. The rows also count the challenges each client asked for, and are purged once expired."""
+
+    __tablename__ = "presentation_challenges"
+
+    challenge: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client: Mapped[str] = mapped_column(String(64), index=True, default="")  # the asking IP (IPv6: its /64)
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)

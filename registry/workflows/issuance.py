@@ -38,19 +38,20 @@ import os
 import secrets
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from eth_hash.auto import keccak
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
-from ledger_service import ConsentRequiredError, CredentialError, SubjectErasedError
-from ledger_service.chain import Ledger, Signer, TransactionSender
+from ledger_service import ConsentRequiredError, CredentialError, InvalidKeyError, SubjectErasedError, TransactionTimeoutError
+from ledger_service.chain import CREDENTIAL_TYPES, CREDIT_GRANT_TYPE, STATUS_LIST_TYPE, Ledger, Signer, TransactionSender
 from ledger_service.credentials import (
     DEVELOPMENT_CATEGORIES,
     GROWTH_DIMENSIONS,
@@ -63,12 +64,15 @@ from ledger_service.credentials import (
     ConversionRule,
     CreditBank,
     CreditGrant,
+    DidResolver,
     Ed25519KeyPair,
     Ed25519PublicKeyRef,
     StatusList,
+    did_document,
+    did_web,
+    did_web_institution,
     growth_record_credential,
     identity_object,
-    institution_uri,
     professional_development_credential,
     sign,
     status_list_capacity,
@@ -79,7 +83,7 @@ from ledger_service.vault import MasterKey, NewSubject, Vault
 
 from ..chain.jobs import enqueue
 from ..core.config import Settings
-from ..core.errors import ConflictError, InvalidRequestError
+from ..core.errors import ConflictError, InvalidRequestError, ResourceNotFoundError
 from ..models import CredentialBatch, GrantSource, Institution, IssuedCredential, IssuerAccount, StatusListRecord, utcnow
 
 __all__ = [
@@ -91,12 +95,6 @@ __all__ = [
     "load_master_key",
 ]
 
-CREDENTIAL_TYPES = {
-    "growth_record": keccak(b"EduLedger.GrowthRecord"),
-    "professional_development": keccak(b"EduLedger.ProfessionalDevelopment"),
-}
-STATUS_LIST_TYPE = keccak(b"EduLedger.StatusList")
-CREDIT_GRANT_TYPE = keccak(b"EduLedger.CreditGrant")
 _FUNDING_WEI = 10**18  # the issuer key pays for its anchors where gas is not free (the embedded chain)
 _LIST_ENTRIES = MIN_STATUS_LIST_SIZE
 _LIST_CAPACITY = status_list_capacity(_LIST_ENTRIES)
@@ -170,14 +168,33 @@ class DevelopmentRecord(_Strict):
     evidence_hashes: list[Annotated[str, Field(pattern=_EVIDENCE)]] = Field(default_factory=list, max_length=20)
 
 
+# The holder's did:key (Ed25519): the credential is bound to it (credentialSubject.id), so only the
+# holder can present it. A public key, not personal data.
+_HOLDER = r"^did:key:z6Mk[1-9A-HJ-NP-Za-km-z]{40,50}$"
+
+
+def _holder_key(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            Ed25519PublicKeyRef.from_multibase(value.removeprefix("did:key:"))
+        except InvalidKeyError as exc:
+            raise ValueError(f"holder is not an Ed25519 did:key: {exc}") from None
+    return value
+
+
+Holder = Annotated[str | None, AfterValidator(_holder_key)]
+
+
 class GrowthEntry(_Strict):
     subject: StudentSubject
     record: GrowthRecord
+    holder: Holder = Field(default=None, pattern=_HOLDER, description="the student's did:key: only they can present it")
 
 
 class DevelopmentEntry(_Strict):
     subject: TeacherSubject
     record: DevelopmentRecord
+    holder: Holder = Field(default=None, pattern=_HOLDER, description="the teacher's did:key: only they can present it")
 
 
 _ENTRIES: dict[str, type[GrowthEntry] | type[DevelopmentEntry]] = {
@@ -268,6 +285,44 @@ class Issuing:
                 runtime.sender.close()
         self.vault.close()
 
+    # Issuers as DIDs...
+
+    def did_of(self, institution_id: str) -> str:
+        """The institution's did:web, on this registry's public host (its document: GET /institutions/{id}/did.json)."""
+        return did_web(urlsplit(self.base_url).netloc, bytes.fromhex(institution_id[2:]))
+
+    def did_document(self, session: Session, institution_id: str, bureau_key: Ed25519KeyPair | None = None) -> dict[str, Any]:
+        """The institution's DID document: the signing keys this registry holds for it, each listed for
+        assertionMethod while the chain holds it valid (the chain is read now: never a cached opinion)."""
+        keys: list[Ed25519PublicKeyRef] = []
+        account = session.get(IssuerAccount, institution_id)
+        if account is not None:
+            keys.append(Ed25519PublicKeyRef.from_multibase(account.signing_key))
+        if bureau_key is not None and bureau_key.public.multibase not in {k.multibase for k in keys}:
+            keys.append(bureau_key.public)
+        if not keys:
+            raise ResourceNotFoundError(f"institution {institution_id} has no signing keys here: it issues no credentials")
+        directory = self.ledger.contracts["InstitutionRegistry"]
+        now = int(self.ledger.rpc.request("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
+        institution = bytes.fromhex(institution_id[2:])
+        return did_document(self.did_of(institution_id),
+                            [(key, bool(directory.call("isValidSigningKey", key.raw, institution, now))) for key in keys])
+
+    def did_resolver(self, session: Session, bureau_id: str, bureau_key: Ed25519KeyPair | None) -> DidResolver:
+        """Resolves the DIDs of this registry's institutions (the bureau's signing key is ``bureau_key``)
+        from its own records and the chain, without a request to itself; any other DID is not at hand
+        here — nothing is fetched from elsewhere — so its credentials are "cannot tell"."""
+        def resolve(did: str) -> dict[str, Any]:
+            institution = did_web_institution(did)
+            if institution is None or did != self.did_of("0x" + institution.hex()):
+                raise LookupError(f"{did[:120]} is not a DID of this registry; it is not fetched")
+            institution_id = "0x" + institution.hex()
+            try:
+                return self.did_document(session, institution_id, bureau_key if institution_id == bureau_id else None)
+            except ResourceNotFoundError as exc:
+                raise LookupError(str(exc)) from None
+        return resolve
+
     def bureau_runtime(self, bureau_id: str, signing_key: Ed25519KeyPair) -> IssuerRuntime:
         """The bureau issues with the relayer key (its issuer key on chain) and its derived signing key."""
         with self._lock:
@@ -277,19 +332,22 @@ class Issuing:
                 issuer = BatchIssuer(
                     self.data_dir / "issuers" / "journal-bureau.sqlite3", sender=self.ledger.sender,
                     anchor=self.ledger.contracts["CredentialAnchor"], directory=self.ledger.contracts["InstitutionRegistry"],
-                    signing_key=signing_key, cryptosuite=JCS_SUITE,
+                    signing_key=signing_key, cryptosuite=JCS_SUITE, issuer_id=self.did_of(bureau_id),
                 )
                 runtime = self._runtimes[bureau_id] = IssuerRuntime(self.ledger.sender, issuer, signing_key, owns_sender=False)
             return runtime
 
     # Setting institutions up...
 
-    def set_up(self, session: Session, institution: Institution, chain_path: list[Institution]) -> IssuerAccount:
-        """Keys for ``institution`` and the chain jobs that accredit ``chain_path`` (root first, ending
-        with the institution) and register the keys. The caller commits."""
+    def set_up(self, session: Session, institution: Institution) -> IssuerAccount:
+        """Keys for ``institution`` and the chain jobs that accredit its branch of the tree (root
+        first, ending with the institution) and register the keys. The caller commits."""
         existing = session.get(IssuerAccount, institution.id)
         if existing is not None:
             return existing
+        chain_path = [institution]
+        while chain_path[0].parent_id is not None:
+            chain_path.insert(0, session.get_one(Institution, chain_path[0].parent_id))
         ethereum, seed = secrets.token_bytes(32), secrets.token_bytes(32)
         signer, signing = Signer(ethereum), Ed25519KeyPair.from_seed(seed)
         account = IssuerAccount(
@@ -330,6 +388,7 @@ class Issuing:
                 issuer = BatchIssuer(
                     outboxes / f"journal-{signer.address}.sqlite3", sender=sender, anchor=self.ledger.contracts["CredentialAnchor"],
                     directory=self.ledger.contracts["InstitutionRegistry"], signing_key=signing, cryptosuite=JCS_SUITE,
+                    issuer_id=self.did_of(account.institution_id),
                 )
                 runtime = self._runtimes[account.institution_id] = IssuerRuntime(sender, issuer, signing, owns_sender=False)
             return runtime
@@ -384,15 +443,19 @@ class Issuing:
         """Sign the list as it stands and anchor its hash (the institution's issuer key)."""
         status = self.status_list(record)
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        document = status.credential(issuer=institution_uri(bytes.fromhex(institution_id[2:])), valid_from=now)
-        signed = sign(document, runtime.signing_key, cryptosuite=JCS_SUITE, created=now, proof_as_list=True)
+        document = status.credential(issuer=runtime.issuer.issuer_id, valid_from=now)
+        signed = sign(document, runtime.signing_key, cryptosuite=JCS_SUITE, created=now, proof_as_list=True,
+                      verification_method=runtime.issuer.verification_method)
         digest = status_list_hash(signed)
         anchor = self.ledger.contracts["CredentialAnchor"]
-        receipt = runtime.sender.transact(anchor.transaction(
+        (entry,) = runtime.sender.submit([anchor.transaction(
             "updateStatusList", status_list_id(status.url), digest, key=f"status:{record.id}:{record.version + 1}:{digest.hex()[:16]}"
-        ))
-        record.credential, record.list_hash, record.anchored_tx = signed, "0x" + digest.hex(), receipt.tx_hash
+        )])
+        # Journaled: it lands (re-sent after a crash if need be). The list it anchors is the one to
+        # host, even if the wait below times out and the caller commits without the receipt.
+        record.credential, record.list_hash, record.anchored_tx = signed, "0x" + digest.hex(), entry.tx_hash
         record.version += 1
+        runtime.sender.raise_for_revert(runtime.sender.wait([entry.tx_hash]))
 
     # Issuing...
 
@@ -407,28 +470,34 @@ class Issuing:
             raise InvalidRequestError("a batch holds at least one record")
         digests = self._digests(institution.id, entries)
         content = self._content_digest(kind, valid_from, digests)
-        batch = session.scalar(select(CredentialBatch).where(CredentialBatch.institution_id == institution.id, CredentialBatch.key == key))
-        if batch is not None:
-            difference = _difference(batch, kind, content, digests)
-            if difference:
-                raise ConflictError(
-                    f"batch {key!r} was issued with other records ({difference}); sending a key again finishes that batch, "
-                    "new records need a new batch key", code="batch_key_reused",
-                )
-        else:
-            batch = self._prepare(session, institution, key, kind, entries, digests, content, actor, valid_from)
+        with self._enrolment(institution.id):  # the same key sent twice at once: the second finds the first's batch
+            batch = session.scalar(select(CredentialBatch).where(CredentialBatch.institution_id == institution.id,
+                                                                 CredentialBatch.key == key))
+            if batch is not None:
+                difference = _difference(batch, kind, content, digests)
+                if difference:
+                    raise ConflictError(
+                        f"batch {key!r} was issued with other records ({difference}); sending a key again finishes that batch, "
+                        "new records need a new batch key", code="batch_key_reused",
+                    )
+            else:
+                batch = self._prepare(session, institution, key, kind, entries, digests, content, actor, valid_from)
         if batch.completed_at is None:
             self.finish(session, batch, account)
         return batch
 
     def finish(self, session: Session, batch: CredentialBatch, account: IssuerAccount) -> None:
         """Sign and anchor a committed batch (again, after a crash: the same credentials), then keep
-        the issued credentials sealed under their subjects' keys."""
+        the issued credentials sealed under their subjects' keys. One at a time per issuer key: a
+        second request for the same batch finds it finished."""
         runtime = self._runtime(account)
-        credentials = list(session.scalars(
-            select(IssuedCredential).where(IssuedCredential.batch_id == batch.id).order_by(IssuedCredential.position)
-        ))
         with runtime.lock:
+            session.refresh(batch)
+            if batch.completed_at is not None:
+                return
+            credentials = list(session.scalars(
+                select(IssuedCredential).where(IssuedCredential.batch_id == batch.id).order_by(IssuedCredential.position)
+            ))
             for list_id in {c.status_list_id for c in credentials}:
                 record = session.scalar(select(StatusListRecord).where(StatusListRecord.id == list_id).with_for_update())
                 if record is not None and record.version == 0:  # a verifier needs a list anchored to check against
@@ -439,13 +508,13 @@ class Issuing:
                 batch.key, unsigned, credential_type=CREDENTIAL_TYPES[batch.kind],
                 created=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             )
-        documents = {document["id"]: document for document in issued.credentials}
-        self._seal_documents(credentials, [documents[c.id] for c in credentials])
-        batch.documents = []
-        batch.root, batch.tx_hash, batch.block_number = "0x" + issued.root.hex(), issued.tx_hash, issued.block_number
-        batch.completed_at = utcnow()
-        session.commit()
-        runtime.issuer.forget(batch.key)  # the journal's clear copies go: the sealed ones here are what erasure reaches
+            documents = {document["id"]: document for document in issued.credentials}
+            self._seal_documents(credentials, [documents[c.id] for c in credentials])
+            batch.documents = []
+            batch.root, batch.tx_hash, batch.block_number = "0x" + issued.root.hex(), issued.tx_hash, issued.block_number
+            batch.completed_at = utcnow()
+            session.commit()
+            runtime.issuer.forget(batch.key)  # the journal's clear copies go: the sealed ones here are what erasure reaches
 
     def _seal_documents(self, credentials: list[IssuedCredential], documents: list[dict[str, Any]]) -> None:
         sealed = self.vault.seal_many([
@@ -500,23 +569,23 @@ class Issuing:
             fields = {k: v for k, v in subject.model_dump(exclude={"birth_date", "guardian_consent"}).items() if v is not None}
             number = ("student_number", subject.student_number) if isinstance(subject, StudentSubject) else ("staff_number", subject.staff_number)
             people.append(NewSubject(subject.birth_date, fields, getattr(subject, "guardian_consent", None), key=":".join(number)))
-        with self._enrolment(institution.id):
-            record = self.open_list(session, institution.id, len(entries))
-            indexes = self.allocate(record, len(entries))
-            try:
-                enrolled = self.vault.enroll(people, scope=f"institution:{institution.id}", today=today)
-            except ConsentRequiredError as exc:
-                session.rollback()
-                raise InvalidRequestError(f"{exc} (records are numbered from 0)", code="guardian_consent_required") from None
-            try:
-                batch = self._documents(session, institution, key, kind, entries, enrolled, record, indexes, actor, valid_from)
-                batch.content_digest, batch.record_digests = content, digests
-                session.commit()  # from here on, a retry with this key finishes these very credentials
-            except BaseException:
-                session.rollback()
-                self._shred_unreferenced(session, [subject_id for subject_id, _ in enrolled])
-                raise
-            self.vault.confirm(list(dict.fromkeys(subject_id for subject_id, _ in enrolled)))
+        # Called under self._enrolment(institution): a refused batch shreds only the subjects it created.
+        record = self.open_list(session, institution.id, len(entries))
+        indexes = self.allocate(record, len(entries))
+        try:
+            enrolled = self.vault.enroll(people, scope=f"institution:{institution.id}", today=today)
+        except ConsentRequiredError as exc:
+            session.rollback()
+            raise InvalidRequestError(f"{exc} (records are numbered from 0)", code="guardian_consent_required") from None
+        try:
+            batch = self._documents(session, institution, key, kind, entries, enrolled, record, indexes, actor, valid_from)
+            batch.content_digest, batch.record_digests = content, digests
+            session.commit()  # from here on, a retry with this key finishes these very credentials
+        except BaseException:
+            session.rollback()
+            self._shred_unreferenced(session, [subject_id for subject_id, _ in enrolled])
+            raise
+        self.vault.confirm(list(dict.fromkeys(subject_id for subject_id, _ in enrolled)))
         return batch
 
     def _shred_unreferenced(self, session: Session, subject_ids: list[str]) -> int:
@@ -547,7 +616,8 @@ class Issuing:
     def seal_legacy(self, session: Session) -> int:
         """At start: seal the clear documents that versions before 0005 kept (under their subjects' keys)."""
         sealed = 0
-        for batch in session.scalars(select(CredentialBatch).where(CredentialBatch.kind != "credit_grant")):
+        legacy = select(CredentialBatch).where(CredentialBatch.kind != "credit_grant", CredentialBatch.content_digest.is_(None))
+        for batch in session.scalars(legacy):
             if not batch.documents and batch.completed_at is not None:
                 continue
             credentials = list(session.scalars(select(IssuedCredential).where(IssuedCredential.batch_id == batch.id)))
@@ -560,9 +630,14 @@ class Issuing:
                 self._seal_documents(todo, [unsigned[c.id] for c in todo])
                 sealed += len(todo)
             batch.documents = []
-        clear = list(session.scalars(select(IssuedCredential).where(
+        found = list(session.scalars(select(IssuedCredential).where(
             IssuedCredential.document.is_not(None), IssuedCredential.subject_id.is_not(None)
         )))
+        for credential in found:
+            if credential.document is None:  # JSON null written by an older version: SQL NULL from now on
+                credential.document = None
+                flag_modified(credential, "document")
+        clear = [c for c in found if c.document is not None]
         try:
             self._seal_documents(clear, [c.document or {} for c in clear])
         except SubjectErasedError:  # erased before their copies were sealed: drop them one by one
@@ -579,7 +654,7 @@ class Issuing:
         enrolled: list[tuple[str, bytes]], record: StatusListRecord, indexes: list[int], actor: str, valid_from: str | None,
     ) -> CredentialBatch:
         status = self.status_list(record)
-        issuer_id = institution_uri(bytes.fromhex(institution.id[2:]))
+        issuer_id = self.did_of(institution.id)
         start = valid_from or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         documents: list[dict[str, Any]] = []
         for entry, (_, salt), index in zip(entries, enrolled, indexes, strict=True):
@@ -600,6 +675,8 @@ class Issuing:
                     credits=entry.record.credits, period=entry.record.period, provider=entry.record.provider, valid_from=start,
                     evidence_hashes=entry.record.evidence_hashes,
                 )
+            if entry.holder is not None:
+                document["credentialSubject"] = {"id": entry.holder, **document["credentialSubject"]}
             document["credentialStatus"] = status.entry(index)
             documents.append(document)
         batch = CredentialBatch(institution_id=institution.id, key=key, kind=kind, issued_by=actor, count=len(documents),
@@ -629,12 +706,30 @@ class Issuing:
                           confirmations=self.ledger.sender.confirmations)
         return bank, runtime
 
+    def status_resolver(self, session: Session, supplied: dict[str, dict[str, Any]]) -> Callable[[str], list[dict[str, Any]]]:
+        """Status lists for a verification: the one in force for a list hosted here, then one the
+        presenter ``supplied`` (by URL); neither: the verifier says it cannot tell."""
+        hosted = self.list_url("")
+
+        def resolve(url: str) -> list[dict[str, Any]]:
+            record = session.get(StatusListRecord, url[len(hosted):]) if url.startswith(hosted) else None
+            found = [record.credential] if record is not None and record.credential is not None else []  # in force
+            if url in supplied:
+                found.append(supplied[url])
+            if not found:
+                raise CredentialError(f"status list {url} was not supplied")
+            return found
+
+        return resolve
+
     def grant_credits(
         self, session: Session, *, institution: Institution, account: IssuerAccount, presentation: dict[str, Any],
-        resolve: Any, actor: str,
+        supplied_lists: dict[str, dict[str, Any]], actor: str, challenge: str, domain: str, did_resolver: DidResolver | None = None,
     ) -> tuple[IssuedCredential, CreditGrant]:
-        """Verify and convert a presentation into one credit-grant credential with a status entry on
-        the institution's own list (anchored before the grant is), recorded as a batch of one."""
+        """Verify and convert a presentation (its holder's proof over ``challenge`` and ``domain``) into one
+        credit-grant credential with a status entry on the institution's own list (anchored before the grant
+        is), recorded as a batch of one."""
+        resolve = self.status_resolver(session, supplied_lists)
         bank, runtime = self.credit_bank(account, institution)
         try:
             with runtime.lock:
@@ -656,7 +751,8 @@ class Issuing:
                     session.commit()  # before the bank's journal records the grant: a crash between leaves a row _finish_grants drops
                     return self.status_list(listed).entry(index)
 
-                grant = bank.import_presentation(presentation, status_resolver=resolve, status_entry=status_entry)
+                grant = bank.import_presentation(presentation, challenge=challenge, domain=domain, status_resolver=resolve,
+                                                 did_resolver=did_resolver, status_entry=status_entry)
                 credential = self._record_grant(session, institution.id, grant)
         finally:
             bank.close()
@@ -772,9 +868,13 @@ class Issuing:
                 raise ConflictError(f"the credential is already {credential.status}", code="unchanged")
             status.set_value(credential.status_index, targets[action])
             record.bits = bytes(status.bits)
-            self.publish(record, runtime, credential.institution_id)
             credential.status = _STATUS_NAMES[targets[action]]
             credential.status_reason = reason
+            try:
+                self.publish(record, runtime, credential.institution_id)
+            except TransactionTimeoutError:
+                session.commit()  # journaled and on its way: the registry hosts what the chain will hold
+                raise
             session.commit()
         if action == "revoke":
             self._release_grant(session, credential)

@@ -201,3 +201,45 @@ def test_with_a_chain_the_list_published_at_its_url_decides(
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_did_web_issuer_online_and_in_a_bundle(
+    ledger: Ledger, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The wallet compares a did:web issuer's DID document with the chain (given as a file here; fetched
+    from its URL otherwise); a bundle carries it, so offline verification compares it with the proven state."""
+    from ledger_service.credentials import did_document, did_web, Ed25519KeyPair
+    from tests.utils.issuance import BUREAU_SIGNING_KEY, ROOT_BUREAU
+
+    did = did_web("registry.example", ROOT_BUREAU)
+    credential = issue_on_ledger(ledger, tmp_path, class_records(1), uuid.uuid4().hex[:10], issuer_did=did)[0]
+    deployment, url = files(ledger, tmp_path)
+    path = tmp_path / "credential.json"
+    path.write_text(json.dumps(credential, ensure_ascii=False))
+    genuine, leaves_out = tmp_path / "did.json", tmp_path / "did-bad.json"
+    genuine.write_text(json.dumps(did_document(did, [(BUREAU_SIGNING_KEY.public, True)])))
+    leaves_out.write_text(json.dumps(did_document(did, [(BUREAU_SIGNING_KEY.public, False)])))
+    online = ("verify", str(path), "--deployment", deployment, "--rpc-url", url)
+    code, out, _ = in_process(capsys, monkeypatch, *online, "--did-document", str(genuine))
+    assert code == 0 and "did_document" in out and "outcome: valid" in out
+    code, out, _ = in_process(capsys, monkeypatch, *online, "--no-fetch-did")
+    assert code == 3 and "was not given (--did-document)" in out
+    code, out, _ = in_process(capsys, monkeypatch, *online, "--did-document", str(leaves_out))
+    assert code == 1 and "leaves out key" in out
+
+    trust, bundle = str(tmp_path / "trust.json"), tmp_path / "bundle.json"
+    assert in_process(capsys, monkeypatch, "trust", "export", "--deployment", deployment, "--rpc-url", url, "-o", trust)[0] == 0
+    code, out, err = in_process(capsys, monkeypatch, "bundle", str(path), "--deployment", deployment, "--rpc-url", url,
+                                "--did-document", str(genuine), "--trust", trust, "-o", str(bundle))
+    assert code == 0, err
+    assert json.loads(bundle.read_text())["didDocuments"][did]["id"] == did
+    code, out, _ = in_process(capsys, monkeypatch, "verify", str(bundle), "--trust", trust)
+    assert code == 0 and "outcome: valid" in out
+    forged = json.loads(bundle.read_text())
+    forged["didDocuments"][did] = did_document(did, [(BUREAU_SIGNING_KEY.public, True), (Ed25519KeyPair.generate().public, True)])
+    bundle.write_text(json.dumps(forged))
+    code, out, _ = in_process(capsys, monkeypatch, "verify", str(bundle), "--trust", trust)
+    assert code != 0 and "outcome: valid" not in out  # a foreign key the proven state never registered: never valid
+    code, _, err = in_process(capsys, monkeypatch, "bundle", str(path), "--deployment", deployment, "--rpc-url", url,
+                              "--no-fetch-did", "-o", str(tmp_path / "none.json"))
+    assert code != 0 and "was not given" in err and "Traceback" not in err

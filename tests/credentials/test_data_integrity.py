@@ -126,3 +126,37 @@ def test_unknown_contexts_are_never_fetched() -> None:
         canonicalize_rdfc(document)
     # The employment vector needs the citizenship context, which is not pinned: it cannot verify here.
     assert not verify(load_json(RDFC + "employ/signedDataInt.json"))
+
+
+def test_jcs_proof_context_is_a_prefix_of_the_documents() -> None:
+    """vc-di-eddsa §3.3.2: contexts added to the document after signing keep the proof valid (the
+    document is hashed under the proof's @context); any other difference is refused."""
+    signed = load_json(JCS + "signedJCS.json")
+    proof_context = signed["proof"]["@context"]
+    extended = copy.deepcopy(signed)
+    extended["@context"] = [*proof_context, "https://w3id.org/eduledger/v1"]
+    assert verify_jcs(extended)
+    assert extended["proof"]["@context"] != extended["@context"], "a prefix, not equal"
+
+    refused: dict[str, Any] = {
+        "reordered": [*reversed(proof_context)],
+        "shorter than the proof's": proof_context[:1],
+        "added in front": ["https://w3id.org/eduledger/v1", *proof_context],
+        "a string, not the proof's list": proof_context[0],
+        "none": None,
+    }
+    for name, context in refused.items():
+        changed = copy.deepcopy(signed)
+        if context is None:
+            del changed["@context"]
+        else:
+            changed["@context"] = context
+        assert not verify_jcs(changed), name
+    # The prefix rule never lets the rest of the document change.
+    tampered = copy.deepcopy(extended)
+    tampered["credentialSubject"]["alumniOf"] = "The School of Hard Knocks"
+    assert not verify_jcs(tampered)
+    # A proof whose @context is longer than the document's is refused too.
+    longer = copy.deepcopy(signed)
+    longer["proof"]["@context"] = [*proof_context, "https://w3id.org/eduledger/v1"]
+    assert not verify_jcs(longer)

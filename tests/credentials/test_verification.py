@@ -379,3 +379,16 @@ def test_lifecycle_entries_name_every_value_and_legacy_entries_keep_verifying(su
     suite.transact("CredentialAnchor", "updateStatusList", keccak(STATUS_URL.encode()), status_list_hash(revoked), by=ISSUER_KEY)
     report = verify_credential(credentials[1], chain=view(suite), now=NOW, status_resolver=lambda url: revoked)
     assert report.outcome == INVALID and report.failed is not None and report.failed.detail.startswith("revoked")
+
+
+def test_a_context_added_after_issuance_keeps_the_signature_but_not_the_anchor(suite: PyEvmSuite, tmp_path: Path) -> None:
+    """eddsa-jcs-2022 accepts a document @context that extends the proof's (vc-di-eddsa §3.3.2); the
+    anchored hash covers the document as issued, so the credential as a whole is still refused."""
+    build_tree(suite)
+    credential = issue(suite, tmp_path, class_records(1))[0]
+    extended = copy.deepcopy(credential)
+    extended["@context"].append("https://www.w3.org/ns/credentials/examples/v2")
+    report = verify_credential(extended, chain=view(suite), now=NOW)
+    results = {c.name: c.result for c in report.checks}
+    assert results["issuer_signature"] == "pass" and results["canonical_hash"] == "fail"
+    assert report.outcome == INVALID and report.failed is not None and report.failed.name == "canonical_hash"

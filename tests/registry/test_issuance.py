@@ -17,7 +17,7 @@ from eth_hash.auto import keccak
 from fastapi.testclient import TestClient
 
 from ledger_service.chain import Ledger, dev_signer
-from ledger_service.credentials import status_list_hash, status_list_id
+from ledger_service.credentials import Ed25519KeyPair, holder_did, sign_presentation, status_list_hash, status_list_id
 from tests.utils.registry import ADMIN_KEY_INDEX, drain, new_signer, sign_in
 from wallet_cli._registry import RegistryClient, RegistryError
 
@@ -73,7 +73,8 @@ def test_a_class_is_issued_verified_and_its_lifecycle_kept(client: TestClient) -
         report = verify(client, credential["document"])
         assert report["outcome"] == "valid", report
     document = first["document"]
-    assert document["issuer"]["id"] == "urn:eduledger:institution:" + school["id"] and document["issuer"]["name"] == school["name"]
+    assert document["issuer"]["id"] == "did:web:127.0.0.1%3A8000:institutions:" + school["id"] and document["issuer"]["name"] == school["name"]
+    assert document["proof"][0]["verificationMethod"].startswith(document["issuer"]["id"] + "#z6Mk")
     entry = document["credentialStatus"]
     assert entry["statusPurpose"] == "message" and entry["statusSize"] == 2
     again = issuer.request("POST", "/credentials/batches", json={"batch": f"g7-{label}", "kind": "growth_record",
@@ -204,31 +205,90 @@ def test_nothing_personal_reaches_the_chain(client: TestClient) -> None:
                 assert form not in chain and form.hex().encode() not in hexed, f"{value!r} is on chain"
 
 
-def test_the_credit_bank_converts_a_presentation_once(client: TestClient) -> None:
+def test_the_credit_bank_converts_a_holders_presentation_once(client: TestClient) -> None:
+    """Issue 12 item 5: credentials bound to the student's did:key; the student signs a presentation over
+    a challenge of this registry (used once) and its domain; a copy presented by anyone else is refused."""
     _, school, _ = issuing_school(client)
     _, college, _ = issuing_school(client)
     label = uuid.uuid4().hex[:6]
-    issued = school.request("POST", "/credentials/batches", json={"batch": label, "kind": "growth_record",
-                                                                  "records": students(2, label=label)})
+    student, thief = Ed25519KeyPair.generate(), Ed25519KeyPair.generate()
+    records = [{**record, "holder": holder_did(student.public)} for record in students(2, label=label)]
+    issued = school.request("POST", "/credentials/batches", json={"batch": label, "kind": "growth_record", "records": records})
     mine = [c["document"] for c in issued["credentials"][:1]]
-    presentation = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
-                    "verifiableCredential": mine}
-    with pytest.raises(RegistryError) as caught:
-        college.request("POST", "/credit-bank/imports", json={"presentation": presentation})
-    assert (caught.value.status, caught.value.code) == (409, "no_rules")
+    assert mine[0]["credentialSubject"]["id"] == holder_did(student.public)
+
+    def challenge() -> dict[str, Any]:
+        answer = client.post("/presentations/challenges")
+        assert answer.status_code == 201, answer.text
+        return answer.json()  # type: ignore[no-any-return]
+
+    def presented(credentials: list[dict[str, Any]], key: Ed25519KeyPair = student, **changes: str) -> dict[str, Any]:
+        given = {**challenge(), **changes}
+        signed = sign_presentation(credentials, key, challenge=given["challenge"], domain=given["domain"], created="2026-11-30T00:00:00Z")
+        return {"presentation": signed, "challenge": given["challenge"]}
+
+    def refused(body: dict[str, Any]) -> RegistryError:
+        with pytest.raises(RegistryError) as caught:
+            college.request("POST", "/credit-bank/imports", json=body)
+        return caught.value
+
+    assert challenge()["domain"] == "127.0.0.1:8000"
+    assert (refused(presented(mine)).status, refused(presented(mine)).code) == (409, "no_rules")
     college.request("PUT", "/credit-bank/rules", json=[{"achievement_type": "ext:GrowthRecord", "credits": 0.5}])
-    grant = college.request("POST", "/credit-bank/imports", json={"presentation": presentation})
+    stolen = refused(presented(mine, key=thief))
+    assert stolen.status == 422 and "holder_binding" in str(stolen)
+    assert "domain" in str(refused(presented(mine, domain="evil.example")))
+    other = presented(mine)
+    other["challenge"] = challenge()["challenge"]  # signed over one challenge, sent with another
+    assert "challenge: the presentation answers another challenge" in str(refused(other))
+    unknown = presented(mine)
+    unknown["challenge"] = "never-handed-out"
+    assert (refused(unknown).status, refused(unknown).code) == (422, "unknown_challenge")
+
+    genuine = presented(mine)
+    grant = college.request("POST", "/credit-bank/imports", json=genuine)
     assert grant["credits"] == 0.5 and grant["converted"] == [mine[0]["id"]] and grant["refused"] == []
     credential = grant["credential"]
     assert credential["credentialSubject"]["identifier"] == mine[0]["credentialSubject"]["identifier"], "the same salted subject"
+    assert credential["credentialSubject"]["id"] == holder_did(student.public)
     assert verify(client, credential)["outcome"] == "valid"
+    replayed = refused(genuine)
+    assert (replayed.status, replayed.code) == (422, "challenge_used")
+    again = refused(presented(mine))
+    assert again.status == 422 and "already converted" in str(again)
+    tampered = presented([{**issued["credentials"][1]["document"], "name": "改过的"}])
+    assert "invalid" in str(refused(tampered))
+
+
+def test_a_holders_presentation_at_verify(client: TestClient) -> None:
+    _, school, _ = issuing_school(client)
+    label = uuid.uuid4().hex[:6]
+    student = Ed25519KeyPair.generate()
+    records = [{**record, "holder": holder_did(student.public)} for record in students(1, label=label)]
+    mine = [c["document"] for c in school.request("POST", "/credentials/batches", json={
+        "batch": label, "kind": "growth_record", "records": records})["credentials"]]
+    given = client.post("/presentations/challenges").json()
+    signed = sign_presentation(mine, student, challenge=given["challenge"], domain=given["domain"], created="2026-11-30T00:00:00Z")
+    answer = client.post("/verify/presentation", json={"presentation": signed, "challenge": given["challenge"]})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["outcome"] == "valid" and [c["name"] for c in body["checks"]] == ["holder_proof", "challenge", "domain"]
+    assert body["credentials"][0]["checks"][-1] == {"name": "holder_binding", "result": "pass", "detail": ""}
+    replay = client.post("/verify/presentation", json={"presentation": signed, "challenge": given["challenge"]})
+    assert replay.status_code == 422 and replay.json()["error"] == "challenge_used"
+    given = client.post("/presentations/challenges").json()
+    stolen = sign_presentation(mine, Ed25519KeyPair.generate(), challenge=given["challenge"], domain=given["domain"],
+                               created="2026-11-30T00:00:00Z")
+    body = client.post("/verify/presentation", json={"presentation": stolen, "challenge": given["challenge"]}).json()
+    assert body["outcome"] == "invalid" and body["credentials"][0]["checks"][-1]["name"] == "holder_binding"
+    assert client.post("/verify", json={"credential": signed}).status_code == 422, "a signed presentation goes to /verify/presentation"
+    bad = client.post("/credentials/batches", json={})
+    assert bad.status_code in (401, 403, 422)
+    refused = school.request
     with pytest.raises(RegistryError) as caught:
-        college.request("POST", "/credit-bank/imports", json={"presentation": presentation})
-    assert caught.value.status == 422 and "already converted" in str(caught.value)
-    tampered = {**presentation, "verifiableCredential": [{**issued["credentials"][1]["document"], "name": "改过的"}]}
-    with pytest.raises(RegistryError) as caught:
-        college.request("POST", "/credit-bank/imports", json={"presentation": tampered})
-    assert caught.value.status == 422 and "invalid" in str(caught.value)
+        refused("POST", "/credentials/batches", json={"batch": f"h-{label}", "kind": "growth_record",
+                                                      "records": [{**students(1, label=label)[0], "holder": "did:key:z6Mk" + "1" * 45}]})
+    assert caught.value.status == 422 and "holder" in str(caught.value)
 
 
 def test_status_lists_fill_to_half_then_another_opens(client: TestClient) -> None:

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ledger_service.chain import Ledger
-from ledger_service.credentials import ChainView, StatusList, make_bundle
+from ledger_service.credentials import ChainView, StatusList, did_web_url, make_bundle
 from tests.credentials.test_issuance import class_records
 from tests.registry.conftest import ClientFactory
 from tests.credentials.test_verification import HOSTILE, _hostile
@@ -79,7 +79,11 @@ def test_an_old_bundle_of_a_revoked_credential_is_invalid_here(client: TestClien
     document = batch["credentials"][0]["document"]
     url = document["credentialStatus"]["statusListCredential"]
     saved = client.get(url.replace("http://127.0.0.1:8000", "")).json()
-    old, classmate = (json.loads(json.dumps(make_bundle(c["document"], chain=chain_view(module_ledger), status_resolver=lambda _: saved)))
+    def did_document(did: str) -> Any:  # the issuer is the school's did:web: its document, as this registry serves it
+        return client.get(did_web_url(did).replace("http://127.0.0.1:8000", "")).json()
+
+    old, classmate = (json.loads(json.dumps(make_bundle(c["document"], chain=chain_view(module_ledger), status_resolver=lambda _: saved,
+                                                        did_resolver=did_document)))
                       for c in batch["credentials"])
     assert client.post("/verify", json={"credential": old}).json()["outcome"] == "valid"
     issuer.request("POST", f"/credentials/{batch['credentials'][0]['id']}/status", json={"action": "revoke"})

@@ -27,8 +27,11 @@ ISSUER_INDEX = 5
 BUREAU_SIGNING_KEY = Ed25519KeyPair.from_seed(b"bureau-signing-key".ljust(32, b"\0"))
 
 
-def issue_on_ledger(ledger: Ledger, workdir: Path, documents: list[dict[str, Any]], batch_id: str) -> list[dict[str, Any]]:
-    """Governance (the ledger's key) makes a bureau accredited for growth records with an issuer key, which issues."""
+def issue_on_ledger(
+    ledger: Ledger, workdir: Path, documents: list[dict[str, Any]], batch_id: str, *, issuer_did: str | None = None
+) -> list[dict[str, Any]]:
+    """Governance (the ledger's key) makes a bureau accredited for growth records with an issuer key, which
+    issues (as ``issuer_did``, a did:web of the bureau, if given)."""
     directory = ledger.contracts["InstitutionRegistry"]
     key = dev_signer(ISSUER_INDEX)
     if directory.call("issuerKey", key.address)["institutionId"] != ROOT_BUREAU:
@@ -40,8 +43,8 @@ def issue_on_ledger(ledger: Ledger, workdir: Path, documents: list[dict[str, Any
         governance.transact(directory.transaction("addSigningKey", ROOT_BUREAU, BUREAU_SIGNING_KEY.public.raw, 0, FAR_FUTURE))
     sender = _issuer_sender(ledger, workdir, batch_id)
     issuer = BatchIssuer(workdir / f"issuance-{batch_id}.sqlite3", sender=sender, anchor=ledger.contracts["CredentialAnchor"],
-                         directory=directory, signing_key=BUREAU_SIGNING_KEY)
-    documents = [{**document, "issuer": {**document["issuer"], "id": institution_uri(ROOT_BUREAU)}} for document in documents]
+                         directory=directory, signing_key=BUREAU_SIGNING_KEY, issuer_id=issuer_did)
+    documents = [{**document, "issuer": {**document["issuer"], "id": issuer_did or institution_uri(ROOT_BUREAU)}} for document in documents]
     credentials = issuer.issue(batch_id, documents, credential_type=GROWTH_RECORD, created="2026-11-22T08:00:00Z").credentials
     issuer.close()
     return credentials

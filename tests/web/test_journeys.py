@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import update
 from typer.testing import CliRunner
 
-from ledger_service.credentials import ChainView, make_bundle
+from ledger_service.credentials import ChainView, did_web_url, make_bundle
 from registry.models import Session as SessionRow
 from registry.models import utcnow
 from tests.utils.registry import drain, lesson_bundle, lesson_metadata, review_and_accept
@@ -184,7 +184,8 @@ def test_a_tampered_credential_dropped_on_the_page_is_red_with_the_check_named(w
     # An offline bundle, and a presentation holding the good and the tampered credential.
     ledger = world.app.state.ledger
     chain = ChainView(ledger.rpc, ledger.contracts["CredentialAnchor"], ledger.contracts["InstitutionRegistry"], ledger.chain_id)
-    bundle = make_bundle(document, chain=chain, status_resolver=lambda url: world.http.get(url.replace(world.base, "")).json())
+    bundle = make_bundle(document, chain=chain, status_resolver=lambda url: world.http.get(url.replace(world.base, "")).json(),
+                         did_resolver=lambda did: world.http.get(did_web_url(did).replace(world.base, "")).json())
     (tmp_path / "bundle.json").write_text(json.dumps(bundle, ensure_ascii=False))
     page.set_input_files("#verify-file", str(tmp_path / "bundle.json"))
     page.wait_for_selector("[data-check=bundle]")

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger_service import CredentialError, SubjectNotFoundError, TransactionTimeoutError
+from ledger_service import SubjectNotFoundError, TransactionTimeoutError
 from ledger_service.credentials import Ed25519PublicKeyRef
 
 from ...core.errors import ConflictError, InvalidRequestError, PermissionDeniedError, ResourceNotFoundError
@@ -23,8 +23,9 @@ from ...crud import users as users_crud
 from ...models import ChainJob, CredentialBatch, Institution, IssuedCredential, IssuerAccount, StatusListRecord
 from ...workflows import rosters
 from ...workflows.issuance import Issuing
+from ...workflows.presentations import presentation_domain, use_presentation_challenge
 from ..params import MAX_INT
-from ..deps import AdminUser, CurrentUser, IssuerUser, IssuingDep, Principal, SessionDep, SettingsDep, WorkerDep
+from ..deps import AdminUser, BureauDep, CurrentUser, IssuerUser, IssuingDep, Principal, SessionDep, SettingsDep, WorkerDep
 
 router = APIRouter(tags=["credentials"])
 
@@ -146,11 +147,7 @@ def _issuer_public(db: Session, account: IssuerAccount, issuing: Issuing) -> Iss
 @router.post("/institutions/{institution_id}/issuer", response_model=IssuerPublic, status_code=201)
 def create_issuer(institution_id: str, admin: AdminUser, db: SessionDep, issuing: IssuingDep, worker: WorkerDep) -> IssuerPublic:
     """Set an institution up for issuing: keys held for it, accreditation and keys registered on chain."""
-    institution = users_crud.get_institution(session=db, institution_id=institution_id)
-    path = [institution]
-    while path[0].parent_id is not None:
-        path.insert(0, users_crud.get_institution(session=db, institution_id=path[0].parent_id))
-    account = issuing.set_up(db, institution, path)
+    account = issuing.set_up(db, users_crud.get_institution(session=db, institution_id=institution_id))
     db.commit()
     if worker:
         worker.notify()
@@ -280,6 +277,27 @@ def _own_credential(db: Session, issuer: Principal, credential_id: str) -> tuple
     return credential, batch is not None and batch.completed_at is not None
 
 
+class SubjectLabelPublic(BaseModel):
+    credential_id: str
+    subject_id: str | None
+    erased: bool = Field(description="the subject's personal data were erased: nothing to show")
+    name: str | None = None
+    number: str | None = Field(default=None, description="学籍号 or staff number")
+
+
+@router.get("/credentials/batches/{key}/subjects", response_model=list[SubjectLabelPublic])
+def read_batch_subjects(key: str, issuer: IssuerUser, db: SessionDep, issuing: IssuingDep) -> list[SubjectLabelPublic]:
+    """Who each credential of a batch is about (name and number, from the vault), in the batch's order:
+    for the institution's own issuers, to find a student's record."""
+    institution, _ = _issuer_of(db, issuer)
+    batch = db.scalar(select(CredentialBatch).where(CredentialBatch.institution_id == institution.id, CredentialBatch.key == key))
+    if batch is None:
+        raise ResourceNotFoundError(f"no batch {key!r} at {institution.name}")
+    return [SubjectLabelPublic(credential_id=credential_id, subject_id=subject_id, erased=label is None, name=(label or {}).get("name"),
+                               number=(label or {}).get("student_number") or (label or {}).get("staff_number"))
+            for credential_id, subject_id, label in issued_crud.subject_labels(session=db, vault=issuing.vault, batch_id=batch.id)]
+
+
 @router.get("/credentials/{credential_id}", response_model=IssuedPublic)
 def read_credential(credential_id: str, issuer: IssuerUser, db: SessionDep, issuing: IssuingDep) -> IssuedPublic:
     """A credential the signed-in issuer's institution issued (a credit grant also by its grant id), and its lifecycle status."""
@@ -364,7 +382,10 @@ class ConversionRulePublic(BaseModel):
 
 
 class ImportRequest(BaseModel):
-    presentation: dict[str, Any] = Field(description="a VC 2.0 VerifiablePresentation of one student's credentials")
+    presentation: dict[str, Any] = Field(description="a VC 2.0 VerifiablePresentation of one student's credentials, signed by "
+                                         "the student (holder) over a challenge of POST /presentations/challenges and this "
+                                         "registry's domain; each credential bound to the holder (credentialSubject.id)")
+    challenge: str = Field(max_length=64, description="the challenge the presentation answers (used once)")
     status_lists: dict[str, dict[str, Any]] = Field(default_factory=dict, description="status lists the credentials refer to, by URL "
                                                     "(lists this registry hosts are found by themselves)")
 
@@ -413,26 +434,20 @@ def read_credit_rules(issuer: IssuerUser, db: SessionDep) -> list[ConversionRule
 
 @router.post("/credit-bank/imports", response_model=GrantPublic, status_code=201)
 def import_presentation(
-    request: ImportRequest, issuer: IssuerUser, db: SessionDep, issuing: IssuingDep, settings: SettingsDep
+    request: ImportRequest, issuer: IssuerUser, db: SessionDep, issuing: IssuingDep, settings: SettingsDep, bureau: BureauDep
 ) -> GrantPublic:
     """Verify every presented credential, convert by the rules, issue one credit-grant credential;
     a credential is never converted twice by the same institution."""
     institution, account = _issuer_of(db, issuer)
     if not account.credit_rules:
         raise ConflictError("set the conversion rules first (PUT /credit-bank/rules)", code="no_rules")
-    hosted = f"{settings.BASE_URL}/status-lists/"
-
-    def resolve(url: str) -> list[dict[str, Any]]:
-        record = db.get(StatusListRecord, url[len(hosted):]) if url.startswith(hosted) else None
-        found = [record.credential] if record is not None and record.credential is not None else []  # in force
-        if url in request.status_lists:
-            found.append(request.status_lists[url])
-        if not found:
-            raise CredentialError(f"status list {url} was not supplied")  # the verifier then says: cannot tell
-        return found
-
-    credential, grant = issuing.grant_credits(db, institution=institution, account=account, presentation=request.presentation,
-                                              resolve=resolve, actor=issuer.address)
+    use_presentation_challenge(db, request.challenge)
+    db.commit()  # spent whatever follows: a presentation answers its challenge once
+    credential, grant = issuing.grant_credits(
+        db, institution=institution, account=account, presentation=request.presentation, supplied_lists=request.status_lists,
+        actor=issuer.address, challenge=request.challenge, domain=presentation_domain(settings.BASE_URL),
+        did_resolver=issuing.did_resolver(db, bureau.id_hex, bureau.signing_key),
+    )
     return GrantPublic(grant_id=grant.grant_id, credential_id=credential.id, credits=grant.credits, status=credential.status,
                        credential=grant.credential, converted=grant.converted,
                        refused=[RefusedPublic(credential_id=r.credential_id, reason=r.reason) for r in grant.refused])

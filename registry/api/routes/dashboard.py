@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from ...crud import dashboard as dashboard_crud
 from ...models import utcnow
-from ...workflows.dashboard import SummaryCache, period_of_months
-from ..deps import AdminUser, SessionDep
+from ...workflows.dashboard import period_of_months
+from ..deps import AdminUser, MonitorDep, SessionDep, SettingsDep, SummaryCacheDep
 from .health import health_of
 
 router = APIRouter(prefix="/dashboard", tags=["dashboard"])
@@ -104,15 +104,8 @@ FromMonth = Query(default=None, pattern=_MONTH, description="first month counted
 ToMonth = Query(default=None, pattern=_MONTH, description="last month counted (YYYY-MM, inclusive); default: up to now")
 
 
-def _summary_cache(request: Request) -> SummaryCache:
-    cache = getattr(request.app.state, "dashboard_summaries", None)
-    if cache is None:
-        cache = request.app.state.dashboard_summaries = SummaryCache()
-    return cache
-
-
 @router.get("/summary", response_model=DashboardSummary)
-def read_dashboard_summary(request: Request, db: SessionDep, from_month: str | None = FromMonth,
+def read_dashboard_summary(monitor: MonitorDep, settings: SettingsDep, db: SessionDep, summaries: SummaryCacheDep, from_month: str | None = FromMonth,
                            to_month: str | None = ToMonth) -> DashboardSummary:
     """The public summary: totals, by 学段, 学科 and month, credentials by month, chain health. No
     schools, institutions, people or addresses. Computed at most every 30 s per period (see generated_at)."""
@@ -120,21 +113,21 @@ def read_dashboard_summary(request: Request, db: SessionDep, from_month: str | N
 
     def compute() -> DashboardSummary:
         groups = dashboard_crud.group_stats(db, period, ("total", "stage", "subject", "month"))
-        health = health_of(request.app.state.monitor, request.app.state.settings.CHAIN_STALL_SECONDS)
+        health = health_of(monitor, settings.CHAIN_STALL_SECONDS)
         return DashboardSummary(**_summary_fields(db, period, groups, from_month, to_month),  # type: ignore[arg-type]
                                 chain=ChainHealthPublic(status=health.status, block_number=health.block_number,
                                                         observed_seconds_ago=health.observed_seconds_ago))
 
-    return _summary_cache(request).get((from_month, to_month), compute)
+    return summaries.get((from_month, to_month), compute)
 
 
 @router.get("", response_model=Dashboard)
-def read_dashboard(admin: AdminUser, request: Request, db: SessionDep, from_month: str | None = FromMonth,
+def read_dashboard(admin: AdminUser, monitor: MonitorDep, settings: SettingsDep, db: SessionDep, from_month: str | None = FromMonth,
                    to_month: str | None = ToMonth) -> Dashboard:
     """The administrators' dashboard: the summary, and by school, credentials by institution, chain jobs."""
     period = period_of_months(from_month, to_month)
     groups = dashboard_crud.group_stats(db, period)
-    health = health_of(request.app.state.monitor, request.app.state.settings.CHAIN_STALL_SECONDS)
+    health = health_of(monitor, settings.CHAIN_STALL_SECONDS)
     counts = dashboard_crud.chain_counts(db)
     oldest = (utcnow() - counts.oldest_open_job).total_seconds() if counts.oldest_open_job else None
     return Dashboard(
