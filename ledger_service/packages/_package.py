@@ -233,7 +233,8 @@ def verify_package(
     limits: PackageLimits = PackageLimits(),
     now: datetime | None = None,
 ) -> VerificationReport:
-    """Every check of a package, reported separately; never raises for a bad package."""
+    """Every check of a package, reported separately; never raises for a bad package (``did_resolver``: for
+    did:web issuers whose DID document the package does not carry; their credentials are cannot tell otherwise)."""
     report = VerificationReport()
     members = _read_archive(data, limits, report)
     if members is None:
