@@ -553,7 +553,8 @@ def verify_package_file(
     reader = CertificateReader(contracts["CertificateRegistry"], contracts["ResourceRegistry"], contracts["InstitutionRegistry"])
     try:
         report = verify_package(package.read_bytes(), chain=view, certificates=reader,
-                                status_resolver=_status_resolver(None, fetch=fetch_status), confirmations=confirmations)
+                                status_resolver=_status_resolver(None, fetch=fetch_status),
+                                did_resolver=_did_resolver(None, fetch=fetch_status), confirmations=confirmations)
     finally:
         rpc.close()
     for check in report.checks:

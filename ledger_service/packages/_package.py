@@ -9,6 +9,7 @@ Layout::
     resources/<cid>.car        each resource's content, one CAR v1 per resource (root = its CID)
     credentials/<n>.json       each certificate as a verifiable credential
     status-lists/<i>.json      the status list credentials those credentials point at
+    dids/<i>.json              the issuers' DID documents (did:web), which the chain must agree with
 
 Verification (:func:`verify_package`): the archive is well-formed and holds exactly the listed
 members; the signature is over the manifest's exact bytes with a key the chain holds for the
@@ -49,7 +50,7 @@ __all__ = [
 MANIFEST_TYPE = "EduLedgerRecommendationPackage"
 SIGNATURE_TYPE = "EduLedgerPackageSignature"
 _MEMBER = re.compile(r"^(manifest\.json|signature\.json|resources/[A-Za-z0-9]{20,100}\.car|credentials/[0-9]{1,19}\.json|"
-                     r"status-lists/[0-9]{1,6}\.json)$")
+                     r"status-lists/[0-9]{1,6}\.json|dids/[0-9]{1,4}\.json)$")
 
 
 @dataclass(frozen=True)
@@ -227,13 +228,13 @@ def verify_package(
     chain: ChainFacts | None,
     certificates: CertificateReader | None,
     status_resolver: Callable[[str], list[dict[str, Any]]] | None = None,
+    did_resolver: DidResolver | None = None,
     confirmations: int = 1,
     limits: PackageLimits = PackageLimits(),
     now: datetime | None = None,
-    did_resolver: DidResolver | None = None,
 ) -> VerificationReport:
     """Every check of a package, reported separately; never raises for a bad package (``did_resolver``: for
-    did:web issuers, whose credentials otherwise verify as cannot tell)."""
+    did:web issuers whose DID document the package does not carry; their credentials are cannot tell otherwise)."""
     report = VerificationReport()
     members = _read_archive(data, limits, report)
     if members is None:
@@ -255,6 +256,25 @@ def verify_package(
             report.add("members", "fail", f"{entry.get('file')}: unreadable status list: {exc}")
             return report
 
+    dids: dict[str, Any] = {}
+    for entry in manifest.get("didDocuments") or []:  # issuers' DID documents (each compared with the chain all the same)
+        content = _member(members, entry.get("file"), entry.get("sha256"), report) if isinstance(entry, dict) else None
+        if content is None:
+            return report
+        listed.add(entry["file"])
+        try:
+            dids[str(entry["id"])] = strict_loads(content)
+        except (InvalidJsonError, KeyError) as exc:
+            report.add("members", "fail", f"{entry.get('file')}: unreadable DID document: {exc}")
+            return report
+
+    def resolve_did(did: str) -> Any:
+        if did in dids:
+            return dids[did]
+        if did_resolver is not None:
+            return did_resolver(did)
+        raise CredentialError(f"the DID document of {did[:100]} is not in the package")
+
     def resolve(url: str) -> list[dict[str, Any]]:
         found = list(lists.get(url, []))
         if status_resolver is not None:
@@ -267,7 +287,7 @@ def verify_package(
         return found
 
     for resource in manifest["resources"]:
-        if not _verify_resource(resource, members, listed, chain, certificates, resolve, confirmations, report, did_resolver):
+        if not _verify_resource(resource, members, listed, chain, certificates, resolve, resolve_did, confirmations, report):
             return report
     unlisted = sorted(set(members) - listed)
     if unlisted:
@@ -279,8 +299,7 @@ def verify_package(
 
 def _verify_resource(
     resource: Any, members: dict[str, bytes], listed: set[str], chain: ChainFacts | None, certificates: CertificateReader | None,
-    resolve: Callable[[str], list[dict[str, Any]]], confirmations: int, report: VerificationReport,
-    did_resolver: DidResolver | None = None,
+    resolve: Callable[[str], list[dict[str, Any]]], resolve_did: DidResolver, confirmations: int, report: VerificationReport,
 ) -> bool:
     try:
         cid = CID.parse(str(resource["contentCid"]))
@@ -330,7 +349,7 @@ def _verify_resource(
             return False
         listed.add(credential_name)
         credential_report = verify_credential(credential, chain=chain, confirmations=confirmations, status_resolver=resolve,
-                                              did_resolver=did_resolver)
+                                              did_resolver=resolve_did)
         failed = credential_report.failed
         if failed is not None:
             report.add("credential", "fail", f"{credential_name}: {failed.name}: {failed.detail}")
@@ -339,6 +358,7 @@ def _verify_resource(
         if not isinstance(document, dict) or not str(document.get("id", "")).endswith(f":{number}"):
             report.add("credential", "fail", f"{credential_name} is not the credential of certificate #{number}")
             return False
+        unsure = next((c for c in credential_report.checks if c.result != "pass"), None)
         report.add("credential", "pass" if credential_report.outcome == "valid" else "unknown",
-                   f"{credential_name}: {credential_report.outcome}")
+                   f"{credential_name}: {credential_report.outcome}" + (f" ({unsure.name}: {unsure.detail})" if unsure else ""))
     return True

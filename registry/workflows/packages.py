@@ -141,6 +141,15 @@ def export_package(
                 lists[record.id] = record
         entry["recommendation"] = {"decisionHash": recommendation.decision_hash, "toLevel": recommendation.to_level}
         resources.append(entry)
+    dids = sorted({str((c.credential or {}).get("issuer", {}).get("id", "")) for r in recommendations
+                   for c in session.scalars(select(Certificate).where(Certificate.version_id == r.version_id, Certificate.status == "issued"))})
+    resolver = issuing.did_resolver(session, bureau.id_hex, bureau.signing_key)
+    did_documents = []
+    for index, did in enumerate(d for d in dids if d.startswith("did:")):
+        body = json.dumps(resolver(did), ensure_ascii=False, sort_keys=True).encode()
+        name = f"dids/{index}.json"
+        members[name] = body
+        did_documents.append({"id": did, "file": name, "sha256": _sha256(body)})
     status_lists = []
     for index, record in enumerate(sorted(lists.values(), key=lambda r: r.id)):
         body = json.dumps(record.credential, ensure_ascii=False, sort_keys=True).encode()
@@ -159,6 +168,7 @@ def export_package(
         "chain": {"chainId": ledger.chain_id, "contracts": {name: ledger.contracts[name].address for name in _CONTRACTS}},
         "resources": resources,
         "statusLists": status_lists,
+        "didDocuments": did_documents,
     }
     return build_package(manifest, members, key=bureau.signing_key, institution_id=bureau.id)
 
@@ -171,9 +181,8 @@ def chain_view(ledger: Ledger) -> ChainView:
     return ChainView(ledger.rpc, ledger.contracts["CredentialAnchor"], ledger.contracts["InstitutionRegistry"], ledger.chain_id)
 
 
-def verify(data: bytes, *, ledger: Ledger, session: Session, issuing: Issuing, bureau: Bureau | None = None) -> VerificationReport:
-    """Verify a package against this registry's chain (status lists it hosts are the ones in force; this
-    registry's did:web issuers resolved as POST /verify does, else their credentials cannot be told)."""
+def verify(data: bytes, *, ledger: Ledger, session: Session, issuing: Issuing, bureau: Bureau) -> VerificationReport:
+    """Verify a package against this registry's chain (status lists it hosts are the ones in force)."""
     prefix = issuing.list_url("")
 
     def hosted(url: str) -> list[dict[str, Any]]:
@@ -184,8 +193,8 @@ def verify(data: bytes, *, ledger: Ledger, session: Session, issuing: Issuing, b
         return []
 
     return verify_package(data, chain=chain_view(ledger), certificates=CertificateReader.of(ledger), status_resolver=hosted,
-                          confirmations=ledger.sender.confirmations,
-                          did_resolver=issuing.did_resolver(session, bureau.id_hex, bureau.signing_key) if bureau is not None else None)
+                          did_resolver=issuing.did_resolver(session, bureau.id_hex, bureau.signing_key),
+                          confirmations=ledger.sender.confirmations)
 
 
 @dataclass(frozen=True)
@@ -194,8 +203,8 @@ class Imported:
     cids: list[str]
 
 
-def import_package(data: bytes, *, ledger: Ledger, session: Session, issuing: Issuing,
-                   store: LocalContentStore | KuboContentStore, bureau: Bureau | None = None) -> Imported:
+def import_package(data: bytes, *, ledger: Ledger, session: Session, issuing: Issuing, bureau: Bureau,
+                   store: LocalContentStore | KuboContentStore) -> Imported:
     """Verify, then take the content in; an invalid or unverifiable package changes nothing."""
     report = verify(data, ledger=ledger, session=session, issuing=issuing, bureau=bureau)
     if report.outcome != "valid":

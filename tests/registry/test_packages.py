@@ -64,7 +64,7 @@ def test_an_exported_package_verifies_end_to_end_and_imports(year: Year, package
     assert {c["kind"] for c in resource["certificates"]} == {"inclusion", "selection", "recommendation"}
     assert all(a["identifier"].startswith("did:pkh:") and "name" not in a for a in resource["author"])  # no consent given
     report = _verify(year, package)
-    assert report["outcome"] == "valid", report
+    assert report["outcome"] == "valid", [c for c in report["checks"] if c["result"] != "pass"]
     names = [c["name"] for c in report["checks"]]
     assert {"archive", "signature", "signing_key", "manifest", "content", "certificate", "credential", "members"} <= set(names)
     imported = year.admin.request("POST", "/packages/import", content=package, headers={"Content-Type": "application/zip"})

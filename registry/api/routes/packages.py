@@ -75,7 +75,9 @@ def export_package(
 
 
 @router.post("/packages/verify", response_model=PackageVerification, openapi_extra=_ZIP_BODY)
-async def verify_package(body: PackageBody, db: SessionDep, ledger: LedgerDep, issuing: IssuingDep, bureau: BureauDep) -> PackageVerification:
+async def verify_package(
+    body: PackageBody, db: SessionDep, ledger: LedgerDep, issuing: IssuingDep, bureau: BureauDep,
+) -> PackageVerification:
     """Verify a package end to end against the chain: signature and key, every member, every CID, every certificate and credential."""
     report = await anyio.to_thread.run_sync(lambda: packages.verify(body, ledger=ledger, session=db, issuing=issuing, bureau=bureau))
     return _verification(report.as_dict())
@@ -87,6 +89,6 @@ async def import_package(
 ) -> PackageImport:
     """Verify a package and take its content in (422 ``package_invalid`` naming the failed check: nothing taken in)."""
     imported = await anyio.to_thread.run_sync(
-        lambda: packages.import_package(body, ledger=ledger, session=db, issuing=issuing, store=store, bureau=bureau))
+        lambda: packages.import_package(body, ledger=ledger, session=db, issuing=issuing, bureau=bureau, store=store))
     verification = _verification(imported.report.as_dict())
     return PackageImport(**verification.model_dump(), imported=imported.cids)
