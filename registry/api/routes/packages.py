@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from ...core.errors import PayloadTooLargeError, ResourceNotFoundError, UnsupportedMediaTypeError
 from ...models import Programme
 from ...workflows import packages
+from ..params import MAX_INT
 from ..deps import AdminUser, BureauDep, ContentDep, IssuingDep, LedgerDep, SessionDep, SettingsDep
 
 router = APIRouter(tags=["packages"])
@@ -60,7 +61,7 @@ def _verification(report: dict[str, Any]) -> PackageVerification:
             responses={200: {"content": {"application/zip": {}}}})
 def export_package(
     admin: AdminUser, db: SessionDep, store: ContentDep, bureau: BureauDep, ledger: LedgerDep, issuing: IssuingDep,
-    programme_id: int = Path(ge=1, le=2**62),
+    programme_id: int = Path(ge=1, le=MAX_INT),
 ) -> Response:
     """The programme's recommendations as a signed package for the national platform (zip)."""
     programme = db.get(Programme, programme_id)
