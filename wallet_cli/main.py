@@ -535,6 +535,8 @@ def verify_package_file(
     rpc_url: RpcUrlOption = "http://127.0.0.1:8545",
     fetch_status: FetchOption = True,
     confirmations: Annotated[int, typer.Option(min=1)] = 1,
+    did_document: DidDocumentOption = None,
+    fetch_did: FetchDidOption = True,
 ) -> None:
     """Verify a recommendation package against a chain node directly (no registry): the signature and its key on
     chain, every member against the signed manifest, every CID against the CAR blocks, every certificate on chain and
@@ -553,8 +555,8 @@ def verify_package_file(
     reader = CertificateReader(contracts["CertificateRegistry"], contracts["ResourceRegistry"], contracts["InstitutionRegistry"])
     try:
         report = verify_package(package.read_bytes(), chain=view, certificates=reader,
-                                status_resolver=_status_resolver(None, fetch=fetch_status),
-                                did_resolver=_did_resolver(None, fetch=fetch_status), confirmations=confirmations)
+                                status_resolver=_status_resolver(None, fetch=fetch_status), confirmations=confirmations,
+                                did_resolver=_did_resolver(did_document, fetch=fetch_did))
     finally:
         rpc.close()
     for check in report.checks:

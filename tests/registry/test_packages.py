@@ -77,7 +77,11 @@ def test_an_exported_package_verifies_end_to_end_and_imports(year: Year, package
     (tmp_path / "package.zip").write_bytes(package)
     ledger = year.http.app.state.ledger  # type: ignore[attr-defined]
     url = ledger.node.url if ledger.node else ""
-    good = wallet("package", "verify", str(tmp_path / "package.zip"), "--deployment", str(deployment), "--rpc-url", url, "--no-fetch-status")
+    # The credentials' issuer is the bureau's did:web on the test client's host: its document given as a file.
+    document = year.http.get(f"/institutions/{year.http.app.state.bureau.id_hex}/did.json").json()  # type: ignore[attr-defined]
+    (tmp_path / "did.json").write_text(json.dumps(document))
+    good = wallet("package", "verify", str(tmp_path / "package.zip"), "--deployment", str(deployment), "--rpc-url", url, "--no-fetch-status",
+                  "--did-document", str(tmp_path / "did.json"))
     assert good.returncode == 0 and "outcome: valid" in good.stdout, good.stdout + good.stderr
     tampered = bytearray(package)
     tampered[len(tampered) // 2] ^= 0x01
