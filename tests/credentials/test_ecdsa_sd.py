@@ -150,3 +150,30 @@ def test_a_fresh_base_proof_derives_and_verifies(vector: Vector) -> None:
         assert verify_sd_derived(derived, P256KeyPair.generate().public)[0] is False, "another issuer key"
     hidden = derive_sd(signed, [])
     assert "validFrom" not in hidden and hidden["issuer"] == vector.unsigned["issuer"]
+
+
+def test_hostile_proof_values_and_pointers_are_refused_naming_why(vector: Vector) -> None:
+    import base64
+
+    from ledger_service import CredentialError
+
+    revealed = vector("derivedRevealDocument.json")
+
+    def with_value(raw: bytes | None) -> dict[str, Any]:
+        changed = copy.deepcopy(revealed)
+        changed["proof"]["proofValue"] = "u" + base64.urlsafe_b64encode(raw).decode().rstrip("=") if raw is not None else "u***"
+        return changed
+
+    header = b"\xd9\x5d\x01"
+    for raw, words in ((header + b"\x81" * 100_000 + b"\x00", "nesting depth"),
+                       (header + b"\x85\x5b" + b"\xff" * 8, "premature end"),
+                       (header + b"\xd8\x1c\x00", "array of 5"),
+                       (header + b"\xff\xff", "not CBOR"),
+                       (None, "not a derived proof")):
+        ok, why = verify_sd_derived(with_value(raw))
+        assert not ok and words in why, (words, why)
+    assert verify_sd_derived("not a document") == (False, "not a JSON object")
+    with pytest.raises(CredentialError, match="does not match"):
+        derive_sd(vector("addSignedSDBase.json"), ["/credentialSubject/noSuchField"])
+    with pytest.raises(CredentialError, match="must start with"):
+        derive_sd(vector("addSignedSDBase.json"), ["credentialSubject"])

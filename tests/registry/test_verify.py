@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from ledger_service.chain import Ledger
 from ledger_service.credentials import ChainView, StatusList, did_web_url, make_bundle
+from tests.utils.presentations import held, holder_import
 from tests.credentials.test_issuance import class_records
 from tests.registry.conftest import ClientFactory
 from tests.credentials.test_verification import HOSTILE, _hostile
@@ -187,14 +188,12 @@ def test_the_same_credential_twice_in_a_presentation_is_refused_once(client: Tes
     _, college, _ = issuing_school(client)
     label = uuid.uuid4().hex[:6]
     issued = school.request("POST", "/credentials/batches", json={"batch": label, "kind": "growth_record",
-                                                                  "records": students(1, label=label)})
+                                                                  "records": held(students(1, label=label))})
     mine = issued["credentials"][0]["document"]
     college.request("PUT", "/credit-bank/rules", json=[{"achievement_type": "ext:GrowthRecord", "credits": 0.5}])
-    presentation = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
-                    "verifiableCredential": [mine, mine]}
-    grant = college.request("POST", "/credit-bank/imports", json={"presentation": presentation})
+    grant = college.request("POST", "/credit-bank/imports", json=holder_import(client, [mine, mine]))
     assert grant["credits"] == 0.5 and grant["converted"] == [mine["id"]]
     assert grant["refused"] == [{"credential_id": mine["id"], "reason": "the same credential appears twice in the presentation"}]
-    text = json.dumps({"presentation": presentation}, ensure_ascii=False).replace('"name": ', '"name": "伪造", "name": ', 1)
+    text = json.dumps(holder_import(client, [mine, mine]), ensure_ascii=False).replace('"name": ', '"name": "伪造", "name": ', 1)
     response = client.post("/credit-bank/imports", content=text.encode(), headers={"content-type": "application/json", **college.headers})
     assert response.status_code == 400 and response.json()["error"] == "duplicate_json_key"
