@@ -11,10 +11,12 @@ Playwright):
   in a fresh browser context (empty cache, as a phone that never saw the site), median of 20;
   side by side with the JSON verification's own round trip (the yardstick of the server's part).
 
-``dashboard_query_ms_100k`` (the 数据驾驶舱's aggregate query over 100,000 resource versions) is
-null until the dashboard exists (issue 13, phase 2).
+``dashboard_query_ms_100k``: the 数据驾驶舱's aggregate queries (everything GET /dashboard computes:
+every breakdown, turnaround percentiles, credentials, chain jobs) over 100,000 resource versions with
+their decisions and certificates, written in bulk into a temporary SQLite database (the default),
+median of 5; the same on PostgreSQL side by side when one is reachable.
 
-    python bench/web.py [--runs 20]
+    python bench/web.py [--runs 20] [--dashboard-versions 100000] [--dashboard-only]
 """
 
 from __future__ import annotations
@@ -33,10 +35,19 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
 from ledger_service.chain import Signer, dev_signer, free_port  # noqa: E402
+from registry.core import migrations  # noqa: E402
+from registry.core.db import make_engine, session_factory  # noqa: E402
+from registry.crud import catalogue as catalogue_crud  # noqa: E402
+from registry.crud import dashboard as dashboard_crud  # noqa: E402
+from search_corpus import city_catalogue  # noqa: E402
+from tests.utils.dashboard import seed_dashboard  # noqa: E402
 from wallet_cli._registry import RegistryClient  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,10 +117,81 @@ def whole_app_gz_kb() -> float:
     return sum(p.stat().st_size for p in (DIST / "assets").glob("*.gz") if p.name.endswith((".js.gz", ".css.gz"))) / 1024
 
 
+def dashboard_query_ms(url: str, versions: int, repeat: int = 5) -> tuple[float, float, float]:
+    """Seconds to write ``versions`` in bulk, and the median milliseconds of the dashboard's queries over
+    them: wall time, and this process's CPU time (all of SQLite's work, whatever else the machine runs)."""
+    engine = make_engine(url)
+    try:
+        migrations.upgrade(engine)
+        sessions = session_factory(engine)
+        with sessions() as session:
+            catalogue_crud.load_catalogue(session=session, data=city_catalogue())
+            session.commit()
+        start = time.perf_counter()
+        with sessions() as session:
+            seed_dashboard(session, versions)
+            session.commit()
+            session.execute(text("ANALYZE"))  # statistics, as a running database keeps them
+            session.commit()
+        seeded = time.perf_counter() - start
+        times, cpu = [], []
+        for _ in range(repeat + 1):  # the first warms the caches
+            with sessions() as session:
+                start, start_cpu = time.perf_counter(), time.process_time()
+                groups = dashboard_crud.group_stats(session)
+                for dimension in ("total", "month", "institution"):
+                    dashboard_crud.credential_stats(session, dimension)
+                dashboard_crud.chain_counts(session)
+                times.append((time.perf_counter() - start) * 1000)
+                cpu.append((time.process_time() - start_cpu) * 1000)
+        assert groups["total"][0].submissions == versions, groups["total"]
+        return seeded, statistics.median(times[1:]), statistics.median(cpu[1:])
+    finally:
+        engine.dispose()
+
+
+def dashboard_bench(versions: int) -> tuple[float, float]:
+    with tempfile.TemporaryDirectory(prefix="bench-dashboard-") as tmp:
+        seeded, sqlite_ms, sqlite_cpu = dashboard_query_ms(f"sqlite:///{Path(tmp) / 'dashboard.sqlite3'}", versions)
+    print(f"dashboard over {versions:,} resource versions (SQLite, written in {seeded:.0f} s): every breakdown, percentiles, "
+          f"credentials and chain jobs in median {sqlite_ms:.0f} ms ({sqlite_cpu:.0f} ms of CPU; load {os.getloadavg()[0]:.2f})")
+    try:
+        from tests.utils.postgres import server_url
+        from sqlalchemy import create_engine
+
+        probe = create_engine(server_url())
+        with probe.connect():
+            pass
+        probe.dispose()
+    except Exception as exc:  # noqa: BLE001 - no PostgreSQL: the SQLite figure stands alone
+        print(f"  PostgreSQL not reachable ({type(exc).__name__}): no side-by-side figure")
+        return sqlite_ms, sqlite_cpu
+    import pytest
+
+    from tests.utils.postgres import fresh_database
+
+    try:
+        with fresh_database() as url:
+            seeded, postgres_ms, _ = dashboard_query_ms(url, versions)
+        print(f"  the same on PostgreSQL (written in {seeded:.0f} s): median {postgres_ms:.0f} ms; "
+              f"SQLite takes {sqlite_ms / postgres_ms:.1f}× PostgreSQL's time")
+    except pytest.skip.Exception as skipped:
+        print(f"  PostgreSQL: {skipped}")
+    return sqlite_ms, sqlite_cpu
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--dashboard-versions", type=int, default=100_000)
+    parser.add_argument("--dashboard-only", action="store_true", help="only the dashboard's query (no server, no browser)")
     args = parser.parse_args()
+    if args.dashboard_only:
+        dashboard_ms, dashboard_cpu = dashboard_bench(args.dashboard_versions)
+        size = f"{args.dashboard_versions // 1000}k"
+        print("RESULT " + json.dumps({"bench": "web", "verify_page_js_gz_kb": None, "verify_render_ms": None,
+                                      f"dashboard_query_ms_{size}": round(dashboard_ms, 1), f"dashboard_query_cpu_ms_{size}": round(dashboard_cpu, 1)}))
+        return
     if not (DIST / "index.html").is_file():
         raise SystemExit("the web application is not built: make web")
     from playwright.sync_api import sync_playwright
@@ -164,9 +246,10 @@ def main() -> None:
     print(f"QR URL → rendered result, fresh browser context, warm server: median {render:.0f} ms, "
           f"p90 {statistics.quantiles(render_ms, n=10)[-1]:.0f} ms over {len(render_ms)} runs")
     print(f"the JSON verification alone: median {json_median:.1f} ms; the page costs {render / json_median:.0f}× the JSON round trip")
-    print("dashboard_query_ms_100k: null — the 数据驾驶舱 dashboard comes in phase 2 of issue 13")
+    dashboard_ms, dashboard_cpu = dashboard_bench(args.dashboard_versions)
+    size = f"{args.dashboard_versions // 1000}k"
     print("RESULT " + json.dumps({"bench": "web", "verify_page_js_gz_kb": round(page_kb, 1), "verify_render_ms": round(render, 1),
-                                  "dashboard_query_ms_100k": None}))
+                                  f"dashboard_query_ms_{size}": round(dashboard_ms, 1), f"dashboard_query_cpu_ms_{size}": round(dashboard_cpu, 1)}))
 
 
 if __name__ == "__main__":

@@ -5,6 +5,10 @@ from __future__ import annotations
 import gc
 import logging
 import time
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
+import anyio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -18,7 +22,7 @@ from ledger_service.content import CID, KuboContentStore, LocalContentStore
 
 from .api.errors import install_error_handlers
 from .api.main import STRICT_JSON_EXEMPT, api_router
-from .api.middleware import CatchAllMiddleware, StrictJsonMiddleware
+from .api.middleware import BodyDeadlineMiddleware, CatchAllMiddleware, SecurityHeadersMiddleware, StrictJsonMiddleware
 from ledger_service.certificates import CertificateReader
 from ledger_service.vault import Vault
 
@@ -103,8 +107,11 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
         app.state.content = _open_content_store(settings)
         store = app.state.content
         previews = PreviewService(settings.DATA_DIR / "previews", lambda cid: store.cat(CID.parse(cid)),
-                                  converter=settings.OFFICE_CONVERTER or None, timeout=settings.PREVIEW_TIMEOUT)
+                                  converter=settings.OFFICE_CONVERTER if settings.OFFICE_CONVERTER not in ("", "none") else None, timeout=settings.PREVIEW_TIMEOUT)
         app.state.previews = previews
+        app.state.cpu_limiter = anyio.CapacityLimiter(settings.CPU_WORKERS)  # made here: it belongs to the serving loop
+        # Workers start on first use, spawned (a fork would copy this process's threads' locks).
+        app.state.cpu_processes = ProcessPoolExecutor(settings.CPU_WORKERS, mp_context=multiprocessing.get_context("spawn"))
         worker: ChainWorker | None = None
         monitor: ServiceMonitor | None = None
         issuing: Issuing | None = None
@@ -165,6 +172,7 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
                 worker.stop()
             previews.close()
             app.state.content.close()
+            app.state.cpu_processes.shutdown(wait=False, cancel_futures=True)
             if owned:
                 chain.close()
             engine.dispose()
@@ -182,7 +190,9 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
     install_error_handlers(app)
     # Outermost last: the catch-all also covers what the JSON reader might raise.
     app.add_middleware(StrictJsonMiddleware, max_body=settings.MAX_JSON_BODY, exempt=STRICT_JSON_EXEMPT)
+    app.add_middleware(BodyDeadlineMiddleware, timeout=settings.BODY_TIMEOUT)  # wraps every reader of a body
     app.add_middleware(CatchAllMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)  # outside the catch-all: its JSON 500 gets them too
     app.include_router(api_router)
     app.include_router(web.router)
     return app

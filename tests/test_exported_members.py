@@ -10,12 +10,14 @@ import ledger_service
 import ledger_service.chain
 import ledger_service.content
 import ledger_service.credentials
+import ledger_service.packages
 import ledger_service.vault
 
 
 @pytest.mark.parametrize(
     "package",
-    [ledger_service, ledger_service.chain, ledger_service.content, ledger_service.credentials, ledger_service.vault],
+    [ledger_service, ledger_service.chain, ledger_service.content, ledger_service.credentials, ledger_service.packages,
+     ledger_service.vault],
     ids=lambda p: p.__name__,
 )
 def test_all_is_sorted_and_complete(package: object) -> None:
@@ -27,7 +29,7 @@ def test_all_is_sorted_and_complete(package: object) -> None:
 
 def test_every_private_module_export_is_reexported() -> None:
     for module_name in ["_artifacts", "_contracts", "_deploy", "_dev", "_eip712", "_ledger", "_node", "_outbox",
-                        "_proofs", "_resources", "_revert", "_rpc", "_sender", "_signer"]:
+                        "_proofs", "_resources", "_revert", "_rpc", "_sender", "_signer", "_vocabulary", "_lock"]:
         module = importlib.import_module(f"ledger_service.chain.{module_name}")
         missing = set(module.__all__) - set(ledger_service.chain.__all__)
         assert not missing, f"ledger_service.chain.{module_name} exports {missing} but the package does not"

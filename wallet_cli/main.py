@@ -34,6 +34,7 @@ from ledger_service.credentials import (
 )
 from ledger_service.certificates import CertificateReader, verify_certificate
 from ledger_service.content import cid_of_path
+from ledger_service.packages import verify_package
 
 from ._registry import RegistryClient
 
@@ -42,7 +43,9 @@ app = typer.Typer(help="EduLedger wallet: keys, sign-in and submission, verifica
 key_app = typer.Typer(help="Create and inspect encrypted keystores.", no_args_is_help=True)
 chain_app = typer.Typer(help="Look at the chain.", no_args_is_help=True)
 trust_app = typer.Typer(help="Trust anchors: the checkpoints offline verification starts from.", no_args_is_help=True)
+package_app = typer.Typer(help="Recommendation packages (推荐国家平台): check one received.", no_args_is_help=True)
 app.add_typer(key_app, name="key")
+app.add_typer(package_app, name="package")
 app.add_typer(chain_app, name="chain")
 app.add_typer(trust_app, name="trust")
 
@@ -523,6 +526,41 @@ def export_trust(
     output.write_text(json.dumps(anchor.to_json(), indent=1), encoding="utf-8")
     out.print(f"wrote {output}: chain {anchor.chain_id}, {len(anchor.checkpoints)} checkpoint(s); trusted block {number} 0x{digest.hex()}",
               highlight=False)
+
+
+@package_app.command("verify")
+def verify_package_file(
+    package: Annotated[Path, typer.Argument(help="The package (zip).", exists=True, dir_okay=False)],
+    deployment: DeploymentOption = None,
+    rpc_url: RpcUrlOption = "http://127.0.0.1:8545",
+    fetch_status: FetchOption = True,
+    confirmations: Annotated[int, typer.Option(min=1)] = 1,
+) -> None:
+    """Verify a recommendation package against a chain node directly (no registry): the signature and its key on
+    chain, every member against the signed manifest, every CID against the CAR blocks, every certificate on chain and
+    every credential. Exit 0 valid, 1 invalid, 3 cannot tell."""
+    if deployment is None:
+        raise ConfigurationError("--deployment is needed to find the contracts (deployment.json or the registry's GET /chain)")
+    addresses, _ = _deployment(deployment)
+    view, rpc = _chain_view(deployment, rpc_url)
+    artifacts = load_artifacts()
+    try:
+        contracts = {name: BoundContract(name, addresses[name], artifacts[name].abi, rpc)
+                     for name in ("CertificateRegistry", "ResourceRegistry", "InstitutionRegistry")}
+    except KeyError as exc:
+        rpc.close()
+        raise ConfigurationError(f"{deployment} names no {exc.args[0]} contract") from None
+    reader = CertificateReader(contracts["CertificateRegistry"], contracts["ResourceRegistry"], contracts["InstitutionRegistry"])
+    try:
+        report = verify_package(package.read_bytes(), chain=view, certificates=reader,
+                                status_resolver=_status_resolver(None, fetch=fetch_status), confirmations=confirmations)
+    finally:
+        rpc.close()
+    for check in report.checks:
+        mark = {"pass": "[green]pass[/green]", "fail": "[red]FAIL[/red]", "unknown": "[yellow]?[/yellow]"}[check.result]
+        out.print(f"{mark:>8}  {check.name:<18} {check.detail}", highlight=False)
+    out.print(f"outcome: {report.outcome}", highlight=False)
+    raise typer.Exit(code={"valid": 0, "invalid": 1}.get(report.outcome, 3))
 
 
 @chain_app.command("status")

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from eth_hash.auto import keccak
-
 from .._exceptions import ChainError
 from ..chain import BoundContract, Ledger
+from ..chain import _vocabulary as chain_vocabulary
 from ..credentials import Check, VerificationReport
 
 __all__ = [
@@ -28,14 +27,15 @@ __all__ = [
     "verify_certificate",
 ]
 
-CERTIFICATE_KINDS = ("inclusion", "collection", "selection", "recommendation")  # ICertificateRegistry.Kind
-CERTIFICATE_LEVELS = ("school", "district", "city", "province", "national")  # ICertificateRegistry.Level
-RESOURCE_STATUSES = ("none", "registered", "included", "withdrawn", "superseded")  # IResourceRegistry.Status
+# The enums' names in the order of their codes on chain (ledger_service.chain derives them from the artifacts).
+CERTIFICATE_KINDS = tuple(sorted(chain_vocabulary.CERTIFICATE_KINDS, key=chain_vocabulary.CERTIFICATE_KINDS.__getitem__))
+CERTIFICATE_LEVELS = tuple(sorted(chain_vocabulary.CERTIFICATE_LEVELS, key=chain_vocabulary.CERTIFICATE_LEVELS.__getitem__))
+RESOURCE_STATUSES = tuple(sorted(chain_vocabulary.RESOURCE_STATUSES, key=chain_vocabulary.RESOURCE_STATUSES.__getitem__))
 
 
 def credential_type_of(kind: str) -> bytes:
     """The credential type an issuer must be accredited for to issue ``kind`` (CertificateRegistry.credentialTypeOf)."""
-    return keccak(f"EduLedger.{kind.title()}Certificate".encode())
+    return chain_vocabulary.CERTIFICATE_TYPES[kind]
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ._artifacts import ARTIFACTS_PATH, ContractArtifact, artifacts_digest, load_artifacts, write_artifacts
 from ._contracts import BoundContract, ContractCall, DecodedEvent, abi_type
-from ._deploy import CONTRACT_NAMES, REGISTRAR_ROLE, Deployment, deploy_contracts
+from ._deploy import CONTRACT_NAMES, Deployment, deploy_contracts
 from ._dev import DEV_MNEMONIC, dev_signer, refuse_dev_key
 from ._eip712 import (
     AUTHORSHIP_TYPE,
@@ -19,6 +19,7 @@ from ._eip712 import (
     RightsTransfer,
 )
 from ._ledger import ChainConfig, Ledger
+from ._lock import DataDirLock
 from ._node import EmbeddedNode, find_anvil, free_port
 from ._outbox import Outbox, OutboxEntry, OutboxStatus
 from ._proofs import (
@@ -35,6 +36,24 @@ from ._resources import encode_register, metadata_hash, register_call, registrat
 from ._revert import CONTRACT_ERRORS, RevertDecoder
 from ._rpc import HttpRpcClient, ProviderRpcClient, RpcCall, RpcClient
 from ._sender import ReconcileReport, Receipt, TransactionSender
+from ._vocabulary import (
+    CERTIFICATE_KINDS,
+    CERTIFICATE_LEVELS,
+    CERTIFICATE_TYPES,
+    CREDENTIAL_TYPES,
+    CONTRIBUTION_STATEMENT_TYPE,
+    CREDIT_GRANT_TYPE,
+    DEFAULT_ADMIN_ROLE,
+    INSTITUTION_KINDS,
+    ISSUER_ROLE,
+    REGISTRAR_ROLE,
+    RESOURCE_STATUSES,
+    REVIEWER_ROLE,
+    STATUS_LIST_TYPE,
+    contract_enum,
+    credential_type_id,
+    role_id,
+)
 from ._signer import SignedTransaction, Signer, UnsignedTransaction, address_from_public_key, eip191_digest, recover_address
 
 __all__ = [
@@ -42,12 +61,20 @@ __all__ = [
     "AUTHORSHIP_TYPE",
     "AuthorshipConfirmation",
     "BoundContract",
+    "CERTIFICATE_KINDS",
+    "CERTIFICATE_LEVELS",
+    "CERTIFICATE_TYPES",
     "CONTRACT_ERRORS",
     "CONTRACT_NAMES",
+    "CREDENTIAL_TYPES",
+    "CONTRIBUTION_STATEMENT_TYPE",
+    "CREDIT_GRANT_TYPE",
     "ChainConfig",
     "ContractArtifact",
     "ContractCall",
+    "DEFAULT_ADMIN_ROLE",
     "DEV_MNEMONIC",
+    "DataDirLock",
     "DecodedEvent",
     "Deployment",
     "EMPTY_TRIE_ROOT",
@@ -55,6 +82,8 @@ __all__ = [
     "EmbeddedNode",
     "HEADER_FIELDS",
     "HttpRpcClient",
+    "INSTITUTION_KINDS",
+    "ISSUER_ROLE",
     "Ledger",
     "Outbox",
     "OutboxEntry",
@@ -63,6 +92,8 @@ __all__ = [
     "ProviderRpcClient",
     "REGISTRAR_ROLE",
     "REGISTRATION_TYPE",
+    "RESOURCE_STATUSES",
+    "REVIEWER_ROLE",
     "Receipt",
     "ReconcileReport",
     "Registration",
@@ -70,6 +101,7 @@ __all__ = [
     "RightsTransfer",
     "RpcCall",
     "RpcClient",
+    "STATUS_LIST_TYPE",
     "SignedTransaction",
     "Signer",
     "StorageLayout",
@@ -80,6 +112,8 @@ __all__ = [
     "address_from_public_key",
     "artifacts_digest",
     "block_header_hash",
+    "contract_enum",
+    "credential_type_id",
     "deploy_contracts",
     "dev_signer",
     "eip191_digest",
@@ -93,6 +127,7 @@ __all__ = [
     "refuse_dev_key",
     "register_call",
     "registration_gas",
+    "role_id",
     "slot_key",
     "verify_trie_proof",
     "write_artifacts",

@@ -29,6 +29,7 @@ class ContractArtifact:
     deployed_bytecode: str
     devdoc: dict[str, Any]
     storage_layout: dict[str, Any]
+    enums: dict[str, tuple[str, ...]]  # "ICertificateRegistry.Kind" → member names in order
 
 
 @lru_cache(maxsize=4)
@@ -45,6 +46,7 @@ def _load(path: str) -> tuple[str, dict[str, ContractArtifact]]:
             deployed_bytecode=entry["deployedBytecode"],
             devdoc=entry.get("devdoc", {}),
             storage_layout=entry.get("storageLayout", {}),
+            enums={name: tuple(members) for name, members in entry.get("enums", {}).items()},
         )
         for name, entry in document["contracts"].items()
     }

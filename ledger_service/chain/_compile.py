@@ -94,14 +94,18 @@ def compile_contracts(contracts_dir: Path | None = None) -> dict[str, Any]:
     """
     input_data = standard_json_input(contracts_dir)
     shim = solc_shim_path()
+    # The syntax trees too, for the enums' member names (the ABI names an enum's type only). Asking
+    # for more output changes no bytecode, and the input digest stays that of the recorded settings.
+    with_ast = {**input_data, "settings": {**COMPILER_SETTINGS, "outputSelection": {"*": {**COMPILER_SETTINGS["outputSelection"]["*"], "": ["ast"]}}}}
     try:
         version = str(solcx.wrapper.get_solc_version(shim, with_commit_hash=True))
-        output = solcx.compile_standard(input_data, solc_binary=shim)
+        output = solcx.compile_standard(with_ast, solc_binary=shim)
     except SolcError as exc:
         raise CompilationError(f"Solidity compilation failed: {exc}") from exc
     except (OSError, FileNotFoundError) as exc:
         raise CompilationError(f"cannot run the solc shim {shim} (is Node.js installed?): {exc}") from exc
 
+    enums = _enums(output)
     contracts: dict[str, Any] = {}
     for unit, by_name in sorted(output.get("contracts", {}).items()):
         if not unit.startswith("contracts/"):
@@ -118,6 +122,8 @@ def compile_contracts(contracts_dir: Path | None = None) -> dict[str, Any]:
                 "devdoc": compiled.get("devdoc", {}),
                 # Where each state variable lives: offline verifiers prove storage slots against a state root.
                 "storageLayout": compiled.get("storageLayout", {}),
+                # The enums its ABI uses, by the name the ABI gives them, with their members in order.
+                "enums": {name: enums[name] for name in sorted(_abi_enums(compiled["abi"])) if name in enums},
             }
     input_digest = hashlib.sha256(json.dumps(input_data, sort_keys=True).encode()).hexdigest()
     return {
@@ -127,6 +133,41 @@ def compile_contracts(contracts_dir: Path | None = None) -> dict[str, Any]:
         "inputSha256": input_digest,
         "contracts": contracts,
     }
+
+
+def _enums(output: dict[str, Any]) -> dict[str, list[str]]:
+    """``{"ICertificateRegistry.Kind": ["Inclusion", ...]}`` for every enum in the project's sources."""
+    found: dict[str, list[str]] = {}
+
+    def walk(node: Any, scope: str) -> None:
+        if isinstance(node, dict):
+            if node.get("nodeType") == "EnumDefinition":
+                found[f"{scope}.{node['name']}" if scope else node["name"]] = [m["name"] for m in node.get("members", [])]
+                return
+            inner = node["name"] if node.get("nodeType") == "ContractDefinition" else scope
+            for child in node.get("nodes", []):
+                walk(child, inner)
+
+    for unit, source in output.get("sources", {}).items():
+        if unit.startswith("contracts/"):
+            walk(source.get("ast", {}), "")
+    return found
+
+
+def _abi_enums(abi: list[dict[str, Any]]) -> set[str]:
+    names: set[str] = set()
+
+    def walk(parameter: dict[str, Any]) -> None:
+        kind = str(parameter.get("internalType", ""))
+        if kind.startswith("enum "):
+            names.add(kind.removeprefix("enum ").removesuffix("[]"))
+        for component in parameter.get("components", []):
+            walk(component)
+
+    for item in abi:
+        for parameter in item.get("inputs", []) + item.get("outputs", []):
+            walk(parameter)
+    return names
 
 
 def _openzeppelin_version() -> str:

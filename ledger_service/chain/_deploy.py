@@ -21,15 +21,15 @@ from eth_hash.auto import keccak
 from eth_utils.address import is_checksum_address, is_hex_address, to_checksum_address
 
 from .._exceptions import ChainMismatchError, ConfigurationError, DeploymentError
+from ._vocabulary import REGISTRAR_ROLE
 from ._artifacts import ContractArtifact, artifacts_digest, load_artifacts
 from ._contracts import BoundContract, ContractCall, abi_type
 from ._rpc import RpcClient
 from ._sender import TransactionSender
 
-__all__ = ["CONTRACT_NAMES", "REGISTRAR_ROLE", "Deployment", "deploy_contracts"]
+__all__ = ["CONTRACT_NAMES", "Deployment", "deploy_contracts"]
 
 CONTRACT_NAMES = ("InstitutionRegistry", "ResourceRegistry", "CertificateRegistry", "CredentialAnchor")
-REGISTRAR_ROLE = keccak(b"REGISTRAR_ROLE")
 
 
 def _checked_address(value: str, what: str) -> str:

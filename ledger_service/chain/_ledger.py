@@ -203,6 +203,8 @@ class Ledger:
     def _recover_and_bind(
         cls, rpc: RpcClient, sender: TransactionSender, node: EmbeddedNode | None, data_dir: Path, chain_id: int
     ) -> Ledger:
+        if node:
+            node.on_snapshot = sender.finalize  # the Ledger's own hook (every sender) once it exists
         reconciled = sender.reconcile()
         deployment_path = data_dir / "deployment.json"
         if deployment_path.exists():

@@ -25,12 +25,14 @@ from typing import Any, BinaryIO
 import iscc_core
 
 from .._sqlite import open_durable
+from ._media import image_size
 
-__all__ = ["Fingerprint", "FingerprintBuilder", "NearDuplicate", "NearDuplicateIndex", "band_probes", "code_bands", "fingerprint", "hamming"]
+__all__ = ["MAX_IMAGE_PIXELS", "Fingerprint", "FingerprintBuilder", "NearDuplicate", "NearDuplicateIndex", "band_probes", "code_bands", "content_code", "fingerprint", "hamming"]
 
 _TEXT_TYPES = ("text/",)
 _IMAGE_TYPES = ("image/",)
 _MAX_TEXT = 8 * 1024 * 1024  # content codes of bigger text files are skipped, not truncated silently
+MAX_IMAGE_PIXELS = 50_000_000  # images past this are never decoded here (no content code)
 _BANDS = 4
 _BAND_BITS = 16
 
@@ -53,7 +55,10 @@ def hamming(a: int, b: int) -> int:
     return (a ^ b).bit_count()
 
 
-def _content_code(data: bytes, media_type: str) -> str | None:
+def content_code(data: bytes, media_type: str) -> str | None:
+    """The ISCC content code of a whole text (UTF-8) or image file, or None for other types (and
+    images past :data:`MAX_IMAGE_PIXELS`, which are never decoded). Seconds of CPU for megabytes of
+    text, mostly in native code that holds the GIL: a service runs it in another process."""
     if media_type.startswith(_TEXT_TYPES) and len(data) <= _MAX_TEXT:
         try:
             text = data.decode("utf-8")
@@ -63,10 +68,13 @@ def _content_code(data: bytes, media_type: str) -> str | None:
     if media_type.startswith(_IMAGE_TYPES):
         from PIL import Image, UnidentifiedImageError
 
+        size = image_size(data)
+        if size is None or size[0] * size[1] > MAX_IMAGE_PIXELS:  # read from the header: a bomb stays undecoded
+            return None
         try:
             with Image.open(io.BytesIO(data)) as image:
                 pixels = list(image.convert("L").resize((32, 32), Image.Resampling.BICUBIC).get_flattened_data())
-        except (UnidentifiedImageError, OSError, ValueError):
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
             return None
         return str(iscc_core.gen_image_code_v0(pixels)["iscc"])
     return None
@@ -111,17 +119,23 @@ class FingerprintBuilder:
             self._head += chunk[: _MAX_TEXT + 1 - len(self._head)]
         self.size += len(chunk)
 
-    def result(self, *, title: str | None = None, description: str | None = None) -> Fingerprint:
-        head = bytes(self._head)
+    def content_input(self) -> tuple[bytes, str] | None:
+        """(bytes, media type) that :func:`content_code` takes for this file, or None when it gets none."""
+        if not self._head or len(self._head) > _MAX_TEXT or self.size > _MAX_TEXT:
+            return None
+        return bytes(self._head), self.media_type or ""
+
+    def result(self, *, title: str | None = None, description: str | None = None, with_content: bool = True) -> Fingerprint:
+        """The fingerprint; ``with_content=False`` leaves ``content_code`` out (to be computed apart
+        from :meth:`content_input`, e.g. in another process)."""
+        wanted = self.content_input() if with_content else None
         return Fingerprint(
             sha256=self._sha.hexdigest(),
             size=self.size,
             data_code=None if self._data is None else "ISCC:" + self._data.code(),
             instance_code="ISCC:" + self._instance.code(),
             meta_code=str(iscc_core.gen_meta_code_v0(title, description)["iscc"]) if title else None,
-            content_code=(
-                _content_code(head, self.media_type or "") if head and len(head) <= _MAX_TEXT and self.size <= _MAX_TEXT else None
-            ),
+            content_code=content_code(*wanted) if wanted else None,
         )
 
 

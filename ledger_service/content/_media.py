@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import mimetypes
 
-__all__ = ["SNIFF_BYTES", "media_family", "sniff_media_type"]
+__all__ = ["SNIFF_BYTES", "image_size", "media_family", "sniff_media_type"]
 
 SNIFF_BYTES = 64 * 1024  # enough to see the part names inside an Office (OOXML) zip
 
@@ -102,3 +102,28 @@ def media_family(media_type: str) -> str:
         return _FAMILIES[base]
     major = base.split("/", 1)[0]
     return major if major in ("video", "audio", "image", "text") else "other"
+
+
+def image_size(head: bytes) -> tuple[int, int] | None:
+    """(width, height) of an image from its first bytes (the header only: nothing is decoded), or
+    None when the bytes do not tell (yet). A decompression bomb is a few kilobytes whose header
+    announces billions of pixels: check this before decoding. (``PIL.Image.open`` itself refuses to
+    say how large a bomb is; its format plugins read the header as ``open`` does, without that check.)"""
+    import io
+
+    from PIL import Image
+
+    Image.init()
+    prefix = head[:16]
+    for kind in Image.ID:
+        factory, accept = Image.OPEN[kind]
+        if accept is not None:
+            verdict = accept(prefix)
+            if not verdict or isinstance(verdict, str):
+                continue
+        try:
+            with factory(io.BytesIO(head), "") as image:
+                return int(image.width), int(image.height)
+        except Exception:  # a format that does not fit, or a header cut short: the next plugin, or no answer
+            continue
+    return None

@@ -131,9 +131,8 @@ class CreditBank:
     ) -> CreditGrant:
         """Verify, convert and grant ``presentation`` (parsed, or its JSON text: then read strictly, a duplicate
         key refused): the holder's proof over this bank's ``challenge`` (used once) and ``domain``, and
-        each credential bound to that holder. ``status_entry`` gives a new grant its ``credentialStatus``
-        (called once, before the grant is recorded). Raises :class:`CredentialError` naming why nothing
-        was granted."""
+        each credential bound to that holder. ``status_entry`` gives a new grant its ``credentialStatus`` (called
+        once, before the grant is recorded). Raises :class:`CredentialError` naming why nothing was granted."""
         presentation, credentials = _presented(presentation)
         failed, problem = holder_proof_problem(presentation, challenge=challenge, domain=domain)
         if failed:

@@ -119,6 +119,13 @@ def _start_worker(parent: int, batch: tuple[Sequence[dict[str, Any]], bytes, str
     _FORKED = batch
 
 
+def signing_pool(workers: int, batch: tuple[Sequence[dict[str, Any]], bytes, str, str, str]) -> ProcessPoolExecutor:
+    """Forked worker processes that hold ``batch`` (each pool its own: nothing shared between two
+    institutions signing at once), die with this process, and hold none of its sockets or files."""
+    context = multiprocessing.get_context("fork")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(), batch))
+
+
 def _sign_forked(start: int, end: int) -> list[tuple[bytes, str, str]]:
     """Worker-process half of :meth:`BatchIssuer._sign_all` (the batch came with the fork)."""
     assert _FORKED is not None, "forked without a batch"
@@ -292,10 +299,7 @@ class BatchIssuer:
             return _sign_range(documents, seed, suite, created, method, 0, len(documents))
         size = -(-len(documents) // (self.workers * 4))  # a few chunks per worker: an even finish
         ranges = [(start, min(start + size, len(documents))) for start in range(0, len(documents), size)]
-        batch = (documents, seed, suite, created, method)
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=_start_worker,
-                                 initargs=(os.getpid(), batch)) as pool:
+        with signing_pool(self.workers, (documents, seed, suite, created, method)) as pool:
             parts = pool.map(_sign_forked, [a for a, _ in ranges], [b for _, b in ranges])
             return [item for part in parts for item in part]
 

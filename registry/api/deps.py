@@ -22,13 +22,18 @@ from ledger_service.chain import Ledger
 from ledger_service.content import KuboContentStore, LocalContentStore
 
 from ..chain.bureau import Bureau
+from ..chain.certificates import CertificateChecker
 from ..chain.directory import Directory
+from ..chain.monitor import ServiceMonitor
 from ..chain.worker import ChainWorker
 from ..core.config import Settings
 from ..core.errors import AuthenticationError, PermissionDeniedError
+from ..search import SearchService
+from ..workflows.dashboard import SummaryCache
 from ..workflows.issuance import Issuing
 from ..workflows.previews import PreviewService
 from ..workflows.review import DecisionPolicy
+from ..workflows.submission import Limits
 from ..crud import auth as auth_crud
 from ..crud import users as users_crud
 
@@ -73,6 +78,18 @@ def get_sessions(request: Request) -> sessionmaker[Session]:
     return request.app.state.sessions  # type: ignore[no-any-return]
 
 
+def get_search(request: Request) -> SearchService:
+    return request.app.state.search  # type: ignore[no-any-return]
+
+
+def get_monitor(request: Request) -> ServiceMonitor:
+    return request.app.state.monitor  # type: ignore[no-any-return]
+
+
+def get_certificate_checker(request: Request) -> CertificateChecker:
+    return request.app.state.certificates  # type: ignore[no-any-return]
+
+
 def get_policy(request: Request) -> DecisionPolicy:
     """How many reviews a decision needs, the automatic decisions, blind review (from the settings)."""
     settings = get_settings(request)
@@ -83,6 +100,20 @@ def get_now(request: Request) -> datetime:
     """The time deadlines are judged by: the app's clock (tests set ``app.state.clock``), else now."""
     clock: Callable[[], datetime] | None = getattr(request.app.state, "clock", None)
     return clock() if clock is not None else datetime.now(UTC)
+
+
+def get_summary_cache(request: Request) -> SummaryCache:
+    """The dashboard's public summaries, computed at most every 30 s per period (made on first use)."""
+    cache: SummaryCache | None = getattr(request.app.state, "dashboard_summaries", None)
+    if cache is None:
+        cache = request.app.state.dashboard_summaries = SummaryCache()
+    return cache
+
+
+def get_limits(request: Request) -> Limits:
+    """What a submission's CPU-heavy work may use: the serving loop's limiter and worker processes, the pixel limit."""
+    state = request.app.state
+    return Limits(cpu=state.cpu_limiter, max_pixels=get_settings(request).MAX_IMAGE_PIXELS, processes=state.cpu_processes)
 
 
 def get_db(request: Request) -> Iterator[Session]:
@@ -99,9 +130,15 @@ BureauDep = Annotated[Bureau, Depends(get_bureau)]
 WorkerDep = Annotated[ChainWorker | None, Depends(get_worker)]
 IssuingDep = Annotated[Issuing, Depends(get_issuing)]
 SessionDep = Annotated[Session, Depends(get_db)]
+SessionsDep = Annotated[sessionmaker[Session], Depends(get_sessions)]  # for work off the event loop, in its own session
+SearchDep = Annotated[SearchService, Depends(get_search)]
+MonitorDep = Annotated[ServiceMonitor, Depends(get_monitor)]
+CertificateCheckerDep = Annotated[CertificateChecker, Depends(get_certificate_checker)]
 PolicyDep = Annotated[DecisionPolicy, Depends(get_policy)]
 PreviewsDep = Annotated[PreviewService, Depends(get_previews)]
 NowDep = Annotated[datetime, Depends(get_now)]
+LimitsDep = Annotated[Limits, Depends(get_limits)]
+SummaryCacheDep = Annotated[SummaryCache, Depends(get_summary_cache)]
 
 
 @dataclass(frozen=True)

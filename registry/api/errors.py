@@ -46,7 +46,9 @@ from ledger_service import (
 from ..core.errors import (
     AuthenticationError,
     ConflictError,
+    DuplicateResourceError,
     InvalidRequestError,
+    InvalidTransitionError,
     PayloadTooLargeError,
     PermissionDeniedError,
     RegistryError,
@@ -55,12 +57,14 @@ from ..core.errors import (
     UnsupportedMediaTypeError,
 )
 
-# Most specific first: the first class an error is an instance of decides. Registry errors carry
-# their own code (``RegistryError.code``); the table gives their status.
+# Most specific first: the first class an error is an instance of decides. This is where every
+# error's status and code are defined; a RegistryError raised with ``code=`` names a more specific one.
 ERROR_STATUS: tuple[tuple[type[EduLedgerError], int, str], ...] = (
     (AuthenticationError, 401, "unauthenticated"),
     (PermissionDeniedError, 403, "forbidden"),
     (ResourceNotFoundError, 404, "not_found"),
+    (InvalidTransitionError, 409, "invalid_transition"),
+    (DuplicateResourceError, 409, "duplicate_content"),
     (ConflictError, 409, "conflict"),
     (PayloadTooLargeError, 413, "payload_too_large"),
     (UnsupportedMediaTypeError, 415, "unsupported_media_type"),
@@ -69,7 +73,7 @@ ERROR_STATUS: tuple[tuple[type[EduLedgerError], int, str], ...] = (
     (RegistryError, 400, "bad_request"),
     (InvalidCIDError, 400, "invalid_cid"),
     (ContentNotFoundError, 404, "content_not_found"),
-    (ContentTooLargeError, 413, "content_too_large"),
+    (ContentTooLargeError, 413, "payload_too_large"),  # one limit, one code, whichever layer finds it
     (TruncatedContentError, 400, "truncated_upload"),
     (InvalidCarError, 400, "invalid_car"),
     (ContentCorruptedError, 500, "content_corrupted"),
@@ -104,7 +108,7 @@ ERROR_STATUS: tuple[tuple[type[EduLedgerError], int, str], ...] = (
 def status_for(error: EduLedgerError) -> tuple[int, str]:
     for cls, status, code in ERROR_STATUS:
         if isinstance(error, cls):
-            return status, error.code if isinstance(error, RegistryError) else code
+            return status, (error.code if isinstance(error, RegistryError) else None) or code
     return 500, "internal_error"  # pragma: no cover - EduLedgerError closes the table
 
 

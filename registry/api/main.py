@@ -8,16 +8,18 @@ from .routes import (
     certificates,
     chain,
     contexts,
+    contributions,
     credentials,
     dashboard,
     dids,
     health,
     institutions,
     ipfs,
+    packages,
     people,
-    presentations,
     previews,
     programmes,
+    presentations,
     resources,
     reviews,
     search,
@@ -39,10 +41,12 @@ api_router.include_router(resources.router)
 api_router.include_router(reviews.router)
 api_router.include_router(previews.router)
 api_router.include_router(programmes.router)
+api_router.include_router(packages.router)
+api_router.include_router(contributions.router)
 api_router.include_router(certificates.router)
 api_router.include_router(search.router)
 api_router.include_router(credentials.router)
 api_router.include_router(contexts.router)
+api_router.include_router(dashboard.router)
 api_router.include_router(dids.router)
 api_router.include_router(presentations.router)
-api_router.include_router(dashboard.router)

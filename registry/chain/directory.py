@@ -22,7 +22,16 @@ from eth_hash.auto import keccak
 from eth_utils.address import to_checksum_address
 
 from ledger_service import ChainUnavailableError
-from ledger_service.chain import BoundContract, Ledger
+from .contracts import DirectoryContract
+from ledger_service.chain import (  # derived from the compiled contracts; re-exported for the registry
+    CERTIFICATE_KINDS,
+    CERTIFICATE_LEVELS,
+    DEFAULT_ADMIN_ROLE,
+    INSTITUTION_KINDS,
+    REVIEWER_ROLE,
+    BoundContract,
+    Ledger,
+)
 
 __all__ = [
     "DEFAULT_ADMIN_ROLE",
@@ -34,11 +43,6 @@ __all__ = [
     "institution_id_for",
 ]
 
-DEFAULT_ADMIN_ROLE = b"\0" * 32
-REVIEWER_ROLE = keccak(b"REVIEWER_ROLE")
-INSTITUTION_KINDS = {"ministry": 1, "province": 2, "city": 3, "district": 4, "school": 5, "platform": 6}
-CERTIFICATE_KINDS = {"inclusion": 0, "collection": 1, "selection": 2, "recommendation": 3}
-CERTIFICATE_LEVELS = {"school": 0, "district": 1, "city": 2, "province": 3, "national": 4}
 
 
 log = logging.getLogger("registry.chain")
@@ -56,6 +60,7 @@ class Directory:
         self.ledger = ledger
         self.bureau_id = bureau_id
         self.contract: BoundContract = ledger.contracts["InstitutionRegistry"]
+        self.calls = DirectoryContract(self.contract)
         self.max_age = max_age
         self.size = size
         self._lock = threading.Lock()
@@ -63,13 +68,13 @@ class Directory:
         self._kept: OrderedDict[str, tuple[int, float, frozenset[str]]] = OrderedDict()
 
     def is_governance(self, address: str) -> bool:
-        return bool(self.contract.call("hasRole", DEFAULT_ADMIN_ROLE, to_checksum_address(address)))
+        return bool(self.calls.has_role(DEFAULT_ADMIN_ROLE, to_checksum_address(address)))
 
     def is_reviewer(self, address: str) -> bool:
         return "reviewer" in self.chain_roles(address)
 
     def bureau_admin(self) -> str | None:
-        record = self.contract.call("institution", self.bureau_id)
+        record = self.calls.institution(self.bureau_id)
         return None if record["kind"] == 0 else str(record["admin"])
 
     def chain_roles(self, address: str) -> frozenset[str]:
@@ -83,7 +88,7 @@ class Directory:
                 return kept[2]
         try:
             roles = set()
-            if self.contract.call("hasRole", REVIEWER_ROLE, address):
+            if self.calls.has_role(REVIEWER_ROLE, address):
                 roles.add("reviewer")
             if self.bureau_admin() == address:
                 roles.add("admin")

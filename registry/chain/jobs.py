@@ -15,17 +15,16 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ledger_service.chain import ContractCall, DecodedEvent, Ledger, Registration, register_call
+from ledger_service.chain import RESOURCE_STATUSES, ContractCall, DecodedEvent, Ledger, Registration, register_call
 
 from ..models import AuthorConfirmation, Certificate, ChainJob, Nominee, Programme, ProgrammeEvent, ResourceVersion, WorkflowEvent
+from .contracts import CertificateContract, DirectoryContract, ResourceContract
 from .directory import CERTIFICATE_KINDS, CERTIFICATE_LEVELS, INSTITUTION_KINDS, REVIEWER_ROLE
 
 __all__ = ["JOB_KINDS", "NOTHING_TO_SEND", "NOT_READY", "JobKind", "enqueue", "registration_of"]
 
 NOT_READY = "not-ready"  # an input is not on chain yet: try again next cycle
 NOTHING_TO_SEND = "nothing-to-send"  # the job has become moot (e.g. revoking a certificate never issued)
-CHAIN_STATUS = {"Registered": 1, "Included": 2, "Withdrawn": 3, "Superseded": 4}
-_FAR_FUTURE = 2**63
 
 Built = ContractCall | str
 
@@ -122,9 +121,8 @@ def _build_confirmation(session: Session, job: ChainJob, ledger: Ledger) -> Buil
     version = session.get_one(ResourceVersion, row.version_id)
     if version.chain_resource_id is None:
         return NOT_READY
-    return ledger.contracts["ResourceRegistry"].transaction(
-        "confirmAuthorship", bytes.fromhex(version.content_hash[2:]), row.address, row.share, row.deadline,
-        bytes.fromhex(row.signature[2:]), key=_key(job),
+    return ResourceContract.of(ledger).confirm_authorship(
+        bytes.fromhex(version.content_hash[2:]), row.address, row.share, row.deadline, bytes.fromhex(row.signature[2:]), key=_key(job),
     )
 
 
@@ -145,10 +143,8 @@ def _build_status(session: Session, job: ChainJob, ledger: Ledger) -> Built:
     version = _version(session, job)
     if version.chain_resource_id is None:
         return NOT_READY
-    status = CHAIN_STATUS[job.payload["status"]]
-    return ledger.contracts["ResourceRegistry"].transaction(
-        "setStatus", version.chain_resource_id, status, int(job.payload.get("reason_code", 0)), key=_key(job)
-    )
+    status = RESOURCE_STATUSES[job.payload["status"].lower()]  # "Included" and so on, as IResourceRegistry.Status names them
+    return ResourceContract.of(ledger).set_status(version.chain_resource_id, status, int(job.payload.get("reason_code", 0)), key=_key(job))
 
 
 # Review-workflow event hashes...
@@ -167,7 +163,7 @@ def _build_decisions(session: Session, job: ChainJob, ledger: Ledger) -> Built:
             return NOT_READY
         chain_ids.append(chain_id)
     hashes = [bytes.fromhex(event.hash[2:]) for event in events]
-    return ledger.contracts["ResourceRegistry"].transaction("recordDecisions", chain_ids, hashes, key=_key(job))
+    return ResourceContract.of(ledger).record_decisions(chain_ids, hashes, key=_key(job))
 
 
 def _apply_decisions(session: Session, job: ChainJob, events: list[DecodedEvent]) -> None:
@@ -221,8 +217,8 @@ def _build_issue(session: Session, job: ChainJob, ledger: Ledger) -> Built:
     programme = b"\0" * 32
     if certificate.programme_id is not None:  # 入选 / 推荐: the programme's id goes on the record
         programme = bytes.fromhex(session.get_one(Programme, certificate.programme_id).chain_id[2:])
-    return ledger.contracts["CertificateRegistry"].transaction(
-        "issue", CERTIFICATE_KINDS[certificate.kind], chain_id, CERTIFICATE_LEVELS[certificate.level], programme, key=_key(job)
+    return CertificateContract.of(ledger).issue(
+        CERTIFICATE_KINDS[certificate.kind], chain_id, CERTIFICATE_LEVELS[certificate.level], programme, key=_key(job)
     )
 
 
@@ -243,9 +239,7 @@ def _build_revoke(session: Session, job: ChainJob, ledger: Ledger) -> Built:
     certificate = _certificate(session, job)
     if certificate.chain_certificate_id is None:
         return NOTHING_TO_SEND  # its issue failed: there is nothing on chain to revoke
-    return ledger.contracts["CertificateRegistry"].transaction(
-        "revoke", certificate.chain_certificate_id, int(job.payload["reason_code"]), key=_key(job)
-    )
+    return CertificateContract.of(ledger).revoke(certificate.chain_certificate_id, int(job.payload["reason_code"]), key=_key(job))
 
 
 def _apply_revoke(session: Session, job: ChainJob, events: list[DecodedEvent]) -> None:
@@ -260,9 +254,8 @@ def _apply_revoke(session: Session, job: ChainJob, events: list[DecodedEvent]) -
 def _build_institution(session: Session, job: ChainJob, ledger: Ledger) -> Built:
     payload = job.payload
     parent = bytes.fromhex(payload["parent_id"][2:]) if payload.get("parent_id") else b"\0" * 32
-    return ledger.contracts["InstitutionRegistry"].transaction(
-        "registerInstitution", bytes.fromhex(payload["institution_id"][2:]), parent, INSTITUTION_KINDS[payload["kind"]],
-        payload["admin"], key=_key(job),
+    return DirectoryContract.of(ledger).register_institution(
+        bytes.fromhex(payload["institution_id"][2:]), parent, INSTITUTION_KINDS[payload["kind"]], payload["admin"], key=_key(job),
     )
 
 
@@ -271,25 +264,25 @@ def _build_fund(session: Session, job: ChainJob, ledger: Ledger) -> Built:
 
 
 def _build_accredit(session: Session, job: ChainJob, ledger: Ledger) -> Built:
-    directory = ledger.contracts["InstitutionRegistry"]
+    directory = DirectoryContract.of(ledger)
     institution, credential_type = bytes.fromhex(job.payload["institution_id"][2:]), bytes.fromhex(job.payload["credential_type"][2:])
-    if directory.call("isAccredited", institution, credential_type, int(time.time())):
+    if directory.is_accredited(institution, credential_type, int(time.time())):
         return NOTHING_TO_SEND
-    return directory.transaction("accredit", institution, credential_type, 0, _FAR_FUTURE, key=_key(job))
+    return directory.accredit(institution, credential_type, key=_key(job))
 
 
 def _build_issuer_key(session: Session, job: ChainJob, ledger: Ledger) -> Built:
-    directory = ledger.contracts["InstitutionRegistry"]
+    directory = DirectoryContract.of(ledger)
     institution = bytes.fromhex(job.payload["institution_id"][2:])
     if job.kind == "add_issuer_key":
-        return directory.transaction("addIssuerKey", institution, job.payload["address"], 0, _FAR_FUTURE, key=_key(job))
-    public = bytes.fromhex(job.payload["public_key"])
-    return directory.transaction("addSigningKey", institution, public, 0, _FAR_FUTURE, key=_key(job))
+        return directory.add_issuer_key(institution, job.payload["address"], key=_key(job))
+    return directory.add_signing_key(institution, bytes.fromhex(job.payload["public_key"]), key=_key(job))
 
 
 def _build_role(session: Session, job: ChainJob, ledger: Ledger) -> Built:
-    function = "grantRole" if job.kind == "grant_reviewer" else "revokeRole"
-    return ledger.contracts["InstitutionRegistry"].transaction(function, REVIEWER_ROLE, job.payload["address"], key=_key(job))
+    directory = DirectoryContract.of(ledger)
+    change = directory.grant_role if job.kind == "grant_reviewer" else directory.revoke_role
+    return change(REVIEWER_ROLE, job.payload["address"], key=_key(job))
 
 
 JOB_KINDS: dict[str, JobKind] = {

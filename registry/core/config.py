@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, computed_field, field_validator, model_va
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ledger_service.chain import ChainConfig
+from ledger_service.content import MAX_IMAGE_PIXELS
 
 from .security import ChallengeLimits
 
@@ -70,7 +71,7 @@ class Settings(BaseSettings):
     AUTO_DECLINE_SCORE: float | None = Field(default=None, ge=0, le=15)
     # Blind review (匿名评审): reviewers see no author (names, addresses, the history's author events).
     BLIND_REVIEW: bool = False
-    # In-page previews of Word and PowerPoint parts: converted to PDF by headless LibreOffice (empty:
+    # In-page previews of Word and PowerPoint parts: converted to PDF by headless LibreOffice ("none":
     # no conversion; the original stays as submitted either way), each conversion given this long.
     OFFICE_CONVERTER: str = "soffice"
     PREVIEW_TIMEOUT: int = Field(default=180, ge=5, le=3600)
@@ -79,6 +80,10 @@ class Settings(BaseSettings):
     # an empty database (empty: the sample shipped with the registry).
     NEAR_DUPLICATE_BITS: int = Field(default=12, ge=0, le=32)  # edited texts measure 0–7, unrelated ones 20+
     MAX_PARTS: int = Field(default=12, ge=1, le=100)
+    # An image part's pixels (width x height, read from its header before anything decodes it).
+    MAX_IMAGE_PIXELS: int = Field(default=MAX_IMAGE_PIXELS, ge=1)
+    # Threads hashing and fingerprinting submissions at once (CPU work kept off the event loop).
+    CPU_WORKERS: int = Field(default=2, ge=1, le=64)
     CATALOGUE_FILE: Path | None = None
 
     # The built web application (web/dist, made by `make`); empty: the one beside the source tree.
@@ -92,6 +97,9 @@ class Settings(BaseSettings):
     VAULT_MASTER_KEY: SecretStr | None = Field(default=None, repr=False)
     VAULT_MASTER_KEY_FILE: Path | None = None
     # Records in one issuance request (a class or a grade).
+    # The longest wait for the next piece of a request body: a client that declares a Content-Length
+    # and stops sending gets a 408 instead of holding a worker for ever. Slow but moving uploads go on.
+    BODY_TIMEOUT: float = Field(default=30.0, gt=0, le=3600)
     MAX_JSON_BODY: int = Field(default=64 * 1024**2, ge=1024)  # a JSON request body (a batch of 10,000 records is ~5 MiB)
     MAX_BATCH: int = Field(default=10_000, ge=1, le=65_536)  # one status list holds half of its 131,072 entries
 

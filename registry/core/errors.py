@@ -1,19 +1,18 @@
-"""The registry's own errors; ``registry.api.errors`` turns each into an HTTP answer.
-
-::
+"""The registry's own errors; ``registry.api.errors.ERROR_STATUS`` turns each into an HTTP answer
+(its status and its default code are defined there, once; a raise may name a more specific code)::
 
     EduLedgerError
-    └── RegistryError                  400 bad_request
-        ├── AuthenticationError        401: no, bad or expired session; bad sign-in
-        ├── PermissionDeniedError      403: signed in, but the role does not allow it
-        ├── ResourceNotFoundError      404
-        ├── ConflictError              409
+    └── RegistryError
+        ├── AuthenticationError        no, bad or expired session; bad sign-in
+        ├── PermissionDeniedError      signed in, but the role does not allow it
+        ├── ResourceNotFoundError
+        ├── ConflictError
         │   ├── InvalidTransitionError     the workflow does not allow the action now (lists what it allows)
         │   └── DuplicateResourceError     identical content is already registered (names it and its owner)
-        ├── PayloadTooLargeError       413
-        ├── UnsupportedMediaTypeError  415: a part's content is not what its declared type allows
-        ├── InvalidRequestError        422: malformed or inconsistent input
-        └── TooManyRequestsError       429: a limit per client was reached (``retry_after`` seconds)
+        ├── PayloadTooLargeError
+        ├── UnsupportedMediaTypeError  a part's content is not what its declared type allows
+        ├── InvalidRequestError        malformed or inconsistent input
+        └── TooManyRequestsError       a limit per client was reached (``retry_after`` seconds)
 """
 
 from __future__ import annotations
@@ -38,9 +37,10 @@ __all__ = [
 
 
 class RegistryError(EduLedgerError):
-    """A request the registry refuses. ``code`` is the machine-readable error; ``extra`` joins the body."""
+    """A request the registry refuses. ``code``, when given, is a more specific machine-readable error
+    than the class's (``registry.api.errors``); ``extra`` joins the body."""
 
-    code = "bad_request"
+    code: str | None = None
 
     def __init__(self, message: str, *, code: str | None = None, **extra: Any) -> None:
         super().__init__(message)
@@ -50,45 +50,43 @@ class RegistryError(EduLedgerError):
 
 
 class AuthenticationError(RegistryError):
-    code = "unauthenticated"
+    """No, a bad or an expired session; a failed sign-in."""
 
 
 class PermissionDeniedError(RegistryError):
-    code = "forbidden"
+    """Signed in, but no role of the account allows it."""
 
 
 class ResourceNotFoundError(RegistryError):
-    code = "not_found"
+    """Nothing by that id (or nothing the caller may see)."""
 
 
 class ConflictError(RegistryError):
-    code = "conflict"
+    """The request contradicts the state of a record."""
 
 
 class InvalidTransitionError(ConflictError):
-    code = "invalid_transition"
+    """The workflow does not allow the action now (the message lists what it allows)."""
 
 
 class DuplicateResourceError(ConflictError):
-    code = "duplicate_content"
+    """Identical content is already registered (the message names it and its owner)."""
 
 
 class PayloadTooLargeError(RegistryError):
-    code = "payload_too_large"
+    """The body or upload is over its limit."""
 
 
 class UnsupportedMediaTypeError(RegistryError):
-    code = "unsupported_media_type"
+    """A part's content is not what its declared type allows."""
 
 
 class InvalidRequestError(RegistryError):
-    code = "invalid_request"
+    """Malformed or inconsistent input."""
 
 
 class TooManyRequestsError(RegistryError):
     """A client asked too often; ``retry_after`` (seconds) goes into the body and the Retry-After header."""
-
-    code = "rate_limited"
 
     def __init__(self, message: str, *, retry_after: int, **extra: Any) -> None:
         super().__init__(message, retry_after=retry_after, **extra)

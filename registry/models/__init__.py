@@ -6,10 +6,11 @@ from .auth import AuthChallenge, LoginLink, Session
 from .base import Base, UtcDateTime, utcnow
 from .catalogue import CatalogueNode
 from .certificates import Certificate
+from .contributions import ContributionStatement, ResourceStat
 from .credentials import CredentialBatch, GrantSource, IssuedCredential, IssuerAccount, PresentationChallenge, StatusListRecord
 from .institutions import Institution, RoleGrant, User
 from .jobs import ChainJob, JobStatus
-from .resources import AuthorConfirmation, ContentPart, Fingerprint, Resource, ResourceVersion
+from .resources import AuthorConfirmation, ContentCid, ContentPart, Fingerprint, Resource, ResourceVersion
 from .programmes import Collection, Nominee, Objection, PanelScore, Programme, ProgrammeEvent, Recommendation
 from .reviews import Review, ReviewAssignment, WorkflowEvent
 from .search import SearchChange
@@ -22,7 +23,9 @@ __all__ = [
     "Certificate",
     "ChainJob",
     "Collection",
+    "ContentCid",
     "ContentPart",
+    "ContributionStatement",
     "CredentialBatch",
     "Fingerprint",
     "GrantSource",
@@ -39,6 +42,7 @@ __all__ = [
     "ProgrammeEvent",
     "Recommendation",
     "Resource",
+    "ResourceStat",
     "ResourceVersion",
     "Review",
     "ReviewAssignment",

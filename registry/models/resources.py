@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UtcDateTime, utcnow
 
-__all__ = ["AuthorConfirmation", "ContentPart", "Fingerprint", "Resource", "ResourceVersion"]
+__all__ = ["AuthorConfirmation", "ContentCid", "ContentPart", "Fingerprint", "Resource", "ResourceVersion"]
 
 
 class Resource(Base):
@@ -94,6 +94,18 @@ class ContentPart(Base):
     name: Mapped[str] = mapped_column(String(200))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(BigInteger)
+
+
+class ContentCid(Base):
+    """A CID a version holds (its root, or a part), by the CID's sha2-256 digest (CIDv0 and v1 of the
+    same block share it): who may read content through ``/ipfs`` follows the versions holding it."""
+
+    __tablename__ = "content_cids"
+    __table_args__ = (UniqueConstraint("digest", "version_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(66), index=True)  # 0x + 64 hex digits
+    version_id: Mapped[int] = mapped_column(ForeignKey("resource_versions.id"), index=True)
 
 
 class Fingerprint(Base):

@@ -22,7 +22,7 @@ from ledger_service.credentials import REVOKED, achievement_credential
 from ..chain.bureau import CERTIFICATE_TYPES, Bureau
 from ..core.labels import CERTIFICATE_NAMES, level_name
 from ..crud import resources as resources_crud
-from ..models import Certificate, ResourceVersion, StatusListRecord
+from ..models import Certificate, Programme, ResourceVersion, StatusListRecord
 from .issuance import Issuing
 
 __all__ = ["certificate_document", "sync"]
@@ -31,12 +31,17 @@ __all__ = ["certificate_document", "sync"]
 
 def certificate_document(
     certificate: Certificate, version: ResourceVersion, path: str, *, bureau: Bureau, issuer_id: str, chain_id: int, base_url: str,
-    status: dict[str, Any], issued_at: datetime,
+    status: dict[str, Any], issued_at: datetime, programme: Programme | None = None,
 ) -> dict[str, Any]:
     title, _, verb = CERTIFICATE_NAMES[certificate.kind]
     number = certificate.chain_certificate_id
     credential_id = f"urn:eduledger:certificate:{chain_id}:{number}"
     lead = version.authors[0]["address"]
+    criteria = f"{bureau.name}依入库规范审核"
+    tags = [title, level_name(certificate.level), path]
+    if programme is not None:  # 入选 / 推荐: the programme is on the chain record too (programmeId)
+        criteria = f"「{programme.name}」（{programme.year}，{level_name(programme.level)}）遴选，经公示，programmeId {programme.chain_id}"
+        tags.append(programme.name)
     document = achievement_credential(
         credential_id=credential_id,
         issuer_id=issuer_id,
@@ -49,8 +54,8 @@ def certificate_document(
             "achievementType": f"ext:{certificate.kind.title()}Certificate",
             "name": f"{title}：《{version.title}》",
             "description": f"资源《{version.title}》{verb}（{level_name(certificate.level)}）。",
-            "criteria": {"narrative": f"{bureau.name}依入库规范审核，证书 #{number} 记录于区块链；核验：{base_url}/certificates/{number}/verify"},
-            "tag": [title, level_name(certificate.level), path],
+            "criteria": {"narrative": f"{criteria}，证书 #{number} 记录于区块链；核验：{base_url}/certificates/{number}/verify"},
+            "tag": tags,
         },
         valid_from=issued_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         name=f"{title}：《{version.title}》",
@@ -79,10 +84,10 @@ def _fix_documents(session: Session, issuing: Issuing, bureau: Bureau, ledger: L
     for certificate, index in zip(fresh, indexes, strict=True):
         version = session.get_one(ResourceVersion, certificate.version_id)
         path = resources_crud.catalogue_node(session=session, version=version).path
+        programme = session.get(Programme, certificate.programme_id) if certificate.programme_id is not None else None
         certificate.credential_document = certificate_document(
             certificate, version, path, bureau=bureau, issuer_id=issuing.did_of(bureau.id_hex), chain_id=ledger.chain_id,
-            base_url=base_url, status=status.entry(index),
-            issued_at=issued_at,
+            base_url=base_url, status=status.entry(index), issued_at=issued_at, programme=programme,
         )
         certificate.status_list_id, certificate.status_index = record.id, index
         certificate.credential_batch = f"certificates:{certificate.kind}:{fresh[0].id}-{fresh[-1].id}"

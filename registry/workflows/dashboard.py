@@ -1,14 +1,21 @@
-"""The dashboard's period: months as the bureaus count them (Beijing time) turned into UTC bounds."""
+"""The dashboard's period (months as the bureaus count them, Beijing time, turned into UTC bounds) and
+the public summary's cache."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable, Hashable
 from datetime import datetime
+from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from ..core.errors import InvalidRequestError
 from ..crud.dashboard import CHINA_TIME_ZONE, Period
 
-__all__ = ["period_of_months"]
+__all__ = ["SummaryCache", "period_of_months"]
+
+T = TypeVar("T")
 
 _CHINA = ZoneInfo(CHINA_TIME_ZONE)
 
@@ -31,3 +38,26 @@ def period_of_months(from_month: str | None, to_month: str | None) -> Period:
     if start and end and start >= end:
         raise InvalidRequestError(f"from_month {from_month} is after to_month {to_month}")
     return Period(start=start, end=end)
+
+
+class SummaryCache:
+    """The public summary, computed at most once per ``ttl`` seconds per period: the endpoint is
+    anonymous, and nobody may make the database aggregate everything without limit. One computation
+    at a time; those who wait get its answer."""
+
+    def __init__(self, ttl: float = 30.0, size: int = 64) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._lock = threading.Lock()
+        self._entries: dict[Hashable, tuple[float, Any]] = {}
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None and time.monotonic() - found[0] < self.ttl:
+                return cast(T, found[1])
+            value = compute()
+            if len(self._entries) >= self.size:
+                self._entries.pop(next(iter(self._entries)))
+            self._entries[key] = (time.monotonic(), value)
+            return value

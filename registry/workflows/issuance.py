@@ -38,20 +38,20 @@ import os
 import secrets
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from eth_hash.auto import keccak
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
-from ledger_service import ConsentRequiredError, CredentialError, InvalidKeyError, SubjectErasedError
-from ledger_service.chain import Ledger, Signer, TransactionSender
+from ledger_service import ConsentRequiredError, CredentialError, InvalidKeyError, SubjectErasedError, TransactionTimeoutError
+from ledger_service.chain import CREDENTIAL_TYPES, CREDIT_GRANT_TYPE, STATUS_LIST_TYPE, Ledger, Signer, TransactionSender
 from ledger_service.credentials import (
     DEVELOPMENT_CATEGORIES,
     GROWTH_DIMENSIONS,
@@ -95,12 +95,6 @@ __all__ = [
     "load_master_key",
 ]
 
-CREDENTIAL_TYPES = {
-    "growth_record": keccak(b"EduLedger.GrowthRecord"),
-    "professional_development": keccak(b"EduLedger.ProfessionalDevelopment"),
-}
-STATUS_LIST_TYPE = keccak(b"EduLedger.StatusList")
-CREDIT_GRANT_TYPE = keccak(b"EduLedger.CreditGrant")
 _FUNDING_WEI = 10**18  # the issuer key pays for its anchors where gas is not free (the embedded chain)
 _LIST_ENTRIES = MIN_STATUS_LIST_SIZE
 _LIST_CAPACITY = status_list_capacity(_LIST_ENTRIES)
@@ -345,12 +339,15 @@ class Issuing:
 
     # Setting institutions up...
 
-    def set_up(self, session: Session, institution: Institution, chain_path: list[Institution]) -> IssuerAccount:
-        """Keys for ``institution`` and the chain jobs that accredit ``chain_path`` (root first, ending
-        with the institution) and register the keys. The caller commits."""
+    def set_up(self, session: Session, institution: Institution) -> IssuerAccount:
+        """Keys for ``institution`` and the chain jobs that accredit its branch of the tree (root
+        first, ending with the institution) and register the keys. The caller commits."""
         existing = session.get(IssuerAccount, institution.id)
         if existing is not None:
             return existing
+        chain_path = [institution]
+        while chain_path[0].parent_id is not None:
+            chain_path.insert(0, session.get_one(Institution, chain_path[0].parent_id))
         ethereum, seed = secrets.token_bytes(32), secrets.token_bytes(32)
         signer, signing = Signer(ethereum), Ed25519KeyPair.from_seed(seed)
         account = IssuerAccount(
@@ -451,11 +448,14 @@ class Issuing:
                       verification_method=runtime.issuer.verification_method)
         digest = status_list_hash(signed)
         anchor = self.ledger.contracts["CredentialAnchor"]
-        receipt = runtime.sender.transact(anchor.transaction(
+        (entry,) = runtime.sender.submit([anchor.transaction(
             "updateStatusList", status_list_id(status.url), digest, key=f"status:{record.id}:{record.version + 1}:{digest.hex()[:16]}"
-        ))
-        record.credential, record.list_hash, record.anchored_tx = signed, "0x" + digest.hex(), receipt.tx_hash
+        )])
+        # Journaled: it lands (re-sent after a crash if need be). The list it anchors is the one to
+        # host, even if the wait below times out and the caller commits without the receipt.
+        record.credential, record.list_hash, record.anchored_tx = signed, "0x" + digest.hex(), entry.tx_hash
         record.version += 1
+        runtime.sender.raise_for_revert(runtime.sender.wait([entry.tx_hash]))
 
     # Issuing...
 
@@ -470,28 +470,34 @@ class Issuing:
             raise InvalidRequestError("a batch holds at least one record")
         digests = self._digests(institution.id, entries)
         content = self._content_digest(kind, valid_from, digests)
-        batch = session.scalar(select(CredentialBatch).where(CredentialBatch.institution_id == institution.id, CredentialBatch.key == key))
-        if batch is not None:
-            difference = _difference(batch, kind, content, digests)
-            if difference:
-                raise ConflictError(
-                    f"batch {key!r} was issued with other records ({difference}); sending a key again finishes that batch, "
-                    "new records need a new batch key", code="batch_key_reused",
-                )
-        else:
-            batch = self._prepare(session, institution, key, kind, entries, digests, content, actor, valid_from)
+        with self._enrolment(institution.id):  # the same key sent twice at once: the second finds the first's batch
+            batch = session.scalar(select(CredentialBatch).where(CredentialBatch.institution_id == institution.id,
+                                                                 CredentialBatch.key == key))
+            if batch is not None:
+                difference = _difference(batch, kind, content, digests)
+                if difference:
+                    raise ConflictError(
+                        f"batch {key!r} was issued with other records ({difference}); sending a key again finishes that batch, "
+                        "new records need a new batch key", code="batch_key_reused",
+                    )
+            else:
+                batch = self._prepare(session, institution, key, kind, entries, digests, content, actor, valid_from)
         if batch.completed_at is None:
             self.finish(session, batch, account)
         return batch
 
     def finish(self, session: Session, batch: CredentialBatch, account: IssuerAccount) -> None:
         """Sign and anchor a committed batch (again, after a crash: the same credentials), then keep
-        the issued credentials sealed under their subjects' keys."""
+        the issued credentials sealed under their subjects' keys. One at a time per issuer key: a
+        second request for the same batch finds it finished."""
         runtime = self._runtime(account)
-        credentials = list(session.scalars(
-            select(IssuedCredential).where(IssuedCredential.batch_id == batch.id).order_by(IssuedCredential.position)
-        ))
         with runtime.lock:
+            session.refresh(batch)
+            if batch.completed_at is not None:
+                return
+            credentials = list(session.scalars(
+                select(IssuedCredential).where(IssuedCredential.batch_id == batch.id).order_by(IssuedCredential.position)
+            ))
             for list_id in {c.status_list_id for c in credentials}:
                 record = session.scalar(select(StatusListRecord).where(StatusListRecord.id == list_id).with_for_update())
                 if record is not None and record.version == 0:  # a verifier needs a list anchored to check against
@@ -502,13 +508,13 @@ class Issuing:
                 batch.key, unsigned, credential_type=CREDENTIAL_TYPES[batch.kind],
                 created=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             )
-        documents = {document["id"]: document for document in issued.credentials}
-        self._seal_documents(credentials, [documents[c.id] for c in credentials])
-        batch.documents = []
-        batch.root, batch.tx_hash, batch.block_number = "0x" + issued.root.hex(), issued.tx_hash, issued.block_number
-        batch.completed_at = utcnow()
-        session.commit()
-        runtime.issuer.forget(batch.key)  # the journal's clear copies go: the sealed ones here are what erasure reaches
+            documents = {document["id"]: document for document in issued.credentials}
+            self._seal_documents(credentials, [documents[c.id] for c in credentials])
+            batch.documents = []
+            batch.root, batch.tx_hash, batch.block_number = "0x" + issued.root.hex(), issued.tx_hash, issued.block_number
+            batch.completed_at = utcnow()
+            session.commit()
+            runtime.issuer.forget(batch.key)  # the journal's clear copies go: the sealed ones here are what erasure reaches
 
     def _seal_documents(self, credentials: list[IssuedCredential], documents: list[dict[str, Any]]) -> None:
         sealed = self.vault.seal_many([
@@ -563,23 +569,23 @@ class Issuing:
             fields = {k: v for k, v in subject.model_dump(exclude={"birth_date", "guardian_consent"}).items() if v is not None}
             number = ("student_number", subject.student_number) if isinstance(subject, StudentSubject) else ("staff_number", subject.staff_number)
             people.append(NewSubject(subject.birth_date, fields, getattr(subject, "guardian_consent", None), key=":".join(number)))
-        with self._enrolment(institution.id):
-            record = self.open_list(session, institution.id, len(entries))
-            indexes = self.allocate(record, len(entries))
-            try:
-                enrolled = self.vault.enroll(people, scope=f"institution:{institution.id}", today=today)
-            except ConsentRequiredError as exc:
-                session.rollback()
-                raise InvalidRequestError(f"{exc} (records are numbered from 0)", code="guardian_consent_required") from None
-            try:
-                batch = self._documents(session, institution, key, kind, entries, enrolled, record, indexes, actor, valid_from)
-                batch.content_digest, batch.record_digests = content, digests
-                session.commit()  # from here on, a retry with this key finishes these very credentials
-            except BaseException:
-                session.rollback()
-                self._shred_unreferenced(session, [subject_id for subject_id, _ in enrolled])
-                raise
-            self.vault.confirm(list(dict.fromkeys(subject_id for subject_id, _ in enrolled)))
+        # Called under self._enrolment(institution): a refused batch shreds only the subjects it created.
+        record = self.open_list(session, institution.id, len(entries))
+        indexes = self.allocate(record, len(entries))
+        try:
+            enrolled = self.vault.enroll(people, scope=f"institution:{institution.id}", today=today)
+        except ConsentRequiredError as exc:
+            session.rollback()
+            raise InvalidRequestError(f"{exc} (records are numbered from 0)", code="guardian_consent_required") from None
+        try:
+            batch = self._documents(session, institution, key, kind, entries, enrolled, record, indexes, actor, valid_from)
+            batch.content_digest, batch.record_digests = content, digests
+            session.commit()  # from here on, a retry with this key finishes these very credentials
+        except BaseException:
+            session.rollback()
+            self._shred_unreferenced(session, [subject_id for subject_id, _ in enrolled])
+            raise
+        self.vault.confirm(list(dict.fromkeys(subject_id for subject_id, _ in enrolled)))
         return batch
 
     def _shred_unreferenced(self, session: Session, subject_ids: list[str]) -> int:
@@ -610,7 +616,8 @@ class Issuing:
     def seal_legacy(self, session: Session) -> int:
         """At start: seal the clear documents that versions before 0005 kept (under their subjects' keys)."""
         sealed = 0
-        for batch in session.scalars(select(CredentialBatch).where(CredentialBatch.kind != "credit_grant")):
+        legacy = select(CredentialBatch).where(CredentialBatch.kind != "credit_grant", CredentialBatch.content_digest.is_(None))
+        for batch in session.scalars(legacy):
             if not batch.documents and batch.completed_at is not None:
                 continue
             credentials = list(session.scalars(select(IssuedCredential).where(IssuedCredential.batch_id == batch.id)))
@@ -623,9 +630,14 @@ class Issuing:
                 self._seal_documents(todo, [unsigned[c.id] for c in todo])
                 sealed += len(todo)
             batch.documents = []
-        clear = list(session.scalars(select(IssuedCredential).where(
+        found = list(session.scalars(select(IssuedCredential).where(
             IssuedCredential.document.is_not(None), IssuedCredential.subject_id.is_not(None)
         )))
+        for credential in found:
+            if credential.document is None:  # JSON null written by an older version: SQL NULL from now on
+                credential.document = None
+                flag_modified(credential, "document")
+        clear = [c for c in found if c.document is not None]
         try:
             self._seal_documents(clear, [c.document or {} for c in clear])
         except SubjectErasedError:  # erased before their copies were sealed: drop them one by one
@@ -694,13 +706,30 @@ class Issuing:
                           confirmations=self.ledger.sender.confirmations)
         return bank, runtime
 
+    def status_resolver(self, session: Session, supplied: dict[str, dict[str, Any]]) -> Callable[[str], list[dict[str, Any]]]:
+        """Status lists for a verification: the one in force for a list hosted here, then one the
+        presenter ``supplied`` (by URL); neither: the verifier says it cannot tell."""
+        hosted = self.list_url("")
+
+        def resolve(url: str) -> list[dict[str, Any]]:
+            record = session.get(StatusListRecord, url[len(hosted):]) if url.startswith(hosted) else None
+            found = [record.credential] if record is not None and record.credential is not None else []  # in force
+            if url in supplied:
+                found.append(supplied[url])
+            if not found:
+                raise CredentialError(f"status list {url} was not supplied")
+            return found
+
+        return resolve
+
     def grant_credits(
         self, session: Session, *, institution: Institution, account: IssuerAccount, presentation: dict[str, Any],
-        resolve: Any, actor: str, challenge: str, domain: str, dids: DidResolver,
+        supplied_lists: dict[str, dict[str, Any]], actor: str, challenge: str, domain: str, did_resolver: DidResolver | None = None,
     ) -> tuple[IssuedCredential, CreditGrant]:
-        """Verify and convert a holder's presentation (over ``challenge`` and ``domain``; its issuers' DID
-        documents from ``dids``) into one credit-grant credential with a status entry on the
-        institution's own list (anchored before the grant is), recorded as a batch of one."""
+        """Verify and convert a presentation (its holder's proof over ``challenge`` and ``domain``) into one
+        credit-grant credential with a status entry on the institution's own list (anchored before the grant
+        is), recorded as a batch of one."""
+        resolve = self.status_resolver(session, supplied_lists)
         bank, runtime = self.credit_bank(account, institution)
         try:
             with runtime.lock:
@@ -723,7 +752,7 @@ class Issuing:
                     return self.status_list(listed).entry(index)
 
                 grant = bank.import_presentation(presentation, challenge=challenge, domain=domain, status_resolver=resolve,
-                                                 did_resolver=dids, status_entry=status_entry)
+                                                 did_resolver=did_resolver, status_entry=status_entry)
                 credential = self._record_grant(session, institution.id, grant)
         finally:
             bank.close()
@@ -839,9 +868,13 @@ class Issuing:
                 raise ConflictError(f"the credential is already {credential.status}", code="unchanged")
             status.set_value(credential.status_index, targets[action])
             record.bits = bytes(status.bits)
-            self.publish(record, runtime, credential.institution_id)
             credential.status = _STATUS_NAMES[targets[action]]
             credential.status_reason = reason
+            try:
+                self.publish(record, runtime, credential.institution_id)
+            except TransactionTimeoutError:
+                session.commit()  # journaled and on its way: the registry hosts what the chain will hold
+                raise
             session.commit()
         if action == "revoke":
             self._release_grant(session, credential)

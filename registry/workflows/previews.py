@@ -1,11 +1,12 @@
 """In-page previews of a version's parts for reviewers.
 
-PDF, images, video and audio are shown as they were submitted. Word and PowerPoint parts (教学设计
+PDF, images, video, audio and plain text are shown as they were submitted. Word and PowerPoint parts (教学设计
 .docx, 课件 .pptx, and their older and OpenDocument kin) are converted to PDF by headless LibreOffice
 in a background thread, one at a time (each conversion with a profile of its own and a time limit);
 the original part stays as submitted. A preview is keyed by the part's CID, so identical files share
-one. A finished PDF appears by an atomic rename and a failure leaves a ``.failed`` note with the reason:
-a crash mid-conversion leaves neither, and the next request converts again.
+one. A finished PDF appears by an atomic rename and a failure leaves a ``.failed`` note with the reason
+(reported for an hour, then tried again): a crash mid-conversion leaves neither, and the next
+request converts again.
 """
 
 from __future__ import annotations
@@ -18,17 +19,19 @@ import signal
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-__all__ = ["CONVERTIBLE", "Preview", "PreviewService", "preview_kind"]
+__all__ = ["CONVERTIBLE", "FAILURE_KEPT", "Preview", "PreviewService", "preview_kind"]
 
 log = logging.getLogger(__name__)
 
+FAILURE_KEPT = 3600.0  # seconds a failed conversion is reported before it is tried again
 CONVERTIBLE = frozenset({".docx", ".doc", ".odt", ".rtf", ".pptx", ".ppt", ".odp"})
-Kind = Literal["pdf", "image", "video", "audio", "converted", "none"]
+Kind = Literal["pdf", "image", "video", "audio", "text", "converted", "none"]
 Status = Literal["ready", "converting", "failed", "unavailable"]
 
 
@@ -36,7 +39,7 @@ def preview_kind(name: str, media_type: str) -> Kind:
     """How a part is shown in the page: as it is, converted to PDF, or not at all (a download)."""
     if media_type == "application/pdf":
         return "pdf"
-    families: dict[str, Kind] = {"image/": "image", "video/": "video", "audio/": "audio"}
+    families: dict[str, Kind] = {"image/": "image", "video/": "video", "audio/": "audio", "text/plain": "text"}
     for prefix, kind in families.items():
         if media_type.startswith(prefix):
             return kind
@@ -78,8 +81,12 @@ class PreviewService:
         if self.pdf_path(cid).is_file():
             return Preview("ready")
         failed = self._failed_path(cid)
-        if failed.is_file():
-            return Preview("failed", failed.read_text(encoding="utf-8", errors="replace")[:500])
+        try:
+            if time.time() - failed.stat().st_mtime < FAILURE_KEPT:
+                return Preview("failed", failed.read_text(encoding="utf-8", errors="replace")[:500])
+            failed.unlink(missing_ok=True)  # a failure may have been the moment's (a busy machine): tried again
+        except FileNotFoundError:
+            pass
         with self._lock:
             if cid in self._pending:
                 return Preview("converting")

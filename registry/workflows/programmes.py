@@ -28,8 +28,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from eth_hash.auto import keccak
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from ..core.errors import ConflictError, InvalidRequestError, InvalidTransitionError, PermissionDeniedError, ResourceNotFoundError
 from ..crud.auth import checked_address
@@ -96,10 +97,18 @@ def record_event(
     details: dict[str, Any] | None = None, now: datetime | None = None,
 ) -> ProgrammeEvent:
     """Append an event to the programme's history; one about a nominee goes on chain (the chain worker batches them)."""
-    last = session.execute(
-        select(ProgrammeEvent.seq, ProgrammeEvent.hash).where(ProgrammeEvent.programme_id == programme.id)
-        .order_by(ProgrammeEvent.seq.desc()).limit(1)
-    ).first()
+    # The chain's tail is read once per transaction: every change holds the programme row locked, so no one else appends meanwhile.
+    tails = session.info.setdefault("programme_tails", {})
+    transaction = session.get_transaction()
+    cached = tails.get(programme.id)
+    if cached is not None and cached[0] is transaction:
+        last: tuple[int, str] | None = cached[1]
+    else:
+        row = session.execute(
+            select(ProgrammeEvent.seq, ProgrammeEvent.hash).where(ProgrammeEvent.programme_id == programme.id)
+            .order_by(ProgrammeEvent.seq.desc()).limit(1)
+        ).first()
+        last = (row[0], row[1]) if row else None
     event = ProgrammeEvent(
         programme_id=programme.id, seq=(last[0] + 1) if last else 1, action=action, nominee_id=nominee.id if nominee else None,
         actor=actor, details=details or {}, created_at=now or utcnow(), prev_hash=last[1] if last else GENESIS_HASH,
@@ -109,8 +118,8 @@ def record_event(
         "resource": nominee.resource_id if nominee else None, "actor": actor, "details": event.details,
         "at": _timestamp(event.created_at), "prev": event.prev_hash,
     })
-    session.add(event)
-    session.flush()  # the chain worker batches events about nominees into recordDecisions transactions
+    session.add(event)  # flushed with the rest; the chain worker batches events about nominees into recordDecisions
+    tails[programme.id] = (transaction, (event.seq, event.hash))
     return event
 
 
@@ -221,10 +230,13 @@ def _quotas(programme: Programme) -> dict[str, Any]:
 
 
 def lock_programme(session: Session, programme_id: int) -> Programme:
-    """Load a programme for a change (row-locked on PostgreSQL)."""
+    """Load a programme for a change: row-locked on PostgreSQL, and its optimistic lock bumped as the
+    change commits, so of two changes made at once (SQLite) one fails whole (409) instead of both
+    counting a quota from the same reading."""
     programme = session.scalar(select(Programme).where(Programme.id == programme_id).with_for_update())
     if programme is None:
         raise ResourceNotFoundError(f"no programme {programme_id}")
+    flag_modified(programme, "panel")  # an UPDATE ... WHERE lock_version = the one read
     return programme
 
 
@@ -341,6 +353,10 @@ def take_in(session: Session, programme: Programme, source: Programme, *, actor:
     taken = []
     for recommendation in waiting:
         version = session.get_one(ResourceVersion, recommendation.version_id)
+        if version.state != State.ACCEPTED:  # withdrawn (出库) since: its certificates are revoked; it goes no further
+            record_event(session, programme, "skip_recommendation", actor=actor, now=now, details={
+                "fromProgramme": source.chain_id, "recommendation": recommendation.id, "versionState": version.state})
+            continue
         nominee = _add_nominee(session, programme, version, route="recommendation", actor=actor, now=now, details={
             "fromProgramme": source.chain_id, "recommendation": recommendation.id, "decisionHash": recommendation.decision_hash,
         })
@@ -459,14 +475,13 @@ def publish(session: Session, programme: Programme, *, actor: str, now: datetime
     proposed = {r.nominee_id: r for r in ranked if r.proposed}
     if not proposed:
         raise ConflictError(f"programme {programme.id} has no nominees to propose", code="nothing_to_publish")
-    for nominee in session.scalars(select(Nominee).where(Nominee.programme_id == programme.id, Nominee.status == "nominated")):
-        entry = next((r for r in ranked if r.nominee_id == nominee.id), None)
-        if entry is not None:
-            nominee.mean_score, nominee.rank = entry.mean, entry.bucket_rank
-        if nominee.id in proposed:
-            nominee.status = "proposed"
-            record_event(session, programme, "propose", actor=actor, nominee=nominee, now=now,
-                         details={"mean": entry.mean if entry else None, "bucketRank": nominee.rank, "bucket": nominee.bucket})
+    # Every nominee's mean and bucket rank in one executemany; the proposed ones (bounded by the total quota) one by one.
+    session.execute(update(Nominee), [{"id": r.nominee_id, "mean_score": r.mean, "rank": r.bucket_rank} for r in ranked])
+    for nominee in session.scalars(select(Nominee).where(Nominee.id.in_(list(proposed))).order_by(Nominee.id)):
+        entry = proposed[nominee.id]
+        nominee.status = "proposed"
+        record_event(session, programme, "propose", actor=actor, nominee=nominee, now=now,
+                     details={"mean": entry.mean, "bucketRank": entry.bucket_rank, "bucket": nominee.bucket})
     programme.state = "notice"
     programme.notice_opens_at = now
     programme.notice_closes_at = now + timedelta(days=programme.notice_days)

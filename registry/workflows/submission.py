@@ -8,16 +8,30 @@ arrived, exact duplicates are refused (409, naming the first registration and it
 near-duplicates flagged for the reviewers. The database rows and the content are committed
 together; anything refused leaves neither a row nor a file. The registration itself goes on chain
 through the chain worker.
+
+One submission must not stall the service: hashing and image decoding run in worker threads, and
+a large text's content code (seconds of native code that holds the GIL, which would stall threads
+and the event loop alike) in a worker process; at most ``Limits.cpu`` of them at once across all
+submissions. An image's size is read from its header and refused past ``Limits.max_pixels`` before
+anything decodes it (a few kilobytes of PNG can announce 225 million pixels).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import functools
 import json
 import re
 import time
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+import anyio.to_thread
+from anyio import CapacityLimiter
+from concurrent.futures import Executor
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import func, or_, select
@@ -36,7 +50,9 @@ from ledger_service.content import (
     PartWriter,
     band_probes,
     code_bands,
+    content_code,
     hamming,
+    image_size,
     media_family,
     sniff_media_type,
 )
@@ -54,7 +70,7 @@ from ..core.errors import (
 )
 from ..core.multipart import PartData, PartEnd, PartStart, multipart_events
 from ..crud.auth import checked_address
-from ..models import CatalogueNode, ContentPart, Fingerprint as FingerprintRow, Resource, ResourceVersion, User
+from ..models import CatalogueNode, ContentCid, ContentPart, Fingerprint as FingerprintRow, Resource, ResourceVersion, User
 from . import review
 from .resource_types import LICENCES, PART_ROLES, RESOURCE_TYPES
 from .review import State
@@ -63,8 +79,10 @@ __all__ = [
     "METADATA_LIMIT",
     "SIMILARITY_LIMIT",
     "SUBMISSION_PARAMS",
+    "Limits",
     "PartReceived",
     "SubmissionMetadata",
+    "check_part_name",
     "expected_nonce",
     "finish_submission",
     "predecessor_of",
@@ -79,6 +97,32 @@ _FEED_BATCH = 1024 * 1024
 _SIGNATURE = re.compile(r"0x[0-9a-fA-F]{130}")
 _MIN_DEADLINE = 300  # seconds the worker gets to put the registration on chain
 _MAX_DEADLINE = 30 * 86400
+# Characters that make a part name lie about itself or escape the bundle: path separators, control
+# characters (NUL included) and the bidirectional controls that show "cod.exe" as "exe.doc".
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_T = TypeVar("_T")
+
+
+_IN_PROCESS = 64 * 1024  # texts past this get their content code in a worker process (~0.1 s of GIL below it)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How a submission is read: ``cpu`` bounds the CPU work at once (shared by every submission of
+    the service), ``processes`` runs what holds the GIL for long, ``max_pixels`` bounds an image part."""
+
+    cpu: CapacityLimiter
+    max_pixels: int
+    processes: Executor | None = None
+
+    async def run(self, work: Callable[..., _T], *args: Any) -> _T:
+        return await anyio.to_thread.run_sync(work, *args, limiter=self.cpu)
+
+    async def run_in_process(self, work: Callable[..., _T], *args: Any) -> _T:
+        if self.processes is None:
+            return await self.run(work, *args)
+        async with self.cpu:
+            return await asyncio.get_running_loop().run_in_executor(self.processes, work, *args)
 
 
 class _Strict(BaseModel):
@@ -200,8 +244,7 @@ def validate_metadata(
     if len(set(names)) != len(names):
         raise InvalidRequestError("two parts share a name")
     for part in metadata.parts:
-        if "/" in part.name or part.name in (".", "..") or "\0" in part.name:
-            raise InvalidRequestError(f"part name {part.name!r} may not contain '/' or be '.' or '..'")
+        check_part_name(part.name)
         if part.role not in PART_ROLES:
             raise InvalidRequestError(f"part {part.name!r}: unknown role {part.role!r}; one of {', '.join(PART_ROLES)}")
         if part.role not in kind.allowed:
@@ -236,8 +279,25 @@ def validate_metadata(
         raise InvalidRequestError(f"nonce must be {expected} (the author's next registration nonce), not {nonce}", code="invalid_nonce")
 
 
+def check_part_name(name: str) -> None:
+    """Refuse (400 ``invalid_part_name``, naming the rule) a part name that is not a plain file name."""
+    rule = None
+    if "/" in name or "\\" in name:
+        rule = "may not contain '/' or '\\' (a part is a file of the bundle, not a path)"
+    elif ".." in name or name in (".", ""):
+        rule = "may not be '.' or contain '..'"
+    elif any(unicodedata.category(c) == "Cc" for c in name):
+        rule = "may not contain control characters (NUL, line breaks...)"
+    elif any(c in _BIDI_CONTROLS for c in name):
+        rule = "may not contain bidirectional controls (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C)"
+    elif name != name.strip():
+        rule = "may not begin or end with white space"
+    if rule:
+        raise RegistryError(f"part name {name!r} {rule}", code="invalid_part_name", part=name)
+
+
 async def receive_submission(
-    request: Request, adder: BundleAdder, check_metadata: Any
+    request: Request, adder: BundleAdder, check_metadata: Any, limits: Limits
 ) -> tuple[SubmissionMetadata, dict[str, Any], dict[str, PartReceived]]:
     """Read the multipart body: the metadata (checked by ``check_metadata`` before any file), then
     each part into ``adder``. Raises on the first problem; the caller aborts the adder."""
@@ -269,7 +329,7 @@ async def receive_submission(
                 if len(raw) > METADATA_LIMIT:
                     raise PayloadTooLargeError(f"the metadata field is over {METADATA_LIMIT} bytes")
             elif current is not None:
-                await _feed(current, event.data)
+                await _feed(current, event.data, limits)
         elif isinstance(event, PartEnd):
             if in_metadata:
                 metadata, signed = _parse_metadata(bytes(raw))
@@ -277,7 +337,7 @@ async def receive_submission(
                 declared = {p.name: p for p in metadata.parts}
                 in_metadata = False
             elif current is not None:
-                received[current.entry.name] = await _finish(current)
+                received[current.entry.name] = await _finish(current, limits)
                 current = None
     if metadata is None:
         raise InvalidRequestError("the request has no 'metadata' field")
@@ -287,7 +347,7 @@ async def receive_submission(
     return metadata, signed, received
 
 
-def _check_type(part: _Receiving, head: bytes) -> None:
+def _check_type(part: _Receiving, head: bytes, limits: Limits) -> None:
     part.media_type = sniff_media_type(head, part.entry.name)
     part.prints.set_media_type(part.media_type)
     family = media_family(part.media_type)
@@ -297,6 +357,20 @@ def _check_type(part: _Receiving, head: bytes) -> None:
             f"but its content is {part.media_type}; nothing was stored",
             part=part.entry.name,
         )
+    if family == "image":
+        _check_pixels(part, head, limits)
+
+
+def _check_pixels(part: _Receiving, head: bytes, limits: Limits) -> None:
+    """Refuse an image whose header announces more pixels than the limit (read, never decoded)."""
+    size = image_size(head)
+    if size is not None and size[0] * size[1] > limits.max_pixels:
+        width, height = size
+        raise PayloadTooLargeError(
+            f"image part {part.entry.name!r} is {width} x {height} = {width * height:,} pixels, over the limit of "
+            f"{limits.max_pixels:,} pixels (EDULEDGER_MAX_IMAGE_PIXELS); nothing was stored",
+            part=part.entry.name, max_pixels=limits.max_pixels,
+        )
 
 
 def _push(part: _Receiving, data: bytes) -> None:
@@ -304,29 +378,42 @@ def _push(part: _Receiving, data: bytes) -> None:
     part.prints.push(data)
 
 
-async def _feed(part: _Receiving, data: bytes) -> None:
+async def _feed(part: _Receiving, data: bytes, limits: Limits) -> None:
     if part.media_type is None:
         part.head += data
         if len(part.head) < SNIFF_BYTES:
             return
-        _check_type(part, bytes(part.head))
+        _check_type(part, bytes(part.head), limits)
         data, part.head = bytes(part.head), bytearray()
     part.pending += data
     if len(part.pending) >= _FEED_BATCH:
         chunk, part.pending = bytes(part.pending), bytearray()
-        await asyncio.to_thread(_push, part, chunk)
+        await limits.run(_push, part, chunk)
 
 
-async def _finish(part: _Receiving) -> PartReceived:
+async def _finish(part: _Receiving, limits: Limits) -> PartReceived:
     if part.media_type is None:
-        _check_type(part, bytes(part.head))
+        _check_type(part, bytes(part.head), limits)
         part.pending, part.head = part.head, bytearray()
     if part.pending:
-        await asyncio.to_thread(_push, part, bytes(part.pending))
+        await limits.run(_push, part, bytes(part.pending))
     ref = await asyncio.to_thread(part.writer.finish)
     if ref.filesize == 0:
         raise InvalidRequestError(f"part {part.entry.name!r} is empty")
-    return PartReceived(part.entry.name, part.entry.role, part.entry.name, ref, part.media_type or "", part.prints.result())
+    return PartReceived(part.entry.name, part.entry.role, part.entry.name, ref, part.media_type or "", await _fingerprint(part, limits))
+
+
+async def _fingerprint(part: _Receiving, limits: Limits) -> Fingerprint:
+    prints = await limits.run(functools.partial(part.prints.result, with_content=False))
+    wanted = part.prints.content_input()
+    if wanted is None:
+        return prints
+    data, media_type = wanted
+    if media_type.startswith("text/") and len(data) > _IN_PROCESS:
+        code = await limits.run_in_process(content_code, data, media_type)
+    else:
+        code = await limits.run(content_code, data, media_type)  # images: Pillow decodes without the GIL
+    return dataclasses.replace(prints, content_code=code)
 
 
 def _near_duplicates(
@@ -460,6 +547,8 @@ def finish_submission(
     version.near_duplicates = flagged
     session.add(version)
     session.flush()
+    for digest in sorted({root.cid.digest, *(part.ref.cid.digest for part in received.values())}):
+        session.add(ContentCid(digest="0x" + digest.hex(), version_id=version.id))  # whose content a CID is (GET /ipfs)
     for part in received.values():
         session.add(ContentPart(version_id=version.id, name=part.name, sha256=part.fingerprint.sha256, size=part.ref.filesize))
         for kind in ("data", "content"):

@@ -64,6 +64,7 @@ def test_short_passwords_and_bad_files_are_refused(tmp_path: Path) -> None:
     assert junk.returncode == 1 and "is not a keystore file" in junk.stderr
 
 
+@pytest.mark.anvil
 def test_chain_status(tmp_path: Path) -> None:
     with EmbeddedNode(tmp_path / "chain", port=0, snapshot_interval=0, block_time=None) as node:
         result = wallet("chain", "status", "--rpc-url", node.url)

@@ -150,3 +150,81 @@ def test_every_core_signs_exactly_what_one_process_signs(suite: PyEvmSuite, tmp_
         assert verify(credential) and credential_hash(credential) == value
     parallel.close()
     single.close()
+
+
+def test_two_institutions_signing_large_batches_at_once_get_their_own_signatures(suite: PyEvmSuite, tmp_path: Path) -> None:
+    """Issue 11 item 2: the batch a forked worker signs came through one module-wide variable, so two
+    institutions' large batches at the same moment could sign one's records with the other's key."""
+    import threading
+
+    import ledger_service.credentials._issuance as issuance
+
+    build_tree(suite)
+    other_key = Ed25519KeyPair.generate()
+    jobs = []
+    for index, key in enumerate((SCHOOL_SIGNING_KEY, other_key)):
+        (tmp_path / str(index)).mkdir()
+        issuer = issuer_for(suite, tmp_path / str(index), key)
+        issuer.workers = 2
+        records = [{**record, "id": f"urn:uuid:00000000-0000-4000-8000-{index:04d}{n:08d}"} for n, record in enumerate(class_records(120))]
+        jobs.append((issuer, records))
+    expected = []
+    for issuer, records in jobs:
+        issuer.workers = 1
+        expected.append(issuer._sign_all(records, CREATED))
+        issuer.workers = 2
+    results: list[Any] = [None, None]
+    start = threading.Barrier(2)
+
+    def sign(index: int) -> None:
+        issuer, records = jobs[index]
+        start.wait()
+        results[index] = issuer._sign_all(records, CREATED)
+
+    original = issuance._PARALLEL_FROM
+    issuance._PARALLEL_FROM = 10
+    try:
+        for _round in range(3):
+            threads = [threading.Thread(target=sign, args=(i,)) for i in range(2)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(120)
+            assert results == expected, "each institution's records, signed with its own key"
+    finally:
+        issuance._PARALLEL_FROM = original
+
+
+def _probe(_: int) -> tuple[int, list[int]]:
+    """In a signing worker: its parent-death signal and the sockets it holds."""
+    import ctypes
+    import os
+    import stat
+
+    signal_number = ctypes.c_int()
+    ctypes.CDLL(None).prctl(2, ctypes.byref(signal_number))  # PR_GET_PDEATHSIG
+    sockets = []
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            if stat.S_ISSOCK(os.fstat(int(name)).st_mode):
+                sockets.append(int(name))
+        except OSError:
+            pass
+    return signal_number.value, sockets
+
+
+def test_signing_workers_die_with_their_parent_and_hold_no_socket_of_it() -> None:
+    """Issue 11 item 2: workers forked by the service kept running after a kill -9, holding its listening
+    socket (the next start failed with "address already in use") and its clients' connections."""
+    import signal
+    import socket
+
+    from ledger_service.credentials._issuance import signing_pool
+
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        with signing_pool(2, ([], b"\0" * 32, "eddsa-jcs-2022", CREATED, "")) as pool:
+            answers = list(pool.map(_probe, range(4)))
+    assert all(death == signal.SIGKILL for death, _ in answers), answers
+    assert all(sockets == [] for _, sockets in answers), answers

@@ -1,7 +1,8 @@
 """Child process for the crash test: opens the embedded ledger and sends registrations in batches.
 
-Prints ``NODE <anvil pid>`` once the chain is up, then ``SENT <n>`` after every submitted batch,
-until killed. Run: ``python -m tests.integration.crash_worker DATA_DIR BATCHES BATCH_SIZE BLOCK_TIME`` (0: automine).
+Prints ``NODE <anvil pid>`` once the chain is up, ``JOURNALED <n>`` as soon as a batch's signed
+transactions are committed to the outbox (before they are sent), and ``SENT <n>`` after every
+submitted batch, until killed. Run: ``python -m tests.integration.crash_worker DATA_DIR BATCHES BATCH_SIZE BLOCK_TIME`` (0: automine).
 """
 
 from __future__ import annotations
@@ -23,6 +24,17 @@ def main() -> None:
     assert ledger.node is not None
     print(f"NODE {ledger.node.pid}", flush=True)
     author = dev_signer(AUTHOR_INDEX)
+    journal = ledger.sender.outbox.journal
+    journaled = 0
+
+    def journal_and_say(entries):  # type: ignore[no-untyped-def]
+        nonlocal journaled
+        result = journal(entries)
+        journaled += len(entries)
+        print(f"JOURNALED {journaled}", flush=True)
+        return result
+
+    ledger.sender.outbox.journal = journal_and_say  # type: ignore[method-assign]
     sent = 0
     for batch in range(batches):
         labels = [f"crash-{batch}-{i}" for i in range(size)]

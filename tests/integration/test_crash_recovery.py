@@ -28,7 +28,7 @@ def run_until_killed(data_dir: Path, *, kill_after_batches: int, seed: int, bloc
     assert worker.stdout is not None
     node_pid = None
     batches = 0
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a loaded machine (2 cores, many users) starts anvil and deploys slowly
     while batches < kill_after_batches:
         line = worker.stdout.readline()
         assert line, f"worker ended early: {worker.stderr.read() if worker.stderr else ''}"
@@ -37,7 +37,12 @@ def run_until_killed(data_dir: Path, *, kill_after_batches: int, seed: int, bloc
             node_pid = int(line.split()[1])
         elif line.startswith("SENT "):
             batches += 1
-    # Land the kill somewhere inside the next batch: journaled, partly sent, partly mined.
+    # Land the kill somewhere inside the next batch: journaled, partly sent, partly mined. Counting
+    # from its journaling, not from the previous batch's end: after that end, a snapshot could
+    # finalize everything before the next batch is journaled, leaving recovery nothing to do
+    # (automine-2, with the longest wait, failed so now and then).
+    while not (line := worker.stdout.readline()).startswith("JOURNALED "):
+        assert line, f"worker ended early: {worker.stderr.read() if worker.stderr else ''}"
     time.sleep(random.Random(seed).uniform(0.0, 0.05))
     assert node_pid is not None
     os.kill(worker.pid, signal.SIGKILL)

@@ -270,3 +270,57 @@ def test_kill_9_after_an_institution_issued_and_revoked(tmp_path: Path) -> None:
             assert health["status"] == "ok" and health["chain_writes"] == "ok", health
     finally:
         interrupt(third)
+
+
+def set_up_issuer(http: httpx.Client, name: str) -> RegistryClient:
+    admin = RegistryClient(http, dev_signer(1))
+    admin.sign_in()
+    school = admin.request("POST", "/institutions", json={"name": name, "kind": "school"})
+    admin.request("POST", f"/institutions/{school['id']}/issuer")
+    wait_for(lambda: admin.request("GET", f"/institutions/{school['id']}/issuer")["chain_status"] == "ready", "the issuer keys")
+    key = new_signer()
+    admin.request("PUT", f"/users/{key.address}", json={"institution_id": school["id"], "roles": ["issuer"]})
+    issuer = RegistryClient(http, key)
+    issuer.sign_in()
+    return issuer
+
+
+@pytest.mark.slow
+def test_kill_9_while_a_large_batch_is_signed_leaves_no_worker_and_a_free_port(tmp_path: Path) -> None:
+    """Issue 11 item 2: a batch of 2,000+ records is signed by forked workers; a kill -9 of the service
+    left them running, holding its port and the client's socket, and the next start failed."""
+    import threading
+
+    port = free_port()
+    service = start(tmp_path, port)
+    wait_healthy(port, service)
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as http:
+        issuer = set_up_issuer(http, "滨海新区大批量中学")
+    answer: list[BaseException | httpx.Response] = []
+
+    def send() -> None:
+        try:
+            answer.append(httpx.post(f"http://127.0.0.1:{port}/credentials/batches", headers=issuer.headers, timeout=120,
+                                     json={"batch": "grade-7", "kind": "growth_record", "records": students(2_400, "big")}))
+        except httpx.HTTPError as exc:
+            answer.append(exc)
+
+    client = threading.Thread(target=send)
+    client.start()
+    workers: list[int] = []
+    deadline = time.monotonic() + 120
+    while not workers:
+        assert time.monotonic() < deadline and service.poll() is None, "no signing worker was seen"
+        workers = [pid for pid in children(service.pid) if "registry" in Path(f"/proc/{pid}/cmdline").read_text()]
+        time.sleep(0.01)
+    os.kill(service.pid, signal.SIGKILL)
+    service.communicate(timeout=30)
+    client.join(30)
+    assert not client.is_alive() and isinstance(answer[0], httpx.TransportError), "the client is not left hanging"
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2] for pid in workers):
+        assert time.monotonic() < deadline, "a signing worker outlived the service"
+        time.sleep(0.05)
+    again = start(tmp_path, port)  # the port is free and the data directory no longer held
+    wait_healthy(port, again)
+    interrupt(again)

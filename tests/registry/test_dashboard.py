@@ -82,7 +82,9 @@ def test_the_dashboard_reports_what_the_other_endpoints_report(client: TestClien
     assert dashboard["credentials"] == {"key": "", "label": "", "issued": batch["count"], "anchored": 6 if batch["tx_hash"] else 0,
                                         "revoked": statuses.count("revoked"), "suspended": statuses.count("suspended")}
     assert dashboard["credentials_by_institution"] == [{**dashboard["credentials"], "key": school["id"], "label": school["name"]}]
-    assert dashboard["chain"]["block_number"] == health["block_number"] and dashboard["chain"]["status"] == health["status"] == "ok"
+    after = client.get("/health").json()  # the monitor looks every 0.2 s: the dashboard saw what /health saw before or after
+    assert health["block_number"] <= dashboard["chain"]["block_number"] <= after["block_number"]
+    assert dashboard["chain"]["status"] in (health["status"], after["status"]) and after["status"] == "ok"
     assert dashboard["chain"]["open_jobs"] == health["open_chain_jobs"] == 0 and dashboard["chain"]["jobs"].get("failed", 0) == 0
     assert dashboard["chain"]["registrations"] == {"mined": 6}
 
@@ -103,6 +105,8 @@ def test_the_dashboard_reports_what_the_other_endpoints_report(client: TestClien
     for name in ("total", "by_stage", "by_subject", "by_month", "credentials", "credentials_by_month"):
         assert public[name] == dashboard[name], name
     assert "by_school" not in public and "credentials_by_institution" not in public and "jobs" not in public["chain"]
+    assert client.get("/dashboard/summary").json()["generated_at"] == public["generated_at"], (
+        "anonymous callers share one computation per period for 30 s")
     text = json.dumps(public, ensure_ascii=False)
     assert "滨海新区实验小学" not in text and school["name"] not in text and "0x" not in text
 

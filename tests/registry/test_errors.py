@@ -31,3 +31,24 @@ def test_key_mappings() -> None:
     assert status_for(ledger_service.DuplicateContentError("x")) == (409, "duplicate_content")
     assert status_for(ledger_service.UnauthorizedError("x")) == (403, "forbidden")
     assert status_for(ledger_service.ChainUnavailableError("x")) == (503, "chain_unavailable")
+
+
+def test_codes_are_defined_once_in_the_table() -> None:
+    from registry.core import errors as registry_errors
+
+    registry_classes = [getattr(registry_errors, name) for name in registry_errors.__all__]
+    for cls in registry_classes:
+        assert "code" not in vars(cls) or cls is registry_errors.RegistryError, f"{cls.__name__} defines its code beside the table"
+        assert cls in [c for c, _, _ in ERROR_STATUS], f"{cls.__name__} has no row in the table"
+    assert status_for(registry_errors.InvalidTransitionError("x")) == (409, "invalid_transition")
+    assert status_for(registry_errors.ConflictError("x", code="batch_key_reused")) == (409, "batch_key_reused")
+
+
+def test_one_limit_one_code() -> None:
+    from registry.core.errors import PayloadTooLargeError
+
+    assert status_for(ledger_service.ContentTooLargeError("x")) == status_for(PayloadTooLargeError("x")) == (413, "payload_too_large")
+    by_status: dict[int, set[str]] = {}
+    for _, status, code in ERROR_STATUS:
+        by_status.setdefault(status, set()).add(code)
+    assert by_status[413] == {"payload_too_large"}

@@ -127,7 +127,7 @@ def test_uploads_are_for_signed_in_teachers(gateway: TestClient) -> None:
 def test_oversize_uploads_are_413_and_leave_nothing(gateway: TestClient) -> None:
     store: LocalContentStore = gateway.app.state.content  # type: ignore[attr-defined]
     response = gateway.post("/ipfs", content=b"x" * (LIMIT + 1))
-    assert response.status_code == 413 and response.json()["error"] == "content_too_large"
+    assert response.status_code == 413 and response.json()["error"] == "payload_too_large"
 
     def chunked() -> Iterator[bytes]:  # no Content-Length: the limit is enforced while streaming
         for _ in range(4):

@@ -8,15 +8,18 @@ their source."""
 from __future__ import annotations
 
 import sqlite3
+import threading
+from datetime import date
 import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from ledger_service.vault import NewSubject
+from registry.models import IssuedCredential
 from tests.registry.conftest import ClientFactory
 from tests.registry.test_issuance import issuing_school, students, verify
 from tests.utils.presentations import held, holder_import
@@ -109,8 +112,6 @@ def test_erasure_reaches_the_registrys_copies_and_the_holders_copy_still_verifie
     assert issuer.request("GET", f"/credentials/batches/{label}")["credentials"][1]["document"] is not None, "the other subject's stays"
     issuing = client.app.state.issuing  # type: ignore[attr-defined]
     with client.app.state.sessions() as db:  # type: ignore[attr-defined]
-        from registry.models import IssuedCredential
-
         row = db.get(IssuedCredential, held["id"])
         assert row.sealed_document and issuing.document_of(row) is None, "the sealed copy no longer opens"
     assert verify(client, held["document"])["outcome"] == "valid", "the holder's copy still verifies"
@@ -123,17 +124,29 @@ def test_an_interrupted_enrolment_is_shredded_at_start_and_a_resend_reuses_its_s
     records = students(3, label=label)
     issuing = client.app.state.issuing  # type: ignore[attr-defined]
     # What a kill -9 between the vault's enrolment and the batch commit leaves: pending subjects, no batch.
-    people = [NewSubject(__import__("datetime").date(2011, 9, 1), {"name": r["subject"]["name"]}, "consent",
+    people = [NewSubject(date(2011, 9, 1), {"name": r["subject"]["name"]}, "consent",
                          key=f"student_number:{r['subject']['student_number']}") for r in records]
     orphans = [subject for subject, _ in issuing.vault.enroll(people, scope=f"institution:{school['id']}")]
     kept = batch(issuer, f"kept-{label}", students(1, label=f"{label}k"))["credentials"][0]["subject_id"]
     resend = batch(issuer, f"b-{label}", records)
     assert [c["subject_id"] for c in resend["credentials"]] == orphans, "the resent batch found its subjects again"
-    lost = issuing.vault.enroll([NewSubject(__import__("datetime").date(2011, 9, 1), {"name": "x"}, "c", key="student_number:G9")],
+    lost = issuing.vault.enroll([NewSubject(date(2011, 9, 1), {"name": "x"}, "c", key="student_number:G9")],
                                 scope=f"institution:{school['id']}")[0][0]
     assert issuing.vault.pending() == [lost]
+    # A credential as versions before 0005 kept it: in clear, nothing sealed.
+    legacy_id = resend["credentials"][1]["id"]
+    with client.app.state.sessions() as db:  # type: ignore[attr-defined]
+        row = db.get(IssuedCredential, legacy_id)
+        row.document, row.sealed_document = resend["credentials"][1]["document"], None
+        db.commit()
     client.__exit__(None, None, None)
     restarted = make_client()  # the same data directory and database
+    with restarted.app.state.sessions() as db:  # type: ignore[attr-defined]
+        rows = {c.id: c for c in db.scalars(select(IssuedCredential))}
+        assert rows[legacy_id].document is None and rows[legacy_id].sealed_document, "sealed at start"
+        opened = {c.id: restarted.app.state.issuing.document_of(c) for c in rows.values()}  # type: ignore[attr-defined]
+    assert opened[legacy_id] == resend["credentials"][1]["document"]
+    assert opened[resend["credentials"][0]["id"]] == resend["credentials"][0]["document"], "a restart leaves sealed copies alone"
     vault = sqlite3.connect(tmp_path / "vault.sqlite3")
     erased = dict(vault.execute("SELECT subject_id, erased_at IS NOT NULL FROM subjects"))
     vault.close()
@@ -178,3 +191,70 @@ def test_credit_grants_have_a_status_are_listed_read_revoked_and_follow_their_so
     assert verify(client, again["credential"])["outcome"] == "invalid"
     statuses = {g["grant_id"]: g["status"] for g in college.request("GET", "/credit-bank/grants")}
     assert statuses == {grant["grant_id"]: "revoked", again["grant_id"]: "revoked"}
+
+
+def test_the_same_batch_sent_twice_at_once_is_one_batch(client: TestClient, tmp_path: Path) -> None:
+    _, issuer, _ = issuing_school(client)
+    label = uuid.uuid4().hex[:6]
+    with sqlite3.connect(tmp_path / "vault.sqlite3") as vault:
+        before = vault.execute("SELECT count(*) FROM subjects WHERE erased_at IS NULL").fetchone()[0]
+    answers: list[Any] = []
+
+    def send() -> None:
+        try:
+            answers.append(batch(issuer, f"twice-{label}", students(40, label=label)))
+        except RegistryError as exc:
+            answers.append(exc)
+
+    senders = [threading.Thread(target=send) for _ in range(2)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join(timeout=120)
+    assert all(isinstance(a, dict) for a in answers) and len(answers) == 2, answers
+    assert answers[0]["tx_hash"] == answers[1]["tx_hash"] and answers[0]["credentials"] == answers[1]["credentials"]
+    with sqlite3.connect(tmp_path / "vault.sqlite3") as vault:
+        after = vault.execute("SELECT count(*) FROM subjects WHERE erased_at IS NULL").fetchone()[0]
+    assert after - before == 40, "each student enrolled once"
+
+
+def test_issuer_keys_are_sealed_by_the_vault_and_no_workflow_does_its_own_encryption(client: TestClient) -> None:
+    from ledger_service.chain import Signer
+    from registry.models import IssuerAccount
+
+    _, _, school = issuing_school(client)
+    issuing = client.app.state.issuing  # type: ignore[attr-defined]
+    with client.app.state.sessions() as db:  # type: ignore[attr-defined]
+        account = db.get_one(IssuerAccount, school["id"])
+    keys = issuing.vault.open(f"issuer-keys:{school['id']}", account.sealed_keys, key_id=account.master_key_id)
+    assert Signer(keys[:32]).address == account.address and len(keys) == 64
+    registry = Path(__file__).resolve().parents[2] / "registry"
+    raw_crypto = [str(p.relative_to(registry)) for p in registry.rglob("*.py") if "AESGCM" in p.read_text(encoding="utf-8")]
+    assert raw_crypto == [], "sealing belongs to the vault"
+
+
+def test_a_grant_left_standing_by_a_crash_is_revoked_by_the_worker(client: TestClient) -> None:
+    from registry.models import IssuedCredential as Issued
+    from registry.models import IssuerAccount
+    from tests.utils.registry import drain
+
+    _, school, _ = issuing_school(client)
+    _, college, _ = issuing_school(client)
+    label = uuid.uuid4().hex[:6]
+    source = batch(school, label, students(1, label=label))["credentials"][0]
+    college.request("PUT", "/credit-bank/rules", json=[{"achievement_type": "ext:GrowthRecord", "credits": 2}])
+    grant = college.request("POST", "/credit-bank/imports", json={"presentation": presentation(source["document"])})
+    issuing = client.app.state.issuing  # type: ignore[attr-defined]
+    with client.app.state.sessions() as db:  # type: ignore[attr-defined]
+        row = db.get_one(Issued, source["id"])
+        account = db.get_one(IssuerAccount, row.institution_id)
+        original = issuing.revoke_dependent_grants
+        issuing.revoke_dependent_grants = lambda *_: 0  # the process dies right after the source's revocation commits
+        try:
+            issuing.change_status(db, row, account, "revoke")
+        finally:
+            issuing.revoke_dependent_grants = original
+    assert college.request("GET", f"/credentials/{grant['grant_id']}")["status"] == "active"
+    drain(client)  # a chain worker cycle reconciles
+    assert college.request("GET", f"/credentials/{grant['grant_id']}")["status"] == "revoked"
+    assert verify(client, grant["credential"])["outcome"] == "invalid"

@@ -5,14 +5,33 @@ collection (收藏), and 出库 revoking a selected resource's certificates."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from ledger_service.certificates import CertificateReader
+from ledger_service.chain import Ledger
+from registry.core.config import Settings
+from registry.main import create_app
 from tests.registry.conftest import ClientFactory
-from tests.utils.programmes import CHAPTERS, Year, accepted_design, programme_body, refused, score_all, set_up_year, submit_design
+from tests.utils.programmes import (
+    CHAPTERS,
+    Year,
+    accepted_design,
+    programme_body,
+    refused,
+    score_all,
+    selected_programme,
+    set_up_year,
+    submit_design,
+    to_notice,
+)
+from tests.utils.live import live_server
+from tests.utils.postgres import fresh_database
 from tests.utils.registry import drain, new_signer, sign_in
 
 
@@ -132,29 +151,13 @@ def test_a_reviewer_from_the_nominees_school_may_not_score_it(year: Year) -> Non
                                              json={"scores": {"科学性": 50, "创新性": 50}}), 409, "conflict_of_interest")
 
 
-def _to_notice(year: Year, count: int, **overrides: Any) -> tuple[int, list[dict[str, Any]]]:
-    """A programme with ``count`` nominees (one per chapter, alternating schools), scored and published."""
-    programme = year.admin.request("POST", "/programmes", json=programme_body(year, **overrides))
-    pid = programme["id"]
-    nominees = []
-    for i in range(count):
-        school = year.schools[i % len(year.schools)]
-        teacher = year.teachers[school][(i // len(year.schools)) % len(year.teachers[school])]
-        version = accepted_design(year, teacher, CHAPTERS[i + 1 - 1])
-        nominees.append(teacher.request("POST", f"/programmes/{pid}/nominations", json={"resource_id": version["resource_id"]}))
-    score_all(year, pid, {n["id"]: [(40 - i, 40), (40 - i, 40)] for i, n in enumerate(nominees)})
-    year.clock.advance(days=11)
-    year.admin.request("POST", f"/programmes/{pid}/publish")
-    return pid, nominees
-
-
 def test_the_notice_objections_selection_and_recommendation(year: Year) -> None:
     admin, http = year.admin, year.http
     named = year.teachers[year.schools[0]][0]
     named.request("PUT", "/users/me/profile", json={"display_name": "王丽华", "name_public": True})
     unnamed = year.teachers[year.schools[1]][0]
     unnamed.request("PUT", "/users/me/profile", json={"display_name": "李明", "name_public": False})
-    pid, nominees = _to_notice(year, 3, recommend_count=1)
+    pid, nominees = to_notice(year, 3, recommend_count=1)
 
     notice = http.get(f"/programmes/{pid}/notice", headers={"Authorization": ""}).json()
     assert notice["phase"] == "notice" and [e["nominee_id"] for e in notice["entries"]] == [n["id"] for n in nominees]
@@ -210,6 +213,7 @@ def test_the_notice_objections_selection_and_recommendation(year: Year) -> None:
             assert http.get(f"/certificates/{number}/pdf").headers["content-type"] == "application/pdf"
             credential = http.get(f"/certificates/{number}/credential").json()
             assert f"ext:{certificate['kind'].title()}Certificate" in str(credential) and credential["proof"]
+            assert programme["name"] in credential["credentialSubject"]["achievement"]["criteria"]["narrative"]
     events = admin.request("GET", f"/programmes/{pid}/events")
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
     assert all(e["prev_hash"] == p["hash"] for p, e in zip(events[:-1], events[1:], strict=True))
@@ -224,6 +228,12 @@ def test_the_notice_objections_selection_and_recommendation(year: Year) -> None:
     other_district = _district_programme(year)
     refused(lambda: admin.request("POST", f"/programmes/{other_district}/intake", json={"from_programme_id": pid}), 422,
             "invalid_request")
+    # All or none: a second city programme where the resource is already nominated takes nothing in.
+    crowded = admin.request("POST", "/programmes", json=programme_body(year, level="city", institution_id=year.bureau_id, name="另一市级遴选"))
+    admin.request("POST", f"/programmes/{crowded['id']}/nominations", json={"resource_id": top["resource_id"], "route": "school"})
+    refused(lambda: admin.request("POST", f"/programmes/{crowded['id']}/intake", json={"from_programme_id": pid}), 409,
+            "duplicate_nomination")
+    assert len(admin.request("GET", f"/programmes/{crowded['id']}/nominees")) == 1
     taken = admin.request("POST", f"/programmes/{city['id']}/intake", json={"from_programme_id": pid})
     assert [(n["resource_id"], n["route"]) for n in taken] == [(top["resource_id"], "recommendation")]
     recommendation = admin.request("GET", f"/programmes/{pid}/recommendations")[0]
@@ -249,7 +259,7 @@ def _district_programme(year: Year) -> int:
 
 
 def test_a_withdrawn_nominee_is_dropped_at_selection_and_unaccepted_ones_are_refused(year: Year) -> None:
-    pid, nominees = _to_notice(year, 2)
+    pid, nominees = to_notice(year, 2)
     admin = year.admin
     gone = admin.request("GET", f"/programmes/{pid}/nominees")[0]
     admin.request("POST", f"/resources/{gone['resource_id']}/versions/{gone['version']}/withdrawal",
@@ -284,3 +294,45 @@ def test_collection_issues_a_certificate_once_per_level(year: Year) -> None:
     assert mine["collection"]["level"] == "national" and mine["collection"]["status"] == "issued"
     check = year.http.get(f"/certificates/{mine['collection']['id']}/verify").json()
     assert check["outcome"] == "valid"
+
+
+@pytest.mark.postgres
+def test_two_nominations_at_once_cannot_both_take_the_last_place(module_ledger: Ledger, tmp_path: Path) -> None:
+    """A teacher with one place left sends two nominations at the same moment: one lands, the other is refused whole."""
+    with fresh_database() as url:
+        app = create_app(Settings(ENVIRONMENT="test", DATA_DIR=tmp_path, DATABASE_URL=url, MIN_REVIEWS=1, AUTO_ACCEPT_SCORE=10),
+                         ledger=module_ledger)
+        with live_server(app) as base, httpx.Client(base_url=base, timeout=60) as http:
+            year = set_up_year(http, schools=1, teachers_per_school=1, app=app)
+            teacher = year.teachers[year.schools[0]][0]
+            pid = year.admin.request("POST", "/programmes", json=programme_body(year, quota_per_teacher=1))["id"]
+            versions = [accepted_design(year, teacher, CHAPTERS[i]) for i in range(2)]
+            barrier = threading.Barrier(2)
+            answers: list[httpx.Response] = []
+
+            def nominate(resource_id: int) -> None:
+                barrier.wait()
+                answers.append(http.post(f"/programmes/{pid}/nominations", json={"resource_id": resource_id}, headers=teacher.headers))
+
+            threads = [threading.Thread(target=nominate, args=(v["resource_id"],)) for v in versions]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert sorted(a.status_code for a in answers) == [201, 409], [a.text for a in answers]
+            assert next(a for a in answers if a.status_code == 409).json()["error"] in ("quota_exceeded", "concurrent_update")
+            assert len(year.admin.request("GET", f"/programmes/{pid}/nominees")) == 1
+
+
+def test_a_recommendation_withdrawn_before_intake_goes_no_further(year: Year) -> None:
+    admin = year.admin
+    pid = selected_programme(year, nominees=2, recommend_count=2)
+    recommendations = admin.request("GET", f"/programmes/{pid}/recommendations")
+    gone = recommendations[0]
+    admin.request("POST", f"/resources/{gone['resource_id']}/versions/{gone['version']}/withdrawal",
+                  json={"reason_code": "outdated", "reason": "教材已改版"})
+    city = admin.request("POST", "/programmes", json=programme_body(year, level="city", institution_id=year.bureau_id))
+    taken = admin.request("POST", f"/programmes/{city['id']}/intake", json={"from_programme_id": pid})
+    assert [n["resource_id"] for n in taken] == [recommendations[1]["resource_id"]]
+    skipped = [e for e in admin.request("GET", f"/programmes/{city['id']}/events") if e["action"] == "skip_recommendation"]
+    assert len(skipped) == 1 and skipped[0]["details"]["versionState"] == "WITHDRAWN"

@@ -4,8 +4,10 @@ PowerPoint converted to PDF by headless LibreOffice, the original kept)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from registry.models import ChainJob
+from registry.workflows.previews import FAILURE_KEPT, preview_kind
 from tests.registry.conftest import ClientFactory
 from tests.utils.office import real_docx, real_pptx
 from tests.utils.registry import People, drain, lesson_bundle, lesson_metadata, new_signer, review_and_accept, set_up_people, sign_in
@@ -212,7 +215,8 @@ def test_word_and_powerpoint_parts_are_converted_to_pdf_the_originals_kept(clien
     assert (native["学习任务单.pdf"]["kind"], native["学习任务单.pdf"]["status"]) == ("pdf", "ready")
     assert native["学习任务单.pdf"]["url"] == native["学习任务单.pdf"]["original_url"]
     assert (native["微课视频.mp4"]["kind"], native["微课视频.mp4"]["status"]) == ("video", "ready")
-    assert (native["作业练习.txt"]["kind"], native["作业练习.txt"]["status"], native["作业练习.txt"]["url"]) == ("none", "unavailable", None)
+    assert (native["作业练习.txt"]["kind"], native["作业练习.txt"]["status"]) == ("text", "ready")
+    assert preview_kind("成绩.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet") == "none"
     refused(lambda: reviewer.request("GET", path(version, "/parts/学习任务单.pdf/preview.pdf")), 404, "not_found")
 
 
@@ -228,10 +232,16 @@ def test_a_file_libreoffice_cannot_open_is_a_failed_preview_with_the_reason(clie
     assert failed["original_url"].startswith("/ipfs/")
     again = reviewer.request("GET", path(version, "/parts/教学设计.docx/preview"))
     assert again["status"] == "failed", "a failure is remembered, not converted again and again"
+    note = next(Path(client.app.state.previews.root).glob("*.failed"))  # type: ignore[attr-defined]
+    old = time.time() - FAILURE_KEPT - 1
+    os.utime(note, (old, old))  # an hour later the conversion is tried again
+    assert reviewer.request("GET", path(version, "/parts/教学设计.docx/preview"))["status"] == "converting"
+    assert client.app.state.previews.wait(240)  # type: ignore[attr-defined]
+    assert reviewer.request("GET", path(version, "/parts/教学设计.docx/preview"))["status"] == "failed"
 
 
 def test_previews_are_for_those_who_may_see_the_version(make_client: ClientFactory) -> None:
-    client = make_client(OFFICE_CONVERTER="")
+    client = make_client(OFFICE_CONVERTER="none")
     people = set_up_people(client)
     version = submit(people)
     stranger = new_signer()

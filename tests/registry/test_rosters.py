@@ -171,6 +171,22 @@ def test_a_roster_with_bad_rows_issues_nothing_and_the_fixed_one_issues(client: 
     assert listed["count"] == 1 and listed["data"][0]["batch"] == f"r-{label}" and listed["data"][0]["statuses"] == {"active": 30}
     issuer.request("POST", f"/credentials/{batch['credentials'][0]['id']}/status", json={"action": "suspend", "reason": "核对中"})
     assert issuer.request("GET", "/credentials/batches")["data"][0]["statuses"] == {"active": 29, "suspended": 1}
+    with pytest.raises(RegistryError) as caught:  # refused: its reason is not kept either
+        issuer.request("POST", f"/credentials/{batch['credentials'][2]['id']}/status", json={"action": "unsuspend", "reason": "误操作"})
+    assert caught.value.code == "not_suspended"
+    kept = issuer.request("GET", f"/credentials/batches/r-{label}")["credentials"]
+    assert kept[0]["status_reason"] == "核对中" and kept[2]["status_reason"] is None
+    assert issuer.request("GET", f"/credentials/{batch['credentials'][2]['id']}")["status_reason"] is None
+    who = issuer.request("GET", f"/credentials/batches/r-{label}/subjects")
+    assert [(w["credential_id"], w["subject_id"], w["name"], w["number"]) for w in who] == [
+        (c["id"], c["subject_id"], row[0], row[1]) for c, row in zip(batch["credentials"], rows, strict=True)], "the batch's order"
+    issuer.request("DELETE", f"/subjects/{who[1]['subject_id']}")
+    after = issuer.request("GET", f"/credentials/batches/r-{label}/subjects")[1]
+    assert after["credential_id"] == who[1]["credential_id"] and after["erased"] and after["name"] is None and after["number"] is None
+    _, stranger, _ = issuing_school(client)
+    with pytest.raises(RegistryError) as caught:
+        stranger.request("GET", f"/credentials/batches/r-{label}/subjects")
+    assert caught.value.status == 404, "another school's issuer learns nothing"
 
     # Only issuers read rosters; a teacher is refused, an anonymous caller too.
     teacher = new_signer()
@@ -196,6 +212,14 @@ def test_an_offline_bundle_is_made_for_a_holder(client: TestClient) -> None:
     assert bundle["type"] == "EduLedgerVerificationBundle" and bundle["credential"] == document and bundle["statusLists"]
     assert verify(client, bundle)["outcome"] == "valid"
     unanchored = {**document, "proof": [p for p in document["proof"] if p.get("type") != "EduLedgerMerkleAnchor"]}
-    for body in ({"credential": unanchored}, {"credential": {"type": "VerifiableCredential"}}, {"credential": "x"}, {}):
+    anchor = next(p for p in document["proof"] if p.get("type") == "EduLedgerMerkleAnchor")
+    others = [p for p in document["proof"] if p is not anchor]
+    broken = [{**document, "proof": proof} for proof in ("x", [1], [*others, {**anchor, "merkleRoot": 5}],
+                                                         [*others, {**anchor, "merkleRoot": "0x" + "zz" * 32}],
+                                                         [*others, {**anchor, "merkleRoot": "0x" + "11" * 32}])]
+    broken += [{**document, "credentialStatus": status} for status in ("x", [1], {"statusListCredential": 5},
+                                                                      {**document["credentialStatus"], "statusListCredential": "http://elsewhere/l"})]
+    for body in ({"credential": unanchored}, {"credential": {"type": "VerifiableCredential"}}, {"credential": "x"}, {},
+                 *({"credential": credential} for credential in broken)):
         refused = client.post("/verify/bundles", json=body)
         assert refused.status_code == 422 and refused.json()["error"] in ("not_bundled", "invalid_request"), refused.text

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.utils.registry import ADMIN_KEY_INDEX, drain, new_signer, office_document, sign_in
@@ -57,7 +59,7 @@ class Clock:
 class Year:
     """The people of a programme year: an administrator, a district, schools with teachers, a panel."""
 
-    http: TestClient
+    http: TestClient  # or an httpx.Client to a live server
     clock: Clock
     admin: RegistryClient
     district_id: str
@@ -68,10 +70,13 @@ class Year:
     next_chapter: dict[str, int] = field(default_factory=dict)
 
 
-def set_up_year(http: TestClient, *, schools: int = 2, teachers_per_school: int = 2, panel: int = 2) -> Year:
+def set_up_year(
+    http: TestClient | httpx.Client, *, schools: int = 2, teachers_per_school: int = 2, panel: int = 2, app: FastAPI | None = None,
+) -> Year:
     """A district, schools and teachers, and panel reviewers from a school of their own (no conflicts)."""
     clock = Clock()
-    http.app.state.clock = clock  # type: ignore[attr-defined]
+    target: FastAPI = app or http.app  # type: ignore[union-attr,assignment]
+    target.state.clock = clock
     admin = sign_in(http, dev_signer(ADMIN_KEY_INDEX))
     district = admin.request("POST", "/institutions", json={"name": f"滨海新区教育局 {uuid.uuid4().hex[:6]}", "kind": "district"})
     school_ids = [admin.request("POST", "/institutions", json={"name": f"第{i + 1}实验小学 {uuid.uuid4().hex[:4]}", "kind": "school",
@@ -85,8 +90,8 @@ def set_up_year(http: TestClient, *, schools: int = 2, teachers_per_school: int 
     panel_keys = [new_signer() for _ in range(panel)]
     for key in panel_keys:
         admin.request("PUT", f"/users/{key.address}", json={"institution_id": panel_school, "roles": ["reviewer"]})
-    drain(http)
-    bureau_id = http.app.state.bureau.id_hex  # type: ignore[attr-defined]
+    drain(target)
+    bureau_id = target.state.bureau.id_hex
     return Year(http, clock, admin, district["id"], bureau_id, school_ids,
                 {school: [sign_in(http, key) for key in ks] for school, ks in keys.items()}, [sign_in(http, key) for key in panel_keys])
 
@@ -139,3 +144,27 @@ def score_all(year: Year, programme_id: int, totals: dict[int, list[tuple[int, i
         for reviewer, (science, novelty) in zip(year.panel, pairs, strict=True):
             reviewer.request("POST", f"/programmes/{programme_id}/nominees/{nominee_id}/scores",
                              json={"scores": {"科学性": science, "创新性": novelty}})
+
+
+def to_notice(year: Year, count: int, **overrides: Any) -> tuple[int, list[dict[str, Any]]]:
+    """A programme with ``count`` nominees (one per chapter, alternating schools, falling scores), scored and published."""
+    programme = year.admin.request("POST", "/programmes", json=programme_body(year, **overrides))
+    pid = programme["id"]
+    nominees = []
+    for i in range(count):
+        school = year.schools[i % len(year.schools)]
+        teacher = year.teachers[school][(i // len(year.schools)) % len(year.teachers[school])]
+        version = accepted_design(year, teacher, CHAPTERS[i])
+        nominees.append(teacher.request("POST", f"/programmes/{pid}/nominations", json={"resource_id": version["resource_id"]}))
+    score_all(year, pid, {n["id"]: [(40 - i, 40), (40 - i, 40)] for i, n in enumerate(nominees)})
+    year.clock.advance(days=11)
+    year.admin.request("POST", f"/programmes/{pid}/publish")
+    return pid, nominees
+
+
+def selected_programme(year: Year, *, nominees: int, **overrides: Any) -> int:
+    """A programme through 公示 (no objections) to selection."""
+    pid, _ = to_notice(year, nominees, **overrides)
+    year.clock.advance(days=8)
+    year.admin.request("POST", f"/programmes/{pid}/selection")
+    return pid

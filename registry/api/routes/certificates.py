@@ -13,19 +13,18 @@ from sqlalchemy.orm import Session
 
 from ledger_service.certificates import CertificateFacts, CertificateReader
 
-from ...chain.certificates import CertificateChecker
 from ...core.config import Settings
 from ...core.errors import ConflictError, ResourceNotFoundError
 from ...crud import certificates as certificates_crud
 from ...crud import resources as resources_crud
-from ...models import Certificate, Institution, ResourceVersion
+from ...models import Certificate, Institution, Programme, ResourceVersion
 from ...crud import people as people_crud
 from ...pages.html import wants_html
 from ...pages.pdf import CertificateSheet, render_certificate_pdf
 from ...pages.web import app_shell
 from ...workflows import authorship
 from ..params import CertificateId
-from ..deps import CurrentUser, LedgerDep, SessionDep, SettingsDep
+from ..deps import CertificateCheckerDep, CurrentUser, LedgerDep, MonitorDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/certificates", tags=["certificates"])
 
@@ -168,21 +167,28 @@ def read_certificate(certificate_id: CertificateId, *, db: SessionDep, ledger: L
 
 @router.get("/{certificate_id}/verify", response_model=CertificateVerification, responses={200: {"content": {"text/html": {}}}})
 async def verify_certificate_route(
-    request: Request, certificate_id: CertificateId, *, accept: str | None = Header(default=None),
-    format: str | None = Query(default=None, pattern="^(json|html)$"),
+    request: Request, certificate_id: CertificateId, *, checker: CertificateCheckerDep, monitor: MonitorDep,
+    accept: str | None = Header(default=None), format: str | None = Query(default=None, pattern="^(json|html)$"),
 ) -> Response:
     """Check the certificate against the chain: exists, not revoked, content hash, issuer authorised, resource not withdrawn.
     Browsers (and ``?format=html``) get the web application's verification page: this is where the certificate's QR code points."""
     if wants_html(accept, format):
         return app_shell(request)  # the web application's verification page asks for the JSON itself
-    checker: CertificateChecker = request.app.state.certificates
     report, facts = await checker.check(certificate_id)
     checks = [{"name": c.name, "result": c.result, "detail": c.detail} for c in report.checks]
     # Facts read at an earlier block still hold at the head the monitor has processed: no event changed them.
-    head = request.app.state.monitor.latest.head or 0
+    head = monitor.latest.head or 0
     body = {"certificate_id": certificate_id, "outcome": report.outcome, "checks": checks,
             "block_number": max(facts.block_number, head) if facts else None}
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+
+def _programme_label(db: Session, certificate: Certificate) -> str:
+    """For 入选 / 推荐 certificates: the programme they were decided in."""
+    if certificate.programme_id is None:
+        return ""
+    programme = db.get_one(Programme, certificate.programme_id)
+    return f" · 「{programme.name}」（{programme.year}）"
 
 
 def _sheet(
@@ -196,7 +202,7 @@ def _sheet(
         level=facts.level,
         status="revoked" if facts.revoked_at else "issued",
         title=version.title,
-        resource_label=f"资源 {version.resource_id} 第 {version.number} 版 · 链上资源 #{facts.resource_id}",
+        resource_label=f"资源 {version.resource_id} 第 {version.number} 版 · 链上资源 #{facts.resource_id}" + _programme_label(db, certificate),
         catalogue_path=node.path,
         authors=[f"{people_crud.label_text(people_crud.PersonLabel(a.address, a.name, a.institution, None))} ({a.share / 100:g}%)"
                  for a in _authors(db, version)],

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger_service import CredentialError, SubjectNotFoundError, TransactionTimeoutError
+from ledger_service import SubjectNotFoundError, TransactionTimeoutError
 from ledger_service.credentials import Ed25519PublicKeyRef
 
 from ...core.errors import ConflictError, InvalidRequestError, PermissionDeniedError, ResourceNotFoundError
@@ -147,11 +147,7 @@ def _issuer_public(db: Session, account: IssuerAccount, issuing: Issuing) -> Iss
 @router.post("/institutions/{institution_id}/issuer", response_model=IssuerPublic, status_code=201)
 def create_issuer(institution_id: str, admin: AdminUser, db: SessionDep, issuing: IssuingDep, worker: WorkerDep) -> IssuerPublic:
     """Set an institution up for issuing: keys held for it, accreditation and keys registered on chain."""
-    institution = users_crud.get_institution(session=db, institution_id=institution_id)
-    path = [institution]
-    while path[0].parent_id is not None:
-        path.insert(0, users_crud.get_institution(session=db, institution_id=path[0].parent_id))
-    account = issuing.set_up(db, institution, path)
+    account = issuing.set_up(db, users_crud.get_institution(session=db, institution_id=institution_id))
     db.commit()
     if worker:
         worker.notify()
@@ -279,6 +275,27 @@ def _own_credential(db: Session, issuer: Principal, credential_id: str) -> tuple
         raise ResourceNotFoundError(f"the institution issued no credential {credential_id}")
     batch = db.get(CredentialBatch, credential.batch_id)
     return credential, batch is not None and batch.completed_at is not None
+
+
+class SubjectLabelPublic(BaseModel):
+    credential_id: str
+    subject_id: str | None
+    erased: bool = Field(description="the subject's personal data were erased: nothing to show")
+    name: str | None = None
+    number: str | None = Field(default=None, description="学籍号 or staff number")
+
+
+@router.get("/credentials/batches/{key}/subjects", response_model=list[SubjectLabelPublic])
+def read_batch_subjects(key: str, issuer: IssuerUser, db: SessionDep, issuing: IssuingDep) -> list[SubjectLabelPublic]:
+    """Who each credential of a batch is about (name and number, from the vault), in the batch's order:
+    for the institution's own issuers, to find a student's record."""
+    institution, _ = _issuer_of(db, issuer)
+    batch = db.scalar(select(CredentialBatch).where(CredentialBatch.institution_id == institution.id, CredentialBatch.key == key))
+    if batch is None:
+        raise ResourceNotFoundError(f"no batch {key!r} at {institution.name}")
+    return [SubjectLabelPublic(credential_id=credential_id, subject_id=subject_id, erased=label is None, name=(label or {}).get("name"),
+                               number=(label or {}).get("student_number") or (label or {}).get("staff_number"))
+            for credential_id, subject_id, label in issued_crud.subject_labels(session=db, vault=issuing.vault, batch_id=batch.id)]
 
 
 @router.get("/credentials/{credential_id}", response_model=IssuedPublic)
@@ -424,23 +441,12 @@ def import_presentation(
     institution, account = _issuer_of(db, issuer)
     if not account.credit_rules:
         raise ConflictError("set the conversion rules first (PUT /credit-bank/rules)", code="no_rules")
-    hosted = f"{settings.BASE_URL}/status-lists/"
-
-    def resolve(url: str) -> list[dict[str, Any]]:
-        record = db.get(StatusListRecord, url[len(hosted):]) if url.startswith(hosted) else None
-        found = [record.credential] if record is not None and record.credential is not None else []  # in force
-        if url in request.status_lists:
-            found.append(request.status_lists[url])
-        if not found:
-            raise CredentialError(f"status list {url} was not supplied")  # the verifier then says: cannot tell
-        return found
-
     use_presentation_challenge(db, request.challenge)
     db.commit()  # spent whatever follows: a presentation answers its challenge once
     credential, grant = issuing.grant_credits(
-        db, institution=institution, account=account, presentation=request.presentation, resolve=resolve, actor=issuer.address,
-        challenge=request.challenge, domain=presentation_domain(settings.BASE_URL),
-        dids=issuing.did_resolver(db, bureau.id_hex, bureau.signing_key),
+        db, institution=institution, account=account, presentation=request.presentation, supplied_lists=request.status_lists,
+        actor=issuer.address, challenge=request.challenge, domain=presentation_domain(settings.BASE_URL),
+        did_resolver=issuing.did_resolver(db, bureau.id_hex, bureau.signing_key),
     )
     return GrantPublic(grant_id=grant.grant_id, credential_id=credential.id, credits=grant.credits, status=credential.status,
                        credential=grant.credential, converted=grant.converted,

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from ...chain.monitor import ServiceMonitor
+from ..deps import MonitorDep, SettingsDep
 
 router = APIRouter(tags=["health"])
 
@@ -47,9 +48,9 @@ def health_of(monitor: ServiceMonitor, stall_seconds: float) -> HealthPublic:
 
 
 @router.get("/health", response_model=HealthPublic, responses={503: {"model": HealthPublic}})
-async def read_health(request: Request) -> HealthPublic | JSONResponse:
+async def read_health(monitor: MonitorDep, settings: SettingsDep) -> HealthPublic | JSONResponse:
     """Whether the service, its chain node and its database answer (as checked a moment ago)."""
-    health = health_of(request.app.state.monitor, request.app.state.settings.CHAIN_STALL_SECONDS)
+    health = health_of(monitor, settings.CHAIN_STALL_SECONDS)
     if health.status != "ok":
         return JSONResponse(status_code=503, content=health.model_dump())
     return health

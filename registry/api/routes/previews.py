@@ -22,7 +22,7 @@ router = APIRouter(prefix="/resources/{resource_id}/versions/{number}/parts/{nam
 class PreviewPublic(BaseModel):
     part: str
     media_type: str
-    kind: str = Field(description="pdf, image, video, audio (shown as submitted), converted (Word/PowerPoint → PDF), none")
+    kind: str = Field(description="pdf, image, video, audio, text (shown as submitted), converted (Word/PowerPoint → PDF), none")
     status: str = Field(description="ready; converting (ask again shortly); failed (message says why); unavailable (no preview)")
     url: str | None = Field(description="what the page shows, once ready")
     original_url: str = Field(description="the part exactly as submitted")

@@ -15,7 +15,7 @@ from ledger_service.chain import AUTHORSHIP_TYPE, REGISTRATION_TYPE
 from ...crud import people as people_crud
 from ...crud import resources as resources_crud
 from ...models import ResourceVersion
-from ...workflows import authorship, review
+from ...workflows import contributions, authorship, review
 from ...workflows.resource_types import LICENCES, PART_ROLES, RESOURCE_TYPES
 from ...workflows.submission import (
     METADATA_LIMIT,
@@ -24,11 +24,14 @@ from ...workflows.submission import (
     expected_nonce,
     finish_submission,
     predecessor_of,
+    Limits,
     receive_submission,
     validate_metadata,
 )
 from ..params import OptionalResourceIdQuery, ResourceId, VersionNumber
-from ..deps import ContentDep, CurrentUser, LedgerDep, OptionalUser, PolicyDep, Principal, SessionDep, SettingsDep, TeacherUser, WorkerDep
+from ..deps import (
+    ContentDep, CurrentUser, LedgerDep, LimitsDep, OptionalUser, PolicyDep, Principal, SessionDep, SessionsDep, SettingsDep, TeacherUser, WorkerDep,
+)
 
 router = APIRouter(prefix="/resources", tags=["resources"])
 
@@ -258,12 +261,11 @@ def read_registration_info(
 
 async def _submit(
     request: Request, teacher: Principal, *, resource_id: int | None, settings: SettingsDep, ledger: LedgerDep, store: ContentDep,
-    worker: WorkerDep, policy: review.DecisionPolicy,
+    worker: WorkerDep, policy: review.DecisionPolicy, sessions: SessionsDep, limits: Limits,
 ) -> VersionPublic:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > settings.MAX_UPLOAD_SIZE + 2 * METADATA_LIMIT:
         raise ContentTooLargeError(f"the upload is {declared} bytes, over the limit of {settings.MAX_UPLOAD_SIZE} bytes")
-    sessions = request.app.state.sessions
 
     def check(metadata: SubmissionMetadata) -> None:
         with sessions() as db:
@@ -272,7 +274,7 @@ async def _submit(
                 predecessor_of(db, resource_id, teacher.address)
 
     with store.bundle_adder(SUBMISSION_PARAMS) as adder:
-        metadata, signed, received = await receive_submission(request, adder, check)
+        metadata, signed, received = await receive_submission(request, adder, check, limits)
 
         def finish() -> VersionPublic:
             with sessions() as db:
@@ -300,21 +302,22 @@ async def _submit(
 @router.post("", response_model=VersionPublic, status_code=201, openapi_extra={"requestBody": {"content": {"multipart/form-data": {}}}})
 async def create_resource(
     request: Request, teacher: TeacherUser, settings: SettingsDep, ledger: LedgerDep, store: ContentDep, worker: WorkerDep,
-    policy: PolicyDep,
+    policy: PolicyDep, sessions: SessionsDep, limits: LimitsDep,
 ) -> VersionPublic:
     """Submit a resource: a 'metadata' field (JSON, with the author's signed registration), then one file per part."""
-    return await _submit(request, teacher, resource_id=None, settings=settings, ledger=ledger, store=store, worker=worker, policy=policy)
+    return await _submit(request, teacher, resource_id=None, settings=settings, ledger=ledger, store=store, worker=worker, policy=policy,
+                         sessions=sessions, limits=limits)
 
 
 @router.post("/{resource_id}/versions", response_model=VersionPublic, status_code=201,
              openapi_extra={"requestBody": {"content": {"multipart/form-data": {}}}})
 async def create_version(
     resource_id: ResourceId, request: Request, teacher: TeacherUser, settings: SettingsDep, ledger: LedgerDep, store: ContentDep,
-    worker: WorkerDep, policy: PolicyDep,
+    worker: WorkerDep, policy: PolicyDep, sessions: SessionsDep, limits: LimitsDep,
 ) -> VersionPublic:
     """Submit a new version (更新必审) or a resubmission after revisions: reviewed again, linked to the previous version."""
     return await _submit(request, teacher, resource_id=resource_id, settings=settings, ledger=ledger, store=store, worker=worker,
-                         policy=policy)
+                         policy=policy, sessions=sessions, limits=limits)
 
 
 class ResourceItem(BaseModel):
@@ -379,6 +382,8 @@ def read_version(resource_id: ResourceId, number: VersionNumber, db: SessionDep,
     version = resources_crud.get_version(session=db, resource_id=resource_id, number=number)
     resources_crud.check_visible(version=version, address=principal.address if principal else None,
                                  roles=principal.roles if principal else frozenset())
+    if contributions.counts_as_use(version, principal.address if principal else None, principal.roles if principal else frozenset()):
+        contributions.count_use(db, version, "view")
     return version_public(db, version, principal, policy)
 
 

@@ -7,13 +7,14 @@ import asyncio
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from ...core.errors import InvalidRequestError
-from ...search import FACETS, MAX_RESULT_WINDOW, SearchService
+from ...search import FACETS, MAX_RESULT_WINDOW
 from ...workflows import authorship
+from ..deps import SearchDep, SessionsDep
 
 router = APIRouter(prefix="/search", tags=["search"])
 
@@ -78,7 +79,8 @@ def _values(name: str, values: list[str] | None) -> tuple[str, ...]:
 
 @router.get("", response_model=SearchResults)
 async def search_resources(
-    request: Request,
+    service: SearchDep,
+    sessions: SessionsDep,
     q: str = Query(default="", max_length=200, description="words or characters; Chinese needs no spaces"),
     node: Values = None,
     stage: Values = None,
@@ -98,11 +100,10 @@ async def search_resources(
     filters = {facet: _values(facet, value) for facet, value in zip(
         FACETS, (stage, subject, grade, edition, volume, resource_type, licence), strict=True)}
     nodes = _values("node", node)
-    service: SearchService = request.app.state.search
 
     def run() -> dict[str, Any]:  # index and database work off the event loop
         found = service.search(text=q, filters=filters, nodes=nodes, offset=(page - 1) * per_page, limit=per_page)
-        with request.app.state.sessions() as db:  # only authors who hold their share are named
+        with sessions() as db:  # only authors who hold their share are named
             named = authorship.confirmed_authors(db, [hit for hit, _ in found.items])
         items = [
             {"resource_id": hit.resource_id, "version": hit.number, "title": hit.title,
@@ -124,13 +125,12 @@ async def search_resources(
 
 @router.get("/suggest", response_model=Suggestions)
 async def suggest_completions(
-    request: Request,
+    service: SearchDep,
     q: str = Query(default="", max_length=50, description="what has been typed so far"),
     limit: int = Query(default=10, ge=1, le=20),
 ) -> JSONResponse:
     """Completions of what is being typed: knowledge points of the catalogue (chapters and lessons)
     whose name begins with it, then titles of accepted resources completing it."""
-    service: SearchService = request.app.state.search
     if not q.strip():
         return JSONResponse({"query": q, "suggestions": []})
 

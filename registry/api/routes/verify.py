@@ -9,7 +9,6 @@ surrogate or nesting past the limit is an "invalid" report naming the check, not
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any
 
 import anyio.to_thread
@@ -18,9 +17,11 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.orm import Session
 
 from ledger_service import CredentialError, InvalidJsonError, strict_loads
+from ledger_service.chain import Ledger
 from ledger_service.credentials import (
     BUNDLE_TYPE,
     ChainView,
+    StatusResolver,
     VerificationReport,
     make_bundle,
     verify_bundle,
@@ -30,7 +31,6 @@ from ledger_service.credentials import (
 
 from ...core.errors import InvalidRequestError
 from ...models import StatusListRecord
-from ...core.config import Settings
 from ...workflows.presentations import presentation_domain, use_presentation_challenge
 from ..deps import BureauDep, IssuingDep, LedgerDep, SessionDep, SettingsDep
 
@@ -59,6 +59,11 @@ class VerificationPublic(BaseModel):
     freshness: dict[str, Any] | None = Field(default=None, description="Offline bundles only: the proven block and its age.")
 
 
+def _types(document: dict[str, Any]) -> list[Any]:
+    types = document.get("type")
+    return types if isinstance(types, list) else [types]
+
+
 def _parsed(body: bytes) -> Any:
     try:
         return strict_loads(body)
@@ -74,13 +79,24 @@ async def _strict_body(request: Request) -> Any:
 StrictBody = Annotated[Any, Depends(_strict_body)]
 
 
-def _status_resolver(db: Session, settings: Settings, given: dict[str, dict[str, Any]]) -> Callable[[str], list[dict[str, Any]]]:
-    """Status lists by URL: the one this registry hosts (in force; its hash is checked all the same), then the one given."""
-    hosted = f"{settings.BASE_URL}/status-lists/"
+def _public(report: VerificationReport) -> VerificationPublic:
+    return VerificationPublic(
+        outcome=report.outcome,
+        checks=[CheckPublic(name=c.name, result=c.result, detail=c.detail) for c in report.checks],
+        freshness=report.freshness,
+    )
+
+
+def _chain(ledger: Ledger) -> ChainView:
+    return ChainView(ledger.rpc, ledger.contracts["CredentialAnchor"], ledger.contracts["InstitutionRegistry"], ledger.chain_id)
+
+
+def _status_resolver(db: Session, base_url: str, given: dict[str, dict[str, Any]]) -> StatusResolver:
+    hosted = f"{base_url}/status-lists/"
 
     def resolve(url: str) -> list[dict[str, Any]]:
         found = []
-        if url.startswith(hosted):
+        if url.startswith(hosted):  # a list this registry hosts: the one in force (its hash is checked all the same)
             record = db.get(StatusListRecord, url[len(hosted):])
             if record is not None and record.credential is not None:
                 found.append(record.credential)
@@ -91,19 +107,6 @@ def _status_resolver(db: Session, settings: Settings, given: dict[str, dict[str,
         return found
 
     return resolve
-
-
-def _types(document: dict[str, Any]) -> list[Any]:
-    types = document.get("type")
-    return types if isinstance(types, list) else [types]
-
-
-def _public(report: VerificationReport) -> VerificationPublic:
-    return VerificationPublic(
-        outcome=report.outcome,
-        checks=[CheckPublic(name=c.name, result=c.result, detail=c.detail) for c in report.checks],
-        freshness=report.freshness,
-    )
 
 
 @router.post(
@@ -127,10 +130,9 @@ def verify(
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors())
         raise InvalidRequestError(problems or "the body is not a verification request") from None
-    chain = ChainView(
-        ledger.rpc, ledger.contracts["CredentialAnchor"], ledger.contracts["InstitutionRegistry"], ledger.chain_id
-    )
-    resolve = _status_resolver(db, settings, request.status_lists)
+    chain = _chain(ledger)
+    resolve = _status_resolver(db, settings.BASE_URL, request.status_lists)
+
     dids = issuing.did_resolver(db, bureau.id_hex, bureau.signing_key)  # this registry's issuers; others: cannot tell
     if isinstance(request.credential, dict) and "VerifiablePresentation" in _types(request.credential) and "proof" in request.credential:
         raise InvalidRequestError("a signed presentation is verified at POST /verify/presentation (with its challenge)")
@@ -149,16 +151,13 @@ class BundleRequest(BaseModel):
 
 
 @router.post("/bundles", response_model=dict[str, Any])
-def create_bundle(
-    request: BundleRequest, ledger: LedgerDep, db: SessionDep, settings: SettingsDep, issuing: IssuingDep, bureau: BureauDep
-) -> dict[str, Any]:
+def create_bundle(request: BundleRequest, ledger: LedgerDep, db: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     """An offline verification bundle (离线验证包) of a credential: the chain's head block and the proofs
     of every fact its verification reads, and the status lists in force; it verifies without a network
     for anyone who trusts that block (``edu-wallet verify``)."""
-    chain = ChainView(ledger.rpc, ledger.contracts["CredentialAnchor"], ledger.contracts["InstitutionRegistry"], ledger.chain_id)
+    chain = _chain(ledger)
     try:
-        return make_bundle(request.credential, chain=chain, status_resolver=_status_resolver(db, settings, request.status_lists),
-                           did_resolver=issuing.did_resolver(db, bureau.id_hex, bureau.signing_key))
+        return make_bundle(request.credential, chain=chain, status_resolver=_status_resolver(db, settings.BASE_URL, request.status_lists))
     except CredentialError as exc:
         raise InvalidRequestError(str(exc), code="not_bundled") from None
 
@@ -190,8 +189,8 @@ def verify_holder_presentation(
     use_presentation_challenge(db, request.challenge)
     db.commit()  # spent whatever the outcome
     report = verify_presentation(
-        request.presentation, challenge=request.challenge, domain=presentation_domain(settings.BASE_URL), chain=ChainView(ledger.rpc, ledger.contracts["CredentialAnchor"], ledger.contracts["InstitutionRegistry"], ledger.chain_id),
-        confirmations=ledger.sender.confirmations, status_resolver=_status_resolver(db, settings, request.status_lists),
+        request.presentation, challenge=request.challenge, domain=presentation_domain(settings.BASE_URL), chain=_chain(ledger),
+        confirmations=ledger.sender.confirmations, status_resolver=_status_resolver(db, settings.BASE_URL, request.status_lists),
         did_resolver=issuing.did_resolver(db, bureau.id_hex, bureau.signing_key),
     )
     own = _public(report.checks)

@@ -1,7 +1,7 @@
 /** A school's issuing: rosters read and checked (nothing issued), batches issued and listed,
  * a credential's status changed with a reason, a student's personal data read or erased. */
 import { request, upload, type UploadProgress } from './request'
-import type { BatchesPublic, BatchPublic, BatchRequest, IssuedPublic, RosterPublic } from './types'
+import type { BatchesPublic, BatchPublic, BatchRequest, IssuedPublic, RosterPublic, SubjectLabelPublic } from './types'
 
 export type IssuingKind = BatchRequest['kind']
 export type StatusAction = 'revoke' | 'suspend' | 'unsuspend'
@@ -26,6 +26,11 @@ export function readBatches(limit: number, offset: number): Promise<BatchesPubli
 
 export function readBatch(key: string): Promise<BatchPublic> {
   return request('GET', `/credentials/batches/${encodeURIComponent(key)}`)
+}
+
+/** Who each credential of a batch is about (name and number from the vault), for the school's issuers. */
+export function readBatchSubjects(key: string): Promise<SubjectLabelPublic[]> {
+  return request('GET', `/credentials/batches/${encodeURIComponent(key)}/subjects`)
 }
 
 export function changeStatus(credentialId: string, action: StatusAction, reason: string): Promise<IssuedPublic> {

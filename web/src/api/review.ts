@@ -72,3 +72,9 @@ export type RubricPublic = Schemas['RubricPublic']
 export function readRubric(): Promise<RubricPublic> {
   return request('GET', '/reviews/rubric')
 }
+
+export type AssignmentRequest = Schemas['AssignmentRequest']
+
+export function createAssignment(id: number, number: number, assignment: AssignmentRequest): Promise<AssignmentPublic> {
+  return request('POST', `${version(id, number)}/assignments`, { json: assignment })
+}

@@ -279,6 +279,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/contributions/me/statement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Statement
+         * @description Your signed contribution statement: a verifiable credential listing your counts and certificate ids, anchored on chain.
+         */
+        post: operations["contributions-create_statement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/contributions/schools/{institution_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read School Contribution
+         * @description A school's record (counts over its teachers' resources).
+         */
+        get: operations["contributions-read_school_contribution"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/contributions/statements/{statement_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Statement
+         * @description A contribution statement by its id (the teacher shares the id or the document).
+         */
+        get: operations["contributions-read_statement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/contributions/teachers/{address}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Teacher Contribution
+         * @description A teacher's record: for the teacher, administrators, and their school's issuer (评优评先).
+         */
+        get: operations["contributions-read_teacher_contribution"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/credentials/batches": {
         parameters: {
             query?: never;
@@ -338,6 +418,27 @@ export interface paths {
          * @description A batch of the signed-in issuer's institution, with its credentials.
          */
         get: operations["credentials-read_batch"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/credentials/batches/{key}/subjects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Batch Subjects
+         * @description Who each credential of a batch is about (name and number, from the vault), in the batch's order:
+         *     for the institution's own issuers, to find a student's record.
+         */
+        get: operations["credentials-read_batch_subjects"];
         put?: never;
         post?: never;
         delete?: never;
@@ -503,7 +604,7 @@ export interface paths {
         /**
          * Read Dashboard Summary
          * @description The public summary: totals, by 学段, 学科 and month, credentials by month, chain health. No
-         *     schools, institutions, people or addresses.
+         *     schools, institutions, people or addresses. Computed at most every 30 s per period (see generated_at).
          */
         get: operations["dashboard-read_dashboard_summary"];
         put?: never;
@@ -657,6 +758,46 @@ export interface paths {
         get: operations["ipfs-read_content"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/packages/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Package
+         * @description Verify a package and take its content in (422 ``package_invalid`` naming the failed check: nothing taken in).
+         */
+        post: operations["packages-import_package"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/packages/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify Package
+         * @description Verify a package end to end against the chain: signature and key, every member, every CID, every certificate and credential.
+         */
+        post: operations["packages-verify_package"];
         delete?: never;
         options?: never;
         head?: never;
@@ -921,6 +1062,26 @@ export interface paths {
          * @description Uphold an objection (the nominee leaves the list) or reject it; the decision and its reason are recorded.
          */
         post: operations["programmes-decide_objection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/programmes/{programme_id}/package": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Package
+         * @description The programme's recommendations as a signed package for the national platform (zip).
+         */
+        get: operations["packages-export_package"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1218,6 +1379,26 @@ export interface paths {
          * @description Accept (入库, issues the inclusion certificate), request revisions, or decline: needs the configured number of reviews.
          */
         post: operations["reviews-create_decision"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/resources/{resource_id}/versions/{number}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Version
+         * @description Download a version (counted, for accepted versions; nothing about who downloads is kept): redirects to the gateway.
+         */
+        get: operations["contributions-download_version"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1903,6 +2084,19 @@ export interface components {
                 };
             };
         };
+        /** CertificateHeld */
+        CertificateHeld: {
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Level */
+            level: string;
+            /** Resource Id */
+            resource_id: number;
+            /** Version */
+            version: number;
+        };
         /** CertificateItem */
         CertificateItem: {
             /**
@@ -2215,6 +2409,30 @@ export interface components {
             level: "district" | "city" | "province" | "national";
             /** Reason */
             reason?: string | null;
+        };
+        /** ContributionPublic */
+        ContributionPublic: {
+            /**
+             * Certificates
+             * @description certificates in force, by their id on chain
+             */
+            certificates: components["schemas"]["CertificateHeld"][];
+            /**
+             * Counts
+             * @description registered, accepted, withdrawn, selected, recommended, collected, views, downloads
+             */
+            counts: {
+                [key: string]: number;
+            };
+            /** Selected By Level */
+            selected_by_level: {
+                [key: string]: number;
+            };
+            /**
+             * Subject
+             * @description the teacher's address or the school's institution id
+             */
+            subject: string;
         };
         /** ConversionRulePublic */
         ConversionRulePublic: {
@@ -2808,6 +3026,35 @@ export interface components {
             /** Reason */
             reason: string;
         };
+        /** PackageImport */
+        PackageImport: {
+            /** Checks */
+            checks: components["schemas"]["CheckPublic"][];
+            /** Failed Check */
+            failed_check: string | null;
+            /**
+             * Imported
+             * @description the CIDs taken into the content store
+             */
+            imported: string[];
+            /**
+             * Outcome
+             * @description valid, invalid (see failed_check) or cannot_tell
+             */
+            outcome: string;
+        };
+        /** PackageVerification */
+        PackageVerification: {
+            /** Checks */
+            checks: components["schemas"]["CheckPublic"][];
+            /** Failed Check */
+            failed_check: string | null;
+            /**
+             * Outcome
+             * @description valid, invalid (see failed_check) or cannot_tell
+             */
+            outcome: string;
+        };
         /** PartPublic */
         PartPublic: {
             /** Cid */
@@ -2899,7 +3146,7 @@ export interface components {
         PreviewPublic: {
             /**
              * Kind
-             * @description pdf, image, video, audio (shown as submitted), converted (Word/PowerPoint → PDF), none
+             * @description pdf, image, video, audio, text (shown as submitted), converted (Word/PowerPoint → PDF), none
              */
             kind: string;
             /** Media Type */
@@ -3675,6 +3922,25 @@ export interface components {
             action: "revoke" | "suspend" | "unsuspend";
             /** Reason */
             reason?: string | null;
+        };
+        /** SubjectLabelPublic */
+        SubjectLabelPublic: {
+            /** Credential Id */
+            credential_id: string;
+            /**
+             * Erased
+             * @description the subject's personal data were erased: nothing to show
+             */
+            erased: boolean;
+            /** Name */
+            name?: string | null;
+            /**
+             * Number
+             * @description 学籍号 or staff number
+             */
+            number?: string | null;
+            /** Subject Id */
+            subject_id: string | null;
         };
         /** SuggestionOut */
         SuggestionOut: {
@@ -4504,6 +4770,138 @@ export interface operations {
             };
         };
     };
+    "contributions-create_statement": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "contributions-read_school_contribution": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                institution_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContributionPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "contributions-read_statement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                statement_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "contributions-read_teacher_contribution": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                address: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContributionPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     "credentials-read_batches": {
         parameters: {
             query?: {
@@ -4637,6 +5035,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BatchPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "credentials-read_batch_subjects": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubjectLabelPublic"][];
                 };
             };
             /** @description Validation Error */
@@ -5243,6 +5674,7 @@ export interface operations {
                 accept?: string | null;
                 range?: string | null;
                 "if-none-match"?: string | null;
+                authorization?: string | null;
             };
             path: {
                 cid: string;
@@ -5266,6 +5698,77 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "packages-import_package": {
+        parameters: {
+            query?: never;
+            header?: {
+                "content-type"?: string | null;
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/zip": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PackageImport"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "packages-verify_package": {
+        parameters: {
+            query?: never;
+            header?: {
+                "content-type"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/zip": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PackageVerification"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -5730,6 +6233,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ObjectionPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "packages-export_package": {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": unknown;
                 };
             };
             /** @description Validation Error */
@@ -6369,6 +6905,41 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["VersionPublic"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "contributions-download_version": {
+        parameters: {
+            query?: {
+                /** @description one part's name; default: the bundle as a CAR */
+                part?: string | null;
+            };
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                resource_id: number;
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            307: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
