@@ -243,7 +243,7 @@ def test_a_grant_left_standing_by_a_crash_is_revoked_by_the_worker(client: TestC
     label = uuid.uuid4().hex[:6]
     source = batch(school, label, students(1, label=label))["credentials"][0]
     college.request("PUT", "/credit-bank/rules", json=[{"achievement_type": "ext:GrowthRecord", "credits": 2}])
-    grant = college.request("POST", "/credit-bank/imports", json={"presentation": presentation(source["document"])})
+    grant = college.request("POST", "/credit-bank/imports", json=holder_import(client, presentation(source["document"])))
     issuing = client.app.state.issuing  # type: ignore[attr-defined]
     with client.app.state.sessions() as db:  # type: ignore[attr-defined]
         row = db.get_one(Issued, source["id"])
