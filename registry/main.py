@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import gc
+import hashlib
+import hmac
 import logging
-import time
 import multiprocessing
+import time
 from concurrent.futures import ProcessPoolExecutor
-
-import anyio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy import event
@@ -42,6 +43,7 @@ from .models import Institution
 from .search import SearchService
 from .pages import web
 from .workflows import certificate_credentials
+from .workflows.content_access import ContentLinks
 from .workflows.issuance import Issuing, load_master_key
 from .workflows.previews import PreviewService
 
@@ -144,6 +146,7 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
             worker.after_apply.append(checker.on_blocks)
             app.state.certificates = checker
             master = load_master_key(settings)
+            app.state.content_links = ContentLinks(hmac.new(master.secret, b"eduledger/content-links/v1", hashlib.sha256).digest())
             issuing = Issuing(ledger=chain, vault=Vault(settings.DATA_DIR / "vault.sqlite3", master), master=master,
                               data_dir=settings.DATA_DIR, base_url=settings.BASE_URL)
             app.state.issuing = issuing
@@ -151,7 +154,7 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
                 issuing.seal_legacy(session)
                 issuing.sweep_orphans(session)
                 issuing.recover(session)  # every institution's outbox reconciled, like the relayer's
-            reland(chain, sessions)  # what the chain lost and the outboxes re-sent: its new blocks recorded
+            reland(chain, sessions, issuing)  # what the chain lost and the outboxes re-sent: its new blocks recorded
             worker.after_cycle.append(
                 lambda: certificate_credentials.sync(sessions, issuing, bureau, chain, settings.BASE_URL)
             )
@@ -162,14 +165,16 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
             gc.freeze()
             yield
         finally:
+            # The worker first: its cycle may be signing with the issuers' journals (a journal closed under
+            # it was "Cannot operate on a closed database", or a segfault in sqlite3).
+            if worker is not None:
+                worker.stop()
+            if monitor is not None:
+                monitor.stop()
             if search is not None:
                 search.close()
             if issuing is not None:
                 issuing.close()
-            if monitor is not None:
-                monitor.stop()
-            if worker is not None:
-                worker.stop()
             previews.close()
             app.state.content.close()
             app.state.cpu_processes.shutdown(wait=False, cancel_futures=True)

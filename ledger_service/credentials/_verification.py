@@ -276,7 +276,10 @@ def _receipt_mismatch(chain: ChainFacts, proof: dict[str, Any], anchor: dict[str
         return "the anchor proof's purpose is not assertionMethod"
     if str(proof.get("verificationMethod", "")).lower() != f"eip155:{chain.chain_id}:{anchor['issuer']}".lower():
         return "the anchor proof names another anchoring key than the chain records"
-    other_block = proof.get("blockNumber") != int(anchor["blockNumber"])
+    named_block = proof.get("blockNumber")
+    if not isinstance(named_block, int) or isinstance(named_block, bool) or not 0 <= named_block < 2**63:
+        return "the anchor proof's block number is malformed"
+    other_block = named_block != int(anchor["blockNumber"])
     if other_block and not chain.reads_transactions:
         return "the anchor proof names another block than the chain records"
     tx_hash = proof.get("transactionHash")

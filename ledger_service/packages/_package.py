@@ -34,7 +34,7 @@ from .._exceptions import ContentCorruptedError, CredentialError, EduLedgerError
 from .._json import strict_loads
 from ..certificates import CertificateReader, verify_certificate
 from ..content import CID, RAW, decode_pbnode, read_car
-from ..credentials import ChainFacts, Ed25519KeyPair, Ed25519PublicKeyRef, VerificationReport, verify_credential
+from ..credentials import ChainFacts, DidResolver, Ed25519KeyPair, Ed25519PublicKeyRef, VerificationReport, verify_credential
 
 __all__ = [
     "MANIFEST_TYPE",
@@ -230,8 +230,10 @@ def verify_package(
     confirmations: int = 1,
     limits: PackageLimits = PackageLimits(),
     now: datetime | None = None,
+    did_resolver: DidResolver | None = None,
 ) -> VerificationReport:
-    """Every check of a package, reported separately; never raises for a bad package."""
+    """Every check of a package, reported separately; never raises for a bad package (``did_resolver``: for
+    did:web issuers, whose credentials otherwise verify as cannot tell)."""
     report = VerificationReport()
     members = _read_archive(data, limits, report)
     if members is None:
@@ -265,7 +267,7 @@ def verify_package(
         return found
 
     for resource in manifest["resources"]:
-        if not _verify_resource(resource, members, listed, chain, certificates, resolve, confirmations, report):
+        if not _verify_resource(resource, members, listed, chain, certificates, resolve, confirmations, report, did_resolver):
             return report
     unlisted = sorted(set(members) - listed)
     if unlisted:
@@ -278,6 +280,7 @@ def verify_package(
 def _verify_resource(
     resource: Any, members: dict[str, bytes], listed: set[str], chain: ChainFacts | None, certificates: CertificateReader | None,
     resolve: Callable[[str], list[dict[str, Any]]], confirmations: int, report: VerificationReport,
+    did_resolver: DidResolver | None = None,
 ) -> bool:
     try:
         cid = CID.parse(str(resource["contentCid"]))
@@ -326,7 +329,8 @@ def _verify_resource(
         if credential is None:
             return False
         listed.add(credential_name)
-        credential_report = verify_credential(credential, chain=chain, confirmations=confirmations, status_resolver=resolve)
+        credential_report = verify_credential(credential, chain=chain, confirmations=confirmations, status_resolver=resolve,
+                                              did_resolver=did_resolver)
         failed = credential_report.failed
         if failed is not None:
             report.add("credential", "fail", f"{credential_name}: {failed.name}: {failed.detail}")

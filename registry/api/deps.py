@@ -28,6 +28,7 @@ from ..chain.monitor import ServiceMonitor
 from ..chain.worker import ChainWorker
 from ..core.config import Settings
 from ..core.errors import AuthenticationError, PermissionDeniedError
+from ..workflows.content_access import ContentLinks
 from ..search import SearchService
 from ..workflows.dashboard import SummaryCache
 from ..workflows.issuance import Issuing
@@ -72,6 +73,10 @@ def get_issuing(request: Request) -> Issuing:
 
 def get_previews(request: Request) -> PreviewService:
     return request.app.state.previews  # type: ignore[no-any-return]
+
+
+def get_content_links(request: Request) -> ContentLinks:
+    return request.app.state.content_links  # type: ignore[no-any-return]
 
 
 def get_sessions(request: Request) -> sessionmaker[Session]:
@@ -121,6 +126,7 @@ def get_db(request: Request) -> Iterator[Session]:
         yield session
 
 
+ContentLinksDep = Annotated[ContentLinks, Depends(get_content_links)]
 ContentDep = Annotated[LocalContentStore | KuboContentStore, Depends(get_content_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 LedgerDep = Annotated[Ledger, Depends(get_ledger)]

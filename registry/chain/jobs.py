@@ -191,7 +191,7 @@ def _build_programme_decisions(session: Session, job: ChainJob, ledger: Ledger) 
             return NOT_READY
         chain_ids.append(chain_id)
     hashes = [bytes.fromhex(event.hash[2:]) for event in events]
-    return ledger.contracts["ResourceRegistry"].transaction("recordDecisions", chain_ids, hashes, key=_key(job))
+    return ResourceContract.of(ledger).record_decisions(chain_ids, hashes, key=_key(job))
 
 
 def _apply_programme_decisions(session: Session, job: ChainJob, events: list[DecodedEvent]) -> None:

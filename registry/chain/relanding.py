@@ -11,7 +11,7 @@ are updated from the new receipts, so the registry never serves a block the chai
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,7 +22,15 @@ from ledger_service.credentials import ANCHOR_PROOF_TYPE
 
 from ..models import ChainJob, CredentialBatch, IssuedCredential, ResourceVersion, WorkflowEvent
 
-__all__ = ["reland"]
+__all__ = ["IssuedDocuments", "reland"]
+
+
+class IssuedDocuments(Protocol):
+    """Where issued credentials' documents are kept (sealed under their subjects' keys: ``workflows.issuance``)."""
+
+    def document_of(self, credential: IssuedCredential) -> dict[str, Any] | None: ...
+
+    def replace_document(self, credential: IssuedCredential, document: dict[str, Any]) -> None: ...
 
 log = logging.getLogger("registry.chain")
 
@@ -35,7 +43,7 @@ def _with_block(document: dict[str, Any], block: int) -> dict[str, Any]:
     return {**document, "proof": [{**p, "blockNumber": block} if p.get("type") == ANCHOR_PROOF_TYPE else p for p in proofs]}
 
 
-def apply_blocks(session: Session, blocks: dict[str, int]) -> int:
+def apply_blocks(session: Session, blocks: dict[str, int], documents: IssuedDocuments) -> int:
     """Record ``blocks`` (tx hash → the block its receipt names) wherever a row names that transaction."""
     changed = 0
     for tx_hash, block in blocks.items():
@@ -50,12 +58,13 @@ def apply_blocks(session: Session, blocks: dict[str, int]) -> int:
             batch.block_number = block
             changed += 1
             for credential in session.scalars(select(IssuedCredential).where(IssuedCredential.batch_id == batch.id)):
-                if credential.document is not None:
-                    credential.document = _with_block(credential.document, block)
+                document = documents.document_of(credential)
+                if document is not None:  # None: unsigned yet, or its subject erased (nothing readable to correct)
+                    documents.replace_document(credential, _with_block(document, block))
     return changed
 
 
-def reland(ledger: Ledger, sessions: sessionmaker[Session], *, timeout: float = 60.0) -> int:
+def reland(ledger: Ledger, sessions: sessionmaker[Session], documents: IssuedDocuments, *, timeout: float = 60.0) -> int:
     """Wait for every re-sent transaction of every sender, then record the blocks they landed in.
     Returns how many rows changed; a chain that does not answer in time leaves them for the next start."""
     blocks: dict[str, int] = {}
@@ -77,7 +86,7 @@ def reland(ledger: Ledger, sessions: sessionmaker[Session], *, timeout: float = 
     if not blocks:
         return 0
     with sessions() as session:
-        changed = apply_blocks(session, blocks)
+        changed = apply_blocks(session, blocks, documents)
         session.commit()
     log.info("%d transaction(s) lost with the chain's last snapshot landed again; %d record(s) updated", len(blocks), changed)
     return changed

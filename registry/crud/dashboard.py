@@ -44,7 +44,7 @@ __all__ = [
 # China Standard Time: months and days as the bureaus count them.
 CHINA_TIME_ZONE = "Asia/Shanghai"
 _CHINA_OFFSET = "+8 hours"  # SQLite's modifier for the same zone (no daylight saving since 1991)
-DECISIONS = ("accept", "decline", "request_revisions")
+DECISIONS = ("accept", "decline", "request_revisions")  # the review's decisions (workflows.review.ACTIONS; a test holds them equal)
 DIMENSIONS = ("total", "stage", "subject", "school", "month")
 PERCENTILES = (0.5, 0.9)
 _ISSUED = ("issued", "revoked")  # a revoked certificate was issued first

@@ -530,6 +530,13 @@ class Issuing:
         plain = self.vault.open(f"credential:{credential.id}", credential.sealed_document, subject_id=credential.subject_id)
         return json.loads(plain)  # type: ignore[no-any-return]
 
+    def replace_document(self, credential: IssuedCredential, document: dict[str, Any]) -> None:
+        """Keep ``document`` as the credential's copy: sealed under its subject's key (a credit grant, without one, in clear)."""
+        if credential.subject_id is None:
+            credential.document = document
+        else:
+            self._seal_documents([credential], [document])
+
     def document_of(self, credential: IssuedCredential) -> dict[str, Any] | None:
         """The registry's copy of an issued credential; None once its subject is erased."""
         try:
@@ -547,10 +554,15 @@ class Issuing:
             yield
 
     def _digests(self, institution_id: str, entries: list[GrowthEntry | DevelopmentEntry]) -> list[list[str]]:
-        """Per record, keyed digests (the vault's key: they say nothing without it) of its subject and its record."""
+        """Per record, keyed digests (the vault's key: they say nothing without it) of its subject and of
+        what the credential attests (the record, and the holder it is bound to)."""
+        def attested(entry: GrowthEntry | DevelopmentEntry) -> Any:
+            record = entry.record.model_dump(mode="json")
+            return record if entry.holder is None else [record, entry.holder]
+
         return [
             [self.vault.fingerprint(f"batch-subject:{institution_id}", _canonical(e.subject.model_dump(mode="json"))).hex()[:32],
-             self.vault.fingerprint(f"batch-record:{institution_id}", _canonical(e.record.model_dump(mode="json"))).hex()[:32]]
+             self.vault.fingerprint(f"batch-record:{institution_id}", _canonical(attested(e))).hex()[:32]]
             for e in entries
         ]
 

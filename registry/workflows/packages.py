@@ -171,8 +171,9 @@ def chain_view(ledger: Ledger) -> ChainView:
     return ChainView(ledger.rpc, ledger.contracts["CredentialAnchor"], ledger.contracts["InstitutionRegistry"], ledger.chain_id)
 
 
-def verify(data: bytes, *, ledger: Ledger, session: Session, issuing: Issuing) -> VerificationReport:
-    """Verify a package against this registry's chain (status lists it hosts are the ones in force)."""
+def verify(data: bytes, *, ledger: Ledger, session: Session, issuing: Issuing, bureau: Bureau | None = None) -> VerificationReport:
+    """Verify a package against this registry's chain (status lists it hosts are the ones in force; this
+    registry's did:web issuers resolved as POST /verify does, else their credentials cannot be told)."""
     prefix = issuing.list_url("")
 
     def hosted(url: str) -> list[dict[str, Any]]:
@@ -183,7 +184,8 @@ def verify(data: bytes, *, ledger: Ledger, session: Session, issuing: Issuing) -
         return []
 
     return verify_package(data, chain=chain_view(ledger), certificates=CertificateReader.of(ledger), status_resolver=hosted,
-                          confirmations=ledger.sender.confirmations)
+                          confirmations=ledger.sender.confirmations,
+                          did_resolver=issuing.did_resolver(session, bureau.id_hex, bureau.signing_key) if bureau is not None else None)
 
 
 @dataclass(frozen=True)
@@ -193,9 +195,9 @@ class Imported:
 
 
 def import_package(data: bytes, *, ledger: Ledger, session: Session, issuing: Issuing,
-                   store: LocalContentStore | KuboContentStore) -> Imported:
+                   store: LocalContentStore | KuboContentStore, bureau: Bureau | None = None) -> Imported:
     """Verify, then take the content in; an invalid or unverifiable package changes nothing."""
-    report = verify(data, ledger=ledger, session=session, issuing=issuing)
+    report = verify(data, ledger=ledger, session=session, issuing=issuing, bureau=bureau)
     if report.outcome != "valid":
         failed = report.failed or next((c for c in report.checks if c.result != "pass"), None)
         reason = f"{failed.name}: {failed.detail}" if failed else "no checks ran"

@@ -83,7 +83,8 @@ class RowProblem:
 
     index: int  # the record's position in the batch, from 0
     field: str  # "subject.birth_date", or "" for the whole record
-    code: str  # missing, invalid, not_allowed, too_long, bad_date, future_date, duplicate_number, guardian_consent_required
+    code: str  # missing, invalid, not_allowed, too_long, too_short, bad_date, future_date, not_a_number, out_of_range,
+    #            duplicate_number, guardian_consent_required, unexpected
     message: str
 
 
@@ -215,7 +216,9 @@ def read_roster(data: bytes, kind: str, *, max_records: int) -> Roster:
 
 _CODES = {"missing": "missing", "extra_forbidden": "unexpected", "string_too_long": "too_long", "string_too_short": "too_short",
           "date_from_datetime_parsing": "bad_date", "date_parsing": "bad_date", "date_from_datetime_inexact": "bad_date",
-          "date_type": "bad_date", "date_future": "future_date", "value_error": "not_allowed"}
+          "date_type": "bad_date", "date_future": "future_date", "value_error": "not_allowed", "float_parsing": "not_a_number",
+          "float_type": "not_a_number", "greater_than": "out_of_range", "greater_than_equal": "out_of_range",
+          "less_than": "out_of_range", "less_than_equal": "out_of_range"}
 
 
 def _problems_of(index: int, error: Any) -> RowProblem:

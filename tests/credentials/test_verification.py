@@ -381,6 +381,17 @@ def test_lifecycle_entries_name_every_value_and_legacy_entries_keep_verifying(su
     assert report.outcome == INVALID and report.failed is not None and report.failed.detail.startswith("revoked")
 
 
+@pytest.mark.parametrize("block", ["7", True, -1, 2**70, None, 7.0], ids=["string", "bool", "negative", "huge", "null", "float"])
+def test_a_malformed_anchor_block_is_invalid(suite: PyEvmSuite, tmp_path: Path, block: Any) -> None:
+    """A copy may name a stale block (issue 11: the anchoring transaction decides online), never a malformed one."""
+    build_tree(suite)
+    credential = copy.deepcopy(issue(suite, tmp_path, class_records(1))[0])
+    anchor_proof = next(p for p in credential["proof"] if p["type"] == ANCHOR_PROOF_TYPE)
+    anchor_proof["blockNumber"] = block
+    report = verify_credential(json.dumps(credential), chain=view(suite), now=NOW)
+    assert report.outcome == INVALID and report.failed is not None and "block number is malformed" in report.failed.detail
+
+
 def test_a_context_added_after_issuance_keeps_the_signature_but_not_the_anchor(suite: PyEvmSuite, tmp_path: Path) -> None:
     """eddsa-jcs-2022 accepts a document @context that extends the proof's (vc-di-eddsa §3.3.2); the
     anchored hash covers the document as issued, so the credential as a whole is still refused."""

@@ -36,7 +36,7 @@ def start(data_dir: Path, port: int, **extra: str) -> subprocess.Popen[str]:
     )
 
 
-def wait_healthy(port: int, process: subprocess.Popen[str], timeout: float = 60) -> dict:  # type: ignore[type-arg]
+def wait_healthy(port: int, process: subprocess.Popen[str], timeout: float = 180) -> dict:  # type: ignore[type-arg]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert process.poll() is None, process.communicate()[0]

@@ -239,6 +239,7 @@ PROTECTED: dict[tuple[str, str], set[str]] = {  # roles admitted ("any": every s
     ("GET", "/credit-bank/rules"): {"issuer"},
     ("PUT", "/credit-bank/rules"): {"issuer"},
     ("POST", "/credit-bank/imports"): {"issuer"},
+    ("GET", "/credit-bank/grants"): {"issuer"},
 }
 DOCS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/", "/app", "/app/{path:path}"}  # and the web application
 

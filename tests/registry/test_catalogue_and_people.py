@@ -73,6 +73,10 @@ def test_institutions_and_accounts(client: TestClient) -> None:
     assert client.post("/institutions", json={"name": "x", "kind": "school", "parent_id": "0x" + "00" * 32},
                        headers=admin.headers).status_code == 404
     assert client.post("/institutions", json={"name": "x", "kind": "ministry"}, headers=admin.headers).status_code == 422
+    for bad in ("<b>滨海</b>小学", "第一\x07小学", "   "):  # the same name rules as a rename (workflows.institutions)
+        answer = client.post("/institutions", json={"name": bad, "kind": "school"}, headers=admin.headers)
+        assert (answer.status_code, answer.json()["error"]) == (422, "invalid_request"), bad
+    assert admin.request("POST", "/institutions", json={"name": " 河西区\n 第三小学 ", "kind": "school"})["name"] == "河西区 第三小学"
 
     person = new_signer()
     user = admin.request("PUT", f"/users/{person.address}", json={"institution_id": school["id"], "roles": ["teacher", "reviewer"]})

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from ledger_service.content import CID
 from tests.utils.registry import GOOD_RUBRIC, drain, lesson_bundle, lesson_metadata, new_signer, review_and_accept, set_up_people, sign_in
-from wallet_cli._registry import RegistryClient
+from wallet_cli._registry import RegistryClient, RegistryError
 
 pytestmark = pytest.mark.anvil  # the registry's module chain is an anvil
 
@@ -133,3 +133,38 @@ def test_the_migration_fills_content_cids_for_versions_recorded_before_it(client
     migrations.upgrade(engine)
     with client.app.state.sessions() as db:  # type: ignore[attr-defined]
         assert sorted(db.execute(select(ContentCid.digest, ContentCid.version_id)).all()) == recorded
+
+
+def test_pages_get_content_links_for_what_their_reader_may_read(client: TestClient) -> None:
+    """<img>, <video> and download links cannot send a bearer token: the preview API hands an allowed
+    reader ``?access=`` links, good for that CID only, for an hour."""
+    people = set_up_people(client, reviewers=1)
+    version = submitted(people)
+    client.headers.pop("Authorization", None)
+    part = f"/resources/{version['resource_id']}/versions/1/parts/微课视频.mp4/preview"
+    preview = people.teacher.request("GET", part)
+    assert preview["kind"] == "video" and "&access=" in preview["url"] and preview["url"] == preview["original_url"]
+    opened = client.get(preview["url"], headers={"Range": "bytes=0-99"})
+    assert opened.status_code == 206 and opened.headers["cache-control"] == "private, no-store"
+    assert client.get(preview["url"].split("&access=")[0]).status_code == 404, "without the link: not public"
+    token = preview["url"].split("&access=")[1]
+    assert client.get(preview["url"][:-1] + ("0" if token[-1] != "0" else "1")).status_code == 404, "a tampered link"
+    other = next(p["cid"] for p in version["parts"] if p["name"] != "微课视频.mp4")
+    assert client.get(f"/ipfs/{other}?access={token}").status_code == 404, "a link opens its own CID only"
+    # A reviewer not assigned sees the version's page, not its content: no preview, no link.
+    with pytest.raises(RegistryError) as refused:
+        people.reviewers[0].request("GET", part)
+    assert refused.value.status == 403 and "claim" in str(refused.value)
+    bare = preview["url"].split("&access=")[0]
+    assert client.get(bare, headers={"Authorization": f"Bearer {people.reviewers[0].token}"}).status_code == 403
+
+
+def test_content_links_expire() -> None:
+    from registry.workflows.content_access import ContentLinks
+
+    cid = CID.parse("bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy")
+    fresh, stale = ContentLinks(b"k" * 32), ContentLinks(b"k" * 32, ttl=-1)
+    assert fresh.reader(fresh.issue(cid, "0xabc"), cid) == "0xabc"
+    assert fresh.reader(stale.issue(cid, "0xabc"), cid) is None
+    assert ContentLinks(b"j" * 32).reader(fresh.issue(cid, "0xabc"), cid) is None, "another service's key"
+    assert fresh.reader("not.a.link", cid) is None and fresh.reader("", cid) is None

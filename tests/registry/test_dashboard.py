@@ -128,6 +128,14 @@ def test_bad_months_are_refused(client: TestClient, params: dict[str, str], stat
     assert set(answer.json()) == {"error", "message"}
 
 
+def test_the_decisions_counted_are_the_review_workflows() -> None:
+    from registry.crud.dashboard import DECISIONS
+    from registry.workflows.review import ACTIONS, State
+
+    decided = {State.ACCEPTED, State.DECLINED, State.REVISIONS_REQUESTED}
+    assert set(DECISIONS) == {name for name, spec in ACTIONS.items() if State.IN_REVIEW in spec.sources and spec.target in decided}
+
+
 def test_only_administrators_see_schools(client: TestClient) -> None:
     people = set_up_people(client)
     assert client.get("/dashboard").status_code == 401

@@ -18,19 +18,18 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
+from ledger_service.credentials import Ed25519KeyPair, holder_did, sign_presentation
 from ledger_service.vault import NewSubject
 from registry.models import IssuedCredential
 from tests.registry.conftest import ClientFactory
 from tests.registry.test_issuance import issuing_school, students, verify
-from tests.utils.presentations import held, holder_import
 from wallet_cli._registry import RegistryClient, RegistryError
 
 pytestmark = pytest.mark.anvil
 
 
 def batch(issuer: RegistryClient, key: str, records: list[dict[str, Any]]) -> dict[str, Any]:
-    """The records issued, bound to the test holder (credit-bank imports are the holder's presentations)."""
-    return issuer.request("POST", "/credentials/batches", json={"batch": key, "kind": "growth_record", "records": held(records)})
+    return issuer.request("POST", "/credentials/batches", json={"batch": key, "kind": "growth_record", "records": records})
 
 
 def refused(call: Any) -> RegistryError:
@@ -39,8 +38,17 @@ def refused(call: Any) -> RegistryError:
     return caught.value
 
 
-def presentation(*documents: dict[str, Any]) -> list[dict[str, Any]]:
-    return list(documents)
+def holding(records: list[dict[str, Any]], holder: Ed25519KeyPair, *, first: int | None = None) -> list[dict[str, Any]]:
+    """``records`` (the ``first`` of them) bound to ``holder``'s did:key: only they can present them."""
+    bound = len(records) if first is None else first
+    return [{**record, "holder": holder_did(holder.public)} if i < bound else record for i, record in enumerate(records)]
+
+
+def presented(client: TestClient, holder: Ed25519KeyPair, *documents: dict[str, Any]) -> dict[str, Any]:
+    """An import body: the holder's presentation over a fresh challenge of the registry."""
+    given = client.post("/presentations/challenges").json()
+    signed = sign_presentation(list(documents), holder, challenge=given["challenge"], domain=given["domain"], created="2026-11-30T00:00:00Z")
+    return {"presentation": signed, "challenge": given["challenge"]}
 
 
 def test_a_batch_key_sent_again_with_other_records_is_refused_naming_the_difference(client: TestClient) -> None:
@@ -61,6 +69,8 @@ def test_a_batch_key_sent_again_with_other_records_is_refused_naming_the_differe
     error = refused(lambda: issuer.request("POST", "/credentials/batches", json={
         "batch": f"k-{label}", "kind": "growth_record", "records": records, "valid_from": "2027-01-01T00:00:00Z"}))
     assert error.status == 409 and "valid_from" in str(error)
+    error = refused(lambda: batch(issuer, f"k-{label}", holding(records, Ed25519KeyPair.generate(), first=1)))
+    assert error.status == 409 and "record 0: its record" in str(error), "bound to another holder is another credential"
     assert issuer.request("GET", f"/credentials/batches/k-{label}")["count"] == 4, "the recorded batch is untouched"
 
 
@@ -69,8 +79,9 @@ def test_a_student_enrolled_again_keeps_one_subject_and_their_records_present_to
     _, college, _ = issuing_school(client)
     _, other_school, _ = issuing_school(client)
     label = uuid.uuid4().hex[:6]
-    autumn = batch(school, f"autumn-{label}", students(3, label=label))
-    spring_records = students(3, label=label)
+    student = Ed25519KeyPair.generate()
+    autumn = batch(school, f"autumn-{label}", holding(students(3, label=label), student, first=1))
+    spring_records = holding(students(3, label=label), student, first=1)
     for record in spring_records:
         record["record"] = {**record["record"], "term": "2026-2027学年第二学期", "narrative": "参加科技节。"}
     spring = batch(school, f"spring-{label}", spring_records)
@@ -81,7 +92,7 @@ def test_a_student_enrolled_again_keeps_one_subject_and_their_records_present_to
     assert elsewhere["credentials"][0]["subject_id"] != autumn["credentials"][0]["subject_id"], "another school: another subject"
     assert elsewhere["credentials"][0]["document"]["credentialSubject"]["identifier"] != first["credentialSubject"]["identifier"]
     college.request("PUT", "/credit-bank/rules", json=[{"achievement_type": "ext:GrowthRecord", "credits": 0.5}])
-    grant = college.request("POST", "/credit-bank/imports", json=holder_import(client, presentation(first, second)))
+    grant = college.request("POST", "/credit-bank/imports", json=presented(client, student, first, second))
     assert grant["credits"] == 1.0 and sorted(grant["converted"]) == sorted([first["id"], second["id"]])
 
 
@@ -108,7 +119,7 @@ def test_erasure_reaches_the_registrys_copies_and_the_holders_copy_still_verifie
     assert narrative in str(issuer.request("GET", f"/credentials/{held['id']}")["document"]), "readable while the subject is kept"
     issuer.request("DELETE", f"/subjects/{held['subject_id']}")
     after = issuer.request("GET", f"/credentials/{held['id']}")
-    assert after["document"] is None and after["status"] == "active"
+    assert after["document"] is None and after["subject_erased"] and after["status"] == "active"
     assert issuer.request("GET", f"/credentials/batches/{label}")["credentials"][1]["document"] is not None, "the other subject's stays"
     issuing = client.app.state.issuing  # type: ignore[attr-defined]
     with client.app.state.sessions() as db:  # type: ignore[attr-defined]
@@ -158,8 +169,9 @@ def test_credit_grants_have_a_status_are_listed_read_revoked_and_follow_their_so
     _, school, _ = issuing_school(client)
     _, college, _ = issuing_school(client)
     label = uuid.uuid4().hex[:6]
-    issued = batch(school, label, students(2, label=label))
-    records = students(2, label=label)
+    student = Ed25519KeyPair.generate()
+    issued = batch(school, label, holding(students(2, label=label), student, first=1))
+    records = holding(students(2, label=label), student, first=1)
     for record in records:
         record["record"] = {**record["record"], "term": "第二学期"}
     more = batch(school, f"{label}-2", records)
@@ -167,7 +179,7 @@ def test_credit_grants_have_a_status_are_listed_read_revoked_and_follow_their_so
     third = batch(school, f"{label}-3", records[:1])
     one, two, three = issued["credentials"][0], more["credentials"][0], third["credentials"][0]  # one student's three records
     college.request("PUT", "/credit-bank/rules", json=[{"achievement_type": "ext:GrowthRecord", "credits": 0.5}])
-    grant = college.request("POST", "/credit-bank/imports", json=holder_import(client, presentation(one["document"], two["document"])))
+    grant = college.request("POST", "/credit-bank/imports", json=presented(client, student, one["document"], two["document"]))
     entry = grant["credential"]["credentialStatus"]
     assert entry["type"] == "BitstringStatusListEntry" and grant["status"] == "active"
     assert verify(client, grant["credential"])["outcome"] == "valid"
@@ -185,7 +197,7 @@ def test_credit_grants_have_a_status_are_listed_read_revoked_and_follow_their_so
     report = verify(client, grant["credential"])
     assert report["outcome"] == "invalid" and "revoked" in next(c["detail"] for c in report["checks"] if c["name"] == "status")
     # The grant's other source is free again: presented with another record, it is converted anew.
-    again = college.request("POST", "/credit-bank/imports", json=holder_import(client, presentation(two["document"], three["document"])))
+    again = college.request("POST", "/credit-bank/imports", json=presented(client, student, two["document"], three["document"]))
     assert sorted(again["converted"]) == sorted([two["id"], three["id"]]) and again["credits"] == 1.0
     college.request("POST", f"/credentials/{again['grant_id']}/status", json={"action": "revoke"})
     assert verify(client, again["credential"])["outcome"] == "invalid"
@@ -241,9 +253,10 @@ def test_a_grant_left_standing_by_a_crash_is_revoked_by_the_worker(client: TestC
     _, school, _ = issuing_school(client)
     _, college, _ = issuing_school(client)
     label = uuid.uuid4().hex[:6]
-    source = batch(school, label, students(1, label=label))["credentials"][0]
+    student = Ed25519KeyPair.generate()
+    source = batch(school, label, holding(students(1, label=label), student))["credentials"][0]
     college.request("PUT", "/credit-bank/rules", json=[{"achievement_type": "ext:GrowthRecord", "credits": 2}])
-    grant = college.request("POST", "/credit-bank/imports", json=holder_import(client, presentation(source["document"])))
+    grant = college.request("POST", "/credit-bank/imports", json=presented(client, student, source["document"]))
     issuing = client.app.state.issuing  # type: ignore[attr-defined]
     with client.app.state.sessions() as db:  # type: ignore[attr-defined]
         row = db.get_one(Issued, source["id"])
@@ -258,3 +271,21 @@ def test_a_grant_left_standing_by_a_crash_is_revoked_by_the_worker(client: TestC
     drain(client)  # a chain worker cycle reconciles
     assert college.request("GET", f"/credentials/{grant['grant_id']}")["status"] == "revoked"
     assert verify(client, grant["credential"])["outcome"] == "invalid"
+
+
+def test_a_relanded_batch_gets_its_new_block_in_the_sealed_copies(client: TestClient) -> None:
+    from registry.chain.relanding import apply_blocks
+    from registry.models import IssuedCredential as Issued
+
+    _, issuer, _ = issuing_school(client)
+    label = uuid.uuid4().hex[:6]
+    issued = batch(issuer, label, students(2, label=label))
+    issuing = client.app.state.issuing  # type: ignore[attr-defined]
+    with client.app.state.sessions() as db:  # type: ignore[attr-defined]
+        assert apply_blocks(db, {issued["tx_hash"]: 987_654}, issuing) == 1
+        db.commit()
+        rows = list(db.scalars(select(Issued).where(Issued.id.in_([c["id"] for c in issued["credentials"]]))))
+        assert all(r.document is None and r.sealed_document for r in rows), "still sealed, never in clear"
+    again = issuer.request("GET", f"/credentials/batches/{label}")
+    assert again["block_number"] == 987_654
+    assert [c["document"]["proof"][-1]["blockNumber"] for c in again["credentials"]] == [987_654, 987_654]

@@ -190,6 +190,7 @@ def test_word_and_powerpoint_parts_are_converted_to_pdf_the_originals_kept(clien
     files = _office_bundle(f"preview-{uuid.uuid4()}")
     version = submit(people, files)
     reviewer = people.reviewers[0]
+    reviewer.request("POST", path(version, "/claim"))  # content in review: for assigned reviewers
 
     def preview(name: str, who: Any = reviewer) -> dict[str, Any]:
         answer: dict[str, Any] = who.request("GET", path(version, f"/parts/{name}/preview"))
@@ -225,6 +226,7 @@ def test_a_file_libreoffice_cannot_open_is_a_failed_preview_with_the_reason(clie
     people = set_up_people(client)
     version = submit(people)  # the lesson bundle's .docx and .pptx are zip files with no real document inside
     reviewer = people.reviewers[0]
+    reviewer.request("POST", path(version, "/claim"))
     reviewer.request("GET", path(version, "/parts/教学设计.docx/preview"))
     assert client.app.state.previews.wait(240)  # type: ignore[attr-defined]
     failed = reviewer.request("GET", path(version, "/parts/教学设计.docx/preview"))
@@ -251,6 +253,9 @@ def test_previews_are_for_those_who_may_see_the_version(make_client: ClientFacto
     refused(lambda: outsider.request("GET", path(version, "/parts/教学设计.docx/preview.pdf")), 403, "forbidden")
     assert client.get(path(version, "/parts/学习任务单.pdf/preview"), headers={"Authorization": ""}).status_code == 401
     reviewer = people.reviewers[0]
+    # A reviewer not assigned sees the version, not its content (issue 10 item 10); claiming opens it.
+    refused(lambda: reviewer.request("GET", path(version, "/parts/学习任务单.pdf/preview")), 403, "forbidden")
+    reviewer.request("POST", path(version, "/claim"))
     for name in ("nope.pdf", "..%2F..%2Fetc%2Fpasswd", "%00"):
         answer = client.get(path(version, f"/parts/{name}/preview"), headers={"Authorization": f"Bearer {reviewer.token}"})
         assert answer.status_code in (404, 422) and answer.json()["error"], (name, answer.text)

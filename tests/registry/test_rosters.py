@@ -223,3 +223,21 @@ def test_an_offline_bundle_is_made_for_a_holder(client: TestClient) -> None:
                  *({"credential": credential} for credential in broken)):
         refused = client.post("/verify/bundles", json=body)
         assert refused.status_code == 422 and refused.json()["error"] in ("not_bundled", "invalid_request"), refused.text
+
+
+def test_a_professional_development_roster_is_read_and_checked_alike() -> None:
+    heading = "姓名,工号,出生日期,联系电话,培训项目,培训类别,学时,学分,培训时间,培训机构\r\n"
+    rows = ["赵老师,T0001,1985/3/2,13900000001,单元整体教学设计,集中培训,24,1.5,2026年秋季,天津师范大学",
+            "钱老师,T0001,1986-04-05,,单元整体教学设计,集中培训,24,1.5,2026年秋季,",
+            "孙老师,T0003,1987-05-06,,单元整体教学设计,打游戏,-2,1,2026年秋季,",
+            "李老师,T0004,1987-05-06,,单元整体教学设计,集中培训,二十,1,2026年秋季,"]
+    roster = read_roster((heading + "\r\n".join(rows) + "\r\n").encode("gb18030"), "professional_development", max_records=100)
+    assert roster.records[0] == {"subject": {"name": "赵老师", "staff_number": "T0001", "birth_date": "1985-03-02", "contact": "13900000001"},
+                                 "record": {"training": "单元整体教学设计", "category": "集中培训", "hours": "24", "credits": "1.5",
+                                            "period": "2026年秋季", "provider": "天津师范大学"}}
+    found = {(p.index, p.field, p.code) for p in check_records("professional_development", roster.records, today=TODAY)}
+    assert found == {(1, "subject.staff_number", "duplicate_number"), (2, "record.category", "not_allowed"), (2, "record.hours", "out_of_range"),
+                     (3, "record.hours", "not_a_number")}
+    with pytest.raises(InvalidRequestError) as caught:  # a growth-record roster is not a teachers' one
+        read_roster(as_csv(roster_rows(2, "pd")), "professional_development", max_records=100)
+    assert caught.value.code == "missing_columns"

@@ -137,3 +137,27 @@ def test_the_public_summary_has_no_schools_and_fits_a_phone(world: World) -> Non
     world.shoot(page, "dashboard-public")
     no_horizontal_scroll(page)
     assert not page.errors, page.errors  # type: ignore[attr-defined]
+
+
+def test_a_school_named_like_a_formula_is_defused_in_the_csv(world: World) -> None:
+    """A name is typed by people: in the CSV it must not run as a spreadsheet formula."""
+    some_activity(world)
+    admin = world.people.admin
+    school = world.people.school_id
+    original = next(i["name"] for i in admin.request("GET", "/institutions") if i["id"] == school)
+    keystore = write_keystore(world.keystores / "dashboard-csv-admin.json", admin.signer)
+    admin.request("PATCH", f"/institutions/{school}", json={"name": '=HYPERLINK("http://evil.example","点我")'})
+    try:
+        page = world.page()
+        world.sign_in(page, keystore)
+        page.goto(f"{world.base}/app/dashboard")
+        page.get_by_role("radio", name="学校").check()
+        page.wait_for_selector("[data-testid=dashboard-table] thead th:text-is('学校')")
+        assert table_rows(page)[school]["label"] == '=HYPERLINK("http://evil.example","点我")', "shown as it is on the page"
+        with page.expect_download() as download:
+            page.click("[data-testid=download-groups]")
+        rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text("utf-8").lstrip("\ufeff"))))
+        assert any(row[0] == '\'=HYPERLINK("http://evil.example","点我")' for row in rows), rows
+        assert not any(row[0].startswith("=") for row in rows)
+    finally:
+        admin.request("PATCH", f"/institutions/{school}", json={"name": original})

@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import quote
 
 import anyio.to_thread
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
@@ -16,6 +16,7 @@ from ...crud import users as users_crud
 from ...crud.auth import checked_address
 from ...models import ContributionStatement, Institution
 from ...workflows import contributions
+from ..params import ResourceId, VersionNumber
 from ..deps import BureauDep, CurrentUser, IssuingDep, LedgerDep, OptionalUser, SessionDep, SettingsDep, TeacherUser
 
 router = APIRouter(tags=["contributions"])
@@ -82,7 +83,7 @@ def read_statement(statement_id: str, db: SessionDep) -> JSONResponse:
 
 @router.get("/resources/{resource_id}/versions/{number}/download", response_class=RedirectResponse, status_code=307)
 def download_version(
-    db: SessionDep, principal: OptionalUser, resource_id: int = Path(ge=1, le=2**62), number: int = Path(ge=1, le=2**31),
+    db: SessionDep, principal: OptionalUser, resource_id: ResourceId, number: VersionNumber,
     part: str | None = Query(default=None, max_length=200, description="one part's name; default: the bundle as a CAR"),
 ) -> RedirectResponse:
     """Download a version (counted, for accepted versions; nothing about who downloads is kept): redirects to the gateway."""

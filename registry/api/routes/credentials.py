@@ -56,6 +56,7 @@ class IssuedPublic(BaseModel):
     status_reason: str | None = None
     document: dict[str, Any] | None = Field(description="the credential as issued; null until the batch is anchored, "
                                                         "and for good once its subject is erased (the holder's copy still verifies)")
+    subject_erased: bool = Field(default=False, description="the subject was erased: the registry's copy is gone for good")
 
 
 class BatchPublic(BaseModel):
@@ -100,8 +101,8 @@ class RowProblemPublic(BaseModel):
     index: int = Field(description="the record's position in the batch, from 0")
     line: int | None = Field(default=None, description="the roster file's line (or sheet row) of the record")
     field: str = Field(description="subject.birth_date, record.dimension…; empty for the whole record")
-    code: str = Field(description="missing, too_long, too_short, not_allowed, bad_date, future_date, duplicate_number, "
-                                  "guardian_consent_required, unexpected, invalid")
+    code: str = Field(description="missing, too_long, too_short, not_allowed, bad_date, future_date, not_a_number, out_of_range, "
+                                  "duplicate_number, guardian_consent_required, unexpected, invalid")
     message: str
 
 
@@ -166,8 +167,9 @@ def read_issuer(institution_id: str, principal: CurrentUser, db: SessionDep, iss
 
 
 def _issued_public(credential: IssuedCredential, issuing: Issuing, completed: bool) -> IssuedPublic:
+    document = issuing.document_of(credential) if completed else None
     return IssuedPublic(id=credential.id, subject_id=credential.subject_id, status=credential.status, status_reason=credential.status_reason,
-                        document=issuing.document_of(credential) if completed else None)
+                        document=document, subject_erased=completed and document is None)
 
 
 def _batch_public(db: Session, batch: CredentialBatch, issuing: Issuing) -> BatchPublic:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from typing import Literal
 
@@ -10,11 +9,11 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from ...chain.jobs import enqueue
 from ...core.errors import PermissionDeniedError
 from ...crud import users as users_crud
 from ...crud.auth import checked_address
 from ...models import ChainJob, Institution
+from ...workflows import institutions
 from ...workflows.accounts import AccountChange, change_account
 from ..deps import AdminUser, BureauDep, CurrentUser, DirectoryDep, SessionDep, WorkerDep
 
@@ -112,22 +111,10 @@ def create_institution(
     request: InstitutionCreate, admin: AdminUser, db: SessionDep, bureau: BureauDep, worker: WorkerDep
 ) -> InstitutionPublic:
     """Register a district bureau or a school under an institution (on chain through the worker)."""
-    parent = users_crud.get_institution(session=db, institution_id=request.parent_id or bureau.id_hex)
-    institution = Institution(
-        id="0x" + secrets.token_bytes(32).hex(),
-        name=request.name.strip(),
-        kind=request.kind,
-        parent_id=parent.id,
+    institution = institutions.register_institution(
+        db, name=request.name, kind=request.kind, parent_id=request.parent_id or bureau.id_hex,
         admin_address=checked_address(request.admin_address) if request.admin_address else admin.address,
     )
-    db.add(institution)
-    db.flush()
-    job = enqueue(
-        db, "register_institution",
-        {"institution_id": institution.id, "parent_id": parent.id, "kind": institution.kind, "admin": institution.admin_address},
-        subject=f"institution:{institution.id}",
-    )
-    institution.chain_job_id = job.id
     db.commit()
     if worker:
         worker.notify()

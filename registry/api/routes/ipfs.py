@@ -33,7 +33,7 @@ from ledger_service import ContentNotFoundError, TruncatedContentError
 from ledger_service.content import CID, DagReader, ImportParams, decode_pbnode, sniff_media_type
 
 from ...workflows.content_access import content_access
-from ..deps import ContentDep, OptionalUser, SessionDep, TeacherUser
+from ..deps import ContentDep, ContentLinksDep, OptionalUser, SessionDep, TeacherUser
 
 router = APIRouter(prefix="/ipfs", tags=["ipfs"])
 
@@ -125,19 +125,22 @@ def read_content(
     store: ContentDep,
     db: SessionDep,
     reader: OptionalUser,
+    content_links: ContentLinksDep,
     path: str = "",
     format: str | None = Query(default=None, pattern="^(raw|car)$"),
     filename: str | None = None,
     accept: str | None = Header(default=None),
     range_header: str | None = Header(default=None, alias="range"),
     if_none_match: str | None = Header(default=None),
+    access: str | None = Query(default=None, max_length=200, description="a content link's grant (for pages: img, video, downloads)"),
 ) -> Response:
     """A file, a directory listing, one block (format=raw) or the DAG as a CAR (format=car)."""
     root = CID.parse(cid)
-    public = content_access(db, root, reader).public
+    linked = content_links.reader(access, root) if access else None
+    public = content_access(db, root, reader, linked=linked).public
     target = _resolve(store, root, path)
     if target != root:
-        public = content_access(db, target, reader).public and public
+        public = content_access(db, target, reader, linked=linked).public and public
     cache = _IMMUTABLE if public else _PRIVATE
     wanted = format or (
         "raw" if accept and "application/vnd.ipld.raw" in accept else "car" if accept and "application/vnd.ipld.car" in accept else None

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from ...core.errors import PayloadTooLargeError, ResourceNotFoundError, UnsupportedMediaTypeError
 from ...models import Programme
 from ...workflows import packages
+from ..params import MAX_INT
 from ..deps import AdminUser, BureauDep, ContentDep, IssuingDep, LedgerDep, SessionDep, SettingsDep
 
 router = APIRouter(tags=["packages"])
@@ -60,7 +61,7 @@ def _verification(report: dict[str, Any]) -> PackageVerification:
             responses={200: {"content": {"application/zip": {}}}})
 def export_package(
     admin: AdminUser, db: SessionDep, store: ContentDep, bureau: BureauDep, ledger: LedgerDep, issuing: IssuingDep,
-    programme_id: int = Path(ge=1, le=2**62),
+    programme_id: int = Path(ge=1, le=MAX_INT),
 ) -> Response:
     """The programme's recommendations as a signed package for the national platform (zip)."""
     programme = db.get(Programme, programme_id)
@@ -74,18 +75,18 @@ def export_package(
 
 
 @router.post("/packages/verify", response_model=PackageVerification, openapi_extra=_ZIP_BODY)
-async def verify_package(body: PackageBody, db: SessionDep, ledger: LedgerDep, issuing: IssuingDep) -> PackageVerification:
+async def verify_package(body: PackageBody, db: SessionDep, ledger: LedgerDep, issuing: IssuingDep, bureau: BureauDep) -> PackageVerification:
     """Verify a package end to end against the chain: signature and key, every member, every CID, every certificate and credential."""
-    report = await anyio.to_thread.run_sync(lambda: packages.verify(body, ledger=ledger, session=db, issuing=issuing))
+    report = await anyio.to_thread.run_sync(lambda: packages.verify(body, ledger=ledger, session=db, issuing=issuing, bureau=bureau))
     return _verification(report.as_dict())
 
 
 @router.post("/packages/import", response_model=PackageImport, openapi_extra=_ZIP_BODY)
 async def import_package(
-    body: PackageBody, admin: AdminUser, db: SessionDep, ledger: LedgerDep, issuing: IssuingDep, store: ContentDep,
+    body: PackageBody, admin: AdminUser, db: SessionDep, ledger: LedgerDep, issuing: IssuingDep, store: ContentDep, bureau: BureauDep,
 ) -> PackageImport:
     """Verify a package and take its content in (422 ``package_invalid`` naming the failed check: nothing taken in)."""
     imported = await anyio.to_thread.run_sync(
-        lambda: packages.import_package(body, ledger=ledger, session=db, issuing=issuing, store=store))
+        lambda: packages.import_package(body, ledger=ledger, session=db, issuing=issuing, store=store, bureau=bureau))
     verification = _verification(imported.report.as_dict())
     return PackageImport(**verification.model_dump(), imported=imported.cids)

@@ -13,6 +13,7 @@ from ...crud import users as users_crud
 from ...crud.auth import checked_address
 from ...crud.people import PersonLabel
 from ...models import Institution
+from ...workflows import institutions
 from ..deps import AdminUser, CurrentUser, OptionalUser, SessionDep
 
 router = APIRouter(tags=["people"])
@@ -118,9 +119,6 @@ def update_institution(
     request: InstitutionUpdate, institution: Annotated[Institution, Depends(_administered_institution)], db: SessionDep
 ) -> dict[str, str]:
     """Rename an institution (platform administrators, or the institution's own administrator)."""
-    name = " ".join(request.name.split())
-    if not name or any(ord(c) < 32 or c in "<>" for c in name):
-        raise InvalidRequestError("the name is empty or holds control characters or angle brackets")
-    institution.name = name
+    institutions.rename_institution(institution, request.name)
     db.commit()
     return {"id": institution.id, "name": institution.name}

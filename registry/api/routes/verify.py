@@ -151,13 +151,16 @@ class BundleRequest(BaseModel):
 
 
 @router.post("/bundles", response_model=dict[str, Any])
-def create_bundle(request: BundleRequest, ledger: LedgerDep, db: SessionDep, settings: SettingsDep) -> dict[str, Any]:
+def create_bundle(
+    request: BundleRequest, ledger: LedgerDep, db: SessionDep, settings: SettingsDep, issuing: IssuingDep, bureau: BureauDep
+) -> dict[str, Any]:
     """An offline verification bundle (离线验证包) of a credential: the chain's head block and the proofs
     of every fact its verification reads, and the status lists in force; it verifies without a network
     for anyone who trusts that block (``edu-wallet verify``)."""
     chain = _chain(ledger)
     try:
-        return make_bundle(request.credential, chain=chain, status_resolver=_status_resolver(db, settings.BASE_URL, request.status_lists))
+        return make_bundle(request.credential, chain=chain, status_resolver=_status_resolver(db, settings.BASE_URL, request.status_lists),
+                           did_resolver=issuing.did_resolver(db, bureau.id_hex, bureau.signing_key))
     except CredentialError as exc:
         raise InvalidRequestError(str(exc), code="not_bundled") from None
 

@@ -2832,6 +2832,12 @@ export interface components {
             /** Status Reason */
             status_reason?: string | null;
             /**
+             * Subject Erased
+             * @description the subject was erased: the registry's copy is gone for good
+             * @default false
+             */
+            subject_erased: boolean;
+            /**
              * Subject Id
              * @description the subject's pseudonym in the vault (GET /subjects/{id}); none for a credit grant
              */
@@ -3745,7 +3751,7 @@ export interface components {
         RowProblemPublic: {
             /**
              * Code
-             * @description missing, too_long, too_short, not_allowed, bad_date, future_date, duplicate_number, guardian_consent_required, unexpected, invalid
+             * @description missing, too_long, too_short, not_allowed, bad_date, future_date, not_a_number, out_of_range, duplicate_number, guardian_consent_required, unexpected, invalid
              */
             code: string;
             /**
@@ -5669,6 +5675,8 @@ export interface operations {
                 path?: string;
                 format?: string | null;
                 filename?: string | null;
+                /** @description a content link's grant (for pages: img, video, downloads) */
+                access?: string | null;
             };
             header?: {
                 accept?: string | null;
@@ -6927,7 +6935,9 @@ export interface operations {
                 authorization?: string | null;
             };
             path: {
+                /** @description the resource's id in the registry */
                 resource_id: number;
+                /** @description the version's number within its resource, from 1 */
                 number: number;
             };
             cookie?: never;

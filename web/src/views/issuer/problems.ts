@@ -35,7 +35,7 @@ export function problemText(problem: Problem, records: unknown[], lines: number[
   }
   if (problem.code === 'not_allowed') values.allowed = /one of (.+)$/.exec(problem.message)?.[1]?.replaceAll(', ', '、') ?? ''
   const code = ['missing', 'too_long', 'too_short', 'not_allowed', 'bad_date', 'future_date', 'duplicate_number',
-    'guardian_consent_required', 'unexpected'].includes(problem.code) ? problem.code : 'invalid'
+    'guardian_consent_required', 'unexpected', 'not_a_number', 'out_of_range'].includes(problem.code) ? problem.code : 'invalid'
   return translate(`issuer.problems.${code}`, values)
 }
 
