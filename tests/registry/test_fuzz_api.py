@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from ledger_service.chain import Ledger, dev_signer
 from tests.credentials.test_issuance import class_records
-from tests.utils.fuzz import json_values, mutations, nested
+from tests.utils.fuzz import json_values, mutations, nested, same_meaning
 from tests.utils.issuance import issue_on_ledger
 from tests.utils.registry import ADMIN_KEY_INDEX, sign_in
 
@@ -135,6 +135,6 @@ def test_verify_answers_every_changed_credential_with_a_report(client: TestClien
         assert response.status_code in (200, 422), (raw[:300], response.text[:300])
         if response.status_code == 200:
             report = response.json()
-            assert report["outcome"] != "valid" or body == {"credential": credential}, report
+            assert report["outcome"] != "valid" or (isinstance(body, dict) and set(body) == {"credential"} and same_meaning(body["credential"], credential)), report
 
     check()

@@ -7,6 +7,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from ledger_service.credentials import ANCHOR_PROOF_TYPE
+
 # Values an attacker sends: huge and non-finite numbers, lone surrogates, control characters,
 # deep nesting, wrong types where structures are expected.
 scalars = st.one_of(
@@ -66,3 +68,29 @@ def mutations(draw: st.DrawFn, document: Any) -> Any:
     where = draw(st.sampled_from(paths(document)))
     value = draw(st.one_of(json_values, st.just(Ellipsis), st.just(nested(900))))
     return replaced(document, where, value)
+
+
+def same_meaning(changed: Any, credential: dict[str, Any]) -> bool:
+    """Whether a changed copy of ``credential`` still says exactly what it said, so that ``valid`` is right
+    for it online: the copy itself; or its anchor proof naming another block (a copy made before the
+    anchoring transaction was mined again after a chain restore: online, the transaction decides, issue
+    11); or its signature proof given the document's own ``@context``, which eddsa-jcs-2022 puts in the
+    proof configuration anyway (vc-di-eddsa §3.3.2)."""
+    if changed == credential:
+        return True
+    if not isinstance(changed, dict) or not isinstance(changed.get("proof"), list) or len(changed["proof"]) != len(credential["proof"]):
+        return False
+
+    def plain(proof: Any, original: dict[str, Any]) -> Any:
+        if not isinstance(proof, dict):
+            return proof
+        if proof.get("type") == ANCHOR_PROOF_TYPE and original.get("type") == ANCHOR_PROOF_TYPE:
+            if not isinstance(proof.get("blockNumber"), int) or isinstance(proof.get("blockNumber"), bool):
+                return proof  # a malformed block number is not the same meaning
+            return {**proof, "blockNumber": original["blockNumber"]}
+        if "@context" in proof and "@context" not in original and proof["@context"] == credential.get("@context"):
+            return {k: v for k, v in proof.items() if k != "@context"}
+        return proof
+
+    proofs = [plain(p, o) for p, o in zip(changed["proof"], credential["proof"], strict=True)]
+    return {**changed, "proof": proofs} == credential
