@@ -84,8 +84,8 @@ async def verify_package(
 
 
 @router.post("/packages/import", response_model=PackageImport, openapi_extra=_ZIP_BODY)
-async def import_package(
-    body: PackageBody, admin: AdminUser, db: SessionDep, ledger: LedgerDep, issuing: IssuingDep, store: ContentDep, bureau: BureauDep,
+async def import_package(  # the administrator first: a stranger's upload is refused before a byte of it is read
+    admin: AdminUser, body: PackageBody, db: SessionDep, ledger: LedgerDep, issuing: IssuingDep, store: ContentDep, bureau: BureauDep,
 ) -> PackageImport:
     """Verify a package and take its content in (422 ``package_invalid`` naming the failed check: nothing taken in)."""
     imported = await anyio.to_thread.run_sync(
