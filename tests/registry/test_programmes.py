@@ -336,3 +336,16 @@ def test_a_recommendation_withdrawn_before_intake_goes_no_further(year: Year) ->
     assert [n["resource_id"] for n in taken] == [recommendations[1]["resource_id"]]
     skipped = [e for e in admin.request("GET", f"/programmes/{city['id']}/events") if e["action"] == "skip_recommendation"]
     assert len(skipped) == 1 and skipped[0]["details"]["versionState"] == "WITHDRAWN"
+
+
+def test_the_panel_is_named_to_administrators_only(year: Year) -> None:
+    created = year.admin.request("POST", "/programmes", json=programme_body(year))
+    everyone = {member.signer.address for member in year.panel}
+    assert set(year.admin.request("GET", f"/programmes/{created['id']}")["panel"]) == everyone
+    member = year.panel[0]
+    assert member.request("GET", f"/programmes/{created['id']}")["panel"] == [member.signer.address], "a member sees itself only"
+    teacher = year.teachers[year.schools[0]][0]
+    listed = {p["id"]: p for p in teacher.request("GET", "/programmes")}
+    assert listed[created["id"]]["panel"] == [], "nobody else learns whom to lobby"
+    anonymous = year.http.get(f"/programmes/{created['id']}")
+    assert anonymous.status_code == 200 and anonymous.json()["panel"] == []

@@ -18,7 +18,7 @@ from ...models import Certificate, Nominee, Objection, PanelScore, Programme, Pr
 from ...workflows import programmes as workflow
 from ..params import MAX_INT
 from ...workflows.review import lock_version
-from ..deps import AdminUser, CurrentUser, NowDep, ReviewerUser, SessionDep, WorkerDep
+from ..deps import AdminUser, CurrentUser, NowDep, OptionalUser, Principal, ReviewerUser, SessionDep, WorkerDep
 
 router = APIRouter(tags=["programmes"])
 
@@ -72,7 +72,8 @@ class ProgrammePublic(BaseModel):
     notice_days: int
     notice_opens_at: datetime | None
     notice_closes_at: datetime | None
-    panel: list[str]
+    panel: list[str] = Field(description="the panel's addresses, for administrators; a panel member sees only itself "
+                                         "(nobody else learns whom to lobby)")
     rubric: list[CriterionModel]
     min_scores: int
     blind_review: bool
@@ -263,15 +264,20 @@ def _nominee(db: Session, programme: Programme, nominee_id: int) -> Nominee:
     return nominee
 
 
-def _programme_public(db: Session, programme: Programme, now: datetime) -> ProgrammePublic:
+def _programme_public(db: Session, programme: Programme, now: datetime, *, public: bool = False,
+                      viewer: Principal | None = None) -> ProgrammePublic:
+    """A ``public`` answer shows the panel whole to administrators only, to a panel member only itself."""
     count = len(workflow.nominees_of(db, programme))
+    panel = programme.panel
+    if public and (viewer is None or "admin" not in viewer.roles):
+        panel = [viewer.address] if viewer is not None and viewer.address in programme.panel else []
     return ProgrammePublic(
         id=programme.id, chain_id=programme.chain_id, name=programme.name, year=programme.year, level=programme.level,
         institution_id=programme.institution_id, resource_types=programme.resource_types, catalogue_scope=programme.catalogue_scope,
         quota_total=programme.quota_total, quota_per_school=programme.quota_per_school, quota_per_teacher=programme.quota_per_teacher,
         quota_per_node=programme.quota_per_node, node_level=programme.node_level, nomination_closes_at=programme.nomination_closes_at,
         notice_days=programme.notice_days, notice_opens_at=programme.notice_opens_at, notice_closes_at=programme.notice_closes_at,
-        panel=programme.panel, rubric=[CriterionModel(**c) for c in programme.rubric], min_scores=programme.min_scores,
+        panel=panel, rubric=[CriterionModel(**c) for c in programme.rubric], min_scores=programme.min_scores,
         blind_review=programme.blind_review, recommend_count=programme.recommend_count, phase=workflow.phase(programme, now),
         tie_rule=workflow.TIE_RULE, nominees=count,
     )
@@ -315,15 +321,15 @@ def create_programme(body: ProgrammeCreate, admin: AdminUser, db: SessionDep, no
 
 
 @router.get("/programmes", response_model=list[ProgrammePublic])
-def read_programmes(db: SessionDep, now: NowDep) -> list[ProgrammePublic]:
+def read_programmes(db: SessionDep, now: NowDep, viewer: OptionalUser) -> list[ProgrammePublic]:
     """Every programme, newest first."""
-    return [_programme_public(db, p, now) for p in db.scalars(select(Programme).order_by(Programme.id.desc()).limit(500))]
+    return [_programme_public(db, p, now, public=True, viewer=viewer) for p in db.scalars(select(Programme).order_by(Programme.id.desc()).limit(500))]
 
 
 @router.get("/programmes/{programme_id}", response_model=ProgrammePublic)
-def read_programme(db: SessionDep, now: NowDep, programme_id: int = Path(ge=1, le=MAX_INT)) -> ProgrammePublic:
+def read_programme(db: SessionDep, now: NowDep, viewer: OptionalUser, programme_id: int = Path(ge=1, le=MAX_INT)) -> ProgrammePublic:
     """A programme, its quotas and deadlines, and its phase now."""
-    return _programme_public(db, _programme(db, programme_id), now)
+    return _programme_public(db, _programme(db, programme_id), now, public=True, viewer=viewer)
 
 
 @router.post("/programmes/{programme_id}/nominations", response_model=NomineePublic, status_code=201)

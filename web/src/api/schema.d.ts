@@ -3379,7 +3379,10 @@ export interface components {
             notice_days: number;
             /** Notice Opens At */
             notice_opens_at: string | null;
-            /** Panel */
+            /**
+             * Panel
+             * @description the panel's addresses, for administrators; a panel member sees only itself (nobody else learns whom to lobby)
+             */
             panel: string[];
             /**
              * Phase
@@ -5722,8 +5725,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "content-type"?: string | null;
                 authorization?: string | null;
+                "content-type"?: string | null;
             };
             path?: never;
             cookie?: never;
@@ -5853,7 +5856,9 @@ export interface operations {
     "programmes-read_programmes": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                authorization?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5866,6 +5871,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProgrammePublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -5908,7 +5922,9 @@ export interface operations {
     "programmes-read_programme": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                authorization?: string | null;
+            };
             path: {
                 programme_id: number;
             };
