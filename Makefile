@@ -92,7 +92,8 @@ bench-deps:
 
 test: build test-deps
 	$(PY) -m mypy ledger_service registry wallet_cli
-	$(PY) -m ruff check --quiet --select F,E9,B ledger_service registry wallet_cli tests bench
+	$(PY) -m ruff check --quiet --select F,E9,B,I,E501 ledger_service registry wallet_cli tests bench
+	$(PY) -m ruff format --quiet --check ledger_service registry wallet_cli tests bench
 	cd web && npx vue-tsc --noEmit -p tsconfig.json
 	$(PY) -m pytest $(PYTEST_ARGS)
 

@@ -60,9 +60,7 @@ def signed_registrations(ledger: Ledger, author: Signer, prefix: str, count: int
 
 def run_naive(ledger: Ledger, relayer: str, items: list[tuple[Registration, bytes]]) -> float:
     w3 = Web3(HTTPProvider(ledger.node.url if ledger.node else ""))
-    registry = w3.eth.contract(
-        address=ledger.contracts["ResourceRegistry"].address, abi=ledger.contracts["ResourceRegistry"].abi
-    )
+    registry = w3.eth.contract(address=ledger.contracts["ResourceRegistry"].address, abi=ledger.contracts["ResourceRegistry"].abi)
     start = time.perf_counter()
     for registration, signature in items:
         tx_hash = registry.functions.register(registration.as_abi_tuple(), signature).transact({"from": relayer})
@@ -93,18 +91,15 @@ def gas_of(ledger: Ledger, hashes: list[str], sample: int = 100) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--naive", type=int, default=30, help="registrations sent the naive way")
-    parser.add_argument(
-        "--batched", type=int, default=10_000, help="registrations sent by the batched sender (a sustained run)"
-    )
+    parser.add_argument("--batched", type=int, default=10_000, help="registrations sent by the batched sender (a sustained run)")
     parser.add_argument("--batch-size", type=int, default=1000, help="transactions per JSON-RPC batch")
-    parser.add_argument(
-        "--block-time", type=float, default=1.0, help="anvil block period in seconds (the embedded default); 0 = automine"
-    )
+    parser.add_argument("--block-time", type=float, default=1.0, help="anvil block period in seconds (the embedded default); 0 = automine")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp, Ledger.open(
-        ChainConfig(data_dir=Path(tmp), anvil_port=0, snapshot_interval=0, block_time=args.block_time or None)
-    ) as ledger:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        Ledger.open(ChainConfig(data_dir=Path(tmp), anvil_port=0, snapshot_interval=0, block_time=args.block_time or None)) as ledger,
+    ):
         from ledger_service.chain import dev_signer
 
         naive_relayer = dev_signer(1).address  # unlocked on anvil; web3 transact() lets the node sign
@@ -120,15 +115,23 @@ def main() -> None:
     batched_rate = args.batched / batched_seconds
     ratio = batched_rate / naive_rate
     print(f"naive   web3 transact(), one at a time: {args.naive:>6} registrations in {naive_seconds:6.2f} s = {naive_rate:8.1f} tx/s")
-    print(f"batched signed sender ({args.batch_size}/batch):   {args.batched:>6} registrations in {batched_seconds:6.2f} s = {batched_rate:8.1f} tx/s")
+    print(
+        f"batched signed sender ({args.batch_size}/batch):   {args.batched:>6} registrations"
+        f" in {batched_seconds:6.2f} s = {batched_rate:8.1f} tx/s"
+    )
     print(f"ratio batched/naive: {ratio:.1f}x   gas per registration: {gas_per_registration}")
-    print("RESULT " + json.dumps({
-        "bench": "chain_throughput",
-        "ratio": round(ratio, 1),
-        "tx_per_s": round(batched_rate, 1),
-        "naive_tx_per_s": round(naive_rate, 1),
-        "gas_per_registration": gas_per_registration,
-    }))
+    print(
+        "RESULT "
+        + json.dumps(
+            {
+                "bench": "chain_throughput",
+                "ratio": round(ratio, 1),
+                "tx_per_s": round(batched_rate, 1),
+                "naive_tx_per_s": round(naive_rate, 1),
+                "gas_per_registration": gas_per_registration,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

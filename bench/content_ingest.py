@@ -142,19 +142,24 @@ def main() -> None:
         print(f"Debian ipfs_cid:               {ipfs_cid_mb_s:8.1f} MB/s")
     print(f"peak RSS adding {args.big_mib} MiB:      {rss:8.1f} MB")
     print(f"near-duplicate query @100k:    {near_ms:8.3f} ms  vs sha256 lookup {exact_ms:.3f} ms (ratio {near_ms / exact_ms:.1f})")
-    print("RESULT " + json.dumps({
-        "bench": "content_ingest",
-        "cid_ratio": round(sha_s / cid_s, 2),
-        "store_ratio": round(sha_s / store_s, 2),
-        "cid_mb_s": round(mb / cid_s, 1),
-        "store_mb_s": round(mb / store_s, 1),
-        "syncs_per_add": syncs[-1],
-        "sha256_mb_s": round(mb / sha_s, 1),
-        "ipfs_cid_mb_s": None if ipfs_cid_mb_s is None else round(ipfs_cid_mb_s, 1),
-        "peak_rss_mb_1gib": round(rss, 1),
-        "neardup_ms": round(near_ms, 3),
-        "neardup_vs_lookup_ratio": round(near_ms / exact_ms, 1),
-    }))
+    print(
+        "RESULT "
+        + json.dumps(
+            {
+                "bench": "content_ingest",
+                "cid_ratio": round(sha_s / cid_s, 2),
+                "store_ratio": round(sha_s / store_s, 2),
+                "cid_mb_s": round(mb / cid_s, 1),
+                "store_mb_s": round(mb / store_s, 1),
+                "syncs_per_add": syncs[-1],
+                "sha256_mb_s": round(mb / sha_s, 1),
+                "ipfs_cid_mb_s": None if ipfs_cid_mb_s is None else round(ipfs_cid_mb_s, 1),
+                "peak_rss_mb_1gib": round(rss, 1),
+                "neardup_ms": round(near_ms, 3),
+                "neardup_vs_lookup_ratio": round(near_ms / exact_ms, 1),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

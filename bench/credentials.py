@@ -30,9 +30,9 @@ import os
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from eth_hash.auto import keccak
@@ -80,7 +80,9 @@ def setup_school(ledger: Ledger, workdir: Path) -> TransactionSender:
     ]:
         governance.transact(call)
     return TransactionSender(
-        ledger.rpc, issuer_key, Outbox(workdir / "issuer-outbox.sqlite3", chain_id=ledger.chain_id),
+        ledger.rpc,
+        issuer_key,
+        Outbox(workdir / "issuer-outbox.sqlite3", chain_id=ledger.chain_id),
         decoder=ledger.sender.decoder,
     )
 
@@ -89,8 +91,7 @@ def grade(prefix: str, count: int) -> list[NewSubject]:
     return [
         NewSubject(
             date(2012, 9, 1),
-            {"name": f"学生{prefix}{i}", "student_number": f"G1101052012{i:08d}", "guardian": f"家长{i}",
-             "contact": f"138{i:08d}"},
+            {"name": f"学生{prefix}{i}", "student_number": f"G1101052012{i:08d}", "guardian": f"家长{i}", "contact": f"138{i:08d}"},
         )
         for i in range(count)
     ]
@@ -120,8 +121,12 @@ def issue_pipeline(vault: Vault, issuer: BatchIssuer, prefix: str, count: int, b
     for start in range(0, count, batch_size):
         chunk = people[start : start + batch_size]
         enrolled = vault.enroll(chunk, today=TODAY)
-        batch = issuer.issue(f"{prefix}-{start}", documents(f"{prefix}-{start}", enrolled, chunk),
-                             credential_type=GROWTH_RECORD, created="2026-11-22T08:00:00Z")
+        batch = issuer.issue(
+            f"{prefix}-{start}",
+            documents(f"{prefix}-{start}", enrolled, chunk),
+            credential_type=GROWTH_RECORD,
+            created="2026-11-22T08:00:00Z",
+        )
         issued.extend(batch.credentials)
         tx_hashes.append(batch.tx_hash)
     return issued, tx_hashes
@@ -143,8 +148,12 @@ def _verify_chunk(rpc_url: str, chain_id: int, anchor: str, directory: str, cach
     if key not in _WORKER_VIEW:
         rpc = HttpRpcClient(rpc_url)
         artifacts = load_artifacts()
-        live = ChainView(rpc, BoundContract("CredentialAnchor", anchor, artifacts["CredentialAnchor"].abi, rpc),
-                         BoundContract("InstitutionRegistry", directory, artifacts["InstitutionRegistry"].abi, rpc), chain_id)
+        live = ChainView(
+            rpc,
+            BoundContract("CredentialAnchor", anchor, artifacts["CredentialAnchor"].abi, rpc),
+            BoundContract("InstitutionRegistry", directory, artifacts["InstitutionRegistry"].abi, rpc),
+            chain_id,
+        )
         _WORKER_VIEW[key] = CachedChainView(live) if cached else live
     view = _WORKER_VIEW[key]
     return sum(verify_credential(c, chain=view).outcome == VALID for c in chunk)
@@ -152,8 +161,13 @@ def _verify_chunk(rpc_url: str, chain_id: int, anchor: str, directory: str, cach
 
 def verify_all(pool: ProcessPoolExecutor, ledger: Ledger, credentials: list[dict[str, Any]], cached: bool) -> int:
     """Verify on every worker; credentials travel in chunks, each worker keeps its own warm cache."""
-    args = (ledger.node.url if ledger.node else "", ledger.chain_id, ledger.contracts["CredentialAnchor"].address,
-            ledger.contracts["InstitutionRegistry"].address, cached)
+    args = (
+        ledger.node.url if ledger.node else "",
+        ledger.chain_id,
+        ledger.contracts["CredentialAnchor"].address,
+        ledger.contracts["InstitutionRegistry"].address,
+        cached,
+    )
     size = 2_000
     chunks = [credentials[i : i + size] for i in range(0, len(credentials), size)]
     return sum(pool.map(_verify_chunk, *zip(*[(*args, chunk) for chunk in chunks], strict=True)))
@@ -177,7 +191,7 @@ def _sign_chunk(suite: str, chunk: list[dict[str, Any]]) -> int:
 def signing_rate(pool: ProcessPoolExecutor, workers: int, suite: str, documents: list[dict[str, Any]]) -> float:
     """Documents signed per second with ``suite`` on every core."""
     size = -(-len(documents) // workers)
-    chunks = [documents[i:i + size] for i in range(0, len(documents), size)]
+    chunks = [documents[i : i + size] for i in range(0, len(documents), size)]
     start = time.perf_counter()
     done = sum(pool.map(_sign_chunk, [suite] * len(chunks), chunks))
     return rate(done, time.perf_counter() - start)
@@ -194,29 +208,39 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="verifying processes (both ways)")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp, Ledger.open(
-        ChainConfig(data_dir=Path(tmp) / "chain", anvil_port=0, snapshot_interval=0, block_time=None)
-    ) as ledger:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        Ledger.open(ChainConfig(data_dir=Path(tmp) / "chain", anvil_port=0, snapshot_interval=0, block_time=None)) as ledger,
+    ):
         sender = setup_school(ledger, Path(tmp))
         vault = Vault(Path(tmp) / "vault.sqlite3", MasterKey.generate())
-        issuer = BatchIssuer(Path(tmp) / "issuance.sqlite3", sender=sender, anchor=ledger.contracts["CredentialAnchor"],
-                             directory=ledger.contracts["InstitutionRegistry"], signing_key=SIGNING_KEY)
+        issuer = BatchIssuer(
+            Path(tmp) / "issuance.sqlite3",
+            sender=sender,
+            anchor=ledger.contracts["CredentialAnchor"],
+            directory=ledger.contracts["InstitutionRegistry"],
+            signing_key=SIGNING_KEY,
+        )
 
         start = time.perf_counter()
         credentials, batched_txs = issue_pipeline(vault, issuer, "grade", args.records, args.records)
         batched_s = time.perf_counter() - start
         issue_per_s = rate(args.records, batched_s)
         gas_batched = gas_of(ledger, batched_txs)
-        print(f"issue batched:    {args.records:,} records in {batched_s:.1f} s = {issue_per_s:,.0f} records/s, "
-              f"1 anchor tx, {gas_batched:,} gas = {gas_batched / args.records:.1f} gas/record")
+        print(
+            f"issue batched:    {args.records:,} records in {batched_s:.1f} s = {issue_per_s:,.0f} records/s, "
+            f"1 anchor tx, {gas_batched:,} gas = {gas_batched / args.records:.1f} gas/record"
+        )
 
         start = time.perf_counter()
         _, single_txs = issue_pipeline(vault, issuer, "single", args.sample, 1)
         single_s = time.perf_counter() - start
         single_per_s = rate(args.sample, single_s)
         gas_single = gas_of(ledger, single_txs) / args.sample
-        print(f"issue per record: {args.sample:,} records in {single_s:.1f} s = {single_per_s:,.0f} records/s "
-              f"(extrapolated to {args.records:,}: {args.records / single_per_s:,.0f} s), {gas_single:,.0f} gas/record")
+        print(
+            f"issue per record: {args.sample:,} records in {single_s:.1f} s = {single_per_s:,.0f} records/s "
+            f"(extrapolated to {args.records:,}: {args.records / single_per_s:,.0f} s), {gas_single:,.0f} gas/record"
+        )
         issue_ratio = issue_per_s / single_per_s
         print(f"issue ratio: {issue_ratio:,.1f}x")
 
@@ -227,16 +251,17 @@ def main() -> None:
             valid = verify_all(pool, ledger, credentials, cached=True)
             warm_s = time.perf_counter() - start
             verify_per_s = rate(len(credentials), warm_s)
-            print(f"verify warm cache: {len(credentials):,} in {warm_s:.1f} s = {verify_per_s:,.0f}/s ({valid:,} valid, "
-                  f"{args.workers} processes)")
+            print(
+                f"verify warm cache: {len(credentials):,} in {warm_s:.1f} s = {verify_per_s:,.0f}/s ({valid:,} valid, "
+                f"{args.workers} processes)"
+            )
             sample = credentials[: args.sample]
             start = time.perf_counter()
             valid_rpc = verify_all(pool, ledger, sample, cached=False)
             rpc_s = time.perf_counter() - start
         rpc_per_s = rate(len(sample), rpc_s)
         verify_ratio = verify_per_s / rpc_per_s
-        print(f"verify per-RPC:    {len(sample):,} in {rpc_s:.1f} s = {rpc_per_s:,.0f}/s ({valid_rpc:,} valid); "
-              f"ratio {verify_ratio:,.1f}x")
+        print(f"verify per-RPC:    {len(sample):,} in {rpc_s:.1f} s = {rpc_per_s:,.0f}/s ({valid_rpc:,} valid); ratio {verify_ratio:,.1f}x")
         if valid != len(credentials) or valid_rpc != len(sample):
             raise SystemExit("some credentials did not verify: the figures are void")
 
@@ -257,8 +282,10 @@ def main() -> None:
         sd_count = max(args.workers * 20, min(args.records, 400))
         records = plain[:sd_count] if len(plain) >= sd_count else (plain * (sd_count // len(plain) + 1))[:sd_count]
         with ProcessPoolExecutor(max_workers=args.workers) as pool:
-            floors = {suite: signing_rate(pool, args.workers, suite, records[: (2000 if suite == JCS_SUITE else sd_count // 2)])
-                      for suite in (JCS_SUITE, RDFC_SUITE)}
+            floors = {
+                suite: signing_rate(pool, args.workers, suite, records[: (2000 if suite == JCS_SUITE else sd_count // 2)])
+                for suite in (JCS_SUITE, RDFC_SUITE)
+            }
             sd_issue_per_s = signing_rate(pool, args.workers, SD_SUITE, records)
         for suite, per_s in floors.items():
             print(f"floor {suite}: {per_s:,.0f} signatures/s on {args.workers} cores")
@@ -272,9 +299,11 @@ def main() -> None:
         if sd_ok != len(derived):
             raise SystemExit("some derived credentials did not verify: the figures are void")
         issue_to_sign_floor = issue_per_s / floors[JCS_SUITE]
-        print(f"{SD_SUITE}: base proofs {sd_issue_per_s:,.0f} records/s on {args.workers} cores "
-              f"({sd_issue_per_s / floors[RDFC_SUITE]:.2f}x the eddsa-rdfc-2022 floor, {sd_issue_per_s / floors[JCS_SUITE]:.3f}x "
-              f"the eddsa-jcs-2022 floor); derive {sd_derive_per_s:,.0f}/s, verify {sd_verify_per_s:,.0f}/s (one core)")
+        print(
+            f"{SD_SUITE}: base proofs {sd_issue_per_s:,.0f} records/s on {args.workers} cores "
+            f"({sd_issue_per_s / floors[RDFC_SUITE]:.2f}x the eddsa-rdfc-2022 floor, {sd_issue_per_s / floors[JCS_SUITE]:.3f}x "
+            f"the eddsa-jcs-2022 floor); derive {sd_derive_per_s:,.0f}/s, verify {sd_verify_per_s:,.0f}/s (one core)"
+        )
         print(f"issuance (eddsa-jcs-2022, anchored) / bare jcs signing on every core: {issue_to_sign_floor:.2f}x")
 
         issuer.close()

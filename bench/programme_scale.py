@@ -73,15 +73,37 @@ def set_up(session: Session, size: int, tag: str, now: datetime) -> int:
     district = "0x" + hashlib.sha256(f"district-{tag}".encode()).hexdigest()
     session.add(Institution(id=district, name=f"区教育局 {tag}", kind="district", admin_address=_address("admin")))
     schools = ["0x" + hashlib.sha256(f"school-{tag}-{i}".encode()).hexdigest() for i in range(SCHOOLS)]
-    session.execute(insert(Institution), [{"id": s, "name": f"学校 {i}", "kind": "school", "parent_id": district,
-                                           "admin_address": _address("admin"), "created_at": now} for i, s in enumerate(schools)])
+    session.execute(
+        insert(Institution),
+        [
+            {"id": s, "name": f"学校 {i}", "kind": "school", "parent_id": district, "admin_address": _address("admin"), "created_at": now}
+            for i, s in enumerate(schools)
+        ],
+    )
     chapters = _chapters()
     panel = [_address(f"reviewer-{tag}-{i}") for i in range(PANEL)]
-    programme = workflow.create_programme(session, workflow.ProgrammeSpec(
-        name=f"规模测试 {tag}", year=2026, level="district", institution_id=district, quota_total=200, quota_per_school=None,
-        quota_per_teacher=None, quota_per_node=10, node_level="chapter", nomination_closes_at=now + timedelta(days=10),
-        notice_days=7, panel=panel, rubric=[workflow.Criterion(n, m) for n, m in RUBRIC], min_scores=SCORES_EACH,
-        recommend_count=50), actor=_address("admin"), now=now)
+    programme = workflow.create_programme(
+        session,
+        workflow.ProgrammeSpec(
+            name=f"规模测试 {tag}",
+            year=2026,
+            level="district",
+            institution_id=district,
+            quota_total=200,
+            quota_per_school=None,
+            quota_per_teacher=None,
+            quota_per_node=10,
+            node_level="chapter",
+            nomination_closes_at=now + timedelta(days=10),
+            notice_days=7,
+            panel=panel,
+            rubric=[workflow.Criterion(n, m) for n, m in RUBRIC],
+            min_scores=SCORES_EACH,
+            recommend_count=50,
+        ),
+        actor=_address("admin"),
+        now=now,
+    )
     session.flush()
     first_resource = (session.scalar(select(Resource.id).order_by(Resource.id.desc()).limit(1)) or 0) + 1
     resources, versions, nominees, scores = [], [], [], []
@@ -90,31 +112,73 @@ def set_up(session: Session, size: int, tag: str, now: datetime) -> int:
         teacher = _address(f"teacher-{tag}-{i % (SCHOOLS * 8)}")
         node = chapters[i % len(chapters)]
         resources.append({"id": rid, "owner": teacher, "created_at": now})
-        versions.append({
-            "id": rid, "resource_id": rid, "number": 1, "author": teacher, "institution_id": schools[i % SCHOOLS],
-            "title": f"教学设计 {tag}-{i}", "description": "规模测试", "keywords": ["测试"], "resource_type": "教学设计",
-            "catalogue_node_id": node, "licence": "CC-BY-4.0", "authors": [{"address": teacher, "share": 10_000}], "parts": [],
-            "root_cid": "bafkqaaa", "content_hash": "0x" + hashlib.sha256(f"{tag}-{i}".encode()).hexdigest(),
-            "metadata_hash": "0x" + "00" * 32, "signature": "0x" + "00" * 65, "nonce": rid, "deadline": 2**40, "state": "ACCEPTED",
-            "round": 1, "lock_version": 1, "near_duplicates": [], "created_at": now, "updated_at": now, "accepted_at": now,
-            "chain_status": "mined", "chain_resource_id": rid,
-        })
+        versions.append(
+            {
+                "id": rid,
+                "resource_id": rid,
+                "number": 1,
+                "author": teacher,
+                "institution_id": schools[i % SCHOOLS],
+                "title": f"教学设计 {tag}-{i}",
+                "description": "规模测试",
+                "keywords": ["测试"],
+                "resource_type": "教学设计",
+                "catalogue_node_id": node,
+                "licence": "CC-BY-4.0",
+                "authors": [{"address": teacher, "share": 10_000}],
+                "parts": [],
+                "root_cid": "bafkqaaa",
+                "content_hash": "0x" + hashlib.sha256(f"{tag}-{i}".encode()).hexdigest(),
+                "metadata_hash": "0x" + "00" * 32,
+                "signature": "0x" + "00" * 65,
+                "nonce": rid,
+                "deadline": 2**40,
+                "state": "ACCEPTED",
+                "round": 1,
+                "lock_version": 1,
+                "near_duplicates": [],
+                "created_at": now,
+                "updated_at": now,
+                "accepted_at": now,
+                "chain_status": "mined",
+                "chain_resource_id": rid,
+            }
+        )
     session.execute(insert(Resource), resources)
     session.execute(insert(ResourceVersion), versions)
     first_nominee = (session.scalar(select(Nominee.id).order_by(Nominee.id.desc()).limit(1)) or 0) + 1
     for i, version in enumerate(versions):
         nominee_id = first_nominee + i
-        nominees.append({"id": nominee_id, "programme_id": programme.id, "resource_id": version["resource_id"], "version_id": version["id"],
-                         "teacher": version["author"], "school_id": version["institution_id"],
-                         "bucket": workflow.bucket_of(programme, version["catalogue_node_id"]), "route": "self",
-                         "nominated_by": version["author"], "status": "nominated", "created_at": now})
+        nominees.append(
+            {
+                "id": nominee_id,
+                "programme_id": programme.id,
+                "resource_id": version["resource_id"],
+                "version_id": version["id"],
+                "teacher": version["author"],
+                "school_id": version["institution_id"],
+                "bucket": workflow.bucket_of(programme, version["catalogue_node_id"]),
+                "route": "self",
+                "nominated_by": version["author"],
+                "status": "nominated",
+                "created_at": now,
+            }
+        )
         for k in range(SCORES_EACH):
             science = (i * 7919 + k * 104729) % 51
-            scores.append({"programme_id": programme.id, "nominee_id": nominee_id, "reviewer": panel[(i + k * 10) % PANEL],
-                           "scores": {"科学性": science, "创新性": 40}, "total": science + 40, "created_at": now})
+            scores.append(
+                {
+                    "programme_id": programme.id,
+                    "nominee_id": nominee_id,
+                    "reviewer": panel[(i + k * 10) % PANEL],
+                    "scores": {"科学性": science, "创新性": 40},
+                    "total": science + 40,
+                    "created_at": now,
+                }
+            )
     session.execute(insert(Nominee), nominees)
     for start in range(0, len(scores), 20_000):
-        session.execute(insert(PanelScore), scores[start:start + 20_000])
+        session.execute(insert(PanelScore), scores[start : start + 20_000])
     session.commit()
     return programme.id
 
@@ -135,7 +199,7 @@ def simulate_chain(session: Session, programme_id: int, store: LocalContentStore
     """What the chain worker would have done for the recommended resources: content, certificate numbers, credentials."""
     recommended = set(session.scalars(select(Recommendation.version_id).where(Recommendation.programme_id == programme_id)))
     certificates = list(session.scalars(select(Certificate).where(Certificate.programme_id == programme_id)))
-    number = (session.scalar(select(Certificate.chain_certificate_id).order_by(Certificate.chain_certificate_id.desc()).limit(1)) or 0)
+    number = session.scalar(select(Certificate.chain_certificate_id).order_by(Certificate.chain_certificate_id.desc()).limit(1)) or 0
     for certificate in certificates:
         number += 1
         certificate.chain_certificate_id, certificate.status = number, "issued"
@@ -143,8 +207,11 @@ def simulate_chain(session: Session, programme_id: int, store: LocalContentStore
     for version_id in recommended:
         content = hashlib.sha256(f"{tag}-{version_id}".encode()).digest() * 8192  # 256 KiB
         root = store.add([content], pin=True)
-        session.execute(update(ResourceVersion).where(ResourceVersion.id == version_id).values(
-            root_cid=str(root.cid), content_hash="0x" + root.cid.digest.hex()))
+        session.execute(
+            update(ResourceVersion)
+            .where(ResourceVersion.id == version_id)
+            .values(root_cid=str(root.cid), content_hash="0x" + root.cid.digest.hex())
+        )
     session.commit()
 
 
@@ -158,10 +225,16 @@ def run(database_url: str, sizes: list[int], workdir: Path) -> dict[str, Any]:
     store = LocalContentStore(workdir / "blocks")
     key = Ed25519KeyPair.generate()
     bureau = Bureau(b"\x01" * 32, "市级教育资源平台", "city", None, issues_certificates=True, signing_key=key)
-    ledger = SimpleNamespace(chain_id=31337, contracts={name: SimpleNamespace(address=_address(name)) for name in
-                                                        ("CertificateRegistry", "ResourceRegistry", "InstitutionRegistry", "CredentialAnchor")})
-    issuing = SimpleNamespace(list_url=lambda list_id: f"http://127.0.0.1/status-lists/{list_id}",
-                              did_resolver=lambda *_: (lambda did: {"id": did}))  # the stand-in credentials name no did:web issuer
+    ledger = SimpleNamespace(
+        chain_id=31337,
+        contracts={
+            name: SimpleNamespace(address=_address(name))
+            for name in ("CertificateRegistry", "ResourceRegistry", "InstitutionRegistry", "CredentialAnchor")
+        },
+    )
+    issuing = SimpleNamespace(
+        list_url=lambda list_id: f"http://127.0.0.1/status-lists/{list_id}", did_resolver=lambda *_: lambda did: {"id": did}
+    )  # the stand-in credentials name no did:web issuer
     results: dict[int, dict[str, float]] = {}
     for size in sizes:
         now = datetime.now(UTC)
@@ -190,23 +263,46 @@ def run(database_url: str, sizes: list[int], workdir: Path) -> dict[str, Any]:
         with sessions() as session:
             started = time.perf_counter()
             programme = session.get_one(Programme, pid)
-            data = packages.export_package(session, programme, store=store, bureau=bureau, ledger=ledger,  # type: ignore[arg-type]
-                                           issuing=issuing)  # type: ignore[arg-type]
+            data = packages.export_package(
+                session,
+                programme,
+                store=store,
+                bureau=bureau,
+                ledger=ledger,  # type: ignore[arg-type]
+                issuing=issuing,
+            )  # type: ignore[arg-type]
             export_s = time.perf_counter() - started
-        results[size] = {"setup_s": setup_s, "read_s": read_s, "select_s": select_s, "export_s": export_s,
-                         "selected": len(selected), "package_bytes": len(data)}
-        print(f"{size:>7,} nominees: read {read_s:7.3f} s | rank+select {select_s:7.3f} s ({select_s / read_s:6.1f}x read) | "
-              f"export {export_s:6.3f} s ({len(data) / 1e6:.1f} MB, {len(selected)} selected) | set-up {setup_s:.1f} s", flush=True)
+        results[size] = {
+            "setup_s": setup_s,
+            "read_s": read_s,
+            "select_s": select_s,
+            "export_s": export_s,
+            "selected": len(selected),
+            "package_bytes": len(data),
+        }
+        print(
+            f"{size:>7,} nominees: read {read_s:7.3f} s | rank+select {select_s:7.3f} s ({select_s / read_s:6.1f}x read) | "
+            f"export {export_s:6.3f} s ({len(data) / 1e6:.1f} MB, {len(selected)} selected) | set-up {setup_s:.1f} s",
+            flush=True,
+        )
     engine.dispose()
     small, large = sizes[0], sizes[-1]
     exponent = math.log(results[large]["select_s"] / results[small]["select_s"]) / math.log(large / small) if large != small else 1.0
-    print(f"growth {small:,} -> {large:,}: rank+select x{results[large]['select_s'] / results[small]['select_s']:.2f}, "
-          f"read x{results[large]['read_s'] / results[small]['read_s']:.2f} (size x{large / small:.1f}); exponent {exponent:.2f}")
-    return {"bench": "programme_scale", "nominees": small, "select_s": round(results[small]["select_s"], 3),
-            "export_s": round(results[small]["export_s"], 3),
-            "ratio_to_read": round(results[small]["select_s"] / results[small]["read_s"], 2),
-            "growth_exponent": round(exponent, 2), "large_nominees": large, "large_select_s": round(results[large]["select_s"], 3),
-            "database": database_url.split(":", 1)[0]}
+    print(
+        f"growth {small:,} -> {large:,}: rank+select x{results[large]['select_s'] / results[small]['select_s']:.2f}, "
+        f"read x{results[large]['read_s'] / results[small]['read_s']:.2f} (size x{large / small:.1f}); exponent {exponent:.2f}"
+    )
+    return {
+        "bench": "programme_scale",
+        "nominees": small,
+        "select_s": round(results[small]["select_s"], 3),
+        "export_s": round(results[small]["export_s"], 3),
+        "ratio_to_read": round(results[small]["select_s"] / results[small]["read_s"], 2),
+        "growth_exponent": round(exponent, 2),
+        "large_nominees": large,
+        "large_select_s": round(results[large]["select_s"], 3),
+        "database": database_url.split(":", 1)[0],
+    }
 
 
 def main() -> None:

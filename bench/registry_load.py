@@ -46,17 +46,28 @@ from wallet_cli._registry import RegistryClient  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES = os.environ.get("EDULEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-TOPICS = [("认识分数", "primary.math.g3.pep.vol1.c8.s1"), ("分数的简单计算", "primary.math.g3.pep.vol1.c8.s3"),
-          ("认识钟表", "primary.math.g1.pep.vol1.c7"), ("20以内的进位加法", "primary.math.g1.pep.vol1.c8"),
-          ("长方形和正方形的周长", "primary.math.g3.pep.vol1.c7.s2"), ("Colours and crayons", "primary.english.g3.pep.vol1.u2"),
-          ("Let's eat: food words", "primary.english.g3.pep.vol1.u5"), ("认识人民币", "primary.math.g1.pep.vol2.c5")]
+TOPICS = [
+    ("认识分数", "primary.math.g3.pep.vol1.c8.s1"),
+    ("分数的简单计算", "primary.math.g3.pep.vol1.c8.s3"),
+    ("认识钟表", "primary.math.g1.pep.vol1.c7"),
+    ("20以内的进位加法", "primary.math.g1.pep.vol1.c8"),
+    ("长方形和正方形的周长", "primary.math.g3.pep.vol1.c7.s2"),
+    ("Colours and crayons", "primary.english.g3.pep.vol1.u2"),
+    ("Let's eat: food words", "primary.english.g3.pep.vol1.u5"),
+    ("认识人民币", "primary.math.g1.pep.vol2.c5"),
+]
 QUERIES = ["分数", "认识", "钟表", "周长", "colour", "food", "人民币", "加法", "认识分数", "crayon"]
 RUBRIC = {"科学性": 3, "适用性": 3, "规范性": 3, "时效性": 2, "公益性": 3}
 
 
 def start_server(data_dir: Path, port: int, database_url: str | None) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "EDULEDGER_DATA_DIR": str(data_dir), "EDULEDGER_PORT": str(port), "EDULEDGER_ANVIL_PORT": "0",
-           "EDULEDGER_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+    env = {
+        **os.environ,
+        "EDULEDGER_DATA_DIR": str(data_dir),
+        "EDULEDGER_PORT": str(port),
+        "EDULEDGER_ANVIL_PORT": "0",
+        "EDULEDGER_PUBLIC_URL": f"http://127.0.0.1:{port}",
+    }
     if database_url:
         env["EDULEDGER_DATABASE_URL"] = database_url
     log = open(data_dir.parent / f"server-{port}.log", "wb")  # noqa: SIM115 - closed with the process
@@ -116,9 +127,16 @@ def seed(base: str, submissions: int, certificates: int, teachers: int = 8) -> t
             title, node = TOPICS[(offset + i) % len(TOPICS)]
             body = f"{title}：教学设计。教学目标、重点难点、教学过程与课后练习。编号 {uuid.uuid4()}".encode() * 20
             files = {"教学设计.txt": body}
-            metadata = {"title": f"{title}（第{offset + i}课）", "description": f"{title}的教学设计，适合课堂使用。",
-                        "keywords": [title[:8]], "resource_type": "教学设计", "catalogue_node": node, "licence": "CC-BY-4.0",
-                        "authors": [{"address": key.address, "share": 10_000}], "parts": [{"name": "教学设计.txt", "role": "教学设计"}]}
+            metadata = {
+                "title": f"{title}（第{offset + i}课）",
+                "description": f"{title}的教学设计，适合课堂使用。",
+                "keywords": [title[:8]],
+                "resource_type": "教学设计",
+                "catalogue_node": node,
+                "licence": "CC-BY-4.0",
+                "authors": [{"address": key.address, "share": 10_000}],
+                "parts": [{"name": "教学设计.txt", "role": "教学设计"}],
+            }
             made.append(client.submit(files, metadata))
         client.http.close()
         return made
@@ -126,8 +144,9 @@ def seed(base: str, submissions: int, certificates: int, teachers: int = 8) -> t
     per_teacher = submissions // teachers
     start = time.perf_counter()
     with ThreadPoolExecutor(teachers) as pool:
-        versions = [v for part in pool.map(submit_all, teacher_keys, [per_teacher] * teachers,
-                                           range(0, submissions, per_teacher)) for v in part]
+        versions = [
+            v for part in pool.map(submit_all, teacher_keys, [per_teacher] * teachers, range(0, submissions, per_teacher)) for v in part
+        ]
     submit_per_s = len(versions) / (time.perf_counter() - start)
     for version in versions[:certificates]:
         path = f"/resources/{version['resource_id']}/versions/1"
@@ -171,7 +190,9 @@ def wrk(base: str, paths: list[str], connections: int, duration: int, workdir: P
     script.write_text(_LUA % ", ".join(json.dumps(p, ensure_ascii=False) for p in paths), encoding="utf-8")
     done = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s", "-s", str(script), base],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     out = done.stdout
     if "Non-2xx" in out or "Socket errors" in out:
@@ -205,11 +226,15 @@ def run(label: str, database_url: str | None, args: argparse.Namespace, workdir:
     print(f"[{label}] submissions: {args.submissions} small files from 8 concurrent teachers = {submit_per_s:,.1f}/s")
     for name in ("health", "verify", "search"):
         f = figures[name]
-        print(f"[{label}] {name:7s} {args.connections} connections: p50 {f['p50_ms']:.1f} ms, p99 {f['p99_ms']:.1f} ms, "
-              f"{f['rps']:,.0f} requests/s")
+        print(
+            f"[{label}] {name:7s} {args.connections} connections: p50 {f['p50_ms']:.1f} ms, p99 {f['p99_ms']:.1f} ms, "
+            f"{f['rps']:,.0f} requests/s"
+        )
     ratio = verify["rps"] / health["rps"]
-    print(f"[{label}] certificate verification runs at {ratio:.2f}x the throughput of a bare /health "
-          f"(p99 {verify['p99_ms']:.1f} ms; target < 50 ms)")
+    print(
+        f"[{label}] certificate verification runs at {ratio:.2f}x the throughput of a bare /health "
+        f"(p99 {verify['p99_ms']:.1f} ms; target < 50 ms)"
+    )
     figures["verify_vs_health"] = ratio
     return figures
 

@@ -47,8 +47,10 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        with Ledger.open(ChainConfig(data_dir=workdir / "chain", anvil_port=0, snapshot_interval=0, block_time=None)) as ledger, \
-                TestClient(create_app(Settings(ENVIRONMENT="test", DATA_DIR=workdir / "data"), ledger=ledger)) as client:
+        with (
+            Ledger.open(ChainConfig(data_dir=workdir / "chain", anvil_port=0, snapshot_interval=0, block_time=None)) as ledger,
+            TestClient(create_app(Settings(ENVIRONMENT="test", DATA_DIR=workdir / "data"), ledger=ledger)) as client,
+        ):
             admin = RegistryClient(client, dev_signer(1))
             admin.sign_in()
             reviewer = RegistryClient(client, Signer(os.urandom(32)))
@@ -66,8 +68,10 @@ def main() -> None:
                 timings["health"].append(per_request(client, "/health", {}, args.requests // 3))
     result = {name: round(min(values), 3) for name, values in timings.items()}
     result["uncached_over_cached"] = round(result["uncached"] / result["cached"], 2)
-    print(f"GET /reviews/queue as a reviewer: cached roles {result['cached']} ms, chain asked every request "
-          f"{result['uncached']} ms ({result['uncached_over_cached']}x); GET /health {result['health']} ms")
+    print(
+        f"GET /reviews/queue as a reviewer: cached roles {result['cached']} ms, chain asked every request "
+        f"{result['uncached']} ms ({result['uncached_over_cached']}x); GET /health {result['health']} ms"
+    )
     print("RESULT " + json.dumps({"benchmark": "role_checks", "unit": "ms per request", **result}))
 
 

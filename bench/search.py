@@ -37,6 +37,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from search_corpus import city_catalogue, resources  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
 
 from registry.core import migrations  # noqa: E402
@@ -45,7 +46,6 @@ from registry.crud import catalogue as catalogue_crud  # noqa: E402
 from registry.models import ResourceVersion  # noqa: E402
 from registry.search import SearchService  # noqa: E402
 from registry.search.index import FACETS  # noqa: E402
-from search_corpus import city_catalogue, resources  # noqa: E402
 from tests.utils.postgres import fresh_database  # noqa: E402
 from tests.utils.search import NewVersion, seed_versions  # noqa: E402
 
@@ -79,8 +79,17 @@ def seed(sessions: Any, count: int, catalogue: dict[str, Any], skip: int) -> flo
     for i, resource in enumerate(resources(count, catalogue)):
         if i < skip:
             continue
-        batch.append(NewVersion(resource.title, resource.node_id, resource.description, resource.keywords,
-                                resource.resource_type, resource.licence, resource.accepted_at))
+        batch.append(
+            NewVersion(
+                resource.title,
+                resource.node_id,
+                resource.description,
+                resource.keywords,
+                resource.resource_type,
+                resource.licence,
+                resource.accepted_at,
+            )
+        )
         if len(batch) == 10_000:
             with sessions() as session:
                 seed_versions(session, batch, log_changes=False)
@@ -102,8 +111,13 @@ def measure(service: SearchService, repeat: int) -> dict[str, Any]:
     every_cpu: list[float] = []  # this process's CPU time: what a query costs, whatever else the machine runs
     for label, query in MIX:
         page = query.get("page", 1)
-        kwargs = {"text": query.get("text", ""), "filters": query.get("filters", {}), "nodes": query.get("nodes", ()),
-                  "offset": (page - 1) * 20, "limit": 20}
+        kwargs = {
+            "text": query.get("text", ""),
+            "filters": query.get("filters", {}),
+            "nodes": query.get("nodes", ()),
+            "offset": (page - 1) * 20,
+            "limit": 20,
+        }
         found = service.search(**kwargs)  # warm
         times, cpu = [], []
         for _ in range(repeat):
@@ -113,8 +127,13 @@ def measure(service: SearchService, repeat: int) -> dict[str, Any]:
             cpu.append((time.process_time() - start_cpu) * 1000)
         every.extend(times)
         every_cpu.extend(cpu)
-        per_query[label] = {"total": found.total, "items": len(found.items), "p50": statistics.median(times),
-                            "p99": percentile(times, 0.99), "cpu_p50": statistics.median(cpu)}
+        per_query[label] = {
+            "total": found.total,
+            "items": len(found.items),
+            "p50": statistics.median(times),
+            "p99": percentile(times, 0.99),
+            "cpu_p50": statistics.median(cpu),
+        }
     facet_times: dict[str, float] = {}
     index = service.index
     searcher = index._index.searcher()  # noqa: SLF001 — the aggregations alone, without the query's other work
@@ -126,15 +145,26 @@ def measure(service: SearchService, repeat: int) -> dict[str, Any]:
             index._count_facets(searcher, query, FACETS)  # noqa: SLF001
             times.append((time.perf_counter() - start) * 1000)
         facet_times[label] = percentile(times, 0.99)
-    return {"per_query": per_query, "p50": statistics.median(every), "p99": percentile(every, 0.99), "facets_p99": facet_times,
-            "cpu_p50": statistics.median(every_cpu), "cpu_p99": percentile(every_cpu, 0.99)}
+    return {
+        "per_query": per_query,
+        "p50": statistics.median(every),
+        "p99": percentile(every, 0.99),
+        "facets_p99": facet_times,
+        "cpu_p50": statistics.median(every_cpu),
+        "cpu_p99": percentile(every_cpu, 0.99),
+    }
 
 
 def catch_up_rate(sessions: Any, service: SearchService, catalogue: dict[str, Any], count: int = 1000) -> float:
     """Log ``count`` acceptances as the workflows do; seconds for the index to follow them."""
     with sessions() as session:
-        seed_versions(session, [NewVersion(r.title, r.node_id, r.description, r.keywords, r.resource_type, r.licence,
-                                           datetime.now(UTC)) for r in resources(count, catalogue, seed=99)])
+        seed_versions(
+            session,
+            [
+                NewVersion(r.title, r.node_id, r.description, r.keywords, r.resource_type, r.licence, datetime.now(UTC))
+                for r in resources(count, catalogue, seed=99)
+            ],
+        )
         session.commit()
     start = time.perf_counter()
     service.catch_up()
@@ -164,15 +194,21 @@ def run(label: str, url: str, sizes: list[int], repeat: int, workdir: Path) -> d
                 assert indexed == session.scalar(select(func.count()).select_from(ResourceVersion))
             measured = measure(service, repeat)
             results[size] = {"seed_s": seed_s, "build_s": build_s, **measured}
-            print(f"\n{label}, {size:,} accepted resources: seeded in {seed_s:.1f} s, index built from the database in "
-                  f"{build_s:.1f} s ({size / build_s:,.0f} resources/s)")
+            print(
+                f"\n{label}, {size:,} accepted resources: seeded in {seed_s:.1f} s, index built from the database in "
+                f"{build_s:.1f} s ({size / build_s:,.0f} resources/s)"
+            )
             for name, row in measured["per_query"].items():
-                print(f"  {name:34} {row['total']:7,} matches  p50 {row['p50']:6.1f} ms  p99 {row['p99']:6.1f} ms  "
-                      f"(CPU p50 {row['cpu_p50']:5.1f} ms)")
+                print(
+                    f"  {name:34} {row['total']:7,} matches  p50 {row['p50']:6.1f} ms  p99 {row['p99']:6.1f} ms  "
+                    f"(CPU p50 {row['cpu_p50']:5.1f} ms)"
+                )
             for name, p99 in measured["facets_p99"].items():
                 print(f"  {name:34} seven facets counted      p99 {p99:6.1f} ms")
-            print(f"  whole mix: p50 {measured['p50']:.1f} ms, p99 {measured['p99']:.1f} ms; CPU per query p50 "
-                  f"{measured['cpu_p50']:.1f} ms, p99 {measured['cpu_p99']:.1f} ms   (load {os.getloadavg()[0]:.2f})")
+            print(
+                f"  whole mix: p50 {measured['p50']:.1f} ms, p99 {measured['p99']:.1f} ms; CPU per query p50 "
+                f"{measured['cpu_p50']:.1f} ms, p99 {measured['cpu_p99']:.1f} ms   (load {os.getloadavg()[0]:.2f})"
+            )
         follow_s = catch_up_rate(sessions, service, catalogue)
         print(f"  following the log: 1,000 acceptances applied in {follow_s:.2f} s")
         results[sizes[-1]]["follow_1000_s"] = follow_s
@@ -202,8 +238,10 @@ def main() -> None:
     print()
     for db, by_size in results.items():
         growth = by_size[large]["p99"] / by_size[small]["p99"]
-        print(f"{db}: p99 {by_size[small]['p99']:.1f} ms at {small:,} → {by_size[large]['p99']:.1f} ms at {large:,}: "
-              f"×{growth:.2f} for ×{large / small:.0f} the resources ({'sublinear' if growth < large / small else 'NOT sublinear'})")
+        print(
+            f"{db}: p99 {by_size[small]['p99']:.1f} ms at {small:,} → {by_size[large]['p99']:.1f} ms at {large:,}: "
+            f"×{growth:.2f} for ×{large / small:.0f} the resources ({'sublinear' if growth < large / small else 'NOT sublinear'})"
+        )
     key = f"{large // 1000}k"
     result = {
         "bench": "search",

@@ -31,8 +31,9 @@ import tantivy
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from registry.search.analysis import Analyzer, QueryTerm, vocabulary_words  # noqa: E402
 from search_corpus import city_catalogue, leaf_nodes, resources  # noqa: E402
+
+from registry.search.analysis import Analyzer, QueryTerm, vocabulary_words  # noqa: E402
 
 POSTGRES = os.environ.get("EDULEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 FACETS = ("stage", "subject", "grade", "edition", "volume", "resource_type", "licence")
@@ -56,11 +57,19 @@ def documents(count: int, analyzer: Analyzer) -> list[Doc]:
     docs = []
     for i, resource in enumerate(resources(count, catalogue), start=1):
         node = nodes[resource.node_id]
-        doc: Doc = {"id": i, "rank": int(resource.accepted_at.timestamp()) * 10**9 + i, "node": resource.node_id,
-                    "stage": node.stage, "subject": node.subject, "grade": node.grade, "edition": node.edition,
-                    "volume": node.volume, "resource_type": resource.resource_type, "licence": resource.licence}
-        for field, text in (("title", resource.title), ("keywords", " ".join(resource.keywords)),
-                            ("description", resource.description)):
+        doc: Doc = {
+            "id": i,
+            "rank": int(resource.accepted_at.timestamp()) * 10**9 + i,
+            "node": resource.node_id,
+            "stage": node.stage,
+            "subject": node.subject,
+            "grade": node.grade,
+            "edition": node.edition,
+            "volume": node.volume,
+            "resource_type": resource.resource_type,
+            "licence": resource.licence,
+        }
+        for field, text in (("title", resource.title), ("keywords", " ".join(resource.keywords)), ("description", resource.description)):
             terms = analyzer.field_terms(text)
             doc[f"{field}_w"], doc[f"{field}_g"] = " ".join(terms.words), " ".join(terms.grams)
         docs.append(doc)
@@ -70,6 +79,7 @@ def documents(count: int, analyzer: Analyzer) -> list[Doc]:
 # --------------------------------------------------------------------------------------------
 # tantivy
 # --------------------------------------------------------------------------------------------
+
 
 class Tantivy:
     name = "tantivy"
@@ -113,16 +123,40 @@ class Tantivy:
         for term in terms:
             if term.grams:
                 for gram in term.grams:
-                    clauses.append((O.Must, tantivy.Query.boolean_query([
-                        (O.Should, tantivy.Query.boost_query(tantivy.Query.term_query(schema, f"{f}_g", gram), WEIGHTS[f]))
-                        for f in FIELDS])))
-                clauses.append((O.Should, tantivy.Query.boolean_query([
-                    (O.Should, tantivy.Query.boost_query(tantivy.Query.term_query(schema, f"{f}_w", term.word), 2 * WEIGHTS[f]))
-                    for f in FIELDS])))
+                    clauses.append(
+                        (
+                            O.Must,
+                            tantivy.Query.boolean_query(
+                                [
+                                    (O.Should, tantivy.Query.boost_query(tantivy.Query.term_query(schema, f"{f}_g", gram), WEIGHTS[f]))
+                                    for f in FIELDS
+                                ]
+                            ),
+                        )
+                    )
+                clauses.append(
+                    (
+                        O.Should,
+                        tantivy.Query.boolean_query(
+                            [
+                                (O.Should, tantivy.Query.boost_query(tantivy.Query.term_query(schema, f"{f}_w", term.word), 2 * WEIGHTS[f]))
+                                for f in FIELDS
+                            ]
+                        ),
+                    )
+                )
             else:
-                clauses.append((O.Must, tantivy.Query.boolean_query([
-                    (O.Should, tantivy.Query.boost_query(tantivy.Query.term_query(schema, f"{f}_w", term.word), 2 * WEIGHTS[f]))
-                    for f in FIELDS])))
+                clauses.append(
+                    (
+                        O.Must,
+                        tantivy.Query.boolean_query(
+                            [
+                                (O.Should, tantivy.Query.boost_query(tantivy.Query.term_query(schema, f"{f}_w", term.word), 2 * WEIGHTS[f]))
+                                for f in FIELDS
+                            ]
+                        ),
+                    )
+                )
         for facet, value in filters.items():
             clauses.append((O.Must, tantivy.Query.const_score_query(tantivy.Query.term_query(schema, facet, value), 0.0)))
         return tantivy.Query.boolean_query(clauses) if clauses else tantivy.Query.all_query()
@@ -143,6 +177,7 @@ class Tantivy:
 # --------------------------------------------------------------------------------------------
 # SQLite FTS5
 # --------------------------------------------------------------------------------------------
+
 
 def _fts5_match(terms: list[QueryTerm]) -> str:
     grams_cols = "{" + " ".join(f"{f}_g" for f in FIELDS) + "}"
@@ -165,18 +200,23 @@ class Fts5:
         self.db.execute("PRAGMA journal_mode=WAL")
         columns = ", ".join(f"{f}_{k}" for f in FIELDS for k in ("w", "g"))
         self.db.execute(f"CREATE VIRTUAL TABLE fts USING fts5({columns}, content='', tokenize='ascii', detail='column')")
-        self.db.execute("CREATE TABLE docs (id INTEGER PRIMARY KEY, rank INTEGER, node TEXT, "
-                        + ", ".join(f"{f} TEXT" for f in FACETS) + ")")
+        self.db.execute(
+            "CREATE TABLE docs (id INTEGER PRIMARY KEY, rank INTEGER, node TEXT, " + ", ".join(f"{f} TEXT" for f in FACETS) + ")"
+        )
         for facet in FACETS:
             self.db.execute(f"CREATE INDEX ix_{facet} ON docs({facet}, rank)")
         self.db.execute("CREATE INDEX ix_rank ON docs(rank)")
 
     def load(self, docs: list[Doc]) -> None:
         cols = [f"{f}_{k}" for f in FIELDS for k in ("w", "g")]
-        self.db.executemany(f"INSERT INTO fts(rowid, {', '.join(cols)}) VALUES (?, {', '.join('?' * len(cols))})",
-                            [(d["id"], *(d[c] for c in cols)) for d in docs])
-        self.db.executemany(f"INSERT INTO docs VALUES (?, ?, ?, {', '.join('?' * len(FACETS))})",
-                            [(d["id"], d["rank"], d["node"], *(d[f] for f in FACETS)) for d in docs])
+        self.db.executemany(
+            f"INSERT INTO fts(rowid, {', '.join(cols)}) VALUES (?, {', '.join('?' * len(cols))})",
+            [(d["id"], *(d[c] for c in cols)) for d in docs],
+        )
+        self.db.executemany(
+            f"INSERT INTO docs VALUES (?, ?, ?, {', '.join('?' * len(FACETS))})",
+            [(d["id"], d["rank"], d["node"], *(d[f] for f in FACETS)) for d in docs],
+        )
         self.db.execute("INSERT INTO fts(fts) VALUES ('optimize')")
         self.db.commit()
 
@@ -205,6 +245,7 @@ class Fts5:
 # PostgreSQL tsvector + GIN
 # --------------------------------------------------------------------------------------------
 
+
 def _tsquery(terms: list[QueryTerm]) -> str:
     parts = []
     for term in terms:
@@ -218,21 +259,30 @@ class Postgres:
     def __init__(self, url: str) -> None:
         self.db = psycopg.connect(url, autocommit=True)
         self.db.execute("DROP TABLE IF EXISTS bench_search_docs")
-        self.db.execute("CREATE TABLE bench_search_docs (id bigint PRIMARY KEY, rank bigint, node text, tsv tsvector, "
-                        + ", ".join(f"{f} text" for f in FACETS) + ")")
+        self.db.execute(
+            "CREATE TABLE bench_search_docs (id bigint PRIMARY KEY, rank bigint, node text, tsv tsvector, "
+            + ", ".join(f"{f} text" for f in FACETS)
+            + ")"
+        )
 
     def load(self, docs: list[Doc]) -> None:
-        with self.db.cursor() as cursor, cursor.copy(
-            f"COPY bench_search_docs (id, rank, node, tsv, {', '.join(FACETS)}) FROM STDIN"
-        ) as copy:
+        with (
+            self.db.cursor() as cursor,
+            cursor.copy(f"COPY bench_search_docs (id, rank, node, tsv, {', '.join(FACETS)}) FROM STDIN") as copy,
+        ):
             for d in docs:
                 # the words weigh in twice over the grams within a field, as in the other engines
-                tsv = (f"{d['title_w']} {d['title_w']} {d['title_g']}", f"{d['keywords_w']} {d['keywords_w']} {d['keywords_g']}",
-                       f"{d['description_w']} {d['description_w']} {d['description_g']}")
+                tsv = (
+                    f"{d['title_w']} {d['title_w']} {d['title_g']}",
+                    f"{d['keywords_w']} {d['keywords_w']} {d['keywords_g']}",
+                    f"{d['description_w']} {d['description_w']} {d['description_g']}",
+                )
                 copy.write_row((d["id"], d["rank"], d["node"], "|".join(tsv), *(d[f] for f in FACETS)))
-        self.db.execute("UPDATE bench_search_docs SET tsv = setweight(to_tsvector('simple', split_part(tsv::text, '|', 1)), 'A') || "
-                        "setweight(to_tsvector('simple', split_part(tsv::text, '|', 2)), 'B') || "
-                        "setweight(to_tsvector('simple', split_part(tsv::text, '|', 3)), 'C')")
+        self.db.execute(
+            "UPDATE bench_search_docs SET tsv = setweight(to_tsvector('simple', split_part(tsv::text, '|', 1)), 'A') || "
+            "setweight(to_tsvector('simple', split_part(tsv::text, '|', 2)), 'B') || "
+            "setweight(to_tsvector('simple', split_part(tsv::text, '|', 3)), 'C')"
+        )
         self.db.execute("CREATE INDEX ix_bench_search_tsv ON bench_search_docs USING gin (tsv)")
         for facet in FACETS:
             self.db.execute(f"CREATE INDEX ix_bench_search_{facet} ON bench_search_docs ({facet}, rank)")
@@ -250,10 +300,10 @@ class Postgres:
         else:
             order, order_args = "rank DESC", []
         base = f"FROM bench_search_docs WHERE {' AND '.join(where)}"
-        ids = [row[0] for row in self.db.execute(f"SELECT id {base} ORDER BY {order} LIMIT 20 OFFSET {(page - 1) * 20}",
-                                                 [*args, *order_args])]
-        rows = self.db.execute(f"SELECT {', '.join(FACETS)}, count(*) {base} GROUP BY GROUPING SETS ({', '.join(FACETS)})",
-                               args).fetchall()
+        ids = [
+            row[0] for row in self.db.execute(f"SELECT id {base} ORDER BY {order} LIMIT 20 OFFSET {(page - 1) * 20}", [*args, *order_args])
+        ]
+        rows = self.db.execute(f"SELECT {', '.join(FACETS)}, count(*) {base} GROUP BY GROUPING SETS ({', '.join(FACETS)})", args).fetchall()
         facets: dict[str, Any] = {facet: {} for facet in FACETS}
         for row in rows:
             for i, facet in enumerate(FACETS):
@@ -268,6 +318,7 @@ class Postgres:
 
 
 # --------------------------------------------------------------------------------------------
+
 
 def timed(call: Callable[[], Any], repeat: int) -> tuple[float, float]:
     call()  # warm
@@ -305,8 +356,10 @@ def compare_segmenters(texts: list[str]) -> dict[str, float]:
             cut(text)
         rates[name] = characters / (time.perf_counter() - start)
     same = sum(list(jieba.cut_for_search(text)) == rust.cut_for_search(text, True) for text in texts)
-    print(f"segmenters, {len(texts):,} runs of Chinese: jieba {rates['jieba']:,.0f} chars/s, rjieba {rates['rjieba']:,.0f} chars/s "
-          f"(×{rates['rjieba'] / rates['jieba']:.1f}); the same words for {same:,} of {len(texts):,} runs")
+    print(
+        f"segmenters, {len(texts):,} runs of Chinese: jieba {rates['jieba']:,.0f} chars/s, rjieba {rates['rjieba']:,.0f} chars/s "
+        f"(×{rates['rjieba'] / rates['jieba']:.1f}); the same words for {same:,} of {len(texts):,} runs"
+    )
     return {"segmenter_speedup_rjieba": round(rates["rjieba"] / rates["jieba"], 1)}
 
 
@@ -346,8 +399,11 @@ def main() -> None:
                 build = time.perf_counter() - start
                 print(f"{engine.name}: loaded in {build:.1f} s")
                 worst = 0.0
-                for label, text, filters in [*QUERIES, ("facet-only (数学, 三年级)", "", {"subject": "数学", "grade": "三年级"}),
-                                             ("deep page 50 of 学生", "学生", {})]:
+                for label, text, filters in [
+                    *QUERIES,
+                    ("facet-only (数学, 三年级)", "", {"subject": "数学", "grade": "三年级"}),
+                    ("deep page 50 of 学生", "学生", {}),
+                ]:
                     terms = analyzer.query_terms(text)
                     page = 50 if label.startswith("deep") else 1
                     ids, total, _ = engine.search(terms, filters, page)

@@ -41,12 +41,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from search_corpus import city_catalogue  # noqa: E402
+
 from ledger_service.chain import Signer, dev_signer, free_port  # noqa: E402
 from registry.core import migrations  # noqa: E402
 from registry.core.db import make_engine, session_factory  # noqa: E402
 from registry.crud import catalogue as catalogue_crud  # noqa: E402
 from registry.crud import dashboard as dashboard_crud  # noqa: E402
-from search_corpus import city_catalogue  # noqa: E402
 from tests.utils.dashboard import seed_dashboard  # noqa: E402
 from wallet_cli._registry import RegistryClient  # noqa: E402
 
@@ -57,8 +58,13 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 
 
 def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "EDULEDGER_DATA_DIR": str(data_dir), "EDULEDGER_PORT": str(port), "EDULEDGER_ANVIL_PORT": "0",
-           "EDULEDGER_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+    env = {
+        **os.environ,
+        "EDULEDGER_DATA_DIR": str(data_dir),
+        "EDULEDGER_PORT": str(port),
+        "EDULEDGER_ANVIL_PORT": "0",
+        "EDULEDGER_PUBLIC_URL": f"http://127.0.0.1:{port}",
+    }
     log = open(data_dir.parent / "server.log", "wb")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen([sys.executable, "-m", "registry"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
@@ -97,9 +103,16 @@ def issue_certificate(base: str) -> int:
     teacher = RegistryClient(http, teacher_key)
     teacher.sign_in()
     files = {"教学设计.txt": f"认识分数：教学设计。教学目标、重点难点、教学过程。{uuid.uuid4()}".encode() * 20}
-    metadata = {"title": "认识分数（几分之一）", "description": "三年级上册第八单元。", "keywords": ["分数"], "resource_type": "教学设计",
-                "catalogue_node": "primary.math.g3.pep.vol1.c8.s1", "licence": "CC-BY-4.0",
-                "authors": [{"address": teacher_key.address, "share": 10_000}], "parts": [{"name": "教学设计.txt", "role": "教学设计"}]}
+    metadata = {
+        "title": "认识分数（几分之一）",
+        "description": "三年级上册第八单元。",
+        "keywords": ["分数"],
+        "resource_type": "教学设计",
+        "catalogue_node": "primary.math.g3.pep.vol1.c8.s1",
+        "licence": "CC-BY-4.0",
+        "authors": [{"address": teacher_key.address, "share": 10_000}],
+        "parts": [{"name": "教学设计.txt", "role": "教学设计"}],
+    }
     version = teacher.submit(files, metadata)
     path = f"/resources/{version['resource_id']}/versions/1"
     for key in reviewer_keys:
@@ -153,11 +166,14 @@ def dashboard_query_ms(url: str, versions: int, repeat: int = 5) -> tuple[float,
 def dashboard_bench(versions: int) -> tuple[float, float]:
     with tempfile.TemporaryDirectory(prefix="bench-dashboard-") as tmp:
         seeded, sqlite_ms, sqlite_cpu = dashboard_query_ms(f"sqlite:///{Path(tmp) / 'dashboard.sqlite3'}", versions)
-    print(f"dashboard over {versions:,} resource versions (SQLite, written in {seeded:.0f} s): every breakdown, percentiles, "
-          f"credentials and chain jobs in median {sqlite_ms:.0f} ms ({sqlite_cpu:.0f} ms of CPU; load {os.getloadavg()[0]:.2f})")
+    print(
+        f"dashboard over {versions:,} resource versions (SQLite, written in {seeded:.0f} s): every breakdown, percentiles, "
+        f"credentials and chain jobs in median {sqlite_ms:.0f} ms ({sqlite_cpu:.0f} ms of CPU; load {os.getloadavg()[0]:.2f})"
+    )
     try:
-        from tests.utils.postgres import server_url
         from sqlalchemy import create_engine
+
+        from tests.utils.postgres import server_url
 
         probe = create_engine(server_url())
         with probe.connect():
@@ -173,8 +189,10 @@ def dashboard_bench(versions: int) -> tuple[float, float]:
     try:
         with fresh_database() as url:
             seeded, postgres_ms, _ = dashboard_query_ms(url, versions)
-        print(f"  the same on PostgreSQL (written in {seeded:.0f} s): median {postgres_ms:.0f} ms; "
-              f"SQLite takes {sqlite_ms / postgres_ms:.1f}× PostgreSQL's time")
+        print(
+            f"  the same on PostgreSQL (written in {seeded:.0f} s): median {postgres_ms:.0f} ms; "
+            f"SQLite takes {sqlite_ms / postgres_ms:.1f}× PostgreSQL's time"
+        )
     except pytest.skip.Exception as skipped:
         print(f"  PostgreSQL: {skipped}")
     return sqlite_ms, sqlite_cpu
@@ -189,8 +207,18 @@ def main() -> None:
     if args.dashboard_only:
         dashboard_ms, dashboard_cpu = dashboard_bench(args.dashboard_versions)
         size = f"{args.dashboard_versions // 1000}k"
-        print("RESULT " + json.dumps({"bench": "web", "verify_page_js_gz_kb": None, "verify_render_ms": None,
-                                      f"dashboard_query_ms_{size}": round(dashboard_ms, 1), f"dashboard_query_cpu_ms_{size}": round(dashboard_cpu, 1)}))
+        print(
+            "RESULT "
+            + json.dumps(
+                {
+                    "bench": "web",
+                    "verify_page_js_gz_kb": None,
+                    "verify_render_ms": None,
+                    f"dashboard_query_ms_{size}": round(dashboard_ms, 1),
+                    f"dashboard_query_cpu_ms_{size}": round(dashboard_cpu, 1),
+                }
+            )
+        )
         return
     if not (DIST / "index.html").is_file():
         raise SystemExit("the web application is not built: make web")
@@ -221,8 +249,14 @@ def main() -> None:
                     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
                     page = context.new_page()
                     if run == 0:
-                        page.on("response", lambda r: loaded.__setitem__(r.url, int(r.headers.get("content-length", "0")))
-                                if r.request.resource_type in ("script", "stylesheet") else None)
+                        page.on(
+                            "response",
+                            lambda r: (
+                                loaded.__setitem__(r.url, int(r.headers.get("content-length", "0")))
+                                if r.request.resource_type in ("script", "stylesheet")
+                                else None
+                            ),
+                        )
                     start = time.perf_counter()
                     page.goto(url)
                     page.wait_for_selector("[data-testid=outcome][data-outcome=valid]")
@@ -241,15 +275,29 @@ def main() -> None:
     page_kb = sum(loaded.values()) / 1024
     app_kb = whole_app_gz_kb()
     render, json_median = statistics.median(render_ms), statistics.median(json_ms)
-    print(f"verification page: {len(loaded)} JS/CSS files, {page_kb:.1f} KB gzip (target ≤ 250 KB); "
-          f"the whole application: {app_kb:.1f} KB gzip; the page loads {page_kb / app_kb:.0%} of it")
-    print(f"QR URL → rendered result, fresh browser context, warm server: median {render:.0f} ms, "
-          f"p90 {statistics.quantiles(render_ms, n=10)[-1]:.0f} ms over {len(render_ms)} runs")
+    print(
+        f"verification page: {len(loaded)} JS/CSS files, {page_kb:.1f} KB gzip (target ≤ 250 KB); "
+        f"the whole application: {app_kb:.1f} KB gzip; the page loads {page_kb / app_kb:.0%} of it"
+    )
+    print(
+        f"QR URL → rendered result, fresh browser context, warm server: median {render:.0f} ms, "
+        f"p90 {statistics.quantiles(render_ms, n=10)[-1]:.0f} ms over {len(render_ms)} runs"
+    )
     print(f"the JSON verification alone: median {json_median:.1f} ms; the page costs {render / json_median:.0f}× the JSON round trip")
     dashboard_ms, dashboard_cpu = dashboard_bench(args.dashboard_versions)
     size = f"{args.dashboard_versions // 1000}k"
-    print("RESULT " + json.dumps({"bench": "web", "verify_page_js_gz_kb": round(page_kb, 1), "verify_render_ms": round(render, 1),
-                                  f"dashboard_query_ms_{size}": round(dashboard_ms, 1), f"dashboard_query_cpu_ms_{size}": round(dashboard_cpu, 1)}))
+    print(
+        "RESULT "
+        + json.dumps(
+            {
+                "bench": "web",
+                "verify_page_js_gz_kb": round(page_kb, 1),
+                "verify_render_ms": round(render, 1),
+                f"dashboard_query_ms_{size}": round(dashboard_ms, 1),
+                f"dashboard_query_cpu_ms_{size}": round(dashboard_cpu, 1),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -72,8 +72,10 @@ def main(argv: list[str] | None = None) -> int:
         elif ledger.saved_block is not None:
             log.info("chain state saved (snapshot at block %d); stopped", ledger.saved_block)
         else:
-            log.warning("chain state NOT saved (%s); stopped: the next start re-sends from the outbox what the last "
-                        "snapshot lacks", ledger.node.last_snapshot_error or "no snapshot taken")
+            log.warning(
+                "chain state NOT saved (%s); stopped: the next start re-sends from the outbox what the last snapshot lacks",
+                ledger.node.last_snapshot_error or "no snapshot taken",
+            )
 
 
 if __name__ == "__main__":

@@ -8,8 +8,8 @@ import hmac
 import logging
 import multiprocessing
 import time
-from concurrent.futures import ProcessPoolExecutor
 from collections.abc import AsyncIterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import asynccontextmanager
 
 import anyio
@@ -18,19 +18,18 @@ from fastapi.routing import APIRoute
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
+from ledger_service.certificates import CertificateReader
 from ledger_service.chain import Ledger
 from ledger_service.content import CID, KuboContentStore, LocalContentStore
+from ledger_service.vault import Vault
 
 from .api.errors import install_error_handlers
 from .api.main import STRICT_JSON_EXEMPT, api_router
 from .api.middleware import BodyDeadlineMiddleware, CatchAllMiddleware, SecurityHeadersMiddleware, StrictJsonMiddleware
-from ledger_service.certificates import CertificateReader
-from ledger_service.vault import Vault
-
 from .chain.bureau import Bureau, set_up_bureau
 from .chain.certificates import CertificateChecker
-from .chain.monitor import ServiceMonitor
 from .chain.directory import Directory
+from .chain.monitor import ServiceMonitor
 from .chain.relanding import reland
 from .chain.worker import ChainWorker
 from .core import migrations
@@ -40,8 +39,8 @@ from .crud import catalogue as catalogue_crud
 from .crud import certificates as certificates_crud
 from .crud import users as users_crud
 from .models import Institution
-from .search import SearchService
 from .pages import web
+from .search import SearchService
 from .workflows import certificate_credentials
 from .workflows.content_access import ContentLinks
 from .workflows.issuance import Issuing, load_master_key
@@ -108,8 +107,12 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
         app.state.sessions = sessions
         app.state.content = _open_content_store(settings)
         store = app.state.content
-        previews = PreviewService(settings.DATA_DIR / "previews", lambda cid: store.cat(CID.parse(cid)),
-                                  converter=settings.OFFICE_CONVERTER if settings.OFFICE_CONVERTER not in ("", "none") else None, timeout=settings.PREVIEW_TIMEOUT)
+        previews = PreviewService(
+            settings.DATA_DIR / "previews",
+            lambda cid: store.cat(CID.parse(cid)),
+            converter=settings.OFFICE_CONVERTER if settings.OFFICE_CONVERTER not in ("", "none") else None,
+            timeout=settings.PREVIEW_TIMEOUT,
+        )
         app.state.previews = previews
         app.state.cpu_limiter = anyio.CapacityLimiter(settings.CPU_WORKERS)  # made here: it belongs to the serving loop
         # Workers start on first use, spawned (a fork would copy this process's threads' locks).
@@ -120,8 +123,13 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
         search: SearchService | None = None
         try:
             bureau = set_up_bureau(chain, name=settings.BUREAU_NAME, kind=settings.BUREAU_KIND, admin=settings.ADMIN_ADDRESS)
-            log.info("bureau %r (0x%s): administrator %s%s", bureau.name, bureau.id.hex(), bureau.admin,
-                     " (the embedded chain's development account 1: see the README)" if chain.node and not settings.ADMIN_ADDRESS else "")
+            log.info(
+                "bureau %r (0x%s): administrator %s%s",
+                bureau.name,
+                bureau.id.hex(),
+                bureau.admin,
+                " (the embedded chain's development account 1: see the README)" if chain.node and not settings.ADMIN_ADDRESS else "",
+            )
             _prepare_database(sessions, settings, bureau)
             search = SearchService(settings.DATA_DIR / "search", sessions)
             search.open()  # rebuilt from the database if missing or behind, then caught up
@@ -134,9 +142,12 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
             app.state.worker = worker
             if settings.WORKER:
                 worker.start()
-            monitor = ServiceMonitor(chain.rpc, worker.open_jobs, oldest_write=lambda: _oldest_write(worker, chain), watch=[
-                chain.contracts[name].address for name in ("CertificateRegistry", "ResourceRegistry", "InstitutionRegistry")
-            ])
+            monitor = ServiceMonitor(
+                chain.rpc,
+                worker.open_jobs,
+                oldest_write=lambda: _oldest_write(worker, chain),
+                watch=[chain.contracts[name].address for name in ("CertificateRegistry", "ResourceRegistry", "InstitutionRegistry")],
+            )
             monitor.listeners.append(directory.on_blocks)  # roles changed on chain by anyone
             monitor.start()
             app.state.monitor = monitor
@@ -147,17 +158,20 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
             app.state.certificates = checker
             master = load_master_key(settings)
             app.state.content_links = ContentLinks(hmac.new(master.secret, b"eduledger/content-links/v1", hashlib.sha256).digest())
-            issuing = Issuing(ledger=chain, vault=Vault(settings.DATA_DIR / "vault.sqlite3", master), master=master,
-                              data_dir=settings.DATA_DIR, base_url=settings.BASE_URL)
+            issuing = Issuing(
+                ledger=chain,
+                vault=Vault(settings.DATA_DIR / "vault.sqlite3", master),
+                master=master,
+                data_dir=settings.DATA_DIR,
+                base_url=settings.BASE_URL,
+            )
             app.state.issuing = issuing
             with sessions() as session:  # what a crash or an older version left: sealed, shredded, before any request
                 issuing.seal_legacy(session)
                 issuing.sweep_orphans(session)
                 issuing.recover(session)  # every institution's outbox reconciled, like the relayer's
             reland(chain, sessions, issuing)  # what the chain lost and the outboxes re-sent: its new blocks recorded
-            worker.after_cycle.append(
-                lambda: certificate_credentials.sync(sessions, issuing, bureau, chain, settings.BASE_URL)
-            )
+            worker.after_cycle.append(lambda: certificate_credentials.sync(sessions, issuing, bureau, chain, settings.BASE_URL))
             worker.after_cycle.append(lambda: _reconcile_grants(sessions, issuing))
             # What start-up built lives as long as the service: keep the collector from walking it
             # again and again (long pauses under load otherwise).

@@ -12,14 +12,16 @@ from tests.utils.pyevm import PyEvmSuite, deploy_suite
 # these fixtures starts an anvil node (`-m "not anvil"` leaves it out), and a test run against the
 # PostgreSQL parameter of `database_url` needs the server. A test that starts anvil any other way
 # carries the marker itself; one that does not fails (see _anvil_only_when_marked).
-ANVIL_FIXTURES = frozenset({
-    "module_ledger",  # tests/registry: the registry's module chain
-    "ledger",  # tests/integration, tests/credentials/test_bundle.py, tests/cli/test_wallet_verify.py
-    "embedded_config",
-    "external_node",
-    "registry",  # tests/cli/test_wallet_registry.py
-    "world",  # tests/web
-})
+ANVIL_FIXTURES = frozenset(
+    {
+        "module_ledger",  # tests/registry: the registry's module chain
+        "ledger",  # tests/integration, tests/credentials/test_bundle.py, tests/cli/test_wallet_verify.py
+        "embedded_config",
+        "external_node",
+        "registry",  # tests/cli/test_wallet_registry.py
+        "world",  # tests/web
+    }
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -47,8 +49,9 @@ def _anvil_only_when_marked() -> Iterator[None]:
 
     def guarded(self: EmbeddedNode) -> None:
         if _running and _running[0].get_closest_marker("anvil") is None:
-            raise AssertionError(f"{_running[0].nodeid} starts anvil but is not marked anvil: use a fixture in "
-                                 "tests/conftest.py ANVIL_FIXTURES, or mark it")
+            raise AssertionError(
+                f"{_running[0].nodeid} starts anvil but is not marked anvil: use a fixture in tests/conftest.py ANVIL_FIXTURES, or mark it"
+            )
         start(self)
 
     EmbeddedNode.start = guarded  # type: ignore[method-assign]

@@ -16,8 +16,14 @@ import ledger_service.vault
 
 @pytest.mark.parametrize(
     "package",
-    [ledger_service, ledger_service.chain, ledger_service.content, ledger_service.credentials, ledger_service.packages,
-     ledger_service.vault],
+    [
+        ledger_service,
+        ledger_service.chain,
+        ledger_service.content,
+        ledger_service.credentials,
+        ledger_service.packages,
+        ledger_service.vault,
+    ],
     ids=lambda p: p.__name__,
 )
 def test_all_is_sorted_and_complete(package: object) -> None:
@@ -28,8 +34,24 @@ def test_all_is_sorted_and_complete(package: object) -> None:
 
 
 def test_every_private_module_export_is_reexported() -> None:
-    for module_name in ["_artifacts", "_contracts", "_deploy", "_dev", "_eip712", "_ledger", "_node", "_outbox",
-                        "_proofs", "_resources", "_revert", "_rpc", "_sender", "_signer", "_vocabulary", "_lock"]:
+    for module_name in [
+        "_artifacts",
+        "_contracts",
+        "_deploy",
+        "_dev",
+        "_eip712",
+        "_ledger",
+        "_node",
+        "_outbox",
+        "_proofs",
+        "_resources",
+        "_revert",
+        "_rpc",
+        "_sender",
+        "_signer",
+        "_vocabulary",
+        "_lock",
+    ]:
         module = importlib.import_module(f"ledger_service.chain.{module_name}")
         missing = set(module.__all__) - set(ledger_service.chain.__all__)
         assert not missing, f"ledger_service.chain.{module_name} exports {missing} but the package does not"
@@ -43,7 +65,23 @@ def test_every_content_module_export_is_reexported() -> None:
 
 
 def test_every_credentials_module_export_is_reexported() -> None:
-    for module_name in ["_bundle", "_chain_view", "_credit_bank", "_data_integrity", "_directory", "_documents", "_issuance", "_jcs", "_jsonld", "_keys", "_merkle", "_proven", "_schema", "_status_list", "_verification"]:
+    for module_name in [
+        "_bundle",
+        "_chain_view",
+        "_credit_bank",
+        "_data_integrity",
+        "_directory",
+        "_documents",
+        "_issuance",
+        "_jcs",
+        "_jsonld",
+        "_keys",
+        "_merkle",
+        "_proven",
+        "_schema",
+        "_status_list",
+        "_verification",
+    ]:
         module = importlib.import_module(f"ledger_service.credentials.{module_name}")
         missing = set(module.__all__) - set(ledger_service.credentials.__all__)
         assert not missing, f"ledger_service.credentials.{module_name} exports {missing} but the package does not"

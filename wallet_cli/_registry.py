@@ -56,8 +56,12 @@ class RegistryClient:
                 body = response.json()
             except ValueError:
                 body = {"error": "http_error", "message": response.text[:300]}
-            raise RegistryError(f"{response.status_code} {body.get('error')}: {body.get('message')}", status=response.status_code,
-                                code=str(body.get("error")), body=body)
+            raise RegistryError(
+                f"{response.status_code} {body.get('error')}: {body.get('message')}",
+                status=response.status_code,
+                code=str(body.get("error")),
+                body=body,
+            )
         return response.json() if response.content else None
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -68,7 +72,9 @@ class RegistryClient:
         """Ask for a challenge, sign it with ``personal_sign``, keep the session token."""
         challenge = self.request("POST", "/auth/challenge", json={"address": self.signer.address})
         signature = self.signer.sign_digest(eip191_digest(challenge["message"].encode()))
-        session: dict[str, Any] = self.request("POST", "/auth/session", json={"message": challenge["message"], "signature": "0x" + signature.hex()})
+        session: dict[str, Any] = self.request(
+            "POST", "/auth/session", json={"message": challenge["message"], "signature": "0x" + signature.hex()}
+        )
         self.token = session["token"]
         self.roles = list(session["roles"])
         return session
@@ -84,7 +90,12 @@ class RegistryClient:
         self.token = None
 
     def signed_metadata(
-        self, files: Files, metadata: Mapping[str, Any], *, resource_id: int | None = None, deadline: int | None = None,
+        self,
+        files: Files,
+        metadata: Mapping[str, Any],
+        *,
+        resource_id: int | None = None,
+        deadline: int | None = None,
         nonce: int | None = None,
     ) -> dict[str, Any]:
         """``metadata`` with its ``registration``: the root CID of ``files`` and the lead author's EIP-712 signature."""
@@ -105,8 +116,15 @@ class RegistryClient:
         )
         domain = Eip712Domain(chain_id=info["chain_id"], verifying_contract=info["verifying_contract"])
         signature = self.signer.sign_digest(domain.digest(registration.struct_hash()))
-        return {**signed, "registration": {"cid": registration.cid, "nonce": registration.nonce, "deadline": registration.deadline,
-                                           "signature": "0x" + signature.hex()}}
+        return {
+            **signed,
+            "registration": {
+                "cid": registration.cid,
+                "nonce": registration.nonce,
+                "deadline": registration.deadline,
+                "signature": "0x" + signature.hex(),
+            },
+        }
 
     def upload(self, files: Files, metadata: Mapping[str, Any], *, resource_id: int | None = None) -> dict[str, Any]:
         """POST the metadata (as signed) and the files; answers the new version."""
@@ -114,7 +132,9 @@ class RegistryClient:
             ("metadata", (None, json.dumps(metadata, ensure_ascii=False).encode(), "application/json"))
         ]
         for name, content in files.items():
-            parts.append(("files", (name, _bytes_of(content) if isinstance(content, bytes) else content.open("rb"), "application/octet-stream")))
+            parts.append(
+                ("files", (name, _bytes_of(content) if isinstance(content, bytes) else content.open("rb"), "application/octet-stream"))
+            )
         path = f"/resources/{resource_id}/versions" if resource_id else "/resources"
         try:
             version: dict[str, Any] = self.request("POST", path, files=parts)
@@ -135,10 +155,13 @@ class RegistryClient:
         info = self.request("GET", path)
         mine = next((a for a in info["authors"] if a["address"] == self.signer.address), None)
         if mine is None or mine["status"] == "lead":
-            raise RegistryError(f"{self.signer.address} is not a co-author of resource {resource_id} version {number}",
-                                status=403, code="forbidden")
+            raise RegistryError(
+                f"{self.signer.address} is not a co-author of resource {resource_id} version {number}", status=403, code="forbidden"
+            )
         request = AuthorshipConfirmation(
-            content_hash=bytes.fromhex(info["content_hash"][2:]), author=self.signer.address, share=int(mine["share"]),
+            content_hash=bytes.fromhex(info["content_hash"][2:]),
+            author=self.signer.address,
+            share=int(mine["share"]),
             deadline=deadline if deadline is not None else int(time.time()) + 3600,
         )
         domain = Eip712Domain(chain_id=info["chain_id"], verifying_contract=info["verifying_contract"])

@@ -19,7 +19,9 @@ from eth_utils.address import to_checksum_address
 from rich.console import Console
 
 from ledger_service import ConfigurationError, CredentialError, EduLedgerError, InvalidJsonError, strict_loads
+from ledger_service.certificates import CertificateReader, verify_certificate
 from ledger_service.chain import BoundContract, HttpRpcClient, Signer, load_artifacts
+from ledger_service.content import cid_of_path
 from ledger_service.credentials import (
     BUNDLE_TYPE,
     DEFAULT_MAX_STATUS_AGE,
@@ -32,14 +34,13 @@ from ledger_service.credentials import (
     verify_bundle,
     verify_credential,
 )
-from ledger_service.certificates import CertificateReader, verify_certificate
-from ledger_service.content import cid_of_path
 from ledger_service.packages import verify_package
 
 from ._registry import RegistryClient
 
-app = typer.Typer(help="EduLedger wallet: keys, sign-in and submission, verification without the registry.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="EduLedger wallet: keys, sign-in and submission, verification without the registry.", no_args_is_help=True, add_completion=False
+)
 key_app = typer.Typer(help="Create and inspect encrypted keystores.", no_args_is_help=True)
 chain_app = typer.Typer(help="Look at the chain.", no_args_is_help=True)
 trust_app = typer.Typer(help="Trust anchors: the checkpoints offline verification starts from.", no_args_is_help=True)
@@ -70,9 +71,7 @@ def _read_keystore(path: Path) -> dict[str, object]:
 @key_app.command("create")
 def create_key(
     keystore: KeystoreOption,
-    password: Annotated[
-        str, typer.Option(prompt=True, confirmation_prompt=True, hide_input=True, envvar="EDU_WALLET_PASSWORD")
-    ],
+    password: Annotated[str, typer.Option(prompt=True, confirmation_prompt=True, hide_input=True, envvar="EDU_WALLET_PASSWORD")],
 ) -> None:
     """Create a new key and store it encrypted (scrypt + AES-128-CTR, the Ethereum keystore format)."""
     if keystore.exists():
@@ -119,11 +118,10 @@ def check_key(
 @key_app.command("import")
 def import_key(
     keystore: KeystoreOption,
-    private_key: Annotated[str, typer.Option(prompt=True, hide_input=True, envvar="EDU_WALLET_PRIVATE_KEY",
-                                             help="The key to import, 64 hex digits.")],
-    password: Annotated[
-        str, typer.Option(prompt=True, confirmation_prompt=True, hide_input=True, envvar="EDU_WALLET_PASSWORD")
+    private_key: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, envvar="EDU_WALLET_PRIVATE_KEY", help="The key to import, 64 hex digits.")
     ],
+    password: Annotated[str, typer.Option(prompt=True, confirmation_prompt=True, hide_input=True, envvar="EDU_WALLET_PASSWORD")],
 ) -> None:
     """Store an existing private key encrypted (e.g. a key moved from another wallet)."""
     if keystore.exists():
@@ -149,7 +147,9 @@ PasswordOption = Annotated[str, typer.Option(prompt=True, hide_input=True, envva
 
 @app.command("login")
 def login(
-    keystore: KeystoreOption, password: PasswordOption, registry: RegistryOption = "http://127.0.0.1:8000",
+    keystore: KeystoreOption,
+    password: PasswordOption,
+    registry: RegistryOption = "http://127.0.0.1:8000",
     web: Annotated[bool, typer.Option("--web", help="Print a one-time link that signs a browser in instead of a token.")] = False,
 ) -> None:
     """Sign in to a registry (EIP-4361): prints the roles and a session token for API calls, or with
@@ -160,8 +160,9 @@ def login(
         if web:
             link = _call_registry(registry, client.login_link)
             _call_registry(registry, client.sign_out)  # the browser gets its own session; this one is not needed
-    out.print(f"signed in as {session['address']}; roles: {', '.join(session['roles']) or 'none'}; until {session['expires_at']}",
-              highlight=False)
+    out.print(
+        f"signed in as {session['address']}; roles: {', '.join(session['roles']) or 'none'}; until {session['expires_at']}", highlight=False
+    )
     if web:
         out.print(f"open this link in your browser once, before {link['expires_at']}:", highlight=False)
         out.print(link["url"], highlight=False)
@@ -178,11 +179,20 @@ def _call_registry(registry: str, call: Callable[[], Any]) -> Any:
 
 @app.command("submit")
 def submit(
-    files: Annotated[list[Path], typer.Argument(help="The resource's files (one, or the parts of a bundle).", exists=True,
-                                                dir_okay=False, readable=True)],
-    metadata: Annotated[Path, typer.Option("--metadata", "-m", exists=True, dir_okay=False,
-                                           help="Metadata JSON: title, description, keywords, resource_type, catalogue_node, "
-                                                "licence, authors, parts (roles by file name).")],
+    files: Annotated[
+        list[Path], typer.Argument(help="The resource's files (one, or the parts of a bundle).", exists=True, dir_okay=False, readable=True)
+    ],
+    metadata: Annotated[
+        Path,
+        typer.Option(
+            "--metadata",
+            "-m",
+            exists=True,
+            dir_okay=False,
+            help="Metadata JSON: title, description, keywords, resource_type, catalogue_node, "
+            "licence, authors, parts (roles by file name).",
+        ),
+    ],
     keystore: KeystoreOption,
     password: PasswordOption,
     registry: RegistryOption = "http://127.0.0.1:8000",
@@ -201,11 +211,13 @@ def submit(
         client = RegistryClient(http, signer)
         _call_registry(registry, client.sign_in)
         version = _call_registry(registry, lambda: client.submit(by_name, described, resource_id=resource))
-    out.print(f"resource {version['resource_id']} version {version['number']}: {version['state']}; CID {version['cid']}",
-              highlight=False)
+    out.print(f"resource {version['resource_id']} version {version['number']}: {version['state']}; CID {version['cid']}", highlight=False)
     for hit in version["near_duplicates"]:
-        out.print(f"  [yellow]similar[/yellow]: resource {hit['resourceId']} v{hit['version']} ({hit['kind']}, "
-                  f"{hit['distance']} bits) — the reviewers will see it", highlight=False)
+        out.print(
+            f"  [yellow]similar[/yellow]: resource {hit['resourceId']} v{hit['version']} ({hit['kind']}, "
+            f"{hit['distance']} bits) — the reviewers will see it",
+            highlight=False,
+        )
 
 
 @app.command("confirm-authorship")
@@ -223,8 +235,10 @@ def confirm_authorship(
         _call_registry(registry, client.sign_in)
         answer = _call_registry(registry, lambda: client.confirm_authorship(resource, version))
     mine = next(a for a in answer["authors"] if a["address"] == signer.address)
-    out.print(f"resource {resource} version {version}: {signer.address} confirms {mine['share'] / 100:g}% ({mine['status']}; "
-              "held once on chain)", highlight=False)
+    out.print(
+        f"resource {resource} version {version}: {signer.address} confirms {mine['share'] / 100:g}% ({mine['status']}; held once on chain)",
+        highlight=False,
+    )
 
 
 @app.command("certificate")
@@ -232,7 +246,9 @@ def verify_certificate_command(
     certificate_id: Annotated[int, typer.Argument(min=1, help="The certificate number (on its PDF and in its QR code).")],
     deployment: DeploymentOption = None,
     rpc_url: RpcUrlOption = "http://127.0.0.1:8545",
-    content: Annotated[Path | None, typer.Option(exists=True, help="A single-file resource's file: the certificate must certify it.")] = None,
+    content: Annotated[
+        Path | None, typer.Option(exists=True, help="A single-file resource's file: the certificate must certify it.")
+    ] = None,
 ) -> None:
     """Verify a resource certificate against the chain directly (no registry). Exit 0 valid, 1 invalid, 3 cannot tell."""
     if deployment is None:
@@ -244,8 +260,10 @@ def verify_certificate_command(
         raise ConfigurationError(str(exc)) from None
     artifacts = load_artifacts()
     try:
-        contracts = {name: BoundContract(name, addresses[name], artifacts[name].abi, rpc)
-                     for name in ("CertificateRegistry", "ResourceRegistry", "InstitutionRegistry")}
+        contracts = {
+            name: BoundContract(name, addresses[name], artifacts[name].abi, rpc)
+            for name in ("CertificateRegistry", "ResourceRegistry", "InstitutionRegistry")
+        }
     except KeyError as exc:
         raise ConfigurationError(f"{deployment} names no {exc.args[0]} contract") from None
     expected = cid_of_path(content, cid_version=1).digest if content else None
@@ -391,18 +409,18 @@ StatusListOption = Annotated[
 ]
 TrustOption = Annotated[
     Path | None,
-    typer.Option("--trust", exists=True, dir_okay=False,
-                 help="A trust anchor (edu-wallet trust export): offline, bundle facts count only if proven against it."),
+    typer.Option(
+        "--trust",
+        exists=True,
+        dir_okay=False,
+        help="A trust anchor (edu-wallet trust export): offline, bundle facts count only if proven against it.",
+    ),
 ]
-FetchOption = Annotated[
-    bool, typer.Option("--fetch-status/--no-fetch-status", help="With a chain: fetch each status list from its URL.")
-]
+FetchOption = Annotated[bool, typer.Option("--fetch-status/--no-fetch-status", help="With a chain: fetch each status list from its URL.")]
 DidDocumentOption = Annotated[
     list[Path] | None, typer.Option("--did-document", help="A did:web issuer's DID document (JSON), instead of fetching it.")
 ]
-FetchDidOption = Annotated[
-    bool, typer.Option("--fetch-did/--no-fetch-did", help="With a chain: fetch a did:web issuer's DID document.")
-]
+FetchDidOption = Annotated[bool, typer.Option("--fetch-did/--no-fetch-did", help="With a chain: fetch a did:web issuer's DID document.")]
 
 
 def _trust(path: Path) -> TrustAnchor:
@@ -411,9 +429,7 @@ def _trust(path: Path) -> TrustAnchor:
 
 @app.command("verify")
 def verify_file(
-    credential: Annotated[
-        Path, typer.Argument(help="The credential, or a verification bundle (JSON file).", exists=True, dir_okay=False)
-    ],
+    credential: Annotated[Path, typer.Argument(help="The credential, or a verification bundle (JSON file).", exists=True, dir_okay=False)],
     deployment: DeploymentOption = None,
     rpc_url: RpcUrlOption = "http://127.0.0.1:8545",
     trust: TrustOption = None,
@@ -456,8 +472,11 @@ def verify_file(
         mark = {"pass": "[green]pass[/green]", "fail": "[red]FAIL[/red]", "unknown": "[yellow]?[/yellow]"}[check.result]
         out.print(f"{mark:>8}  {check.name:<18} {check.detail}", highlight=False)
     if report.freshness:
-        out.print(f"proven at block {report.freshness['block']}, {report.freshness['block_time']} "
-                  f"({report.freshness['status_age_seconds']:,} s ago)", highlight=False)
+        out.print(
+            f"proven at block {report.freshness['block']}, {report.freshness['block_time']} "
+            f"({report.freshness['status_age_seconds']:,} s ago)",
+            highlight=False,
+        )
     out.print(f"outcome: {report.outcome}", highlight=False)
     raise typer.Exit(code={"valid": 0, "invalid": 1}.get(report.outcome, 3))
 
@@ -491,8 +510,13 @@ def bundle_file(
         at_block = max(_trust(trust).checkpoints)
     view, rpc = _chain_view(deployment, rpc_url)
     try:
-        bundle = make_bundle(document, chain=view, status_resolver=_status_resolver(status_list, fetch=fetch_status),
-                             at_block=at_block, did_resolver=_did_resolver(did_document, fetch=fetch_did))
+        bundle = make_bundle(
+            document,
+            chain=view,
+            status_resolver=_status_resolver(status_list, fetch=fetch_status),
+            at_block=at_block,
+            did_resolver=_did_resolver(did_document, fetch=fetch_did),
+        )
     finally:
         rpc.close()
     output.write_text(json.dumps(bundle, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -524,8 +548,10 @@ def export_trust(
     ((number, digest),) = fresh.checkpoints.items()
     anchor = _trust(output).merged(fresh) if output.exists() else fresh
     output.write_text(json.dumps(anchor.to_json(), indent=1), encoding="utf-8")
-    out.print(f"wrote {output}: chain {anchor.chain_id}, {len(anchor.checkpoints)} checkpoint(s); trusted block {number} 0x{digest.hex()}",
-              highlight=False)
+    out.print(
+        f"wrote {output}: chain {anchor.chain_id}, {len(anchor.checkpoints)} checkpoint(s); trusted block {number} 0x{digest.hex()}",
+        highlight=False,
+    )
 
 
 @package_app.command("verify")
@@ -547,16 +573,23 @@ def verify_package_file(
     view, rpc = _chain_view(deployment, rpc_url)
     artifacts = load_artifacts()
     try:
-        contracts = {name: BoundContract(name, addresses[name], artifacts[name].abi, rpc)
-                     for name in ("CertificateRegistry", "ResourceRegistry", "InstitutionRegistry")}
+        contracts = {
+            name: BoundContract(name, addresses[name], artifacts[name].abi, rpc)
+            for name in ("CertificateRegistry", "ResourceRegistry", "InstitutionRegistry")
+        }
     except KeyError as exc:
         rpc.close()
         raise ConfigurationError(f"{deployment} names no {exc.args[0]} contract") from None
     reader = CertificateReader(contracts["CertificateRegistry"], contracts["ResourceRegistry"], contracts["InstitutionRegistry"])
     try:
-        report = verify_package(package.read_bytes(), chain=view, certificates=reader,
-                                status_resolver=_status_resolver(None, fetch=fetch_status), confirmations=confirmations,
-                                did_resolver=_did_resolver(did_document, fetch=fetch_did))
+        report = verify_package(
+            package.read_bytes(),
+            chain=view,
+            certificates=reader,
+            status_resolver=_status_resolver(None, fetch=fetch_status),
+            confirmations=confirmations,
+            did_resolver=_did_resolver(did_document, fetch=fetch_did),
+        )
     finally:
         rpc.close()
     for check in report.checks:
@@ -568,9 +601,7 @@ def verify_package_file(
 
 @chain_app.command("status")
 def chain_status(
-    rpc_url: Annotated[str, typer.Option(envvar="EDULEDGER_RPC_URL", help="JSON-RPC URL of a chain node.")] = (
-        "http://127.0.0.1:8545"
-    ),
+    rpc_url: Annotated[str, typer.Option(envvar="EDULEDGER_RPC_URL", help="JSON-RPC URL of a chain node.")] = ("http://127.0.0.1:8545"),
 ) -> None:
     """Print the chain id and block height of a node."""
     try:
@@ -603,7 +634,10 @@ def main() -> int:
         if os.environ.get("EDU_WALLET_DEBUG"):
             raise
         # A bug, not bad input: still one line (EDU_WALLET_DEBUG=1 shows the traceback).
-        err.print(f"[red]UnexpectedError[/red]: {type(exc).__name__}: {str(exc)[:300]} (please report it; "
-                  "EDU_WALLET_DEBUG=1 shows where)", highlight=False, soft_wrap=True)
+        err.print(
+            f"[red]UnexpectedError[/red]: {type(exc).__name__}: {str(exc)[:300]} (please report it; EDU_WALLET_DEBUG=1 shows where)",
+            highlight=False,
+            soft_wrap=True,
+        )
         return 1
     return result if isinstance(result, int) else 0

@@ -63,11 +63,21 @@ class CertificateFacts:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "certificate_id": self.certificate_id, "block_number": self.block_number, "exists": self.exists,
-            "resource_id": self.resource_id, "content_hash": "0x" + self.content_hash.hex(),
-            "institution_id": "0x" + self.institution_id.hex(), "issuer": self.issuer, "issued_at": self.issued_at,
-            "revoked_at": self.revoked_at, "revocation_reason": self.revocation_reason, "kind": self.kind, "level": self.level,
-            "resource_status": self.resource_status, "resource_cid": self.resource_cid, "registrant": self.registrant,
+            "certificate_id": self.certificate_id,
+            "block_number": self.block_number,
+            "exists": self.exists,
+            "resource_id": self.resource_id,
+            "content_hash": "0x" + self.content_hash.hex(),
+            "institution_id": "0x" + self.institution_id.hex(),
+            "issuer": self.issuer,
+            "issued_at": self.issued_at,
+            "revoked_at": self.revoked_at,
+            "revocation_reason": self.revocation_reason,
+            "kind": self.kind,
+            "level": self.level,
+            "resource_status": self.resource_status,
+            "resource_cid": self.resource_cid,
+            "registrant": self.registrant,
         }
 
 
@@ -86,10 +96,12 @@ class CertificateReader:
 
     def read(self, certificate_id: int) -> CertificateFacts:
         """The facts at the current head (raises :class:`ChainError` if the chain does not answer)."""
-        head, raw = self.rpc.batch([
-            ("eth_blockNumber", []),
-            ("eth_call", [self.certificates.call_request("certificate", certificate_id), "latest"]),
-        ])
+        head, raw = self.rpc.batch(
+            [
+                ("eth_blockNumber", []),
+                ("eth_call", [self.certificates.call_request("certificate", certificate_id), "latest"]),
+            ]
+        )
         if isinstance(head, Exception):
             raise head
         block = int(head, 16)
@@ -97,12 +109,20 @@ class CertificateReader:
         if record["issuedAt"] == 0:
             return CertificateFacts(certificate_id, block, exists=False)
         kind = CERTIFICATE_KINDS[record["kind"]]
-        resource_raw, authorised_raw = self.rpc.batch([
-            ("eth_call", [self.resources.call_request("resource", record["resourceId"]), hex(block)]),
-            ("eth_call", [self.directory.call_request(
-                "isAuthorizedIssuer", record["issuer"], record["institutionId"], credential_type_of(kind), record["issuedAt"]
-            ), hex(block)]),
-        ])
+        resource_raw, authorised_raw = self.rpc.batch(
+            [
+                ("eth_call", [self.resources.call_request("resource", record["resourceId"]), hex(block)]),
+                (
+                    "eth_call",
+                    [
+                        self.directory.call_request(
+                            "isAuthorizedIssuer", record["issuer"], record["institutionId"], credential_type_of(kind), record["issuedAt"]
+                        ),
+                        hex(block),
+                    ],
+                ),
+            ]
+        )
         resource = self.resources.decode_result("resource", resource_raw)
         return CertificateFacts(
             certificate_id=certificate_id,

@@ -35,13 +35,14 @@ from ._proofs import (
 from ._resources import encode_register, metadata_hash, register_call, registration_gas
 from ._revert import CONTRACT_ERRORS, RevertDecoder
 from ._rpc import HttpRpcClient, ProviderRpcClient, RpcCall, RpcClient
-from ._sender import ReconcileReport, Receipt, TransactionSender
+from ._sender import Receipt, ReconcileReport, TransactionSender
+from ._signer import SignedTransaction, Signer, UnsignedTransaction, address_from_public_key, eip191_digest, recover_address
 from ._vocabulary import (
     CERTIFICATE_KINDS,
     CERTIFICATE_LEVELS,
     CERTIFICATE_TYPES,
-    CREDENTIAL_TYPES,
     CONTRIBUTION_STATEMENT_TYPE,
+    CREDENTIAL_TYPES,
     CREDIT_GRANT_TYPE,
     DEFAULT_ADMIN_ROLE,
     INSTITUTION_KINDS,
@@ -54,7 +55,6 @@ from ._vocabulary import (
     credential_type_id,
     role_id,
 )
-from ._signer import SignedTransaction, Signer, UnsignedTransaction, address_from_public_key, eip191_digest, recover_address
 
 __all__ = [
     "ARTIFACTS_PATH",

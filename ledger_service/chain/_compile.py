@@ -96,7 +96,10 @@ def compile_contracts(contracts_dir: Path | None = None) -> dict[str, Any]:
     shim = solc_shim_path()
     # The syntax trees too, for the enums' member names (the ABI names an enum's type only). Asking
     # for more output changes no bytecode, and the input digest stays that of the recorded settings.
-    with_ast = {**input_data, "settings": {**COMPILER_SETTINGS, "outputSelection": {"*": {**COMPILER_SETTINGS["outputSelection"]["*"], "": ["ast"]}}}}
+    with_ast = {
+        **input_data,
+        "settings": {**COMPILER_SETTINGS, "outputSelection": {"*": {**COMPILER_SETTINGS["outputSelection"]["*"], "": ["ast"]}}},
+    }
     try:
         version = str(solcx.wrapper.get_solc_version(shim, with_commit_hash=True))
         output = solcx.compile_standard(with_ast, solc_binary=shim)

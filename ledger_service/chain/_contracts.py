@@ -26,7 +26,7 @@ def abi_type(item: Mapping[str, Any]) -> str:
     kind = str(item["type"])
     if kind.startswith("tuple"):
         inner = ",".join(abi_type(c) for c in item["components"])
-        return f"({inner}){kind[len('tuple'):]}"
+        return f"({inner}){kind[len('tuple') :]}"
     return kind
 
 
@@ -130,9 +130,7 @@ class BoundContract:
 
     def transaction(self, function: str, *args: Any, key: str | None = None, gas: int | None = None) -> ContractCall:
         """A :class:`ContractCall` for the sender; ``key`` makes it idempotent."""
-        return ContractCall(
-            to=self.address, data=self.encode(function, *args), key=key, label=f"{self.name}.{function}", gas=gas
-        )
+        return ContractCall(to=self.address, data=self.encode(function, *args), key=key, label=f"{self.name}.{function}", gas=gas)
 
     def decode_logs(self, logs: Sequence[Mapping[str, Any]]) -> list[DecodedEvent]:
         """Decode this contract's events among ``logs`` (a receipt's, or ``eth_getLogs``')."""

@@ -21,11 +21,11 @@ from eth_hash.auto import keccak
 from eth_utils.address import is_checksum_address, is_hex_address, to_checksum_address
 
 from .._exceptions import ChainMismatchError, ConfigurationError, DeploymentError
-from ._vocabulary import REGISTRAR_ROLE
 from ._artifacts import ContractArtifact, artifacts_digest, load_artifacts
 from ._contracts import BoundContract, ContractCall, abi_type
 from ._rpc import RpcClient
 from ._sender import TransactionSender
+from ._vocabulary import REGISTRAR_ROLE
 
 __all__ = ["CONTRACT_NAMES", "Deployment", "deploy_contracts"]
 
@@ -90,9 +90,7 @@ class Deployment:
             )
         chain_id = int(rpc.request("eth_chainId"), 16)
         if chain_id != self.chain_id:
-            raise ChainMismatchError(
-                f"the deployment is for chain id {self.chain_id} but the node is chain id {chain_id}"
-            )
+            raise ChainMismatchError(f"the deployment is for chain id {self.chain_id} but the node is chain id {chain_id}")
         codes = rpc.batch([("eth_getCode", [self.contracts[name], "latest"]) for name in CONTRACT_NAMES])
         for name, code in zip(CONTRACT_NAMES, codes, strict=True):
             if not isinstance(code, str) or code in ("0x", ""):
@@ -103,8 +101,7 @@ class Deployment:
             digest = "0x" + keccak(bytes.fromhex(code[2:])).hex()
             if digest != self.code_hashes[name]:
                 raise ChainMismatchError(
-                    f"the recorded deployment does not match the chain: {name} at {self.contracts[name]} "
-                    "holds different code"
+                    f"the recorded deployment does not match the chain: {name} at {self.contracts[name]} holds different code"
                 )
 
     def bind(self, rpc: RpcClient, artifacts: dict[str, ContractArtifact] | None = None) -> dict[str, BoundContract]:
@@ -142,9 +139,7 @@ def deploy_contracts(sender: TransactionSender, *, registrar: str) -> Deployment
         "CredentialAnchor": anchor,
     }
     bound = BoundContract("InstitutionRegistry", directory, artifacts["InstitutionRegistry"].abi, sender.rpc)
-    receipt = sender.transact(
-        bound.transaction("grantRole", REGISTRAR_ROLE, registrar, key=f"deploy:{build}:grant-registrar:{registrar}")
-    )
+    receipt = sender.transact(bound.transaction("grantRole", REGISTRAR_ROLE, registrar, key=f"deploy:{build}:grant-registrar:{registrar}"))
     codes = sender.rpc.batch([("eth_getCode", [addresses[name], "latest"]) for name in CONTRACT_NAMES])
     hashes = {}
     for name, code in zip(CONTRACT_NAMES, codes, strict=True):

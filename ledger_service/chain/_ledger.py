@@ -95,8 +95,12 @@ class Ledger:
                 return existing
             relayer = self.sender
             sender = TransactionSender(
-                self.rpc, signer, Outbox(outbox_path, chain_id=self.chain_id), decoder=relayer.decoder,
-                confirmations=relayer.confirmations, finalize_confirmed=relayer.finalize_confirmed,
+                self.rpc,
+                signer,
+                Outbox(outbox_path, chain_id=self.chain_id),
+                decoder=relayer.decoder,
+                confirmations=relayer.confirmations,
+                finalize_confirmed=relayer.finalize_confirmed,
                 poll_interval=relayer.poll_interval,
             )
             if self.write_timeout is not None:
@@ -170,8 +174,7 @@ class Ledger:
         chain_id = int(rpc.request("eth_chainId"), 16)
         if chain_id != config.chain_id:
             raise ChainMismatchError(
-                f"the node at {config.rpc_url or 'the embedded chain'} is chain id {chain_id}, "
-                f"but EDULEDGER_CHAIN_ID is {config.chain_id}"
+                f"the node at {config.rpc_url or 'the embedded chain'} is chain id {chain_id}, but EDULEDGER_CHAIN_ID is {config.chain_id}"
             )
         if config.relayer_key:
             signer = Signer.from_hex(config.relayer_key)
@@ -257,4 +260,3 @@ class Ledger:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-

@@ -103,9 +103,7 @@ class EmbeddedNode:
 
     def start(self) -> None:
         if _port_in_use(self.host, self.port):
-            raise ConfigurationError(
-                f"port {self.port} on {self.host} is already in use; stop what runs there or set EDULEDGER_ANVIL_PORT"
-            )
+            raise ConfigurationError(f"port {self.port} on {self.host} is already in use; stop what runs there or set EDULEDGER_ANVIL_PORT")
         self.data_dir.mkdir(parents=True, exist_ok=True)
         command = [
             str(find_anvil()),
@@ -168,7 +166,9 @@ class EmbeddedNode:
         with self._snapshot_lock:
             done = subprocess.run(
                 [sys.executable, str(_SNAPSHOT_SCRIPT), self.url, str(self.state_path), "interval" if self.block_time else "automine"],
-                capture_output=True, text=True, timeout=600,
+                capture_output=True,
+                text=True,
+                timeout=600,
             )
         if done.returncode != 0:
             lines = done.stderr.strip().splitlines()

@@ -111,9 +111,7 @@ class Outbox:
 
     def _select(self, where: str, params: Sequence[object] = ()) -> list[OutboxEntry]:
         with self._lock:
-            rows = self._db.execute(
-                f"SELECT {_COLUMNS} FROM outbox WHERE chain_id = ? AND {where}", (self.chain_id, *params)
-            ).fetchall()
+            rows = self._db.execute(f"SELECT {_COLUMNS} FROM outbox WHERE chain_id = ? AND {where}", (self.chain_id, *params)).fetchall()
         return [self._entry(row) for row in rows]
 
     def by_keys(self, keys: Iterable[str]) -> dict[str, OutboxEntry]:
@@ -139,19 +137,13 @@ class Outbox:
                 self._db.executemany(
                     "INSERT INTO outbox (key, label, chain_id, sender, nonce, to_address, tx_hash, raw_tx, status, created_at)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'signed', ?)",
-                    [
-                        (e.key, e.label, self.chain_id, e.sender, e.nonce, e.to, e.tx_hash, e.raw_tx, now)
-                        for e in entries
-                    ],
+                    [(e.key, e.label, self.chain_id, e.sender, e.nonce, e.to, e.tx_hash, e.raw_tx, now) for e in entries],
                 )
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:
                 self._db.execute("ROLLBACK")
                 raise OutboxError(f"cannot journal {len(entries)} transactions: {exc}") from exc
-        return [
-            OutboxEntry(0, e.key, e.label, e.sender, e.nonce, e.to, e.tx_hash, e.raw_tx, OutboxStatus.SIGNED)
-            for e in entries
-        ]
+        return [OutboxEntry(0, e.key, e.label, e.sender, e.nonce, e.to, e.tx_hash, e.raw_tx, OutboxStatus.SIGNED) for e in entries]
 
     def next_nonce(self, sender: str) -> int | None:
         """One past the highest nonce ever journaled for ``sender``, or None."""
@@ -212,9 +204,7 @@ class Outbox:
 
     def counts(self) -> dict[str, int]:
         with self._lock:
-            rows = self._db.execute(
-                "SELECT status, COUNT(*) FROM outbox WHERE chain_id = ? GROUP BY status", (self.chain_id,)
-            ).fetchall()
+            rows = self._db.execute("SELECT status, COUNT(*) FROM outbox WHERE chain_id = ? GROUP BY status", (self.chain_id,)).fetchall()
         return {str(status): int(count) for status, count in rows}
 
     def _update(self, sql: str, rows: Sequence[Sequence[object]]) -> None:

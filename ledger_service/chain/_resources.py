@@ -24,9 +24,7 @@ _BASE = 270_000
 _PER_AUTHOR = 50_000
 _PER_STRING_SLOT = 22_500
 _MARGIN = 1.10
-_REGISTER_SELECTOR = keccak(
-    b"register((bytes32,string,bytes32,address[],uint16[],string,uint256,uint256,uint256),bytes)"
-)[:4]
+_REGISTER_SELECTOR = keccak(b"register((bytes32,string,bytes32,address[],uint16[],string,uint256,uint256,uint256),bytes)")[:4]
 
 
 # ABI encoding by hand: eth-abi's generic encoder costs ~0.4 ms per registration, more than
@@ -86,14 +84,10 @@ def registration_gas(registration: Registration, calldata: bytes) -> int:
     """An upper bound on the gas ``register`` uses for ``registration``."""
     calldata_gas = 16 * len(calldata) - 12 * calldata.count(0)  # 16 per non-zero byte, 4 per zero byte
     stored = _string_slots(registration.cid) + _string_slots(registration.licence)
-    return int(
-        (_BASE + _PER_AUTHOR * len(registration.authors) + _PER_STRING_SLOT * stored + calldata_gas) * _MARGIN
-    )
+    return int((_BASE + _PER_AUTHOR * len(registration.authors) + _PER_STRING_SLOT * stored + calldata_gas) * _MARGIN)
 
 
-def register_call(
-    registry: BoundContract, registration: Registration, signature: bytes, *, key: str | None = None
-) -> ContractCall:
+def register_call(registry: BoundContract, registration: Registration, signature: bytes, *, key: str | None = None) -> ContractCall:
     """A ``register`` call relaying ``registration`` with its author's ``signature``."""
     data = encode_register(registration, signature)
     return ContractCall(

@@ -117,9 +117,7 @@ class RevertDecoder:
                 values = decode(types, body)
             except Exception:  # noqa: BLE001 - malformed data must still give a clear error
                 values = ()
-            values = tuple(
-                to_checksum_address(v) if t == "address" else v for t, v in zip(types, values, strict=False)
-            )
+            values = tuple(to_checksum_address(v) if t == "address" else v for t, v in zip(types, values, strict=False))
             arguments = dict(zip(names, values, strict=False))
             cls = CONTRACT_ERRORS.get(name, ContractRevertError)
             summary = (cls.__doc__ or "the contract reverted").strip().splitlines()[0].rstrip(".")

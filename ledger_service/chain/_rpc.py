@@ -57,13 +57,10 @@ class HttpRpcClient:
             response = self._client.post(self.url, json=body)
         except (httpx.ConnectError, httpx.TimeoutException, httpx.NetworkError) as exc:
             raise ChainUnavailableError(
-                f"chain node at {self.url} does not answer ({type(exc).__name__}); "
-                "start it or point EDULEDGER_RPC_URL at a running node"
+                f"chain node at {self.url} does not answer ({type(exc).__name__}); start it or point EDULEDGER_RPC_URL at a running node"
             ) from exc
         if response.status_code != 200:
-            raise ChainUnavailableError(
-                f"chain node at {self.url} answered HTTP {response.status_code}: {response.text[:200]}"
-            )
+            raise ChainUnavailableError(f"chain node at {self.url} answered HTTP {response.status_code}: {response.text[:200]}")
         try:
             return response.json()
         except ValueError as exc:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,9 +149,7 @@ class TransactionSender:
                     raise ValueError(f"the same idempotency key appears twice in one submission: {call.key}")
                 if call.key:
                     seen.add(call.key)
-            results: dict[int, OutboxEntry] = {
-                i: known[c.key] for i, c in enumerate(calls) if c.key and c.key in known
-            }
+            results: dict[int, OutboxEntry] = {i: known[c.key] for i, c in enumerate(calls) if c.key and c.key in known}
             # One sending thread, in order: chunk k goes over the wire while chunk k+1 is signed.
             sends: list[Future[None]] = []
             try:
@@ -184,9 +182,7 @@ class TransactionSender:
                     value=call.value,
                 )
             )
-            news.append(
-                NewEntry(call.key, call.label, self.address, signed.nonce, call.to, signed.hash, signed.raw)
-            )
+            news.append(NewEntry(call.key, call.label, self.address, signed.nonce, call.to, signed.hash, signed.raw))
         entries = self.outbox.journal(news)  # durable before the first byte leaves
         self._next_nonce = nonce + len(calls)
         for entry in entries:
@@ -295,9 +291,7 @@ class TransactionSender:
             unhinted = [h for h in missing if h not in self._sent_after_block or scanned_to is None]
             if unhinted:
                 found.update(self._fetch_receipts(unhinted))
-            outstanding = [
-                h for h in wanted if h not in found or head - found[h].block_number + 1 < self.confirmations
-            ]
+            outstanding = [h for h in wanted if h not in found or head - found[h].block_number + 1 < self.confirmations]
             if not outstanding:
                 break
             if time.monotonic() > deadline:

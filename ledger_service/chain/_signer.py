@@ -14,7 +14,8 @@ from eth_hash.auto import keccak
 from eth_utils.address import to_checksum_address
 
 from .._exceptions import ConfigurationError
-from ._rlp import rlp_encode, rlp_list_of_encoded as _rlp_list
+from ._rlp import rlp_encode
+from ._rlp import rlp_list_of_encoded as _rlp_list
 
 __all__ = ["SignedTransaction", "Signer", "UnsignedTransaction", "address_from_public_key", "eip191_digest", "recover_address"]
 

@@ -8,11 +8,22 @@ from ._car import car_header, car_section, read_car
 from ._cid import CID, DAG_PB, RAW, SHA2_256, decode_varint, encode_varint
 from ._cid_of import cid_of_path
 from ._dagpb import Link, PBNode, UnixFSData, decode_pbnode, decode_unixfs, encode_pbnode, encode_unixfs
-from ._fingerprint import MAX_IMAGE_PIXELS, Fingerprint, FingerprintBuilder, NearDuplicate, NearDuplicateIndex, band_probes, code_bands, content_code, fingerprint, hamming
+from ._dagread import ContentStat, DagReader
+from ._fingerprint import (
+    MAX_IMAGE_PIXELS,
+    Fingerprint,
+    FingerprintBuilder,
+    NearDuplicate,
+    NearDuplicateIndex,
+    band_probes,
+    code_bands,
+    content_code,
+    fingerprint,
+    hamming,
+)
 from ._importer import BlockSink, FileBuilder, ImportParams, NodeRef, build_directory, import_stream
 from ._kubo import KuboContentStore, kubo_api_url
 from ._media import SNIFF_BYTES, image_size, media_family, sniff_media_type
-from ._dagread import ContentStat, DagReader
 from ._store import DEFAULT_MAX_SIZE, Adder, GcReport, LocalContentStore
 
 __all__ = [

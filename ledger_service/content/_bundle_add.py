@@ -73,9 +73,7 @@ class BundleAdder:
     commit aborts.
     """
 
-    def __init__(
-        self, sink: StagingSink, params: ImportParams, *, max_size: int, commit: Callable[[StagingSink, NodeRef], None]
-    ) -> None:
+    def __init__(self, sink: StagingSink, params: ImportParams, *, max_size: int, commit: Callable[[StagingSink, NodeRef], None]) -> None:
         self.sink = sink
         self.params = params
         self.max_size = max_size

@@ -109,9 +109,7 @@ class CID:
             except ValueError:
                 raise InvalidCIDError(f"{text!r} is not valid base16") from None
         else:
-            raise InvalidCIDError(
-                f"{text[:60]!r} is not a CID: expected Qm… (CIDv0) or a multibase CIDv1 such as b…"
-            )
+            raise InvalidCIDError(f"{text[:60]!r} is not a CID: expected Qm… (CIDv0) or a multibase CIDv1 such as b…")
         cid, rest = cls.from_bytes(raw)
         if rest:
             raise InvalidCIDError(f"{text[:60]!r} has {len(rest)} bytes after the CID")

@@ -108,4 +108,3 @@ class DagReader(ABC):
         yield car_header([cid])
         for block_cid, block in self.walk(cid):
             yield car_section(block_cid, block)
-

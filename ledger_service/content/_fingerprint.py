@@ -27,7 +27,18 @@ import iscc_core
 from .._sqlite import open_durable
 from ._media import image_size
 
-__all__ = ["MAX_IMAGE_PIXELS", "Fingerprint", "FingerprintBuilder", "NearDuplicate", "NearDuplicateIndex", "band_probes", "code_bands", "content_code", "fingerprint", "hamming"]
+__all__ = [
+    "MAX_IMAGE_PIXELS",
+    "Fingerprint",
+    "FingerprintBuilder",
+    "NearDuplicate",
+    "NearDuplicateIndex",
+    "band_probes",
+    "code_bands",
+    "content_code",
+    "fingerprint",
+    "hamming",
+]
 
 _TEXT_TYPES = ("text/",)
 _IMAGE_TYPES = ("image/",)
@@ -216,9 +227,7 @@ class NearDuplicateIndex:
                 for start in range(0, len(probes), 500):
                     chunk = probes[start : start + 500]
                     marks = ",".join("?" * len(chunk))
-                    rows = self._db.execute(
-                        f"SELECT key, code FROM codes WHERE kind = ? AND b{band} IN ({marks})", (kind, *chunk)
-                    )
+                    rows = self._db.execute(f"SELECT key, code FROM codes WHERE kind = ? AND b{band} IN ({marks})", (kind, *chunk))
                     for key, stored in rows:
                         candidates[key] = stored + (1 << 63)
         hits = [NearDuplicate(key, kind, hamming(code, stored)) for key, stored in candidates.items()]

@@ -150,9 +150,7 @@ class FileBuilder:
         return NodeRef(cid, filesize, len(block) + sum(c.tsize for c in children))
 
 
-def import_stream(
-    stream: BinaryIO | Iterable[bytes], params: ImportParams | None = None, sink: BlockSink | None = None
-) -> NodeRef:
+def import_stream(stream: BinaryIO | Iterable[bytes], params: ImportParams | None = None, sink: BlockSink | None = None) -> NodeRef:
     """Import a binary file object or an iterable of byte pieces; returns the root."""
     builder = FileBuilder(params, sink)
     if hasattr(stream, "readinto"):
@@ -169,9 +167,7 @@ def import_stream(
     return builder.finish()
 
 
-def build_directory(
-    entries: Mapping[str, NodeRef], params: ImportParams | None = None, sink: BlockSink | None = None
-) -> NodeRef:
+def build_directory(entries: Mapping[str, NodeRef], params: ImportParams | None = None, sink: BlockSink | None = None) -> NodeRef:
     """A UnixFS directory as ``ipfs add -r`` builds it: links sorted by name, Tsize of each child DAG."""
     params = params or ImportParams()
     for name in entries:

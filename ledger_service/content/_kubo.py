@@ -30,8 +30,8 @@ from .._exceptions import (
     InvalidCIDError,
     TruncatedContentError,
 )
-from ._cid import CID, RAW
 from ._bundle_add import BundleAdder
+from ._cid import CID, RAW
 from ._dagread import DagReader
 from ._importer import MAX_LINKS, ImportParams, NodeRef, build_directory
 from ._staging import StagingSink
@@ -125,8 +125,12 @@ class KuboContentStore(DagReader):
         }
 
     def add(
-        self, stream: BinaryIO | Iterable[bytes], params: ImportParams | None = None, *,
-        expected_size: int | None = None, pin: bool = False,
+        self,
+        stream: BinaryIO | Iterable[bytes],
+        params: ImportParams | None = None,
+        *,
+        expected_size: int | None = None,
+        pin: bool = False,
     ) -> NodeRef:
         params = params or self.params
         if params.max_links != MAX_LINKS:
@@ -141,7 +145,11 @@ class KuboContentStore(DagReader):
         return NodeRef(CID.parse(last["Hash"]), body.count, int(last.get("Size", body.count)))
 
     async def add_async(
-        self, pieces: AsyncIterator[bytes], params: ImportParams | None = None, *, expected_size: int | None = None,
+        self,
+        pieces: AsyncIterator[bytes],
+        params: ImportParams | None = None,
+        *,
+        expected_size: int | None = None,
         pin: bool = False,
     ) -> NodeRef:
         """Spool the upload (memory first, disk past 1 MiB), then stream it to the node."""

@@ -32,11 +32,11 @@ from .._exceptions import (
     TruncatedContentError,
 )
 from .._sqlite import open_durable
+from ._bundle_add import BundleAdder
 from ._car import read_car
 from ._cid import CID, RAW
 from ._dagpb import decode_pbnode
 from ._dagread import DagReader
-from ._bundle_add import BundleAdder
 from ._importer import FileBuilder, ImportParams, NodeRef, build_directory
 from ._staging import StagingSink, block_key, sync_filesystem, sync_folder
 
@@ -55,9 +55,7 @@ class GcReport:
 class Adder:
     """One streaming add: ``feed`` pieces, then ``commit`` (or ``abort``). Size limits enforced."""
 
-    def __init__(
-        self, store: LocalContentStore, params: ImportParams, *, expected_size: int | None, pin: bool
-    ) -> None:
+    def __init__(self, store: LocalContentStore, params: ImportParams, *, expected_size: int | None, pin: bool) -> None:
         self.store = store
         self.expected_size = expected_size
         self.pin = pin
@@ -84,9 +82,7 @@ class Adder:
     def commit(self) -> NodeRef:
         if self.expected_size is not None and self._builder.size != self.expected_size:
             self.abort()
-            raise TruncatedContentError(
-                f"the upload ended after {self._builder.size} of {self.expected_size} bytes; nothing was stored"
-            )
+            raise TruncatedContentError(f"the upload ended after {self._builder.size} of {self.expected_size} bytes; nothing was stored")
         try:
             root = self._builder.finish()
         except BaseException:
@@ -215,7 +211,11 @@ class LocalContentStore(DagReader):
             return adder.commit()
 
     async def add_async(
-        self, pieces: AsyncIterator[bytes], params: ImportParams | None = None, *, expected_size: int | None = None,
+        self,
+        pieces: AsyncIterator[bytes],
+        params: ImportParams | None = None,
+        *,
+        expected_size: int | None = None,
         pin: bool = False,
     ) -> NodeRef:
         """Like :meth:`add` for an async byte stream (an HTTP upload); disk work runs off the event loop."""
@@ -248,7 +248,9 @@ class LocalContentStore(DagReader):
         """Stage a bundle's parts; its commit stores them and pins the root, all at once."""
         sink = StagingSink(self.root / "staging" / uuid.uuid4().hex)
         return BundleAdder(
-            sink, params or self.params, max_size=self.max_size,
+            sink,
+            params or self.params,
+            max_size=self.max_size,
             commit=lambda staged, root: self._commit(staged, root.cid, pin=True),
         )
 

@@ -5,8 +5,8 @@ on chain, Bitstring status lists, verification (live, cached, or offline from a 
 from __future__ import annotations
 
 from ._bundle import BUNDLE_TYPE, BUNDLE_VERSION, DEFAULT_MAX_STATUS_AGE, make_bundle, verify_bundle
-from ._credit_bank import ConversionRule, CreditBank, CreditGrant, RefusedCredential
 from ._chain_view import CachedChainView, ChainFacts, ChainView, status_list_id
+from ._credit_bank import ConversionRule, CreditBank, CreditGrant, RefusedCredential
 from ._data_integrity import (
     CRYPTOSUITES,
     JCS_SUITE,
@@ -20,17 +20,6 @@ from ._data_integrity import (
     verify,
     verify_jcs,
 )
-from ._jsonld import (
-    EDULEDGER_CONTEXT,
-    PINNED_CONTEXTS,
-    UndefinedTermError,
-    UnknownContextError,
-    canonicalize_rdfc,
-    document_loader,
-    expand_safe,
-    pinned_context_text,
-)
-from ._ecdsa_sd import SD_SUITE, P256KeyPair, P256PublicKey, derive_sd, sign_sd_base, verify_sd_derived
 from ._did_web import (
     DID_CONTEXTS,
     MAX_DID_KEYS,
@@ -42,6 +31,7 @@ from ._did_web import (
     did_web_url,
     signing_method,
 )
+from ._directory import MAX_ACCREDITATION_DEPTH, in_window, is_accredited, is_authorized_issuer, is_valid_signing_key
 from ._documents import (
     CONTEXTS,
     DEVELOPMENT_CATEGORIES,
@@ -51,9 +41,21 @@ from ._documents import (
     identity_object,
     professional_development_credential,
 )
+from ._ecdsa_sd import SD_SUITE, P256KeyPair, P256PublicKey, derive_sd, sign_sd_base, verify_sd_derived
 from ._issuance import ANCHOR_PROOF_TYPE, BatchIssuer, IssuedBatch, credential_hash, institution_uri
 from ._jcs import canonical_hash, canonicalize
+from ._jsonld import (
+    EDULEDGER_CONTEXT,
+    PINNED_CONTEXTS,
+    UndefinedTermError,
+    UnknownContextError,
+    canonicalize_rdfc,
+    document_loader,
+    expand_safe,
+    pinned_context_text,
+)
 from ._keys import Ed25519KeyPair, Ed25519PublicKeyRef, base58btc_decode, base58btc_encode
+from ._merkle import MerkleTree, leaf_hash, verify_proof
 from ._presentation import (
     MAX_PRESENTED,
     PRESENTATION_CONTEXTS,
@@ -64,20 +66,17 @@ from ._presentation import (
     sign_presentation,
     verify_presentation,
 )
-from ._schema import schema_errors
-from ._verification import (
-    CANNOT_TELL,
-    INVALID,
-    MAX_CREDENTIAL_BYTES,
-    MAX_MERKLE_PROOF,
-    MAX_STATUS_ENTRIES,
-    VALID,
-    StatusResolver,
-    Check,
-    VerificationReport,
-    parse_credential,
-    verify_credential,
+from ._proven import (
+    TRUST_ANCHOR_TYPE,
+    TRUSTED_CONTRACTS,
+    ProvenBlock,
+    RecordingWords,
+    StateChainView,
+    TrustAnchor,
+    proven_chain_view,
+    trust_anchor_from_node,
 )
+from ._schema import schema_errors
 from ._status_list import (
     LEGACY_LIFECYCLE_MESSAGES,
     LIFECYCLE_MESSAGES,
@@ -91,17 +90,18 @@ from ._status_list import (
     status_of,
     status_value,
 )
-from ._merkle import MerkleTree, leaf_hash, verify_proof
-from ._directory import MAX_ACCREDITATION_DEPTH, in_window, is_accredited, is_authorized_issuer, is_valid_signing_key
-from ._proven import (
-    TRUST_ANCHOR_TYPE,
-    TRUSTED_CONTRACTS,
-    ProvenBlock,
-    RecordingWords,
-    StateChainView,
-    TrustAnchor,
-    proven_chain_view,
-    trust_anchor_from_node,
+from ._verification import (
+    CANNOT_TELL,
+    INVALID,
+    MAX_CREDENTIAL_BYTES,
+    MAX_MERKLE_PROOF,
+    MAX_STATUS_ENTRIES,
+    VALID,
+    Check,
+    StatusResolver,
+    VerificationReport,
+    parse_credential,
+    verify_credential,
 )
 
 __all__ = [

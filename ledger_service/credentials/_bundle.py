@@ -25,8 +25,8 @@ from .._exceptions import ChainError, CredentialError, InvalidJsonError, Invalid
 from .._json import check_json_value
 from ..chain import HEADER_FIELDS, block_header_hash, fetch_state_proofs
 from ._chain_view import ChainFacts, ChainView
-from ._issuance import ANCHOR_PROOF_TYPE
 from ._did_web import DidResolver, did_web_institution
+from ._issuance import ANCHOR_PROOF_TYPE
 from ._jsonld import PINNED_CONTEXTS, pinned_context_text
 from ._proven import TRUSTED_CONTRACTS, RecordingWords, StateChainView, TrustAnchor, proven_chain_view
 from ._status_list import status_list_hash
@@ -84,8 +84,9 @@ def make_bundle(
         raise CredentialError(f"the chain has no block {block}")
     fields = {name: header[name] for name, _ in HEADER_FIELDS if name in header}
     if "0x" + block_header_hash(fields).hex() != str(header.get("hash", "")).lower():
-        raise InvalidProofError("this node's block headers do not hash as Ethereum headers (a QBFT chain?); "
-                                "bundles with block proofs cannot be made from it")
+        raise InvalidProofError(
+            "this node's block headers do not hash as Ethereum headers (a QBFT chain?); bundles with block proofs cannot be made from it"
+        )
     contracts = {"CredentialAnchor": chain.anchor.address, "InstitutionRegistry": chain.directory.address}
     words = RecordingWords(chain.rpc, block)
     view = StateChainView(chain_id=chain.chain_id, contracts=contracts, block_number=block, word=words)
@@ -102,11 +103,19 @@ def make_bundle(
             if status_resolver is None:
                 raise CredentialError(f"the credential refers to status list {entry.url}; give a status resolver")
             record = view.status_list_of(entry.url)
-            listed = next((c for c in _candidates(status_resolver(entry.url))
-                           if isinstance(c, dict) and status_list_hash(c) == bytes(record["listHash"])), None)
+            listed = next(
+                (
+                    c
+                    for c in _candidates(status_resolver(entry.url))
+                    if isinstance(c, dict) and status_list_hash(c) == bytes(record["listHash"])
+                ),
+                None,
+            )
             if listed is None:
-                raise CredentialError(f"the status list at hand for {entry.url} is not the one in force at block {block} "
-                                      f"(version {record['version']}); fetch the current one")
+                raise CredentialError(
+                    f"the status list at hand for {entry.url} is not the one in force at block {block} "
+                    f"(version {record['version']}); fetch the current one"
+                )
             in_force[entry.url] = listed
     # A did:web issuer's DID document travels in the bundle: offline, it is compared with the proven
     # chain state like any other claim (the slots that takes are proven below).
@@ -118,8 +127,9 @@ def make_bundle(
             raise CredentialError(f"the credential's issuer is {did}; give a DID resolver to bundle its DID document")
         dids[did] = did_resolver(did)
     # Run the verification itself on the live state at that block: every slot it reads is one the bundle must prove.
-    verify_credential(credential, chain=view, now=moment, status_resolver=lambda url: in_force[url],
-                      did_resolver=lambda wanted: dids[wanted])
+    verify_credential(
+        credential, chain=view, now=moment, status_resolver=lambda url: in_force[url], did_resolver=lambda wanted: dids[wanted]
+    )
     urls = {c for c in credential.get("@context", []) if isinstance(c, str)}
     for listed in in_force.values():
         urls |= {c for c in listed.get("@context", []) if isinstance(c, str)}
@@ -212,23 +222,33 @@ def verify_bundle(
         return bundled_dids[did]
 
     if chain is not None:  # online: the live chain decides every fact
-        inner = verify_credential(credential, chain=chain, now=moment, confirmations=confirmations, status_resolver=resolve,
-                                  did_resolver=resolve_did)
+        inner = verify_credential(
+            credential, chain=chain, now=moment, confirmations=confirmations, status_resolver=resolve, did_resolver=resolve_did
+        )
         report.checks.extend(inner.checks)
         return report
     view, block = None, None
     if bundle["version"] != BUNDLE_VERSION:
-        report.add("checkpoint", UNKNOWN, "a version-1 bundle asserts its chain records without proofs: verify it online, "
-                                          "or ask for a new bundle")
+        report.add(
+            "checkpoint", UNKNOWN, "a version-1 bundle asserts its chain records without proofs: verify it online, or ask for a new bundle"
+        )
     elif trust is None:
-        report.add("checkpoint", UNKNOWN, "no trust anchor: offline, chain facts count only when proven against a block "
-                                          "you trusted beforehand (edu-wallet trust export, then verify --trust)")
+        report.add(
+            "checkpoint",
+            UNKNOWN,
+            "no trust anchor: offline, chain facts count only when proven against a block "
+            "you trusted beforehand (edu-wallet trust export, then verify --trust)",
+        )
     else:
         claimed = bundle.get("chain")
         try:
-            if not isinstance(claimed, dict) or claimed.get("chainId") != trust.chain_id or any(
-                str((claimed.get("contracts") or {}).get(name, "")).lower() != trust.contracts[name].lower()
-                for name in TRUSTED_CONTRACTS
+            if (
+                not isinstance(claimed, dict)
+                or claimed.get("chainId") != trust.chain_id
+                or any(
+                    str((claimed.get("contracts") or {}).get(name, "")).lower() != trust.contracts[name].lower()
+                    for name in TRUSTED_CONTRACTS
+                )
             ):
                 raise InvalidProofError("the bundle was made for another chain or other contracts than the trust anchor's")
             view, block = proven_chain_view(trust, bundle.get("block"), bundle.get("proofs"))
@@ -243,9 +263,13 @@ def verify_bundle(
         report.freshness = {"block": block.number, "block_time": _iso(block.timestamp), "status_age_seconds": age}
         if max_status_age is not None and age > max_status_age:
             report.checks = [
-                c if c.name != "status" or c.result == FAIL or c.detail.startswith("no status entry")
-                else type(c)("status", UNKNOWN, f"the status is as of {_iso(block.timestamp)}, {age:,} s ago "
-                                                f"(limit {max_status_age:,.0f} s): ask for a newer bundle")
+                c
+                if c.name != "status" or c.result == FAIL or c.detail.startswith("no status entry")
+                else type(c)(
+                    "status",
+                    UNKNOWN,
+                    f"the status is as of {_iso(block.timestamp)}, {age:,} s ago (limit {max_status_age:,.0f} s): ask for a newer bundle",
+                )
                 for c in report.checks
             ]
     return report

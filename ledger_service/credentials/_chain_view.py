@@ -103,12 +103,25 @@ class ChainView:
         return dict(self.anchor.call("statusListOf", status_list_id(url)))
 
     def status_list_versions(self, url: str) -> dict[bytes, int]:
-        logs = self.rpc.request("eth_getLogs", [{
-            "fromBlock": "0x0", "toBlock": "latest", "address": self.anchor.address,
-            "topics": ["0x" + self.anchor.event_topic("StatusListUpdated").hex(), "0x" + status_list_id(url).hex()],
-        }]) or []
-        return {bytes(event.args["listHash"]): int(event.args["version"])
-                for event in self.anchor.decode_logs(logs) if event.name == "StatusListUpdated"}
+        logs = (
+            self.rpc.request(
+                "eth_getLogs",
+                [
+                    {
+                        "fromBlock": "0x0",
+                        "toBlock": "latest",
+                        "address": self.anchor.address,
+                        "topics": ["0x" + self.anchor.event_topic("StatusListUpdated").hex(), "0x" + status_list_id(url).hex()],
+                    }
+                ],
+            )
+            or []
+        )
+        return {
+            bytes(event.args["listHash"]): int(event.args["version"])
+            for event in self.anchor.decode_logs(logs)
+            if event.name == "StatusListUpdated"
+        }
 
 
 class CachedChainView:

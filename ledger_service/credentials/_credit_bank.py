@@ -152,7 +152,11 @@ class CreditBank:
         for credential in credentials:
             credential_id = str(credential.get("id", "(no id)"))[:200]
             report = verify_credential(
-                credential, chain=self.chain, now=moment, confirmations=self.confirmations, status_resolver=status_resolver,
+                credential,
+                chain=self.chain,
+                now=moment,
+                confirmations=self.confirmations,
+                status_resolver=status_resolver,
                 did_resolver=did_resolver,
             )
             if report.outcome != VALID:
@@ -206,8 +210,13 @@ class CreditBank:
         return cursor.rowcount
 
     def _reserve(
-        self, accepted: list[tuple[dict[str, Any], bytes, float]], refused: list[RefusedCredential], moment: datetime,
-        challenge: str, holder: str, status_entry: StatusEntry | None = None,
+        self,
+        accepted: list[tuple[dict[str, Any], bytes, float]],
+        refused: list[RefusedCredential],
+        moment: datetime,
+        challenge: str,
+        holder: str,
+        status_entry: StatusEntry | None = None,
     ) -> tuple[str, dict[str, Any], list[str]]:
         """Record the conversions, the grant document and the challenge's use in one transaction (or find
         the pending grant of an interrupted import of this presentation, under the same challenge)."""
@@ -227,16 +236,20 @@ class CreditBank:
                 used = self._db.execute("SELECT grant_id FROM used_challenges WHERE challenge = ?", (challenge,)).fetchone()
                 if pending and len(pending) == 1 and len(earlier) == len(accepted):
                     (grant_id,) = pending  # an interrupted import of these credentials, by their holder: finish it
-                    self._db.execute("INSERT OR IGNORE INTO used_challenges (challenge, grant_id, used_at) VALUES (?, ?, ?)",
-                                     (challenge, grant_id, time.time()))
+                    self._db.execute(
+                        "INSERT OR IGNORE INTO used_challenges (challenge, grant_id, used_at) VALUES (?, ?, ?)",
+                        (challenge, grant_id, time.time()),
+                    )
                     text = self._db.execute("SELECT document FROM grants WHERE grant_id = ?", (grant_id,)).fetchone()[0]
                     self._db.execute("COMMIT")
                     return grant_id, json.loads(text), [str(c.get("id")) for c, _, _ in accepted]
                 for credential, value, _ in accepted:
                     if value in earlier:
-                        refused.append(RefusedCredential(
-                            str(credential.get("id")), f"already converted by this institution (grant {earlier[value][0]})"
-                        ))
+                        refused.append(
+                            RefusedCredential(
+                                str(credential.get("id")), f"already converted by this institution (grant {earlier[value][0]})"
+                            )
+                        )
                 fresh = [(c, v, credits) for c, v, credits in accepted if v not in earlier]
                 if not fresh:
                     reasons = "; ".join(f"{r.credential_id}: {r.reason}" for r in refused) or "the presentation is empty"
@@ -244,16 +257,17 @@ class CreditBank:
                 if used is not None:
                     raise CredentialError("challenge: this challenge was used already; ask for a new one")
                 grant_id = f"credit-grant:{fresh[0][1].hex()[:16]}:{int(time.time() * 1000)}"
-                self._db.execute("INSERT INTO used_challenges (challenge, grant_id, used_at) VALUES (?, ?, ?)",
-                                 (challenge, grant_id, time.time()))
+                self._db.execute(
+                    "INSERT INTO used_challenges (challenge, grant_id, used_at) VALUES (?, ?, ?)", (challenge, grant_id, time.time())
+                )
                 document = self._grant_document(grant_id, fresh, moment, holder)
                 if status_entry is not None:
                     document["credentialStatus"] = status_entry(grant_id)
-                self._db.execute("INSERT INTO grants (grant_id, document) VALUES (?, ?)",
-                                 (grant_id, json.dumps(document, ensure_ascii=False)))
+                self._db.execute(
+                    "INSERT INTO grants (grant_id, document) VALUES (?, ?)", (grant_id, json.dumps(document, ensure_ascii=False))
+                )
                 self._db.executemany(
-                    "INSERT INTO conversions (credential_hash, credential_id, grant_id, credits, converted_at)"
-                    " VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO conversions (credential_hash, credential_id, grant_id, credits, converted_at) VALUES (?, ?, ?, ?, ?)",
                     [(v, str(c.get("id")), grant_id, credits, time.time()) for c, v, credits in fresh],
                 )
             except BaseException:
@@ -284,8 +298,12 @@ class CreditBank:
             valid_from=_iso(moment),
             name="学分银行：学分认定",
             evidence=[
-                {"id": str(c.get("id")), "type": ["Evidence"], "name": "转换的凭证",
-                 "narrative": f"credentialHash 0x{v.hex()}; {credits:g} credits"}
+                {
+                    "id": str(c.get("id")),
+                    "type": ["Evidence"],
+                    "name": "转换的凭证",
+                    "narrative": f"credentialHash 0x{v.hex()}; {credits:g} credits",
+                }
                 for c, v, credits in fresh
             ],
             subject_extra={"creditsEarned": total},

@@ -8,10 +8,9 @@ base58btc. The proof configuration carries the document's ``@context``.
 from __future__ import annotations
 
 import copy
-from typing import Any
-
 import hashlib
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from .._exceptions import CredentialError, InvalidKeyError
 from ._jcs import canonical_hash, canonicalize
@@ -43,7 +42,11 @@ def _hash_data(document: dict[str, Any], config: dict[str, Any], suite: str, doc
 
 
 def _proof_config(
-    unsecured: dict[str, Any], cryptosuite: str, created: str, verification_method: str, proof_purpose: str,
+    unsecured: dict[str, Any],
+    cryptosuite: str,
+    created: str,
+    verification_method: str,
+    proof_purpose: str,
     options: dict[str, str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(what is signed: the proof configuration, what is attached: the proof without its value).
@@ -67,11 +70,18 @@ def _proof_config(
 
 
 def _proof(
-    unsecured: dict[str, Any], key: Ed25519KeyPair, cryptosuite: str, created: str, verification_method: str | None,
-    proof_purpose: str, document_hash: bytes | None = None, options: dict[str, str] | None = None,
+    unsecured: dict[str, Any],
+    key: Ed25519KeyPair,
+    cryptosuite: str,
+    created: str,
+    verification_method: str | None,
+    proof_purpose: str,
+    document_hash: bytes | None = None,
+    options: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    config, attached = _proof_config(unsecured, cryptosuite, created, verification_method or key.public.verification_method,
-                                     proof_purpose, options)
+    config, attached = _proof_config(
+        unsecured, cryptosuite, created, verification_method or key.public.verification_method, proof_purpose, options
+    )
     signature = key.sign(_hash_data(unsecured, config, cryptosuite, document_hash))
     if "@context" in attached:
         attached["@context"] = copy.deepcopy(attached["@context"])
@@ -79,7 +89,11 @@ def _proof(
 
 
 def sign_jcs_batch(
-    documents: Sequence[dict[str, Any]], key: Ed25519KeyPair, *, created: str, verification_method: str,
+    documents: Sequence[dict[str, Any]],
+    key: Ed25519KeyPair,
+    *,
+    created: str,
+    verification_method: str,
 ) -> list[tuple[bytes, str, str]]:
     """For batch issuance with eddsa-jcs-2022: per document, (sha256 of its JCS form without proofs,
     the proof value, that JCS form as text). Each document is canonicalised once; the proof
@@ -134,7 +148,12 @@ def sign(
 
 
 def sign_hashed(
-    document: dict[str, Any], key: Ed25519KeyPair, *, cryptosuite: str, created: str, verification_method: str | None = None,
+    document: dict[str, Any],
+    key: Ed25519KeyPair,
+    *,
+    cryptosuite: str,
+    created: str,
+    verification_method: str | None = None,
 ) -> tuple[dict[str, Any], bytes]:
     """For batch issuance: the signed document (proof as a list; nested values shared with
     ``document``, not copied) and the sha256 of the JCS form of the unsecured document — which the
@@ -157,6 +176,7 @@ def signature_proof(secured: dict[str, Any]) -> dict[str, Any] | None:
 
 def _starts_with(document_context: Any, proof_context: Any) -> bool:
     """Whether the document's @context begins with every value of the proof's, in the same order."""
+
     def as_list(value: Any) -> list[Any]:
         return value if isinstance(value, list) else [value]
 
@@ -166,9 +186,7 @@ def _starts_with(document_context: Any, proof_context: Any) -> bool:
     return 0 < len(prefix) <= len(whole) and whole[: len(prefix)] == prefix
 
 
-def verify(
-    secured: dict[str, Any], public_key: Ed25519PublicKeyRef | None = None, *, jcs_document_hash: bytes | None = None
-) -> bool:
+def verify(secured: dict[str, Any], public_key: Ed25519PublicKeyRef | None = None, *, jcs_document_hash: bytes | None = None) -> bool:
     """Whether the document's DataIntegrityProof (either suite) is valid, by ``public_key`` or its did:key.
 
     A proof array must hold exactly one DataIntegrityProof. ``jcs_document_hash``, if the caller
@@ -219,7 +237,11 @@ def sign_jcs(
 ) -> dict[str, Any]:
     """:func:`sign` with ``eddsa-jcs-2022``."""
     return sign(
-        document, key, cryptosuite=JCS_SUITE, created=created, verification_method=verification_method,
+        document,
+        key,
+        cryptosuite=JCS_SUITE,
+        created=created,
+        verification_method=verification_method,
         proof_purpose=proof_purpose,
     )
 

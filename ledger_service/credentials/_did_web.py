@@ -90,8 +90,13 @@ def _keys_of(document: Any, did: str) -> tuple[dict[str, str], list[str]]:
         raise CredentialError(f"the DID document's verificationMethod and assertionMethod must be lists of at most {MAX_DID_KEYS}")
     keys: dict[str, str] = {}
     for method in methods:
-        if (not isinstance(method, dict) or method.get("type") != "Multikey" or method.get("controller") != did
-                or not isinstance(method.get("id"), str) or not isinstance(method.get("publicKeyMultibase"), str)):
+        if (
+            not isinstance(method, dict)
+            or method.get("type") != "Multikey"
+            or method.get("controller") != did
+            or not isinstance(method.get("id"), str)
+            or not isinstance(method.get("publicKeyMultibase"), str)
+        ):
             raise CredentialError("each verificationMethod must be a Multikey controlled by the DID, with an id and a publicKeyMultibase")
         keys[method["id"]] = method["publicKeyMultibase"]
     listed = []
@@ -105,9 +110,7 @@ def _keys_of(document: Any, did: str) -> tuple[dict[str, str], list[str]]:
     return keys, listed
 
 
-def did_document_disagreement(
-    document: Any, did: str, method: str, chain: ChainFacts, institution_id: bytes, now: int
-) -> str:
+def did_document_disagreement(document: Any, did: str, method: str, chain: ChainFacts, institution_id: bytes, now: int) -> str:
     """What in ``document`` disagrees with the chain for a credential signed by ``method`` ("" if nothing).
 
     The document must map ``method`` to the very key the proof names; list under assertionMethod
@@ -126,9 +129,10 @@ def did_document_disagreement(
             return f"the DID document lists {method_id[:140]} for assertionMethod without an Ed25519 Multikey"
         valid = chain.signing_key_valid(key.raw, institution_id, now)
         if method_id in assertion and not valid:
-            return f"the DID document lists key {key.multibase} for assertionMethod, but the chain holds it revoked, expired or not the issuer's"
+            return (
+                f"the DID document lists key {key.multibase} for assertionMethod, "
+                "but the chain holds it revoked, expired or not the issuer's"
+            )
         if method_id not in assertion and valid:
             return f"the DID document leaves out key {key.multibase}, which the chain holds valid for the issuer"
     return ""
-
-

@@ -136,8 +136,10 @@ def _unb64url(text: str) -> bytes:
 
 def hmac_label_map(key: bytes) -> Callable[[dict[str, str]], dict[str, str]]:
     """createHmacIdLabelMapFunction: canonical label ``c14nN`` → ``u`` + base64url(HMAC-SHA256(key, c14nN))."""
+
     def labels(canonical: dict[str, str]) -> dict[str, str]:
         return {c14n: "u" + _b64url(hmac.new(key, c14n.encode(), hashlib.sha256).digest()) for c14n in canonical.values()}
+
     return labels
 
 
@@ -159,6 +161,7 @@ def _relabel(quads: Sequence[str], labels: dict[str, str]) -> list[str]:
         if label is None:
             raise CredentialError(f"no label for blank node _:{match.group(1)}")
         return "_:" + label
+
     return [_BLANK.sub(swap, quad) for quad in quads]
 
 
@@ -297,8 +300,14 @@ def canonicalize_and_group(
 
 
 def _proof_config(document: dict[str, Any], created: str, verification_method: str, proof_purpose: str) -> dict[str, Any]:
-    return {"type": "DataIntegrityProof", "cryptosuite": SD_SUITE, "created": created, "verificationMethod": verification_method,
-            "proofPurpose": proof_purpose, "@context": document.get("@context")}
+    return {
+        "type": "DataIntegrityProof",
+        "cryptosuite": SD_SUITE,
+        "created": created,
+        "verificationMethod": verification_method,
+        "proofPurpose": proof_purpose,
+        "@context": document.get("@context"),
+    }
 
 
 def _proof_hash(config: dict[str, Any]) -> bytes:
@@ -310,8 +319,14 @@ def _mandatory_hash(quads: Sequence[str]) -> bytes:
 
 
 def sign_sd_base(
-    document: dict[str, Any], key: P256KeyPair, *, created: str, mandatory_pointers: Sequence[str],
-    verification_method: str | None = None, hmac_key: bytes | None = None, proof_key: P256KeyPair | None = None,
+    document: dict[str, Any],
+    key: P256KeyPair,
+    *,
+    created: str,
+    mandatory_pointers: Sequence[str],
+    verification_method: str | None = None,
+    hmac_key: bytes | None = None,
+    proof_key: P256KeyPair | None = None,
 ) -> dict[str, Any]:
     """A copy of ``document`` with the issuer's ecdsa-sd-2023 base proof (added beside any other proof)."""
     unsecured = {k: v for k, v in document.items() if k != "proof"}
@@ -359,9 +374,15 @@ def _decode(proof: dict[str, Any], header: bytes) -> list[Any]:
 def parse_base_proof(proof: dict[str, Any]) -> tuple[bytes, bytes, bytes, list[bytes], list[str]]:
     """(base signature, ephemeral public key (multikey), HMAC key, signatures, mandatory pointers)."""
     base_signature, public_key, hmac_key, signatures, pointers = _decode(proof, _BASE_HEADER)
-    if not (isinstance(base_signature, bytes) and isinstance(public_key, bytes) and isinstance(hmac_key, bytes)
-            and isinstance(signatures, list) and all(isinstance(s, bytes) for s in signatures)
-            and isinstance(pointers, list) and all(isinstance(p, str) for p in pointers)):
+    if not (
+        isinstance(base_signature, bytes)
+        and isinstance(public_key, bytes)
+        and isinstance(hmac_key, bytes)
+        and isinstance(signatures, list)
+        and all(isinstance(s, bytes) for s in signatures)
+        and isinstance(pointers, list)
+        and all(isinstance(p, str) for p in pointers)
+    ):
         raise CredentialError("the ecdsa-sd-2023 base proofValue is malformed")
     return base_signature, public_key, hmac_key, signatures, pointers
 
@@ -369,10 +390,16 @@ def parse_base_proof(proof: dict[str, Any]) -> tuple[bytes, bytes, bytes, list[b
 def parse_derived_proof(proof: dict[str, Any]) -> tuple[bytes, bytes, list[bytes], dict[str, str], list[int]]:
     """(base signature, ephemeral public key, signatures, label map c14nN → uXXX, mandatory indexes)."""
     base_signature, public_key, signatures, compressed, indexes = _decode(proof, _DERIVED_HEADER)
-    if not (isinstance(base_signature, bytes) and isinstance(public_key, bytes) and isinstance(signatures, list)
-            and all(isinstance(s, bytes) for s in signatures) and isinstance(compressed, dict)
-            and all(isinstance(k, int) and isinstance(v, bytes) for k, v in compressed.items())
-            and isinstance(indexes, list) and all(type(i) is int for i in indexes)):
+    if not (
+        isinstance(base_signature, bytes)
+        and isinstance(public_key, bytes)
+        and isinstance(signatures, list)
+        and all(isinstance(s, bytes) for s in signatures)
+        and isinstance(compressed, dict)
+        and all(isinstance(k, int) and isinstance(v, bytes) for k, v in compressed.items())
+        and isinstance(indexes, list)
+        and all(type(i) is int for i in indexes)
+    ):
         raise CredentialError("the ecdsa-sd-2023 derived proofValue is malformed")
     labels = {f"c14n{k}": "u" + _b64url(v) for k, v in compressed.items()}
     return base_signature, public_key, signatures, labels, indexes
@@ -395,7 +422,8 @@ def disclosure_data(document: dict[str, Any], selective_pointers: Sequence[str])
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     combined_pointers = [*mandatory_pointers, *selective_pointers]
     groups, _, label_map = canonicalize_and_group(
-        unsecured, hmac_label_map(hmac_key),
+        unsecured,
+        hmac_label_map(hmac_key),
         {"mandatory": mandatory_pointers, "selective": list(selective_pointers), "combined": combined_pointers},
     )
     mandatory, selective, combined = groups["mandatory"], groups["selective"], groups["combined"]
@@ -451,7 +479,9 @@ def verify_sd_derived(document: Any, public_key: P256PublicKey | None = None) ->
     if len(signatures) != len(non_mandatory):
         return False, f"{len(signatures)} signatures for {len(non_mandatory)} revealed statements"
     try:
-        issuer = public_key or P256PublicKey.from_multibase(str(proof.get("verificationMethod", "")).split("#", 1)[0].removeprefix("did:key:"))
+        issuer = public_key or P256PublicKey.from_multibase(
+            str(proof.get("verificationMethod", "")).split("#", 1)[0].removeprefix("did:key:")
+        )
         ephemeral_key = P256PublicKey.from_multikey(ephemeral)
     except InvalidKeyError as exc:
         return False, str(exc)

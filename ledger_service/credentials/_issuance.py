@@ -34,8 +34,8 @@ from typing import Any
 from .._exceptions import CredentialError
 from .._sqlite import open_durable
 from ..chain import BoundContract, TransactionSender
-from ._did_web import did_web_institution, signing_method
 from ._data_integrity import JCS_SUITE, batch_proof, sign_hashed, sign_jcs_batch
+from ._did_web import did_web_institution, signing_method
 from ._jcs import canonical_hash
 from ._keys import Ed25519KeyPair
 from ._merkle import MerkleTree
@@ -70,8 +70,9 @@ _FORKED: tuple[Sequence[dict[str, Any]], bytes, str, str, str] | None = None
 _PR_SET_PDEATHSIG = 1
 
 
-def _sign_range(documents: Sequence[dict[str, Any]], seed: bytes, cryptosuite: str, created: str, verification_method: str,
-                start: int, end: int) -> list[tuple[bytes, str, str]]:
+def _sign_range(
+    documents: Sequence[dict[str, Any]], seed: bytes, cryptosuite: str, created: str, verification_method: str, start: int, end: int
+) -> list[tuple[bytes, str, str]]:
     """(canonical hash, proof value, journal text of the signed document) of ``documents[start:end]``."""
     key = Ed25519KeyPair.from_seed(seed)
     chunk = documents[start:end]
@@ -201,7 +202,12 @@ class BatchIssuer:
         self._db.close()
 
     def issue(
-        self, batch_id: str, documents: Sequence[dict[str, Any]], *, credential_type: bytes, created: str,
+        self,
+        batch_id: str,
+        documents: Sequence[dict[str, Any]],
+        *,
+        credential_type: bytes,
+        created: str,
         status_list_hash: bytes = b"\0" * 32,
     ) -> IssuedBatch:
         """Sign, journal, anchor and finish ``documents`` as batch ``batch_id`` (idempotent by id)."""
@@ -209,9 +215,7 @@ class BatchIssuer:
         root = tree.root
         existing = self.anchor.call("anchorOf", root)
         if existing["anchoredAt"] == 0:
-            call = self.anchor.transaction(
-                "anchor", root, len(signed), credential_type, status_list_hash, key=f"anchor:0x{root.hex()}"
-            )
+            call = self.anchor.transaction("anchor", root, len(signed), credential_type, status_list_hash, key=f"anchor:0x{root.hex()}")
             self.sender.transact(call)
         entry = self.sender.outbox.by_keys([f"anchor:0x{root.hex()}"]).get(f"anchor:0x{root.hex()}")
         anchored = self.anchor.call("anchorOf", root)
@@ -255,9 +259,7 @@ class BatchIssuer:
             if row is not None:
                 stored = [
                     json.loads(text)
-                    for (text,) in self._db.execute(
-                        "SELECT document FROM credentials WHERE batch_id = ? ORDER BY position", (batch_id,)
-                    )
+                    for (text,) in self._db.execute("SELECT document FROM credentials WHERE batch_id = ? ORDER BY position", (batch_id,))
                 ]
                 hashes = [credential_hash(doc) for doc in stored]
                 tree = MerkleTree.of(hashes)
@@ -272,8 +274,9 @@ class BatchIssuer:
         signed, hashes, texts = [], [], []
         for document, (value, proof_value, text) in zip(documents, signatures, strict=True):
             unsecured = {k: v for k, v in document.items() if k != "proof"}
-            proof = batch_proof(unsecured, proof_value, cryptosuite=self.cryptosuite, created=created,
-                                verification_method=self.verification_method)
+            proof = batch_proof(
+                unsecured, proof_value, cryptosuite=self.cryptosuite, created=created, verification_method=self.verification_method
+            )
             signed.append({**unsecured, "proof": [proof]})
             hashes.append(value)
             texts.append(text)

@@ -12,8 +12,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
-from .._exceptions import InvalidKeyError
 from .._base58 import b58decode, b58encode
+from .._exceptions import InvalidKeyError
 
 __all__ = ["Ed25519KeyPair", "Ed25519PublicKeyRef", "base58btc_decode", "base58btc_encode"]
 

@@ -16,11 +16,11 @@ from datetime import datetime
 from typing import Any
 
 from .._exceptions import CredentialError, InvalidKeyError
+from ._chain_view import ChainFacts
 from ._data_integrity import JCS_SUITE, sign, signature_proof
 from ._data_integrity import verify as verify_signature
-from ._documents import CONTEXTS
-from ._chain_view import ChainFacts
 from ._did_web import DidResolver
+from ._documents import CONTEXTS
 from ._keys import Ed25519KeyPair, Ed25519PublicKeyRef
 from ._verification import FAIL, PASS, StatusResolver, VerificationReport, verify_credential
 
@@ -45,7 +45,12 @@ def holder_did(key: Ed25519PublicKeyRef) -> str:
 
 
 def sign_presentation(
-    credentials: Sequence[dict[str, Any]], key: Ed25519KeyPair, *, challenge: str, domain: str, created: str,
+    credentials: Sequence[dict[str, Any]],
+    key: Ed25519KeyPair,
+    *,
+    challenge: str,
+    domain: str,
+    created: str,
 ) -> dict[str, Any]:
     """The holder's VerifiablePresentation of ``credentials`` for one verifier's challenge and domain."""
     presentation = {
@@ -54,8 +59,14 @@ def sign_presentation(
         "holder": holder_did(key.public),
         "verifiableCredential": list(credentials),
     }
-    return sign(presentation, key, cryptosuite=JCS_SUITE, created=created, proof_purpose="authentication",
-                options={"challenge": challenge, "domain": domain})
+    return sign(
+        presentation,
+        key,
+        cryptosuite=JCS_SUITE,
+        created=created,
+        proof_purpose="authentication",
+        options={"challenge": challenge, "domain": domain},
+    )
 
 
 def holder_proof_problem(presentation: dict[str, Any], *, challenge: str, domain: str) -> tuple[str, str]:
@@ -116,8 +127,15 @@ class PresentationReport:
 
 
 def verify_presentation(
-    presentation: Any, *, challenge: str, domain: str, chain: ChainFacts | None, now: datetime | None = None,
-    confirmations: int = 1, status_resolver: StatusResolver | None = None, did_resolver: DidResolver | None = None,
+    presentation: Any,
+    *,
+    challenge: str,
+    domain: str,
+    chain: ChainFacts | None,
+    now: datetime | None = None,
+    confirmations: int = 1,
+    status_resolver: StatusResolver | None = None,
+    did_resolver: DidResolver | None = None,
 ) -> PresentationReport:
     """Verify a holder-bound presentation for a verifier whose ``challenge`` (handed out once: the caller
     records its use) and ``domain`` it must answer; never raises for bad input, only reports."""
@@ -137,8 +155,9 @@ def verify_presentation(
         if failed == name:
             return report
     for credential in credentials:
-        inner = verify_credential(credential, chain=chain, now=now, confirmations=confirmations,
-                                  status_resolver=status_resolver, did_resolver=did_resolver)
+        inner = verify_credential(
+            credential, chain=chain, now=now, confirmations=confirmations, status_resolver=status_resolver, did_resolver=did_resolver
+        )
         unbound = holder_binding_problem(presentation, credential) if isinstance(credential, dict) else "not a credential"
         inner.add("holder_binding", FAIL if unbound else PASS, unbound)
         report.credentials.append(inner)

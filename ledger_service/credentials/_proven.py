@@ -105,8 +105,9 @@ def trust_anchor_from_node(rpc: RpcClient, *, chain_id: int, contracts: Mapping[
     if not header:
         raise ConfigurationError(f"the node has no block {block}")
     if block_header_hash(header) != bytes.fromhex(str(header["hash"])[2:]):
-        raise ConfigurationError("this node's block headers do not hash as Ethereum headers (a QBFT chain?): "
-                                 "block-hash checkpoints cannot be used with it")
+        raise ConfigurationError(
+            "this node's block headers do not hash as Ethereum headers (a QBFT chain?): block-hash checkpoints cannot be used with it"
+        )
     trusted = {name: to_checksum_address(contracts[name]) for name in TRUSTED_CONTRACTS}
     for name, address in trusted.items():
         if rpc.request("eth_getCode", [address, hex(block)]) in (None, "0x"):
@@ -175,8 +176,10 @@ class StateChainView:
         return self._record(self._anchor, self._anchor_layout, "_statusLists", status_list_id(url))
 
     def status_list_versions(self, url: str) -> dict[bytes, int]:
-        raise InvalidProofError(f"a snapshot proves only the list in force at block {self.block_number}; "
-                                "an earlier list cannot be told from a forged one offline")
+        raise InvalidProofError(
+            f"a snapshot proves only the list in force at block {self.block_number}; "
+            "an earlier list cannot be told from a forged one offline"
+        )
 
 
 @dataclass(frozen=True)
@@ -193,11 +196,14 @@ def proven_chain_view(trust: TrustAnchor, header: Any, proofs: Any) -> tuple[Sta
     trusted = trust.checkpoints.get(number)
     if trusted is None:
         near = sorted(trust.checkpoints, key=lambda n: abs(n - number))[:3]
-        raise InvalidProofError(f"the bundle was made at block {number}, which the trust anchor holds no checkpoint for "
-                                f"(it trusts blocks {', '.join(map(str, sorted(near)))}…): make the bundle at one of those")
+        raise InvalidProofError(
+            f"the bundle was made at block {number}, which the trust anchor holds no checkpoint for "
+            f"(it trusts blocks {', '.join(map(str, sorted(near)))}…): make the bundle at one of those"
+        )
     if trusted != digest:
-        raise InvalidProofError(f"the bundle's block {number} hashes to 0x{digest.hex()}, not the trusted 0x{trusted.hex()}: "
-                                "it is not that block")
+        raise InvalidProofError(
+            f"the bundle's block {number} hashes to 0x{digest.hex()}, not the trusted 0x{trusted.hex()}: it is not that block"
+        )
     state = ProvenState(bytes.fromhex(str(header["stateRoot"])[2:]), proofs)
     view = StateChainView(chain_id=trust.chain_id, contracts=trust.contracts, block_number=number, word=state.word)
     return view, ProvenBlock(number, datetime.fromtimestamp(int(header["timestamp"], 16), timezone.utc))

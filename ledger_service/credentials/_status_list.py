@@ -174,9 +174,7 @@ class StatusList:
         """The list as persisted: its status bits and :meth:`allocation_bitmap`."""
         size = len(allocation_bitmap) * 8
         allocated = {
-            byte_index * 8 + bit
-            for byte_index, byte in enumerate(allocation_bitmap) if byte
-            for bit in range(8) if byte & (0x80 >> bit)
+            byte_index * 8 + bit for byte_index, byte in enumerate(allocation_bitmap) if byte for bit in range(8) if byte & (0x80 >> bit)
         }
         return cls(url, purpose, size=size, bits=bytearray(bits), allocated=allocated)
 

@@ -23,8 +23,8 @@ from .._exceptions import ChainError, CredentialError, InvalidJsonError, Invalid
 from .._json import check_json_value, strict_loads
 from ._chain_view import ChainFacts
 from ._data_integrity import signature_proof
-from ._did_web import DidResolver, did_document_disagreement, did_web_institution
 from ._data_integrity import verify as verify_signature
+from ._did_web import DidResolver, did_document_disagreement, did_web_institution
 from ._issuance import ANCHOR_PROOF_TYPE, credential_hash, institution_uri
 from ._jsonld import PINNED_CONTEXTS
 from ._keys import Ed25519PublicKeyRef
@@ -331,8 +331,12 @@ def _check_signing_key(
 
 
 def _check_did_document(
-    report: VerificationReport, chain: ChainFacts | None, credential: dict[str, Any], anchor: dict[str, Any] | None,
-    resolver: DidResolver | None, now: datetime,
+    report: VerificationReport,
+    chain: ChainFacts | None,
+    credential: dict[str, Any],
+    anchor: dict[str, Any] | None,
+    resolver: DidResolver | None,
+    now: datetime,
 ) -> None:
     """A did:web issuer: its DID document must agree with the chain (urn issuers have none to check)."""
     issuer = credential.get("issuer")
@@ -509,9 +513,7 @@ def _in_force(candidates: list[Any], current: bytes) -> tuple[dict[str, Any] | N
     return None, others
 
 
-def _judge_other_lists(
-    report: VerificationReport, chain: ChainFacts, url: str, hashes: list[bytes | None], current_version: int
-) -> None:
+def _judge_other_lists(report: VerificationReport, chain: ChainFacts, url: str, hashes: list[bytes | None], current_version: int) -> None:
     if not hashes:
         report.add("status", UNKNOWN, f"the status list {url} is not at hand")
         return
@@ -524,8 +526,9 @@ def _judge_other_lists(
         report.add("status", FAIL, f"the status list {url} given was never anchored for it on chain (forged or altered)")
         return
     stale = max(history[digest] for digest in hashes if digest is not None)
-    report.add("status", UNKNOWN, f"the status list {url} given is stale (version {stale}, current {current_version}); "
-                                  "fetch the current one")
+    report.add(
+        "status", UNKNOWN, f"the status list {url} given is stale (version {stale}, current {current_version}); fetch the current one"
+    )
 
 
 def _check_dates(report: VerificationReport, credential: dict[str, Any], now: datetime) -> None:

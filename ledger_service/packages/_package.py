@@ -49,8 +49,10 @@ __all__ = [
 
 MANIFEST_TYPE = "EduLedgerRecommendationPackage"
 SIGNATURE_TYPE = "EduLedgerPackageSignature"
-_MEMBER = re.compile(r"^(manifest\.json|signature\.json|resources/[A-Za-z0-9]{20,100}\.car|credentials/[0-9]{1,19}\.json|"
-                     r"status-lists/[0-9]{1,6}\.json|dids/[0-9]{1,4}\.json)$")
+_MEMBER = re.compile(
+    r"^(manifest\.json|signature\.json|resources/[A-Za-z0-9]{20,100}\.car|credentials/[0-9]{1,19}\.json|"
+    r"status-lists/[0-9]{1,6}\.json|dids/[0-9]{1,4}\.json)$"
+)
 
 
 @dataclass(frozen=True)
@@ -184,7 +186,9 @@ def _check_signature(members: dict[str, bytes], chain: ChainFacts | None, now: i
         report.add("signature", "fail", f"unreadable signature.json: {exc}")
         return None
     if signature.get("manifestSha256") != _sha256(manifest_bytes) or not public.verify(raw_signature, manifest_bytes):
-        report.add("signature", "fail", "the signature does not cover these manifest bytes (the manifest was changed, or the signature forged)")
+        report.add(
+            "signature", "fail", "the signature does not cover these manifest bytes (the manifest was changed, or the signature forged)"
+        )
         return None
     report.add("signature", "pass", f"manifest signed by key {public.multibase[:16]}… of institution 0x{institution.hex()[:12]}…")
     if chain is None:
@@ -298,8 +302,15 @@ def verify_package(
 
 
 def _verify_resource(
-    resource: Any, members: dict[str, bytes], listed: set[str], chain: ChainFacts | None, certificates: CertificateReader | None,
-    resolve: Callable[[str], list[dict[str, Any]]], resolve_did: DidResolver, confirmations: int, report: VerificationReport,
+    resource: Any,
+    members: dict[str, bytes],
+    listed: set[str],
+    chain: ChainFacts | None,
+    certificates: CertificateReader | None,
+    resolve: Callable[[str], list[dict[str, Any]]],
+    resolve_did: DidResolver,
+    confirmations: int,
+    report: VerificationReport,
 ) -> bool:
     try:
         cid = CID.parse(str(resource["contentCid"]))
@@ -342,14 +353,18 @@ def _verify_resource(
                 report.add("certificate", "fail", f"#{number} is a {facts.kind} certificate on chain, listed as {entry.get('kind')}")
                 return False
             else:
-                report.add("certificate", "pass", f"#{number} ({facts.kind if facts else '?'}, {facts.level if facts else '?'}) "
-                                                  f"certifies {cid} on chain, not revoked")
+                report.add(
+                    "certificate",
+                    "pass",
+                    f"#{number} ({facts.kind if facts else '?'}, {facts.level if facts else '?'}) certifies {cid} on chain, not revoked",
+                )
         credential = _member(members, credential_name, credential_sha, report)
         if credential is None:
             return False
         listed.add(credential_name)
-        credential_report = verify_credential(credential, chain=chain, confirmations=confirmations, status_resolver=resolve,
-                                              did_resolver=resolve_did)
+        credential_report = verify_credential(
+            credential, chain=chain, confirmations=confirmations, status_resolver=resolve, did_resolver=resolve_did
+        )
         failed = credential_report.failed
         if failed is not None:
             report.add("credential", "fail", f"{credential_name}: {failed.name}: {failed.detail}")
@@ -359,6 +374,9 @@ def _verify_resource(
             report.add("credential", "fail", f"{credential_name} is not the credential of certificate #{number}")
             return False
         unsure = next((c for c in credential_report.checks if c.result != "pass"), None)
-        report.add("credential", "pass" if credential_report.outcome == "valid" else "unknown",
-                   f"{credential_name}: {credential_report.outcome}" + (f" ({unsure.name}: {unsure.detail})" if unsure else ""))
+        report.add(
+            "credential",
+            "pass" if credential_report.outcome == "valid" else "unknown",
+            f"{credential_name}: {credential_report.outcome}" + (f" ({unsure.name}: {unsure.detail})" if unsure else ""),
+        )
     return True

@@ -159,21 +159,16 @@ class Vault:
 
     # Subjects...
 
-    def create_subject(
-        self, *, birth_date: date, guardian_consent: str | None = None, today: date | None = None
-    ) -> str:
+    def create_subject(self, *, birth_date: date, guardian_consent: str | None = None, today: date | None = None) -> str:
         """Register a subject; returns their pseudonymous id (random: it says nothing about them)."""
         if age_on(birth_date, today or date.today()) < MINIMUM_AGE_WITHOUT_CONSENT and not guardian_consent:
-            raise ConsentRequiredError(
-                "the subject is under 14: record a guardian-consent reference before anything else"
-            )
+            raise ConsentRequiredError("the subject is under 14: record a guardian-consent reference before anything else")
         subject_id = "subj_" + secrets.token_hex(16)
         data_key = AESGCM.generate_key(bit_length=256)
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             self._db.execute(
-                "INSERT INTO subjects (subject_id, wrapped_key, master_key_id, guardian_consent, created_at)"
-                " VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO subjects (subject_id, wrapped_key, master_key_id, guardian_consent, created_at) VALUES (?, ?, ?, ?, ?)",
                 (subject_id, self._wrap(subject_id, data_key), self.master.key_id, guardian_consent, time.time()),
             )
             self._db.execute(
@@ -183,9 +178,7 @@ class Vault:
             self._db.execute("COMMIT")
         return subject_id
 
-    def enroll(
-        self, subjects: list[NewSubject], *, scope: str | None = None, today: date | None = None
-    ) -> list[tuple[str, bytes]]:
+    def enroll(self, subjects: list[NewSubject], *, scope: str | None = None, today: date | None = None) -> list[tuple[str, bytes]]:
         """Register a whole class or grade in one transaction: all or none. Returns each subject's
         pseudonymous id and identity salt, in order. A subject with a ``key`` already enrolled in
         ``scope`` is the same subject again (their fields are updated); new subjects are pending
@@ -193,9 +186,7 @@ class Vault:
         day = today or date.today()
         for position, subject in enumerate(subjects):
             if age_on(subject.birth_date, day) < MINIMUM_AGE_WITHOUT_CONSENT and not subject.guardian_consent:
-                raise ConsentRequiredError(
-                    f"subject {position} is under 14: record a guardian-consent reference before anything else"
-                )
+                raise ConsentRequiredError(f"subject {position} is under 14: record a guardian-consent reference before anything else")
             if subject.key is not None and scope is None:
                 raise ValueError("a subject's key finds them within a scope: pass scope=")
         now = time.time()
@@ -238,8 +229,9 @@ class Vault:
                     [(subject_id, name, self._seal(subject_id, name, cipher, value)) for name, value in values.items()],
                 )
                 if subject.guardian_consent:
-                    self._db.execute("UPDATE subjects SET guardian_consent = ? WHERE subject_id = ?",
-                                     (subject.guardian_consent, subject_id))
+                    self._db.execute(
+                        "UPDATE subjects SET guardian_consent = ? WHERE subject_id = ?", (subject.guardian_consent, subject_id)
+                    )
                 enrolled.append((subject_id, salt))
                 if digest is not None:
                     found[digest] = known
@@ -259,8 +251,10 @@ class Vault:
             cipher = AESGCM(data_key)
             self._db.executemany(
                 "INSERT INTO fields (subject_id, name, sealed) VALUES (?, ?, ?)",
-                [(subject_id, name, self._seal(subject_id, name, cipher, value, nonce))
-                 for (name, value), nonce in zip(values.items(), nonces, strict=False)],
+                [
+                    (subject_id, name, self._seal(subject_id, name, cipher, value, nonce))
+                    for (name, value), nonce in zip(values.items(), nonces, strict=False)
+                ],
             )
             if digest is not None:
                 self._db.execute("INSERT OR REPLACE INTO subject_index (digest, subject_id) VALUES (?, ?)", (digest, subject_id))
@@ -303,9 +297,7 @@ class Vault:
     def get(self, subject_id: str, name: str) -> Any:
         data_key = self._data_key(subject_id)
         with self._lock:
-            row = self._db.execute(
-                "SELECT sealed FROM fields WHERE subject_id = ? AND name = ?", (subject_id, name)
-            ).fetchone()
+            row = self._db.execute("SELECT sealed FROM fields WHERE subject_id = ? AND name = ?", (subject_id, name)).fetchone()
         if row is None:
             raise SubjectNotFoundError(f"{subject_id} has no field {name!r}")
         return self._open(subject_id, name, data_key, row[0])
@@ -335,9 +327,7 @@ class Vault:
         """Re-wrap every data key under ``new_master``; data is not re-encrypted. Returns how many."""
         self._keyring[new_master.key_id] = new_master
         with self._lock:
-            rows = self._db.execute(
-                "SELECT subject_id, wrapped_key, master_key_id FROM subjects WHERE wrapped_key IS NOT NULL"
-            ).fetchall()
+            rows = self._db.execute("SELECT subject_id, wrapped_key, master_key_id FROM subjects WHERE wrapped_key IS NOT NULL").fetchall()
             rewrapped = []
             for subject_id, wrapped, key_id in rows:
                 data_key = self._unwrap(subject_id, wrapped, key_id)
@@ -399,8 +389,10 @@ class Vault:
                 row = self._db.execute("SELECT wrapped, master_key_id FROM vault_keys WHERE name = ?", (name,)).fetchone()
                 if row is None:
                     key = secrets.token_bytes(32)
-                    self._db.execute("INSERT INTO vault_keys (name, wrapped, master_key_id) VALUES (?, ?, ?)",
-                                     (name, self._wrap("vault-key:" + name, key), self.master.key_id))
+                    self._db.execute(
+                        "INSERT INTO vault_keys (name, wrapped, master_key_id) VALUES (?, ?, ?)",
+                        (name, self._wrap("vault-key:" + name, key), self.master.key_id),
+                    )
                 else:
                     key = self._unwrap("vault-key:" + name, row[0], row[1])
             except BaseException:

@@ -28,15 +28,15 @@ from ..chain.monitor import ServiceMonitor
 from ..chain.worker import ChainWorker
 from ..core.config import Settings
 from ..core.errors import AuthenticationError, PermissionDeniedError
-from ..workflows.content_access import ContentLinks
+from ..crud import auth as auth_crud
+from ..crud import users as users_crud
 from ..search import SearchService
+from ..workflows.content_access import ContentLinks
 from ..workflows.dashboard import SummaryCache
 from ..workflows.issuance import Issuing
 from ..workflows.previews import PreviewService
 from ..workflows.review import DecisionPolicy
 from ..workflows.submission import Limits
-from ..crud import auth as auth_crud
-from ..crud import users as users_crud
 
 
 def get_settings(request: Request) -> Settings:

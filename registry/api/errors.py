@@ -11,36 +11,36 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ledger_service import (
     AlreadyExistsError,
+    ChainMismatchError,
+    ChainUnavailableError,
+    ConfigurationError,
     ConsentRequiredError,
-    CredentialError,
-    InvalidJsonError,
-    InvalidKeyError,
-    InvalidProofError,
-    SubjectErasedError,
-    SubjectNotFoundError,
-    VaultKeyError,
     ContentBackendError,
     ContentCorruptedError,
     ContentNotFoundError,
     ContentTooLargeError,
-    InvalidCarError,
-    InvalidCIDError,
-    TruncatedContentError,
-    ChainMismatchError,
-    ChainUnavailableError,
-    ConfigurationError,
     ContractRevertError,
+    CredentialError,
     DuplicateContentError,
     EduLedgerError,
     ExpiredSignatureError,
     InvalidArgumentError,
+    InvalidCarError,
+    InvalidCIDError,
+    InvalidJsonError,
+    InvalidKeyError,
+    InvalidProofError,
     InvalidSharesError,
     InvalidSignatureError,
     InvalidStateError,
     NonceReplayError,
     NotFoundError,
+    SubjectErasedError,
+    SubjectNotFoundError,
     TransactionTimeoutError,
+    TruncatedContentError,
     UnauthorizedError,
+    VaultKeyError,
 )
 
 from ..core.errors import (
@@ -131,33 +131,41 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}.get(
-            exc.status_code, "http_error"
-        )
+        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}.get(exc.status_code, "http_error")
         return JSONResponse(status_code=exc.status_code, content={"error": code, "message": str(exc.detail)})
 
     @app.exception_handler(StaleDataError)
     async def _stale(_request: Request, _exc: StaleDataError) -> JSONResponse:
-        return JSONResponse(status_code=409, content={
-            "error": "concurrent_update",
-            "message": "someone changed this record at the same moment; nothing was applied: reload it and try again",
-        })
+        return JSONResponse(
+            status_code=409,
+            content={
+                "error": "concurrent_update",
+                "message": "someone changed this record at the same moment; nothing was applied: reload it and try again",
+            },
+        )
 
     @app.exception_handler(IntegrityError)
     async def _integrity(_request: Request, _exc: IntegrityError) -> JSONResponse:
-        return JSONResponse(status_code=409, content={
-            "error": "conflict", "message": "this conflicts with a record made at the same moment; nothing was applied",
-        })
+        return JSONResponse(
+            status_code=409,
+            content={
+                "error": "conflict",
+                "message": "this conflicts with a record made at the same moment; nothing was applied",
+            },
+        )
 
     @app.exception_handler(OperationalError)
     async def _busy(_request: Request, exc: OperationalError) -> JSONResponse:
-        return JSONResponse(status_code=503, headers={"Retry-After": "1"}, content={
-            "error": "database_unavailable", "message": f"the database could not serve the request ({type(exc.orig).__name__}); retry",
-        })
+        return JSONResponse(
+            status_code=503,
+            headers={"Retry-After": "1"},
+            content={
+                "error": "database_unavailable",
+                "message": f"the database could not serve the request ({type(exc.orig).__name__}); retry",
+            },
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors()
-        )
+        problems = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors())
         return JSONResponse(status_code=422, content={"error": "invalid_request", "message": problems})

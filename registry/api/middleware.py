@@ -146,10 +146,13 @@ class CatchAllMiddleware:
             log.exception("unexpected error %s in %s %s", reference, scope.get("method"), scope.get("path"))
             if started:
                 raise  # half a response is out: nothing truthful can follow it
-            response = JSONResponse(status_code=500, content={
-                "error": "internal_error",
-                "message": f"an unexpected error (reference {reference} in the service's log); please report it",
-            })
+            response = JSONResponse(
+                status_code=500,
+                content={
+                    "error": "internal_error",
+                    "message": f"an unexpected error (reference {reference} in the service's log); please report it",
+                },
+            )
             await response(scope, receive, send)
 
 
@@ -233,7 +236,11 @@ class BodyDeadlineMiddleware:
                 raise
         if timed_out and not started:
             log.info("request body of %s %s timed out after %.0f s", scope.get("method"), scope.get("path"), self.timeout)
-            await JSONResponse(status_code=408, headers={"Connection": "close"}, content={
-                "error": "request_timeout",
-                "message": f"the request body stopped arriving (nothing for {self.timeout:g} s before its declared end); send it again",
-            })(scope, receive, send)
+            await JSONResponse(
+                status_code=408,
+                headers={"Connection": "close"},
+                content={
+                    "error": "request_timeout",
+                    "message": f"the request body stopped arriving (nothing for {self.timeout:g} s before its declared end); send it again",
+                },
+            )(scope, receive, send)

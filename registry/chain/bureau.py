@@ -1,10 +1,11 @@
 """The bureau that runs this repository, set up on chain when the service starts.
 
 It issues the repository's certificates: registered as a root institution, accredited for the four
-certificate kinds, for status lists and for teachers' contribution statements, with the relayer as its issuer key (so the platform's one
-sending key signs certificates too), and an Ed25519 signing key for the certificates delivered as
-verifiable credentials — derived from the relayer key, so it needs no storage of its own. This needs the relayer to be governance, as it is on the embedded chain and
-after a first deployment; otherwise governance must do it, and the service says so.
+certificate kinds, for status lists and for teachers' contribution statements, with the relayer as
+its issuer key (so the platform's one sending key signs certificates too), and an Ed25519 signing
+key for the certificates delivered as verifiable credentials — derived from the relayer key, so it
+needs no storage of its own. This needs the relayer to be governance, as it is on the embedded chain
+and after a first deployment; otherwise governance must do it, and the service says so.
 """
 
 from __future__ import annotations
@@ -67,12 +68,17 @@ def set_up_bureau(ledger: Ledger, *, name: str, kind: str, admin: str | None) ->
         if not governance:
             log.warning(
                 "the bureau %r is not registered on chain and the relayer %s is not governance: "
-                "certificates cannot be issued until governance registers it (id 0x%s)", name, relayer, bureau_id.hex(),
+                "certificates cannot be issued until governance registers it (id 0x%s)",
+                name,
+                relayer,
+                bureau_id.hex(),
             )
             return Bureau(bureau_id, name, kind, admin, issues_certificates=False, signing_key=None)
-        calls.append(directory.register_institution(
-            bureau_id, b"\0" * 32, INSTITUTION_KINDS[kind], admin or relayer, key=f"{tag}:register", gas=_GAS
-        ))
+        calls.append(
+            directory.register_institution(
+                bureau_id, b"\0" * 32, INSTITUTION_KINDS[kind], admin or relayer, key=f"{tag}:register", gas=_GAS
+            )
+        )
     elif admin is not None and record["admin"] != admin and governance:
         calls.append(directory.set_institution_admin(bureau_id, admin, key=f"{tag}:admin:{admin}:{time.time_ns()}", gas=_GAS))
     now = int(time.time())
@@ -81,15 +87,18 @@ def set_up_bureau(ledger: Ledger, *, name: str, kind: str, admin: str | None) ->
             calls.append(directory.accredit(bureau_id, credential_type, key=f"{tag}:accredit:{credential_type.hex()[:8]}:{now}", gas=_GAS))
     signing = bureau_signing_key(ledger)
     if governance and bytes(directory.signing_key(signing.public.raw)["institutionId"]) == b"\0" * 32:
-        calls.append(directory.add_signing_key(
-            bureau_id, signing.public.raw, key=f"{tag}:signing-key:{signing.public.raw.hex()[:16]}", gas=_GAS
-        ))
+        calls.append(
+            directory.add_signing_key(bureau_id, signing.public.raw, key=f"{tag}:signing-key:{signing.public.raw.hex()[:16]}", gas=_GAS)
+        )
     key_holder = bytes(directory.issuer_key(relayer)["institutionId"])
     if key_holder == b"\0" * 32 and governance:
         calls.append(directory.add_issuer_key(bureau_id, relayer, key=f"{tag}:issuer-key", gas=_GAS))
     elif key_holder not in (b"\0" * 32, bureau_id):
-        log.warning("the relayer %s is an issuer key of another institution (0x%s); it cannot sign this bureau's certificates",
-                    relayer, key_holder.hex())
+        log.warning(
+            "the relayer %s is an issuer key of another institution (0x%s); it cannot sign this bureau's certificates",
+            relayer,
+            key_holder.hex(),
+        )
     if calls:
         receipts = ledger.sender.wait([entry.tx_hash for entry in ledger.sender.submit(calls)])
         ledger.sender.raise_for_revert(receipts)

@@ -55,23 +55,41 @@ class DirectoryContract(_Typed):
     def is_authorized_issuer(self, account: str, institution_id: bytes, credential_type: bytes, at: int) -> bool:
         return bool(self.contract.call("isAuthorizedIssuer", account, institution_id, credential_type, at))
 
-    def register_institution(self, institution_id: bytes, parent_id: bytes, kind: int, admin: str, *, key: str,
-                             gas: int | None = None) -> ContractCall:
+    def register_institution(
+        self, institution_id: bytes, parent_id: bytes, kind: int, admin: str, *, key: str, gas: int | None = None
+    ) -> ContractCall:
         return self.contract.transaction("registerInstitution", institution_id, parent_id, kind, admin, key=key, gas=gas)
 
     def set_institution_admin(self, institution_id: bytes, admin: str, *, key: str, gas: int | None = None) -> ContractCall:
         return self.contract.transaction("setInstitutionAdmin", institution_id, admin, key=key, gas=gas)
 
-    def accredit(self, institution_id: bytes, credential_type: bytes, *, key: str, valid_from: int = 0, valid_until: int = _FOREVER,
-                 gas: int | None = None) -> ContractCall:
+    def accredit(
+        self,
+        institution_id: bytes,
+        credential_type: bytes,
+        *,
+        key: str,
+        valid_from: int = 0,
+        valid_until: int = _FOREVER,
+        gas: int | None = None,
+    ) -> ContractCall:
         return self.contract.transaction("accredit", institution_id, credential_type, valid_from, valid_until, key=key, gas=gas)
 
-    def add_issuer_key(self, institution_id: bytes, account: str, *, key: str, valid_from: int = 0, valid_until: int = _FOREVER,
-                       gas: int | None = None) -> ContractCall:
+    def add_issuer_key(
+        self, institution_id: bytes, account: str, *, key: str, valid_from: int = 0, valid_until: int = _FOREVER, gas: int | None = None
+    ) -> ContractCall:
         return self.contract.transaction("addIssuerKey", institution_id, account, valid_from, valid_until, key=key, gas=gas)
 
-    def add_signing_key(self, institution_id: bytes, public_key: bytes, *, key: str, valid_from: int = 0,
-                        valid_until: int = _FOREVER, gas: int | None = None) -> ContractCall:
+    def add_signing_key(
+        self,
+        institution_id: bytes,
+        public_key: bytes,
+        *,
+        key: str,
+        valid_from: int = 0,
+        valid_until: int = _FOREVER,
+        gas: int | None = None,
+    ) -> ContractCall:
         return self.contract.transaction("addSigningKey", institution_id, public_key, valid_from, valid_until, key=key, gas=gas)
 
     def grant_role(self, role: bytes, account: str, *, key: str) -> ContractCall:
@@ -86,8 +104,9 @@ class ResourceContract(_Typed):
 
     name = "ResourceRegistry"
 
-    def confirm_authorship(self, content_hash: bytes, author: str, share: int, deadline: int, signature: bytes, *,
-                           key: str) -> ContractCall:
+    def confirm_authorship(
+        self, content_hash: bytes, author: str, share: int, deadline: int, signature: bytes, *, key: str
+    ) -> ContractCall:
         return self.contract.transaction("confirmAuthorship", content_hash, author, share, deadline, signature, key=key)
 
     def set_status(self, resource_id: int, status: int, reason_code: int, *, key: str) -> ContractCall:

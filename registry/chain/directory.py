@@ -22,7 +22,6 @@ from eth_hash.auto import keccak
 from eth_utils.address import to_checksum_address
 
 from ledger_service import ChainUnavailableError
-from .contracts import DirectoryContract
 from ledger_service.chain import (  # derived from the compiled contracts; re-exported for the registry
     CERTIFICATE_KINDS,
     CERTIFICATE_LEVELS,
@@ -33,6 +32,8 @@ from ledger_service.chain import (  # derived from the compiled contracts; re-ex
     Ledger,
 )
 
+from .contracts import DirectoryContract
+
 __all__ = [
     "DEFAULT_ADMIN_ROLE",
     "CERTIFICATE_KINDS",
@@ -42,7 +43,6 @@ __all__ = [
     "Directory",
     "institution_id_for",
 ]
-
 
 
 log = logging.getLogger("registry.chain")

@@ -97,16 +97,27 @@ def _build_register(session: Session, job: ChainJob, ledger: Ledger) -> Built:
 
 def _apply_register(session: Session, job: ChainJob, events: list[DecodedEvent]) -> None:
     registered = next(e for e in events if e.name == "ResourceRegistered")
-    session.execute(update(ResourceVersion).where(ResourceVersion.id == job.payload["version_id"]).values(
-        chain_resource_id=int(registered.args["resourceId"]), registration_tx=job.tx_hash, registration_block=job.block_number,
-        chain_status="mined",
-    ))
+    session.execute(
+        update(ResourceVersion)
+        .where(ResourceVersion.id == job.payload["version_id"])
+        .values(
+            chain_resource_id=int(registered.args["resourceId"]),
+            registration_tx=job.tx_hash,
+            registration_block=job.block_number,
+            chain_status="mined",
+        )
+    )
 
 
 def _fail_register(session: Session, job: ChainJob, error: str) -> None:
-    session.execute(update(ResourceVersion).where(ResourceVersion.id == job.payload["version_id"]).values(
-        chain_status="failed", chain_error=error,
-    ))
+    session.execute(
+        update(ResourceVersion)
+        .where(ResourceVersion.id == job.payload["version_id"])
+        .values(
+            chain_status="failed",
+            chain_error=error,
+        )
+    )
 
 
 # Co-authors' confirmations (they hold their share from then on)...
@@ -122,7 +133,12 @@ def _build_confirmation(session: Session, job: ChainJob, ledger: Ledger) -> Buil
     if version.chain_resource_id is None:
         return NOT_READY
     return ResourceContract.of(ledger).confirm_authorship(
-        bytes.fromhex(version.content_hash[2:]), row.address, row.share, row.deadline, bytes.fromhex(row.signature[2:]), key=_key(job),
+        bytes.fromhex(version.content_hash[2:]),
+        row.address,
+        row.share,
+        row.deadline,
+        bytes.fromhex(row.signature[2:]),
+        key=_key(job),
     )
 
 
@@ -255,7 +271,11 @@ def _build_institution(session: Session, job: ChainJob, ledger: Ledger) -> Built
     payload = job.payload
     parent = bytes.fromhex(payload["parent_id"][2:]) if payload.get("parent_id") else b"\0" * 32
     return DirectoryContract.of(ledger).register_institution(
-        bytes.fromhex(payload["institution_id"][2:]), parent, INSTITUTION_KINDS[payload["kind"]], payload["admin"], key=_key(job),
+        bytes.fromhex(payload["institution_id"][2:]),
+        parent,
+        INSTITUTION_KINDS[payload["kind"]],
+        payload["admin"],
+        key=_key(job),
     )
 
 

@@ -46,7 +46,12 @@ LogListener = Callable[[int, int, list[dict[str, Any]] | None], None]
 
 class ServiceMonitor:
     def __init__(
-        self, rpc: RpcClient, ping_database: Callable[[], int | None], *, watch: Sequence[str] = (), interval: float = 0.2,
+        self,
+        rpc: RpcClient,
+        ping_database: Callable[[], int | None],
+        *,
+        watch: Sequence[str] = (),
+        interval: float = 0.2,
         oldest_write: Callable[[], float | None] | None = None,
     ) -> None:
         self.rpc = rpc

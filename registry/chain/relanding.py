@@ -32,6 +32,7 @@ class IssuedDocuments(Protocol):
 
     def replace_document(self, credential: IssuedCredential, document: dict[str, Any]) -> None: ...
 
+
 log = logging.getLogger("registry.chain")
 
 
@@ -49,12 +50,15 @@ def apply_blocks(session: Session, blocks: dict[str, int], documents: IssuedDocu
     for tx_hash, block in blocks.items():
         for statement in (
             update(ChainJob).where(ChainJob.tx_hash == tx_hash, ChainJob.block_number != block).values(block_number=block),
-            update(ResourceVersion).where(ResourceVersion.registration_tx == tx_hash, ResourceVersion.registration_block != block)
+            update(ResourceVersion)
+            .where(ResourceVersion.registration_tx == tx_hash, ResourceVersion.registration_block != block)
             .values(registration_block=block),
             update(WorkflowEvent).where(WorkflowEvent.chain_tx == tx_hash, WorkflowEvent.chain_block != block).values(chain_block=block),
         ):
             changed += session.execute(statement).rowcount  # type: ignore[attr-defined]
-        for batch in session.scalars(select(CredentialBatch).where(CredentialBatch.tx_hash == tx_hash, CredentialBatch.block_number != block)):
+        for batch in session.scalars(
+            select(CredentialBatch).where(CredentialBatch.tx_hash == tx_hash, CredentialBatch.block_number != block)
+        ):
             batch.block_number = block
             changed += 1
             for credential in session.scalars(select(IssuedCredential).where(IssuedCredential.batch_id == batch.id)):

@@ -1,8 +1,9 @@
 """The chain worker: carries out committed chain jobs, in the background, and survives restarts.
 
 A cycle: (1) hashes of new workflow events of registered versions become one ``record_decisions``
-job (and a programme's decisions about nominees one ``record_programme_decisions`` job); (2) ready jobs (their subject's previous job done) are built into calls and submitted in one
-go through the relayer's durable outbox, each under its own key (and attempt number), so a job
+job (and a programme's decisions about nominees one ``record_programme_decisions`` job); (2) ready
+jobs (their subject's previous job done) are built into calls and submitted in one go through the
+relayer's durable outbox, each under its own key (and attempt number), so a job
 resent after a crash returns its first transaction instead of sending a second; (3) receipts are
 awaited and applied to the database. A chain that does not answer leaves the jobs where they are
 and the worker tries again.
@@ -13,8 +14,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import datetime
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -37,9 +38,7 @@ _CONTRACTS = ("ResourceRegistry", "CertificateRegistry", "InstitutionRegistry")
 class ChainWorker:
     """Runs chain jobs for one relayer key. ``start`` runs it in a thread; tests call :meth:`drain`."""
 
-    def __init__(
-        self, ledger: Ledger, sessions: sessionmaker[Session], *, batch_size: int = 500, idle_interval: float = 1.0
-    ) -> None:
+    def __init__(self, ledger: Ledger, sessions: sessionmaker[Session], *, batch_size: int = 500, idle_interval: float = 1.0) -> None:
         self.ledger = ledger
         self.sessions = sessions
         self.batch_size = batch_size
@@ -104,15 +103,25 @@ class ChainWorker:
     def unrecorded_events(self) -> int:
         """Workflow and programme events whose version is on chain but whose hash has no chain job yet."""
         with self.sessions() as session:
-            review = session.scalar(
-                select(func.count()).select_from(WorkflowEvent).join(ResourceVersion, ResourceVersion.id == WorkflowEvent.version_id)
-                .where(WorkflowEvent.chain_job_id.is_(None), ResourceVersion.chain_resource_id.is_not(None))
-            ) or 0
-            programme = session.scalar(
-                select(func.count()).select_from(ProgrammeEvent).join(Nominee, Nominee.id == ProgrammeEvent.nominee_id)
-                .join(ResourceVersion, ResourceVersion.id == Nominee.version_id)
-                .where(ProgrammeEvent.chain_job_id.is_(None), ResourceVersion.chain_resource_id.is_not(None))
-            ) or 0
+            review = (
+                session.scalar(
+                    select(func.count())
+                    .select_from(WorkflowEvent)
+                    .join(ResourceVersion, ResourceVersion.id == WorkflowEvent.version_id)
+                    .where(WorkflowEvent.chain_job_id.is_(None), ResourceVersion.chain_resource_id.is_not(None))
+                )
+                or 0
+            )
+            programme = (
+                session.scalar(
+                    select(func.count())
+                    .select_from(ProgrammeEvent)
+                    .join(Nominee, Nominee.id == ProgrammeEvent.nominee_id)
+                    .join(ResourceVersion, ResourceVersion.id == Nominee.version_id)
+                    .where(ProgrammeEvent.chain_job_id.is_(None), ResourceVersion.chain_resource_id.is_not(None))
+                )
+                or 0
+            )
             return int(review) + int(programme)
 
     def open_since(self) -> datetime | None:

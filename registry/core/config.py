@@ -15,9 +15,7 @@ from .security import ChallengeLimits
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="EDULEDGER_", env_file=".env", env_ignore_empty=True, extra="ignore"
-    )
+    model_config = SettingsConfigDict(env_prefix="EDULEDGER_", env_file=".env", env_ignore_empty=True, extra="ignore")
 
     ENVIRONMENT: Literal["development", "test", "production"] = "development"
     DATA_DIR: Path = Path("data")

@@ -70,11 +70,13 @@ class _Collector:
         filename = options.get(b"filename")
         content_type = self.headers.get("content-type")
         try:
-            self.events.append(PartStart(
-                name.decode("utf-8"),
-                filename.decode("utf-8") if filename is not None else None,
-                content_type.decode("latin-1") if content_type is not None else None,
-            ))
+            self.events.append(
+                PartStart(
+                    name.decode("utf-8"),
+                    filename.decode("utf-8") if filename is not None else None,
+                    content_type.decode("latin-1") if content_type is not None else None,
+                )
+            )
         except UnicodeDecodeError:
             raise InvalidRequestError("a multipart part's name or file name is not UTF-8") from None
 

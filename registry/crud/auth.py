@@ -68,12 +68,10 @@ def client_key(host: str | None) -> str:
 
 def purge_expired(*, session: DbSession, now: datetime, window: int) -> None:
     """Delete challenges expired and out of the counting window, and sessions long expired or closed."""
-    session.execute(delete(AuthChallenge).where(
-        AuthChallenge.expires_at < now, AuthChallenge.issued_at < now - timedelta(seconds=window)
-    ))
-    session.execute(delete(Session).where(
-        or_(Session.expires_at < now - _KEEP_CLOSED_SESSIONS, Session.revoked_at < now - _KEEP_CLOSED_SESSIONS)
-    ))
+    session.execute(delete(AuthChallenge).where(AuthChallenge.expires_at < now, AuthChallenge.issued_at < now - timedelta(seconds=window)))
+    session.execute(
+        delete(Session).where(or_(Session.expires_at < now - _KEEP_CLOSED_SESSIONS, Session.revoked_at < now - _KEEP_CLOSED_SESSIONS))
+    )
 
 
 def _retry_after(moment: datetime | None, now: datetime) -> int:
@@ -82,8 +80,10 @@ def _retry_after(moment: datetime | None, now: datetime) -> int:
 
 def _check_limits(session: DbSession, *, address: str, client: str, now: datetime, limits: ChallengeLimits) -> None:
     since = now - timedelta(seconds=limits.window)
-    for column, value, limit, who in ((AuthChallenge.client, client, limits.per_client, f"client {client}"),
-                                      (AuthChallenge.address, address, limits.per_address, address)):
+    for column, value, limit, who in (
+        (AuthChallenge.client, client, limits.per_client, f"client {client}"),
+        (AuthChallenge.address, address, limits.per_address, address),
+    ):
         count, oldest = session.execute(
             select(func.count(), func.min(AuthChallenge.issued_at)).where(column == value, AuthChallenge.issued_at > since)
         ).one()
@@ -98,8 +98,9 @@ def _check_limits(session: DbSession, *, address: str, client: str, now: datetim
     ).one()
     if open_count >= limits.max_open:
         retry = _retry_after(next_expiry, now)
-        raise TooManyRequestsError(f"{open_count} sign-in challenges are open (at most {limits.max_open}); try again in {retry} s",
-                                   retry_after=retry)
+        raise TooManyRequestsError(
+            f"{open_count} sign-in challenges are open (at most {limits.max_open}); try again in {retry} s", retry_after=retry
+        )
 
 
 def create_challenge(
@@ -141,14 +142,16 @@ def open_session(*, session: DbSession, message: str, signature: str, ttl: int) 
         raise AuthenticationError(f"not a valid sign-in message: {exc}", code="invalid_message") from None
     challenge = session.get(AuthChallenge, parsed.nonce)
     if challenge is None or challenge.message != message:
-        raise AuthenticationError("this sign-in message was not issued by this server (or was changed); ask for a new challenge",
-                                  code="unknown_challenge")
+        raise AuthenticationError(
+            "this sign-in message was not issued by this server (or was changed); ask for a new challenge", code="unknown_challenge"
+        )
     if challenge.used_at is not None:
         raise AuthenticationError("this sign-in message was already used; ask for a new challenge", code="challenge_used")
     now = utcnow()
     if now >= challenge.expires_at:
-        raise AuthenticationError(f"this sign-in message expired at {challenge.expires_at.isoformat()}; ask for a new challenge",
-                                  code="challenge_expired")
+        raise AuthenticationError(
+            f"this sign-in message expired at {challenge.expires_at.isoformat()}; ask for a new challenge", code="challenge_expired"
+        )
     signer = recover_signer(message, signature)
     if signer != challenge.address:
         raise AuthenticationError(f"the signature was not made by {challenge.address}", code="invalid_signature")
@@ -189,9 +192,7 @@ def open_link_session(*, session: DbSession, code: str, ttl: int) -> tuple[str, 
         raise AuthenticationError("this sign-in link was already used; print a new one with `edu-wallet login --web`", code="link_used")
     if now >= link.expires_at:
         raise AuthenticationError(f"this sign-in link expired at {link.expires_at.isoformat()}; print a new one", code="link_expired")
-    used = session.execute(
-        update(LoginLink).where(LoginLink.code_hash == link.code_hash, LoginLink.used_at.is_(None)).values(used_at=now)
-    )
+    used = session.execute(update(LoginLink).where(LoginLink.code_hash == link.code_hash, LoginLink.used_at.is_(None)).values(used_at=now))
     if used.rowcount != 1:  # type: ignore[attr-defined]
         raise AuthenticationError("this sign-in link was already used; print a new one with `edu-wallet login --web`", code="link_used")
     return _new_session(session, link.address, ttl)

@@ -128,8 +128,12 @@ def _seconds_between(session: Session, start: Any, end: Any) -> ColumnElement[fl
 def _first_decisions() -> Any:
     """Each version's first decision (accept, decline or request revisions) and when it was taken."""
     ranked = (
-        select(WorkflowEvent.version_id, WorkflowEvent.action, WorkflowEvent.created_at.label("decided_at"),
-               func.row_number().over(partition_by=WorkflowEvent.version_id, order_by=WorkflowEvent.seq).label("rank"))
+        select(
+            WorkflowEvent.version_id,
+            WorkflowEvent.action,
+            WorkflowEvent.created_at.label("decided_at"),
+            func.row_number().over(partition_by=WorkflowEvent.version_id, order_by=WorkflowEvent.seq).label("rank"),
+        )
         .where(WorkflowEvent.action.in_(DECISIONS))
         .subquery("ranked_decisions")
     )
@@ -159,14 +163,23 @@ def _facts(session: Session) -> Any:
     )
 
 
-def _per_dimension(session: Session, dimensions: tuple[str, ...], source: Any, when: Any,
-                   measures: list[ColumnElement[Any]], condition: ColumnElement[bool], *, grouped: bool = True) -> Any:
+def _per_dimension(
+    session: Session,
+    dimensions: tuple[str, ...],
+    source: Any,
+    when: Any,
+    measures: list[ColumnElement[Any]],
+    condition: ColumnElement[bool],
+    *,
+    grouped: bool = True,
+) -> Any:
     """``measures`` of ``source`` grouped by each dimension (months of ``when``), as one UNION ALL:
     columns dim, key, then the measures (per row of ``source`` when not ``grouped``)."""
     parts = []
     for dimension in dimensions:
-        key: ColumnElement[Any] = _month(session, when) if dimension == "month" else (
-            _EMPTY if dimension == "total" else source.c[dimension])
+        key: ColumnElement[Any] = (
+            _month(session, when) if dimension == "month" else (_EMPTY if dimension == "total" else source.c[dimension])
+        )
         labelled = [measure.label(f"m{i}") for i, measure in enumerate(measures)]
         query = select(_constant(dimension).label("dim"), key.label("key"), *labelled).select_from(source).where(condition)
         parts.append(query if dimension == "total" or not grouped else query.group_by(key))  # (PostgreSQL refuses GROUP BY '')
@@ -176,13 +189,18 @@ def _per_dimension(session: Session, dimensions: tuple[str, ...], source: Any, w
 def _percentile_rows(session: Session, samples: Any) -> Any:
     """Median and 90th percentile of ``samples`` (dim, key, m0: seconds) per (dim, key)."""
     if _dialect(session) == "postgresql":
-        return select(samples.c.dim, samples.c.key, *(func.percentile_cont(p).within_group(samples.c.m0).label(f"p{round(p * 100)}")
-                                                      for p in PERCENTILES)).group_by(samples.c.dim, samples.c.key)
+        return select(
+            samples.c.dim,
+            samples.c.key,
+            *(func.percentile_cont(p).within_group(samples.c.m0).label(f"p{round(p * 100)}") for p in PERCENTILES),
+        ).group_by(samples.c.dim, samples.c.key)
     # SQLite: rank the samples of each group (0-based) and interpolate between the two closest
     # ranks, as percentile_cont does: position p·(n−1), value x[lo] + (p·(n−1) − lo)·(x[lo+1] − x[lo]).
     group = (samples.c.dim, samples.c.key)
     ranked = select(
-        samples.c.dim, samples.c.key, samples.c.m0,
+        samples.c.dim,
+        samples.c.key,
+        samples.c.m0,
         (func.row_number().over(partition_by=group, order_by=samples.c.m0) - 1).label("i"),
         func.count().over(partition_by=group).label("n"),  # (not framed over row_number's order: SQLite recounts each frame)
     ).subquery("ranked_samples")
@@ -191,11 +209,15 @@ def _percentile_rows(session: Session, samples: Any) -> Any:
         position = p * (ranked.c.n - 1)
         low = cast(position, Integer)
         fraction = position - low
-        columns.append(func.sum(case(
-            (ranked.c.i == low, ranked.c.m0 * (1 - fraction)),
-            (ranked.c.i == low + 1, ranked.c.m0 * fraction),
-            else_=0.0,
-        )).label(f"p{round(p * 100)}"))
+        columns.append(
+            func.sum(
+                case(
+                    (ranked.c.i == low, ranked.c.m0 * (1 - fraction)),
+                    (ranked.c.i == low + 1, ranked.c.m0 * fraction),
+                    else_=0.0,
+                )
+            ).label(f"p{round(p * 100)}")
+        )
     return select(ranked.c.dim, ranked.c.key, *columns).group_by(ranked.c.dim, ranked.c.key)
 
 
@@ -214,20 +236,41 @@ def group_stats(session: Session, period: Period = Period(), dimensions: tuple[s
         return found
 
     facts = _facts(session)
-    submitted = _per_dimension(session, dimensions, facts, facts.c.submitted_at, [func.count(), literal_column("0")],
-                               period.holds(facts.c.submitted_at))
-    decided = _per_dimension(session, dimensions, facts, facts.c.decided_at,
-                             [func.count(), func.sum(case((facts.c.action == "accept", 1), else_=0))],
-                             and_(facts.c.decided_at.is_not(None), period.holds(facts.c.decided_at)))
-    samples = _per_dimension(session, dimensions, facts, facts.c.decided_at, [facts.c.seconds],
-                             and_(facts.c.decided_at.is_not(None), period.holds(facts.c.decided_at)), grouped=False)
+    submitted = _per_dimension(
+        session, dimensions, facts, facts.c.submitted_at, [func.count(), literal_column("0")], period.holds(facts.c.submitted_at)
+    )
+    decided = _per_dimension(
+        session,
+        dimensions,
+        facts,
+        facts.c.decided_at,
+        [func.count(), func.sum(case((facts.c.action == "accept", 1), else_=0))],
+        and_(facts.c.decided_at.is_not(None), period.holds(facts.c.decided_at)),
+    )
+    samples = _per_dimension(
+        session,
+        dimensions,
+        facts,
+        facts.c.decided_at,
+        [facts.c.seconds],
+        and_(facts.c.decided_at.is_not(None), period.holds(facts.c.decided_at)),
+        grouped=False,
+    )
     turnaround = _percentile_rows(session, samples.subquery("samples")).subquery("t")
     no_count, no_seconds = cast(null(), Integer), cast(null(), Float)  # typed: PostgreSQL matches the UNION's columns by type
     # One statement, so the facts are materialised once for the counts and the percentiles.
     counts = union_all(
         select(_constant("submitted").label("what"), submitted.subquery("s"), no_seconds, no_seconds),
         select(_constant("decided").label("what"), decided.subquery("d"), no_seconds, no_seconds),
-        select(_constant("turnaround").label("what"), turnaround.c.dim, turnaround.c.key, no_count, no_count, turnaround.c.p50, turnaround.c.p90),
+        select(
+            _constant("turnaround").label("what"),
+            turnaround.c.dim,
+            turnaround.c.key,
+            no_count,
+            no_count,
+            turnaround.c.p50,
+            turnaround.c.p90,
+        ),
     )
     percentiles = []
     for what, dimension, key, number, accepted, median, p90 in session.execute(counts):
@@ -246,17 +289,27 @@ def group_stats(session: Session, period: Period = Period(), dimensions: tuple[s
             stats.turnaround_p90_s = None if p90 is None else float(p90)
 
     certified = (
-        select(Certificate.created_at.label("issued_at"), Certificate.status,
-               func.coalesce(CatalogueNode.stage, _EMPTY).label("stage"), func.coalesce(CatalogueNode.subject, _EMPTY).label("subject"),
-               func.coalesce(ResourceVersion.institution_id, _EMPTY).label("school"))
+        select(
+            Certificate.created_at.label("issued_at"),
+            Certificate.status,
+            func.coalesce(CatalogueNode.stage, _EMPTY).label("stage"),
+            func.coalesce(CatalogueNode.subject, _EMPTY).label("subject"),
+            func.coalesce(ResourceVersion.institution_id, _EMPTY).label("school"),
+        )
         .select_from(Certificate)
         .join(ResourceVersion, ResourceVersion.id == Certificate.version_id)
         .join(CatalogueNode, CatalogueNode.id == ResourceVersion.catalogue_node_id)
         .where(Certificate.status.in_(_ISSUED), period.holds(Certificate.created_at))
         .subquery("certified")
     )
-    issued = _per_dimension(session, dimensions, certified, certified.c.issued_at,
-                            [func.count(), func.sum(case((certified.c.status == "revoked", 1), else_=0))], true())
+    issued = _per_dimension(
+        session,
+        dimensions,
+        certified,
+        certified.c.issued_at,
+        [func.count(), func.sum(case((certified.c.status == "revoked", 1), else_=0))],
+        true(),
+    )
     for dimension, key, number, revoked in session.execute(issued):
         if number:
             stats = group(dimension, key)
@@ -292,21 +345,29 @@ def credential_stats(session: Session, dimension: str, period: Period = Period()
         key, label = IssuedCredential.institution_id.expression, func.coalesce(func.max(Institution.name), _EMPTY)
     else:
         raise ValueError(f"unknown dimension {dimension!r}")
-    query = select(
-        key.label("key"), label.label("label"), func.count(),
-        func.sum(case((CredentialBatch.tx_hash.is_not(None), 1), else_=0)),
-        func.sum(case((IssuedCredential.status == "revoked", 1), else_=0)),
-        func.sum(case((IssuedCredential.status == "suspended", 1), else_=0)),
-    ).select_from(IssuedCredential).join(CredentialBatch, CredentialBatch.id == IssuedCredential.batch_id)
+    query = (
+        select(
+            key.label("key"),
+            label.label("label"),
+            func.count(),
+            func.sum(case((CredentialBatch.tx_hash.is_not(None), 1), else_=0)),
+            func.sum(case((IssuedCredential.status == "revoked", 1), else_=0)),
+            func.sum(case((IssuedCredential.status == "suspended", 1), else_=0)),
+        )
+        .select_from(IssuedCredential)
+        .join(CredentialBatch, CredentialBatch.id == IssuedCredential.batch_id)
+    )
     if dimension == "institution":
         query = query.outerjoin(Institution, Institution.id == IssuedCredential.institution_id)
     query = query.where(period.holds(IssuedCredential.issued_at))
     if dimension != "total":
         query = query.group_by(key)
     found = [
-        CredentialStats(key=row[0], label=row[1], issued=int(row[2]), anchored=int(row[3] or 0), revoked=int(row[4] or 0),
-                        suspended=int(row[5] or 0))
-        for row in session.execute(query) if row[2]
+        CredentialStats(
+            key=row[0], label=row[1], issued=int(row[2]), anchored=int(row[3] or 0), revoked=int(row[4] or 0), suspended=int(row[5] or 0)
+        )
+        for row in session.execute(query)
+        if row[2]
     ]
     if dimension == "total" and not found:
         found = [CredentialStats(key="", label="")]
@@ -317,8 +378,10 @@ def chain_counts(session: Session) -> ChainCounts:
     """Chain jobs by status, the oldest still open, and resource registrations by chain status."""
     jobs = {str(status): int(count) for status, count in session.execute(select(ChainJob.status, func.count()).group_by(ChainJob.status))}
     oldest = session.scalar(select(func.min(ChainJob.created_at)).where(ChainJob.status.in_(("pending", "sent"))))
-    registrations = {str(status): int(count) for status, count in session.execute(
-        select(ResourceVersion.chain_status, func.count()).group_by(ResourceVersion.chain_status))}
+    registrations = {
+        str(status): int(count)
+        for status, count in session.execute(select(ResourceVersion.chain_status, func.count()).group_by(ResourceVersion.chain_status))
+    }
     return ChainCounts(jobs=jobs, oldest_open_job=_aware(oldest), registrations=registrations)
 
 
@@ -328,4 +391,3 @@ def _aware(moment: Any) -> datetime | None:
         return None
     parsed: datetime = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-

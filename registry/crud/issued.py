@@ -25,15 +25,21 @@ class BatchSummary:
 def list_batches(*, session: Session, institution_id: str, limit: int, offset: int) -> tuple[list[BatchSummary], int]:
     """A page of the institution's batches (newest first) and how many there are in all."""
     total = session.scalar(select(func.count()).select_from(CredentialBatch).where(CredentialBatch.institution_id == institution_id))
-    batches = list(session.scalars(
-        select(CredentialBatch).where(CredentialBatch.institution_id == institution_id)
-        .order_by(CredentialBatch.created_at.desc(), CredentialBatch.id.desc()).limit(limit).offset(offset)
-    ))
+    batches = list(
+        session.scalars(
+            select(CredentialBatch)
+            .where(CredentialBatch.institution_id == institution_id)
+            .order_by(CredentialBatch.created_at.desc(), CredentialBatch.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+    )
     counts: dict[int, dict[str, int]] = {batch.id: {} for batch in batches}
     if batches:
         rows = session.execute(
             select(IssuedCredential.batch_id, IssuedCredential.status, func.count())
-            .where(IssuedCredential.batch_id.in_(counts)).group_by(IssuedCredential.batch_id, IssuedCredential.status)
+            .where(IssuedCredential.batch_id.in_(counts))
+            .group_by(IssuedCredential.batch_id, IssuedCredential.status)
         )
         for batch_id, status, count in rows:
             counts[batch_id][status] = count
@@ -45,8 +51,11 @@ def subject_labels(*, session: Session, vault: Vault, batch_id: int) -> list[tup
     工号) decrypted for their school's issuer so a record can be found by the person it is about;
     ``None`` once the subject is erased."""
     found: list[tuple[str, str | None, dict[str, str] | None]] = []
-    credentials = session.execute(select(IssuedCredential.id, IssuedCredential.subject_id)
-                                  .where(IssuedCredential.batch_id == batch_id).order_by(IssuedCredential.position))
+    credentials = session.execute(
+        select(IssuedCredential.id, IssuedCredential.subject_id)
+        .where(IssuedCredential.batch_id == batch_id)
+        .order_by(IssuedCredential.position)
+    )
     for credential_id, subject_id in credentials:
         label: dict[str, str] | None = None
         if subject_id is not None:

@@ -44,8 +44,11 @@ def describe(
     roles = frozenset(viewer_roles)
     users = {u.address: u for u in session.scalars(select(User).where(User.address.in_(wanted)))} if wanted else {}
     institution_ids = {u.institution_id for u in users.values() if u.institution_id}
-    names = dict(session.execute(select(Institution.id, Institution.name).where(Institution.id.in_(institution_ids))).all()) \
-        if institution_ids else {}
+    names = (
+        dict(session.execute(select(Institution.id, Institution.name).where(Institution.id.in_(institution_ids))).all())
+        if institution_ids
+        else {}
+    )
     labels = {}
     for address in wanted:
         user = users.get(address)
@@ -84,9 +87,7 @@ def profile_of(*, session: Session, address: str) -> User:
     return user
 
 
-def update_profile(
-    *, session: Session, user: User, display_name: str | None, title: str | None, name_public: bool | None
-) -> User:
+def update_profile(*, session: Session, user: User, display_name: str | None, title: str | None, name_public: bool | None) -> User:
     """Set the profile fields given (None leaves a field as it is; an empty string clears it)."""
     if display_name is not None:
         user.display_name = _clean(display_name, "display_name")

@@ -89,9 +89,12 @@ def version_assignments(*, session: Session, version_id: int) -> list[ReviewAssi
 
 def review_queue(*, session: Session, reviewer: str) -> tuple[list[ResourceVersion], list[ResourceVersion]]:
     """(assigned to ``reviewer`` and not yet reviewed, open to claim) — versions in review."""
-    in_review = list(session.scalars(select(ResourceVersion).where(ResourceVersion.state == "IN_REVIEW").order_by(ResourceVersion.created_at)))
+    in_review = list(
+        session.scalars(select(ResourceVersion).where(ResourceVersion.state == "IN_REVIEW").order_by(ResourceVersion.created_at))
+    )
     assigned = {
-        a.version_id: a for a in session.scalars(select(ReviewAssignment).where(ReviewAssignment.reviewer == reviewer))
+        a.version_id: a
+        for a in session.scalars(select(ReviewAssignment).where(ReviewAssignment.reviewer == reviewer))
         if any(v.id == a.version_id and v.round == a.round for v in in_review)
     }
     mine = [v for v in in_review if v.id in assigned and assigned[v.id].completed_at is None]
@@ -100,8 +103,13 @@ def review_queue(*, session: Session, reviewer: str) -> tuple[list[ResourceVersi
 
 
 def summary(version: ResourceVersion) -> dict[str, Any]:
-    return {"number": version.number, "state": version.state, "title": version.title, "created_at": version.created_at,
-            "accepted_at": version.accepted_at}
+    return {
+        "number": version.number,
+        "state": version.state,
+        "title": version.title,
+        "created_at": version.created_at,
+        "accepted_at": version.accepted_at,
+    }
 
 
 def authored_resources(*, session: Session, address: str, offset: int, limit: int) -> tuple[int, list[ResourceVersion]]:
@@ -109,13 +117,17 @@ def authored_resources(*, session: Session, address: str, offset: int, limit: in
     mine = select(ResourceVersion.resource_id).where(ResourceVersion.author == address).distinct().scalar_subquery()
     newest = (
         select(ResourceVersion.resource_id, func.max(ResourceVersion.number).label("number"))
-        .where(ResourceVersion.resource_id.in_(mine)).group_by(ResourceVersion.resource_id).subquery()
+        .where(ResourceVersion.resource_id.in_(mine))
+        .group_by(ResourceVersion.resource_id)
+        .subquery()
     )
     total = session.scalar(select(func.count()).select_from(newest)) or 0
     versions = session.scalars(
         select(ResourceVersion)
         .join(newest, (ResourceVersion.resource_id == newest.c.resource_id) & (ResourceVersion.number == newest.c.number))
-        .order_by(ResourceVersion.created_at.desc(), ResourceVersion.id.desc()).offset(offset).limit(limit)
+        .order_by(ResourceVersion.created_at.desc(), ResourceVersion.id.desc())
+        .offset(offset)
+        .limit(limit)
     )
     return total, list(versions)
 
@@ -138,8 +150,10 @@ def certificate_counts(*, session: Session, version_ids: list[int]) -> dict[int,
 def authored_certificates(*, session: Session, address: str) -> list[tuple[Certificate, ResourceVersion]]:
     """Certificates of every version ``address`` signed as lead author, newest first."""
     rows = session.execute(
-        select(Certificate, ResourceVersion).join(ResourceVersion, ResourceVersion.id == Certificate.version_id)
-        .where(ResourceVersion.author == address).order_by(Certificate.created_at.desc(), Certificate.id.desc())
+        select(Certificate, ResourceVersion)
+        .join(ResourceVersion, ResourceVersion.id == Certificate.version_id)
+        .where(ResourceVersion.author == address)
+        .order_by(Certificate.created_at.desc(), Certificate.id.desc())
     ).all()
     return list(rows)
 
@@ -148,8 +162,9 @@ def versions_in_state(*, session: Session, state: str, offset: int, limit: int) 
     """(how many, a page of) the versions in ``state``, oldest submission first (what waits longest comes first)."""
     where = ResourceVersion.state == state
     total = session.scalar(select(func.count()).select_from(ResourceVersion).where(where)) or 0
-    versions = session.scalars(select(ResourceVersion).where(where).order_by(ResourceVersion.created_at, ResourceVersion.id)
-                               .offset(offset).limit(limit))
+    versions = session.scalars(
+        select(ResourceVersion).where(where).order_by(ResourceVersion.created_at, ResourceVersion.id).offset(offset).limit(limit)
+    )
     return total, list(versions)
 
 
@@ -160,7 +175,8 @@ def round_review_stats(*, session: Session, versions: list[ResourceVersion]) -> 
     rounds = {v.id: v.round for v in versions}
     rows = session.execute(
         select(Review.version_id, Review.round, func.count(), func.min(Review.orientation_pass.cast(Integer)), func.avg(Review.total))
-        .where(Review.version_id.in_(rounds)).group_by(Review.version_id, Review.round)
+        .where(Review.version_id.in_(rounds))
+        .group_by(Review.version_id, Review.round)
     ).all()
     stats: dict[int, tuple[int, bool, float | None]] = {v.id: (0, False, None) for v in versions}
     for version_id, round_, count, all_pass, mean in rows:

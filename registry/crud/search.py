@@ -37,6 +37,7 @@ _ACCEPTED = "ACCEPTED"
 
 # -- the change log (written by the workflows) ---------------------------------------------------
 
+
 def record_version_change(session: Session, version_id: int) -> None:
     """The searchable state of ``version_id`` may have changed: the index looks at it again."""
     session.add(SearchChange(version_id=version_id))
@@ -79,23 +80,56 @@ def prune_changes(session: Session, *, before: datetime) -> int:
 
 # -- what the index is fed -----------------------------------------------------------------------
 
+
 def _node_path(node_id: str) -> tuple[str, ...]:
     parts = node_id.split(".")
     return tuple(".".join(parts[: i + 1]) for i in range(len(parts)))
 
 
 _DOCUMENT_COLUMNS = (
-    ResourceVersion.id, ResourceVersion.title, ResourceVersion.keywords, ResourceVersion.description,
-    ResourceVersion.resource_type, ResourceVersion.licence, ResourceVersion.accepted_at, ResourceVersion.updated_at,
-    CatalogueNode.id, CatalogueNode.stage, CatalogueNode.subject, CatalogueNode.grade, CatalogueNode.edition, CatalogueNode.volume,
+    ResourceVersion.id,
+    ResourceVersion.title,
+    ResourceVersion.keywords,
+    ResourceVersion.description,
+    ResourceVersion.resource_type,
+    ResourceVersion.licence,
+    ResourceVersion.accepted_at,
+    ResourceVersion.updated_at,
+    CatalogueNode.id,
+    CatalogueNode.stage,
+    CatalogueNode.subject,
+    CatalogueNode.grade,
+    CatalogueNode.edition,
+    CatalogueNode.volume,
 )
 
 
 def _document(row: Row[Unpack[tuple[Any, ...]]]) -> SearchDocument:
-    (version_id, title, keywords, description, resource_type, licence, accepted_at, updated_at,
-     node_id, stage, subject, grade, edition, volume) = row
-    facets = {"stage": stage, "subject": subject, "grade": grade, "edition": edition, "volume": volume,
-              "resource_type": resource_type, "licence": licence}
+    (
+        version_id,
+        title,
+        keywords,
+        description,
+        resource_type,
+        licence,
+        accepted_at,
+        updated_at,
+        node_id,
+        stage,
+        subject,
+        grade,
+        edition,
+        volume,
+    ) = row
+    facets = {
+        "stage": stage,
+        "subject": subject,
+        "grade": grade,
+        "edition": edition,
+        "volume": volume,
+        "resource_type": resource_type,
+        "licence": licence,
+    }
     return SearchDocument(
         version_id=version_id,
         title=title,
@@ -110,8 +144,12 @@ def _document(row: Row[Unpack[tuple[Any, ...]]]) -> SearchDocument:
 def accepted_documents(session: Session, version_ids: Sequence[int] | None = None, *, batch: int = 2000) -> Iterator[SearchDocument]:
     """Documents of the accepted versions among ``version_ids`` (all of them when ``None``), read
     ``batch`` rows at a time, by id (columns only: a rebuild reads every accepted row once)."""
-    query = (select(*_DOCUMENT_COLUMNS).join(CatalogueNode, CatalogueNode.id == ResourceVersion.catalogue_node_id)
-             .where(ResourceVersion.state == _ACCEPTED).order_by(ResourceVersion.id))
+    query = (
+        select(*_DOCUMENT_COLUMNS)
+        .join(CatalogueNode, CatalogueNode.id == ResourceVersion.catalogue_node_id)
+        .where(ResourceVersion.state == _ACCEPTED)
+        .order_by(ResourceVersion.id)
+    )
     if version_ids is not None:
         ids = sorted(set(version_ids))
         for start in range(0, len(ids), batch):
@@ -136,8 +174,9 @@ def versions_under(session: Session, node_ids: Iterable[str]) -> list[int]:
     """Every version filed under any of ``node_ids`` or below (accepted or not: the index decides)."""
     conditions = []
     for node_id in node_ids:
-        conditions.extend([ResourceVersion.catalogue_node_id == node_id,
-                           ResourceVersion.catalogue_node_id.startswith(node_id + ".", autoescape=True)])
+        conditions.extend(
+            [ResourceVersion.catalogue_node_id == node_id, ResourceVersion.catalogue_node_id.startswith(node_id + ".", autoescape=True)]
+        )
     if not conditions:
         return []
     return list(session.scalars(select(ResourceVersion.id).where(or_(*conditions))))
@@ -148,9 +187,20 @@ def catalogue_nodes(session: Session) -> list[CatalogueNode]:
 
 
 _HIT_COLUMNS = (
-    ResourceVersion.id, ResourceVersion.resource_id, ResourceVersion.number, ResourceVersion.state, ResourceVersion.title,
-    ResourceVersion.description, ResourceVersion.keywords, ResourceVersion.resource_type, ResourceVersion.catalogue_node_id,
-    ResourceVersion.licence, ResourceVersion.authors, ResourceVersion.root_cid, ResourceVersion.accepted_at, CatalogueNode.path,
+    ResourceVersion.id,
+    ResourceVersion.resource_id,
+    ResourceVersion.number,
+    ResourceVersion.state,
+    ResourceVersion.title,
+    ResourceVersion.description,
+    ResourceVersion.keywords,
+    ResourceVersion.resource_type,
+    ResourceVersion.catalogue_node_id,
+    ResourceVersion.licence,
+    ResourceVersion.authors,
+    ResourceVersion.root_cid,
+    ResourceVersion.accepted_at,
+    CatalogueNode.path,
 )
 
 
@@ -163,7 +213,8 @@ def read_hits(session: Session, version_ids: Sequence[int]) -> tuple[dict[int, R
     if not version_ids:
         return {}, int(session.scalar(select(newest)) or 0)
     rows = session.execute(
-        select(*_HIT_COLUMNS, newest.label("newest_change")).join(CatalogueNode, CatalogueNode.id == ResourceVersion.catalogue_node_id)
+        select(*_HIT_COLUMNS, newest.label("newest_change"))
+        .join(CatalogueNode, CatalogueNode.id == ResourceVersion.catalogue_node_id)
         .where(ResourceVersion.id.in_(list(version_ids)))
     ).all()
     if not rows:

@@ -117,9 +117,7 @@ def reviewer_subject(address: str) -> str:
 def reviewer_intent(*, session: Session, address: str) -> bool | None:
     """What this registry last decided about ``address``'s reviewer role (True: grant, False: revoke),
     mined or not; None if it never did (the chain alone decides)."""
-    kind = session.scalar(
-        select(ChainJob.kind).where(ChainJob.subject == reviewer_subject(address)).order_by(ChainJob.id.desc()).limit(1)
-    )
+    kind = session.scalar(select(ChainJob.kind).where(ChainJob.subject == reviewer_subject(address)).order_by(ChainJob.id.desc()).limit(1))
     return None if kind is None else kind == "grant_reviewer"
 
 

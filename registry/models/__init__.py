@@ -10,8 +10,8 @@ from .contributions import ContributionStatement, ResourceStat
 from .credentials import CredentialBatch, GrantSource, IssuedCredential, IssuerAccount, PresentationChallenge, StatusListRecord
 from .institutions import Institution, RoleGrant, User
 from .jobs import ChainJob, JobStatus
-from .resources import AuthorConfirmation, ContentCid, ContentPart, Fingerprint, Resource, ResourceVersion
 from .programmes import Collection, Nominee, Objection, PanelScore, Programme, ProgrammeEvent, Recommendation
+from .resources import AuthorConfirmation, ContentCid, ContentPart, Fingerprint, Resource, ResourceVersion
 from .reviews import Review, ReviewAssignment, WorkflowEvent
 from .search import SearchChange
 

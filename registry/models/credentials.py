@@ -75,7 +75,8 @@ class IssuedCredential(Base):
     status_index: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(12), default="active")  # active, suspended, revoked
     status_reason: Mapped[str | None] = mapped_column(Text, default=None)
-    # In clear: credit grants (and rows before 0005). None is SQL NULL here, never JSON null, so the rows left in clear are found by IS NOT NULL.
+    # In clear: credit grants (and rows before 0005). None is SQL NULL here, never JSON null, so the rows
+    # left in clear are found by IS NOT NULL.
     document: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), default=None)
     sealed_document: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     issued_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -83,14 +83,18 @@ _DOCS = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Edu
 @router.get("/docs", response_class=HTMLResponse)
 def read_swagger_ui() -> HTMLResponse:
     """Swagger UI from npm's swagger-ui-dist, served here (no CDN); its start-up script is a file, not inline."""
-    return HTMLResponse(_DOCS.format(
-        head='<link rel="stylesheet" href="/app/vendor/swagger-ui.css">',
-        body='<div id="swagger-ui"></div><script src="/app/vendor/swagger-ui-bundle.js"></script>'
-             '<script src="/app/vendor/swagger-init.js"></script>',
-    ))
+    return HTMLResponse(
+        _DOCS.format(
+            head='<link rel="stylesheet" href="/app/vendor/swagger-ui.css">',
+            body='<div id="swagger-ui"></div><script src="/app/vendor/swagger-ui-bundle.js"></script>'
+            '<script src="/app/vendor/swagger-init.js"></script>',
+        )
+    )
 
 
 @router.get("/redoc", response_class=HTMLResponse)
 def read_redoc() -> HTMLResponse:
     """ReDoc from npm, served here (no CDN)."""
-    return HTMLResponse(_DOCS.format(head="", body='<redoc spec-url="/openapi.json"></redoc><script src="/app/vendor/redoc.standalone.js"></script>'))
+    return HTMLResponse(
+        _DOCS.format(head="", body='<redoc spec-url="/openapi.json"></redoc><script src="/app/vendor/redoc.standalone.js"></script>')
+    )

@@ -37,13 +37,20 @@ def reindex(settings: Settings, console: Console | None = None) -> int:
     service = SearchService(settings.DATA_DIR / "search", session_factory(engine))
     started = time.perf_counter()
     try:
-        with Progress(TextColumn("indexing accepted versions"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      TimeRemainingColumn(), console=console) as progress:
+        with Progress(
+            TextColumn("indexing accepted versions"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+        ) as progress:
             task = progress.add_task("reindex", total=None)
             count = service.rebuild(lambda done, total: progress.update(task, completed=done, total=total))
     finally:
         service.close()
         engine.dispose()
-    console.print(f"search index rebuilt: {count:,} accepted versions in {time.perf_counter() - started:.1f} s "
-                  f"({settings.DATA_DIR / 'search'})")
+    console.print(
+        f"search index rebuilt: {count:,} accepted versions in {time.perf_counter() - started:.1f} s ({settings.DATA_DIR / 'search'})"
+    )
     return 0

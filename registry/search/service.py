@@ -96,14 +96,14 @@ class _KnowledgePoints:
         if not prefix:
             return []
         found: list[str] = []
-        for key in self._keys[bisect_left(self._keys, prefix):]:
+        for key in self._keys[bisect_left(self._keys, prefix) :]:
             if not key.startswith(prefix):
                 break
             found.append(key)
         found.sort(key=lambda key: (len(key), key))  # the shortest completion first: 分数 → 分数乘法 before 分数的意义和性质
         if _LETTERS.match(prefix):
             spelt = []
-            for spelling, key in self._pinyin[bisect_left(self._pinyin, (prefix, "")):]:
+            for spelling, key in self._pinyin[bisect_left(self._pinyin, (prefix, "")) :]:
                 if not spelling.startswith(prefix):
                     break
                 if key not in found and key not in spelt:
@@ -323,8 +323,7 @@ class SearchService:
 
     # -- queries ---------------------------------------------------------------------------
 
-    def search(self, *, text: str, filters: Mapping[str, tuple[str, ...]], nodes: tuple[str, ...], offset: int,
-               limit: int) -> SearchPage:
+    def search(self, *, text: str, filters: Mapping[str, tuple[str, ...]], nodes: tuple[str, ...], offset: int, limit: int) -> SearchPage:
         query = SearchQuery(text=text, filters=filters, nodes=nodes, offset=offset, limit=limit)
         self._follow_published_generation()
         with self._sessions() as session:

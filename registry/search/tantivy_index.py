@@ -28,6 +28,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
 import tantivy
 
 from .analysis import Analyzer, QueryTerm
@@ -190,8 +191,7 @@ class TantivyIndex(SearchIndex):
             document.add_text("node", node)
         return document
 
-    def apply(self, upserts: Sequence[SearchDocument], deletes: Sequence[int], *, watermark: int,
-              heap_size: int = 32_000_000) -> None:
+    def apply(self, upserts: Sequence[SearchDocument], deletes: Sequence[int], *, watermark: int, heap_size: int = 32_000_000) -> None:
         with self._write_lock:
             if self._writer is None:
                 self._writer = self._index.writer(heap_size=heap_size, num_threads=1)
@@ -247,10 +247,12 @@ class TantivyIndex(SearchIndex):
         return int(self._index.searcher().num_docs)
 
     def _any_field(self, kind: str, term: str, boost: float, fields: Iterable[str] = _FIELDS) -> tantivy.Query:
-        return tantivy.Query.boolean_query([
-            (_Occur.Should, tantivy.Query.boost_query(tantivy.Query.term_query(self._schema, f"{f}_{kind}", term), boost * _FIELDS[f]))
-            for f in fields
-        ])
+        return tantivy.Query.boolean_query(
+            [
+                (_Occur.Should, tantivy.Query.boost_query(tantivy.Query.term_query(self._schema, f"{f}_{kind}", term), boost * _FIELDS[f]))
+                for f in fields
+            ]
+        )
 
     def _text_clauses(self, terms: Sequence[QueryTerm], fields: Iterable[str] = _FIELDS) -> list[tuple[tantivy.Occur, tantivy.Query]]:
         fields = tuple(fields)
@@ -267,11 +269,13 @@ class TantivyIndex(SearchIndex):
         clauses = []
         for facet, values in query.filters.items():
             if facet != leave_out and values:
-                clauses.append((_Occur.Must, tantivy.Query.const_score_query(
-                    tantivy.Query.term_set_query(self._schema, facet, list(values)), 0.0)))
+                clauses.append(
+                    (_Occur.Must, tantivy.Query.const_score_query(tantivy.Query.term_set_query(self._schema, facet, list(values)), 0.0))
+                )
         if query.nodes:
-            clauses.append((_Occur.Must, tantivy.Query.const_score_query(
-                tantivy.Query.term_set_query(self._schema, "node", list(query.nodes)), 0.0)))
+            clauses.append(
+                (_Occur.Must, tantivy.Query.const_score_query(tantivy.Query.term_set_query(self._schema, "node", list(query.nodes)), 0.0))
+            )
         return clauses
 
     @staticmethod
@@ -280,8 +284,9 @@ class TantivyIndex(SearchIndex):
             clauses = [(_Occur.Must, tantivy.Query.all_query()), *clauses]
         return tantivy.Query.boolean_query(clauses)
 
-    def _count_facets(self, searcher: tantivy.Searcher, query: tantivy.Query, facets: Sequence[str],
-                      *, total: bool = False) -> tuple[FacetCounts, int]:
+    def _count_facets(
+        self, searcher: tantivy.Searcher, query: tantivy.Query, facets: Sequence[str], *, total: bool = False
+    ) -> tuple[FacetCounts, int]:
         """Terms aggregations of ``facets`` over the matches of ``query`` (and, with ``total``, the
         number of matches, counted in the same pass: every document has a ``rank``)."""
         wanted: dict[str, Any] = {facet: {"terms": {"field": facet, "size": _FACET_VALUES}} for facet in facets}
@@ -295,8 +300,9 @@ class TantivyIndex(SearchIndex):
         return counts, int(answer.get(_TOTAL, {}).get("value") or 0)
 
     @staticmethod
-    def _newest_first_among_equals(searcher: tantivy.Searcher, hits: list[tuple[float, tantivy.DocAddress]], *, start: int,
-                                   end: int, complete: bool) -> list[tuple[float, tantivy.DocAddress]]:
+    def _newest_first_among_equals(
+        searcher: tantivy.Searcher, hits: list[tuple[float, tantivy.DocAddress]], *, start: int, end: int, complete: bool
+    ) -> list[tuple[float, tantivy.DocAddress]]:
         """``hits[start:end]`` with each group of equal scores that reaches into it in acceptance
         order, newest first — when the whole group is known (``complete``: ``hits`` holds every
         match, or a lower score follows it) and has at most TIE_GROUP_MAX members. A group cut off
@@ -357,10 +363,17 @@ class TantivyIndex(SearchIndex):
             terms = [term for term in terms if term.word != self.analyzer.stem(partial)]
         clauses = self._text_clauses(terms, fields=("title",))
         if partial is not None:
-            clauses.append((_Occur.Must, tantivy.Query.boolean_query([
-                (_Occur.Should, tantivy.Query.term_query(self._schema, "title_w", self.analyzer.stem(partial))),
-                (_Occur.Should, tantivy.Query.regex_query(self._schema, "title_w", f"{partial}.*")),
-            ])))
+            clauses.append(
+                (
+                    _Occur.Must,
+                    tantivy.Query.boolean_query(
+                        [
+                            (_Occur.Should, tantivy.Query.term_query(self._schema, "title_w", self.analyzer.stem(partial))),
+                            (_Occur.Should, tantivy.Query.regex_query(self._schema, "title_w", f"{partial}.*")),
+                        ]
+                    ),
+                )
+            )
         if not clauses:
             return []
         searcher = self._index.searcher()

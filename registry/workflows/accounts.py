@@ -43,7 +43,8 @@ def change_account(session: Session, address: str, change: AccountChange, *, by:
     if "admin" in chain_roles and "admin" not in wanted:
         raise ConflictError(
             f"{address} is the bureau's administrator on chain and keeps the admin role; governance changes it on chain "
-            "(InstitutionRegistry.setInstitutionAdmin)", code="role_on_chain",
+            "(InstitutionRegistry.setInstitutionAdmin)",
+            code="role_on_chain",
         )
     for role in users_crud.DB_ROLES:
         if role in wanted:

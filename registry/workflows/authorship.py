@@ -84,13 +84,13 @@ def confirmed_authors(session: Session, versions: Iterable[AuthoredVersion]) -> 
     versions = list(versions)
     mined: dict[int, set[str]] = {}
     if versions:
-        for version_id, address in session.execute(select(AuthorConfirmation.version_id, AuthorConfirmation.address).where(
-            AuthorConfirmation.version_id.in_([v.id for v in versions]), AuthorConfirmation.chain_status == "mined"
-        )):
+        for version_id, address in session.execute(
+            select(AuthorConfirmation.version_id, AuthorConfirmation.address).where(
+                AuthorConfirmation.version_id.in_([v.id for v in versions]), AuthorConfirmation.chain_status == "mined"
+            )
+        ):
             mined.setdefault(version_id, set()).add(address)
-    return {
-        v.id: [a["address"] for i, a in enumerate(v.authors) if i == 0 or a["address"] in mined.get(v.id, set())] for v in versions
-    }
+    return {v.id: [a["address"] for i, a in enumerate(v.authors) if i == 0 or a["address"] in mined.get(v.id, set())] for v in versions}
 
 
 def domain_of(ledger: Ledger) -> Eip712Domain:
@@ -122,20 +122,27 @@ def allowed_actions(session: Session, version: ResourceVersion, viewer: review.V
     return []
 
 
-def confirm(session: Session, ledger: Ledger, version: ResourceVersion, address: str, *, deadline: int, signature: str) -> AuthorConfirmation:
+def confirm(
+    session: Session, ledger: Ledger, version: ResourceVersion, address: str, *, deadline: int, signature: str
+) -> AuthorConfirmation:
     """Record and relay the co-author ``address``'s signed confirmation of their share of ``version``."""
     if not _SIGNATURE.fullmatch(signature):
         raise RegistryError("signature must be 0x followed by 130 hex digits (r, s, v)", code="invalid_signature")
     now = int(time.time())
     if deadline < now + _MIN_DEADLINE:
-        raise RegistryError(f"the signature's deadline {deadline} is past or less than {_MIN_DEADLINE} s away; sign again with a later one",
-                            code="expired_signature")
+        raise RegistryError(
+            f"the signature's deadline {deadline} is past or less than {_MIN_DEADLINE} s away; sign again with a later one",
+            code="expired_signature",
+        )
     if deadline > now + _MAX_DEADLINE:
         raise InvalidRequestError("the signature's deadline is more than 30 days away")
     request = confirmation_for(version, address, deadline)
     if recover_address(domain_of(ledger).digest(request.struct_hash()), bytes.fromhex(signature[2:])) != address:
-        raise RegistryError(f"the signature is not {address}'s EIP-712 signature of AuthorshipConfirmation(contentHash "
-                            f"{version.content_hash}, share {request.share}, deadline {deadline})", code="invalid_signature")
+        raise RegistryError(
+            f"the signature is not {address}'s EIP-712 signature of AuthorshipConfirmation(contentHash "
+            f"{version.content_hash}, share {request.share}, deadline {deadline})",
+            code="invalid_signature",
+        )
     row = _confirmations(session, version).get(address)
     if row is not None and row.chain_status != "failed":
         raise ConflictError(f"{address} already confirmed ({row.chain_status} on chain)", code="already_confirmed")
@@ -144,7 +151,8 @@ def confirm(session: Session, ledger: Ledger, version: ResourceVersion, address:
         session.add(row)
     row.deadline, row.signature, row.chain_status, row.chain_tx, row.chain_error = deadline, signature.lower(), "pending", None, None
     session.flush()
-    review.record_event(session, version, "confirm_authorship", actor=address, role="author",
-                        details={"author": address, "share": request.share})
+    review.record_event(
+        session, version, "confirm_authorship", actor=address, role="author", details={"author": address, "share": request.share}
+    )
     enqueue(session, "confirm_authorship", {"confirmation_id": row.id}, subject=f"version:{version.id}")
     return row

@@ -28,10 +28,18 @@ from .issuance import Issuing
 __all__ = ["certificate_document", "sync"]
 
 
-
 def certificate_document(
-    certificate: Certificate, version: ResourceVersion, path: str, *, bureau: Bureau, issuer_id: str, chain_id: int, base_url: str,
-    status: dict[str, Any], issued_at: datetime, programme: Programme | None = None,
+    certificate: Certificate,
+    version: ResourceVersion,
+    path: str,
+    *,
+    bureau: Bureau,
+    issuer_id: str,
+    chain_id: int,
+    base_url: str,
+    status: dict[str, Any],
+    issued_at: datetime,
+    programme: Programme | None = None,
 ) -> dict[str, Any]:
     title, _, verb = CERTIFICATE_NAMES[certificate.kind]
     number = certificate.chain_certificate_id
@@ -59,21 +67,28 @@ def certificate_document(
         },
         valid_from=issued_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         name=f"{title}：《{version.title}》",
-        evidence=[{
-            "id": f"ipfs://{version.root_cid}", "type": ["Evidence"], "name": version.title,
-            "description": f"content sha256 {version.content_hash}; resource #{version.chain_resource_id} (registry {version.resource_id} "
-                           f"v{version.number}); certificate #{number} on chain {chain_id}",
-        }],
+        evidence=[
+            {
+                "id": f"ipfs://{version.root_cid}",
+                "type": ["Evidence"],
+                "name": version.title,
+                "description": f"content sha256 {version.content_hash}; resource #{version.chain_resource_id} "
+                f"(registry {version.resource_id} v{version.number}); certificate #{number} on chain {chain_id}",
+            }
+        ],
     )
     document["credentialStatus"] = status
     return document
 
 
 def _fix_documents(session: Session, issuing: Issuing, bureau: Bureau, ledger: Ledger, base_url: str) -> None:
-    fresh = list(session.scalars(
-        select(Certificate).where(Certificate.status == "issued", Certificate.chain_certificate_id.is_not(None),
-                                  Certificate.credential_batch.is_(None)).order_by(Certificate.id)
-    ))
+    fresh = list(
+        session.scalars(
+            select(Certificate)
+            .where(Certificate.status == "issued", Certificate.chain_certificate_id.is_not(None), Certificate.credential_batch.is_(None))
+            .order_by(Certificate.id)
+        )
+    )
     if not fresh:
         return
     record = issuing.open_list(session, bureau.id_hex, len(fresh))
@@ -86,8 +101,16 @@ def _fix_documents(session: Session, issuing: Issuing, bureau: Bureau, ledger: L
         path = resources_crud.catalogue_node(session=session, version=version).path
         programme = session.get(Programme, certificate.programme_id) if certificate.programme_id is not None else None
         certificate.credential_document = certificate_document(
-            certificate, version, path, bureau=bureau, issuer_id=issuing.did_of(bureau.id_hex), chain_id=ledger.chain_id,
-            base_url=base_url, status=status.entry(index), issued_at=issued_at, programme=programme,
+            certificate,
+            version,
+            path,
+            bureau=bureau,
+            issuer_id=issuing.did_of(bureau.id_hex),
+            chain_id=ledger.chain_id,
+            base_url=base_url,
+            status=status.entry(index),
+            issued_at=issued_at,
+            programme=programme,
         )
         certificate.status_list_id, certificate.status_index = record.id, index
         certificate.credential_batch = f"certificates:{certificate.kind}:{fresh[0].id}-{fresh[-1].id}"
@@ -101,9 +124,13 @@ def sync(sessions: sessionmaker[Session], issuing: Issuing, bureau: Bureau, ledg
     runtime = issuing.bureau_runtime(bureau.id_hex, bureau.signing_key)
     with sessions() as session, runtime.lock:
         _fix_documents(session, issuing, bureau, ledger, base_url)
-        pending = list(session.scalars(
-            select(Certificate).where(Certificate.credential_batch.is_not(None), Certificate.credential.is_(None)).order_by(Certificate.id)
-        ))
+        pending = list(
+            session.scalars(
+                select(Certificate)
+                .where(Certificate.credential_batch.is_not(None), Certificate.credential.is_(None))
+                .order_by(Certificate.id)
+            )
+        )
         for list_id in {c.status_list_id for c in pending}:
             record = session.scalar(select(StatusListRecord).where(StatusListRecord.id == list_id).with_for_update())
             if record is not None and record.version == 0:  # verifiers check status against a list anchored on chain
@@ -114,16 +141,21 @@ def sync(sessions: sessionmaker[Session], issuing: Issuing, bureau: Bureau, ledg
             batches.setdefault(str(certificate.credential_batch), []).append(certificate)
         for batch_key, certificates in batches.items():
             issued = runtime.issuer.issue(
-                batch_key, [c.credential_document or {} for c in certificates], credential_type=CERTIFICATE_TYPES[certificates[0].kind],
+                batch_key,
+                [c.credential_document or {} for c in certificates],
+                credential_type=CERTIFICATE_TYPES[certificates[0].kind],
                 created=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             )
             for certificate, credential in zip(certificates, issued.credentials, strict=True):
                 certificate.credential = credential
             session.commit()
-        revoked = list(session.scalars(
-            select(Certificate).where(Certificate.status == "revoked", Certificate.credential.is_not(None),
-                                      Certificate.credential_revoked.is_(False))
-        ))
+        revoked = list(
+            session.scalars(
+                select(Certificate).where(
+                    Certificate.status == "revoked", Certificate.credential.is_not(None), Certificate.credential_revoked.is_(False)
+                )
+            )
+        )
         for list_id in {c.status_list_id for c in revoked}:
             record = session.scalar(select(StatusListRecord).where(StatusListRecord.id == list_id).with_for_update())
             assert record is not None

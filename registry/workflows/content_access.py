@@ -79,10 +79,13 @@ def content_access(session: Session, cid: CID, reader: Reader | None, *, linked:
     """Whether ``reader`` (None: anonymous) may read ``cid``; raises 404 (anonymous) or 403 if not.
     ``linked``: the address a valid content link for ``cid`` names (links are made only for readers
     allowed when they ask, and last an hour)."""
-    versions = list(session.scalars(
-        select(ResourceVersion).join(ContentCid, ContentCid.version_id == ResourceVersion.id)
-        .where(ContentCid.digest == "0x" + cid.digest.hex())
-    ))
+    versions = list(
+        session.scalars(
+            select(ResourceVersion)
+            .join(ContentCid, ContentCid.version_id == ResourceVersion.id)
+            .where(ContentCid.digest == "0x" + cid.digest.hex())
+        )
+    )
     if not versions or any(is_public_content(v) for v in versions):
         return ContentAccess(public=True)
     if linked is not None:
@@ -91,9 +94,14 @@ def content_access(session: Session, cid: CID, reader: Reader | None, *, linked:
         raise ResourceNotFoundError(f"{cid} is not public content (content under review: sign in as its author or reviewer)")
     if "admin" in reader.roles or any(a["address"] == reader.address for v in versions for a in v.authors):
         return ContentAccess(public=False)
-    assigned = session.scalar(select(ReviewAssignment.id).where(
-        ReviewAssignment.version_id.in_([v.id for v in versions]), ReviewAssignment.reviewer == reader.address,
-    ).limit(1))
+    assigned = session.scalar(
+        select(ReviewAssignment.id)
+        .where(
+            ReviewAssignment.version_id.in_([v.id for v in versions]),
+            ReviewAssignment.reviewer == reader.address,
+        )
+        .limit(1)
+    )
     if assigned is not None:
         return ContentAccess(public=False)
     raise PermissionDeniedError(f"{cid} belongs to a version not accepted; only its authors, assigned reviewers and administrators read it")

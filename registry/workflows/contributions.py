@@ -36,8 +36,16 @@ __all__ = ["ContributionRecord", "count_use", "counts_as_use", "issue_statement"
 
 _STATEMENT_VALIDITY = timedelta(days=365)
 COUNTS = ("registered", "accepted", "withdrawn", "selected", "recommended", "collected", "views", "downloads")
-_LABELS = {"registered": "确权资源", "accepted": "入库资源", "withdrawn": "出库资源", "selected": "入选", "recommended": "推荐",
-           "collected": "收藏", "views": "浏览次数", "downloads": "下载次数"}
+_LABELS = {
+    "registered": "确权资源",
+    "accepted": "入库资源",
+    "withdrawn": "出库资源",
+    "selected": "入选",
+    "recommended": "推荐",
+    "collected": "收藏",
+    "views": "浏览次数",
+    "downloads": "下载次数",
+}
 
 
 def counts_as_use(version: ResourceVersion, viewer: str | None, roles: frozenset[str]) -> bool:
@@ -79,8 +87,11 @@ def _record(session: Session, subject: str, where: ColumnElement[bool]) -> Contr
         return record
     by_id = {v.id: v for v in versions}
     levels: Counter[str] = Counter()
-    for certificate in session.scalars(select(Certificate).where(Certificate.version_id.in_(ids), Certificate.status == "issued")
-                                       .order_by(Certificate.chain_certificate_id)):
+    for certificate in session.scalars(
+        select(Certificate)
+        .where(Certificate.version_id.in_(ids), Certificate.status == "issued")
+        .order_by(Certificate.chain_certificate_id)
+    ):
         version = by_id[certificate.version_id]
         if certificate.kind == "selection":
             counts["selected"] += 1
@@ -90,12 +101,20 @@ def _record(session: Session, subject: str, where: ColumnElement[bool]) -> Contr
         elif certificate.kind == "collection":
             counts["collected"] += 1
         if certificate.chain_certificate_id is not None:
-            record.certificates.append({"id": certificate.chain_certificate_id, "kind": certificate.kind, "level": certificate.level,
-                                        "resource_id": version.resource_id, "version": version.number})
+            record.certificates.append(
+                {
+                    "id": certificate.chain_certificate_id,
+                    "kind": certificate.kind,
+                    "level": certificate.level,
+                    "resource_id": version.resource_id,
+                    "version": version.number,
+                }
+            )
     record.selected_by_level = dict(sorted(levels.items()))
     views, downloads = session.execute(
-        select(func.coalesce(func.sum(ResourceStat.views), 0), func.coalesce(func.sum(ResourceStat.downloads), 0))
-        .where(ResourceStat.version_id.in_(ids))
+        select(func.coalesce(func.sum(ResourceStat.views), 0), func.coalesce(func.sum(ResourceStat.downloads), 0)).where(
+            ResourceStat.version_id.in_(ids)
+        )
     ).one()
     counts["views"], counts["downloads"] = int(views), int(downloads)
     return record
@@ -112,32 +131,66 @@ def school_record(session: Session, institution_id: str) -> ContributionRecord:
 def statement_document(record: ContributionRecord, *, bureau: Bureau, chain_id: int, base_url: str, now: datetime) -> dict[str, Any]:
     credential_id = f"urn:uuid:{uuid.uuid4()}"
     achievement_id = f"{credential_id}#achievement"
-    descriptions = [{"id": f"{achievement_id}-{name}", "type": ["ResultDescription"], "name": _LABELS[name], "resultType": "ext:Count"}
-                    for name in COUNTS]
-    descriptions += [{"id": f"{achievement_id}-selected-{level}", "type": ["ResultDescription"], "name": f"入选（{level_name(level)}）",
-                      "resultType": "ext:Count"} for level in record.selected_by_level]
+    descriptions = [
+        {"id": f"{achievement_id}-{name}", "type": ["ResultDescription"], "name": _LABELS[name], "resultType": "ext:Count"}
+        for name in COUNTS
+    ]
+    descriptions += [
+        {
+            "id": f"{achievement_id}-selected-{level}",
+            "type": ["ResultDescription"],
+            "name": f"入选（{level_name(level)}）",
+            "resultType": "ext:Count",
+        }
+        for level in record.selected_by_level
+    ]
     results = [{"type": ["Result"], "resultDescription": f"{achievement_id}-{name}", "value": str(record.counts[name])} for name in COUNTS]
-    results += [{"type": ["Result"], "resultDescription": f"{achievement_id}-selected-{level}", "value": str(count)}
-                for level, count in record.selected_by_level.items()]
+    results += [
+        {"type": ["Result"], "resultDescription": f"{achievement_id}-selected-{level}", "value": str(count)}
+        for level, count in record.selected_by_level.items()
+    ]
     summary = "；".join(f"{_LABELS[name]} {record.counts[name]}" for name in COUNTS)
-    evidence = [{"id": f"urn:eduledger:certificate:{chain_id}:{c['id']}", "type": ["Evidence"],
-                 "name": f"{CERTIFICATE_NAMES[c['kind']].title} #{c['id']}（{level_name(c['level'])}）",
-                 "description": f"resource {c['resource_id']} v{c['version']}; verify: {base_url}/certificates/{c['id']}/verify"}
-                for c in record.certificates]
+    evidence = [
+        {
+            "id": f"urn:eduledger:certificate:{chain_id}:{c['id']}",
+            "type": ["Evidence"],
+            "name": f"{CERTIFICATE_NAMES[c['kind']].title} #{c['id']}（{level_name(c['level'])}）",
+            "description": f"resource {c['resource_id']} v{c['version']}; verify: {base_url}/certificates/{c['id']}/verify",
+        }
+        for c in record.certificates
+    ]
     stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
     return achievement_credential(
-        credential_id=credential_id, issuer_id=institution_uri(bureau.id), issuer_name=bureau.name, identifier=None,
+        credential_id=credential_id,
+        issuer_id=institution_uri(bureau.id),
+        issuer_name=bureau.name,
+        identifier=None,
         subject_id=f"did:pkh:eip155:{chain_id}:{record.subject}",
-        achievement={"id": achievement_id, "type": ["Achievement"], "achievementType": "ext:ContributionStatement",
-                     "name": "教师资源建设贡献证明", "description": f"截至 {stamp}：{summary}。",
-                     "criteria": {"narrative": f"{bureau.name}依链上记录统计；所列证书可逐一在链上核验。"}, "resultDescription": descriptions},
-        valid_from=stamp, valid_until=(now + _STATEMENT_VALIDITY).strftime("%Y-%m-%dT%H:%M:%SZ"), name="教师资源建设贡献证明",
-        evidence=evidence, subject_extra={"result": results},
+        achievement={
+            "id": achievement_id,
+            "type": ["Achievement"],
+            "achievementType": "ext:ContributionStatement",
+            "name": "教师资源建设贡献证明",
+            "description": f"截至 {stamp}：{summary}。",
+            "criteria": {"narrative": f"{bureau.name}依链上记录统计；所列证书可逐一在链上核验。"},
+            "resultDescription": descriptions,
+        },
+        valid_from=stamp,
+        valid_until=(now + _STATEMENT_VALIDITY).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        name="教师资源建设贡献证明",
+        evidence=evidence,
+        subject_extra={"result": results},
     )
 
 
 def issue_statement(
-    session: Session, address: str, *, bureau: Bureau, ledger: Ledger, issuing: Issuing, base_url: str,
+    session: Session,
+    address: str,
+    *,
+    bureau: Bureau,
+    ledger: Ledger,
+    issuing: Issuing,
+    base_url: str,
 ) -> ContributionStatement:
     """Sign and anchor a contribution statement for ``address`` now (one chain transaction)."""
     if bureau.signing_key is None or not bureau.issues_certificates:
@@ -146,10 +199,20 @@ def issue_statement(
     document = statement_document(teacher_record(session, address), bureau=bureau, chain_id=ledger.chain_id, base_url=base_url, now=now)
     runtime = issuing.bureau_runtime(bureau.id_hex, bureau.signing_key)
     with runtime.lock:
-        issued = runtime.issuer.issue(f"contribution:{document['id']}", [document], credential_type=CONTRIBUTION_STATEMENT_TYPE,
-                                      created=now.strftime("%Y-%m-%dT%H:%M:%SZ"))
-    statement = ContributionStatement(id=document["id"], teacher=address, document=issued.credentials[0],
-                                      root="0x" + issued.root.hex(), tx_hash=issued.tx_hash, issued_at=now)
+        issued = runtime.issuer.issue(
+            f"contribution:{document['id']}",
+            [document],
+            credential_type=CONTRIBUTION_STATEMENT_TYPE,
+            created=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+    statement = ContributionStatement(
+        id=document["id"],
+        teacher=address,
+        document=issued.credentials[0],
+        root="0x" + issued.root.hex(),
+        tx_hash=issued.tx_hash,
+        issued_at=now,
+    )
     session.add(statement)
     session.commit()
     return statement

@@ -21,9 +21,7 @@ from .review import State, pending_certificates, supersede
 __all__ = ["issue_certificate", "on_accept", "on_withdraw"]
 
 
-def issue_certificate(
-    session: Session, version: ResourceVersion, *, kind: str, level: str, programme_id: int | None = None
-) -> Certificate:
+def issue_certificate(session: Session, version: ResourceVersion, *, kind: str, level: str, programme_id: int | None = None) -> Certificate:
     certificate = Certificate(version_id=version.id, kind=kind, level=level, programme_id=programme_id)
     session.add(certificate)
     session.flush()
@@ -35,9 +33,13 @@ def issue_certificate(
 def on_accept(session: Session, version: ResourceVersion, *, bureau: Bureau) -> None:
     if version.accepted_at is None:
         version.accepted_at = utcnow()
-    older = session.scalars(select(ResourceVersion).where(
-        ResourceVersion.resource_id == version.resource_id, ResourceVersion.id != version.id, ResourceVersion.state == State.ACCEPTED,
-    ))
+    older = session.scalars(
+        select(ResourceVersion).where(
+            ResourceVersion.resource_id == version.resource_id,
+            ResourceVersion.id != version.id,
+            ResourceVersion.state == State.ACCEPTED,
+        )
+    )
     for previous in list(older):
         supersede(session, previous, by_version=version)
         search_crud.record_version_change(session, previous.id)
@@ -48,6 +50,10 @@ def on_accept(session: Session, version: ResourceVersion, *, bureau: Bureau) -> 
 def on_withdraw(session: Session, version: ResourceVersion, reason_code: str) -> None:
     for certificate in pending_certificates(session, version):
         certificate.revocation_reason = reason_code
-        enqueue(session, "revoke_certificate", {"certificate_id": certificate.id, "reason_code": WITHDRAWAL_REASONS[reason_code]},
-                subject=f"version:{version.id}")
+        enqueue(
+            session,
+            "revoke_certificate",
+            {"certificate_id": certificate.id, "reason_code": WITHDRAWAL_REASONS[reason_code]},
+            subject=f"version:{version.id}",
+        )
     search_crud.record_version_change(session, version.id)

@@ -31,12 +31,14 @@ def register_institution(session: Session, *, name: str, kind: str, parent_id: s
     """A district or school under ``parent_id``, and the chain job that registers it (same
     transaction: the caller commits, then wakes the worker)."""
     parent = users_crud.get_institution(session=session, institution_id=parent_id)
-    institution = Institution(id="0x" + secrets.token_bytes(32).hex(), name=clean_name(name), kind=kind, parent_id=parent.id,
-                              admin_address=admin_address)
+    institution = Institution(
+        id="0x" + secrets.token_bytes(32).hex(), name=clean_name(name), kind=kind, parent_id=parent.id, admin_address=admin_address
+    )
     session.add(institution)
     session.flush()
     job = enqueue(
-        session, "register_institution",
+        session,
+        "register_institution",
         {"institution_id": institution.id, "parent_id": parent.id, "kind": institution.kind, "admin": institution.admin_address},
         subject=f"institution:{institution.id}",
     )

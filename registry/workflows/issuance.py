@@ -305,13 +305,15 @@ class Issuing:
         directory = self.ledger.contracts["InstitutionRegistry"]
         now = int(self.ledger.rpc.request("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
         institution = bytes.fromhex(institution_id[2:])
-        return did_document(self.did_of(institution_id),
-                            [(key, bool(directory.call("isValidSigningKey", key.raw, institution, now))) for key in keys])
+        return did_document(
+            self.did_of(institution_id), [(key, bool(directory.call("isValidSigningKey", key.raw, institution, now))) for key in keys]
+        )
 
     def did_resolver(self, session: Session, bureau_id: str, bureau_key: Ed25519KeyPair | None) -> DidResolver:
         """Resolves the DIDs of this registry's institutions (the bureau's signing key is ``bureau_key``)
         from its own records and the chain, without a request to itself; any other DID is not at hand
         here — nothing is fetched from elsewhere — so its credentials are "cannot tell"."""
+
         def resolve(did: str) -> dict[str, Any]:
             institution = did_web_institution(did)
             if institution is None or did != self.did_of("0x" + institution.hex()):
@@ -321,6 +323,7 @@ class Issuing:
                 return self.did_document(session, institution_id, bureau_key if institution_id == bureau_id else None)
             except ResourceNotFoundError as exc:
                 raise LookupError(str(exc)) from None
+
         return resolve
 
     def bureau_runtime(self, bureau_id: str, signing_key: Ed25519KeyPair) -> IssuerRuntime:
@@ -330,9 +333,13 @@ class Issuing:
             if runtime is None:
                 (self.data_dir / "issuers").mkdir(parents=True, exist_ok=True)
                 issuer = BatchIssuer(
-                    self.data_dir / "issuers" / "journal-bureau.sqlite3", sender=self.ledger.sender,
-                    anchor=self.ledger.contracts["CredentialAnchor"], directory=self.ledger.contracts["InstitutionRegistry"],
-                    signing_key=signing_key, cryptosuite=JCS_SUITE, issuer_id=self.did_of(bureau_id),
+                    self.data_dir / "issuers" / "journal-bureau.sqlite3",
+                    sender=self.ledger.sender,
+                    anchor=self.ledger.contracts["CredentialAnchor"],
+                    directory=self.ledger.contracts["InstitutionRegistry"],
+                    signing_key=signing_key,
+                    cryptosuite=JCS_SUITE,
+                    issuer_id=self.did_of(bureau_id),
                 )
                 runtime = self._runtimes[bureau_id] = IssuerRuntime(self.ledger.sender, issuer, signing_key, owns_sender=False)
             return runtime
@@ -351,8 +358,11 @@ class Issuing:
         ethereum, seed = secrets.token_bytes(32), secrets.token_bytes(32)
         signer, signing = Signer(ethereum), Ed25519KeyPair.from_seed(seed)
         account = IssuerAccount(
-            institution_id=institution.id, address=signer.address, signing_key=signing.public.multibase,
-            sealed_keys=self.vault.seal(_keys_context(institution.id), ethereum + seed), master_key_id=self.vault.master.key_id,
+            institution_id=institution.id,
+            address=signer.address,
+            signing_key=signing.public.multibase,
+            sealed_keys=self.vault.seal(_keys_context(institution.id), ethereum + seed),
+            master_key_id=self.vault.master.key_id,
         )
         session.add(account)
         subject = f"issuer:{institution.id}"
@@ -362,7 +372,9 @@ class Issuing:
             for credential_type in (*CREDENTIAL_TYPES.values(), STATUS_LIST_TYPE, CREDIT_GRANT_TYPE):
                 enqueue(session, "accredit", {"institution_id": link.id, "credential_type": "0x" + credential_type.hex()}, subject=subject)
         enqueue(session, "add_issuer_key", {"institution_id": institution.id, "address": signer.address}, subject=subject)
-        last = enqueue(session, "add_signing_key", {"institution_id": institution.id, "public_key": signing.public.raw.hex()}, subject=subject)
+        last = enqueue(
+            session, "add_signing_key", {"institution_id": institution.id, "public_key": signing.public.raw.hex()}, subject=subject
+        )
         account.setup_job_id = last.id
         return account
 
@@ -386,8 +398,12 @@ class Issuing:
                 # The ledger owns the sender: reconciled when opened, finalized after every snapshot.
                 sender = self.ledger.open_sender(signer, outboxes / f"outbox-{signer.address}.sqlite3")
                 issuer = BatchIssuer(
-                    outboxes / f"journal-{signer.address}.sqlite3", sender=sender, anchor=self.ledger.contracts["CredentialAnchor"],
-                    directory=self.ledger.contracts["InstitutionRegistry"], signing_key=signing, cryptosuite=JCS_SUITE,
+                    outboxes / f"journal-{signer.address}.sqlite3",
+                    sender=sender,
+                    anchor=self.ledger.contracts["CredentialAnchor"],
+                    directory=self.ledger.contracts["InstitutionRegistry"],
+                    signing_key=signing,
+                    cryptosuite=JCS_SUITE,
                     issuer_id=self.did_of(account.institution_id),
                 )
                 runtime = self._runtimes[account.institution_id] = IssuerRuntime(sender, issuer, signing, owns_sender=False)
@@ -416,12 +432,16 @@ class Issuing:
         record = session.scalar(
             select(StatusListRecord)
             .where(StatusListRecord.institution_id == institution_id, StatusListRecord.allocated_count + needed <= _LIST_CAPACITY)
-            .order_by(StatusListRecord.allocated_count.desc(), StatusListRecord.id).limit(1).with_for_update()
+            .order_by(StatusListRecord.allocated_count.desc(), StatusListRecord.id)
+            .limit(1)
+            .with_for_update()
         )
         if record is None:
             empty = StatusList(self.list_url("new"), "message", size=_LIST_ENTRIES)
             record = StatusListRecord(
-                id=secrets.token_urlsafe(12), institution_id=institution_id, bits=bytes(empty.bits),
+                id=secrets.token_urlsafe(12),
+                institution_id=institution_id,
+                bits=bytes(empty.bits),
                 allocated=empty.allocation_bitmap(),
             )
             session.add(record)
@@ -444,13 +464,26 @@ class Issuing:
         status = self.status_list(record)
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         document = status.credential(issuer=runtime.issuer.issuer_id, valid_from=now)
-        signed = sign(document, runtime.signing_key, cryptosuite=JCS_SUITE, created=now, proof_as_list=True,
-                      verification_method=runtime.issuer.verification_method)
+        signed = sign(
+            document,
+            runtime.signing_key,
+            cryptosuite=JCS_SUITE,
+            created=now,
+            proof_as_list=True,
+            verification_method=runtime.issuer.verification_method,
+        )
         digest = status_list_hash(signed)
         anchor = self.ledger.contracts["CredentialAnchor"]
-        (entry,) = runtime.sender.submit([anchor.transaction(
-            "updateStatusList", status_list_id(status.url), digest, key=f"status:{record.id}:{record.version + 1}:{digest.hex()[:16]}"
-        )])
+        (entry,) = runtime.sender.submit(
+            [
+                anchor.transaction(
+                    "updateStatusList",
+                    status_list_id(status.url),
+                    digest,
+                    key=f"status:{record.id}:{record.version + 1}:{digest.hex()[:16]}",
+                )
+            ]
+        )
         # Journaled: it lands (re-sent after a crash if need be). The list it anchors is the one to
         # host, even if the wait below times out and the caller commits without the receipt.
         record.credential, record.list_hash, record.anchored_tx = signed, "0x" + digest.hex(), entry.tx_hash
@@ -460,8 +493,16 @@ class Issuing:
     # Issuing...
 
     def issue(
-        self, session: Session, *, institution: Institution, account: IssuerAccount, key: str, kind: str,
-        records: list[dict[str, Any]], actor: str, valid_from: str | None = None,
+        self,
+        session: Session,
+        *,
+        institution: Institution,
+        account: IssuerAccount,
+        key: str,
+        kind: str,
+        records: list[dict[str, Any]],
+        actor: str,
+        valid_from: str | None = None,
     ) -> CredentialBatch:
         """Issue (or finish) batch ``key``: fixed and committed first, then signed and anchored once.
         The same key with other records is a :class:`ConflictError` naming the difference."""
@@ -471,14 +512,16 @@ class Issuing:
         digests = self._digests(institution.id, entries)
         content = self._content_digest(kind, valid_from, digests)
         with self._enrolment(institution.id):  # the same key sent twice at once: the second finds the first's batch
-            batch = session.scalar(select(CredentialBatch).where(CredentialBatch.institution_id == institution.id,
-                                                                 CredentialBatch.key == key))
+            batch = session.scalar(
+                select(CredentialBatch).where(CredentialBatch.institution_id == institution.id, CredentialBatch.key == key)
+            )
             if batch is not None:
                 difference = _difference(batch, kind, content, digests)
                 if difference:
                     raise ConflictError(
                         f"batch {key!r} was issued with other records ({difference}); sending a key again finishes that batch, "
-                        "new records need a new batch key", code="batch_key_reused",
+                        "new records need a new batch key",
+                        code="batch_key_reused",
                     )
             else:
                 batch = self._prepare(session, institution, key, kind, entries, digests, content, actor, valid_from)
@@ -495,9 +538,9 @@ class Issuing:
             session.refresh(batch)
             if batch.completed_at is not None:
                 return
-            credentials = list(session.scalars(
-                select(IssuedCredential).where(IssuedCredential.batch_id == batch.id).order_by(IssuedCredential.position)
-            ))
+            credentials = list(
+                session.scalars(select(IssuedCredential).where(IssuedCredential.batch_id == batch.id).order_by(IssuedCredential.position))
+            )
             for list_id in {c.status_list_id for c in credentials}:
                 record = session.scalar(select(StatusListRecord).where(StatusListRecord.id == list_id).with_for_update())
                 if record is not None and record.version == 0:  # a verifier needs a list anchored to check against
@@ -505,7 +548,9 @@ class Issuing:
                     session.commit()
             unsigned = batch.documents or [self._unsealed(c) for c in credentials]  # batches before 0005 kept them in clear
             issued = runtime.issuer.issue(
-                batch.key, unsigned, credential_type=CREDENTIAL_TYPES[batch.kind],
+                batch.key,
+                unsigned,
+                credential_type=CREDENTIAL_TYPES[batch.kind],
                 created=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             )
             documents = {document["id"]: document for document in issued.credentials}
@@ -517,9 +562,9 @@ class Issuing:
             runtime.issuer.forget(batch.key)  # the journal's clear copies go: the sealed ones here are what erasure reaches
 
     def _seal_documents(self, credentials: list[IssuedCredential], documents: list[dict[str, Any]]) -> None:
-        sealed = self.vault.seal_many([
-            (str(c.subject_id), f"credential:{c.id}", _canonical(d).encode()) for c, d in zip(credentials, documents, strict=True)
-        ])
+        sealed = self.vault.seal_many(
+            [(str(c.subject_id), f"credential:{c.id}", _canonical(d).encode()) for c, d in zip(credentials, documents, strict=True)]
+        )
         for credential, blob in zip(credentials, sealed, strict=True):
             credential.sealed_document, credential.document = blob, None
 
@@ -556,13 +601,16 @@ class Issuing:
     def _digests(self, institution_id: str, entries: list[GrowthEntry | DevelopmentEntry]) -> list[list[str]]:
         """Per record, keyed digests (the vault's key: they say nothing without it) of its subject and of
         what the credential attests (the record, and the holder it is bound to)."""
+
         def attested(entry: GrowthEntry | DevelopmentEntry) -> Any:
             record = entry.record.model_dump(mode="json")
             return record if entry.holder is None else [record, entry.holder]
 
         return [
-            [self.vault.fingerprint(f"batch-subject:{institution_id}", _canonical(e.subject.model_dump(mode="json"))).hex()[:32],
-             self.vault.fingerprint(f"batch-record:{institution_id}", _canonical(attested(e))).hex()[:32]]
+            [
+                self.vault.fingerprint(f"batch-subject:{institution_id}", _canonical(e.subject.model_dump(mode="json"))).hex()[:32],
+                self.vault.fingerprint(f"batch-record:{institution_id}", _canonical(attested(e))).hex()[:32],
+            ]
             for e in entries
         ]
 
@@ -571,15 +619,27 @@ class Issuing:
         return hashlib.sha256(_canonical([kind, valid_from, digests]).encode()).hexdigest()
 
     def _prepare(
-        self, session: Session, institution: Institution, key: str, kind: str, entries: list[GrowthEntry | DevelopmentEntry],
-        digests: list[list[str]], content: str, actor: str, valid_from: str | None,
+        self,
+        session: Session,
+        institution: Institution,
+        key: str,
+        kind: str,
+        entries: list[GrowthEntry | DevelopmentEntry],
+        digests: list[list[str]],
+        content: str,
+        actor: str,
+        valid_from: str | None,
     ) -> CredentialBatch:
         today = date.today()
         people = []
         for entry in entries:
             subject = entry.subject
             fields = {k: v for k, v in subject.model_dump(exclude={"birth_date", "guardian_consent"}).items() if v is not None}
-            number = ("student_number", subject.student_number) if isinstance(subject, StudentSubject) else ("staff_number", subject.staff_number)
+            number = (
+                ("student_number", subject.student_number)
+                if isinstance(subject, StudentSubject)
+                else ("staff_number", subject.staff_number)
+            )
             people.append(NewSubject(subject.birth_date, fields, getattr(subject, "guardian_consent", None), key=":".join(number)))
         # Called under self._enrolment(institution): a refused batch shreds only the subjects it created.
         record = self.open_list(session, institution.id, len(entries))
@@ -620,7 +680,7 @@ class Issuing:
         pending = self.vault.pending()
         shredded = 0
         for start in range(0, len(pending), 500):
-            shredded += self._shred_unreferenced(session, pending[start:start + 500])
+            shredded += self._shred_unreferenced(session, pending[start : start + 500])
         if shredded:
             log.warning("shredded %d subjects enrolled by batches that were never committed (a crash before the commit)", shredded)
         return shredded
@@ -642,9 +702,11 @@ class Issuing:
                 self._seal_documents(todo, [unsigned[c.id] for c in todo])
                 sealed += len(todo)
             batch.documents = []
-        found = list(session.scalars(select(IssuedCredential).where(
-            IssuedCredential.document.is_not(None), IssuedCredential.subject_id.is_not(None)
-        )))
+        found = list(
+            session.scalars(
+                select(IssuedCredential).where(IssuedCredential.document.is_not(None), IssuedCredential.subject_id.is_not(None))
+            )
+        )
         for credential in found:
             if credential.document is None:  # JSON null written by an older version: SQL NULL from now on
                 credential.document = None
@@ -662,8 +724,17 @@ class Issuing:
         return sealed + len(clear)
 
     def _documents(
-        self, session: Session, institution: Institution, key: str, kind: str, entries: list[GrowthEntry | DevelopmentEntry],
-        enrolled: list[tuple[str, bytes]], record: StatusListRecord, indexes: list[int], actor: str, valid_from: str | None,
+        self,
+        session: Session,
+        institution: Institution,
+        key: str,
+        kind: str,
+        entries: list[GrowthEntry | DevelopmentEntry],
+        enrolled: list[tuple[str, bytes]],
+        record: StatusListRecord,
+        indexes: list[int],
+        actor: str,
+        valid_from: str | None,
     ) -> CredentialBatch:
         status = self.status_list(record)
         issuer_id = self.did_of(institution.id)
@@ -673,31 +744,58 @@ class Issuing:
             credential_id = f"urn:uuid:{uuid.uuid4()}"
             if isinstance(entry, GrowthEntry):
                 document = growth_record_credential(
-                    credential_id=credential_id, issuer_id=issuer_id, issuer_name=institution.name,
-                    identifier=identity_object(entry.subject.student_number, salt), dimension=entry.record.dimension,
-                    record_kind=entry.record.record_kind, term=entry.record.term, narrative=entry.record.narrative,
-                    valid_from=start, evidence_hashes=entry.record.evidence_hashes,
+                    credential_id=credential_id,
+                    issuer_id=issuer_id,
+                    issuer_name=institution.name,
+                    identifier=identity_object(entry.subject.student_number, salt),
+                    dimension=entry.record.dimension,
+                    record_kind=entry.record.record_kind,
+                    term=entry.record.term,
+                    narrative=entry.record.narrative,
+                    valid_from=start,
+                    evidence_hashes=entry.record.evidence_hashes,
                 )
             else:
                 assert isinstance(entry, DevelopmentEntry)
                 document = professional_development_credential(
-                    credential_id=credential_id, issuer_id=issuer_id, issuer_name=institution.name,
+                    credential_id=credential_id,
+                    issuer_id=issuer_id,
+                    issuer_name=institution.name,
                     identifier=identity_object(entry.subject.staff_number, salt, identity_type="identifier"),
-                    training=entry.record.training, category=entry.record.category, hours=entry.record.hours,
-                    credits=entry.record.credits, period=entry.record.period, provider=entry.record.provider, valid_from=start,
+                    training=entry.record.training,
+                    category=entry.record.category,
+                    hours=entry.record.hours,
+                    credits=entry.record.credits,
+                    period=entry.record.period,
+                    provider=entry.record.provider,
+                    valid_from=start,
                     evidence_hashes=entry.record.evidence_hashes,
                 )
             if entry.holder is not None:
                 document["credentialSubject"] = {"id": entry.holder, **document["credentialSubject"]}
             document["credentialStatus"] = status.entry(index)
             documents.append(document)
-        batch = CredentialBatch(institution_id=institution.id, key=key, kind=kind, issued_by=actor, count=len(documents),
-                                documents=[], subjects=[subject_id for subject_id, _ in enrolled])
+        batch = CredentialBatch(
+            institution_id=institution.id,
+            key=key,
+            kind=kind,
+            issued_by=actor,
+            count=len(documents),
+            documents=[],
+            subjects=[subject_id for subject_id, _ in enrolled],
+        )
         session.add(batch)
         session.flush()
         credentials = [
-            IssuedCredential(id=document["id"], batch_id=batch.id, institution_id=institution.id, subject_id=subject_id,
-                             position=position, status_list_id=record.id, status_index=index)
+            IssuedCredential(
+                id=document["id"],
+                batch_id=batch.id,
+                institution_id=institution.id,
+                subject_id=subject_id,
+                position=position,
+                status_list_id=record.id,
+                status_index=index,
+            )
             for position, (document, (subject_id, _), index) in enumerate(zip(documents, enrolled, indexes, strict=True))
         ]
         self._seal_documents(credentials, documents)  # unsigned for now; the issued ones replace them
@@ -709,13 +807,21 @@ class Issuing:
     def credit_bank(self, account: IssuerAccount, institution: Institution) -> tuple[CreditBank, IssuerRuntime]:
         """The institution's credit bank with its current rules (its journal is its own file)."""
         runtime = self._runtime(account)
-        rules = [ConversionRule(r["achievement_type"], float(r["credits"]), tuple(r.get("accepted_results") or ()))
-                 for r in account.credit_rules]
-        view = ChainView(self.ledger.rpc, self.ledger.contracts["CredentialAnchor"], self.ledger.contracts["InstitutionRegistry"],
-                         self.ledger.chain_id)
-        bank = CreditBank(self.data_dir / "issuers" / f"credit-bank-{account.address}.sqlite3", issuer=runtime.issuer, rules=rules,
-                          chain=view, credit_type=CREDIT_GRANT_TYPE, issuer_name=institution.name,
-                          confirmations=self.ledger.sender.confirmations)
+        rules = [
+            ConversionRule(r["achievement_type"], float(r["credits"]), tuple(r.get("accepted_results") or ())) for r in account.credit_rules
+        ]
+        view = ChainView(
+            self.ledger.rpc, self.ledger.contracts["CredentialAnchor"], self.ledger.contracts["InstitutionRegistry"], self.ledger.chain_id
+        )
+        bank = CreditBank(
+            self.data_dir / "issuers" / f"credit-bank-{account.address}.sqlite3",
+            issuer=runtime.issuer,
+            rules=rules,
+            chain=view,
+            credit_type=CREDIT_GRANT_TYPE,
+            issuer_name=institution.name,
+            confirmations=self.ledger.sender.confirmations,
+        )
         return bank, runtime
 
     def status_resolver(self, session: Session, supplied: dict[str, dict[str, Any]]) -> Callable[[str], list[dict[str, Any]]]:
@@ -724,7 +830,7 @@ class Issuing:
         hosted = self.list_url("")
 
         def resolve(url: str) -> list[dict[str, Any]]:
-            record = session.get(StatusListRecord, url[len(hosted):]) if url.startswith(hosted) else None
+            record = session.get(StatusListRecord, url[len(hosted) :]) if url.startswith(hosted) else None
             found = [record.credential] if record is not None and record.credential is not None else []  # in force
             if url in supplied:
                 found.append(supplied[url])
@@ -735,8 +841,17 @@ class Issuing:
         return resolve
 
     def grant_credits(
-        self, session: Session, *, institution: Institution, account: IssuerAccount, presentation: dict[str, Any],
-        supplied_lists: dict[str, dict[str, Any]], actor: str, challenge: str, domain: str, did_resolver: DidResolver | None = None,
+        self,
+        session: Session,
+        *,
+        institution: Institution,
+        account: IssuerAccount,
+        presentation: dict[str, Any],
+        supplied_lists: dict[str, dict[str, Any]],
+        actor: str,
+        challenge: str,
+        domain: str,
+        did_resolver: DidResolver | None = None,
     ) -> tuple[IssuedCredential, CreditGrant]:
         """Verify and convert a presentation (its holder's proof over ``challenge`` and ``domain``) into one
         credit-grant credential with a status entry on the institution's own list (anchored before the grant
@@ -754,25 +869,48 @@ class Issuing:
                 def status_entry(grant_id: str) -> dict[str, Any]:
                     listed = self.open_list(session, institution.id, 1)
                     (index,) = self.allocate(listed, 1)
-                    batch = CredentialBatch(institution_id=institution.id, key=grant_id, kind="credit_grant", issued_by=actor,
-                                            count=1, documents=[], subjects=[])
+                    batch = CredentialBatch(
+                        institution_id=institution.id,
+                        key=grant_id,
+                        kind="credit_grant",
+                        issued_by=actor,
+                        count=1,
+                        documents=[],
+                        subjects=[],
+                    )
                     session.add(batch)
                     session.flush()
-                    session.add(IssuedCredential(id=f"urn:eduledger:{grant_id}", batch_id=batch.id, institution_id=institution.id,
-                                                 subject_id=None, position=0, status_list_id=listed.id, status_index=index))
+                    session.add(
+                        IssuedCredential(
+                            id=f"urn:eduledger:{grant_id}",
+                            batch_id=batch.id,
+                            institution_id=institution.id,
+                            subject_id=None,
+                            position=0,
+                            status_list_id=listed.id,
+                            status_index=index,
+                        )
+                    )
                     session.commit()  # before the bank's journal records the grant: a crash between leaves a row _finish_grants drops
                     return self.status_list(listed).entry(index)
 
-                grant = bank.import_presentation(presentation, challenge=challenge, domain=domain, status_resolver=resolve,
-                                                 did_resolver=did_resolver, status_entry=status_entry)
+                grant = bank.import_presentation(
+                    presentation,
+                    challenge=challenge,
+                    domain=domain,
+                    status_resolver=resolve,
+                    did_resolver=did_resolver,
+                    status_entry=status_entry,
+                )
                 credential = self._record_grant(session, institution.id, grant)
         finally:
             bank.close()
         return credential, grant
 
     def _record_grant(self, session: Session, institution_id: str, grant: CreditGrant) -> IssuedCredential:
-        batch = session.scalar(select(CredentialBatch).where(CredentialBatch.institution_id == institution_id,
-                                                             CredentialBatch.key == grant.grant_id))
+        batch = session.scalar(
+            select(CredentialBatch).where(CredentialBatch.institution_id == institution_id, CredentialBatch.key == grant.grant_id)
+        )
         credential = session.get(IssuedCredential, f"urn:eduledger:{grant.grant_id}")
         if batch is None or credential is None:
             raise ConflictError(f"grant {grant.grant_id} was issued by the credit bank but not recorded by the registry")
@@ -788,9 +926,13 @@ class Issuing:
 
     def _finish_grants(self, session: Session, bank: CreditBank, institution_id: str) -> None:
         """Grants a crash interrupted: finished if the bank recorded them, dropped if it never did."""
-        for batch in session.scalars(select(CredentialBatch).where(
-            CredentialBatch.institution_id == institution_id, CredentialBatch.kind == "credit_grant", CredentialBatch.completed_at.is_(None)
-        )).all():
+        for batch in session.scalars(
+            select(CredentialBatch).where(
+                CredentialBatch.institution_id == institution_id,
+                CredentialBatch.kind == "credit_grant",
+                CredentialBatch.completed_at.is_(None),
+            )
+        ).all():
             grant = bank.finish(batch.key)
             if grant is not None:
                 self._record_grant(session, institution_id, grant)
@@ -811,7 +953,8 @@ class Issuing:
         finally:
             bank.close()
         rows = session.scalars(
-            select(IssuedCredential).join(CredentialBatch, CredentialBatch.id == IssuedCredential.batch_id)
+            select(IssuedCredential)
+            .join(CredentialBatch, CredentialBatch.id == IssuedCredential.batch_id)
             .where(CredentialBatch.institution_id == institution.id, CredentialBatch.kind == "credit_grant")
             .order_by(IssuedCredential.issued_at.desc(), IssuedCredential.id)
         ).all()
@@ -824,7 +967,8 @@ class Issuing:
         """Revoke the active credit grants that converted ``source_id`` (revoked): credits never
         outlive what they were granted for. Their other sources may be presented again."""
         grants = session.scalars(
-            select(IssuedCredential).join(GrantSource, GrantSource.grant_id == IssuedCredential.id)
+            select(IssuedCredential)
+            .join(GrantSource, GrantSource.grant_id == IssuedCredential.id)
             .where(GrantSource.source_id == source_id, IssuedCredential.status != "revoked")
         ).all()
         for grant in grants:
@@ -837,7 +981,8 @@ class Issuing:
         """Active grants one of whose sources (issued here) is revoked: revoked now (a crash came
         between the source's revocation and the grant's)."""
         stale = session.scalars(
-            select(GrantSource.source_id).join(IssuedCredential, IssuedCredential.id == GrantSource.source_id)
+            select(GrantSource.source_id)
+            .join(IssuedCredential, IssuedCredential.id == GrantSource.source_id)
             .where(IssuedCredential.status == "revoked")
             .where(GrantSource.grant_id.in_(select(IssuedCredential.id).where(IssuedCredential.status != "revoked")))
         ).all()
@@ -859,7 +1004,12 @@ class Issuing:
     # Revoking and suspending...
 
     def change_status(
-        self, session: Session, credential: IssuedCredential, account: IssuerAccount, action: str, reason: str | None = None,
+        self,
+        session: Session,
+        credential: IssuedCredential,
+        account: IssuerAccount,
+        action: str,
+        reason: str | None = None,
     ) -> IssuedCredential:
         """revoke (final), suspend, or unsuspend a credential: the list is re-signed and re-anchored.
         Revoking a credential revokes the credit grants that converted it (see :meth:`revoke_dependent_grants`)."""

@@ -37,8 +37,14 @@ from .issuance import Issuing
 
 __all__ = ["Imported", "chain_view", "export_package", "import_package", "licence_url", "verify"]
 
-_CC = {"CC-BY-4.0": "by", "CC-BY-SA-4.0": "by-sa", "CC-BY-NC-4.0": "by-nc", "CC-BY-NC-SA-4.0": "by-nc-sa", "CC-BY-ND-4.0": "by-nd",
-       "CC-BY-NC-ND-4.0": "by-nc-nd"}
+_CC = {
+    "CC-BY-4.0": "by",
+    "CC-BY-SA-4.0": "by-sa",
+    "CC-BY-NC-4.0": "by-nc",
+    "CC-BY-NC-SA-4.0": "by-nc-sa",
+    "CC-BY-ND-4.0": "by-nd",
+    "CC-BY-NC-ND-4.0": "by-nc-nd",
+}
 _CONTRACTS = ("CertificateRegistry", "ResourceRegistry", "InstitutionRegistry", "CredentialAnchor")
 
 
@@ -56,8 +62,16 @@ def _catalogue_keys(session: Session, node: CatalogueNode) -> dict[str, Any]:
     if node.level == "chapter":
         chapter_node = session.get(CatalogueNode, ".".join(node.id.split(".")[:6])) or node
         chapter = chapter_node.name
-    return {"学段": node.stage, "年级": node.grade, "学科": node.subject, "版本": node.edition, "册次": node.volume, "章节": chapter,
-            "catalogueKey": node.id, "path": node.path}
+    return {
+        "学段": node.stage,
+        "年级": node.grade,
+        "学科": node.subject,
+        "版本": node.edition,
+        "册次": node.volume,
+        "章节": chapter,
+        "catalogueKey": node.id,
+        "path": node.path,
+    }
 
 
 def _learning_resource(session: Session, version: ResourceVersion, chain_id: int) -> dict[str, Any]:
@@ -67,16 +81,21 @@ def _learning_resource(session: Session, version: ResourceVersion, chain_id: int
     authors = []
     for author in version.authors:
         label = labels[author["address"]]
-        person: dict[str, Any] = {"@type": "Person", "identifier": f"did:pkh:eip155:{chain_id}:{author['address']}",
-                                  "share": author["share"]}
+        person: dict[str, Any] = {
+            "@type": "Person",
+            "identifier": f"did:pkh:eip155:{chain_id}:{author['address']}",
+            "share": author["share"],
+        }
         if label.name:
             person["name"] = label.name
             if label.institution:
                 person["affiliation"] = {"@type": "Organization", "name": label.institution}
         authors.append(person)
-    alignment = [{"@type": "AlignmentObject", "alignmentType": kind, "targetName": value}
-                 for kind, value in (("educationalLevel", keys["学段"]), ("educationalSubject", keys["学科"]),
-                                     ("educationalGrade", keys["年级"])) if value]
+    alignment = [
+        {"@type": "AlignmentObject", "alignmentType": kind, "targetName": value}
+        for kind, value in (("educationalLevel", keys["学段"]), ("educationalSubject", keys["学科"]), ("educationalGrade", keys["年级"]))
+        if value
+    ]
     return {
         "@type": "LearningResource",
         "identifier": f"ipfs://{version.root_cid}",
@@ -92,8 +111,17 @@ def _learning_resource(session: Session, version: ResourceVersion, chain_id: int
         "educationalAlignment": alignment,
         "dateCreated": version.created_at.isoformat().replace("+00:00", "Z"),
         "catalogue": keys,
-        "hasPart": [{"@type": "MediaObject", "name": p["name"], "encodingFormat": p.get("media_type"), "contentSize": p.get("size"),
-                     "identifier": f"ipfs://{p['cid']}", "role": p.get("role")} for p in version.parts],
+        "hasPart": [
+            {
+                "@type": "MediaObject",
+                "name": p["name"],
+                "encodingFormat": p.get("media_type"),
+                "contentSize": p.get("size"),
+                "identifier": f"ipfs://{p['cid']}",
+                "role": p.get("role"),
+            }
+            for p in version.parts
+        ],
         "contentCid": version.root_cid,
         "contentHash": version.content_hash,
         "chainResourceId": version.chain_resource_id,
@@ -101,7 +129,12 @@ def _learning_resource(session: Session, version: ResourceVersion, chain_id: int
 
 
 def export_package(
-    session: Session, programme: Programme, *, store: LocalContentStore | KuboContentStore, bureau: Bureau, ledger: Ledger,
+    session: Session,
+    programme: Programme,
+    *,
+    store: LocalContentStore | KuboContentStore,
+    bureau: Bureau,
+    ledger: Ledger,
     issuing: Issuing,
 ) -> bytes:
     """The signed package of ``programme``'s recommendations (refused until they are all on chain)."""
@@ -109,21 +142,28 @@ def export_package(
         raise ConflictError(f"programme {programme.id} has not selected yet: there is nothing to recommend", code="not_selected")
     if bureau.signing_key is None:
         raise ConflictError("this registry's bureau has no signing key on chain: it cannot sign a package", code="no_signing_key")
-    recommendations = list(session.scalars(select(Recommendation).where(Recommendation.programme_id == programme.id)
-                                           .order_by(Recommendation.id)))
+    recommendations = list(
+        session.scalars(select(Recommendation).where(Recommendation.programme_id == programme.id).order_by(Recommendation.id))
+    )
     if not recommendations:
-        raise ConflictError(f"programme {programme.id} recommends nothing (its recommend_count is {programme.recommend_count})",
-                            code="nothing_to_export")
+        raise ConflictError(
+            f"programme {programme.id} recommends nothing (its recommend_count is {programme.recommend_count})", code="nothing_to_export"
+        )
     members: dict[str, bytes] = {}
     resources = []
     lists: dict[str, StatusListRecord] = {}
     for recommendation in recommendations:
         version = session.get_one(ResourceVersion, recommendation.version_id)
-        certificates = list(session.scalars(select(Certificate).where(
-            Certificate.version_id == version.id, Certificate.status == "issued").order_by(Certificate.id)))
+        certificates = list(
+            session.scalars(
+                select(Certificate).where(Certificate.version_id == version.id, Certificate.status == "issued").order_by(Certificate.id)
+            )
+        )
         if any(c.credential is None or c.chain_certificate_id is None for c in certificates) or version.chain_resource_id is None:
-            raise ConflictError("some certificates of the recommended resources are still being issued on chain; try again shortly",
-                                code="credential_pending")
+            raise ConflictError(
+                "some certificates of the recommended resources are still being issued on chain; try again shortly",
+                code="credential_pending",
+            )
         entry = _learning_resource(session, version, ledger.chain_id)
         car = b"".join(store.export_car(CID.parse(version.root_cid)))
         car_name = f"resources/{version.root_cid}.car"
@@ -134,15 +174,27 @@ def export_package(
             credential = json.dumps(certificate.credential, ensure_ascii=False, sort_keys=True).encode()
             name = f"credentials/{certificate.chain_certificate_id}.json"
             members[name] = credential
-            entry["certificates"].append({"id": certificate.chain_certificate_id, "kind": certificate.kind, "level": certificate.level,
-                                          "credential": name, "credentialSha256": _sha256(credential)})
+            entry["certificates"].append(
+                {
+                    "id": certificate.chain_certificate_id,
+                    "kind": certificate.kind,
+                    "level": certificate.level,
+                    "credential": name,
+                    "credentialSha256": _sha256(credential),
+                }
+            )
             if certificate.status_list_id is not None:
                 record = session.get_one(StatusListRecord, certificate.status_list_id)
                 lists[record.id] = record
         entry["recommendation"] = {"decisionHash": recommendation.decision_hash, "toLevel": recommendation.to_level}
         resources.append(entry)
-    dids = sorted({str((c.credential or {}).get("issuer", {}).get("id", "")) for r in recommendations
-                   for c in session.scalars(select(Certificate).where(Certificate.version_id == r.version_id, Certificate.status == "issued"))})
+    dids = sorted(
+        {
+            str((c.credential or {}).get("issuer", {}).get("id", ""))
+            for r in recommendations
+            for c in session.scalars(select(Certificate).where(Certificate.version_id == r.version_id, Certificate.status == "issued"))
+        }
+    )
     resolver = issuing.did_resolver(session, bureau.id_hex, bureau.signing_key)
     did_documents = []
     for index, did in enumerate(d for d in dids if d.startswith("did:")):
@@ -163,8 +215,13 @@ def export_package(
         "version": 1,
         "createdAt": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "recommendingInstitution": {"id": bureau.id_hex, "name": bureau.name},
-        "programme": {"programmeId": programme.chain_id, "name": programme.name, "year": programme.year, "level": programme.level,
-                      "organiser": organiser.name},
+        "programme": {
+            "programmeId": programme.chain_id,
+            "name": programme.name,
+            "year": programme.year,
+            "level": programme.level,
+            "organiser": organiser.name,
+        },
         "chain": {"chainId": ledger.chain_id, "contracts": {name: ledger.contracts[name].address for name in _CONTRACTS}},
         "resources": resources,
         "statusLists": status_lists,
@@ -187,14 +244,19 @@ def verify(data: bytes, *, ledger: Ledger, session: Session, issuing: Issuing, b
 
     def hosted(url: str) -> list[dict[str, Any]]:
         if url.startswith(prefix):
-            record = session.get(StatusListRecord, url[len(prefix):])
+            record = session.get(StatusListRecord, url[len(prefix) :])
             if record is not None and record.credential is not None:
                 return [record.credential]
         return []
 
-    return verify_package(data, chain=chain_view(ledger), certificates=CertificateReader.of(ledger), status_resolver=hosted,
-                          did_resolver=issuing.did_resolver(session, bureau.id_hex, bureau.signing_key),
-                          confirmations=ledger.sender.confirmations)
+    return verify_package(
+        data,
+        chain=chain_view(ledger),
+        certificates=CertificateReader.of(ledger),
+        status_resolver=hosted,
+        did_resolver=issuing.did_resolver(session, bureau.id_hex, bureau.signing_key),
+        confirmations=ledger.sender.confirmations,
+    )
 
 
 @dataclass(frozen=True)
@@ -203,15 +265,17 @@ class Imported:
     cids: list[str]
 
 
-def import_package(data: bytes, *, ledger: Ledger, session: Session, issuing: Issuing, bureau: Bureau,
-                   store: LocalContentStore | KuboContentStore) -> Imported:
+def import_package(
+    data: bytes, *, ledger: Ledger, session: Session, issuing: Issuing, bureau: Bureau, store: LocalContentStore | KuboContentStore
+) -> Imported:
     """Verify, then take the content in; an invalid or unverifiable package changes nothing."""
     report = verify(data, ledger=ledger, session=session, issuing=issuing, bureau=bureau)
     if report.outcome != "valid":
         failed = report.failed or next((c for c in report.checks if c.result != "pass"), None)
         reason = f"{failed.name}: {failed.detail}" if failed else "no checks ran"
-        raise InvalidRequestError(f"the package is {report.outcome.replace('_', ' ')}: {reason}", code="package_invalid",
-                                  report=report.as_dict())
+        raise InvalidRequestError(
+            f"the package is {report.outcome.replace('_', ' ')}: {reason}", code="package_invalid", report=report.as_dict()
+        )
     cids = []
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         for name in archive.namelist():

@@ -29,17 +29,25 @@ def new_presentation_challenge(session: Session, *, client: str, limits: Challen
     """A fresh challenge for ``client``; 429 past the per-client and open limits. The caller commits."""
     now = utcnow().replace(microsecond=0)
     session.execute(delete(PresentationChallenge).where(PresentationChallenge.expires_at < now - timedelta(seconds=limits.window)))
-    recent = session.scalar(select(func.count()).select_from(PresentationChallenge).where(
-        PresentationChallenge.client == client, PresentationChallenge.issued_at > now - timedelta(seconds=limits.window)))
+    recent = session.scalar(
+        select(func.count())
+        .select_from(PresentationChallenge)
+        .where(PresentationChallenge.client == client, PresentationChallenge.issued_at > now - timedelta(seconds=limits.window))
+    )
     if (recent or 0) >= limits.per_client:
-        raise TooManyRequestsError(f"{recent} presentation challenges in {limits.window} s from this client; try again later",
-                                   retry_after=limits.window)
-    open_count = session.scalar(select(func.count()).select_from(PresentationChallenge).where(
-        PresentationChallenge.used_at.is_(None), PresentationChallenge.expires_at > now))
+        raise TooManyRequestsError(
+            f"{recent} presentation challenges in {limits.window} s from this client; try again later", retry_after=limits.window
+        )
+    open_count = session.scalar(
+        select(func.count())
+        .select_from(PresentationChallenge)
+        .where(PresentationChallenge.used_at.is_(None), PresentationChallenge.expires_at > now)
+    )
     if (open_count or 0) >= limits.max_open:
         raise TooManyRequestsError(f"{open_count} presentation challenges are open; try again later", retry_after=limits.window)
-    challenge = PresentationChallenge(challenge=secrets.token_urlsafe(24), client=client, issued_at=now,
-                                      expires_at=now + timedelta(seconds=CHALLENGE_TTL))
+    challenge = PresentationChallenge(
+        challenge=secrets.token_urlsafe(24), client=client, issued_at=now, expires_at=now + timedelta(seconds=CHALLENGE_TTL)
+    )
     session.add(challenge)
     return challenge
 
@@ -49,15 +57,20 @@ def use_presentation_challenge(session: Session, challenge: str) -> None:
     not one of ours, expired or used. The caller commits."""
     record = session.get(PresentationChallenge, challenge[:64]) if isinstance(challenge, str) else None
     if record is None:
-        raise InvalidRequestError("challenge: this challenge was not handed out here (POST /presentations/challenges)",
-                                  code="unknown_challenge")
+        raise InvalidRequestError(
+            "challenge: this challenge was not handed out here (POST /presentations/challenges)", code="unknown_challenge"
+        )
     now = utcnow()
     if record.used_at is not None:
         raise InvalidRequestError("challenge: this challenge was used already; ask for a new one", code="challenge_used")
     if now >= record.expires_at:
-        raise InvalidRequestError(f"challenge: this challenge expired at {record.expires_at.isoformat()}; ask for a new one",
-                                  code="challenge_expired")
-    used = session.execute(update(PresentationChallenge).where(
-        PresentationChallenge.challenge == record.challenge, PresentationChallenge.used_at.is_(None)).values(used_at=now))
+        raise InvalidRequestError(
+            f"challenge: this challenge expired at {record.expires_at.isoformat()}; ask for a new one", code="challenge_expired"
+        )
+    used = session.execute(
+        update(PresentationChallenge)
+        .where(PresentationChallenge.challenge == record.challenge, PresentationChallenge.used_at.is_(None))
+        .values(used_at=now)
+    )
     if used.rowcount != 1:  # type: ignore[attr-defined]
         raise InvalidRequestError("challenge: this challenge was used already; ask for a new one", code="challenge_used")

@@ -151,11 +151,22 @@ class PreviewService:
                 for chunk in self._read(cid):
                     handle.write(chunk)
             out = Path(work) / "out"
-            command = [self._converter, "--headless", "--norestore", "--nolockcheck", f"-env:UserInstallation=file://{work}/profile",
-                       "--convert-to", "pdf", "--outdir", str(out), str(source)]
+            command = [
+                self._converter,
+                "--headless",
+                "--norestore",
+                "--nolockcheck",
+                f"-env:UserInstallation=file://{work}/profile",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(out),
+                str(source),
+            ]
             # Its own process group: on a timeout the whole of LibreOffice goes, not only the wrapper script.
-            process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "HOME": work},
-                                       start_new_session=True)
+            process = subprocess.Popen(
+                command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "HOME": work}, start_new_session=True
+            )
             try:
                 output, _ = process.communicate(timeout=self._timeout)
             except subprocess.TimeoutExpired as error:

@@ -93,8 +93,14 @@ def _timestamp(moment: datetime) -> str:
 
 
 def record_event(
-    session: Session, programme: Programme, action: str, *, actor: str, nominee: Nominee | None = None,
-    details: dict[str, Any] | None = None, now: datetime | None = None,
+    session: Session,
+    programme: Programme,
+    action: str,
+    *,
+    actor: str,
+    nominee: Nominee | None = None,
+    details: dict[str, Any] | None = None,
+    now: datetime | None = None,
 ) -> ProgrammeEvent:
     """Append an event to the programme's history; one about a nominee goes on chain (the chain worker batches them)."""
     # The chain's tail is read once per transaction: every change holds the programme row locked, so no one else appends meanwhile.
@@ -105,19 +111,35 @@ def record_event(
         last: tuple[int, str] | None = cached[1]
     else:
         row = session.execute(
-            select(ProgrammeEvent.seq, ProgrammeEvent.hash).where(ProgrammeEvent.programme_id == programme.id)
-            .order_by(ProgrammeEvent.seq.desc()).limit(1)
+            select(ProgrammeEvent.seq, ProgrammeEvent.hash)
+            .where(ProgrammeEvent.programme_id == programme.id)
+            .order_by(ProgrammeEvent.seq.desc())
+            .limit(1)
         ).first()
         last = (row[0], row[1]) if row else None
     event = ProgrammeEvent(
-        programme_id=programme.id, seq=(last[0] + 1) if last else 1, action=action, nominee_id=nominee.id if nominee else None,
-        actor=actor, details=details or {}, created_at=now or utcnow(), prev_hash=last[1] if last else GENESIS_HASH,
+        programme_id=programme.id,
+        seq=(last[0] + 1) if last else 1,
+        action=action,
+        nominee_id=nominee.id if nominee else None,
+        actor=actor,
+        details=details or {},
+        created_at=now or utcnow(),
+        prev_hash=last[1] if last else GENESIS_HASH,
     )
-    event.hash = event_hash({
-        "programme": programme.chain_id, "seq": event.seq, "action": action, "nominee": event.nominee_id,
-        "resource": nominee.resource_id if nominee else None, "actor": actor, "details": event.details,
-        "at": _timestamp(event.created_at), "prev": event.prev_hash,
-    })
+    event.hash = event_hash(
+        {
+            "programme": programme.chain_id,
+            "seq": event.seq,
+            "action": action,
+            "nominee": event.nominee_id,
+            "resource": nominee.resource_id if nominee else None,
+            "actor": actor,
+            "details": event.details,
+            "at": _timestamp(event.created_at),
+            "prev": event.prev_hash,
+        }
+    )
     session.add(event)  # flushed with the rest; the chain worker batches events about nominees into recordDecisions
     tails[programme.id] = (transaction, (event.seq, event.hash))
     return event
@@ -167,8 +189,12 @@ def _check_spec(session: Session, spec: ProgrammeSpec, now: datetime) -> list[st
         raise ResourceNotFoundError(f"no institution {spec.institution_id}")
     if institution.kind != spec.level:
         raise InvalidRequestError(f"a {spec.level} programme is run by a {spec.level} bureau; {institution.name} is a {institution.kind}")
-    for name, value in (("quota_total", spec.quota_total), ("quota_per_school", spec.quota_per_school),
-                        ("quota_per_teacher", spec.quota_per_teacher), ("quota_per_node", spec.quota_per_node)):
+    for name, value in (
+        ("quota_total", spec.quota_total),
+        ("quota_per_school", spec.quota_per_school),
+        ("quota_per_teacher", spec.quota_per_teacher),
+        ("quota_per_node", spec.quota_per_node),
+    ):
         if value is not None and not 1 <= value <= 1_000_000:
             raise InvalidRequestError(f"{name} must be between 1 and 1000000 (leave it out for no limit)")
     if spec.node_level not in CATALOGUE_LEVELS:
@@ -204,29 +230,66 @@ def create_programme(session: Session, spec: ProgrammeSpec, *, actor: str, now: 
     """An administrator sets up a programme (open for nominations until ``nomination_closes_at``)."""
     panel = _check_spec(session, spec, now)
     programme = Programme(
-        chain_id="0x" + keccak(f"EduLedger.Programme:{uuid.uuid4()}".encode()).hex(), name=spec.name.strip(), year=spec.year,
-        level=spec.level, institution_id=spec.institution_id, created_by=actor, resource_types=list(spec.resource_types),
-        catalogue_scope=list(spec.catalogue_scope), quota_total=spec.quota_total, quota_per_school=spec.quota_per_school,
-        quota_per_teacher=spec.quota_per_teacher, quota_per_node=spec.quota_per_node, node_level=spec.node_level,
-        nomination_closes_at=spec.nomination_closes_at, notice_days=spec.notice_days, panel=panel,
-        rubric=[{"criterion": c.name, "max": c.max} for c in spec.rubric], min_scores=spec.min_scores, blind_review=spec.blind_review,
-        recommend_count=spec.recommend_count, state="open", created_at=now,
+        chain_id="0x" + keccak(f"EduLedger.Programme:{uuid.uuid4()}".encode()).hex(),
+        name=spec.name.strip(),
+        year=spec.year,
+        level=spec.level,
+        institution_id=spec.institution_id,
+        created_by=actor,
+        resource_types=list(spec.resource_types),
+        catalogue_scope=list(spec.catalogue_scope),
+        quota_total=spec.quota_total,
+        quota_per_school=spec.quota_per_school,
+        quota_per_teacher=spec.quota_per_teacher,
+        quota_per_node=spec.quota_per_node,
+        node_level=spec.node_level,
+        nomination_closes_at=spec.nomination_closes_at,
+        notice_days=spec.notice_days,
+        panel=panel,
+        rubric=[{"criterion": c.name, "max": c.max} for c in spec.rubric],
+        min_scores=spec.min_scores,
+        blind_review=spec.blind_review,
+        recommend_count=spec.recommend_count,
+        state="open",
+        created_at=now,
     )
     session.add(programme)
     session.flush()
-    record_event(session, programme, "create", actor=actor, now=now, details={
-        "name": programme.name, "year": programme.year, "level": programme.level, "institution": programme.institution_id,
-        "quotas": _quotas(programme), "nominationClosesAt": _timestamp(spec.nomination_closes_at), "noticeDays": programme.notice_days,
-        "panel": panel, "rubric": programme.rubric, "minScores": programme.min_scores, "blindReview": programme.blind_review,
-        "recommendCount": programme.recommend_count, "resourceTypes": programme.resource_types, "scope": programme.catalogue_scope,
-        "tieRule": TIE_RULE,
-    })
+    record_event(
+        session,
+        programme,
+        "create",
+        actor=actor,
+        now=now,
+        details={
+            "name": programme.name,
+            "year": programme.year,
+            "level": programme.level,
+            "institution": programme.institution_id,
+            "quotas": _quotas(programme),
+            "nominationClosesAt": _timestamp(spec.nomination_closes_at),
+            "noticeDays": programme.notice_days,
+            "panel": panel,
+            "rubric": programme.rubric,
+            "minScores": programme.min_scores,
+            "blindReview": programme.blind_review,
+            "recommendCount": programme.recommend_count,
+            "resourceTypes": programme.resource_types,
+            "scope": programme.catalogue_scope,
+            "tieRule": TIE_RULE,
+        },
+    )
     return programme
 
 
 def _quotas(programme: Programme) -> dict[str, Any]:
-    return {"total": programme.quota_total, "perSchool": programme.quota_per_school, "perTeacher": programme.quota_per_teacher,
-            "perNode": programme.quota_per_node, "nodeLevel": programme.node_level}
+    return {
+        "total": programme.quota_total,
+        "perSchool": programme.quota_per_school,
+        "perTeacher": programme.quota_per_teacher,
+        "perNode": programme.quota_per_node,
+        "nodeLevel": programme.node_level,
+    }
 
 
 def lock_programme(session: Session, programme_id: int) -> Programme:
@@ -252,8 +315,9 @@ def phase(programme: Programme, now: datetime) -> str:
 
 def _wrong_phase(programme: Programme, now: datetime, action: str, wanted: str) -> InvalidTransitionError:
     current = phase(programme, now)
-    return InvalidTransitionError(f"cannot {action}: programme {programme.id} is in its {current} phase ({wanted})",
-                                  state=current, code="wrong_phase")
+    return InvalidTransitionError(
+        f"cannot {action}: programme {programme.id} is in its {current} phase ({wanted})", state=current, code="wrong_phase"
+    )
 
 
 # Nomination...
@@ -268,20 +332,29 @@ def bucket_of(programme: Programme, node_id: str) -> str:
 def _eligible(programme: Programme, version: ResourceVersion) -> None:
     if version.state != State.ACCEPTED:
         hint = "it was withdrawn (出库)" if version.state == State.WITHDRAWN else f"it is {version.state}"
-        raise ConflictError(f"only accepted (入库) resources may be nominated; version {version.number} of resource "
-                            f"{version.resource_id}: {hint}", code="not_accepted", state=version.state)
+        raise ConflictError(
+            f"only accepted (入库) resources may be nominated; version {version.number} of resource {version.resource_id}: {hint}",
+            code="not_accepted",
+            state=version.state,
+        )
     if programme.resource_types and version.resource_type not in programme.resource_types:
-        raise InvalidRequestError(f"programme {programme.id} takes {', '.join(programme.resource_types)}; "
-                                  f"resource {version.resource_id} is a {version.resource_type}", code="not_eligible")
+        raise InvalidRequestError(
+            f"programme {programme.id} takes {', '.join(programme.resource_types)}; "
+            f"resource {version.resource_id} is a {version.resource_type}",
+            code="not_eligible",
+        )
     node = version.catalogue_node_id
     if programme.catalogue_scope and not any(node == s or node.startswith(s + ".") for s in programme.catalogue_scope):
-        raise InvalidRequestError(f"resource {version.resource_id} ({node}) is outside the programme's catalogue scope "
-                                  f"({', '.join(programme.catalogue_scope)})", code="not_eligible")
+        raise InvalidRequestError(
+            f"resource {version.resource_id} ({node}) is outside the programme's catalogue scope ({', '.join(programme.catalogue_scope)})",
+            code="not_eligible",
+        )
 
 
 def _quota_error(quota: str, limit: int, count: int, detail: str) -> ConflictError:
-    return ConflictError(f"{quota} quota is full: {detail} has {count} of {limit}", code="quota_exceeded", quota=quota,
-                         limit=limit, count=count)
+    return ConflictError(
+        f"{quota} quota is full: {detail} has {count} of {limit}", code="quota_exceeded", quota=quota, limit=limit, count=count
+    )
 
 
 def _check_nomination_quotas(session: Session, programme: Programme, teacher: str, school: str | None) -> None:
@@ -298,29 +371,55 @@ def _check_nomination_quotas(session: Session, programme: Programme, teacher: st
 
 
 def _add_nominee(
-    session: Session, programme: Programme, version: ResourceVersion, *, route: str, actor: str, now: datetime,
+    session: Session,
+    programme: Programme,
+    version: ResourceVersion,
+    *,
+    route: str,
+    actor: str,
+    now: datetime,
     details: dict[str, Any] | None = None,
 ) -> Nominee:
     _eligible(programme, version)
     if session.scalar(select(Nominee.id).where(Nominee.programme_id == programme.id, Nominee.resource_id == version.resource_id)):
-        raise ConflictError(f"resource {version.resource_id} is already nominated to programme {programme.id}",
-                            code="duplicate_nomination")
+        raise ConflictError(f"resource {version.resource_id} is already nominated to programme {programme.id}", code="duplicate_nomination")
     school = version.institution_id
     _check_nomination_quotas(session, programme, version.author, school)
     nominee = Nominee(
-        programme_id=programme.id, resource_id=version.resource_id, version_id=version.id, teacher=version.author, school_id=school,
-        bucket=bucket_of(programme, version.catalogue_node_id), route=route, nominated_by=actor, created_at=now,
+        programme_id=programme.id,
+        resource_id=version.resource_id,
+        version_id=version.id,
+        teacher=version.author,
+        school_id=school,
+        bucket=bucket_of(programme, version.catalogue_node_id),
+        route=route,
+        nominated_by=actor,
+        created_at=now,
     )
     session.add(nominee)
     session.flush()
-    record_event(session, programme, "nominate", actor=actor, nominee=nominee, now=now,
-                 details={"route": route, "version": version.number, "contentHash": version.content_hash, **(details or {})})
+    record_event(
+        session,
+        programme,
+        "nominate",
+        actor=actor,
+        nominee=nominee,
+        now=now,
+        details={"route": route, "version": version.number, "contentHash": version.content_hash, **(details or {})},
+    )
     return nominee
 
 
 def nominate(
-    session: Session, programme: Programme, version: ResourceVersion, *, actor: str, roles: frozenset[str],
-    institution_id: str | None, route: str, now: datetime,
+    session: Session,
+    programme: Programme,
+    version: ResourceVersion,
+    *,
+    actor: str,
+    roles: frozenset[str],
+    institution_id: str | None,
+    route: str,
+    now: datetime,
 ) -> Nominee:
     """A teacher applies with their own accepted resource (``self``), or a school nominates one of
     its teachers' (``school``: an administrator, or the school's issuer)."""
@@ -344,22 +443,44 @@ def take_in(session: Session, programme: Programme, source: Programme, *, actor:
     if source.state != "selected":
         raise ConflictError(f"programme {source.id} has not selected yet: it has no recommendations", code="not_selected")
     if NEXT_LEVEL.get(source.level) != programme.level:
-        raise InvalidRequestError(f"a {source.level} programme recommends to the {NEXT_LEVEL.get(source.level)} level, "
-                                  f"not to this {programme.level} programme")
-    waiting = list(session.scalars(select(Recommendation).where(
-        Recommendation.programme_id == source.id, Recommendation.taken_in_by.is_(None)).order_by(Recommendation.id)))
+        raise InvalidRequestError(
+            f"a {source.level} programme recommends to the {NEXT_LEVEL.get(source.level)} level, not to this {programme.level} programme"
+        )
+    waiting = list(
+        session.scalars(
+            select(Recommendation)
+            .where(Recommendation.programme_id == source.id, Recommendation.taken_in_by.is_(None))
+            .order_by(Recommendation.id)
+        )
+    )
     if not waiting:
         raise ConflictError(f"programme {source.id} has no recommendations left to take in", code="nothing_to_take_in")
     taken = []
     for recommendation in waiting:
         version = session.get_one(ResourceVersion, recommendation.version_id)
         if version.state != State.ACCEPTED:  # withdrawn (出库) since: its certificates are revoked; it goes no further
-            record_event(session, programme, "skip_recommendation", actor=actor, now=now, details={
-                "fromProgramme": source.chain_id, "recommendation": recommendation.id, "versionState": version.state})
+            record_event(
+                session,
+                programme,
+                "skip_recommendation",
+                actor=actor,
+                now=now,
+                details={"fromProgramme": source.chain_id, "recommendation": recommendation.id, "versionState": version.state},
+            )
             continue
-        nominee = _add_nominee(session, programme, version, route="recommendation", actor=actor, now=now, details={
-            "fromProgramme": source.chain_id, "recommendation": recommendation.id, "decisionHash": recommendation.decision_hash,
-        })
+        nominee = _add_nominee(
+            session,
+            programme,
+            version,
+            route="recommendation",
+            actor=actor,
+            now=now,
+            details={
+                "fromProgramme": source.chain_id,
+                "recommendation": recommendation.id,
+                "decisionHash": recommendation.decision_hash,
+            },
+        )
         recommendation.taken_in_by = nominee.id
         taken.append(nominee)
     return taken
@@ -369,7 +490,13 @@ def take_in(session: Session, programme: Programme, source: Programme, *, actor:
 
 
 def score(
-    session: Session, programme: Programme, nominee: Nominee, *, reviewer: str, scores: dict[str, int], now: datetime,
+    session: Session,
+    programme: Programme,
+    nominee: Nominee,
+    *,
+    reviewer: str,
+    scores: dict[str, int],
+    now: datetime,
 ) -> PanelScore:
     """A panel reviewer scores a nominee against the programme's rubric (once; never changed)."""
     if programme.state != "open":
@@ -390,8 +517,9 @@ def score(
             raise InvalidRequestError(f"{name} is scored 0–{criteria[name]} (got {value!r})")
     if session.scalar(select(PanelScore.id).where(PanelScore.nominee_id == nominee.id, PanelScore.reviewer == reviewer)):
         raise ConflictError(f"{reviewer} already scored nominee {nominee.id}; scores are never changed", code="already_scored")
-    entry = PanelScore(programme_id=programme.id, nominee_id=nominee.id, reviewer=reviewer, scores=scores, total=sum(scores.values()),
-                       created_at=now)
+    entry = PanelScore(
+        programme_id=programme.id, nominee_id=nominee.id, reviewer=reviewer, scores=scores, total=sum(scores.values()), created_at=now
+    )
     session.add(entry)
     record_event(session, programme, "score", actor=reviewer, now=now, details={"nominee": nominee.id, "total": entry.total})
     return entry
@@ -422,16 +550,24 @@ def rank(session: Session, programme: Programme) -> list[Ranked]:
     Linear in the scores plus a sort: one query for nominees, one for score aggregates."""
     nominees = session.execute(
         select(Nominee.id, Nominee.bucket, Nominee.teacher, Nominee.school_id).where(
-            Nominee.programme_id == programme.id, Nominee.status.in_(["nominated", "proposed"]))
+            Nominee.programme_id == programme.id, Nominee.status.in_(["nominated", "proposed"])
+        )
     ).all()
-    aggregates = {row[0]: (float(row[1]), int(row[2]), int(row[3])) for row in session.execute(
-        select(PanelScore.nominee_id, func.avg(PanelScore.total), func.min(PanelScore.total), func.count())
-        .where(PanelScore.programme_id == programme.id).group_by(PanelScore.nominee_id)
-    )}
+    aggregates = {
+        row[0]: (float(row[1]), int(row[2]), int(row[3]))
+        for row in session.execute(
+            select(PanelScore.nominee_id, func.avg(PanelScore.total), func.min(PanelScore.total), func.count())
+            .where(PanelScore.programme_id == programme.id)
+            .group_by(PanelScore.nominee_id)
+        )
+    }
     missing = [n.id for n in nominees if aggregates.get(n.id, (0.0, 0, 0))[2] < programme.min_scores]
     if missing:
-        raise ConflictError(f"{len(missing)} nominees have fewer than {programme.min_scores} panel scores (first: {missing[:5]})",
-                            code="scores_missing", nominees=missing[:50])
+        raise ConflictError(
+            f"{len(missing)} nominees have fewer than {programme.min_scores} panel scores (first: {missing[:5]})",
+            code="scores_missing",
+            nominees=missing[:50],
+        )
     per_bucket: dict[str, list[Any]] = defaultdict(list)
     for n in nominees:
         per_bucket[n.bucket].append(n)
@@ -480,14 +616,30 @@ def publish(session: Session, programme: Programme, *, actor: str, now: datetime
     for nominee in session.scalars(select(Nominee).where(Nominee.id.in_(list(proposed))).order_by(Nominee.id)):
         entry = proposed[nominee.id]
         nominee.status = "proposed"
-        record_event(session, programme, "propose", actor=actor, nominee=nominee, now=now,
-                     details={"mean": entry.mean, "bucketRank": entry.bucket_rank, "bucket": nominee.bucket})
+        record_event(
+            session,
+            programme,
+            "propose",
+            actor=actor,
+            nominee=nominee,
+            now=now,
+            details={"mean": entry.mean, "bucketRank": entry.bucket_rank, "bucket": nominee.bucket},
+        )
     programme.state = "notice"
     programme.notice_opens_at = now
     programme.notice_closes_at = now + timedelta(days=programme.notice_days)
-    record_event(session, programme, "publish", actor=actor, now=now, details={
-        "proposed": sorted(proposed), "noticeClosesAt": _timestamp(programme.notice_closes_at), "tieRule": TIE_RULE,
-    })
+    record_event(
+        session,
+        programme,
+        "publish",
+        actor=actor,
+        now=now,
+        details={
+            "proposed": sorted(proposed),
+            "noticeClosesAt": _timestamp(programme.notice_closes_at),
+            "tieRule": TIE_RULE,
+        },
+    )
     return ranked
 
 
@@ -508,7 +660,14 @@ def file_objection(session: Session, programme: Programme, nominee: Nominee, *, 
 
 
 def resolve_objection(
-    session: Session, programme: Programme, objection: Objection, *, actor: str, decision: str, reason: str, now: datetime,
+    session: Session,
+    programme: Programme,
+    objection: Objection,
+    *,
+    actor: str,
+    decision: str,
+    reason: str,
+    now: datetime,
 ) -> Objection:
     """An administrator upholds (the nominee leaves the list) or rejects an objection, with a reason."""
     if decision not in ("uphold", "reject"):
@@ -524,8 +683,15 @@ def resolve_objection(
     objection.decision_reason, objection.decided_by, objection.decided_at = reason.strip(), actor, now
     if decision == "uphold" and nominee.status == "proposed":
         nominee.status = "removed"
-    record_event(session, programme, f"{decision}_objection", actor=actor, nominee=nominee, now=now,
-                 details={"objection": objection.id, "reason": objection.decision_reason})
+    record_event(
+        session,
+        programme,
+        f"{decision}_objection",
+        actor=actor,
+        nominee=nominee,
+        now=now,
+        details={"objection": objection.id, "reason": objection.decision_reason},
+    )
     return objection
 
 
@@ -536,8 +702,11 @@ def _check_final_quotas(programme: Programme, final: Sequence[Nominee]) -> None:
     """The final list within every quota (refused whole, naming the quota, if not)."""
     if len(final) > programme.quota_total:
         raise _quota_error("total", programme.quota_total, len(final), f"programme {programme.id}'s list")
-    for quota, limit, key in (("per-node", programme.quota_per_node, "bucket"), ("per-school", programme.quota_per_school, "school_id"),
-                              ("per-teacher", programme.quota_per_teacher, "teacher")):
+    for quota, limit, key in (
+        ("per-node", programme.quota_per_node, "bucket"),
+        ("per-school", programme.quota_per_school, "school_id"),
+        ("per-teacher", programme.quota_per_teacher, "teacher"),
+    ):
         if limit is None:
             continue
         counts = Counter(getattr(n, key) for n in final if getattr(n, key) is not None)
@@ -552,18 +721,27 @@ def select_nominees(session: Session, programme: Programme, *, actor: str, now: 
     current = phase(programme, now)
     if current == "notice":
         assert programme.notice_closes_at is not None
-        raise InvalidTransitionError(f"the 公示 window is open until {_timestamp(programme.notice_closes_at)}; select after it closes",
-                                     state=current, code="notice_open")
+        raise InvalidTransitionError(
+            f"the 公示 window is open until {_timestamp(programme.notice_closes_at)}; select after it closes",
+            state=current,
+            code="notice_open",
+        )
     if current != "notice_closed":
         raise _wrong_phase(programme, now, "select", "selection follows the closed 公示 window")
-    open_objections = session.scalar(select(func.count()).select_from(Objection).where(
-        Objection.programme_id == programme.id, Objection.status == "open")) or 0
+    open_objections = (
+        session.scalar(
+            select(func.count()).select_from(Objection).where(Objection.programme_id == programme.id, Objection.status == "open")
+        )
+        or 0
+    )
     if open_objections:
-        raise ConflictError(f"{open_objections} objections are still open; decide each before selection", code="objections_open",
-                            open=open_objections)
+        raise ConflictError(
+            f"{open_objections} objections are still open; decide each before selection", code="objections_open", open=open_objections
+        )
     final = []
-    for nominee in session.scalars(select(Nominee).where(Nominee.programme_id == programme.id, Nominee.status == "proposed")
-                                   .order_by(Nominee.id)):
+    for nominee in session.scalars(
+        select(Nominee).where(Nominee.programme_id == programme.id, Nominee.status == "proposed").order_by(Nominee.id)
+    ):
         version = session.get_one(ResourceVersion, nominee.version_id)
         if version.state != State.ACCEPTED:  # withdrawn (出库) or superseded since it was proposed
             nominee.status = "dropped"
@@ -579,11 +757,26 @@ def select_nominees(session: Session, programme: Programme, *, actor: str, now: 
         issue_certificate(session, version, kind="selection", level=programme.level, programme_id=programme.id)
         if position <= programme.recommend_count:
             certificate = issue_certificate(session, version, kind="recommendation", level=programme.level, programme_id=programme.id)
-            recommended = record_event(session, programme, "recommend", actor=actor, nominee=nominee, now=now,
-                                       details={"toLevel": NEXT_LEVEL[programme.level], "selectedBy": event.hash})
-            session.add(Recommendation(programme_id=programme.id, nominee_id=nominee.id, version_id=version.id,
-                                       to_level=NEXT_LEVEL[programme.level], certificate_id=certificate.id, decision_hash=recommended.hash,
-                                       created_at=now))
+            recommended = record_event(
+                session,
+                programme,
+                "recommend",
+                actor=actor,
+                nominee=nominee,
+                now=now,
+                details={"toLevel": NEXT_LEVEL[programme.level], "selectedBy": event.hash},
+            )
+            session.add(
+                Recommendation(
+                    programme_id=programme.id,
+                    nominee_id=nominee.id,
+                    version_id=version.id,
+                    to_level=NEXT_LEVEL[programme.level],
+                    certificate_id=certificate.id,
+                    decision_hash=recommended.hash,
+                    created_at=now,
+                )
+            )
     programme.state = "selected"
     programme.selected_at = now
     record_event(session, programme, "finalise", actor=actor, now=now, details={"selected": [n.id for n in final]})
@@ -599,14 +792,20 @@ def collect(session: Session, version: ResourceVersion, *, actor: str, level: st
     if level not in COLLECTION_LEVELS:
         raise InvalidRequestError(f"level must be one of {', '.join(COLLECTION_LEVELS)}")
     if version.state != State.ACCEPTED:
-        raise ConflictError(f"only an included (入库) version is collected; version {version.number} of resource "
-                            f"{version.resource_id} is {version.state}", code="not_accepted", state=version.state)
+        raise ConflictError(
+            f"only an included (入库) version is collected; version {version.number} of resource {version.resource_id} is {version.state}",
+            code="not_accepted",
+            state=version.state,
+        )
     if session.scalar(select(Collection.id).where(Collection.version_id == version.id, Collection.level == level)):
-        raise ConflictError(f"version {version.number} of resource {version.resource_id} is already collected at the {level} level",
-                            code="already_collected")
+        raise ConflictError(
+            f"version {version.number} of resource {version.resource_id} is already collected at the {level} level",
+            code="already_collected",
+        )
     certificate = issue_certificate(session, version, kind="collection", level=level)
-    collection = Collection(version_id=version.id, level=level, collected_by=actor, reason=reason, certificate_id=certificate.id,
-                            created_at=now)
+    collection = Collection(
+        version_id=version.id, level=level, collected_by=actor, reason=reason, certificate_id=certificate.id, created_at=now
+    )
     session.add(collection)
     session.flush()
     return collection

@@ -126,8 +126,13 @@ ACTIONS: dict[str, Action] = {
     "reinstate": _action([State.WITHDRAWN], State.ACCEPTED, "admin"),
 }
 # Events that record work without changing the state, and the state they need.
-_IN_PLACE = {"submit": None, "assign": State.IN_REVIEW, "claim": State.IN_REVIEW, "review": State.IN_REVIEW,
-             "override_conflict": State.IN_REVIEW}
+_IN_PLACE = {
+    "submit": None,
+    "assign": State.IN_REVIEW,
+    "claim": State.IN_REVIEW,
+    "review": State.IN_REVIEW,
+    "override_conflict": State.IN_REVIEW,
+}
 _CHAIN_STATUS = {State.ACCEPTED: "Included", State.WITHDRAWN: "Withdrawn", State.SUPERSEDED: "Superseded"}
 # What a person may ask for (in this order in answers); the rest are the system's.
 _CALLER_ACTIONS = ("accept", "assign", "claim", "decline", "reinstate", "reopen", "request_revisions", "review", "withdraw")
@@ -256,13 +261,25 @@ def transition(
     source = version.state
     version.state = spec.target
     event = record_event(
-        session, version, action, actor=actor, role=role, from_state=source, to_state=spec.target,
-        reason=reason, reason_code=reason_code, details=details,
+        session,
+        version,
+        action,
+        actor=actor,
+        role=role,
+        from_state=source,
+        to_state=spec.target,
+        reason=reason,
+        reason_code=reason_code,
+        details=details,
     )
     if spec.target in _CHAIN_STATUS and source != spec.target:
         code = WITHDRAWAL_REASONS.get(reason_code or "", 0)
-        enqueue(session, "set_resource_status", {"version_id": version.id, "status": _CHAIN_STATUS[spec.target], "reason_code": code},
-                subject=f"version:{version.id}")
+        enqueue(
+            session,
+            "set_resource_status",
+            {"version_id": version.id, "status": _CHAIN_STATUS[spec.target], "reason_code": code},
+            subject=f"version:{version.id}",
+        )
     return event
 
 
@@ -289,8 +306,14 @@ class Conflict:
     institution_id: str | None = None
 
     def error(self, reviewer: str, *, hint: str = "") -> ConflictError:
-        return ConflictError(f"conflict of interest: {self.detail}{hint}", code="conflict_of_interest", conflict=self.kind,
-                             reviewer=reviewer, institution_id=self.institution_id, overridable=self.overridable)
+        return ConflictError(
+            f"conflict of interest: {self.detail}{hint}",
+            code="conflict_of_interest",
+            conflict=self.kind,
+            reviewer=reviewer,
+            institution_id=self.institution_id,
+            overridable=self.overridable,
+        )
 
 
 def _institution_of(session: Session, address: str) -> str | None:
@@ -302,8 +325,9 @@ def conflict_of_interest(session: Session, version: ResourceVersion, reviewer: s
     """The conflict keeping ``reviewer`` from reviewing ``version``: an author, or a member of the
     institution of an author (the lead author's when they submitted, any author's now)."""
     if _is_author(version, reviewer):
-        return Conflict("author", f"{reviewer} is an author of resource {version.resource_id}; authors never review their own",
-                        overridable=False)
+        return Conflict(
+            "author", f"{reviewer} is an author of resource {version.resource_id}; authors never review their own", overridable=False
+        )
     school = _institution_of(session, reviewer)
     if school is None:
         return None
@@ -312,21 +336,34 @@ def conflict_of_interest(session: Session, version: ResourceVersion, reviewer: s
         return None
     institution = session.get(Institution, school)
     name = institution.name if institution else school
-    return Conflict("same_institution", f"{reviewer} belongs to {name}, the institution of an author of resource {version.resource_id}",
-                    overridable=True, institution_id=school)
+    return Conflict(
+        "same_institution",
+        f"{reviewer} belongs to {name}, the institution of an author of resource {version.resource_id}",
+        overridable=True,
+        institution_id=school,
+    )
 
 
 def _assignment(session: Session, version: ResourceVersion, reviewer: str) -> ReviewAssignment | None:
-    return session.scalar(select(ReviewAssignment).where(
-        ReviewAssignment.version_id == version.id, ReviewAssignment.round == version.round, ReviewAssignment.reviewer == reviewer
-    ))
+    return session.scalar(
+        select(ReviewAssignment).where(
+            ReviewAssignment.version_id == version.id, ReviewAssignment.round == version.round, ReviewAssignment.reviewer == reviewer
+        )
+    )
 
 
 def _newer_accepted(session: Session, version: ResourceVersion) -> bool:
-    return bool(session.scalar(select(func.count()).select_from(ResourceVersion).where(
-        ResourceVersion.resource_id == version.resource_id, ResourceVersion.number > version.number,
-        ResourceVersion.state == State.ACCEPTED,
-    )))
+    return bool(
+        session.scalar(
+            select(func.count())
+            .select_from(ResourceVersion)
+            .where(
+                ResourceVersion.resource_id == version.resource_id,
+                ResourceVersion.number > version.number,
+                ResourceVersion.state == State.ACCEPTED,
+            )
+        )
+    )
 
 
 def _why_not_reviewer(session: Session, version: ResourceVersion, action: str, me: str) -> RegistryError | None:
@@ -351,14 +388,20 @@ def _why_not_decide(session: Session, version: ResourceVersion, action: str, pol
     reviews = _round_reviews(session, version)
     needed = (policy or DecisionPolicy()).min_reviews
     if len(reviews) < needed:
-        return ConflictError(f"a decision needs {needed} completed reviews in round {version.round}; {len(reviews)} are in",
-                             code="reviews_missing", completed=len(reviews), needed=needed)
+        return ConflictError(
+            f"a decision needs {needed} completed reviews in round {version.round}; {len(reviews)} are in",
+            code="reviews_missing",
+            completed=len(reviews),
+            needed=needed,
+        )
     if action == "accept" and not all(r.orientation_pass for r in reviews):
         return ConflictError("a review failed 政治性/导向性 (one-vote veto): the resource cannot be accepted", code="orientation_veto")
     return None
 
 
-def _why_not(session: Session, version: ResourceVersion, action: str, caller: Viewer, policy: DecisionPolicy | None) -> RegistryError | None:
+def _why_not(
+    session: Session, version: ResourceVersion, action: str, caller: Viewer, policy: DecisionPolicy | None
+) -> RegistryError | None:
     """Why ``caller`` may not take ``action`` on ``version`` now, or None if it may. (For ``assign``,
     what concerns the caller; the reviewer to be assigned is checked by :func:`assign_reviewer`.)"""
     sources = ACTIONS[action].sources if action in ACTIONS else {_IN_PLACE[action]}
@@ -409,8 +452,14 @@ def _check(session: Session, version: ResourceVersion, action: str, caller: View
 
 
 def assign_reviewer(
-    session: Session, version: ResourceVersion, reviewer: str, *, caller: Viewer, is_reviewer: bool,
-    policy: DecisionPolicy | None = None, override_reason: str | None = None,
+    session: Session,
+    version: ResourceVersion,
+    reviewer: str,
+    *,
+    caller: Viewer,
+    is_reviewer: bool,
+    policy: DecisionPolicy | None = None,
+    override_reason: str | None = None,
 ) -> ReviewAssignment:
     """Assign ``reviewer`` for the current round: an administrator assigns (and may override a
     conflict of interest of a reviewer from an author's institution, with a reason), a reviewer claims."""
@@ -431,16 +480,39 @@ def assign_reviewer(
         raise InvalidRequestError(f"{reviewer} has no conflict of interest with this version: leave override_reason out")
     role = "reviewer" if claiming else "admin"
     if conflict is not None:
-        record_event(session, version, "override_conflict", actor=caller.address, role=role, reason=override_reason,
-                     details={"reviewer": reviewer, "round": version.round, "conflict": conflict.kind, "detail": conflict.detail,
-                              "institution": conflict.institution_id})
+        record_event(
+            session,
+            version,
+            "override_conflict",
+            actor=caller.address,
+            role=role,
+            reason=override_reason,
+            details={
+                "reviewer": reviewer,
+                "round": version.round,
+                "conflict": conflict.kind,
+                "detail": conflict.detail,
+                "institution": conflict.institution_id,
+            },
+        )
     assignment = ReviewAssignment(
-        version_id=version.id, round=version.round, reviewer=reviewer, assigned_by=caller.address,
-        same_school=conflict is not None, conflict=conflict.detail if conflict else None, override_reason=override_reason,
+        version_id=version.id,
+        round=version.round,
+        reviewer=reviewer,
+        assigned_by=caller.address,
+        same_school=conflict is not None,
+        conflict=conflict.detail if conflict else None,
+        override_reason=override_reason,
     )
     session.add(assignment)
-    record_event(session, version, action, actor=caller.address, role=role,
-                 details={"reviewer": reviewer, "round": version.round, "conflictOverridden": conflict is not None})
+    record_event(
+        session,
+        version,
+        action,
+        actor=caller.address,
+        role=role,
+        details={"reviewer": reviewer, "round": version.round, "conflictOverridden": conflict is not None},
+    )
     return assignment
 
 
@@ -464,7 +536,9 @@ class Rubric:
                 raise InvalidRequestError(f"{name} must be scored 0, 1, 2 or 3 (got {score!r})")
         unknown = set(self.comments) - set(RUBRIC) - {ORIENTATION, OVERALL_COMMENT}
         if unknown:
-            raise InvalidRequestError(f"comments are for {', '.join(RUBRIC)}, {ORIENTATION} or {OVERALL_COMMENT}; not {', '.join(sorted(unknown))}")
+            raise InvalidRequestError(
+                f"comments are for {', '.join(RUBRIC)}, {ORIENTATION} or {OVERALL_COMMENT}; not {', '.join(sorted(unknown))}"
+            )
         if self.recommendation not in RECOMMENDATIONS:
             raise InvalidRequestError("recommendation must be accept, revise or decline")
         if not self.orientation_pass and self.recommendation == "accept":
@@ -484,12 +558,22 @@ class DecisionPolicy:
 
     def hides_authors_from(self, version: ResourceVersion, viewer: Viewer | None) -> bool:
         """Whether ``viewer`` sees ``version`` anonymised: a reviewer (not an administrator, not an author) under blind review."""
-        return (self.blind and viewer is not None and "reviewer" in viewer.roles and "admin" not in viewer.roles
-                and not _is_author(version, viewer.address))
+        return (
+            self.blind
+            and viewer is not None
+            and "reviewer" in viewer.roles
+            and "admin" not in viewer.roles
+            and not _is_author(version, viewer.address)
+        )
 
 
 def submit_review(
-    session: Session, version: ResourceVersion, reviewer: Viewer, rubric: Rubric, *, policy: DecisionPolicy,
+    session: Session,
+    version: ResourceVersion,
+    reviewer: Viewer,
+    rubric: Rubric,
+    *,
+    policy: DecisionPolicy,
     on_accept: Callable[[ResourceVersion, str], None],
 ) -> Review:
     """Record a completed review of the current round; may decide automatically under ``policy``."""
@@ -498,15 +582,32 @@ def submit_review(
     assignment = _assignment(session, version, reviewer.address)
     assert assignment is not None  # checked: assigned, not yet reviewed, no conflict left standing
     review = Review(
-        version_id=version.id, round=version.round, reviewer=reviewer.address, orientation_pass=rubric.orientation_pass,
-        scores=rubric.scores, comments=rubric.comments, total=rubric.total, recommendation=rubric.recommendation,
+        version_id=version.id,
+        round=version.round,
+        reviewer=reviewer.address,
+        orientation_pass=rubric.orientation_pass,
+        scores=rubric.scores,
+        comments=rubric.comments,
+        total=rubric.total,
+        recommendation=rubric.recommendation,
     )
     session.add(review)
     assignment.completed_at = utcnow()
-    record_event(session, version, "review", actor=reviewer.address, role="reviewer", details={
-        "round": version.round, "政治性/导向性": "pass" if rubric.orientation_pass else "fail", "scores": rubric.scores,
-        "total": rubric.total, "comments": rubric.comments, "recommendation": rubric.recommendation,
-    })
+    record_event(
+        session,
+        version,
+        "review",
+        actor=reviewer.address,
+        role="reviewer",
+        details={
+            "round": version.round,
+            "政治性/导向性": "pass" if rubric.orientation_pass else "fail",
+            "scores": rubric.scores,
+            "total": rubric.total,
+            "comments": rubric.comments,
+            "recommendation": rubric.recommendation,
+        },
+    )
     _auto_decide(session, version, policy, on_accept)
     return review
 
@@ -515,25 +616,51 @@ def _round_reviews(session: Session, version: ResourceVersion) -> list[Review]:
     return list(session.scalars(select(Review).where(Review.version_id == version.id, Review.round == version.round)))
 
 
-def _auto_decide(session: Session, version: ResourceVersion, policy: DecisionPolicy, on_accept: Callable[[ResourceVersion, str], None]) -> None:
+def _auto_decide(
+    session: Session, version: ResourceVersion, policy: DecisionPolicy, on_accept: Callable[[ResourceVersion, str], None]
+) -> None:
     if policy.auto_accept is None and policy.auto_decline is None:
         return
     reviews = _round_reviews(session, version)
     if len(reviews) < policy.min_reviews:
         return
     mean = sum(r.total for r in reviews) / len(reviews)
-    details = {"reviews": len(reviews), "meanTotal": round(mean, 2), "policy": {"acceptAt": policy.auto_accept, "declineBelow": policy.auto_decline}}
+    details = {
+        "reviews": len(reviews),
+        "meanTotal": round(mean, 2),
+        "policy": {"acceptAt": policy.auto_accept, "declineBelow": policy.auto_decline},
+    }
     if not all(r.orientation_pass for r in reviews) or (policy.auto_decline is not None and mean < policy.auto_decline):
-        transition(session, version, "decline", actor="system", role="system", reason="automatic decision by the configured threshold",
-                   details=details)
+        transition(
+            session,
+            version,
+            "decline",
+            actor="system",
+            role="system",
+            reason="automatic decision by the configured threshold",
+            details=details,
+        )
     elif policy.auto_accept is not None and mean >= policy.auto_accept:
-        transition(session, version, "accept", actor="system", role="system", reason="automatic decision by the configured threshold",
-                   details=details)
+        transition(
+            session,
+            version,
+            "accept",
+            actor="system",
+            role="system",
+            reason="automatic decision by the configured threshold",
+            details=details,
+        )
         on_accept(version, "system")
 
 
 def decide(
-    session: Session, version: ResourceVersion, decision: str, *, caller: Viewer, reason: str | None, policy: DecisionPolicy,
+    session: Session,
+    version: ResourceVersion,
+    decision: str,
+    *,
+    caller: Viewer,
+    reason: str | None,
+    policy: DecisionPolicy,
     on_accept: Callable[[ResourceVersion, str], None],
 ) -> WorkflowEvent:
     """An administrator's decision on the current round: accept, request_revisions or decline."""
@@ -549,13 +676,18 @@ def decide(
 
 
 def supersede(session: Session, version: ResourceVersion, *, by_version: ResourceVersion) -> WorkflowEvent:
-    return transition(session, version, "supersede", actor="system", role="system",
-                      details={"supersededBy": by_version.number})
+    return transition(session, version, "supersede", actor="system", role="system", details={"supersededBy": by_version.number})
 
 
 def withdraw(
-    session: Session, version: ResourceVersion, *, caller: Viewer, reason_code: str, reason: str | None,
-    on_withdraw: Callable[[ResourceVersion, str], None], policy: DecisionPolicy | None = None,
+    session: Session,
+    version: ResourceVersion,
+    *,
+    caller: Viewer,
+    reason_code: str,
+    reason: str | None,
+    on_withdraw: Callable[[ResourceVersion, str], None],
+    policy: DecisionPolicy | None = None,
 ) -> WorkflowEvent:
     """出库: an administrator with any reason code, or the lead author at their own request."""
     if reason_code not in WITHDRAWAL_REASONS:
@@ -589,4 +721,6 @@ def reinstate(
 
 
 def pending_certificates(session: Session, version: ResourceVersion) -> list[Certificate]:
-    return list(session.scalars(select(Certificate).where(Certificate.version_id == version.id, Certificate.status.in_(["pending", "issued"]))))
+    return list(
+        session.scalars(select(Certificate).where(Certificate.version_id == version.id, Certificate.status.in_(["pending", "issued"])))
+    )

@@ -43,29 +43,53 @@ _MAX_UNZIPPED = 64 * 1024 * 1024  # an .xlsx that inflates past this is refused 
 # Column headings, as schools write them, to the field they fill: (subject | record, field name).
 COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
     "growth_record": {
-        "姓名": ("subject", "name"), "name": ("subject", "name"),
-        "学籍号": ("subject", "student_number"), "student_number": ("subject", "student_number"),
-        "出生日期": ("subject", "birth_date"), "birth_date": ("subject", "birth_date"),
-        "监护人": ("subject", "guardian"), "guardian": ("subject", "guardian"),
-        "联系电话": ("subject", "contact"), "联系方式": ("subject", "contact"), "contact": ("subject", "contact"),
-        "监护人同意书编号": ("subject", "guardian_consent"), "监护人同意": ("subject", "guardian_consent"),
+        "姓名": ("subject", "name"),
+        "name": ("subject", "name"),
+        "学籍号": ("subject", "student_number"),
+        "student_number": ("subject", "student_number"),
+        "出生日期": ("subject", "birth_date"),
+        "birth_date": ("subject", "birth_date"),
+        "监护人": ("subject", "guardian"),
+        "guardian": ("subject", "guardian"),
+        "联系电话": ("subject", "contact"),
+        "联系方式": ("subject", "contact"),
+        "contact": ("subject", "contact"),
+        "监护人同意书编号": ("subject", "guardian_consent"),
+        "监护人同意": ("subject", "guardian_consent"),
         "guardian_consent": ("subject", "guardian_consent"),
-        "评价维度": ("record", "dimension"), "维度": ("record", "dimension"), "dimension": ("record", "dimension"),
-        "记录类型": ("record", "record_kind"), "record_kind": ("record", "record_kind"),
-        "学期": ("record", "term"), "term": ("record", "term"),
-        "记录内容": ("record", "narrative"), "评语": ("record", "narrative"), "narrative": ("record", "narrative"),
+        "评价维度": ("record", "dimension"),
+        "维度": ("record", "dimension"),
+        "dimension": ("record", "dimension"),
+        "记录类型": ("record", "record_kind"),
+        "record_kind": ("record", "record_kind"),
+        "学期": ("record", "term"),
+        "term": ("record", "term"),
+        "记录内容": ("record", "narrative"),
+        "评语": ("record", "narrative"),
+        "narrative": ("record", "narrative"),
     },
     "professional_development": {
-        "姓名": ("subject", "name"), "name": ("subject", "name"),
-        "工号": ("subject", "staff_number"), "staff_number": ("subject", "staff_number"),
-        "出生日期": ("subject", "birth_date"), "birth_date": ("subject", "birth_date"),
-        "联系电话": ("subject", "contact"), "联系方式": ("subject", "contact"), "contact": ("subject", "contact"),
-        "培训项目": ("record", "training"), "training": ("record", "training"),
-        "培训类别": ("record", "category"), "category": ("record", "category"),
-        "学时": ("record", "hours"), "hours": ("record", "hours"),
-        "学分": ("record", "credits"), "credits": ("record", "credits"),
-        "培训时间": ("record", "period"), "period": ("record", "period"),
-        "培训机构": ("record", "provider"), "provider": ("record", "provider"),
+        "姓名": ("subject", "name"),
+        "name": ("subject", "name"),
+        "工号": ("subject", "staff_number"),
+        "staff_number": ("subject", "staff_number"),
+        "出生日期": ("subject", "birth_date"),
+        "birth_date": ("subject", "birth_date"),
+        "联系电话": ("subject", "contact"),
+        "联系方式": ("subject", "contact"),
+        "contact": ("subject", "contact"),
+        "培训项目": ("record", "training"),
+        "training": ("record", "training"),
+        "培训类别": ("record", "category"),
+        "category": ("record", "category"),
+        "学时": ("record", "hours"),
+        "hours": ("record", "hours"),
+        "学分": ("record", "credits"),
+        "credits": ("record", "credits"),
+        "培训时间": ("record", "period"),
+        "period": ("record", "period"),
+        "培训机构": ("record", "provider"),
+        "provider": ("record", "provider"),
     },
 }
 _REQUIRED = {
@@ -193,13 +217,16 @@ def read_roster(data: bytes, kind: str, *, max_records: int) -> Roster:
     if missing:
         expected = {target[1]: heading for heading, target in columns.items() if not heading.isascii()}
         raise InvalidRequestError(
-            f"the roster has no column for {', '.join(expected.get(name, name) for name in missing)} "
-            "(the first row names the columns)", code="missing_columns", columns=[expected.get(name, name) for name in missing],
+            f"the roster has no column for {', '.join(expected.get(name, name) for name in missing)} (the first row names the columns)",
+            code="missing_columns",
+            columns=[expected.get(name, name) for name in missing],
         )
     if len(numbered) - 1 > max_records:
         raise InvalidRequestError(f"a batch holds at most {max_records} records; split the roster", code="roster_too_large")
-    roster = Roster(kind=kind, ignored_columns=[str(value) for value, target in zip(heading, targets, strict=True)
-                                                if target is None and value is not None])
+    roster = Roster(
+        kind=kind,
+        ignored_columns=[str(value) for value, target in zip(heading, targets, strict=True) if target is None and value is not None],
+    )
     for line, row in numbered[1:]:
         record: dict[str, dict[str, Any]] = {"subject": {}, "record": {}}
         for value, target in zip(row, targets, strict=False):
@@ -214,11 +241,24 @@ def read_roster(data: bytes, kind: str, *, max_records: int) -> Roster:
 
 # Checking records...
 
-_CODES = {"missing": "missing", "extra_forbidden": "unexpected", "string_too_long": "too_long", "string_too_short": "too_short",
-          "date_from_datetime_parsing": "bad_date", "date_parsing": "bad_date", "date_from_datetime_inexact": "bad_date",
-          "date_type": "bad_date", "date_future": "future_date", "value_error": "not_allowed", "float_parsing": "not_a_number",
-          "float_type": "not_a_number", "greater_than": "out_of_range", "greater_than_equal": "out_of_range",
-          "less_than": "out_of_range", "less_than_equal": "out_of_range"}
+_CODES = {
+    "missing": "missing",
+    "extra_forbidden": "unexpected",
+    "string_too_long": "too_long",
+    "string_too_short": "too_short",
+    "date_from_datetime_parsing": "bad_date",
+    "date_parsing": "bad_date",
+    "date_from_datetime_inexact": "bad_date",
+    "date_type": "bad_date",
+    "date_future": "future_date",
+    "value_error": "not_allowed",
+    "float_parsing": "not_a_number",
+    "float_type": "not_a_number",
+    "greater_than": "out_of_range",
+    "greater_than_equal": "out_of_range",
+    "less_than": "out_of_range",
+    "less_than_equal": "out_of_range",
+}
 
 
 def _problems_of(index: int, error: Any) -> RowProblem:
@@ -232,7 +272,10 @@ def _problems_of(index: int, error: Any) -> RowProblem:
 def check_records(kind: str, records: list[Any], *, today: date | None = None) -> list[RowProblem]:
     """Every problem of every record, in record order: what the issuing rules would refuse. Empty
     means the batch can be issued."""
-    models: dict[str, type[GrowthEntry] | type[DevelopmentEntry]] = {"growth_record": GrowthEntry, "professional_development": DevelopmentEntry}
+    models: dict[str, type[GrowthEntry] | type[DevelopmentEntry]] = {
+        "growth_record": GrowthEntry,
+        "professional_development": DevelopmentEntry,
+    }
     model = models.get(kind)
     if model is None:
         raise InvalidRequestError(f"kind must be one of {', '.join(COLUMNS)}")
@@ -255,15 +298,19 @@ def check_records(kind: str, records: list[Any], *, today: date | None = None) -
             birth = entry.subject.birth_date
             if birth > day:
                 problems.append(RowProblem(index, "subject.birth_date", "future_date", "the birth date is in the future"))
-            elif (isinstance(entry, GrowthEntry) and age_on(birth, day) < MINIMUM_AGE_WITHOUT_CONSENT
-                  and not entry.subject.guardian_consent):
-                problems.append(RowProblem(index, "subject.guardian_consent", "guardian_consent_required",
-                                           f"under {MINIMUM_AGE_WITHOUT_CONSENT}: a guardian-consent reference is required"))
+            elif isinstance(entry, GrowthEntry) and age_on(birth, day) < MINIMUM_AGE_WITHOUT_CONSENT and not entry.subject.guardian_consent:
+                problems.append(
+                    RowProblem(
+                        index,
+                        "subject.guardian_consent",
+                        "guardian_consent_required",
+                        f"under {MINIMUM_AGE_WITHOUT_CONSENT}: a guardian-consent reference is required",
+                    )
+                )
         if isinstance(number, str) and number.strip():
             key = number.strip().upper()
             if key in seen:
-                problems.append(RowProblem(index, f"subject.{number_field}", "duplicate_number",
-                                           f"the same number as record {seen[key]}"))
+                problems.append(RowProblem(index, f"subject.{number_field}", "duplicate_number", f"the same number as record {seen[key]}"))
             else:
                 seen[key] = index
     return problems

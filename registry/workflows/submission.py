@@ -26,13 +26,12 @@ import re
 import time
 import unicodedata
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import anyio.to_thread
 from anyio import CapacityLimiter
-from concurrent.futures import Executor
-
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -70,7 +69,8 @@ from ..core.errors import (
 )
 from ..core.multipart import PartData, PartEnd, PartStart, multipart_events
 from ..crud.auth import checked_address
-from ..models import CatalogueNode, ContentCid, ContentPart, Fingerprint as FingerprintRow, Resource, ResourceVersion, User
+from ..models import CatalogueNode, ContentCid, ContentPart, Resource, ResourceVersion, User
+from ..models import Fingerprint as FingerprintRow
 from . import review
 from .resource_types import LICENCES, PART_ROLES, RESOURCE_TYPES
 from .review import State
@@ -215,7 +215,8 @@ def predecessor_of(session: Session, resource_id: int, author: str) -> ResourceV
     if latest.state in (State.SUBMITTED, State.SCREENING, State.IN_REVIEW):
         raise ConflictError(
             f"version {latest.number} of resource {resource_id} is still in review; wait for its decision (or withdraw it) "
-            "before submitting a new version", code="in_review",
+            "before submitting a new version",
+            code="in_review",
         )
     if latest.chain_resource_id is None:
         detail = "failed to register on chain" if latest.chain_status == "failed" else "is not yet registered on chain; try again shortly"
@@ -223,9 +224,7 @@ def predecessor_of(session: Session, resource_id: int, author: str) -> ResourceV
     return latest
 
 
-def validate_metadata(
-    session: Session, ledger: Ledger, metadata: SubmissionMetadata, *, author: str, max_parts: int
-) -> None:
+def validate_metadata(session: Session, ledger: Ledger, metadata: SubmissionMetadata, *, author: str, max_parts: int) -> None:
     """Every check that needs no file: authors, types, parts, catalogue, licence, nonce, deadline."""
     addresses = [checked_address(a.address) for a in metadata.authors]
     if addresses[0] != author:
@@ -369,7 +368,8 @@ def _check_pixels(part: _Receiving, head: bytes, limits: Limits) -> None:
         raise PayloadTooLargeError(
             f"image part {part.entry.name!r} is {width} x {height} = {width * height:,} pixels, over the limit of "
             f"{limits.max_pixels:,} pixels (EDULEDGER_MAX_IMAGE_PIXELS); nothing was stored",
-            part=part.entry.name, max_pixels=limits.max_pixels,
+            part=part.entry.name,
+            max_pixels=limits.max_pixels,
         )
 
 
@@ -434,7 +434,8 @@ def _near_duplicates(
     bands = [FingerprintRow.b0, FingerprintRow.b1, FingerprintRow.b2, FingerprintRow.b3]
     for part in received.values():
         identical = session.execute(
-            select(ContentPart.version_id, ContentPart.name).join(ResourceVersion, ResourceVersion.id == ContentPart.version_id)
+            select(ContentPart.version_id, ContentPart.name)
+            .join(ResourceVersion, ResourceVersion.id == ContentPart.version_id)
             .where(ContentPart.sha256 == part.fingerprint.sha256, others)
         ).all()
         for version_id, other_part in identical:
@@ -453,11 +454,21 @@ def _near_duplicates(
                 distance = hamming(code, stored + (1 << 63))
                 if distance <= threshold:
                     note(version_id, other_part, part.name, kind, distance)
-    versions = {v.id: v for v in session.scalars(select(ResourceVersion).where(ResourceVersion.id.in_({k[0] for k in best})))} if best else {}
+    versions = (
+        {v.id: v for v in session.scalars(select(ResourceVersion).where(ResourceVersion.id.in_({k[0] for k in best})))} if best else {}
+    )
     hits = [
-        {"resourceId": versions[version_id].resource_id, "version": versions[version_id].number, "owner": versions[version_id].author,
-         "title": versions[version_id].title, "state": versions[version_id].state, "part": part, "similarPart": other_part,
-         "kind": kind, "distance": distance}
+        {
+            "resourceId": versions[version_id].resource_id,
+            "version": versions[version_id].number,
+            "owner": versions[version_id].author,
+            "title": versions[version_id].title,
+            "state": versions[version_id].state,
+            "part": part,
+            "similarPart": other_part,
+            "kind": kind,
+            "distance": distance,
+        }
         for (version_id, other_part, part), (kind, distance) in best.items()
     ]
     return sorted(hits, key=lambda hit: (hit["distance"], hit["resourceId"], hit["version"]))
@@ -482,21 +493,25 @@ def finish_submission(
     if metadata.registration.cid != cid:
         raise InvalidRequestError(
             f"the registration was signed for CID {metadata.registration.cid}, but the uploaded parts make {cid}; nothing was stored",
-            code="content_mismatch", cid=cid,
+            code="content_mismatch",
+            cid=cid,
         )
     content_hash = "0x" + root.cid.digest.hex()
     existing = session.scalar(select(ResourceVersion).where(ResourceVersion.content_hash == content_hash))
     if existing is not None:
         raise DuplicateResourceError(
-            f"identical content is already registered as resource {existing.resource_id} (version {existing.number}) "
-            f"by {existing.author}", resource_id=existing.resource_id, version=existing.number, owner=existing.author,
+            f"identical content is already registered as resource {existing.resource_id} (version {existing.number}) by {existing.author}",
+            resource_id=existing.resource_id,
+            version=existing.number,
+            owner=existing.author,
         )
     on_chain = int(ledger.contracts["ResourceRegistry"].call("resourceIdByContent", root.cid.digest))
     if on_chain:
         owner = ledger.contracts["ResourceRegistry"].call("resource", on_chain)["registrant"]
         raise DuplicateResourceError(
             f"identical content is already registered on chain as resource #{on_chain} by {owner}",
-            chain_resource_id=on_chain, owner=owner,
+            chain_resource_id=on_chain,
+            owner=owner,
         )
     version = ResourceVersion(
         number=1,
@@ -509,8 +524,14 @@ def finish_submission(
         licence=metadata.licence,
         authors=[{"address": checked_address(a.address), "share": a.share} for a in metadata.authors],
         parts=[
-            {"name": p.name, "role": p.role, "cid": str(p.ref.cid), "size": p.ref.filesize, "media_type": p.media_type,
-             "sha256": p.fingerprint.sha256}
+            {
+                "name": p.name,
+                "role": p.role,
+                "cid": str(p.ref.cid),
+                "size": p.ref.filesize,
+                "media_type": p.media_type,
+                "sha256": p.fingerprint.sha256,
+            }
             for p in (received[entry.name] for entry in metadata.parts)
         ],
         root_cid=cid,
@@ -528,9 +549,12 @@ def finish_submission(
     if signer != author:
         raise RegistryError(
             "the EIP-712 signature does not match this registration (content, metadata, authors, licence, nonce, deadline and "
-            f"predecessor #{predecessor_chain} are signed); nothing was stored", code="invalid_signature",
+            f"predecessor #{predecessor_chain} are signed); nothing was stored",
+            code="invalid_signature",
         )
-    flagged = _near_duplicates(session, received, resource_id=predecessor.resource_id if predecessor else None, threshold=near_duplicate_bits)
+    flagged = _near_duplicates(
+        session, received, resource_id=predecessor.resource_id if predecessor else None, threshold=near_duplicate_bits
+    )
     if predecessor is None:
         resource = Resource(owner=author)
         session.add(resource)
@@ -554,20 +578,50 @@ def finish_submission(
         for kind in ("data", "content"):
             code = part.fingerprint.code_int(kind)
             if code is not None:
-                session.add(FingerprintRow(version_id=version.id, part_name=part.name, kind=kind, code=code - (1 << 63),
-                                           **{f"b{i}": band for i, band in enumerate(code_bands(code))}))
-    review.record_event(session, version, "submit", actor=author, role="teacher", to_state=State.SUBMITTED, details={
-        "contentHash": content_hash, "cid": cid, "metadataHash": version.metadata_hash, "parts": [p["name"] for p in version.parts],
-        "predecessorVersion": predecessor.number if predecessor else None,
-    })
+                session.add(
+                    FingerprintRow(
+                        version_id=version.id,
+                        part_name=part.name,
+                        kind=kind,
+                        code=code - (1 << 63),
+                        **{f"b{i}": band for i, band in enumerate(code_bands(code))},
+                    )
+                )
+    review.record_event(
+        session,
+        version,
+        "submit",
+        actor=author,
+        role="teacher",
+        to_state=State.SUBMITTED,
+        details={
+            "contentHash": content_hash,
+            "cid": cid,
+            "metadataHash": version.metadata_hash,
+            "parts": [p["name"] for p in version.parts],
+            "predecessorVersion": predecessor.number if predecessor else None,
+        },
+    )
     review.transition(session, version, "screen", actor="system", role="system")
     skipped = [p.name for p in received.values() if p.fingerprint.data_code is None]
-    review.transition(session, version, "pass_screening", actor="system", role="system", details={
-        "checks": ["metadata complete", "declared types match content", "size within limits", "no identical registered content",
-                   "signature of the lead author"],
-        "nearDuplicates": len(flagged),
-        "similarityNotComputed": skipped,
-    })
+    review.transition(
+        session,
+        version,
+        "pass_screening",
+        actor="system",
+        role="system",
+        details={
+            "checks": [
+                "metadata complete",
+                "declared types match content",
+                "size within limits",
+                "no identical registered content",
+                "signature of the lead author",
+            ],
+            "nearDuplicates": len(flagged),
+            "similarityNotComputed": skipped,
+        },
+    )
     if predecessor is not None and predecessor.state == State.REVISIONS_REQUESTED:
         review.supersede(session, predecessor, by_version=version)
     enqueue(session, "register_resource", {"version_id": version.id}, subject=f"version:{version.id}")

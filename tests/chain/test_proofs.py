@@ -47,7 +47,7 @@ def test_a_tampered_or_borrowed_proof_never_proves_a_value(contents: dict[bytes,
     index = data.draw(st.integers(0, len(nodes) - 1))
     position = data.draw(st.integers(0, len(nodes[index]) - 1))
     broken = list(nodes)
-    broken[index] = nodes[index][:position] + bytes([nodes[index][position] ^ 0x01]) + nodes[index][position + 1:]
+    broken[index] = nodes[index][:position] + bytes([nodes[index][position] ^ 0x01]) + nodes[index][position + 1 :]
     try:
         found = verify_trie_proof(trie.root_hash, key, broken)
     except InvalidProofError:

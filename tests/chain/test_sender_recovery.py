@@ -17,8 +17,9 @@ def test_a_lost_entry_gives_its_key_up_and_the_call_is_signed_again(suite: PyEvm
     call = ContractCall(to=PAYEE, data=b"", value=7, key="fund:beef", label="fund")
     (lost,) = sender._sign_and_journal([call])  # journaled, then the process died before sending it
     # Meanwhile another journal of the same key (a second process on a copy of the data) used the nonce.
-    rival = TransactionSender(suite.rpc, suite.signer(4), Outbox(tmp_path / "rival.sqlite3", chain_id=suite.chain_id), decoder=DECODER,
-                              poll_interval=0)
+    rival = TransactionSender(
+        suite.rpc, suite.signer(4), Outbox(tmp_path / "rival.sqlite3", chain_id=suite.chain_id), decoder=DECODER, poll_interval=0
+    )
     rival.transact(ContractCall(to=PAYEE, data=b"", value=1, label="other"))
     rival.close()
 

@@ -15,10 +15,25 @@ KEY = bytes.fromhex("4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f3
 @pytest.mark.parametrize(
     "tx",
     [
-        UnsignedTransaction(chain_id=31337, nonce=0, to="0x5FbDB2315678afecb367f032d93F642f64180aa3", data=b"\x01\x02",
-                            gas=21_000, max_fee_per_gas=2_000_000_000, max_priority_fee_per_gas=1_000_000_000),
-        UnsignedTransaction(chain_id=1337, nonce=123_456, to=None, data=bytes(range(256)) * 4, gas=3_000_000,
-                            max_fee_per_gas=0, max_priority_fee_per_gas=0, value=5),
+        UnsignedTransaction(
+            chain_id=31337,
+            nonce=0,
+            to="0x5FbDB2315678afecb367f032d93F642f64180aa3",
+            data=b"\x01\x02",
+            gas=21_000,
+            max_fee_per_gas=2_000_000_000,
+            max_priority_fee_per_gas=1_000_000_000,
+        ),
+        UnsignedTransaction(
+            chain_id=1337,
+            nonce=123_456,
+            to=None,
+            data=bytes(range(256)) * 4,
+            gas=3_000_000,
+            max_fee_per_gas=0,
+            max_priority_fee_per_gas=0,
+            value=5,
+        ),
     ],
     ids=["call", "deploy-zero-fee"],
 )

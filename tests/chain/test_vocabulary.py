@@ -45,8 +45,12 @@ def test_the_artifacts_enums_are_the_sources_enums() -> None:
         for name, members in artifact.enums.items():
             assert in_sources.get(name) == members, f"{artifact.name}: {name} is {in_sources.get(name)} in the sources, {members} compiled"
             seen.add(name)
-    assert seen == {"ICertificateRegistry.Kind", "ICertificateRegistry.Level", "IInstitutionRegistry.InstitutionKind",
-                    "IResourceRegistry.Status"}
+    assert seen == {
+        "ICertificateRegistry.Kind",
+        "ICertificateRegistry.Level",
+        "IInstitutionRegistry.InstitutionKind",
+        "IResourceRegistry.Status",
+    }
 
 
 def test_the_mirrors_are_the_enums_in_code_order() -> None:
@@ -78,8 +82,12 @@ def test_roles_and_types_are_the_contracts_own(suite: PyEvmSuite) -> None:
     abi = load_artifacts()["InstitutionRegistry"].abi
     roles = [item["name"] for item in abi if item.get("type") == "function" and item["name"].endswith("_ROLE") and not item["inputs"]]
     assert {"DEFAULT_ADMIN_ROLE", "REVIEWER_ROLE", "REGISTRAR_ROLE", "ISSUER_ROLE"} <= set(roles)
-    mirrors = {"DEFAULT_ADMIN_ROLE": chain.DEFAULT_ADMIN_ROLE, "REVIEWER_ROLE": chain.REVIEWER_ROLE,
-               "REGISTRAR_ROLE": chain.REGISTRAR_ROLE, "ISSUER_ROLE": chain.ISSUER_ROLE}
+    mirrors = {
+        "DEFAULT_ADMIN_ROLE": chain.DEFAULT_ADMIN_ROLE,
+        "REVIEWER_ROLE": chain.REVIEWER_ROLE,
+        "REGISTRAR_ROLE": chain.REGISTRAR_ROLE,
+        "ISSUER_ROLE": chain.ISSUER_ROLE,
+    }
     for role in roles:
         assert bytes(suite.call("InstitutionRegistry", role)) == mirrors.get(role, chain.role_id("InstitutionRegistry", role)), role
     for kind, code in chain.CERTIFICATE_KINDS.items():

@@ -21,9 +21,7 @@ def wallet(*args: str, password: str | None = None) -> subprocess.CompletedProce
     env.pop("EDU_WALLET_PASSWORD", None)
     if password is not None:
         env["EDU_WALLET_PASSWORD"] = password
-    return subprocess.run(
-        [sys.executable, "-m", "wallet_cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
-    )
+    return subprocess.run([sys.executable, "-m", "wallet_cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
 
 
 def test_create_show_and_unlock_a_keystore(tmp_path: Path) -> None:

@@ -58,9 +58,15 @@ def test_import_login_submit(registry: tuple[str, Any, Ledger], tmp_path: Path) 
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)
         paths.append(str(tmp_path / name))
-    metadata = {"title": "认识分数", "description": "三年级上册", "keywords": ["分数"], "resource_type": "课例",
-                "catalogue_node": "primary.math.g3.pep.vol1.c8.s1", "licence": "CC-BY-4.0",
-                "parts": [{"name": name, "role": name.split(".")[0]} for name in files]}
+    metadata = {
+        "title": "认识分数",
+        "description": "三年级上册",
+        "keywords": ["分数"],
+        "resource_type": "课例",
+        "catalogue_node": "primary.math.g3.pep.vol1.c8.s1",
+        "licence": "CC-BY-4.0",
+        "parts": [{"name": name, "role": name.split(".")[0]} for name in files],
+    }
     (tmp_path / "meta.json").write_text(json.dumps(metadata, ensure_ascii=False), encoding="utf-8")
     submitted = wallet("submit", *paths, "-m", str(tmp_path / "meta.json"), "-k", str(keystore), "--registry", base)
     assert submitted.returncode == 0, submitted.stderr
@@ -85,10 +91,19 @@ def test_a_certificate_verified_on_chain_without_the_registry(registry: tuple[st
         teacher = sign_in(http, teacher_key)
         document = f"教学设计 {uuid.uuid4()}".encode()
         files = {"教学设计.txt": document}
-        version = teacher.submit(files, {"title": "钟表", "description": "", "keywords": [], "resource_type": "教学设计",
-                                         "catalogue_node": "primary.math.g1.pep.vol1.c7", "licence": "CC0-1.0",
-                                         "authors": [{"address": teacher_key.address, "share": 10_000}],
-                                         "parts": [{"name": "教学设计.txt", "role": "教学设计"}]})
+        version = teacher.submit(
+            files,
+            {
+                "title": "钟表",
+                "description": "",
+                "keywords": [],
+                "resource_type": "教学设计",
+                "catalogue_node": "primary.math.g1.pep.vol1.c7",
+                "licence": "CC0-1.0",
+                "authors": [{"address": teacher_key.address, "share": 10_000}],
+                "parts": [{"name": "教学设计.txt", "role": "教学设计"}],
+            },
+        )
         path = f"/resources/{version['resource_id']}/versions/1"
         for key in reviewers:
             reviewer = sign_in(http, key)
@@ -122,10 +137,19 @@ def test_a_co_author_confirms_with_the_wallet(registry: tuple[str, Any, Ledger],
         admin.request("PUT", f"/users/{lead_key.address}", json={"roles": ["teacher"]})
         lead = sign_in(http, lead_key)
         files = {"教学设计.txt": f"合作教学设计 {uuid.uuid4()}".encode()}
-        version = lead.submit(files, {"title": "合作", "description": "", "keywords": [], "resource_type": "教学设计",
-                                      "catalogue_node": "primary.math.g1.pep.vol1.c7", "licence": "CC0-1.0",
-                                      "authors": [{"address": lead_key.address, "share": 7000}, {"address": co_key.address, "share": 3000}],
-                                      "parts": [{"name": "教学设计.txt", "role": "教学设计"}]})
+        version = lead.submit(
+            files,
+            {
+                "title": "合作",
+                "description": "",
+                "keywords": [],
+                "resource_type": "教学设计",
+                "catalogue_node": "primary.math.g1.pep.vol1.c7",
+                "licence": "CC0-1.0",
+                "authors": [{"address": lead_key.address, "share": 7000}, {"address": co_key.address, "share": 3000}],
+                "parts": [{"name": "教学设计.txt", "role": "教学设计"}],
+            },
+        )
     confirmed = wallet("confirm-authorship", str(version["resource_id"]), "-k", str(keystore), "--registry", base)
     assert confirmed.returncode == 0 and "confirms 30%" in confirmed.stdout, confirmed.stdout + confirmed.stderr
     drain(app)

@@ -28,8 +28,9 @@ pytestmark = pytest.mark.anvil
 
 @pytest.fixture(scope="module")
 def ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ledger]:
-    with Ledger.open(ChainConfig(data_dir=tmp_path_factory.mktemp("wallet-chain"), anvil_port=0, snapshot_interval=0,
-                                 block_time=None)) as opened:
+    with Ledger.open(
+        ChainConfig(data_dir=tmp_path_factory.mktemp("wallet-chain"), anvil_port=0, snapshot_interval=0, block_time=None)
+    ) as opened:
         yield opened
 
 
@@ -63,9 +64,17 @@ def test_the_forged_bundle_never_exits_zero(ledger: Ledger, tmp_path: Path) -> N
     credential = issue_on_ledger(ledger, tmp_path, class_records(1), uuid.uuid4().hex[:10])[0]
     deployment, url = files(ledger, tmp_path)
     forged = tmp_path / "forged.json"
-    forged.write_text(json.dumps(forged_bundle(credential, chain_id=ledger.chain_id,
-                                               anchor=ledger.contracts["CredentialAnchor"].address,
-                                               directory=ledger.contracts["InstitutionRegistry"].address), ensure_ascii=False))
+    forged.write_text(
+        json.dumps(
+            forged_bundle(
+                credential,
+                chain_id=ledger.chain_id,
+                anchor=ledger.contracts["CredentialAnchor"].address,
+                directory=ledger.contracts["InstitutionRegistry"].address,
+            ),
+            ensure_ascii=False,
+        )
+    )
     assert wallet("trust", "export", "--deployment", deployment, "--rpc-url", url, "-o", str(tmp_path / "trust.json")).returncode == 0
     offline = wallet("verify", str(forged), "--trust", str(tmp_path / "trust.json"))
     assert offline.returncode == 3 and "outcome: cannot_tell" in offline.stdout
@@ -87,9 +96,23 @@ def test_trust_export_bundle_at_a_checkpoint_and_status_age(
     assert code == 0 and "2 checkpoint(s)" in out
     first = min(json.loads(Path(trust).read_text())["checkpoints"], key=lambda c: c["blockNumber"])["blockNumber"]
     bundle = str(tmp_path / "bundle.json")
-    code, out, err = in_process(capsys, monkeypatch, "bundle", str(tmp_path / "credential.json"), "--deployment", deployment,
-                                "--rpc-url", url, "--status-list", str(tmp_path / "list.json"), "--no-fetch-status",
-                                "--at-block", str(first), "-o", bundle)
+    code, out, err = in_process(
+        capsys,
+        monkeypatch,
+        "bundle",
+        str(tmp_path / "credential.json"),
+        "--deployment",
+        deployment,
+        "--rpc-url",
+        url,
+        "--status-list",
+        str(tmp_path / "list.json"),
+        "--no-fetch-status",
+        "--at-block",
+        str(first),
+        "-o",
+        bundle,
+    )
     assert code == 0 and f"block {first}" in out, err
     code, out, _ = in_process(capsys, monkeypatch, "verify", bundle, "--trust", trust)
     assert code == 0 and "outcome: valid" in out
@@ -99,8 +122,19 @@ def test_trust_export_bundle_at_a_checkpoint_and_status_age(
     # Item 3: a classmate is revoked; the saved list is stale; with the chain at hand and no current list: cannot tell.
     status.set(int(credentials[1]["credentialStatus"]["statusListIndex"]))
     publish_status_list(ledger, tmp_path, status, valid_from="2026-11-23T08:00:00Z")
-    code, out, _ = in_process(capsys, monkeypatch, "verify", str(tmp_path / "credential.json"), "--deployment", deployment,
-                              "--rpc-url", url, "--status-list", str(tmp_path / "list.json"), "--no-fetch-status")
+    code, out, _ = in_process(
+        capsys,
+        monkeypatch,
+        "verify",
+        str(tmp_path / "credential.json"),
+        "--deployment",
+        deployment,
+        "--rpc-url",
+        url,
+        "--status-list",
+        str(tmp_path / "list.json"),
+        "--no-fetch-status",
+    )
     assert code == 3 and "stale (version 1, current 2)" in out
 
 
@@ -118,8 +152,9 @@ def test_duplicate_keys_and_hostile_files_are_one_line_or_invalid(
     for change in HOSTILE:
         path = tmp_path / "hostile.json"
         path.write_text(json.dumps(_hostile(credentials[0], change), ensure_ascii=True, allow_nan=True).replace("Infinity", "1e400"))
-        code, out, err = in_process(capsys, monkeypatch, "verify", str(path), "--deployment", deployment, "--rpc-url", url,
-                                    "--no-fetch-status")
+        code, out, err = in_process(
+            capsys, monkeypatch, "verify", str(path), "--deployment", deployment, "--rpc-url", url, "--no-fetch-status"
+        )
         assert code == 1 and "outcome: invalid" in out and "Traceback" not in out + err, (change, out, err)
     code, _, err = in_process(capsys, monkeypatch, "bundle", str(duplicate), "--deployment", deployment, "--rpc-url", url)
     assert code == 1 and len(err.strip().splitlines()) == 1 and "duplicate key" in err
@@ -127,14 +162,31 @@ def test_duplicate_keys_and_hostile_files_are_one_line_or_invalid(
     bundle_path = tmp_path / "bundle.json"
     (tmp_path / "list.json").write_text(json.dumps(listed, ensure_ascii=False))
     (tmp_path / "credential.json").write_text(text)
-    assert in_process(capsys, monkeypatch, "bundle", str(tmp_path / "credential.json"), "--deployment", deployment, "--rpc-url",
-                      url, "--status-list", str(tmp_path / "list.json"), "--no-fetch-status", "-o", str(bundle_path))[0] == 0
+    assert (
+        in_process(
+            capsys,
+            monkeypatch,
+            "bundle",
+            str(tmp_path / "credential.json"),
+            "--deployment",
+            deployment,
+            "--rpc-url",
+            url,
+            "--status-list",
+            str(tmp_path / "list.json"),
+            "--no-fetch-status",
+            "-o",
+            str(bundle_path),
+        )[0]
+        == 0
+    )
     bundle = json.loads(bundle_path.read_text())
     hollow = copy.deepcopy(bundle)
     del hollow["statusLists"][0]["credential"]["credentialSubject"]
     bundle_path.write_text(json.dumps(hollow))
-    code, out, err = in_process(capsys, monkeypatch, "verify", str(bundle_path), "--deployment", deployment, "--rpc-url", url,
-                                "--no-fetch-status")
+    code, out, err = in_process(
+        capsys, monkeypatch, "verify", str(bundle_path), "--deployment", deployment, "--rpc-url", url, "--no-fetch-status"
+    )
     assert code in (1, 3) and "Traceback" not in out + err
     bundle_path.write_text('{"type": "EduLedgerVerificationBundle", "credential": ' + "[" * 900 + "]" * 900 + "}")
     code, out, err = in_process(capsys, monkeypatch, "verify", str(bundle_path))
@@ -191,12 +243,32 @@ def test_with_a_chain_the_list_published_at_its_url_decides(
         (tmp_path / "saved.json").write_text(json.dumps(saved))
         for which, expected, outcome in ((0, 1, "invalid"), (1, 0, "valid")):
             (tmp_path / "credential.json").write_text(json.dumps(credentials[which], ensure_ascii=False))
-            code, out, _ = in_process(capsys, monkeypatch, "verify", str(tmp_path / "credential.json"), "--deployment", deployment,
-                                      "--rpc-url", url, "--status-list", str(tmp_path / "saved.json"))
+            code, out, _ = in_process(
+                capsys,
+                monkeypatch,
+                "verify",
+                str(tmp_path / "credential.json"),
+                "--deployment",
+                deployment,
+                "--rpc-url",
+                url,
+                "--status-list",
+                str(tmp_path / "saved.json"),
+            )
             assert code == expected and f"outcome: {outcome}" in out, out
         served.clear()  # the publisher is unreachable: the saved list is all there is, and it is stale
-        code, out, _ = in_process(capsys, monkeypatch, "verify", str(tmp_path / "credential.json"), "--deployment", deployment,
-                                  "--rpc-url", url, "--status-list", str(tmp_path / "saved.json"))
+        code, out, _ = in_process(
+            capsys,
+            monkeypatch,
+            "verify",
+            str(tmp_path / "credential.json"),
+            "--deployment",
+            deployment,
+            "--rpc-url",
+            url,
+            "--status-list",
+            str(tmp_path / "saved.json"),
+        )
         assert code == 3 and "stale (version 1, current 2)" in out
     finally:
         server.shutdown()
@@ -208,7 +280,7 @@ def test_a_did_web_issuer_online_and_in_a_bundle(
 ) -> None:
     """The wallet compares a did:web issuer's DID document with the chain (given as a file here; fetched
     from its URL otherwise); a bundle carries it, so offline verification compares it with the proven state."""
-    from ledger_service.credentials import did_document, did_web, Ed25519KeyPair
+    from ledger_service.credentials import Ed25519KeyPair, did_document, did_web
     from tests.utils.issuance import BUREAU_SIGNING_KEY, ROOT_BUREAU
 
     did = did_web("registry.example", ROOT_BUREAU)
@@ -229,8 +301,22 @@ def test_a_did_web_issuer_online_and_in_a_bundle(
 
     trust, bundle = str(tmp_path / "trust.json"), tmp_path / "bundle.json"
     assert in_process(capsys, monkeypatch, "trust", "export", "--deployment", deployment, "--rpc-url", url, "-o", trust)[0] == 0
-    code, out, err = in_process(capsys, monkeypatch, "bundle", str(path), "--deployment", deployment, "--rpc-url", url,
-                                "--did-document", str(genuine), "--trust", trust, "-o", str(bundle))
+    code, out, err = in_process(
+        capsys,
+        monkeypatch,
+        "bundle",
+        str(path),
+        "--deployment",
+        deployment,
+        "--rpc-url",
+        url,
+        "--did-document",
+        str(genuine),
+        "--trust",
+        trust,
+        "-o",
+        str(bundle),
+    )
     assert code == 0, err
     assert json.loads(bundle.read_text())["didDocuments"][did]["id"] == did
     code, out, _ = in_process(capsys, monkeypatch, "verify", str(bundle), "--trust", trust)
@@ -240,6 +326,17 @@ def test_a_did_web_issuer_online_and_in_a_bundle(
     bundle.write_text(json.dumps(forged))
     code, out, _ = in_process(capsys, monkeypatch, "verify", str(bundle), "--trust", trust)
     assert code != 0 and "outcome: valid" not in out  # a foreign key the proven state never registered: never valid
-    code, _, err = in_process(capsys, monkeypatch, "bundle", str(path), "--deployment", deployment, "--rpc-url", url,
-                              "--no-fetch-did", "-o", str(tmp_path / "none.json"))
+    code, _, err = in_process(
+        capsys,
+        monkeypatch,
+        "bundle",
+        str(path),
+        "--deployment",
+        deployment,
+        "--rpc-url",
+        url,
+        "--no-fetch-did",
+        "-o",
+        str(tmp_path / "none.json"),
+    )
     assert code != 0 and "was not given" in err and "Traceback" not in err

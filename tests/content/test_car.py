@@ -33,9 +33,7 @@ def test_a_wrong_block_is_refused_and_nothing_is_kept(tmp_path: Path) -> None:
     root = source.add([chacha("wrong", 600_000)])
     blocks = list(source.walk(root.cid))
     leaf_cid, leaf = blocks[1]
-    tampered = car_header([root.cid]) + b"".join(
-        car_section(cid, block if cid != leaf_cid else leaf[:-1] + b"!") for cid, block in blocks
-    )
+    tampered = car_header([root.cid]) + b"".join(car_section(cid, block if cid != leaf_cid else leaf[:-1] + b"!") for cid, block in blocks)
     with pytest.raises(InvalidCarError, match=f"{leaf_cid} in the CAR does not match"):
         target.import_car(io.BytesIO(tampered))
     assert list(target.blocks_dir.glob("*/*")) == []

@@ -102,8 +102,9 @@ def test_kill_9_at_any_point_of_an_add(tmp_path: Path, big_root: CID, point: str
     earlier = store.add(pieces(7, 3), pin=True).cid
     expected_earlier = hashlib.sha256(b"".join(pieces(7, 3))).hexdigest()
     store.close()
-    child = subprocess.run([sys.executable, "-c", CHILD, str(store_dir), point, "16", str(SIZE_MIB)],
-                           capture_output=True, text=True, cwd=REPO, timeout=600)
+    child = subprocess.run(
+        [sys.executable, "-c", CHILD, str(store_dir), point, "16", str(SIZE_MIB)], capture_output=True, text=True, cwd=REPO, timeout=600
+    )
     assert child.returncode == -signal.SIGKILL, child.stderr[-2000:]
     store = LocalContentStore(store_dir)
     try:

@@ -38,8 +38,13 @@ def test_add_cat_pin_and_car_through_the_rpc_api(tmp_path: Path) -> None:
             assert root.cid == import_stream([data], params).cid, "Kubo is told every parameter explicitly"
         add_query = next(q for path, q in calls if path.endswith("/add"))
         assert add_query == {
-            "cid-version": "0", "raw-leaves": "false", "chunker": "size-262144", "hash": "sha2-256",
-            "pin": "true", "trickle": "false", "progress": "false",
+            "cid-version": "0",
+            "raw-leaves": "false",
+            "chunker": "size-262144",
+            "hash": "sha2-256",
+            "pin": "true",
+            "trickle": "false",
+            "progress": "false",
         }
         assert b"".join(kubo.cat(root.cid, 262_100, 100)) == data[262_100:262_200]
         assert kubo.has_block(root.cid) and kubo.get_block(root.cid) == node_store.get_block(root.cid)

@@ -25,10 +25,7 @@ def _declared_here(kind: str, name: str) -> bool:
 
 def _entries(kind: str) -> list[tuple[str, dict]]:  # type: ignore[type-arg]
     return [
-        (name, item)
-        for name, art in ARTIFACTS.items()
-        for item in art.abi
-        if item["type"] == kind and _declared_here(kind, item["name"])
+        (name, item) for name, art in ARTIFACTS.items() for item in art.abi if item["type"] == kind and _declared_here(kind, item["name"])
     ]
 
 
@@ -63,7 +60,9 @@ def test_state_variables_are_private_with_an_underscore() -> None:
     assert checked >= 10, "the scan found too few state variables to be looking at the right lines"
 
 
-@pytest.mark.parametrize(("contract", "function"), [(c, f) for c, f in _entries("function")], ids=lambda v: v if isinstance(v, str) else v["name"])
+@pytest.mark.parametrize(
+    ("contract", "function"), [(c, f) for c, f in _entries("function")], ids=lambda v: v if isinstance(v, str) else v["name"]
+)
 def test_every_external_function_has_natspec(contract: str, function: dict) -> None:  # type: ignore[type-arg]
     methods = ARTIFACTS[contract].devdoc.get("methods", {})
     assert _signature(function) in methods, f"{contract}.{_signature(function)} has no NatSpec"

@@ -40,9 +40,7 @@ def test_tree_records_parents_kinds_and_admins(suite: PyEvmSuite) -> None:
 
 
 def test_registering_events_are_emitted(suite: PyEvmSuite) -> None:
-    receipt = suite.transact(
-        "InstitutionRegistry", "registerInstitution", MINISTRY, ZERO, 1, suite.signer(MINISTRY_ADMIN).address
-    )
+    receipt = suite.transact("InstitutionRegistry", "registerInstitution", MINISTRY, ZERO, 1, suite.signer(MINISTRY_ADMIN).address)
     (event,) = suite.contracts["InstitutionRegistry"].decode_logs(receipt.logs)
     assert event.name == "InstitutionRegistered"
     assert event.args == {"institutionId": MINISTRY, "parentId": ZERO, "kind": 1, "admin": suite.signer(MINISTRY_ADMIN).address}

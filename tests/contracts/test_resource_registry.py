@@ -102,16 +102,24 @@ def test_register_records_authors_shares_and_licence(suite: PyEvmSuite) -> None:
 
 
 def confirmation(suite: PyEvmSuite, registration, author: int, share: int, *, deadline: int | None = None) -> AuthorshipConfirmation:  # type: ignore[no-untyped-def]
-    return AuthorshipConfirmation(content_hash=registration.content_hash, author=suite.signer(author).address, share=share,
-                                  deadline=suite.now() + 3600 if deadline is None else deadline)
+    return AuthorshipConfirmation(
+        content_hash=registration.content_hash,
+        author=suite.signer(author).address,
+        share=share,
+        deadline=suite.now() + 3600 if deadline is None else deadline,
+    )
 
 
 def confirm(suite: PyEvmSuite, request: AuthorshipConfirmation, *, signer: int | None = None, by: int = 0):  # type: ignore[no-untyped-def]
-    key = suite.signer(signer) if signer is not None else next(
-        suite.signer(i) for i in range(10) if suite.signer(i).address == request.author)
+    key = (
+        suite.signer(signer)
+        if signer is not None
+        else next(suite.signer(i) for i in range(10) if suite.signer(i).address == request.author)
+    )
     signature = key.sign_digest(suite.domain().digest(request.struct_hash()))
-    return suite.transact("ResourceRegistry", "confirmAuthorship", request.content_hash, request.author, request.share,
-                          request.deadline, signature, by=by)
+    return suite.transact(
+        "ResourceRegistry", "confirmAuthorship", request.content_hash, request.author, request.share, request.deadline, signature, by=by
+    )
 
 
 def test_a_co_author_holds_a_share_once_they_confirm_it(suite: PyEvmSuite) -> None:
@@ -120,22 +128,36 @@ def test_a_co_author_holds_a_share_once_they_confirm_it(suite: PyEvmSuite) -> No
     register(suite, registration, sign(suite, teacher, registration))
     request = confirmation(suite, registration, CO_AUTHOR, 2500)
     ours = suite.domain().digest(request.struct_hash())
-    assert suite.call("ResourceRegistry", "hashAuthorshipConfirmation", request.content_hash, request.author, 2500,
-                      request.deadline) == ours
+    assert (
+        suite.call("ResourceRegistry", "hashAuthorshipConfirmation", request.content_hash, request.author, 2500, request.deadline) == ours
+    )
     typed = {
         "types": {
-            "EIP712Domain": [{"name": "name", "type": "string"}, {"name": "version", "type": "string"},
-                             {"name": "chainId", "type": "uint256"}, {"name": "verifyingContract", "type": "address"}],
-            "AuthorshipConfirmation": [{"name": "contentHash", "type": "bytes32"}, {"name": "author", "type": "address"},
-                                       {"name": "share", "type": "uint16"}, {"name": "deadline", "type": "uint256"}],
+            "EIP712Domain": [
+                {"name": "name", "type": "string"},
+                {"name": "version", "type": "string"},
+                {"name": "chainId", "type": "uint256"},
+                {"name": "verifyingContract", "type": "address"},
+            ],
+            "AuthorshipConfirmation": [
+                {"name": "contentHash", "type": "bytes32"},
+                {"name": "author", "type": "address"},
+                {"name": "share", "type": "uint16"},
+                {"name": "deadline", "type": "uint256"},
+            ],
         },
         "primaryType": "AuthorshipConfirmation",
-        "domain": {"name": "EduLedger ResourceRegistry", "version": "1", "chainId": suite.chain_id,
-                   "verifyingContract": suite.contracts["ResourceRegistry"].address},
+        "domain": {
+            "name": "EduLedger ResourceRegistry",
+            "version": "1",
+            "chainId": suite.chain_id,
+            "verifyingContract": suite.contracts["ResourceRegistry"].address,
+        },
         "message": {"contentHash": request.content_hash, "author": request.author, "share": 2500, "deadline": request.deadline},
     }
-    assert Account.sign_message(encode_typed_data(full_message=typed), co_author.private_key_bytes()).signature == \
-        co_author.sign_digest(ours), "eth-account's independent EIP-712 encoder agrees"
+    assert Account.sign_message(encode_typed_data(full_message=typed), co_author.private_key_bytes()).signature == co_author.sign_digest(
+        ours
+    ), "eth-account's independent EIP-712 encoder agrees"
     # Someone else's signature, another share, a lapsed deadline, a stranger or the relayer's absence: refused.
     with pytest.raises(InvalidSignatureError):
         confirm(suite, request, signer=TEACHER)

@@ -25,8 +25,8 @@ from ledger_service.credentials import (
     StatusList,
     TrustAnchor,
     make_bundle,
-    verify_bundle,
     trust_anchor_from_node,
+    verify_bundle,
 )
 from tests.credentials.test_issuance import class_records
 from tests.utils.forgery import FORGED_NAME, forged_bundle, forged_into_proven_bundle
@@ -107,8 +107,9 @@ def test_header_hashes_are_recomputed_exactly_as_anvil_computes_them(ledger: Led
 @pytest.mark.parametrize("hardfork", ["prague", "shanghai", "london"])
 def test_header_hashes_of_other_forks_match_anvil(hardfork: str) -> None:
     port = free_port()
-    node = subprocess.Popen([str(find_anvil()), "--port", str(port), "--hardfork", hardfork, "--silent"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    node = subprocess.Popen(
+        [str(find_anvil()), "--port", str(port), "--hardfork", hardfork, "--silent"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     rpc = HttpRpcClient(f"http://127.0.0.1:{port}", timeout=5)
     try:
         deadline = time.monotonic() + 20
@@ -166,8 +167,9 @@ def test_the_forged_bundle_of_the_report_never_verifies(ledger: Ledger, tmp_path
     """Issue 10 item 1, as reported: fresh key, one-leaf root, invented anchor/issuer/accreditation/signing-key records."""
     batch = Revocable(ledger, tmp_path)
     contracts = {name: ledger.contracts[name].address for name in ("CredentialAnchor", "InstitutionRegistry")}
-    forged = forged_bundle(batch.credentials[0], chain_id=ledger.chain_id, anchor=contracts["CredentialAnchor"],
-                           directory=contracts["InstitutionRegistry"])
+    forged = forged_bundle(
+        batch.credentials[0], chain_id=ledger.chain_id, anchor=contracts["CredentialAnchor"], directory=contracts["InstitutionRegistry"]
+    )
     assert forged["credential"]["name"] == FORGED_NAME and "credentialStatus" not in forged["credential"]
     offline = verify_bundle(forged)
     assert offline.outcome == CANNOT_TELL and "version-1" in detail(offline, "checkpoint")
@@ -251,8 +253,14 @@ def test_revocation_online_and_offline(ledger: Ledger, tmp_path: Path) -> None:
 
 def test_a_version_1_bundle_is_cannot_tell_offline_and_verified_live_online(ledger: Ledger, tmp_path: Path) -> None:
     batch = Revocable(ledger, tmp_path)
-    old_style = {"type": BUNDLE_TYPE, "version": 1, "credential": batch.credentials[0], "capturedAt": "2026-11-22T00:00:00Z",
-                 "statusLists": [{"url": batch.status.url, "credential": batch.listed}], "contexts": {}}
+    old_style = {
+        "type": BUNDLE_TYPE,
+        "version": 1,
+        "credential": batch.credentials[0],
+        "capturedAt": "2026-11-22T00:00:00Z",
+        "statusLists": [{"url": batch.status.url, "credential": batch.listed}],
+        "contexts": {},
+    }
     assert verify_bundle(old_style, trust=trust_at(ledger)).outcome == CANNOT_TELL
     assert result(verify_bundle(old_style, chain=view(ledger))) == (VALID, None)
 
@@ -269,8 +277,10 @@ def test_later_retroactive_revocation_is_seen_by_a_newer_bundle(ledger: Ledger, 
         ledger.sender.transact(directory.transaction("revokeAccreditation", ROOT_BUREAU, GROWTH_RECORD, 1))
         assert verify_bundle(before, trust=trust_at(ledger, block_of(before)), now=block_time(before)).outcome == VALID
         after = batch.bundle(0)
-        assert result(verify_bundle(after, trust=trust_at(ledger, block_of(after)), now=block_time(after))) == \
-            (INVALID, "issuer_accredited")
+        assert result(verify_bundle(after, trust=trust_at(ledger, block_of(after)), now=block_time(after))) == (
+            INVALID,
+            "issuer_accredited",
+        )
         assert result(verify_bundle(before, chain=view(ledger))) == (INVALID, "issuer_accredited")
     finally:  # other tests of the module issue under this bureau
         ledger.sender.transact(directory.transaction("accredit", ROOT_BUREAU, GROWTH_RECORD, grant["validFrom"], grant["validUntil"]))
@@ -295,8 +305,13 @@ def test_trust_anchors_are_read_strictly(ledger: Ledger) -> None:
     trust = trust_at(ledger)
     document = trust.to_json()
     assert TrustAnchor.from_json(document) == trust
-    for broken in ({**document, "type": "x"}, {**document, "chainId": "1"}, {**document, "checkpoints": []},
-                   {**document, "checkpoints": [{"blockNumber": 1, "blockHash": "0x12"}]}, {**document, "contracts": {}}):
+    for broken in (
+        {**document, "type": "x"},
+        {**document, "chainId": "1"},
+        {**document, "checkpoints": []},
+        {**document, "checkpoints": [{"blockNumber": 1, "blockHash": "0x12"}]},
+        {**document, "contracts": {}},
+    ):
         with pytest.raises(ConfigurationError, match="unreadable trust anchor"):
             TrustAnchor.from_json(broken)
     with pytest.raises(ConfigurationError, match="two different trusted hashes"):

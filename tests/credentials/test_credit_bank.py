@@ -70,11 +70,21 @@ def credit_bank(suite: PyEvmSuite, tmp_path: Path) -> CreditBank:
     if suite.call(registry, "issuerKey", suite.signer(CITY_ISSUER).address)["institutionId"] != CITY:
         suite.transact(registry, "addIssuerKey", CITY, suite.signer(CITY_ISSUER).address, 0, 2**63, by=CITY_ADMIN)
         suite.transact(registry, "addSigningKey", CITY, CITY_SIGNING_KEY.public.raw, 0, 2**63, by=CITY_ADMIN)
-    issuer = BatchIssuer(tmp_path / "city-issuance.sqlite3", sender=suite.sender(CITY_ISSUER),
-                         anchor=suite.contracts["CredentialAnchor"], directory=suite.contracts[registry],
-                         signing_key=CITY_SIGNING_KEY)
-    return CreditBank(tmp_path / "credit-bank.sqlite3", issuer=issuer, chain=view(suite), credit_type=CREDIT_GRANT,
-                      issuer_name="天津市学分银行", rules=[ConversionRule("ext:GrowthRecord", 0.5)])
+    issuer = BatchIssuer(
+        tmp_path / "city-issuance.sqlite3",
+        sender=suite.sender(CITY_ISSUER),
+        anchor=suite.contracts["CredentialAnchor"],
+        directory=suite.contracts[registry],
+        signing_key=CITY_SIGNING_KEY,
+    )
+    return CreditBank(
+        tmp_path / "credit-bank.sqlite3",
+        issuer=issuer,
+        chain=view(suite),
+        credit_type=CREDIT_GRANT,
+        issuer_name="天津市学分银行",
+        rules=[ConversionRule("ext:GrowthRecord", 0.5)],
+    )
 
 
 def test_a_presentation_is_verified_converted_and_granted_once(suite: PyEvmSuite, tmp_path: Path) -> None:
@@ -118,7 +128,8 @@ def test_the_same_credential_twice_is_refused_once_not_an_error(suite: PyEvmSuit
     grant = present(credit_bank(suite, tmp_path), presentation([credentials[0], credentials[0], credentials[1]]))
     assert grant.converted == [credentials[0]["id"], credentials[1]["id"]]
     assert [(r.credential_id, r.reason) for r in grant.refused] == [
-        (credentials[0]["id"], "the same credential appears twice in the presentation")]
+        (credentials[0]["id"], "the same credential appears twice in the presentation")
+    ]
 
 
 def test_a_presentation_with_a_duplicate_key_is_refused(suite: PyEvmSuite, tmp_path: Path) -> None:
@@ -134,8 +145,11 @@ def test_bad_presentations_are_refused(suite: PyEvmSuite, tmp_path: Path) -> Non
     build_tree(suite, GROWTH_RECORD, CREDIT_GRANT)
     bank = credit_bank(suite, tmp_path)
     for bad, message in [
-        ("text", "not JSON"), ([1], "JSON object"), ({"type": ["VerifiableCredential"]}, "not a VerifiablePresentation"),
-        (presentation([]), "no verifiableCredential"), (presentation(["x"]), "credential object"),
+        ("text", "not JSON"),
+        ([1], "JSON object"),
+        ({"type": ["VerifiableCredential"]}, "not a VerifiablePresentation"),
+        (presentation([]), "no verifiableCredential"),
+        (presentation(["x"]), "credential object"),
     ]:
         with pytest.raises(CredentialError, match=message):
             present(bank, bad)

@@ -72,8 +72,9 @@ def test_any_change_to_any_field_is_refused() -> None:
 
 def test_a_signature_by_another_key_is_refused(key: Ed25519KeyPair) -> None:
     other = Ed25519KeyPair.generate()
-    forged = sign_jcs(load_json("vc-di-eddsa/unsigned.json"), other, created="2023-02-24T23:36:38Z",
-                      verification_method=key.public.verification_method)
+    forged = sign_jcs(
+        load_json("vc-di-eddsa/unsigned.json"), other, created="2023-02-24T23:36:38Z", verification_method=key.public.verification_method
+    )
     assert not verify_jcs(forged)
     assert verify_jcs(forged, other.public)
 

@@ -47,9 +47,15 @@ DID = did_web(HOST, SCHOOL)
 def records(issuer: str, count: int = 2) -> list[dict[str, Any]]:
     return [
         growth_record_credential(
-            credential_id=f"urn:uuid:33333333-0000-4000-8000-{i:012d}", issuer_id=issuer, issuer_name="滨海新区第一中学",
-            identifier=identity_object(f"S{i}", bytes([i]) * 16), dimension="社会实践", record_kind="志愿服务",
-            term="2026-2027学年第一学期", narrative="社区服务 20 小时。", valid_from="2026-11-22T00:00:00Z",
+            credential_id=f"urn:uuid:33333333-0000-4000-8000-{i:012d}",
+            issuer_id=issuer,
+            issuer_name="滨海新区第一中学",
+            identifier=identity_object(f"S{i}", bytes([i]) * 16),
+            dimension="社会实践",
+            record_kind="志愿服务",
+            term="2026-2027学年第一学期",
+            narrative="社区服务 20 小时。",
+            valid_from="2026-11-22T00:00:00Z",
         )
         for i in range(count)
     ]
@@ -57,8 +63,14 @@ def records(issuer: str, count: int = 2) -> list[dict[str, Any]]:
 
 def issued(suite: PyEvmSuite, tmp_path: Path) -> list[dict[str, Any]]:
     build_tree(suite)
-    issuer = BatchIssuer(tmp_path / "did.sqlite3", sender=suite.sender(ISSUER_KEY), anchor=suite.contracts["CredentialAnchor"],
-                         directory=suite.contracts["InstitutionRegistry"], signing_key=SCHOOL_SIGNING_KEY, issuer_id=DID)
+    issuer = BatchIssuer(
+        tmp_path / "did.sqlite3",
+        sender=suite.sender(ISSUER_KEY),
+        anchor=suite.contracts["CredentialAnchor"],
+        directory=suite.contracts["InstitutionRegistry"],
+        signing_key=SCHOOL_SIGNING_KEY,
+        issuer_id=DID,
+    )
     try:
         return issuer.issue("did", records(DID), credential_type=GROWTH_RECORD, created=CREATED).credentials
     finally:
@@ -100,8 +112,12 @@ def test_a_did_web_credential_names_its_key_in_the_did_document_and_verifies(sui
     assert credential["proof"][0]["verificationMethod"] == signing_method(DID, SCHOOL_SIGNING_KEY.public)
     assert verify(credential)
     document = genuine()
-    assert document["verificationMethod"][0] == {"id": f"{DID}#{SCHOOL_SIGNING_KEY.public.multibase}", "type": "Multikey",
-                                                  "controller": DID, "publicKeyMultibase": SCHOOL_SIGNING_KEY.public.multibase}
+    assert document["verificationMethod"][0] == {
+        "id": f"{DID}#{SCHOOL_SIGNING_KEY.public.multibase}",
+        "type": "Multikey",
+        "controller": DID,
+        "publicKeyMultibase": SCHOOL_SIGNING_KEY.public.multibase,
+    }
     assert document["assertionMethod"] == [document["verificationMethod"][0]["id"]]
     report = verify_credential(credential, chain=view(suite), now=NOW, did_resolver=lambda did: document)
     assert report.outcome == VALID, report.as_dict()
@@ -145,9 +161,13 @@ def test_a_did_document_that_disagrees_with_the_chain_is_invalid(suite: PyEvmSui
     another = genuine()
     another["id"] = did_web(HOST, CITY)
     assert check(suite, credential, another)[:2] == (INVALID, "did_document")
-    for malformed in ([], {"id": DID, "verificationMethod": "x"}, {"id": DID, "verificationMethod": [{"id": method}]},
-                      {"id": DID, "verificationMethod": [], "assertionMethod": [1]},
-                      {"id": DID, "verificationMethod": [{}] * 40}):
+    for malformed in (
+        [],
+        {"id": DID, "verificationMethod": "x"},
+        {"id": DID, "verificationMethod": [{"id": method}]},
+        {"id": DID, "verificationMethod": [], "assertionMethod": [1]},
+        {"id": DID, "verificationMethod": [{}] * 40},
+    ):
         outcome, failed, detail = check(suite, credential, resolver=lambda did, m=malformed: m)
         assert (outcome, failed) == (INVALID, "did_document") and "malformed" in detail, malformed
 
@@ -160,8 +180,14 @@ def test_the_chain_stays_the_authority(suite: PyEvmSuite, tmp_path: Path) -> Non
     forged = copy.deepcopy(credential)
     forged["proof"] = [copy.deepcopy(credential["proof"][0]), credential["proof"][1]]
     from ledger_service.credentials import sign
-    resigned = sign({k: v for k, v in credential.items() if k != "proof"}, forger, cryptosuite="eddsa-jcs-2022",
-                    created=CREATED, verification_method=signing_method(DID, forger.public))
+
+    resigned = sign(
+        {k: v for k, v in credential.items() if k != "proof"},
+        forger,
+        cryptosuite="eddsa-jcs-2022",
+        created=CREATED,
+        verification_method=signing_method(DID, forger.public),
+    )
     forged["proof"][0] = resigned["proof"]
     document = did_document(DID, [(SCHOOL_SIGNING_KEY.public, True), (forger.public, True)])
     report = verify_credential(forged, chain=view(suite), now=NOW, did_resolver=lambda did: document)
@@ -178,5 +204,11 @@ def test_the_chain_stays_the_authority(suite: PyEvmSuite, tmp_path: Path) -> Non
 def test_issuing_under_another_institutions_did_is_refused(suite: PyEvmSuite, tmp_path: Path) -> None:
     build_tree(suite)
     with pytest.raises(CredentialError, match="not the did:web of institution"):
-        BatchIssuer(tmp_path / "x.sqlite3", sender=suite.sender(ISSUER_KEY), anchor=suite.contracts["CredentialAnchor"],
-                    directory=suite.contracts["InstitutionRegistry"], signing_key=SCHOOL_SIGNING_KEY, issuer_id=did_web(HOST, CITY))
+        BatchIssuer(
+            tmp_path / "x.sqlite3",
+            sender=suite.sender(ISSUER_KEY),
+            anchor=suite.contracts["CredentialAnchor"],
+            directory=suite.contracts["InstitutionRegistry"],
+            signing_key=SCHOOL_SIGNING_KEY,
+            issuer_id=did_web(HOST, CITY),
+        )

@@ -7,7 +7,6 @@ import itertools
 from typing import Any
 
 import pytest
-
 from eth_hash.auto import keccak
 
 from ledger_service.chain import StorageLayout, load_artifacts
@@ -45,14 +44,17 @@ def test_the_mirror_judges_as_the_contract_does(suite: PyEvmSuite) -> None:
     times = [0, 99, 100, 250, 4_999, 5_000, 6_999, 7_000, FAR_FUTURE - 11, FAR_FUTURE - 1]
     agreed = 0
     for institution, at in itertools.product([SCHOOL, *chain, keccak(b"nobody")], times):
-        assert is_accredited(accreditation, institution, GROWTH_RECORD, at) == \
-            directory.call("isAccredited", institution, GROWTH_RECORD, at), (institution.hex(), at)
+        assert is_accredited(accreditation, institution, GROWTH_RECORD, at) == directory.call(
+            "isAccredited", institution, GROWTH_RECORD, at
+        ), (institution.hex(), at)
         agreed += 1
     for institution, at in itertools.product([SCHOOL, chain[0], bytes(32)], times):
-        assert is_authorized_issuer(issuer_key, accreditation, issuer, institution, GROWTH_RECORD, at) == \
-            directory.call("isAuthorizedIssuer", issuer, institution, GROWTH_RECORD, at)
-        assert is_valid_signing_key(signing_key, SCHOOL_SIGNING_KEY.public.raw, institution, at) == \
-            directory.call("isValidSigningKey", SCHOOL_SIGNING_KEY.public.raw, institution, at)
+        assert is_authorized_issuer(issuer_key, accreditation, issuer, institution, GROWTH_RECORD, at) == directory.call(
+            "isAuthorizedIssuer", issuer, institution, GROWTH_RECORD, at
+        )
+        assert is_valid_signing_key(signing_key, SCHOOL_SIGNING_KEY.public.raw, institution, at) == directory.call(
+            "isValidSigningKey", SCHOOL_SIGNING_KEY.public.raw, institution, at
+        )
     deep = chain[-1]
     assert not directory.call("isAccredited", deep, GROWTH_RECORD, 300), "the contract stops at its depth limit"
     assert agreed == (len(chain) + 2) * len(times)

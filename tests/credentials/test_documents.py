@@ -65,7 +65,10 @@ def test_the_subject_carries_no_personal_data() -> None:
         (lambda d: d.pop("issuer"), "(document)"),
         (lambda d: d.__setitem__("@context", ["https://www.w3.org/ns/credentials/v2"]), "@context"),
         (lambda d: d["credentialSubject"].pop("achievement"), "credentialSubject"),
-        (lambda d: d["credentialSubject"]["identifier"][0].__setitem__("identityType", "学籍号"), "credentialSubject/identifier/0/identityType"),
+        (
+            lambda d: d["credentialSubject"]["identifier"][0].__setitem__("identityType", "学籍号"),
+            "credentialSubject/identifier/0/identityType",
+        ),
         (lambda d: d.__setitem__("type", ["VerifiableCredential"]), "type"),
     ],
     ids=["no-issuer", "no-ob-context", "no-achievement", "bad-identity-type", "not-an-achievement-credential"],
@@ -80,8 +83,15 @@ def test_schema_errors_name_the_place(change: Any, where: str) -> None:
 def test_unknown_dimensions_are_refused() -> None:
     with pytest.raises(ValueError, match="dimension"):
         growth_record_credential(
-            credential_id="urn:uuid:1", issuer_id="did:example:1", issuer_name="x", identifier=identity_object("a", SALT),
-            dimension="体育", record_kind="x", term="t", narrative="n", valid_from="2026-01-01T00:00:00Z",
+            credential_id="urn:uuid:1",
+            issuer_id="did:example:1",
+            issuer_name="x",
+            identifier=identity_object("a", SALT),
+            dimension="体育",
+            record_kind="x",
+            term="t",
+            narrative="n",
+            valid_from="2026-01-01T00:00:00Z",
         )
 
 
@@ -89,7 +99,7 @@ def test_the_fast_validator_agrees_with_the_reference_implementation() -> None:
     """jsonschema-rs must judge exactly as the Python reference validator does, on good and broken documents."""
     from jsonschema import Draft201909Validator, Draft202012Validator
 
-    from ledger_service.credentials._schema import SCHEMA_FILES, _FOLDER
+    from ledger_service.credentials._schema import _FOLDER, SCHEMA_FILES
 
     ob, vc = (json.loads((_FOLDER / SCHEMA_FILES[label]).read_text(encoding="utf-8")) for label in ("OB 3.0", "VC 2.0"))
     reference = {"OB 3.0": Draft201909Validator(ob), "VC 2.0": Draft202012Validator(vc)}
@@ -125,8 +135,9 @@ def test_a_professional_development_record_is_valid_and_carries_hours_and_credit
         valid_from="2026-11-22T00:00:00Z",
         provider="天津师范大学",
     )
-    signed = sign(document, Ed25519KeyPair.from_seed(bytes(32)), cryptosuite=cryptosuite, created="2026-11-22T08:00:00Z",
-                  proof_as_list=True)
+    signed = sign(
+        document, Ed25519KeyPair.from_seed(bytes(32)), cryptosuite=cryptosuite, created="2026-11-22T08:00:00Z", proof_as_list=True
+    )
     assert schema_errors(signed) == [], "valid under the OB 3.0 AchievementCredential and VC 2.0 schemas"
     assert verify(signed)
     subject = signed["credentialSubject"]
@@ -136,6 +147,20 @@ def test_a_professional_development_record_is_valid_and_carries_hours_and_credit
     assert subject["achievement"]["achievementType"] == "CertificateOfCompletion"
     for bad in ({"category": "旅游"}, {"hours": 0}, {"credits": -1}):
         with pytest.raises(ValueError):
-            professional_development_credential(**{**dict(
-                credential_id="urn:uuid:x", issuer_id="urn:x", issuer_name="x", identifier={}, training="t", category="校本研修",
-                hours=1, credits=1, period="p", valid_from="2026-11-22T00:00:00Z"), **bad})
+            professional_development_credential(
+                **{
+                    **dict(
+                        credential_id="urn:uuid:x",
+                        issuer_id="urn:x",
+                        issuer_name="x",
+                        identifier={},
+                        training="t",
+                        category="校本研修",
+                        hours=1,
+                        credits=1,
+                        period="p",
+                        valid_from="2026-11-22T00:00:00Z",
+                    ),
+                    **bad,
+                }
+            )

@@ -24,8 +24,10 @@ from ledger_service.credentials._ecdsa_sd import (
 )
 from tests.utils.conformance import conformance_file, load_json
 
-EXAMPLES = {"employ": ("employmentAuth.json", "employMandatory.json", "employSelective.json"),
-            "prc": ("prCredUnsigned.json", "prCredMandatory.json", "prCredSelective.json")}
+EXAMPLES = {
+    "employ": ("employmentAuth.json", "employMandatory.json", "employSelective.json"),
+    "prc": ("prCredUnsigned.json", "prCredMandatory.json", "prCredSelective.json"),
+}
 
 
 class Vector:
@@ -70,8 +72,14 @@ def test_the_base_transformation_reproduces_every_step(vector: Vector) -> None:
 def test_the_base_proof_is_reproduced_byte_for_byte(vector: Vector) -> None:
     expected = vector("addSignedSDBase.json")
     config = vector("addProofConfig.json")
-    signed = sign_sd_base(vector.unsigned, vector.base_key, created=config["created"], mandatory_pointers=vector.mandatory,
-                          hmac_key=vector.hmac_key, proof_key=vector.proof_key)
+    signed = sign_sd_base(
+        vector.unsigned,
+        vector.base_key,
+        created=config["created"],
+        mandatory_pointers=vector.mandatory,
+        hmac_key=vector.hmac_key,
+        proof_key=vector.proof_key,
+    )
     assert signed == expected
     raw = vector("addRawBaseSignatureInfo.json")
     base_signature, public_key, hmac_key, signatures, pointers = parse_base_proof(signed["proof"])
@@ -165,11 +173,13 @@ def test_hostile_proof_values_and_pointers_are_refused_naming_why(vector: Vector
         return changed
 
     header = b"\xd9\x5d\x01"
-    for raw, words in ((header + b"\x81" * 100_000 + b"\x00", "nesting depth"),
-                       (header + b"\x85\x5b" + b"\xff" * 8, "premature end"),
-                       (header + b"\xd8\x1c\x00", "array of 5"),
-                       (header + b"\xff\xff", "not CBOR"),
-                       (None, "not a derived proof")):
+    for raw, words in (
+        (header + b"\x81" * 100_000 + b"\x00", "nesting depth"),
+        (header + b"\x85\x5b" + b"\xff" * 8, "premature end"),
+        (header + b"\xd8\x1c\x00", "array of 5"),
+        (header + b"\xff\xff", "not CBOR"),
+        (None, "not a derived proof"),
+    ):
         ok, why = verify_sd_derived(with_value(raw))
         assert not ok and words in why, (words, why)
     assert verify_sd_derived("not a document") == (False, "not a JSON object")

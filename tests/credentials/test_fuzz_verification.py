@@ -39,8 +39,9 @@ def revocable_credential(suite: PyEvmSuite, tmp_path: Path) -> tuple[dict[str, A
     documents = class_records(1)
     documents[0]["credentialStatus"] = status.entry(status.allocate())
     (credential,) = issue(suite, tmp_path, documents)
-    listed = sign(status.credential(issuer="did:example:school", valid_from=CREATED), SCHOOL_SIGNING_KEY, cryptosuite=JCS_SUITE,
-                  created=CREATED)
+    listed = sign(
+        status.credential(issuer="did:example:school", valid_from=CREATED), SCHOOL_SIGNING_KEY, cryptosuite=JCS_SUITE, created=CREATED
+    )
     suite.transact("CredentialAnchor", "updateStatusList", keccak(URL.encode()), status_list_hash(listed), by=ISSUER_KEY)
     return credential, listed
 
@@ -79,9 +80,16 @@ def test_a_changed_credential_is_a_report_and_never_valid(suite: PyEvmSuite, tmp
 def test_a_bundle_is_a_report_and_never_valid_without_a_trust_anchor(suite: PyEvmSuite, tmp_path: Path) -> None:
     credential, listed = revocable_credential(suite, tmp_path)
     chain = view(suite)
-    bundle = {"type": BUNDLE_TYPE, "version": 2, "credential": credential, "block": {"number": "0x1"}, "proofs": {},
-              "chain": {"chainId": suite.chain_id, "contracts": {}}, "statusLists": [{"url": URL, "credential": listed}],
-              "contexts": {}}
+    bundle = {
+        "type": BUNDLE_TYPE,
+        "version": 2,
+        "credential": credential,
+        "block": {"number": "0x1"},
+        "proofs": {},
+        "chain": {"chainId": suite.chain_id, "contracts": {}},
+        "statusLists": [{"url": URL, "credential": listed}],
+        "contexts": {},
+    }
 
     @FUZZ
     @given(st.one_of(mutations(bundle), json_values))

@@ -45,8 +45,13 @@ def class_records(count: int, issuer: bytes = SCHOOL) -> list[dict[str, Any]]:
 
 
 def issuer_for(suite: PyEvmSuite, tmp_path: Path, key: Ed25519KeyPair = SCHOOL_SIGNING_KEY) -> BatchIssuer:
-    return BatchIssuer(tmp_path / "issuance.sqlite3", sender=suite.sender(ISSUER_KEY), anchor=suite.contracts["CredentialAnchor"],
-                       directory=suite.contracts["InstitutionRegistry"], signing_key=key)
+    return BatchIssuer(
+        tmp_path / "issuance.sqlite3",
+        sender=suite.sender(ISSUER_KEY),
+        anchor=suite.contracts["CredentialAnchor"],
+        directory=suite.contracts["InstitutionRegistry"],
+        signing_key=key,
+    )
 
 
 def nonce(suite: PyEvmSuite) -> int:
@@ -56,9 +61,7 @@ def nonce(suite: PyEvmSuite) -> int:
 def test_a_class_is_one_anchor_and_every_credential_proves_membership(suite: PyEvmSuite, tmp_path: Path) -> None:
     build_tree(suite)
     before = nonce(suite)
-    batch = issuer_for(suite, tmp_path).issue(
-        "class-2026-3", class_records(40), credential_type=GROWTH_RECORD, created=CREATED
-    )
+    batch = issuer_for(suite, tmp_path).issue("class-2026-3", class_records(40), credential_type=GROWTH_RECORD, created=CREATED)
     assert nonce(suite) == before + 1, "one transaction for the whole class"
     anchored = suite.call("CredentialAnchor", "anchorOf", batch.root)
     assert anchored["count"] == 40 and anchored["credentialType"] == GROWTH_RECORD
@@ -110,8 +113,13 @@ def test_nothing_is_signed_for_another_issuer_or_with_an_unregistered_key(suite:
         issuer_for(suite, tmp_path).issue("revoked-key", class_records(2), credential_type=GROWTH_RECORD, created=CREATED)
     assert nonce(suite) == before, "nothing anchored"
     with pytest.raises(CredentialError, match="not an issuer key"):
-        BatchIssuer(tmp_path / "x.sqlite3", sender=suite.sender(STRANGER), anchor=suite.contracts["CredentialAnchor"],
-                    directory=suite.contracts["InstitutionRegistry"], signing_key=SCHOOL_SIGNING_KEY)
+        BatchIssuer(
+            tmp_path / "x.sqlite3",
+            sender=suite.sender(STRANGER),
+            anchor=suite.contracts["CredentialAnchor"],
+            directory=suite.contracts["InstitutionRegistry"],
+            signing_key=SCHOOL_SIGNING_KEY,
+        )
 
 
 @pytest.mark.parametrize("cryptosuite", ["eddsa-jcs-2022", "eddsa-rdfc-2022"])

@@ -13,8 +13,28 @@ from ledger_service.credentials import canonicalize
 
 # Characters where encoders differ: controls, quotes, U+2028, full-width forms (U+FF0C), private
 # use (U+E000), astral (emoji), and ordinary Chinese.
-ALPHABET = ["a", "Z", "0", " ", "\u0000", "\u001f", "\u007f", '"', "\\", "/", "\n", "\t", "é", "中", "，", "\u2028",
-            "\ue000", "\uffff", "\U0001f600", "\U00010000"]
+ALPHABET = [
+    "a",
+    "Z",
+    "0",
+    " ",
+    "\u0000",
+    "\u001f",
+    "\u007f",
+    '"',
+    "\\",
+    "/",
+    "\n",
+    "\t",
+    "é",
+    "中",
+    "，",
+    "\u2028",
+    "\ue000",
+    "\uffff",
+    "\U0001f600",
+    "\U00010000",
+]
 
 
 def random_value(rng: random.Random, depth: int = 0) -> Any:
@@ -24,14 +44,15 @@ def random_value(rng: random.Random, depth: int = 0) -> Any:
     if kind == 1:
         return rng.random() < 0.5
     if kind == 2:
-        return rng.choice([0, -1, 7, 2**53 - 1, -(2**53 - 1), rng.randrange(-10**6, 10**6)])
+        return rng.choice([0, -1, 7, 2**53 - 1, -(2**53 - 1), rng.randrange(-(10**6), 10**6)])
     if kind == 3:
         return rng.choice([0.5, -1.25, 1e21, 1e-7, 123456789.125, 5e-324])
     if kind in (4, 5):
         return "".join(rng.choice(ALPHABET) for _ in range(rng.randrange(6)))
     if kind in (6, 7):
-        return {"".join(rng.choice(ALPHABET) for _ in range(rng.randrange(1, 4))): random_value(rng, depth + 1)
-                for _ in range(rng.randrange(5))}
+        return {
+            "".join(rng.choice(ALPHABET) for _ in range(rng.randrange(1, 4))): random_value(rng, depth + 1) for _ in range(rng.randrange(5))
+        }
     return [random_value(rng, depth + 1) for _ in range(rng.randrange(4))]
 
 

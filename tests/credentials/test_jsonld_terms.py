@@ -22,8 +22,8 @@ from ledger_service.credentials import (
     RDFC_SUITE,
     BatchIssuer,
     StatusList,
-    achievement_credential,
     UndefinedTermError,
+    achievement_credential,
     document_loader,
     expand_safe,
     identity_object,
@@ -50,30 +50,59 @@ def issued_documents(suite: PyEvmSuite, tmp_path: Path) -> dict[str, dict[str, A
     growth = class_records(1)[0]
     growth["credentialStatus"] = status.entry(status.allocate())
     development = professional_development_credential(
-        credential_id="urn:uuid:11111111-0000-4000-8000-000000000001", issuer_id=school, issuer_name="滨海新区第一中学",
-        identifier=identity_object("T0001", b"\x01" * 16), training="新课标解读", category="集中培训", hours=12,
-        credits=1.5, period="2026年秋", valid_from="2026-11-22T00:00:00Z", provider="市教研室", evidence_hashes=["ab" * 32],
+        credential_id="urn:uuid:11111111-0000-4000-8000-000000000001",
+        issuer_id=school,
+        issuer_name="滨海新区第一中学",
+        identifier=identity_object("T0001", b"\x01" * 16),
+        training="新课标解读",
+        category="集中培训",
+        hours=12,
+        credits=1.5,
+        period="2026年秋",
+        valid_from="2026-11-22T00:00:00Z",
+        provider="市教研室",
+        evidence_hashes=["ab" * 32],
     )
     certificate = achievement_credential(
-        credential_id="urn:uuid:22222222-0000-4000-8000-000000000002", issuer_id=school, issuer_name="滨海新区第一中学",
-        identifier=None, subject_id="did:pkh:eip155:31337:0x" + "12" * 20, valid_from="2026-11-22T00:00:00Z",
-        name="收录证书", achievement={"id": "urn:uuid:22222222-0000-4000-8000-000000000002#achievement",
-                                   "type": ["Achievement"], "name": "收录", "criteria": {"narrative": "入库"}},
+        credential_id="urn:uuid:22222222-0000-4000-8000-000000000002",
+        issuer_id=school,
+        issuer_name="滨海新区第一中学",
+        identifier=None,
+        subject_id="did:pkh:eip155:31337:0x" + "12" * 20,
+        valid_from="2026-11-22T00:00:00Z",
+        name="收录证书",
+        achievement={
+            "id": "urn:uuid:22222222-0000-4000-8000-000000000002#achievement",
+            "type": ["Achievement"],
+            "name": "收录",
+            "criteria": {"narrative": "入库"},
+        },
         valid_until="2031-11-22T00:00:00Z",
     )
     documents = {"growth_record": growth, "professional_development": development, "certificate": certificate}
     issued: dict[str, dict[str, Any]] = {}
     for suite_name in ("eddsa-jcs-2022", RDFC_SUITE):
-        issuer = BatchIssuer(tmp_path / f"{suite_name}.sqlite3", sender=suite.sender(ISSUER_KEY),
-                             anchor=suite.contracts["CredentialAnchor"], directory=suite.contracts["InstitutionRegistry"],
-                             signing_key=SCHOOL_SIGNING_KEY, cryptosuite=suite_name)
-        batch = issuer.issue(suite_name, [{**d, "id": d["id"] + suite_name[-4:]} for d in documents.values()],
-                             credential_type=GROWTH_RECORD, created=CREATED)
+        issuer = BatchIssuer(
+            tmp_path / f"{suite_name}.sqlite3",
+            sender=suite.sender(ISSUER_KEY),
+            anchor=suite.contracts["CredentialAnchor"],
+            directory=suite.contracts["InstitutionRegistry"],
+            signing_key=SCHOOL_SIGNING_KEY,
+            cryptosuite=suite_name,
+        )
+        batch = issuer.issue(
+            suite_name, [{**d, "id": d["id"] + suite_name[-4:]} for d in documents.values()], credential_type=GROWTH_RECORD, created=CREATED
+        )
         issuer.close()
         issued |= {f"{kind} ({suite_name})": c for kind, c in zip(documents, batch.credentials, strict=True)}
     status.set_value(next(iter(status.allocated)), 1)
-    issued["status_list"] = sign(status.credential(issuer=school, valid_from=CREATED), SCHOOL_SIGNING_KEY,
-                                 cryptosuite="eddsa-jcs-2022", created=CREATED, proof_as_list=True)
+    issued["status_list"] = sign(
+        status.credential(issuer=school, valid_from=CREATED),
+        SCHOOL_SIGNING_KEY,
+        cryptosuite="eddsa-jcs-2022",
+        created=CREATED,
+        proof_as_list=True,
+    )
     return issued
 
 
@@ -130,8 +159,9 @@ def test_every_issued_document_expands_in_safe_mode_dropping_nothing(documents: 
 def test_the_anchor_proof_terms_expand_to_eduledger_iris(documents: dict[str, dict[str, Any]]) -> None:
     expanded = expand_safe(documents["growth_record (eddsa-jcs-2022)"])[0]
     graphs = expanded["https://w3id.org/security#proof"]
-    anchor = next(node for graph in graphs for node in graph["@graph"]
-                  if node["@type"] == ["https://w3id.org/eduledger#EduLedgerMerkleAnchor"])
+    anchor = next(
+        node for graph in graphs for node in graph["@graph"] if node["@type"] == ["https://w3id.org/eduledger#EduLedgerMerkleAnchor"]
+    )
     assert anchor["https://w3id.org/eduledger#blockNumber"][0]["@type"] == "http://www.w3.org/2001/XMLSchema#integer"
     assert anchor["https://w3id.org/security#proofPurpose"] == [{"@id": "https://w3id.org/security#assertionMethod"}]
     assert anchor["https://w3id.org/security#verificationMethod"][0]["@id"].startswith("eip155:")
@@ -174,8 +204,15 @@ def run_jsonld_js(documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
     if shutil.which("node") is None or not JSONLD_JS.is_dir():
         pytest.skip("node or node_modules/jsonld missing (`make` installs them)")
     contexts = {url: pinned_context_text(url) for url in PINNED_CONTEXTS}
-    result = subprocess.run(["node", str(EXPAND_JS)], input=json.dumps({"contexts": contexts, "documents": documents}),
-                            capture_output=True, text=True, timeout=120, cwd=REPO, check=False)
+    result = subprocess.run(
+        ["node", str(EXPAND_JS)],
+        input=json.dumps({"contexts": contexts, "documents": documents}),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)  # type: ignore[no-any-return]
 
@@ -188,8 +225,10 @@ def test_jsonld_js_expands_every_issued_document_in_safe_mode_as_pyld_does(docum
         assert_nothing_dropped(document, answer["expanded"])
         assert answer["expanded"] == expand_safe(document), kind
         # The two processors' canonical forms agree byte for byte too.
-        pyld_nquads = jsonld.normalize(copy.deepcopy(document), {"algorithm": "URDNA2015", "format": "application/n-quads",
-                                                                  "documentLoader": document_loader, "safe": True})
+        pyld_nquads = jsonld.normalize(
+            copy.deepcopy(document),
+            {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": document_loader, "safe": True},
+        )
         assert answer["nquads"] == pyld_nquads, kind
 
 

@@ -36,8 +36,12 @@ def students(count: int) -> list[NewSubject]:
     return [
         NewSubject(
             date(2012, 3, 1 + i % 28),
-            {"name": f"王{'小明丽华强'[i % 5]}{i}", "student_number": f"G1201162012030{i:05d}", "guardian": f"王建国{i}",
-             "contact": f"1390000{i:04d}"},
+            {
+                "name": f"王{'小明丽华强'[i % 5]}{i}",
+                "student_number": f"G1201162012030{i:05d}",
+                "guardian": f"王建国{i}",
+                "contact": f"1390000{i:04d}",
+            },
         )
         for i in range(count)
     ]
@@ -67,17 +71,26 @@ def test_no_personal_data_salts_or_unsalted_hashes_on_chain(suite: PyEvmSuite, t
     documents = []
     for i, ((_, salt), person) in enumerate(zip(enrolled, people, strict=True)):
         document = growth_record_credential(
-            credential_id=f"urn:uuid:00000000-0000-4000-8000-{i:012d}", issuer_id=institution_uri(SCHOOL),
-            issuer_name="天津市滨海新区第一中学", identifier=identity_object(person.fields["student_number"], salt),
-            dimension="社会实践", record_kind="志愿服务", term="2026-2027学年第一学期",
-            narrative="参加社区志愿服务。", valid_from="2026-11-22T00:00:00Z",
+            credential_id=f"urn:uuid:00000000-0000-4000-8000-{i:012d}",
+            issuer_id=institution_uri(SCHOOL),
+            issuer_name="天津市滨海新区第一中学",
+            identifier=identity_object(person.fields["student_number"], salt),
+            dimension="社会实践",
+            record_kind="志愿服务",
+            term="2026-2027学年第一学期",
+            narrative="参加社区志愿服务。",
+            valid_from="2026-11-22T00:00:00Z",
         )
         document["credentialStatus"] = status.entry(status.allocate())
         documents.append(document)
     credentials = issue(suite, tmp_path, documents)
     status.set(int(credentials[3]["credentialStatus"]["statusListIndex"]))
-    listed = sign(status.credential(issuer=institution_uri(SCHOOL), valid_from="2026-11-22T00:00:00Z"), SCHOOL_SIGNING_KEY,
-                  cryptosuite=RDFC_SUITE, created="2026-11-22T00:00:00Z")
+    listed = sign(
+        status.credential(issuer=institution_uri(SCHOOL), valid_from="2026-11-22T00:00:00Z"),
+        SCHOOL_SIGNING_KEY,
+        cryptosuite=RDFC_SUITE,
+        created="2026-11-22T00:00:00Z",
+    )
     suite.transact("CredentialAnchor", "updateStatusList", keccak(STATUS_URL.encode()), status_list_hash(listed), by=ISSUER_KEY)
 
     forbidden: dict[str, bytes] = {}

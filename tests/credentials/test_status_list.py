@@ -10,8 +10,8 @@ from eth_hash.auto import keccak
 
 from ledger_service import CredentialError
 from ledger_service.credentials import (
-    MIN_STATUS_LIST_SIZE,
     JCS_SUITE,
+    MIN_STATUS_LIST_SIZE,
     RDFC_SUITE,
     Ed25519KeyPair,
     StatusList,
@@ -34,7 +34,15 @@ def test_indexes_are_random_distinct_and_the_list_is_large() -> None:
     indexes = [status.allocate() for _ in range(1000)]
     assert len(set(indexes)) == 1000
     assert max(indexes) > MIN_STATUS_LIST_SIZE // 2, "spread over the whole list, not sequential"
-    assert len(decode_status_list(status.credential(issuer="did:example:1", valid_from="2026-01-01T00:00:00Z")["credentialSubject"]["encodedList"])) * 8 == MIN_STATUS_LIST_SIZE
+    assert (
+        len(
+            decode_status_list(
+                status.credential(issuer="did:example:1", valid_from="2026-01-01T00:00:00Z")["credentialSubject"]["encodedList"]
+            )
+        )
+        * 8
+        == MIN_STATUS_LIST_SIZE
+    )
 
 
 def test_bit_order_and_encoding_follow_the_recommendation() -> None:
@@ -106,8 +114,12 @@ def test_one_lifecycle_entry_says_valid_suspended_or_revoked() -> None:
     assert status.entry(first)["statusSize"] == 2 and status.entry(first)["statusMessage"] == LIFECYCLE_MESSAGES
     status.set_value(first, SUSPENDED)
     status.set_value(second, REVOKED)
-    listed = sign(status.credential(issuer="did:example:school", valid_from="2026-11-22T00:00:00Z"), Ed25519KeyPair.generate(),
-                  cryptosuite=JCS_SUITE, created="2026-11-22T00:00:00Z")
+    listed = sign(
+        status.credential(issuer="did:example:school", valid_from="2026-11-22T00:00:00Z"),
+        Ed25519KeyPair.generate(),
+        cryptosuite=JCS_SUITE,
+        created="2026-11-22T00:00:00Z",
+    )
     assert len(decode_status_list(listed["credentialSubject"]["encodedList"], 2)) * 8 == 2 * 131_072
     assert (status_value(listed, first, 2), status_value(listed, second, 2)) == (SUSPENDED, REVOKED)
     assert [status_value(listed, i, 2) for i in range(131_072) if i not in (first, second)][:5] == [0] * 5

@@ -44,8 +44,13 @@ def view(suite: PyEvmSuite) -> ChainView:
 
 
 def issue(suite: PyEvmSuite, tmp_path: Path, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    issuer = BatchIssuer(tmp_path / "journal.sqlite3", sender=suite.sender(ISSUER_KEY), anchor=suite.contracts["CredentialAnchor"],
-                         directory=suite.contracts["InstitutionRegistry"], signing_key=SCHOOL_SIGNING_KEY)
+    issuer = BatchIssuer(
+        tmp_path / "journal.sqlite3",
+        sender=suite.sender(ISSUER_KEY),
+        anchor=suite.contracts["CredentialAnchor"],
+        directory=suite.contracts["InstitutionRegistry"],
+        signing_key=SCHOOL_SIGNING_KEY,
+    )
     return issuer.issue("batch", documents, credential_type=GROWTH_RECORD, created=CREATED).credentials
 
 
@@ -60,7 +65,14 @@ def test_an_issued_credential_is_valid_with_every_check_passing(suite: PyEvmSuit
     report = verify_credential(credential, chain=view(suite), now=NOW)
     assert report.outcome == VALID
     assert [c.name for c in report.checks] == [
-        "schema", "canonical_hash", "merkle_path", "anchored", "issuer_accredited", "issuer_signature", "signing_key", "status",
+        "schema",
+        "canonical_hash",
+        "merkle_path",
+        "anchored",
+        "issuer_accredited",
+        "issuer_signature",
+        "signing_key",
+        "status",
         "validity_dates",
     ]
     assert all(c.result == "pass" for c in report.checks)
@@ -88,7 +100,9 @@ def test_without_a_chain_the_answer_is_cannot_tell(suite: PyEvmSuite, tmp_path: 
     unreachable = ChainView(
         dead,
         BoundContract("CredentialAnchor", suite.contracts["CredentialAnchor"].address, suite.contracts["CredentialAnchor"].abi, dead),
-        BoundContract("InstitutionRegistry", suite.contracts["InstitutionRegistry"].address, suite.contracts["InstitutionRegistry"].abi, dead),
+        BoundContract(
+            "InstitutionRegistry", suite.contracts["InstitutionRegistry"].address, suite.contracts["InstitutionRegistry"].abi, dead
+        ),
         suite.chain_id,
     )
     assert verify_credential(credential, chain=unreachable, now=NOW).outcome == CANNOT_TELL
@@ -116,8 +130,9 @@ def test_a_stale_but_genuine_list_is_cannot_tell_never_invalid(suite: PyEvmSuite
     credentials = issue(suite, tmp_path, documents)
 
     def publish() -> dict[str, Any]:
-        listed = sign(status.credential(issuer="did:example:school", valid_from=CREATED), SCHOOL_SIGNING_KEY,
-                      cryptosuite=RDFC_SUITE, created=CREATED)
+        listed = sign(
+            status.credential(issuer="did:example:school", valid_from=CREATED), SCHOOL_SIGNING_KEY, cryptosuite=RDFC_SUITE, created=CREATED
+        )
         suite.transact("CredentialAnchor", "updateStatusList", keccak(STATUS_URL.encode()), status_list_hash(listed), by=ISSUER_KEY)
         return listed
 
@@ -151,11 +166,13 @@ def test_status_revoked_forged_or_unavailable(suite: PyEvmSuite, tmp_path: Path)
     stale = current
     current = publish()
     assert outcome(suite, credentials[1], status_resolver=lambda url: current) == (INVALID, "status")
-    assert outcome(suite, credentials[1], status_resolver=lambda url: [stale, current]) == (INVALID, "status"), \
+    assert outcome(suite, credentials[1], status_resolver=lambda url: [stale, current]) == (INVALID, "status"), (
         "the list in force decides, whatever else is at hand"
+    )
     # A list never anchored for this URL is forged: invalid, even when it hides nothing.
-    forged = sign(status.credential(issuer="did:example:school", valid_from="2026-11-30T00:00:00Z"), key,
-                  cryptosuite=RDFC_SUITE, created=CREATED)
+    forged = sign(
+        status.credential(issuer="did:example:school", valid_from="2026-11-30T00:00:00Z"), key, cryptosuite=RDFC_SUITE, created=CREATED
+    )
     report = verify_credential(credentials[0], chain=view(suite), now=NOW, status_resolver=lambda url: forged)
     assert (report.outcome, report.failed and report.failed.name) == (INVALID, "status")
     assert "never anchored" in report.failed.detail
@@ -196,8 +213,13 @@ def test_a_credential_signed_by_an_unregistered_key_fails(suite: PyEvmSuite, tmp
     build_tree(suite)
     rogue = Ed25519KeyPair.generate()
     suite.transact("InstitutionRegistry", "addSigningKey", CITY, rogue.public.raw, 0, 2**63, by=CITY_ADMIN)
-    issuer = BatchIssuer(tmp_path / "j.sqlite3", sender=suite.sender(ISSUER_KEY), anchor=suite.contracts["CredentialAnchor"],
-                         directory=suite.contracts["InstitutionRegistry"], signing_key=rogue)
+    issuer = BatchIssuer(
+        tmp_path / "j.sqlite3",
+        sender=suite.sender(ISSUER_KEY),
+        anchor=suite.contracts["CredentialAnchor"],
+        directory=suite.contracts["InstitutionRegistry"],
+        signing_key=rogue,
+    )
     issuer._check_can_sign = lambda documents: None  # type: ignore[method-assign]  # a rogue issuer skips its own checks
     credential = issuer.issue("rogue", class_records(1), credential_type=GROWTH_RECORD, created=CREATED).credentials[0]
     assert outcome(suite, credential) == (INVALID, "signing_key"), "the city's key is not the school's"
@@ -205,8 +227,13 @@ def test_a_credential_signed_by_an_unregistered_key_fails(suite: PyEvmSuite, tmp
 
 def test_a_credential_naming_another_issuer_fails(suite: PyEvmSuite, tmp_path: Path) -> None:
     build_tree(suite)
-    issuer = BatchIssuer(tmp_path / "j.sqlite3", sender=suite.sender(ISSUER_KEY), anchor=suite.contracts["CredentialAnchor"],
-                         directory=suite.contracts["InstitutionRegistry"], signing_key=SCHOOL_SIGNING_KEY)
+    issuer = BatchIssuer(
+        tmp_path / "j.sqlite3",
+        sender=suite.sender(ISSUER_KEY),
+        anchor=suite.contracts["CredentialAnchor"],
+        directory=suite.contracts["InstitutionRegistry"],
+        signing_key=SCHOOL_SIGNING_KEY,
+    )
     issuer.issuer_id = institution_uri(CITY)  # the school's key issuing in the city bureau's name
     credential = issuer.issue("impostor", class_records(1, issuer=CITY), credential_type=GROWTH_RECORD, created=CREATED).credentials[0]
     report = verify_credential(credential, chain=view(suite), now=NOW)
@@ -216,8 +243,12 @@ def test_a_credential_naming_another_issuer_fails(suite: PyEvmSuite, tmp_path: P
 
 @pytest.mark.parametrize(
     ("text", "detail"),
-    [("{not json", "not JSON"), (b"\xff\xfe", "not JSON"), ("[1, 2]", "not a JSON object"),
-     ('{"a": "' + "x" * (2 << 20) + '"}', "limited to")],
+    [
+        ("{not json", "not JSON"),
+        (b"\xff\xfe", "not JSON"),
+        ("[1, 2]", "not a JSON object"),
+        ('{"a": "' + "x" * (2 << 20) + '"}', "limited to"),
+    ],
     ids=["malformed", "not-utf8", "array", "oversize"],
 )
 def test_bad_input_is_an_invalid_report_not_an_exception(suite: PyEvmSuite, text: str | bytes, detail: str) -> None:
@@ -305,9 +336,20 @@ def _hostile(credential: dict[str, Any], change: str) -> Any:
     return document
 
 
-HOSTILE = ["date-only validFrom", "validUntil without a zone", "statusListIndex 1e400", "statusSize 1e400", "statusListIndex huge",
-           "merkleProof 5", "merkleProof null", "40-byte merkleRoot", "900-deep nesting", "lone surrogate in a key",
-           "lone surrogate in a value", "cryptosuite a list (found by fuzzing)"]
+HOSTILE = [
+    "date-only validFrom",
+    "validUntil without a zone",
+    "statusListIndex 1e400",
+    "statusSize 1e400",
+    "statusListIndex huge",
+    "merkleProof 5",
+    "merkleProof null",
+    "40-byte merkleRoot",
+    "900-deep nesting",
+    "lone surrogate in a key",
+    "lone surrogate in a value",
+    "cryptosuite a list (found by fuzzing)",
+]
 
 
 @pytest.mark.parametrize("change", HOSTILE)
@@ -363,8 +405,9 @@ def test_lifecycle_entries_name_every_value_and_legacy_entries_keep_verifying(su
     documents[2]["credentialStatus"]["statusMessage"][2]["message"] = "withdrawn"
     documents[3]["credentialStatus"]["statusMessage"][3]["status"] = "0x2"  # four, one value twice
     credentials = issue(suite, tmp_path, documents)
-    listed = sign(status.credential(issuer="did:example:school", valid_from=CREATED), SCHOOL_SIGNING_KEY,
-                  cryptosuite=RDFC_SUITE, created=CREATED)
+    listed = sign(
+        status.credential(issuer="did:example:school", valid_from=CREATED), SCHOOL_SIGNING_KEY, cryptosuite=RDFC_SUITE, created=CREATED
+    )
     suite.transact("CredentialAnchor", "updateStatusList", keccak(STATUS_URL.encode()), status_list_hash(listed), by=ISSUER_KEY)
     assert outcome(suite, credentials[0], status_resolver=lambda url: listed) == (VALID, None)
     assert outcome(suite, credentials[1], status_resolver=lambda url: listed) == (VALID, None)
@@ -374,8 +417,9 @@ def test_lifecycle_entries_name_every_value_and_legacy_entries_keep_verifying(su
         assert words in report.failed.detail
     # A revoked legacy entry still says so.
     status.set_value(int(credentials[1]["credentialStatus"]["statusListIndex"]), REVOKED)
-    revoked = sign(status.credential(issuer="did:example:school", valid_from=CREATED), SCHOOL_SIGNING_KEY,
-                   cryptosuite=RDFC_SUITE, created=CREATED)
+    revoked = sign(
+        status.credential(issuer="did:example:school", valid_from=CREATED), SCHOOL_SIGNING_KEY, cryptosuite=RDFC_SUITE, created=CREATED
+    )
     suite.transact("CredentialAnchor", "updateStatusList", keccak(STATUS_URL.encode()), status_list_hash(revoked), by=ISSUER_KEY)
     report = verify_credential(credentials[1], chain=view(suite), now=NOW, status_resolver=lambda url: revoked)
     assert report.outcome == INVALID and report.failed is not None and report.failed.detail.startswith("revoked")

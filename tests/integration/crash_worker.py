@@ -18,9 +18,7 @@ AUTHOR_INDEX = 2
 
 def main() -> None:
     data_dir, batches, size, block_time = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
-    ledger = Ledger.open(
-        ChainConfig(data_dir=data_dir, anvil_port=0, snapshot_interval=0.25, block_time=block_time or None)
-    )
+    ledger = Ledger.open(ChainConfig(data_dir=data_dir, anvil_port=0, snapshot_interval=0.25, block_time=block_time or None))
     assert ledger.node is not None
     print(f"NODE {ledger.node.pid}", flush=True)
     author = dev_signer(AUTHOR_INDEX)

@@ -23,7 +23,10 @@ ROOT = Path(__file__).resolve().parents[2]
 def run_until_killed(data_dir: Path, *, kill_after_batches: int, seed: int, block_time: float) -> None:
     worker = subprocess.Popen(
         [sys.executable, "-m", "tests.integration.crash_worker", str(data_dir), "1000", "40", str(block_time)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert worker.stdout is not None
     node_pid = None

@@ -70,8 +70,12 @@ def test_kill_9_between_enrolment_and_commit_orphans_no_one(tmp_path: Path) -> N
 
         def send(key: str = key) -> None:
             try:
-                httpx.post(f"http://127.0.0.1:{port}/credentials/batches", headers=token, timeout=300,
-                           json={"batch": key, "kind": "growth_record", "records": records})
+                httpx.post(
+                    f"http://127.0.0.1:{port}/credentials/batches",
+                    headers=token,
+                    timeout=300,
+                    json={"batch": key, "kind": "growth_record", "records": records},
+                )
             except httpx.TransportError:
                 pass  # killed mid-request
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import replace
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -44,9 +44,9 @@ def test_deploys_once_and_a_restart_reuses_the_deployment(embedded_config: Chain
     with Ledger.open(embedded_config) as ledger:
         first = ledger.status()
         assert first["embedded"] and first["chain_id"] == 31337
-        (receipt,) = ledger.sender.wait([e.tx_hash for e in ledger.sender.submit(
-            signed_registration_calls(ledger, dev_signer(3), ["restart-1"])
-        )])
+        (receipt,) = ledger.sender.wait(
+            [e.tx_hash for e in ledger.sender.submit(signed_registration_calls(ledger, dev_signer(3), ["restart-1"]))]
+        )
         assert receipt.succeeded
         sent = nonce_of(ledger, ledger.sender.address)
     assert not (embedded_config.data_dir / "chain" / "anvil-state.tmp").exists()
@@ -105,8 +105,12 @@ def test_a_revert_on_chain_is_decoded_from_the_receipt(ledger: Ledger) -> None:
 
 def test_receipts_wait_for_the_confirmation_depth(ledger: Ledger, tmp_path: Path) -> None:
     sender = TransactionSender(
-        ledger.rpc, dev_signer(7), Outbox(tmp_path / "o.sqlite3", chain_id=ledger.chain_id),
-        decoder=ledger.sender.decoder, confirmations=3, poll_interval=0.01,
+        ledger.rpc,
+        dev_signer(7),
+        Outbox(tmp_path / "o.sqlite3", chain_id=ledger.chain_id),
+        decoder=ledger.sender.decoder,
+        confirmations=3,
+        poll_interval=0.01,
     )
     (entry,) = sender.submit([ContractCall(to=dev_signer(8).address, data=b"", value=1, gas=21_000, key="deep")])
     with pytest.raises(TransactionTimeoutError):
@@ -150,10 +154,18 @@ def test_an_external_chain_with_its_own_relayer_key(external_node: EmbeddedNode,
     relayer = Signer(bytes.fromhex("5a" * 32))
     rpc = HttpRpcClient(external_node.url)
     funder = dev_signer(9)
-    funding = funder.sign_transaction(UnsignedTransaction(
-        chain_id=31337, nonce=int(rpc.request("eth_getTransactionCount", [funder.address, "latest"]), 16),
-        to=relayer.address, data=b"", gas=21_000, max_fee_per_gas=10**11, max_priority_fee_per_gas=10**9, value=10**20,
-    ))
+    funding = funder.sign_transaction(
+        UnsignedTransaction(
+            chain_id=31337,
+            nonce=int(rpc.request("eth_getTransactionCount", [funder.address, "latest"]), 16),
+            to=relayer.address,
+            data=b"",
+            gas=21_000,
+            max_fee_per_gas=10**11,
+            max_priority_fee_per_gas=10**9,
+            value=10**20,
+        )
+    )
     rpc.request("eth_sendRawTransaction", ["0x" + funding.raw.hex()])
     rpc.close()
     config = ChainConfig(data_dir=tmp_path / "d", rpc_url=external_node.url, relayer_key=relayer.private_key_bytes().hex())

@@ -138,8 +138,10 @@ def test_kill_9_after_a_submission_loses_nothing(tmp_path: Path) -> None:
         registry = BoundContract("ResourceRegistry", contracts["ResourceRegistry"], load_artifacts()["ResourceRegistry"].abi, chain)
         content_hash = bytes.fromhex(version["content_hash"][2:])
         assert registry.call("resourceIdByContent", content_hash) == mined["resource_id"]
-        logs = chain.request("eth_getLogs", [{"address": registry.address, "fromBlock": "0x0", "toBlock": "latest",
-                                              "topics": [None, None, "0x" + content_hash.hex()]}])
+        logs = chain.request(
+            "eth_getLogs",
+            [{"address": registry.address, "fromBlock": "0x0", "toBlock": "latest", "topics": [None, None, "0x" + content_hash.hex()]}],
+        )
         assert len([e for e in registry.decode_logs(logs) if e.name == "ResourceRegistered"]) == 1, "registered once"
         chain.close()
     finally:
@@ -163,8 +165,10 @@ def test_a_second_service_on_the_same_data_directory_is_refused(tmp_path: Path) 
         second = start(tmp_path, free_port())
         output, _ = second.communicate(timeout=60)
         assert second.returncode == 1
-        assert output.strip().splitlines()[-1].startswith(
-            f"ConfigurationError: the data directory {tmp_path} is in use by process {first.pid}"
+        assert (
+            output.strip()
+            .splitlines()[-1]
+            .startswith(f"ConfigurationError: the data directory {tmp_path} is in use by process {first.pid}")
         ), output
         assert "Traceback" not in output
         assert httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).status_code == 200
@@ -189,9 +193,20 @@ def test_no_snapshot_no_claim_that_the_chain_state_was_saved(tmp_path: Path) -> 
 
 def students(count: int, label: str) -> list[dict[str, Any]]:
     return [
-        {"subject": {"name": f"王{label}{i}", "student_number": f"G1201162{label}{i:04d}", "birth_date": "2010-03-01",
-                     "guardian_consent": f"consent/{label}/{i}"},
-         "record": {"dimension": "社会实践", "record_kind": "志愿服务", "term": "2026-2027学年第一学期", "narrative": f"志愿服务 {i} 小时。"}}
+        {
+            "subject": {
+                "name": f"王{label}{i}",
+                "student_number": f"G1201162{label}{i:04d}",
+                "birth_date": "2010-03-01",
+                "guardian_consent": f"consent/{label}/{i}",
+            },
+            "record": {
+                "dimension": "社会实践",
+                "record_kind": "志愿服务",
+                "term": "2026-2027学年第一学期",
+                "narrative": f"志愿服务 {i} 小时。",
+            },
+        }
         for i in range(count)
     ]
 
@@ -229,7 +244,9 @@ def test_kill_9_after_an_institution_issued_and_revoked(tmp_path: Path) -> None:
         admin.request("PUT", f"/users/{issuer_key.address}", json={"institution_id": school["id"], "roles": ["issuer"]})
         issuer = RegistryClient(http, issuer_key)
         issuer.sign_in()
-        earlier = issuer.request("POST", "/credentials/batches", json={"batch": "g7-1", "kind": "growth_record", "records": students(3, "a")})
+        earlier = issuer.request(
+            "POST", "/credentials/batches", json={"batch": "g7-1", "kind": "growth_record", "records": students(3, "a")}
+        )
     assert "chain state saved" in interrupt(first)  # the snapshot holds the set-up and the first batch
 
     second = start(tmp_path, port, **settings)
@@ -263,8 +280,9 @@ def test_kill_9_after_an_institution_issued_and_revoked(tmp_path: Path) -> None:
             again = [c for c in stored["credentials"] if c["id"] != revoked["id"]]
             assert all(verified(http, c["document"]) == "valid" for c in again), "the stored copies name the new block"
             began = time.monotonic()
-            later = http.post("/credentials/batches", headers=issuer.headers,
-                              json={"batch": "g7-3", "kind": "growth_record", "records": students(2, "c")})
+            later = http.post(
+                "/credentials/batches", headers=issuer.headers, json={"batch": "g7-3", "kind": "growth_record", "records": students(2, "c")}
+            )
             assert later.status_code == 201 and time.monotonic() - began < 30, later.text
             health = http.get("/health").json()
             assert health["status"] == "ok" and health["chain_writes"] == "ok", health
@@ -300,8 +318,14 @@ def test_kill_9_while_a_large_batch_is_signed_leaves_no_worker_and_a_free_port(t
 
     def send() -> None:
         try:
-            answer.append(httpx.post(f"http://127.0.0.1:{port}/credentials/batches", headers=issuer.headers, timeout=120,
-                                     json={"batch": "grade-7", "kind": "growth_record", "records": students(2_400, "big")}))
+            answer.append(
+                httpx.post(
+                    f"http://127.0.0.1:{port}/credentials/batches",
+                    headers=issuer.headers,
+                    timeout=120,
+                    json={"batch": "grade-7", "kind": "growth_record", "records": students(2_400, "big")},
+                )
+            )
         except httpx.HTTPError as exc:
             answer.append(exc)
 

@@ -192,17 +192,43 @@ def test_an_ipv6_client_is_counted_by_its_64_network() -> None:
 V = "/resources/{resource_id}/versions/{number}"
 P = "/programmes/{programme_id}"
 PUBLIC = {
-    ("GET", "/health"), ("GET", "/chain"), ("GET", "/chain/jobs/{job_id}"), ("GET", "/ipfs/{cid}"), ("GET", "/ipfs/{cid}/{path}"),
-    ("POST", "/verify"), ("POST", "/verify/bundles"), ("POST", "/verify/presentation"), ("POST", "/presentations/challenges"),
-    ("POST", "/auth/challenge"), ("POST", "/auth/session"), ("POST", "/auth/links/session"),
-    ("GET", "/institutions"), ("GET", "/institutions/{institution_id}/did.json"), ("GET", "/contexts/eduledger/{version}"),
-    ("GET", "/catalogue"), ("GET", "/search"), ("GET", "/search/suggest"), ("GET", "/people"), ("GET", "/dashboard/summary"),
-    ("GET", "/resources/{resource_id}"), ("GET", V), ("GET", V + "/history"), ("GET", V + "/authorship"),
+    ("GET", "/health"),
+    ("GET", "/chain"),
+    ("GET", "/chain/jobs/{job_id}"),
+    ("GET", "/ipfs/{cid}"),
+    ("GET", "/ipfs/{cid}/{path}"),
+    ("POST", "/verify"),
+    ("POST", "/verify/bundles"),
+    ("POST", "/verify/presentation"),
+    ("POST", "/presentations/challenges"),
+    ("POST", "/auth/challenge"),
+    ("POST", "/auth/session"),
+    ("POST", "/auth/links/session"),
+    ("GET", "/institutions"),
+    ("GET", "/institutions/{institution_id}/did.json"),
+    ("GET", "/contexts/eduledger/{version}"),
+    ("GET", "/catalogue"),
+    ("GET", "/search"),
+    ("GET", "/search/suggest"),
+    ("GET", "/people"),
+    ("GET", "/dashboard/summary"),
+    ("GET", "/resources/{resource_id}"),
+    ("GET", V),
+    ("GET", V + "/history"),
+    ("GET", V + "/authorship"),
     ("GET", V + "/download"),  # a published version's files; an unpublished one only to those who may see it
-    ("GET", "/certificates/{certificate_id}"), ("GET", "/certificates/{certificate_id}/verify"),
-    ("GET", "/certificates/{certificate_id}/pdf"), ("GET", "/certificates/{certificate_id}/credential"),
-    ("GET", "/status-lists/{list_id}"), ("GET", "/contributions/statements/{statement_id}"), ("POST", "/packages/verify"),
-    ("GET", "/programmes"), ("GET", P), ("GET", P + "/notice"), ("GET", P + "/selection"), ("GET", P + "/recommendations"),
+    ("GET", "/certificates/{certificate_id}"),
+    ("GET", "/certificates/{certificate_id}/verify"),
+    ("GET", "/certificates/{certificate_id}/pdf"),
+    ("GET", "/certificates/{certificate_id}/credential"),
+    ("GET", "/status-lists/{list_id}"),
+    ("GET", "/contributions/statements/{statement_id}"),
+    ("POST", "/packages/verify"),
+    ("GET", "/programmes"),
+    ("GET", P),
+    ("GET", P + "/notice"),
+    ("GET", P + "/selection"),
+    ("GET", P + "/recommendations"),
 }
 PROTECTED: dict[tuple[str, str], set[str]] = {  # roles admitted ("any": every signed-in account, then checked case by case)
     ("GET", "/auth/session"): {"any"},
@@ -275,23 +301,49 @@ PROTECTED: dict[tuple[str, str], set[str]] = {  # roles admitted ("any": every s
     ("GET", "/credit-bank/grants"): {"issuer"},
 }
 # Public routes that show an unpublished resource only to those who may see it (a 403 to others).
-SHOWN_BY_WHO_ASKS = {("GET", "/resources/{resource_id}"), ("GET", V), ("GET", V + "/history"), ("GET", V + "/authorship"),
-                     ("GET", V + "/download")}
+SHOWN_BY_WHO_ASKS = {
+    ("GET", "/resources/{resource_id}"),
+    ("GET", V),
+    ("GET", V + "/history"),
+    ("GET", V + "/authorship"),
+    ("GET", V + "/download"),
+}
 DOCS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/", "/app", "/app/{path}"}  # and the web application
 # Routes the enumeration must find whatever FastAPI does with included routers: one from each router.
-KNOWN = {("GET", "/health"), ("GET", "/chain/jobs/{job_id}"), ("GET", "/ipfs/{cid}/{path}"), ("POST", "/verify/bundles"),
-         ("POST", "/auth/session"), ("GET", "/users/me"), ("POST", "/institutions"), ("PUT", "/catalogue"), ("POST", "/resources"),
-         ("GET", "/reviews/queue"), ("GET", V + "/parts/{name}/preview"), ("POST", "/programmes"), ("POST", "/packages/import"),
-         ("POST", "/contributions/me/statement"), ("GET", "/certificates"), ("GET", "/search"), ("GET", "/credit-bank/grants"),
-         ("GET", "/contexts/eduledger/{version}"), ("GET", "/dashboard"), ("GET", "/institutions/{institution_id}/did.json"),
-         ("POST", "/presentations/challenges")}
+KNOWN = {
+    ("GET", "/health"),
+    ("GET", "/chain/jobs/{job_id}"),
+    ("GET", "/ipfs/{cid}/{path}"),
+    ("POST", "/verify/bundles"),
+    ("POST", "/auth/session"),
+    ("GET", "/users/me"),
+    ("POST", "/institutions"),
+    ("PUT", "/catalogue"),
+    ("POST", "/resources"),
+    ("GET", "/reviews/queue"),
+    ("GET", V + "/parts/{name}/preview"),
+    ("POST", "/programmes"),
+    ("POST", "/packages/import"),
+    ("POST", "/contributions/me/statement"),
+    ("GET", "/certificates"),
+    ("GET", "/search"),
+    ("GET", "/credit-bank/grants"),
+    ("GET", "/contexts/eduledger/{version}"),
+    ("GET", "/dashboard"),
+    ("GET", "/institutions/{institution_id}/did.json"),
+    ("POST", "/presentations/challenges"),
+}
 
 
 def app_routes(app: FastAPI) -> set[tuple[str, str]]:
     """(method, path) of every route, walking included routers the way FastAPI's own OpenAPI does
     (``app.routes`` holds only the top-level routers since FastAPI 0.165, not their routes)."""
-    return {(method, context.path_format) for context in iter_route_contexts(app.routes)
-            for method in context.methods or () if method != "HEAD" and context.path_format not in DOCS}
+    return {
+        (method, context.path_format)
+        for context in iter_route_contexts(app.routes)
+        for method in context.methods or ()
+        if method != "HEAD" and context.path_format not in DOCS
+    }
 
 
 def test_every_route_has_an_access_rule(client: TestClient) -> None:
@@ -309,8 +361,12 @@ def test_each_forbidden_call_is_refused(client: TestClient) -> None:
     files = lesson_bundle(f"roles-{uuid.uuid4()}")
     resource = people.teacher.submit(files, lesson_metadata(people.teacher.signer.address, files))["resource_id"]
     stranger = sign_in(client, new_signer())
-    accounts: dict[str, RegistryClient] = {"admin": people.admin, "teacher": people.teacher, "reviewer": people.reviewers[0],
-                                           "none": stranger}
+    accounts: dict[str, RegistryClient] = {
+        "admin": people.admin,
+        "teacher": people.teacher,
+        "reviewer": people.reviewers[0],
+        "none": stranger,
+    }
     # Accounts that held each role when they signed in, and lost it since: refused like strangers.
     for role in ("admin", "teacher", "reviewer", "issuer"):
         key = new_signer()
@@ -320,11 +376,26 @@ def test_each_forbidden_call_is_refused(client: TestClient) -> None:
         assert former.roles == [role]
         people.admin.request("PUT", f"/users/{key.address}", json={"roles": []})
         accounts[f"former {role}"] = former
-    paths = {"{resource_id}": str(resource), "{number}": "1", "{address}": people.admin.signer.address,
-             "{institution_id}": people.school_id, "{key}": "b", "{credential_id}": "urn:uuid:x", "{subject_id}": "subj_x",
-             "{programme_id}": "1", "{nominee_id}": "1", "{objection_id}": "1", "{name}": "lesson.md", "{job_id}": "1",
-             "{cid}": "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy", "{path}": "a.md", "{list_id}": "1",
-             "{certificate_id}": "1", "{statement_id}": "x", "{version}": "v1"}
+    paths = {
+        "{resource_id}": str(resource),
+        "{number}": "1",
+        "{address}": people.admin.signer.address,
+        "{institution_id}": people.school_id,
+        "{key}": "b",
+        "{credential_id}": "urn:uuid:x",
+        "{subject_id}": "subj_x",
+        "{programme_id}": "1",
+        "{nominee_id}": "1",
+        "{objection_id}": "1",
+        "{name}": "lesson.md",
+        "{job_id}": "1",
+        "{cid}": "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy",
+        "{path}": "a.md",
+        "{list_id}": "1",
+        "{certificate_id}": "1",
+        "{statement_id}": "x",
+        "{version}": "v1",
+    }
 
     def filled(template: str) -> str:
         for placeholder, value in paths.items():

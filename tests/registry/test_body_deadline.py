@@ -36,8 +36,9 @@ def half_a_body(base: str, path: str, content_type: str, body: bytes, token: str
     host, port = urlsplit(base).hostname, urlsplit(base).port
     with socket.create_connection((host, port), timeout=30) as sock:
         auth = f"Authorization: Bearer {token}\r\n" if token else ""
-        head = (f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: {content_type}\r\n{auth}"
-                f"Content-Length: {len(body)}\r\n\r\n").encode()
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: {content_type}\r\n{auth}Content-Length: {len(body)}\r\n\r\n"
+        ).encode()
         sock.sendall(head + body[: len(body) // 2])
         started = time.monotonic()
         answer = b""
@@ -46,11 +47,14 @@ def half_a_body(base: str, path: str, content_type: str, body: bytes, token: str
         return time.monotonic() - started, answer
 
 
-@pytest.mark.parametrize(("path", "content_type"), [
-    ("/auth/challenge", "application/json"),  # read by the strict JSON reader
-    ("/verify", "application/json"),  # read by the route itself
-    ("/ipfs", "application/octet-stream"),  # an upload, streamed into the content store
-])
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [
+        ("/auth/challenge", "application/json"),  # read by the strict JSON reader
+        ("/verify", "application/json"),  # read by the route itself
+        ("/ipfs", "application/octet-stream"),  # an upload, streamed into the content store
+    ],
+)
 def test_half_a_body_is_a_408_after_the_deadline(server: str, path: str, content_type: str) -> None:
     token = None
     if path == "/ipfs":
@@ -73,7 +77,7 @@ def test_the_service_answers_while_a_body_hangs(server: str) -> None:
     socks = [socket.create_connection((host, port), timeout=30) for _ in range(8)]
     try:
         for sock in socks:
-            sock.sendall(b"POST /auth/challenge HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"a")
+            sock.sendall(b'POST /auth/challenge HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a')
         started = time.monotonic()
         assert httpx.get(f"{server}/health", timeout=10).status_code == 200
         assert time.monotonic() - started < DEADLINE
@@ -87,8 +91,10 @@ def test_a_slow_body_that_keeps_moving_is_read(server: str) -> None:
     host, port = urlsplit(server).hostname, urlsplit(server).port
     body = json.dumps({"address": "0x" + "cd" * 20}).encode()
     with socket.create_connection((host, port), timeout=30) as sock:
-        sock.sendall(f"POST /auth/challenge HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-                     "Connection: close\r\n\r\n".encode())
+        sock.sendall(
+            f"POST /auth/challenge HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            "Connection: close\r\n\r\n".encode()
+        )
         for start in range(0, len(body), len(body) // 4 + 1):
             time.sleep(DEADLINE * 0.6)
             sock.sendall(body[start : start + len(body) // 4 + 1])

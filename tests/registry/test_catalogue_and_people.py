@@ -37,8 +37,9 @@ def test_an_administrator_loads_a_taxonomy_file(client: TestClient) -> None:
     admin = sign_in(client, dev_signer(ADMIN_KEY_INDEX))
     data = json.loads(SAMPLE_CATALOGUE.read_text(encoding="utf-8"))
     data["children"][0]["children"][0]["children"][0]["name"] = "一年级（2024版）"  # a rename
-    data["children"].append({"key": "junior", "name": "初中", "children": [
-        {"key": "physics", "name": "物理", "children": [{"key": "g8", "name": "八年级"}]}]})
+    data["children"].append(
+        {"key": "junior", "name": "初中", "children": [{"key": "physics", "name": "物理", "children": [{"key": "g8", "name": "八年级"}]}]}
+    )
     renamed = len(walk(client.get("/catalogue", params={"root": "primary.math.g1"}).json()))
     counts = admin.request("PUT", "/catalogue", json=data)
     assert counts["added"] == 3 and counts["updated"] == renamed, "a rename reaches every path and facet below it"
@@ -70,8 +71,10 @@ def test_institutions_and_accounts(client: TestClient) -> None:
     assert on_chain["kind"] == 5 and on_chain["admin"] == admin.signer.address
     bureau = next(i for i in listed.values() if i["parent_id"] is None)
     assert bureau["name"] == "市级教育资源平台" and school["parent_id"] == bureau["id"]
-    assert client.post("/institutions", json={"name": "x", "kind": "school", "parent_id": "0x" + "00" * 32},
-                       headers=admin.headers).status_code == 404
+    assert (
+        client.post("/institutions", json={"name": "x", "kind": "school", "parent_id": "0x" + "00" * 32}, headers=admin.headers).status_code
+        == 404
+    )
     assert client.post("/institutions", json={"name": "x", "kind": "ministry"}, headers=admin.headers).status_code == 422
     for bad in ("<b>滨海</b>小学", "第一\x07小学", "   "):  # the same name rules as a rename (workflows.institutions)
         answer = client.post("/institutions", json={"name": bad, "kind": "school"}, headers=admin.headers)

@@ -30,8 +30,10 @@ def _with_a_broken_route(app: FastAPI) -> FastAPI:
 
 def test_an_unexpected_error_is_a_json_500(module_ledger: Ledger, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     settings = Settings(ENVIRONMENT="test", DATA_DIR=tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'r.sqlite3'}")
-    with caplog.at_level(logging.ERROR, logger="registry"), \
-            TestClient(_with_a_broken_route(create_app(settings, ledger=module_ledger))) as client:
+    with (
+        caplog.at_level(logging.ERROR, logger="registry"),
+        TestClient(_with_a_broken_route(create_app(settings, ledger=module_ledger))) as client,
+    ):
         response = client.get("/test-only/explode")
         assert response.status_code == 500 and response.headers["content-type"] == "application/json"
         body = response.json()

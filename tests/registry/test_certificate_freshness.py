@@ -9,9 +9,10 @@ import uuid
 
 from fastapi.testclient import TestClient
 
-from ledger_service.chain import Ledger
 from ledger_service.certificates import credential_type_of
+from ledger_service.chain import Ledger
 from tests.utils.registry import drain, lesson_bundle, lesson_metadata, review_and_accept, set_up_people
+
 
 def issue_one(client: TestClient) -> int:
     people = set_up_people(client)

@@ -16,6 +16,7 @@ from ledger_service.chain import BoundContract, HttpRpcClient, Ledger, free_port
 from tests.utils.reference_data import require_tool
 from tests.utils.registry import People, drain, lesson_bundle, lesson_metadata, review_and_accept, set_up_people
 
+
 def certified(http: Any, people: People, app: Any) -> tuple[dict[str, Any], int]:
     files = lesson_bundle(f"cert-{uuid.uuid4()}")
     version = review_and_accept(people, people.teacher.submit(files, lesson_metadata(people.teacher.signer.address, files)))
@@ -61,8 +62,10 @@ def test_a_certificate_for_other_content_than_expected_is_invalid(client: TestCl
 def test_an_unreachable_chain_is_cannot_tell_not_valid(client: TestClient) -> None:
     ledger: Ledger = client.app.state.ledger  # type: ignore[attr-defined]
     dead = HttpRpcClient(f"http://127.0.0.1:{free_port()}")
-    contracts = {name: BoundContract(name, ledger.contracts[name].address, ledger.contracts[name].abi, dead)
-                 for name in ("CertificateRegistry", "ResourceRegistry", "InstitutionRegistry")}
+    contracts = {
+        name: BoundContract(name, ledger.contracts[name].address, ledger.contracts[name].abi, dead)
+        for name in ("CertificateRegistry", "ResourceRegistry", "InstitutionRegistry")
+    }
     reader = CertificateReader(contracts["CertificateRegistry"], contracts["ResourceRegistry"], contracts["InstitutionRegistry"])
     report, facts = verify_certificate(reader, 1)
     assert report.outcome == "cannot_tell" and facts is None
@@ -73,10 +76,16 @@ def test_an_unreachable_chain_is_cannot_tell_not_valid(client: TestClient) -> No
 # tests/web/test_journeys.py::test_a_parent_opens_the_qr_code_on_a_phone_and_sees_green.
 
 
-@pytest.mark.parametrize(("accept", "fmt", "html"), [
-    ("text/html,application/xhtml+xml,*/*;q=0.8", None, True), ("application/json", None, False), (None, None, False),
-    ("text/html", "json", False), ("application/json", "html", True),
-])
+@pytest.mark.parametrize(
+    ("accept", "fmt", "html"),
+    [
+        ("text/html,application/xhtml+xml,*/*;q=0.8", None, True),
+        ("application/json", None, False),
+        (None, None, False),
+        ("text/html", "json", False),
+        ("application/json", "html", True),
+    ],
+)
 def test_content_negotiation(client: TestClient, accept: str | None, fmt: str | None, html: bool) -> None:
     headers = {"Accept": accept} if accept else {}
     answer = client.get("/certificates/424242/verify", headers=headers, params={"format": fmt} if fmt else None)

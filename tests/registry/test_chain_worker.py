@@ -14,6 +14,7 @@ from registry.models import ChainJob, JobStatus
 from tests.registry.conftest import ClientFactory
 from tests.utils.registry import drain, lesson_bundle, lesson_metadata, new_signer, review_and_accept, set_up_people
 
+
 def test_a_job_journaled_before_a_crash_is_sent_once(make_client: ClientFactory) -> None:
     client = make_client(WORKER=False)
     people = set_up_people(client, reviewers=0)
@@ -32,8 +33,10 @@ def test_a_job_journaled_before_a_crash_is_sent_once(make_client: ClientFactory)
         assert done.status == JobStatus.DONE and done.tx_hash == entry.tx_hash, "the first transaction, not a second one"
     registry = ledger.contracts["ResourceRegistry"]
     content_hash = bytes.fromhex(version["content_hash"][2:])
-    logs = ledger.rpc.request("eth_getLogs", [{"address": registry.address, "fromBlock": "0x0", "toBlock": "latest",
-                                               "topics": [None, None, "0x" + content_hash.hex()]}])
+    logs = ledger.rpc.request(
+        "eth_getLogs",
+        [{"address": registry.address, "fromBlock": "0x0", "toBlock": "latest", "topics": [None, None, "0x" + content_hash.hex()]}],
+    )
     assert len(registry.decode_logs(logs)) == 1
 
 
@@ -46,8 +49,16 @@ def test_a_refused_registration_fails_visibly_and_takes_its_dependants_with_it(m
     ledger: Ledger = client.app.state.ledger  # type: ignore[attr-defined]
     registry = ledger.contracts["ResourceRegistry"]
     rival = new_signer()
-    registration = Registration(content_hash=bytes.fromhex(version["content_hash"][2:]), cid=version["cid"], metadata_hash=b"\1" * 32,
-                                authors=[rival.address], shares=[10_000], licence="CC0-1.0", nonce=0, deadline=int(time.time()) + 600)
+    registration = Registration(
+        content_hash=bytes.fromhex(version["content_hash"][2:]),
+        cid=version["cid"],
+        metadata_hash=b"\1" * 32,
+        authors=[rival.address],
+        shares=[10_000],
+        licence="CC0-1.0",
+        nonce=0,
+        deadline=int(time.time()) + 600,
+    )
     signature = rival.sign_digest(Eip712Domain(ledger.chain_id, registry.address).digest(registration.struct_hash()))
     ledger.sender.transact(register_call(registry, registration, signature))
     path = f"/resources/{version['resource_id']}/versions/1"

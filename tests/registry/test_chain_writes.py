@@ -78,8 +78,9 @@ def test_a_revocation_that_cannot_finish_in_time_is_202_and_the_hosted_list_is_w
     ledger: Ledger = client.app.state.ledger  # type: ignore[attr-defined]
     assert ledger.node is not None
     key = f"rv-{uuid.uuid4().hex[:6]}"
-    batch = client.post("/credentials/batches", headers=issuer.headers,
-                        json={"batch": key, "kind": "growth_record", "records": students(2, label=key[-6:])}).json()
+    batch = client.post(
+        "/credentials/batches", headers=issuer.headers, json={"batch": key, "kind": "growth_record", "records": students(2, label=key[-6:])}
+    ).json()
     credential = batch["credentials"][0]
     with ledger.node._snapshot_lock:
         ledger.rpc.request("evm_setAutomine", [False])

@@ -26,8 +26,9 @@ def with_co_author(client: TestClient, people: People, share: int = 1) -> tuple[
     co_author = sign_in(client, key)
     files = lesson_bundle(f"co-{uuid.uuid4()}")
     lead = people.teacher.signer.address
-    version = people.teacher.submit(files, lesson_metadata(lead, files, authors=[
-        {"address": lead, "share": 10_000 - share}, {"address": key.address, "share": share}]))
+    version = people.teacher.submit(
+        files, lesson_metadata(lead, files, authors=[{"address": lead, "share": 10_000 - share}, {"address": key.address, "share": share}])
+    )
     return version, co_author
 
 
@@ -53,8 +54,11 @@ def test_a_one_basis_point_co_author_cannot_take_the_owners_actions(client: Test
     assert people.teacher.request("GET", path(version))["state"] == "IN_REVIEW"
     drain(client)
     files = lesson_bundle(f"takeover-{uuid.uuid4()}")
-    refused(lambda: co_author.submit(files, lesson_metadata(co_author.signer.address, files), resource_id=version["resource_id"]),
-            403, "forbidden")
+    refused(
+        lambda: co_author.submit(files, lesson_metadata(co_author.signer.address, files), resource_id=version["resource_id"]),
+        403,
+        "forbidden",
+    )
     # Confirmed or not, a co-author is not the owner: the lead author withdraws.
     co_author.confirm_authorship(version["resource_id"], 1)
     drain(client)
@@ -76,8 +80,11 @@ def test_a_co_author_holds_the_share_once_they_confirm(client: TestClient) -> No
     number = people.teacher.request("GET", path(version))["certificates"][0]["id"]
     certificate = client.get(f"/certificates/{number}").json()
     assert [a["address"] for a in certificate["registry"]["authors"]] == [lead], "a certificate names only who consented"
-    assert [hit["authors"] for hit in client.get("/search", params={"q": "分数"}).json()["items"]
-            if hit["resource_id"] == version["resource_id"]] == [[lead]]
+    assert [
+        hit["authors"]
+        for hit in client.get("/search", params={"q": "分数"}).json()["items"]
+        if hit["resource_id"] == version["resource_id"]
+    ] == [[lead]]
 
     answer = co_author.confirm_authorship(version["resource_id"], 1)
     assert [a["status"] for a in answer["authors"]] == ["lead", "confirming"]
@@ -118,14 +125,28 @@ def test_bad_confirmations_are_refused_and_change_nothing(client: TestClient) ->
     url = path(version, "/authorship")
     own = sign_confirmation(co_author, version, co_author.signer, 2000, later)
     cases = [
-        (co_author, {"deadline": later, "signature": sign_confirmation(co_author, version, stranger.signer, 2000, later)}, 400,
-         "invalid_signature"),
-        (co_author, {"deadline": later, "signature": sign_confirmation(co_author, version, co_author.signer, 9000, later)}, 400,
-         "invalid_signature"),
+        (
+            co_author,
+            {"deadline": later, "signature": sign_confirmation(co_author, version, stranger.signer, 2000, later)},
+            400,
+            "invalid_signature",
+        ),
+        (
+            co_author,
+            {"deadline": later, "signature": sign_confirmation(co_author, version, co_author.signer, 9000, later)},
+            400,
+            "invalid_signature",
+        ),
         (co_author, {"deadline": later + 1, "signature": own}, 400, "invalid_signature"),
-        (co_author, {"deadline": int(time.time()) + 10,
-                     "signature": sign_confirmation(co_author, version, co_author.signer, 2000, int(time.time()) + 10)}, 400,
-         "expired_signature"),
+        (
+            co_author,
+            {
+                "deadline": int(time.time()) + 10,
+                "signature": sign_confirmation(co_author, version, co_author.signer, 2000, int(time.time()) + 10),
+            },
+            400,
+            "expired_signature",
+        ),
         (co_author, {"deadline": 2**300, "signature": own}, 422, "invalid_request"),
         (co_author, {"deadline": later, "signature": "0x1234"}, 400, "invalid_signature"),
         (co_author, {"deadline": "soon", "signature": own}, 422, "invalid_request"),

@@ -24,8 +24,13 @@ def urls(version: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
     v0 = str(CID.v0(CID.parse(root).digest))
     part = version["parts"][0]
     return [
-        (f"/ipfs/{root}/{part['name']}", {}), (f"/ipfs/{part['cid']}", {}), (f"/ipfs/{root}", {}), (f"/ipfs/{v0}", {}),
-        (f"/ipfs/{root}", {"format": "raw"}), (f"/ipfs/{root}", {"format": "car"}), (f"/ipfs/{part['cid']}", {"format": "car"}),
+        (f"/ipfs/{root}/{part['name']}", {}),
+        (f"/ipfs/{part['cid']}", {}),
+        (f"/ipfs/{root}", {}),
+        (f"/ipfs/{v0}", {}),
+        (f"/ipfs/{root}", {"format": "raw"}),
+        (f"/ipfs/{root}", {"format": "car"}),
+        (f"/ipfs/{part['cid']}", {"format": "car"}),
     ]
 
 

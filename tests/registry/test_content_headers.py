@@ -19,7 +19,9 @@ from tests.utils.registry import as_teacher, pdf_document
 
 pytestmark = pytest.mark.anvil  # the registry's module chain is an anvil
 
-SCRIPT = b"<!doctype html><html><body><h1>\xe8\xaf\x81\xe4\xb9\xa6\xe6\xa0\xb8\xe9\xaa\x8c</h1><script>fetch('/users/me')</script></body></html>"
+SCRIPT = (
+    b"<!doctype html><html><body><h1>\xe8\xaf\x81\xe4\xb9\xa6\xe6\xa0\xb8\xe9\xaa\x8c</h1><script>fetch('/users/me')</script></body></html>"
+)
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 
 
@@ -48,16 +50,21 @@ def assert_sandboxed(response: object) -> None:
     assert re.match(r"^sandbox(;|$)", headers["content-security-policy"]), headers["content-security-policy"]
 
 
-@pytest.mark.parametrize(("data", "filename", "media_type"), [
-    (SCRIPT, "lesson.html", "text/html"),
-    (SCRIPT, "lesson.htm", "text/html"),
-    (SVG, "diagram.svg", "image/svg+xml"),
-    (b"alert(document.cookie)", "app.js", "text/javascript"),
-    (b"<?xml version='1.0'?><x:script xmlns:x='http://www.w3.org/1999/xhtml'>alert(1)</x:script>", "feed.xml", "application/xml"),
-    (b"<?xml version='1.0'?><html xmlns='http://www.w3.org/1999/xhtml'/>", "page.xhtml", "application/xhtml+xml"),
-    (SCRIPT, None, None),
-])
-def test_active_content_is_an_attachment_in_a_sandbox(gateway: TestClient, data: bytes, filename: str | None, media_type: str | None) -> None:
+@pytest.mark.parametrize(
+    ("data", "filename", "media_type"),
+    [
+        (SCRIPT, "lesson.html", "text/html"),
+        (SCRIPT, "lesson.htm", "text/html"),
+        (SVG, "diagram.svg", "image/svg+xml"),
+        (b"alert(document.cookie)", "app.js", "text/javascript"),
+        (b"<?xml version='1.0'?><x:script xmlns:x='http://www.w3.org/1999/xhtml'>alert(1)</x:script>", "feed.xml", "application/xml"),
+        (b"<?xml version='1.0'?><html xmlns='http://www.w3.org/1999/xhtml'/>", "page.xhtml", "application/xhtml+xml"),
+        (SCRIPT, None, None),
+    ],
+)
+def test_active_content_is_an_attachment_in_a_sandbox(
+    gateway: TestClient, data: bytes, filename: str | None, media_type: str | None
+) -> None:
     cid = upload(gateway, data)
     response = gateway.get(f"/ipfs/{cid}", params={"filename": filename} if filename else None)
     assert response.status_code == 200 and response.content == data
@@ -80,24 +87,35 @@ def test_images_and_pdfs_are_shown_inline_still_sandboxed(gateway: TestClient, k
     assert_sandboxed(response)
 
 
-@pytest.mark.parametrize("filename", [
-    "report\u202egpj.exe", "a\u2066b\u2069c.pdf", 'x"; filename="evil.html', "..\\..\\boot.ini", "../../etc/passwd.pdf",
-    "line\r\nSet-Cookie: a=b.pdf", "nul\x00byte.pdf", "教学设计（终稿）.pdf",
-])
+@pytest.mark.parametrize(
+    "filename",
+    [
+        "report\u202egpj.exe",
+        "a\u2066b\u2069c.pdf",
+        'x"; filename="evil.html',
+        "..\\..\\boot.ini",
+        "../../etc/passwd.pdf",
+        "line\r\nSet-Cookie: a=b.pdf",
+        "nul\x00byte.pdf",
+        "教学设计（终稿）.pdf",
+    ],
+)
 def test_file_names_are_cleaned_in_content_disposition(gateway: TestClient, filename: str) -> None:
     cid = upload(gateway, pdf_document("named"))
     response = gateway.get(f"/ipfs/{cid}", params={"filename": filename})
     assert response.status_code == 200
     disposition = response.headers["content-disposition"]
     assert "set-cookie" not in {k.lower() for k in response.headers}
-    ascii_part = re.fullmatch(r'(inline|attachment); filename="([^"]*)"; filename\*=UTF-8\'\'([A-Za-z0-9%._~!$&\'()*+,;=:@-]+)', disposition)
+    ascii_part = re.fullmatch(
+        r'(inline|attachment); filename="([^"]*)"; filename\*=UTF-8\'\'([A-Za-z0-9%._~!$&\'()*+,;=:@-]+)', disposition
+    )
     assert ascii_part, disposition
     name = ascii_part.group(2)
     assert not re.search(r"[\x00-\x1f/\\\"]", name) and not name.startswith(".")
     from urllib.parse import unquote
 
     decoded = unquote(ascii_part.group(3))
-    assert not re.search("[\x00-\x1f\u202a-\u202e\u2066-\u2069/\\\\\"]", decoded), decoded
+    assert not re.search('[\x00-\x1f\u202a-\u202e\u2066-\u2069/\\\\"]', decoded), decoded
     if filename == "教学设计（终稿）.pdf":
         assert decoded == filename
 
@@ -111,7 +129,9 @@ def test_raw_blocks_cars_and_listings_are_sandboxed_too(gateway: TestClient) -> 
     assert gateway.get(f"/ipfs/{cid}", params={"format": "car"}).headers["content-disposition"] == "attachment"
 
 
-@pytest.mark.parametrize("path", ["/app/", "/app/login", "/docs", "/redoc", "/health", "/openapi.json", "/no-such-endpoint", "/resources/0"])
+@pytest.mark.parametrize(
+    "path", ["/app/", "/app/login", "/docs", "/redoc", "/health", "/openapi.json", "/no-such-endpoint", "/resources/0"]
+)
 def test_the_registry_s_own_answers_carry_security_headers(gateway: TestClient, path: str) -> None:
     response = gateway.get(path)
     assert response.headers["x-content-type-options"] == "nosniff"

@@ -27,8 +27,9 @@ def test_the_context_is_served_as_pinned(client: TestClient) -> None:
 def test_issued_credentials_and_hosted_lists_name_the_context_and_expand_safely(client: TestClient) -> None:
     _, issuer, _ = issuing_school(client)
     label = uuid.uuid4().hex[:6]
-    batch = issuer.request("POST", "/credentials/batches", json={"batch": f"ctx-{label}", "kind": "growth_record",
-                                                                 "records": students(2, label=label)})
+    batch = issuer.request(
+        "POST", "/credentials/batches", json={"batch": f"ctx-{label}", "kind": "growth_record", "records": students(2, label=label)}
+    )
     document = batch["credentials"][0]["document"]
     hosted = client.get(document["credentialStatus"]["statusListCredential"].replace("http://127.0.0.1:8000", "")).json()
     for issued in (document, hosted):

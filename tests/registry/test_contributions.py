@@ -41,8 +41,16 @@ def test_records_count_what_a_teachers_resources_achieved(year: Year, tmp_path: 
     assert http.get(path + "/download", params={"part": "nope.exe"}).status_code == 404
 
     record = ann.request("GET", f"/contributions/teachers/{ann.signer.address}")
-    assert record["counts"] == {"registered": 3, "accepted": 2, "withdrawn": 0, "selected": 1, "recommended": 1, "collected": 1,
-                                "views": 3, "downloads": 2}
+    assert record["counts"] == {
+        "registered": 3,
+        "accepted": 2,
+        "withdrawn": 0,
+        "selected": 1,
+        "recommended": 1,
+        "collected": 1,
+        "views": 3,
+        "downloads": 2,
+    }
     assert record["selected_by_level"] == {"district": 1}
     assert sorted(c["kind"] for c in record["certificates"]) == ["collection", "inclusion", "inclusion", "recommendation", "selection"]
     refused(lambda: colleague.request("GET", f"/contributions/teachers/{ann.signer.address}"), 403, "forbidden")
@@ -75,8 +83,11 @@ def test_records_count_what_a_teachers_resources_achieved(year: Year, tmp_path: 
 
     # 出库 of the selected resource: its certificates are revoked and stop counting.
     selected = admin.request("GET", f"/programmes/{pid}/selection")["selected"][0]
-    admin.request("POST", f"/resources/{selected['resource_id']}/versions/{selected['version']}/withdrawal",
-                  json={"reason_code": "infringement", "reason": "侵权"})
+    admin.request(
+        "POST",
+        f"/resources/{selected['resource_id']}/versions/{selected['version']}/withdrawal",
+        json={"reason_code": "infringement", "reason": "侵权"},
+    )
     drain(http)
     after = ann.request("GET", f"/contributions/teachers/{ann.signer.address}")["counts"]
     assert after["withdrawn"] == 1 and after["selected"] == 0 and after["recommended"] == 0

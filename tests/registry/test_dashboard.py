@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from registry.crud.catalogue import SAMPLE_CATALOGUE, load_catalogue, read_catalogue_file, is_empty
+from registry.crud.catalogue import SAMPLE_CATALOGUE, is_empty, load_catalogue, read_catalogue_file
 from tests.registry.test_issuance import issuing_school, students
 from tests.utils.dashboard import month_of, percentile_cont, seed_dashboard
 from tests.utils.registry import People, drain, lesson_bundle, lesson_metadata, review_and_accept, set_up_people
@@ -50,7 +50,9 @@ def test_the_dashboard_reports_what_the_other_endpoints_report(client: TestClien
     waiting = submit(people, "评审中")
     people.admin.request("POST", f"/resources/{accepted[0]['resource_id']}/versions/1/withdrawal", json={"reason_code": "infringement"})
     _, issuer, school = issuing_school(client)
-    batch = issuer.request("POST", "/credentials/batches", json={"batch": "dash-g7", "kind": "growth_record", "records": students(6, label="dash")})
+    batch = issuer.request(
+        "POST", "/credentials/batches", json={"batch": "dash-g7", "kind": "growth_record", "records": students(6, label="dash")}
+    )
     issuer.request("POST", f"/credentials/{batch['credentials'][0]['id']}/status", json={"action": "revoke", "reason": "误发"})
     issuer.request("POST", f"/credentials/{batch['credentials'][1]['id']}/status", json={"action": "suspend"})
     drain(client)
@@ -79,8 +81,14 @@ def test_the_dashboard_reports_what_the_other_endpoints_report(client: TestClien
     assert total["turnaround_p90_s"] == pytest.approx(percentile_cont(turnaround, 0.9), abs=TOLERANCE_S)
     assert total["certificates_issued"] == len(issued) == 3
     assert total["certificates_revoked"] == sum(c["status"] == "revoked" for c in certificates) == 1
-    assert dashboard["credentials"] == {"key": "", "label": "", "issued": batch["count"], "anchored": 6 if batch["tx_hash"] else 0,
-                                        "revoked": statuses.count("revoked"), "suspended": statuses.count("suspended")}
+    assert dashboard["credentials"] == {
+        "key": "",
+        "label": "",
+        "issued": batch["count"],
+        "anchored": 6 if batch["tx_hash"] else 0,
+        "revoked": statuses.count("revoked"),
+        "suspended": statuses.count("suspended"),
+    }
     assert dashboard["credentials_by_institution"] == [{**dashboard["credentials"], "key": school["id"], "label": school["name"]}]
     after = client.get("/health").json()  # the monitor looks every 0.2 s: the dashboard saw what /health saw before or after
     assert health["block_number"] <= dashboard["chain"]["block_number"] <= after["block_number"]
@@ -106,7 +114,8 @@ def test_the_dashboard_reports_what_the_other_endpoints_report(client: TestClien
         assert public[name] == dashboard[name], name
     assert "by_school" not in public and "credentials_by_institution" not in public and "jobs" not in public["chain"]
     assert client.get("/dashboard/summary").json()["generated_at"] == public["generated_at"], (
-        "anonymous callers share one computation per period for 30 s")
+        "anonymous callers share one computation per period for 30 s"
+    )
     text = json.dumps(public, ensure_ascii=False)
     assert "滨海新区实验小学" not in text and school["name"] not in text and "0x" not in text
 
@@ -118,10 +127,17 @@ def test_the_dashboard_reports_what_the_other_endpoints_report(client: TestClien
     assert empty["total"]["submissions"] == 0 and empty["total"]["acceptance_rate"] is None and empty["by_month"] == []
 
 
-@pytest.mark.parametrize(("params", "status"), [
-    ({"from_month": "2026-13"}, 422), ({"from_month": "2026-1"}, 422), ({"to_month": "26-01"}, 422),
-    ({"from_month": "2026-11", "to_month": "2026-10"}, 422), ({"from_month": "1999-12"}, 422), ({"to_month": "2026-11'; --"}, 422),
-])
+@pytest.mark.parametrize(
+    ("params", "status"),
+    [
+        ({"from_month": "2026-13"}, 422),
+        ({"from_month": "2026-1"}, 422),
+        ({"to_month": "26-01"}, 422),
+        ({"from_month": "2026-11", "to_month": "2026-10"}, 422),
+        ({"from_month": "1999-12"}, 422),
+        ({"to_month": "2026-11'; --"}, 422),
+    ],
+)
 def test_bad_months_are_refused(client: TestClient, params: dict[str, str], status: int) -> None:
     answer = client.get("/dashboard/summary", params=params)
     assert answer.status_code == status, answer.text
@@ -156,8 +172,13 @@ def test_the_databases_aggregates_equal_the_rows(client: TestClient) -> None:
         db.commit()
     people = set_up_people(client)
     dashboard = people.admin.request("GET", "/dashboard")
-    for dimension, rows in (("total", [dashboard["total"]]), ("stage", dashboard["by_stage"]), ("subject", dashboard["by_subject"]),
-                            ("school", dashboard["by_school"]), ("month", dashboard["by_month"])):
+    for dimension, rows in (
+        ("total", [dashboard["total"]]),
+        ("stage", dashboard["by_stage"]),
+        ("subject", dashboard["by_subject"]),
+        ("school", dashboard["by_school"]),
+        ("month", dashboard["by_month"]),
+    ):
         keys = set(expected.submissions[dimension]) | set(expected.decisions[dimension]) | set(expected.certificates[dimension])
         assert {row["key"] for row in rows} == keys, dimension
         for row in rows:
@@ -171,15 +192,29 @@ def test_the_databases_aggregates_equal_the_rows(client: TestClient) -> None:
             for field, p in (("turnaround_median_s", 0.5), ("turnaround_p90_s", 0.9)):
                 want = percentile_cont(samples, p)
                 assert (row[field] is None) == (want is None) and (want is None or abs(row[field] - want) <= TOLERANCE_S), (
-                    dimension, key, field, row[field], want)
+                    dimension,
+                    key,
+                    field,
+                    row[field],
+                    want,
+                )
     assert len(dashboard["by_school"]) == 24 and len(dashboard["by_month"]) >= 14
     credentials = expected.credentials
-    assert dashboard["credentials"] == {"key": "", "label": "", "issued": credentials["issued"], "anchored": credentials["anchored"],
-                                        "revoked": credentials["revoked"], "suspended": credentials["suspended"]}
+    assert dashboard["credentials"] == {
+        "key": "",
+        "label": "",
+        "issued": credentials["issued"],
+        "anchored": credentials["anchored"],
+        "revoked": credentials["revoked"],
+        "suspended": credentials["suspended"],
+    }
     for row in dashboard["credentials_by_month"]:
         tag = f"|month:{row['key']}"
         assert (row["issued"], row["anchored"], row["revoked"]) == (
-            credentials[f"issued{tag}"], credentials[f"anchored{tag}"], credentials[f"revoked{tag}"])
+            credentials[f"issued{tag}"],
+            credentials[f"anchored{tag}"],
+            credentials[f"revoked{tag}"],
+        )
 
     # A period of three months: each count in the month its event happened.
     months = sorted(expected.submissions["month"])[3:6]

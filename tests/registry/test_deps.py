@@ -19,15 +19,20 @@ ROUTES = Path(deps.__file__).parent / "routes"
 
 
 def test_no_route_reads_the_app_state() -> None:
-    readers = [f"{path.name}:{number}" for path in sorted(ROUTES.glob("*.py"))
-               for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if re.search(r"\bapp\.state\b", line)]
+    readers = [
+        f"{path.name}:{number}"
+        for path in sorted(ROUTES.glob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"\bapp\.state\b", line)
+    ]
     assert readers == [], f"routes reading request.app.state: {readers}"
 
 
 class _Monitor:
     def __init__(self) -> None:
-        self.latest = Observation(head=4242, chain_error=None, database_error="database is locked", observed_at=time.monotonic(),
-                                  open_chain_jobs=3)
+        self.latest = Observation(
+            head=4242, chain_error=None, database_error="database is locked", observed_at=time.monotonic(), open_chain_jobs=3
+        )
 
 
 def test_health_reads_the_monitor_it_is_given(client: TestClient) -> None:

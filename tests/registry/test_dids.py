@@ -16,8 +16,9 @@ def test_an_issuers_did_document_lists_its_signing_key_as_the_chain_holds_it(cli
     setup = admin.request("GET", f"/institutions/{school['id']}/issuer")
     key = Ed25519PublicKeyRef.from_verification_method(setup["signing_key"])
     label = uuid.uuid4().hex[:6]
-    batch = issuer.request("POST", "/credentials/batches", json={"batch": f"did-{label}", "kind": "growth_record",
-                                                                 "records": students(2, label=label)})
+    batch = issuer.request(
+        "POST", "/credentials/batches", json={"batch": f"did-{label}", "kind": "growth_record", "records": students(2, label=label)}
+    )
     document = batch["credentials"][0]["document"]
     did = document["issuer"]["id"]
     assert did == f"did:web:127.0.0.1%3A8000:institutions:{school['id']}"
@@ -28,8 +29,9 @@ def test_an_issuers_did_document_lists_its_signing_key_as_the_chain_holds_it(cli
     did_document = response.json()
     method = f"{did}#{key.multibase}"
     assert did_document["id"] == did
-    assert did_document["verificationMethod"] == [{"id": method, "type": "Multikey", "controller": did,
-                                                   "publicKeyMultibase": key.multibase}]
+    assert did_document["verificationMethod"] == [
+        {"id": method, "type": "Multikey", "controller": did, "publicKeyMultibase": key.multibase}
+    ]
     assert did_document["assertionMethod"] == [method]
     assert document["proof"][0]["verificationMethod"] == method
 
@@ -52,8 +54,9 @@ def test_moving_a_credential_to_another_did_is_tampering(client: TestClient) -> 
     """The issuer's DID is part of what was anchored: naming another host's DID breaks the hash."""
     _, issuer, _ = issuing_school(client)
     label = uuid.uuid4().hex[:6]
-    batch = issuer.request("POST", "/credentials/batches", json={"batch": f"far-{label}", "kind": "growth_record",
-                                                                 "records": students(1, label=label)})
+    batch = issuer.request(
+        "POST", "/credentials/batches", json={"batch": f"far-{label}", "kind": "growth_record", "records": students(1, label=label)}
+    )
     document = batch["credentials"][0]["document"]
     moved = {**document, "issuer": {**document["issuer"], "id": document["issuer"]["id"].replace("127.0.0.1%3A8000", "elsewhere.example")}}
     report = verify(client, moved)

@@ -8,8 +8,11 @@ import ledger_service
 from ledger_service import EduLedgerError
 from registry.api.errors import ERROR_STATUS, status_for
 
-ALL_ERRORS = [error for name in ledger_service.__all__
-              if isinstance(error := getattr(ledger_service, name), type) and issubclass(error, EduLedgerError)]
+ALL_ERRORS = [
+    error
+    for name in ledger_service.__all__
+    if isinstance(error := getattr(ledger_service, name), type) and issubclass(error, EduLedgerError)
+]
 
 
 @pytest.mark.parametrize("error_class", ALL_ERRORS, ids=lambda c: c.__name__)

@@ -74,21 +74,28 @@ def json_routes(client: TestClient) -> list[tuple[str, str, dict[str, Any], dict
 
 def concrete(path: str) -> str:
     """Path parameters filled with small, existing-looking values (ids past 2^63 are another test's)."""
-    return (path.replace("{resource_id}", "1").replace("{number}", "1").replace("{address}", dev_signer(3).address)
-            .replace("{credential_id}", "urn:nothing").replace("{institution_id}", "0x" + "00" * 32))
+    return (
+        path.replace("{resource_id}", "1")
+        .replace("{number}", "1")
+        .replace("{address}", dev_signer(3).address)
+        .replace("{credential_id}", "urn:nothing")
+        .replace("{institution_id}", "0x" + "00" * 32)
+    )
 
 
 def raw_bodies(body: Any) -> st.SearchStrategy[bytes]:
     """The body as sent, or sent with a duplicate key, 900 levels deep, or 1e400."""
     text = json.dumps(body, allow_nan=True)
     duplicated = '{"x": 1, "x": 2}' if not text.startswith("{") or text == "{}" else '{"' + text[2:].split('"', 1)[0] + '": 0, ' + text[1:]
-    return st.sampled_from([
-        text.encode("utf-8", "surrogatepass"),
-        duplicated.encode("utf-8", "surrogatepass"),
-        json.dumps(nested(900)).encode(),
-        b'{"credential": 1e400}',
-        b"\xff\xfe",
-    ])
+    return st.sampled_from(
+        [
+            text.encode("utf-8", "surrogatepass"),
+            duplicated.encode("utf-8", "surrogatepass"),
+            json.dumps(nested(900)).encode(),
+            b'{"credential": 1e400}',
+            b"\xff\xfe",
+        ]
+    )
 
 
 def test_no_json_route_answers_5xx(client: TestClient, module_ledger: Ledger, tmp_path: Path) -> None:
@@ -135,6 +142,8 @@ def test_verify_answers_every_changed_credential_with_a_report(client: TestClien
         assert response.status_code in (200, 422), (raw[:300], response.text[:300])
         if response.status_code == 200:
             report = response.json()
-            assert report["outcome"] != "valid" or (isinstance(body, dict) and set(body) == {"credential"} and same_meaning(body["credential"], credential)), report
+            assert report["outcome"] != "valid" or (
+                isinstance(body, dict) and set(body) == {"credential"} and same_meaning(body["credential"], credential)
+            ), report
 
     check()

@@ -36,10 +36,15 @@ LOCAL = "http://127.0.0.1:8000"
 def independent(items: list[dict[str, Any]], *, did_documents: dict[str, Any], status_lists: dict[str, Any]) -> dict[str, Any]:
     if shutil.which("node") is None or not (REPO / "node_modules" / "@digitalbazaar" / "vc").is_dir():
         pytest.skip("node or node_modules/@digitalbazaar/vc missing (`make` installs them)")
-    payload = {"contexts": {url: pinned_context_text(url) for url in PINNED_CONTEXTS}, "didDocuments": did_documents,
-               "statusLists": status_lists, "items": items}
-    result = subprocess.run(["node", str(SCRIPT)], input=json.dumps(payload), capture_output=True, text=True, timeout=300,
-                            cwd=REPO, check=False)
+    payload = {
+        "contexts": {url: pinned_context_text(url) for url in PINNED_CONTEXTS},
+        "didDocuments": did_documents,
+        "statusLists": status_lists,
+        "items": items,
+    }
+    result = subprocess.run(
+        ["node", str(SCRIPT)], input=json.dumps(payload), capture_output=True, text=True, timeout=300, cwd=REPO, check=False
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)  # type: ignore[no-any-return]
 
@@ -47,8 +52,11 @@ def independent(items: list[dict[str, Any]], *, did_documents: dict[str, Any], s
 def test_an_independent_verifier_accepts_what_eduledger_issues_and_refuses_tampering(client: TestClient) -> None:
     _, issuer, _ = issuing_school(client)
     label = uuid.uuid4().hex[:6]
-    batch = issuer.request("POST", "/credentials/batches", json={"batch": f"interop-{label}", "kind": "growth_record",
-                                                                 "records": held(students(2, label=label))})
+    batch = issuer.request(
+        "POST",
+        "/credentials/batches",
+        json={"batch": f"interop-{label}", "kind": "growth_record", "records": held(students(2, label=label))},
+    )
     credential = batch["credentials"][0]["document"]
     did = credential["issuer"]["id"]
     did_documents = {did: client.get(did_web_url(did).removeprefix(LOCAL)).json()}
@@ -74,23 +82,42 @@ def test_an_independent_verifier_accepts_what_eduledger_issues_and_refuses_tampe
     derived_tampered = copy.deepcopy(derived)
     derived_tampered["credentialSubject"]["achievement"]["name"] = "满分"
 
-    answers = independent([
-        {"name": "credential", "kind": "credential", "document": credential},
-        {"name": "tampered credential", "kind": "credential", "document": tampered},
-        {"name": "presentation", "kind": "presentation", "document": presentation, "challenge": challenge, "domain": domain},
-        {"name": "presentation for another challenge", "kind": "presentation", "document": replayed_elsewhere,
-         "challenge": challenge, "domain": domain},
-        {"name": "presentation for another domain", "kind": "presentation", "document": presentation, "challenge": challenge,
-         "domain": "evil.example"},
-        {"name": "changed presentation", "kind": "presentation", "document": changed, "challenge": challenge, "domain": domain},
-        {"name": "derived", "kind": "derived", "document": derived},
-        {"name": "tampered derived", "kind": "derived", "document": derived_tampered},
-    ], did_documents=did_documents, status_lists=status_lists)
+    answers = independent(
+        [
+            {"name": "credential", "kind": "credential", "document": credential},
+            {"name": "tampered credential", "kind": "credential", "document": tampered},
+            {"name": "presentation", "kind": "presentation", "document": presentation, "challenge": challenge, "domain": domain},
+            {
+                "name": "presentation for another challenge",
+                "kind": "presentation",
+                "document": replayed_elsewhere,
+                "challenge": challenge,
+                "domain": domain,
+            },
+            {
+                "name": "presentation for another domain",
+                "kind": "presentation",
+                "document": presentation,
+                "challenge": challenge,
+                "domain": "evil.example",
+            },
+            {"name": "changed presentation", "kind": "presentation", "document": changed, "challenge": challenge, "domain": domain},
+            {"name": "derived", "kind": "derived", "document": derived},
+            {"name": "tampered derived", "kind": "derived", "document": derived_tampered},
+        ],
+        did_documents=did_documents,
+        status_lists=status_lists,
+    )
     assert answers["credential"] == {"verified": True}, answers["credential"]
     assert answers["presentation"] == {"verified": True}, answers["presentation"]
     assert answers["derived"] == {"verified": True}, answers["derived"]
-    for refused in ("tampered credential", "presentation for another challenge", "presentation for another domain",
-                    "changed presentation", "tampered derived"):
+    for refused in (
+        "tampered credential",
+        "presentation for another challenge",
+        "presentation for another domain",
+        "changed presentation",
+        "tampered derived",
+    ):
         assert answers[refused]["verified"] is False, (refused, answers[refused])
     assert presentation["holder"] == f"did:key:{HOLDER.public.multibase}"
 
@@ -98,8 +125,13 @@ def test_an_independent_verifier_accepts_what_eduledger_issues_and_refuses_tampe
     classmate = batch["credentials"][1]
     issuer.request("POST", f"/credentials/{classmate['id']}/status", json={"action": "revoke"})
     status_lists = {url: client.get(url.removeprefix(LOCAL)).json()}
-    answers = independent([{"name": "revoked", "kind": "credential", "document": classmate["document"]},
-                           {"name": "kept", "kind": "credential", "document": credential}],
-                          did_documents=did_documents, status_lists=status_lists)
+    answers = independent(
+        [
+            {"name": "revoked", "kind": "credential", "document": classmate["document"]},
+            {"name": "kept", "kind": "credential", "document": credential},
+        ],
+        did_documents=did_documents,
+        status_lists=status_lists,
+    )
     assert answers["kept"] == {"verified": True} and answers["revoked"]["verified"] is False, answers
     assert "status value 2" in answers["revoked"]["error"], answers["revoked"]

@@ -141,10 +141,12 @@ def test_oversize_uploads_are_413_and_leave_nothing(gateway: TestClient) -> None
 def test_a_truncated_upload_is_400_and_leaves_nothing(gateway: TestClient) -> None:
     app = gateway.app
     store: LocalContentStore = app.state.content  # type: ignore[attr-defined]
-    messages = iter([
-        {"type": "http.request", "body": b"a" * 1000, "more_body": True},
-        {"type": "http.disconnect"},
-    ])
+    messages = iter(
+        [
+            {"type": "http.request", "body": b"a" * 1000, "more_body": True},
+            {"type": "http.disconnect"},
+        ]
+    )
     sent: list[dict] = []  # type: ignore[type-arg]
 
     async def receive() -> dict:  # type: ignore[type-arg]
@@ -154,10 +156,18 @@ def test_a_truncated_upload_is_400_and_leaves_nothing(gateway: TestClient) -> No
         sent.append(message)
 
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
-        "path": "/ipfs", "raw_path": b"/ipfs", "query_string": b"", "root_path": "",
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/ipfs",
+        "raw_path": b"/ipfs",
+        "query_string": b"",
+        "root_path": "",
         "headers": [(b"content-length", b"5000"), (b"host", b"testserver"), (b"authorization", gateway.headers["Authorization"].encode())],
-        "client": ("127.0.0.1", 1), "server": ("testserver", 80),
+        "client": ("127.0.0.1", 1),
+        "server": ("testserver", 80),
     }
     asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
     start = next(m for m in sent if m["type"] == "http.response.start")

@@ -25,11 +25,21 @@ from wallet_cli._registry import RegistryClient, RegistryError
 def students(count: int, *, label: str, born: date = date(2011, 9, 1), consent: bool = True) -> list[dict[str, Any]]:
     return [
         {
-            "subject": {"name": f"李{'明华强丽'[i % 4]}{label}{i}", "student_number": f"G12011620{i:06d}{label[:4]}",
-                        "birth_date": born.isoformat(), "guardian": f"李建国{i}", "contact": f"1391234{i:04d}",
-                        **({"guardian_consent": f"consent/{label}/{i}"} if consent else {})},
-            "record": {"dimension": "社会实践", "record_kind": "志愿服务", "term": "2026-2027学年第一学期",
-                       "narrative": f"参加社区志愿服务 {10 + i} 小时。", "evidence_hashes": [hashlib.sha256(f"photo{i}".encode()).hexdigest()]},
+            "subject": {
+                "name": f"李{'明华强丽'[i % 4]}{label}{i}",
+                "student_number": f"G12011620{i:06d}{label[:4]}",
+                "birth_date": born.isoformat(),
+                "guardian": f"李建国{i}",
+                "contact": f"1391234{i:04d}",
+                **({"guardian_consent": f"consent/{label}/{i}"} if consent else {}),
+            },
+            "record": {
+                "dimension": "社会实践",
+                "record_kind": "志愿服务",
+                "term": "2026-2027学年第一学期",
+                "narrative": f"参加社区志愿服务 {10 + i} 小时。",
+                "evidence_hashes": [hashlib.sha256(f"photo{i}".encode()).hexdigest()],
+            },
         }
         for i in range(count)
     ]
@@ -37,9 +47,17 @@ def students(count: int, *, label: str, born: date = date(2011, 9, 1), consent: 
 
 def teachers(count: int, label: str) -> list[dict[str, Any]]:
     return [
-        {"subject": {"name": f"赵老师{label}{i}", "staff_number": f"T{label[:6]}{i:04d}", "birth_date": "1985-03-02"},
-         "record": {"training": "基于核心素养的单元整体教学设计", "category": "集中培训", "hours": 24, "credits": 1.5,
-                    "period": "2026年秋季", "provider": "天津师范大学"}}
+        {
+            "subject": {"name": f"赵老师{label}{i}", "staff_number": f"T{label[:6]}{i:04d}", "birth_date": "1985-03-02"},
+            "record": {
+                "training": "基于核心素养的单元整体教学设计",
+                "category": "集中培训",
+                "hours": 24,
+                "credits": 1.5,
+                "period": "2026年秋季",
+                "provider": "天津师范大学",
+            },
+        }
         for i in range(count)
     ]
 
@@ -65,20 +83,24 @@ def verify(client: TestClient, document: dict[str, Any]) -> dict[str, Any]:
 def test_a_class_is_issued_verified_and_its_lifecycle_kept(client: TestClient) -> None:
     _, issuer, school = issuing_school(client)
     label = uuid.uuid4().hex[:6]
-    batch = issuer.request("POST", "/credentials/batches", json={"batch": f"g7-{label}", "kind": "growth_record",
-                                                                 "records": students(12, label=label)})
+    batch = issuer.request(
+        "POST", "/credentials/batches", json={"batch": f"g7-{label}", "kind": "growth_record", "records": students(12, label=label)}
+    )
     assert batch["completed"] and batch["count"] == 12 and batch["tx_hash"] and batch["root"]
     first = batch["credentials"][0]
     for credential in batch["credentials"]:
         report = verify(client, credential["document"])
         assert report["outcome"] == "valid", report
     document = first["document"]
-    assert document["issuer"]["id"] == "did:web:127.0.0.1%3A8000:institutions:" + school["id"] and document["issuer"]["name"] == school["name"]
+    assert (
+        document["issuer"]["id"] == "did:web:127.0.0.1%3A8000:institutions:" + school["id"] and document["issuer"]["name"] == school["name"]
+    )
     assert document["proof"][0]["verificationMethod"].startswith(document["issuer"]["id"] + "#z6Mk")
     entry = document["credentialStatus"]
     assert entry["statusPurpose"] == "message" and entry["statusSize"] == 2
-    again = issuer.request("POST", "/credentials/batches", json={"batch": f"g7-{label}", "kind": "growth_record",
-                                                                 "records": students(12, label=label)})
+    again = issuer.request(
+        "POST", "/credentials/batches", json={"batch": f"g7-{label}", "kind": "growth_record", "records": students(12, label=label)}
+    )
     assert again["tx_hash"] == batch["tx_hash"] and [c["id"] for c in again["credentials"]] == [c["id"] for c in batch["credentials"]]
 
     hosted = client.get(entry["statusListCredential"].replace("http://127.0.0.1:8000", ""))
@@ -109,7 +131,9 @@ def test_a_class_is_issued_verified_and_its_lifecycle_kept(client: TestClient) -
 def test_the_vault_keeps_personal_data_and_erasure_keeps_credentials_verifying(client: TestClient, tmp_path: Path) -> None:
     _, issuer, _ = issuing_school(client)
     label = uuid.uuid4().hex[:6]
-    batch = issuer.request("POST", "/credentials/batches", json={"batch": label, "kind": "growth_record", "records": students(2, label=label)})
+    batch = issuer.request(
+        "POST", "/credentials/batches", json={"batch": label, "kind": "growth_record", "records": students(2, label=label)}
+    )
     first = batch["credentials"][0]
     person = issuer.request("GET", f"/subjects/{first['subject_id']}")
     assert person["name"] == f"李明{label}0" and person["student_number"].startswith("G12011620") and person["birth_date"] == "2011-09-01"
@@ -131,8 +155,9 @@ def test_the_vault_keeps_personal_data_and_erasure_keeps_credentials_verifying(c
 def test_professional_development_records(client: TestClient) -> None:
     _, issuer, _ = issuing_school(client)
     label = uuid.uuid4().hex[:6]
-    batch = issuer.request("POST", "/credentials/batches", json={"batch": f"pd-{label}", "kind": "professional_development",
-                                                                 "records": teachers(3, label)})
+    batch = issuer.request(
+        "POST", "/credentials/batches", json={"batch": f"pd-{label}", "kind": "professional_development", "records": teachers(3, label)}
+    )
     document = batch["credentials"][0]["document"]
     assert document["credentialSubject"]["creditsEarned"] == 1.5
     assert document["credentialSubject"]["identifier"][0]["identityType"] == "identifier"
@@ -152,26 +177,30 @@ def test_bad_batches_change_nothing(client: TestClient, tmp_path: Path) -> None:
     for records, status, code in [
         (young, 422, "guardian_consent_required"),
         ([*students(2, label=label), {"subject": {"name": "x"}, "record": {}}], 422, "invalid_request"),
-        ([{**students(1, label=label)[0], "record": {**students(1, label=label)[0]["record"], "dimension": "打游戏"}}], 422,
-         "invalid_request"),
+        (
+            [{**students(1, label=label)[0], "record": {**students(1, label=label)[0]["record"], "dimension": "打游戏"}}],
+            422,
+            "invalid_request",
+        ),
         ([{**students(1, label=label)[0], "extra": 1}], 422, "invalid_request"),
     ]:
         with pytest.raises(RegistryError) as caught:
-            issuer.request("POST", "/credentials/batches", json={"batch": f"bad-{uuid.uuid4().hex[:6]}", "kind": "growth_record",
-                                                                 "records": records})
+            issuer.request(
+                "POST", "/credentials/batches", json={"batch": f"bad-{uuid.uuid4().hex[:6]}", "kind": "growth_record", "records": records}
+            )
         assert (caught.value.status, caught.value.code) == (status, code), str(caught.value)
     assert subjects() == before, "no personal data kept for a refused batch"
     with pytest.raises(RegistryError) as caught:
         issuer.request("POST", "/credentials/batches", json={"batch": "x", "kind": "diploma", "records": students(1, label=label)})
     assert caught.value.status == 422
     consented = students(2, label=label, born=date(2016, 1, 1), consent=True)
-    assert issuer.request("POST", "/credentials/batches", json={"batch": f"young-{label}", "kind": "growth_record",
-                                                                "records": consented})["completed"]
+    assert issuer.request("POST", "/credentials/batches", json={"batch": f"young-{label}", "kind": "growth_record", "records": consented})[
+        "completed"
+    ]
     teacher = new_signer()
     admin.request("PUT", f"/users/{teacher.address}", json={"roles": ["teacher"]})
     with pytest.raises(RegistryError) as caught:
-        sign_in(client, teacher).request("POST", "/credentials/batches", json={"batch": "t", "kind": "growth_record",
-                                                                               "records": consented})
+        sign_in(client, teacher).request("POST", "/credentials/batches", json={"batch": "t", "kind": "growth_record", "records": consented})
     assert caught.value.status == 403
     plain = admin.request("POST", "/institutions", json={"name": "未开通的学校", "kind": "school"})
     clerk = new_signer()
@@ -265,8 +294,12 @@ def test_a_holders_presentation_at_verify(client: TestClient) -> None:
     label = uuid.uuid4().hex[:6]
     student = Ed25519KeyPair.generate()
     records = [{**record, "holder": holder_did(student.public)} for record in students(1, label=label)]
-    mine = [c["document"] for c in school.request("POST", "/credentials/batches", json={
-        "batch": label, "kind": "growth_record", "records": records})["credentials"]]
+    mine = [
+        c["document"]
+        for c in school.request("POST", "/credentials/batches", json={"batch": label, "kind": "growth_record", "records": records})[
+            "credentials"
+        ]
+    ]
     given = client.post("/presentations/challenges").json()
     signed = sign_presentation(mine, student, challenge=given["challenge"], domain=given["domain"], created="2026-11-30T00:00:00Z")
     answer = client.post("/verify/presentation", json={"presentation": signed, "challenge": given["challenge"]})
@@ -277,8 +310,9 @@ def test_a_holders_presentation_at_verify(client: TestClient) -> None:
     replay = client.post("/verify/presentation", json={"presentation": signed, "challenge": given["challenge"]})
     assert replay.status_code == 422 and replay.json()["error"] == "challenge_used"
     given = client.post("/presentations/challenges").json()
-    stolen = sign_presentation(mine, Ed25519KeyPair.generate(), challenge=given["challenge"], domain=given["domain"],
-                               created="2026-11-30T00:00:00Z")
+    stolen = sign_presentation(
+        mine, Ed25519KeyPair.generate(), challenge=given["challenge"], domain=given["domain"], created="2026-11-30T00:00:00Z"
+    )
     body = client.post("/verify/presentation", json={"presentation": stolen, "challenge": given["challenge"]}).json()
     assert body["outcome"] == "invalid" and body["credentials"][0]["checks"][-1]["name"] == "holder_binding"
     assert client.post("/verify", json={"credential": signed}).status_code == 422, "a signed presentation goes to /verify/presentation"
@@ -286,8 +320,15 @@ def test_a_holders_presentation_at_verify(client: TestClient) -> None:
     assert bad.status_code in (401, 403, 422)
     refused = school.request
     with pytest.raises(RegistryError) as caught:
-        refused("POST", "/credentials/batches", json={"batch": f"h-{label}", "kind": "growth_record",
-                                                      "records": [{**students(1, label=label)[0], "holder": "did:key:z6Mk" + "1" * 45}]})
+        refused(
+            "POST",
+            "/credentials/batches",
+            json={
+                "batch": f"h-{label}",
+                "kind": "growth_record",
+                "records": [{**students(1, label=label)[0], "holder": "did:key:z6Mk" + "1" * 45}],
+            },
+        )
     assert caught.value.status == 422 and "holder" in str(caught.value)
 
 

@@ -24,8 +24,11 @@ def test_submit_review_accept_certify_withdraw(client: TestClient) -> None:
     assert version["chain"]["status"] == "mined" and version["chain"]["tx_hash"], version["chain"]
     for reviewer in people.reviewers:
         reviewer.request("POST", f"/resources/{resource}/versions/1/claim")
-        reviewer.request("POST", f"/resources/{resource}/versions/1/reviews",
-                         json={"orientation_pass": True, "scores": RUBRIC, "recommendation": "accept"})
+        reviewer.request(
+            "POST",
+            f"/resources/{resource}/versions/1/reviews",
+            json={"orientation_pass": True, "scores": RUBRIC, "recommendation": "accept"},
+        )
     accepted = people.admin.request("POST", f"/resources/{resource}/versions/1/decision", json={"decision": "accept"})
     assert accepted["state"] == "ACCEPTED"
     drain(client)
@@ -47,7 +50,9 @@ def test_submit_review_accept_certify_withdraw(client: TestClient) -> None:
     assert client.post("/verify", json={"credential": credential}).json()["outcome"] == "valid"
     pdf = client.get(f"/certificates/{number}/pdf")
     assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
-    import os, pathlib
+    import os
+    import pathlib
+
     if os.environ.get("SAVE_PDF"):
         pathlib.Path(os.environ["SAVE_PDF"]).write_bytes(pdf.content)
     people.admin.request("POST", f"/resources/{resource}/versions/1/withdrawal", json={"reason_code": "infringement"})

@@ -80,14 +80,25 @@ def test_an_exported_package_verifies_end_to_end_and_imports(year: Year, package
     # The credentials' issuer is the bureau's did:web on the test client's host: its document given as a file.
     document = year.http.get(f"/institutions/{year.http.app.state.bureau.id_hex}/did.json").json()  # type: ignore[attr-defined]
     (tmp_path / "did.json").write_text(json.dumps(document))
-    good = wallet("package", "verify", str(tmp_path / "package.zip"), "--deployment", str(deployment), "--rpc-url", url, "--no-fetch-status",
-                  "--did-document", str(tmp_path / "did.json"))
+    good = wallet(
+        "package",
+        "verify",
+        str(tmp_path / "package.zip"),
+        "--deployment",
+        str(deployment),
+        "--rpc-url",
+        url,
+        "--no-fetch-status",
+        "--did-document",
+        str(tmp_path / "did.json"),
+    )
     assert good.returncode == 0 and "outcome: valid" in good.stdout, good.stdout + good.stderr
     tampered = bytearray(package)
     tampered[len(tampered) // 2] ^= 0x01
     (tmp_path / "tampered.zip").write_bytes(bytes(tampered))
-    bad = wallet("package", "verify", str(tmp_path / "tampered.zip"), "--deployment", str(deployment), "--rpc-url", url,
-                 "--no-fetch-status")
+    bad = wallet(
+        "package", "verify", str(tmp_path / "tampered.zip"), "--deployment", str(deployment), "--rpc-url", url, "--no-fetch-status"
+    )
     assert bad.returncode == 1 and "FAIL" in bad.stdout and "outcome: invalid" in bad.stdout
     missing = wallet("package", "verify", str(tmp_path / "package.zip"))
     assert missing.returncode == 1 and missing.stderr.count("\n") == 1 and "--deployment" in missing.stderr
@@ -103,8 +114,11 @@ def test_any_changed_byte_is_rejected_with_a_reason(year: Year, package: bytes) 
     refusal = year.admin.request  # import refuses the same way, naming the check
     tampered = bytearray(package)
     tampered[len(package) // 3] ^= 0x01
-    error = refused(lambda: refusal("POST", "/packages/import", content=bytes(tampered), headers={"Content-Type": "application/zip"}),
-                    422, "package_invalid")
+    error = refused(
+        lambda: refusal("POST", "/packages/import", content=bytes(tampered), headers={"Content-Type": "application/zip"}),
+        422,
+        "package_invalid",
+    )
     assert error.body and error.body["report"]["outcome"] == "invalid"
 
 
@@ -141,8 +155,11 @@ def test_rebuilt_forged_and_revoked_packages_are_rejected_naming_the_check(year:
 
     # A certificate revoked on chain after export (出库 of the resource).
     version = _version_of(year, manifest["resources"][0]["contentCid"])
-    year.admin.request("POST", f"/resources/{version['resource_id']}/versions/{version['number']}/withdrawal",
-                       json={"reason_code": "infringement", "reason": "侵权"})
+    year.admin.request(
+        "POST",
+        f"/resources/{version['resource_id']}/versions/{version['number']}/withdrawal",
+        json={"reason_code": "infringement", "reason": "侵权"},
+    )
     drain(year.http)
     report = _verify(year, package)
     assert report["outcome"] == "invalid" and report["failed_check"] == "certificate", report
@@ -161,10 +178,24 @@ def test_bad_requests_are_clear(year: Year) -> None:
     answer = year.http.post("/packages/verify", content=b"{}", headers={"Content-Type": "application/json", "Authorization": ""})
     assert answer.status_code == 415 and answer.json()["error"] == "unsupported_media_type"
     teacher = year.teachers[year.schools[0]][0]
-    refused(lambda: teacher.request("POST", "/packages/import", content=b"x", headers={"Content-Type": "application/zip"}), 403, "forbidden")
-    fresh = year.admin.request("POST", "/programmes", json={
-        "name": "未遴选", "year": 2026, "level": "district", "institution_id": year.district_id, "quota_total": 1,
-        "nomination_closes_at": "2099-01-01T00:00:00Z", "notice_days": 3, "panel": [year.panel[0].signer.address], "min_scores": 1})
+    refused(
+        lambda: teacher.request("POST", "/packages/import", content=b"x", headers={"Content-Type": "application/zip"}), 403, "forbidden"
+    )
+    fresh = year.admin.request(
+        "POST",
+        "/programmes",
+        json={
+            "name": "未遴选",
+            "year": 2026,
+            "level": "district",
+            "institution_id": year.district_id,
+            "quota_total": 1,
+            "nomination_closes_at": "2099-01-01T00:00:00Z",
+            "notice_days": 3,
+            "panel": [year.panel[0].signer.address],
+            "min_scores": 1,
+        },
+    )
     refused(lambda: year.admin.request("GET", f"/programmes/{fresh['id']}/package"), 409, "not_selected")
     refused(lambda: year.admin.request("GET", "/programmes/999999/package"), 404, "not_found")
 

@@ -46,8 +46,13 @@ def test_profiles_set_by_their_owner_and_by_administrators(client: TestClient) -
     other = people.reviewers[0]
     refused = client.put(f"/users/{teacher.signer.address}/profile", json={"display_name": "冒名"}, headers=other.headers)
     assert refused.status_code == 403 and refused.json()["error"] == "forbidden"
-    for bad in ({"display_name": "x" * 101}, {"display_name": "<script>"}, {"display_name": "a\x07b"}, {"nickname": "x"},
-                {"name_public": "yes please"}):
+    for bad in (
+        {"display_name": "x" * 101},
+        {"display_name": "<script>"},
+        {"display_name": "a\x07b"},
+        {"nickname": "x"},
+        {"name_public": "yes please"},
+    ):
         answer = client.put("/users/me/profile", json=bad, headers=teacher.headers)
         assert answer.status_code == 422 and answer.json()["error"] == "invalid_request", (bad, answer.json())
     assert teacher.request("GET", "/users/me")["display_name"] == "王丽华", "a refused update changes nothing"
@@ -58,8 +63,9 @@ def test_profiles_set_by_their_owner_and_by_administrators(client: TestClient) -
 def test_an_institution_is_renamed_by_its_administrators(client: TestClient) -> None:
     people = set_up_people(client, reviewers=1)
     school_admin = sign_in(client, new_signer())
-    school = people.admin.request("POST", "/institutions", json={"name": "某某小学", "kind": "school",
-                                                               "admin_address": school_admin.signer.address})
+    school = people.admin.request(
+        "POST", "/institutions", json={"name": "某某小学", "kind": "school", "admin_address": school_admin.signer.address}
+    )
     assert school_admin.request("PATCH", f"/institutions/{school['id']}", json={"name": " 天津市某某小学 "})["name"] == "天津市某某小学"
     assert people.admin.request("PATCH", f"/institutions/{people.school_id}", json={"name": "滨海新区实验小学（本部）"})
     refused = client.patch(f"/institutions/{school['id']}", json={"name": "别的名字"}, headers=people.teacher.headers)
@@ -92,7 +98,13 @@ def test_names_are_public_only_with_consent(client: TestClient) -> None:
     assert record["issuer"]["name"] == "市级教育资源平台" and record["issuer"]["kind"] == "city"
     teacher.request("PUT", "/users/me/profile", json={"name_public": True})
     public = client.get(f"/resources/{version['resource_id']}/versions/1").json()
-    assert public["authors"][0] == {"address": address, "share": 10000, "status": "lead", "name": "王丽华", "institution": "滨海新区实验小学"}
+    assert public["authors"][0] == {
+        "address": address,
+        "share": 10000,
+        "status": "lead",
+        "name": "王丽华",
+        "institution": "滨海新区实验小学",
+    }
     history = client.get(f"/resources/{version['resource_id']}/versions/1/history").json()
     assert history["events"][0]["actor_name"] == "王丽华"
     assert client.get(f"/certificates/{number}").json()["registry"]["authors"][0]["name"] == "王丽华"
@@ -107,7 +119,9 @@ def pdf_text(pdf: bytes, workdir: Path) -> str:
     if pdftotext is None:
         pytest.skip("pdftotext not installed (Debian package poppler-utils; `make test` installs it)")
     (workdir / "c.pdf").write_bytes(pdf)
-    return subprocess.run([pdftotext, "-enc", "UTF-8", str(workdir / "c.pdf"), "-"], capture_output=True, check=True, timeout=60).stdout.decode()
+    return subprocess.run(
+        [pdftotext, "-enc", "UTF-8", str(workdir / "c.pdf"), "-"], capture_output=True, check=True, timeout=60
+    ).stdout.decode()
 
 
 def test_the_certificate_pdf_names_the_author_only_with_consent(client: TestClient, tmp_path: Path) -> None:
@@ -204,8 +218,10 @@ def test_without_a_build_the_pages_say_so(make_client: ClientFactory, tmp_path: 
 
 
 def test_the_api_documentation_loads_nothing_from_outside(client: TestClient) -> None:
-    for path, assets in (("/docs", ("/app/vendor/swagger-ui-bundle.js", "/app/vendor/swagger-ui.css", "/app/vendor/swagger-init.js")),
-                         ("/redoc", ("/app/vendor/redoc.standalone.js",))):
+    for path, assets in (
+        ("/docs", ("/app/vendor/swagger-ui-bundle.js", "/app/vendor/swagger-ui.css", "/app/vendor/swagger-init.js")),
+        ("/redoc", ("/app/vendor/redoc.standalone.js",)),
+    ):
         page = client.get(path).text
         assert not re.search(r"(src|href)=\"https?://", page), f"{path} loads from another host"
         assert "<script>" not in page, f"{path} has an inline script"

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from datetime import date
 import uuid
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,9 @@ def holding(records: list[dict[str, Any]], holder: Ed25519KeyPair, *, first: int
 def presented(client: TestClient, holder: Ed25519KeyPair, *documents: dict[str, Any]) -> dict[str, Any]:
     """An import body: the holder's presentation over a fresh challenge of the registry."""
     given = client.post("/presentations/challenges").json()
-    signed = sign_presentation(list(documents), holder, challenge=given["challenge"], domain=given["domain"], created="2026-11-30T00:00:00Z")
+    signed = sign_presentation(
+        list(documents), holder, challenge=given["challenge"], domain=given["domain"], created="2026-11-30T00:00:00Z"
+    )
     return {"presentation": signed, "challenge": given["challenge"]}
 
 
@@ -66,8 +68,13 @@ def test_a_batch_key_sent_again_with_other_records_is_refused_naming_the_differe
     assert "record 0" not in str(error) and "另一段评语" not in str(error) and "别人" not in str(error), "names positions, not data"
     error = refused(lambda: batch(issuer, f"k-{label}", records[:3]))
     assert error.status == 409 and "4 records then, 3 now" in str(error)
-    error = refused(lambda: issuer.request("POST", "/credentials/batches", json={
-        "batch": f"k-{label}", "kind": "growth_record", "records": records, "valid_from": "2027-01-01T00:00:00Z"}))
+    error = refused(
+        lambda: issuer.request(
+            "POST",
+            "/credentials/batches",
+            json={"batch": f"k-{label}", "kind": "growth_record", "records": records, "valid_from": "2027-01-01T00:00:00Z"},
+        )
+    )
     assert error.status == 409 and "valid_from" in str(error)
     error = refused(lambda: batch(issuer, f"k-{label}", holding(records, Ed25519KeyPair.generate(), first=1)))
     assert error.status == 409 and "record 0: its record" in str(error), "bound to another holder is another credential"
@@ -135,14 +142,17 @@ def test_an_interrupted_enrolment_is_shredded_at_start_and_a_resend_reuses_its_s
     records = students(3, label=label)
     issuing = client.app.state.issuing  # type: ignore[attr-defined]
     # What a kill -9 between the vault's enrolment and the batch commit leaves: pending subjects, no batch.
-    people = [NewSubject(date(2011, 9, 1), {"name": r["subject"]["name"]}, "consent",
-                         key=f"student_number:{r['subject']['student_number']}") for r in records]
+    people = [
+        NewSubject(date(2011, 9, 1), {"name": r["subject"]["name"]}, "consent", key=f"student_number:{r['subject']['student_number']}")
+        for r in records
+    ]
     orphans = [subject for subject, _ in issuing.vault.enroll(people, scope=f"institution:{school['id']}")]
     kept = batch(issuer, f"kept-{label}", students(1, label=f"{label}k"))["credentials"][0]["subject_id"]
     resend = batch(issuer, f"b-{label}", records)
     assert [c["subject_id"] for c in resend["credentials"]] == orphans, "the resent batch found its subjects again"
-    lost = issuing.vault.enroll([NewSubject(date(2011, 9, 1), {"name": "x"}, "c", key="student_number:G9")],
-                                scope=f"institution:{school['id']}")[0][0]
+    lost = issuing.vault.enroll(
+        [NewSubject(date(2011, 9, 1), {"name": "x"}, "c", key="student_number:G9")], scope=f"institution:{school['id']}"
+    )[0][0]
     assert issuing.vault.pending() == [lost]
     # A credential as versions before 0005 kept it: in clear, nothing sealed.
     legacy_id = resend["credentials"][1]["id"]
@@ -189,7 +199,8 @@ def test_credit_grants_have_a_status_are_listed_read_revoked_and_follow_their_so
     assert refused(lambda: school.request("GET", f"/credentials/{grant['grant_id']}")).status == 404, "only its institution"
     listed = college.request("GET", "/credit-bank/grants")
     assert [(g["grant_id"], g["credits"], sorted(g["converted"])) for g in listed] == [
-        (grant["grant_id"], 1.0, sorted([one["id"], two["id"]]))]
+        (grant["grant_id"], 1.0, sorted([one["id"], two["id"]]))
+    ]
 
     school.request("POST", f"/credentials/{one['id']}/status", json={"action": "revoke", "reason": "误发"})
     revoked = college.request("GET", f"/credentials/{grant['grant_id']}")

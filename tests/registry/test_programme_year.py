@@ -26,15 +26,27 @@ def _score_everyone(year: Year, pid: int, nominees: list[dict[str, Any]]) -> Non
     for position, nominee in enumerate(nominees):
         for offset, reviewer in enumerate(year.panel):
             science = max(0, 50 - position - offset)
-            reviewer.request("POST", f"/programmes/{pid}/nominees/{nominee['id']}/scores",
-                             json={"scores": {"科学性": science, "创新性": 45}})
+            reviewer.request(
+                "POST", f"/programmes/{pid}/nominees/{nominee['id']}/scores", json={"scores": {"科学性": science, "创新性": 45}}
+            )
 
 
 def test_a_programme_year(year: Year) -> None:
     admin, http = year.admin, year.http
-    district = admin.request("POST", "/programmes", json=programme_body(
-        year, quota_total=12, quota_per_school=10, quota_per_teacher=3, quota_per_node=2, node_level="chapter", recommend_count=3,
-        min_scores=3))
+    district = admin.request(
+        "POST",
+        "/programmes",
+        json=programme_body(
+            year,
+            quota_total=12,
+            quota_per_school=10,
+            quota_per_teacher=3,
+            quota_per_node=2,
+            node_level="chapter",
+            recommend_count=3,
+            min_scores=3,
+        ),
+    )
     pid = district["id"]
 
     # 30 nominations: each school fills its 10, each teacher applies with up to 3 (chapters in 8 buckets).
@@ -47,19 +59,27 @@ def test_a_programme_year(year: Year) -> None:
             version = accepted_design(year, teacher, CHAPTERS[(s * 10 + i) % 8])
             route = "self" if i % 2 == 0 else "school"
             nominator = teacher if route == "self" else admin
-            nominees.append(nominator.request("POST", f"/programmes/{pid}/nominations",
-                                              json={"resource_id": version["resource_id"], "route": route}))
+            nominees.append(
+                nominator.request("POST", f"/programmes/{pid}/nominations", json={"resource_id": version["resource_id"], "route": route})
+            )
         spare[school] = accepted_design(year, teachers[3], CHAPTERS[0])
     assert len(nominees) == 30
     # Quotas bite: the school's 11th nomination, and a teacher's 4th (checked before the school's).
-    error = refused(lambda: admin.request("POST", f"/programmes/{pid}/nominations",
-                                          json={"resource_id": spare[year.schools[0]]["resource_id"], "route": "school"}),
-                    409, "quota_exceeded")
+    error = refused(
+        lambda: admin.request(
+            "POST", f"/programmes/{pid}/nominations", json={"resource_id": spare[year.schools[0]]["resource_id"], "route": "school"}
+        ),
+        409,
+        "quota_exceeded",
+    )
     assert error.body and error.body["quota"] == "per-school" and error.body["limit"] == 10
     busy_teacher = year.teachers[year.schools[0]][0]  # nominated 3 already (i = 0, 4, 8)
     fourth = accepted_design(year, busy_teacher, CHAPTERS[9])
-    error = refused(lambda: busy_teacher.request("POST", f"/programmes/{pid}/nominations", json={"resource_id": fourth["resource_id"]}),
-                    409, "quota_exceeded")
+    error = refused(
+        lambda: busy_teacher.request("POST", f"/programmes/{pid}/nominations", json={"resource_id": fourth["resource_id"]}),
+        409,
+        "quota_exceeded",
+    )
     assert error.body and error.body["quota"] == "per-teacher" and error.body["count"] == 3
 
     _score_everyone(year, pid, nominees)
@@ -93,9 +113,19 @@ def test_a_programme_year(year: Year) -> None:
     drain(http)
 
     # The city programme takes the three recommendations in, runs its own round, and recommends two upward.
-    city = admin.request("POST", "/programmes", json=programme_body(
-        year, level="city", institution_id=year.bureau_id, name="2026年度市级优质教学设计遴选", quota_total=2, recommend_count=2,
-        min_scores=3))
+    city = admin.request(
+        "POST",
+        "/programmes",
+        json=programme_body(
+            year,
+            level="city",
+            institution_id=year.bureau_id,
+            name="2026年度市级优质教学设计遴选",
+            quota_total=2,
+            recommend_count=2,
+            min_scores=3,
+        ),
+    )
     taken = admin.request("POST", f"/programmes/{city['id']}/intake", json={"from_programme_id": pid})
     assert sorted(n["resource_id"] for n in taken) == sorted(s["resource_id"] for s in recommended)
     _score_everyone(year, city["id"], taken)
@@ -119,6 +149,9 @@ def test_a_programme_year(year: Year) -> None:
     assert len(kinds) == 10  # each resource: 收录, 区级入选, 区级推荐, 市级入选, 市级推荐
     tampered = bytearray(package.content)
     tampered[len(tampered) // 2] ^= 0x04
-    error = refused(lambda: admin.request("POST", "/packages/import", content=bytes(tampered), headers={"Content-Type": "application/zip"}),
-                    422, "package_invalid")
+    error = refused(
+        lambda: admin.request("POST", "/packages/import", content=bytes(tampered), headers={"Content-Type": "application/zip"}),
+        422,
+        "package_invalid",
+    )
     assert error.body and error.body["report"]["failed_check"]

@@ -18,6 +18,8 @@ from ledger_service.chain import Ledger
 from registry.core.config import Settings
 from registry.main import create_app
 from tests.registry.conftest import ClientFactory
+from tests.utils.live import live_server
+from tests.utils.postgres import fresh_database
 from tests.utils.programmes import (
     CHAPTERS,
     Year,
@@ -30,8 +32,6 @@ from tests.utils.programmes import (
     submit_design,
     to_notice,
 )
-from tests.utils.live import live_server
-from tests.utils.postgres import fresh_database
 from tests.utils.registry import drain, new_signer, sign_in
 
 
@@ -74,8 +74,9 @@ def test_nominations_hit_their_quotas_and_the_panel_ranks_per_bucket(year: Year)
     admin = year.admin
     school_a, school_b = year.schools
     (ann, bob), (cai, _) = year.teachers[school_a], year.teachers[school_b]
-    programme = admin.request("POST", "/programmes", json=programme_body(
-        year, quota_per_teacher=2, quota_per_school=3, quota_per_node=1, quota_total=2))
+    programme = admin.request(
+        "POST", "/programmes", json=programme_body(year, quota_per_teacher=2, quota_per_school=3, quota_per_node=1, quota_total=2)
+    )
     pid = programme["id"]
     ann_designs = [accepted_design(year, ann, CHAPTERS[c - 1]) for c in (1, 1, 2)]
     bob_design = accepted_design(year, bob, CHAPTERS[2 - 1])
@@ -124,7 +125,9 @@ def test_nominations_hit_their_quotas_and_the_panel_ranks_per_bucket(year: Year)
     error = refused(lambda: admin.request("POST", f"/programmes/{pid}/publish"), 409, "scores_missing")
     score_all(year, pid, {second["id"]: [(10, 10), (10, 10)], third["id"]: [(30, 30), (30, 30)]})
     ranking = {r["nominee_id"]: r for r in admin.request("GET", f"/programmes/{pid}/ranking")}
-    assert ranking[fourth["id"]]["bucket_rank"] == 1 and ranking[first["id"]]["bucket_rank"] == 2 and ranking[second["id"]]["bucket_rank"] == 3
+    assert (
+        ranking[fourth["id"]]["bucket_rank"] == 1 and ranking[first["id"]]["bucket_rank"] == 2 and ranking[second["id"]]["bucket_rank"] == 3
+    )
     assert ranking[fourth["id"]]["mean"] == ranking[first["id"]]["mean"] == 80
     assert [n for n, r in ranking.items() if r["proposed"]] == [fourth["id"], third["id"]]
     assert ranking[first["id"]]["reason"].startswith("per-node quota")
@@ -132,8 +135,11 @@ def test_nominations_hit_their_quotas_and_the_panel_ranks_per_bucket(year: Year)
     assert {r["nominee_id"] for r in published if r["proposed"]} == {fourth["id"], third["id"]}
     assert admin.request("GET", f"/programmes/{pid}")["phase"] == "notice"
     refused(lambda: admin.request("POST", f"/programmes/{pid}/publish"), 409, "wrong_phase")
-    refused(lambda: reviewer.request("POST", f"/programmes/{pid}/nominees/{second['id']}/scores",
-                                     json={"scores": {"科学性": 1, "创新性": 1}}), 409, "wrong_phase")
+    refused(
+        lambda: reviewer.request("POST", f"/programmes/{pid}/nominees/{second['id']}/scores", json={"scores": {"科学性": 1, "创新性": 1}}),
+        409,
+        "wrong_phase",
+    )
 
 
 def test_a_reviewer_from_the_nominees_school_may_not_score_it(year: Year) -> None:
@@ -143,12 +149,18 @@ def test_a_reviewer_from_the_nominees_school_may_not_score_it(year: Year) -> Non
     year.admin.request("PUT", f"/users/{colleague.address}", json={"institution_id": school, "roles": ["reviewer"]})
     drain(year.http)
     colleague_client = sign_in(year.http, colleague)
-    programme = year.admin.request("POST", "/programmes", json=programme_body(
-        year, panel=[r.signer.address for r in year.panel] + [colleague.address]))
+    programme = year.admin.request(
+        "POST", "/programmes", json=programme_body(year, panel=[r.signer.address for r in year.panel] + [colleague.address])
+    )
     version = accepted_design(year, teacher, CHAPTERS[5 - 1])
     nominee = teacher.request("POST", f"/programmes/{programme['id']}/nominations", json={"resource_id": version["resource_id"]})
-    refused(lambda: colleague_client.request("POST", f"/programmes/{programme['id']}/nominees/{nominee['id']}/scores",
-                                             json={"scores": {"科学性": 50, "创新性": 50}}), 409, "conflict_of_interest")
+    refused(
+        lambda: colleague_client.request(
+            "POST", f"/programmes/{programme['id']}/nominees/{nominee['id']}/scores", json={"scores": {"科学性": 50, "创新性": 50}}
+        ),
+        409,
+        "conflict_of_interest",
+    )
 
 
 def test_the_notice_objections_selection_and_recommendation(year: Year) -> None:
@@ -169,25 +181,40 @@ def test_the_notice_objections_selection_and_recommendation(year: Year) -> None:
     objector = sign_in(http, new_signer())
     objections = f"/programmes/{pid}/nominees/{nominees[0]['id']}/objections"
     upheld = objector.request("POST", objections, json={"reason": "该教学设计与已发表文章高度雷同。"})
-    rejected = objector.request("POST", f"/programmes/{pid}/nominees/{nominees[1]['id']}/objections",
-                                json={"reason": "我认为评分偏高，请复核。"})
+    rejected = objector.request(
+        "POST", f"/programmes/{pid}/nominees/{nominees[1]['id']}/objections", json={"reason": "我认为评分偏高，请复核。"}
+    )
     refused(lambda: objector.request("POST", objections, json={"reason": "短"}), 422, "invalid_request")
     anonymous = http.post(objections, json={"reason": "匿名异议不受理。"}, headers={"Authorization": ""})
     assert anonymous.status_code == 401 and anonymous.json()["error"] == "unauthenticated"
-    refused(lambda: objector.request("POST", f"/programmes/{pid}/objections/{upheld['id']}/decision",
-                                     json={"decision": "uphold", "reason": "x"}), 403, "forbidden")
+    refused(
+        lambda: objector.request(
+            "POST", f"/programmes/{pid}/objections/{upheld['id']}/decision", json={"decision": "uphold", "reason": "x"}
+        ),
+        403,
+        "forbidden",
+    )
     refused(lambda: admin.request("POST", f"/programmes/{pid}/selection"), 409, "notice_open")
     year.clock.advance(days=8)
     refused(lambda: objector.request("POST", objections, json={"reason": "窗口关闭后的异议。"}), 409, "wrong_phase")
     error = refused(lambda: admin.request("POST", f"/programmes/{pid}/selection"), 409, "objections_open")
     assert error.body and error.body["open"] == 2
-    decided = admin.request("POST", f"/programmes/{pid}/objections/{upheld['id']}/decision",
-                            json={"decision": "uphold", "reason": "经核查，内容与他人作品雷同，撤销推荐。"})
+    decided = admin.request(
+        "POST",
+        f"/programmes/{pid}/objections/{upheld['id']}/decision",
+        json={"decision": "uphold", "reason": "经核查，内容与他人作品雷同，撤销推荐。"},
+    )
     assert decided["status"] == "upheld" and decided["decided_by"] == admin.signer.address
-    refused(lambda: admin.request("POST", f"/programmes/{pid}/objections/{upheld['id']}/decision",
-                                  json={"decision": "reject", "reason": "再议"}), 409, "already_decided")
-    admin.request("POST", f"/programmes/{pid}/objections/{rejected['id']}/decision",
-                  json={"decision": "reject", "reason": "评分经复核无误。"})
+    refused(
+        lambda: admin.request(
+            "POST", f"/programmes/{pid}/objections/{upheld['id']}/decision", json={"decision": "reject", "reason": "再议"}
+        ),
+        409,
+        "already_decided",
+    )
+    admin.request(
+        "POST", f"/programmes/{pid}/objections/{rejected['id']}/decision", json={"decision": "reject", "reason": "评分经复核无误。"}
+    )
     selection = admin.request("POST", f"/programmes/{pid}/selection")
     assert [s["nominee_id"] for s in selection["selected"]] == [nominees[1]["id"], nominees[2]["id"]]
     top = selection["selected"][0]
@@ -222,17 +249,20 @@ def test_the_notice_objections_selection_and_recommendation(year: Year) -> None:
     assert {"uphold_objection", "reject_objection", "select", "recommend"} <= {e["action"] for e in events}
 
     # The city programme takes the recommendation in as a nominee, keeping the decision's hash.
-    city = admin.request("POST", "/programmes", json=programme_body(year, level="city", institution_id=year.bureau_id,
-                                                                     name="2026年度市级优质教学设计遴选"))
+    city = admin.request(
+        "POST", "/programmes", json=programme_body(year, level="city", institution_id=year.bureau_id, name="2026年度市级优质教学设计遴选")
+    )
     refused(lambda: admin.request("POST", f"/programmes/{city['id']}/intake", json={"from_programme_id": city["id"]}), 409, "not_selected")
     other_district = _district_programme(year)
-    refused(lambda: admin.request("POST", f"/programmes/{other_district}/intake", json={"from_programme_id": pid}), 422,
-            "invalid_request")
+    refused(lambda: admin.request("POST", f"/programmes/{other_district}/intake", json={"from_programme_id": pid}), 422, "invalid_request")
     # All or none: a second city programme where the resource is already nominated takes nothing in.
-    crowded = admin.request("POST", "/programmes", json=programme_body(year, level="city", institution_id=year.bureau_id, name="另一市级遴选"))
+    crowded = admin.request(
+        "POST", "/programmes", json=programme_body(year, level="city", institution_id=year.bureau_id, name="另一市级遴选")
+    )
     admin.request("POST", f"/programmes/{crowded['id']}/nominations", json={"resource_id": top["resource_id"], "route": "school"})
-    refused(lambda: admin.request("POST", f"/programmes/{crowded['id']}/intake", json={"from_programme_id": pid}), 409,
-            "duplicate_nomination")
+    refused(
+        lambda: admin.request("POST", f"/programmes/{crowded['id']}/intake", json={"from_programme_id": pid}), 409, "duplicate_nomination"
+    )
     assert len(admin.request("GET", f"/programmes/{crowded['id']}/nominees")) == 1
     taken = admin.request("POST", f"/programmes/{city['id']}/intake", json={"from_programme_id": pid})
     assert [(n["resource_id"], n["route"]) for n in taken] == [(top["resource_id"], "recommendation")]
@@ -240,12 +270,14 @@ def test_the_notice_objections_selection_and_recommendation(year: Year) -> None:
     assert recommendation["taken_in_by"] == taken[0]["id"] and recommendation["to_level"] == "city"
     city_events = admin.request("GET", f"/programmes/{city['id']}/events")
     assert city_events[-1]["details"]["decisionHash"] == recommendation["decision_hash"]
-    refused(lambda: admin.request("POST", f"/programmes/{city['id']}/intake", json={"from_programme_id": pid}), 409,
-            "nothing_to_take_in")
+    refused(lambda: admin.request("POST", f"/programmes/{city['id']}/intake", json={"from_programme_id": pid}), 409, "nothing_to_take_in")
 
     # 出库 of a selected resource revokes its certificates (入选 and 推荐 with 收录).
-    withdrawn = admin.request("POST", f"/resources/{top['resource_id']}/versions/{top['version']}/withdrawal",
-                              json={"reason_code": "infringement", "reason": "侵权投诉成立"})
+    withdrawn = admin.request(
+        "POST",
+        f"/resources/{top['resource_id']}/versions/{top['version']}/withdrawal",
+        json={"reason_code": "infringement", "reason": "侵权投诉成立"},
+    )
     assert withdrawn["state"] == "WITHDRAWN"
     drain(http)
     for certificate in admin.request("GET", f"/programmes/{pid}/selection")["selected"][0]["certificates"]:
@@ -262,8 +294,11 @@ def test_a_withdrawn_nominee_is_dropped_at_selection_and_unaccepted_ones_are_ref
     pid, nominees = to_notice(year, 2)
     admin = year.admin
     gone = admin.request("GET", f"/programmes/{pid}/nominees")[0]
-    admin.request("POST", f"/resources/{gone['resource_id']}/versions/{gone['version']}/withdrawal",
-                  json={"reason_code": "content_finding", "reason": "发现科学性错误"})
+    admin.request(
+        "POST",
+        f"/resources/{gone['resource_id']}/versions/{gone['version']}/withdrawal",
+        json={"reason_code": "content_finding", "reason": "发现科学性错误"},
+    )
     year.clock.advance(days=8)
     selection = admin.request("POST", f"/programmes/{pid}/selection")
     assert [s["nominee_id"] for s in selection["selected"]] == [nominees[1]["id"]]
@@ -272,8 +307,11 @@ def test_a_withdrawn_nominee_is_dropped_at_selection_and_unaccepted_ones_are_ref
     # A new programme refuses the withdrawn resource with the reason.
     fresh = admin.request("POST", "/programmes", json=programme_body(year))
     teacher = year.teachers[year.schools[0]][0]
-    error = refused(lambda: teacher.request("POST", f"/programmes/{fresh['id']}/nominations",
-                                            json={"resource_id": gone["resource_id"]}), 409, "not_accepted")
+    error = refused(
+        lambda: teacher.request("POST", f"/programmes/{fresh['id']}/nominations", json={"resource_id": gone["resource_id"]}),
+        409,
+        "not_accepted",
+    )
     assert "withdrawn" in str(error)
 
 
@@ -287,8 +325,11 @@ def test_collection_issues_a_certificate_once_per_level(year: Year) -> None:
     refused(lambda: year.admin.request("POST", path, json={"level": "galaxy"}), 422, "invalid_request")
     refused(lambda: teacher.request("POST", path, json={"level": "city"}), 403, "forbidden")
     pending = submit_design(teacher, CHAPTERS[7 - 1])
-    refused(lambda: year.admin.request("POST", f"/resources/{pending['resource_id']}/versions/1/collection", json={"level": "city"}),
-            409, "not_accepted")
+    refused(
+        lambda: year.admin.request("POST", f"/resources/{pending['resource_id']}/versions/1/collection", json={"level": "city"}),
+        409,
+        "not_accepted",
+    )
     drain(year.http)
     mine = {c["kind"]: c for c in teacher.request("GET", "/certificates")}
     assert mine["collection"]["level"] == "national" and mine["collection"]["status"] == "issued"
@@ -300,8 +341,9 @@ def test_collection_issues_a_certificate_once_per_level(year: Year) -> None:
 def test_two_nominations_at_once_cannot_both_take_the_last_place(module_ledger: Ledger, tmp_path: Path) -> None:
     """A teacher with one place left sends two nominations at the same moment: one lands, the other is refused whole."""
     with fresh_database() as url:
-        app = create_app(Settings(ENVIRONMENT="test", DATA_DIR=tmp_path, DATABASE_URL=url, MIN_REVIEWS=1, AUTO_ACCEPT_SCORE=10),
-                         ledger=module_ledger)
+        app = create_app(
+            Settings(ENVIRONMENT="test", DATA_DIR=tmp_path, DATABASE_URL=url, MIN_REVIEWS=1, AUTO_ACCEPT_SCORE=10), ledger=module_ledger
+        )
         with live_server(app) as base, httpx.Client(base_url=base, timeout=60) as http:
             year = set_up_year(http, schools=1, teachers_per_school=1, app=app)
             teacher = year.teachers[year.schools[0]][0]
@@ -329,8 +371,11 @@ def test_a_recommendation_withdrawn_before_intake_goes_no_further(year: Year) ->
     pid = selected_programme(year, nominees=2, recommend_count=2)
     recommendations = admin.request("GET", f"/programmes/{pid}/recommendations")
     gone = recommendations[0]
-    admin.request("POST", f"/resources/{gone['resource_id']}/versions/{gone['version']}/withdrawal",
-                  json={"reason_code": "outdated", "reason": "教材已改版"})
+    admin.request(
+        "POST",
+        f"/resources/{gone['resource_id']}/versions/{gone['version']}/withdrawal",
+        json={"reason_code": "outdated", "reason": "教材已改版"},
+    )
     city = admin.request("POST", "/programmes", json=programme_body(year, level="city", institution_id=year.bureau_id))
     taken = admin.request("POST", f"/programmes/{city['id']}/intake", json={"from_programme_id": pid})
     assert [n["resource_id"] for n in taken] == [recommendations[1]["resource_id"]]

@@ -40,8 +40,9 @@ def path(version: dict[str, Any], tail: str = "") -> str:
 def review(people: People, version: dict[str, Any], index: int, *, orientation: bool = True, recommendation: str = "accept") -> None:
     reviewer = people.reviewers[index]
     reviewer.request("POST", path(version, "/claim"))
-    reviewer.request("POST", path(version, "/reviews"), json={"orientation_pass": orientation, "scores": GOOD,
-                                                             "recommendation": recommendation})
+    reviewer.request(
+        "POST", path(version, "/reviews"), json={"orientation_pass": orientation, "scores": GOOD, "recommendation": recommendation}
+    )
 
 
 def refused(call: Any, status: int, code: str) -> None:
@@ -53,8 +54,13 @@ def refused(call: Any, status: int, code: str) -> None:
 def test_the_rubric_is_the_workflows_own(client: TestClient) -> None:
     people = set_up_people(client)
     rubric = people.reviewers[0].request("GET", "/reviews/rubric")
-    assert rubric == {"orientation": "政治性/导向性", "dimensions": ["科学性", "适用性", "规范性", "时效性", "公益性"], "max_score": 3,
-                      "overall_comment": "总体", "recommendations": ["accept", "revise", "decline"]}
+    assert rubric == {
+        "orientation": "政治性/导向性",
+        "dimensions": ["科学性", "适用性", "规范性", "时效性", "公益性"],
+        "max_score": 3,
+        "overall_comment": "总体",
+        "recommendations": ["accept", "revise", "decline"],
+    }
     assert client.get("/reviews/rubric", headers={"Authorization": ""}).status_code == 401
 
 
@@ -118,10 +124,18 @@ def test_accounts_list_their_roles_and_where_each_reviewer_grant_stands(make_cli
     revoking = row(reviewer.address)
     assert revoking["reviewer_grant"]["action"] == "revoke" and revoking["roles"] == ["teacher"], "a removal counts at once"
     with client.app.state.sessions() as db:  # type: ignore[attr-defined]
-        db.execute(update(ChainJob).where(ChainJob.subject == f"reviewer:{reviewer.address}", ChainJob.kind == "revoke_reviewer")
-                   .values(status="failed", error="relayer out of gas"))
+        db.execute(
+            update(ChainJob)
+            .where(ChainJob.subject == f"reviewer:{reviewer.address}", ChainJob.kind == "revoke_reviewer")
+            .values(status="failed", error="relayer out of gas")
+        )
         db.commit()
-    assert row(reviewer.address)["reviewer_grant"] == {"action": "revoke", "status": "failed", "tx_hash": None, "error": "relayer out of gas"}
+    assert row(reviewer.address)["reviewer_grant"] == {
+        "action": "revoke",
+        "status": "failed",
+        "tx_hash": None,
+        "error": "relayer out of gas",
+    }
 
     reviewers = admin.request("GET", "/users", params={"role": "reviewer", "per_page": 100})
     assert {people.reviewers[0].signer.address, reviewer.address} <= {i["address"] for i in reviewers["items"]}

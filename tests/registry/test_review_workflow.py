@@ -44,11 +44,20 @@ def path(version: dict[str, Any], action: str = "") -> str:
     return f"/resources/{version['resource_id']}/versions/{version['number']}{action}"
 
 
-def review(reviewer: RegistryClient, version: dict[str, Any], scores: dict[str, int] = GOOD, *, orientation: bool = True,
-           recommendation: str = "accept") -> dict[str, Any]:
+def review(
+    reviewer: RegistryClient,
+    version: dict[str, Any],
+    scores: dict[str, int] = GOOD,
+    *,
+    orientation: bool = True,
+    recommendation: str = "accept",
+) -> dict[str, Any]:
     reviewer.request("POST", path(version, "/claim"))
-    answer: dict[str, Any] = reviewer.request("POST", path(version, "/reviews"), json={
-        "orientation_pass": orientation, "scores": scores, "recommendation": recommendation, "comments": {"总体": "教学目标清晰"}})
+    answer: dict[str, Any] = reviewer.request(
+        "POST",
+        path(version, "/reviews"),
+        json={"orientation_pass": orientation, "scores": scores, "recommendation": recommendation, "comments": {"总体": "教学目标清晰"}},
+    )
     return answer
 
 
@@ -67,47 +76,87 @@ def test_who_may_review(client: TestClient) -> None:
     people = set_up_people(client)
     version = submit(people)
     # A teacher who is also a reviewer never reviews their own resource.
-    people.admin.request("PUT", f"/users/{people.teacher.signer.address}", json={"institution_id": people.school_id,
-                                                                                  "roles": ["teacher", "reviewer"]})
+    people.admin.request(
+        "PUT", f"/users/{people.teacher.signer.address}", json={"institution_id": people.school_id, "roles": ["teacher", "reviewer"]}
+    )
     drain(client)
     author_reviewer = sign_in(client, people.teacher.signer)
     assert "reviewer" in author_reviewer.roles
     own = refused(lambda: author_reviewer.request("POST", path(version, "/claim")), 409, "conflict_of_interest")
     assert own.body["conflict"] == "author" and own.body["overridable"] is False
-    refused(lambda: people.admin.request("POST", path(version, "/assignments"), json={
-        "reviewer": people.teacher.signer.address, "override_reason": "人手不足"}), 409, "conflict_of_interest")
+    refused(
+        lambda: people.admin.request(
+            "POST", path(version, "/assignments"), json={"reviewer": people.teacher.signer.address, "override_reason": "人手不足"}
+        ),
+        409,
+        "conflict_of_interest",
+    )
     assert version["resource_id"] not in {i["resource_id"] for i in author_reviewer.request("GET", "/reviews/queue")["open"]}
     # Someone who is not a reviewer on chain cannot be assigned.
-    refused(lambda: people.admin.request("POST", path(version, "/assignments"), json={"reviewer": new_signer().address}),
-            403, "forbidden")
+    refused(lambda: people.admin.request("POST", path(version, "/assignments"), json={"reviewer": new_signer().address}), 403, "forbidden")
     # A reviewer from the author's school only with an administrator's override (see test_conflict_of_interest_is_a_rule).
     colleague = new_signer()
     people.admin.request("PUT", f"/users/{colleague.address}", json={"institution_id": people.school_id, "roles": ["reviewer"]})
     drain(client)
-    refused(lambda: people.admin.request("POST", path(version, "/assignments"), json={"reviewer": colleague.address}),
-            409, "conflict_of_interest")
-    flagged = people.admin.request("POST", path(version, "/assignments"), json={"reviewer": colleague.address,
-                                                                                 "override_reason": "本学科仅此一位专家"})
+    refused(
+        lambda: people.admin.request("POST", path(version, "/assignments"), json={"reviewer": colleague.address}),
+        409,
+        "conflict_of_interest",
+    )
+    flagged = people.admin.request(
+        "POST", path(version, "/assignments"), json={"reviewer": colleague.address, "override_reason": "本学科仅此一位专家"}
+    )
     assert flagged["same_school"] is True and flagged["override_reason"] == "本学科仅此一位专家"
-    refused(lambda: people.admin.request("POST", path(version, "/assignments"), json={"reviewer": colleague.address,
-                                                                                       "override_reason": "再次"}), 409, "conflict")
+    refused(
+        lambda: people.admin.request(
+            "POST", path(version, "/assignments"), json={"reviewer": colleague.address, "override_reason": "再次"}
+        ),
+        409,
+        "conflict",
+    )
     outsider = people.reviewers[0].request("POST", path(version, "/claim"))
     assert outsider["same_school"] is False
     queue = people.reviewers[0].request("GET", "/reviews/queue")
     assert version["resource_id"] in {i["resource_id"] for i in queue["assigned"]}
     # Only an assigned reviewer reviews, once, with a complete rubric.
-    refused(lambda: people.reviewers[1].request("POST", path(version, "/reviews"), json={
-        "orientation_pass": True, "scores": GOOD, "recommendation": "accept"}), 403, "forbidden")
-    refused(lambda: people.reviewers[0].request("POST", path(version, "/reviews"), json={
-        "orientation_pass": True, "scores": {**GOOD, "科学性": 4}, "recommendation": "accept"}), 422, "invalid_request")
-    refused(lambda: people.reviewers[0].request("POST", path(version, "/reviews"), json={
-        "orientation_pass": True, "scores": {"科学性": 3}, "recommendation": "accept"}), 422, "invalid_request")
-    refused(lambda: people.reviewers[0].request("POST", path(version, "/reviews"), json={
-        "orientation_pass": False, "scores": GOOD, "recommendation": "accept"}), 422, "invalid_request")
-    people.reviewers[0].request("POST", path(version, "/reviews"), json={"orientation_pass": True, "scores": GOOD,
-                                                                         "recommendation": "accept"})
-    refused(lambda: people.reviewers[0].request("POST", path(version, "/reviews"), json={
-        "orientation_pass": True, "scores": GOOD, "recommendation": "accept"}), 409, "conflict")
+    refused(
+        lambda: people.reviewers[1].request(
+            "POST", path(version, "/reviews"), json={"orientation_pass": True, "scores": GOOD, "recommendation": "accept"}
+        ),
+        403,
+        "forbidden",
+    )
+    refused(
+        lambda: people.reviewers[0].request(
+            "POST", path(version, "/reviews"), json={"orientation_pass": True, "scores": {**GOOD, "科学性": 4}, "recommendation": "accept"}
+        ),
+        422,
+        "invalid_request",
+    )
+    refused(
+        lambda: people.reviewers[0].request(
+            "POST", path(version, "/reviews"), json={"orientation_pass": True, "scores": {"科学性": 3}, "recommendation": "accept"}
+        ),
+        422,
+        "invalid_request",
+    )
+    refused(
+        lambda: people.reviewers[0].request(
+            "POST", path(version, "/reviews"), json={"orientation_pass": False, "scores": GOOD, "recommendation": "accept"}
+        ),
+        422,
+        "invalid_request",
+    )
+    people.reviewers[0].request(
+        "POST", path(version, "/reviews"), json={"orientation_pass": True, "scores": GOOD, "recommendation": "accept"}
+    )
+    refused(
+        lambda: people.reviewers[0].request(
+            "POST", path(version, "/reviews"), json={"orientation_pass": True, "scores": GOOD, "recommendation": "accept"}
+        ),
+        409,
+        "conflict",
+    )
 
 
 def test_conflict_of_interest_is_a_rule(client: TestClient) -> None:
@@ -124,16 +173,32 @@ def test_conflict_of_interest_is_a_rule(client: TestClient) -> None:
     assert "滨海新区实验小学" in str(claimed) and claimed.body["overridable"] is True
     assert version["resource_id"] not in {i["resource_id"] for i in colleague.request("GET", "/reviews/queue")["open"]}
     assert colleague.request("GET", path(version))["allowed_actions"] == []
-    refused(lambda: colleague.request("POST", path(version, "/reviews"), json={
-        "orientation_pass": True, "scores": GOOD, "recommendation": "accept"}), 403, "forbidden")
-    assigned = refused(lambda: people.admin.request("POST", path(version, "/assignments"), json={"reviewer": colleague_key.address}),
-                       409, "conflict_of_interest")
+    refused(
+        lambda: colleague.request(
+            "POST", path(version, "/reviews"), json={"orientation_pass": True, "scores": GOOD, "recommendation": "accept"}
+        ),
+        403,
+        "forbidden",
+    )
+    assigned = refused(
+        lambda: people.admin.request("POST", path(version, "/assignments"), json={"reviewer": colleague_key.address}),
+        409,
+        "conflict_of_interest",
+    )
     assert "override_reason" in str(assigned)
     # No override for a reviewer without a conflict, nor by the reviewer themselves.
-    refused(lambda: people.admin.request("POST", path(version, "/assignments"), json={
-        "reviewer": people.reviewers[0].signer.address, "override_reason": "无需"}), 422, "invalid_request")
-    override = people.admin.request("POST", path(version, "/assignments"), json={"reviewer": colleague_key.address,
-                                                                                  "override_reason": "本学科仅此一位专家，经局务会同意"})
+    refused(
+        lambda: people.admin.request(
+            "POST", path(version, "/assignments"), json={"reviewer": people.reviewers[0].signer.address, "override_reason": "无需"}
+        ),
+        422,
+        "invalid_request",
+    )
+    override = people.admin.request(
+        "POST",
+        path(version, "/assignments"),
+        json={"reviewer": colleague_key.address, "override_reason": "本学科仅此一位专家，经局务会同意"},
+    )
     assert override["conflict"] and override["same_school"]
     assert colleague.request("GET", path(version))["allowed_actions"] == ["review"]
     colleague.request("POST", path(version, "/reviews"), json={"orientation_pass": True, "scores": GOOD, "recommendation": "accept"})
@@ -154,8 +219,13 @@ def test_a_reviewer_who_joins_the_authors_school_after_claiming_cannot_submit(cl
     reviewer = people.reviewers[0]
     reviewer.request("POST", path(version, "/claim"))
     people.admin.request("PUT", f"/users/{reviewer.signer.address}", json={"institution_id": people.school_id})
-    late = refused(lambda: reviewer.request("POST", path(version, "/reviews"), json={
-        "orientation_pass": True, "scores": GOOD, "recommendation": "accept"}), 409, "conflict_of_interest")
+    late = refused(
+        lambda: reviewer.request(
+            "POST", path(version, "/reviews"), json={"orientation_pass": True, "scores": GOOD, "recommendation": "accept"}
+        ),
+        409,
+        "conflict_of_interest",
+    )
     assert "would not count" in str(late)
 
 
@@ -175,8 +245,9 @@ def test_allowed_actions_are_the_callers(client: TestClient) -> None:
     assert allowed(people.reviewers[0]) == ["claim"]
     people.reviewers[0].request("POST", path(version, "/claim"))
     assert allowed(people.reviewers[0]) == ["review"]
-    people.reviewers[0].request("POST", path(version, "/reviews"), json={"orientation_pass": False, "scores": POOR,
-                                                                         "recommendation": "decline"})
+    people.reviewers[0].request(
+        "POST", path(version, "/reviews"), json={"orientation_pass": False, "scores": POOR, "recommendation": "decline"}
+    )
     assert allowed(people.reviewers[0]) == []
     review(people.reviewers[1], version)
     assert allowed(people.admin) == ["assign", "decline", "request_revisions", "withdraw"], "vetoed: no accept"
@@ -189,8 +260,9 @@ def test_allowed_actions_are_the_callers(client: TestClient) -> None:
     assert allowed(people.admin) == ["reopen"] and allowed(people.teacher) == [] and allowed(people.reviewers[0]) == []
     wrong = refused(lambda: people.reviewers[0].request("POST", path(version, "/claim")), 409, "invalid_transition")
     assert wrong.body["allowed"] == [] and "nothing for you" in str(wrong)
-    again = refused(lambda: people.admin.request("POST", path(version, "/decision"), json={"decision": "accept"}), 409,
-                    "invalid_transition")
+    again = refused(
+        lambda: people.admin.request("POST", path(version, "/decision"), json={"decision": "accept"}), 409, "invalid_transition"
+    )
     assert again.body["allowed"] == ["reopen"]
     # Withdrawn by an administrator: only an administrator may reinstate.
     accepted = accept(people, submit(people))
@@ -217,8 +289,9 @@ def test_a_decision_needs_two_reviews_and_respects_the_veto(client: TestClient) 
 def test_illegal_transitions_are_409_listing_what_is_allowed(client: TestClient) -> None:
     people = set_up_people(client)
     version = accept(people, submit(people))
-    error = refused(lambda: people.admin.request("POST", path(version, "/decision"), json={"decision": "decline"}), 409,
-                    "invalid_transition")
+    error = refused(
+        lambda: people.admin.request("POST", path(version, "/decision"), json={"decision": "decline"}), 409, "invalid_transition"
+    )
     assert error.body["state"] == "ACCEPTED" and error.body["allowed"] == ["withdraw"], "what this administrator may do"
     assert "allowed now: withdraw" in str(error)
     refused(lambda: people.admin.request("POST", path(version, "/reopen"), json={"reason": "x"}), 409, "invalid_transition")
@@ -240,8 +313,10 @@ def test_revisions_then_a_resubmission_opens_a_new_round(client: TestClient) -> 
     drain(client)
     ledger: Ledger = client.app.state.ledger  # type: ignore[attr-defined]
     chain_second = people.teacher.request("GET", path(second))["chain"]["resource_id"]
-    assert ledger.contracts["ResourceRegistry"].call("resource", chain_second)["predecessor"] == \
-        people.teacher.request("GET", path(first))["chain"]["resource_id"]
+    assert (
+        ledger.contracts["ResourceRegistry"].call("resource", chain_second)["predecessor"]
+        == people.teacher.request("GET", path(first))["chain"]["resource_id"]
+    )
     # The version in review blocks a third until it is decided.
     refused(lambda: submit(people, resource_id=first["resource_id"]), 409, "in_review")
     # Only an author submits new versions.
@@ -249,7 +324,9 @@ def test_revisions_then_a_resubmission_opens_a_new_round(client: TestClient) -> 
     people.admin.request("PUT", f"/users/{outsider_key.address}", json={"roles": ["teacher"]})
     outsider = sign_in(client, outsider_key)
     files = lesson_bundle(f"outsider-{uuid.uuid4()}")
-    refused(lambda: outsider.submit(files, lesson_metadata(outsider_key.address, files), resource_id=first["resource_id"]), 403, "forbidden")
+    refused(
+        lambda: outsider.submit(files, lesson_metadata(outsider_key.address, files), resource_id=first["resource_id"]), 403, "forbidden"
+    )
 
 
 def test_a_new_version_supersedes_the_accepted_one_only_when_accepted(client: TestClient) -> None:
@@ -275,8 +352,9 @@ def test_withdrawal_rules(client: TestClient) -> None:
     people = set_up_people(client)
     pending = submit(people)
     refused(lambda: people.teacher.request("POST", path(pending, "/withdrawal"), json={"reason_code": "infringement"}), 403, "forbidden")
-    refused(lambda: people.reviewers[0].request("POST", path(pending, "/withdrawal"), json={"reason_code": "author_request"}), 403,
-            "forbidden")
+    refused(
+        lambda: people.reviewers[0].request("POST", path(pending, "/withdrawal"), json={"reason_code": "author_request"}), 403, "forbidden"
+    )
     refused(lambda: people.admin.request("POST", path(pending, "/withdrawal"), json={"reason_code": "boredom"}), 422, "invalid_request")
     withdrawn = people.teacher.request("POST", path(pending, "/withdrawal"), json={"reason_code": "author_request", "reason": "重新录制"})
     assert withdrawn["state"] == "WITHDRAWN"
@@ -333,13 +411,25 @@ def test_the_history_is_tamper_evident_and_on_chain(client: TestClient) -> None:
     ledger: Ledger = client.app.state.ledger  # type: ignore[attr-defined]
     registry = ledger.contracts["ResourceRegistry"]
     chain_id = people.teacher.request("GET", path(version))["chain"]["resource_id"]
-    logs = ledger.rpc.request("eth_getLogs", [{"address": registry.address, "fromBlock": "0x0", "toBlock": "latest",
-                                               "topics": [None, "0x" + chain_id.to_bytes(32, "big").hex()]}])
+    logs = ledger.rpc.request(
+        "eth_getLogs",
+        [
+            {
+                "address": registry.address,
+                "fromBlock": "0x0",
+                "toBlock": "latest",
+                "topics": [None, "0x" + chain_id.to_bytes(32, "big").hex()],
+            }
+        ],
+    )
     on_chain = {"0x" + bytes(e.args["decisionHash"]).hex() for e in registry.decode_logs(logs) if e.name == "DecisionRecorded"}
     assert on_chain == {e["hash"] for e in history["events"]}
     with client.app.state.sessions() as db:  # type: ignore[attr-defined]
-        db.execute(update(WorkflowEvent).where(WorkflowEvent.seq == 7, WorkflowEvent.hash == history["events"][6]["hash"])
-                   .values(reason="篡改的理由"))
+        db.execute(
+            update(WorkflowEvent)
+            .where(WorkflowEvent.seq == 7, WorkflowEvent.hash == history["events"][6]["hash"])
+            .values(reason="篡改的理由")
+        )
         db.commit()
     tampered = people.teacher.request("GET", path(version, "/history"))
     assert not tampered["intact"] and [e["hash_valid"] for e in tampered["events"]].index(False) == 6
@@ -364,21 +454,33 @@ def test_concurrent_actions_on_postgresql(module_ledger: Ledger, tmp_path: Any) 
                 barrier = threading.Barrier(2)
                 answers: list[httpx.Response] = []
 
-                def act(client: RegistryClient, body: dict[str, Any], url: str,
-                        barrier: threading.Barrier = barrier, answers: list[httpx.Response] = answers) -> None:
+                def act(
+                    client: RegistryClient,
+                    body: dict[str, Any],
+                    url: str,
+                    barrier: threading.Barrier = barrier,
+                    answers: list[httpx.Response] = answers,
+                ) -> None:
                     barrier.wait()  # both requests leave together
                     answers.append(client.http.post(url, json=body, headers=client.headers))
 
-                reviews = [threading.Thread(target=act, args=(r, {"orientation_pass": True, "scores": GOOD, "recommendation": "accept"},
-                                                              path(version, "/reviews"))) for r in people.reviewers]
+                reviews = [
+                    threading.Thread(
+                        target=act,
+                        args=(r, {"orientation_pass": True, "scores": GOOD, "recommendation": "accept"}, path(version, "/reviews")),
+                    )
+                    for r in people.reviewers
+                ]
                 for thread in reviews:
                     thread.start()
                 for thread in reviews:
                     thread.join()
                 assert sorted(a.status_code for a in answers) == [201, 201], [a.text for a in answers]
                 answers.clear()
-                decisions = [threading.Thread(target=act, args=(admin, {"decision": choice}, path(version, "/decision")))
-                             for admin, choice in zip(admins, ("accept", "decline"), strict=True)]
+                decisions = [
+                    threading.Thread(target=act, args=(admin, {"decision": choice}, path(version, "/decision")))
+                    for admin, choice in zip(admins, ("accept", "decline"), strict=True)
+                ]
                 for thread in decisions:
                     thread.start()
                 for thread in decisions:

@@ -62,20 +62,32 @@ def test_the_chain_administrator_cannot_be_demoted_in_the_database(client: TestC
 def test_a_removed_issuer_no_longer_reads_personal_data(client: TestClient) -> None:
     admin, issuer, _ = issuing_school(client)
     label = uuid.uuid4().hex[:6]
-    batch = issuer.request("POST", "/credentials/batches", json={"batch": label, "kind": "growth_record", "records": students(1, label=label)})
+    batch = issuer.request(
+        "POST", "/credentials/batches", json={"batch": label, "kind": "growth_record", "records": students(1, label=label)}
+    )
     subject = f"/subjects/{batch['credentials'][0]['subject_id']}"
     assert status(client, issuer, "GET", subject) == 200
     admin.request("PUT", f"/users/{issuer.signer.address}", json={"roles": []})
     assert status(client, issuer, "GET", subject) == 403
     assert status(client, issuer, "DELETE", subject) == 403
-    assert status(client, issuer, "POST", "/credentials/batches",
-                  json={"batch": label + "b", "kind": "growth_record", "records": students(1, label=label)}) == 403
+    assert (
+        status(
+            client,
+            issuer,
+            "POST",
+            "/credentials/batches",
+            json={"batch": label + "b", "kind": "growth_record", "records": students(1, label=label)},
+        )
+        == 403
+    )
 
 
 def test_an_account_detached_from_its_institution_acts_for_it_no_more(client: TestClient) -> None:
     admin, issuer, school = issuing_school(client)
     label = uuid.uuid4().hex[:6]
-    batch = issuer.request("POST", "/credentials/batches", json={"batch": label, "kind": "growth_record", "records": students(1, label=label)})
+    batch = issuer.request(
+        "POST", "/credentials/batches", json={"batch": label, "kind": "growth_record", "records": students(1, label=label)}
+    )
     subject = f"/subjects/{batch['credentials'][0]['subject_id']}"
     # Leaving out institution_id keeps it; null detaches.
     kept = admin.request("PUT", f"/users/{issuer.signer.address}", json={"roles": ["issuer"]})
@@ -96,10 +108,14 @@ def test_a_removed_teacher_no_longer_submits(client: TestClient) -> None:
     metadata = people.teacher.signed_metadata(files, lesson_metadata(people.teacher.signer.address, files))
     people.admin.request("PUT", f"/users/{people.teacher.signer.address}", json={"roles": []})
     assert status(client, people.teacher, "GET", "/resources/registration-info") == 403
-    answer = client.post("/resources", headers=people.teacher.headers, files=[
-        ("metadata", (None, json.dumps(metadata, ensure_ascii=False).encode(), "application/json")),
-        *[("files", (name, content, "application/octet-stream")) for name, content in files.items()],
-    ])
+    answer = client.post(
+        "/resources",
+        headers=people.teacher.headers,
+        files=[
+            ("metadata", (None, json.dumps(metadata, ensure_ascii=False).encode(), "application/json")),
+            *[("files", (name, content, "application/octet-stream")) for name, content in files.items()],
+        ],
+    )
     assert answer.status_code == 403 and answer.json()["error"] == "forbidden", answer.text
 
 
@@ -145,10 +161,14 @@ def test_a_role_removed_while_an_upload_runs_stores_nothing(module_ledger: Ledge
         people = set_up_people(http, reviewers=0, app=app)
         files = lesson_bundle(f"in-flight-{uuid.uuid4()}")
         metadata = people.teacher.signed_metadata(files, lesson_metadata(people.teacher.signer.address, files))
-        encoded = http.build_request("POST", "/resources", files=[
-            ("metadata", (None, json.dumps(metadata, ensure_ascii=False).encode(), "application/json")),
-            *[("files", (name, content, "application/octet-stream")) for name, content in files.items()],
-        ])
+        encoded = http.build_request(
+            "POST",
+            "/resources",
+            files=[
+                ("metadata", (None, json.dumps(metadata, ensure_ascii=False).encode(), "application/json")),
+                *[("files", (name, content, "application/octet-stream")) for name, content in files.items()],
+            ],
+        )
         body = encoded.read()
         halfway = threading.Event()
         resume = threading.Event()
@@ -160,8 +180,13 @@ def test_a_role_removed_while_an_upload_runs_stores_nothing(module_ledger: Ledge
             yield body[len(body) // 2 :]
 
         answers: list[httpx.Response] = []
-        upload = threading.Thread(target=lambda: answers.append(http.post(
-            "/resources", content=slowly(), headers={**people.teacher.headers, "content-type": encoded.headers["content-type"]})))
+        upload = threading.Thread(
+            target=lambda: answers.append(
+                http.post(
+                    "/resources", content=slowly(), headers={**people.teacher.headers, "content-type": encoded.headers["content-type"]}
+                )
+            )
+        )
         upload.start()
         assert halfway.wait(30)
         people.admin.request("PUT", f"/users/{people.teacher.signer.address}", json={"roles": []})
@@ -210,8 +235,9 @@ def test_two_grants_at_once_give_one_role_and_no_error(module_ledger: Ledger, da
             barrier = threading.Barrier(4)
             answers: list[httpx.Response] = []
 
-            def grant(roles: list[str], barrier: threading.Barrier = barrier, target: str = target,
-                      answers: list[httpx.Response] = answers) -> None:
+            def grant(
+                roles: list[str], barrier: threading.Barrier = barrier, target: str = target, answers: list[httpx.Response] = answers
+            ) -> None:
                 barrier.wait()
                 answers.append(http.put(f"/users/{target}", json={"roles": roles}, headers=admin.headers))
 
@@ -242,8 +268,12 @@ def test_two_administrators_demoting_each_other_at_once(module_ledger: Ledger, d
             barrier = threading.Barrier(2)
             answers: dict[int, httpx.Response] = {}
 
-            def demote(me: int, barrier: threading.Barrier = barrier, admins: list[RegistryClient] = admins,
-                       answers: dict[int, httpx.Response] = answers) -> None:
+            def demote(
+                me: int,
+                barrier: threading.Barrier = barrier,
+                admins: list[RegistryClient] = admins,
+                answers: dict[int, httpx.Response] = answers,
+            ) -> None:
                 other = admins[1 - me].signer.address
                 barrier.wait()
                 answers[me] = http.put(f"/users/{other}", json={"roles": []}, headers=admins[me].headers)

@@ -32,8 +32,21 @@ BORN = date(date.today().year - 12, 3, 1)  # twelve: a guardian's consent is nee
 
 
 def roster_rows(count: int, label: str) -> list[list[Any]]:
-    return [[f"张{label}{i}", f"G1201{label}{i:04d}", f"{BORN.year}/3/1" if i % 2 else BORN.isoformat(), f"张建国{i}", f"1380000{i:04d}",
-             f"同意书-{label}-{i}", "社会实践", "志愿服务", "2026-2027学年第一学期", f"社区服务 {i} 小时"] for i in range(count)]
+    return [
+        [
+            f"张{label}{i}",
+            f"G1201{label}{i:04d}",
+            f"{BORN.year}/3/1" if i % 2 else BORN.isoformat(),
+            f"张建国{i}",
+            f"1380000{i:04d}",
+            f"同意书-{label}-{i}",
+            "社会实践",
+            "志愿服务",
+            "2026-2027学年第一学期",
+            f"社区服务 {i} 小时",
+        ]
+        for i in range(count)
+    ]
 
 
 def as_csv(rows: list[list[Any]], encoding: str = "utf-8-sig") -> bytes:
@@ -61,8 +74,14 @@ def test_a_csv_roster_is_read_in_the_encodings_schools_save(encoding: str) -> No
     roster = read_roster(as_csv(roster_rows(3, "ab"), encoding), "growth_record", max_records=100)
     assert roster.lines == [2, 3, 4]
     first = roster.records[0]
-    assert first["subject"] == {"name": "张ab0", "student_number": "G1201ab0000", "birth_date": BORN.isoformat(), "guardian": "张建国0",
-                                "contact": "13800000000", "guardian_consent": "同意书-ab-0"}
+    assert first["subject"] == {
+        "name": "张ab0",
+        "student_number": "G1201ab0000",
+        "birth_date": BORN.isoformat(),
+        "guardian": "张建国0",
+        "contact": "13800000000",
+        "guardian_consent": "同意书-ab-0",
+    }
     assert first["record"]["dimension"] == "社会实践" and roster.records[1]["subject"]["birth_date"] == BORN.isoformat()
     assert check_records("growth_record", roster.records, today=TODAY) == []
 
@@ -165,7 +184,9 @@ def test_a_roster_with_bad_rows_issues_nothing_and_the_fixed_one_issues(client: 
     rows[9][1], rows[17][5] = f"G1201{label}9999", "同意书-补"
     fixed = post_roster(client, issuer.token, as_xlsx(rows)).json()
     assert fixed["problems"] == []
-    batch = issuer.request("POST", "/credentials/batches", json={"batch": f"r-{label}", "kind": "growth_record", "records": fixed["records"]})
+    batch = issuer.request(
+        "POST", "/credentials/batches", json={"batch": f"r-{label}", "kind": "growth_record", "records": fixed["records"]}
+    )
     assert batch["completed"] and batch["count"] == 30
     listed = issuer.request("GET", "/credentials/batches")
     assert listed["count"] == 1 and listed["data"][0]["batch"] == f"r-{label}" and listed["data"][0]["statuses"] == {"active": 30}
@@ -179,7 +200,8 @@ def test_a_roster_with_bad_rows_issues_nothing_and_the_fixed_one_issues(client: 
     assert issuer.request("GET", f"/credentials/{batch['credentials'][2]['id']}")["status_reason"] is None
     who = issuer.request("GET", f"/credentials/batches/r-{label}/subjects")
     assert [(w["credential_id"], w["subject_id"], w["name"], w["number"]) for w in who] == [
-        (c["id"], c["subject_id"], row[0], row[1]) for c, row in zip(batch["credentials"], rows, strict=True)], "the batch's order"
+        (c["id"], c["subject_id"], row[0], row[1]) for c, row in zip(batch["credentials"], rows, strict=True)
+    ], "the batch's order"
     issuer.request("DELETE", f"/subjects/{who[1]['subject_id']}")
     after = issuer.request("GET", f"/credentials/batches/r-{label}/subjects")[1]
     assert after["credential_id"] == who[1]["credential_id"] and after["erased"] and after["name"] is None and after["number"] is None
@@ -193,9 +215,11 @@ def test_a_roster_with_bad_rows_issues_nothing_and_the_fixed_one_issues(client: 
     admin.request("PUT", f"/users/{teacher.address}", json={"roles": ["teacher"]})
     assert post_roster(client, sign_in(client, teacher).token, as_csv(rows)).status_code == 403
     assert post_roster(client, None, as_csv(rows)).status_code == 401
-    for data, status, code in [(b"\xd0\xcf\x11\xe0" + b"\0" * 50, 415, "unsupported_media_type"),
-                               ("姓名\n张三\n".encode(), 422, "missing_columns"),
-                               (b"x" * (5 * 1024 * 1024 + 10), 422, "roster_too_large")]:
+    for data, status, code in [
+        (b"\xd0\xcf\x11\xe0" + b"\0" * 50, 415, "unsupported_media_type"),
+        ("姓名\n张三\n".encode(), 422, "missing_columns"),
+        (b"x" * (5 * 1024 * 1024 + 10), 422, "roster_too_large"),
+    ]:
         refused = post_roster(client, issuer.token, data)
         assert (refused.status_code, refused.json()["error"]) == (status, code), refused.text
     assert post_roster(client, issuer.token, as_csv(rows), kind="diploma").status_code == 422
@@ -204,7 +228,9 @@ def test_a_roster_with_bad_rows_issues_nothing_and_the_fixed_one_issues(client: 
 def test_an_offline_bundle_is_made_for_a_holder(client: TestClient) -> None:
     _, issuer, _ = issuing_school(client)
     label = uuid.uuid4().hex[:6]
-    batch = issuer.request("POST", "/credentials/batches", json={"batch": label, "kind": "growth_record", "records": students(2, label=label)})
+    batch = issuer.request(
+        "POST", "/credentials/batches", json={"batch": label, "kind": "growth_record", "records": students(2, label=label)}
+    )
     document = batch["credentials"][0]["document"]
     answer = client.post("/verify/bundles", json={"credential": document})  # anyone holding the credential: no sign-in
     assert answer.status_code == 200, answer.text
@@ -214,30 +240,63 @@ def test_an_offline_bundle_is_made_for_a_holder(client: TestClient) -> None:
     unanchored = {**document, "proof": [p for p in document["proof"] if p.get("type") != "EduLedgerMerkleAnchor"]}
     anchor = next(p for p in document["proof"] if p.get("type") == "EduLedgerMerkleAnchor")
     others = [p for p in document["proof"] if p is not anchor]
-    broken = [{**document, "proof": proof} for proof in ("x", [1], [*others, {**anchor, "merkleRoot": 5}],
-                                                         [*others, {**anchor, "merkleRoot": "0x" + "zz" * 32}],
-                                                         [*others, {**anchor, "merkleRoot": "0x" + "11" * 32}])]
-    broken += [{**document, "credentialStatus": status} for status in ("x", [1], {"statusListCredential": 5},
-                                                                      {**document["credentialStatus"], "statusListCredential": "http://elsewhere/l"})]
-    for body in ({"credential": unanchored}, {"credential": {"type": "VerifiableCredential"}}, {"credential": "x"}, {},
-                 *({"credential": credential} for credential in broken)):
+    broken = [
+        {**document, "proof": proof}
+        for proof in (
+            "x",
+            [1],
+            [*others, {**anchor, "merkleRoot": 5}],
+            [*others, {**anchor, "merkleRoot": "0x" + "zz" * 32}],
+            [*others, {**anchor, "merkleRoot": "0x" + "11" * 32}],
+        )
+    ]
+    broken += [
+        {**document, "credentialStatus": status}
+        for status in (
+            "x",
+            [1],
+            {"statusListCredential": 5},
+            {**document["credentialStatus"], "statusListCredential": "http://elsewhere/l"},
+        )
+    ]
+    for body in (
+        {"credential": unanchored},
+        {"credential": {"type": "VerifiableCredential"}},
+        {"credential": "x"},
+        {},
+        *({"credential": credential} for credential in broken),
+    ):
         refused = client.post("/verify/bundles", json=body)
         assert refused.status_code == 422 and refused.json()["error"] in ("not_bundled", "invalid_request"), refused.text
 
 
 def test_a_professional_development_roster_is_read_and_checked_alike() -> None:
     heading = "姓名,工号,出生日期,联系电话,培训项目,培训类别,学时,学分,培训时间,培训机构\r\n"
-    rows = ["赵老师,T0001,1985/3/2,13900000001,单元整体教学设计,集中培训,24,1.5,2026年秋季,天津师范大学",
-            "钱老师,T0001,1986-04-05,,单元整体教学设计,集中培训,24,1.5,2026年秋季,",
-            "孙老师,T0003,1987-05-06,,单元整体教学设计,打游戏,-2,1,2026年秋季,",
-            "李老师,T0004,1987-05-06,,单元整体教学设计,集中培训,二十,1,2026年秋季,"]
+    rows = [
+        "赵老师,T0001,1985/3/2,13900000001,单元整体教学设计,集中培训,24,1.5,2026年秋季,天津师范大学",
+        "钱老师,T0001,1986-04-05,,单元整体教学设计,集中培训,24,1.5,2026年秋季,",
+        "孙老师,T0003,1987-05-06,,单元整体教学设计,打游戏,-2,1,2026年秋季,",
+        "李老师,T0004,1987-05-06,,单元整体教学设计,集中培训,二十,1,2026年秋季,",
+    ]
     roster = read_roster((heading + "\r\n".join(rows) + "\r\n").encode("gb18030"), "professional_development", max_records=100)
-    assert roster.records[0] == {"subject": {"name": "赵老师", "staff_number": "T0001", "birth_date": "1985-03-02", "contact": "13900000001"},
-                                 "record": {"training": "单元整体教学设计", "category": "集中培训", "hours": "24", "credits": "1.5",
-                                            "period": "2026年秋季", "provider": "天津师范大学"}}
+    assert roster.records[0] == {
+        "subject": {"name": "赵老师", "staff_number": "T0001", "birth_date": "1985-03-02", "contact": "13900000001"},
+        "record": {
+            "training": "单元整体教学设计",
+            "category": "集中培训",
+            "hours": "24",
+            "credits": "1.5",
+            "period": "2026年秋季",
+            "provider": "天津师范大学",
+        },
+    }
     found = {(p.index, p.field, p.code) for p in check_records("professional_development", roster.records, today=TODAY)}
-    assert found == {(1, "subject.staff_number", "duplicate_number"), (2, "record.category", "not_allowed"), (2, "record.hours", "out_of_range"),
-                     (3, "record.hours", "not_a_number")}
+    assert found == {
+        (1, "subject.staff_number", "duplicate_number"),
+        (2, "record.category", "not_allowed"),
+        (2, "record.hours", "out_of_range"),
+        (3, "record.hours", "not_a_number"),
+    }
     with pytest.raises(InvalidRequestError) as caught:  # a growth-record roster is not a teachers' one
         read_roster(as_csv(roster_rows(2, "pd")), "professional_development", max_records=100)
     assert caught.value.code == "missing_columns"

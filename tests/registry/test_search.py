@@ -11,12 +11,29 @@ from fastapi.testclient import TestClient
 from registry.crud.catalogue import SAMPLE_CATALOGUE, read_catalogue_file
 from tests.utils.registry import People, drain, lesson_metadata, office_document, review_and_accept, set_up_people
 
-def publish(people: People, title: str, node: str, *, description: str = "", keywords: list[str] | None = None,
-            resource_type: str = "教学设计", licence: str = "CC-BY-4.0") -> int:
+
+def publish(
+    people: People,
+    title: str,
+    node: str,
+    *,
+    description: str = "",
+    keywords: list[str] | None = None,
+    resource_type: str = "教学设计",
+    licence: str = "CC-BY-4.0",
+) -> int:
     files = {"教学设计.docx": office_document("word", title + description + uuid.uuid4().hex)}
-    metadata = lesson_metadata(people.teacher.signer.address, files, title=title, description=description, keywords=keywords or [],
-                               catalogue_node=node, resource_type=resource_type, licence=licence,
-                               parts=[{"name": "教学设计.docx", "role": "教学设计"}])
+    metadata = lesson_metadata(
+        people.teacher.signer.address,
+        files,
+        title=title,
+        description=description,
+        keywords=keywords or [],
+        catalogue_node=node,
+        resource_type=resource_type,
+        licence=licence,
+        parts=[{"name": "教学设计.docx", "role": "教学设计"}],
+    )
     return int(review_and_accept(people, people.teacher.submit(files, metadata))["resource_id"])
 
 
@@ -24,12 +41,18 @@ def publish(people: People, title: str, node: str, *, description: str = "", key
 def catalogue(client: TestClient) -> tuple[TestClient, People, dict[str, int]]:
     people = set_up_people(client)
     ids = {
-        "fractions": publish(people, "认识分数（几分之一）", "primary.math.g3.pep.vol1.c8.s1",
-                             description="通过分月饼认识几分之一。", keywords=["分数"]),
+        "fractions": publish(
+            people, "认识分数（几分之一）", "primary.math.g3.pep.vol1.c8.s1", description="通过分月饼认识几分之一。", keywords=["分数"]
+        ),
         "fraction_sums": publish(people, "分数的简单计算", "primary.math.g3.pep.vol1.c8.s3", keywords=["同分母加减"]),
         "clock": publish(people, "认识钟表", "primary.math.g1.pep.vol1.c7", description="整时与半时。"),
-        "colours": publish(people, "Unit 2 Colours: learning colour words", "primary.english.g3.pep.vol1.u2",
-                           description="Pupils name colours and play games with crayons.", licence="CC-BY-NC-4.0"),
+        "colours": publish(
+            people,
+            "Unit 2 Colours: learning colour words",
+            "primary.english.g3.pep.vol1.u2",
+            description="Pupils name colours and play games with crayons.",
+            licence="CC-BY-NC-4.0",
+        ),
     }
     drain(client)
     return client, people, ids
@@ -68,7 +91,10 @@ def test_facets_count_the_matches_and_filters_narrow_them(catalogue: tuple[TestC
     assert facets["grade"] == {"三年级": 3, "一年级": 1}
     assert facets["licence"] == {"CC-BY-4.0": 3, "CC-BY-NC-4.0": 1}
     assert search(client, subject="数学", grade="三年级")["total"] == 2
-    assert {h["resource_id"] for h in search(client, node="primary.math.g3.pep.vol1.c8")["items"]} == {ids["fractions"], ids["fraction_sums"]}
+    assert {h["resource_id"] for h in search(client, node="primary.math.g3.pep.vol1.c8")["items"]} == {
+        ids["fractions"],
+        ids["fraction_sums"],
+    }
     assert search(client, node="primary.math")["total"] == 3
     assert search(client, licence="CC-BY-NC-4.0")["items"][0]["resource_id"] == ids["colours"]
 
@@ -88,8 +114,16 @@ def test_withdrawn_and_unaccepted_resources_are_not_found(catalogue: tuple[TestC
     people.admin.request("POST", f"/resources/{ids['clock']}/versions/1/withdrawal", json={"reason_code": "outdated"})
     assert search(client, q="钟表")["total"] == 0
     files = {"教学设计.docx": office_document("word", "draft" + uuid.uuid4().hex)}
-    people.teacher.submit(files, lesson_metadata(people.teacher.signer.address, files, title="未审核的钟表课",
-                                                 resource_type="教学设计", parts=[{"name": "教学设计.docx", "role": "教学设计"}]))
+    people.teacher.submit(
+        files,
+        lesson_metadata(
+            people.teacher.signer.address,
+            files,
+            title="未审核的钟表课",
+            resource_type="教学设计",
+            parts=[{"name": "教学设计.docx", "role": "教学设计"}],
+        ),
+    )
     assert search(client, q="钟表")["total"] == 0
 
 
@@ -130,29 +164,36 @@ def test_suggestions_complete_knowledge_points_and_titles(catalogue: tuple[TestC
     assert {"分数的简单计算", "分数的简单应用"} <= set(points)
     assert set(titles) == {"认识分数（几分之一）", "分数的简单计算"}
     typed = client.get("/search/suggest", params={"q": "Unit 2 colo"}).json()["suggestions"]
-    assert [(s["kind"], s["text"]) for s in typed] == [("knowledge_point", "Unit 2 Colours"),
-                                                       ("title", "Unit 2 Colours: learning colour words")], "the last word unfinished"
+    assert [(s["kind"], s["text"]) for s in typed] == [
+        ("knowledge_point", "Unit 2 Colours"),
+        ("title", "Unit 2 Colours: learning colour words"),
+    ], "the last word unfinished"
     assert client.get("/search/suggest", params={"q": ""}).json()["suggestions"] == []
     assert client.get("/search/suggest", params={"q": "😀"}).json()["suggestions"] == []
 
 
-@pytest.mark.parametrize("query", ["！？。，", "😀🎉🚀", '"', "*", "NEAR", "OR", ":", '"分数" OR title:* NEAR(a b)', "'; DROP TABLE resource_versions; --"])
+@pytest.mark.parametrize(
+    "query", ["！？。，", "😀🎉🚀", '"', "*", "NEAR", "OR", ":", '"分数" OR title:* NEAR(a b)', "'; DROP TABLE resource_versions; --"]
+)
 def test_operator_and_symbol_queries_are_plain_text(client: TestClient, query: str) -> None:
     answer = client.get("/search", params={"q": query})
     assert answer.status_code == 200, answer.text
     assert answer.json()["total"] == 0 and answer.json()["items"] == []
 
 
-@pytest.mark.parametrize(("params", "status"), [
-    ({"q": "a" * 10_000}, 422),
-    ({"q": "分数" * 2_500}, 422),
-    ({"q": "a" * 201}, 422),
-    ({"page": 10_001}, 422),
-    ({"page": 0}, 422),
-    ({"per_page": 0}, 422),
-    ({"subject": [f"学科{i}" for i in range(21)]}, 422),
-    ({"stage": "小" * 121}, 422),
-])
+@pytest.mark.parametrize(
+    ("params", "status"),
+    [
+        ({"q": "a" * 10_000}, 422),
+        ({"q": "分数" * 2_500}, 422),
+        ({"q": "a" * 201}, 422),
+        ({"page": 10_001}, 422),
+        ({"page": 0}, 422),
+        ({"per_page": 0}, 422),
+        ({"subject": [f"学科{i}" for i in range(21)]}, 422),
+        ({"stage": "小" * 121}, 422),
+    ],
+)
 def test_bad_search_parameters_are_refused_with_a_reason(client: TestClient, params: dict[str, object], status: int) -> None:
     answer = client.get("/search", params=params)
     assert answer.status_code == status

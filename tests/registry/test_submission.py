@@ -47,12 +47,18 @@ def snapshot(client: TestClient) -> dict[str, Any]:
     app = client.app
     store = app.state.content  # type: ignore[attr-defined]
     with app.state.sessions() as db:  # type: ignore[attr-defined]
-        counts = {model.__name__: db.scalar(select(func.count()).select_from(model))
-                  for model in (Resource, ResourceVersion, ContentPart, WorkflowEvent)}
+        counts = {
+            model.__name__: db.scalar(select(func.count()).select_from(model))
+            for model in (Resource, ResourceVersion, ContentPart, WorkflowEvent)
+        }
         # A submission's own chain job; the worker adds others (recording earlier events) at any time.
         counts["registrations"] = db.scalar(select(func.count()).select_from(ChainJob).where(ChainJob.kind == "register_resource"))
-    return {**counts, "blocks": sorted(p.name for p in store.blocks_dir.glob("*/*")), "pins": store.pins(),
-            "staging": list((store.root / "staging").iterdir())}
+    return {
+        **counts,
+        "blocks": sorted(p.name for p in store.blocks_dir.glob("*/*")),
+        "pins": store.pins(),
+        "staging": list((store.root / "staging").iterdir()),
+    }
 
 
 def refused(client: TestClient, call: Callable[[], Any], status: int, code: str) -> RegistryError:
@@ -72,9 +78,13 @@ def test_a_bundle_is_stored_registered_and_screened(client: TestClient) -> None:
     assert version["cid"] == str(bundle_root(files, V1).cid)
     assert version["state"] == "IN_REVIEW" and version["allowed_actions"] == ["withdraw"], "what the author may do"
     kinds = {p["name"]: p["media_type"].split(";")[0] for p in version["parts"]}
-    assert kinds == {"微课视频.mp4": "video/mp4", "教学设计.docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                     "学习任务单.pdf": "application/pdf", "课件.pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-                     "作业练习.txt": "text/plain"}
+    assert kinds == {
+        "微课视频.mp4": "video/mp4",
+        "教学设计.docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "学习任务单.pdf": "application/pdf",
+        "课件.pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "作业练习.txt": "text/plain",
+    }
     for part in version["parts"]:  # in review: for its author (and reviewers, administrators) only
         as_author = client.get(f"/ipfs/{version['cid']}/{part['name']}", headers={"Authorization": f"Bearer {people.teacher.token}"})
         assert as_author.content == files[part["name"]]
@@ -88,7 +98,10 @@ def test_a_bundle_is_stored_registered_and_screened(client: TestClient) -> None:
     assert "0x" + bytes(record["metadataHash"]).hex() == version["metadata_hash"]
     history = people.teacher.request("GET", f"/resources/{version['resource_id']}/versions/1/history")
     assert [(e["action"], e["to_state"]) for e in history["events"]] == [
-        ("submit", "SUBMITTED"), ("screen", "SCREENING"), ("pass_screening", "IN_REVIEW")]
+        ("submit", "SUBMITTED"),
+        ("screen", "SCREENING"),
+        ("pass_screening", "IN_REVIEW"),
+    ]
     assert history["intact"]
 
 
@@ -106,7 +119,9 @@ def _post(teacher: RegistryClient, fields: list[tuple[str, tuple[str | None, byt
 
 def _fields(metadata: Any, files: dict[str, bytes]) -> list[tuple[str, tuple[str | None, bytes, str]]]:
     raw = metadata if isinstance(metadata, bytes) else json.dumps(metadata, ensure_ascii=False).encode()
-    return [("metadata", (None, raw, "application/json"))] + [("files", (name, data, "application/octet-stream")) for name, data in files.items()]
+    return [("metadata", (None, raw, "application/json"))] + [
+        ("files", (name, data, "application/octet-stream")) for name, data in files.items()
+    ]
 
 
 @pytest.fixture
@@ -132,8 +147,18 @@ def bundle() -> dict[str, bytes]:
         (lambda m: {**m, "colour": "red"}, 422, "invalid_request"),
         (lambda m: {k: v for k, v in m.items() if k != "keywords" and k != "title"}, 422, "invalid_request"),
     ],
-    ids=["unknown-node", "unknown-type", "licence", "empty-title", "shares", "not-the-signer", "missing-role", "role-not-allowed",
-         "unknown-field", "missing-field"],
+    ids=[
+        "unknown-node",
+        "unknown-type",
+        "licence",
+        "empty-title",
+        "shares",
+        "not-the-signer",
+        "missing-role",
+        "role-not-allowed",
+        "unknown-field",
+        "missing-field",
+    ],
 )
 def test_bad_metadata_is_refused_before_any_file_is_stored(
     client: TestClient, teacher: RegistryClient, change: Callable[[dict[str, Any]], dict[str, Any]], status: int, code: str
@@ -151,8 +176,9 @@ def test_malformed_requests(client: TestClient, teacher: RegistryClient) -> None
     refused(client, lambda: _post(teacher, list(reversed(_fields(signed, files)))), 422, "invalid_request")  # files before metadata
     refused(client, lambda: _post(teacher, _fields(signed, {**files, "extra.txt": b"x"})), 422, "invalid_request")
     refused(client, lambda: _post(teacher, _fields(signed, {k: v for k, v in files.items() if k != "课件.pptx"})), 422, "invalid_request")
-    refused(client, lambda: _post(teacher, _fields(signed, files) + [("files", ("课件.pptx", files["课件.pptx"], "x"))]), 422,
-            "invalid_request")
+    refused(
+        client, lambda: _post(teacher, _fields(signed, files) + [("files", ("课件.pptx", files["课件.pptx"], "x"))]), 422, "invalid_request"
+    )
     refused(client, lambda: teacher.request("POST", "/resources", json=signed), 415, "unsupported_media_type")
     refused(client, lambda: _post(teacher, _fields(b"x" * 70_000, files)), 413, "payload_too_large")
 
@@ -187,8 +213,12 @@ def test_signatures_must_cover_exactly_what_is_sent(client: TestClient, teacher:
     # Metadata changed after signing: the metadata hash no longer matches.
     refused(client, lambda: teacher.upload(files, {**signed, "title": "另一个标题"}), 400, "invalid_signature")
     # A malformed signature.
-    refused(client, lambda: teacher.upload(files, {**signed, "registration": {**signed["registration"], "signature": "0x12"}}), 400,
-            "invalid_signature")
+    refused(
+        client,
+        lambda: teacher.upload(files, {**signed, "registration": {**signed["registration"], "signature": "0x12"}}),
+        400,
+        "invalid_signature",
+    )
     # Signed for other files than those uploaded.
     other_files = bundle()
     refused(client, lambda: teacher.upload(other_files, {**signed, "parts": signed["parts"]}), 422, "content_mismatch")
@@ -214,8 +244,9 @@ def test_identical_content_is_409_naming_the_first_owner(client: TestClient, mod
     copier_key = new_signer()
     admin.request("PUT", f"/users/{copier_key.address}", json={"roles": ["teacher"]})
     copier = sign_in(client, copier_key)
-    error = refused(client, lambda: copier.submit(files, lesson_metadata(copier_key.address, files, title="我的课")), 409,
-                    "duplicate_content")
+    error = refused(
+        client, lambda: copier.submit(files, lesson_metadata(copier_key.address, files, title="我的课")), 409, "duplicate_content"
+    )
     assert error.body["resource_id"] == first["resource_id"] and error.body["owner"] == people.teacher.signer.address
     # Once on chain, a registry with a database that never saw it still refuses it: the chain is the authority.
     drain(client)
@@ -246,5 +277,7 @@ def test_near_duplicates_are_accepted_but_flagged(client: TestClient) -> None:
     # A bundle that reuses another resource's file byte for byte is flagged "identical".
     reused = {**bundle(), "作业练习.txt": text}
     third = people.teacher.submit(reused, lesson_metadata(people.teacher.signer.address, reused))
-    assert any(hit["kind"] == "identical" and hit["resourceId"] == first["resource_id"] and hit["distance"] == 0
-               for hit in third["near_duplicates"])
+    assert any(
+        hit["kind"] == "identical" and hit["resourceId"] == first["resource_id"] and hit["distance"] == 0
+        for hit in third["near_duplicates"]
+    )

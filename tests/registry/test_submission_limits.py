@@ -20,8 +20,8 @@ from sqlalchemy import select
 
 from ledger_service.chain import Ledger
 from registry.core.config import Settings
-from registry.models import Fingerprint as FingerprintRow
 from registry.main import create_app
+from registry.models import Fingerprint as FingerprintRow
 from tests.registry.test_submission import _fields, _post, refused
 from tests.utils.live import live_server
 from tests.utils.registry import lesson_bundle, lesson_metadata, set_up_people
@@ -31,20 +31,39 @@ pytestmark = pytest.mark.anvil  # the registry's module chain is an anvil
 
 def png_bomb(width: int = 15_000, height: int = 15_000) -> bytes:
     """A 1-bit PNG of ``width`` x ``height`` zero pixels: some 27 KB that decode to hundreds of megabytes."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     packer = zlib.compressobj(9)
     row = b"\0" * (1 + (width + 7) // 8)
     data = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0))
+        + chunk(b"IDAT", data)
+        + chunk(b"IEND", b"")
+    )
 
 
 def with_image(name: str, image: bytes) -> tuple[dict[str, bytes], list[dict[str, str]]]:
     files = {**lesson_bundle(f"img-{uuid.uuid4()}"), name: image}
-    return files, [{"name": n, "role": "素材" if n == name else r} for n, r in
-                   ((p, {"微课视频.mp4": "微课视频", "教学设计.docx": "教学设计", "学习任务单.pdf": "学习任务单",
-                         "课件.pptx": "课件", "作业练习.txt": "作业练习"}.get(p, "素材")) for p in files)]
+    return files, [
+        {"name": n, "role": "素材" if n == name else r}
+        for n, r in (
+            (
+                p,
+                {
+                    "微课视频.mp4": "微课视频",
+                    "教学设计.docx": "教学设计",
+                    "学习任务单.pdf": "学习任务单",
+                    "课件.pptx": "课件",
+                    "作业练习.txt": "作业练习",
+                }.get(p, "素材"),
+            )
+            for p in files
+        )
+    ]
 
 
 def test_a_decompression_bomb_is_413_naming_the_limit_and_never_decoded(client: TestClient) -> None:
@@ -52,8 +71,9 @@ def test_a_decompression_bomb_is_413_naming_the_limit_and_never_decoded(client: 
     bomb = png_bomb()
     assert len(bomb) < 64 * 1024
     files, parts = with_image("板书.png", bomb)
-    error = refused(client, lambda: teacher.submit(files, lesson_metadata(teacher.signer.address, files, parts=parts)),
-                    413, "payload_too_large")
+    error = refused(
+        client, lambda: teacher.submit(files, lesson_metadata(teacher.signer.address, files, parts=parts)), 413, "payload_too_large"
+    )
     assert "15000 x 15000" in str(error) and "50,000,000 pixels" in str(error) and error.body["part"] == "板书.png"
 
 
@@ -64,17 +84,28 @@ def test_the_pixel_limit_is_a_setting_and_a_small_image_passes(make_client: Any)
     version = teacher.submit(files, lesson_metadata(teacher.signer.address, files, parts=parts))
     assert {p["name"]: p["media_type"] for p in version["parts"]}["图.png"] == "image/png"
     files, parts = with_image("图.png", png_bomb(101, 100))
-    error = refused(client, lambda: teacher.submit(files, lesson_metadata(teacher.signer.address, files, parts=parts)),
-                    413, "payload_too_large")
+    error = refused(
+        client, lambda: teacher.submit(files, lesson_metadata(teacher.signer.address, files, parts=parts)), 413, "payload_too_large"
+    )
     assert "10,100 pixels" in str(error) and "10,000 pixels" in str(error)
 
 
-@pytest.mark.parametrize(("name", "rule"), [
-    ("..", "'..'"), ("a..b.pdf", "'..'"), ("../课件.pdf", "not a path"), ("dir/课件.pdf", "not a path"), ("..\\boot.ini", "not a path"),
-    ("nul\x00.pdf", "control characters"), ("line\n.pdf", "control characters"),
-    ("report\u202egpj.exe", "bidirectional"), ("a\u2066b\u2069.pdf", "bidirectional"), ("x\u200f.pdf", "bidirectional"),
-    (" 课件.pdf", "white space"),
-])
+@pytest.mark.parametrize(
+    ("name", "rule"),
+    [
+        ("..", "'..'"),
+        ("a..b.pdf", "'..'"),
+        ("../课件.pdf", "not a path"),
+        ("dir/课件.pdf", "not a path"),
+        ("..\\boot.ini", "not a path"),
+        ("nul\x00.pdf", "control characters"),
+        ("line\n.pdf", "control characters"),
+        ("report\u202egpj.exe", "bidirectional"),
+        ("a\u2066b\u2069.pdf", "bidirectional"),
+        ("x\u200f.pdf", "bidirectional"),
+        (" 课件.pdf", "white space"),
+    ],
+)
 def test_part_names_that_lie_or_escape_are_refused_naming_the_rule(client: TestClient, name: str, rule: str) -> None:
     teacher = set_up_people(client, reviewers=0).teacher
     files = lesson_bundle(f"names-{uuid.uuid4()}")

@@ -14,13 +14,13 @@ from fastapi.testclient import TestClient
 
 from ledger_service.chain import Ledger
 from ledger_service.credentials import ChainView, StatusList, did_web_url, make_bundle
-from tests.utils.presentations import held, holder_import
 from tests.credentials.test_issuance import class_records
-from tests.registry.conftest import ClientFactory
 from tests.credentials.test_verification import HOSTILE, _hostile
+from tests.registry.conftest import ClientFactory
 from tests.registry.test_issuance import issuing_school, students
 from tests.utils.forgery import FORGED_NAME, forged_bundle
 from tests.utils.issuance import issue_on_ledger, publish_status_list
+from tests.utils.presentations import held, holder_import
 
 pytestmark = pytest.mark.anvil  # the registry's module chain is an anvil
 
@@ -62,8 +62,12 @@ def test_verify_reports_each_check(client: TestClient, module_ledger: Ledger, tm
 def test_the_forged_bundle_of_the_report_is_never_valid(client: TestClient, module_ledger: Ledger, tmp_path: Path) -> None:
     """Issue 10 item 1: a self-made bundle (fresh key, one-leaf root, invented chain records) was valid here."""
     genuine = issue_on_ledger(module_ledger, tmp_path, unique(tmp_path), f"forge-{tmp_path.name}")[0]
-    forged = forged_bundle(genuine, chain_id=module_ledger.chain_id, anchor=module_ledger.contracts["CredentialAnchor"].address,
-                           directory=module_ledger.contracts["InstitutionRegistry"].address)
+    forged = forged_bundle(
+        genuine,
+        chain_id=module_ledger.chain_id,
+        anchor=module_ledger.contracts["CredentialAnchor"].address,
+        directory=module_ledger.contracts["InstitutionRegistry"].address,
+    )
     assert forged["credential"]["name"] == FORGED_NAME
     body = client.post("/verify", json={"credential": forged}).json()
     assert (body["outcome"], failed(body)) == ("invalid", "anchored")
@@ -75,17 +79,24 @@ def test_an_old_bundle_of_a_revoked_credential_is_invalid_here(client: TestClien
     """Issue 10 item 2: the registry holds the newer list; the list in force decides, not the bundle's."""
     _, issuer, _ = issuing_school(client)
     label = uuid.uuid4().hex[:6]
-    batch = issuer.request("POST", "/credentials/batches", json={"batch": f"b-{label}", "kind": "growth_record",
-                                                                 "records": students(2, label=label)})
+    batch = issuer.request(
+        "POST", "/credentials/batches", json={"batch": f"b-{label}", "kind": "growth_record", "records": students(2, label=label)}
+    )
     document = batch["credentials"][0]["document"]
     url = document["credentialStatus"]["statusListCredential"]
     saved = client.get(url.replace("http://127.0.0.1:8000", "")).json()
+
     def did_document(did: str) -> Any:  # the issuer is the school's did:web: its document, as this registry serves it
         return client.get(did_web_url(did).replace("http://127.0.0.1:8000", "")).json()
 
-    old, classmate = (json.loads(json.dumps(make_bundle(c["document"], chain=chain_view(module_ledger), status_resolver=lambda _: saved,
-                                                        did_resolver=did_document)))
-                      for c in batch["credentials"])
+    old, classmate = (
+        json.loads(
+            json.dumps(
+                make_bundle(c["document"], chain=chain_view(module_ledger), status_resolver=lambda _: saved, did_resolver=did_document)
+            )
+        )
+        for c in batch["credentials"]
+    )
     assert client.post("/verify", json={"credential": old}).json()["outcome"] == "valid"
     issuer.request("POST", f"/credentials/{batch['credentials'][0]['id']}/status", json={"action": "revoke"})
     body = client.post("/verify", json={"credential": old}).json()
@@ -145,16 +156,23 @@ def test_malformed_requests_are_clear_4xx(client: TestClient) -> None:
     assert missing.status_code == 422 and missing.json()["error"] == "invalid_request"
     wrong = client.post("/verify", json={"credential": {}, "status_lists": "x"})
     assert wrong.status_code == 422 and "status_lists" in wrong.json()["message"]
-    hollow = {"type": "EduLedgerVerificationBundle", "version": 2, "credential": {},
-              "statusLists": [{"url": "https://x.example/1", "credential": {"id": "https://x.example/1"}}]}
+    hollow = {
+        "type": "EduLedgerVerificationBundle",
+        "version": 2,
+        "credential": {},
+        "statusLists": [{"url": "https://x.example/1", "credential": {"id": "https://x.example/1"}}],
+    }
     assert client.post("/verify", json={"credential": hollow}).json()["outcome"] == "invalid"
     schema = client.get("/openapi.json").json()["paths"]["/verify"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert set(schema["properties"]) == {"credential", "status_lists"}
 
 
 def test_duplicate_keys_in_any_json_body_are_refused(client: TestClient) -> None:
-    response = client.post("/auth/challenge", content=b'{"address": "0x0000000000000000000000000000000000000001", "address": "x"}',
-                           headers={"content-type": "application/json"})
+    response = client.post(
+        "/auth/challenge",
+        content=b'{"address": "0x0000000000000000000000000000000000000001", "address": "x"}',
+        headers={"content-type": "application/json"},
+    )
     assert response.status_code == 400 and response.json()["error"] == "duplicate_json_key"
     assert 'duplicate key "address"' in response.json()["message"]
     deep = client.post("/credit-bank/imports", content=("[" * 200 + "]" * 200).encode(), headers={"content-type": "application/json"})
@@ -187,8 +205,9 @@ def test_the_same_credential_twice_in_a_presentation_is_refused_once(client: Tes
     _, school, _ = issuing_school(client)
     _, college, _ = issuing_school(client)
     label = uuid.uuid4().hex[:6]
-    issued = school.request("POST", "/credentials/batches", json={"batch": label, "kind": "growth_record",
-                                                                  "records": held(students(1, label=label))})
+    issued = school.request(
+        "POST", "/credentials/batches", json={"batch": label, "kind": "growth_record", "records": held(students(1, label=label))}
+    )
     mine = issued["credentials"][0]["document"]
     college.request("PUT", "/credit-bank/rules", json=[{"achievement_type": "ext:GrowthRecord", "credits": 0.5}])
     grant = college.request("POST", "/credit-bank/imports", json=holder_import(client, [mine, mine]))

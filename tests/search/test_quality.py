@@ -19,17 +19,35 @@ M1, M1B, M3, E3 = "primary.math.g1.pep.vol1", "primary.math.g1.pep.vol2", "prima
 
 # (title, node, description, keywords, resource type)
 LIBRARY: list[tuple[str, str, str, list[str], str]] = [
-    ("《数一数》教学设计", f"{M1}.c1.s1", "准备课第一课时：数出校园里10以内物体的个数，体会数学就在身边。", ["数一数", "准备课"], "教学设计"),
+    (
+        "《数一数》教学设计",
+        f"{M1}.c1.s1",
+        "准备课第一课时：数出校园里10以内物体的个数，体会数学就在身边。",
+        ["数一数", "准备课"],
+        "教学设计",
+    ),
     ("比多少 课件", f"{M1}.c1.s2", "用一一对应的方法比较两组物体的多少，认识同样多、多些、少些。", ["比多少", "一一对应"], "课件"),
     ("位置：上、下、前、后 微课", f"{M1}.c2.s1", "结合教室场景辨认上下前后的位置关系。", ["位置", "方位"], "微课"),
     ("左、右 学习任务单", f"{M1}.c2.s2", "举起右手、伸出左手，在游戏中分清左右。", ["左右", "位置"], "学习任务单"),
     ("1～5的认识 教学设计", f"{M1}.c3.s1", "借助主题图数出1～5各数，会读会写。", ["1～5", "认数"], "教学设计"),
-    ("比大小（认识>、<、=） 课件", f"{M1}.c3.s2", "认识大于号、小于号和等于号，会用符号表示数的大小。", ["比大小", "大于号", "小于号"], "课件"),
+    (
+        "比大小（认识>、<、=） 课件",
+        f"{M1}.c3.s2",
+        "认识大于号、小于号和等于号，会用符号表示数的大小。",
+        ["比大小", "大于号", "小于号"],
+        "课件",
+    ),
     ("第几 作业练习", f"{M1}.c3.s3", "区分几个和第几个，用序数描述排队的位置。", ["第几", "序数"], "作业练习"),
     ("分与合 微课", f"{M1}.c3.s4", "用小棒摆一摆，掌握5以内各数的分与合。", ["分与合", "数的组成"], "微课"),
     ("5以内的加法 教学设计", f"{M1}.c3.s5", "理解加法的含义，会计算5以内的加法。", ["加法"], "教学设计"),
     ("5以内的减法 课堂练习", f"{M1}.c3.s6", "看图列减法算式，巩固5以内的减法。", ["减法"], "作业练习"),
-    ("认识图形（一）：长方体、正方体、圆柱和球 课件", f"{M1}.c4", "通过摸一摸、搭一搭认识立体图形。", ["立体图形", "长方体", "正方体", "圆柱", "球"], "课件"),
+    (
+        "认识图形（一）：长方体、正方体、圆柱和球 课件",
+        f"{M1}.c4",
+        "通过摸一摸、搭一搭认识立体图形。",
+        ["立体图形", "长方体", "正方体", "圆柱", "球"],
+        "课件",
+    ),
     ("6和7的认识 教学设计", f"{M1}.c5.s1", "数一数、比一比，认识6和7，知道它们的顺序。", ["6和7"], "教学设计"),
     ("连加 连减 微课", f"{M1}.c5.s4", "从左往右按顺序计算连加、连减。", ["连加", "连减"], "微课"),
     ("加减混合 学习任务单", f"{M1}.c5.s5", "结合情境图理解加减混合运算的顺序。", ["加减混合"], "学习任务单"),
@@ -39,12 +57,24 @@ LIBRARY: list[tuple[str, str, str, list[str], str]] = [
     ("9加几（凑十法）课件", f"{M1}.c8.s1", "通过摆小棒体会凑十法，会计算9加几的进位加法。", ["凑十法", "进位加法"], "课件"),
     ("8、7、6加几 作业练习", f"{M1}.c8.s2", "用凑十法计算8、7、6加几，分层练习。", ["凑十法"], "作业练习"),
     ("一年级上册期末总复习 试卷", f"{M1}.c9", "覆盖全册知识点的期末复习测试卷。", ["期末复习", "总复习"], "试卷"),
-    ("认识图形（二）：平面图形 微课", f"{M1B}.c1", "从立体图形的面认识长方形、正方形、三角形、圆和平行四边形。", ["平面图形", "长方形", "三角形", "圆"], "微课"),
+    (
+        "认识图形（二）：平面图形 微课",
+        f"{M1B}.c1",
+        "从立体图形的面认识长方形、正方形、三角形、圆和平行四边形。",
+        ["平面图形", "长方形", "三角形", "圆"],
+        "微课",
+    ),
     ("十几减9（破十法）教学设计", f"{M1B}.c2.s1", "用破十法和想加算减法计算十几减9的退位减法。", ["破十法", "退位减法"], "教学设计"),
     ("分类与整理 课例", f"{M1B}.c3", "按一定标准分类，用简单的统计表整理数据。", ["分类", "统计表"], "课例"),
     ("数数 数的组成 课件", f"{M1B}.c4.s1", "数出100以内的数，理解几个十和几个一组成的数。", ["数的组成", "100以内数"], "课件"),
     ("整十数加一位数及相应的减法 课堂练习", f"{M1B}.c4.s4", "口算整十数加一位数和相应的减法。", ["口算"], "作业练习"),
-    ("认识人民币（元、角、分）教学设计", f"{M1B}.c5.s1", "认识各种面值的人民币，知道1元=10角，1角=10分。", ["人民币", "元角分"], "教学设计"),
+    (
+        "认识人民币（元、角、分）教学设计",
+        f"{M1B}.c5.s1",
+        "认识各种面值的人民币，知道1元=10角，1角=10分。",
+        ["人民币", "元角分"],
+        "教学设计",
+    ),
     ("人民币的简单计算 学习任务单", f"{M1B}.c5.s2", "在购物情境中计算付钱和找零。", ["购物", "人民币"], "学习任务单"),
     ("人民币的故事 素材", f"{M1B}.c5", "人民币的历史与防伪知识，数学文化阅读材料。", ["数学文化"], "素材"),
     ("两位数加一位数、整十数 微课", f"{M1B}.c6.s2", "用小棒和计数器理解两位数加一位数的算理。", ["口算加法"], "微课"),
@@ -59,7 +89,13 @@ LIBRARY: list[tuple[str, str, str, list[str], str]] = [
     ("多位数乘一位数：口算乘法 微课", f"{M3}.c6.s1", "整十、整百数乘一位数的口算。", ["口算乘法"], "微课"),
     ("笔算乘法（不进位）学习任务单", f"{M3}.c6.s2", "两位数乘一位数不进位的笔算。", ["笔算乘法"], "学习任务单"),
     ("四边形的认识 课件", f"{M3}.c7.s1", "认识四边形的特征，会辨认长方形和正方形。", ["四边形"], "课件"),
-    ("长方形和正方形的周长 教学设计", f"{M3}.c7.s2", "理解周长的含义，会计算长方形和正方形的周长。", ["周长", "长方形", "正方形"], "教学设计"),
+    (
+        "长方形和正方形的周长 教学设计",
+        f"{M3}.c7.s2",
+        "理解周长的含义，会计算长方形和正方形的周长。",
+        ["周长", "长方形", "正方形"],
+        "教学设计",
+    ),
     ("长方形和正方形 单元复习", f"{M3}.c7", "梳理长方形和正方形的特征。", ["单元复习"], "作业练习"),
     ("分数的初步认识——几分之一 教学设计", f"{M3}.c8.s1", "通过分月饼的情境，认识几分之一，会读写分数。", ["分数", "几分之一"], "教学设计"),
     ("几分之几 课件", f"{M3}.c8.s2", "在认识几分之一的基础上认识几分之几。", ["分数", "几分之几"], "课件"),
@@ -68,12 +104,48 @@ LIBRARY: list[tuple[str, str, str, list[str], str]] = [
     ("分数的故事 素材", f"{M3}.c8", "古埃及人怎样表示分数：数学文化阅读。", ["分数", "数学文化"], "素材"),
     ("数学广角——集合：韦恩图 课例", f"{M3}.c9", "用韦恩图解决两个兴趣小组都参加的重叠问题。", ["集合", "韦恩图"], "课例"),
     ("三年级上册期末总复习 试卷", f"{M3}.c10", "测量、乘法、分数等全册知识的复习。", ["期末复习"], "试卷"),
-    ("Unit 1 Hello! Let's talk 教学设计", f"{E3}.u1", "Greetings: Hello, I'm Sarah. Goodbye! Pupils greet each other.", ["greetings", "hello"], "教学设计"),
-    ("Unit 2 Colours: Let's learn colour words 课件", f"{E3}.u2", "Pupils learn red, yellow, green and blue with crayons.", ["colours"], "课件"),
-    ("Unit 3 Look at me! Body parts chant 音频", f"{E3}.u3", "A chant about the face, ear, eye, nose and mouth.", ["body parts", "chant"], "音频"),
-    ("Unit 4 We love animals: animal sounds 微课", f"{E3}.u4", "Pupils name the duck, pig, cat, bear, dog and elephant.", ["animals"], "微课"),
-    ("Unit 5 Let's eat! Food and drink 学习任务单", f"{E3}.u5", "I'd like some bread and milk. Have some juice, please.", ["food", "drink"], "学习任务单"),
-    ("Unit 6 Happy birthday! Numbers one to ten 课件", f"{E3}.u6", "How old are you? Counting from one to ten with a birthday cake.", ["numbers", "birthday"], "课件"),
+    (
+        "Unit 1 Hello! Let's talk 教学设计",
+        f"{E3}.u1",
+        "Greetings: Hello, I'm Sarah. Goodbye! Pupils greet each other.",
+        ["greetings", "hello"],
+        "教学设计",
+    ),
+    (
+        "Unit 2 Colours: Let's learn colour words 课件",
+        f"{E3}.u2",
+        "Pupils learn red, yellow, green and blue with crayons.",
+        ["colours"],
+        "课件",
+    ),
+    (
+        "Unit 3 Look at me! Body parts chant 音频",
+        f"{E3}.u3",
+        "A chant about the face, ear, eye, nose and mouth.",
+        ["body parts", "chant"],
+        "音频",
+    ),
+    (
+        "Unit 4 We love animals: animal sounds 微课",
+        f"{E3}.u4",
+        "Pupils name the duck, pig, cat, bear, dog and elephant.",
+        ["animals"],
+        "微课",
+    ),
+    (
+        "Unit 5 Let's eat! Food and drink 学习任务单",
+        f"{E3}.u5",
+        "I'd like some bread and milk. Have some juice, please.",
+        ["food", "drink"],
+        "学习任务单",
+    ),
+    (
+        "Unit 6 Happy birthday! Numbers one to ten 课件",
+        f"{E3}.u6",
+        "How old are you? Counting from one to ten with a birthday cake.",
+        ["numbers", "birthday"],
+        "课件",
+    ),
 ]
 
 # (query, the title that must come first)
@@ -130,8 +202,13 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchService]
     start = datetime(2025, 9, 1, tzinfo=UTC)
     with sessions() as session:
         catalogue_crud.load_catalogue(session=session, data=catalogue_crud.read_catalogue_file(catalogue_crud.SAMPLE_CATALOGUE))
-        seed_versions(session, [NewVersion(title, node, description, keywords, rtype, accepted_at=start + timedelta(days=i))
-                                for i, (title, node, description, keywords, rtype) in enumerate(LIBRARY)])
+        seed_versions(
+            session,
+            [
+                NewVersion(title, node, description, keywords, rtype, accepted_at=start + timedelta(days=i))
+                for i, (title, node, description, keywords, rtype) in enumerate(LIBRARY)
+            ],
+        )
         session.commit()
     service = SearchService(directory / "search", sessions)
     service.open()

@@ -19,8 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def run(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "EDULEDGER_DATA_DIR": str(data_dir), "COLUMNS": "120", **env}
     environment.pop("EDULEDGER_DATABASE_URL", None) if "EDULEDGER_DATABASE_URL" not in env else None
-    return subprocess.run([sys.executable, "-m", "registry", *args], cwd=ROOT, env=environment, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run([sys.executable, "-m", "registry", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120)
 
 
 def test_reindex_rebuilds_from_the_database(tmp_path: Path) -> None:
@@ -29,8 +28,9 @@ def test_reindex_rebuilds_from_the_database(tmp_path: Path) -> None:
     sessions = session_factory(engine)
     with sessions() as session:
         catalogue_crud.load_catalogue(session=session, data=catalogue_crud.read_catalogue_file(catalogue_crud.SAMPLE_CATALOGUE))
-        seed_versions(session, [NewVersion(f"认识钟表 第{i}课时", "primary.math.g1.pep.vol1.c7") for i in range(1500)],
-                      log_changes=False)  # not logged: only a rebuild finds them
+        seed_versions(
+            session, [NewVersion(f"认识钟表 第{i}课时", "primary.math.g1.pep.vol1.c7") for i in range(1500)], log_changes=False
+        )  # not logged: only a rebuild finds them
         session.commit()
     done = run(tmp_path, "reindex")
     assert done.returncode == 0, done.stderr

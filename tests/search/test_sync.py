@@ -106,12 +106,15 @@ def test_a_catalogue_rename_changes_facets_paths_and_the_vocabulary(service: Sea
 
 def test_facets_multi_select_and_the_subtree_filter(service: SearchService, sessions: sessionmaker[Session]) -> None:
     with sessions() as session:
-        seed_versions(session, [
-            NewVersion("几分之一 教学设计", FRACTIONS, resource_type="教学设计"),
-            NewVersion("几分之一 课件", FRACTIONS, resource_type="课件", licence="CC-BY-NC-4.0"),
-            NewVersion("认识钟表 微课", CLOCK, resource_type="微课"),
-            NewVersion("Colours", "primary.english.g3.pep.vol1.u2", resource_type="课件"),
-        ])
+        seed_versions(
+            session,
+            [
+                NewVersion("几分之一 教学设计", FRACTIONS, resource_type="教学设计"),
+                NewVersion("几分之一 课件", FRACTIONS, resource_type="课件", licence="CC-BY-NC-4.0"),
+                NewVersion("认识钟表 微课", CLOCK, resource_type="微课"),
+                NewVersion("Colours", "primary.english.g3.pep.vol1.u2", resource_type="课件"),
+            ],
+        )
         session.commit()
     both = service.search(text="", filters={"resource_type": ("课件", "微课")}, nodes=(), offset=0, limit=10)
     assert both.total == 3
@@ -136,11 +139,15 @@ def test_pages_are_stable_and_ties_go_to_the_newest(service: SearchService, sess
     newest_first = list(reversed(ids))
     whole = [hit.title for hit, _ in service.search(text="钟表", filters={}, nodes=(), offset=0, limit=100).items]
     assert whole[0] == "认识钟表 认识钟表", "relevance first"
-    pages = [hit.id for offset in range(1, 151, 20) for hit, _ in service.search(text="钟表", filters={}, nodes=(), offset=offset,
-                                                                               limit=20).items]
+    pages = [
+        hit.id
+        for offset in range(1, 151, 20)
+        for hit, _ in service.search(text="钟表", filters={}, nodes=(), offset=offset, limit=20).items
+    ]
     assert pages == newest_first, "then the newest; pages run on without repeats or gaps"
-    browse = [hit.id for offset in range(0, 151, 50) for hit, _ in service.search(text="", filters={}, nodes=(), offset=offset,
-                                                                                limit=50).items]
+    browse = [
+        hit.id for offset in range(0, 151, 50) for hit, _ in service.search(text="", filters={}, nodes=(), offset=offset, limit=50).items
+    ]
     assert browse[:150] == newest_first
 
 
@@ -151,12 +158,18 @@ def test_a_large_tie_is_newest_first_and_one_past_the_limit_still_pages_as_one_o
     with sessions() as session:
         ids = seed_versions(session, [NewVersion("认识钟表", CLOCK, accepted_at=start + timedelta(minutes=i)) for i in range(1100)])
         session.commit()
-    seen = [hit.id for offset in range(0, 1100, 100) for hit, _ in service.search(text="钟表", filters={}, nodes=(), offset=offset,
-                                                                                 limit=100).items]
+    seen = [
+        hit.id
+        for offset in range(0, 1100, 100)
+        for hit, _ in service.search(text="钟表", filters={}, nodes=(), offset=offset, limit=100).items
+    ]
     assert seen == list(reversed(ids)), "1,100 equal scores: newest first across every page"
     monkeypatch.setattr("registry.search.tantivy_index.TIE_GROUP_MAX", 300)  # a group past the limit: the index's order
-    seen = [hit.id for offset in range(0, 1100, 100) for hit, _ in service.search(text="钟表", filters={}, nodes=(), offset=offset,
-                                                                                 limit=100).items]
+    seen = [
+        hit.id
+        for offset in range(0, 1100, 100)
+        for hit, _ in service.search(text="钟表", filters={}, nodes=(), offset=offset, limit=100).items
+    ]
     assert len(seen) == 1100 and set(seen) == set(ids), "no repeats, no gaps"
 
 
@@ -239,8 +252,9 @@ def test_an_unusable_index_is_rebuilt_from_the_database(
     again.close()
 
 
-def test_an_index_the_pruned_log_no_longer_reaches_is_rebuilt(service: SearchService, sessions: sessionmaker[Session],
-                                                               tmp_path: Path) -> None:
+def test_an_index_the_pruned_log_no_longer_reaches_is_rebuilt(
+    service: SearchService, sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
     with sessions() as session:
         (clock,) = seed_versions(session, [NewVersion("认识钟表", CLOCK)])
         session.commit()
@@ -352,8 +366,9 @@ def test_an_index_that_cannot_be_written_still_answers_and_never_shows_withdrawn
     assert sorted(found(service)) == ["几分之一"], "caught up once the writer is free"
 
 
-def test_searches_running_while_changes_arrive_never_fail_and_end_consistent(service: SearchService,
-                                                                              sessions: sessionmaker[Session]) -> None:
+def test_searches_running_while_changes_arrive_never_fail_and_end_consistent(
+    service: SearchService, sessions: sessionmaker[Session]
+) -> None:
     import threading
 
     errors: list[BaseException] = []

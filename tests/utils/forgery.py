@@ -31,12 +31,14 @@ def forged_credential(genuine: dict[str, Any]) -> tuple[dict[str, Any], Ed25519K
     signed = sign(document, key, cryptosuite=JCS_SUITE, created="2026-11-22T08:00:00Z", proof_as_list=True)
     value = credential_hash(signed)
     genuine_anchor = next(p for p in genuine["proof"] if p.get("type") == ANCHOR_PROOF_TYPE)
-    signed["proof"].append({
-        **genuine_anchor,
-        "credentialHash": "0x" + value.hex(),
-        "merkleRoot": "0x" + leaf_hash(value).hex(),  # a tree of one leaf: the root is the leaf
-        "merkleProof": [],
-    })
+    signed["proof"].append(
+        {
+            **genuine_anchor,
+            "credentialHash": "0x" + value.hex(),
+            "merkleRoot": "0x" + leaf_hash(value).hex(),  # a tree of one leaf: the root is the leaf
+            "merkleProof": [],
+        }
+    )
     return signed, key
 
 
@@ -55,8 +57,15 @@ def forged_bundle(genuine: dict[str, Any], *, chain_id: int, anchor: str, direct
         "chain": {"chainId": chain_id, "anchorContract": anchor, "directoryContract": directory, "headBlock": proof["blockNumber"] + 5},
         "anchor": {
             "merkleRoot": proof["merkleRoot"],
-            "record": {"institutionId": institution, "credentialType": "0x" + "11" * 32, "statusListHash": "0x" + "00" * 32,
-                       "issuer": issuer, "anchoredAt": 1_790_000_000, "blockNumber": proof["blockNumber"], "count": 1},
+            "record": {
+                "institutionId": institution,
+                "credentialType": "0x" + "11" * 32,
+                "statusListHash": "0x" + "00" * 32,
+                "issuer": issuer,
+                "anchoredAt": 1_790_000_000,
+                "blockNumber": proof["blockNumber"],
+                "count": 1,
+            },
             "transaction": {"to": anchor, "input": "0x" + str(proof["merkleRoot"])[2:], "blockNumber": proof["blockNumber"]},
         },
         "issuerKey": {"address": issuer, "record": {"institutionId": institution, **window}},

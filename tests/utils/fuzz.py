@@ -18,8 +18,23 @@ scalars = st.one_of(
     st.sampled_from([float("inf"), float("-inf"), 1e308, -0.0, 0.5, 2**53 + 1, 10**30]),
     st.floats(allow_nan=False, allow_infinity=False),
     st.text(max_size=40),
-    st.sampled_from(["\ud800", "a\udfff", "", "0x", "0x" + "ab" * 40, "0x" + "00" * 32, "2026-01-01", "2026-01-01T00:00:00",
-                     "did:key:z6Mk", "urn:eduledger:institution:0x" + "11" * 32, "1e400", "\u202e", "\0"]),
+    st.sampled_from(
+        [
+            "\ud800",
+            "a\udfff",
+            "",
+            "0x",
+            "0x" + "ab" * 40,
+            "0x" + "00" * 32,
+            "2026-01-01",
+            "2026-01-01T00:00:00",
+            "did:key:z6Mk",
+            "urn:eduledger:institution:0x" + "11" * 32,
+            "1e400",
+            "\u202e",
+            "\0",
+        ]
+    ),
 )
 json_values = st.recursive(
     scalars,

@@ -40,9 +40,7 @@ def build_tree(suite: PyEvmSuite, *types: bytes, issuer_from: int = 0, issuer_un
         suite.transact("InstitutionRegistry", "accredit", MINISTRY, kind, 0, FAR_FUTURE)
         suite.transact("InstitutionRegistry", "accredit", CITY, kind, 0, FAR_FUTURE, by=MINISTRY_ADMIN)
         suite.transact("InstitutionRegistry", "accredit", SCHOOL, kind, 0, FAR_FUTURE, by=CITY_ADMIN)
-    suite.transact(
-        "InstitutionRegistry", "addIssuerKey", SCHOOL, a(ISSUER_KEY).address, issuer_from, issuer_until, by=SCHOOL_ADMIN
-    )
+    suite.transact("InstitutionRegistry", "addIssuerKey", SCHOOL, a(ISSUER_KEY).address, issuer_from, issuer_until, by=SCHOOL_ADMIN)
     suite.transact(
         "InstitutionRegistry", "addSigningKey", SCHOOL, SCHOOL_SIGNING_KEY.public.raw, issuer_from, issuer_until, by=SCHOOL_ADMIN
     )

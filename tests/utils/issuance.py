@@ -42,8 +42,14 @@ def issue_on_ledger(
         governance.transact(directory.transaction("addIssuerKey", ROOT_BUREAU, key.address, 0, FAR_FUTURE))
         governance.transact(directory.transaction("addSigningKey", ROOT_BUREAU, BUREAU_SIGNING_KEY.public.raw, 0, FAR_FUTURE))
     sender = _issuer_sender(ledger, workdir, batch_id)
-    issuer = BatchIssuer(workdir / f"issuance-{batch_id}.sqlite3", sender=sender, anchor=ledger.contracts["CredentialAnchor"],
-                         directory=directory, signing_key=BUREAU_SIGNING_KEY, issuer_id=issuer_did)
+    issuer = BatchIssuer(
+        workdir / f"issuance-{batch_id}.sqlite3",
+        sender=sender,
+        anchor=ledger.contracts["CredentialAnchor"],
+        directory=directory,
+        signing_key=BUREAU_SIGNING_KEY,
+        issuer_id=issuer_did,
+    )
     documents = [{**document, "issuer": {**document["issuer"], "id": issuer_did or institution_uri(ROOT_BUREAU)}} for document in documents]
     credentials = issuer.issue(batch_id, documents, credential_type=GROWTH_RECORD, created="2026-11-22T08:00:00Z").credentials
     issuer.close()
@@ -52,16 +58,25 @@ def issue_on_ledger(
 
 def _issuer_sender(ledger: Ledger, workdir: Path, tag: str) -> TransactionSender:
     return TransactionSender(
-        ledger.rpc, dev_signer(ISSUER_INDEX), Outbox(workdir / f"issuer-outbox-{tag}.sqlite3", chain_id=ledger.chain_id),
+        ledger.rpc,
+        dev_signer(ISSUER_INDEX),
+        Outbox(workdir / f"issuer-outbox-{tag}.sqlite3", chain_id=ledger.chain_id),
         decoder=ledger.sender.decoder,
     )
 
 
 def publish_status_list(ledger: Ledger, workdir: Path, status: StatusList, *, valid_from: str = "2026-11-22T08:00:00Z") -> dict[str, Any]:
     """Sign the bureau's status list as it stands and anchor its hash (after issue_on_ledger set the bureau up)."""
-    listed = sign(status.credential(issuer=institution_uri(ROOT_BUREAU), valid_from=valid_from), BUREAU_SIGNING_KEY,
-                  cryptosuite=JCS_SUITE, created=valid_from, proof_as_list=True)
+    listed = sign(
+        status.credential(issuer=institution_uri(ROOT_BUREAU), valid_from=valid_from),
+        BUREAU_SIGNING_KEY,
+        cryptosuite=JCS_SUITE,
+        created=valid_from,
+        proof_as_list=True,
+    )
     sender = _issuer_sender(ledger, workdir, f"status-{status_list_hash(listed).hex()[:12]}")
-    sender.transact(ledger.contracts["CredentialAnchor"].transaction("updateStatusList", status_list_id(status.url), status_list_hash(listed)))
+    sender.transact(
+        ledger.contracts["CredentialAnchor"].transaction("updateStatusList", status_list_id(status.url), status_list_hash(listed))
+    )
     sender.close()
     return listed

@@ -13,8 +13,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.utils.registry import ADMIN_KEY_INDEX, drain, new_signer, office_document, sign_in
 from ledger_service.chain import dev_signer
+from tests.utils.registry import ADMIN_KEY_INDEX, drain, new_signer, office_document, sign_in
 from wallet_cli._registry import RegistryClient, RegistryError
 
 GOOD = {"科学性": 3, "适用性": 3, "规范性": 3, "时效性": 2, "公益性": 3}
@@ -38,8 +38,6 @@ def _chapters() -> list[str]:
 
 
 CHAPTERS = _chapters()  # chapter-level nodes of the sample catalogue (its per-node quota buckets at node_level chapter)
-
-
 
 
 class Clock:
@@ -71,7 +69,12 @@ class Year:
 
 
 def set_up_year(
-    http: TestClient | httpx.Client, *, schools: int = 2, teachers_per_school: int = 2, panel: int = 2, app: FastAPI | None = None,
+    http: TestClient | httpx.Client,
+    *,
+    schools: int = 2,
+    teachers_per_school: int = 2,
+    panel: int = 2,
+    app: FastAPI | None = None,
 ) -> Year:
     """A district, schools and teachers, and panel reviewers from a school of their own (no conflicts)."""
     clock = Clock()
@@ -79,8 +82,14 @@ def set_up_year(
     target.state.clock = clock
     admin = sign_in(http, dev_signer(ADMIN_KEY_INDEX))
     district = admin.request("POST", "/institutions", json={"name": f"滨海新区教育局 {uuid.uuid4().hex[:6]}", "kind": "district"})
-    school_ids = [admin.request("POST", "/institutions", json={"name": f"第{i + 1}实验小学 {uuid.uuid4().hex[:4]}", "kind": "school",
-                                                                  "parent_id": district["id"]})["id"] for i in range(schools)]
+    school_ids = [
+        admin.request(
+            "POST",
+            "/institutions",
+            json={"name": f"第{i + 1}实验小学 {uuid.uuid4().hex[:4]}", "kind": "school", "parent_id": district["id"]},
+        )["id"]
+        for i in range(schools)
+    ]
     panel_school = admin.request("POST", "/institutions", json={"name": f"教研室 {uuid.uuid4().hex[:4]}", "kind": "school"})["id"]
     keys: dict[str, list[Any]] = {}
     for school in school_ids:
@@ -92,8 +101,16 @@ def set_up_year(
         admin.request("PUT", f"/users/{key.address}", json={"institution_id": panel_school, "roles": ["reviewer"]})
     drain(target)
     bureau_id = target.state.bureau.id_hex
-    return Year(http, clock, admin, district["id"], bureau_id, school_ids,
-                {school: [sign_in(http, key) for key in ks] for school, ks in keys.items()}, [sign_in(http, key) for key in panel_keys])
+    return Year(
+        http,
+        clock,
+        admin,
+        district["id"],
+        bureau_id,
+        school_ids,
+        {school: [sign_in(http, key) for key in ks] for school, ks in keys.items()},
+        [sign_in(http, key) for key in panel_keys],
+    )
 
 
 def submit_design(teacher: RegistryClient, node: str, label: str | None = None) -> dict[str, Any]:
@@ -101,9 +118,14 @@ def submit_design(teacher: RegistryClient, node: str, label: str | None = None) 
     label = label or f"design-{uuid.uuid4()}"
     files = {"教学设计.docx": office_document("word", f"{label} 教学设计：教学目标、重点难点、教学过程")}
     metadata = {
-        "title": f"教学设计 {label[:40]}", "description": "一年级上册：教学目标、重点难点、教学过程与反思。", "keywords": ["教学设计"],
-        "resource_type": "教学设计", "catalogue_node": node, "licence": "CC-BY-NC-4.0",
-        "authors": [{"address": teacher.signer.address, "share": 10_000}], "parts": [{"name": "教学设计.docx", "role": "教学设计"}],
+        "title": f"教学设计 {label[:40]}",
+        "description": "一年级上册：教学目标、重点难点、教学过程与反思。",
+        "keywords": ["教学设计"],
+        "resource_type": "教学设计",
+        "catalogue_node": node,
+        "licence": "CC-BY-NC-4.0",
+        "authors": [{"address": teacher.signer.address, "share": 10_000}],
+        "parts": [{"name": "教学设计.docx", "role": "教学设计"}],
     }
     return teacher.submit(files, metadata)
 
@@ -122,10 +144,18 @@ def accepted_design(year: Year, teacher: RegistryClient, node: str) -> dict[str,
 
 def programme_body(year: Year, **overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "name": "2026年度区级优质教学设计遴选", "year": 2026, "level": "district", "institution_id": year.district_id,
-        "quota_total": 10, "nomination_closes_at": (year.clock() + timedelta(days=10)).isoformat(), "notice_days": 7,
-        "panel": [r.signer.address for r in year.panel], "min_scores": len(year.panel), "blind_review": True,
-        "node_level": "chapter", "rubric": [{"criterion": "科学性", "max": 50}, {"criterion": "创新性", "max": 50}],
+        "name": "2026年度区级优质教学设计遴选",
+        "year": 2026,
+        "level": "district",
+        "institution_id": year.district_id,
+        "quota_total": 10,
+        "nomination_closes_at": (year.clock() + timedelta(days=10)).isoformat(),
+        "notice_days": 7,
+        "panel": [r.signer.address for r in year.panel],
+        "min_scores": len(year.panel),
+        "blind_review": True,
+        "node_level": "chapter",
+        "rubric": [{"criterion": "科学性", "max": 50}, {"criterion": "创新性", "max": 50}],
     }
     body.update(overrides)
     return body
@@ -142,8 +172,9 @@ def score_all(year: Year, programme_id: int, totals: dict[int, list[tuple[int, i
     """Each panel member i gives nominee n the i-th (科学性, 创新性) pair of ``totals[n]``."""
     for nominee_id, pairs in totals.items():
         for reviewer, (science, novelty) in zip(year.panel, pairs, strict=True):
-            reviewer.request("POST", f"/programmes/{programme_id}/nominees/{nominee_id}/scores",
-                             json={"scores": {"科学性": science, "创新性": novelty}})
+            reviewer.request(
+                "POST", f"/programmes/{programme_id}/nominees/{nominee_id}/scores", json={"scores": {"科学性": science, "创新性": novelty}}
+            )
 
 
 def to_notice(year: Year, count: int, **overrides: Any) -> tuple[int, list[dict[str, Any]]]:

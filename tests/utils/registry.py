@@ -26,7 +26,9 @@ def office_document(folder: str, text: str) -> bytes:
     """A small OOXML file (docx: 'word', pptx: 'ppt', xlsx: 'xl') holding ``text``."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+        archive.writestr(
+            "[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'
+        )
         archive.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships/>')
         archive.writestr(f"{folder}/document.xml", f"<document><body>{text}</body></document>")
     return buffer.getvalue()
@@ -64,7 +66,13 @@ def lesson_bundle(label: str) -> dict[str, bytes]:
     }
 
 
-ROLES = {"微课视频.mp4": "微课视频", "教学设计.docx": "教学设计", "学习任务单.pdf": "学习任务单", "课件.pptx": "课件", "作业练习.txt": "作业练习"}
+ROLES = {
+    "微课视频.mp4": "微课视频",
+    "教学设计.docx": "教学设计",
+    "学习任务单.pdf": "学习任务单",
+    "课件.pptx": "课件",
+    "作业练习.txt": "作业练习",
+}
 
 
 def lesson_metadata(author: str, files: dict[str, bytes], **overrides: Any) -> dict[str, Any]:

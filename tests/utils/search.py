@@ -35,21 +35,42 @@ def seed_versions(session: Session, versions: Sequence[NewVersion], *, log_chang
     first = int(session.scalar(select(func.max(ResourceVersion.id))) or 0) + 1
     first_resource = int(session.scalar(select(func.max(Resource.id))) or 0) + 1
     ids = list(range(first, first + len(versions)))
-    session.execute(insert(Resource), [
-        {"id": first_resource + i, "owner": _AUTHOR, "created_at": v.accepted_at} for i, v in enumerate(versions)
-    ])
+    session.execute(
+        insert(Resource), [{"id": first_resource + i, "owner": _AUTHOR, "created_at": v.accepted_at} for i, v in enumerate(versions)]
+    )
     rows = []
     for i, v in enumerate(versions):
         digest = hashlib.sha256(f"{ids[i]}:{v.title}".encode()).hexdigest()
-        rows.append({
-            "id": ids[i], "resource_id": first_resource + i, "number": 1, "author": _AUTHOR, "title": v.title[:200],
-            "description": v.description, "keywords": list(v.keywords), "resource_type": v.resource_type,
-            "catalogue_node_id": v.node, "licence": v.licence, "authors": [{"address": _AUTHOR, "share": 10000}],
-            "parts": [], "root_cid": "bafy" + digest[:20], "content_hash": "0x" + digest, "metadata_hash": "0x" + digest,
-            "signature": "0x", "nonce": ids[i], "deadline": 0, "state": v.state, "round": 1, "lock_version": 1,
-            "near_duplicates": [], "created_at": v.accepted_at, "updated_at": v.accepted_at,
-            "accepted_at": v.accepted_at if v.state == "ACCEPTED" else None, "chain_status": "confirmed",
-        })
+        rows.append(
+            {
+                "id": ids[i],
+                "resource_id": first_resource + i,
+                "number": 1,
+                "author": _AUTHOR,
+                "title": v.title[:200],
+                "description": v.description,
+                "keywords": list(v.keywords),
+                "resource_type": v.resource_type,
+                "catalogue_node_id": v.node,
+                "licence": v.licence,
+                "authors": [{"address": _AUTHOR, "share": 10000}],
+                "parts": [],
+                "root_cid": "bafy" + digest[:20],
+                "content_hash": "0x" + digest,
+                "metadata_hash": "0x" + digest,
+                "signature": "0x",
+                "nonce": ids[i],
+                "deadline": 0,
+                "state": v.state,
+                "round": 1,
+                "lock_version": 1,
+                "near_duplicates": [],
+                "created_at": v.accepted_at,
+                "updated_at": v.accepted_at,
+                "accepted_at": v.accepted_at if v.state == "ACCEPTED" else None,
+                "chain_status": "confirmed",
+            }
+        )
     for start in range(0, len(rows), 5000):
         session.execute(insert(ResourceVersion), rows[start : start + 5000])
     if session.get_bind().dialect.name == "postgresql":  # explicit ids: move the sequences past them

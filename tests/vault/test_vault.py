@@ -103,8 +103,10 @@ def test_unknown_subjects_and_fields(vault: Vault) -> None:
 
 
 def test_a_class_is_enrolled_in_one_transaction_all_or_none(vault: Vault, tmp_path: Path) -> None:
-    pupils = [NewSubject(date(2016, 9, 1), {"name": f"学生{i}", "student_number": f"G11010520160901{i:04d}"}, "consent/2026/17")
-              for i in range(30)]
+    pupils = [
+        NewSubject(date(2016, 9, 1), {"name": f"学生{i}", "student_number": f"G11010520160901{i:04d}"}, "consent/2026/17")
+        for i in range(30)
+    ]
     enrolled = vault.enroll(pupils, today=TODAY)
     assert len({subject for subject, _ in enrolled}) == 30
     subject, salt = enrolled[4]
@@ -126,8 +128,9 @@ def _pupil(number: str, name: str = "王小红", contact: str | None = None) -> 
 def test_a_student_enrolled_again_in_the_same_scope_is_the_same_subject(vault: Vault, tmp_path: Path) -> None:
     number = "G110105201205011234"
     [(first, salt)] = vault.enroll([_pupil(number)], scope="institution:0xaa", today=TODAY)
-    again = vault.enroll([_pupil(number, contact="13900000000"), _pupil("G110105201205019999"), _pupil(number)],
-                         scope="institution:0xaa", today=TODAY)
+    again = vault.enroll(
+        [_pupil(number, contact="13900000000"), _pupil("G110105201205019999"), _pupil(number)], scope="institution:0xaa", today=TODAY
+    )
     assert again[0] == (first, salt) and again[2] == (first, salt), "found by the keyed index: one subject, one salt"
     assert again[1][0] != first
     assert vault.get(first, "contact") == "13900000000", "the fields are brought up to date"

@@ -29,8 +29,16 @@ REPO = Path(__file__).resolve().parents[2]
 WEB_DIST = REPO / "web" / "dist"
 AXE = REPO / "web" / "node_modules" / "axe-core" / "axe.min.js"
 PASSWORD = "lehrer-2026-passwort"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
@@ -155,7 +163,8 @@ class World:
         result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
         return [
             {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-            for v in result["violations"] if v["impact"] in ("serious", "critical")
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
         ]
 
 
@@ -173,8 +182,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     (root / "keystores").mkdir()
     port = free_port()
     with Ledger.open(ChainConfig(data_dir=root / "chain", anvil_port=0, snapshot_interval=0, block_time=None)) as ledger:
-        settings = Settings(ENVIRONMENT="test", DATA_DIR=root / "data", DATABASE_URL=f"sqlite:///{root / 'registry.sqlite3'}",
-                            PUBLIC_URL=f"http://127.0.0.1:{port}")
+        settings = Settings(
+            ENVIRONMENT="test",
+            DATA_DIR=root / "data",
+            DATABASE_URL=f"sqlite:///{root / 'registry.sqlite3'}",
+            PUBLIC_URL=f"http://127.0.0.1:{port}",
+        )
         app = create_app(settings, ledger=ledger)
         with live_server(app, port) as base, httpx.Client(base_url=base, timeout=60) as http, sync_playwright() as playwright:
             people = set_up_people(http, app=app)

@@ -37,31 +37,45 @@ def test_every_page_is_accessible_and_photographed(world: World) -> None:
     path = f"/resources/{revise['resource_id']}/versions/1"
     for reviewer in world.people.reviewers:
         reviewer.request("POST", path + "/claim")
-        reviewer.request("POST", path + "/reviews", json={
-            "orientation_pass": True, "scores": {"科学性": 2, "适用性": 1, "规范性": 2, "时效性": 2, "公益性": 3},
-            "comments": {"适用性": "学习任务单与教学目标衔接不够，请补充分层练习。"}, "recommendation": "revise"})
+        reviewer.request(
+            "POST",
+            path + "/reviews",
+            json={
+                "orientation_pass": True,
+                "scores": {"科学性": 2, "适用性": 1, "规范性": 2, "时效性": 2, "公益性": 3},
+                "comments": {"适用性": "学习任务单与教学目标衔接不够，请补充分层练习。"},
+                "recommendation": "revise",
+            },
+        )
     world.people.admin.request("POST", path + "/decision", json={"decision": "request_revisions", "reason": "请按评审意见修改"})
     drain(world.app)
     certificate = teacher.request("GET", f"/resources/{accepted['resource_id']}/versions/1")["certificates"][0]["id"]
     keystore = write_keystore(world.keystores / "a11y.json", teacher.signer)
 
     page = world.page()
-    public = [("home", "/app/", "main h1"), ("verify", "/app/verify", "#verify-number"),
-              ("verify-result", f"/app/verify/certificate/{certificate}", "[data-testid=certificate-facts]"),
-              ("login", "/app/login", "#login-passphrase"), ("not-found", "/app/nowhere", "main h1")]
+    public = [
+        ("home", "/app/", "main h1"),
+        ("verify", "/app/verify", "#verify-number"),
+        ("verify-result", f"/app/verify/certificate/{certificate}", "[data-testid=certificate-facts]"),
+        ("login", "/app/login", "#login-passphrase"),
+        ("not-found", "/app/nowhere", "main h1"),
+    ]
     for name, url, ready in public:
         page.goto(world.base + url)
         settle(page, ready)
         assert_accessible(world, page, name)
 
     world.sign_in(page, keystore)
-    signed_in = [("teacher-resources", "/app/teacher/resources", "[data-testid=my-resources]"),
-                 ("teacher-resource-accepted", f"/app/teacher/resources/{accepted['resource_id']}", "[data-testid=history]"),
-                 ("teacher-resource-revisions", f"/app/teacher/resources/{revise['resource_id']}", "[data-testid=reviews]"),
-                 ("teacher-new-version", f"/app/teacher/resources/{revise['resource_id']}/new-version", "[data-testid=reviews]"),
-                 ("teacher-submit", "/app/teacher/submit", "#submit-title"),
-                 ("teacher-certificates", "/app/teacher/certificates", "[data-testid=my-certificates] .qr svg"),
-                 ("profile", "/app/profile", "#profile-name"), ("home-signed-in", "/app/", "main h1")]
+    signed_in = [
+        ("teacher-resources", "/app/teacher/resources", "[data-testid=my-resources]"),
+        ("teacher-resource-accepted", f"/app/teacher/resources/{accepted['resource_id']}", "[data-testid=history]"),
+        ("teacher-resource-revisions", f"/app/teacher/resources/{revise['resource_id']}", "[data-testid=reviews]"),
+        ("teacher-new-version", f"/app/teacher/resources/{revise['resource_id']}/new-version", "[data-testid=reviews]"),
+        ("teacher-submit", "/app/teacher/submit", "#submit-title"),
+        ("teacher-certificates", "/app/teacher/certificates", "[data-testid=my-certificates] .qr svg"),
+        ("profile", "/app/profile", "#profile-name"),
+        ("home-signed-in", "/app/", "main h1"),
+    ]
     for name, url, ready in signed_in:
         page.goto(world.base + url)
         settle(page, ready)

@@ -24,7 +24,13 @@ def test_the_generated_api_types_are_current(tmp_path: Path) -> None:
             pytest.fail(reason)
         pytest.skip(reason)
     (tmp_path / "openapi.json").write_text(openapi_document(), encoding="utf-8")
-    subprocess.run([str(GENERATOR), str(tmp_path / "openapi.json"), "-o", str(tmp_path / "schema.d.ts")],
-                   check=True, capture_output=True, timeout=120, cwd=REPO / "web")
-    assert (tmp_path / "schema.d.ts").read_text(encoding="utf-8") == COMMITTED.read_text(encoding="utf-8"), \
+    subprocess.run(
+        [str(GENERATOR), str(tmp_path / "openapi.json"), "-o", str(tmp_path / "schema.d.ts")],
+        check=True,
+        capture_output=True,
+        timeout=120,
+        cwd=REPO / "web",
+    )
+    assert (tmp_path / "schema.d.ts").read_text(encoding="utf-8") == COMMITTED.read_text(encoding="utf-8"), (
         "web/src/api/schema.d.ts is stale: run `make web-types` and commit it"
+    )

@@ -76,7 +76,9 @@ def test_a_network_that_stays_down_keeps_the_form_and_says_so(world: World, tmp_
     world.sign_in(page, keystore)
     open_submit_page(page)
     fill_submission(page, "网络一直不通的提交", write_files(tmp_path / "files", lesson_bundle(f"down-{uuid.uuid4()}")))
-    page.route(POSTS_OF_RESOURCES, lambda route: route.abort("internetdisconnected") if route.request.method == "POST" else route.continue_())
+    page.route(
+        POSTS_OF_RESOURCES, lambda route: route.abort("internetdisconnected") if route.request.method == "POST" else route.continue_()
+    )
     page.get_by_role("button", name="签名并提交").click()
     page.fill("#sign-passphrase", PASSWORD)
     page.get_by_role("button", name="签名", exact=True).click()
@@ -95,7 +97,9 @@ def test_an_expired_session_on_the_dashboard_asks_to_sign_in_again(world: World)
     world.sign_in(page, keystore)
     try:
         with world.app.state.sessions() as db:  # the administrator's sessions run out while the page is open
-            db.execute(update(SessionRow).where(SessionRow.address == admin.signer.address).values(expires_at=utcnow() - timedelta(seconds=1)))
+            db.execute(
+                update(SessionRow).where(SessionRow.address == admin.signer.address).values(expires_at=utcnow() - timedelta(seconds=1))
+            )
             db.commit()
         page.get_by_role("navigation").get_by_role("link", name="数据驾驶舱").click()
         dialog = page.get_by_role("dialog", name="登录已过期")

@@ -31,8 +31,15 @@ def some_activity(world: World) -> None:
     path = f"/resources/{version['resource_id']}/versions/1"
     for reviewer in people.reviewers:
         reviewer.request("POST", path + "/claim")
-        reviewer.request("POST", path + "/reviews", json={"orientation_pass": True, "scores": {"科学性": 2, "适用性": 1, "规范性": 2,
-                                                          "时效性": 2, "公益性": 2}, "recommendation": "revise"})
+        reviewer.request(
+            "POST",
+            path + "/reviews",
+            json={
+                "orientation_pass": True,
+                "scores": {"科学性": 2, "适用性": 1, "规范性": 2, "时效性": 2, "公益性": 2},
+                "recommendation": "revise",
+            },
+        )
     people.admin.request("POST", path + "/decision", json={"decision": "request_revisions"})
     drain(world.app)
 
@@ -43,9 +50,12 @@ def digits(text: str) -> int:
 
 def table_rows(page: Any, selector: str = "[data-testid=dashboard-table]") -> dict[str, dict[str, str]]:
     """The table's rows by key: {column: text}."""
-    rows = page.eval_on_selector_all(f"{selector} tr[data-key]", """rows => rows.map(r => [r.dataset.key,
+    rows = page.eval_on_selector_all(
+        f"{selector} tr[data-key]",
+        """rows => rows.map(r => [r.dataset.key,
         Object.fromEntries([...r.querySelectorAll('td')].map(td => [td.dataset.column, td.innerText.trim()])),
-        r.querySelector('th').innerText.trim()])""")
+        r.querySelector('th').innerText.trim()])""",
+    )
     return {key: {**cells, "label": label} for key, cells, label in rows}
 
 
@@ -81,8 +91,12 @@ def test_the_dashboard_shows_the_counts_the_api_reports(world: World, tmp_path: 
     page.wait_for_selector("[data-testid=kpi-submissions]")
     page.wait_for_load_state("networkidle")
     total = api["total"]
-    for kpi, value in (("submissions", total["submissions"]), ("decisions", total["decisions"]),
-                       ("certificates", total["certificates_issued"]), ("credentials", api["credentials"]["anchored"])):
+    for kpi, value in (
+        ("submissions", total["submissions"]),
+        ("decisions", total["decisions"]),
+        ("certificates", total["certificates_issued"]),
+        ("credentials", api["credentials"]["anchored"]),
+    ):
         assert page.get_attribute(f"[data-testid=kpi-{kpi}]", "data-value") == str(value), kpi
         assert digits(page.inner_text(f"[data-testid=kpi-{kpi}] .kpi-value")) == value, kpi
     assert page.get_attribute("[data-testid=kpi-chain]", "data-value") == api["chain"]["status"] == "ok"

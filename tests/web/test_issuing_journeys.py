@@ -61,9 +61,7 @@ def change_status(page: Any, index: int, action: str, confirm: str, reason: str,
     dialog.wait_for(state="hidden")
 
 
-def test_a_school_imports_a_roster_with_two_bad_rows_fixes_it_and_issues_and_a_parent_opens_a_record(
-    world: World, tmp_path: Path
-) -> None:
+def test_a_school_imports_a_roster_with_two_bad_rows_fixes_it_and_issues_and_a_parent_opens_a_record(world: World, tmp_path: Path) -> None:
     label = uuid.uuid4().hex[:4]
     clerk, keystore, school = issuing_clerk(world, label)
     page = world.page()

@@ -73,8 +73,11 @@ def test_a_teacher_signs_in_with_a_keystore_file_and_submits(world: World, tmp_p
     # The keystore as `edu-wallet key import` writes it (scrypt n=2^18), decrypted by ethers in the page.
     signer, _ = world.new_teacher("cli-teacher", display_name="王丽华", title="小学数学教师", name_public=True)
     keystore = tmp_path / "teacher.json"
-    made = CliRunner().invoke(wallet_app, ["key", "import", "-k", str(keystore)],
-                              env={"EDU_WALLET_PRIVATE_KEY": signer.private_key_bytes().hex(), "EDU_WALLET_PASSWORD": PASSWORD})
+    made = CliRunner().invoke(
+        wallet_app,
+        ["key", "import", "-k", str(keystore)],
+        env={"EDU_WALLET_PRIVATE_KEY": signer.private_key_bytes().hex(), "EDU_WALLET_PASSWORD": PASSWORD},
+    )
     assert made.exit_code == 0, made.output
     page = world.page()
     world.sign_in(page, keystore)
@@ -94,8 +97,9 @@ def test_a_teacher_signs_in_with_a_keystore_file_and_submits(world: World, tmp_p
 
     # The registry accepted the browser's CID and EIP-712 signature: the version exists, signed by this teacher.
     version = world.http.get(f"/resources/{resource_id}/versions/1", headers={"Authorization": f"Bearer {login(world, signer)}"}).json()
-    assert version["authors"] == [{"address": signer.address, "share": 10000, "status": "lead", "name": "王丽华",
-                                   "institution": "滨海新区实验小学"}]
+    assert version["authors"] == [
+        {"address": signer.address, "share": 10000, "status": "lead", "name": "王丽华", "institution": "滨海新区实验小学"}
+    ]
     assert version["title"] == "认识分数（网页提交）" and version["catalogue_node"] == "primary.math.g3.pep.vol1.c8.s1"
     assert version["state"] == "IN_REVIEW" and version["keywords"] == ["分数", "几分之一"]
     drain(world.app)
@@ -184,14 +188,21 @@ def test_a_tampered_credential_dropped_on_the_page_is_red_with_the_check_named(w
     # An offline bundle, and a presentation holding the good and the tampered credential.
     ledger = world.app.state.ledger
     chain = ChainView(ledger.rpc, ledger.contracts["CredentialAnchor"], ledger.contracts["InstitutionRegistry"], ledger.chain_id)
-    bundle = make_bundle(document, chain=chain, status_resolver=lambda url: world.http.get(url.replace(world.base, "")).json(),
-                         did_resolver=lambda did: world.http.get(did_web_url(did).replace(world.base, "")).json())
+    bundle = make_bundle(
+        document,
+        chain=chain,
+        status_resolver=lambda url: world.http.get(url.replace(world.base, "")).json(),
+        did_resolver=lambda did: world.http.get(did_web_url(did).replace(world.base, "")).json(),
+    )
     (tmp_path / "bundle.json").write_text(json.dumps(bundle, ensure_ascii=False))
     page.set_input_files("#verify-file", str(tmp_path / "bundle.json"))
     page.wait_for_selector("[data-check=bundle]")
     assert page.get_attribute("[data-testid=outcome]", "data-outcome") == "valid", page.inner_text("main")
-    presentation = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
-                    "verifiableCredential": [document, tampered]}
+    presentation = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "verifiableCredential": [document, tampered],
+    }
     (tmp_path / "presentation.json").write_text(json.dumps(presentation, ensure_ascii=False))
     page.set_input_files("#verify-file", str(tmp_path / "presentation.json"))
     page.locator("[data-testid=outcome]").nth(1).wait_for()
@@ -207,9 +218,15 @@ def test_a_tampered_credential_dropped_on_the_page_is_red_with_the_check_named(w
 def test_a_check_the_page_does_not_know_yet_is_shown_as_it_comes(world: World) -> None:
     """The verifier may add checks: the page shows a new one with the verifier's own words, never hides it."""
     page = world.page()
-    answer = {"certificate_id": 77, "outcome": "invalid", "block_number": 9, "checks": [
-        {"name": "on_chain", "result": "pass", "detail": "certificate of resource #1"},
-        {"name": "key_not_compromised", "result": "fail", "detail": "the signing key was reported compromised"}]}
+    answer = {
+        "certificate_id": 77,
+        "outcome": "invalid",
+        "block_number": 9,
+        "checks": [
+            {"name": "on_chain", "result": "pass", "detail": "certificate of resource #1"},
+            {"name": "key_not_compromised", "result": "fail", "detail": "the signing key was reported compromised"},
+        ],
+    }
     page.route(re.compile(r".*/certificates/77/verify\?format=json$"), lambda route: route.fulfill(json=answer))
     page.goto(f"{world.base}/app/verify/certificate/77")
     page.wait_for_selector("[data-check=key_not_compromised]")
@@ -262,9 +279,16 @@ def test_a_new_version_after_revisions_is_signed_against_its_predecessor(world: 
     path = f"/resources/{first['resource_id']}/versions/1"
     for reviewer in world.people.reviewers:
         reviewer.request("POST", path + "/claim")
-        reviewer.request("POST", path + "/reviews", json={
-            "orientation_pass": True, "scores": {"科学性": 2, "适用性": 1, "规范性": 2, "时效性": 2, "公益性": 3},
-            "comments": {"适用性": "请补充分层练习。"}, "recommendation": "revise"})
+        reviewer.request(
+            "POST",
+            path + "/reviews",
+            json={
+                "orientation_pass": True,
+                "scores": {"科学性": 2, "适用性": 1, "规范性": 2, "时效性": 2, "公益性": 3},
+                "comments": {"适用性": "请补充分层练习。"},
+                "recommendation": "revise",
+            },
+        )
     world.people.admin.request("POST", path + "/decision", json={"decision": "request_revisions"})
     drain(world.app)
     page = world.page()
@@ -299,7 +323,9 @@ def test_a_lost_answer_is_retried_without_a_second_resource(world: World, tmp_pa
     open_submit_page(page)
     fill_submission(page, "网络中断的提交", write_files(tmp_path / "files", lesson_bundle(f"flaky-{uuid.uuid4()}")))
     posts: list[str] = []
-    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" and request.url.endswith("/resources") else None)
+    page.on(
+        "request", lambda request: posts.append(request.url) if request.method == "POST" and request.url.endswith("/resources") else None
+    )
     world.proxy.lose_next = b"HTTP/1.1 201"  # the registry stores the submission; its answer never arrives
     sign_and_submit(page)
     page.wait_for_url(re.compile(r"/app/teacher/resources/\d+$"), timeout=90_000)
@@ -331,7 +357,9 @@ def test_a_file_over_the_upload_limit_is_refused_before_any_upload(world: World,
 
 def test_a_login_link_printed_by_the_wallet_signs_the_browser_in_once(world: World, tmp_path: Path) -> None:
     signer, keystore = world.new_teacher("link")
-    printed = CliRunner().invoke(wallet_app, ["login", "--web", "-k", str(keystore), "-r", world.base], env={"EDU_WALLET_PASSWORD": PASSWORD})
+    printed = CliRunner().invoke(
+        wallet_app, ["login", "--web", "-k", str(keystore), "-r", world.base], env={"EDU_WALLET_PASSWORD": PASSWORD}
+    )
     assert printed.exit_code == 0, printed.output
     url = next(line for line in printed.output.splitlines() if "/app/login#code=" in line).strip()
     assert "Bearer" not in printed.output, "--web prints a link, not a token"
@@ -355,4 +383,3 @@ def test_not_json_keystore_and_unknown_pages(world: World, tmp_path: Path) -> No
     assert "页面不存在" in page.inner_text("main")
     page.goto(f"{world.base}/app/teacher/submit")
     page.wait_for_url(re.compile(r"/app/login\?redirect="))
-

@@ -222,7 +222,10 @@ def _round(world: World, clock: Clock, tmp_path: Path, sign_in: Any) -> None:
     with teacher_page.expect_download() as download:
         teacher_page.get_by_role("button", name="下载贡献证明").click()
     statement = json.loads(Path(download.value.path()).read_text())
-    assert statement["credentialSubject"]["id"].lower().endswith(consenting.address.lower()) or consenting.address.lower() in json.dumps(statement).lower()
+    assert (
+        statement["credentialSubject"]["id"].lower().endswith(consenting.address.lower())
+        or consenting.address.lower() in json.dumps(statement).lower()
+    )
 
     assert "未通过的检查：" in page.inner_text("[data-testid=package-result]")
     assert page.locator("[data-testid=package-result] [data-result=fail]").count() >= 1

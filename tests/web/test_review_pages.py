@@ -168,8 +168,11 @@ def test_a_veto_keeps_accept_closed_and_duplicates_are_compared_side_by_side(wor
     path = f"/resources/{copy['resource_id']}/versions/1"
     vetoing, other = world.people.reviewers
     vetoing.request("POST", path + "/claim")
-    vetoing.request("POST", path + "/reviews", json={"orientation_pass": False, "scores": GOOD, "recommendation": "decline",
-                                                      "comments": {"政治性/导向性": "存在导向问题。"}})
+    vetoing.request(
+        "POST",
+        path + "/reviews",
+        json={"orientation_pass": False, "scores": GOOD, "recommendation": "decline", "comments": {"政治性/导向性": "存在导向问题。"}},
+    )
     other.request("POST", path + "/claim")
     other.request("POST", path + "/reviews", json={"orientation_pass": True, "scores": GOOD, "recommendation": "accept"})
 
@@ -296,8 +299,17 @@ def test_institutions_accounts_issuers_and_the_catalogue(world: World, tmp_path:
     (tmp_path / "目录.json").write_text("学段,学科\n小学,数学")
     page.set_input_files("#catalogue-file", str(tmp_path / "目录.json"))
     assert "不是 JSON 格式" in page.get_by_role("alert").inner_text()
-    taxonomy = {"name": "补充目录", "children": [{"key": "primary", "name": "小学", "level": "stage", "children": [
-        {"key": "science", "name": "科学", "level": "subject", "children": []}]}]}
+    taxonomy = {
+        "name": "补充目录",
+        "children": [
+            {
+                "key": "primary",
+                "name": "小学",
+                "level": "stage",
+                "children": [{"key": "science", "name": "科学", "level": "subject", "children": []}],
+            }
+        ],
+    }
     (tmp_path / "补充.json").write_text(json.dumps(taxonomy, ensure_ascii=False))
     page.set_input_files("#catalogue-file", str(tmp_path / "补充.json"))
     assert "补充目录" in page.inner_text("[data-testid=catalogue-preview]")

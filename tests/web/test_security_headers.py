@@ -20,12 +20,15 @@ def _policy_errors(errors: list[str], base: str) -> list[str]:
     return [e for e in violations if not re.search(r"'https?://(?!127\.0\.0\.1)[^']+'", e)]
 
 
-@pytest.mark.parametrize(("path", "rendered"), [
-    ("/app/", "#app main"),
-    ("/app/verify", "#app main"),
-    ("/docs", ".swagger-ui .info .title"),
-    ("/redoc", "[role=search], .api-content h1"),
-])
+@pytest.mark.parametrize(
+    ("path", "rendered"),
+    [
+        ("/app/", "#app main"),
+        ("/app/verify", "#app main"),
+        ("/docs", ".swagger-ui .info .title"),
+        ("/redoc", "[role=search], .api-content h1"),
+    ],
+)
 def test_pages_work_under_the_policy(world: World, path: str, rendered: str) -> None:
     page = world.page()
     response = page.goto(f"{world.base}{path}")
@@ -38,8 +41,9 @@ def test_uploaded_html_opened_from_the_gateway_runs_no_script(world: World) -> N
     http = world.http
     teacher = world.people.teacher
     html = b"<!doctype html><html><body><p id=p>static</p><script>document.getElementById('p').textContent='ran'</script></body></html>"
-    cid = http.post("/ipfs", content=html, headers={"Authorization": f"Bearer {teacher.token}",
-                                                    "content-type": "application/octet-stream"}).json()["cid"]
+    cid = http.post(
+        "/ipfs", content=html, headers={"Authorization": f"Bearer {teacher.token}", "content-type": "application/octet-stream"}
+    ).json()["cid"]
     page = world.page()
     with page.expect_download() as download:  # an attachment: the browser saves it, never renders it
         try:

@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0007'
-down_revision = '0006'
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
@@ -22,18 +22,21 @@ depends_on = None
 def upgrade() -> None:
     from ledger_service.content import CID
 
-    table = op.create_table('content_cids',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('digest', sa.String(length=66), nullable=False),
-    sa.Column('version_id', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['version_id'], ['resource_versions.id'], name=op.f('fk_content_cids_version_id_resource_versions')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_content_cids')),
-    sa.UniqueConstraint('digest', 'version_id', name=op.f('uq_content_cids_digest_version_id')),
+    table = op.create_table(
+        "content_cids",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("digest", sa.String(length=66), nullable=False),
+        sa.Column("version_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["version_id"], ["resource_versions.id"], name=op.f("fk_content_cids_version_id_resource_versions")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_content_cids")),
+        sa.UniqueConstraint("digest", "version_id", name=op.f("uq_content_cids_digest_version_id")),
     )
-    with op.batch_alter_table('content_cids', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_content_cids_digest'), ['digest'], unique=False)
-        batch_op.create_index(batch_op.f('ix_content_cids_version_id'), ['version_id'], unique=False)
-    versions = sa.table('resource_versions', sa.column('id', sa.Integer()), sa.column('root_cid', sa.String()), sa.column('parts', sa.JSON()))
+    with op.batch_alter_table("content_cids", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_content_cids_digest"), ["digest"], unique=False)
+        batch_op.create_index(batch_op.f("ix_content_cids_version_id"), ["version_id"], unique=False)
+    versions = sa.table(
+        "resource_versions", sa.column("id", sa.Integer()), sa.column("root_cid", sa.String()), sa.column("parts", sa.JSON())
+    )
     rows = []
     for version_id, root_cid, parts in op.get_bind().execute(sa.select(versions.c.id, versions.c.root_cid, versions.c.parts)):
         digests = {"0x" + CID.parse(text).digest.hex() for text in [root_cid, *(part["cid"] for part in parts or [])]}
@@ -43,7 +46,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('content_cids', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_content_cids_version_id'))
-        batch_op.drop_index(batch_op.f('ix_content_cids_digest'))
-    op.drop_table('content_cids')
+    with op.batch_alter_table("content_cids", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_content_cids_version_id"))
+        batch_op.drop_index(batch_op.f("ix_content_cids_digest"))
+    op.drop_table("content_cids")

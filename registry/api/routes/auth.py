@@ -54,13 +54,16 @@ class PrincipalPublic(BaseModel):
 
 
 @router.post("/challenge", response_model=ChallengePublic, status_code=201, responses={429: {"description": "too many challenges"}})
-def create_challenge(
-    request: ChallengeRequest, http: Request, db: SessionDep, settings: SettingsDep, ledger: LedgerDep
-) -> ChallengePublic:
+def create_challenge(request: ChallengeRequest, http: Request, db: SessionDep, settings: SettingsDep, ledger: LedgerDep) -> ChallengePublic:
     """A sign-in message for the address, valid once and for a few minutes (limited per client and address)."""
     challenge = auth_crud.create_challenge(
-        session=db, address=request.address, base_url=settings.BASE_URL, chain_id=ledger.chain_id, ttl=settings.CHALLENGE_TTL,
-        client=auth_crud.client_key(http.client.host if http.client else None), limits=settings.challenge_limits(),
+        session=db,
+        address=request.address,
+        base_url=settings.BASE_URL,
+        chain_id=ledger.chain_id,
+        ttl=settings.CHALLENGE_TTL,
+        client=auth_crud.client_key(http.client.host if http.client else None),
+        limits=settings.challenge_limits(),
     )
     db.commit()
     return ChallengePublic(message=challenge.message, nonce=challenge.nonce, expires_at=challenge.expires_at)

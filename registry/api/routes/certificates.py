@@ -16,15 +16,15 @@ from ledger_service.certificates import CertificateFacts, CertificateReader
 from ...core.config import Settings
 from ...core.errors import ConflictError, ResourceNotFoundError
 from ...crud import certificates as certificates_crud
+from ...crud import people as people_crud
 from ...crud import resources as resources_crud
 from ...models import Certificate, Institution, Programme, ResourceVersion
-from ...crud import people as people_crud
 from ...pages.html import wants_html
 from ...pages.pdf import CertificateSheet, render_certificate_pdf
 from ...pages.web import app_shell
 from ...workflows import authorship
-from ..params import CertificateId
 from ..deps import CertificateCheckerDep, CurrentUser, LedgerDep, MonitorDep, SessionDep, SettingsDep
+from ..params import CertificateId
 
 router = APIRouter(prefix="/certificates", tags=["certificates"])
 
@@ -93,8 +93,9 @@ def _issuer(db: Session, facts: CertificateFacts | None) -> IssuerPublic | None:
     if institution is None:
         return None
     parent = db.get(Institution, institution.parent_id) if institution.parent_id else None
-    return IssuerPublic(institution_id=institution.id, name=institution.name, kind=institution.kind,
-                        accredited_by=parent.name if parent else None)
+    return IssuerPublic(
+        institution_id=institution.id, name=institution.name, kind=institution.kind, accredited_by=parent.name if parent else None
+    )
 
 
 def _authors(db: Session, version: ResourceVersion) -> list[CertifiedAuthor]:
@@ -102,8 +103,10 @@ def _authors(db: Session, version: ResourceVersion) -> list[CertifiedAuthor]:
     public sees them: names only with their consent."""
     named = [a for a in authorship.authors(db, version) if a.status in ("lead", "confirmed")]
     people = people_crud.describe(session=db, addresses=[a.address for a in named])
-    return [CertifiedAuthor(address=a.address, share=a.share, name=people[a.address].name, institution=people[a.address].institution)
-            for a in named]
+    return [
+        CertifiedAuthor(address=a.address, share=a.share, name=people[a.address].name, institution=people[a.address].institution)
+        for a in named
+    ]
 
 
 def _issuer_name(db: Session, facts: CertificateFacts | None) -> str:
@@ -116,10 +119,19 @@ def _issuer_name(db: Session, facts: CertificateFacts | None) -> str:
 def _registry_record(db: Session, record: tuple[Certificate, ResourceVersion], facts: CertificateFacts | None) -> RegistryRecord:
     certificate, version = record
     return RegistryRecord(
-        resource_id=version.resource_id, version=version.number, title=version.title, resource_type=version.resource_type,
-        catalogue_path=resources_crud.catalogue_node(session=db, version=version).path, authors=_authors(db, version), cid=version.root_cid,
-        content_hash=version.content_hash, issuer_name=_issuer_name(db, facts), issuer=_issuer(db, facts), status=certificate.status,
-        issued_tx=certificate.issued_tx, revoked_tx=certificate.revoked_tx,
+        resource_id=version.resource_id,
+        version=version.number,
+        title=version.title,
+        resource_type=version.resource_type,
+        catalogue_path=resources_crud.catalogue_node(session=db, version=version).path,
+        authors=_authors(db, version),
+        cid=version.root_cid,
+        content_hash=version.content_hash,
+        issuer_name=_issuer_name(db, facts),
+        issuer=_issuer(db, facts),
+        status=certificate.status,
+        issued_tx=certificate.issued_tx,
+        revoked_tx=certificate.revoked_tx,
     )
 
 
@@ -143,12 +155,21 @@ def read_my_certificates(principal: CurrentUser, db: SessionDep, settings: Setti
     items = []
     for certificate, version in resources_crud.authored_certificates(session=db, address=principal.address):
         number = certificate.chain_certificate_id
-        items.append(CertificateItem(
-            id=number, kind=certificate.kind, level=certificate.level, status=certificate.status, resource_id=version.resource_id,
-            version=version.number, title=version.title, issued_tx=certificate.issued_tx, created_at=certificate.created_at,
-            verify_url=f"{settings.BASE_URL}/certificates/{number}/verify" if number else None,
-            pdf_url=f"{settings.BASE_URL}/certificates/{number}/pdf" if number else None,
-        ))
+        items.append(
+            CertificateItem(
+                id=number,
+                kind=certificate.kind,
+                level=certificate.level,
+                status=certificate.status,
+                resource_id=version.resource_id,
+                version=version.number,
+                title=version.title,
+                issued_tx=certificate.issued_tx,
+                created_at=certificate.created_at,
+                verify_url=f"{settings.BASE_URL}/certificates/{number}/verify" if number else None,
+                pdf_url=f"{settings.BASE_URL}/certificates/{number}/pdf" if number else None,
+            )
+        )
     return items
 
 
@@ -160,15 +181,23 @@ def read_certificate(certificate_id: CertificateId, *, db: SessionDep, ledger: L
     if not facts.exists and record is None:
         raise ResourceNotFoundError(f"no certificate {certificate_id} on chain")
     return CertificatePublic(
-        id=certificate_id, chain=facts.as_dict(), registry=_registry_record(db, record, facts) if record else None,
-        verify_url=f"{settings.BASE_URL}/certificates/{certificate_id}/verify", pdf_url=f"{settings.BASE_URL}/certificates/{certificate_id}/pdf",
+        id=certificate_id,
+        chain=facts.as_dict(),
+        registry=_registry_record(db, record, facts) if record else None,
+        verify_url=f"{settings.BASE_URL}/certificates/{certificate_id}/verify",
+        pdf_url=f"{settings.BASE_URL}/certificates/{certificate_id}/pdf",
     )
 
 
 @router.get("/{certificate_id}/verify", response_model=CertificateVerification, responses={200: {"content": {"text/html": {}}}})
 async def verify_certificate_route(
-    request: Request, certificate_id: CertificateId, *, checker: CertificateCheckerDep, monitor: MonitorDep,
-    accept: str | None = Header(default=None), format: str | None = Query(default=None, pattern="^(json|html)$"),
+    request: Request,
+    certificate_id: CertificateId,
+    *,
+    checker: CertificateCheckerDep,
+    monitor: MonitorDep,
+    accept: str | None = Header(default=None),
+    format: str | None = Query(default=None, pattern="^(json|html)$"),
 ) -> Response:
     """Check the certificate against the chain: exists, not revoked, content hash, issuer authorised, resource not withdrawn.
     Browsers (and ``?format=html``) get the web application's verification page: this is where the certificate's QR code points."""
@@ -178,8 +207,12 @@ async def verify_certificate_route(
     checks = [{"name": c.name, "result": c.result, "detail": c.detail} for c in report.checks]
     # Facts read at an earlier block still hold at the head the monitor has processed: no event changed them.
     head = monitor.latest.head or 0
-    body = {"certificate_id": certificate_id, "outcome": report.outcome, "checks": checks,
-            "block_number": max(facts.block_number, head) if facts else None}
+    body = {
+        "certificate_id": certificate_id,
+        "outcome": report.outcome,
+        "checks": checks,
+        "block_number": max(facts.block_number, head) if facts else None,
+    }
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
 
@@ -202,10 +235,13 @@ def _sheet(
         level=facts.level,
         status="revoked" if facts.revoked_at else "issued",
         title=version.title,
-        resource_label=f"资源 {version.resource_id} 第 {version.number} 版 · 链上资源 #{facts.resource_id}" + _programme_label(db, certificate),
+        resource_label=f"资源 {version.resource_id} 第 {version.number} 版 · 链上资源 #{facts.resource_id}"
+        + _programme_label(db, certificate),
         catalogue_path=node.path,
-        authors=[f"{people_crud.label_text(people_crud.PersonLabel(a.address, a.name, a.institution, None))} ({a.share / 100:g}%)"
-                 for a in _authors(db, version)],
+        authors=[
+            f"{people_crud.label_text(people_crud.PersonLabel(a.address, a.name, a.institution, None))} ({a.share / 100:g}%)"
+            for a in _authors(db, version)
+        ],
         issuer_name=_issuer_name(db, facts),
         issued_on=datetime.fromtimestamp(facts.issued_at, UTC).astimezone(_CHINA).strftime("%Y年%m月%d日"),
         cid=version.root_cid,
@@ -237,6 +273,11 @@ def read_certificate_pdf(certificate_id: CertificateId, *, db: SessionDep, ledge
     if not facts.exists:
         raise ConflictError(f"certificate {certificate_id} is not on chain yet")
     pdf = render_certificate_pdf(_sheet(db, settings, certificate_id, record, facts))
-    return Response(pdf, media_type="application/pdf", headers={
-        "Content-Disposition": f"inline; filename=eduledger-certificate-{certificate_id}.pdf", "Cache-Control": "no-store",
-    })
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f"inline; filename=eduledger-certificate-{certificate_id}.pdf",
+            "Cache-Control": "no-store",
+        },
+    )

@@ -67,6 +67,13 @@ def read_chain_job(job_id: JobId, db: SessionDep) -> ChainJobPublic:
     if job is None:
         raise ResourceNotFoundError(f"no chain job {job_id}")
     waiting = job.status in (JobStatus.PENDING, JobStatus.SENT)
-    return ChainJobPublic(id=job.id, kind=job.kind, status=job.status, tx_hash=job.tx_hash, block_number=job.block_number,
-                          error=job.error, created_at=job.created_at,
-                          waited_seconds=round((utcnow() - job.created_at).total_seconds(), 1) if waiting else None)
+    return ChainJobPublic(
+        id=job.id,
+        kind=job.kind,
+        status=job.status,
+        tx_hash=job.tx_hash,
+        block_number=job.block_number,
+        error=job.error,
+        created_at=job.created_at,
+        waited_seconds=round((utcnow() - job.created_at).total_seconds(), 1) if waiting else None,
+    )

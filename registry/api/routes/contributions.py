@@ -16,8 +16,8 @@ from ...crud import users as users_crud
 from ...crud.auth import checked_address
 from ...models import ContributionStatement, Institution
 from ...workflows import contributions
-from ..params import ResourceId, VersionNumber
 from ..deps import BureauDep, CurrentUser, IssuingDep, LedgerDep, OptionalUser, SessionDep, SettingsDep, TeacherUser
+from ..params import ResourceId, VersionNumber
 
 router = APIRouter(tags=["contributions"])
 
@@ -38,8 +38,12 @@ class ContributionPublic(BaseModel):
 
 
 def _public(record: contributions.ContributionRecord) -> ContributionPublic:
-    return ContributionPublic(subject=record.subject, counts=record.counts, selected_by_level=record.selected_by_level,
-                              certificates=[CertificateHeld(**c) for c in record.certificates])
+    return ContributionPublic(
+        subject=record.subject,
+        counts=record.counts,
+        selected_by_level=record.selected_by_level,
+        certificates=[CertificateHeld(**c) for c in record.certificates],
+    )
 
 
 @router.get("/contributions/teachers/{address}", response_model=ContributionPublic)
@@ -47,8 +51,12 @@ def read_teacher_contribution(address: str, principal: CurrentUser, db: SessionD
     """A teacher's record: for the teacher, administrators, and their school's issuer (评优评先)."""
     address = checked_address(address)
     user = users_crud.get_user(session=db, address=address)
-    own_school = user is not None and user.institution_id is not None and user.institution_id == principal.institution_id \
+    own_school = (
+        user is not None
+        and user.institution_id is not None
+        and user.institution_id == principal.institution_id
         and "issuer" in principal.roles
+    )
     if principal.address != address and "admin" not in principal.roles and not own_school:
         raise PermissionDeniedError("a teacher's record is for the teacher, their school's issuer and administrators")
     return _public(contributions.teacher_record(db, address))
@@ -64,11 +72,19 @@ def read_school_contribution(institution_id: str, principal: CurrentUser, db: Se
 
 @router.post("/contributions/me/statement", response_model=dict[str, Any], status_code=201)
 async def create_statement(
-    teacher: TeacherUser, db: SessionDep, bureau: BureauDep, ledger: LedgerDep, issuing: IssuingDep, settings: SettingsDep,
+    teacher: TeacherUser,
+    db: SessionDep,
+    bureau: BureauDep,
+    ledger: LedgerDep,
+    issuing: IssuingDep,
+    settings: SettingsDep,
 ) -> JSONResponse:
     """Your signed contribution statement: a verifiable credential listing your counts and certificate ids, anchored on chain."""
-    statement = await anyio.to_thread.run_sync(lambda: contributions.issue_statement(
-        db, teacher.address, bureau=bureau, ledger=ledger, issuing=issuing, base_url=settings.BASE_URL))
+    statement = await anyio.to_thread.run_sync(
+        lambda: contributions.issue_statement(
+            db, teacher.address, bureau=bureau, ledger=ledger, issuing=issuing, base_url=settings.BASE_URL
+        )
+    )
     return JSONResponse(statement.document, status_code=201)
 
 
@@ -83,13 +99,17 @@ def read_statement(statement_id: str, db: SessionDep) -> JSONResponse:
 
 @router.get("/resources/{resource_id}/versions/{number}/download", response_class=RedirectResponse, status_code=307)
 def download_version(
-    db: SessionDep, principal: OptionalUser, resource_id: ResourceId, number: VersionNumber,
+    db: SessionDep,
+    principal: OptionalUser,
+    resource_id: ResourceId,
+    number: VersionNumber,
     part: str | None = Query(default=None, max_length=200, description="one part's name; default: the bundle as a CAR"),
 ) -> RedirectResponse:
     """Download a version (counted, for accepted versions; nothing about who downloads is kept): redirects to the gateway."""
     version = resources_crud.get_version(session=db, resource_id=resource_id, number=number)
-    resources_crud.check_visible(version=version, address=principal.address if principal else None,
-                                 roles=principal.roles if principal else frozenset())
+    resources_crud.check_visible(
+        version=version, address=principal.address if principal else None, roles=principal.roles if principal else frozenset()
+    )
     if part is not None and part not in {p["name"] for p in version.parts}:
         raise ResourceNotFoundError(f"version {number} of resource {resource_id} has no part {part!r}")
     root = version.root_cid

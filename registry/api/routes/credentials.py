@@ -24,10 +24,11 @@ from ...models import ChainJob, CredentialBatch, Institution, IssuedCredential, 
 from ...workflows import rosters
 from ...workflows.issuance import Issuing
 from ...workflows.presentations import presentation_domain, use_presentation_challenge
-from ..params import MAX_INT
 from ..deps import AdminUser, BureauDep, CurrentUser, IssuerUser, IssuingDep, Principal, SessionDep, SettingsDep, WorkerDep
+from ..params import MAX_INT
 
 router = APIRouter(tags=["credentials"])
+
 
 class IssuerPublic(BaseModel):
     institution_id: str
@@ -37,15 +38,23 @@ class IssuerPublic(BaseModel):
 
 
 class BatchRequest(BaseModel):
-    batch: str = Field(pattern=r"^[A-Za-z0-9._:-]{1,100}$", description=(
-        "your key for this batch: sending it again with the same records finishes it, never doubles; "
-        "the same key with other records is refused (409 batch_key_reused, naming the difference)"))
+    batch: str = Field(
+        pattern=r"^[A-Za-z0-9._:-]{1,100}$",
+        description=(
+            "your key for this batch: sending it again with the same records finishes it, never doubles; "
+            "the same key with other records is refused (409 batch_key_reused, naming the difference)"
+        ),
+    )
     kind: Literal["growth_record", "professional_development"]
-    records: list[dict[str, Any]] = Field(min_length=1, description=(
-        "each {subject: personal data, record: what is attested}. The subject's personal data stay in the vault "
-        "(the credential names a salted identifier only); everything in the record — the narrative (评语) included — "
-        "is part of the credential the student holds and shows, for good: write no name, 学籍号, health or family "
-        "detail there. The registry keeps its copy sealed under the subject's key (erased with the subject)."))
+    records: list[dict[str, Any]] = Field(
+        min_length=1,
+        description=(
+            "each {subject: personal data, record: what is attested}. The subject's personal data stay in the vault "
+            "(the credential names a salted identifier only); everything in the record — the narrative (评语) included — "
+            "is part of the credential the student holds and shows, for good: write no name, 学籍号, health or family "
+            "detail there. The registry keeps its copy sealed under the subject's key (erased with the subject)."
+        ),
+    )
     valid_from: datetime | None = None
 
 
@@ -54,8 +63,10 @@ class IssuedPublic(BaseModel):
     subject_id: str | None = Field(description="the subject's pseudonym in the vault (GET /subjects/{id}); none for a credit grant")
     status: str
     status_reason: str | None = None
-    document: dict[str, Any] | None = Field(description="the credential as issued; null until the batch is anchored, "
-                                                        "and for good once its subject is erased (the holder's copy still verifies)")
+    document: dict[str, Any] | None = Field(
+        description="the credential as issued; null until the batch is anchored, "
+        "and for good once its subject is erased (the holder's copy still verifies)"
+    )
     subject_erased: bool = Field(default=False, description="the subject was erased: the registry's copy is gone for good")
 
 
@@ -78,8 +89,7 @@ class AcceptedPublic(BaseModel):
 
 def _still_on_the_way(url: str, message: str) -> JSONResponse:
     # Not a 504: the write is journaled and will land (the outbox re-sends it after a crash too).
-    return JSONResponse(status_code=202, headers={"Location": url},
-                        content=AcceptedPublic(message=message, status_url=url).model_dump())
+    return JSONResponse(status_code=202, headers={"Location": url}, content=AcceptedPublic(message=message, status_url=url).model_dump())
 
 
 class BatchSummaryPublic(BaseModel):
@@ -101,8 +111,10 @@ class RowProblemPublic(BaseModel):
     index: int = Field(description="the record's position in the batch, from 0")
     line: int | None = Field(default=None, description="the roster file's line (or sheet row) of the record")
     field: str = Field(description="subject.birth_date, record.dimension…; empty for the whole record")
-    code: str = Field(description="missing, too_long, too_short, not_allowed, bad_date, future_date, not_a_number, out_of_range, "
-                                  "duplicate_number, guardian_consent_required, unexpected, invalid")
+    code: str = Field(
+        description="missing, too_long, too_short, not_allowed, bad_date, future_date, not_a_number, out_of_range, "
+        "duplicate_number, guardian_consent_required, unexpected, invalid"
+    )
     message: str
 
 
@@ -120,8 +132,10 @@ class CheckRequest(BaseModel):
 
 
 def _problems_public(problems: list[rosters.RowProblem], lines: list[int] | None = None) -> list[RowProblemPublic]:
-    return [RowProblemPublic(index=p.index, line=lines[p.index] if lines else None, field=p.field, code=p.code, message=p.message)
-            for p in problems]
+    return [
+        RowProblemPublic(index=p.index, line=lines[p.index] if lines else None, field=p.field, code=p.code, message=p.message)
+        for p in problems
+    ]
 
 
 class StatusRequest(BaseModel):
@@ -141,8 +155,12 @@ def _issuer_of(db: Session, principal: Principal) -> tuple[Institution, IssuerAc
 def _issuer_public(db: Session, account: IssuerAccount, issuing: Issuing) -> IssuerPublic:
     job = db.get(ChainJob, account.setup_job_id) if account.setup_job_id else None
     status = "failed" if job is not None and job.status == "failed" else ("ready" if issuing.ready(account) else "pending")
-    return IssuerPublic(institution_id=account.institution_id, address=account.address,
-                        signing_key=Ed25519PublicKeyRef.from_multibase(account.signing_key).verification_method, chain_status=status)
+    return IssuerPublic(
+        institution_id=account.institution_id,
+        address=account.address,
+        signing_key=Ed25519PublicKeyRef.from_multibase(account.signing_key).verification_method,
+        chain_status=status,
+    )
 
 
 @router.post("/institutions/{institution_id}/issuer", response_model=IssuerPublic, status_code=201)
@@ -168,22 +186,40 @@ def read_issuer(institution_id: str, principal: CurrentUser, db: SessionDep, iss
 
 def _issued_public(credential: IssuedCredential, issuing: Issuing, completed: bool) -> IssuedPublic:
     document = issuing.document_of(credential) if completed else None
-    return IssuedPublic(id=credential.id, subject_id=credential.subject_id, status=credential.status, status_reason=credential.status_reason,
-                        document=document, subject_erased=completed and document is None)
+    return IssuedPublic(
+        id=credential.id,
+        subject_id=credential.subject_id,
+        status=credential.status,
+        status_reason=credential.status_reason,
+        document=document,
+        subject_erased=completed and document is None,
+    )
 
 
 def _batch_public(db: Session, batch: CredentialBatch, issuing: Issuing) -> BatchPublic:
     credentials = db.scalars(select(IssuedCredential).where(IssuedCredential.batch_id == batch.id).order_by(IssuedCredential.position))
     completed = batch.completed_at is not None
     return BatchPublic(
-        batch=batch.key, kind=batch.kind, count=batch.count, root=batch.root, tx_hash=batch.tx_hash, block_number=batch.block_number,
-        completed=completed, credentials=[_issued_public(c, issuing, completed) for c in credentials],
+        batch=batch.key,
+        kind=batch.kind,
+        count=batch.count,
+        root=batch.root,
+        tx_hash=batch.tx_hash,
+        block_number=batch.block_number,
+        completed=completed,
+        credentials=[_issued_public(c, issuing, completed) for c in credentials],
     )
 
 
-@router.post("/credentials/batches", response_model=BatchPublic, status_code=201,
-             responses={202: {"model": AcceptedPublic, "description": "committed; the chain has not confirmed it in time"}})
-def create_batch(request: BatchRequest, issuer: IssuerUser, db: SessionDep, issuing: IssuingDep, settings: SettingsDep) -> BatchPublic | JSONResponse:
+@router.post(
+    "/credentials/batches",
+    response_model=BatchPublic,
+    status_code=201,
+    responses={202: {"model": AcceptedPublic, "description": "committed; the chain has not confirmed it in time"}},
+)
+def create_batch(
+    request: BatchRequest, issuer: IssuerUser, db: SessionDep, issuing: IssuingDep, settings: SettingsDep
+) -> BatchPublic | JSONResponse:
     """Issue a class or a grade: personal data into the vault, salted subjects, one signed credential
     each with a status entry, one anchor on chain. Sending the same batch key again finishes it.
     A record's narrative (评语) is part of the credential the student holds: it can never be taken
@@ -193,19 +229,32 @@ def create_batch(request: BatchRequest, issuer: IssuerUser, db: SessionDep, issu
     problems = rosters.check_records(request.kind, request.records)
     if problems:
         first = problems[0]
-        raise InvalidRequestError(f"record {first.index}: {first.field}: {first.message} (records are numbered from 0)",
-                                  code="guardian_consent_required" if first.code == "guardian_consent_required" else None,
-                                  problems=[p.model_dump() for p in _problems_public(problems)])
+        raise InvalidRequestError(
+            f"record {first.index}: {first.field}: {first.message} (records are numbered from 0)",
+            code="guardian_consent_required" if first.code == "guardian_consent_required" else None,
+            problems=[p.model_dump() for p in _problems_public(problems)],
+        )
     institution, account = _issuer_of(db, issuer)
     if not issuing.ready(account):
         raise ConflictError("the institution's keys are not on chain yet; try again shortly", code="issuer_not_ready")
     valid_from = request.valid_from.strftime("%Y-%m-%dT%H:%M:%SZ") if request.valid_from else None
     try:
-        batch = issuing.issue(db, institution=institution, account=account, key=request.batch, kind=request.kind,
-                              records=request.records, actor=issuer.address, valid_from=valid_from)
+        batch = issuing.issue(
+            db,
+            institution=institution,
+            account=account,
+            key=request.batch,
+            kind=request.kind,
+            records=request.records,
+            actor=issuer.address,
+            valid_from=valid_from,
+        )
     except TransactionTimeoutError:
-        return _still_on_the_way(f"/credentials/batches/{request.batch}", "the batch is committed and its anchor is on its way "
-                                 "to the chain; follow status_url, and send the same batch key again to finish it")
+        return _still_on_the_way(
+            f"/credentials/batches/{request.batch}",
+            "the batch is committed and its anchor is on its way "
+            "to the chain; follow status_url, and send the same batch key again to finish it",
+        )
     return _batch_public(db, batch, issuing)
 
 
@@ -216,10 +265,21 @@ def read_batches(
     """The batches the signed-in issuer's institution issued, newest first, with their credentials' statuses."""
     institution, _ = _issuer_of(db, issuer)
     found, total = issued_crud.list_batches(session=db, institution_id=institution.id, limit=limit, offset=offset)
-    return BatchesPublic(count=total, data=[
-        BatchSummaryPublic(batch=s.batch.key, kind=s.batch.kind, count=s.batch.count, completed=s.batch.completed_at is not None,
-                           created_at=s.batch.created_at, tx_hash=s.batch.tx_hash, statuses=s.statuses) for s in found
-    ])
+    return BatchesPublic(
+        count=total,
+        data=[
+            BatchSummaryPublic(
+                batch=s.batch.key,
+                kind=s.batch.kind,
+                count=s.batch.count,
+                completed=s.batch.completed_at is not None,
+                created_at=s.batch.created_at,
+                tx_hash=s.batch.tx_hash,
+                statuses=s.statuses,
+            )
+            for s in found
+        ],
+    )
 
 
 @router.post("/credentials/batches/check", response_model=list[RowProblemPublic])
@@ -231,11 +291,18 @@ def check_batch(request: CheckRequest, issuer: IssuerUser) -> list[RowProblemPub
 @router.post(
     "/credentials/rosters",
     response_model=RosterPublic,
-    openapi_extra={"requestBody": {"required": True, "description": "the roster file itself: CSV (UTF-8 or GB18030) or Excel .xlsx",
-                                   "content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "the roster file itself: CSV (UTF-8 or GB18030) or Excel .xlsx",
+            "content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}},
+        }
+    },
 )
 async def read_roster(
-    request: Request, issuer: IssuerUser, settings: SettingsDep,
+    request: Request,
+    issuer: IssuerUser,
+    settings: SettingsDep,
     kind: Literal["growth_record", "professional_development"] = "growth_record",
 ) -> RosterPublic:
     """Read a class roster (CSV or .xlsx; the first row names the columns) into batch records, with
@@ -247,13 +314,17 @@ async def read_roster(
     async for chunk in request.stream():
         data += chunk
         if len(data) > rosters.MAX_ROSTER_BYTES:
-            raise InvalidRequestError(f"a roster file holds at most {rosters.MAX_ROSTER_BYTES // 1024 // 1024} MB",
-                                      code="roster_too_large")
+            raise InvalidRequestError(f"a roster file holds at most {rosters.MAX_ROSTER_BYTES // 1024 // 1024} MB", code="roster_too_large")
 
     def read() -> RosterPublic:
         roster = rosters.read_roster(bytes(data), kind, max_records=settings.MAX_BATCH)
-        return RosterPublic(kind=kind, records=roster.records, lines=roster.lines, ignored_columns=roster.ignored_columns,
-                            problems=_problems_public(rosters.check_records(kind, roster.records), roster.lines))
+        return RosterPublic(
+            kind=kind,
+            records=roster.records,
+            lines=roster.lines,
+            ignored_columns=roster.ignored_columns,
+            problems=_problems_public(rosters.check_records(kind, roster.records), roster.lines),
+        )
 
     return await anyio.to_thread.run_sync(read)
 
@@ -295,9 +366,16 @@ def read_batch_subjects(key: str, issuer: IssuerUser, db: SessionDep, issuing: I
     batch = db.scalar(select(CredentialBatch).where(CredentialBatch.institution_id == institution.id, CredentialBatch.key == key))
     if batch is None:
         raise ResourceNotFoundError(f"no batch {key!r} at {institution.name}")
-    return [SubjectLabelPublic(credential_id=credential_id, subject_id=subject_id, erased=label is None, name=(label or {}).get("name"),
-                               number=(label or {}).get("student_number") or (label or {}).get("staff_number"))
-            for credential_id, subject_id, label in issued_crud.subject_labels(session=db, vault=issuing.vault, batch_id=batch.id)]
+    return [
+        SubjectLabelPublic(
+            credential_id=credential_id,
+            subject_id=subject_id,
+            erased=label is None,
+            name=(label or {}).get("name"),
+            number=(label or {}).get("student_number") or (label or {}).get("staff_number"),
+        )
+        for credential_id, subject_id, label in issued_crud.subject_labels(session=db, vault=issuing.vault, batch_id=batch.id)
+    ]
 
 
 @router.get("/credentials/{credential_id}", response_model=IssuedPublic)
@@ -307,8 +385,11 @@ def read_credential(credential_id: str, issuer: IssuerUser, db: SessionDep, issu
     return _issued_public(credential, issuing, completed)
 
 
-@router.post("/credentials/{credential_id}/status", response_model=IssuedPublic,
-             responses={202: {"model": AcceptedPublic, "description": "the chain has not confirmed the new list in time"}})
+@router.post(
+    "/credentials/{credential_id}/status",
+    response_model=IssuedPublic,
+    responses={202: {"model": AcceptedPublic, "description": "the chain has not confirmed the new list in time"}},
+)
 def change_credential_status(
     credential_id: str, request: StatusRequest, issuer: IssuerUser, db: SessionDep, issuing: IssuingDep
 ) -> IssuedPublic | JSONResponse:
@@ -321,8 +402,10 @@ def change_credential_status(
     try:
         issuing.change_status(db, credential, account, request.action, request.reason)
     except TransactionTimeoutError:
-        return _still_on_the_way(f"/credentials/{credential_id}", "the new status list is on its way to the chain; "
-                                 "follow status_url, and send the same change again to finish it")
+        return _still_on_the_way(
+            f"/credentials/{credential_id}",
+            "the new status list is on its way to the chain; follow status_url, and send the same change again to finish it",
+        )
     return _issued_public(credential, issuing, completed)
 
 
@@ -338,8 +421,11 @@ def read_status_list(list_id: str, db: SessionDep) -> JSONResponse:
 def _own_subject(db: Session, issuer: Principal, subject_id: str) -> None:
     if issuer.institution_id is None:
         raise PermissionDeniedError("the account belongs to no institution; an administrator sets it (PUT /users/{address})")
-    issued = db.scalar(select(IssuedCredential.id).where(IssuedCredential.subject_id == subject_id,
-                                                         IssuedCredential.institution_id == issuer.institution_id).limit(1))
+    issued = db.scalar(
+        select(IssuedCredential.id)
+        .where(IssuedCredential.subject_id == subject_id, IssuedCredential.institution_id == issuer.institution_id)
+        .limit(1)
+    )
     if issued is None:
         raise ResourceNotFoundError(f"the institution issued nothing to subject {subject_id}")
 
@@ -364,12 +450,16 @@ def erase_subject(subject_id: str, issuer: IssuerUser, db: SessionDep, issuing: 
     credentials become unrecoverable; the copies they hold still verify (revoke them to withdraw them)."""
     _own_subject(db, issuer, subject_id)
     unfinished = db.scalar(
-        select(CredentialBatch.key).join(IssuedCredential, IssuedCredential.batch_id == CredentialBatch.id)
-        .where(IssuedCredential.subject_id == subject_id, CredentialBatch.completed_at.is_(None)).limit(1)
+        select(CredentialBatch.key)
+        .join(IssuedCredential, IssuedCredential.batch_id == CredentialBatch.id)
+        .where(IssuedCredential.subject_id == subject_id, CredentialBatch.completed_at.is_(None))
+        .limit(1)
     )
     if unfinished is not None:
-        raise ConflictError(f"batch {unfinished!r} naming the subject is not anchored yet; finish it (send its key again), then erase",
-                            code="batch_unfinished")
+        raise ConflictError(
+            f"batch {unfinished!r} naming the subject is not anchored yet; finish it (send its key again), then erase",
+            code="batch_unfinished",
+        )
     issuing.vault.erase(subject_id)
     return Response(status_code=204)
 
@@ -378,18 +468,26 @@ def erase_subject(subject_id: str, issuer: IssuerUser, db: SessionDep, issuing: 
 
 
 class ConversionRulePublic(BaseModel):
-    achievement_type: str = Field(min_length=1, max_length=100, description="OB achievementType, e.g. ext:GrowthRecord, CertificateOfCompletion")
+    achievement_type: str = Field(
+        min_length=1, max_length=100, description="OB achievementType, e.g. ext:GrowthRecord, CertificateOfCompletion"
+    )
     credits: float = Field(ge=0, le=1_000)
-    accepted_results: list[str] = Field(default_factory=list, max_length=50, description="if given, one of the subject's results must be one of these")
+    accepted_results: list[str] = Field(
+        default_factory=list, max_length=50, description="if given, one of the subject's results must be one of these"
+    )
 
 
 class ImportRequest(BaseModel):
-    presentation: dict[str, Any] = Field(description="a VC 2.0 VerifiablePresentation of one student's credentials, signed by "
-                                         "the student (holder) over a challenge of POST /presentations/challenges and this "
-                                         "registry's domain; each credential bound to the holder (credentialSubject.id)")
+    presentation: dict[str, Any] = Field(
+        description="a VC 2.0 VerifiablePresentation of one student's credentials, signed by "
+        "the student (holder) over a challenge of POST /presentations/challenges and this "
+        "registry's domain; each credential bound to the holder (credentialSubject.id)"
+    )
     challenge: str = Field(max_length=64, description="the challenge the presentation answers (used once)")
-    status_lists: dict[str, dict[str, Any]] = Field(default_factory=dict, description="status lists the credentials refer to, by URL "
-                                                    "(lists this registry hosts are found by themselves)")
+    status_lists: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="status lists the credentials refer to, by URL (lists this registry hosts are found by themselves)",
+    )
 
 
 class RefusedPublic(BaseModel):
@@ -401,8 +499,10 @@ class GrantPublic(BaseModel):
     grant_id: str
     credential_id: str
     credits: float
-    status: str = Field(description="active, suspended or revoked (POST /credentials/{grant_id}/status); "
-                                    "revoked by itself when a credential it converted is revoked here")
+    status: str = Field(
+        description="active, suspended or revoked (POST /credentials/{grant_id}/status); "
+        "revoked by itself when a credential it converted is revoked here"
+    )
     credential: dict[str, Any] = Field(description="the credit-grant credential, signed and anchored, with its status entry")
     converted: list[str]
     refused: list[RefusedPublic]
@@ -446,13 +546,25 @@ def import_presentation(
     use_presentation_challenge(db, request.challenge)
     db.commit()  # spent whatever follows: a presentation answers its challenge once
     credential, grant = issuing.grant_credits(
-        db, institution=institution, account=account, presentation=request.presentation, supplied_lists=request.status_lists,
-        actor=issuer.address, challenge=request.challenge, domain=presentation_domain(settings.BASE_URL),
+        db,
+        institution=institution,
+        account=account,
+        presentation=request.presentation,
+        supplied_lists=request.status_lists,
+        actor=issuer.address,
+        challenge=request.challenge,
+        domain=presentation_domain(settings.BASE_URL),
         did_resolver=issuing.did_resolver(db, bureau.id_hex, bureau.signing_key),
     )
-    return GrantPublic(grant_id=grant.grant_id, credential_id=credential.id, credits=grant.credits, status=credential.status,
-                       credential=grant.credential, converted=grant.converted,
-                       refused=[RefusedPublic(credential_id=r.credential_id, reason=r.reason) for r in grant.refused])
+    return GrantPublic(
+        grant_id=grant.grant_id,
+        credential_id=credential.id,
+        credits=grant.credits,
+        status=credential.status,
+        credential=grant.credential,
+        converted=grant.converted,
+        refused=[RefusedPublic(credential_id=r.credential_id, reason=r.reason) for r in grant.refused],
+    )
 
 
 @router.get("/credit-bank/grants", response_model=list[GrantSummary])
@@ -460,8 +572,14 @@ def read_grants(issuer: IssuerUser, db: SessionDep, issuing: IssuingDep) -> list
     """The institution's credit grants, newest first, with their status and what each converted."""
     institution, account = _issuer_of(db, issuer)
     return [
-        GrantSummary(grant_id=grant.id.removeprefix("urn:eduledger:"), credential_id=grant.id, status=grant.status,
-                     status_reason=grant.status_reason, completed=grant.document is not None, converted=sources,
-                     credits=float(grant.document["credentialSubject"]["creditsEarned"]) if grant.document else None)
+        GrantSummary(
+            grant_id=grant.id.removeprefix("urn:eduledger:"),
+            credential_id=grant.id,
+            status=grant.status,
+            status_reason=grant.status_reason,
+            completed=grant.document is not None,
+            converted=sources,
+            credits=float(grant.document["credentialSubject"]["creditsEarned"]) if grant.document else None,
+        )
         for grant, sources in issuing.grants(db, account, institution)
     ]

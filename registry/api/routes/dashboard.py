@@ -78,25 +78,46 @@ class Dashboard(DashboardSummary):
 
 def _group_rows(groups: list[dashboard_crud.GroupStats]) -> list[GroupRow]:
     return [
-        GroupRow(key=g.key, label=g.label, submissions=g.submissions, decisions=g.decisions, accepted=g.accepted,
-                 acceptance_rate=g.acceptance_rate, turnaround_median_s=g.turnaround_median_s, turnaround_p90_s=g.turnaround_p90_s,
-                 certificates_issued=g.certificates_issued, certificates_revoked=g.certificates_revoked)
+        GroupRow(
+            key=g.key,
+            label=g.label,
+            submissions=g.submissions,
+            decisions=g.decisions,
+            accepted=g.accepted,
+            acceptance_rate=g.acceptance_rate,
+            turnaround_median_s=g.turnaround_median_s,
+            turnaround_p90_s=g.turnaround_p90_s,
+            certificates_issued=g.certificates_issued,
+            certificates_revoked=g.certificates_revoked,
+        )
         for g in groups
     ]
 
 
 def _credential_rows(db: SessionDep, dimension: str, period: dashboard_crud.Period) -> list[CredentialRow]:
-    return [CredentialRow(key=c.key, label=c.label, issued=c.issued, anchored=c.anchored, revoked=c.revoked, suspended=c.suspended)
-            for c in dashboard_crud.credential_stats(db, dimension, period)]
+    return [
+        CredentialRow(key=c.key, label=c.label, issued=c.issued, anchored=c.anchored, revoked=c.revoked, suspended=c.suspended)
+        for c in dashboard_crud.credential_stats(db, dimension, period)
+    ]
 
 
-def _summary_fields(db: SessionDep, period: dashboard_crud.Period, groups: dict[str, list[dashboard_crud.GroupStats]],
-                    from_month: str | None, to_month: str | None) -> dict[str, object]:
+def _summary_fields(
+    db: SessionDep,
+    period: dashboard_crud.Period,
+    groups: dict[str, list[dashboard_crud.GroupStats]],
+    from_month: str | None,
+    to_month: str | None,
+) -> dict[str, object]:
     return {
-        "generated_at": utcnow(), "from_month": from_month, "to_month": to_month,
-        "total": _group_rows(groups["total"])[0], "by_stage": _group_rows(groups["stage"]),
-        "by_subject": _group_rows(groups["subject"]), "by_month": _group_rows(groups["month"]),
-        "credentials": _credential_rows(db, "total", period)[0], "credentials_by_month": _credential_rows(db, "month", period),
+        "generated_at": utcnow(),
+        "from_month": from_month,
+        "to_month": to_month,
+        "total": _group_rows(groups["total"])[0],
+        "by_stage": _group_rows(groups["stage"]),
+        "by_subject": _group_rows(groups["subject"]),
+        "by_month": _group_rows(groups["month"]),
+        "credentials": _credential_rows(db, "total", period)[0],
+        "credentials_by_month": _credential_rows(db, "month", period),
     }
 
 
@@ -105,8 +126,14 @@ ToMonth = Query(default=None, pattern=_MONTH, description="last month counted (Y
 
 
 @router.get("/summary", response_model=DashboardSummary)
-def read_dashboard_summary(monitor: MonitorDep, settings: SettingsDep, db: SessionDep, summaries: SummaryCacheDep, from_month: str | None = FromMonth,
-                           to_month: str | None = ToMonth) -> DashboardSummary:
+def read_dashboard_summary(
+    monitor: MonitorDep,
+    settings: SettingsDep,
+    db: SessionDep,
+    summaries: SummaryCacheDep,
+    from_month: str | None = FromMonth,
+    to_month: str | None = ToMonth,
+) -> DashboardSummary:
     """The public summary: totals, by 学段, 学科 and month, credentials by month, chain health. No
     schools, institutions, people or addresses. Computed at most every 30 s per period (see generated_at)."""
     period = period_of_months(from_month, to_month)
@@ -114,16 +141,25 @@ def read_dashboard_summary(monitor: MonitorDep, settings: SettingsDep, db: Sessi
     def compute() -> DashboardSummary:
         groups = dashboard_crud.group_stats(db, period, ("total", "stage", "subject", "month"))
         health = health_of(monitor, settings.CHAIN_STALL_SECONDS)
-        return DashboardSummary(**_summary_fields(db, period, groups, from_month, to_month),  # type: ignore[arg-type]
-                                chain=ChainHealthPublic(status=health.status, block_number=health.block_number,
-                                                        observed_seconds_ago=health.observed_seconds_ago))
+        return DashboardSummary(
+            **_summary_fields(db, period, groups, from_month, to_month),  # type: ignore[arg-type]
+            chain=ChainHealthPublic(
+                status=health.status, block_number=health.block_number, observed_seconds_ago=health.observed_seconds_ago
+            ),
+        )
 
     return summaries.get((from_month, to_month), compute)
 
 
 @router.get("", response_model=Dashboard)
-def read_dashboard(admin: AdminUser, monitor: MonitorDep, settings: SettingsDep, db: SessionDep, from_month: str | None = FromMonth,
-                   to_month: str | None = ToMonth) -> Dashboard:
+def read_dashboard(
+    admin: AdminUser,
+    monitor: MonitorDep,
+    settings: SettingsDep,
+    db: SessionDep,
+    from_month: str | None = FromMonth,
+    to_month: str | None = ToMonth,
+) -> Dashboard:
     """The administrators' dashboard: the summary, and by school, credentials by institution, chain jobs."""
     period = period_of_months(from_month, to_month)
     groups = dashboard_crud.group_stats(db, period)
@@ -132,9 +168,17 @@ def read_dashboard(admin: AdminUser, monitor: MonitorDep, settings: SettingsDep,
     oldest = (utcnow() - counts.oldest_open_job).total_seconds() if counts.oldest_open_job else None
     return Dashboard(
         **_summary_fields(db, period, groups, from_month, to_month),  # type: ignore[arg-type]
-        by_school=_group_rows(groups["school"]), credentials_by_institution=_credential_rows(db, "institution", period),
-        chain=ChainHealthDetail(status=health.status, block_number=health.block_number, observed_seconds_ago=health.observed_seconds_ago,
-                                chain=health.chain, database=health.database, jobs=counts.jobs,
-                                open_jobs=counts.jobs.get("pending", 0) + counts.jobs.get("sent", 0),
-                                oldest_open_job_s=round(oldest, 1) if oldest is not None else None, registrations=counts.registrations),
+        by_school=_group_rows(groups["school"]),
+        credentials_by_institution=_credential_rows(db, "institution", period),
+        chain=ChainHealthDetail(
+            status=health.status,
+            block_number=health.block_number,
+            observed_seconds_ago=health.observed_seconds_ago,
+            chain=health.chain,
+            database=health.database,
+            jobs=counts.jobs,
+            open_jobs=counts.jobs.get("pending", 0) + counts.jobs.get("sent", 0),
+            oldest_open_job_s=round(oldest, 1) if oldest is not None else None,
+            registrations=counts.registrations,
+        ),
     )

@@ -23,8 +23,10 @@ _INSTITUTION_ID = re.compile(r"0x[0-9a-f]{64}")
 @router.get(
     "/institutions/{institution_id}/did.json",
     response_class=JSONResponse,
-    responses={200: {"content": {"application/did+json": {}}, "description": "the institution's DID document"},
-               404: {"description": "the institution issues nothing here: {error, message}"}},
+    responses={
+        200: {"content": {"application/did+json": {}}, "description": "the institution's DID document"},
+        404: {"description": "the institution issues nothing here: {error, message}"},
+    },
 )
 def read_did_document(institution_id: str, db: SessionDep, issuing: IssuingDep, bureau: BureauDep) -> JSONResponse:
     """The DID document of an institution's did:web: a Multikey per Ed25519 signing key, assertionMethod

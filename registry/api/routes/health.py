@@ -19,7 +19,8 @@ class HealthPublic(BaseModel):
     block_number: int | None = None
     open_chain_jobs: int | None = Field(default=None, description="chain writes committed and waiting to be mined")
     oldest_open_job_seconds: float | None = Field(
-        default=None, description="how long the oldest chain write not yet mined has waited; past EDULEDGER_CHAIN_STALL_SECONDS the service is degraded"
+        default=None,
+        description="how long the oldest chain write not yet mined has waited; past EDULEDGER_CHAIN_STALL_SECONDS the service is degraded",
     )
     chain_writes: str = Field(default="ok", description="ok, or stalled: chain writes wait longer than they should")
     observed_seconds_ago: float = Field(description="the chain and the database are checked every 0.2 s in the background")

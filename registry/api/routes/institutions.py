@@ -48,11 +48,14 @@ class UserUpdate(BaseModel):
 class UserPublic(BaseModel):
     address: str
     institution_id: str | None
-    roles: list[str] = Field(description="Roles held now: teacher, issuer and admin by this database; reviewer on chain; "
-                                         "admin also by the chain to the bureau's administrator.")
+    roles: list[str] = Field(
+        description="Roles held now: teacher, issuer and admin by this database; reviewer on chain; "
+        "admin also by the chain to the bureau's administrator."
+    )
     reviewer_on_chain: bool
-    reviewer_revocation_pending: bool = Field(description="an administrator removed the reviewer role (it no longer counts); "
-                                                          "the chain has not yet mined the revocation")
+    reviewer_revocation_pending: bool = Field(
+        description="an administrator removed the reviewer role (it no longer counts); the chain has not yet mined the revocation"
+    )
     display_name: str | None
     title: str | None
     name_public: bool
@@ -72,7 +75,9 @@ class UserItem(BaseModel):
     title: str | None
     institution_id: str | None
     roles: list[str] = Field(description="the roles held now (as in GET /users/{address})")
-    reviewer_grant: ReviewerGrantPublic | None = Field(description="the latest reviewer grant or revocation this registry sent to the chain")
+    reviewer_grant: ReviewerGrantPublic | None = Field(
+        description="the latest reviewer grant or revocation this registry sent to the chain"
+    )
 
 
 class UserPage(BaseModel):
@@ -95,8 +100,12 @@ def _public(db: SessionDep, institution: Institution) -> InstitutionPublic:
         job = db.get_one(ChainJob, institution.chain_job_id)
         status = {"done": "mined", "failed": "failed"}.get(job.status, "pending")
     return InstitutionPublic(
-        id=institution.id, name=institution.name, kind=institution.kind, parent_id=institution.parent_id,
-        admin_address=institution.admin_address, chain_status=status,
+        id=institution.id,
+        name=institution.name,
+        kind=institution.kind,
+        parent_id=institution.parent_id,
+        admin_address=institution.admin_address,
+        chain_status=status,
     )
 
 
@@ -112,7 +121,10 @@ def create_institution(
 ) -> InstitutionPublic:
     """Register a district bureau or a school under an institution (on chain through the worker)."""
     institution = institutions.register_institution(
-        db, name=request.name, kind=request.kind, parent_id=request.parent_id or bureau.id_hex,
+        db,
+        name=request.name,
+        kind=request.kind,
+        parent_id=request.parent_id or bureau.id_hex,
         admin_address=checked_address(request.admin_address) if request.admin_address else admin.address,
     )
     db.commit()
@@ -127,35 +139,51 @@ def _user_public(db: SessionDep, directory: DirectoryDep, address: str) -> UserP
     roles = users_crud.current_roles(session=db, address=address, chain_roles=lambda _: chain_roles)
     on_chain = "reviewer" in chain_roles
     return UserPublic(
-        address=address, institution_id=user.institution_id if user else None, roles=sorted(roles), reviewer_on_chain=on_chain,
+        address=address,
+        institution_id=user.institution_id if user else None,
+        roles=sorted(roles),
+        reviewer_on_chain=on_chain,
         reviewer_revocation_pending=on_chain and "reviewer" not in roles,
-        display_name=user.display_name if user else None, title=user.title if user else None,
+        display_name=user.display_name if user else None,
+        title=user.title if user else None,
         name_public=user.name_public if user else False,
     )
 
 
 @router.get("/users", response_model=UserPage)
 def read_users(
-    admin: AdminUser, db: SessionDep, directory: DirectoryDep,
-    role: Literal["teacher", "reviewer", "issuer", "admin"] | None = None, institution_id: str | None = None,
-    page: int = Query(default=1, ge=1, le=100_000), per_page: int = Query(default=50, ge=1, le=100),
+    admin: AdminUser,
+    db: SessionDep,
+    directory: DirectoryDep,
+    role: Literal["teacher", "reviewer", "issuer", "admin"] | None = None,
+    institution_id: str | None = None,
+    page: int = Query(default=1, ge=1, le=100_000),
+    per_page: int = Query(default=50, ge=1, le=100),
 ) -> UserPage:
     """The accounts the registry knows (administrators), with their roles and where each reviewer grant stands on chain."""
-    total, users = users_crud.list_users(session=db, offset=(page - 1) * per_page, limit=per_page, role=role,
-                                         institution_id=institution_id)
+    total, users = users_crud.list_users(session=db, offset=(page - 1) * per_page, limit=per_page, role=role, institution_id=institution_id)
     jobs = users_crud.reviewer_jobs(session=db, addresses=[u.address for u in users])
     items = []
     for user in users:
         chain_roles: frozenset[str] = directory.chain_roles(user.address)
         job = jobs.get(user.address)
-        items.append(UserItem(
-            address=user.address, display_name=user.display_name, title=user.title, institution_id=user.institution_id,
-            roles=sorted(users_crud.current_roles(session=db, address=user.address, chain_roles=_fixed(chain_roles))),
-            reviewer_grant=ReviewerGrantPublic(
-                action="grant" if job.kind == "grant_reviewer" else "revoke", status=_JOB_STATUS.get(job.status, "pending"),  # type: ignore[arg-type]
-                tx_hash=job.tx_hash, error=job.error,
-            ) if job else None,
-        ))
+        items.append(
+            UserItem(
+                address=user.address,
+                display_name=user.display_name,
+                title=user.title,
+                institution_id=user.institution_id,
+                roles=sorted(users_crud.current_roles(session=db, address=user.address, chain_roles=_fixed(chain_roles))),
+                reviewer_grant=ReviewerGrantPublic(
+                    action="grant" if job.kind == "grant_reviewer" else "revoke",
+                    status=_JOB_STATUS.get(job.status, "pending"),  # type: ignore[arg-type]
+                    tx_hash=job.tx_hash,
+                    error=job.error,
+                )
+                if job
+                else None,
+            )
+        )
     return UserPage(total=total, page=page, per_page=per_page, items=items)
 
 
@@ -176,7 +204,8 @@ def update_user(
     address = checked_address(address)
     given = request.model_fields_set
     change = AccountChange(
-        institution_id=request.institution_id, detach="institution_id" in given and request.institution_id is None,
+        institution_id=request.institution_id,
+        detach="institution_id" in given and request.institution_id is None,
         roles=request.roles if "roles" in given else None,
     )
     queued = change_account(db, address, change, by=admin.address, chain_roles=directory.chain_roles(address))

@@ -166,8 +166,13 @@ def read_content(
         links = decode_pbnode(store.get_block(target), cid=target).links
         entries = [EntryPublic(name=link.name, cid=str(link.cid), size=link.tsize).model_dump() for link in links]
         return JSONResponse({"cid": str(target), "entries": entries}, headers={"ETag": etag, "Cache-Control": cache, **_CONTENT_HEADERS})
-    headers = {"ETag": etag, "Cache-Control": cache, "Accept-Ranges": "bytes", "X-Ipfs-Path": quote(f"/ipfs/{root}/{path}".rstrip("/")),
-               **_CONTENT_HEADERS}
+    headers = {
+        "ETag": etag,
+        "Cache-Control": cache,
+        "Accept-Ranges": "bytes",
+        "X-Ipfs-Path": quote(f"/ipfs/{root}/{path}".rstrip("/")),
+        **_CONTENT_HEADERS,
+    }
     if if_none_match == etag:
         return Response(status_code=304, headers=headers)
     head = b"".join(store.cat(target, 0, 512))
@@ -179,9 +184,7 @@ def read_content(
         try:
             span = _parse_range(range_header, stat.size)
         except ValueError:
-            return JSONResponse(
-                {"error": "invalid_range", "message": f"cannot parse Range {range_header!r}"}, status_code=400
-            )
+            return JSONResponse({"error": "invalid_range", "message": f"cannot parse Range {range_header!r}"}, status_code=400)
         if span is None:
             return JSONResponse(
                 {"error": "range_not_satisfiable", "message": f"the file has {stat.size} bytes"},
@@ -209,9 +212,7 @@ async def create_content(
 ) -> AddedPublic:
     """Store the request body (teachers; streamed, never held whole in memory); answers its CID."""
     try:
-        root = await store.add_async(
-            request.stream(), ImportParams(cid_version=cid_version), expected_size=content_length, pin=True
-        )
+        root = await store.add_async(request.stream(), ImportParams(cid_version=cid_version), expected_size=content_length, pin=True)
     except ClientDisconnect:
         raise TruncatedContentError("the upload was cut off before its end; nothing was stored") from None
     return AddedPublic(cid=str(root.cid), size=root.filesize)

@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field
 from ...core.errors import PayloadTooLargeError, ResourceNotFoundError, UnsupportedMediaTypeError
 from ...models import Programme
 from ...workflows import packages
-from ..params import MAX_INT
 from ..deps import AdminUser, BureauDep, ContentDep, IssuingDep, LedgerDep, SessionDep, SettingsDep
+from ..params import MAX_INT
 
 router = APIRouter(tags=["packages"])
 
@@ -53,14 +53,19 @@ PackageBody = Annotated[bytes, Depends(_package_body)]
 
 
 def _verification(report: dict[str, Any]) -> PackageVerification:
-    return PackageVerification(outcome=report["outcome"], failed_check=report["failed_check"],
-                               checks=[CheckPublic(**c) for c in report["checks"]])
+    return PackageVerification(
+        outcome=report["outcome"], failed_check=report["failed_check"], checks=[CheckPublic(**c) for c in report["checks"]]
+    )
 
 
-@router.get("/programmes/{programme_id}/package", response_class=Response,
-            responses={200: {"content": {"application/zip": {}}}})
+@router.get("/programmes/{programme_id}/package", response_class=Response, responses={200: {"content": {"application/zip": {}}}})
 def export_package(
-    admin: AdminUser, db: SessionDep, store: ContentDep, bureau: BureauDep, ledger: LedgerDep, issuing: IssuingDep,
+    admin: AdminUser,
+    db: SessionDep,
+    store: ContentDep,
+    bureau: BureauDep,
+    ledger: LedgerDep,
+    issuing: IssuingDep,
     programme_id: int = Path(ge=1, le=MAX_INT),
 ) -> Response:
     """The programme's recommendations as a signed package for the national platform (zip)."""
@@ -68,15 +73,23 @@ def export_package(
     if programme is None:
         raise ResourceNotFoundError(f"no programme {programme_id}")
     data = packages.export_package(db, programme, store=store, bureau=bureau, ledger=ledger, issuing=issuing)
-    return Response(data, media_type="application/zip", headers={
-        "Content-Disposition": f"attachment; filename=eduledger-recommendation-{programme.year}-{programme.id}.zip",
-        "Cache-Control": "no-store",
-    })
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f"attachment; filename=eduledger-recommendation-{programme.year}-{programme.id}.zip",
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @router.post("/packages/verify", response_model=PackageVerification, openapi_extra=_ZIP_BODY)
 async def verify_package(
-    body: PackageBody, db: SessionDep, ledger: LedgerDep, issuing: IssuingDep, bureau: BureauDep,
+    body: PackageBody,
+    db: SessionDep,
+    ledger: LedgerDep,
+    issuing: IssuingDep,
+    bureau: BureauDep,
 ) -> PackageVerification:
     """Verify a package end to end against the chain: signature and key, every member, every CID, every certificate and credential."""
     report = await anyio.to_thread.run_sync(lambda: packages.verify(body, ledger=ledger, session=db, issuing=issuing, bureau=bureau))
@@ -85,10 +98,17 @@ async def verify_package(
 
 @router.post("/packages/import", response_model=PackageImport, openapi_extra=_ZIP_BODY)
 async def import_package(  # the administrator first: a stranger's upload is refused before a byte of it is read
-    admin: AdminUser, body: PackageBody, db: SessionDep, ledger: LedgerDep, issuing: IssuingDep, store: ContentDep, bureau: BureauDep,
+    admin: AdminUser,
+    body: PackageBody,
+    db: SessionDep,
+    ledger: LedgerDep,
+    issuing: IssuingDep,
+    store: ContentDep,
+    bureau: BureauDep,
 ) -> PackageImport:
     """Verify a package and take its content in (422 ``package_invalid`` naming the failed check: nothing taken in)."""
     imported = await anyio.to_thread.run_sync(
-        lambda: packages.import_package(body, ledger=ledger, session=db, issuing=issuing, bureau=bureau, store=store))
+        lambda: packages.import_package(body, ledger=ledger, session=db, issuing=issuing, bureau=bureau, store=store)
+    )
     verification = _verification(imported.report.as_dict())
     return PackageImport(**verification.model_dump(), imported=imported.cids)

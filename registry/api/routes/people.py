@@ -61,16 +61,20 @@ def _profile(db: SessionDep, address: str) -> ProfilePublic:
     user = users_crud.get_user(session=db, address=address)
     institution = db.get(Institution, user.institution_id) if user and user.institution_id else None
     return ProfilePublic(
-        address=address, display_name=user.display_name if user else None, title=user.title if user else None,
-        name_public=user.name_public if user else False, institution_id=institution.id if institution else None,
+        address=address,
+        display_name=user.display_name if user else None,
+        title=user.title if user else None,
+        name_public=user.name_public if user else False,
+        institution_id=institution.id if institution else None,
         institution_name=institution.name if institution else None,
     )
 
 
 def _update(db: SessionDep, address: str, request: ProfileUpdate) -> ProfilePublic:
     user = people_crud.profile_of(session=db, address=address)
-    people_crud.update_profile(session=db, user=user, display_name=request.display_name, title=request.title,
-                               name_public=request.name_public)
+    people_crud.update_profile(
+        session=db, user=user, display_name=request.display_name, title=request.title, name_public=request.name_public
+    )
     db.commit()
     return _profile(db, address)
 
@@ -101,8 +105,9 @@ def read_people(
     if len(address) > _MAX_LOOKUP:
         raise InvalidRequestError(f"ask for at most {_MAX_LOOKUP} addresses at once")
     addresses = [checked_address(a) for a in address]
-    labels = people_crud.describe(session=db, addresses=addresses, viewer=principal.address if principal else None,
-                                  viewer_roles=principal.roles if principal else ())
+    labels = people_crud.describe(
+        session=db, addresses=addresses, viewer=principal.address if principal else None, viewer_roles=principal.roles if principal else ()
+    )
     return [person_public(labels[a]) for a in addresses]
 
 

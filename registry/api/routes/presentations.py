@@ -21,11 +21,18 @@ class PresentationChallengePublic(BaseModel):
     expires_at: datetime
 
 
-@router.post("/challenges", response_model=PresentationChallengePublic, status_code=201,
-             responses={429: {"description": "Too many challenges from this client: {error, message, retry_after}."}})
+@router.post(
+    "/challenges",
+    response_model=PresentationChallengePublic,
+    status_code=201,
+    responses={429: {"description": "Too many challenges from this client: {error, message, retry_after}."}},
+)
 def create_presentation_challenge(http: Request, db: SessionDep, settings: SettingsDep) -> PresentationChallengePublic:
     """A fresh challenge for a holder's presentation to this registry."""
-    challenge = new_presentation_challenge(db, client=client_key(http.client.host if http.client else None),
-                                           limits=settings.challenge_limits())
+    challenge = new_presentation_challenge(
+        db, client=client_key(http.client.host if http.client else None), limits=settings.challenge_limits()
+    )
     db.commit()
-    return PresentationChallengePublic(challenge=challenge.challenge, domain=presentation_domain(settings.BASE_URL), expires_at=challenge.expires_at)
+    return PresentationChallengePublic(
+        challenge=challenge.challenge, domain=presentation_domain(settings.BASE_URL), expires_at=challenge.expires_at
+    )

@@ -17,7 +17,7 @@ from ...crud import resources as resources_crud
 from ...models import ResourceVersion
 from ...workflows.content_access import ContentLinks, content_access
 from ...workflows.previews import preview_kind
-from ..deps import ContentLinksDep, CurrentUser, Principal, PreviewsDep, SessionDep
+from ..deps import ContentLinksDep, CurrentUser, PreviewsDep, Principal, SessionDep
 from ..params import ResourceId, VersionNumber
 
 router = APIRouter(prefix="/resources/{resource_id}/versions/{number}/parts/{name}", tags=["resources"])
@@ -63,7 +63,12 @@ def _content_link(db: SessionDep, links: ContentLinks, principal: Principal, cid
 
 @router.get("/preview", response_model=PreviewPublic)
 def read_preview(
-    resource_id: ResourceId, number: VersionNumber, name: str, principal: CurrentUser, db: SessionDep, previews: PreviewsDep,
+    resource_id: ResourceId,
+    number: VersionNumber,
+    name: str,
+    principal: CurrentUser,
+    db: SessionDep,
+    previews: PreviewsDep,
     links: ContentLinksDep,
 ) -> PreviewPublic:
     """How the part is previewed in the page; a Word or PowerPoint part's conversion to PDF starts on the first ask."""
@@ -81,12 +86,17 @@ def read_preview(
 
 
 @router.get("/preview.pdf", response_class=FileResponse, responses={200: {"content": {"application/pdf": {}}}})
-def read_preview_pdf(resource_id: ResourceId, number: VersionNumber, name: str, principal: CurrentUser, db: SessionDep, previews: PreviewsDep) -> FileResponse:
+def read_preview_pdf(
+    resource_id: ResourceId, number: VersionNumber, name: str, principal: CurrentUser, db: SessionDep, previews: PreviewsDep
+) -> FileResponse:
     """The PDF a Word or PowerPoint part was converted to (409 preview_not_ready until it is)."""
     _, part = _part(db, principal, resource_id, number, name)
     if preview_kind(name, part["media_type"]) != "converted":
         raise ResourceNotFoundError(f"part {name!r} is shown as submitted; it has no converted preview")
     if previews.status(part["cid"]).status != "ready":
         raise ConflictError(f"the preview of {name!r} is not ready (GET …/preview starts and follows it)", code="preview_not_ready")
-    return FileResponse(previews.pdf_path(part["cid"]), media_type="application/pdf",
-                        headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"})
+    return FileResponse(
+        previews.pdf_path(part["cid"]),
+        media_type="application/pdf",
+        headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"},
+    )

@@ -15,23 +15,34 @@ from ledger_service.chain import AUTHORSHIP_TYPE, REGISTRATION_TYPE
 from ...crud import people as people_crud
 from ...crud import resources as resources_crud
 from ...models import ResourceVersion
-from ...workflows import contributions, authorship, review
+from ...workflows import authorship, contributions, review
 from ...workflows.resource_types import LICENCES, PART_ROLES, RESOURCE_TYPES
 from ...workflows.submission import (
     METADATA_LIMIT,
     SUBMISSION_PARAMS,
+    Limits,
     SubmissionMetadata,
     expected_nonce,
     finish_submission,
     predecessor_of,
-    Limits,
     receive_submission,
     validate_metadata,
 )
-from ..params import OptionalResourceIdQuery, ResourceId, VersionNumber
 from ..deps import (
-    ContentDep, CurrentUser, LedgerDep, LimitsDep, OptionalUser, PolicyDep, Principal, SessionDep, SessionsDep, SettingsDep, TeacherUser, WorkerDep,
+    ContentDep,
+    CurrentUser,
+    LedgerDep,
+    LimitsDep,
+    OptionalUser,
+    PolicyDep,
+    Principal,
+    SessionDep,
+    SessionsDep,
+    SettingsDep,
+    TeacherUser,
+    WorkerDep,
 )
+from ..params import OptionalResourceIdQuery, ResourceId, VersionNumber
 
 router = APIRouter(prefix="/resources", tags=["resources"])
 
@@ -39,8 +50,10 @@ router = APIRouter(prefix="/resources", tags=["resources"])
 class AuthorPublic(BaseModel):
     address: str
     share: int = Field(description="basis points, as the lead author signed them")
-    status: str = Field(description="lead; unconfirmed (a co-author holds no share yet); confirming (signed, on its way to the "
-                                    "chain); confirmed (holds the share on chain); failed (sign again)")
+    status: str = Field(
+        description="lead; unconfirmed (a co-author holds no share yet); confirming (signed, on its way to the "
+        "chain); confirmed (holds the share on chain); failed (sign again)"
+    )
     name: str | None = Field(default=None, description="the author's name, where the caller may see it (public: with consent)")
     institution: str | None = None
 
@@ -61,7 +74,9 @@ class AuthorshipRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     deadline: int = Field(description="Unix time until which the confirmation may be relayed (at least 5 minutes away)")
-    signature: str = Field(max_length=200, description="your EIP-712 signature of AuthorshipConfirmation(contentHash, author, share, deadline)")
+    signature: str = Field(
+        max_length=200, description="your EIP-712 signature of AuthorshipConfirmation(contentHash, author, share, deadline)"
+    )
 
 
 class PartPublic(BaseModel):
@@ -216,19 +231,29 @@ def version_public(db: SessionDep, version: ResourceVersion, viewer: Principal |
         catalogue_node=version.catalogue_node_id,
         catalogue_path=node.path,
         licence=version.licence,
-        authors=[] if hidden else [AuthorPublic(address=a.address, share=a.share, status=a.status, name=people[a.address].name,
-                                                institution=people[a.address].institution) for a in authorship.authors(db, version)],
+        authors=[]
+        if hidden
+        else [
+            AuthorPublic(
+                address=a.address, share=a.share, status=a.status, name=people[a.address].name, institution=people[a.address].institution
+            )
+            for a in authorship.authors(db, version)
+        ],
         authors_hidden=hidden,
         parts=[PartPublic(name=p["name"], role=p["role"], cid=p["cid"], size=p["size"], media_type=p["media_type"]) for p in version.parts],
         cid=version.root_cid,
         content_hash=version.content_hash,
         metadata_hash=version.metadata_hash,
         predecessor_version=predecessor.number if predecessor else None,
-        near_duplicates=[{k: v for k, v in hit.items() if k != "owner"} for hit in version.near_duplicates] if hidden
+        near_duplicates=[{k: v for k, v in hit.items() if k != "owner"} for hit in version.near_duplicates]
+        if hidden
         else version.near_duplicates,
         chain=ChainRecordPublic(
-            status=version.chain_status, resource_id=version.chain_resource_id, tx_hash=version.registration_tx if mined else None,
-            block_number=version.registration_block, error=version.chain_error,
+            status=version.chain_status,
+            resource_id=version.chain_resource_id,
+            tx_hash=version.registration_tx if mined else None,
+            block_number=version.registration_block,
+            error=version.chain_error,
         ),
         certificates=[
             CertificateSummary(id=c.chain_certificate_id, kind=c.kind, level=c.level, status=c.status)
@@ -260,8 +285,17 @@ def read_registration_info(
 
 
 async def _submit(
-    request: Request, teacher: Principal, *, resource_id: int | None, settings: SettingsDep, ledger: LedgerDep, store: ContentDep,
-    worker: WorkerDep, policy: review.DecisionPolicy, sessions: SessionsDep, limits: Limits,
+    request: Request,
+    teacher: Principal,
+    *,
+    resource_id: int | None,
+    settings: SettingsDep,
+    ledger: LedgerDep,
+    store: ContentDep,
+    worker: WorkerDep,
+    policy: review.DecisionPolicy,
+    sessions: SessionsDep,
+    limits: Limits,
 ) -> VersionPublic:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > settings.MAX_UPLOAD_SIZE + 2 * METADATA_LIMIT:
@@ -283,8 +317,15 @@ async def _submit(
                 if predecessor is not None:
                     predecessor = review.lock_version(db, predecessor.id)
                 version = finish_submission(
-                    db, ledger, adder, author=teacher.address, metadata=metadata, signed=signed, received=received,
-                    predecessor=predecessor, near_duplicate_bits=settings.NEAR_DUPLICATE_BITS,
+                    db,
+                    ledger,
+                    adder,
+                    author=teacher.address,
+                    metadata=metadata,
+                    signed=signed,
+                    received=received,
+                    predecessor=predecessor,
+                    near_duplicate_bits=settings.NEAR_DUPLICATE_BITS,
                 )
                 try:
                     db.commit()
@@ -301,23 +342,62 @@ async def _submit(
 
 @router.post("", response_model=VersionPublic, status_code=201, openapi_extra={"requestBody": {"content": {"multipart/form-data": {}}}})
 async def create_resource(
-    request: Request, teacher: TeacherUser, settings: SettingsDep, ledger: LedgerDep, store: ContentDep, worker: WorkerDep,
-    policy: PolicyDep, sessions: SessionsDep, limits: LimitsDep,
+    request: Request,
+    teacher: TeacherUser,
+    settings: SettingsDep,
+    ledger: LedgerDep,
+    store: ContentDep,
+    worker: WorkerDep,
+    policy: PolicyDep,
+    sessions: SessionsDep,
+    limits: LimitsDep,
 ) -> VersionPublic:
     """Submit a resource: a 'metadata' field (JSON, with the author's signed registration), then one file per part."""
-    return await _submit(request, teacher, resource_id=None, settings=settings, ledger=ledger, store=store, worker=worker, policy=policy,
-                         sessions=sessions, limits=limits)
+    return await _submit(
+        request,
+        teacher,
+        resource_id=None,
+        settings=settings,
+        ledger=ledger,
+        store=store,
+        worker=worker,
+        policy=policy,
+        sessions=sessions,
+        limits=limits,
+    )
 
 
-@router.post("/{resource_id}/versions", response_model=VersionPublic, status_code=201,
-             openapi_extra={"requestBody": {"content": {"multipart/form-data": {}}}})
+@router.post(
+    "/{resource_id}/versions",
+    response_model=VersionPublic,
+    status_code=201,
+    openapi_extra={"requestBody": {"content": {"multipart/form-data": {}}}},
+)
 async def create_version(
-    resource_id: ResourceId, request: Request, teacher: TeacherUser, settings: SettingsDep, ledger: LedgerDep, store: ContentDep,
-    worker: WorkerDep, policy: PolicyDep, sessions: SessionsDep, limits: LimitsDep,
+    resource_id: ResourceId,
+    request: Request,
+    teacher: TeacherUser,
+    settings: SettingsDep,
+    ledger: LedgerDep,
+    store: ContentDep,
+    worker: WorkerDep,
+    policy: PolicyDep,
+    sessions: SessionsDep,
+    limits: LimitsDep,
 ) -> VersionPublic:
     """Submit a new version (更新必审) or a resubmission after revisions: reviewed again, linked to the previous version."""
-    return await _submit(request, teacher, resource_id=resource_id, settings=settings, ledger=ledger, store=store, worker=worker,
-                         policy=policy, sessions=sessions, limits=limits)
+    return await _submit(
+        request,
+        teacher,
+        resource_id=resource_id,
+        settings=settings,
+        ledger=ledger,
+        store=store,
+        worker=worker,
+        policy=policy,
+        sessions=sessions,
+        limits=limits,
+    )
 
 
 class ResourceItem(BaseModel):
@@ -342,20 +422,35 @@ class ResourcePage(BaseModel):
 
 @router.get("", response_model=ResourcePage)
 def read_my_resources(
-    principal: CurrentUser, db: SessionDep, page: int = Query(default=1, ge=1, le=100_000), per_page: int = Query(default=20, ge=1, le=100),
+    principal: CurrentUser,
+    db: SessionDep,
+    page: int = Query(default=1, ge=1, le=100_000),
+    per_page: int = Query(default=20, ge=1, le=100),
 ) -> ResourcePage:
     """Your resources (you signed a version as lead author), newest first, each with its newest version's state."""
-    total, versions = resources_crud.authored_resources(session=db, address=principal.address, offset=(page - 1) * per_page,
-                                                        limit=per_page)
+    total, versions = resources_crud.authored_resources(session=db, address=principal.address, offset=(page - 1) * per_page, limit=per_page)
     paths = resources_crud.catalogue_paths(session=db, node_ids={v.catalogue_node_id for v in versions})
     counts = resources_crud.certificate_counts(session=db, version_ids=[v.id for v in versions])
-    return ResourcePage(total=total, page=page, per_page=per_page, items=[
-        ResourceItem(id=v.resource_id, version=v.number, state=v.state, title=v.title, resource_type=v.resource_type,
-                     catalogue_path=paths.get(v.catalogue_node_id, ""), chain_status=v.chain_status, cid=v.root_cid,
-                     certificates=counts.get(v.id, 0),
-                     created_at=v.created_at)
-        for v in versions
-    ])
+    return ResourcePage(
+        total=total,
+        page=page,
+        per_page=per_page,
+        items=[
+            ResourceItem(
+                id=v.resource_id,
+                version=v.number,
+                state=v.state,
+                title=v.title,
+                resource_type=v.resource_type,
+                catalogue_path=paths.get(v.catalogue_node_id, ""),
+                chain_status=v.chain_status,
+                cid=v.root_cid,
+                certificates=counts.get(v.id, 0),
+                created_at=v.created_at,
+            )
+            for v in versions
+        ],
+    )
 
 
 @router.get("/{resource_id}", response_model=ResourcePublic)
@@ -364,36 +459,48 @@ def read_resource(resource_id: ResourceId, db: SessionDep, principal: OptionalUs
     resource = resources_crud.get_resource(session=db, resource_id=resource_id)
     address, roles = (principal.address, principal.roles) if principal else (None, frozenset[str]())
     visible = [
-        v for v in resources_crud.versions_of(session=db, resource_id=resource_id)
+        v
+        for v in resources_crud.versions_of(session=db, resource_id=resource_id)
         if v.state in resources_crud.PUBLIC_STATES or resources_crud.can_see_drafts(version=v, address=address, roles=roles)
     ]
     if not visible:
-        resources_crud.check_visible(version=resources_crud.latest_version(session=db, resource_id=resource_id), address=address, roles=roles)
+        resources_crud.check_visible(
+            version=resources_crud.latest_version(session=db, resource_id=resource_id), address=address, roles=roles
+        )
     latest = version_public(db, visible[-1], principal, policy)
     return ResourcePublic(
-        id=resource.id, owner=None if latest.authors_hidden else resource.owner, created_at=resource.created_at,
-        versions=[VersionSummary(**resources_crud.summary(v)) for v in visible], latest=latest,
+        id=resource.id,
+        owner=None if latest.authors_hidden else resource.owner,
+        created_at=resource.created_at,
+        versions=[VersionSummary(**resources_crud.summary(v)) for v in visible],
+        latest=latest,
     )
 
 
 @router.get("/{resource_id}/versions/{number}", response_model=VersionPublic)
-def read_version(resource_id: ResourceId, number: VersionNumber, db: SessionDep, principal: OptionalUser, policy: PolicyDep) -> VersionPublic:
+def read_version(
+    resource_id: ResourceId, number: VersionNumber, db: SessionDep, principal: OptionalUser, policy: PolicyDep
+) -> VersionPublic:
     """One version: metadata, parts, state, chain record, certificates."""
     version = resources_crud.get_version(session=db, resource_id=resource_id, number=number)
-    resources_crud.check_visible(version=version, address=principal.address if principal else None,
-                                 roles=principal.roles if principal else frozenset())
+    resources_crud.check_visible(
+        version=version, address=principal.address if principal else None, roles=principal.roles if principal else frozenset()
+    )
     if contributions.counts_as_use(version, principal.address if principal else None, principal.roles if principal else frozenset()):
         contributions.count_use(db, version, "view")
     return version_public(db, version, principal, policy)
 
 
 @router.get("/{resource_id}/versions/{number}/history", response_model=HistoryPublic)
-def read_history(resource_id: ResourceId, number: VersionNumber, db: SessionDep, principal: OptionalUser, policy: PolicyDep) -> HistoryPublic:
+def read_history(
+    resource_id: ResourceId, number: VersionNumber, db: SessionDep, principal: OptionalUser, policy: PolicyDep
+) -> HistoryPublic:
     """The version's append-only workflow events, each hash checked and its chain record shown (under blind review a
     reviewer sees the authors' events without their address)."""
     version = resources_crud.get_version(session=db, resource_id=resource_id, number=number)
-    resources_crud.check_visible(version=version, address=principal.address if principal else None,
-                                 roles=principal.roles if principal else frozenset())
+    resources_crud.check_visible(
+        version=version, address=principal.address if principal else None, roles=principal.roles if principal else frozenset()
+    )
     events, previous, intact = [], review.GENESIS_HASH, True
     stored = resources_crud.version_events(session=db, version_id=version.id)
     withheld = {a["address"] for a in version.authors} if policy.hides_authors_from(version, principal) else set()
@@ -403,39 +510,60 @@ def read_history(resource_id: ResourceId, number: VersionNumber, db: SessionDep,
         intact = intact and valid
         previous = event.hash
         anonymous = event.actor in withheld
-        events.append(EventPublic(
-            seq=event.seq, action=event.action, from_state=event.from_state, to_state=event.to_state,
-            actor=ANONYMOUS_AUTHOR if anonymous else event.actor,
-            actor_name=None if anonymous or event.actor not in people else people[event.actor].name, role=event.role, reason=event.reason, reason_code=event.reason_code,
-            details=_scrubbed(event.details, withheld) if withheld else event.details, created_at=event.created_at,
-            prev_hash=event.prev_hash, hash=event.hash, hash_valid=valid, chain_tx=event.chain_tx,
-        ))
-    return HistoryPublic(resource_id=resource_id, version=number, intact=intact,
-                         recorded_on_chain=sum(1 for e in events if e.chain_tx), events=events)
-
-
+        events.append(
+            EventPublic(
+                seq=event.seq,
+                action=event.action,
+                from_state=event.from_state,
+                to_state=event.to_state,
+                actor=ANONYMOUS_AUTHOR if anonymous else event.actor,
+                actor_name=None if anonymous or event.actor not in people else people[event.actor].name,
+                role=event.role,
+                reason=event.reason,
+                reason_code=event.reason_code,
+                details=_scrubbed(event.details, withheld) if withheld else event.details,
+                created_at=event.created_at,
+                prev_hash=event.prev_hash,
+                hash=event.hash,
+                hash_valid=valid,
+                chain_tx=event.chain_tx,
+            )
+        )
+    return HistoryPublic(
+        resource_id=resource_id, version=number, intact=intact, recorded_on_chain=sum(1 for e in events if e.chain_tx), events=events
+    )
 
 
 def _authorship_public(db: SessionDep, ledger: LedgerDep, version: ResourceVersion) -> AuthorshipPublic:
     domain = authorship.domain_of(ledger)
     return AuthorshipPublic(
-        chain_id=domain.chain_id, verifying_contract=domain.verifying_contract, content_hash=version.content_hash,
+        chain_id=domain.chain_id,
+        verifying_contract=domain.verifying_contract,
+        content_hash=version.content_hash,
         authors=[AuthorPublic(address=a.address, share=a.share, status=a.status) for a in authorship.authors(db, version)],
     )
 
 
 @router.get("/{resource_id}/versions/{number}/authorship", response_model=AuthorshipPublic)
-def read_authorship(resource_id: ResourceId, number: VersionNumber, db: SessionDep, ledger: LedgerDep, principal: OptionalUser) -> AuthorshipPublic:
+def read_authorship(
+    resource_id: ResourceId, number: VersionNumber, db: SessionDep, ledger: LedgerDep, principal: OptionalUser
+) -> AuthorshipPublic:
     """Each author's consent, and what a co-author signs to confirm their share (合作者确认)."""
     version = resources_crud.get_version(session=db, resource_id=resource_id, number=number)
-    resources_crud.check_visible(version=version, address=principal.address if principal else None,
-                                 roles=principal.roles if principal else frozenset())
+    resources_crud.check_visible(
+        version=version, address=principal.address if principal else None, roles=principal.roles if principal else frozenset()
+    )
     return _authorship_public(db, ledger, version)
 
 
 @router.post("/{resource_id}/versions/{number}/authorship", response_model=AuthorshipPublic, status_code=201)
 def create_authorship_confirmation(
-    resource_id: ResourceId, number: VersionNumber, request: AuthorshipRequest, principal: CurrentUser, db: SessionDep, ledger: LedgerDep,
+    resource_id: ResourceId,
+    number: VersionNumber,
+    request: AuthorshipRequest,
+    principal: CurrentUser,
+    db: SessionDep,
+    ledger: LedgerDep,
     worker: WorkerDep,
 ) -> AuthorshipPublic:
     """A co-author confirms their authorship and share with their own EIP-712 signature; they hold it once it is on chain."""

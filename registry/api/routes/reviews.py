@@ -16,8 +16,8 @@ from ...crud.auth import checked_address
 from ...models import ResourceVersion
 from ...workflows import inclusion, review
 from ...workflows.resource_types import WITHDRAWAL_REASONS
-from ..params import ResourceId, VersionNumber
 from ..deps import AdminUser, BureauDep, CurrentUser, DirectoryDep, PolicyDep, Principal, ReviewerUser, SessionDep, WorkerDep
+from ..params import ResourceId, VersionNumber
 from .resources import VersionPublic, version_public
 
 router = APIRouter(tags=["reviews"])
@@ -30,7 +30,9 @@ class AssignmentRequest(BaseModel):
 
     reviewer: str
     override_reason: str | None = Field(
-        default=None, min_length=1, max_length=2000,
+        default=None,
+        min_length=1,
+        max_length=2000,
         description="assign a reviewer from an author's institution all the same (利益回避 override): why; recorded in the history",
     )
 
@@ -135,9 +137,16 @@ def _done(db: Session, worker: WorkerDep, version: ResourceVersion, principal: P
 
 
 def _queue_item(version: ResourceVersion) -> QueueItem:
-    return QueueItem(resource_id=version.resource_id, version=version.number, round=version.round, title=version.title,
-                     resource_type=version.resource_type, catalogue_node=version.catalogue_node_id, submitted_at=version.created_at,
-                     near_duplicates=len(version.near_duplicates))
+    return QueueItem(
+        resource_id=version.resource_id,
+        version=version.number,
+        round=version.round,
+        title=version.title,
+        resource_type=version.resource_type,
+        catalogue_node=version.catalogue_node_id,
+        submitted_at=version.created_at,
+        near_duplicates=len(version.near_duplicates),
+    )
 
 
 @router.get("/reviews/queue", response_model=QueuePublic)
@@ -158,40 +167,79 @@ class RubricPublic(BaseModel):
 @router.get("/reviews/rubric", response_model=RubricPublic)
 def read_rubric(principal: CurrentUser) -> RubricPublic:
     """The rubric reviews are scored against (the national dimensions and the veto)."""
-    return RubricPublic(orientation=review.ORIENTATION, dimensions=list(review.RUBRIC), max_score=review.MAX_SCORE,
-                        overall_comment=review.OVERALL_COMMENT, recommendations=list(review.RECOMMENDATIONS))
+    return RubricPublic(
+        orientation=review.ORIENTATION,
+        dimensions=list(review.RUBRIC),
+        max_score=review.MAX_SCORE,
+        overall_comment=review.OVERALL_COMMENT,
+        recommendations=list(review.RECOMMENDATIONS),
+    )
 
 
 @router.get("/reviews/versions", response_model=VersionList)
 def read_versions(
-    admin: AdminUser, db: SessionDep, policy: PolicyDep,
+    admin: AdminUser,
+    db: SessionDep,
+    policy: PolicyDep,
     state: Literal["IN_REVIEW", "ACCEPTED", "REVISIONS_REQUESTED", "DECLINED", "WITHDRAWN"] = "IN_REVIEW",
-    page: int = Query(default=1, ge=1, le=100_000), per_page: int = Query(default=20, ge=1, le=100),
+    page: int = Query(default=1, ge=1, le=100_000),
+    per_page: int = Query(default=20, ge=1, le=100),
 ) -> VersionList:
     """Versions in one state for administrators (in review: with their reviews so far, for the decision; accepted: for 出库)."""
     total, versions = resources_crud.versions_in_state(session=db, state=state, offset=(page - 1) * per_page, limit=per_page)
     paths = resources_crud.catalogue_paths(session=db, node_ids={v.catalogue_node_id for v in versions})
     stats = resources_crud.round_review_stats(session=db, versions=versions)
-    return VersionList(total=total, page=page, per_page=per_page, withdrawal_reasons=list(WITHDRAWAL_REASONS), items=[
-        VersionItem(resource_id=v.resource_id, version=v.number, round=v.round, state=v.state, title=v.title,
-                    resource_type=v.resource_type, catalogue_path=paths.get(v.catalogue_node_id, ""), submitted_at=v.created_at,
-                    accepted_at=v.accepted_at, near_duplicates=len(v.near_duplicates), reviews=stats[v.id][0],
-                    reviews_needed=policy.min_reviews, vetoed=stats[v.id][1], mean_total=stats[v.id][2])
-        for v in versions
-    ])
+    return VersionList(
+        total=total,
+        page=page,
+        per_page=per_page,
+        withdrawal_reasons=list(WITHDRAWAL_REASONS),
+        items=[
+            VersionItem(
+                resource_id=v.resource_id,
+                version=v.number,
+                round=v.round,
+                state=v.state,
+                title=v.title,
+                resource_type=v.resource_type,
+                catalogue_path=paths.get(v.catalogue_node_id, ""),
+                submitted_at=v.created_at,
+                accepted_at=v.accepted_at,
+                near_duplicates=len(v.near_duplicates),
+                reviews=stats[v.id][0],
+                reviews_needed=policy.min_reviews,
+                vetoed=stats[v.id][1],
+                mean_total=stats[v.id][2],
+            )
+            for v in versions
+        ],
+    )
 
 
 @router.post(_VERSION + "/assignments", response_model=AssignmentPublic, status_code=201)
 def create_assignment(
-    resource_id: ResourceId, number: VersionNumber, request: AssignmentRequest, admin: AdminUser, db: SessionDep, directory: DirectoryDep,
-    policy: PolicyDep, worker: WorkerDep,
+    resource_id: ResourceId,
+    number: VersionNumber,
+    request: AssignmentRequest,
+    admin: AdminUser,
+    db: SessionDep,
+    directory: DirectoryDep,
+    policy: PolicyDep,
+    worker: WorkerDep,
 ) -> AssignmentPublic:
     """Assign a reviewer to the current round (409 conflict_of_interest for an author or a reviewer from an
     author's institution; the latter may be assigned with an override_reason)."""
     reviewer = checked_address(request.reviewer)
     version = _locked(db, resource_id, number)
-    assignment = review.assign_reviewer(db, version, reviewer, caller=admin, is_reviewer=directory.is_reviewer(reviewer),
-                                        policy=policy, override_reason=request.override_reason)
+    assignment = review.assign_reviewer(
+        db,
+        version,
+        reviewer,
+        caller=admin,
+        is_reviewer=directory.is_reviewer(reviewer),
+        policy=policy,
+        override_reason=request.override_reason,
+    )
     db.commit()
     if worker:
         worker.notify()
@@ -200,13 +248,19 @@ def create_assignment(
 
 @router.post(_VERSION + "/claim", response_model=AssignmentPublic, status_code=201)
 def claim_review(
-    resource_id: ResourceId, number: VersionNumber, reviewer: ReviewerUser, db: SessionDep, directory: DirectoryDep, policy: PolicyDep,
+    resource_id: ResourceId,
+    number: VersionNumber,
+    reviewer: ReviewerUser,
+    db: SessionDep,
+    directory: DirectoryDep,
+    policy: PolicyDep,
     worker: WorkerDep,
 ) -> AssignmentPublic:
     """Claim a version from the queue to review it (not one you have a conflict of interest with)."""
     version = _locked(db, resource_id, number)
-    assignment = review.assign_reviewer(db, version, reviewer.address, caller=reviewer, is_reviewer=directory.is_reviewer(reviewer.address),
-                                        policy=policy)
+    assignment = review.assign_reviewer(
+        db, version, reviewer.address, caller=reviewer, is_reviewer=directory.is_reviewer(reviewer.address), policy=policy
+    )
     db.commit()
     if worker:
         worker.notify()
@@ -219,13 +273,22 @@ def read_assignments(resource_id: ResourceId, number: VersionNumber, principal: 
     if not principal.roles & {"admin", "reviewer"}:
         raise PermissionDeniedError("assignments are visible to administrators and reviewers")
     version = resources_crud.get_version(session=db, resource_id=resource_id, number=number)
-    return [AssignmentPublic.model_validate(a, from_attributes=True) for a in resources_crud.version_assignments(session=db, version_id=version.id)]
+    return [
+        AssignmentPublic.model_validate(a, from_attributes=True)
+        for a in resources_crud.version_assignments(session=db, version_id=version.id)
+    ]
 
 
 @router.post(_VERSION + "/reviews", response_model=ReviewPublic, status_code=201)
 def create_review(
-    resource_id: ResourceId, number: VersionNumber, request: ReviewRequest, reviewer: ReviewerUser, db: SessionDep, policy: PolicyDep,
-    bureau: BureauDep, worker: WorkerDep,
+    resource_id: ResourceId,
+    number: VersionNumber,
+    request: ReviewRequest,
+    reviewer: ReviewerUser,
+    db: SessionDep,
+    policy: PolicyDep,
+    bureau: BureauDep,
+    worker: WorkerDep,
 ) -> ReviewPublic:
     """Submit the rubric review of an assigned version (final once submitted)."""
     version = _locked(db, resource_id, number)
@@ -250,31 +313,54 @@ def read_reviews(resource_id: ResourceId, number: VersionNumber, principal: Curr
 
 @router.post(_VERSION + "/decision", response_model=VersionPublic)
 def create_decision(
-    resource_id: ResourceId, number: VersionNumber, request: DecisionRequest, admin: AdminUser, db: SessionDep, policy: PolicyDep,
-    bureau: BureauDep, worker: WorkerDep,
+    resource_id: ResourceId,
+    number: VersionNumber,
+    request: DecisionRequest,
+    admin: AdminUser,
+    db: SessionDep,
+    policy: PolicyDep,
+    bureau: BureauDep,
+    worker: WorkerDep,
 ) -> VersionPublic:
     """Accept (入库, issues the inclusion certificate), request revisions, or decline: needs the configured number of reviews."""
     version = _locked(db, resource_id, number)
-    review.decide(db, version, request.decision, caller=admin, reason=request.reason, policy=policy,
-                  on_accept=_accepting(db, bureau))
+    review.decide(db, version, request.decision, caller=admin, reason=request.reason, policy=policy, on_accept=_accepting(db, bureau))
     return _done(db, worker, version, admin, policy)
 
 
 @router.post(_VERSION + "/withdrawal", response_model=VersionPublic)
 def create_withdrawal(
-    resource_id: ResourceId, number: VersionNumber, request: WithdrawalRequest, principal: CurrentUser, db: SessionDep, policy: PolicyDep,
+    resource_id: ResourceId,
+    number: VersionNumber,
+    request: WithdrawalRequest,
+    principal: CurrentUser,
+    db: SessionDep,
+    policy: PolicyDep,
     worker: WorkerDep,
 ) -> VersionPublic:
     """出库: withdraw with a reason code (administrators; the lead author with author_request); revokes its certificates."""
     version = _locked(db, resource_id, number)
-    review.withdraw(db, version, caller=principal, reason_code=request.reason_code, reason=request.reason,
-                    on_withdraw=lambda v, code: inclusion.on_withdraw(db, v, code), policy=policy)
+    review.withdraw(
+        db,
+        version,
+        caller=principal,
+        reason_code=request.reason_code,
+        reason=request.reason,
+        on_withdraw=lambda v, code: inclusion.on_withdraw(db, v, code),
+        policy=policy,
+    )
     return _done(db, worker, version, principal, policy)
 
 
 @router.post(_VERSION + "/reopen", response_model=VersionPublic)
 def reopen_version(
-    resource_id: ResourceId, number: VersionNumber, request: ReversalRequest, admin: AdminUser, db: SessionDep, policy: PolicyDep, worker: WorkerDep
+    resource_id: ResourceId,
+    number: VersionNumber,
+    request: ReversalRequest,
+    admin: AdminUser,
+    db: SessionDep,
+    policy: PolicyDep,
+    worker: WorkerDep,
 ) -> VersionPublic:
     """Reverse a decline: the version is in review again, in a new round."""
     version = _locked(db, resource_id, number)
@@ -284,8 +370,14 @@ def reopen_version(
 
 @router.post(_VERSION + "/reinstate", response_model=VersionPublic)
 def reinstate_version(
-    resource_id: ResourceId, number: VersionNumber, request: ReversalRequest, admin: AdminUser, db: SessionDep, policy: PolicyDep,
-    bureau: BureauDep, worker: WorkerDep,
+    resource_id: ResourceId,
+    number: VersionNumber,
+    request: ReversalRequest,
+    admin: AdminUser,
+    db: SessionDep,
+    policy: PolicyDep,
+    bureau: BureauDep,
+    worker: WorkerDep,
 ) -> VersionPublic:
     """Reverse a withdrawal: accepted again, with a new inclusion certificate."""
     version = _locked(db, resource_id, number)

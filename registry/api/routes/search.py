@@ -97,8 +97,10 @@ async def search_resources(
     description; equal relevance: newest first), with facet counts. Values of one facet are
     alternatives (any matches); different facets must all match; ``node`` takes a catalogue
     subtree. The first 10,000 results can be paged through; pages past them are empty."""
-    filters = {facet: _values(facet, value) for facet, value in zip(
-        FACETS, (stage, subject, grade, edition, volume, resource_type, licence), strict=True)}
+    filters = {
+        facet: _values(facet, value)
+        for facet, value in zip(FACETS, (stage, subject, grade, edition, volume, resource_type, licence), strict=True)
+    }
     nodes = _values("node", node)
 
     def run() -> dict[str, Any]:  # index and database work off the event loop
@@ -106,18 +108,33 @@ async def search_resources(
         with sessions() as db:  # only authors who hold their share are named
             named = authorship.confirmed_authors(db, [hit for hit, _ in found.items])
         items = [
-            {"resource_id": hit.resource_id, "version": hit.number, "title": hit.title,
-             "description": hit.description[:300], "keywords": hit.keywords, "resource_type": hit.resource_type,
-             "catalogue_node": hit.catalogue_node_id, "catalogue_path": hit.path, "licence": hit.licence,
-             "authors": named[hit.id], "cid": hit.root_cid,
-             "accepted_at": hit.accepted_at.isoformat() if hit.accepted_at else None, "score": round(score, 4)}
+            {
+                "resource_id": hit.resource_id,
+                "version": hit.number,
+                "title": hit.title,
+                "description": hit.description[:300],
+                "keywords": hit.keywords,
+                "resource_type": hit.resource_type,
+                "catalogue_node": hit.catalogue_node_id,
+                "catalogue_path": hit.path,
+                "licence": hit.licence,
+                "authors": named[hit.id],
+                "cid": hit.root_cid,
+                "accepted_at": hit.accepted_at.isoformat() if hit.accepted_at else None,
+                "score": round(score, 4),
+            }
             for hit, score in found.items
         ]
         return {
-            "query": q, "total": found.total, "page": page, "per_page": per_page,
-            "pages": -(-min(found.total, MAX_RESULT_WINDOW) // per_page), "items": items,
-            "facets": {name: [{"value": v, "count": c, "selected": v in filters[name]} for v, c in values]
-                       for name, values in found.facets.items()},
+            "query": q,
+            "total": found.total,
+            "page": page,
+            "per_page": per_page,
+            "pages": -(-min(found.total, MAX_RESULT_WINDOW) // per_page),
+            "items": items,
+            "facets": {
+                name: [{"value": v, "count": c, "selected": v in filters[name]} for v, c in values] for name, values in found.facets.items()
+            },
         }
 
     return JSONResponse(await asyncio.to_thread(run))

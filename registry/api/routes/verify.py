@@ -97,7 +97,7 @@ def _status_resolver(db: Session, base_url: str, given: dict[str, dict[str, Any]
     def resolve(url: str) -> list[dict[str, Any]]:
         found = []
         if url.startswith(hosted):  # a list this registry hosts: the one in force (its hash is checked all the same)
-            record = db.get(StatusListRecord, url[len(hosted):])
+            record = db.get(StatusListRecord, url[len(hosted) :])
             if record is not None and record.credential is not None:
                 found.append(record.credential)
         if url in given:
@@ -137,11 +137,13 @@ def verify(
     if isinstance(request.credential, dict) and "VerifiablePresentation" in _types(request.credential) and "proof" in request.credential:
         raise InvalidRequestError("a signed presentation is verified at POST /verify/presentation (with its challenge)")
     if isinstance(request.credential, dict) and request.credential.get("type") == BUNDLE_TYPE:
-        report = verify_bundle(request.credential, chain=chain, confirmations=ledger.sender.confirmations, status_resolver=resolve,
-                               did_resolver=dids)
+        report = verify_bundle(
+            request.credential, chain=chain, confirmations=ledger.sender.confirmations, status_resolver=resolve, did_resolver=dids
+        )
     else:
-        report = verify_credential(request.credential, chain=chain, confirmations=ledger.sender.confirmations, status_resolver=resolve,
-                                   did_resolver=dids)
+        report = verify_credential(
+            request.credential, chain=chain, confirmations=ledger.sender.confirmations, status_resolver=resolve, did_resolver=dids
+        )
     return _public(report)
 
 
@@ -159,22 +161,29 @@ def create_bundle(
     for anyone who trusts that block (``edu-wallet verify``)."""
     chain = _chain(ledger)
     try:
-        return make_bundle(request.credential, chain=chain, status_resolver=_status_resolver(db, settings.BASE_URL, request.status_lists),
-                           did_resolver=issuing.did_resolver(db, bureau.id_hex, bureau.signing_key))
+        return make_bundle(
+            request.credential,
+            chain=chain,
+            status_resolver=_status_resolver(db, settings.BASE_URL, request.status_lists),
+            did_resolver=issuing.did_resolver(db, bureau.id_hex, bureau.signing_key),
+        )
     except CredentialError as exc:
         raise InvalidRequestError(str(exc), code="not_bundled") from None
 
 
 class PresentationRequest(BaseModel):
-    presentation: dict[str, Any] = Field(description="A VerifiablePresentation signed by its holder (proofPurpose "
-                                         "authentication) over the challenge and this registry's domain.")
+    presentation: dict[str, Any] = Field(
+        description="A VerifiablePresentation signed by its holder (proofPurpose "
+        "authentication) over the challenge and this registry's domain."
+    )
     challenge: str = Field(max_length=64, description="The challenge from POST /presentations/challenges it answers (used once).")
     status_lists: dict[str, dict[str, Any]] = Field(default_factory=dict, description="As for POST /verify.")
 
 
 class PresentationVerificationPublic(BaseModel):
-    outcome: str = Field(description="valid only when the holder's proof, the challenge, the domain and every credential "
-                                     "(each bound to the holder) are")
+    outcome: str = Field(
+        description="valid only when the holder's proof, the challenge, the domain and every credential (each bound to the holder) are"
+    )
     checks: list[CheckPublic] = Field(description="the presentation's own: holder_proof, challenge, domain")
     credentials: list[VerificationPublic] = Field(description="each credential's checks, ending with holder_binding")
 
@@ -192,10 +201,15 @@ def verify_holder_presentation(
     use_presentation_challenge(db, request.challenge)
     db.commit()  # spent whatever the outcome
     report = verify_presentation(
-        request.presentation, challenge=request.challenge, domain=presentation_domain(settings.BASE_URL), chain=_chain(ledger),
-        confirmations=ledger.sender.confirmations, status_resolver=_status_resolver(db, settings.BASE_URL, request.status_lists),
+        request.presentation,
+        challenge=request.challenge,
+        domain=presentation_domain(settings.BASE_URL),
+        chain=_chain(ledger),
+        confirmations=ledger.sender.confirmations,
+        status_resolver=_status_resolver(db, settings.BASE_URL, request.status_lists),
         did_resolver=issuing.did_resolver(db, bureau.id_hex, bureau.signing_key),
     )
     own = _public(report.checks)
-    return PresentationVerificationPublic(outcome=report.outcome, checks=own.checks,
-                                          credentials=[_public(inner) for inner in report.credentials])
+    return PresentationVerificationPublic(
+        outcome=report.outcome, checks=own.checks, credentials=[_public(inner) for inner in report.credentials]
+    )
