@@ -104,6 +104,7 @@ bench: build bench-deps
 	$(PY) bench/registry_load.py
 	$(PY) bench/search.py
 	$(PY) bench/role_checks.py
+	$(PY) bench/programme_scale.py
 	$(PY) bench/web.py
 
 clean:
