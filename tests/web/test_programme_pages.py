@@ -12,13 +12,14 @@ import json
 import re
 import uuid
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.utils.programmes import Clock
-from tests.utils.registry import drain, lesson_bundle, lesson_metadata, review_and_accept
+from tests.utils.registry import drain, lesson_bundle, lesson_metadata, new_signer, review_and_accept
 
 from .conftest import World, write_keystore
 
@@ -230,5 +231,77 @@ def _round(world: World, clock: Clock, tmp_path: Path, sign_in: Any) -> None:
     assert "未通过的检查：" in page.inner_text("[data-testid=package-result]")
     assert page.locator("[data-testid=package-result] [data-result=fail]").count() >= 1
     page.errors[:] = [e for e in page.errors if "422" not in e]  # type: ignore[attr-defined]  # the refused import's answer
+
+    # 收藏: on the programme page the administrator collects the selected resource at the national level.
+    page.goto(f"{world.base}/app/programmes/{programme_id}")
+    page.wait_for_selector("[data-testid=selection]")
+    page.select_option(f"#collect-{by_title[title_a]['id']}", "national")
+    page.get_by_role("button", name=f"收藏《{title_a}》").click()
+    page.get_by_text("已收藏，收藏证书已提交上链。").wait_for()
+    assert "收藏证书 · 国家级" in page.inner_text("[data-testid=collection]")
+    checked(world, page, "programme-manage-collected", "[data-testid=collection]")
+    page.get_by_role("button", name=f"收藏《{title_a}》").click()  # the same level twice is refused, in words
+    page.wait_for_selector("p.problem[role=alert]")
+    assert page.locator("[data-testid=collection]").count() == 1
+
+    # A city programme takes in the district's recommendation (接收推荐) on its page; a second intake is refused.
+    city_programme = admin.request(
+        "POST",
+        "/programmes",
+        json={
+            "name": f"{tag} 市级精品课遴选",
+            "year": programme["year"],
+            "level": "city",
+            "institution_id": world.app.state.bureau.id_hex,  # the platform's own bureau is a city one
+            "quota_total": 3,
+            "nomination_closes_at": (clock() + timedelta(days=10)).isoformat(),
+            "notice_days": 7,
+            "panel": programme["panel"],
+            "min_scores": 2,
+            "rubric": programme["rubric"],
+        },
+    )
+    city_id = city_programme["id"]
+    page.goto(f"{world.base}/app/programmes/{city_id}")
+    page.wait_for_selector("[data-testid=intake]")
+    page.get_by_role("button", name="接收推荐").click()  # nothing chosen yet
+    page.get_by_text("请先选择下级遴选。").wait_for()
+    page.get_by_label("下级遴选").select_option(str(programme_id))
+    page.wait_for_selector("[data-testid=offered] li")
+    assert f"资源 #{version_a['resource_id']}" in page.inner_text("[data-testid=offered]")
+    checked(world, page, "programme-manage-intake", "[data-testid=offered]")
+    page.get_by_role("button", name="接收推荐").click()
+    page.wait_for_selector("p.ok[role=status], p.problem[role=alert]")
+    assert page.get_by_text("已接收下级推荐的作品。").is_visible(), page.inner_text("main")
+    nominees_text = page.inner_text("[data-testid=nominees]")
+    assert title_a in nominees_text and "下级推荐" in nominees_text and title_b not in nominees_text
+    taken = admin.request("GET", f"/programmes/{city_id}/nominees")
+    assert [(n["resource_id"], n["route"]) for n in taken] == [(version_a["resource_id"], "recommendation")]
+    page.get_by_label("下级遴选").select_option(str(programme_id))
+    page.get_by_role("button", name="接收推荐").click()
+    page.wait_for_selector("p.problem[role=alert]")
+    assert len(admin.request("GET", f"/programmes/{city_id}/nominees")) == 1
+
+    # 学校推荐: the school's issuer nominates its teacher's accepted resource on the programmes page.
+    issuer = new_signer()
+    admin.request("PUT", f"/users/{issuer.address}", json={"institution_id": world.people.school_id, "roles": ["issuer"]})
+    issuer_page = world.page()
+    world.sign_in(issuer_page, write_keystore(world.keystores / f"prog-issuer-{tag}.json", issuer))
+    issuer_page.goto(f"{world.base}/app/programmes")
+    school_card = issuer_page.locator(f"[data-programme='{city_id}']")
+    school_card.get_by_role("button", name="以学校名义推荐").click()
+    school_card.get_by_text("请先填写资源编号。").wait_for()
+    school_card.get_by_label("学校推荐：本校教师已入库资源的编号").fill(str(version_b["resource_id"]))
+    checked(world, issuer_page, "programmes-issuer", f"[data-programme='{city_id}'] [data-testid=nominate-school]")
+    school_card.get_by_role("button", name="以学校名义推荐").click()
+    school_card.get_by_text(f"已以学校名义推荐：{title_b}").wait_for()
+    school_card.get_by_label("学校推荐：本校教师已入库资源的编号").fill(str(version_a["resource_id"]))  # taken in already
+    school_card.get_by_role("button", name="以学校名义推荐").click()
+    school_card.locator("p.problem").wait_for()
+    routes = {n["resource_id"]: n["route"] for n in admin.request("GET", f"/programmes/{city_id}/nominees")}
+    assert routes == {version_a["resource_id"]: "recommendation", version_b["resource_id"]: "school"}
+    page.errors[:] = [e for e in page.errors if "409" not in e and "422" not in e]  # type: ignore[attr-defined]  # refused on purpose
+    issuer_page.errors[:] = [e for e in issuer_page.errors if "409" not in e and "422" not in e]  # type: ignore[attr-defined]
+    assert not issuer_page.errors, issuer_page.errors  # type: ignore[attr-defined]
     for p in (page, teacher_page, reviewer_page, public):
         assert not p.errors, p.errors  # type: ignore[attr-defined]

@@ -19,6 +19,8 @@ export type ScorePublic = Schemas['ScorePublic']
 export type ContributionPublic = Schemas['ContributionPublic']
 export type PackageVerification = Schemas['PackageVerification']
 export type PackageImport = Schemas['PackageImport']
+export type CollectionPublic = Schemas['CollectionPublic']
+export type CollectionLevel = Schemas['CollectionRequest']['level']
 
 const programme = (id: number) => `/programmes/${id}`
 
@@ -34,8 +36,13 @@ export function createProgramme(body: ProgrammeCreate): Promise<ProgrammePublic>
   return request('POST', '/programmes', { json: body, silent: true })
 }
 
-export function nominate(id: number, resourceId: number): Promise<NomineePublic> {
-  return request('POST', `${programme(id)}/nominations`, { json: { resource_id: resourceId, route: 'self' }, silent: true })
+export function nominate(id: number, resourceId: number, route: 'self' | 'school' = 'self'): Promise<NomineePublic> {
+  return request('POST', `${programme(id)}/nominations`, { json: { resource_id: resourceId, route }, silent: true })
+}
+
+/** Take a lower level's recommendations (推荐) in as nominees: all of them or none. */
+export function takeIn(id: number, fromProgrammeId: number): Promise<NomineePublic[]> {
+  return request('POST', `${programme(id)}/intake`, { json: { from_programme_id: fromProgrammeId }, silent: true })
 }
 
 export function readNominees(id: number): Promise<NomineePublic[]> {
@@ -46,8 +53,14 @@ export function createScore(id: number, nomineeId: number, scores: Record<string
   return request('POST', `${programme(id)}/nominees/${nomineeId}/scores`, { json: { scores }, silent: true })
 }
 
-export function readRanking(id: number): Promise<RankedPublic[]> {
-  return request('GET', `${programme(id)}/ranking`)
+/** The ranking; none while some nominee still lacks the panel's minimum of scores (the API's 409 scores_missing). */
+export async function readRanking(id: number): Promise<RankedPublic[]> {
+  try {
+    return await request<RankedPublic[]>('GET', `${programme(id)}/ranking`, { silent: true })
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'scores_missing') return []
+    throw error
+  }
 }
 
 export function publishList(id: number): Promise<RankedPublic[]> {
@@ -80,6 +93,11 @@ export function readSelection(id: number): Promise<SelectionPublic> {
 
 export function readRecommendations(id: number): Promise<RecommendationPublic[]> {
   return request('GET', `${programme(id)}/recommendations`)
+}
+
+/** 收藏: collect an included version at a level; a 收藏 certificate is issued. */
+export function collect(resourceId: number, version: number, level: CollectionLevel): Promise<CollectionPublic> {
+  return request('POST', `/resources/${resourceId}/versions/${version}/collection`, { json: { level }, silent: true })
 }
 
 export function readContribution(address: string): Promise<ContributionPublic> {
