@@ -28,8 +28,9 @@ export function readProgrammes(): Promise<ProgrammePublic[]> {
   return request('GET', '/programmes')
 }
 
+/** Signed in: the panel is named to administrators (a panel member sees itself). */
 export function readProgramme(id: number): Promise<ProgrammePublic> {
-  return request('GET', programme(id), { anonymous: true })
+  return request('GET', programme(id))
 }
 
 export function createProgramme(body: ProgrammeCreate): Promise<ProgrammePublic> {
