@@ -54,13 +54,16 @@ def test_unaccredited_type_or_revoked_issuer_cannot_anchor(suite: PyEvmSuite) ->
 
 
 def test_a_key_outside_its_window_cannot_anchor_but_its_past_anchor_stays_valid(suite: PyEvmSuite) -> None:
-    start = suite.now() + 50
-    build_tree(suite, issuer_from=start, issuer_until=start + 100)
+    # A block mined first puts the head where the chain's clock is now (an earlier test may have moved the
+    # clock past the snapshot's head); the window opens well after it.
+    suite.tester.mine_blocks(1)
+    start = suite.now() + 600
+    build_tree(suite, issuer_from=start, issuer_until=start + 1_000)
     with pytest.raises(IssuerNotAuthorizedError):
         suite.transact("CredentialAnchor", "anchor", keccak(b"early"), 1, GROWTH_RECORD, STATUS_LIST, by=ISSUER_KEY)
     suite.travel_to(start + 1)
     suite.transact("CredentialAnchor", "anchor", keccak(b"on time"), 1, GROWTH_RECORD, STATUS_LIST, by=ISSUER_KEY)
-    suite.travel_to(start + 500)
+    suite.travel_to(start + 5_000)
     with pytest.raises(IssuerNotAuthorizedError):
         suite.transact("CredentialAnchor", "anchor", keccak(b"late"), 1, GROWTH_RECORD, STATUS_LIST, by=ISSUER_KEY)
     anchored = suite.call("CredentialAnchor", "anchorOf", keccak(b"on time"))
