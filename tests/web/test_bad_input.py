@@ -95,6 +95,7 @@ def test_an_expired_session_on_the_dashboard_asks_to_sign_in_again(world: World)
     keystore = write_keystore(world.keystores / "expiring-admin.json", admin.signer)
     page = world.page()
     world.sign_in(page, keystore)
+    page.wait_for_load_state("networkidle")  # the landing page's own requests answered before the session runs out
     try:
         with world.app.state.sessions() as db:  # the administrator's sessions run out while the page is open
             db.execute(

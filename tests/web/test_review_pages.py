@@ -41,6 +41,10 @@ def submit(world: World, title: str, *, office: bool = False) -> dict[str, Any]:
 
 def no_violations(world: World, page: Any, name: str) -> None:
     page.wait_for_load_state("networkidle")
+    # A dialog fading in or out is half transparent: axe would judge its colours mid-animation.
+    from playwright.sync_api import expect
+
+    expect(page.locator(".dialog-fade-enter-active, .dialog-fade-leave-active")).to_have_count(0)
     violations = world.axe(page)
     assert violations == [], f"{name}: {violations}"
     world.shoot(page, name)
