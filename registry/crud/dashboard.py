@@ -1,8 +1,10 @@
 """The 数据驾驶舱's numbers, computed by the database: GROUP BY over resource versions, their first
 decision, certificates and issued credentials; the turnaround's median and 90th percentile in SQL
 (PostgreSQL's ``percentile_cont``; on SQLite, which has none, the same linear interpolation between
-the closest ranks, read from window functions). No row is loaded into Python: each query answers
-one line per group.
+the closest ranks, each group's two values read in order from an index). No row is loaded into
+Python: each query answers one line per group (or, on SQLite, the two values around a percentile).
+The facts read (学段, 学科, months, first decision, turnaround) are stored on each version by the
+submission and the review workflow, so these are GROUP BYs over one table's indexes, no join.
 
 An event counts in the month it happened (Beijing time): a submission in the month it was
 submitted, a decision in the month it was taken, a certificate in the month it was issued.
@@ -11,21 +13,19 @@ submitted, a decision in the month it was taken, a certificate in the month it w
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Integer, and_, case, cast, func, literal_column, null, select, true, union_all
+from sqlalchemy import ColumnElement, and_, case, func, literal, literal_column, select, true, union_all
 from sqlalchemy.orm import Session
 
 from ..models import (
-    CatalogueNode,
     Certificate,
     ChainJob,
     CredentialBatch,
     Institution,
     IssuedCredential,
     ResourceVersion,
-    WorkflowEvent,
 )
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "GroupStats",
     "Period",
     "chain_counts",
+    "china_month",
     "credential_stats",
     "group_stats",
 ]
@@ -44,6 +45,7 @@ __all__ = [
 # China Standard Time: months and days as the bureaus count them.
 CHINA_TIME_ZONE = "Asia/Shanghai"
 _CHINA_OFFSET = "+8 hours"  # SQLite's modifier for the same zone (no daylight saving since 1991)
+_CHINA_DELTA = timedelta(hours=8)
 DECISIONS = ("accept", "decline", "request_revisions")  # the review's decisions (workflows.review.ACTIONS; a test holds them equal)
 DIMENSIONS = ("total", "stage", "subject", "school", "month")
 PERCENTILES = (0.5, 0.9)
@@ -119,111 +121,86 @@ def _month(session: Session, column: Any) -> ColumnElement[str]:
     return func.strftime(_constant("%Y-%m"), column, _constant(_CHINA_OFFSET))
 
 
-def _seconds_between(session: Session, start: Any, end: Any) -> ColumnElement[float]:
+def china_month(moment: datetime) -> str:
+    """The month (YYYY-MM) of ``moment`` in China Standard Time, as the version's stored months hold it."""
+    return (moment.astimezone(UTC) + _CHINA_DELTA).strftime("%Y-%m")
+
+
+def _key(dimension: str) -> ColumnElement[Any]:
+    """A version's group in ``dimension`` (not month: submissions and decisions have their own)."""
+    if dimension == "total":
+        return _EMPTY
+    column = {"stage": ResourceVersion.stage, "subject": ResourceVersion.subject, "school": ResourceVersion.institution_id}[dimension]
+    return func.coalesce(column, _EMPTY)
+
+
+def _counted(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _grouped(query: Any, key: ColumnElement[Any], dimension: str) -> Any:
+    return query if dimension == "total" else query.group_by(key)  # (PostgreSQL refuses GROUP BY '')
+
+
+_PERCENTILE_COLUMNS = {
+    "total": None,
+    "stage": ResourceVersion.stage,
+    "subject": ResourceVersion.subject,
+    "school": ResourceVersion.institution_id,
+    "month": ResourceVersion.decided_month,
+}
+
+
+def _percentiles(
+    session: Session, dimension: str, decided: dict[str, int], condition: ColumnElement[bool]
+) -> dict[str, tuple[float | None, ...]]:
+    """The turnaround's median and 90th percentile per group of ``dimension`` (``decided``: each
+    group's number of decisions), among the versions decided (``condition``)."""
+    column = _PERCENTILE_COLUMNS[dimension]
     if _dialect(session) == "postgresql":
-        return cast(func.extract("epoch", end - start), Float)
-    return (func.julianday(end) - func.julianday(start)) * 86400.0
-
-
-def _first_decisions() -> Any:
-    """Each version's first decision (accept, decline or request revisions) and when it was taken."""
-    ranked = (
-        select(
-            WorkflowEvent.version_id,
-            WorkflowEvent.action,
-            WorkflowEvent.created_at.label("decided_at"),
-            func.row_number().over(partition_by=WorkflowEvent.version_id, order_by=WorkflowEvent.seq).label("rank"),
-        )
-        .where(WorkflowEvent.action.in_(DECISIONS))
-        .subquery("ranked_decisions")
-    )
-    return select(ranked.c.version_id, ranked.c.action, ranked.c.decided_at).where(ranked.c.rank == 1).subquery("first_decisions")
-
-
-def _facts(session: Session) -> Any:
-    """One row per version: when it was submitted, its 学段, 学科 and school, its first decision and
-    how long that took. A CTE: the database computes it once for all the breakdowns that read it."""
-    decisions = _first_decisions()
-    return (
-        select(
-            ResourceVersion.id.label("version_id"),
-            ResourceVersion.created_at.label("submitted_at"),
-            func.coalesce(CatalogueNode.stage, _EMPTY).label("stage"),
-            func.coalesce(CatalogueNode.subject, _EMPTY).label("subject"),
-            func.coalesce(ResourceVersion.institution_id, _EMPTY).label("school"),
-            decisions.c.action,
-            decisions.c.decided_at,
-            _seconds_between(session, ResourceVersion.created_at, decisions.c.decided_at).label("seconds"),
-        )
-        .select_from(ResourceVersion)
-        .join(CatalogueNode, CatalogueNode.id == ResourceVersion.catalogue_node_id)
-        .outerjoin(decisions, decisions.c.version_id == ResourceVersion.id)
-        .cte("facts")
-        .prefix_with("MATERIALIZED")  # (SQLite ≥ 3.35, PostgreSQL ≥ 12) once, not once per reader
-    )
-
-
-def _per_dimension(
-    session: Session,
-    dimensions: tuple[str, ...],
-    source: Any,
-    when: Any,
-    measures: list[ColumnElement[Any]],
-    condition: ColumnElement[bool],
-    *,
-    grouped: bool = True,
-) -> Any:
-    """``measures`` of ``source`` grouped by each dimension (months of ``when``), as one UNION ALL:
-    columns dim, key, then the measures (per row of ``source`` when not ``grouped``)."""
+        key = _EMPTY if column is None else func.coalesce(column, _EMPTY)
+        query = select(key, *(func.percentile_cont(p).within_group(ResourceVersion.turnaround_s) for p in PERCENTILES)).where(condition)
+        return {str(row[0]): tuple(row[1:]) for row in session.execute(_grouped(query, key, dimension))}
+    # SQLite has no percentile_cont: the same linear interpolation between the two closest ranks,
+    # position p·(n−1), value x[lo] + (p·(n−1) − lo)·(x[lo+1] − x[lo]); the two values are read by
+    # walking the group's (key, turnaround_s, decided_at) index in order, so no group is sorted.
     parts = []
-    for dimension in dimensions:
-        key: ColumnElement[Any] = (
-            _month(session, when) if dimension == "month" else (_EMPTY if dimension == "total" else source.c[dimension])
-        )
-        labelled = [measure.label(f"m{i}") for i, measure in enumerate(measures)]
-        query = select(_constant(dimension).label("dim"), key.label("key"), *labelled).select_from(source).where(condition)
-        parts.append(query if dimension == "total" or not grouped else query.group_by(key))  # (PostgreSQL refuses GROUP BY '')
-    return union_all(*parts)
+    for group, n in decided.items():
+        where = [condition]
+        if column is not None:
+            where.append(column.is_(None) if group == "" else column == group)
+        for i, p in enumerate(PERCENTILES):
+            around = (
+                select(ResourceVersion.turnaround_s.label("value"))
+                .where(*where)
+                .order_by(ResourceVersion.turnaround_s)
+                .limit(2)
+                .offset(int(p * (n - 1)))
+                .subquery()
+            )
+            parts.append(select(literal(group).label("key"), literal(i).label("p"), around.c.value))
+    values: dict[tuple[str, int], list[float]] = {}
+    for start in range(0, len(parts), 200):  # (SQLite allows 500 terms in a compound SELECT)
+        for group, i, value in session.execute(union_all(*parts[start : start + 200])):
+            values.setdefault((group, i), []).append(float(value))
+    found: dict[str, tuple[float | None, ...]] = {}
+    for group, n in decided.items():
+        found[group] = tuple(_interpolated(values.get((group, i), []), p * (n - 1)) for i, p in enumerate(PERCENTILES))
+    return found
 
 
-def _percentile_rows(session: Session, samples: Any) -> Any:
-    """Median and 90th percentile of ``samples`` (dim, key, m0: seconds) per (dim, key)."""
-    if _dialect(session) == "postgresql":
-        return select(
-            samples.c.dim,
-            samples.c.key,
-            *(func.percentile_cont(p).within_group(samples.c.m0).label(f"p{round(p * 100)}") for p in PERCENTILES),
-        ).group_by(samples.c.dim, samples.c.key)
-    # SQLite: rank the samples of each group (0-based) and interpolate between the two closest
-    # ranks, as percentile_cont does: position p·(n−1), value x[lo] + (p·(n−1) − lo)·(x[lo+1] − x[lo]).
-    group = (samples.c.dim, samples.c.key)
-    ranked = select(
-        samples.c.dim,
-        samples.c.key,
-        samples.c.m0,
-        (func.row_number().over(partition_by=group, order_by=samples.c.m0) - 1).label("i"),
-        func.count().over(partition_by=group).label("n"),  # (not framed over row_number's order: SQLite recounts each frame)
-    ).subquery("ranked_samples")
-    columns: list[ColumnElement[Any]] = []
-    for p in PERCENTILES:
-        position = p * (ranked.c.n - 1)
-        low = cast(position, Integer)
-        fraction = position - low
-        columns.append(
-            func.sum(
-                case(
-                    (ranked.c.i == low, ranked.c.m0 * (1 - fraction)),
-                    (ranked.c.i == low + 1, ranked.c.m0 * fraction),
-                    else_=0.0,
-                )
-            ).label(f"p{round(p * 100)}")
-        )
-    return select(ranked.c.dim, ranked.c.key, *columns).group_by(ranked.c.dim, ranked.c.key)
+def _interpolated(pair: list[float], position: float) -> float | None:
+    """The value at ``position`` between ranks lo and lo + 1, given the values at those ranks (sorted)."""
+    if not pair:
+        return None
+    pair.sort()
+    return pair[0] if len(pair) == 1 else pair[0] + (position - int(position)) * (pair[1] - pair[0])
 
 
 def group_stats(session: Session, period: Period = Period(), dimensions: tuple[str, ...] = DIMENSIONS) -> dict[str, list[GroupStats]]:
     """Submissions, first decisions (accepted among them), turnaround and certificates, per group of
-    each of ``dimensions`` (total, stage, subject, school, month): three statements in all."""
+    each of ``dimensions`` (total, stage, subject, school, month): GROUP BYs over the facts the
+    submission and the review workflow stored on each version, read from its indexes."""
     for dimension in dimensions:
         if dimension not in DIMENSIONS:
             raise ValueError(f"unknown dimension {dimension!r}")
@@ -235,82 +212,67 @@ def group_stats(session: Session, period: Period = Period(), dimensions: tuple[s
             found = groups[(dimension, key)] = GroupStats(key=key, label=key)
         return found
 
-    facts = _facts(session)
-    submitted = _per_dimension(
-        session, dimensions, facts, facts.c.submitted_at, [func.count(), literal_column("0")], period.holds(facts.c.submitted_at)
-    )
-    decided = _per_dimension(
-        session,
-        dimensions,
-        facts,
-        facts.c.decided_at,
-        [func.count(), func.sum(case((facts.c.action == "accept", 1), else_=0))],
-        and_(facts.c.decided_at.is_not(None), period.holds(facts.c.decided_at)),
-    )
-    samples = _per_dimension(
-        session,
-        dimensions,
-        facts,
-        facts.c.decided_at,
-        [facts.c.seconds],
-        and_(facts.c.decided_at.is_not(None), period.holds(facts.c.decided_at)),
-        grouped=False,
-    )
-    turnaround = _percentile_rows(session, samples.subquery("samples")).subquery("t")
-    no_count, no_seconds = cast(null(), Integer), cast(null(), Float)  # typed: PostgreSQL matches the UNION's columns by type
-    # One statement, so the facts are materialised once for the counts and the percentiles.
-    counts = union_all(
-        select(_constant("submitted").label("what"), submitted.subquery("s"), no_seconds, no_seconds),
-        select(_constant("decided").label("what"), decided.subquery("d"), no_seconds, no_seconds),
-        select(
-            _constant("turnaround").label("what"),
-            turnaround.c.dim,
-            turnaround.c.key,
-            no_count,
-            no_count,
-            turnaround.c.p50,
-            turnaround.c.p90,
-        ),
-    )
-    percentiles = []
-    for what, dimension, key, number, accepted, median, p90 in session.execute(counts):
-        if what == "turnaround":
-            percentiles.append((dimension, key, median, p90))
-        elif number:
-            stats = group(dimension, key)
-            if what == "submitted":
-                stats.submissions = int(number)
-            else:
-                stats.decisions, stats.accepted = int(number), int(accepted or 0)
-    for dimension, key, median, p90 in percentiles:
-        if (dimension, key) in groups:
-            stats = groups[(dimension, key)]
-            stats.turnaround_median_s = None if median is None else float(median)
-            stats.turnaround_p90_s = None if p90 is None else float(p90)
+    version = ResourceVersion
+    submitted_in = period.holds(version.created_at)
+    decided_in = and_(version.decided_at.is_not(None), period.holds(version.decided_at))
+    accepted = _counted(and_(decided_in, version.first_decision == "accept"))
+    for dimension in dimensions:
+        decided: dict[str, int] = {}
+        if dimension == "month":
+            submissions = select(version.submitted_month, func.count()).where(submitted_in).group_by(version.submitted_month)
+            for key, number in session.execute(submissions):
+                if number:
+                    group(dimension, key or "").submissions = int(number)
+            decisions = select(version.decided_month, func.count(), accepted).where(decided_in).group_by(version.decided_month)
+            for key, number, yes in session.execute(decisions):
+                if number:
+                    stats = group(dimension, key or "")
+                    stats.decisions, stats.accepted = int(number), int(yes or 0)
+                    decided[key or ""] = int(number)
+        else:
+            key_column = _key(dimension)
+            counts = select(key_column, _counted(submitted_in), _counted(decided_in), accepted)
+            for key, number, decisions_number, yes in session.execute(_grouped(counts, key_column, dimension)):
+                if number or decisions_number:
+                    stats = group(dimension, key)
+                    stats.submissions, stats.decisions, stats.accepted = int(number or 0), int(decisions_number or 0), int(yes or 0)
+                    if decisions_number:
+                        decided[key] = int(decisions_number)
+        for key, (median, p90) in _percentiles(session, dimension, decided, decided_in).items():
+            if (dimension, key) in groups:
+                groups[(dimension, key)].turnaround_median_s = None if median is None else float(median)
+                groups[(dimension, key)].turnaround_p90_s = None if p90 is None else float(p90)
 
-    certified = (
+    # Certificates: one pass joining each to its version, into cells (学段, 学科, school, month of
+    # issue), materialised once; each dimension's groups are sums over the cells.
+    month = _month(session, Certificate.created_at)
+    cells = (
         select(
-            Certificate.created_at.label("issued_at"),
-            Certificate.status,
-            func.coalesce(CatalogueNode.stage, _EMPTY).label("stage"),
-            func.coalesce(CatalogueNode.subject, _EMPTY).label("subject"),
+            func.coalesce(ResourceVersion.stage, _EMPTY).label("stage"),
+            func.coalesce(ResourceVersion.subject, _EMPTY).label("subject"),
             func.coalesce(ResourceVersion.institution_id, _EMPTY).label("school"),
+            month.label("month"),
+            func.count().label("issued"),
+            _counted(Certificate.status == "revoked").label("revoked"),
         )
         .select_from(Certificate)
         .join(ResourceVersion, ResourceVersion.id == Certificate.version_id)
-        .join(CatalogueNode, CatalogueNode.id == ResourceVersion.catalogue_node_id)
         .where(Certificate.status.in_(_ISSUED), period.holds(Certificate.created_at))
-        .subquery("certified")
+        .group_by(ResourceVersion.stage, ResourceVersion.subject, ResourceVersion.institution_id, month)
+        .cte("certificate_cells")
+        .prefix_with("MATERIALIZED")  # (SQLite ≥ 3.35, PostgreSQL ≥ 12) once, not once per reader
     )
-    issued = _per_dimension(
-        session,
-        dimensions,
-        certified,
-        certified.c.issued_at,
-        [func.count(), func.sum(case((certified.c.status == "revoked", 1), else_=0))],
-        true(),
-    )
-    for dimension, key, number, revoked in session.execute(issued):
+    per_dimension = []
+    for dimension in dimensions:
+        key_column = _EMPTY if dimension == "total" else cells.c[dimension]
+        per_dimension.append(
+            _grouped(
+                select(_constant(dimension).label("dim"), key_column.label("key"), func.sum(cells.c.issued), func.sum(cells.c.revoked)),
+                key_column,
+                dimension,
+            )
+        )
+    for dimension, key, number, revoked in session.execute(union_all(*per_dimension)):
         if number:
             stats = group(dimension, key)
             stats.certificates_issued, stats.certificates_revoked = int(number), int(revoked or 0)

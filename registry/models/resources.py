@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UtcDateTime, utcnow
@@ -25,7 +25,6 @@ class Resource(Base):
 
 class ResourceVersion(Base):
     __tablename__ = "resource_versions"
-    __table_args__ = (UniqueConstraint("resource_id", "number"), UniqueConstraint("author", "nonce"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id"), index=True)
@@ -55,14 +54,47 @@ class ResourceVersion(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
     accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    # The 数据驾驶舱's facts (registry.crud.dashboard), written with the submission and the first decision
+    # (registry.workflows.review) so its aggregates are GROUP BYs over this table's indexes: the catalogue
+    # node's 学段 and 学科, the months in China Standard Time, the first decision (accept, decline or
+    # request_revisions; a later one does not replace it), when it was taken and its turnaround.
+    stage: Mapped[str | None] = mapped_column(String(50), default=None)
+    subject: Mapped[str | None] = mapped_column(String(50), default=None)
+    submitted_month: Mapped[str | None] = mapped_column(String(7), default=None)
+    first_decision: Mapped[str | None] = mapped_column(String(24), default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    decided_month: Mapped[str | None] = mapped_column(String(7), default=None)
+    turnaround_s: Mapped[float | None] = mapped_column(Float, default=None)
     # On chain (ResourceRegistry), filled in by the chain worker.
-    chain_status: Mapped[str] = mapped_column(String(10), default="pending")
+    chain_status: Mapped[str] = mapped_column(String(10), default="pending", index=True)  # (counted by the dashboard)
     chain_resource_id: Mapped[int | None] = mapped_column(BigInteger, default=None, index=True)
     registration_tx: Mapped[str | None] = mapped_column(String(66), default=None)
     registration_block: Mapped[int | None] = mapped_column(BigInteger, default=None)
     chain_error: Mapped[str | None] = mapped_column(Text, default=None)
 
     __mapper_args__ = {"version_id_col": lock_version}
+    __table_args__ = (
+        UniqueConstraint("resource_id", "number"),
+        UniqueConstraint("author", "nonce"),
+        # The dashboard's counts read this index alone (not the wide rows); its percentiles walk the
+        # turnaround in order within each group (registry.crud.dashboard).
+        Index(
+            "ix_resource_versions_dashboard",
+            "stage",
+            "subject",
+            "institution_id",
+            "submitted_month",
+            "decided_month",
+            "first_decision",
+            "created_at",
+            "decided_at",
+        ),
+        Index("ix_resource_versions_turnaround", "turnaround_s", "decided_at"),
+        Index("ix_resource_versions_stage_turnaround", "stage", "turnaround_s", "decided_at"),
+        Index("ix_resource_versions_subject_turnaround", "subject", "turnaround_s", "decided_at"),
+        Index("ix_resource_versions_school_turnaround", "institution_id", "turnaround_s", "decided_at"),
+        Index("ix_resource_versions_month_turnaround", "decided_month", "turnaround_s", "decided_at"),
+    )
 
 
 class AuthorConfirmation(Base):

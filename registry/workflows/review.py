@@ -49,6 +49,7 @@ from ..core.errors import (
     RegistryError,
     ResourceNotFoundError,
 )
+from ..crud.dashboard import DECISIONS, china_month
 from ..models import Certificate, Institution, ResourceVersion, Review, ReviewAssignment, User, WorkflowEvent, utcnow
 from .resource_types import WITHDRAWAL_REASONS
 
@@ -230,6 +231,11 @@ def record_event(
     event.hash = event_hash(event_body(event, version))
     session.add(event)
     version.updated_at = event.created_at
+    if action in DECISIONS and version.first_decision is None:  # the 数据驾驶舱 counts the first decision only
+        version.first_decision = action
+        version.decided_at = event.created_at
+        version.decided_month = china_month(event.created_at)
+        version.turnaround_s = (event.created_at - version.created_at).total_seconds()
     session.flush()
     return event
 

@@ -69,7 +69,8 @@ from ..core.errors import (
 )
 from ..core.multipart import PartData, PartEnd, PartStart, multipart_events
 from ..crud.auth import checked_address
-from ..models import CatalogueNode, ContentCid, ContentPart, Resource, ResourceVersion, User
+from ..crud.dashboard import china_month
+from ..models import CatalogueNode, ContentCid, ContentPart, Resource, ResourceVersion, User, utcnow
 from ..models import Fingerprint as FingerprintRow
 from . import review
 from .resource_types import LICENCES, PART_ROLES, RESOURCE_TYPES
@@ -542,6 +543,10 @@ def finish_submission(
         deadline=metadata.registration.deadline,
         state=State.SUBMITTED,
     )
+    node = session.get(CatalogueNode, metadata.catalogue_node)  # (checked above)
+    version.stage, version.subject = (node.stage, node.subject) if node is not None else (None, None)
+    version.created_at = utcnow()
+    version.submitted_month = china_month(version.created_at)  # the 数据驾驶舱's facts (registry.crud.dashboard)
     domain = Eip712Domain(chain_id=ledger.chain_id, verifying_contract=ledger.contracts["ResourceRegistry"].address)
     predecessor_chain = (predecessor.chain_resource_id or 0) if predecessor else 0
     signature = bytes.fromhex(version.signature[2:])

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from registry.crud.catalogue import SAMPLE_CATALOGUE, is_empty, load_catalogue, read_catalogue_file
 from tests.registry.test_issuance import issuing_school, students
@@ -223,3 +224,35 @@ def test_the_databases_aggregates_equal_the_rows(client: TestClient) -> None:
     assert period["decisions"] == sum(expected.decisions["month"].get(m, 0) for m in months)
     samples = [s for m in months for s in expected.turnaround["month"].get(m, [])]
     assert period["turnaround_p90_s"] == pytest.approx(percentile_cont(samples, 0.9), abs=TOLERANCE_S)
+
+
+def test_the_migration_derives_the_facts_from_the_histories(database_url: str) -> None:
+    """Versions and their histories written before migration 0010: the upgrade fills in each version's
+    months, first decision and turnaround from its events, and the dashboard's counts and percentiles
+    equal the ones computed here from the rows."""
+    from registry.core import migrations
+    from registry.core.db import make_engine, session_factory
+    from registry.crud import dashboard as dashboard_crud
+
+    engine = make_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    migrations.upgrade(engine, "0009")
+    sessions = session_factory(engine)
+    with sessions() as db:
+        load_catalogue(session=db, data=read_catalogue_file(SAMPLE_CATALOGUE))
+        expected = seed_dashboard(db, 600, seed=7, schools=5, stored_facts=False)
+        db.commit()
+    migrations.upgrade(engine)
+    with sessions() as db:
+        assert db.scalar(text("SELECT count(*) FROM resource_versions WHERE submitted_month IS NULL")) == 0
+        groups = dashboard_crud.group_stats(db)
+    for dimension in ("total", "stage", "school", "month"):
+        assert {g.key for g in groups[dimension]} >= set(expected.submissions[dimension]), dimension
+        for stats in groups[dimension]:
+            samples = expected.turnaround[dimension].get(stats.key, [])
+            assert stats.submissions == expected.submissions[dimension].get(stats.key, 0), (dimension, stats.key)
+            assert stats.decisions == len(samples), (dimension, stats.key)
+            assert stats.accepted == expected.accepted[dimension].get(stats.key, 0), (dimension, stats.key)
+            for got, p in ((stats.turnaround_median_s, 0.5), (stats.turnaround_p90_s, 0.9)):
+                want = percentile_cont(samples, p)
+                assert (got is None) == (want is None) and (want is None or abs(got - want) <= TOLERANCE_S), (dimension, stats.key, p)
+    engine.dispose()

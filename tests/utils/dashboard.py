@@ -67,11 +67,18 @@ def _keys(stage: str, subject: str, school: str, month: str) -> dict[str, str]:
 
 
 def seed_dashboard(
-    session: Session, count: int, *, seed: int = 13, schools: int = 24, start: datetime = datetime(2025, 10, 1, tzinfo=UTC)
+    session: Session,
+    count: int,
+    *,
+    seed: int = 13,
+    schools: int = 24,
+    start: datetime = datetime(2025, 10, 1, tzinfo=UTC),
+    stored_facts: bool = True,
 ) -> Expected:
     """``count`` versions over 14 months, 80 % decided (some decided again later: only the first
     decision counts), certificates for the accepted (some revoked, some never issued), and a
-    few batches of issued credentials. The caller commits."""
+    few batches of issued credentials. The caller commits. Without ``stored_facts`` the versions are
+    written as before migration 0010 (no months, first decision or turnaround on them)."""
     rng = random.Random(seed)
     nodes = [
         (n.id, n.stage or "", n.subject or "")
@@ -102,6 +109,15 @@ def seed_dashboard(
         digest = hashlib.sha256(f"dashboard:{seed}:{version_id}".encode()).hexdigest()
         resources.append({"id": resource_id, "owner": _AUTHOR, "created_at": created})
         state = "IN_REVIEW"
+        facts: dict[str, Any] = {
+            "stage": stage or None,
+            "subject": subject or None,
+            "submitted_month": month_of(created),
+            "first_decision": None,
+            "decided_at": None,
+            "decided_month": None,
+        }
+        facts["turnaround_s"] = None  # what the workflow stores (see registry.workflows.review)
         for dimension, key in _keys(stage, subject, school, month_of(created)).items():
             expected.submissions[dimension][key] += 1
         if rng.random() < 0.8:
@@ -109,6 +125,7 @@ def seed_dashboard(
             action = rng.choices(["accept", "request_revisions", "decline"], weights=[60, 25, 15])[0]
             state = {"accept": "ACCEPTED", "request_revisions": "REVISIONS_REQUESTED", "decline": "DECLINED"}[action]
             seconds = (decided - created).total_seconds()
+            facts |= {"first_decision": action, "decided_at": decided, "decided_month": month_of(decided), "turnaround_s": seconds}
             for dimension, key in _keys(stage, subject, school, month_of(decided)).items():
                 expected.decisions[dimension][key] += 1
                 expected.accepted[dimension][key] += action == "accept"
@@ -160,6 +177,7 @@ def seed_dashboard(
                 "updated_at": created,
                 "accepted_at": None,
                 "chain_status": "mined",
+                **(facts if stored_facts else {}),
             }
         )
     for table, rows in ((Resource, resources), (ResourceVersion, versions), (WorkflowEvent, events), (Certificate, certificates)):
