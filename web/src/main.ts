@@ -3,7 +3,7 @@ import { createApp } from 'vue'
 
 import { readSession } from './api/auth'
 import App from './App.vue'
-import { i18n } from './locales'
+import { i18n, loadMessages, type Locale } from './locales'
 import { router } from './router'
 import { useSessionStore } from './store/session'
 import './styles/index.css'
@@ -22,4 +22,7 @@ if (session.signedIn) {
     .then(() => session.refreshProfile())
     .catch(() => session.clear())
 }
-app.mount('#app')
+// Not in Chinese: that language's messages before the first render (zh-CN's page messages come with the router).
+const locale = i18n.global.locale.value as Locale
+const ready = locale === 'zh-CN' ? Promise.resolve() : loadMessages(locale).catch(() => undefined)
+ready.then(() => app.mount('#app'))

@@ -1,4 +1,9 @@
-/** vue-i18n: zh-CN first, en-US with the same keys; one JSON file per domain under langs/<locale>/. */
+/** vue-i18n: zh-CN first, en-US with the same keys; one JSON file per domain under langs/<locale>/.
+ *
+ * Only what the public verification page and the site's frame need is in the entry (zh-CN's common,
+ * verify, auth and student messages): it is the page a QR code opens on a phone. Every other file —
+ * the rest of zh-CN, and all of en-US — is a chunk of its own, loaded before the first page that
+ * needs it (``loadMessages``: the router's guard, a change of language, the start in English). */
 import { createI18n } from 'vue-i18n'
 
 export const LOCALES = ['zh-CN', 'en-US'] as const
@@ -7,15 +12,42 @@ const STORAGE_KEY = 'eduledger.locale'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- nested message objects of any shape
 type Messages = Record<string, any>
-const files = import.meta.glob<Messages>('./langs/*/*.json', { eager: true, import: 'default' })
+const eager = import.meta.glob<Messages>(['./langs/zh-CN/common.json', './langs/zh-CN/verify.json', './langs/zh-CN/auth.json', './langs/zh-CN/student.json'], {
+  eager: true,
+  import: 'default',
+})
+const lazy = import.meta.glob<Messages>(
+  ['./langs/*/*.json', '!./langs/zh-CN/common.json', '!./langs/zh-CN/verify.json', '!./langs/zh-CN/auth.json', '!./langs/zh-CN/student.json'],
+  { import: 'default' },
+)
+const FILE = /\.\/langs\/([^/]+)\/([^/]+)\.json$/
 
-function messagesOf(locale: Locale): Messages {
+function eagerMessagesOf(locale: Locale): Messages {
   const messages: Messages = {}
-  for (const [path, content] of Object.entries(files)) {
-    const match = /\.\/langs\/([^/]+)\/([^/]+)\.json$/.exec(path)
+  for (const [path, content] of Object.entries(eager)) {
+    const match = FILE.exec(path)
     if (match && match[1] === locale) messages[match[2]] = content
   }
   return messages
+}
+
+const loading = new Map<Locale, Promise<void>>()
+
+/** Every message file of ``locale`` in i18n (each locale's chunks fetched once). */
+export function loadMessages(locale: Locale): Promise<void> {
+  let done = loading.get(locale)
+  if (!done) {
+    const files = Object.entries(lazy).filter(([path]) => FILE.exec(path)?.[1] === locale)
+    done = Promise.all(
+      files.map(async ([path, load]) => {
+        const domain = FILE.exec(path)![2]
+        i18n.global.mergeLocaleMessage(locale, { [domain]: await load() })
+      }),
+    ).then(() => undefined)
+    done.catch(() => loading.delete(locale)) // a failed fetch (offline) is tried again by the next page
+    loading.set(locale, done)
+  }
+  return done
 }
 
 function savedLocale(): Locale {
@@ -32,7 +64,7 @@ export const i18n = createI18n({
   legacy: false,
   locale: savedLocale(),
   fallbackLocale: 'zh-CN',
-  messages: { 'zh-CN': messagesOf('zh-CN'), 'en-US': messagesOf('en-US') },
+  messages: { 'zh-CN': eagerMessagesOf('zh-CN'), 'en-US': eagerMessagesOf('en-US') },
   datetimeFormats: { 'zh-CN': dateTime, 'en-US': dateTime },
   numberFormats: {
     'zh-CN': { percent: { style: 'percent', maximumFractionDigits: 2 } },
@@ -42,7 +74,9 @@ export const i18n = createI18n({
   fallbackWarn: false,
 })
 
-export function setLocale(locale: Locale): void {
+/** Switch to ``locale`` once its messages are in. */
+export async function setLocale(locale: Locale): Promise<void> {
+  await loadMessages(locale)
   i18n.global.locale.value = locale
   localStorage.setItem(STORAGE_KEY, locale)
   document.documentElement.lang = locale

@@ -1,7 +1,7 @@
 /** Access in one place: a page is public, needs a session, or needs one of its meta.roles. */
 import type { Router } from 'vue-router'
 
-import { translate } from '#/locales'
+import { i18n, loadMessages, type Locale, translate } from '#/locales'
 import { useSessionStore } from '#/store/session'
 
 declare module 'vue-router' {
@@ -9,12 +9,18 @@ declare module 'vue-router' {
     titleKey?: string
     public?: boolean
     roles?: string[]
+    /** The entry's messages (zh-CN's common, verify, auth, student) are all the page needs. */
+    entryMessages?: boolean
   }
 }
 
 export function installGuard(router: Router): void {
-  router.beforeEach((to) => {
+  router.beforeEach(async (to) => {
     const session = useSessionStore()
+    if (!to.meta.entryMessages || session.signedIn) {
+      // (a signed-in visitor's menu names the other pages; offline, the page shows what it has)
+      await loadMessages(i18n.global.locale.value as Locale).catch(() => undefined)
+    }
     if (to.meta.public) return true
     if (!session.signedIn) return { name: 'login', query: { redirect: to.fullPath } }
     return true

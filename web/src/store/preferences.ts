@@ -7,9 +7,9 @@ import { i18n, setLocale, type Locale } from '#/locales'
 export const usePreferencesStore = defineStore('preferences', () => {
   const locale = ref<Locale>(i18n.global.locale.value as Locale)
 
-  function changeLocale(next: Locale): void {
+  async function changeLocale(next: Locale): Promise<void> {
+    await setLocale(next) // (its messages fetched first: the page never shows keys)
     locale.value = next
-    setLocale(next)
   }
 
   return { locale, changeLocale }

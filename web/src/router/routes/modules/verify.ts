@@ -7,12 +7,12 @@ import VerifyPage from '#/views/verify/index.vue'
  * /certificates/{id}/verify, outside /app/: the registry serves this app there and this route
  * turns it into the app's own address. */
 const routes: RouteRecordRaw[] = [
-  { path: '/verify', name: 'verify', component: VerifyPage, meta: { titleKey: 'verify.title', public: true } },
+  { path: '/verify', name: 'verify', component: VerifyPage, meta: { titleKey: 'verify.title', public: true, entryMessages: true } },
   {
     path: '/verify/certificate/:id(\\d+)',
     name: 'verify-certificate',
     component: VerifyPage,
-    meta: { titleKey: 'verify.title', public: true },
+    meta: { titleKey: 'verify.title', public: true, entryMessages: true },
   },
   { path: '/certificates/:id(\\d+)/verify', redirect: (to) => ({ name: 'verify-certificate', params: { id: to.params.id } }) },
 ]
