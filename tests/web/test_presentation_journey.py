@@ -98,7 +98,8 @@ def test_a_student_signs_a_presentation_in_the_browser_and_the_credit_bank_grant
 
     staff = world.page()
     world.sign_in(staff, bank_keystore)
-    staff.goto(f"{world.base}/app/issuer/credit-bank")
+    staff.goto(f"{world.base}/app/issuer/batches")
+    staff.get_by_test_id("to-credit-bank").click()
     staff.get_by_role("heading", name="学分银行：认定出示材料").wait_for()
     accessible(world, staff, "credit-bank-empty")
     outcome = import_file(staff, presentation, 1)

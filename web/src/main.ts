@@ -22,7 +22,9 @@ if (session.signedIn) {
     .then(() => session.refreshProfile())
     .catch(() => session.clear())
 }
-// Not in Chinese: that language's messages before the first render (zh-CN's page messages come with the router).
+// The first render waits for the messages it shows: the language's own when it is not Chinese, and
+// (the router's guard loads them) those of the first page and of a signed-in user's menu — the menu
+// is drawn once, and messages merged after it would not redraw it.
 const locale = i18n.global.locale.value as Locale
 const ready = locale === 'zh-CN' ? Promise.resolve() : loadMessages(locale).catch(() => undefined)
-ready.then(() => app.mount('#app'))
+Promise.all([ready, router.isReady().catch(() => undefined)]).then(() => app.mount('#app'))
