@@ -234,6 +234,40 @@ def _postgres_sets(
     return rows
 
 
+def _sqlite_sets(
+    session: Session, dimensions: tuple[str, ...], submitted_in: ColumnElement[bool], decided_in: ColumnElement[bool], accepted: Any
+) -> dict[str, list[tuple[str, Any, Any, Any]]]:
+    """SQLite (no GROUPING SETS): every dimension but the month from one scan of the dashboard's index,
+    into cells by (学段, 学科, school) — in the index's order, so no sorting — materialised once; each
+    dimension's groups are sums over the cells. Per dimension: (key, submissions, decisions, accepted)."""
+    wanted = [dimension for dimension in _SETS if dimension in dimensions]
+    if not wanted:
+        return {}
+    version = ResourceVersion
+    cells = (
+        select(
+            version.stage.label("stage"),
+            version.subject.label("subject"),
+            version.institution_id.label("school"),
+            _counted(submitted_in).label("submitted"),
+            _counted(decided_in).label("decided"),
+            accepted.label("accepted"),
+        )
+        .group_by(version.stage, version.subject, version.institution_id)
+        .cte("version_cells")
+        .prefix_with("MATERIALIZED")
+    )
+    parts = []
+    for dimension in wanted:
+        key = _EMPTY if dimension == "total" else func.coalesce(cells.c[dimension], _EMPTY)
+        sums = (func.sum(cells.c.submitted), func.sum(cells.c.decided), func.sum(cells.c.accepted))
+        parts.append(_grouped(select(_constant(dimension).label("dim"), key.label("key"), *sums), key, dimension))
+    found: dict[str, list[tuple[str, Any, Any, Any]]] = {}
+    for dimension, key, number, decided, yes in session.execute(union_all(*parts)):
+        found.setdefault(dimension, []).append((key, number, decided, yes))
+    return found
+
+
 def group_stats(session: Session, period: Period = Period(), dimensions: tuple[str, ...] = DIMENSIONS) -> dict[str, list[GroupStats]]:
     """Submissions, first decisions (accepted among them), turnaround and certificates, per group of
     each of ``dimensions`` (total, stage, subject, school, month): GROUP BYs over the facts the
@@ -261,6 +295,7 @@ def group_stats(session: Session, period: Period = Period(), dimensions: tuple[s
                 stats.submissions, stats.decisions, stats.accepted = int(number or 0), int(decisions_number or 0), int(yes or 0)
                 stats.turnaround_median_s = None if median is None else float(median)
                 stats.turnaround_p90_s = None if p90 is None else float(p90)
+    counted = {} if postgres else _sqlite_sets(session, dimensions, submitted_in, decided_in, accepted)
     for dimension in dimensions:
         if postgres and dimension in _SETS:
             continue
@@ -277,9 +312,7 @@ def group_stats(session: Session, period: Period = Period(), dimensions: tuple[s
                     stats.decisions, stats.accepted = int(number), int(yes or 0)
                     decided[key or ""] = int(number)
         else:
-            key_column = _key(dimension)
-            counts = select(key_column, _counted(submitted_in), _counted(decided_in), accepted)
-            for key, number, decisions_number, yes in session.execute(_grouped(counts, key_column, dimension)):
+            for key, number, decisions_number, yes in counted.get(dimension, []):
                 if number or decisions_number:
                     stats = group(dimension, key)
                     stats.submissions, stats.decisions, stats.accepted = int(number or 0), int(decisions_number or 0), int(yes or 0)
