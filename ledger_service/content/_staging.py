@@ -17,8 +17,11 @@ the hand-over); starting the pack's writeback every 16 MiB (``sync_file_range``)
 from __future__ import annotations
 
 import base64
+import mmap
 import os
+import queue
 import shutil
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -28,7 +31,10 @@ from ._cid import CID, decode_varint, encode_varint
 __all__ = ["PACK_MAGIC", "StagingSink", "block_key", "read_at", "scan_pack", "sync_folder"]
 
 PACK_MAGIC = b"EDULEDGER-PACK/1\n"
-_OPEN_FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_OPEN_FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL | _CLOEXEC
+_BUFFER = 4 << 20  # what is written at once
+_ALIGN = 4096  # O_DIRECT offsets and lengths: a multiple of the device's block size (512 or 4096)
 
 
 def block_key(cid: CID) -> str:
@@ -88,33 +94,116 @@ def scan_pack(path: Path) -> Iterator[tuple[CID, int, int]]:
 
 class StagingSink:
     """Appends an add's blocks to one pack file in its own staging folder (no sync each), and
-    remembers where each is and their order."""
+    remembers where each is and their order.
 
-    def __init__(self, folder: Path) -> None:
+    Blocks are gathered into 4 MiB page-aligned buffers; a full buffer is written with
+    ``O_DIRECT`` (no copy into the page cache) by a thread of the sink's own while the next fills,
+    so the adding thread hashes while the disk writes. The last buffer is padded to the alignment
+    ``O_DIRECT`` asks, written, the file cut back to its true size and synced. Where ``O_DIRECT``
+    is refused (tmpfs, or ``direct=False``) the same buffers are written through the page cache."""
+
+    def __init__(self, folder: Path, *, direct: bool = True) -> None:
         self.folder = folder
         folder.mkdir(parents=True)
         self.path = folder / "pack"
         self._fd: int | None = os.open(self.path, _OPEN_FLAGS, 0o644)
-        self.size = write_all(self._fd, (PACK_MAGIC,))
+        self._direct_fd: int | None = None
+        if direct and hasattr(os, "O_DIRECT"):
+            try:
+                self._direct_fd = os.open(self.path, os.O_WRONLY | os.O_DIRECT | _CLOEXEC)
+            except OSError:
+                pass  # the filesystem does not do O_DIRECT: buffered writes
+        self._buffers = [mmap.mmap(-1, _BUFFER) for _ in range(2)]
+        self._free: queue.Queue[mmap.mmap] = queue.Queue()
+        for buffer in self._buffers[1:]:
+            self._free.put(buffer)
+        self._work: queue.Queue[tuple[mmap.mmap, int, int] | None] = queue.Queue()
+        self._writer: threading.Thread | None = None
+        self._error: BaseException | None = None
+        self._buffer = self._buffers[0]
+        self._filled = 0  # bytes in the current buffer
+        self._written = 0  # the file offset the current buffer starts at
+        self._sealed = False
         self.order: list[CID] = []
         self.entries: dict[bytes, tuple[int, int]] = {}  # multihash → (offset, length) of the block
         self.bytes = 0
+        self.size = 0
+        self._append(PACK_MAGIC)
+
+    @property
+    def direct(self) -> bool:
+        """Whether the pack is written with O_DIRECT."""
+        return self._direct_fd is not None
 
     def _descriptor(self) -> int:
         if self._fd is None:
             raise ValueError("the staging pack is closed")
         return self._fd
 
+    def _check(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _append(self, data: bytes | memoryview) -> None:
+        view = memoryview(data)
+        self.size += len(view)
+        while len(view):
+            count = min(_BUFFER - self._filled, len(view))
+            self._buffer[self._filled : self._filled + count] = view[:count]
+            self._filled += count
+            view = view[count:]
+            if self._filled == _BUFFER:
+                self._hand_over()
+
+    def _hand_over(self) -> None:
+        """The full buffer to the writer thread; the next one (once written) to fill."""
+        self._check()
+        if self._writer is None:
+            self._writer = threading.Thread(target=self._write_loop, name="staging-pack", daemon=True)
+            self._writer.start()
+        self._work.put((self._buffer, self._filled, self._written))
+        self._written += self._filled
+        self._buffer, self._filled = self._free.get(), 0
+
+    def _write(self, buffer: mmap.mmap, length: int, offset: int) -> None:
+        descriptor = self._direct_fd if self._direct_fd is not None else self._descriptor()
+        with memoryview(buffer) as whole:
+            done = 0
+            while done < length:
+                done += os.pwrite(descriptor, whole[done:length], offset + done)
+
+    def _write_loop(self) -> None:
+        while (item := self._work.get()) is not None:
+            buffer, length, offset = item
+            try:
+                if self._error is None:
+                    self._write(buffer, length, offset)
+            except BaseException as exc:  # noqa: BLE001 - raised in the adding thread
+                self._error = exc
+            finally:
+                self._free.put(buffer)
+                self._work.task_done()
+        self._work.task_done()
+
+    def _drain(self) -> None:
+        """Wait until every handed-over buffer is written."""
+        if self._writer is not None:
+            self._work.join()
+        self._check()
+
     def put(self, cid: CID, parts: Sequence[bytes | memoryview]) -> None:
+        if self._sealed:
+            raise ValueError("the staging pack was made durable; nothing more is added to it")
         multihash = cid.multihash
         if multihash in self.entries:
             return
         length = sum(len(part) for part in parts)
         raw = cid.to_bytes()
         head = encode_varint(len(raw) + length) + raw
-        write_all(self._descriptor(), (head, *parts))
-        self.entries[multihash] = (self.size + len(head), length)
-        self.size += len(head) + length
+        self._append(head)
+        self.entries[multihash] = (self.size, length)
+        for part in parts:
+            self._append(part)
         self.bytes += length
         self.order.append(cid)
 
@@ -122,17 +211,43 @@ class StagingSink:
         return cid.multihash in self.entries
 
     def read(self, cid: CID) -> bytes:
+        """A staged block (from the file, or the buffer not yet written)."""
         offset, length = self.entries[cid.multihash]
-        return read_at(self._descriptor(), offset, length)
+        end = offset + length
+        self._drain()
+        data = read_at(self._descriptor(), offset, min(end, self._written) - offset) if offset < self._written else b""
+        if end > self._written:
+            data += self._buffer[max(offset, self._written) - self._written : end - self._written]
+        return data
 
     def make_durable(self) -> None:
         """Every staged block on disk: the one sync of the add's data."""
+        if not self._sealed:
+            self._drain()
+            length = self._filled
+            if self.direct:  # O_DIRECT writes whole aligned blocks: pad, then cut the file back
+                padded = -(-length // _ALIGN) * _ALIGN
+                self._buffer[length:padded] = bytes(padded - length)
+                length = padded
+            if length:
+                self._write(self._buffer, length, self._written)
+            self._written += self._filled
+            self._filled = 0
+            self._sealed = True
+            os.ftruncate(self._descriptor(), self.size)
         os.fdatasync(self._descriptor())
 
     def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+        if self._writer is not None:
+            self._work.put(None)
+            self._writer.join()
+            self._writer = None
+        for descriptor in (self._direct_fd, self._fd):
+            if descriptor is not None:
+                os.close(descriptor)
+        self._fd = self._direct_fd = None
+        for buffer in self._buffers:
+            buffer.close()
 
     def discard(self) -> None:
         """Close and remove the staging folder (an abort, or after the pack was moved out)."""

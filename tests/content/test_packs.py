@@ -18,7 +18,7 @@ import pytest
 
 from ledger_service import ContentCorruptedError
 from ledger_service.content import CID, ImportParams, LocalContentStore, import_stream
-from ledger_service.content._staging import block_key, scan_pack
+from ledger_service.content._staging import StagingSink, block_key, scan_pack
 from tests.utils.reference_data import chacha
 
 REPO = Path(__file__).resolve().parents[2]
@@ -59,6 +59,44 @@ def test_an_add_is_one_pack_that_names_its_own_blocks(store: LocalContentStore) 
         where = store.locate(cid)
         assert where is not None and (where.path, where.offset, where.length) == (pack, offset, length)
     assert store.syncs == 3, "fdatasync of the pack, fsync of packs/, the index commit"
+
+
+@pytest.mark.parametrize("direct", [True, False], ids=["o-direct", "page-cache"])
+def test_a_staging_pack_reads_back_every_block_before_and_after_it_is_durable(tmp_path: Path, direct: bool) -> None:
+    sink = StagingSink(tmp_path / "staging" / "one", direct=direct)
+    if not direct:
+        assert not sink.direct
+    blocks: dict[CID, bytes] = {}
+    reused = bytearray(300_000)
+    for i in range(40):  # about 10.5 MiB in blocks of uneven sizes: several 4 MiB buffers, blocks across their edges
+        block = chacha(f"block {i}", 262_144 + i * 1013)
+        reused[: len(block)] = block
+        cid = CID(1, 0x55, hashlib.sha256(block).digest())
+        sink.put(cid, (block[:7], memoryview(reused)[7 : len(block)]))
+        reused[:100] = bytes(100)  # the importer reuses its buffer: what was put must not change
+        blocks[cid] = block
+    sink.put(next(iter(blocks)), (b"written once",))
+    for cid, block in blocks.items():
+        assert sink.read(cid) == block
+    sink.make_durable()
+    assert sink.path.stat().st_size == sink.size, "the padding O_DIRECT needs is cut off"
+    assert [(cid, offset, length) for cid, offset, length in scan_pack(sink.path)] == [
+        (cid, *sink.entries[cid.multihash]) for cid in blocks
+    ]
+    for cid, block in blocks.items():
+        assert sink.read(cid) == block
+    sink.discard()
+    assert not (tmp_path / "staging" / "one").exists()
+
+
+def test_a_car_larger_than_the_staging_buffers_imports_whole(tmp_path: Path) -> None:
+    source, target = LocalContentStore(tmp_path / "a"), LocalContentStore(tmp_path / "b")
+    data = chacha("big car", 9_000_000)
+    root = source.add([data], ImportParams(cid_version=1)).cid
+    assert target.import_car(io.BytesIO(b"".join(source.export_car(root)))) == [root]
+    assert b"".join(target.cat(root)) == data and target.pins() == [root]
+    source.close()
+    target.close()
 
 
 def test_adding_stored_content_again_leaves_no_second_pack(store: LocalContentStore) -> None:
