@@ -3,15 +3,23 @@
 
 A pack is ``PACK_MAGIC`` followed by CAR v1 sections, ``varint(len) ‖ CID bytes ‖ block``, so a
 pack names its own blocks (:func:`scan_pack` lists them; an index could be rebuilt from the packs);
-the store's index keeps each block's offset and length. Blocks are appended with one ``writev``
-each, straight from the importer's buffers, in the adding thread, and a block seen before in the
-same add is written once.
+the store's index keeps each block's offset and length. A block seen before in the same add is
+written once.
 
-Measured and not kept (256 MiB adds, interleaved A/B runs on this machine, loaded): a writer
-thread, so that the disk copy of one block overlaps the hashing of the next, gave no faster adds
-(median 0.73-0.92 s against 0.76-0.77 s) for 20 % more CPU (the copy each queued block needs and
-the hand-over); starting the pack's writeback every 16 MiB (``sync_file_range``) so that the final
-``fdatasync`` finds less to do changed nothing measurable (0.60 s against 0.61 s).
+How the bytes reach the disk, chosen by interleaved A/B runs of 256 MiB adds on this machine
+(ext4 on a virtio disk, load average 5-11 on 2 cores from other sessions; sha256 over the same
+bytes took a median 0.25-0.44 s):
+
+- one ``writev`` per block through the page cache, in the adding thread: median 0.61-0.77 s,
+  0.29 s of CPU; copying 256 MiB into the page cache costs about half of what hashing it does;
+- the same with a writer thread (so the copy overlaps the hashing): no faster under load
+  (0.73-0.92 s) and 20 % more CPU; with ``sync_file_range`` every 16 MiB so the last
+  ``fdatasync`` finds less to do: no change (0.60 s against 0.61 s);
+- 4 MiB page-aligned buffers written with ``O_DIRECT`` (the disk reads them, no page-cache copy)
+  by a writer thread while the adding thread hashes the next blocks: median 0.46 s, 0.26 s of CPU;
+  the same buffers through the page cache 0.82 s. Kept: waiting for the disk costs no CPU, so this
+  overlap survives a loaded machine. The one extra copy (into the buffer) is cheaper than the page
+  cache's, and buffering is what makes ``O_DIRECT``'s alignment possible for blocks of any size.
 """
 
 from __future__ import annotations

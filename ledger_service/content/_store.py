@@ -16,21 +16,21 @@ Layout under the store's root (``DATA_DIR/content``):
 An add, whatever its size, makes three syncs: the pack is written without syncing into its own
 staging folder and made durable with one ``fdatasync``; it is renamed into ``packs/`` and the
 folder synced; then its index rows (and its pin) are committed in one SQLite transaction (WAL,
-``synchronous=FULL``): that commit is the commit point. A crash before it leaves either a
+``synchronous=FULL``; SQLite's occasional WAL checkpoint syncs too, not counted): that commit is the
+commit point. A crash before it leaves either a
 staging folder or a pack no row names; both are removed when the store is next opened (staging
 first, then unnamed packs). A committed add is therefore whole (its bytes were durable before any
 row named them), and nothing partial is ever visible. Every block read is hashed again: a block
 whose pack is truncated, damaged or misindexed is reported with its CID and never served.
 
-Why packs, measured (256 MiB of random data, ext4 on this machine, load average 5-8 on 2 cores
-from other sessions): one file per block with one ``syncfs`` per add reached ``store_ratio`` (time
-of sha256 over the bytes / time of the add) 0.08-0.25 in ``bench/content_ingest.py``: creating,
-renaming and syncing 1,024 files costs more than hashing them. With a pack, an add's median time
-is about twice sha256's (ratio 0.5-0.55 in wall time, 0.55-0.57 in CPU time): the hashing, one copy
-into the page cache (``writev``, about half of sha256's time) and a ``fdatasync`` of ~0.1 s; the
-index transaction is 5-20 ms. The index is SQLite rather than a sorted file per pack because a
-read must find a block among all adds without opening every pack's index, and an add's pin
-commits with its blocks.
+Why packs, measured (``bench/content_ingest.py``, 256 MiB of random data, ext4 on this machine,
+load average 5-25 on 2 cores from other sessions): one file per block with one ``syncfs`` per add
+reached ``store_ratio`` (sha256's time over the same bytes / the add's) 0.08-0.25; creating,
+renaming and syncing 1,024 files cost more than hashing them. A pack per add written with
+``O_DIRECT`` reaches about 0.6 (:mod:`._staging` has the A/B runs that chose how it is written);
+the index transaction is 5-20 ms of it. The index is SQLite rather than a sorted file per pack
+because a read must find a block among all adds without opening every pack's index, and an add's
+pin commits with its blocks.
 
 The garbage collector keeps what a pin or ``keep`` reaches. A pack none of whose indexed blocks
 is live is deleted. A partly live pack is rewritten (its live blocks copied into a new pack,
@@ -38,8 +38,11 @@ synced, renamed in, the index switched over in one transaction, then the old pac
 its live blocks fill less than half of it; otherwise it is kept as it is and only the index rows
 of its dead blocks are removed (those blocks are no longer served; their bytes go when a later
 collection rewrites or deletes the pack). A crash during a collection leaves at most an unnamed
-pack, removed at the next open. One process uses a store at a time for adds and collections;
-a shared lock on ``lock`` keeps a second process from sweeping staging under a first.
+pack, removed at the next open. Within a process, adds and collections take turns (the store's
+lock); a shared lock on ``lock`` keeps a second process that opens the store from sweeping the
+first one's staging and fresh packs, and collections only delete index rows of the packs they
+looked at, but a collection in one process is not coordinated with an add in another that reuses
+a block the collection finds dead: run collections where the adds are (the registry has one).
 """
 
 from __future__ import annotations
@@ -310,11 +313,11 @@ class LocalContentStore(DagReader):
             raise
         return fresh
 
-    def _drop_packs(self, packs: Sequence[str], rows: Sequence[bytes]) -> None:
+    def _drop_packs(self, packs: Sequence[str], rows: Sequence[tuple[bytes, str]]) -> None:
         """Forget packs and the index rows of their blocks (one transaction), then delete their files."""
         self._db.execute("BEGIN IMMEDIATE")
         try:
-            self._db.executemany("DELETE FROM blocks WHERE multihash = ?", ((multihash,) for multihash in rows))
+            self._db.executemany("DELETE FROM blocks WHERE multihash = ? AND pack = ?", rows)
             self._db.executemany("DELETE FROM packs WHERE id = ?", ((pack,) for pack in packs))
             self._db.execute("COMMIT")
         except BaseException:
@@ -427,18 +430,23 @@ class LocalContentStore(DagReader):
                 except ContentNotFoundError:
                     continue
             rows: dict[str, list[tuple[bytes, int, int, int]]] = {}
-            for multihash, codec, pack, offset, length in self._db.execute("SELECT multihash, codec, pack, offset, length FROM blocks"):
-                rows.setdefault(pack, []).append((multihash, codec, offset, length))
+            self._db.execute("BEGIN")  # the blocks and the packs as of one moment
+            try:
+                for multihash, codec, pack, offset, length in self._db.execute("SELECT multihash, codec, pack, offset, length FROM blocks"):
+                    rows.setdefault(pack, []).append((multihash, codec, offset, length))
+                sizes = self._db.execute("SELECT id, size FROM packs").fetchall()
+            finally:
+                self._db.execute("COMMIT")
             removed = freed = 0
             unused: list[str] = []
-            unused_rows: list[bytes] = []
-            for pack, size in self._db.execute("SELECT id, size FROM packs").fetchall():
+            unused_rows: list[tuple[bytes, str]] = []
+            for pack, size in sizes:
                 held = rows.get(pack, [])
                 alive = [row for row in held if row[0] in live]
                 dead = [row[0] for row in held if row[0] not in live]
                 if not alive:
                     unused.append(pack)
-                    unused_rows.extend(dead)
+                    unused_rows.extend((multihash, pack) for multihash in dead)
                     removed += len(dead)
                     freed += size
                 elif 2 * sum(row[3] for row in alive) < size:
@@ -447,7 +455,7 @@ class LocalContentStore(DagReader):
                         removed += len(dead)
                         freed += size - new_size
                 elif dead:
-                    self._forget(dead)
+                    self._forget(dead, pack)
                     removed += len(dead)
             if unused:
                 self._drop_packs(unused, unused_rows)
@@ -459,10 +467,10 @@ class LocalContentStore(DagReader):
                         removed += 1
             return GcReport(removed, freed)
 
-    def _forget(self, dead: Sequence[bytes]) -> None:
+    def _forget(self, dead: Sequence[bytes], pack: str) -> None:
         self._db.execute("BEGIN IMMEDIATE")
         try:
-            self._db.executemany("DELETE FROM blocks WHERE multihash = ?", ((multihash,) for multihash in dead))
+            self._db.executemany("DELETE FROM blocks WHERE multihash = ? AND pack = ?", ((multihash, pack) for multihash in dead))
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
@@ -493,10 +501,10 @@ class LocalContentStore(DagReader):
             try:
                 self._db.execute("INSERT INTO packs (id, size, created_at) VALUES (?, ?, ?)", (fresh, sink.size, time.time()))
                 self._db.executemany(
-                    "UPDATE blocks SET pack = ?, offset = ? WHERE multihash = ?",
-                    ((fresh, sink.entries[multihash][0], multihash) for multihash, *_ in alive),
+                    "UPDATE blocks SET pack = ?, offset = ? WHERE multihash = ? AND pack = ?",
+                    ((fresh, sink.entries[multihash][0], multihash, pack) for multihash, *_ in alive),
                 )
-                self._db.executemany("DELETE FROM blocks WHERE multihash = ?", ((multihash,) for multihash in dead))
+                self._db.executemany("DELETE FROM blocks WHERE multihash = ? AND pack = ?", ((multihash, pack) for multihash in dead))
                 self._db.execute("DELETE FROM packs WHERE id = ?", (pack,))
                 self._db.execute("COMMIT")
             except BaseException:
