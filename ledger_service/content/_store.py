@@ -290,6 +290,7 @@ class LocalContentStore(DagReader):
             self.syncs += 3
             if not fresh:  # every block was stored already (the same file again): the pack holds nothing new
                 self._drop_packs([pack], [])
+                self.syncs += 1
 
     def _rows(self, pack: str, sink: StagingSink) -> Iterator[tuple[bytes, int, str, int, int]]:
         for cid in sink.order:
