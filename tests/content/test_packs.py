@@ -10,13 +10,14 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import tracemalloc
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
-from ledger_service import ContentCorruptedError
+from ledger_service import ContentCorruptedError, ContentTooLargeError, TruncatedContentError
 from ledger_service.content import CID, ImportParams, LocalContentStore, import_stream
 from ledger_service.content._staging import StagingSink, block_key, scan_pack
 from tests.utils.reference_data import chacha
@@ -87,6 +88,21 @@ def test_a_staging_pack_reads_back_every_block_before_and_after_it_is_durable(tm
         assert sink.read(cid) == block
     sink.discard()
     assert not (tmp_path / "staging" / "one").exists()
+
+
+def test_failed_and_aborted_adds_leave_no_pack_no_staging_and_no_thread(tmp_path: Path) -> None:
+    store = LocalContentStore(tmp_path / "content", max_size=6_000_000)
+    threads = threading.active_count()
+    with pytest.raises(ContentTooLargeError):
+        store.add(chacha("too large", 1_000_000) for _ in range(7))  # past the first 4 MiB buffer: its writer had started
+    with pytest.raises(TruncatedContentError):
+        store.add([chacha("short", 5_000_000)], expected_size=5_000_001)
+    adder = store.adder()
+    adder.feed(chacha("aborted", 5_000_000))
+    adder.abort()
+    assert packs(store) == [] and list(store.staging_dir.iterdir()) == [] and store.block_keys() == []
+    assert threading.active_count() == threads
+    store.close()
 
 
 def test_a_car_larger_than_the_staging_buffers_imports_whole(tmp_path: Path) -> None:
