@@ -25,6 +25,7 @@ bytes took a median 0.25-0.44 s):
 from __future__ import annotations
 
 import base64
+import errno
 import mmap
 import os
 import queue
@@ -174,11 +175,17 @@ class StagingSink:
         self._buffer, self._filled = self._free.get(), 0
 
     def _write(self, buffer: mmap.mmap, length: int, offset: int) -> None:
-        descriptor = self._direct_fd if self._direct_fd is not None else self._descriptor()
         with memoryview(buffer) as whole:
             done = 0
             while done < length:
-                done += os.pwrite(descriptor, whole[done:length], offset + done)
+                direct = self._direct_fd
+                try:
+                    done += os.pwrite(self._descriptor() if direct is None else direct, whole[done:length], offset + done)
+                except OSError as exc:
+                    if direct is None or exc.errno != errno.EINVAL:
+                        raise
+                    self._direct_fd = None  # O_DIRECT opened but refused (an alignment this device does not take)
+                    os.close(direct)
 
     def _write_loop(self) -> None:
         while (item := self._work.get()) is not None:

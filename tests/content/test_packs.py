@@ -4,8 +4,11 @@ stores written one file per block stay readable; kill -9 during a collection los
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import hashlib
 import io
+import os
 import signal
 import sqlite3
 import subprocess
@@ -102,6 +105,24 @@ def test_failed_and_aborted_adds_leave_no_pack_no_staging_and_no_thread(tmp_path
     adder.abort()
     assert packs(store) == [] and list(store.staging_dir.iterdir()) == [] and store.block_keys() == []
     assert threading.active_count() == threads
+    store.close()
+
+
+def test_a_pack_falls_back_to_the_page_cache_when_o_direct_writes_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = LocalContentStore(tmp_path / "content")
+    real_pwrite, refused = os.pwrite, []
+
+    def pwrite(descriptor: int, data: bytes | memoryview, offset: int) -> int:
+        if fcntl.fcntl(descriptor, fcntl.F_GETFL) & getattr(os, "O_DIRECT", 0):
+            refused.append(offset)
+            raise OSError(errno.EINVAL, "Invalid argument")
+        return real_pwrite(descriptor, data, offset)
+
+    monkeypatch.setattr(os, "pwrite", pwrite)
+    data = chacha("refused", 9_000_000)
+    root = store.add([data], pin=True)
+    assert b"".join(store.cat(root.cid)) == data
+    assert refused == [0] or not hasattr(os, "O_DIRECT"), "one refusal, then the page cache"
     store.close()
 
 
