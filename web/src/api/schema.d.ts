@@ -2912,6 +2912,13 @@ export interface components {
             /** Mean Score */
             mean_score: number | null;
             /**
+             * My Scores
+             * @description the caller's own scores of the nominee, once given (panel members)
+             */
+            my_scores?: {
+                [key: string]: number;
+            } | null;
+            /**
              * Rank
              * @description within its bucket, once published
              */
