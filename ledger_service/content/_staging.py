@@ -60,17 +60,6 @@ def sync_folder(path: Path) -> None:
         os.close(descriptor)
 
 
-def write_all(descriptor: int, buffers: Sequence[bytes | memoryview]) -> int:
-    """Append every buffer (``writev`` may write less than asked, e.g. near a full disk)."""
-    total = sum(len(buffer) for buffer in buffers)
-    written = os.writev(descriptor, buffers)
-    if written < total:
-        rest = b"".join(bytes(buffer) for buffer in buffers)[written:]
-        while rest:
-            rest = rest[os.write(descriptor, rest) :]
-    return total
-
-
 def read_at(descriptor: int, offset: int, length: int) -> bytes:
     """Exactly ``length`` bytes at ``offset``, or :class:`ContentCorruptedError` (a truncated pack)."""
     data = os.pread(descriptor, length, offset)
