@@ -5,7 +5,7 @@ the closest ranks, each group's two values read in order from an index). No row 
 Python: each query answers one line per group (or, on SQLite, the two values around a percentile).
 The facts read (学段, 学科, months, first decision, turnaround) are stored on each version by the
 submission and the review workflow, so these are GROUP BYs over one table's indexes, no join; on
-PostgreSQL the total, 学段, 学科 and school come from one scan (GROUPING SETS).
+PostgreSQL every dimension comes from one scan (GROUPING SETS).
 
 An event counts in the month it happened (Beijing time): a submission in the month it was
 submitted, a decision in the month it was taken, a certificate in the month it was issued.
@@ -204,14 +204,16 @@ _SETS = {"total": None, "stage": ResourceVersion.stage, "subject": ResourceVersi
 def _postgres_sets(
     session: Session, dimensions: tuple[str, ...], submitted_in: ColumnElement[bool], decided_in: ColumnElement[bool]
 ) -> list[tuple[str, str, Any, Any, Any, Any, Any]]:
-    """PostgreSQL: every dimension but the month in one scan, GROUP BY GROUPING SETS; each row
-    (dimension, key, submissions, decisions, accepted, median, p90). percentile_cont skips NULLs: the
-    turnaround of a version not decided in the period is NULL here."""
-    wanted = [dimension for dimension in _SETS if dimension in dimensions]
-    if not wanted:
-        return []
-    keys = {name: func.coalesce(column, _EMPTY) for name, column in _SETS.items() if column is not None and name in wanted}
+    """PostgreSQL: every dimension in one scan, GROUP BY GROUPING SETS (the month twice: submissions
+    by the month of submission, decisions by the month of decision); each row (dimension, key,
+    submissions, decisions, accepted, median, p90), None where the row does not tell. percentile_cont
+    skips NULLs: the turnaround of a version not decided in the period is NULL here."""
     version = ResourceVersion
+    sets: dict[str, ColumnElement[Any]] = {
+        name: func.coalesce(column, _EMPTY) for name, column in _SETS.items() if column is not None and name in dimensions
+    }
+    if "month" in dimensions:
+        sets |= {"submitted_month": version.submitted_month.expression, "decided_month": version.decided_month.expression}
     counted_turnaround = case((decided_in, version.turnaround_s))
     measures = [
         _counted(submitted_in),
@@ -219,18 +221,24 @@ def _postgres_sets(
         _counted(and_(decided_in, version.first_decision == "accept")),
         *(func.percentile_cont(p).within_group(counted_turnaround) for p in PERCENTILES),
     ]
-    if not keys:  # the total alone
-        return [("total", "", *row) for row in session.execute(select(*measures))]
-    query = select(func.grouping(*keys.values()), *keys.values(), *measures).group_by(
-        func.grouping_sets(*(tuple_() if name == "total" else tuple_(keys[name]) for name in wanted))
-    )
-    names = list(keys)
+    if not sets:  # the total alone
+        return [("total", "", *row) for row in session.execute(select(*measures))] if "total" in dimensions else []
+    grouping = [tuple_(column) for column in sets.values()] + ([tuple_()] if "total" in dimensions else [])
+    query = select(func.grouping(*sets.values()), *sets.values(), *measures).group_by(func.grouping_sets(*grouping))
+    names = list(sets)
     rows = []
     for bits, *values in session.execute(query):
         grouped = [name for i, name in enumerate(names) if not bits & (1 << (len(names) - 1 - i))]  # GROUPING: 0 = grouped by it
-        dimension = grouped[0] if grouped else "total"
-        key = "" if dimension == "total" else str(values[names.index(dimension)])
-        rows.append((dimension, key, *values[len(names) :]))
+        name = grouped[0] if grouped else "total"
+        key = values[names.index(name)] if grouped else ""
+        submissions, decisions, accepted, median, p90 = values[len(names) :]
+        if name == "submitted_month":
+            rows.append(("month", key or "", submissions, None, None, None, None))
+        elif name == "decided_month":
+            if key is not None:  # (not the versions undecided)
+                rows.append(("month", key, None, decisions, accepted, median, p90))
+        else:
+            rows.append((name, str(key), submissions, decisions, accepted, median, p90))
     return rows
 
 
@@ -288,17 +296,19 @@ def group_stats(session: Session, period: Period = Period(), dimensions: tuple[s
     decided_in = and_(version.decided_at.is_not(None), period.holds(version.decided_at))
     accepted = _counted(and_(decided_in, version.first_decision == "accept"))
     postgres = _dialect(session) == "postgresql"
-    if postgres:  # one pass for the total, 学段, 学科 and school (GROUPING SETS), percentiles and all
+    if postgres:  # one pass for every dimension (GROUPING SETS), percentiles and all
         for dimension, set_key, number, decisions_number, yes, median, p90 in _postgres_sets(session, dimensions, submitted_in, decided_in):
-            if number or decisions_number:
-                stats = group(dimension, set_key)
-                stats.submissions, stats.decisions, stats.accepted = int(number or 0), int(decisions_number or 0), int(yes or 0)
+            if not number and not decisions_number:
+                continue
+            stats = group(dimension, set_key)
+            if number is not None:
+                stats.submissions = int(number)
+            if decisions_number is not None:
+                stats.decisions, stats.accepted = int(decisions_number), int(yes or 0)
                 stats.turnaround_median_s = None if median is None else float(median)
                 stats.turnaround_p90_s = None if p90 is None else float(p90)
     counted = {} if postgres else _sqlite_sets(session, dimensions, submitted_in, decided_in, accepted)
-    for dimension in dimensions:
-        if postgres and dimension in _SETS:
-            continue
+    for dimension in () if postgres else dimensions:  # SQLite: the months, then the percentiles of each dimension
         decided: dict[str, int] = {}
         if dimension == "month":
             submissions = select(version.submitted_month, func.count()).where(submitted_in).group_by(version.submitted_month)
