@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -42,13 +43,22 @@ CPU: dict[str, float] = {}  # the process's CPU time (every thread) of each meas
 
 
 def best_of(runs: int, action, name: str = "") -> float:  # type: ignore[no-untyped-def]
-    times = []
-    for _ in range(runs):
-        start, cpu = time.perf_counter(), time.process_time()
-        action()
-        times.append((time.perf_counter() - start, time.process_time() - cpu))
-    wall, CPU[name] = min(times)
-    return wall
+    return side_by_side(runs, {name: action})[name]
+
+
+def side_by_side(rounds: int, actions: dict[str, Callable[[], object]]) -> dict[str, float]:
+    """The fastest wall time of each action over ``rounds`` rounds that run every action in turn, so a
+    burst of load on this shared machine falls on all of them alike, not on one measure's runs."""
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in actions}
+    for _ in range(rounds):
+        for name, action in actions.items():
+            start, cpu = time.perf_counter(), time.process_time()
+            action()
+            times[name].append((time.perf_counter() - start, time.process_time() - cpu))
+    best = {}
+    for name, runs in times.items():
+        best[name], CPU[name] = min(runs)
+    return best
 
 
 def sha256_file(path: Path) -> None:
@@ -113,9 +123,6 @@ def main() -> None:
         data = work / "random.bin"
         write_random(data, args.mib)
         mb = args.mib * _PIECE / 1e6
-        sha_s = best_of(3, lambda: sha256_file(data), "sha")
-        cid_s = best_of(3, lambda: cid_only(data), "cid")
-
         syncs: list[int] = []
 
         def stored() -> None:
@@ -126,7 +133,8 @@ def main() -> None:
             syncs.append(store.syncs)  # durable syncs of this one add
             store.close()
 
-        store_s = best_of(2, stored, "store")
+        fastest = side_by_side(5, {"sha": lambda: sha256_file(data), "cid": lambda: cid_only(data), "store": stored})
+        sha_s, cid_s, store_s = fastest["sha"], fastest["cid"], fastest["store"]
         tool = shutil.which("ipfs_cid")
         ipfs_cid_mb_s = None
         if tool:

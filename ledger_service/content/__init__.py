@@ -24,10 +24,11 @@ from ._fingerprint import (
 from ._importer import BlockSink, FileBuilder, ImportParams, NodeRef, build_directory, import_stream
 from ._kubo import KuboContentStore, kubo_api_url
 from ._media import SNIFF_BYTES, image_size, media_family, sniff_media_type
-from ._store import DEFAULT_MAX_SIZE, Adder, GcReport, LocalContentStore
+from ._store import DEFAULT_MAX_SIZE, Adder, BlockLocation, GcReport, LocalContentStore
 
 __all__ = [
     "Adder",
+    "BlockLocation",
     "BlockSink",
     "BundleAdder",
     "CID",
