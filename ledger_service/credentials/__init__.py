@@ -29,9 +29,11 @@ from ._did_web import (
     did_web,
     did_web_institution,
     did_web_url,
+    signing_key_of,
     signing_method,
 )
 from ._directory import MAX_ACCREDITATION_DEPTH, in_window, is_accredited, is_authorized_issuer, is_valid_signing_key
+from ._disclosure import derive_credential, disclosable_pointers, mandatory_pointers
 from ._documents import (
     CONTEXTS,
     DEVELOPMENT_CATEGORIES,
@@ -41,7 +43,7 @@ from ._documents import (
     identity_object,
     professional_development_credential,
 )
-from ._ecdsa_sd import SD_SUITE, P256KeyPair, P256PublicKey, derive_sd, sign_sd_base, verify_sd_derived
+from ._ecdsa_sd import SD_SUITE, P256KeyPair, P256PublicKey, derive_sd, is_derived, sign_sd_base, verify_sd_derived
 from ._issuance import ANCHOR_PROOF_TYPE, BatchIssuer, IssuedBatch, credential_hash, institution_uri
 from ._jcs import canonical_hash, canonicalize
 from ._jsonld import (
@@ -171,12 +173,14 @@ __all__ = [
     "canonicalize_rdfc",
     "credential_hash",
     "decode_status_list",
+    "derive_credential",
     "derive_sd",
     "did_document",
     "did_document_disagreement",
     "did_web",
     "did_web_institution",
     "did_web_url",
+    "disclosable_pointers",
     "document_loader",
     "expand_safe",
     "growth_record_credential",
@@ -188,9 +192,11 @@ __all__ = [
     "institution_uri",
     "is_accredited",
     "is_authorized_issuer",
+    "is_derived",
     "is_valid_signing_key",
     "leaf_hash",
     "make_bundle",
+    "mandatory_pointers",
     "parse_credential",
     "pinned_context_text",
     "professional_development_credential",
@@ -203,6 +209,7 @@ __all__ = [
     "sign_presentation",
     "sign_sd_base",
     "signature_proof",
+    "signing_key_of",
     "signing_method",
     "status_list_capacity",
     "status_list_hash",

@@ -1,0 +1,77 @@
+"""Selective disclosure of EduLedger credentials (PIPL minimisation): the school's ``ecdsa-sd-2023``
+base proof at issuance, the holder's derived copy revealing chosen JSON pointers.
+
+What a derived copy must always show (the base proof's *mandatory* pointers, :func:`mandatory_pointers`):
+who issued it and when it is valid, its types, its status entry and the salted subject binding (the
+IdentityObject, and the holder's DID when the credential is holder-bound). The record itself — the
+entry's name, narrative, criteria, dimension, tags, evidence — is disclosed only as the holder chooses.
+
+How a derived copy ties to the chain: the anchor's Merkle leaf is the hash of the *whole* credential
+(:func:`~._issuance.credential_hash`), which a derived copy cannot recompute. So the issuer signs that
+hash inside the base proof, as the proof's Data Integrity ``nonce`` (``0x`` + 64 hex digits); every
+derived proof carries the proof configuration — nonce included — under the issuer's base signature, and
+the holder keeps the anchor proof beside it. A verifier checks the nonce equals the anchor proof's
+``credentialHash``, the Merkle path from it to the anchored root, and then judges the issuer's P-256 key
+and accreditation on chain at the anchoring time, exactly as for a full credential. (The hash reveals
+nothing: the credential it covers holds a salted identifier.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .._exceptions import CredentialError
+from ._ecdsa_sd import derive_sd, sd_proof_of
+from ._issuance import ANCHOR_PROOF_TYPE
+
+__all__ = ["derive_credential", "disclosable_pointers", "mandatory_pointers"]
+
+
+def mandatory_pointers(document: dict[str, Any]) -> list[str]:
+    """The JSON pointers every derived copy of ``document`` reveals: issuer, validity, types, status
+    and the subject binding (those present in the document)."""
+    pointers = ["/issuer", "/type", "/validFrom"]
+    pointers += [f"/{name}" for name in ("validUntil", "credentialStatus") if name in document]
+    subject = document.get("credentialSubject")
+    if isinstance(subject, dict):
+        pointers += [f"/credentialSubject/{name}" for name in ("id", "identifier") if name in subject]
+        achievement = subject.get("achievement")
+        if isinstance(achievement, dict) and "achievementType" in achievement:
+            pointers.append("/credentialSubject/achievement/achievementType")
+    return pointers
+
+
+def _escape(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+def disclosable_pointers(document: dict[str, Any]) -> list[str]:
+    """The pointers a holder may choose among: every field of the record the base proof leaves optional
+    (top-level fields, the subject's and its achievement's), mandatory ones left out."""
+    mandatory = set(mandatory_pointers(document))
+    skip = {"@context", "id", "type", "proof"}
+    found = [f"/{_escape(k)}" for k in document if k not in skip and k != "credentialSubject"]
+    subject = document.get("credentialSubject")
+    if isinstance(subject, dict):
+        found += [f"/credentialSubject/{_escape(k)}" for k in subject if k not in skip and k != "achievement"]
+        achievement = subject.get("achievement")
+        if isinstance(achievement, dict):
+            found += [f"/credentialSubject/achievement/{_escape(k)}" for k in achievement if k not in skip]
+    return [p for p in found if p not in mandatory]
+
+
+def derive_credential(credential: dict[str, Any], pointers: Sequence[str]) -> dict[str, Any]:
+    """The holder's selectively disclosed copy of an issued credential: the mandatory fields and those
+    ``pointers`` select, with the derived ecdsa-sd-2023 proof and the credential's anchor proof (whose
+    ``credentialHash`` the base proof signed as its nonce). Needs nothing but the credential: no
+    registry, no chain. Raises :class:`CredentialError` naming what is wrong."""
+    if not isinstance(credential, dict):
+        raise CredentialError("the credential is not a JSON object")
+    base = sd_proof_of(credential)
+    proofs = credential.get("proof")
+    anchors = [p for p in (proofs if isinstance(proofs, list) else [proofs]) if isinstance(p, dict) and p.get("type") == ANCHOR_PROOF_TYPE]
+    derived = derive_sd(credential, list(pointers))
+    if len(anchors) == 1 and isinstance(base.get("nonce"), str) and base["nonce"] == anchors[0].get("credentialHash"):
+        derived["proof"] = [derived["proof"], dict(anchors[0])]
+    return derived
