@@ -24,6 +24,7 @@ from ._did_web import (
     DID_CONTEXTS,
     MAX_DID_KEYS,
     DidResolver,
+    SigningKey,
     did_document,
     did_document_disagreement,
     did_web,
@@ -33,7 +34,7 @@ from ._did_web import (
     signing_method,
 )
 from ._directory import MAX_ACCREDITATION_DEPTH, in_window, is_accredited, is_authorized_issuer, is_valid_signing_key
-from ._disclosure import derive_credential, disclosable_pointers, mandatory_pointers
+from ._disclosure import anchored_hash_of, derive_credential, disclosable_pointers, mandatory_pointers
 from ._documents import (
     CONTEXTS,
     DEVELOPMENT_CATEGORIES,
@@ -154,6 +155,7 @@ __all__ = [
     "RefusedCredential",
     "SD_SUITE",
     "SUSPENDED",
+    "SigningKey",
     "StateChainView",
     "StatusList",
     "StatusResolver",
@@ -165,6 +167,7 @@ __all__ = [
     "VALID",
     "VerificationReport",
     "achievement_credential",
+    "anchored_hash_of",
     "base58btc_decode",
     "base58btc_encode",
     "batch_proof",

@@ -18,14 +18,29 @@ nothing: the credential it covers holds a salted identifier.)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from .._exceptions import CredentialError
-from ._ecdsa_sd import derive_sd, sd_proof_of
-from ._issuance import ANCHOR_PROOF_TYPE
+from ._ecdsa_sd import derive_sd, is_derived, sd_proof_of
+from ._issuance import ANCHOR_PROOF_TYPE, credential_hash
 
-__all__ = ["derive_credential", "disclosable_pointers", "mandatory_pointers"]
+__all__ = ["anchored_hash_of", "derive_credential", "disclosable_pointers", "mandatory_pointers"]
+
+_NONCE = re.compile(r"0x[0-9a-f]{64}")
+
+
+def anchored_hash_of(credential: dict[str, Any]) -> bytes:
+    """The hash the anchor commits to for ``credential``: its own (:func:`~._issuance.credential_hash`),
+    or — a derived copy — the one its issuer signed as the base proof's nonce. Every copy of one
+    credential, whole or derived with any pointers, has the same (what "converted once" goes by)."""
+    if not is_derived(credential):
+        return credential_hash(credential)
+    nonce = sd_proof_of(credential).get("nonce")
+    if not isinstance(nonce, str) or not _NONCE.fullmatch(nonce):
+        raise CredentialError("the ecdsa-sd-2023 proof signs no credential hash (nonce 0x + 64 hex digits): it cannot be tied to an anchor")
+    return bytes.fromhex(nonce[2:])
 
 
 def mandatory_pointers(document: dict[str, Any]) -> list[str]:

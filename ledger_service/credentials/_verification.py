@@ -33,8 +33,9 @@ from ._chain_view import ChainFacts
 from ._data_integrity import signature_proof
 from ._data_integrity import verify as verify_signature
 from ._did_web import DidResolver, did_document_disagreement, did_web_institution
+from ._disclosure import anchored_hash_of
 from ._ecdsa_sd import P256PublicKey, is_derived, sd_proof_of, verify_sd_derived
-from ._issuance import ANCHOR_PROOF_TYPE, credential_hash, institution_uri
+from ._issuance import ANCHOR_PROOF_TYPE, institution_uri
 from ._jsonld import PINNED_CONTEXTS
 from ._keys import Ed25519PublicKeyRef
 from ._merkle import leaf_hash, verify_proof
@@ -193,7 +194,7 @@ def verify_credential(
             if not isinstance(nodes, list) or len(nodes) > MAX_MERKLE_PROOF:
                 raise ValueError(f"merkleProof must be a list of at most {MAX_MERKLE_PROOF} hashes, got {_clip(nodes)}")
             path = [_hex32(node, "merkleProof") for node in nodes]
-            value = _signed_anchored_hash(credential) if derived else credential_hash(credential)
+            value = anchored_hash_of(credential)
         except (ValueError, CredentialError) as exc:
             report.add("canonical_hash", FAIL, f"unreadable anchor proof: {exc}")
         else:
@@ -220,17 +221,6 @@ def verify_credential(
     _check_status(report, chain, credential, status_resolver, anchor)
     _check_dates(report, credential, now or datetime.now(timezone.utc))
     return report
-
-
-_NONCE = re.compile(r"0x[0-9a-f]{64}")
-
-
-def _signed_anchored_hash(credential: dict[str, Any]) -> bytes:
-    """A derived copy's anchored hash: the nonce its issuer signed in the base proof."""
-    nonce = sd_proof_of(credential).get("nonce")
-    if not isinstance(nonce, str) or not _NONCE.fullmatch(nonce):
-        raise CredentialError("the ecdsa-sd-2023 proof signs no credential hash (nonce 0x + 64 hex digits): it cannot be tied to an anchor")
-    return bytes.fromhex(nonce[2:])
 
 
 def _check_derived_signature(report: VerificationReport, credential: dict[str, Any]) -> str:
