@@ -218,9 +218,11 @@ def _skolemize(expanded: Any, counter: list[int]) -> Any:
     return node
 
 
-def _to_deskolemized_nquads(document: Any) -> str:
-    """toDeskolemizedNQuads of a (skolemized) JSON-LD document."""
-    expand_safe(document if isinstance(document, dict) else {"@graph": document})
+def _to_deskolemized_nquads(document: Any, *, checked: bool = False) -> str:
+    """toDeskolemizedNQuads of a (skolemized) JSON-LD document; expanded in safe mode first unless
+    ``checked`` (a part of a document that was: nothing in it can be undefined)."""
+    if not checked:
+        expand_safe(document if isinstance(document, dict) else {"@graph": document})
     quads = jsonld.to_rdf(copy.deepcopy(document), {"format": "application/n-quads", "documentLoader": document_loader})
     return re.sub(r"<urn:bnid:([^>]+)>", r"_:\1", str(quads))
 
@@ -304,17 +306,22 @@ def canonicalize_and_group(
 ) -> tuple[dict[str, _Group], list[str], dict[str, str]]:
     """canonicalizeAndGroup: the document's relabelled, sorted statements, each group's statements
     (by index) selected by its JSON pointers or not, and the label map (input label → new label)."""
-    expanded = jsonld.expand(copy.deepcopy(document), {"documentLoader": document_loader})
+    # Expanded once, in safe mode (an undefined term raises): the skolemized form and every selection
+    # are parts of it, so they are not checked again. The whole document's N-Quads come from the
+    # skolemized expansion itself (compacting it first, as the spec's steps do, changes no statement).
+    expanded = expand_safe(copy.deepcopy(document))
     skolemized_expanded = _skolemize(expanded, [0])
-    skolemized = jsonld.compact(skolemized_expanded, {"@context": document.get("@context")}, {"documentLoader": document_loader})
-    nquads = _to_deskolemized_nquads(skolemized)
+    skolemized = jsonld.compact(
+        copy.deepcopy(skolemized_expanded), {"@context": document.get("@context")}, {"documentLoader": document_loader}
+    )
+    nquads = _to_deskolemized_nquads(skolemized_expanded, checked=True)
     quads, label_map = _label_replacement_canonicalize(nquads, factory)
     if len(quads) > MAX_SD_STATEMENTS:
         raise CredentialError(f"more than {MAX_SD_STATEMENTS} statements")
     result = {}
     for name, pointers in groups.items():
         selection = select_json_ld(pointers, skolemized)
-        selected_nquads = _to_deskolemized_nquads(selection) if selection is not None else ""
+        selected_nquads = _to_deskolemized_nquads(selection, checked=True) if selection is not None else ""
         selected = set(_relabel([line + "\n" for line in selected_nquads.splitlines()], label_map))
         matching = {i: q for i, q in enumerate(quads) if q in selected}
         non_matching = {i: q for i, q in enumerate(quads) if q not in selected}
