@@ -1515,7 +1515,8 @@ export interface paths {
         };
         /**
          * Read Reviews
-         * @description The reviews of every round: administrators and reviewers any time; authors once a decision is taken.
+         * @description The reviews the caller may read: administrators all; authors once a decision is taken; reviewers
+         *     earlier rounds, and the current one after submitting their own.
          */
         get: operations["reviews-read_reviews"];
         put?: never;
@@ -3703,7 +3704,7 @@ export interface components {
             recommendation: "accept" | "revise" | "decline";
             /**
              * Scores
-             * @description 科学性, 适用性, 规范性, 时效性, 公益性: each 0–3
+             * @description 思想性, 科学性, 规范性, 技术性, 适用性: each 0–3
              */
             scores: {
                 [key: string]: number;
@@ -5760,6 +5761,13 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
+            /** @description as many packages as the service verifies at once are in progress: {error, message, retry_after} */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     "packages-verify_package": {
@@ -5794,6 +5802,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+            /** @description as many packages as the service verifies at once are in progress: {error, message, retry_after} */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
