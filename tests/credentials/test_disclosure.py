@@ -215,3 +215,37 @@ def test_base_proofs_are_signed_in_the_workers_pass_over_the_same_hash() -> None
     for document, (value, _, text, base) in zip(documents, results, strict=True):
         assert value == credential_hash(document) and base is not None and base["nonce"] == "0x" + value.hex()
         assert base["proofValue"] in text, "the journal keeps the base proof"
+
+
+def _leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(value, dict):
+        return [leaf for key, item in value.items() for leaf in _leaves(item, (*path, key))]
+    if isinstance(value, list):
+        return [leaf for index, item in enumerate(value) for leaf in _leaves(item, (*path, index))]
+    return [path]
+
+
+def test_every_one_field_change_of_a_derived_copy_is_refused(suite: PyEvmSuite, tmp_path: Path) -> None:
+    """Each leaf of a derived copy changed on its own: never valid. (The anchor proof's block number is left
+    out: online the transaction decides, as for whole credentials — see test_fuzz_verification.)"""
+    issued = Issued(suite, tmp_path, count=1)
+    derived = derive_credential(issued.credentials[0], REVEAL)
+    assert issued.report(derived)["outcome"] == VALID
+    leaves = [path for path in _leaves(derived) if path != ("proof", 1, "blockNumber")]
+    assert len(leaves) > 30
+    for path in leaves:
+        changed = copy.deepcopy(derived)
+        parent = changed
+        for step in path[:-1]:
+            parent = parent[step]
+        value = parent[path[-1]]
+        if isinstance(value, bool):
+            parent[path[-1]] = not value
+        elif isinstance(value, int):
+            parent[path[-1]] = value + 1
+        elif isinstance(value, str) and value.startswith("0x") and len(value) > 3:
+            parent[path[-1]] = value[:-1] + ("0" if value[-1] != "0" else "1")
+        else:
+            parent[path[-1]] = f"{value}x"
+        report = issued.report(changed)
+        assert report["outcome"] != VALID, (path, report)
