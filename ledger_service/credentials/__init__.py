@@ -34,14 +34,16 @@ from ._did_web import (
     signing_method,
 )
 from ._directory import MAX_ACCREDITATION_DEPTH, in_window, is_accredited, is_authorized_issuer, is_valid_signing_key
-from ._disclosure import anchored_hash_of, derive_credential, disclosable_pointers, mandatory_pointers
+from ._disclosure import anchored_hash_of, derive_credential
 from ._documents import (
     CONTEXTS,
     DEVELOPMENT_CATEGORIES,
     GROWTH_DIMENSIONS,
     achievement_credential,
+    disclosable_pointers,
     growth_record_credential,
     identity_object,
+    mandatory_pointers,
     professional_development_credential,
 )
 from ._ecdsa_sd import SD_SUITE, P256KeyPair, P256PublicKey, derive_sd, is_derived, sign_sd_base, verify_sd_derived

@@ -1,7 +1,7 @@
 """Selective disclosure of EduLedger credentials (PIPL minimisation): the school's ``ecdsa-sd-2023``
 base proof at issuance, the holder's derived copy revealing chosen JSON pointers.
 
-What a derived copy must always show (the base proof's *mandatory* pointers, :func:`mandatory_pointers`):
+What a derived copy must always show (the base proof's *mandatory* pointers, :func:`~._documents.mandatory_pointers`):
 who issued it and when it is valid, its types, its status entry and the salted subject binding (the
 IdentityObject, and the holder's DID when the credential is holder-bound). The record itself — the
 entry's name, narrative, criteria, dimension, tags, evidence — is disclosed only as the holder chooses.
@@ -26,7 +26,7 @@ from .._exceptions import CredentialError
 from ._ecdsa_sd import derive_sd, is_derived, sd_proof_of
 from ._issuance import ANCHOR_PROOF_TYPE, credential_hash
 
-__all__ = ["anchored_hash_of", "derive_credential", "disclosable_pointers", "mandatory_pointers"]
+__all__ = ["anchored_hash_of", "derive_credential"]
 
 _NONCE = re.compile(r"0x[0-9a-f]{64}")
 
@@ -41,39 +41,6 @@ def anchored_hash_of(credential: dict[str, Any]) -> bytes:
     if not isinstance(nonce, str) or not _NONCE.fullmatch(nonce):
         raise CredentialError("the ecdsa-sd-2023 proof signs no credential hash (nonce 0x + 64 hex digits): it cannot be tied to an anchor")
     return bytes.fromhex(nonce[2:])
-
-
-def mandatory_pointers(document: dict[str, Any]) -> list[str]:
-    """The JSON pointers every derived copy of ``document`` reveals: issuer, validity, types, status
-    and the subject binding (those present in the document)."""
-    pointers = ["/issuer", "/type", "/validFrom"]
-    pointers += [f"/{name}" for name in ("validUntil", "credentialStatus") if name in document]
-    subject = document.get("credentialSubject")
-    if isinstance(subject, dict):
-        pointers += [f"/credentialSubject/{name}" for name in ("id", "identifier") if name in subject]
-        achievement = subject.get("achievement")
-        if isinstance(achievement, dict) and "achievementType" in achievement:
-            pointers.append("/credentialSubject/achievement/achievementType")
-    return pointers
-
-
-def _escape(key: str) -> str:
-    return key.replace("~", "~0").replace("/", "~1")
-
-
-def disclosable_pointers(document: dict[str, Any]) -> list[str]:
-    """The pointers a holder may choose among: every field of the record the base proof leaves optional
-    (top-level fields, the subject's and its achievement's), mandatory ones left out."""
-    mandatory = set(mandatory_pointers(document))
-    skip = {"@context", "id", "type", "proof"}
-    found = [f"/{_escape(k)}" for k in document if k not in skip and k != "credentialSubject"]
-    subject = document.get("credentialSubject")
-    if isinstance(subject, dict):
-        found += [f"/credentialSubject/{_escape(k)}" for k in subject if k not in skip and k != "achievement"]
-        achievement = subject.get("achievement")
-        if isinstance(achievement, dict):
-            found += [f"/credentialSubject/achievement/{_escape(k)}" for k in achievement if k not in skip]
-    return [p for p in found if p not in mandatory]
 
 
 def derive_credential(credential: dict[str, Any], pointers: Sequence[str]) -> dict[str, Any]:

@@ -41,6 +41,7 @@ from .._sqlite import open_durable
 from ..chain import BoundContract, TransactionSender
 from ._data_integrity import JCS_SUITE, batch_proof, sign_hashed, sign_jcs_batch
 from ._did_web import did_web_institution, signing_method
+from ._documents import mandatory_pointers
 from ._ecdsa_sd import P256KeyPair, sign_sd_base
 from ._jcs import canonical_hash
 from ._keys import Ed25519KeyPair
@@ -82,9 +83,6 @@ def _sd_base_proof(document: dict[str, Any], value: bytes, sd: tuple[P256KeyPair
     """The ecdsa-sd-2023 base proof of ``document`` (whose credential hash is ``value``), or None without a P-256 key."""
     if sd is None:
         return None
-    # Imported here: _disclosure imports this module (for the anchor proof's type).
-    from ._disclosure import mandatory_pointers
-
     key, method = sd
     based = sign_sd_base(
         document,
