@@ -249,3 +249,28 @@ def test_every_one_field_change_of_a_derived_copy_is_refused(suite: PyEvmSuite, 
             parent[path[-1]] = f"{value}x"
         report = issued.report(changed)
         assert report["outcome"] != VALID, (path, report)
+
+
+def test_hostile_derived_copies_are_reported_never_raised(suite: PyEvmSuite, tmp_path: Path) -> None:
+    issued = Issued(suite, tmp_path, count=1)
+    derived = derive_credential(issued.credentials[0], REVEAL)
+    header = "u2V0B"  # base64url of the derived proof's CBOR tag, then garbage
+
+    def proof_set(**changes: Any) -> dict[str, Any]:
+        changed = copy.deepcopy(derived)
+        changed["proof"][0].update(changes)
+        return changed
+
+    hostile = {
+        "garbage CBOR": proof_set(proofValue=header + "____"),
+        "a base proof's value": proof_set(proofValue=issued.credentials[0]["proof"][1]["proofValue"]),
+        "nonce not a string": proof_set(nonce=7),
+        "an Ed25519 key as the method": proof_set(verificationMethod=f"{DID}#{SCHOOL_SIGNING_KEY.public.multibase}"),
+        "a did:key method": proof_set(verificationMethod=SD_KEY.public.verification_method),
+        "another issuer's method": proof_set(verificationMethod=f"{did_web('elsewhere.example', SCHOOL)}#{SD_KEY.public.multibase}"),
+        "two sd proofs": {**derived, "proof": [derived["proof"][0], derived["proof"][0], derived["proof"][1]]},
+        "no anchor proof": {**derived, "proof": derived["proof"][0]},
+    }
+    for name, document in hostile.items():
+        report = issued.report(document)
+        assert report["outcome"] == INVALID, (name, report)
