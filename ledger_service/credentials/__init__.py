@@ -24,24 +24,29 @@ from ._did_web import (
     DID_CONTEXTS,
     MAX_DID_KEYS,
     DidResolver,
+    SigningKey,
     did_document,
     did_document_disagreement,
     did_web,
     did_web_institution,
     did_web_url,
+    signing_key_of,
     signing_method,
 )
 from ._directory import MAX_ACCREDITATION_DEPTH, in_window, is_accredited, is_authorized_issuer, is_valid_signing_key
+from ._disclosure import anchored_hash_of, derive_credential
 from ._documents import (
     CONTEXTS,
     DEVELOPMENT_CATEGORIES,
     GROWTH_DIMENSIONS,
     achievement_credential,
+    disclosable_pointers,
     growth_record_credential,
     identity_object,
+    mandatory_pointers,
     professional_development_credential,
 )
-from ._ecdsa_sd import SD_SUITE, P256KeyPair, P256PublicKey, derive_sd, sign_sd_base, verify_sd_derived
+from ._ecdsa_sd import SD_SUITE, P256KeyPair, P256PublicKey, derive_sd, is_derived, sign_sd_base, verify_sd_derived
 from ._issuance import ANCHOR_PROOF_TYPE, BatchIssuer, IssuedBatch, credential_hash, institution_uri
 from ._jcs import canonical_hash, canonicalize
 from ._jsonld import (
@@ -152,6 +157,7 @@ __all__ = [
     "RefusedCredential",
     "SD_SUITE",
     "SUSPENDED",
+    "SigningKey",
     "StateChainView",
     "StatusList",
     "StatusResolver",
@@ -163,6 +169,7 @@ __all__ = [
     "VALID",
     "VerificationReport",
     "achievement_credential",
+    "anchored_hash_of",
     "base58btc_decode",
     "base58btc_encode",
     "batch_proof",
@@ -171,12 +178,14 @@ __all__ = [
     "canonicalize_rdfc",
     "credential_hash",
     "decode_status_list",
+    "derive_credential",
     "derive_sd",
     "did_document",
     "did_document_disagreement",
     "did_web",
     "did_web_institution",
     "did_web_url",
+    "disclosable_pointers",
     "document_loader",
     "expand_safe",
     "growth_record_credential",
@@ -188,9 +197,11 @@ __all__ = [
     "institution_uri",
     "is_accredited",
     "is_authorized_issuer",
+    "is_derived",
     "is_valid_signing_key",
     "leaf_hash",
     "make_bundle",
+    "mandatory_pointers",
     "parse_credential",
     "pinned_context_text",
     "professional_development_credential",
@@ -203,6 +214,7 @@ __all__ = [
     "sign_presentation",
     "sign_sd_base",
     "signature_proof",
+    "signing_key_of",
     "signing_method",
     "status_list_capacity",
     "status_list_hash",

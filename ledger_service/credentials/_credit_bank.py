@@ -34,8 +34,9 @@ from .._json import strict_loads
 from .._sqlite import open_durable
 from ._chain_view import ChainFacts
 from ._did_web import DidResolver
+from ._disclosure import anchored_hash_of
 from ._documents import achievement_credential
-from ._issuance import BatchIssuer, credential_hash
+from ._issuance import BatchIssuer
 from ._presentation import MAX_PRESENTED, holder_binding_problem, holder_proof_problem
 from ._verification import VALID, StatusResolver, verify_credential
 
@@ -172,7 +173,7 @@ class CreditBank:
             if credits is None:
                 refused.append(RefusedCredential(credential_id, "no conversion rule applies"))
                 continue
-            value = credential_hash(credential)
+            value = anchored_hash_of(credential)  # a derived copy counts as the credential it came from
             if value in seen:
                 refused.append(RefusedCredential(credential_id, "the same credential appears twice in the presentation"))
                 continue

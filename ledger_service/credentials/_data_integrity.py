@@ -166,10 +166,13 @@ def sign_hashed(
 
 
 def signature_proof(secured: dict[str, Any]) -> dict[str, Any] | None:
-    """The document's one DataIntegrityProof (None if it has none, or several)."""
+    """The document's one eddsa DataIntegrityProof (None if it has none, or several). An ecdsa-sd-2023
+    base proof beside it (selective disclosure, :mod:`._ecdsa_sd`) is not this signature."""
     proof = secured.get("proof")
     if isinstance(proof, list):
-        proofs = [p for p in proof if isinstance(p, dict) and p.get("type") == "DataIntegrityProof"]
+        proofs = [
+            p for p in proof if isinstance(p, dict) and p.get("type") == "DataIntegrityProof" and p.get("cryptosuite") != "ecdsa-sd-2023"
+        ]
         return proofs[0] if len(proofs) == 1 else None
     return proof if isinstance(proof, dict) else None
 

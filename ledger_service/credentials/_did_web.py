@@ -1,6 +1,7 @@
 """did:web issuers: ``did:web:<host>:institutions:0x<institution id>``, served by the registry.
 
-The DID document lists each Ed25519 signing key of the institution as a ``Multikey`` verification
+The DID document lists each signing key of the institution — Ed25519 (eddsa proofs) and P-256
+(the ecdsa-sd-2023 base proofs of selective disclosure) — as a ``Multikey`` verification
 method (id ``<did>#<multibase key>``) and, under ``assertionMethod``, the keys the chain holds
 valid now. The chain stays the authority: a verifier judges the signing key and the accreditation
 on chain at the anchoring time, and refuses a credential whose DID document disagrees with the
@@ -16,12 +17,18 @@ from urllib.parse import quote, unquote
 
 from .._exceptions import CredentialError, InvalidKeyError
 from ._chain_view import ChainFacts
+from ._ecdsa_sd import P256PublicKey
 from ._keys import Ed25519PublicKeyRef
+
+# A signing key as the chain knows it: Ed25519 under its 32 bytes, P-256 under sha256 of its multikey.
+SigningKey = Ed25519PublicKeyRef | P256PublicKey
 
 __all__ = [
     "DID_CONTEXTS",
     "MAX_DID_KEYS",
     "DidResolver",
+    "SigningKey",
+    "signing_key_of",
     "did_document",
     "did_document_disagreement",
     "did_web",
@@ -65,12 +72,24 @@ def did_web_url(did: str, *, insecure_loopback: bool = True) -> str:
     return f"{scheme}://{host}/" + ("/".join(path) + "/did.json" if path else ".well-known/did.json")
 
 
-def signing_method(did: str, key: Ed25519PublicKeyRef) -> str:
+def signing_key_of(multibase: str) -> SigningKey:
+    """The Ed25519 (``z6Mk…``) or P-256 (``zDn…``) public key a multibase Multikey holds."""
+    try:
+        return Ed25519PublicKeyRef.from_multibase(multibase)
+    except InvalidKeyError:
+        pass
+    try:
+        return P256PublicKey.from_multibase(multibase)
+    except InvalidKeyError:
+        raise InvalidKeyError(f"{multibase[:60]!r} is neither an Ed25519 nor a P-256 Multikey") from None
+
+
+def signing_method(did: str, key: SigningKey) -> str:
     """The verification method id of ``key`` in the institution's DID document."""
     return f"{did}#{key.multibase}"
 
 
-def did_document(did: str, keys: Iterable[tuple[Ed25519PublicKeyRef, bool]]) -> dict[str, Any]:
+def did_document(did: str, keys: Iterable[tuple[SigningKey, bool]]) -> dict[str, Any]:
     """The DID document: every key a Multikey method; ``assertionMethod`` those flagged valid."""
     methods, valid = [], []
     for key, is_valid in keys:
@@ -124,10 +143,10 @@ def did_document_disagreement(document: Any, did: str, method: str, chain: Chain
         return f"the DID document does not give {method[:140]} as the key {signer[:60]}"
     for method_id in dict.fromkeys([*assertion, method]):
         try:
-            key = Ed25519PublicKeyRef.from_multibase(keys.get(method_id, ""))
+            key = signing_key_of(keys.get(method_id, ""))
         except InvalidKeyError:
-            return f"the DID document lists {method_id[:140]} for assertionMethod without an Ed25519 Multikey"
-        valid = chain.signing_key_valid(key.raw, institution_id, now)
+            return f"the DID document lists {method_id[:140]} for assertionMethod without an Ed25519 or P-256 Multikey"
+        valid = chain.signing_key_valid(key.chain_key, institution_id, now)
         if method_id in assertion and not valid:
             return (
                 f"the DID document lists key {key.multibase} for assertionMethod, "

@@ -18,7 +18,9 @@ __all__ = [
     "GROWTH_DIMENSIONS",
     "achievement_credential",
     "growth_record_credential",
+    "disclosable_pointers",
     "identity_object",
+    "mandatory_pointers",
     "professional_development_credential",
 ]
 
@@ -169,3 +171,39 @@ def professional_development_credential(
             "result": [{"type": ["Result"], "resultDescription": hours_id, "value": f"{hours:g}"}],
         },
     )
+
+
+# Selective disclosure (ecdsa-sd-2023): which fields of these documents a derived copy always shows.
+
+
+def mandatory_pointers(document: dict[str, Any]) -> list[str]:
+    """The JSON pointers every derived copy of ``document`` reveals: issuer, validity, types, status
+    and the subject binding (those present in the document)."""
+    pointers = ["/issuer", "/type", "/validFrom"]
+    pointers += [f"/{name}" for name in ("validUntil", "credentialStatus") if name in document]
+    subject = document.get("credentialSubject")
+    if isinstance(subject, dict):
+        pointers += [f"/credentialSubject/{name}" for name in ("id", "identifier") if name in subject]
+        achievement = subject.get("achievement")
+        if isinstance(achievement, dict) and "achievementType" in achievement:
+            pointers.append("/credentialSubject/achievement/achievementType")
+    return pointers
+
+
+def _escape(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+def disclosable_pointers(document: dict[str, Any]) -> list[str]:
+    """The pointers a holder may choose among: every field of the record the base proof leaves optional
+    (top-level fields, the subject's and its achievement's), mandatory ones left out."""
+    mandatory = set(mandatory_pointers(document))
+    skip = {"@context", "id", "type", "proof"}
+    found = [f"/{_escape(k)}" for k in document if k not in skip and k != "credentialSubject"]
+    subject = document.get("credentialSubject")
+    if isinstance(subject, dict):
+        found += [f"/credentialSubject/{_escape(k)}" for k in subject if k not in skip and k != "achievement"]
+        achievement = subject.get("achievement")
+        if isinstance(achievement, dict):
+            found += [f"/credentialSubject/achievement/{_escape(k)}" for k in achievement if k not in skip]
+    return [p for p in found if p not in mandatory]

@@ -41,6 +41,8 @@ __all__ = [
     "P256KeyPair",
     "P256PublicKey",
     "derive_sd",
+    "is_derived",
+    "sd_proof_of",
     "sign_sd_base",
     "verify_sd_derived",
 ]
@@ -49,6 +51,7 @@ SD_SUITE = "ecdsa-sd-2023"
 _P256_PUBLIC, _P256_SECRET = b"\x80\x24", b"\x86\x26"
 _BASE_HEADER, _DERIVED_HEADER = b"\xd9\x5d\x00", b"\xd9\x5d\x01"
 _SKOLEM = "urn:bnid:"
+_P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 MAX_SD_STATEMENTS = 10_000  # a credential is tens of statements
 
 
@@ -84,6 +87,12 @@ class P256PublicKey:
     def verification_method(self) -> str:
         return f"did:key:{self.multibase}#{self.multibase}"
 
+    @property
+    def chain_key(self) -> bytes:
+        """The 32 bytes the key is registered under on chain (``InstitutionRegistry.addSigningKey``
+        takes a bytes32; a P-256 multikey is 35 bytes): sha256 of the multikey."""
+        return hashlib.sha256(self.multikey).digest()
+
     def verify(self, signature: bytes, message: bytes) -> bool:
         if len(signature) != 64:
             return False
@@ -113,6 +122,23 @@ class P256KeyPair:
     @property
     def public(self) -> P256PublicKey:
         return P256PublicKey(self.private.public_key())
+
+    @property
+    def secret(self) -> bytes:
+        return self.private.private_numbers().private_value.to_bytes(32, "big")
+
+    @classmethod
+    def from_secret(cls, secret: bytes) -> P256KeyPair:
+        if len(secret) != 32 or not 0 < int.from_bytes(secret, "big") < _P256_ORDER:
+            raise InvalidKeyError("a P-256 secret is 32 bytes, a scalar below the group order")
+        return cls(ec.derive_private_key(int.from_bytes(secret, "big"), ec.SECP256R1()))
+
+    @property
+    def secret_multibase(self) -> str:
+        return base58btc_encode(_P256_SECRET + self.secret)
+
+    def __repr__(self) -> str:
+        return f"P256KeyPair(public={self.public.multibase})"
 
     def sign(self, message: bytes) -> bytes:
         """ECDSA P-256 / SHA-256, deterministic (RFC 6979, as the W3C vectors are), IEEE P1363 (r ‖ s, 64 bytes)."""
@@ -192,9 +218,11 @@ def _skolemize(expanded: Any, counter: list[int]) -> Any:
     return node
 
 
-def _to_deskolemized_nquads(document: Any) -> str:
-    """toDeskolemizedNQuads of a (skolemized) JSON-LD document."""
-    expand_safe(document if isinstance(document, dict) else {"@graph": document})
+def _to_deskolemized_nquads(document: Any, *, checked: bool = False) -> str:
+    """toDeskolemizedNQuads of a (skolemized) JSON-LD document; expanded in safe mode first unless
+    ``checked`` (a part of a document that was: nothing in it can be undefined)."""
+    if not checked:
+        expand_safe(document if isinstance(document, dict) else {"@graph": document})
     quads = jsonld.to_rdf(copy.deepcopy(document), {"format": "application/n-quads", "documentLoader": document_loader})
     return re.sub(r"<urn:bnid:([^>]+)>", r"_:\1", str(quads))
 
@@ -278,17 +306,22 @@ def canonicalize_and_group(
 ) -> tuple[dict[str, _Group], list[str], dict[str, str]]:
     """canonicalizeAndGroup: the document's relabelled, sorted statements, each group's statements
     (by index) selected by its JSON pointers or not, and the label map (input label → new label)."""
-    expanded = jsonld.expand(copy.deepcopy(document), {"documentLoader": document_loader})
+    # Expanded once, in safe mode (an undefined term raises): the skolemized form and every selection
+    # are parts of it, so they are not checked again. The whole document's N-Quads come from the
+    # skolemized expansion itself (compacting it first, as the spec's steps do, changes no statement).
+    expanded = expand_safe(copy.deepcopy(document))
     skolemized_expanded = _skolemize(expanded, [0])
-    skolemized = jsonld.compact(skolemized_expanded, {"@context": document.get("@context")}, {"documentLoader": document_loader})
-    nquads = _to_deskolemized_nquads(skolemized)
+    skolemized = jsonld.compact(
+        copy.deepcopy(skolemized_expanded), {"@context": document.get("@context")}, {"documentLoader": document_loader}
+    )
+    nquads = _to_deskolemized_nquads(skolemized_expanded, checked=True)
     quads, label_map = _label_replacement_canonicalize(nquads, factory)
     if len(quads) > MAX_SD_STATEMENTS:
         raise CredentialError(f"more than {MAX_SD_STATEMENTS} statements")
     result = {}
     for name, pointers in groups.items():
         selection = select_json_ld(pointers, skolemized)
-        selected_nquads = _to_deskolemized_nquads(selection) if selection is not None else ""
+        selected_nquads = _to_deskolemized_nquads(selection, checked=True) if selection is not None else ""
         selected = set(_relabel([line + "\n" for line in selected_nquads.splitlines()], label_map))
         matching = {i: q for i, q in enumerate(quads) if q in selected}
         non_matching = {i: q for i, q in enumerate(quads) if q not in selected}
@@ -299,13 +332,16 @@ def canonicalize_and_group(
 # ecdsa-sd-2023...
 
 
-def _proof_config(document: dict[str, Any], created: str, verification_method: str, proof_purpose: str) -> dict[str, Any]:
+def _proof_config(
+    document: dict[str, Any], created: str, verification_method: str, proof_purpose: str, nonce: str | None = None
+) -> dict[str, Any]:
     return {
         "type": "DataIntegrityProof",
         "cryptosuite": SD_SUITE,
         "created": created,
         "verificationMethod": verification_method,
         "proofPurpose": proof_purpose,
+        **({"nonce": nonce} if nonce is not None else {}),
         "@context": document.get("@context"),
     }
 
@@ -327,13 +363,18 @@ def sign_sd_base(
     verification_method: str | None = None,
     hmac_key: bytes | None = None,
     proof_key: P256KeyPair | None = None,
+    nonce: str | None = None,
 ) -> dict[str, Any]:
-    """A copy of ``document`` with the issuer's ecdsa-sd-2023 base proof (added beside any other proof)."""
+    """A copy of ``document`` with the issuer's ecdsa-sd-2023 base proof (added beside any other proof).
+
+    ``nonce`` (Data Integrity's ``nonce``, signed with the proof configuration and carried into every
+    derived proof) lets the issuer sign a value about the whole credential that a derived copy keeps:
+    EduLedger signs there the credential's anchored hash (see :func:`anchored_hash_of`)."""
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     hmac_key = hmac_key if hmac_key is not None else secrets.token_bytes(32)
     proof_key = proof_key or P256KeyPair.generate()
     method = verification_method or key.public.verification_method
-    config = _proof_config(unsecured, created, method, "assertionMethod")
+    config = _proof_config(unsecured, created, method, "assertionMethod", nonce)
     groups, _, _ = canonicalize_and_group(unsecured, hmac_label_map(hmac_key), {"mandatory": list(mandatory_pointers)})
     mandatory = groups["mandatory"]
     to_sign = _proof_hash(config) + proof_key.public.multikey + _mandatory_hash(list(mandatory.matching.values()))
@@ -344,6 +385,27 @@ def sign_sd_base(
     existing = document.get("proof")
     proofs = [] if existing is None else existing if isinstance(existing, list) else [existing]
     return {**copy.deepcopy(unsecured), "proof": [*proofs, proof] if proofs else proof}
+
+
+def is_derived(document: Any) -> bool:
+    """Whether ``document`` carries an ecdsa-sd-2023 *derived* proof (a selectively disclosed copy)."""
+    if not isinstance(document, dict):
+        return False
+    proofs = document.get("proof")
+    for proof in proofs if isinstance(proofs, list) else [proofs]:
+        if isinstance(proof, dict) and proof.get("cryptosuite") == SD_SUITE:
+            value = proof.get("proofValue")
+            if isinstance(value, str) and value.startswith("u"):
+                try:
+                    return base64.urlsafe_b64decode(value[1:5] + "=" * (-len(value[1:5]) % 4)).startswith(_DERIVED_HEADER)
+                except ValueError:
+                    return False
+    return False
+
+
+def sd_proof_of(document: dict[str, Any]) -> dict[str, Any]:
+    """The document's one ecdsa-sd-2023 proof (raises :class:`CredentialError` when there is none, or several)."""
+    return _sd_proof(document)
 
 
 def _sd_proof(document: dict[str, Any]) -> dict[str, Any]:
@@ -473,7 +535,7 @@ def verify_sd_derived(document: Any, public_key: P256PublicKey | None = None) ->
     except (CredentialError, InvalidKeyError) as exc:
         return False, str(exc)
     if any(not 0 <= i < len(quads) for i in mandatory_indexes) or len(set(mandatory_indexes)) != len(mandatory_indexes):
-        return False, "the derived proof's mandatory indexes do not fit the revealed statements"
+        return False, "the derived proof's mandatory indexes do not fit the revealed statements (a mandatory statement was hidden)"
     mandatory = [q for i, q in enumerate(quads) if i in set(mandatory_indexes)]
     non_mandatory = [q for i, q in enumerate(quads) if i not in set(mandatory_indexes)]
     if len(signatures) != len(non_mandatory):

@@ -5,6 +5,11 @@ without its proofs — and the hashes form an OpenZeppelin StandardMerkleTree wh
 issuer key anchors. Every credential then gets a second proof naming the root, its path, the
 chain, the anchor contract, the transaction and the block.
 
+With a P-256 key (``sd_key``) every credential also gets the institution's ``ecdsa-sd-2023`` base
+proof (selective disclosure, :mod:`._disclosure`), signed in the same pass — and on the same worker
+processes — as the eddsa signature, over the hash that pass computes anyway, which it signs as the
+proof's nonce so derived copies stay tied to the anchor.
+
 The institution is the one the sending key belongs to on chain; documents must name it as issuer
 (:func:`institution_uri`) and the Ed25519 signing key must be registered to it on chain, or
 nothing is signed.
@@ -36,6 +41,8 @@ from .._sqlite import open_durable
 from ..chain import BoundContract, TransactionSender
 from ._data_integrity import JCS_SUITE, batch_proof, sign_hashed, sign_jcs_batch
 from ._did_web import did_web_institution, signing_method
+from ._documents import mandatory_pointers
+from ._ecdsa_sd import P256KeyPair, sign_sd_base
 from ._jcs import canonical_hash
 from ._keys import Ed25519KeyPair
 from ._merkle import MerkleTree
@@ -62,31 +69,63 @@ def credential_hash(credential: dict[str, Any]) -> bytes:
 
 
 _PARALLEL_FROM = 2_000  # below this, starting worker processes costs more than it saves
+_PARALLEL_FROM_SD = 64  # the same with ecdsa-sd-2023 base proofs (a few ms each)
 
 # The batch a forked worker signs: set in each worker by its initializer from arguments the fork
 # copies (never pickled), so the pools of two institutions signing at once cannot mix batches.
-_FORKED: tuple[Sequence[dict[str, Any]], bytes, str, str, str] | None = None
+_FORKED: tuple[Sequence[dict[str, Any]], bytes, str, str, str, tuple[bytes, str] | None] | None = None
+_Signed = tuple[bytes, str, str, "dict[str, Any] | None"]  # (hash, eddsa proof value, journal text, sd base proof)
 
 _PR_SET_PDEATHSIG = 1
 
 
+def _sd_base_proof(document: dict[str, Any], value: bytes, sd: tuple[P256KeyPair, str] | None, created: str) -> dict[str, Any] | None:
+    """The ecdsa-sd-2023 base proof of ``document`` (whose credential hash is ``value``), or None without a P-256 key."""
+    if sd is None:
+        return None
+    key, method = sd
+    based = sign_sd_base(
+        document,
+        key,
+        created=created,
+        mandatory_pointers=mandatory_pointers(document),
+        verification_method=method,
+        nonce="0x" + value.hex(),
+    )
+    proof = based["proof"]
+    return dict(proof[-1] if isinstance(proof, list) else proof)
+
+
 def _sign_range(
-    documents: Sequence[dict[str, Any]], seed: bytes, cryptosuite: str, created: str, verification_method: str, start: int, end: int
-) -> list[tuple[bytes, str, str]]:
-    """(canonical hash, proof value, journal text of the signed document) of ``documents[start:end]``."""
+    documents: Sequence[dict[str, Any]],
+    seed: bytes,
+    cryptosuite: str,
+    created: str,
+    verification_method: str,
+    sd_secret: tuple[bytes, str] | None,
+    start: int,
+    end: int,
+) -> list[_Signed]:
+    """(canonical hash, proof value, journal text of the signed document, sd base proof) of ``documents[start:end]``."""
     key = Ed25519KeyPair.from_seed(seed)
+    sd = (P256KeyPair.from_secret(sd_secret[0]), sd_secret[1]) if sd_secret is not None else None
     chunk = documents[start:end]
-    results = []
+    results: list[_Signed] = []
     if cryptosuite == JCS_SUITE:
         for document, (value, proof_value, text) in zip(
             chunk, sign_jcs_batch(chunk, key, created=created, verification_method=verification_method), strict=True
         ):
             proof = batch_proof(document, proof_value, cryptosuite=cryptosuite, created=created, verification_method=verification_method)
-            results.append((value, proof_value, _with_proof_text(text, proof)))
+            base = _sd_base_proof(document, value, sd, created)
+            results.append((value, proof_value, _with_proof_text(text, [proof] if base is None else [proof, base]), base))
         return results
     for document in chunk:
         signed, value = sign_hashed(document, key, cryptosuite=cryptosuite, created=created, verification_method=verification_method)
-        results.append((value, str(signed["proof"][-1]["proofValue"]), json.dumps(signed, ensure_ascii=False)))
+        base = _sd_base_proof(document, value, sd, created)
+        if base is not None:
+            signed["proof"].append(base)
+        proof_value = str(signed["proof"][0]["proofValue"])
+        results.append((value, proof_value, json.dumps(signed, ensure_ascii=False), base))
     return results
 
 
@@ -106,7 +145,9 @@ def _close_inherited_files() -> None:
             os.close(fd)
 
 
-def _start_worker(parent: int, batch: tuple[Sequence[dict[str, Any]], bytes, str, str, str]) -> None:  # pragma: no cover - in the child
+def _start_worker(
+    parent: int, batch: tuple[Sequence[dict[str, Any]], bytes, str, str, str, tuple[bytes, str] | None]
+) -> None:  # pragma: no cover - in the child
     """Worker-process set-up: die with the parent (a kill -9 of the service must not leave workers
     holding its port), drop the inherited sockets and files, take the batch."""
     global _FORKED
@@ -120,23 +161,25 @@ def _start_worker(parent: int, batch: tuple[Sequence[dict[str, Any]], bytes, str
     _FORKED = batch
 
 
-def signing_pool(workers: int, batch: tuple[Sequence[dict[str, Any]], bytes, str, str, str]) -> ProcessPoolExecutor:
+def signing_pool(
+    workers: int, batch: tuple[Sequence[dict[str, Any]], bytes, str, str, str, tuple[bytes, str] | None]
+) -> ProcessPoolExecutor:
     """Forked worker processes that hold ``batch`` (each pool its own: nothing shared between two
     institutions signing at once), die with this process, and hold none of its sockets or files."""
     context = multiprocessing.get_context("fork")
     return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(), batch))
 
 
-def _sign_forked(start: int, end: int) -> list[tuple[bytes, str, str]]:
+def _sign_forked(start: int, end: int) -> list[_Signed]:
     """Worker-process half of :meth:`BatchIssuer._sign_all` (the batch came with the fork)."""
     assert _FORKED is not None, "forked without a batch"
-    documents, seed, cryptosuite, created, verification_method = _FORKED
-    return _sign_range(documents, seed, cryptosuite, created, verification_method, start, end)
+    documents, seed, cryptosuite, created, verification_method, sd_secret = _FORKED
+    return _sign_range(documents, seed, cryptosuite, created, verification_method, sd_secret, start, end)
 
 
-def _with_proof_text(unsecured_text: str, proof: dict[str, Any]) -> str:
+def _with_proof_text(unsecured_text: str, proofs: list[dict[str, Any]]) -> str:
     """The journal's JSON of a signed document: its unsecured JSON with the proof list added last."""
-    proof_text = '"proof":[' + json.dumps(proof, ensure_ascii=False) + "]}"
+    proof_text = '"proof":[' + ",".join(json.dumps(proof, ensure_ascii=False) for proof in proofs) + "]}"
     return unsecured_text[:-1] + ("," if unsecured_text != "{}" else "") + proof_text
 
 
@@ -176,8 +219,10 @@ class BatchIssuer:
         cryptosuite: str = JCS_SUITE,
         workers: int | None = None,
         issuer_id: str | None = None,
+        sd_key: P256KeyPair | None = None,
     ) -> None:
         self.sender = sender
+        self.sd_key = sd_key
         self.anchor = anchor
         self.directory = directory
         self.signing_key = signing_key
@@ -195,6 +240,9 @@ class BatchIssuer:
         self.issuer_id = issuer_id or institution_uri(institution)
         if issuer_id is not None and verification_method is None:
             self.verification_method = signing_method(issuer_id, signing_key.public)
+        self.sd_method: str | None = None
+        if sd_key is not None:
+            self.sd_method = signing_method(issuer_id, sd_key.public) if issuer_id is not None else sd_key.public.verification_method
         self._db = open_durable(journal, _SCHEMA)
         self._lock = threading.Lock()
 
@@ -272,12 +320,12 @@ class BatchIssuer:
         documents = list(documents)
         signatures = self._sign_all(documents, created)
         signed, hashes, texts = [], [], []
-        for document, (value, proof_value, text) in zip(documents, signatures, strict=True):
+        for document, (value, proof_value, text, base) in zip(documents, signatures, strict=True):
             unsecured = {k: v for k, v in document.items() if k != "proof"}
             proof = batch_proof(
                 unsecured, proof_value, cryptosuite=self.cryptosuite, created=created, verification_method=self.verification_method
             )
-            signed.append({**unsecured, "proof": [proof]})
+            signed.append({**unsecured, "proof": [proof] if base is None else [proof, base]})
             hashes.append(value)
             texts.append(text)
         tree = MerkleTree.of(hashes)
@@ -294,15 +342,18 @@ class BatchIssuer:
             self._db.execute("COMMIT")
         return signed, hashes, tree
 
-    def _sign_all(self, documents: list[dict[str, Any]], created: str) -> list[tuple[bytes, str, str]]:
+    def _sign_all(self, documents: list[dict[str, Any]], created: str) -> list[_Signed]:
         """Sign every document; large batches on every core, in forked workers that inherit the
         documents (pickling them to workers and back cost more than the signing)."""
         seed, suite, method = self.signing_key.seed, self.cryptosuite, self.verification_method
-        if self.workers < 2 or len(documents) < _PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
-            return _sign_range(documents, seed, suite, created, method, 0, len(documents))
+        sd = (self.sd_key.secret, self.sd_method) if self.sd_key is not None and self.sd_method is not None else None
+        # Base proofs cost some fifty times an eddsa signature: they make small batches worth the workers.
+        parallel_from = _PARALLEL_FROM if sd is None else _PARALLEL_FROM_SD
+        if self.workers < 2 or len(documents) < parallel_from or "fork" not in multiprocessing.get_all_start_methods():
+            return _sign_range(documents, seed, suite, created, method, sd, 0, len(documents))
         size = -(-len(documents) // (self.workers * 4))  # a few chunks per worker: an even finish
         ranges = [(start, min(start + size, len(documents))) for start in range(0, len(documents), size)]
-        with signing_pool(self.workers, (documents, seed, suite, created, method)) as pool:
+        with signing_pool(self.workers, (documents, seed, suite, created, method, sd)) as pool:
             parts = pool.map(_sign_forked, [a for a, _ in ranges], [b for _, b in ranges])
             return [item for part in parts for item in part]
 
@@ -321,6 +372,13 @@ class BatchIssuer:
             raise CredentialError(
                 f"signing key {self.signing_key.public.multibase} is not registered to {self.issuer_id} on chain, "
                 "or outside its validity window (addSigningKey)"
+            )
+        if self.sd_key is not None and not self.directory.call(
+            "isValidSigningKey", self.sd_key.public.chain_key, self.institution_id, chain_time
+        ):
+            raise CredentialError(
+                f"P-256 key {self.sd_key.public.multibase} is not registered to {self.issuer_id} on chain (its fingerprint, "
+                "sha256 of the multikey), or outside its validity window (addSigningKey)"
             )
 
     def _with_anchor_proof(

@@ -69,6 +69,11 @@ class Ed25519PublicKeyRef:
         return self.key.public_bytes(Encoding.Raw, PublicFormat.Raw)
 
     @property
+    def chain_key(self) -> bytes:
+        """The 32 bytes the key is registered under on chain (``addSigningKey``): the key itself."""
+        return self.raw
+
+    @property
     def verification_method(self) -> str:
         return f"did:key:{self.multibase}#{self.multibase}"
 

@@ -7,6 +7,14 @@ confirmations asked, the anchoring institution named as issuer and authorised fo
 type *at the anchoring time* (later rotation or revocation never invalidates it), issuer signature,
 the signing key registered to that institution at that time, status, validity dates.
 
+A selectively disclosed copy (an ecdsa-sd-2023 *derived* proof, :mod:`._disclosure`) is judged the
+same way, except that it cannot be hashed whole: ``canonical_hash`` checks that the issuer's base
+proof signed the anchored hash (its nonce equals the anchor proof's ``credentialHash``), the Merkle
+path starts from that hash, ``issuer_signature`` is the derived proof (any changed, added or hidden
+mandatory field fails it), ``signing_key`` is the issuer's P-256 key (registered on chain by its
+sha256 fingerprint) at the anchoring time, and only the VC 2.0 schema applies (the OB 3.0 schema
+requires fields, such as the narrative, that the holder may withhold).
+
 Bad input — malformed JSON, oversize documents, unknown contexts, anything not a credential — gets
 an "invalid" report naming the check, never an exception.
 """
@@ -25,7 +33,9 @@ from ._chain_view import ChainFacts
 from ._data_integrity import signature_proof
 from ._data_integrity import verify as verify_signature
 from ._did_web import DidResolver, did_document_disagreement, did_web_institution
-from ._issuance import ANCHOR_PROOF_TYPE, credential_hash, institution_uri
+from ._disclosure import anchored_hash_of
+from ._ecdsa_sd import P256PublicKey, is_derived, sd_proof_of, verify_sd_derived
+from ._issuance import ANCHOR_PROOF_TYPE, institution_uri
 from ._jsonld import PINNED_CONTEXTS
 from ._keys import Ed25519PublicKeyRef
 from ._merkle import leaf_hash, verify_proof
@@ -160,7 +170,10 @@ def verify_credential(
     if not isinstance(credential, dict):
         report.add("schema", FAIL, "the credential is not a JSON object")
         return report
+    derived = is_derived(credential)
     problems = schema_errors(credential)
+    if derived:  # a selectively disclosed copy: what OB 3.0 requires of a whole credential may be withheld
+        problems = [p for p in problems if not p.startswith("OB 3.0")]
     contexts = credential.get("@context")
     for context in contexts if isinstance(contexts, list) else [contexts]:
         if not isinstance(context, str) or context not in PINNED_CONTEXTS:
@@ -181,28 +194,55 @@ def verify_credential(
             if not isinstance(nodes, list) or len(nodes) > MAX_MERKLE_PROOF:
                 raise ValueError(f"merkleProof must be a list of at most {MAX_MERKLE_PROOF} hashes, got {_clip(nodes)}")
             path = [_hex32(node, "merkleProof") for node in nodes]
-            value = credential_hash(credential)
+            value = anchored_hash_of(credential)
         except (ValueError, CredentialError) as exc:
             report.add("canonical_hash", FAIL, f"unreadable anchor proof: {exc}")
         else:
             root = proof_root
-            report.add("canonical_hash", PASS if value == claimed else FAIL, "" if value == claimed else "the credential was changed")
+            changed = "the issuer's base proof signed another credential hash" if derived else "the credential was changed"
+            report.add("canonical_hash", PASS if value == claimed else FAIL, "" if value == claimed else changed)
             ok = verify_proof(root, leaf_hash(value), path)
             report.add("merkle_path", PASS if ok else FAIL, "" if ok else "the path does not lead to the root")
 
     anchor = _check_anchor(report, chain, credential, anchor_proof, root, confirmations) if root is not None else None
-    try:
-        signed = verify_signature(credential, jcs_document_hash=value)
-    except CredentialError as exc:
-        signed = False
-        report.add("issuer_signature", FAIL, str(exc))
+    if derived:
+        method = _check_derived_signature(report, credential)
     else:
-        report.add("issuer_signature", PASS if signed else FAIL, "" if signed else "the Data Integrity proof does not verify")
-    _check_signing_key(report, chain, credential, anchor)
-    _check_did_document(report, chain, credential, anchor, did_resolver, now or datetime.now(timezone.utc))
+        method = str((signature_proof(credential) or {}).get("verificationMethod", ""))
+        try:
+            signed = verify_signature(credential, jcs_document_hash=value)
+        except CredentialError as exc:
+            signed = False
+            report.add("issuer_signature", FAIL, str(exc))
+        else:
+            report.add("issuer_signature", PASS if signed else FAIL, "" if signed else "the Data Integrity proof does not verify")
+    _check_signing_key(report, chain, method, anchor, p256=derived)
+    _check_did_document(report, chain, credential, method, anchor, did_resolver, now or datetime.now(timezone.utc))
     _check_status(report, chain, credential, status_resolver, anchor)
     _check_dates(report, credential, now or datetime.now(timezone.utc))
     return report
+
+
+def _check_derived_signature(report: VerificationReport, credential: dict[str, Any]) -> str:
+    """Checks ``issuer_signature`` of a derived copy with the P-256 key its verification method names; returns the method."""
+    try:
+        method = str(sd_proof_of(credential).get("verificationMethod", ""))
+        key = _p256_of(method)
+    except (CredentialError, InvalidKeyError) as exc:
+        report.add("issuer_signature", FAIL, str(exc))
+        return ""
+    ok, why = verify_sd_derived(credential, key)
+    report.add("issuer_signature", PASS if ok else FAIL, "" if ok else f"the ecdsa-sd-2023 derived proof does not verify: {why}")
+    return method
+
+
+def _p256_of(method: str) -> P256PublicKey:
+    """The P-256 key a ``did:web:…#zDn…`` or ``did:key:zDn…`` verification method names."""
+    if method.startswith("did:web:") and "#" in method:
+        return P256PublicKey.from_multibase(method.split("#", 1)[1])
+    if method.startswith("did:key:"):
+        return P256PublicKey.from_multibase(method[len("did:key:") :].split("#", 1)[0])
+    raise InvalidKeyError(f"only did:key and did:web#key verification methods are resolved here, not {method[:40]!r}")
 
 
 def _unavailable(exc: ChainError) -> str:
@@ -306,12 +346,13 @@ def _receipt_mismatch(chain: ChainFacts, proof: dict[str, Any], anchor: dict[str
 
 
 def _check_signing_key(
-    report: VerificationReport, chain: ChainFacts | None, credential: dict[str, Any], anchor: dict[str, Any] | None
+    report: VerificationReport, chain: ChainFacts | None, method: str, anchor: dict[str, Any] | None, *, p256: bool = False
 ) -> None:
-    """The Data Integrity key must be registered on chain to the anchoring institution at the anchoring time."""
-    proof = signature_proof(credential)
+    """The Data Integrity key must be registered on chain to the anchoring institution at the anchoring time
+    (a P-256 key, of a derived copy, under its fingerprint: sha256 of its multikey)."""
+    key: Ed25519PublicKeyRef | P256PublicKey
     try:
-        key = Ed25519PublicKeyRef.from_verification_method(str((proof or {}).get("verificationMethod", "")))
+        key = _p256_of(method) if p256 else Ed25519PublicKeyRef.from_verification_method(method)
     except InvalidKeyError as exc:
         report.add("signing_key", FAIL, f"no usable signing key: {exc}")
         return
@@ -319,7 +360,7 @@ def _check_signing_key(
         report.add("signing_key", UNKNOWN, "no anchor on chain to judge the key at")
         return
     try:
-        valid = chain.signing_key_valid(key.raw, bytes(anchor["institutionId"]), int(anchor["anchoredAt"]))
+        valid = chain.signing_key_valid(key.chain_key, bytes(anchor["institutionId"]), int(anchor["anchoredAt"]))
     except ChainError as exc:
         report.add("signing_key", UNKNOWN, _unavailable(exc))
         return
@@ -334,6 +375,7 @@ def _check_did_document(
     report: VerificationReport,
     chain: ChainFacts | None,
     credential: dict[str, Any],
+    method: str,
     anchor: dict[str, Any] | None,
     resolver: DidResolver | None,
     now: datetime,
@@ -344,7 +386,6 @@ def _check_did_document(
     if not isinstance(did, str) or not did.startswith("did:"):
         return
     institution = did_web_institution(did)
-    method = str((signature_proof(credential) or {}).get("verificationMethod", ""))
     if institution is None:
         report.add("did_document", FAIL, f"issuer {did[:100]!r} is not an EduLedger did:web (did:web:<host>:institutions:0x<id>)")
         return

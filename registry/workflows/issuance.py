@@ -1,9 +1,13 @@
 """Credential issuing for institutions (R7, R10): custodial keys, batches, lifecycle status lists.
 
-An institution set up for issuing gets two keys, sealed at rest with the vault's master key: a
-secp256k1 issuer key, which anchors batches and status lists, and an Ed25519 key, which signs the
-credentials. The relayer (governance) accredits the institution's branch of the tree for growth
-records, professional-development records and status lists, and registers both keys on chain.
+An institution set up for issuing gets three keys, sealed at rest with the vault's master key: a
+secp256k1 issuer key, which anchors batches and status lists, an Ed25519 key, which signs the
+credentials (eddsa-jcs-2022), and a P-256 key, which makes each credential's ecdsa-sd-2023 base
+proof, from which the holder derives selectively disclosed copies. The relayer (governance)
+accredits the institution's branch of the tree for growth records, professional-development
+records and status lists, and registers the keys on chain (the P-256 key under its fingerprint,
+sha256 of its multikey: the contract takes 32 bytes). Institutions set up before P-256 keys existed
+keep issuing without base proofs.
 
 A batch is a class or a grade: the subjects' personal data go into the vault (under-14s need a
 guardian-consent reference), each credential names a salted identifier only, carries one
@@ -67,6 +71,9 @@ from ledger_service.credentials import (
     DidResolver,
     Ed25519KeyPair,
     Ed25519PublicKeyRef,
+    P256KeyPair,
+    P256PublicKey,
+    SigningKey,
     StatusList,
     did_document,
     did_web,
@@ -227,9 +234,10 @@ def _keys_context(institution_id: str) -> str:
     return f"issuer-keys:{institution_id}"
 
 
-def _open_keys(vault: Vault, account: IssuerAccount) -> tuple[Signer, Ed25519KeyPair]:
+def _open_keys(vault: Vault, account: IssuerAccount) -> tuple[Signer, Ed25519KeyPair, P256KeyPair | None]:
+    """(issuer key, Ed25519 signing key, P-256 base-proof key: None for accounts set up before it)."""
     keys = vault.open(_keys_context(account.institution_id), account.sealed_keys, key_id=account.master_key_id)
-    return Signer(keys[:32]), Ed25519KeyPair.from_seed(keys[32:])
+    return Signer(keys[:32]), Ed25519KeyPair.from_seed(keys[32:64]), P256KeyPair.from_secret(keys[64:96]) if len(keys) >= 96 else None
 
 
 def _canonical(value: Any) -> str:
@@ -277,6 +285,7 @@ class Issuing:
         self._runtimes: dict[str, IssuerRuntime] = {}
         self._lock = threading.Lock()
         self._enrolling: dict[str, threading.Lock] = {}
+        self._sd_public: dict[str, P256PublicKey | None] = {}
 
     def close(self) -> None:
         for runtime in self._runtimes.values():
@@ -294,10 +303,13 @@ class Issuing:
     def did_document(self, session: Session, institution_id: str, bureau_key: Ed25519KeyPair | None = None) -> dict[str, Any]:
         """The institution's DID document: the signing keys this registry holds for it, each listed for
         assertionMethod while the chain holds it valid (the chain is read now: never a cached opinion)."""
-        keys: list[Ed25519PublicKeyRef] = []
+        keys: list[SigningKey] = []
         account = session.get(IssuerAccount, institution_id)
         if account is not None:
             keys.append(Ed25519PublicKeyRef.from_multibase(account.signing_key))
+            sd_public = self.sd_public(account)
+            if sd_public is not None:
+                keys.append(sd_public)
         if bureau_key is not None and bureau_key.public.multibase not in {k.multibase for k in keys}:
             keys.append(bureau_key.public)
         if not keys:
@@ -306,8 +318,16 @@ class Issuing:
         now = int(self.ledger.rpc.request("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
         institution = bytes.fromhex(institution_id[2:])
         return did_document(
-            self.did_of(institution_id), [(key, bool(directory.call("isValidSigningKey", key.raw, institution, now))) for key in keys]
+            self.did_of(institution_id), [(key, bool(directory.call("isValidSigningKey", key.chain_key, institution, now))) for key in keys]
         )
+
+    def sd_public(self, account: IssuerAccount) -> P256PublicKey | None:
+        """The institution's P-256 (ecdsa-sd-2023) public key, None if it was set up before it had one."""
+        with self._lock:
+            if account.institution_id not in self._sd_public:
+                sd = _open_keys(self.vault, account)[2]
+                self._sd_public[account.institution_id] = sd.public if sd is not None else None
+            return self._sd_public[account.institution_id]
 
     def did_resolver(self, session: Session, bureau_id: str, bureau_key: Ed25519KeyPair | None) -> DidResolver:
         """Resolves the DIDs of this registry's institutions (the bureau's signing key is ``bureau_key``)
@@ -355,13 +375,13 @@ class Issuing:
         chain_path = [institution]
         while chain_path[0].parent_id is not None:
             chain_path.insert(0, session.get_one(Institution, chain_path[0].parent_id))
-        ethereum, seed = secrets.token_bytes(32), secrets.token_bytes(32)
+        ethereum, seed, sd = secrets.token_bytes(32), secrets.token_bytes(32), P256KeyPair.generate()
         signer, signing = Signer(ethereum), Ed25519KeyPair.from_seed(seed)
         account = IssuerAccount(
             institution_id=institution.id,
             address=signer.address,
             signing_key=signing.public.multibase,
-            sealed_keys=self.vault.seal(_keys_context(institution.id), ethereum + seed),
+            sealed_keys=self.vault.seal(_keys_context(institution.id), ethereum + seed + sd.secret),
             master_key_id=self.vault.master.key_id,
         )
         session.add(account)
@@ -372,8 +392,9 @@ class Issuing:
             for credential_type in (*CREDENTIAL_TYPES.values(), STATUS_LIST_TYPE, CREDIT_GRANT_TYPE):
                 enqueue(session, "accredit", {"institution_id": link.id, "credential_type": "0x" + credential_type.hex()}, subject=subject)
         enqueue(session, "add_issuer_key", {"institution_id": institution.id, "address": signer.address}, subject=subject)
+        enqueue(session, "add_signing_key", {"institution_id": institution.id, "public_key": signing.public.raw.hex()}, subject=subject)
         last = enqueue(
-            session, "add_signing_key", {"institution_id": institution.id, "public_key": signing.public.raw.hex()}, subject=subject
+            session, "add_signing_key", {"institution_id": institution.id, "public_key": sd.public.chain_key.hex()}, subject=subject
         )
         account.setup_job_id = last.id
         return account
@@ -384,15 +405,17 @@ class Issuing:
         institution = bytes.fromhex(account.institution_id[2:])
         if bytes(directory.call("issuerKey", account.address)["institutionId"]) != institution:
             return False
-        public = Ed25519PublicKeyRef.from_multibase(account.signing_key)
+        keys: list[SigningKey] = [Ed25519PublicKeyRef.from_multibase(account.signing_key)]
+        sd_public = self.sd_public(account)
+        keys += [sd_public] if sd_public is not None else []
         now = int(self.ledger.rpc.request("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
-        return bool(directory.call("isValidSigningKey", public.raw, institution, now))
+        return all(directory.call("isValidSigningKey", key.chain_key, institution, now) for key in keys)
 
     def _runtime(self, account: IssuerAccount) -> IssuerRuntime:
         with self._lock:
             runtime = self._runtimes.get(account.institution_id)
             if runtime is None:
-                signer, signing = _open_keys(self.vault, account)
+                signer, signing, sd = _open_keys(self.vault, account)
                 outboxes = self.data_dir / "issuers"
                 outboxes.mkdir(parents=True, exist_ok=True)
                 # The ledger owns the sender: reconciled when opened, finalized after every snapshot.
@@ -405,6 +428,7 @@ class Issuing:
                     signing_key=signing,
                     cryptosuite=JCS_SUITE,
                     issuer_id=self.did_of(account.institution_id),
+                    sd_key=sd,
                 )
                 runtime = self._runtimes[account.institution_id] = IssuerRuntime(sender, issuer, signing, owns_sender=False)
             return runtime

@@ -340,3 +340,56 @@ def test_a_did_web_issuer_online_and_in_a_bundle(
         str(tmp_path / "none.json"),
     )
     assert code != 0 and "was not given" in err and "Traceback" not in err
+
+
+def test_the_holder_derives_a_selectively_disclosed_copy_without_the_registry(
+    ledger: Ledger, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12 item 6 at the wallet: derive offline, verify the copy against the chain; a changed copy is invalid."""
+    status = StatusList(f"https://registry.example/status-lists/{uuid.uuid4().hex[:12]}", "revocation")
+    documents = class_records(1)
+    documents[0]["id"] += f"-{uuid.uuid4().hex[:8]}"
+    documents[0]["credentialStatus"] = status.entry(status.allocate())
+    credential = issue_on_ledger(ledger, tmp_path, documents, uuid.uuid4().hex[:10], selective_disclosure=True)[0]
+    listed = publish_status_list(ledger, tmp_path, status)
+    (tmp_path / "list.json").write_text(json.dumps(listed, ensure_ascii=False))
+    (tmp_path / "credential.json").write_text(json.dumps(credential, ensure_ascii=False))
+    deployment, url = files(ledger, tmp_path)
+
+    code, out, _ = in_process(capsys, monkeypatch, "derive", str(tmp_path / "credential.json"), "--list")
+    assert code == 0 and "always  /credentialStatus" in out and "choose  /credentialSubject/achievement/description" in out
+    derived_path = tmp_path / "derived.json"
+    code, out, _ = in_process(
+        capsys,
+        monkeypatch,
+        "derive",
+        str(tmp_path / "credential.json"),
+        "--reveal",
+        "/credentialSubject/achievement/fieldOfStudy",
+        "-o",
+        str(derived_path),
+    )
+    assert code == 0, out
+    derived = json.loads(derived_path.read_text())
+    assert (
+        "description" not in derived["credentialSubject"]["achievement"] and derived["credentialStatus"] == credential["credentialStatus"]
+    )
+
+    def verified(path: Path) -> tuple[int, str]:
+        code, out, err = in_process(
+            capsys, monkeypatch, "verify", str(path), "--deployment", deployment, "--rpc-url", url, "--no-fetch-status",
+            "--status-list", str(tmp_path / "list.json"),
+        )  # fmt: skip
+        return code, out + err
+
+    code, out = verified(derived_path)
+    assert code == 0 and "outcome: valid" in out, out
+    changed = copy.deepcopy(derived)
+    changed["credentialSubject"]["achievement"]["fieldOfStudy"] = "艺术素养"
+    (tmp_path / "changed.json").write_text(json.dumps(changed, ensure_ascii=False))
+    code, out = verified(tmp_path / "changed.json")
+    assert code == 1 and "FAIL  issuer_signature" in out and "outcome: invalid" in out, out
+    code, out, err = in_process(capsys, monkeypatch, "derive", str(tmp_path / "credential.json"), "--reveal", "/nothing/here")
+    assert code == 1 and len(err.strip().splitlines()) == 1 and "does not match" in err
+    code, out, err = in_process(capsys, monkeypatch, "derive", str(derived_path), "--reveal", "/name")
+    assert code == 1 and len(err.strip().splitlines()) == 1 and "not a base proof" in err, "a derived copy derives no further"

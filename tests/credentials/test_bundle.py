@@ -24,6 +24,7 @@ from ledger_service.credentials import (
     ChainView,
     StatusList,
     TrustAnchor,
+    derive_credential,
     make_bundle,
     trust_anchor_from_node,
     verify_bundle,
@@ -56,14 +57,14 @@ def trust_at(ledger: Ledger, block: int | None = None) -> TrustAnchor:
 class Revocable:
     """A batch of three with a revocation list, issued under a unique name per test."""
 
-    def __init__(self, ledger: Ledger, tmp_path: Path) -> None:
+    def __init__(self, ledger: Ledger, tmp_path: Path, *, selective_disclosure: bool = False) -> None:
         self.ledger, self.tmp_path = ledger, tmp_path
         self.status = StatusList(f"https://registry.example/status-lists/{tmp_path.name}", "revocation")
         documents = class_records(3)
         for document in documents:
             document["id"] += f"-{tmp_path.name}"
             document["credentialStatus"] = self.status.entry(self.status.allocate())
-        self.credentials = issue_on_ledger(ledger, tmp_path, documents, tmp_path.name)
+        self.credentials = issue_on_ledger(ledger, tmp_path, documents, tmp_path.name, selective_disclosure=selective_disclosure)
         self.listed = self.publish()
 
     def publish(self) -> dict[str, Any]:
@@ -318,3 +319,17 @@ def test_trust_anchors_are_read_strictly(ledger: Ledger) -> None:
         trust.merged(TrustAnchor(trust.chain_id, trust.contracts, {n: b"\x09" * 32 for n in trust.checkpoints}))
     with pytest.raises(ConfigurationError, match="not chain"):
         trust_anchor_from_node(ledger.rpc, chain_id=ledger.chain_id + 1, contracts=dict(trust.contracts))
+
+
+def test_a_derived_copy_travels_in_a_bundle_and_verifies_offline(ledger: Ledger, tmp_path: Path) -> None:
+    """Issue 12 item 6: a selectively disclosed copy is bundled and judged offline like the credential it came from."""
+    batch = Revocable(ledger, tmp_path, selective_disclosure=True)
+    derived = derive_credential(batch.credentials[0], ["/credentialSubject/achievement/fieldOfStudy"])
+    bundle = json.loads(json.dumps(make_bundle(derived, chain=view(ledger), status_resolver=lambda url: batch.listed)))
+    trust = trust_at(ledger, block_of(bundle))
+    now = block_time(bundle) + timedelta(days=1)
+    report = verify_bundle(bundle, trust=trust, now=now)
+    assert result(report) == (VALID, None), report.as_dict()
+    assert "description" not in bundle["credential"]["credentialSubject"]["achievement"], "the bundle carries the derived copy only"
+    bundle["credential"]["credentialSubject"]["achievement"]["fieldOfStudy"] = "艺术素养"
+    assert result(verify_bundle(bundle, trust=trust, now=now)) == (INVALID, "issuer_signature")

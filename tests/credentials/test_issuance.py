@@ -232,7 +232,7 @@ def test_signing_workers_die_with_their_parent_and_hold_no_socket_of_it() -> Non
     with socket.socket() as listening:
         listening.bind(("127.0.0.1", 0))
         listening.listen()
-        with signing_pool(2, ([], b"\0" * 32, "eddsa-jcs-2022", CREATED, "")) as pool:
+        with signing_pool(2, ([], b"\0" * 32, "eddsa-jcs-2022", CREATED, "", None)) as pool:
             answers = list(pool.map(_probe, range(4)))
     assert all(death == signal.SIGKILL for death, _ in answers), answers
     assert all(sockets == [] for _, sockets in answers), answers

@@ -7,7 +7,7 @@ import uuid
 
 from fastapi.testclient import TestClient
 
-from ledger_service.credentials import Ed25519PublicKeyRef, did_web_url
+from ledger_service.credentials import Ed25519PublicKeyRef, P256PublicKey, did_web_url
 from tests.registry.test_issuance import issuing_school, students, verify
 
 
@@ -28,12 +28,16 @@ def test_an_issuers_did_document_lists_its_signing_key_as_the_chain_holds_it(cli
     assert response.status_code == 200 and response.headers["content-type"].startswith("application/did+json")
     did_document = response.json()
     method = f"{did}#{key.multibase}"
+    sd_key = P256PublicKey.from_multibase(setup["sd_key"].removeprefix("did:key:").split("#")[0])
+    sd_method = f"{did}#{sd_key.multibase}"
     assert did_document["id"] == did
     assert did_document["verificationMethod"] == [
-        {"id": method, "type": "Multikey", "controller": did, "publicKeyMultibase": key.multibase}
+        {"id": method, "type": "Multikey", "controller": did, "publicKeyMultibase": key.multibase},
+        {"id": sd_method, "type": "Multikey", "controller": did, "publicKeyMultibase": sd_key.multibase},
     ]
-    assert did_document["assertionMethod"] == [method]
+    assert did_document["assertionMethod"] == [method, sd_method]
     assert document["proof"][0]["verificationMethod"] == method
+    assert document["proof"][1]["cryptosuite"] == "ecdsa-sd-2023" and document["proof"][1]["verificationMethod"] == sd_method
 
     report = verify(client, document)
     assert report["outcome"] == "valid", report

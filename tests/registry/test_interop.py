@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from ledger_service.credentials import (
     PINNED_CONTEXTS,
     P256KeyPair,
+    derive_credential,
     derive_sd,
     did_web_url,
     pinned_context_text,
@@ -81,6 +82,14 @@ def test_an_independent_verifier_accepts_what_eduledger_issues_and_refuses_tampe
     assert "identifier" not in derived["credentialSubject"] and "description" not in derived["credentialSubject"]["achievement"]
     derived_tampered = copy.deepcopy(derived)
     derived_tampered["credentialSubject"]["achievement"]["name"] = "满分"
+    # The registry's own: the school's base proof (its did:web P-256 key) on the issued record, derived by the
+    # holder (the anchor proof travels along), alone and in the holder's presentation; its status is checked.
+    issued_derived = derive_credential(credential, ["/credentialSubject/achievement/fieldOfStudy"])
+    assert "description" not in issued_derived["credentialSubject"]["achievement"] and "credentialStatus" in issued_derived
+    issued_derived_tampered = copy.deepcopy(issued_derived)
+    issued_derived_tampered["credentialSubject"]["achievement"]["fieldOfStudy"] = "学业水平"
+    issued_derived_hiding_status = {k: v for k, v in issued_derived.items() if k != "credentialStatus"}
+    derived_body = holder_import(client, [issued_derived])
 
     answers = independent(
         [
@@ -104,6 +113,16 @@ def test_an_independent_verifier_accepts_what_eduledger_issues_and_refuses_tampe
             {"name": "changed presentation", "kind": "presentation", "document": changed, "challenge": challenge, "domain": domain},
             {"name": "derived", "kind": "derived", "document": derived},
             {"name": "tampered derived", "kind": "derived", "document": derived_tampered},
+            {"name": "issued derived", "kind": "derived", "document": issued_derived},
+            {"name": "issued derived tampered", "kind": "derived", "document": issued_derived_tampered},
+            {"name": "issued derived hiding its status", "kind": "derived", "document": issued_derived_hiding_status},
+            {
+                "name": "presentation of a derived copy",
+                "kind": "presentation",
+                "document": derived_body["presentation"],
+                "challenge": derived_body["challenge"],
+                "domain": derived_body["presentation"]["proof"]["domain"],
+            },
         ],
         did_documents=did_documents,
         status_lists=status_lists,
@@ -111,12 +130,16 @@ def test_an_independent_verifier_accepts_what_eduledger_issues_and_refuses_tampe
     assert answers["credential"] == {"verified": True}, answers["credential"]
     assert answers["presentation"] == {"verified": True}, answers["presentation"]
     assert answers["derived"] == {"verified": True}, answers["derived"]
+    assert answers["issued derived"] == {"verified": True}, answers["issued derived"]
+    assert answers["presentation of a derived copy"] == {"verified": True}, answers["presentation of a derived copy"]
     for refused in (
         "tampered credential",
         "presentation for another challenge",
         "presentation for another domain",
         "changed presentation",
         "tampered derived",
+        "issued derived tampered",
+        "issued derived hiding its status",
     ):
         assert answers[refused]["verified"] is False, (refused, answers[refused])
     assert presentation["holder"] == f"did:key:{HOLDER.public.multibase}"

@@ -243,6 +243,7 @@ def test_the_same_batch_sent_twice_at_once_is_one_batch(client: TestClient, tmp_
 
 def test_issuer_keys_are_sealed_by_the_vault_and_no_workflow_does_its_own_encryption(client: TestClient) -> None:
     from ledger_service.chain import Signer
+    from ledger_service.credentials import P256KeyPair
     from registry.models import IssuerAccount
 
     _, _, school = issuing_school(client)
@@ -250,7 +251,8 @@ def test_issuer_keys_are_sealed_by_the_vault_and_no_workflow_does_its_own_encryp
     with client.app.state.sessions() as db:  # type: ignore[attr-defined]
         account = db.get_one(IssuerAccount, school["id"])
     keys = issuing.vault.open(f"issuer-keys:{school['id']}", account.sealed_keys, key_id=account.master_key_id)
-    assert Signer(keys[:32]).address == account.address and len(keys) == 64
+    assert Signer(keys[:32]).address == account.address and len(keys) == 96  # issuer key, Ed25519 seed, P-256 secret
+    assert P256KeyPair.from_secret(keys[64:]).public.multibase == issuing.sd_public(account).multibase, "sealed with the others"
     registry = Path(__file__).resolve().parents[2] / "registry"
     raw_crypto = [str(p.relative_to(registry)) for p in registry.rglob("*.py") if "AESGCM" in p.read_text(encoding="utf-8")]
     assert raw_crypto == [], "sealing belongs to the vault"

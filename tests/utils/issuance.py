@@ -12,6 +12,7 @@ from ledger_service.credentials import (
     JCS_SUITE,
     BatchIssuer,
     Ed25519KeyPair,
+    P256KeyPair,
     StatusList,
     institution_uri,
     sign,
@@ -25,13 +26,21 @@ ROOT_BUREAU = keccak(b"institution:test-bureau")
 FAR_FUTURE = 2**63
 ISSUER_INDEX = 5
 BUREAU_SIGNING_KEY = Ed25519KeyPair.from_seed(b"bureau-signing-key".ljust(32, b"\0"))
+BUREAU_SD_KEY = P256KeyPair.from_secret(b"bureau-sd-key".ljust(32, b"\1"))  # ecdsa-sd-2023 base proofs
 
 
 def issue_on_ledger(
-    ledger: Ledger, workdir: Path, documents: list[dict[str, Any]], batch_id: str, *, issuer_did: str | None = None
+    ledger: Ledger,
+    workdir: Path,
+    documents: list[dict[str, Any]],
+    batch_id: str,
+    *,
+    issuer_did: str | None = None,
+    selective_disclosure: bool = False,
 ) -> list[dict[str, Any]]:
     """Governance (the ledger's key) makes a bureau accredited for growth records with an issuer key, which
-    issues (as ``issuer_did``, a did:web of the bureau, if given)."""
+    issues (as ``issuer_did``, a did:web of the bureau, if given; with ecdsa-sd-2023 base proofs by
+    :data:`BUREAU_SD_KEY` if ``selective_disclosure``)."""
     directory = ledger.contracts["InstitutionRegistry"]
     key = dev_signer(ISSUER_INDEX)
     if directory.call("issuerKey", key.address)["institutionId"] != ROOT_BUREAU:
@@ -41,6 +50,7 @@ def issue_on_ledger(
         governance.transact(directory.transaction("accredit", ROOT_BUREAU, STATUS_LIST_TYPE, 0, FAR_FUTURE))
         governance.transact(directory.transaction("addIssuerKey", ROOT_BUREAU, key.address, 0, FAR_FUTURE))
         governance.transact(directory.transaction("addSigningKey", ROOT_BUREAU, BUREAU_SIGNING_KEY.public.raw, 0, FAR_FUTURE))
+        governance.transact(directory.transaction("addSigningKey", ROOT_BUREAU, BUREAU_SD_KEY.public.chain_key, 0, FAR_FUTURE))
     sender = _issuer_sender(ledger, workdir, batch_id)
     issuer = BatchIssuer(
         workdir / f"issuance-{batch_id}.sqlite3",
@@ -49,6 +59,7 @@ def issue_on_ledger(
         directory=directory,
         signing_key=BUREAU_SIGNING_KEY,
         issuer_id=issuer_did,
+        sd_key=BUREAU_SD_KEY if selective_disclosure else None,
     )
     documents = [{**document, "issuer": {**document["issuer"], "id": issuer_did or institution_uri(ROOT_BUREAU)}} for document in documents]
     credentials = issuer.issue(batch_id, documents, credential_type=GROWTH_RECORD, created="2026-11-22T08:00:00Z").credentials

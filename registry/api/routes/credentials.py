@@ -35,6 +35,13 @@ class IssuerPublic(BaseModel):
     address: str = Field(description="the issuer key that anchors batches and status lists")
     signing_key: str = Field(description="the Ed25519 key that signs the credentials (its did:key verification method)")
     chain_status: str = Field(description="pending until the keys and accreditations are on chain, then ready (or failed)")
+    sd_key: str | None = Field(
+        default=None,
+        description=(
+            "the P-256 key that makes each credential's ecdsa-sd-2023 base proof (selective disclosure; its did:key "
+            "verification method), registered on chain under sha256 of its multikey; none for issuers set up before it"
+        ),
+    )
 
 
 class BatchRequest(BaseModel):
@@ -160,6 +167,7 @@ def _issuer_public(db: Session, account: IssuerAccount, issuing: Issuing) -> Iss
         address=account.address,
         signing_key=Ed25519PublicKeyRef.from_multibase(account.signing_key).verification_method,
         chain_status=status,
+        sd_key=sd.verification_method if (sd := issuing.sd_public(account)) is not None else None,
     )
 
 

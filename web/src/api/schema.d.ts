@@ -4307,6 +4307,11 @@ export interface components {
             /** Institution Id */
             institution_id: string;
             /**
+             * Sd Key
+             * @description the P-256 key that makes each credential's ecdsa-sd-2023 base proof (selective disclosure; its did:key verification method), registered on chain under sha256 of its multikey; none for issuers set up before it
+             */
+            sd_key?: string | null;
+            /**
              * Signing Key
              * @description the Ed25519 key that signs the credentials (its did:key verification method)
              */
