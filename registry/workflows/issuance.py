@@ -37,6 +37,7 @@ import logging
 import os
 import secrets
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -46,11 +47,18 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
-from ledger_service import ConsentRequiredError, CredentialError, InvalidKeyError, SubjectErasedError, TransactionTimeoutError
+from ledger_service import (
+    ConsentRequiredError,
+    ContractRevertError,
+    CredentialError,
+    InvalidKeyError,
+    SubjectErasedError,
+    TransactionTimeoutError,
+)
 from ledger_service.chain import CREDENTIAL_TYPES, CREDIT_GRANT_TYPE, STATUS_LIST_TYPE, Ledger, Signer, TransactionSender
 from ledger_service.credentials import (
     DEVELOPMENT_CATEGORIES,
@@ -81,15 +89,26 @@ from ledger_service.credentials import (
 )
 from ledger_service.vault import MasterKey, NewSubject, Vault
 
-from ..chain.jobs import enqueue
+from ..chain.jobs import NOTHING_TO_SEND, JobKind, enqueue
 from ..core.config import Settings
 from ..core.errors import ConflictError, InvalidRequestError, ResourceNotFoundError
-from ..models import CredentialBatch, GrantSource, Institution, IssuedCredential, IssuerAccount, StatusListRecord, utcnow
+from ..models import (
+    ChainJob,
+    CredentialBatch,
+    GrantSource,
+    Institution,
+    IssuedCredential,
+    IssuerAccount,
+    JobStatus,
+    StatusListRecord,
+    utcnow,
+)
 
 __all__ = [
     "CREDENTIAL_TYPES",
     "CREDIT_GRANT_TYPE",
     "STATUS_LIST_TYPE",
+    "ChainWriteWaiting",
     "IssuerRuntime",
     "Issuing",
     "load_master_key",
@@ -254,6 +273,24 @@ def _difference(batch: CredentialBatch, kind: str, content: str, digests: list[l
     return ", ".join(parts) or "valid_from differs"
 
 
+class ChainWriteWaiting(TransactionTimeoutError):
+    """The decision is committed with its chain job, which was not mined in time: it finishes in the
+    background (``job_id``: follow ``/chain/jobs/{job_id}``)."""
+
+    def __init__(self, message: str, *, job_id: int, tx_hash: str | None = None) -> None:
+        super().__init__(message, tx_hash=tx_hash)
+        self.job_id = job_id
+
+
+def _issuer_subject(institution_id: str) -> str:
+    """The subject of an institution's chain jobs: set-up, list updates and anchors run in the order they were decided."""
+    return f"issuer:{institution_id}"
+
+
+def _no_op(*_: Any) -> None:
+    return None
+
+
 class IssuerRuntime:
     """An institution's sender (its own outbox) and batch issuer, opened once per process."""
 
@@ -277,6 +314,7 @@ class Issuing:
         self._runtimes: dict[str, IssuerRuntime] = {}
         self._lock = threading.Lock()
         self._enrolling: dict[str, threading.Lock] = {}
+        self.notify: Callable[[], None] = lambda: None  # the chain worker's: new jobs were committed
 
     def close(self) -> None:
         for runtime in self._runtimes.values():
@@ -365,7 +403,7 @@ class Issuing:
             master_key_id=self.vault.master.key_id,
         )
         session.add(account)
-        subject = f"issuer:{institution.id}"
+        subject = _issuer_subject(institution.id)
         if self.ledger.node is not None:  # the embedded chain charges gas; a production chain may not
             enqueue(session, "fund_account", {"address": signer.address, "wei": str(_FUNDING_WEI)}, subject=subject)
         for link in chain_path:
@@ -459,8 +497,8 @@ class Issuing:
         record.allocated, record.allocated_count = status.allocation_bitmap(), len(status.allocated)
         return indexes
 
-    def publish(self, record: StatusListRecord, runtime: IssuerRuntime, institution_id: str) -> None:
-        """Sign the list as it stands and anchor its hash (the institution's issuer key)."""
+    def _sign_list(self, record: StatusListRecord, runtime: IssuerRuntime) -> tuple[dict[str, Any], bytes]:
+        """The list as it stands, signed by the institution, and its hash."""
         status = self.status_list(record)
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         document = status.credential(issuer=runtime.issuer.issuer_id, valid_from=now)
@@ -472,23 +510,146 @@ class Issuing:
             proof_as_list=True,
             verification_method=runtime.issuer.verification_method,
         )
-        digest = status_list_hash(signed)
+        return signed, status_list_hash(signed)
+
+    def _list_call(self, record: StatusListRecord, version: int, digest: bytes) -> Any:
         anchor = self.ledger.contracts["CredentialAnchor"]
-        (entry,) = runtime.sender.submit(
-            [
-                anchor.transaction(
-                    "updateStatusList",
-                    status_list_id(status.url),
-                    digest,
-                    key=f"status:{record.id}:{record.version + 1}:{digest.hex()[:16]}",
-                )
-            ]
-        )
+        url = self.list_url(record.id)
+        return anchor.transaction("updateStatusList", status_list_id(url), digest, key=f"status:{record.id}:{version}:{digest.hex()[:16]}")
+
+    def publish(self, record: StatusListRecord, runtime: IssuerRuntime, institution_id: str) -> None:
+        """Sign the list as it stands and anchor its hash now, waiting for the receipt (the bureau's
+        lists, sent by the relayer key from the chain worker's own cycle)."""
+        signed, digest = self._sign_list(record, runtime)
+        (entry,) = runtime.sender.submit([self._list_call(record, record.version + 1, digest)])
         # Journaled: it lands (re-sent after a crash if need be). The list it anchors is the one to
         # host, even if the wait below times out and the caller commits without the receipt.
         record.credential, record.list_hash, record.anchored_tx = signed, "0x" + digest.hex(), entry.tx_hash
         record.version += 1
         runtime.sender.raise_for_revert(runtime.sender.wait([entry.tx_hash]))
+
+    def publish_later(self, session: Session, record: StatusListRecord, account: IssuerAccount) -> ChainJob:
+        """Sign the list as it stands, host it, and add the chain job that anchors its hash (sent by the
+        institution's issuer key), committed with the caller's transaction."""
+        signed, digest = self._sign_list(record, self._runtime(account))
+        record.credential, record.list_hash = signed, "0x" + digest.hex()
+        record.version += 1
+        return enqueue(
+            session,
+            "update_status_list",
+            {"list_id": record.id, "version": record.version, "hash": "0x" + digest.hex()},
+            subject=_issuer_subject(account.institution_id),
+            sender=account.address,
+        )
+
+    # The institutions' chain jobs (sent by their own issuer keys, run by the chain worker)...
+
+    def job_kinds(self) -> dict[str, JobKind]:
+        """The kinds of job an institution's issuer key sends (see :meth:`ChainWorker.add_kinds`)."""
+        return {
+            "update_status_list": JobKind(self._build_list, self._apply_list, _no_op, after_failure=True),
+            "anchor_batch": JobKind(self._build_anchor, self._apply_anchor, _no_op, after_failure=True),
+        }
+
+    def sender_of(self, session: Session, address: str) -> Any:
+        """The sender (outbox) of the institution whose issuer key is ``address``."""
+        account = session.scalar(select(IssuerAccount).where(IssuerAccount.address == address))
+        if account is None:
+            raise CredentialError(f"no institution here has the issuer key {address}")
+        return self._runtime(account).sender
+
+    def _build_list(self, session: Session, job: ChainJob, ledger: Ledger) -> Any:
+        record = session.get(StatusListRecord, job.payload["list_id"])
+        if record is None:
+            return NOTHING_TO_SEND
+        return self._list_call(record, int(job.payload["version"]), bytes.fromhex(job.payload["hash"][2:]))
+
+    def _apply_list(self, session: Session, job: ChainJob, events: Any) -> None:
+        record = session.get(StatusListRecord, job.payload["list_id"])
+        if record is not None and record.version == int(job.payload["version"]):
+            record.anchored_tx = job.tx_hash
+
+    def _build_anchor(self, session: Session, job: ChainJob, ledger: Ledger) -> Any:
+        """Sign the batch (once: the issuer's journal keeps what it signed) and the call that anchors its root."""
+        batch = session.get(CredentialBatch, job.payload["batch_id"])
+        if batch is None or batch.completed_at is not None:
+            return NOTHING_TO_SEND
+        account = session.get_one(IssuerAccount, batch.institution_id)
+        runtime = self._runtime(account)
+        credentials = self._credentials_of(session, batch)
+        unsigned = batch.documents or [self._unsealed(c) for c in credentials]  # batches before 0005 kept them in clear
+        _, call = runtime.issuer.prepare(batch.key, unsigned, credential_type=CREDENTIAL_TYPES[batch.kind], created=job.payload["created"])
+        if call is None:  # anchored already: an earlier run landed and a crash lost what it recorded
+            self._complete(session, batch, runtime)
+            return NOTHING_TO_SEND
+        return call
+
+    def _apply_anchor(self, session: Session, job: ChainJob, events: Any) -> None:
+        batch = session.get(CredentialBatch, job.payload["batch_id"])
+        if batch is not None and batch.completed_at is None:
+            self._complete(session, batch, self._runtime(session.get_one(IssuerAccount, batch.institution_id)))
+
+    @staticmethod
+    def _credentials_of(session: Session, batch: CredentialBatch) -> list[IssuedCredential]:
+        return list(
+            session.scalars(select(IssuedCredential).where(IssuedCredential.batch_id == batch.id).order_by(IssuedCredential.position))
+        )
+
+    def _complete(self, session: Session, batch: CredentialBatch, runtime: IssuerRuntime) -> None:
+        """The anchored batch's credentials with their anchor proofs, sealed under their subjects' keys
+        (the caller commits; the journal's clear copies go once it has)."""
+        issued = runtime.issuer.complete(batch.key)
+        credentials = self._credentials_of(session, batch)
+        documents = {document["id"]: document for document in issued.credentials}
+        self._seal_documents(credentials, [documents[c.id] for c in credentials])
+        batch.documents = []
+        batch.root, batch.tx_hash, batch.block_number = "0x" + issued.root.hex(), issued.tx_hash, issued.block_number
+        batch.completed_at = utcnow()
+        key, issuer = batch.key, runtime.issuer
+        # The journal's clear copies go once the sealed ones here are committed: they are what erasure reaches.
+        event.listen(session, "after_commit", lambda _: issuer.forget(key), once=True)
+
+    def _anchor_job(self, session: Session, batch: CredentialBatch, account: IssuerAccount) -> ChainJob | None:
+        """The latest job anchoring ``batch``."""
+        jobs = session.scalars(
+            select(ChainJob).where(ChainJob.kind == "anchor_batch", ChainJob.sender == account.address).order_by(ChainJob.id.desc())
+        )
+        return next((job for job in jobs if job.payload.get("batch_id") == batch.id), None)
+
+    def _enqueue_anchor(self, session: Session, batch: CredentialBatch, account: IssuerAccount) -> ChainJob:
+        """The job that signs and anchors ``batch`` (after the lists its credentials name are anchored)."""
+        for list_id in sorted({c.status_list_id for c in self._credentials_of(session, batch)}):
+            record = session.get(StatusListRecord, list_id)
+            if record is not None and record.version == 0:  # a verifier needs a list anchored to check against
+                self.publish_later(session, record, account)
+        return enqueue(
+            session,
+            "anchor_batch",
+            {"batch_id": batch.id, "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")},
+            subject=_issuer_subject(account.institution_id),
+            sender=account.address,
+        )
+
+    def await_job(self, session: Session, job_id: int, timeout: float | None = None) -> None:
+        """Wait for a committed chain job to be mined: :class:`ChainWriteWaiting` if it is not in time
+        (it goes on in the background), :class:`ContractRevertError` if it failed."""
+        self.notify()
+        limit = timeout if timeout is not None else (self.ledger.write_timeout or 120.0)
+        deadline = time.monotonic() + limit
+        while True:
+            session.commit()  # a new read: the worker's commits are seen
+            job = session.get_one(ChainJob, job_id, populate_existing=True)
+            if job.status == JobStatus.DONE:
+                return
+            if job.status == JobStatus.FAILED:
+                raise ContractRevertError(f"chain job {job.id} ({job.kind}) failed: {job.error}", tx_hash=job.tx_hash)
+            if time.monotonic() > deadline:
+                raise ChainWriteWaiting(
+                    f"chain job {job.id} ({job.kind}) not mined after {limit:.0f} s; it goes on (/chain/jobs/{job.id})",
+                    job_id=job.id,
+                    tx_hash=job.tx_hash,
+                )
+            time.sleep(0.05)
 
     # Issuing...
 
@@ -524,42 +685,21 @@ class Issuing:
                         code="batch_key_reused",
                     )
             else:
-                batch = self._prepare(session, institution, key, kind, entries, digests, content, actor, valid_from)
+                batch = self._prepare(session, institution, account, key, kind, entries, digests, content, actor, valid_from)
         if batch.completed_at is None:
             self.finish(session, batch, account)
         return batch
 
     def finish(self, session: Session, batch: CredentialBatch, account: IssuerAccount) -> None:
-        """Sign and anchor a committed batch (again, after a crash: the same credentials), then keep
-        the issued credentials sealed under their subjects' keys. One at a time per issuer key: a
-        second request for the same batch finds it finished."""
-        runtime = self._runtime(account)
-        with runtime.lock:
-            session.refresh(batch)
-            if batch.completed_at is not None:
-                return
-            credentials = list(
-                session.scalars(select(IssuedCredential).where(IssuedCredential.batch_id == batch.id).order_by(IssuedCredential.position))
-            )
-            for list_id in {c.status_list_id for c in credentials}:
-                record = session.scalar(select(StatusListRecord).where(StatusListRecord.id == list_id).with_for_update())
-                if record is not None and record.version == 0:  # a verifier needs a list anchored to check against
-                    self.publish(record, runtime, account.institution_id)
-                    session.commit()
-            unsigned = batch.documents or [self._unsealed(c) for c in credentials]  # batches before 0005 kept them in clear
-            issued = runtime.issuer.issue(
-                batch.key,
-                unsigned,
-                credential_type=CREDENTIAL_TYPES[batch.kind],
-                created=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            )
-            documents = {document["id"]: document for document in issued.credentials}
-            self._seal_documents(credentials, [documents[c.id] for c in credentials])
-            batch.documents = []
-            batch.root, batch.tx_hash, batch.block_number = "0x" + issued.root.hex(), issued.tx_hash, issued.block_number
-            batch.completed_at = utcnow()
+        """Wait for a committed batch's anchoring job (the chain worker signs the batch and anchors it,
+        then keeps its credentials sealed under their subjects' keys); a batch without a live job
+        (committed before jobs anchored batches, or whose job failed) gets one."""
+        job = self._anchor_job(session, batch, account)
+        if job is None or job.status == JobStatus.FAILED:
+            job = self._enqueue_anchor(session, batch, account)
             session.commit()
-            runtime.issuer.forget(batch.key)  # the journal's clear copies go: the sealed ones here are what erasure reaches
+        self.await_job(session, job.id)
+        session.refresh(batch)
 
     def _seal_documents(self, credentials: list[IssuedCredential], documents: list[dict[str, Any]]) -> None:
         sealed = self.vault.seal_many(
@@ -622,6 +762,7 @@ class Issuing:
         self,
         session: Session,
         institution: Institution,
+        account: IssuerAccount,
         key: str,
         kind: str,
         entries: list[GrowthEntry | DevelopmentEntry],
@@ -652,7 +793,9 @@ class Issuing:
         try:
             batch = self._documents(session, institution, key, kind, entries, enrolled, record, indexes, actor, valid_from)
             batch.content_digest, batch.record_digests = content, digests
-            session.commit()  # from here on, a retry with this key finishes these very credentials
+            session.flush()
+            self._enqueue_anchor(session, batch, account)  # the chain write, committed with the decision
+            session.commit()  # from here on, the batch finishes in the background, and a retry with this key waits for it
         except BaseException:
             session.rollback()
             self._shred_unreferenced(session, [subject_id for subject_id, _ in enrolled])
@@ -974,7 +1117,7 @@ class Issuing:
         for grant in grants:
             account = session.get(IssuerAccount, grant.institution_id)
             assert account is not None, f"grant {grant.id} of an institution without issuing keys"
-            self.change_status(session, grant, account, "revoke", reason=f"the converted credential {source_id} was revoked")
+            self.change_status(session, grant, account, "revoke", reason=f"the converted credential {source_id} was revoked", wait=False)
         return len(grants)
 
     def reconcile_grants(self, session: Session) -> int:
@@ -1010,14 +1153,18 @@ class Issuing:
         account: IssuerAccount,
         action: str,
         reason: str | None = None,
+        *,
+        wait: bool = True,
     ) -> IssuedCredential:
-        """revoke (final), suspend, or unsuspend a credential: the list is re-signed and re-anchored.
-        Revoking a credential revokes the credit grants that converted it (see :meth:`revoke_dependent_grants`)."""
+        """revoke (final), suspend, or unsuspend a credential: the list is re-signed and hosted, and the
+        job that anchors it committed with the change (``wait``: for it to be mined; :class:`ChainWriteWaiting`
+        if it is not in time, and it lands in the background). Revoking a credential revokes the credit
+        grants that converted it (see :meth:`revoke_dependent_grants`)."""
         targets = {"revoke": REVOKED, "suspend": SUSPENDED, "unsuspend": 0}
         if action not in targets:
             raise InvalidRequestError("action must be revoke, suspend or unsuspend")
         runtime = self._runtime(account)
-        with runtime.lock:
+        with runtime.lock:  # one read-modify-write of a list at a time (SQLite ignores the row lock)
             record = session.scalar(select(StatusListRecord).where(StatusListRecord.id == credential.status_list_id).with_for_update())
             assert record is not None
             status = self.status_list(record)
@@ -1032,13 +1179,13 @@ class Issuing:
             record.bits = bytes(status.bits)
             credential.status = _STATUS_NAMES[targets[action]]
             credential.status_reason = reason
-            try:
-                self.publish(record, runtime, credential.institution_id)
-            except TransactionTimeoutError:
-                session.commit()  # journaled and on its way: the registry hosts what the chain will hold
-                raise
+            job = self.publish_later(session, record, account)
             session.commit()
         if action == "revoke":
             self._release_grant(session, credential)
             self.revoke_dependent_grants(session, credential.id)
+        if wait:
+            self.await_job(session, job.id)
+        else:
+            self.notify()
         return credential

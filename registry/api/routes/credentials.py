@@ -85,11 +85,15 @@ class AcceptedPublic(BaseModel):
     status: Literal["pending"] = "pending"
     message: str
     status_url: str
+    chain_job_url: str | None = Field(default=None, description="the chain job that finishes it in the background (GET /chain/jobs/{id})")
 
 
-def _still_on_the_way(url: str, message: str) -> JSONResponse:
-    # Not a 504: the write is journaled and will land (the outbox re-sends it after a crash too).
-    return JSONResponse(status_code=202, headers={"Location": url}, content=AcceptedPublic(message=message, status_url=url).model_dump())
+def _still_on_the_way(url: str, message: str, waiting: TransactionTimeoutError) -> JSONResponse:
+    # Not a 504: the chain job is committed and will land (the outbox re-sends it after a crash too).
+    job_id = getattr(waiting, "job_id", None)
+    job_url = f"/chain/jobs/{job_id}" if job_id is not None else None
+    content = AcceptedPublic(message=message, status_url=url, chain_job_url=job_url).model_dump()
+    return JSONResponse(status_code=202, headers={"Location": url}, content=content)
 
 
 class BatchSummaryPublic(BaseModel):
@@ -249,11 +253,11 @@ def create_batch(
             actor=issuer.address,
             valid_from=valid_from,
         )
-    except TransactionTimeoutError:
+    except TransactionTimeoutError as waiting:
         return _still_on_the_way(
             f"/credentials/batches/{request.batch}",
-            "the batch is committed and its anchor is on its way "
-            "to the chain; follow status_url, and send the same batch key again to finish it",
+            "the batch is committed and its anchor is on its way to the chain; it completes by itself: follow status_url",
+            waiting,
         )
     return _batch_public(db, batch, issuing)
 
@@ -401,10 +405,11 @@ def change_credential_status(
     _, account = _issuer_of(db, issuer)
     try:
         issuing.change_status(db, credential, account, request.action, request.reason)
-    except TransactionTimeoutError:
+    except TransactionTimeoutError as waiting:
         return _still_on_the_way(
             f"/credentials/{credential_id}",
-            "the new status list is on its way to the chain; follow status_url, and send the same change again to finish it",
+            "the change is recorded and the new status list is on its way to the chain; it lands by itself: follow status_url",
+            waiting,
         )
     return _issued_public(credential, issuing, completed)
 

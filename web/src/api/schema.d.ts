@@ -1872,6 +1872,11 @@ export interface components {
     schemas: {
         /** AcceptedPublic */
         AcceptedPublic: {
+            /**
+             * Chain Job Url
+             * @description the chain job that finishes it in the background (GET /chain/jobs/{id})
+             */
+            chain_job_url?: string | null;
             /** Message */
             message: string;
             /**
@@ -2280,6 +2285,11 @@ export interface components {
             id: number;
             /** Kind */
             kind: string;
+            /**
+             * Sender
+             * @description the institution's issuer key that sends it (batch anchors, status lists); none: the relayer
+             */
+            sender?: string | null;
             /**
              * Status
              * @description pending (committed), sent (journaled and sent, waiting to be mined), done or failed
