@@ -75,6 +75,7 @@ from ledger_service.credentials import (
     DidResolver,
     Ed25519KeyPair,
     Ed25519PublicKeyRef,
+    IssuedBatch,
     StatusList,
     did_document,
     did_web,
@@ -89,7 +90,7 @@ from ledger_service.credentials import (
 )
 from ledger_service.vault import MasterKey, NewSubject, Vault
 
-from ..chain.jobs import NOTHING_TO_SEND, JobKind, enqueue
+from ..chain.jobs import NOT_READY, NOTHING_TO_SEND, JobKind, enqueue
 from ..core.config import Settings
 from ..core.errors import ConflictError, InvalidRequestError, ResourceNotFoundError
 from ..models import (
@@ -280,6 +281,28 @@ class ChainWriteWaiting(TransactionTimeoutError):
     def __init__(self, message: str, *, job_id: int, tx_hash: str | None = None) -> None:
         super().__init__(message, tx_hash=tx_hash)
         self.job_id = job_id
+        self.batch_key: str | None = None  # a credit grant's id, when it is the grant that waits
+
+
+class _AnchoredByJob(BatchIssuer):
+    """An institution's batch issuer as its credit bank sees it when the chain worker anchors the
+    grants: issuing a grant waits for its anchoring job (``wait(grant id)``), then adds the anchor proof."""
+
+    def __init__(self, inner: BatchIssuer, wait: Callable[[str], None]) -> None:  # shares the inner issuer's journal and keys
+        self.__dict__.update(inner.__dict__)
+        self._wait = wait
+
+    def issue(
+        self,
+        batch_id: str,
+        documents: Any,
+        *,
+        credential_type: bytes,
+        created: str,
+        status_list_hash: bytes = b"\0" * 32,
+    ) -> IssuedBatch:
+        self._wait(batch_id)
+        return self.complete(batch_id)
 
 
 def _issuer_subject(institution_id: str) -> str:
@@ -455,7 +478,18 @@ class Issuing:
                 try:
                     self._runtime(account)
                 except CredentialError:
-                    pass  # its keys are not on chain yet (set-up jobs pending); the sender was reconciled all the same
+                    continue  # its keys are not on chain yet (set-up jobs pending); the sender was reconciled all the same
+                unfinished = select(CredentialBatch.id).where(
+                    CredentialBatch.institution_id == account.institution_id,
+                    CredentialBatch.kind == "credit_grant",
+                    CredentialBatch.completed_at.is_(None),
+                )
+                if session.scalar(unfinished.limit(1)) is not None:  # grants a crash interrupted: anchored by their jobs, or dropped
+                    bank, _ = self.credit_bank(account, session.get_one(Institution, account.institution_id))
+                    try:
+                        self._finish_grants(session, bank, account)
+                    finally:
+                        bank.close()
 
     # Status lists...
 
@@ -575,6 +609,8 @@ class Issuing:
         if batch is None or batch.completed_at is not None:
             return NOTHING_TO_SEND
         account = session.get_one(IssuerAccount, batch.institution_id)
+        if batch.kind == "credit_grant":
+            return self._build_grant_anchor(session, job, batch, account)
         runtime = self._runtime(account)
         credentials = self._credentials_of(session, batch)
         unsigned = batch.documents or [self._unsealed(c) for c in credentials]  # batches before 0005 kept them in clear
@@ -586,8 +622,39 @@ class Issuing:
 
     def _apply_anchor(self, session: Session, job: ChainJob, events: Any) -> None:
         batch = session.get(CredentialBatch, job.payload["batch_id"])
-        if batch is not None and batch.completed_at is None:
-            self._complete(session, batch, self._runtime(session.get_one(IssuerAccount, batch.institution_id)))
+        if batch is None or batch.completed_at is not None:
+            return
+        account = session.get_one(IssuerAccount, batch.institution_id)
+        if batch.kind == "credit_grant":
+            self._complete_grant(session, batch, account)
+        else:
+            self._complete(session, batch, self._runtime(account))
+
+    def _build_grant_anchor(self, session: Session, job: ChainJob, batch: CredentialBatch, account: IssuerAccount) -> Any:
+        """A credit grant is anchored once its bank has recorded it (the request that grants it is between
+        its commit and the bank's journal: wait; a crash there: the batch is dropped, see :meth:`_finish_grants`)."""
+        bank, runtime = self.credit_bank(account, session.get_one(Institution, batch.institution_id))
+        try:
+            document = bank.recorded(batch.key)
+        finally:
+            bank.close()
+        if document is None:
+            return NOT_READY
+        _, call = runtime.issuer.prepare(batch.key, [document], credential_type=CREDIT_GRANT_TYPE, created=job.payload["created"])
+        if call is None:  # anchored already
+            self._complete_grant(session, batch, account)
+            return NOTHING_TO_SEND
+        return call
+
+    def _complete_grant(self, session: Session, batch: CredentialBatch, account: IssuerAccount) -> None:
+        """The anchored grant finished by its bank and recorded here (the caller commits)."""
+        bank, _ = self.credit_bank(account, session.get_one(Institution, batch.institution_id))
+        try:
+            grant = bank.finish(batch.key)  # anchored: the bank's issuer adds the anchor proof, sends nothing
+        finally:
+            bank.close()
+        if grant is not None:
+            self._fill_grant(session, batch, grant)
 
     @staticmethod
     def _credentials_of(session: Session, batch: CredentialBatch) -> list[IssuedCredential]:
@@ -699,7 +766,7 @@ class Issuing:
             job = self._enqueue_anchor(session, batch, account)
             session.commit()
         self.await_job(session, job.id)
-        session.refresh(batch)
+        session.expire_all()  # the worker finished it in its own session: read the batch and its credentials again
 
     def _seal_documents(self, credentials: list[IssuedCredential], documents: list[dict[str, Any]]) -> None:
         sealed = self.vault.seal_many(
@@ -947,9 +1014,13 @@ class Issuing:
 
     # The credit bank...
 
-    def credit_bank(self, account: IssuerAccount, institution: Institution) -> tuple[CreditBank, IssuerRuntime]:
-        """The institution's credit bank with its current rules (its journal is its own file)."""
+    def credit_bank(
+        self, account: IssuerAccount, institution: Institution, *, waits_for: Callable[[str], None] | None = None
+    ) -> tuple[CreditBank, IssuerRuntime]:
+        """The institution's credit bank with its current rules (its journal is its own file). ``waits_for``:
+        the bank's grants are anchored by their chain jobs, and issuing one waits for its job this way."""
         runtime = self._runtime(account)
+        issuer = runtime.issuer if waits_for is None else _AnchoredByJob(runtime.issuer, waits_for)
         rules = [
             ConversionRule(r["achievement_type"], float(r["credits"]), tuple(r.get("accepted_results") or ())) for r in account.credit_rules
         ]
@@ -958,7 +1029,7 @@ class Issuing:
         )
         bank = CreditBank(
             self.data_dir / "issuers" / f"credit-bank-{account.address}.sqlite3",
-            issuer=runtime.issuer,
+            issuer=issuer,
             rules=rules,
             chain=view,
             credit_type=CREDIT_GRANT_TYPE,
@@ -1000,13 +1071,24 @@ class Issuing:
         credit-grant credential with a status entry on the institution's own list (anchored before the grant
         is), recorded as a batch of one."""
         resolve = self.status_resolver(session, supplied_lists)
-        bank, runtime = self.credit_bank(account, institution)
+        granted: list[str] = []
+
+        def wait_for_anchor(grant_id: str) -> None:
+            batch = session.scalar(
+                select(CredentialBatch).where(CredentialBatch.institution_id == institution.id, CredentialBatch.key == grant_id)
+            )
+            job = None if batch is None else self._anchor_job(session, batch, account)
+            if job is None:
+                raise ConflictError(f"grant {grant_id} has no anchoring job")
+            self.await_job(session, job.id)
+
+        bank, runtime = self.credit_bank(account, institution, waits_for=wait_for_anchor)
         try:
             with runtime.lock:
-                self._finish_grants(session, bank, institution.id)
+                self._finish_grants(session, bank, account)
                 record = self.open_list(session, institution.id, 1)
-                if record.version == 0:  # the grant's status is checked against a list anchored on chain
-                    self.publish(record, runtime, institution.id)
+                if record.version == 0:  # the grant's status is checked against a list anchored on chain (before the grant)
+                    self.publish_later(session, record, account)
                 session.commit()
 
                 def status_entry(grant_id: str) -> dict[str, Any]:
@@ -1034,17 +1116,25 @@ class Issuing:
                             status_index=index,
                         )
                     )
-                    session.commit()  # before the bank's journal records the grant: a crash between leaves a row _finish_grants drops
+                    session.flush()
+                    self._enqueue_anchor(session, batch, account)  # the grant's chain write, committed with it
+                    # Before the bank's journal records the grant: a crash between leaves a row _finish_grants drops.
+                    session.commit()
+                    granted.append(grant_id)
                     return self.status_list(listed).entry(index)
 
-                grant = bank.import_presentation(
-                    presentation,
-                    challenge=challenge,
-                    domain=domain,
-                    status_resolver=resolve,
-                    did_resolver=did_resolver,
-                    status_entry=status_entry,
-                )
+                try:
+                    grant = bank.import_presentation(
+                        presentation,
+                        challenge=challenge,
+                        domain=domain,
+                        status_resolver=resolve,
+                        did_resolver=did_resolver,
+                        status_entry=status_entry,
+                    )
+                except ChainWriteWaiting as waiting:
+                    waiting.batch_key = granted[-1] if granted else None
+                    raise
                 credential = self._record_grant(session, institution.id, grant)
         finally:
             bank.close()
@@ -1052,33 +1142,43 @@ class Issuing:
 
     def _record_grant(self, session: Session, institution_id: str, grant: CreditGrant) -> IssuedCredential:
         batch = session.scalar(
-            select(CredentialBatch).where(CredentialBatch.institution_id == institution_id, CredentialBatch.key == grant.grant_id)
+            select(CredentialBatch)
+            .where(CredentialBatch.institution_id == institution_id, CredentialBatch.key == grant.grant_id)
+            .execution_options(populate_existing=True)  # the chain worker may have recorded it
         )
-        credential = session.get(IssuedCredential, f"urn:eduledger:{grant.grant_id}")
+        credential = session.get(IssuedCredential, f"urn:eduledger:{grant.grant_id}", populate_existing=True)
         if batch is None or credential is None:
             raise ConflictError(f"grant {grant.grant_id} was issued by the credit bank but not recorded by the registry")
         if batch.completed_at is None:
-            anchor = grant.credential["proof"][-1]
-            credential.document = grant.credential
-            for source in dict.fromkeys(grant.converted):
-                session.add(GrantSource(grant_id=credential.id, source_id=source))
-            batch.root, batch.tx_hash, batch.block_number = anchor["merkleRoot"], anchor["transactionHash"], anchor["blockNumber"]
-            batch.completed_at = utcnow()
+            self._fill_grant(session, batch, grant)
             session.commit()
         return credential
 
-    def _finish_grants(self, session: Session, bank: CreditBank, institution_id: str) -> None:
-        """Grants a crash interrupted: finished if the bank recorded them, dropped if it never did."""
+    def _fill_grant(self, session: Session, batch: CredentialBatch, grant: CreditGrant) -> None:
+        credential = session.get_one(IssuedCredential, f"urn:eduledger:{grant.grant_id}")
+        anchor = grant.credential["proof"][-1]
+        credential.document = grant.credential
+        for source in dict.fromkeys(grant.converted):
+            session.add(GrantSource(grant_id=credential.id, source_id=source))
+        batch.root, batch.tx_hash, batch.block_number = anchor["merkleRoot"], anchor["transactionHash"], anchor["blockNumber"]
+        batch.completed_at = utcnow()
+
+    def _finish_grants(self, session: Session, bank: CreditBank, account: IssuerAccount) -> None:
+        """Grants a crash interrupted: the ones the bank recorded are anchored by their chain job (given
+        one if they have none live), the ones it never recorded are dropped."""
         for batch in session.scalars(
             select(CredentialBatch).where(
-                CredentialBatch.institution_id == institution_id,
+                CredentialBatch.institution_id == account.institution_id,
                 CredentialBatch.kind == "credit_grant",
                 CredentialBatch.completed_at.is_(None),
             )
         ).all():
-            grant = bank.finish(batch.key)
-            if grant is not None:
-                self._record_grant(session, institution_id, grant)
+            if bank.recorded(batch.key) is not None:
+                job = self._anchor_job(session, batch, account)
+                if job is None or job.status == JobStatus.FAILED:
+                    self._enqueue_anchor(session, batch, account)
+                    session.commit()
+                    self.notify()
                 continue
             credential = session.get(IssuedCredential, f"urn:eduledger:{batch.key}")
             if credential is not None:
@@ -1092,7 +1192,7 @@ class Issuing:
         bank, runtime = self.credit_bank(account, institution)
         try:
             with runtime.lock:
-                self._finish_grants(session, bank, institution.id)
+                self._finish_grants(session, bank, account)
         finally:
             bank.close()
         rows = session.scalars(

@@ -158,3 +158,45 @@ def test_a_revocation_that_cannot_finish_in_time_is_202_and_the_hosted_list_is_w
     assert bytes(anchored["listHash"]) == status_list_hash(hosted), "the hosted list is the one that landed"
     report = client.post("/verify", json={"credential": credential["document"]}).json()
     assert report["outcome"] == "invalid" and any("revoked" in c["detail"] for c in report["checks"])
+
+
+def test_a_credit_grant_the_chain_is_slow_to_anchor_is_202_and_completes_by_itself(make_client: ClientFactory) -> None:
+    """Issue 11 item 1: before, a credit-bank import sent the grant's anchor from the request and answered
+    504 when the chain did not confirm it in time; now the grant is committed with its chain job."""
+    from ledger_service.credentials import Ed25519KeyPair, holder_did, sign_presentation
+
+    client = make_client(CHAIN_WAIT_SECONDS=1)
+    _, school, _ = issuing_school(client)
+    _, college, _ = issuing_school(client)
+    ledger: Ledger = client.app.state.ledger  # type: ignore[attr-defined]
+    assert ledger.node is not None
+    label = uuid.uuid4().hex[:6]
+    student = Ed25519KeyPair.generate()
+    records = [{**record, "holder": holder_did(student.public)} for record in students(1, label=label)]
+    issued = school.request("POST", "/credentials/batches", json={"batch": label, "kind": "growth_record", "records": records})
+    mine = [issued["credentials"][0]["document"]]
+    college.request("PUT", "/credit-bank/rules", json=[{"achievement_type": "ext:GrowthRecord", "credits": 0.5}])
+    given = client.post("/presentations/challenges").json()
+    signed = sign_presentation(mine, student, challenge=given["challenge"], domain=given["domain"], created="2026-11-30T00:00:00Z")
+    with ledger.node._snapshot_lock:
+        ledger.rpc.request("evm_setAutomine", [False])
+        try:
+            answer = client.post(
+                "/credit-bank/imports", json={"presentation": signed, "challenge": given["challenge"]}, headers=college.headers
+            )
+        finally:
+            ledger.rpc.request("evm_setAutomine", [True])
+            ledger.rpc.request("evm_mine")
+    assert answer.status_code == 202, answer.text
+    status_url = answer.json()["status_url"]
+    assert status_url.startswith("/credentials/credit-grant:") and answer.json()["chain_job_url"].startswith("/chain/jobs/")
+
+    def anchored() -> bool:
+        return client.get(status_url, headers=college.headers).json()["document"] is not None
+
+    wait_until(anchored, "the grant to be anchored in the background")
+    grant = client.get(status_url, headers=college.headers).json()
+    assert grant["status"] == "active" and verify(client, grant["document"])["outcome"] == "valid"
+    assert grant["document"]["credentialSubject"]["creditsEarned"] == 0.5
+    (listed,) = client.get("/credit-bank/grants", headers=college.headers).json()
+    assert listed["completed"] and listed["converted"] == [mine[0]["id"]]

@@ -22,7 +22,7 @@ from ...crud import issued as issued_crud
 from ...crud import users as users_crud
 from ...models import ChainJob, CredentialBatch, Institution, IssuedCredential, IssuerAccount, StatusListRecord
 from ...workflows import rosters
-from ...workflows.issuance import Issuing
+from ...workflows.issuance import ChainWriteWaiting, Issuing
 from ...workflows.presentations import presentation_domain, use_presentation_challenge
 from ..deps import AdminUser, BureauDep, CurrentUser, IssuerUser, IssuingDep, Principal, SessionDep, SettingsDep, WorkerDep
 from ..params import MAX_INT
@@ -539,28 +539,41 @@ def read_credit_rules(issuer: IssuerUser, db: SessionDep) -> list[ConversionRule
     return [ConversionRulePublic(**rule) for rule in account.credit_rules]
 
 
-@router.post("/credit-bank/imports", response_model=GrantPublic, status_code=201)
+@router.post(
+    "/credit-bank/imports",
+    response_model=GrantPublic,
+    status_code=201,
+    responses={202: {"model": AcceptedPublic, "description": "granted; the chain has not anchored the grant in time"}},
+)
 def import_presentation(
     request: ImportRequest, issuer: IssuerUser, db: SessionDep, issuing: IssuingDep, settings: SettingsDep, bureau: BureauDep
-) -> GrantPublic:
+) -> GrantPublic | JSONResponse:
     """Verify every presented credential, convert by the rules, issue one credit-grant credential;
-    a credential is never converted twice by the same institution."""
+    a credential is never converted twice by the same institution. When the chain is slow: 202, and
+    the grant is anchored in the background (follow status_url)."""
     institution, account = _issuer_of(db, issuer)
     if not account.credit_rules:
         raise ConflictError("set the conversion rules first (PUT /credit-bank/rules)", code="no_rules")
     use_presentation_challenge(db, request.challenge)
     db.commit()  # spent whatever follows: a presentation answers its challenge once
-    credential, grant = issuing.grant_credits(
-        db,
-        institution=institution,
-        account=account,
-        presentation=request.presentation,
-        supplied_lists=request.status_lists,
-        actor=issuer.address,
-        challenge=request.challenge,
-        domain=presentation_domain(settings.BASE_URL),
-        did_resolver=issuing.did_resolver(db, bureau.id_hex, bureau.signing_key),
-    )
+    try:
+        credential, grant = issuing.grant_credits(
+            db,
+            institution=institution,
+            account=account,
+            presentation=request.presentation,
+            supplied_lists=request.status_lists,
+            actor=issuer.address,
+            challenge=request.challenge,
+            domain=presentation_domain(settings.BASE_URL),
+            did_resolver=issuing.did_resolver(db, bureau.id_hex, bureau.signing_key),
+        )
+    except ChainWriteWaiting as waiting:
+        return _still_on_the_way(
+            f"/credentials/{waiting.batch_key}" if waiting.batch_key else "/credit-bank/grants",
+            "the credits are granted and the grant's anchor is on its way to the chain; it completes by itself: follow status_url",
+            waiting,
+        )
     return GrantPublic(
         grant_id=grant.grant_id,
         credential_id=credential.id,
