@@ -617,6 +617,7 @@ class Issuing:
         _, call = runtime.issuer.prepare(batch.key, unsigned, credential_type=CREDENTIAL_TYPES[batch.kind], created=job.payload["created"])
         if call is None:  # anchored already: an earlier run landed and a crash lost what it recorded
             self._complete(session, batch, runtime)
+            job.tx_hash, job.block_number = batch.tx_hash, batch.block_number
             return NOTHING_TO_SEND
         return call
 
@@ -643,6 +644,7 @@ class Issuing:
         _, call = runtime.issuer.prepare(batch.key, [document], credential_type=CREDIT_GRANT_TYPE, created=job.payload["created"])
         if call is None:  # anchored already
             self._complete_grant(session, batch, account)
+            job.tx_hash, job.block_number = batch.tx_hash, batch.block_number
             return NOTHING_TO_SEND
         return call
 
@@ -704,7 +706,7 @@ class Issuing:
         limit = timeout if timeout is not None else (self.ledger.write_timeout or 120.0)
         deadline = time.monotonic() + limit
         while True:
-            session.commit()  # a new read: the worker's commits are seen
+            session.rollback()  # everything is committed: end the read, so the worker's commits are seen
             job = session.get_one(ChainJob, job_id, populate_existing=True)
             if job.status == JobStatus.DONE:
                 return

@@ -350,6 +350,7 @@ def test_a_batch_that_answered_202_completes_by_itself_even_after_kill_9(tmp_pat
             assert all(verified(http, c["document"]) == "valid" for c in stored["credentials"])
             followed = http.get(job_url).json()
             assert followed["status"] == "done" and followed["tx_hash"] == stored["tx_hash"], followed
+            assert followed["block_number"] == stored["block_number"], "the block the batch names"
             health = http.get("/health").json()
             assert health["status"] == "ok" and health["chain_writes"] == "ok", health
     finally:
