@@ -119,6 +119,10 @@ def test_nominations_hit_their_quotas_and_the_panel_ranks_per_bucket(year: Year)
     # Bucket c2: third alone. The per-node quota (1) and the total (2) decide the proposed list.
     score_all(year, pid, {first["id"]: [(40, 30), (45, 45)], fourth["id"]: [(40, 40), (40, 40)]})
     refused(lambda: reviewer.request("POST", scores_path, json={"scores": {"科学性": 1, "创新性": 1}}), 409, "already_scored")
+    # Each panel member reads back their own scores (a reloaded page shows what is done), never another's.
+    mine = {n["id"]: n["my_scores"] for n in reviewer.request("GET", f"/programmes/{pid}/nominees")}
+    assert mine[first["id"]] == {"科学性": 40, "创新性": 30} and mine[second["id"]] is None
+    assert admin.request("GET", f"/programmes/{pid}/nominees")[0]["my_scores"] is None
     refused(lambda: admin.request("POST", f"/programmes/{pid}/publish"), 409, "wrong_phase")  # nominations still open
     year.clock.advance(days=11)
     refused(lambda: nominate(bob, bob_second), 409, "wrong_phase")

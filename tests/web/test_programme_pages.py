@@ -120,6 +120,11 @@ def _round(world: World, clock: Clock, tmp_path: Path, sign_in: Any) -> None:
             form.get_by_label(re.compile(f"^{criterion}")).fill(str(value))
         form.get_by_role("button", name=re.compile("^提交评分")).click()
         form.get_by_text("评分已提交。").wait_for()
+    reviewer_page.reload()  # after a reload the page still shows what this member has scored, with the scores
+    reviewer_page.wait_for_selector("form[data-nominee]")
+    for form in reviewer_page.locator("form[data-nominee]").all():
+        form.get_by_text("已评分").wait_for()
+        assert form.get_by_role("button", name=re.compile("^提交评分")).count() == 0
     nominees = admin.request("GET", f"/programmes/{programme_id}/nominees")
     for nominee in nominees:
         low = {k: v - 2 for k, v in RUBRIC_SCORES.items()}

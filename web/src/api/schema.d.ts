@@ -1515,7 +1515,8 @@ export interface paths {
         };
         /**
          * Read Reviews
-         * @description The reviews of every round: administrators and reviewers any time; authors once a decision is taken.
+         * @description The reviews the caller may read: administrators all; authors once a decision is taken; reviewers
+         *     earlier rounds, and the current one after submitting their own.
          */
         get: operations["reviews-read_reviews"];
         put?: never;
@@ -2921,6 +2922,13 @@ export interface components {
             /** Mean Score */
             mean_score: number | null;
             /**
+             * My Scores
+             * @description the caller's own scores of the nominee, once given (panel members)
+             */
+            my_scores?: {
+                [key: string]: number;
+            } | null;
+            /**
              * Rank
              * @description within its bucket, once published
              */
@@ -3713,7 +3721,7 @@ export interface components {
             recommendation: "accept" | "revise" | "decline";
             /**
              * Scores
-             * @description 科学性, 适用性, 规范性, 时效性, 公益性: each 0–3
+             * @description 思想性, 科学性, 规范性, 技术性, 适用性: each 0–3
              */
             scores: {
                 [key: string]: number;
@@ -5765,6 +5773,13 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
+            /** @description as many packages as the service verifies at once are in progress: {error, message, retry_after} */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     "packages-verify_package": {
@@ -5799,6 +5814,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+            /** @description as many packages as the service verifies at once are in progress: {error, message, retry_after} */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
