@@ -541,7 +541,8 @@ export interface paths {
         /**
          * Import Presentation
          * @description Verify every presented credential, convert by the rules, issue one credit-grant credential;
-         *     a credential is never converted twice by the same institution.
+         *     a credential is never converted twice by the same institution. When the chain is slow: 202, and
+         *     the grant is anchored in the background (follow status_url).
          */
         post: operations["credentials-import_presentation"];
         delete?: never;
@@ -5279,6 +5280,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GrantPublic"];
+                };
+            };
+            /** @description granted; the chain has not anchored the grant in time */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedPublic"];
                 };
             };
             /** @description Validation Error */
