@@ -89,7 +89,7 @@ def test_an_issue_that_cannot_finish_in_time_is_202_and_completes_by_itself(make
 def test_an_institutions_writes_are_jobs_committed_with_the_batch_and_sent_by_its_own_key(make_client: ClientFactory) -> None:
     """Before: a batch's list and anchor were sent from the request through the school's outbox, with no
     chain job: not ordered, not retried by the worker, not visible at /chain/jobs or in /health."""
-    client = make_client(WORKER=False, CHAIN_WAIT_SECONDS=1)
+    client = make_client(WORKER=False, CHAIN_WAIT_SECONDS=1, CHAIN_STALL_SECONDS=2)
     admin, issuer, school = issuing_school(client)
     address = admin.request("GET", f"/institutions/{school['id']}/issuer")["address"]
     key = f"jobs-{uuid.uuid4().hex[:6]}"
@@ -107,9 +107,13 @@ def test_an_institutions_writes_are_jobs_committed_with_the_batch_and_sent_by_it
     assert jobs[0].subject == jobs[1].subject == f"issuer:{school['id']}"
     followed = client.get(answer.json()["chain_job_url"]).json()
     assert followed["id"] == jobs[1].id and followed["status"] == "pending" and followed["sender"] == address
+    wait_until(lambda: client.get("/health").status_code == 503, "the waiting anchor to degrade /health", timeout=10)
+    health = client.get("/health").json()
+    assert health["chain_writes"].startswith("stalled") and health["oldest_open_job_seconds"] >= 2 and health["open_chain_jobs"] >= 2
     drain(client)
     followed = client.get(answer.json()["chain_job_url"]).json()
     assert followed["status"] == "done" and followed["tx_hash"] and followed["block_number"]
+    wait_until(lambda: client.get("/health").status_code == 200, "/health to be ok once the jobs are mined", timeout=10)
     done = client.get(f"/credentials/batches/{key}", headers=issuer.headers).json()
     assert done["completed"] and done["tx_hash"] == followed["tx_hash"]
     assert all(verify(client, c["document"])["outcome"] == "valid" for c in done["credentials"])
@@ -118,7 +122,6 @@ def test_an_institutions_writes_are_jobs_committed_with_the_batch_and_sent_by_it
     assert revoked.status_code == 202, revoked.text
     job = client.get(revoked.json()["chain_job_url"]).json()
     assert job["kind"] == "update_status_list" and job["sender"] == address and job["status"] == "pending"
-    assert client.get("/health").json()["open_chain_jobs"] >= 1
     drain(client)
     assert client.get(revoked.json()["chain_job_url"]).json()["status"] == "done"
     assert verify(client, done["credentials"][0]["document"])["outcome"] == "invalid"
