@@ -9,9 +9,13 @@ A batch is a class or a grade: the subjects' personal data go into the vault (un
 guardian-consent reference), each credential names a salted identifier only, carries one
 lifecycle status entry (valid / suspended / revoked), is signed, and the batch's Merkle root is
 anchored in one transaction. The batch's documents are fixed and committed before anything is
-signed, so a retry with the same batch key finishes the same credentials (and the same key with
-other records is refused, naming the difference), and the issuer's journal and outbox make sure a
-batch is never anchored twice.
+signed, together with the chain jobs that anchor its status list (if new) and its root: the chain
+worker signs the batch, sends the anchor with the institution's own issuer key and, once it is mined,
+gives the credentials their anchor proofs and completes the batch — whether or not the request still
+waits (it answers 202 when the chain is slow). A retry with the same batch key waits for the same
+job (the same key with other records is refused, naming the difference), and the issuer's journal
+and outbox make sure a batch is never anchored twice. Status changes and credit grants are decided
+and committed with their jobs the same way.
 
 Personal data cannot be orphaned or outlive an erasure:
 
@@ -322,7 +326,7 @@ class IssuerRuntime:
         self.issuer = issuer
         self.signing_key = signing_key
         self.owns_sender = owns_sender
-        self.lock = threading.Lock()  # one batch or list update at a time per institution key (nonces)
+        self.lock = threading.Lock()  # one status-list change or credit grant at a time per institution
 
 
 class Issuing:
