@@ -1077,7 +1077,6 @@ class Issuing:
         credit-grant credential with a status entry on the institution's own list (anchored before the grant
         is), recorded as a batch of one."""
         resolve = self.status_resolver(session, supplied_lists)
-        granted: list[str] = []
 
         def wait_for_anchor(grant_id: str) -> None:
             batch = session.scalar(
@@ -1086,7 +1085,11 @@ class Issuing:
             job = None if batch is None else self._anchor_job(session, batch, account)
             if job is None:
                 raise ConflictError(f"grant {grant_id} has no anchoring job")
-            self.await_job(session, job.id)
+            try:
+                self.await_job(session, job.id)
+            except ChainWriteWaiting as waiting:
+                waiting.batch_key = grant_id  # where the client follows it
+                raise
 
         bank, runtime = self.credit_bank(account, institution, waits_for=wait_for_anchor)
         try:
@@ -1126,21 +1129,16 @@ class Issuing:
                     self._enqueue_anchor(session, batch, account)  # the grant's chain write, committed with it
                     # Before the bank's journal records the grant: a crash between leaves a row _finish_grants drops.
                     session.commit()
-                    granted.append(grant_id)
                     return self.status_list(listed).entry(index)
 
-                try:
-                    grant = bank.import_presentation(
-                        presentation,
-                        challenge=challenge,
-                        domain=domain,
-                        status_resolver=resolve,
-                        did_resolver=did_resolver,
-                        status_entry=status_entry,
-                    )
-                except ChainWriteWaiting as waiting:
-                    waiting.batch_key = granted[-1] if granted else None
-                    raise
+                grant = bank.import_presentation(
+                    presentation,
+                    challenge=challenge,
+                    domain=domain,
+                    status_resolver=resolve,
+                    did_resolver=did_resolver,
+                    status_entry=status_entry,
+                )
                 credential = self._record_grant(session, institution.id, grant)
         finally:
             bank.close()
