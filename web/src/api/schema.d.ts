@@ -725,6 +725,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/institutions/{institution_id}/resources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Institution Resources
+         * @description The school's accepted (入库) resources, newest first: what its issuer may nominate (学校推荐); for administrators and its issuers.
+         */
+        get: operations["institutions-read_institution_resources"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/ipfs": {
         parameters: {
             query?: never;
@@ -3816,6 +3836,34 @@ export interface components {
             /** Recommendations */
             recommendations: string[];
         };
+        /** SchoolResourceItem */
+        SchoolResourceItem: {
+            /** Accepted At */
+            accepted_at: string | null;
+            /** @description the lead author, named as the caller may see */
+            author: components["schemas"]["PersonPublic"];
+            /** Catalogue Path */
+            catalogue_path: string;
+            /** Resource Id */
+            resource_id: number;
+            /** Resource Type */
+            resource_type: string;
+            /** Title */
+            title: string;
+            /** Version */
+            version: number;
+        };
+        /** SchoolResourcePage */
+        SchoolResourcePage: {
+            /** Items */
+            items: components["schemas"]["SchoolResourceItem"][];
+            /** Page */
+            page: number;
+            /** Per Page */
+            per_page: number;
+            /** Total */
+            total: number;
+        };
         /** ScorePublic */
         ScorePublic: {
             /**
@@ -5653,6 +5701,42 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["registry__api__routes__credentials__IssuerPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "institutions-read_institution_resources": {
+        parameters: {
+            query?: {
+                page?: number;
+                per_page?: number;
+            };
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                institution_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchoolResourcePage"];
                 };
             };
             /** @description Validation Error */
