@@ -173,7 +173,14 @@ class ChainWorker:
                 groups.setdefault(job.sender, []).append((job, call))
             waiting = []
             for group in groups.values():  # the relayer's jobs, then each institution's, each through its own outbox
-                sender = self._sender_of(session, group[0][0])
+                try:
+                    sender = self._sender_of(session, group[0][0])
+                except ChainError:
+                    raise
+                except EduLedgerError as exc:  # that key cannot send now: its jobs wait, the others go on
+                    self.last_error = f"{type(exc).__name__}: {exc}"
+                    log.warning("chain jobs of %s wait: %s", group[0][0].sender, self.last_error)
+                    continue
                 sent = self._submit(session, sender, group)
                 session.commit()
                 if sent:
