@@ -48,7 +48,7 @@ def test_health_is_ok_when_writes_flow(client: TestClient) -> None:
     assert body["status"] == "ok" and body["chain_writes"] == "ok"
 
 
-def wait_until(check: Callable[[], bool], what: str, timeout: float = 30) -> None:
+def wait_until(check: Callable[[], bool], what: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while not check():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
