@@ -166,6 +166,8 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
                 base_url=settings.BASE_URL,
             )
             app.state.issuing = issuing
+            worker.add_kinds(issuing.job_kinds(), issuing.sender_of)  # the institutions' own writes, by their own keys
+            issuing.notify = worker.notify
             with sessions() as session:  # what a crash or an older version left: sealed, shredded, before any request
                 issuing.seal_legacy(session)
                 issuing.sweep_orphans(session)

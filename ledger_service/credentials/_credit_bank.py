@@ -204,6 +204,12 @@ class CreditBank:
         credential = self._issue(grant_id, json.loads(row[0]), now or datetime.now(timezone.utc))
         return CreditGrant(grant_id, float(credential["credentialSubject"]["creditsEarned"]), credential, converted)
 
+    def recorded(self, grant_id: str) -> dict[str, Any] | None:
+        """The grant document this bank recorded as ``grant_id`` (before anchoring it), or None if it never did."""
+        with self._lock:
+            row = self._db.execute("SELECT document FROM grants WHERE grant_id = ?", (grant_id,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
     def release(self, grant_id: str) -> int:
         """The grant was revoked: the credentials it converted may be converted again. Returns how many."""
         with self._lock:

@@ -38,7 +38,7 @@ from typing import Any
 
 from .._exceptions import CredentialError
 from .._sqlite import open_durable
-from ..chain import BoundContract, TransactionSender
+from ..chain import BoundContract, ContractCall, TransactionSender
 from ._data_integrity import JCS_SUITE, batch_proof, sign_hashed, sign_jcs_batch
 from ._did_web import did_web_institution, signing_method
 from ._documents import mandatory_pointers
@@ -259,12 +259,38 @@ class BatchIssuer:
         status_list_hash: bytes = b"\0" * 32,
     ) -> IssuedBatch:
         """Sign, journal, anchor and finish ``documents`` as batch ``batch_id`` (idempotent by id)."""
-        signed, hashes, tree = self._journaled(batch_id, documents, credential_type, created)
-        root = tree.root
-        existing = self.anchor.call("anchorOf", root)
-        if existing["anchoredAt"] == 0:
-            call = self.anchor.transaction("anchor", root, len(signed), credential_type, status_list_hash, key=f"anchor:0x{root.hex()}")
+        _, call = self.prepare(batch_id, documents, credential_type=credential_type, created=created, status_list_hash=status_list_hash)
+        if call is not None:
             self.sender.transact(call)
+        return self.complete(batch_id)
+
+    def prepare(
+        self,
+        batch_id: str,
+        documents: Sequence[dict[str, Any]],
+        *,
+        credential_type: bytes,
+        created: str,
+        status_list_hash: bytes = b"\0" * 32,
+    ) -> tuple[bytes, ContractCall | None]:
+        """Sign and journal ``documents`` as batch ``batch_id`` (once: a journaled batch keeps its
+        credentials), and return its root and the anchoring call to send through this issuer's
+        sender (key ``anchor:<root>``), or None when the root is anchored on chain already."""
+        signed, _, tree = self._journaled(batch_id, documents, credential_type, created)
+        root = tree.root
+        if self.anchor.call("anchorOf", root)["anchoredAt"] != 0:
+            return root, None
+        return root, self.anchor.transaction("anchor", root, len(signed), credential_type, status_list_hash, key=f"anchor:0x{root.hex()}")
+
+    def complete(self, batch_id: str) -> IssuedBatch:
+        """The journaled batch ``batch_id`` finished: each credential with its anchor proof (its root
+        must be anchored on chain by this issuer's sender)."""
+        with self._lock:
+            row = self._db.execute("SELECT credential_type FROM batches WHERE batch_id = ?", (batch_id,)).fetchone()
+        if row is None:
+            raise CredentialError(f"batch {batch_id} was never journaled here")
+        signed, hashes, tree = self._journaled(batch_id, (), bytes(row[0]), "")
+        root = tree.root
         entry = self.sender.outbox.by_keys([f"anchor:0x{root.hex()}"]).get(f"anchor:0x{root.hex()}")
         anchored = self.anchor.call("anchorOf", root)
         if anchored["anchoredAt"] == 0:

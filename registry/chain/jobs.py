@@ -3,6 +3,10 @@
 Every kind has a ``build`` (the :class:`ContractCall`, or :data:`NOT_READY` / :data:`NOTHING_TO_SEND`),
 an ``apply`` (on success, given the decoded events) and a ``fail`` (on revert or refusal). Jobs about
 the same record (their ``subject``) run one after another, in the order they were made.
+
+The kinds here are the relayer's. An institution's own writes (:data:`ISSUER_JOB_KINDS`: batch anchors
+and status-list updates, sent by its issuer key, the job's ``sender``) are defined by the issuance
+workflow, which holds the keys, and given to the worker with :meth:`ChainWorker.add_kinds`.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from ..models import AuthorConfirmation, Certificate, ChainJob, Nominee, Program
 from .contracts import CertificateContract, DirectoryContract, ResourceContract
 from .directory import CERTIFICATE_KINDS, CERTIFICATE_LEVELS, INSTITUTION_KINDS, REVIEWER_ROLE
 
-__all__ = ["JOB_KINDS", "NOTHING_TO_SEND", "NOT_READY", "JobKind", "enqueue", "registration_of"]
+__all__ = ["ISSUER_JOB_KINDS", "JOB_KINDS", "NOTHING_TO_SEND", "NOT_READY", "JobKind", "enqueue", "registration_of"]
 
 NOT_READY = "not-ready"  # an input is not on chain yet: try again next cycle
 NOTHING_TO_SEND = "nothing-to-send"  # the job has become moot (e.g. revoking a certificate never issued)
@@ -34,16 +38,22 @@ class JobKind:
     build: Callable[[Session, ChainJob, Ledger], Built]
     apply: Callable[[Session, ChainJob, list[DecodedEvent]], None]
     fail: Callable[[Session, ChainJob, str], None]
+    after_failure: bool = False  # runs when the subject's previous job failed too (otherwise it fails with it)
 
 
-def enqueue(session: Session, kind: str, payload: dict[str, Any], *, subject: str | None = None) -> ChainJob:
-    """Add a job (committed with the caller's transaction); it waits for the subject's previous job."""
-    if kind not in JOB_KINDS:
+# Sent by an institution's own issuer key (the job's ``sender``); built by registry.workflows.issuance.
+ISSUER_JOB_KINDS = ("anchor_batch", "update_status_list")
+
+
+def enqueue(session: Session, kind: str, payload: dict[str, Any], *, subject: str | None = None, sender: str | None = None) -> ChainJob:
+    """Add a job (committed with the caller's transaction); it waits for the subject's previous job.
+    ``sender``: the address of the institution's issuer key that sends it (None: the relayer)."""
+    if kind not in JOB_KINDS and kind not in ISSUER_JOB_KINDS:
         raise ValueError(f"unknown chain job kind {kind!r}")
     previous = None
     if subject is not None:
         previous = session.scalar(select(ChainJob.id).where(ChainJob.subject == subject).order_by(ChainJob.id.desc()).limit(1))
-    job = ChainJob(kind=kind, subject=subject, payload=payload, depends_on=previous)
+    job = ChainJob(kind=kind, subject=subject, payload=payload, depends_on=previous, sender=sender)
     session.add(job)
     session.flush()
     return job

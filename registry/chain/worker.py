@@ -3,7 +3,8 @@
 A cycle: (1) hashes of new workflow events of registered versions become one ``record_decisions``
 job (and a programme's decisions about nominees one ``record_programme_decisions`` job); (2) ready
 jobs (their subject's previous job done) are built into calls and submitted in one go through the
-relayer's durable outbox, each under its own key (and attempt number), so a job
+relayer's durable outbox — or, for an institution's own writes (the job's ``sender``), that
+institution's issuer key's outbox — each under its own key, so a job
 resent after a crash returns its first transaction instead of sending a second; (3) receipts are
 awaited and applied to the database. A chain that does not answer leaves the jobs where they are
 and the worker tries again.
@@ -22,17 +23,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger_service import ChainError, ContractRevertError, EduLedgerError
-from ledger_service.chain import ContractCall, Ledger, OutboxStatus, Receipt
+from ledger_service.chain import ContractCall, Ledger, OutboxStatus, Receipt, TransactionSender
 
 from ..models import ChainJob, JobStatus, Nominee, ProgrammeEvent, ResourceVersion, WorkflowEvent, utcnow
-from .jobs import JOB_KINDS, NOTHING_TO_SEND
+from .jobs import JOB_KINDS, NOTHING_TO_SEND, JobKind
 
 __all__ = ["ChainWorker"]
 
 log = logging.getLogger("registry.chain")
 
 _DECISIONS_PER_TRANSACTION = 400
-_CONTRACTS = ("ResourceRegistry", "CertificateRegistry", "InstitutionRegistry")
+_CONTRACTS = ("ResourceRegistry", "CertificateRegistry", "InstitutionRegistry", "CredentialAnchor")
 
 
 class ChainWorker:
@@ -51,6 +52,19 @@ class ChainWorker:
         # Told the logs of the chain jobs that landed (first block, last block, logs), like ServiceMonitor's listeners.
         self.after_apply: list[Callable[[int, int, list[dict[str, Any]] | None], None]] = []
         self.after_cycle: list[Callable[[], None]] = []  # follow-up work on what landed (certificates as credentials)
+        self.kinds: dict[str, JobKind] = dict(JOB_KINDS)
+        self._senders: Callable[[Session, str], TransactionSender] | None = None
+
+    def add_kinds(self, kinds: dict[str, JobKind], senders: Callable[[Session, str], TransactionSender]) -> None:
+        """Kinds of job sent by other keys than the relayer's: ``senders`` gives the sender of a job's ``sender`` address."""
+        self.kinds.update(kinds)
+        self._senders = senders
+
+    def _sender_of(self, session: Session, job: ChainJob) -> TransactionSender:
+        if job.sender is None:
+            return self.ledger.sender
+        assert self._senders is not None, f"chain job {job.id} names a sender and no one gave the worker senders"
+        return self._senders(session, job.sender)
 
     # Lifecycle...
 
@@ -154,18 +168,35 @@ class ChainWorker:
             session.commit()
             if not calls:
                 return 0
-            sent = self._submit(session, calls)
-            session.commit()
-            if not sent:
-                return len(calls)
-            receipts = self.ledger.sender.wait([job.tx_hash or "" for job, _ in sent])
-            for (job, _), receipt in zip(sent, receipts, strict=True):
-                self._finish(session, job, receipt)
-            session.commit()
-            logs = [entry for receipt in receipts for entry in receipt.logs]
-            blocks = [receipt.block_number for receipt in receipts]
-            for listener in self.after_apply:
-                listener(min(blocks), max(blocks), logs)
+            groups: dict[str | None, list[tuple[ChainJob, ContractCall]]] = {}
+            for job, call in calls:
+                groups.setdefault(job.sender, []).append((job, call))
+            waiting = []
+            for group in groups.values():  # the relayer's jobs, then each institution's, each through its own outbox
+                try:
+                    sender = self._sender_of(session, group[0][0])
+                except ChainError:
+                    raise
+                except EduLedgerError as exc:  # that key cannot send now: its jobs wait, the others go on
+                    self.last_error = f"{type(exc).__name__}: {exc}"
+                    log.warning("chain jobs of %s wait: %s", group[0][0].sender, self.last_error)
+                    continue
+                sent = self._submit(session, sender, group)
+                session.commit()
+                if sent:
+                    waiting.append((sender, sent))
+            logs: list[dict[str, Any]] = []
+            blocks: list[int] = []
+            for sender, sent in waiting:
+                receipts = sender.wait([job.tx_hash or "" for job, _ in sent])
+                for (job, _), receipt in zip(sent, receipts, strict=True):
+                    self._finish(session, sender, job, receipt)
+                session.commit()
+                logs.extend(entry for receipt in receipts for entry in receipt.logs)
+                blocks.extend(receipt.block_number for receipt in receipts)
+            if blocks:
+                for listener in self.after_apply:
+                    listener(min(blocks), max(blocks), logs)
             return len(calls)
 
     def _batch_decision_records(self) -> None:
@@ -220,15 +251,18 @@ class ChainWorker:
         }
         calls = []
         for job in jobs:
+            kind = self.kinds.get(job.kind)
+            if kind is None:
+                continue  # an institution's write, while no one gave this worker its kinds: it waits
             if job.depends_on is not None:
                 previous = dependencies[job.depends_on]
-                if previous.status == JobStatus.FAILED:
+                if previous.status == JobStatus.FAILED and not kind.after_failure:
                     self._fail(session, job, f"an earlier chain write for {job.subject} failed (job {previous.id}): {previous.error}")
                     continue
-                if previous.status != JobStatus.DONE:
+                if previous.status not in (JobStatus.DONE, JobStatus.FAILED):
                     continue
             try:
-                built = JOB_KINDS[job.kind].build(session, job, self.ledger)
+                built = kind.build(session, job, self.ledger)
             except EduLedgerError as exc:
                 self._fail(session, job, f"{type(exc).__name__}: {exc}")
                 continue
@@ -238,12 +272,14 @@ class ChainWorker:
                 calls.append((job, built))
         return calls
 
-    def _submit(self, session: Session, calls: list[tuple[ChainJob, ContractCall]]) -> list[tuple[ChainJob, ContractCall]]:
+    def _submit(
+        self, session: Session, sender: TransactionSender, calls: list[tuple[ChainJob, ContractCall]]
+    ) -> list[tuple[ChainJob, ContractCall]]:
         """Journal and send; a call whose gas estimate reverts fails its job and the rest go on."""
         pending = list(calls)
         while pending:
             try:
-                entries = self.ledger.sender.submit([call for _, call in pending])
+                entries = sender.submit([call for _, call in pending])
                 break
             except ContractRevertError as exc:
                 index = getattr(exc, "index", None)
@@ -265,16 +301,16 @@ class ChainWorker:
             sent.append((job, call))
         return sent
 
-    def _finish(self, session: Session, job: ChainJob, receipt: Receipt) -> None:
+    def _finish(self, session: Session, sender: TransactionSender, job: ChainJob, receipt: Receipt) -> None:
         job.block_number = receipt.block_number
         if not receipt.succeeded:
-            error = self.ledger.sender.revert_reason(receipt)
+            error = sender.revert_reason(receipt)
             self._fail(session, job, f"{type(error).__name__}: {error}")
             return
         events = []
         for name in _CONTRACTS:
             events.extend(self.ledger.contracts[name].decode_logs(receipt.logs))
-        JOB_KINDS[job.kind].apply(session, job, events)
+        self.kinds[job.kind].apply(session, job, events)
         job.status = JobStatus.DONE
         job.updated_at = utcnow()
 
@@ -282,7 +318,7 @@ class ChainWorker:
         log.warning("chain job %s (%s) failed: %s", job.id, job.kind, error)
         job.status = JobStatus.FAILED
         job.error = error[:2000]
-        JOB_KINDS[job.kind].fail(session, job, job.error)
+        self.kinds[job.kind].fail(session, job, job.error)
 
     def failed_jobs(self, kinds: Sequence[str] | None = None) -> list[ChainJob]:
         with self.sessions() as session:

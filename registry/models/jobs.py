@@ -33,6 +33,8 @@ class ChainJob(Base):
     key: Mapped[str] = mapped_column(String(40), unique=True, default=lambda: "job:" + uuid.uuid4().hex)
     kind: Mapped[str] = mapped_column(String(40))
     subject: Mapped[str | None] = mapped_column(String(80), default=None, index=True)
+    # The key that sends it: an institution's own issuer key (its address), or None for the relayer's.
+    sender: Mapped[str | None] = mapped_column(String(42), default=None)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(10), default=JobStatus.PENDING, index=True)
     depends_on: Mapped[int | None] = mapped_column(ForeignKey("chain_jobs.id"), default=None)

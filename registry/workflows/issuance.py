@@ -13,9 +13,13 @@ A batch is a class or a grade: the subjects' personal data go into the vault (un
 guardian-consent reference), each credential names a salted identifier only, carries one
 lifecycle status entry (valid / suspended / revoked), is signed, and the batch's Merkle root is
 anchored in one transaction. The batch's documents are fixed and committed before anything is
-signed, so a retry with the same batch key finishes the same credentials (and the same key with
-other records is refused, naming the difference), and the issuer's journal and outbox make sure a
-batch is never anchored twice.
+signed, together with the chain jobs that anchor its status list (if new) and its root: the chain
+worker signs the batch, sends the anchor with the institution's own issuer key and, once it is mined,
+gives the credentials their anchor proofs and completes the batch — whether or not the request still
+waits (it answers 202 when the chain is slow). A retry with the same batch key waits for the same
+job (the same key with other records is refused, naming the difference), and the issuer's journal
+and outbox make sure a batch is never anchored twice. Status changes and credit grants are decided
+and committed with their jobs the same way.
 
 Personal data cannot be orphaned or outlive an erasure:
 
@@ -41,6 +45,7 @@ import logging
 import os
 import secrets
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -50,11 +55,18 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
-from ledger_service import ConsentRequiredError, CredentialError, InvalidKeyError, SubjectErasedError, TransactionTimeoutError
+from ledger_service import (
+    ConsentRequiredError,
+    ContractRevertError,
+    CredentialError,
+    InvalidKeyError,
+    SubjectErasedError,
+    TransactionTimeoutError,
+)
 from ledger_service.chain import CREDENTIAL_TYPES, CREDIT_GRANT_TYPE, STATUS_LIST_TYPE, Ledger, Signer, TransactionSender
 from ledger_service.credentials import (
     DEVELOPMENT_CATEGORIES,
@@ -71,6 +83,7 @@ from ledger_service.credentials import (
     DidResolver,
     Ed25519KeyPair,
     Ed25519PublicKeyRef,
+    IssuedBatch,
     P256KeyPair,
     P256PublicKey,
     SigningKey,
@@ -88,15 +101,26 @@ from ledger_service.credentials import (
 )
 from ledger_service.vault import MasterKey, NewSubject, Vault
 
-from ..chain.jobs import enqueue
+from ..chain.jobs import NOT_READY, NOTHING_TO_SEND, JobKind, enqueue
 from ..core.config import Settings
 from ..core.errors import ConflictError, InvalidRequestError, ResourceNotFoundError
-from ..models import CredentialBatch, GrantSource, Institution, IssuedCredential, IssuerAccount, StatusListRecord, utcnow
+from ..models import (
+    ChainJob,
+    CredentialBatch,
+    GrantSource,
+    Institution,
+    IssuedCredential,
+    IssuerAccount,
+    JobStatus,
+    StatusListRecord,
+    utcnow,
+)
 
 __all__ = [
     "CREDENTIAL_TYPES",
     "CREDIT_GRANT_TYPE",
     "STATUS_LIST_TYPE",
+    "ChainWriteWaiting",
     "IssuerRuntime",
     "Issuing",
     "load_master_key",
@@ -262,6 +286,46 @@ def _difference(batch: CredentialBatch, kind: str, content: str, digests: list[l
     return ", ".join(parts) or "valid_from differs"
 
 
+class ChainWriteWaiting(TransactionTimeoutError):
+    """The decision is committed with its chain job, which was not mined in time: it finishes in the
+    background (``job_id``: follow ``/chain/jobs/{job_id}``)."""
+
+    def __init__(self, message: str, *, job_id: int, tx_hash: str | None = None) -> None:
+        super().__init__(message, tx_hash=tx_hash)
+        self.job_id = job_id
+        self.batch_key: str | None = None  # a credit grant's id, when it is the grant that waits
+
+
+class _AnchoredByJob(BatchIssuer):
+    """An institution's batch issuer as its credit bank sees it when the chain worker anchors the
+    grants: issuing a grant waits for its anchoring job (``wait(grant id)``), then adds the anchor proof."""
+
+    def __init__(self, inner: BatchIssuer, wait: Callable[[str], None]) -> None:  # shares the inner issuer's journal and keys
+        self.__dict__.update(inner.__dict__)
+        self._wait = wait
+
+    def issue(
+        self,
+        batch_id: str,
+        documents: Any,
+        *,
+        credential_type: bytes,
+        created: str,
+        status_list_hash: bytes = b"\0" * 32,
+    ) -> IssuedBatch:
+        self._wait(batch_id)
+        return self.complete(batch_id)
+
+
+def _issuer_subject(institution_id: str) -> str:
+    """The subject of an institution's chain jobs: set-up, list updates and anchors run in the order they were decided."""
+    return f"issuer:{institution_id}"
+
+
+def _no_op(*_: Any) -> None:
+    return None
+
+
 class IssuerRuntime:
     """An institution's sender (its own outbox) and batch issuer, opened once per process."""
 
@@ -270,7 +334,7 @@ class IssuerRuntime:
         self.issuer = issuer
         self.signing_key = signing_key
         self.owns_sender = owns_sender
-        self.lock = threading.Lock()  # one batch or list update at a time per institution key (nonces)
+        self.lock = threading.Lock()  # one status-list change or credit grant at a time per institution
 
 
 class Issuing:
@@ -286,6 +350,7 @@ class Issuing:
         self._lock = threading.Lock()
         self._enrolling: dict[str, threading.Lock] = {}
         self._sd_public: dict[str, P256PublicKey | None] = {}
+        self.notify: Callable[[], None] = lambda: None  # the chain worker's: new jobs were committed
 
     def close(self) -> None:
         for runtime in self._runtimes.values():
@@ -385,7 +450,7 @@ class Issuing:
             master_key_id=self.vault.master.key_id,
         )
         session.add(account)
-        subject = f"issuer:{institution.id}"
+        subject = _issuer_subject(institution.id)
         if self.ledger.node is not None:  # the embedded chain charges gas; a production chain may not
             enqueue(session, "fund_account", {"address": signer.address, "wei": str(_FUNDING_WEI)}, subject=subject)
         for link in chain_path:
@@ -441,7 +506,18 @@ class Issuing:
                 try:
                     self._runtime(account)
                 except CredentialError:
-                    pass  # its keys are not on chain yet (set-up jobs pending); the sender was reconciled all the same
+                    continue  # its keys are not on chain yet (set-up jobs pending); the sender was reconciled all the same
+                unfinished = select(CredentialBatch.id).where(
+                    CredentialBatch.institution_id == account.institution_id,
+                    CredentialBatch.kind == "credit_grant",
+                    CredentialBatch.completed_at.is_(None),
+                )
+                if session.scalar(unfinished.limit(1)) is not None:  # grants a crash interrupted: anchored by their jobs, or dropped
+                    bank, _ = self.credit_bank(account, session.get_one(Institution, account.institution_id))
+                    try:
+                        self._finish_grants(session, bank, account)
+                    finally:
+                        bank.close()
 
     # Status lists...
 
@@ -483,8 +559,8 @@ class Issuing:
         record.allocated, record.allocated_count = status.allocation_bitmap(), len(status.allocated)
         return indexes
 
-    def publish(self, record: StatusListRecord, runtime: IssuerRuntime, institution_id: str) -> None:
-        """Sign the list as it stands and anchor its hash (the institution's issuer key)."""
+    def _sign_list(self, record: StatusListRecord, runtime: IssuerRuntime) -> tuple[dict[str, Any], bytes]:
+        """The list as it stands, signed by the institution, and its hash."""
         status = self.status_list(record)
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         document = status.credential(issuer=runtime.issuer.issuer_id, valid_from=now)
@@ -496,23 +572,181 @@ class Issuing:
             proof_as_list=True,
             verification_method=runtime.issuer.verification_method,
         )
-        digest = status_list_hash(signed)
+        return signed, status_list_hash(signed)
+
+    def _list_call(self, record: StatusListRecord, version: int, digest: bytes) -> Any:
         anchor = self.ledger.contracts["CredentialAnchor"]
-        (entry,) = runtime.sender.submit(
-            [
-                anchor.transaction(
-                    "updateStatusList",
-                    status_list_id(status.url),
-                    digest,
-                    key=f"status:{record.id}:{record.version + 1}:{digest.hex()[:16]}",
-                )
-            ]
-        )
+        url = self.list_url(record.id)
+        return anchor.transaction("updateStatusList", status_list_id(url), digest, key=f"status:{record.id}:{version}:{digest.hex()[:16]}")
+
+    def publish(self, record: StatusListRecord, runtime: IssuerRuntime, institution_id: str) -> None:
+        """Sign the list as it stands and anchor its hash now, waiting for the receipt (the bureau's
+        lists, sent by the relayer key from the chain worker's own cycle)."""
+        signed, digest = self._sign_list(record, runtime)
+        (entry,) = runtime.sender.submit([self._list_call(record, record.version + 1, digest)])
         # Journaled: it lands (re-sent after a crash if need be). The list it anchors is the one to
         # host, even if the wait below times out and the caller commits without the receipt.
         record.credential, record.list_hash, record.anchored_tx = signed, "0x" + digest.hex(), entry.tx_hash
         record.version += 1
         runtime.sender.raise_for_revert(runtime.sender.wait([entry.tx_hash]))
+
+    def publish_later(self, session: Session, record: StatusListRecord, account: IssuerAccount) -> ChainJob:
+        """Sign the list as it stands, host it, and add the chain job that anchors its hash (sent by the
+        institution's issuer key), committed with the caller's transaction."""
+        signed, digest = self._sign_list(record, self._runtime(account))
+        record.credential, record.list_hash = signed, "0x" + digest.hex()
+        record.version += 1
+        return enqueue(
+            session,
+            "update_status_list",
+            {"list_id": record.id, "version": record.version, "hash": "0x" + digest.hex()},
+            subject=_issuer_subject(account.institution_id),
+            sender=account.address,
+        )
+
+    # The institutions' chain jobs (sent by their own issuer keys, run by the chain worker)...
+
+    def job_kinds(self) -> dict[str, JobKind]:
+        """The kinds of job an institution's issuer key sends (see :meth:`ChainWorker.add_kinds`)."""
+        return {
+            "update_status_list": JobKind(self._build_list, self._apply_list, _no_op, after_failure=True),
+            "anchor_batch": JobKind(self._build_anchor, self._apply_anchor, _no_op, after_failure=True),
+        }
+
+    def sender_of(self, session: Session, address: str) -> Any:
+        """The sender (outbox) of the institution whose issuer key is ``address``."""
+        account = session.scalar(select(IssuerAccount).where(IssuerAccount.address == address))
+        if account is None:
+            raise CredentialError(f"no institution here has the issuer key {address}")
+        return self._runtime(account).sender
+
+    def _build_list(self, session: Session, job: ChainJob, ledger: Ledger) -> Any:
+        record = session.get(StatusListRecord, job.payload["list_id"])
+        if record is None:
+            return NOTHING_TO_SEND
+        return self._list_call(record, int(job.payload["version"]), bytes.fromhex(job.payload["hash"][2:]))
+
+    def _apply_list(self, session: Session, job: ChainJob, events: Any) -> None:
+        record = session.get(StatusListRecord, job.payload["list_id"])
+        if record is not None and record.version == int(job.payload["version"]):
+            record.anchored_tx = job.tx_hash
+
+    def _build_anchor(self, session: Session, job: ChainJob, ledger: Ledger) -> Any:
+        """Sign the batch (once: the issuer's journal keeps what it signed) and the call that anchors its root."""
+        batch = session.get(CredentialBatch, job.payload["batch_id"])
+        if batch is None or batch.completed_at is not None:
+            return NOTHING_TO_SEND
+        account = session.get_one(IssuerAccount, batch.institution_id)
+        if batch.kind == "credit_grant":
+            return self._build_grant_anchor(session, job, batch, account)
+        runtime = self._runtime(account)
+        credentials = self._credentials_of(session, batch)
+        unsigned = batch.documents or [self._unsealed(c) for c in credentials]  # batches before 0005 kept them in clear
+        _, call = runtime.issuer.prepare(batch.key, unsigned, credential_type=CREDENTIAL_TYPES[batch.kind], created=job.payload["created"])
+        if call is None:  # anchored already: an earlier run landed and a crash lost what it recorded
+            self._complete(session, batch, runtime)
+            job.tx_hash, job.block_number = batch.tx_hash, batch.block_number
+            return NOTHING_TO_SEND
+        return call
+
+    def _apply_anchor(self, session: Session, job: ChainJob, events: Any) -> None:
+        batch = session.get(CredentialBatch, job.payload["batch_id"])
+        if batch is None or batch.completed_at is not None:
+            return
+        account = session.get_one(IssuerAccount, batch.institution_id)
+        if batch.kind == "credit_grant":
+            self._complete_grant(session, batch, account)
+        else:
+            self._complete(session, batch, self._runtime(account))
+
+    def _build_grant_anchor(self, session: Session, job: ChainJob, batch: CredentialBatch, account: IssuerAccount) -> Any:
+        """A credit grant is anchored once its bank has recorded it (the request that grants it is between
+        its commit and the bank's journal: wait; a crash there: the batch is dropped, see :meth:`_finish_grants`)."""
+        bank, runtime = self.credit_bank(account, session.get_one(Institution, batch.institution_id))
+        try:
+            document = bank.recorded(batch.key)
+        finally:
+            bank.close()
+        if document is None:
+            return NOT_READY
+        _, call = runtime.issuer.prepare(batch.key, [document], credential_type=CREDIT_GRANT_TYPE, created=job.payload["created"])
+        if call is None:  # anchored already
+            self._complete_grant(session, batch, account)
+            job.tx_hash, job.block_number = batch.tx_hash, batch.block_number
+            return NOTHING_TO_SEND
+        return call
+
+    def _complete_grant(self, session: Session, batch: CredentialBatch, account: IssuerAccount) -> None:
+        """The anchored grant finished by its bank and recorded here (the caller commits)."""
+        bank, _ = self.credit_bank(account, session.get_one(Institution, batch.institution_id))
+        try:
+            grant = bank.finish(batch.key)  # anchored: the bank's issuer adds the anchor proof, sends nothing
+        finally:
+            bank.close()
+        if grant is not None:
+            self._fill_grant(session, batch, grant)
+
+    @staticmethod
+    def _credentials_of(session: Session, batch: CredentialBatch) -> list[IssuedCredential]:
+        return list(
+            session.scalars(select(IssuedCredential).where(IssuedCredential.batch_id == batch.id).order_by(IssuedCredential.position))
+        )
+
+    def _complete(self, session: Session, batch: CredentialBatch, runtime: IssuerRuntime) -> None:
+        """The anchored batch's credentials with their anchor proofs, sealed under their subjects' keys
+        (the caller commits; the journal's clear copies go once it has)."""
+        issued = runtime.issuer.complete(batch.key)
+        credentials = self._credentials_of(session, batch)
+        documents = {document["id"]: document for document in issued.credentials}
+        self._seal_documents(credentials, [documents[c.id] for c in credentials])
+        batch.documents = []
+        batch.root, batch.tx_hash, batch.block_number = "0x" + issued.root.hex(), issued.tx_hash, issued.block_number
+        batch.completed_at = utcnow()
+        key, issuer = batch.key, runtime.issuer
+        # The journal's clear copies go once the sealed ones here are committed: they are what erasure reaches.
+        event.listen(session, "after_commit", lambda _: issuer.forget(key), once=True)
+
+    def _anchor_job(self, session: Session, batch: CredentialBatch, account: IssuerAccount) -> ChainJob | None:
+        """The latest job anchoring ``batch``."""
+        jobs = session.scalars(
+            select(ChainJob).where(ChainJob.kind == "anchor_batch", ChainJob.sender == account.address).order_by(ChainJob.id.desc())
+        )
+        return next((job for job in jobs if job.payload.get("batch_id") == batch.id), None)
+
+    def _enqueue_anchor(self, session: Session, batch: CredentialBatch, account: IssuerAccount) -> ChainJob:
+        """The job that signs and anchors ``batch`` (after the lists its credentials name are anchored)."""
+        for list_id in sorted({c.status_list_id for c in self._credentials_of(session, batch)}):
+            record = session.get(StatusListRecord, list_id)
+            if record is not None and record.version == 0:  # a verifier needs a list anchored to check against
+                self.publish_later(session, record, account)
+        return enqueue(
+            session,
+            "anchor_batch",
+            {"batch_id": batch.id, "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")},
+            subject=_issuer_subject(account.institution_id),
+            sender=account.address,
+        )
+
+    def await_job(self, session: Session, job_id: int, timeout: float | None = None) -> None:
+        """Wait for a committed chain job to be mined: :class:`ChainWriteWaiting` if it is not in time
+        (it goes on in the background), :class:`ContractRevertError` if it failed."""
+        self.notify()
+        limit = timeout if timeout is not None else (self.ledger.write_timeout or 120.0)
+        deadline = time.monotonic() + limit
+        while True:
+            session.rollback()  # everything is committed: end the read, so the worker's commits are seen
+            job = session.get_one(ChainJob, job_id, populate_existing=True)
+            if job.status == JobStatus.DONE:
+                return
+            if job.status == JobStatus.FAILED:
+                raise ContractRevertError(f"chain job {job.id} ({job.kind}) failed: {job.error}", tx_hash=job.tx_hash)
+            if time.monotonic() > deadline:
+                raise ChainWriteWaiting(
+                    f"chain job {job.id} ({job.kind}) not mined after {limit:.0f} s; it goes on (/chain/jobs/{job.id})",
+                    job_id=job.id,
+                    tx_hash=job.tx_hash,
+                )
+            time.sleep(0.05)
 
     # Issuing...
 
@@ -548,42 +782,21 @@ class Issuing:
                         code="batch_key_reused",
                     )
             else:
-                batch = self._prepare(session, institution, key, kind, entries, digests, content, actor, valid_from)
+                batch = self._prepare(session, institution, account, key, kind, entries, digests, content, actor, valid_from)
         if batch.completed_at is None:
             self.finish(session, batch, account)
         return batch
 
     def finish(self, session: Session, batch: CredentialBatch, account: IssuerAccount) -> None:
-        """Sign and anchor a committed batch (again, after a crash: the same credentials), then keep
-        the issued credentials sealed under their subjects' keys. One at a time per issuer key: a
-        second request for the same batch finds it finished."""
-        runtime = self._runtime(account)
-        with runtime.lock:
-            session.refresh(batch)
-            if batch.completed_at is not None:
-                return
-            credentials = list(
-                session.scalars(select(IssuedCredential).where(IssuedCredential.batch_id == batch.id).order_by(IssuedCredential.position))
-            )
-            for list_id in {c.status_list_id for c in credentials}:
-                record = session.scalar(select(StatusListRecord).where(StatusListRecord.id == list_id).with_for_update())
-                if record is not None and record.version == 0:  # a verifier needs a list anchored to check against
-                    self.publish(record, runtime, account.institution_id)
-                    session.commit()
-            unsigned = batch.documents or [self._unsealed(c) for c in credentials]  # batches before 0005 kept them in clear
-            issued = runtime.issuer.issue(
-                batch.key,
-                unsigned,
-                credential_type=CREDENTIAL_TYPES[batch.kind],
-                created=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            )
-            documents = {document["id"]: document for document in issued.credentials}
-            self._seal_documents(credentials, [documents[c.id] for c in credentials])
-            batch.documents = []
-            batch.root, batch.tx_hash, batch.block_number = "0x" + issued.root.hex(), issued.tx_hash, issued.block_number
-            batch.completed_at = utcnow()
+        """Wait for a committed batch's anchoring job (the chain worker signs the batch and anchors it,
+        then keeps its credentials sealed under their subjects' keys); a batch without a live job
+        (committed before jobs anchored batches, or whose job failed) gets one."""
+        job = self._anchor_job(session, batch, account)
+        if job is None or job.status == JobStatus.FAILED:
+            job = self._enqueue_anchor(session, batch, account)
             session.commit()
-            runtime.issuer.forget(batch.key)  # the journal's clear copies go: the sealed ones here are what erasure reaches
+        self.await_job(session, job.id)
+        session.expire_all()  # the worker finished it in its own session: read the batch and its credentials again
 
     def _seal_documents(self, credentials: list[IssuedCredential], documents: list[dict[str, Any]]) -> None:
         sealed = self.vault.seal_many(
@@ -646,6 +859,7 @@ class Issuing:
         self,
         session: Session,
         institution: Institution,
+        account: IssuerAccount,
         key: str,
         kind: str,
         entries: list[GrowthEntry | DevelopmentEntry],
@@ -676,7 +890,9 @@ class Issuing:
         try:
             batch = self._documents(session, institution, key, kind, entries, enrolled, record, indexes, actor, valid_from)
             batch.content_digest, batch.record_digests = content, digests
-            session.commit()  # from here on, a retry with this key finishes these very credentials
+            session.flush()
+            self._enqueue_anchor(session, batch, account)  # the chain write, committed with the decision
+            session.commit()  # from here on, the batch finishes in the background, and a retry with this key waits for it
         except BaseException:
             session.rollback()
             self._shred_unreferenced(session, [subject_id for subject_id, _ in enrolled])
@@ -828,9 +1044,13 @@ class Issuing:
 
     # The credit bank...
 
-    def credit_bank(self, account: IssuerAccount, institution: Institution) -> tuple[CreditBank, IssuerRuntime]:
-        """The institution's credit bank with its current rules (its journal is its own file)."""
+    def credit_bank(
+        self, account: IssuerAccount, institution: Institution, *, waits_for: Callable[[str], None] | None = None
+    ) -> tuple[CreditBank, IssuerRuntime]:
+        """The institution's credit bank with its current rules (its journal is its own file). ``waits_for``:
+        the bank's grants are anchored by their chain jobs, and issuing one waits for its job this way."""
         runtime = self._runtime(account)
+        issuer = runtime.issuer if waits_for is None else _AnchoredByJob(runtime.issuer, waits_for)
         rules = [
             ConversionRule(r["achievement_type"], float(r["credits"]), tuple(r.get("accepted_results") or ())) for r in account.credit_rules
         ]
@@ -839,7 +1059,7 @@ class Issuing:
         )
         bank = CreditBank(
             self.data_dir / "issuers" / f"credit-bank-{account.address}.sqlite3",
-            issuer=runtime.issuer,
+            issuer=issuer,
             rules=rules,
             chain=view,
             credit_type=CREDIT_GRANT_TYPE,
@@ -881,13 +1101,27 @@ class Issuing:
         credit-grant credential with a status entry on the institution's own list (anchored before the grant
         is), recorded as a batch of one."""
         resolve = self.status_resolver(session, supplied_lists)
-        bank, runtime = self.credit_bank(account, institution)
+
+        def wait_for_anchor(grant_id: str) -> None:
+            batch = session.scalar(
+                select(CredentialBatch).where(CredentialBatch.institution_id == institution.id, CredentialBatch.key == grant_id)
+            )
+            job = None if batch is None else self._anchor_job(session, batch, account)
+            if job is None:
+                raise ConflictError(f"grant {grant_id} has no anchoring job")
+            try:
+                self.await_job(session, job.id)
+            except ChainWriteWaiting as waiting:
+                waiting.batch_key = grant_id  # where the client follows it
+                raise
+
+        bank, runtime = self.credit_bank(account, institution, waits_for=wait_for_anchor)
         try:
             with runtime.lock:
-                self._finish_grants(session, bank, institution.id)
+                self._finish_grants(session, bank, account)
                 record = self.open_list(session, institution.id, 1)
-                if record.version == 0:  # the grant's status is checked against a list anchored on chain
-                    self.publish(record, runtime, institution.id)
+                if record.version == 0:  # the grant's status is checked against a list anchored on chain (before the grant)
+                    self.publish_later(session, record, account)
                 session.commit()
 
                 def status_entry(grant_id: str) -> dict[str, Any]:
@@ -915,7 +1149,10 @@ class Issuing:
                             status_index=index,
                         )
                     )
-                    session.commit()  # before the bank's journal records the grant: a crash between leaves a row _finish_grants drops
+                    session.flush()
+                    self._enqueue_anchor(session, batch, account)  # the grant's chain write, committed with it
+                    # Before the bank's journal records the grant: a crash between leaves a row _finish_grants drops.
+                    session.commit()
                     return self.status_list(listed).entry(index)
 
                 grant = bank.import_presentation(
@@ -933,33 +1170,43 @@ class Issuing:
 
     def _record_grant(self, session: Session, institution_id: str, grant: CreditGrant) -> IssuedCredential:
         batch = session.scalar(
-            select(CredentialBatch).where(CredentialBatch.institution_id == institution_id, CredentialBatch.key == grant.grant_id)
+            select(CredentialBatch)
+            .where(CredentialBatch.institution_id == institution_id, CredentialBatch.key == grant.grant_id)
+            .execution_options(populate_existing=True)  # the chain worker may have recorded it
         )
-        credential = session.get(IssuedCredential, f"urn:eduledger:{grant.grant_id}")
+        credential = session.get(IssuedCredential, f"urn:eduledger:{grant.grant_id}", populate_existing=True)
         if batch is None or credential is None:
             raise ConflictError(f"grant {grant.grant_id} was issued by the credit bank but not recorded by the registry")
         if batch.completed_at is None:
-            anchor = grant.credential["proof"][-1]
-            credential.document = grant.credential
-            for source in dict.fromkeys(grant.converted):
-                session.add(GrantSource(grant_id=credential.id, source_id=source))
-            batch.root, batch.tx_hash, batch.block_number = anchor["merkleRoot"], anchor["transactionHash"], anchor["blockNumber"]
-            batch.completed_at = utcnow()
+            self._fill_grant(session, batch, grant)
             session.commit()
         return credential
 
-    def _finish_grants(self, session: Session, bank: CreditBank, institution_id: str) -> None:
-        """Grants a crash interrupted: finished if the bank recorded them, dropped if it never did."""
+    def _fill_grant(self, session: Session, batch: CredentialBatch, grant: CreditGrant) -> None:
+        credential = session.get_one(IssuedCredential, f"urn:eduledger:{grant.grant_id}")
+        anchor = grant.credential["proof"][-1]
+        credential.document = grant.credential
+        for source in dict.fromkeys(grant.converted):
+            session.add(GrantSource(grant_id=credential.id, source_id=source))
+        batch.root, batch.tx_hash, batch.block_number = anchor["merkleRoot"], anchor["transactionHash"], anchor["blockNumber"]
+        batch.completed_at = utcnow()
+
+    def _finish_grants(self, session: Session, bank: CreditBank, account: IssuerAccount) -> None:
+        """Grants a crash interrupted: the ones the bank recorded are anchored by their chain job (given
+        one if they have none live), the ones it never recorded are dropped."""
         for batch in session.scalars(
             select(CredentialBatch).where(
-                CredentialBatch.institution_id == institution_id,
+                CredentialBatch.institution_id == account.institution_id,
                 CredentialBatch.kind == "credit_grant",
                 CredentialBatch.completed_at.is_(None),
             )
         ).all():
-            grant = bank.finish(batch.key)
-            if grant is not None:
-                self._record_grant(session, institution_id, grant)
+            if bank.recorded(batch.key) is not None:
+                job = self._anchor_job(session, batch, account)
+                if job is None or job.status == JobStatus.FAILED:
+                    self._enqueue_anchor(session, batch, account)
+                    session.commit()
+                    self.notify()
                 continue
             credential = session.get(IssuedCredential, f"urn:eduledger:{batch.key}")
             if credential is not None:
@@ -973,7 +1220,7 @@ class Issuing:
         bank, runtime = self.credit_bank(account, institution)
         try:
             with runtime.lock:
-                self._finish_grants(session, bank, institution.id)
+                self._finish_grants(session, bank, account)
         finally:
             bank.close()
         rows = session.scalars(
@@ -998,7 +1245,7 @@ class Issuing:
         for grant in grants:
             account = session.get(IssuerAccount, grant.institution_id)
             assert account is not None, f"grant {grant.id} of an institution without issuing keys"
-            self.change_status(session, grant, account, "revoke", reason=f"the converted credential {source_id} was revoked")
+            self.change_status(session, grant, account, "revoke", reason=f"the converted credential {source_id} was revoked", wait=False)
         return len(grants)
 
     def reconcile_grants(self, session: Session) -> int:
@@ -1034,14 +1281,18 @@ class Issuing:
         account: IssuerAccount,
         action: str,
         reason: str | None = None,
+        *,
+        wait: bool = True,
     ) -> IssuedCredential:
-        """revoke (final), suspend, or unsuspend a credential: the list is re-signed and re-anchored.
-        Revoking a credential revokes the credit grants that converted it (see :meth:`revoke_dependent_grants`)."""
+        """revoke (final), suspend, or unsuspend a credential: the list is re-signed and hosted, and the
+        job that anchors it committed with the change (``wait``: for it to be mined; :class:`ChainWriteWaiting`
+        if it is not in time, and it lands in the background). Revoking a credential revokes the credit
+        grants that converted it (see :meth:`revoke_dependent_grants`)."""
         targets = {"revoke": REVOKED, "suspend": SUSPENDED, "unsuspend": 0}
         if action not in targets:
             raise InvalidRequestError("action must be revoke, suspend or unsuspend")
         runtime = self._runtime(account)
-        with runtime.lock:
+        with runtime.lock:  # one read-modify-write of a list at a time (SQLite ignores the row lock)
             record = session.scalar(select(StatusListRecord).where(StatusListRecord.id == credential.status_list_id).with_for_update())
             assert record is not None
             status = self.status_list(record)
@@ -1056,13 +1307,13 @@ class Issuing:
             record.bits = bytes(status.bits)
             credential.status = _STATUS_NAMES[targets[action]]
             credential.status_reason = reason
-            try:
-                self.publish(record, runtime, credential.institution_id)
-            except TransactionTimeoutError:
-                session.commit()  # journaled and on its way: the registry hosts what the chain will hold
-                raise
+            job = self.publish_later(session, record, account)
             session.commit()
         if action == "revoke":
             self._release_grant(session, credential)
             self.revoke_dependent_grants(session, credential.id)
+        if wait:
+            self.await_job(session, job.id)
+        else:
+            self.notify()
         return credential

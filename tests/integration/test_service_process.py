@@ -303,6 +303,120 @@ def set_up_issuer(http: httpx.Client, name: str) -> RegistryClient:
     return issuer
 
 
+def test_a_batch_that_answered_202_completes_by_itself_even_after_kill_9(tmp_path: Path) -> None:
+    """Issue 11 item 1: a batch the chain is slow to anchor answers 202; it used to stay unfinished (no
+    anchor proofs, completed false) until the client sent its key again. Now its anchor is a chain job
+    committed with the batch: after a kill -9 of the service and a restart it completes by itself, and
+    its credentials verify."""
+    port, anvil_port = free_port(), free_port()
+    settings = {
+        "EDULEDGER_SNAPSHOT_INTERVAL": "3600",
+        "EDULEDGER_ANVIL_PORT": str(anvil_port),
+        "EDULEDGER_BLOCK_TIME": "0.2",
+        "EDULEDGER_CHAIN_WAIT_SECONDS": "2",
+    }
+    first = start(tmp_path, port, **settings)
+    wait_healthy(port, first)
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+        issuer_key = set_up_issuer(http, "滨海新区慢链测试中学").signer
+    assert "chain state saved" in interrupt(first)  # the snapshot holds the school's keys
+
+    second = start(tmp_path, port, **settings)
+    wait_healthy(port, second)
+    chain = HttpRpcClient(f"http://127.0.0.1:{anvil_port}")
+    chain.request("evm_setIntervalMining", [0])  # the chain stops mining: the anchor waits in the pool
+    chain.request("evm_setAutomine", [False])
+    chain.close()
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+        issuer = RegistryClient(http, issuer_key)
+        issuer.sign_in()
+        body = {"batch": "g8-1", "kind": "growth_record", "records": students(3, "slow")}
+        answer = http.post("/credentials/batches", headers=issuer.headers, json=body)
+        assert answer.status_code == 202, answer.text
+        job_url = answer.json()["chain_job_url"]
+        job = http.get(job_url).json()
+        assert job["kind"] == "anchor_batch" and job["status"] in ("pending", "sent"), job
+    os.kill(second.pid, signal.SIGKILL)  # after the 202: the pool and the unmined blocks are gone with the chain
+    second.communicate(timeout=30)
+
+    third = start(tmp_path, port, **settings)
+    wait_healthy(port, third)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+            issuer = RegistryClient(http, issuer_key)
+            issuer.sign_in()
+            wait_for(lambda: issuer.request("GET", "/credentials/batches/g8-1")["completed"], "the batch to complete by itself", 120)
+            stored = issuer.request("GET", "/credentials/batches/g8-1")
+            assert all(verified(http, c["document"]) == "valid" for c in stored["credentials"])
+            followed = http.get(job_url).json()
+            assert followed["status"] == "done" and followed["tx_hash"] == stored["tx_hash"], followed
+            assert followed["block_number"] == stored["block_number"], "the block the batch names"
+            health = http.get("/health").json()
+            assert health["status"] == "ok" and health["chain_writes"] == "ok", health
+    finally:
+        interrupt(third)
+
+
+def test_a_credit_grant_that_answered_202_completes_by_itself_after_kill_9(tmp_path: Path) -> None:
+    """Issue 11 item 1: a credit-bank import used to send the grant's anchor from the request and answer 504
+    when the chain was slow. Now it answers 202 with the grant's status URL; after a kill -9 of the service
+    and a restart the grant is anchored by itself and verifies."""
+    from ledger_service.credentials import Ed25519KeyPair, holder_did, sign_presentation
+
+    port, anvil_port = free_port(), free_port()
+    settings = {
+        "EDULEDGER_SNAPSHOT_INTERVAL": "3600",
+        "EDULEDGER_ANVIL_PORT": str(anvil_port),
+        "EDULEDGER_BLOCK_TIME": "0.2",
+        "EDULEDGER_CHAIN_WAIT_SECONDS": "2",
+    }
+    student = Ed25519KeyPair.generate()
+    first = start(tmp_path, port, **settings)
+    wait_healthy(port, first)
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+        school = set_up_issuer(http, "滨海新区学分测试中学")
+        college_key = set_up_issuer(http, "滨海新区学分测试学院").signer
+        records = [{**record, "holder": holder_did(student.public)} for record in students(1, "credit")]
+        issued = school.request("POST", "/credentials/batches", json={"batch": "g9-1", "kind": "growth_record", "records": records})
+        mine = [issued["credentials"][0]["document"]]
+        college = RegistryClient(http, college_key)
+        college.sign_in()
+        college.request("PUT", "/credit-bank/rules", json=[{"achievement_type": "ext:GrowthRecord", "credits": 1.5}])
+    assert "chain state saved" in interrupt(first)
+
+    second = start(tmp_path, port, **settings)
+    wait_healthy(port, second)
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+        college = RegistryClient(http, college_key)
+        college.sign_in()
+        given = http.post("/presentations/challenges").json()
+        signed = sign_presentation(mine, student, challenge=given["challenge"], domain=given["domain"], created="2026-11-30T00:00:00Z")
+        chain = HttpRpcClient(f"http://127.0.0.1:{anvil_port}")
+        chain.request("evm_setIntervalMining", [0])  # the chain stops mining
+        chain.request("evm_setAutomine", [False])
+        chain.close()
+        answer = http.post("/credit-bank/imports", headers=college.headers, json={"presentation": signed, "challenge": given["challenge"]})
+        assert answer.status_code == 202, answer.text  # was 504 after the chain wait
+        status_url = answer.json()["status_url"]
+        assert status_url.startswith("/credentials/credit-grant:")
+    os.kill(second.pid, signal.SIGKILL)
+    second.communicate(timeout=30)
+
+    third = start(tmp_path, port, **settings)
+    wait_healthy(port, third)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+            college = RegistryClient(http, college_key)
+            college.sign_in()
+            wait_for(lambda: college.request("GET", status_url)["document"] is not None, "the grant to be anchored by itself", 120)
+            grant = college.request("GET", status_url)
+            assert grant["status"] == "active" and verified(http, grant["document"]) == "valid"
+            (listed,) = college.request("GET", "/credit-bank/grants")
+            assert listed["completed"] and listed["credits"] == 1.5 and listed["converted"] == [mine[0]["id"]]
+    finally:
+        interrupt(third)
+
+
 @pytest.mark.slow
 def test_kill_9_while_a_large_batch_is_signed_leaves_no_worker_and_a_free_port(tmp_path: Path) -> None:
     """Issue 11 item 2: a batch of 2,000+ records is signed by forked workers; a kill -9 of the service

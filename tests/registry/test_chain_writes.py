@@ -1,19 +1,23 @@
-"""Chain writes are observable (issue 11 item 1): a job's status URL, /health degraded by a write
-that waits too long, and a request that cannot finish in time answers 202 with where to follow
-it — not 504 — and finishes when sent again."""
+"""Chain writes are one model (issue 11 item 1): an institution's batch anchors and status-list
+updates are chain jobs committed with the decision and sent by its own issuer key; a job has a
+status URL, /health is degraded by a write that waits too long, and a request that cannot finish in
+time answers 202 with where to follow it — not 504 — and finishes by itself in the background."""
 
 from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from ledger_service.chain import Ledger
-from registry.models import ChainJob, utcnow
+from registry.models import ChainJob, CredentialBatch, utcnow
 from tests.registry.conftest import ClientFactory
-from tests.registry.test_issuance import issuing_school, students
+from tests.registry.test_issuance import issuing_school, students, verify
+from tests.utils.registry import drain
 
 
 def test_a_job_has_a_status_url_and_a_stalled_one_degrades_health(make_client: ClientFactory) -> None:
@@ -44,7 +48,15 @@ def test_health_is_ok_when_writes_flow(client: TestClient) -> None:
     assert body["status"] == "ok" and body["chain_writes"] == "ok"
 
 
-def test_an_issue_that_cannot_finish_in_time_is_202_then_finished_by_sending_it_again(make_client: ClientFactory) -> None:
+def wait_until(check: Callable[[], bool], what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
+def test_an_issue_that_cannot_finish_in_time_is_202_and_completes_by_itself(make_client: ClientFactory) -> None:
+    """Before: the batch stayed unfinished (no anchor proofs, completed false) until the client sent its key again."""
     client = make_client(CHAIN_WAIT_SECONDS=1)
     _, issuer, _ = issuing_school(client)
     ledger: Ledger = client.app.state.ledger  # type: ignore[attr-defined]
@@ -60,10 +72,60 @@ def test_an_issue_that_cannot_finish_in_time_is_202_then_finished_by_sending_it_
             ledger.rpc.request("evm_mine")
     assert answer.status_code == 202, answer.text
     assert answer.json()["status_url"] == f"/credentials/batches/{key}" == answer.headers["Location"]
-    assert client.get(f"/credentials/batches/{key}", headers=issuer.headers).json()["completed"] is False
+    job_url = answer.json()["chain_job_url"]
+    assert client.get(job_url).json()["kind"] == "anchor_batch"
+
+    def completed() -> bool:
+        return bool(client.get(f"/credentials/batches/{key}", headers=issuer.headers).json()["completed"])
+
+    wait_until(completed, "the batch to complete in the background")  # the key is not sent again
+    batch = client.get(f"/credentials/batches/{key}", headers=issuer.headers).json()
+    assert batch["tx_hash"] and all(verify(client, c["document"])["outcome"] == "valid" for c in batch["credentials"])
+    assert client.get(job_url).json()["status"] == "done"
     again = client.post("/credentials/batches", json=body, headers=issuer.headers)
-    assert again.status_code == 201 and again.json()["completed"], again.text
-    assert client.get(f"/credentials/batches/{key}", headers=issuer.headers).json()["completed"] is True
+    assert again.status_code == 201 and again.json()["tx_hash"] == batch["tx_hash"], again.text
+
+
+def test_an_institutions_writes_are_jobs_committed_with_the_batch_and_sent_by_its_own_key(make_client: ClientFactory) -> None:
+    """Before: a batch's list and anchor were sent from the request through the school's outbox, with no
+    chain job: not ordered, not retried by the worker, not visible at /chain/jobs or in /health."""
+    client = make_client(WORKER=False, CHAIN_WAIT_SECONDS=1, CHAIN_STALL_SECONDS=2)
+    admin, issuer, school = issuing_school(client)
+    address = admin.request("GET", f"/institutions/{school['id']}/issuer")["address"]
+    key = f"jobs-{uuid.uuid4().hex[:6]}"
+    answer = client.post(
+        "/credentials/batches", headers=issuer.headers, json={"batch": key, "kind": "growth_record", "records": students(2, label=key[-6:])}
+    )
+    assert answer.status_code == 202, answer.text  # no worker runs: the batch waits, committed with its jobs
+    sessions = client.app.state.sessions  # type: ignore[attr-defined]
+    with sessions() as session:
+        batch = session.scalar(select(CredentialBatch).where(CredentialBatch.key == key))
+        assert batch is not None and batch.completed_at is None
+        jobs = list(session.scalars(select(ChainJob).where(ChainJob.sender == address).order_by(ChainJob.id)))
+    assert [job.kind for job in jobs] == ["update_status_list", "anchor_batch"], "the new list is anchored before the batch"
+    assert jobs[1].payload["batch_id"] == batch.id and jobs[1].depends_on == jobs[0].id
+    assert jobs[0].subject == jobs[1].subject == f"issuer:{school['id']}"
+    followed = client.get(answer.json()["chain_job_url"]).json()
+    assert followed["id"] == jobs[1].id and followed["status"] == "pending" and followed["sender"] == address
+    wait_until(lambda: client.get("/health").status_code == 503, "the waiting anchor to degrade /health", timeout=10)
+    health = client.get("/health").json()
+    assert health["chain_writes"].startswith("stalled") and health["oldest_open_job_seconds"] >= 2 and health["open_chain_jobs"] >= 2
+    drain(client)
+    followed = client.get(answer.json()["chain_job_url"]).json()
+    assert followed["status"] == "done" and followed["tx_hash"] and followed["block_number"]
+    wait_until(lambda: client.get("/health").status_code == 200, "/health to be ok once the jobs are mined", timeout=10)
+    done = client.get(f"/credentials/batches/{key}", headers=issuer.headers).json()
+    assert done["completed"] and done["tx_hash"] == followed["tx_hash"]
+    assert all(verify(client, c["document"])["outcome"] == "valid" for c in done["credentials"])
+    # A revocation is a job of the same key, after the batch's.
+    revoked = client.post(f"/credentials/{done['credentials'][0]['id']}/status", json={"action": "revoke"}, headers=issuer.headers)
+    assert revoked.status_code == 202, revoked.text
+    job = client.get(revoked.json()["chain_job_url"]).json()
+    assert job["kind"] == "update_status_list" and job["sender"] == address and job["status"] == "pending"
+    drain(client)
+    assert client.get(revoked.json()["chain_job_url"]).json()["status"] == "done"
+    assert verify(client, done["credentials"][0]["document"])["outcome"] == "invalid"
+    assert verify(client, done["credentials"][1]["document"])["outcome"] == "valid"
 
 
 def test_a_revocation_that_cannot_finish_in_time_is_202_and_the_hosted_list_is_what_the_chain_gets(
@@ -90,6 +152,8 @@ def test_a_revocation_that_cannot_finish_in_time_is_202_and_the_hosted_list_is_w
             ledger.rpc.request("evm_setAutomine", [True])
             ledger.rpc.request("evm_mine")
     assert answer.status_code == 202 and answer.json()["status_url"] == f"/credentials/{credential['id']}", answer.text
+    job_url = answer.json()["chain_job_url"]
+    wait_until(lambda: client.get(job_url).json()["status"] == "done", "the new list to land by itself")
     assert client.get(f"/credentials/{credential['id']}", headers=issuer.headers).json()["status"] == "revoked"
     url = credential["document"]["credentialStatus"]["statusListCredential"]
     hosted = client.get(url.replace("http://127.0.0.1:8000", "")).json()
@@ -97,3 +161,45 @@ def test_a_revocation_that_cannot_finish_in_time_is_202_and_the_hosted_list_is_w
     assert bytes(anchored["listHash"]) == status_list_hash(hosted), "the hosted list is the one that landed"
     report = client.post("/verify", json={"credential": credential["document"]}).json()
     assert report["outcome"] == "invalid" and any("revoked" in c["detail"] for c in report["checks"])
+
+
+def test_a_credit_grant_the_chain_is_slow_to_anchor_is_202_and_completes_by_itself(make_client: ClientFactory) -> None:
+    """Issue 11 item 1: before, a credit-bank import sent the grant's anchor from the request and answered
+    504 when the chain did not confirm it in time; now the grant is committed with its chain job."""
+    from ledger_service.credentials import Ed25519KeyPair, holder_did, sign_presentation
+
+    client = make_client(CHAIN_WAIT_SECONDS=1)
+    _, school, _ = issuing_school(client)
+    _, college, _ = issuing_school(client)
+    ledger: Ledger = client.app.state.ledger  # type: ignore[attr-defined]
+    assert ledger.node is not None
+    label = uuid.uuid4().hex[:6]
+    student = Ed25519KeyPair.generate()
+    records = [{**record, "holder": holder_did(student.public)} for record in students(1, label=label)]
+    issued = school.request("POST", "/credentials/batches", json={"batch": label, "kind": "growth_record", "records": records})
+    mine = [issued["credentials"][0]["document"]]
+    college.request("PUT", "/credit-bank/rules", json=[{"achievement_type": "ext:GrowthRecord", "credits": 0.5}])
+    given = client.post("/presentations/challenges").json()
+    signed = sign_presentation(mine, student, challenge=given["challenge"], domain=given["domain"], created="2026-11-30T00:00:00Z")
+    with ledger.node._snapshot_lock:
+        ledger.rpc.request("evm_setAutomine", [False])
+        try:
+            answer = client.post(
+                "/credit-bank/imports", json={"presentation": signed, "challenge": given["challenge"]}, headers=college.headers
+            )
+        finally:
+            ledger.rpc.request("evm_setAutomine", [True])
+            ledger.rpc.request("evm_mine")
+    assert answer.status_code == 202, answer.text
+    status_url = answer.json()["status_url"]
+    assert status_url.startswith("/credentials/credit-grant:") and answer.json()["chain_job_url"].startswith("/chain/jobs/")
+
+    def anchored() -> bool:
+        return client.get(status_url, headers=college.headers).json()["document"] is not None
+
+    wait_until(anchored, "the grant to be anchored in the background")
+    grant = client.get(status_url, headers=college.headers).json()
+    assert grant["status"] == "active" and verify(client, grant["document"])["outcome"] == "valid"
+    assert grant["document"]["credentialSubject"]["creditsEarned"] == 0.5
+    (listed,) = client.get("/credit-bank/grants", headers=college.headers).json()
+    assert listed["completed"] and listed["converted"] == [mine[0]["id"]]

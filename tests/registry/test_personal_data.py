@@ -295,7 +295,7 @@ def test_a_relanded_batch_gets_its_new_block_in_the_sealed_copies(client: TestCl
     issued = batch(issuer, label, students(2, label=label))
     issuing = client.app.state.issuing  # type: ignore[attr-defined]
     with client.app.state.sessions() as db:  # type: ignore[attr-defined]
-        assert apply_blocks(db, {issued["tx_hash"]: 987_654}, issuing) == 1
+        assert apply_blocks(db, {issued["tx_hash"]: 987_654}, issuing) == 2, "the batch and the chain job that anchored it"
         db.commit()
         rows = list(db.scalars(select(Issued).where(Issued.id.in_([c["id"] for c in issued["credentials"]]))))
         assert all(r.document is None and r.sealed_document for r in rows), "still sealed, never in clear"

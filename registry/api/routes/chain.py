@@ -52,6 +52,9 @@ def read_chain(ledger: LedgerDep) -> ChainPublic:
 class ChainJobPublic(BaseModel):
     id: int
     kind: str
+    sender: str | None = Field(
+        default=None, description="the institution's issuer key that sends it (batch anchors, status lists); none: the relayer"
+    )
     status: str = Field(description="pending (committed), sent (journaled and sent, waiting to be mined), done or failed")
     tx_hash: str | None
     block_number: int | None = Field(description="the block the transaction's receipt names (updated if it had to be sent again)")
@@ -70,6 +73,7 @@ def read_chain_job(job_id: JobId, db: SessionDep) -> ChainJobPublic:
     return ChainJobPublic(
         id=job.id,
         kind=job.kind,
+        sender=job.sender,
         status=job.status,
         tx_hash=job.tx_hash,
         block_number=job.block_number,

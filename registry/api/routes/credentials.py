@@ -22,7 +22,7 @@ from ...crud import issued as issued_crud
 from ...crud import users as users_crud
 from ...models import ChainJob, CredentialBatch, Institution, IssuedCredential, IssuerAccount, StatusListRecord
 from ...workflows import rosters
-from ...workflows.issuance import Issuing
+from ...workflows.issuance import ChainWriteWaiting, Issuing
 from ...workflows.presentations import presentation_domain, use_presentation_challenge
 from ..deps import AdminUser, BureauDep, CurrentUser, IssuerUser, IssuingDep, Principal, SessionDep, SettingsDep, WorkerDep
 from ..params import MAX_INT
@@ -92,11 +92,15 @@ class AcceptedPublic(BaseModel):
     status: Literal["pending"] = "pending"
     message: str
     status_url: str
+    chain_job_url: str | None = Field(default=None, description="the chain job that finishes it in the background (GET /chain/jobs/{id})")
 
 
-def _still_on_the_way(url: str, message: str) -> JSONResponse:
-    # Not a 504: the write is journaled and will land (the outbox re-sends it after a crash too).
-    return JSONResponse(status_code=202, headers={"Location": url}, content=AcceptedPublic(message=message, status_url=url).model_dump())
+def _still_on_the_way(url: str, message: str, waiting: TransactionTimeoutError) -> JSONResponse:
+    # Not a 504: the chain job is committed and will land (the outbox re-sends it after a crash too).
+    job_id = getattr(waiting, "job_id", None)
+    job_url = f"/chain/jobs/{job_id}" if job_id is not None else None
+    content = AcceptedPublic(message=message, status_url=url, chain_job_url=job_url).model_dump()
+    return JSONResponse(status_code=202, headers={"Location": url}, content=content)
 
 
 class BatchSummaryPublic(BaseModel):
@@ -257,11 +261,11 @@ def create_batch(
             actor=issuer.address,
             valid_from=valid_from,
         )
-    except TransactionTimeoutError:
+    except TransactionTimeoutError as waiting:
         return _still_on_the_way(
             f"/credentials/batches/{request.batch}",
-            "the batch is committed and its anchor is on its way "
-            "to the chain; follow status_url, and send the same batch key again to finish it",
+            "the batch is committed and its anchor is on its way to the chain; it completes by itself: follow status_url",
+            waiting,
         )
     return _batch_public(db, batch, issuing)
 
@@ -409,10 +413,11 @@ def change_credential_status(
     _, account = _issuer_of(db, issuer)
     try:
         issuing.change_status(db, credential, account, request.action, request.reason)
-    except TransactionTimeoutError:
+    except TransactionTimeoutError as waiting:
         return _still_on_the_way(
             f"/credentials/{credential_id}",
-            "the new status list is on its way to the chain; follow status_url, and send the same change again to finish it",
+            "the change is recorded and the new status list is on its way to the chain; it lands by itself: follow status_url",
+            waiting,
         )
     return _issued_public(credential, issuing, completed)
 
@@ -542,28 +547,41 @@ def read_credit_rules(issuer: IssuerUser, db: SessionDep) -> list[ConversionRule
     return [ConversionRulePublic(**rule) for rule in account.credit_rules]
 
 
-@router.post("/credit-bank/imports", response_model=GrantPublic, status_code=201)
+@router.post(
+    "/credit-bank/imports",
+    response_model=GrantPublic,
+    status_code=201,
+    responses={202: {"model": AcceptedPublic, "description": "granted; the chain has not anchored the grant in time"}},
+)
 def import_presentation(
     request: ImportRequest, issuer: IssuerUser, db: SessionDep, issuing: IssuingDep, settings: SettingsDep, bureau: BureauDep
-) -> GrantPublic:
+) -> GrantPublic | JSONResponse:
     """Verify every presented credential, convert by the rules, issue one credit-grant credential;
-    a credential is never converted twice by the same institution."""
+    a credential is never converted twice by the same institution. When the chain is slow: 202, and
+    the grant is anchored in the background (follow status_url)."""
     institution, account = _issuer_of(db, issuer)
     if not account.credit_rules:
         raise ConflictError("set the conversion rules first (PUT /credit-bank/rules)", code="no_rules")
     use_presentation_challenge(db, request.challenge)
     db.commit()  # spent whatever follows: a presentation answers its challenge once
-    credential, grant = issuing.grant_credits(
-        db,
-        institution=institution,
-        account=account,
-        presentation=request.presentation,
-        supplied_lists=request.status_lists,
-        actor=issuer.address,
-        challenge=request.challenge,
-        domain=presentation_domain(settings.BASE_URL),
-        did_resolver=issuing.did_resolver(db, bureau.id_hex, bureau.signing_key),
-    )
+    try:
+        credential, grant = issuing.grant_credits(
+            db,
+            institution=institution,
+            account=account,
+            presentation=request.presentation,
+            supplied_lists=request.status_lists,
+            actor=issuer.address,
+            challenge=request.challenge,
+            domain=presentation_domain(settings.BASE_URL),
+            did_resolver=issuing.did_resolver(db, bureau.id_hex, bureau.signing_key),
+        )
+    except ChainWriteWaiting as waiting:
+        return _still_on_the_way(
+            f"/credentials/{waiting.batch_key}" if waiting.batch_key else "/credit-bank/grants",
+            "the credits are granted and the grant's anchor is on its way to the chain; it completes by itself: follow status_url",
+            waiting,
+        )
     return GrantPublic(
         grant_id=grant.grant_id,
         credential_id=credential.id,

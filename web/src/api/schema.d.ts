@@ -541,7 +541,8 @@ export interface paths {
         /**
          * Import Presentation
          * @description Verify every presented credential, convert by the rules, issue one credit-grant credential;
-         *     a credential is never converted twice by the same institution.
+         *     a credential is never converted twice by the same institution. When the chain is slow: 202, and
+         *     the grant is anchored in the background (follow status_url).
          */
         post: operations["credentials-import_presentation"];
         delete?: never;
@@ -1893,6 +1894,11 @@ export interface components {
     schemas: {
         /** AcceptedPublic */
         AcceptedPublic: {
+            /**
+             * Chain Job Url
+             * @description the chain job that finishes it in the background (GET /chain/jobs/{id})
+             */
+            chain_job_url?: string | null;
             /** Message */
             message: string;
             /**
@@ -2301,6 +2307,11 @@ export interface components {
             id: number;
             /** Kind */
             kind: string;
+            /**
+             * Sender
+             * @description the institution's issuer key that sends it (batch anchors, status lists); none: the relayer
+             */
+            sender?: string | null;
             /**
              * Status
              * @description pending (committed), sent (journaled and sent, waiting to be mined), done or failed
@@ -5322,6 +5333,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GrantPublic"];
+                };
+            };
+            /** @description granted; the chain has not anchored the grant in time */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedPublic"];
                 };
             };
             /** @description Validation Error */
