@@ -57,7 +57,7 @@ TOPICS = [
     ("认识人民币", "primary.math.g1.pep.vol2.c5"),
 ]
 QUERIES = ["分数", "认识", "钟表", "周长", "colour", "food", "人民币", "加法", "认识分数", "crayon"]
-RUBRIC = {"科学性": 3, "适用性": 3, "规范性": 3, "时效性": 2, "公益性": 3}
+RUBRIC = {"科学性": 3, "适用性": 3, "规范性": 3, "思想性": 2, "技术性": 3}
 
 
 def start_server(data_dir: Path, port: int, database_url: str | None) -> subprocess.Popen[bytes]:

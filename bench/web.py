@@ -53,7 +53,7 @@ from wallet_cli._registry import RegistryClient  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DIST = ROOT / "web" / "dist"
-RUBRIC = {"科学性": 3, "适用性": 3, "规范性": 3, "时效性": 2, "公益性": 3}
+RUBRIC = {"科学性": 3, "适用性": 3, "规范性": 3, "思想性": 2, "技术性": 3}
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 

@@ -9,7 +9,6 @@ sign a registration before it uploads.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Mapping
 from typing import BinaryIO
 
@@ -110,12 +109,12 @@ class BundleAdder:
             self._commit(self.sink, root)
         finally:
             self._done = True
-            shutil.rmtree(self.sink.folder, ignore_errors=True)
+            self.sink.discard()
         return root
 
     def abort(self) -> None:
         if not self._done:
-            shutil.rmtree(self.sink.folder, ignore_errors=True)
+            self.sink.discard()
             self._done = True
 
     def __enter__(self) -> BundleAdder:

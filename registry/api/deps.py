@@ -34,6 +34,7 @@ from ..search import SearchService
 from ..workflows.content_access import ContentLinks
 from ..workflows.dashboard import SummaryCache
 from ..workflows.issuance import Issuing
+from ..workflows.packages import VerificationSlots
 from ..workflows.previews import PreviewService
 from ..workflows.review import DecisionPolicy
 from ..workflows.submission import Limits
@@ -121,6 +122,20 @@ def get_limits(request: Request) -> Limits:
     return Limits(cpu=state.cpu_limiter, max_pixels=get_settings(request).MAX_IMAGE_PIXELS, processes=state.cpu_processes)
 
 
+def get_package_slots(request: Request) -> VerificationSlots:
+    """The service's package-verification slots (made on first use)."""
+    slots: VerificationSlots | None = getattr(request.app.state, "package_slots", None)
+    if slots is None:
+        slots = request.app.state.package_slots = VerificationSlots(get_settings(request).PACKAGE_VERIFICATIONS)
+    return slots
+
+
+def hold_package_slot(slots: Annotated[VerificationSlots, Depends(get_package_slots)]) -> Iterator[None]:
+    """Holds a verification slot for the request (429 when none is free), taken before the body is read."""
+    with slots.hold():
+        yield
+
+
 def get_db(request: Request) -> Iterator[Session]:
     with get_sessions(request)() as session:
         yield session
@@ -145,6 +160,7 @@ PreviewsDep = Annotated[PreviewService, Depends(get_previews)]
 NowDep = Annotated[datetime, Depends(get_now)]
 LimitsDep = Annotated[Limits, Depends(get_limits)]
 SummaryCacheDep = Annotated[SummaryCache, Depends(get_summary_cache)]
+PackageSlot = Annotated[None, Depends(hold_package_slot)]
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,8 @@ class Settings(BaseSettings):
     MAX_IMAGE_PIXELS: int = Field(default=MAX_IMAGE_PIXELS, ge=1)
     # Threads hashing and fingerprinting submissions at once (CPU work kept off the event loop).
     CPU_WORKERS: int = Field(default=2, ge=1, le=64)
+    # Packages verified or imported at once (each held in memory, up to the upload limit); beyond: 429.
+    PACKAGE_VERIFICATIONS: int = Field(default=2, ge=1, le=64)
     CATALOGUE_FILE: Path | None = None
 
     # The built web application (web/dist, made by `make`); empty: the one beside the source tree.

@@ -132,6 +132,25 @@ def authored_resources(*, session: Session, address: str, offset: int, limit: in
     return total, list(versions)
 
 
+def institution_accepted(*, session: Session, institution_id: str, offset: int, limit: int) -> tuple[int, list[ResourceVersion]]:
+    """(how many, a page of) the newest accepted (入库) versions of resources submitted from ``institution_id``, newest first."""
+    newest = (
+        select(ResourceVersion.resource_id, func.max(ResourceVersion.number).label("number"))
+        .where(ResourceVersion.institution_id == institution_id, ResourceVersion.state == "ACCEPTED")
+        .group_by(ResourceVersion.resource_id)
+        .subquery()
+    )
+    total = session.scalar(select(func.count()).select_from(newest)) or 0
+    versions = session.scalars(
+        select(ResourceVersion)
+        .join(newest, (ResourceVersion.resource_id == newest.c.resource_id) & (ResourceVersion.number == newest.c.number))
+        .order_by(ResourceVersion.created_at.desc(), ResourceVersion.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return total, list(versions)
+
+
 def catalogue_paths(*, session: Session, node_ids: set[str]) -> dict[str, str]:
     if not node_ids:
         return {}

@@ -40,7 +40,7 @@ class Review(Base):
     round: Mapped[int] = mapped_column(Integer)
     reviewer: Mapped[str] = mapped_column(String(42))
     orientation_pass: Mapped[bool] = mapped_column(Boolean)  # 政治性/导向性
-    scores: Mapped[dict[str, int]] = mapped_column(JSON)  # 科学性, 适用性, 规范性, 时效性, 公益性: 0–3
+    scores: Mapped[dict[str, int]] = mapped_column(JSON)  # review.RUBRIC's dimensions: 0–3 each
     comments: Mapped[dict[str, str]] = mapped_column(JSON)
     total: Mapped[int] = mapped_column(Integer)
     recommendation: Mapped[str] = mapped_column(String(20))  # accept, revise, decline

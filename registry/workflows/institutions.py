@@ -12,11 +12,12 @@ import secrets
 from sqlalchemy.orm import Session
 
 from ..chain.jobs import enqueue
-from ..core.errors import InvalidRequestError
+from ..core.errors import InvalidRequestError, PermissionDeniedError, ResourceNotFoundError
+from ..crud import resources as resources_crud
 from ..crud import users as users_crud
-from ..models import Institution
+from ..models import Institution, ResourceVersion
 
-__all__ = ["clean_name", "register_institution", "rename_institution"]
+__all__ = ["accepted_resources", "clean_name", "register_institution", "rename_institution"]
 
 
 def clean_name(name: str) -> str:
@@ -49,3 +50,15 @@ def register_institution(session: Session, *, name: str, kind: str, parent_id: s
 def rename_institution(institution: Institution, name: str) -> None:
     """Give ``institution`` a new name (the caller commits)."""
     institution.name = clean_name(name)
+
+
+def accepted_resources(
+    session: Session, institution_id: str, *, viewer: str, roles: frozenset[str], viewer_institution: str | None, offset: int, limit: int
+) -> tuple[int, list[ResourceVersion]]:
+    """The accepted resources submitted from a school, for the school's issuers (who nominate them on its
+    behalf, 学校推荐) and administrators: (how many, a page)."""
+    if session.get(Institution, institution_id) is None:
+        raise ResourceNotFoundError(f"no institution {institution_id}")
+    if "admin" not in roles and not ("issuer" in roles and viewer_institution == institution_id):
+        raise PermissionDeniedError(f"{viewer} is neither an administrator nor an issuer of {institution_id}")
+    return resources_crud.institution_accepted(session=session, institution_id=institution_id, offset=offset, limit=limit)

@@ -15,7 +15,10 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import threading
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -30,12 +33,33 @@ from ledger_service.credentials import ChainView, VerificationReport
 from ledger_service.packages import MANIFEST_TYPE, build_package, verify_package
 
 from ..chain.bureau import Bureau
-from ..core.errors import ConflictError, InvalidRequestError
+from ..core.errors import ConflictError, InvalidRequestError, TooManyRequestsError
 from ..crud import people as people_crud
 from ..models import CatalogueNode, Certificate, Institution, Programme, Recommendation, ResourceVersion, StatusListRecord
 from .issuance import Issuing
 
-__all__ = ["Imported", "chain_view", "export_package", "import_package", "licence_url", "verify"]
+__all__ = ["Imported", "VerificationSlots", "chain_view", "export_package", "import_package", "licence_url", "verify"]
+
+
+class VerificationSlots:
+    """How many packages are verified or imported at once: each is held in memory and hashed whole, so
+    a caller past the limit gets 429 before its upload is read, not a queue that grows with the uploads."""
+
+    RETRY_AFTER = 5  # seconds: a package of the upload limit verifies in about that
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._free = threading.BoundedSemaphore(limit)
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        if not self._free.acquire(blocking=False):
+            raise TooManyRequestsError(f"{self.limit} packages are being verified now; try again shortly", retry_after=self.RETRY_AFTER)
+        try:
+            yield
+        finally:
+            self._free.release()
+
 
 _CC = {
     "CC-BY-4.0": "by",

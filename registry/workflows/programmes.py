@@ -72,6 +72,7 @@ __all__ = [
     "record_event",
     "resolve_objection",
     "score",
+    "scores_by",
     "select_nominees",
     "take_in",
 ]
@@ -487,6 +488,14 @@ def take_in(session: Session, programme: Programme, source: Programme, *, actor:
 
 
 # Panel scoring...
+
+
+def scores_by(session: Session, programme: Programme, reviewer: str) -> dict[int, dict[str, int]]:
+    """The scores ``reviewer`` gave in ``programme``, by nominee id (a panel page shows what is done)."""
+    rows = session.execute(
+        select(PanelScore.nominee_id, PanelScore.scores).where(PanelScore.programme_id == programme.id, PanelScore.reviewer == reviewer)
+    )
+    return {nominee_id: dict(scores) for nominee_id, scores in rows}
 
 
 def score(

@@ -81,11 +81,13 @@ __all__ = [
     "submit_review",
     "supersede",
     "transition",
+    "visible_reviews",
     "withdraw",
 ]
 
 GENESIS_HASH = "0x" + "00" * 32
-RUBRIC = ("科学性", "适用性", "规范性", "时效性", "公益性")  # each scored 0–3; 政治性/导向性 is pass/fail
+# The national dimensions (MISSION R3, GLOSSARY): each scored 0–3; 政治性/导向性 is pass/fail, a fail is a veto.
+RUBRIC = ("思想性", "科学性", "规范性", "技术性", "适用性")
 MAX_SCORE = 3
 ORIENTATION = "政治性/导向性"  # pass or fail: a fail is a veto
 OVERALL_COMMENT = "总体"
@@ -614,6 +616,25 @@ def submit_review(
 
 def _round_reviews(session: Session, version: ResourceVersion) -> list[Review]:
     return list(session.scalars(select(Review).where(Review.version_id == version.id, Review.round == version.round)))
+
+
+def visible_reviews(session: Session, version: ResourceVersion, caller: Viewer) -> list[Review]:
+    """The reviews ``caller`` may read: administrators all; authors all once the version is decided;
+    reviewers earlier rounds, and the current round only after submitting their own (reviews are independent)."""
+    reviews = list(session.scalars(select(Review).where(Review.version_id == version.id).order_by(Review.round, Review.id)))
+    if "admin" in caller.roles:
+        return reviews
+    decided = version.state not in (State.SUBMITTED, State.SCREENING, State.IN_REVIEW)
+    if _is_author(version, caller.address):
+        if decided:
+            return reviews
+        raise PermissionDeniedError("authors read the reviews once a decision is taken")
+    if "reviewer" not in caller.roles:
+        raise PermissionDeniedError("reviews are visible to administrators and reviewers, and to authors after the decision")
+    current = [r for r in reviews if r.round == version.round]
+    if decided or any(r.reviewer == caller.address for r in current):
+        return reviews
+    return [r for r in reviews if r.round != version.round]
 
 
 def _auto_decide(

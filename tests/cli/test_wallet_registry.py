@@ -22,7 +22,7 @@ from tests.utils.live import live_server
 from tests.utils.registry import drain, lesson_bundle, new_signer, sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
-GOOD = {"科学性": 3, "适用性": 3, "规范性": 3, "时效性": 2, "公益性": 3}
+GOOD = {"科学性": 3, "适用性": 3, "规范性": 3, "思想性": 2, "技术性": 3}
 
 
 def wallet(*args: str, password: str = "wallet password", key: str | None = None) -> subprocess.CompletedProcess[str]:

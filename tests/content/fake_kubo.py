@@ -47,10 +47,12 @@ def _app(store: LocalContentStore, calls: list[tuple[str, dict[str, str]]]) -> F
     @app.post("/api/v0/block/get")
     def block_get(arg: str) -> Response:
         # Kubo does not re-hash on read by default (HashOnRead is off): serve the file as stored.
-        path = store._path(CID.parse(arg))
-        if not path.exists():
+        where = store.locate(CID.parse(arg))
+        if where is None:
             raise ContentNotFoundError(f"block {arg} not found")
-        return Response(path.read_bytes())
+        with open(where.path, "rb") as handle:
+            handle.seek(where.offset)
+            return Response(handle.read(where.length))
 
     @app.post("/api/v0/block/stat")
     def block_stat(arg: str) -> JSONResponse:

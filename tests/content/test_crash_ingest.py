@@ -1,6 +1,7 @@
 """kill -9 of a process adding a 200 MiB file, at every stage of an add (issue 16): after reopening
-the store no partial add is visible, an add committed before is whole, staging is swept; an add
-that returned is whole. Adds make one durable sync of their data, not one per block."""
+the store no partial add is visible (no block of it indexed, no pack of it left), an add committed
+before is whole, staging is swept; an add that returned is whole. An add makes three syncs (its
+pack's data, the pack's name, the index), not one per block."""
 
 from __future__ import annotations
 
@@ -22,7 +23,10 @@ MIB = 1 << 20
 SIZE_MIB = 200
 REPO = Path(__file__).resolve().parents[2]
 
-# The child adds the file, patched to SIGKILL itself at one point of the add.
+# The child adds the file, patched to SIGKILL itself at one point of the add: while blocks are
+# appended to the staging pack, before its fdatasync, after it, after the pack is renamed into
+# packs/, after packs/ is synced (no index row yet), half-way through the index transaction, and
+# after the add returned.
 CHILD = r"""
 import os, random, signal, sys
 from pathlib import Path
@@ -31,10 +35,12 @@ from ledger_service.content import LocalContentStore, _staging, _store
 store_dir, point, seed, size_mib = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 
 def die():
+    print(point, flush=True)  # the point was reached
     os.kill(os.getpid(), signal.SIGKILL)
 
-counts = {"put": 0, "replace": 0, "sync": 0}
-real_put, real_replace, real_sync = _staging.StagingSink.put, os.replace, _staging.sync_filesystem
+counts = {"put": 0, "rows": 0}
+real_put, real_fdatasync, real_replace = _staging.StagingSink.put, os.fdatasync, os.replace
+real_sync_folder, real_rows = _store.sync_folder, _store.LocalContentStore._rows
 
 def put(self, cid, parts):
     counts["put"] += 1
@@ -42,26 +48,35 @@ def put(self, cid, parts):
         die()
     real_put(self, cid, parts)
 
-def replace(source, target):
-    counts["replace"] += 1
-    if point == "mid-commit" and counts["replace"] == 400:
+def fdatasync(fd):
+    if point == "before-sync":
         die()
-    real_replace(source, target)
+    real_fdatasync(fd)
+    if point == "after-sync":
+        die()
 
-def sync(path):
-    counts["sync"] += 1
-    if point == "before-sync" and counts["sync"] == 1:
+def replace(source, target):
+    real_replace(source, target)
+    if point == "renamed":
         die()
-    real_sync(path)
-    if point == "after-sync" and counts["sync"] == 1:
+
+def sync_folder(path):
+    real_sync_folder(path)
+    if point == "before-index":
         die()
-    if point == "before-root" and counts["sync"] == 2:
-        die()
+
+def rows(self, pack, sink):
+    for row in real_rows(self, pack, sink):
+        counts["rows"] += 1
+        if point == "mid-index" and counts["rows"] == 400:
+            die()
+        yield row
 
 _staging.StagingSink.put = put
-_staging.sync_filesystem = sync
-_store.sync_filesystem = sync
+os.fdatasync = fdatasync
 os.replace = replace
+_store.sync_folder = sync_folder
+_store.LocalContentStore._rows = rows
 
 def pieces():
     rng = random.Random(seed)
@@ -72,7 +87,7 @@ store = LocalContentStore(Path(store_dir))
 root = store.add(pieces(), pin=True)
 print(root.cid, store.syncs, flush=True)
 if point == "after-commit":
-    die()
+    os.kill(os.getpid(), signal.SIGKILL)
 store.close()
 """
 
@@ -90,12 +105,28 @@ def digest_of(store: LocalContentStore, cid: CID) -> str:
     return digest.hexdigest()
 
 
+class _Leaves:
+    def __init__(self) -> None:
+        self.cids: list[CID] = []
+
+    def put(self, cid: CID, parts: object) -> None:
+        if len(self.cids) < 50:
+            self.cids.append(cid)
+
+
+def leaf_sample(root: CID) -> list[CID]:
+    """The first blocks the add writes (computed without storing)."""
+    sink = _Leaves()
+    assert import_stream(pieces(16, SIZE_MIB), sink=sink).cid == root
+    return sink.cids
+
+
 @pytest.fixture(scope="module")
 def big_root() -> CID:
     return import_stream(pieces(16, SIZE_MIB)).cid
 
 
-@pytest.mark.parametrize("point", ["writing", "before-sync", "after-sync", "mid-commit", "before-root", "after-commit"])
+@pytest.mark.parametrize("point", ["writing", "before-sync", "after-sync", "renamed", "before-index", "mid-index", "after-commit"])
 def test_kill_9_at_any_point_of_an_add(tmp_path: Path, big_root: CID, point: str) -> None:
     store_dir = tmp_path / "content"
     store = LocalContentStore(store_dir)
@@ -109,17 +140,22 @@ def test_kill_9_at_any_point_of_an_add(tmp_path: Path, big_root: CID, point: str
     store = LocalContentStore(store_dir)
     try:
         assert list((store_dir / "staging").iterdir()) == [], "staging is swept"
+        if point != "after-commit":
+            assert child.stdout.split() == [point], "the point was reached"
+            assert len(list(store.packs_dir.iterdir())) == 1, "only the earlier add's pack: the unnamed one is removed"
         assert digest_of(store, earlier) == expected_earlier, "an add committed before the crash is whole"
         if point == "after-commit":
             cid, syncs = child.stdout.split()
             assert CID.parse(cid) == big_root
             assert int(syncs) <= 3, f"{syncs} durable syncs for a {SIZE_MIB} MiB add (800 blocks)"
+            assert len(list(store.packs_dir.iterdir())) == 2, "one pack per add"
             assert digest_of(store, big_root) == hashlib.sha256(b"".join(pieces(16, SIZE_MIB))).hexdigest()
             assert big_root in store.pins()
         else:
             assert not store.has_block(big_root), "no root without its blocks: the add is not visible"
             assert big_root not in store.pins()
-            store.gc()  # blocks moved before the crash are orphans: collected, the earlier add kept
+            assert not any(store.has_block(cid) for cid in leaf_sample(big_root)), "no block of the add is indexed"
+            store.gc()
             assert digest_of(store, earlier) == expected_earlier
     finally:
         store.close()

@@ -79,8 +79,11 @@ def test_reads_are_verified_and_bundles_built_on_the_node(tmp_path: Path) -> Non
         kubo.gc(keep=[parts["a.txt"].cid])
         assert kubo.has_block(parts["a.txt"].cid)
         leaf_cid = parts["课件.txt"].cid
-        path = node_store._path(leaf_cid)
-        path.write_bytes(path.read_bytes()[:-1] + b"!")  # the node now holds a wrong block
+        where = node_store.locate(leaf_cid)
+        assert where is not None
+        damaged = bytearray(where.path.read_bytes())
+        damaged[where.offset + where.length - 1] ^= 0xFF  # the node now holds a wrong block
+        where.path.write_bytes(bytes(damaged))
         with pytest.raises(ContentCorruptedError, match=str(leaf_cid)):
             kubo.get_block(leaf_cid)
         kubo.close()

@@ -22,8 +22,8 @@ def store(tmp_path: Path) -> Iterator[LocalContentStore]:
     opened.close()
 
 
-def blocks_on_disk(store: LocalContentStore) -> list[Path]:
-    return list(store.blocks_dir.glob("*/*"))
+def blocks_on_disk(store: LocalContentStore) -> list[str]:
+    return store.block_keys()
 
 
 @pytest.mark.parametrize("params", [ImportParams(), ImportParams(cid_version=1)], ids=["v0", "v1"])
@@ -71,10 +71,11 @@ def test_gc_keeps_pinned_and_kept_content_only(store: LocalContentStore) -> None
 def test_a_corrupted_block_is_reported_with_its_cid_and_never_served(store: LocalContentStore) -> None:
     root = store.add([chacha("corrupt", 600_000)])
     leaf = [cid for cid, _ in store.walk(root.cid)][1]
-    path = store._path(leaf)
-    damaged = bytearray(path.read_bytes())
-    damaged[100] ^= 0xFF
-    path.write_bytes(bytes(damaged))
+    where = store.locate(leaf)
+    assert where is not None
+    damaged = bytearray(where.path.read_bytes())
+    damaged[where.offset + 100] ^= 0xFF
+    where.path.write_bytes(bytes(damaged))
     with pytest.raises(ContentCorruptedError, match=str(leaf)):
         b"".join(store.cat(root.cid))
     with pytest.raises(ContentCorruptedError):

@@ -285,6 +285,7 @@ PROTECTED: dict[tuple[str, str], set[str]] = {  # roles admitted ("any": every s
     ("POST", "/contributions/me/statement"): {"teacher"},
     ("POST", "/institutions/{institution_id}/issuer"): {"admin"},
     ("GET", "/institutions/{institution_id}/issuer"): {"any"},  # administrators and the institution's own accounts
+    ("GET", "/institutions/{institution_id}/resources"): {"any"},  # administrators and the institution's issuers
     ("POST", "/credentials/batches"): {"issuer"},
     ("GET", "/credentials/batches"): {"issuer"},
     ("POST", "/credentials/batches/check"): {"issuer"},

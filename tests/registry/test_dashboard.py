@@ -19,7 +19,7 @@ from tests.utils.dashboard import month_of, percentile_cont, seed_dashboard
 from tests.utils.registry import People, drain, lesson_bundle, lesson_metadata, review_and_accept, set_up_people
 from wallet_cli._registry import RegistryError
 
-GOOD = {"科学性": 3, "适用性": 3, "规范性": 3, "时效性": 2, "公益性": 3}
+GOOD = {"科学性": 3, "适用性": 3, "规范性": 3, "思想性": 2, "技术性": 3}
 TOLERANCE_S = 0.01  # SQLite's julianday keeps milliseconds
 
 

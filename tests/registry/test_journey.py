@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from tests.utils.registry import drain, lesson_bundle, lesson_metadata, set_up_people
 
-RUBRIC = {"科学性": 3, "适用性": 3, "规范性": 2, "时效性": 2, "公益性": 3}
+RUBRIC = {"科学性": 3, "适用性": 3, "规范性": 2, "思想性": 2, "技术性": 3}
 
 
 def test_submit_review_accept_certify_withdraw(client: TestClient) -> None:

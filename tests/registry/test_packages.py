@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from ledger_service import InvalidCarError
 from ledger_service.content import CID, car_header, car_section
 from ledger_service.credentials import Ed25519KeyPair
 from ledger_service.packages import build_package, check_car
+from registry.workflows.packages import VerificationSlots
 from tests.cli.test_wallet import wallet
 from tests.registry.conftest import ClientFactory
 from tests.utils.programmes import Year, refused, selected_programme, set_up_year
@@ -214,3 +216,19 @@ def test_a_car_must_hold_exactly_its_root_dag() -> None:
         check_car(car_header([other]) + car_section(other, b"other"), cid)
     with pytest.raises(InvalidCarError, match="lacks"):
         check_car(car_header([cid]), cid)
+
+
+def test_verifications_at_once_are_bounded_and_a_busy_service_answers_429(client: TestClient) -> None:
+    """Each package is held in memory and hashed whole: past the configured slots a caller gets 429
+    (with Retry-After) instead of joining a queue of uploads; a freed slot serves the next caller."""
+    slots = client.app.state.package_slots = VerificationSlots(1)
+    headers = {"Content-Type": "application/zip"}
+    with slots.hold():
+        busy = client.post("/packages/verify", content=b"PK\x05\x06" + bytes(18), headers=headers)
+        assert busy.status_code == 429 and busy.json()["error"] == "rate_limited"
+        wait = VerificationSlots.RETRY_AFTER
+        assert busy.headers["Retry-After"] == str(wait) and busy.json()["retry_after"] == wait
+    served = client.post("/packages/verify", content=b"PK\x05\x06" + bytes(18), headers=headers)
+    assert served.status_code == 200 and served.json()["outcome"] == "invalid", served.text
+    with slots.hold():  # the slot was given back after the request, whatever its outcome
+        pass

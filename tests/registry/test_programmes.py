@@ -119,6 +119,10 @@ def test_nominations_hit_their_quotas_and_the_panel_ranks_per_bucket(year: Year)
     # Bucket c2: third alone. The per-node quota (1) and the total (2) decide the proposed list.
     score_all(year, pid, {first["id"]: [(40, 30), (45, 45)], fourth["id"]: [(40, 40), (40, 40)]})
     refused(lambda: reviewer.request("POST", scores_path, json={"scores": {"科学性": 1, "创新性": 1}}), 409, "already_scored")
+    # Each panel member reads back their own scores (a reloaded page shows what is done), never another's.
+    mine = {n["id"]: n["my_scores"] for n in reviewer.request("GET", f"/programmes/{pid}/nominees")}
+    assert mine[first["id"]] == {"科学性": 40, "创新性": 30} and mine[second["id"]] is None
+    assert admin.request("GET", f"/programmes/{pid}/nominees")[0]["my_scores"] is None
     refused(lambda: admin.request("POST", f"/programmes/{pid}/publish"), 409, "wrong_phase")  # nominations still open
     year.clock.advance(days=11)
     refused(lambda: nominate(bob, bob_second), 409, "wrong_phase")
@@ -394,3 +398,23 @@ def test_the_panel_is_named_to_administrators_only(year: Year) -> None:
     assert listed[created["id"]]["panel"] == [], "nobody else learns whom to lobby"
     anonymous = year.http.get(f"/programmes/{created['id']}")
     assert anonymous.status_code == 200 and anonymous.json()["panel"] == []
+
+
+def test_a_school_lists_its_accepted_resources_for_its_issuers_only(year: Year) -> None:
+    """学校推荐 picks from the school's accepted resources: its issuers and administrators read the list;
+    another school's issuer, a teacher and an unknown school are refused."""
+    school, other = year.schools[0], year.schools[1]
+    teacher = year.teachers[school][0]
+    accepted = accepted_design(year, teacher, CHAPTERS[0])
+    submit_design(teacher, CHAPTERS[1])  # in review: not listed
+    issuer, stranger = sign_in(year.http, new_signer()), sign_in(year.http, new_signer())
+    year.admin.request("PUT", f"/users/{issuer.signer.address}", json={"institution_id": school, "roles": ["issuer"]})
+    year.admin.request("PUT", f"/users/{stranger.signer.address}", json={"institution_id": other, "roles": ["issuer"]})
+    listed = issuer.request("GET", f"/institutions/{school}/resources")
+    assert listed["total"] == 1 and [i["resource_id"] for i in listed["items"]] == [accepted["resource_id"]]
+    assert listed["items"][0]["author"]["address"] == teacher.signer.address and listed["items"][0]["accepted_at"]
+    assert year.admin.request("GET", f"/institutions/{school}/resources")["total"] == 1
+    refused(lambda: stranger.request("GET", f"/institutions/{school}/resources"), 403, "forbidden")
+    refused(lambda: teacher.request("GET", f"/institutions/{school}/resources"), 403, "forbidden")
+    refused(lambda: year.admin.request("GET", "/institutions/0xnope/resources"), 404, "not_found")
+    refused(lambda: issuer.request("GET", f"/institutions/{school}/resources", params={"per_page": 101}), 422, "invalid_request")

@@ -25,7 +25,7 @@ from wallet_cli._registry import RegistryError
 
 pytestmark = pytest.mark.anvil
 
-GOOD = {"科学性": 3, "适用性": 3, "规范性": 3, "时效性": 2, "公益性": 3}
+GOOD = {"科学性": 3, "适用性": 3, "规范性": 3, "思想性": 2, "技术性": 3}
 
 
 def submit(people: People, files: dict[str, bytes] | None = None, **metadata: Any) -> dict[str, Any]:
@@ -56,7 +56,7 @@ def test_the_rubric_is_the_workflows_own(client: TestClient) -> None:
     rubric = people.reviewers[0].request("GET", "/reviews/rubric")
     assert rubric == {
         "orientation": "政治性/导向性",
-        "dimensions": ["科学性", "适用性", "规范性", "时效性", "公益性"],
+        "dimensions": ["思想性", "科学性", "规范性", "技术性", "适用性"],
         "max_score": 3,
         "overall_comment": "总体",
         "recommendations": ["accept", "revise", "decline"],

@@ -31,8 +31,8 @@ from tests.utils.registry import (
 )
 from wallet_cli._registry import RegistryClient, RegistryError
 
-GOOD = {"科学性": 3, "适用性": 3, "规范性": 3, "时效性": 2, "公益性": 3}
-POOR = {"科学性": 1, "适用性": 0, "规范性": 1, "时效性": 1, "公益性": 1}
+GOOD = {"科学性": 3, "适用性": 3, "规范性": 3, "思想性": 2, "技术性": 3}
+POOR = {"科学性": 1, "适用性": 0, "规范性": 1, "思想性": 1, "技术性": 1}
 
 
 def submit(people: People, label: str | None = None, *, resource_id: int | None = None) -> dict[str, Any]:
@@ -284,6 +284,22 @@ def test_a_decision_needs_two_reviews_and_respects_the_veto(client: TestClient) 
     assert declined["state"] == "DECLINED" and declined["certificates"] == []
     # The author sees the reviews once the decision is taken.
     assert len(people.teacher.request("GET", path(version, "/reviews"))) == 2
+
+
+def test_reviews_stay_independent_until_each_reviewer_has_submitted(client: TestClient) -> None:
+    """A reviewer cannot read the round's other reviews before submitting their own; an author not before the decision."""
+    people = set_up_people(client)
+    version = submit(people)
+    first, second = people.reviewers[0], people.reviewers[1]
+    refused(lambda: people.teacher.request("GET", path(version, "/reviews")), 403, "forbidden")
+    review(first, version, recommendation="decline")
+    second.request("POST", path(version, "/claim"))
+    assert second.request("GET", path(version, "/reviews")) == []
+    assert [r["reviewer"] for r in first.request("GET", path(version, "/reviews"))] == [first.signer.address]
+    assert len(people.admin.request("GET", path(version, "/reviews"))) == 1
+    second.request("POST", path(version, "/reviews"), json={"orientation_pass": True, "scores": GOOD, "recommendation": "accept"})
+    assert {r["reviewer"] for r in second.request("GET", path(version, "/reviews"))} == {first.signer.address, second.signer.address}
+    refused(lambda: people.teacher.request("GET", path(version, "/reviews")), 403, "forbidden")
 
 
 def test_illegal_transitions_are_409_listing_what_is_allowed(client: TestClient) -> None:

@@ -55,7 +55,7 @@ def snapshot(client: TestClient) -> dict[str, Any]:
         counts["registrations"] = db.scalar(select(func.count()).select_from(ChainJob).where(ChainJob.kind == "register_resource"))
     return {
         **counts,
-        "blocks": sorted(p.name for p in store.blocks_dir.glob("*/*")),
+        "blocks": store.block_keys(),
         "pins": store.pins(),
         "staging": list((store.root / "staging").iterdir()),
     }

@@ -17,7 +17,7 @@ from ledger_service.chain import dev_signer
 from tests.utils.registry import ADMIN_KEY_INDEX, drain, new_signer, office_document, sign_in
 from wallet_cli._registry import RegistryClient, RegistryError
 
-GOOD = {"科学性": 3, "适用性": 3, "规范性": 3, "时效性": 2, "公益性": 3}
+GOOD = {"思想性": 3, "科学性": 3, "规范性": 3, "技术性": 2, "适用性": 3}
 
 
 def _chapters() -> list[str]:

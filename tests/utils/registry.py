@@ -138,7 +138,7 @@ def as_teacher(http: TestClient) -> RegistryClient:
     return teacher
 
 
-GOOD_RUBRIC = {"科学性": 3, "适用性": 3, "规范性": 3, "时效性": 2, "公益性": 3}
+GOOD_RUBRIC = {"科学性": 3, "适用性": 3, "规范性": 3, "思想性": 2, "技术性": 3}
 
 
 def review_and_accept(people: People, version: dict[str, Any], rubric: dict[str, int] = GOOD_RUBRIC) -> dict[str, Any]:

@@ -42,7 +42,7 @@ def test_every_page_is_accessible_and_photographed(world: World) -> None:
             path + "/reviews",
             json={
                 "orientation_pass": True,
-                "scores": {"科学性": 2, "适用性": 1, "规范性": 2, "时效性": 2, "公益性": 3},
+                "scores": {"科学性": 2, "适用性": 1, "规范性": 2, "思想性": 2, "技术性": 3},
                 "comments": {"适用性": "学习任务单与教学目标衔接不够，请补充分层练习。"},
                 "recommendation": "revise",
             },

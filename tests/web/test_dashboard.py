@@ -36,7 +36,7 @@ def some_activity(world: World) -> None:
             path + "/reviews",
             json={
                 "orientation_pass": True,
-                "scores": {"科学性": 2, "适用性": 1, "规范性": 2, "时效性": 2, "公益性": 2},
+                "scores": {"科学性": 2, "适用性": 1, "规范性": 2, "思想性": 2, "技术性": 2},
                 "recommendation": "revise",
             },
         )

@@ -284,7 +284,7 @@ def test_a_new_version_after_revisions_is_signed_against_its_predecessor(world: 
             path + "/reviews",
             json={
                 "orientation_pass": True,
-                "scores": {"科学性": 2, "适用性": 1, "规范性": 2, "时效性": 2, "公益性": 3},
+                "scores": {"科学性": 2, "适用性": 1, "规范性": 2, "思想性": 2, "技术性": 3},
                 "comments": {"适用性": "请补充分层练习。"},
                 "recommendation": "revise",
             },

@@ -120,6 +120,11 @@ def _round(world: World, clock: Clock, tmp_path: Path, sign_in: Any) -> None:
             form.get_by_label(re.compile(f"^{criterion}")).fill(str(value))
         form.get_by_role("button", name=re.compile("^提交评分")).click()
         form.get_by_text("评分已提交。").wait_for()
+    reviewer_page.reload()  # after a reload the page still shows what this member has scored, with the scores
+    reviewer_page.wait_for_selector("form[data-nominee]")
+    for form in reviewer_page.locator("form[data-nominee]").all():
+        form.get_by_text("已评分").wait_for()
+        assert form.get_by_role("button", name=re.compile("^提交评分")).count() == 0
     nominees = admin.request("GET", f"/programmes/{programme_id}/nominees")
     for nominee in nominees:
         low = {k: v - 2 for k, v in RUBRIC_SCORES.items()}
@@ -290,12 +295,15 @@ def _round(world: World, clock: Clock, tmp_path: Path, sign_in: Any) -> None:
     issuer_page.goto(f"{world.base}/app/programmes")
     school_card = issuer_page.locator(f"[data-programme='{city_id}']")
     school_card.get_by_role("button", name="以学校名义推荐").click()
-    school_card.get_by_text("请先填写资源编号。").wait_for()
-    school_card.get_by_label("学校推荐：本校教师已入库资源的编号").fill(str(version_b["resource_id"]))
+    school_card.get_by_text("请先选择要申报的资源。").wait_for()
+    picker = school_card.get_by_label("学校推荐：本校教师已入库的资源")
+    offered = picker.locator("option").all_inner_texts()
+    assert any(title_a in o for o in offered) and any(title_b in o for o in offered), offered  # the school's accepted resources
+    picker.select_option(str(version_b["resource_id"]))
     checked(world, issuer_page, "programmes-issuer", f"[data-programme='{city_id}'] [data-testid=nominate-school]")
     school_card.get_by_role("button", name="以学校名义推荐").click()
     school_card.get_by_text(f"已以学校名义推荐：{title_b}").wait_for()
-    school_card.get_by_label("学校推荐：本校教师已入库资源的编号").fill(str(version_a["resource_id"]))  # taken in already
+    picker.select_option(str(version_a["resource_id"]))  # taken in already
     school_card.get_by_role("button", name="以学校名义推荐").click()
     school_card.locator("p.problem").wait_for()
     routes = {n["resource_id"]: n["route"] for n in admin.request("GET", f"/programmes/{city_id}/nominees")}

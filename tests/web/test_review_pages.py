@@ -22,7 +22,7 @@ from .conftest import PHONE, World, write_keystore
 
 pytestmark = pytest.mark.anvil
 
-GOOD = {"科学性": 3, "适用性": 2, "规范性": 3, "时效性": 2, "公益性": 3}
+GOOD = {"科学性": 3, "适用性": 2, "规范性": 3, "思想性": 2, "技术性": 3}
 
 
 def keystore_of(world: World, client: Any, label: str) -> Path:

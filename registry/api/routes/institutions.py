@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Query
@@ -10,12 +11,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from ...core.errors import PermissionDeniedError
+from ...crud import people as people_crud
+from ...crud import resources as resources_crud
 from ...crud import users as users_crud
 from ...crud.auth import checked_address
 from ...models import ChainJob, Institution
 from ...workflows import institutions
 from ...workflows.accounts import AccountChange, change_account
 from ..deps import AdminUser, BureauDep, CurrentUser, DirectoryDep, SessionDep, WorkerDep
+from .people import PersonPublic, person_public
 
 router = APIRouter(tags=["institutions"])
 
@@ -213,3 +217,61 @@ def update_user(
     if worker and queued:
         worker.notify()
     return _user_public(db, directory, address)
+
+
+class SchoolResourceItem(BaseModel):
+    resource_id: int
+    version: int
+    title: str
+    resource_type: str
+    catalogue_path: str
+    author: PersonPublic = Field(description="the lead author, named as the caller may see")
+    accepted_at: datetime | None
+
+
+class SchoolResourcePage(BaseModel):
+    total: int
+    page: int
+    per_page: int
+    items: list[SchoolResourceItem]
+
+
+@router.get("/institutions/{institution_id}/resources", response_model=SchoolResourcePage)
+def read_institution_resources(
+    institution_id: str,
+    principal: CurrentUser,
+    db: SessionDep,
+    page: int = Query(default=1, ge=1, le=100_000),
+    per_page: int = Query(default=20, ge=1, le=100),
+) -> SchoolResourcePage:
+    """The school's accepted (入库) resources, newest first: what its issuer may nominate (学校推荐); for administrators and its issuers."""
+    total, versions = institutions.accepted_resources(
+        db,
+        institution_id,
+        viewer=principal.address,
+        roles=principal.roles,
+        viewer_institution=principal.institution_id,
+        offset=(page - 1) * per_page,
+        limit=per_page,
+    )
+    paths = resources_crud.catalogue_paths(session=db, node_ids={v.catalogue_node_id for v in versions})
+    labels = people_crud.describe(
+        session=db, addresses=[v.author for v in versions], viewer=principal.address, viewer_roles=principal.roles
+    )
+    return SchoolResourcePage(
+        total=total,
+        page=page,
+        per_page=per_page,
+        items=[
+            SchoolResourceItem(
+                resource_id=v.resource_id,
+                version=v.number,
+                title=v.title,
+                resource_type=v.resource_type,
+                catalogue_path=paths.get(v.catalogue_node_id, ""),
+                author=person_public(labels[v.author]),
+                accepted_at=v.accepted_at,
+            )
+            for v in versions
+        ],
+    )

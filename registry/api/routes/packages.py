@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from ...core.errors import PayloadTooLargeError, ResourceNotFoundError, UnsupportedMediaTypeError
 from ...models import Programme
 from ...workflows import packages
-from ..deps import AdminUser, BureauDep, ContentDep, IssuingDep, LedgerDep, SessionDep, SettingsDep
+from ..deps import AdminUser, BureauDep, ContentDep, IssuingDep, LedgerDep, PackageSlot, SessionDep, SettingsDep
 from ..params import MAX_INT
 
 router = APIRouter(tags=["packages"])
@@ -83,8 +83,14 @@ def export_package(
     )
 
 
-@router.post("/packages/verify", response_model=PackageVerification, openapi_extra=_ZIP_BODY)
+_BUSY: dict[int | str, dict[str, Any]] = {
+    429: {"description": "as many packages as the service verifies at once are in progress: {error, message, retry_after}"}
+}
+
+
+@router.post("/packages/verify", response_model=PackageVerification, openapi_extra=_ZIP_BODY, responses=_BUSY)
 async def verify_package(
+    _slot: PackageSlot,  # before the body: a busy service refuses an upload before reading it
     body: PackageBody,
     db: SessionDep,
     ledger: LedgerDep,
@@ -96,9 +102,10 @@ async def verify_package(
     return _verification(report.as_dict())
 
 
-@router.post("/packages/import", response_model=PackageImport, openapi_extra=_ZIP_BODY)
+@router.post("/packages/import", response_model=PackageImport, openapi_extra=_ZIP_BODY, responses=_BUSY)
 async def import_package(  # the administrator first: a stranger's upload is refused before a byte of it is read
     admin: AdminUser,
+    _slot: PackageSlot,
     body: PackageBody,
     db: SessionDep,
     ledger: LedgerDep,

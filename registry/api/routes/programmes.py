@@ -114,6 +114,7 @@ class NomineePublic(BaseModel):
     mean_score: float | None
     rank: int | None = Field(description="within its bucket, once published")
     scores: int
+    my_scores: dict[str, int] | None = Field(default=None, description="the caller's own scores of the nominee, once given (panel members)")
 
 
 class ScoreRequest(BaseModel):
@@ -303,7 +304,7 @@ def _programme_public(
     )
 
 
-def _nominee_public(db: Session, nominee: Nominee, *, blind: bool, scores: int) -> NomineePublic:
+def _nominee_public(db: Session, nominee: Nominee, *, blind: bool, scores: int, my_scores: dict[str, int] | None = None) -> NomineePublic:
     version = db.get_one(ResourceVersion, nominee.version_id)
     return NomineePublic(
         id=nominee.id,
@@ -320,6 +321,7 @@ def _nominee_public(db: Session, nominee: Nominee, *, blind: bool, scores: int) 
         mean_score=nominee.mean_score,
         rank=nominee.rank,
         scores=scores,
+        my_scores=my_scores,
     )
 
 
@@ -448,8 +450,12 @@ def read_nominees(principal: CurrentUser, db: SessionDep, programme_id: int = Pa
     if not admin and principal.address not in programme.panel:
         raise PermissionDeniedError("the nominees are listed for administrators and the programme's panel; the public sees the 公示 list")
     counts = _score_counts(db, programme)
+    mine = workflow.scores_by(db, programme, principal.address)
     blind = programme.blind_review and not admin
-    return [_nominee_public(db, n, blind=blind, scores=counts.get(n.id, 0)) for n in workflow.nominees_of(db, programme)]
+    return [
+        _nominee_public(db, n, blind=blind, scores=counts.get(n.id, 0), my_scores=mine.get(n.id))
+        for n in workflow.nominees_of(db, programme)
+    ]
 
 
 @router.post("/programmes/{programme_id}/nominees/{nominee_id}/scores", response_model=ScorePublic, status_code=201)

@@ -50,7 +50,7 @@ class AssignmentPublic(BaseModel):
 
 class ReviewRequest(BaseModel):
     orientation_pass: bool = Field(description="政治性/导向性: pass or fail (a fail is a veto)")
-    scores: dict[str, int] = Field(description="科学性, 适用性, 规范性, 时效性, 公益性: each 0–3")
+    scores: dict[str, int] = Field(description=f"{', '.join(review.RUBRIC)}: each 0–{review.MAX_SCORE}")
     comments: dict[str, str] = Field(default_factory=dict)
     recommendation: Literal["accept", "revise", "decline"]
 
@@ -302,13 +302,10 @@ def create_review(
 
 @router.get(_VERSION + "/reviews", response_model=list[ReviewPublic])
 def read_reviews(resource_id: ResourceId, number: VersionNumber, principal: CurrentUser, db: SessionDep) -> list[ReviewPublic]:
-    """The reviews of every round: administrators and reviewers any time; authors once a decision is taken."""
+    """The reviews the caller may read: administrators all; authors once a decision is taken; reviewers
+    earlier rounds, and the current one after submitting their own."""
     version = resources_crud.get_version(session=db, resource_id=resource_id, number=number)
-    is_author = any(a["address"] == principal.address for a in version.authors)
-    decided = version.state not in ("SUBMITTED", "SCREENING", "IN_REVIEW")
-    if not (principal.roles & {"admin", "reviewer"} or (is_author and decided)):
-        raise PermissionDeniedError("reviews are visible to administrators and reviewers, and to authors after the decision")
-    return [ReviewPublic.model_validate(r, from_attributes=True) for r in resources_crud.version_reviews(session=db, version_id=version.id)]
+    return [ReviewPublic.model_validate(r, from_attributes=True) for r in review.visible_reviews(db, version, principal)]
 
 
 @router.post(_VERSION + "/decision", response_model=VersionPublic)

@@ -1,9 +1,14 @@
 /** Resources: yours, one with its versions and history, what to sign, submission. */
 import { request, upload, type UploadProgress } from './request'
-import type { HistoryPublic, RegistrationInfo, ResourcePage, ResourcePublic, ReviewPublic, VersionPublic } from './types'
+import type { HistoryPublic, RegistrationInfo, ResourcePage, ResourcePublic, ReviewPublic, SchoolResourcePage, VersionPublic } from './types'
 
 export function readMyResources(page = 1, perPage = 20): Promise<ResourcePage> {
   return request('GET', '/resources', { query: { page, per_page: perPage } })
+}
+
+/** A school's accepted (入库) resources: for its issuers (学校推荐) and administrators. */
+export function readSchoolResources(institutionId: string, page = 1, perPage = 100): Promise<SchoolResourcePage> {
+  return request('GET', `/institutions/${institutionId}/resources`, { query: { page, per_page: perPage } })
 }
 
 export function readResource(id: number): Promise<ResourcePublic> {

@@ -724,6 +724,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/institutions/{institution_id}/resources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Institution Resources
+         * @description The school's accepted (入库) resources, newest first: what its issuer may nominate (学校推荐); for administrators and its issuers.
+         */
+        get: operations["institutions-read_institution_resources"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/ipfs": {
         parameters: {
             query?: never;
@@ -1515,7 +1535,8 @@ export interface paths {
         };
         /**
          * Read Reviews
-         * @description The reviews of every round: administrators and reviewers any time; authors once a decision is taken.
+         * @description The reviews the caller may read: administrators all; authors once a decision is taken; reviewers
+         *     earlier rounds, and the current one after submitting their own.
          */
         get: operations["reviews-read_reviews"];
         put?: never;
@@ -2911,6 +2932,13 @@ export interface components {
             /** Mean Score */
             mean_score: number | null;
             /**
+             * My Scores
+             * @description the caller's own scores of the nominee, once given (panel members)
+             */
+            my_scores?: {
+                [key: string]: number;
+            } | null;
+            /**
              * Rank
              * @description within its bucket, once published
              */
@@ -3703,7 +3731,7 @@ export interface components {
             recommendation: "accept" | "revise" | "decline";
             /**
              * Scores
-             * @description 科学性, 适用性, 规范性, 时效性, 公益性: each 0–3
+             * @description 思想性, 科学性, 规范性, 技术性, 适用性: each 0–3
              */
             scores: {
                 [key: string]: number;
@@ -3796,6 +3824,34 @@ export interface components {
             overall_comment: string;
             /** Recommendations */
             recommendations: string[];
+        };
+        /** SchoolResourceItem */
+        SchoolResourceItem: {
+            /** Accepted At */
+            accepted_at: string | null;
+            /** @description the lead author, named as the caller may see */
+            author: components["schemas"]["PersonPublic"];
+            /** Catalogue Path */
+            catalogue_path: string;
+            /** Resource Id */
+            resource_id: number;
+            /** Resource Type */
+            resource_type: string;
+            /** Title */
+            title: string;
+            /** Version */
+            version: number;
+        };
+        /** SchoolResourcePage */
+        SchoolResourcePage: {
+            /** Items */
+            items: components["schemas"]["SchoolResourceItem"][];
+            /** Page */
+            page: number;
+            /** Per Page */
+            per_page: number;
+            /** Total */
+            total: number;
         };
         /** ScorePublic */
         ScorePublic: {
@@ -5638,6 +5694,42 @@ export interface operations {
             };
         };
     };
+    "institutions-read_institution_resources": {
+        parameters: {
+            query?: {
+                page?: number;
+                per_page?: number;
+            };
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                institution_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchoolResourcePage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     "ipfs-create_content": {
         parameters: {
             query?: {
@@ -5755,6 +5847,13 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
+            /** @description as many packages as the service verifies at once are in progress: {error, message, retry_after} */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     "packages-verify_package": {
@@ -5789,6 +5888,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+            /** @description as many packages as the service verifies at once are in progress: {error, message, retry_after} */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
