@@ -41,7 +41,7 @@ from .crud import users as users_crud
 from .models import Institution
 from .pages import web
 from .search import SearchService
-from .workflows import certificate_credentials
+from .workflows import certificate_credentials, contributions
 from .workflows.content_access import ContentLinks
 from .workflows.issuance import Issuing, load_master_key
 from .workflows.previews import PreviewService
@@ -168,6 +168,8 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
             app.state.issuing = issuing
             worker.add_kinds(issuing.job_kinds(), issuing.sender_of)  # the institutions' own writes, by their own keys
             issuing.notify = worker.notify
+            issuing.add_bureau_batches(certificate_credentials.SOURCE, certificate_credentials.BATCHES)  # the bureau's own, by the relayer
+            issuing.add_bureau_batches(contributions.SOURCE, contributions.BATCHES)
             with sessions() as session:  # what a crash or an older version left: sealed, shredded, before any request
                 issuing.seal_legacy(session)
                 issuing.sweep_orphans(session)

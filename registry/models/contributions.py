@@ -29,7 +29,8 @@ class ContributionStatement(Base):
 
     id: Mapped[str] = mapped_column(String(100), primary_key=True)  # the credential's id (urn:uuid:…)
     teacher: Mapped[str] = mapped_column(String(42), index=True)
-    document: Mapped[dict[str, Any]] = mapped_column(JSON)
-    root: Mapped[str] = mapped_column(String(66))
-    tx_hash: Mapped[str] = mapped_column(String(66))
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)  # unsigned until its chain job anchors it, then the credential
+    root: Mapped[str | None] = mapped_column(String(66), nullable=True)  # None: its chain job has not completed it yet
+    tx_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)
+    chain_job_id: Mapped[int | None] = mapped_column(default=None)  # the job that signs and anchors it
     issued_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

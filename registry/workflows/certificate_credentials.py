@@ -5,7 +5,8 @@ The bureau's issuer key is the relayer, its signing key is derived from it (see
 ``chain.bureau``), and each credential carries a lifecycle status entry on the bureau's own status
 list, so a certificate revoked on chain (a withdrawal, 出库) is revoked as a credential too. The chain
 worker runs :func:`sync` after every cycle: documents of new certificates are fixed and committed
-first, then signed and anchored (one transaction per kind), so a restart finishes the same batch.
+with the chain jobs that sign and anchor them (one batch per kind, after the list they name), so a
+restart finishes the same batch.
 """
 
 from __future__ import annotations
@@ -17,15 +18,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger_service.chain import Ledger
-from ledger_service.credentials import REVOKED, achievement_credential
+from ledger_service.credentials import REVOKED, IssuedBatch, achievement_credential
 
 from ..chain.bureau import CERTIFICATE_TYPES, Bureau
 from ..core.labels import CERTIFICATE_NAMES, level_name
 from ..crud import resources as resources_crud
 from ..models import Certificate, Programme, ResourceVersion, StatusListRecord
-from .issuance import Issuing
+from .issuance import BureauBatches, Issuing
 
-__all__ = ["certificate_document", "sync"]
+__all__ = ["BATCHES", "SOURCE", "certificate_document", "sync"]
+
+SOURCE = "certificates"  # the source of the bureau's batches that hold certificates
 
 
 def certificate_document(
@@ -81,7 +84,7 @@ def certificate_document(
     return document
 
 
-def _fix_documents(session: Session, issuing: Issuing, bureau: Bureau, ledger: Ledger, base_url: str) -> None:
+def _fix_documents(session: Session, issuing: Issuing, bureau: Bureau, ledger: Ledger, base_url: str) -> int:
     fresh = list(
         session.scalars(
             select(Certificate)
@@ -90,7 +93,7 @@ def _fix_documents(session: Session, issuing: Issuing, bureau: Bureau, ledger: L
         )
     )
     if not fresh:
-        return
+        return 0
     record = issuing.open_list(session, bureau.id_hex, len(fresh))
     indexes = issuing.allocate(record, len(fresh))
     status = issuing.status_list(record)
@@ -114,40 +117,51 @@ def _fix_documents(session: Session, issuing: Issuing, bureau: Bureau, ledger: L
         )
         certificate.status_list_id, certificate.status_index = record.id, index
         certificate.credential_batch = f"certificates:{certificate.kind}:{fresh[0].id}-{fresh[-1].id}"
-    session.commit()  # fixed before anything is signed: a restart finishes these very documents
+    if record.version == 0:  # verifiers check status against a list anchored on chain: its job runs before the batches'
+        issuing.publish_bureau_list(session, record, bureau.id_hex)
+    for key, kind in sorted({(str(c.credential_batch), c.kind) for c in fresh}):
+        issuing.enqueue_bureau_batch(session, bureau.id_hex, source=SOURCE, key=key, credential_type=CERTIFICATE_TYPES[kind])
+    session.commit()  # the documents and the jobs that sign and anchor them, together: a restart finishes these very documents
+    return len(fresh)
+
+
+def _documents(session: Session, key: str) -> list[dict[str, Any]] | None:
+    certificates = list(session.scalars(select(Certificate).where(Certificate.credential_batch == key).order_by(Certificate.id)))
+    if not certificates or all(c.credential is not None for c in certificates):
+        return None
+    return [c.credential_document or {} for c in certificates]
+
+
+def _complete(session: Session, key: str, issued: IssuedBatch) -> None:
+    certificates = list(session.scalars(select(Certificate).where(Certificate.credential_batch == key).order_by(Certificate.id)))
+    for certificate, credential in zip(certificates, issued.credentials, strict=True):
+        certificate.credential = credential
+
+
+BATCHES = BureauBatches(_documents, _complete)
+"""Where the certificate credentials' batches keep their documents (given to :meth:`Issuing.add_bureau_batches`)."""
 
 
 def sync(sessions: sessionmaker[Session], issuing: Issuing, bureau: Bureau, ledger: Ledger, base_url: str) -> None:
-    """Issue the credentials of certificates on chain that have none; carry revocations over."""
+    """Fix the credentials of certificates on chain that have none, and carry revocations over; each
+    committed with the chain jobs that anchor it (run by the chain worker, in order: the list first,
+    then the batches, revocations after)."""
     if bureau.signing_key is None or not bureau.issues_certificates:
         return
-    runtime = issuing.bureau_runtime(bureau.id_hex, bureau.signing_key)
-    with sessions() as session, runtime.lock:
-        _fix_documents(session, issuing, bureau, ledger, base_url)
-        pending = list(
+    with sessions() as session:
+        jobs = _fix_documents(session, issuing, bureau, ledger, base_url)
+        unanchored = set(
             session.scalars(
-                select(Certificate)
-                .where(Certificate.credential_batch.is_not(None), Certificate.credential.is_(None))
-                .order_by(Certificate.id)
+                select(Certificate.credential_batch).where(Certificate.credential_batch.is_not(None), Certificate.credential.is_(None))
             )
         )
-        for list_id in {c.status_list_id for c in pending}:
-            record = session.scalar(select(StatusListRecord).where(StatusListRecord.id == list_id).with_for_update())
-            if record is not None and record.version == 0:  # verifiers check status against a list anchored on chain
-                issuing.publish(record, runtime, bureau.id_hex)
-                session.commit()
-        batches: dict[str, list[Certificate]] = {}
-        for certificate in pending:
-            batches.setdefault(str(certificate.credential_batch), []).append(certificate)
-        for batch_key, certificates in batches.items():
-            issued = runtime.issuer.issue(
-                batch_key,
-                [c.credential_document or {} for c in certificates],
-                credential_type=CERTIFICATE_TYPES[certificates[0].kind],
-                created=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            )
-            for certificate, credential in zip(certificates, issued.credentials, strict=True):
-                certificate.credential = credential
+        if unanchored:  # documents fixed before their batches were jobs (an older version of the service): their jobs now
+            known = issuing.bureau_anchor_keys(session)
+            for key in sorted(str(k) for k in unanchored - known):
+                kind = session.scalars(select(Certificate.kind).where(Certificate.credential_batch == key)).first()
+                assert kind is not None
+                issuing.enqueue_bureau_batch(session, bureau.id_hex, source=SOURCE, key=key, credential_type=CERTIFICATE_TYPES[kind])
+                jobs += 1
             session.commit()
         revoked = list(
             session.scalars(
@@ -156,7 +170,7 @@ def sync(sessions: sessionmaker[Session], issuing: Issuing, bureau: Bureau, ledg
                 )
             )
         )
-        for list_id in {c.status_list_id for c in revoked}:
+        for list_id in sorted({c.status_list_id for c in revoked if c.status_list_id is not None}):
             record = session.scalar(select(StatusListRecord).where(StatusListRecord.id == list_id).with_for_update())
             assert record is not None
             status = issuing.status_list(record)
@@ -165,5 +179,8 @@ def sync(sessions: sessionmaker[Session], issuing: Issuing, bureau: Bureau, ledg
                     status.set_value(certificate.status_index, REVOKED)
                     certificate.credential_revoked = True
             record.bits = bytes(status.bits)
-            issuing.publish(record, runtime, bureau.id_hex)
-            session.commit()
+            issuing.publish_bureau_list(session, record, bureau.id_hex)
+            session.commit()  # the revocation, the list as hosted, and the job that anchors it
+            jobs += 1
+    if jobs:
+        issuing.notify()

@@ -23,16 +23,16 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from ledger_service.chain import Ledger
-from ledger_service.credentials import achievement_credential, institution_uri
+from ledger_service.credentials import IssuedBatch, achievement_credential, institution_uri
 
 from ..chain.bureau import CONTRIBUTION_STATEMENT_TYPE, Bureau
 from ..core.errors import ConflictError
 from ..core.labels import CERTIFICATE_NAMES, level_name
 from ..models import Certificate, ContributionStatement, ResourceStat, ResourceVersion
-from .issuance import Issuing
+from .issuance import BureauBatches, ChainWriteWaiting, Issuing
 from .review import State
 
-__all__ = ["ContributionRecord", "count_use", "counts_as_use", "issue_statement", "school_record", "teacher_record"]
+__all__ = ["BATCHES", "SOURCE", "ContributionRecord", "count_use", "counts_as_use", "issue_statement", "school_record", "teacher_record"]
 
 _STATEMENT_VALIDITY = timedelta(days=365)
 COUNTS = ("registered", "accepted", "withdrawn", "selected", "recommended", "collected", "views", "downloads")
@@ -183,6 +183,24 @@ def statement_document(record: ContributionRecord, *, bureau: Bureau, chain_id: 
     )
 
 
+def _documents(session: Session, key: str) -> list[dict[str, Any]] | None:
+    statement = session.get(ContributionStatement, key.removeprefix("contribution:"))
+    if statement is None or statement.root is not None:
+        return None
+    return [statement.document]
+
+
+def _complete(session: Session, key: str, issued: IssuedBatch) -> None:
+    statement = session.get_one(ContributionStatement, key.removeprefix("contribution:"))
+    statement.document = issued.credentials[0]
+    statement.root, statement.tx_hash = "0x" + issued.root.hex(), issued.tx_hash
+
+
+BATCHES = BureauBatches(_documents, _complete)
+"""Where contribution statements keep their documents (given to :meth:`Issuing.add_bureau_batches`)."""
+SOURCE = "contributions"
+
+
 def issue_statement(
     session: Session,
     address: str,
@@ -192,27 +210,24 @@ def issue_statement(
     issuing: Issuing,
     base_url: str,
 ) -> ContributionStatement:
-    """Sign and anchor a contribution statement for ``address`` now (one chain transaction)."""
+    """A contribution statement for ``address`` now: its document committed with the chain job that
+    signs and anchors it, then waited for (:class:`ChainWriteWaiting` when it is not mined in time:
+    it completes in the background; its ``batch_key`` is the statement's id)."""
     if bureau.signing_key is None or not bureau.issues_certificates:
         raise ConflictError("this registry's bureau cannot issue credentials on chain (not accredited)", code="issuer_unavailable")
     now = datetime.now(UTC).replace(microsecond=0)
     document = statement_document(teacher_record(session, address), bureau=bureau, chain_id=ledger.chain_id, base_url=base_url, now=now)
-    runtime = issuing.bureau_runtime(bureau.id_hex, bureau.signing_key)
-    with runtime.lock:
-        issued = runtime.issuer.issue(
-            f"contribution:{document['id']}",
-            [document],
-            credential_type=CONTRIBUTION_STATEMENT_TYPE,
-            created=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        )
-    statement = ContributionStatement(
-        id=document["id"],
-        teacher=address,
-        document=issued.credentials[0],
-        root="0x" + issued.root.hex(),
-        tx_hash=issued.tx_hash,
-        issued_at=now,
-    )
+    statement = ContributionStatement(id=document["id"], teacher=address, document=document, issued_at=now)
     session.add(statement)
+    job = issuing.enqueue_bureau_batch(
+        session, bureau.id_hex, source=SOURCE, key=f"contribution:{document['id']}", credential_type=CONTRIBUTION_STATEMENT_TYPE
+    )
+    statement.chain_job_id = job.id
     session.commit()
-    return statement
+    try:
+        issuing.await_job(session, job.id)
+    except ChainWriteWaiting as waiting:
+        waiting.batch_key = document["id"]  # the statement's id: where to follow it
+        raise
+    session.expire_all()  # the worker completed it in its own session
+    return session.get_one(ContributionStatement, document["id"])

@@ -49,6 +49,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -101,6 +102,7 @@ from ledger_service.credentials import (
 )
 from ledger_service.vault import MasterKey, NewSubject, Vault
 
+from ..chain.bureau import bureau_signing_key
 from ..chain.jobs import NOT_READY, NOTHING_TO_SEND, JobKind, enqueue
 from ..core.config import Settings
 from ..core.errors import ConflictError, InvalidRequestError, ResourceNotFoundError
@@ -120,6 +122,7 @@ __all__ = [
     "CREDENTIAL_TYPES",
     "CREDIT_GRANT_TYPE",
     "STATUS_LIST_TYPE",
+    "BureauBatches",
     "ChainWriteWaiting",
     "IssuerRuntime",
     "Issuing",
@@ -326,6 +329,16 @@ def _no_op(*_: Any) -> None:
     return None
 
 
+@dataclass(frozen=True)
+class BureauBatches:
+    """Where one kind of the bureau's batches keeps its documents: ``documents(session, key)`` — the
+    unsigned documents committed with the batch's job, None once it is complete — and ``complete(session,
+    key, issued)`` — the anchored credentials recorded (the caller commits)."""
+
+    documents: Callable[[Session, str], list[dict[str, Any]] | None]
+    complete: Callable[[Session, str, IssuedBatch], None]
+
+
 class IssuerRuntime:
     """An institution's sender (its own outbox) and batch issuer, opened once per process."""
 
@@ -351,6 +364,7 @@ class Issuing:
         self._enrolling: dict[str, threading.Lock] = {}
         self._sd_public: dict[str, P256PublicKey | None] = {}
         self.notify: Callable[[], None] = lambda: None  # the chain worker's: new jobs were committed
+        self._bureau_batches: dict[str, BureauBatches] = {}
 
     def close(self) -> None:
         for runtime in self._runtimes.values():
@@ -579,30 +593,86 @@ class Issuing:
         url = self.list_url(record.id)
         return anchor.transaction("updateStatusList", status_list_id(url), digest, key=f"status:{record.id}:{version}:{digest.hex()[:16]}")
 
-    def publish(self, record: StatusListRecord, runtime: IssuerRuntime, institution_id: str) -> None:
-        """Sign the list as it stands and anchor its hash now, waiting for the receipt (the bureau's
-        lists, sent by the relayer key from the chain worker's own cycle)."""
-        signed, digest = self._sign_list(record, runtime)
-        (entry,) = runtime.sender.submit([self._list_call(record, record.version + 1, digest)])
-        # Journaled: it lands (re-sent after a crash if need be). The list it anchors is the one to
-        # host, even if the wait below times out and the caller commits without the receipt.
-        record.credential, record.list_hash, record.anchored_tx = signed, "0x" + digest.hex(), entry.tx_hash
-        record.version += 1
-        runtime.sender.raise_for_revert(runtime.sender.wait([entry.tx_hash]))
-
     def publish_later(self, session: Session, record: StatusListRecord, account: IssuerAccount) -> ChainJob:
         """Sign the list as it stands, host it, and add the chain job that anchors its hash (sent by the
         institution's issuer key), committed with the caller's transaction."""
-        signed, digest = self._sign_list(record, self._runtime(account))
+        return self._publish_job(session, record, self._runtime(account), account.institution_id, account.address)
+
+    def _publish_job(
+        self, session: Session, record: StatusListRecord, runtime: IssuerRuntime, institution_id: str, sender: str
+    ) -> ChainJob:
+        signed, digest = self._sign_list(record, runtime)
         record.credential, record.list_hash = signed, "0x" + digest.hex()
         record.version += 1
         return enqueue(
             session,
             "update_status_list",
             {"list_id": record.id, "version": record.version, "hash": "0x" + digest.hex()},
-            subject=_issuer_subject(account.institution_id),
-            sender=account.address,
+            subject=_issuer_subject(institution_id),
+            sender=sender,
         )
+
+    # The bureau's own credentials (certificates as credentials, contribution statements): the same
+    # job kinds, sent by the bureau's issuer key — the relayer's — under the bureau's subject.
+
+    def add_bureau_batches(self, source: str, batches: BureauBatches) -> None:
+        """Where the bureau's batches named ``source`` keep their documents (see :class:`BureauBatches`)."""
+        self._bureau_batches[source] = batches
+
+    def _bureau_runtime_of(self, bureau_id: str) -> IssuerRuntime:
+        return self.bureau_runtime(bureau_id, bureau_signing_key(self.ledger))
+
+    def publish_bureau_list(self, session: Session, record: StatusListRecord, bureau_id: str) -> ChainJob:
+        """Sign and host the bureau's list as it stands; its anchor is a chain job committed with the caller's transaction."""
+        return self._publish_job(session, record, self._bureau_runtime_of(bureau_id), bureau_id, self.ledger.sender.address)
+
+    def enqueue_bureau_batch(self, session: Session, bureau_id: str, *, source: str, key: str, credential_type: bytes) -> ChainJob:
+        """The job that signs the bureau's batch ``key`` (its documents committed with it) and anchors its root."""
+        return enqueue(
+            session,
+            "anchor_batch",
+            {
+                "bureau": bureau_id,
+                "source": source,
+                "key": key,
+                "credential_type": "0x" + credential_type.hex(),
+                "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            },
+            subject=_issuer_subject(bureau_id),
+            sender=self.ledger.sender.address,
+        )
+
+    def bureau_anchor_keys(self, session: Session) -> set[str]:
+        """The batch keys of the bureau's anchoring jobs, whatever their state."""
+        jobs = session.scalars(
+            select(ChainJob.payload).where(ChainJob.kind == "anchor_batch", ChainJob.sender == self.ledger.sender.address)
+        )
+        return {str(payload["key"]) for payload in jobs if "bureau" in payload}
+
+    def _build_bureau_anchor(self, session: Session, job: ChainJob) -> Any:
+        batches = self._bureau_batches.get(job.payload["source"])
+        if batches is None:
+            return NOT_READY  # this process was not told where such batches live: it waits
+        key = job.payload["key"]
+        documents = batches.documents(session, key)
+        if documents is None:
+            return NOTHING_TO_SEND  # completed already
+        runtime = self._bureau_runtime_of(job.payload["bureau"])
+        credential_type = bytes.fromhex(job.payload["credential_type"][2:])
+        _, call = runtime.issuer.prepare(key, documents, credential_type=credential_type, created=job.payload["created"])
+        if call is None:  # anchored already (an earlier run, or the journal of the days before these were jobs)
+            issued = runtime.issuer.complete(key)
+            batches.complete(session, key, issued)
+            job.tx_hash, job.block_number = issued.tx_hash, issued.block_number
+            return NOTHING_TO_SEND
+        return call
+
+    def _apply_bureau_anchor(self, session: Session, job: ChainJob) -> None:
+        batches = self._bureau_batches[job.payload["source"]]
+        key = job.payload["key"]
+        if batches.documents(session, key) is None:
+            return
+        batches.complete(session, key, self._bureau_runtime_of(job.payload["bureau"]).issuer.complete(key))
 
     # The institutions' chain jobs (sent by their own issuer keys, run by the chain worker)...
 
@@ -614,7 +684,9 @@ class Issuing:
         }
 
     def sender_of(self, session: Session, address: str) -> Any:
-        """The sender (outbox) of the institution whose issuer key is ``address``."""
+        """The sender (outbox) of the institution whose issuer key is ``address`` (the bureau's: the relayer's)."""
+        if address == self.ledger.sender.address:
+            return self.ledger.sender
         account = session.scalar(select(IssuerAccount).where(IssuerAccount.address == address))
         if account is None:
             raise CredentialError(f"no institution here has the issuer key {address}")
@@ -633,6 +705,8 @@ class Issuing:
 
     def _build_anchor(self, session: Session, job: ChainJob, ledger: Ledger) -> Any:
         """Sign the batch (once: the issuer's journal keeps what it signed) and the call that anchors its root."""
+        if "bureau" in job.payload:
+            return self._build_bureau_anchor(session, job)
         batch = session.get(CredentialBatch, job.payload["batch_id"])
         if batch is None or batch.completed_at is not None:
             return NOTHING_TO_SEND
@@ -650,6 +724,9 @@ class Issuing:
         return call
 
     def _apply_anchor(self, session: Session, job: ChainJob, events: Any) -> None:
+        if "bureau" in job.payload:
+            self._apply_bureau_anchor(session, job)
+            return
         batch = session.get(CredentialBatch, job.payload["batch_id"])
         if batch is None or batch.completed_at is not None:
             return

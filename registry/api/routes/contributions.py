@@ -16,8 +16,10 @@ from ...crud import users as users_crud
 from ...crud.auth import checked_address
 from ...models import ContributionStatement, Institution
 from ...workflows import contributions
+from ...workflows.issuance import ChainWriteWaiting
 from ..deps import BureauDep, CurrentUser, IssuingDep, LedgerDep, OptionalUser, SessionDep, SettingsDep, TeacherUser
 from ..params import ResourceId, VersionNumber
+from .credentials import AcceptedPublic, still_on_the_way
 
 router = APIRouter(tags=["contributions"])
 
@@ -70,7 +72,12 @@ def read_school_contribution(institution_id: str, principal: CurrentUser, db: Se
     return _public(contributions.school_record(db, institution_id))
 
 
-@router.post("/contributions/me/statement", response_model=dict[str, Any], status_code=201)
+@router.post(
+    "/contributions/me/statement",
+    response_model=dict[str, Any],
+    status_code=201,
+    responses={202: {"model": AcceptedPublic, "description": "committed; the chain has not anchored the statement in time"}},
+)
 async def create_statement(
     teacher: TeacherUser,
     db: SessionDep,
@@ -79,21 +86,38 @@ async def create_statement(
     issuing: IssuingDep,
     settings: SettingsDep,
 ) -> JSONResponse:
-    """Your signed contribution statement: a verifiable credential listing your counts and certificate ids, anchored on chain."""
-    statement = await anyio.to_thread.run_sync(
-        lambda: contributions.issue_statement(
-            db, teacher.address, bureau=bureau, ledger=ledger, issuing=issuing, base_url=settings.BASE_URL
+    """Your signed contribution statement: a verifiable credential listing your counts and certificate ids, anchored on chain.
+    When the chain is slow: 202, and the statement is signed and anchored in the background (follow status_url)."""
+    try:
+        statement = await anyio.to_thread.run_sync(
+            lambda: contributions.issue_statement(
+                db, teacher.address, bureau=bureau, ledger=ledger, issuing=issuing, base_url=settings.BASE_URL
+            )
         )
-    )
+    except ChainWriteWaiting as waiting:
+        return still_on_the_way(
+            f"/contributions/statements/{quote(str(waiting.batch_key), safe=':')}",
+            "the statement is committed and its anchor is on its way to the chain; it completes by itself: follow status_url",
+            waiting,
+        )
     return JSONResponse(statement.document, status_code=201)
 
 
-@router.get("/contributions/statements/{statement_id}", response_model=dict[str, Any])
+@router.get(
+    "/contributions/statements/{statement_id}",
+    response_model=dict[str, Any],
+    responses={202: {"model": AcceptedPublic, "description": "not anchored yet: its chain job completes it"}},
+)
 def read_statement(statement_id: str, db: SessionDep) -> JSONResponse:
-    """A contribution statement by its id (the teacher shares the id or the document)."""
+    """A contribution statement by its id (the teacher shares the id or the document); 202 while its chain job is on its way."""
     statement = db.get(ContributionStatement, statement_id)
     if statement is None:
         raise ResourceNotFoundError(f"no contribution statement {statement_id}")
+    if statement.root is None:
+        url = f"/contributions/statements/{quote(statement.id, safe=':')}"
+        job_url = f"/chain/jobs/{statement.chain_job_id}" if statement.chain_job_id is not None else None
+        content = AcceptedPublic(message="the statement is being signed and anchored on chain", status_url=url, chain_job_url=job_url)
+        return JSONResponse(status_code=202, headers={"Location": url}, content=content.model_dump())
     return JSONResponse(statement.document)
 
 

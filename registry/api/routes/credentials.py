@@ -95,7 +95,7 @@ class AcceptedPublic(BaseModel):
     chain_job_url: str | None = Field(default=None, description="the chain job that finishes it in the background (GET /chain/jobs/{id})")
 
 
-def _still_on_the_way(url: str, message: str, waiting: TransactionTimeoutError) -> JSONResponse:
+def still_on_the_way(url: str, message: str, waiting: TransactionTimeoutError) -> JSONResponse:
     # Not a 504: the chain job is committed and will land (the outbox re-sends it after a crash too).
     job_id = getattr(waiting, "job_id", None)
     job_url = f"/chain/jobs/{job_id}" if job_id is not None else None
@@ -262,7 +262,7 @@ def create_batch(
             valid_from=valid_from,
         )
     except TransactionTimeoutError as waiting:
-        return _still_on_the_way(
+        return still_on_the_way(
             f"/credentials/batches/{request.batch}",
             "the batch is committed and its anchor is on its way to the chain; it completes by itself: follow status_url",
             waiting,
@@ -414,7 +414,7 @@ def change_credential_status(
     try:
         issuing.change_status(db, credential, account, request.action, request.reason)
     except TransactionTimeoutError as waiting:
-        return _still_on_the_way(
+        return still_on_the_way(
             f"/credentials/{credential_id}",
             "the change is recorded and the new status list is on its way to the chain; it lands by itself: follow status_url",
             waiting,
@@ -545,7 +545,7 @@ def import_presentation(
             did_resolver=issuing.did_resolver(db, bureau.id_hex, bureau.signing_key),
         )
     except ChainWriteWaiting as waiting:
-        return _still_on_the_way(
+        return still_on_the_way(
             f"/credentials/{waiting.batch_key}" if waiting.batch_key else "/credit-bank/grants",
             "the credits are granted and the grant's anchor is on its way to the chain; it completes by itself: follow status_url",
             waiting,
