@@ -462,3 +462,60 @@ def test_kill_9_while_a_large_batch_is_signed_leaves_no_worker_and_a_free_port(t
     again = start(tmp_path, port)  # the port is free and the data directory no longer held
     wait_healthy(port, again)
     interrupt(again)
+
+
+def test_a_contribution_statement_is_a_chain_job_that_completes_after_kill_9_between_commit_and_send(tmp_path: Path) -> None:
+    """Issue 11 item 1, the bureau's own writes: a contribution statement used to be signed and anchored
+    from the request, by the relayer, outside any chain job. Now its document is committed with the job
+    that anchors it (kind anchor_batch, sent by the bureau's key: the relayer). With the chain frozen the
+    request answers 202 with the statement's status URL and the job stays pending — committed, never
+    sent; after a kill -9 of the service and a restart the statement completes by itself and verifies."""
+    port, anvil_port = free_port(), free_port()
+    settings = {
+        "EDULEDGER_SNAPSHOT_INTERVAL": "3600",
+        "EDULEDGER_ANVIL_PORT": str(anvil_port),
+        "EDULEDGER_BLOCK_TIME": "0.2",
+        "EDULEDGER_CHAIN_WAIT_SECONDS": "2",
+    }
+    key = new_signer()
+    first = start(tmp_path, port, **settings)
+    chain_info = wait_healthy(port, first)
+    anvil = next(pid for pid in children(first.pid) if "anvil" in Path(f"/proc/{pid}/cmdline").read_text())
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+        admin = RegistryClient(http, dev_signer(1))
+        admin.sign_in()
+        admin.request("PUT", f"/users/{key.address}", json={"roles": ["teacher"]})
+        teacher = RegistryClient(http, key)
+        teacher.sign_in()
+        os.kill(anvil, signal.SIGSTOP)  # the chain answers nothing: the worker cannot send
+        try:
+            answer = http.post("/contributions/me/statement", headers=teacher.headers)
+            assert answer.status_code == 202, answer.text
+            status_url, job_url = answer.json()["status_url"], answer.json()["chain_job_url"]
+            assert status_url.startswith("/contributions/statements/urn:uuid:") and job_url.startswith("/chain/jobs/")
+            pending = http.get(status_url)
+            assert pending.status_code == 202 and pending.json()["chain_job_url"] == job_url, "the statement is committed with its job"
+            job = http.get(job_url).json()
+            assert job["kind"] == "anchor_batch" and job["sender"] == chain_info["relayer"], job
+            assert job["status"] == "pending" and job["tx_hash"] is None, "committed, not sent"
+        finally:
+            os.kill(first.pid, signal.SIGKILL)
+            first.communicate(timeout=30)
+            os.kill(anvil, signal.SIGKILL)
+            os.kill(anvil, signal.SIGCONT)
+
+    wait_for(lambda: not Path(f"/proc/{anvil}").exists() or "Z" in Path(f"/proc/{anvil}/stat").read_text().split()[2], "the old chain")
+    second = start(tmp_path, port, **settings)
+    wait_healthy(port, second)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+            wait_for(lambda: http.get(status_url).status_code == 200, "the statement to complete by itself", 120)
+            document = http.get(status_url).json()
+            assert document["id"] == status_url.removeprefix("/contributions/statements/")
+            assert verified(http, document) == "valid"
+            followed = http.get(job_url).json()
+            assert followed["status"] == "done" and followed["tx_hash"] is not None, followed
+            health = http.get("/health").json()
+            assert health["status"] == "ok" and health["chain_writes"] == "ok", health
+    finally:
+        interrupt(second)

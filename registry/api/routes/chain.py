@@ -53,7 +53,9 @@ class ChainJobPublic(BaseModel):
     id: int
     kind: str
     sender: str | None = Field(
-        default=None, description="the institution's issuer key that sends it (batch anchors, status lists); none: the relayer"
+        default=None,
+        description="the issuer key that sends it (batch anchors, status lists): an institution's own, "
+        "or the bureau's (the relayer's, for its certificates and contribution statements); none: the relayer",
     )
     status: str = Field(description="pending (committed), sent (journaled and sent, waiting to be mined), done or failed")
     tx_hash: str | None
