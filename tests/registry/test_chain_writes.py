@@ -17,7 +17,8 @@ from ledger_service.chain import Ledger
 from registry.models import ChainJob, CredentialBatch, utcnow
 from tests.registry.conftest import ClientFactory
 from tests.registry.test_issuance import issuing_school, students, verify
-from tests.utils.registry import drain
+from tests.registry.test_journey import RUBRIC
+from tests.utils.registry import drain, lesson_bundle, lesson_metadata, set_up_people
 
 
 def test_a_job_has_a_status_url_and_a_stalled_one_degrades_health(make_client: ClientFactory) -> None:
@@ -203,3 +204,65 @@ def test_a_credit_grant_the_chain_is_slow_to_anchor_is_202_and_completes_by_itse
     assert grant["document"]["credentialSubject"]["creditsEarned"] == 0.5
     (listed,) = client.get("/credit-bank/grants", headers=college.headers).json()
     assert listed["completed"] and listed["converted"] == [mine[0]["id"]]
+
+
+def test_the_bureaus_certificate_credentials_are_jobs_committed_with_their_documents(make_client: ClientFactory) -> None:
+    """Before: the bureau's certificate credentials were signed and anchored from the worker's cycle through
+    the relayer's outbox, with no chain job. Now their documents are committed with the jobs that anchor them
+    (the list first, then the batch; a revocation after), sent by the bureau's key (the relayer's), and
+    each job has its status URL."""
+    from registry.models import Certificate
+
+    client = make_client(WORKER=False, CHAIN_STALL_SECONDS=2)
+    relayer = client.get("/chain").json()["relayer"]
+    people = set_up_people(client)
+    files = lesson_bundle(f"bureau-jobs-{uuid.uuid4()}")
+    version = people.teacher.submit(files, lesson_metadata(people.teacher.signer.address, files))
+    resource = version["resource_id"]
+    drain(client)
+    for reviewer in people.reviewers:
+        reviewer.request("POST", f"/resources/{resource}/versions/1/claim")
+        reviewer.request(
+            "POST",
+            f"/resources/{resource}/versions/1/reviews",
+            json={"orientation_pass": True, "scores": RUBRIC, "recommendation": "accept"},
+        )
+    people.admin.request("POST", f"/resources/{resource}/versions/1/decision", json={"decision": "accept"})
+    worker, sessions = client.app.state.worker, client.app.state.sessions  # type: ignore[attr-defined]
+
+    def bureau_jobs() -> list[ChainJob]:
+        with sessions() as session:
+            return list(session.scalars(select(ChainJob).where(ChainJob.sender == relayer).order_by(ChainJob.id)))
+
+    def fixed() -> Certificate | None:
+        with sessions() as session:
+            return session.scalar(
+                select(Certificate).where(Certificate.version_id.is_not(None), Certificate.credential_document.is_not(None))
+            )
+
+    for _ in range(50):  # one cycle at a time: the cycle that fixes the documents leaves their jobs committed, not yet run
+        worker.run_cycle()
+        if fixed() is not None:
+            break
+    certificate = fixed()
+    assert certificate is not None and certificate.credential is None, "documents fixed, not yet signed"
+    jobs = bureau_jobs()
+    assert [(job.kind, job.status) for job in jobs] == [("update_status_list", "pending"), ("anchor_batch", "pending")]
+    assert jobs[1].payload["key"] == certificate.credential_batch and jobs[1].depends_on == jobs[0].id
+    assert jobs[0].payload["list_id"] == certificate.status_list_id
+    followed = client.get(f"/chain/jobs/{jobs[1].id}").json()
+    assert followed["kind"] == "anchor_batch" and followed["sender"] == relayer and followed["status"] == "pending"
+    wait_until(lambda: client.get("/health").status_code == 503, "the bureau's waiting anchor to degrade /health", timeout=10)
+    assert client.get("/health").json()["oldest_open_job_seconds"] >= 2
+    drain(client)
+    assert [client.get(f"/chain/jobs/{job.id}").json()["status"] for job in jobs] == ["done", "done"]
+    number = certificate.chain_certificate_id
+    credential = client.get(f"/certificates/{number}/credential").json()
+    assert verify(client, credential)["outcome"] == "valid"
+
+    people.admin.request("POST", f"/resources/{resource}/versions/1/withdrawal", json={"reason_code": "infringement"})
+    drain(client)
+    revocation = bureau_jobs()[-1]
+    assert revocation.kind == "update_status_list" and revocation.id > jobs[1].id and revocation.status == "done"
+    assert revocation.payload["list_id"] == certificate.status_list_id and revocation.subject == jobs[1].subject
+    assert verify(client, credential)["outcome"] == "invalid", "revoked as a credential too, by a job after the batch's"
