@@ -105,9 +105,18 @@ export function readContribution(address: string): Promise<ContributionPublic> {
   return request('GET', `/contributions/teachers/${address}`)
 }
 
-/** The signed contribution statement (a verifiable credential, anchored on chain). */
-export function createStatement(): Promise<Record<string, unknown>> {
-  return request('POST', '/contributions/me/statement', { silent: true })
+/** The signed contribution statement (a verifiable credential, anchored on chain). When the chain is
+ * slow the registry answers 202 (committed, being anchored): its status URL is followed until the
+ * signed statement is there. */
+export async function createStatement(): Promise<Record<string, unknown>> {
+  let answer = await request<Record<string, unknown>>('POST', '/contributions/me/statement', { silent: true })
+  const deadline = Date.now() + 180_000
+  while (answer.status === 'pending' && typeof answer.status_url === 'string' && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    answer = await request<Record<string, unknown>>('GET', answer.status_url, { silent: true })
+  }
+  if (answer.status === 'pending') throw new Error(String(answer.message ?? 'the statement is still being anchored on chain'))
+  return answer
 }
 
 /** The recommendation package's bytes (a zip; administrators only, so with the session's token). */

@@ -291,6 +291,7 @@ export interface paths {
         /**
          * Create Statement
          * @description Your signed contribution statement: a verifiable credential listing your counts and certificate ids, anchored on chain.
+         *     When the chain is slow: 202, and the statement is signed and anchored in the background (follow status_url).
          */
         post: operations["contributions-create_statement"];
         delete?: never;
@@ -328,7 +329,7 @@ export interface paths {
         };
         /**
          * Read Statement
-         * @description A contribution statement by its id (the teacher shares the id or the document).
+         * @description A contribution statement by its id (the teacher shares the id or the document); 202 while its chain job is on its way.
          */
         get: operations["contributions-read_statement"];
         put?: never;
@@ -2309,7 +2310,7 @@ export interface components {
             kind: string;
             /**
              * Sender
-             * @description the institution's issuer key that sends it (batch anchors, status lists); none: the relayer
+             * @description the issuer key that sends it (batch anchors, status lists): an institution's own, or the bureau's (the relayer's, for its certificates and contribution statements); none: the relayer
              */
             sender?: string | null;
             /**
@@ -4873,6 +4874,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description committed; the chain has not anchored the statement in time */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedPublic"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -4937,6 +4947,15 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+            /** @description not anchored yet: its chain job completes it */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedPublic"];
                 };
             };
             /** @description Validation Error */
