@@ -150,14 +150,14 @@ def sync(sessions: sessionmaker[Session], issuing: Issuing, bureau: Bureau, ledg
         return
     with sessions() as session:
         jobs = _fix_documents(session, issuing, bureau, ledger, base_url)
-        unanchored = set(
-            session.scalars(
+        unanchored = {
+            str(key)
+            for key in session.scalars(
                 select(Certificate.credential_batch).where(Certificate.credential_batch.is_not(None), Certificate.credential.is_(None))
             )
-        )
+        }
         if unanchored:  # documents fixed before their batches were jobs (an older version of the service): their jobs now
-            known = issuing.bureau_anchor_keys(session)
-            for key in sorted(str(k) for k in unanchored - known):
+            for key in sorted(unanchored - issuing.bureau_anchor_keys(session, unanchored)):
                 kind = session.scalars(select(Certificate.kind).where(Certificate.credential_batch == key)).first()
                 assert kind is not None
                 issuing.enqueue_bureau_batch(session, bureau.id_hex, source=SOURCE, key=key, credential_type=CERTIFICATE_TYPES[kind])

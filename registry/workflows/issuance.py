@@ -642,12 +642,14 @@ class Issuing:
             sender=self.ledger.sender.address,
         )
 
-    def bureau_anchor_keys(self, session: Session) -> set[str]:
-        """The batch keys of the bureau's anchoring jobs, whatever their state."""
-        jobs = session.scalars(
-            select(ChainJob.payload).where(ChainJob.kind == "anchor_batch", ChainJob.sender == self.ledger.sender.address)
+    def bureau_anchor_keys(self, session: Session, keys: set[str]) -> set[str]:
+        """Those of ``keys`` that a job of the bureau anchors (whatever its state: a failed one stays failed, and says so)."""
+        key = ChainJob.payload["key"].as_string()
+        return set(
+            session.scalars(
+                select(key).where(ChainJob.kind == "anchor_batch", ChainJob.sender == self.ledger.sender.address, key.in_(sorted(keys)))
+            )
         )
-        return {str(payload["key"]) for payload in jobs if "bureau" in payload}
 
     def _build_bureau_anchor(self, session: Session, job: ChainJob) -> Any:
         batches = self._bureau_batches.get(job.payload["source"])
