@@ -74,7 +74,7 @@ from ._car import read_car
 from ._cid import CID, RAW
 from ._dagpb import decode_pbnode
 from ._dagread import DagReader
-from ._importer import FileBuilder, ImportParams, NodeRef, build_directory
+from ._importer import FileBuilder, ImportParams, NodeRef, Readable, build_directory
 from ._staging import StagingSink, block_key, read_at, sync_folder
 
 __all__ = ["DEFAULT_MAX_SIZE", "Adder", "BlockLocation", "GcReport", "LocalContentStore"]
@@ -125,13 +125,20 @@ class Adder:
         return self._builder.size
 
     def feed(self, data: bytes | memoryview) -> None:
-        if self._builder.size + len(data) > self.store.max_size:
+        self._admit(len(data))
+        self._builder.feed(data)
+
+    def read(self, stream: Readable) -> None:
+        """Feed a binary file object to its end, each chunk read straight into the staging pack."""
+        self._builder.read_from(stream, self._admit)
+
+    def _admit(self, count: int) -> None:
+        if self._builder.size + count > self.store.max_size:
             self.abort()
             raise ContentTooLargeError(f"the content is over the limit of {self.store.max_size} bytes")
-        if self.expected_size is not None and self._builder.size + len(data) > self.expected_size:
+        if self.expected_size is not None and self._builder.size + count > self.expected_size:
             self.abort()
             raise TruncatedContentError(f"more bytes arrived than the declared {self.expected_size}")
-        self._builder.feed(data)
 
     def commit(self) -> NodeRef:
         if self.expected_size is not None and self._builder.size != self.expected_size:
@@ -354,9 +361,7 @@ class LocalContentStore(DagReader):
         """Store a file from a binary stream or byte pieces; returns its root (CID, size, DAG size)."""
         with self.adder(params, expected_size=expected_size, pin=pin) as adder:
             if hasattr(stream, "readinto"):
-                buffer = memoryview(bytearray(adder._builder.params.chunk_size))
-                while count := stream.readinto(buffer):
-                    adder.feed(buffer[:count])
+                adder.read(stream)  # type: ignore[arg-type]
             else:
                 for piece in stream:
                     adder.feed(piece)
