@@ -43,6 +43,7 @@ PACK_MAGIC = b"EDULEDGER-PACK/1\n"
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _OPEN_FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL | _CLOEXEC
 _BUFFER = 4 << 20  # what is written at once
+_BUFFERS = 2  # how many: one filled while the others are written
 SLOT_MAX = _BUFFER - 4096  # the largest slot (:meth:`StagingSink.slot`)
 _ALIGN = 4096  # O_DIRECT offsets and lengths: a multiple of the device's block size (512 or 4096)
 
@@ -114,7 +115,7 @@ class StagingSink:
                 self._direct_fd = os.open(self.path, os.O_WRONLY | os.O_DIRECT | _CLOEXEC)
             except OSError:
                 pass  # the filesystem does not do O_DIRECT: buffered writes
-        self._buffers = [mmap.mmap(-1, _BUFFER) for _ in range(2)]
+        self._buffers = [mmap.mmap(-1, _BUFFER) for _ in range(_BUFFERS)]
         self._free: queue.Queue[mmap.mmap] = queue.Queue()
         for buffer in self._buffers[1:]:
             self._free.put(buffer)

@@ -83,12 +83,14 @@ DEFAULT_MAX_SIZE = 2 * 1024**3
 _ASYNC_BATCH = 1024 * 1024  # hand uploads to the disk thread a mebibyte at a time
 
 _SCHEMA = """
+BEGIN;
 CREATE TABLE IF NOT EXISTS pins (cid TEXT PRIMARY KEY, pinned_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS packs (id TEXT PRIMARY KEY, size INTEGER NOT NULL, created_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS blocks (
     multihash BLOB PRIMARY KEY, codec INTEGER NOT NULL, pack TEXT NOT NULL, offset INTEGER NOT NULL, length INTEGER NOT NULL
 ) WITHOUT ROWID;
-"""
+COMMIT;
+"""  # one transaction: a new store's tables cost one sync, not one each
 
 
 @dataclass(frozen=True, slots=True)
