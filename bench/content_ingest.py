@@ -3,7 +3,8 @@
 - add() of 256 MiB of random data: MB/s for CID-only and for CID + store, against hashlib.sha256
   over the same bytes in the same run (the floor any content addressing pays), the durable syncs
   an add made, the same ratios in CPU time (the process's, every thread; fairer than wall time when
-  other work loads the machine), and Debian's ipfs_cid on the same file;
+  other work loads the machine), and Debian's ipfs_cid on the same file (each CID + store run opens
+  a new store, adds, closes it; removing the previous run's store is done before the clock starts);
 - peak RSS of a process adding a 1 GiB file to the store;
 - a near-duplicate query over 100,000 fingerprints against a plain indexed sha256 lookup.
 

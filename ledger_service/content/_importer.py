@@ -7,7 +7,9 @@ unless ``raw_leaves=False``. A one-chunk file is its own root; an empty file is 
 
 The builder is incremental: it holds one chunk and at most ``max_links`` links per tree level,
 so memory stays bounded whatever the file size, and the root CID is known when the last byte
-arrives. Blocks go to a sink as soon as they are made.
+arrives. Blocks go to a sink as soon as they are made; :meth:`FileBuilder.read_from` reads a file
+object straight into a sink that offers room (the store's staging pack), so a chunk is hashed where
+it is stored and never copied.
 """
 
 from __future__ import annotations

@@ -27,8 +27,9 @@ Why packs, measured (``bench/content_ingest.py``, 256 MiB of random data, ext4 o
 load average 5-25 on 2 cores from other sessions): one file per block with one ``syncfs`` per add
 reached ``store_ratio`` (sha256's time over the same bytes / the add's) 0.08-0.25; creating,
 renaming and syncing 1,024 files cost more than hashing them. A pack per add written with
-``O_DIRECT`` reaches about 0.6 (:mod:`._staging` has the A/B runs that chose how it is written);
-the index transaction is 5-20 ms of it. The index is SQLite rather than a sorted file per pack
+``O_DIRECT`` reached about 0.6, and 0.75-0.8 at load average 1 once each chunk was read straight
+into the pack's buffers (:mod:`._staging` has the A/B runs that chose how it is written and where
+the rest of the time goes); the index transaction is 3-20 ms of it. The index is SQLite rather than a sorted file per pack
 because a read must find a block among all adds without opening every pack's index, and an add's
 pin commits with its blocks.
 
