@@ -20,11 +20,12 @@ RUN_DEBS := fonts-wqy-microhei libreoffice-writer-nogui libreoffice-impress-nogu
 TEST_DEBS := $(RUN_DEBS) ipfs-cid golang-go chromium poppler-utils zbar-tools
 BENCH_DEBS := $(TEST_DEBS) wrk
 
-.PHONY: setup build web web-types run run-deps test test-deps bench bench-deps clean help
+.PHONY: setup build web web-types run run-deps test test-fast test-deps bench bench-deps clean help
 
 help:
 	@echo "make run    set up, compile, start the embedded chain and the registry on 127.0.0.1:8000"
 	@echo "make test   set up, compile, run the whole test suite"
+	@echo "make test-fast  the fast subset (no anvil, no PostgreSQL) on every core, under a minute"
 	@echo "make bench  run the benchmarks in bench/"
 
 setup: $(PY_STAMP) $(NPM_STAMP) $(WEB_STAMP)
@@ -96,6 +97,11 @@ test: build test-deps
 	$(PY) -m ruff format --quiet --check ledger_service registry wallet_cli tests bench
 	cd web && npx vue-tsc --noEmit -p tsconfig.json
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The fast subset while working: py-evm, no chain process, no server, no PostgreSQL; pytest-xdist
+# runs it on every core (-n auto). The whole suite stays `make test` (serial: see README "Tests").
+test-fast: setup $(ARTIFACTS)
+	$(PY) -m pytest -m "not anvil and not postgres" -n auto $(PYTEST_ARGS)
 
 bench: build bench-deps
 	$(PY) bench/chain_throughput.py

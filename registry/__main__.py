@@ -12,14 +12,12 @@ from __future__ import annotations
 import logging
 import sys
 
-import uvicorn
 from pydantic import ValidationError
 
 from ledger_service import EduLedgerError
 from ledger_service.chain import Ledger
 
 from .core.config import Settings
-from .main import create_app
 
 log = logging.getLogger("registry")
 
@@ -45,6 +43,10 @@ def main(argv: list[str] | None = None) -> int:
         from .search.reindex import reindex
 
         return reindex(settings)
+    import uvicorn  # the web application is imported only to serve (reindex and a usage error answer sooner)
+
+    from .main import create_app
+
     try:
         ledger = Ledger.open(settings.chain_config())
     except EduLedgerError as exc:

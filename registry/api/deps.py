@@ -174,11 +174,14 @@ class Principal:
     token: str
     chain_roles: frozenset[str] = frozenset()
 
+    def held(self, roles: frozenset[str] | None = None) -> users_crud.HeldRoles:
+        """What a workflow checks again when it commits: ``roles`` (default: all of the account's roles) and its institution."""
+        return users_crud.HeldRoles(self.address, self.roles if roles is None else roles, self.institution_id, self.chain_roles)
+
     def hold(self, session: Session, roles: frozenset[str] | None = None) -> None:
         """Check, when ``session`` commits, that the account still holds ``roles`` (default: all of
         its roles) and its institution; a request whose powers were taken away meanwhile applies nothing."""
-        held = self.roles if roles is None else roles
-        users_crud.hold_roles(session, users_crud.HeldRoles(self.address, held, self.institution_id, self.chain_roles))
+        users_crud.hold_roles(session, self.held(roles))
 
 
 def bearer_token(authorization: Annotated[str | None, Header()] = None) -> str:

@@ -35,16 +35,19 @@ from anyio import CapacityLimiter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
 
-from ledger_service.chain import Eip712Domain, Ledger, metadata_hash, recover_address
+from ledger_service import ContentTooLargeError
+from ledger_service.chain import Ledger, metadata_hash, recover_address
 from ledger_service.content import (
     SNIFF_BYTES,
     BundleAdder,
     Fingerprint,
     FingerprintBuilder,
     ImportParams,
+    KuboContentStore,
+    LocalContentStore,
     NodeRef,
     PartWriter,
     band_probes,
@@ -57,6 +60,7 @@ from ledger_service.content import (
 )
 
 from ..chain.jobs import enqueue, registration_of
+from ..core.config import Settings
 from ..core.errors import (
     ConflictError,
     DuplicateResourceError,
@@ -70,9 +74,10 @@ from ..core.errors import (
 from ..core.multipart import PartData, PartEnd, PartStart, multipart_events
 from ..crud.auth import checked_address
 from ..crud.dashboard import china_month
+from ..crud.users import HeldRoles, hold_roles
 from ..models import CatalogueNode, ContentCid, ContentPart, Resource, ResourceVersion, User, utcnow
 from ..models import Fingerprint as FingerprintRow
-from . import review
+from . import authorship, review
 from .resource_types import LICENCES, PART_ROLES, RESOURCE_TYPES
 from .review import State
 
@@ -88,6 +93,7 @@ __all__ = [
     "finish_submission",
     "predecessor_of",
     "receive_submission",
+    "submit",
     "validate_metadata",
 ]
 
@@ -547,7 +553,7 @@ def finish_submission(
     version.stage, version.subject = (node.stage, node.subject) if node is not None else (None, None)
     version.created_at = utcnow()
     version.submitted_month = china_month(version.created_at)  # the 数据驾驶舱's facts (registry.crud.dashboard)
-    domain = Eip712Domain(chain_id=ledger.chain_id, verifying_contract=ledger.contracts["ResourceRegistry"].address)
+    domain = authorship.domain_of(ledger)
     predecessor_chain = (predecessor.chain_resource_id or 0) if predecessor else 0
     signature = bytes.fromhex(version.signature[2:])
     signer = recover_address(domain.digest(registration_of(version, predecessor_chain).struct_hash()), signature)
@@ -636,3 +642,61 @@ def finish_submission(
         raise ConflictError("the same content or nonce was submitted at the same moment; nothing was stored") from exc
     adder.commit()
     return version
+
+
+async def submit(
+    request: Request,
+    *,
+    author: HeldRoles,
+    resource_id: int | None,
+    settings: Settings,
+    ledger: Ledger,
+    store: LocalContentStore | KuboContentStore,
+    sessions: sessionmaker[Session],
+    limits: Limits,
+    present: Callable[[Session, ResourceVersion], _T],
+) -> _T:
+    """A submission from the request to the commit: a new resource, or with ``resource_id`` a new
+    version of it. The metadata is checked before any file byte is stored (:func:`validate_metadata`),
+    the parts received (:func:`receive_submission`) and the version recorded
+    (:func:`finish_submission`) in one transaction that still requires ``author`` to hold its roles.
+    ``present`` renders the committed version in that session. Anything refused stores nothing;
+    content that was committed when the row's commit failed is unpinned (collectable)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > settings.MAX_UPLOAD_SIZE + 2 * METADATA_LIMIT:
+        raise ContentTooLargeError(f"the upload is {declared} bytes, over the limit of {settings.MAX_UPLOAD_SIZE} bytes")
+
+    def check(metadata: SubmissionMetadata) -> None:
+        with sessions() as db:
+            validate_metadata(db, ledger, metadata, author=author.address, max_parts=settings.MAX_PARTS)
+            if resource_id is not None:
+                predecessor_of(db, resource_id, author.address)
+
+    with store.bundle_adder(SUBMISSION_PARAMS) as adder:
+        metadata, signed, received = await receive_submission(request, adder, check, limits)
+
+        def finish() -> _T:
+            with sessions() as db:
+                hold_roles(db, author)  # still holds its roles when it commits, after the upload
+                predecessor = predecessor_of(db, resource_id, author.address) if resource_id is not None else None
+                if predecessor is not None:
+                    predecessor = review.lock_version(db, predecessor.id)
+                version = finish_submission(
+                    db,
+                    ledger,
+                    adder,
+                    author=author.address,
+                    metadata=metadata,
+                    signed=signed,
+                    received=received,
+                    predecessor=predecessor,
+                    near_duplicate_bits=settings.NEAR_DUPLICATE_BITS,
+                )
+                try:
+                    db.commit()
+                except BaseException:
+                    store.unpin(adder.root().cid)  # committed content no row refers to: unpinned, collectable
+                    raise
+                return present(db, version)
+
+        return await asyncio.to_thread(finish)

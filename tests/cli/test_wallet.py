@@ -36,6 +36,14 @@ def test_create_show_and_unlock_a_keystore(tmp_path: Path) -> None:
     assert wallet("key", "check", "-k", str(keystore), password="correct horse").stdout.strip().endswith(address)
 
 
+@pytest.fixture(scope="module")
+def _created_keystore(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """A keystore ``edu-wallet key create`` wrote (password "the password"), created once for the module."""
+    keystore = tmp_path_factory.mktemp("keystore") / "k.json"
+    assert wallet("key", "create", "-k", str(keystore), password="the password").returncode == 0
+    return keystore.read_bytes()
+
+
 @pytest.mark.parametrize(
     ("args", "password", "expected"),
     [
@@ -44,9 +52,9 @@ def test_create_show_and_unlock_a_keystore(tmp_path: Path) -> None:
         (["key", "create-new"], None, "No such command"),
     ],
 )
-def test_failures_are_one_line(tmp_path: Path, args: list[str], password: str | None, expected: str) -> None:
+def test_failures_are_one_line(tmp_path: Path, _created_keystore: bytes, args: list[str], password: str | None, expected: str) -> None:
     keystore = tmp_path / "k.json"
-    assert wallet("key", "create", "-k", str(keystore), password="the password").returncode == 0
+    keystore.write_bytes(_created_keystore)
     result = wallet(*args, *(["-k", str(keystore)] if args[1] != "create-new" else []), password=password)
     assert result.returncode != 0
     assert expected in result.stderr + result.stdout

@@ -32,6 +32,10 @@ def build_tree(suite: PyEvmSuite, *types: bytes, issuer_from: int = 0, issuer_un
     """Register the tree, accredit every level for ``types`` (default: growth records) from t=0, and
     give the school an issuer key and its signing key."""
     types = types or (GROWTH_RECORD,)
+    return suite.set_up_once(("tree", types, issuer_from, issuer_until), lambda: _build_tree(suite, types, issuer_from, issuer_until))
+
+
+def _build_tree(suite: PyEvmSuite, types: tuple[bytes, ...], issuer_from: int, issuer_until: int) -> Tree:
     a = suite.signer
     suite.transact("InstitutionRegistry", "registerInstitution", MINISTRY, b"\0" * 32, 1, a(MINISTRY_ADMIN).address)
     suite.transact("InstitutionRegistry", "registerInstitution", CITY, MINISTRY, 3, a(CITY_ADMIN).address, by=MINISTRY_ADMIN)

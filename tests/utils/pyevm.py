@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from web3 import EthereumTesterProvider
 
@@ -25,6 +26,7 @@ from ledger_service.chain import (
 )
 
 DECODER = RevertDecoder(a.abi for a in load_artifacts().values())
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -36,6 +38,8 @@ class PyEvmSuite:
     workdir: Path
     contracts: dict[str, BoundContract] = field(default_factory=dict)
     _senders: dict[str, TransactionSender] = field(default_factory=dict)
+    deployed: bytes = b""  # the head block right after deployment (every test starts from it)
+    _set_up: dict[Hashable, tuple[int, Any]] = field(default_factory=dict)
 
     @property
     def tester(self) -> Any:
@@ -68,6 +72,21 @@ class PyEvmSuite:
     def domain(self) -> Eip712Domain:
         return Eip712Domain(chain_id=self.chain_id, verifying_contract=self.contracts["ResourceRegistry"].address)
 
+    def set_up_once(self, key: Hashable, build: Callable[[], _T]) -> _T:
+        """``build()``, a set-up that runs transactions from the freshly deployed state, executed once per
+        session: called again from that state with the same ``key``, the chain jumps to the head block
+        ``build`` left (py-evm keeps it) and its result is returned. Called from any other state (a
+        transaction sent before), ``build`` runs as it is."""
+        fresh = not self._senders and self.tester.backend.take_snapshot() == self.deployed  # the backend's: the head's hash
+        if fresh and key in self._set_up:
+            head, result = self._set_up[key]
+            self.tester.revert_to_snapshot(head)
+            return result  # type: ignore[no-any-return]
+        result = build()
+        if fresh:
+            self._set_up[key] = (self.tester.take_snapshot(), result)
+        return result
+
     def reset_senders(self) -> None:
         for sender in self._senders.values():
             sender.close()
@@ -85,6 +104,7 @@ def deploy_suite(workdir: Path) -> PyEvmSuite:
     outbox.close()
     suite = PyEvmSuite(provider=provider, rpc=rpc, chain_id=chain_id, deployment=deployment, workdir=workdir)
     suite.contracts = deployment.bind(rpc)
+    suite.deployed = suite.tester.backend.take_snapshot()
     return suite
 
 

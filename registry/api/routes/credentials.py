@@ -14,14 +14,14 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger_service import SubjectNotFoundError, TransactionTimeoutError
+from ledger_service import TransactionTimeoutError
 from ledger_service.credentials import Ed25519PublicKeyRef
 
 from ...core.errors import ConflictError, InvalidRequestError, PermissionDeniedError, ResourceNotFoundError
 from ...crud import issued as issued_crud
 from ...crud import users as users_crud
 from ...models import ChainJob, CredentialBatch, Institution, IssuedCredential, IssuerAccount, StatusListRecord
-from ...workflows import rosters
+from ...workflows import rosters, subjects
 from ...workflows.issuance import ChainWriteWaiting, Issuing
 from ...workflows.presentations import presentation_domain, use_presentation_challenge
 from ..deps import AdminUser, BureauDep, CurrentUser, IssuerUser, IssuingDep, Principal, SessionDep, SettingsDep, WorkerDep
@@ -431,49 +431,17 @@ def read_status_list(list_id: str, db: SessionDep) -> JSONResponse:
     return JSONResponse(record.credential, headers={"Cache-Control": "no-cache", "ETag": f'"{record.list_hash}"'})
 
 
-def _own_subject(db: Session, issuer: Principal, subject_id: str) -> None:
-    if issuer.institution_id is None:
-        raise PermissionDeniedError("the account belongs to no institution; an administrator sets it (PUT /users/{address})")
-    issued = db.scalar(
-        select(IssuedCredential.id)
-        .where(IssuedCredential.subject_id == subject_id, IssuedCredential.institution_id == issuer.institution_id)
-        .limit(1)
-    )
-    if issued is None:
-        raise ResourceNotFoundError(f"the institution issued nothing to subject {subject_id}")
-
-
 @router.get("/subjects/{subject_id}", response_model=dict[str, Any])
 def read_subject(subject_id: str, issuer: IssuerUser, db: SessionDep, issuing: IssuingDep) -> dict[str, Any]:
     """The personal data behind a subject's credentials (decrypted from the vault for its issuer)."""
-    _own_subject(db, issuer, subject_id)
-    names = ("name", "student_number", "staff_number", "birth_date", "guardian", "contact")
-    found: dict[str, Any] = {}
-    for name in names:
-        try:
-            found[name] = issuing.vault.get(subject_id, name)
-        except SubjectNotFoundError:
-            continue  # a field this subject never had (an erased subject raises SubjectErasedError: 410)
-    return {"subject_id": subject_id, **found}
+    return subjects.read_subject(db, issuing.vault, institution_id=issuer.institution_id, subject_id=subject_id)
 
 
 @router.delete("/subjects/{subject_id}", status_code=204, response_class=Response)
 def erase_subject(subject_id: str, issuer: IssuerUser, db: SessionDep, issuing: IssuingDep) -> Response:
     """Erase a subject (crypto-shredding): their personal data and the registry's copies of their
     credentials become unrecoverable; the copies they hold still verify (revoke them to withdraw them)."""
-    _own_subject(db, issuer, subject_id)
-    unfinished = db.scalar(
-        select(CredentialBatch.key)
-        .join(IssuedCredential, IssuedCredential.batch_id == CredentialBatch.id)
-        .where(IssuedCredential.subject_id == subject_id, CredentialBatch.completed_at.is_(None))
-        .limit(1)
-    )
-    if unfinished is not None:
-        raise ConflictError(
-            f"batch {unfinished!r} naming the subject is not anchored yet; finish it (send its key again), then erase",
-            code="batch_unfinished",
-        )
-    issuing.vault.erase(subject_id)
+    subjects.erase_subject(db, issuing.vault, institution_id=issuer.institution_id, subject_id=subject_id)
     return Response(status_code=204)
 
 

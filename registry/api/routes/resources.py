@@ -2,32 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from ledger_service import ContentTooLargeError
-from ledger_service.chain import AUTHORSHIP_TYPE, REGISTRATION_TYPE
+from ledger_service.chain import AUTHORSHIP_TYPE, REGISTRATION_TYPE, Eip712Domain
 
 from ...crud import people as people_crud
 from ...crud import resources as resources_crud
 from ...models import ResourceVersion
-from ...workflows import authorship, contributions, review
+from ...workflows import authorship, contributions, review, submission
 from ...workflows.resource_types import LICENCES, PART_ROLES, RESOURCE_TYPES
-from ...workflows.submission import (
-    METADATA_LIMIT,
-    SUBMISSION_PARAMS,
-    Limits,
-    SubmissionMetadata,
-    expected_nonce,
-    finish_submission,
-    predecessor_of,
-    receive_submission,
-    validate_metadata,
-)
+from ...workflows.submission import SUBMISSION_PARAMS, Limits, expected_nonce, predecessor_of
 from ..deps import (
     ContentDep,
     CurrentUser,
@@ -58,13 +46,27 @@ class AuthorPublic(BaseModel):
     institution: str | None = None
 
 
-class AuthorshipPublic(BaseModel):
-    """What a co-author signs (EIP-712) to confirm their share, and where each author's consent stands."""
+class SigningDomainPublic(BaseModel):
+    """The EIP-712 domain a client signs under: the ResourceRegistry's on this chain."""
 
     chain_id: int
     verifying_contract: str
-    domain_name: str = "EduLedger ResourceRegistry"
-    domain_version: str = "1"
+    domain_name: str = Eip712Domain.name
+    domain_version: str = Eip712Domain.version
+
+    @staticmethod
+    def fields_of(domain: Eip712Domain) -> dict[str, Any]:
+        return {
+            "chain_id": domain.chain_id,
+            "verifying_contract": domain.verifying_contract,
+            "domain_name": domain.name,
+            "domain_version": domain.version,
+        }
+
+
+class AuthorshipPublic(SigningDomainPublic):
+    """What a co-author signs (EIP-712) to confirm their share, and where each author's consent stands."""
+
     primary_type: str = AUTHORSHIP_TYPE
     content_hash: str
     authors: list[AuthorPublic]
@@ -185,13 +187,9 @@ class HistoryPublic(BaseModel):
     events: list[EventPublic]
 
 
-class RegistrationInfo(BaseModel):
+class RegistrationInfo(SigningDomainPublic):
     """What a client needs to sign a registration (EIP-712) and compute its CID."""
 
-    chain_id: int
-    verifying_contract: str
-    domain_name: str = "EduLedger ResourceRegistry"
-    domain_version: str = "1"
     primary_type: str = REGISTRATION_TYPE
     author: str
     nonce: int
@@ -271,8 +269,7 @@ def read_registration_info(
     """The EIP-712 domain, the teacher's next nonce and the predecessor to sign for (with ``resource_id``: a new version)."""
     predecessor = (predecessor_of(db, resource_id, teacher.address).chain_resource_id or 0) if resource_id is not None else 0
     return RegistrationInfo(
-        chain_id=ledger.chain_id,
-        verifying_contract=ledger.contracts["ResourceRegistry"].address,
+        **SigningDomainPublic.fields_of(authorship.domain_of(ledger)),
         author=teacher.address,
         nonce=expected_nonce(db, ledger, teacher.address),
         predecessor=predecessor,
@@ -297,44 +294,17 @@ async def _submit(
     sessions: SessionsDep,
     limits: Limits,
 ) -> VersionPublic:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > settings.MAX_UPLOAD_SIZE + 2 * METADATA_LIMIT:
-        raise ContentTooLargeError(f"the upload is {declared} bytes, over the limit of {settings.MAX_UPLOAD_SIZE} bytes")
-
-    def check(metadata: SubmissionMetadata) -> None:
-        with sessions() as db:
-            validate_metadata(db, ledger, metadata, author=teacher.address, max_parts=settings.MAX_PARTS)
-            if resource_id is not None:
-                predecessor_of(db, resource_id, teacher.address)
-
-    with store.bundle_adder(SUBMISSION_PARAMS) as adder:
-        metadata, signed, received = await receive_submission(request, adder, check, limits)
-
-        def finish() -> VersionPublic:
-            with sessions() as db:
-                teacher.hold(db, frozenset({"teacher"}))  # still a teacher when it commits, after the upload
-                predecessor = predecessor_of(db, resource_id, teacher.address) if resource_id is not None else None
-                if predecessor is not None:
-                    predecessor = review.lock_version(db, predecessor.id)
-                version = finish_submission(
-                    db,
-                    ledger,
-                    adder,
-                    author=teacher.address,
-                    metadata=metadata,
-                    signed=signed,
-                    received=received,
-                    predecessor=predecessor,
-                    near_duplicate_bits=settings.NEAR_DUPLICATE_BITS,
-                )
-                try:
-                    db.commit()
-                except BaseException:
-                    store.unpin(adder.root().cid)  # committed content no row refers to: unpinned, collectable
-                    raise
-                return version_public(db, version, teacher, policy)
-
-        public = await asyncio.to_thread(finish)
+    public = await submission.submit(
+        request,
+        author=teacher.held(frozenset({"teacher"})),  # still a teacher when it commits, after the upload
+        resource_id=resource_id,
+        settings=settings,
+        ledger=ledger,
+        store=store,
+        sessions=sessions,
+        limits=limits,
+        present=lambda db, version: version_public(db, version, teacher, policy),
+    )
     if worker:
         worker.notify()
     return public
@@ -535,10 +505,8 @@ def read_history(
 
 
 def _authorship_public(db: SessionDep, ledger: LedgerDep, version: ResourceVersion) -> AuthorshipPublic:
-    domain = authorship.domain_of(ledger)
     return AuthorshipPublic(
-        chain_id=domain.chain_id,
-        verifying_contract=domain.verifying_contract,
+        **SigningDomainPublic.fields_of(authorship.domain_of(ledger)),
         content_hash=version.content_hash,
         authors=[AuthorPublic(address=a.address, share=a.share, status=a.status) for a in authorship.authors(db, version)],
     )
