@@ -153,7 +153,8 @@ class FileBuilder:
                     admit(count)
                 self.size += count
                 self._leaves += 1
-                prefix, suffix = self._framing(count)
+                if count < size:  # the last chunk: its framing is smaller
+                    prefix, suffix = self._framing(count)
                 with view[:count] as chunk:
                     cid = self._leaf_cid(prefix, chunk, suffix)
                 self.sink.put_slot(cid, prefix, count, suffix)  # type: ignore[attr-defined]

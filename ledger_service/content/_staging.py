@@ -263,21 +263,27 @@ class StagingSink:
         self._slot = None
         if length > size:
             raise ValueError(f"the slot holds {size} bytes, not {length}")
-        if cid.multihash in self.entries:
+        multihash = cid.multihash
+        if multihash in self.entries:
             return
         raw = cid.to_bytes()
-        head = encode_varint(len(raw) + len(prefix) + length + len(suffix)) + raw + prefix
+        block = len(prefix) + length + len(suffix)
+        head = encode_varint(len(raw) + block) + raw + prefix
         if self._filled + len(head) != start:  # the framing is not what the slot left room for (a short last chunk)
             data = bytes(self._buffer[start : start + length])
             self.put(cid, (prefix, data, suffix))
             return
         self._buffer[self._filled : start] = head
-        self.size += len(head)
-        self.entries[cid.multihash] = (self.size - len(prefix), len(prefix) + length + len(suffix))
+        self.entries[multihash] = (self.size + len(head) - len(prefix), block)
+        self.size += len(head) + length
         self._filled = start + length
-        self.size += length
-        self._append(suffix)
-        self.bytes += len(prefix) + length + len(suffix)
+        if self._filled + len(suffix) <= _BUFFER:
+            self._buffer[self._filled : self._filled + len(suffix)] = suffix
+            self._filled += len(suffix)
+            self.size += len(suffix)
+        else:
+            self._append(suffix)
+        self.bytes += block
         self.order.append(cid)
 
     def has(self, cid: CID) -> bool:
