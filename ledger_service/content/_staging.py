@@ -57,8 +57,8 @@ _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _OPEN_FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL | _CLOEXEC
 _BUFFER = 4 << 20  # what is written at once
 _BUFFERS = 2  # how many: one filled while the others are written
-SLOT_MAX = _BUFFER - 4096  # the largest slot (:meth:`StagingSink.slot`)
 _ALIGN = 4096  # O_DIRECT offsets and lengths: a multiple of the device's block size (512 or 4096)
+SLOT_MAX = _BUFFER - _ALIGN  # the largest slot (:meth:`StagingSink.slot`): after a hand-over, one always fits
 
 
 def block_key(cid: CID) -> str:
@@ -301,6 +301,7 @@ class StagingSink:
 
     def make_durable(self) -> None:
         """Every staged block on disk: the one sync of the add's data."""
+        self._slot = None  # nothing more is appended
         if not self._sealed:
             self._drain()
             length = self._filled
