@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from ledger_service import ContentTooLargeError, TruncatedContentError
-from ledger_service.content import ImportParams, LocalContentStore, import_stream
-from ledger_service.content._staging import scan_pack
+from ledger_service.content import CID, ImportParams, LocalContentStore, import_stream
+from ledger_service.content._staging import StagingSink, scan_pack
 from tests.utils.reference_data import chacha
 
 CHUNK = 262_144
@@ -108,3 +108,19 @@ def test_a_chunk_size_too_big_for_a_slot_is_read_the_usual_way(store: LocalConte
     root = store.add(io.BytesIO(data), params)
     assert root.cid == import_stream([data], params).cid
     assert stored_bytes(store, root.cid) == data
+
+
+def test_a_slot_is_void_once_anything_else_is_appended(tmp_path: Path) -> None:
+    sink = StagingSink(tmp_path / "staging")
+    try:
+        with pytest.raises(ValueError, match="no slot"):
+            sink.put_slot(CID.v0(bytes(32)), b"", 0, b"")
+        with sink.slot(40, 10) as view:
+            view[:] = b"0123456789"
+        sink.put(CID.v0(b"\x01" * 32), (b"other",))  # may overwrite the slot's room
+        with pytest.raises(ValueError, match="no slot"):
+            sink.put_slot(CID.v0(b"\x02" * 32), b"", 10, b"")
+        with pytest.raises(ValueError, match="at most"):
+            sink.slot(0, 4 << 20)
+    finally:
+        sink.discard()
