@@ -4,7 +4,8 @@ database is brought to what those receipts say.
 The embedded chain is restored from its last snapshot, so transactions mined after it are gone;
 each sender's reconcile re-sends them with the same signed bytes (the same hashes), and they are
 mined again, usually in other blocks. Rows that recorded the old block number — chain jobs,
-registrations, decision records, credential batches and the anchor proofs of their credentials —
+registrations, decision records, credential batches and the anchor proofs of their credentials, and
+those of the bureau's own (certificates as credentials, contribution statements) —
 are updated from the new receipts, so the registry never serves a block the chain does not have.
 """
 
@@ -20,7 +21,7 @@ from ledger_service import ChainError
 from ledger_service.chain import Ledger
 from ledger_service.credentials import ANCHOR_PROOF_TYPE
 
-from ..models import ChainJob, CredentialBatch, IssuedCredential, ResourceVersion, WorkflowEvent
+from ..models import Certificate, ChainJob, ContributionStatement, CredentialBatch, IssuedCredential, ResourceVersion, WorkflowEvent
 
 __all__ = ["IssuedDocuments", "reland"]
 
@@ -56,6 +57,21 @@ def apply_blocks(session: Session, blocks: dict[str, int], documents: IssuedDocu
             update(WorkflowEvent).where(WorkflowEvent.chain_tx == tx_hash, WorkflowEvent.chain_block != block).values(chain_block=block),
         ):
             changed += session.execute(statement).rowcount  # type: ignore[attr-defined]
+        # The bureau's own credentials: contribution statements and certificates as credentials (by their anchoring job).
+        for issued in session.scalars(select(ContributionStatement).where(ContributionStatement.tx_hash == tx_hash)):
+            corrected = _with_block(issued.document, block)
+            if corrected != issued.document:
+                issued.document = corrected
+                changed += 1
+        for job in session.scalars(select(ChainJob).where(ChainJob.tx_hash == tx_hash, ChainJob.kind == "anchor_batch")):
+            if "bureau" not in job.payload:
+                continue
+            for certificate in session.scalars(select(Certificate).where(Certificate.credential_batch == job.payload["key"])):
+                if certificate.credential is not None:
+                    corrected = _with_block(certificate.credential, block)
+                    if corrected != certificate.credential:
+                        certificate.credential = corrected
+                        changed += 1
         for batch in session.scalars(
             select(CredentialBatch).where(CredentialBatch.tx_hash == tx_hash, CredentialBatch.block_number != block)
         ):

@@ -519,3 +519,52 @@ def test_a_contribution_statement_is_a_chain_job_that_completes_after_kill_9_bet
             assert health["status"] == "ok" and health["chain_writes"] == "ok", health
     finally:
         interrupt(second)
+
+
+def test_a_mined_contribution_statement_names_the_block_its_anchor_lands_in_again_after_kill_9(tmp_path: Path) -> None:
+    """The bureau's own credentials are corrected like an institution's batches: kill -9 rewinds the embedded
+    chain to its snapshot, the statement's anchor is re-sent from the outbox (the same transaction) and lands
+    in another block; the stored statement then names that block, and verifies."""
+    port, anvil_port = free_port(), free_port()
+    settings = {"EDULEDGER_SNAPSHOT_INTERVAL": "3600", "EDULEDGER_ANVIL_PORT": str(anvil_port), "EDULEDGER_BLOCK_TIME": "0.2"}
+    key = new_signer()
+    first = start(tmp_path, port, **settings)
+    wait_healthy(port, first)
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+        admin = RegistryClient(http, dev_signer(1))
+        admin.sign_in()
+        admin.request("PUT", f"/users/{key.address}", json={"roles": ["teacher"]})
+    assert "chain state saved" in interrupt(first)  # the snapshot holds the teacher's role, not the statement
+
+    second = start(tmp_path, port, **settings)
+    wait_healthy(port, second)
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+        teacher = RegistryClient(http, key)
+        teacher.sign_in()
+        time.sleep(3)  # empty blocks: the re-sent anchor lands lower than it first did
+        answer = http.post("/contributions/me/statement", headers=teacher.headers)
+        assert answer.status_code == 201, answer.text
+        statement = answer.json()
+    os.kill(second.pid, signal.SIGKILL)
+    second.communicate(timeout=30)
+    (first_anchor,) = [p for p in statement["proof"] if "transactionHash" in p]
+
+    third = start(tmp_path, port, **settings)
+    wait_healthy(port, third)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+            chain = HttpRpcClient(f"http://127.0.0.1:{anvil_port}")
+            receipt = chain.request("eth_getTransactionReceipt", [first_anchor["transactionHash"]])
+            chain.close()
+            assert receipt is not None and int(receipt["status"], 16) == 1, "the same anchoring transaction landed again"
+            landed = int(receipt["blockNumber"], 16)
+            assert landed != first_anchor["blockNumber"], "the test needs the anchor to land in another block"
+
+            def stored_block() -> int:
+                document = http.get(f"/contributions/statements/{statement['id']}").json()
+                return int(next(p for p in document["proof"] if "transactionHash" in p)["blockNumber"])
+
+            wait_for(lambda: stored_block() == landed, "the stored statement to name the block its anchor landed in again")
+            assert verified(http, http.get(f"/contributions/statements/{statement['id']}").json()) == "valid"
+    finally:
+        interrupt(third)
