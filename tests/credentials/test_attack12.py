@@ -1,0 +1,91 @@
+"""An attacker's pass over selective disclosure (issue 12): a derived proof signs statements, not JSON,
+so a holder can rewrite a derived copy's JSON into another form with the same statements. The checks
+that read the JSON (status, validity, the credit bank's rules) must not be led astray by it."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import tests.credentials.test_disclosure as disclosure
+from ledger_service import CredentialError
+from ledger_service.credentials import INVALID, VALID, derive_credential, holder_did
+from tests.credentials.test_credit_bank import CREDIT_GRANT, STUDENT_KEY, credit_bank, present, presentation
+from tests.credentials.test_disclosure import REVEAL, Issued
+from tests.credentials.test_verification import STATUS_TYPE
+from tests.utils.institutions import GROWTH_RECORD, build_tree
+from tests.utils.pyevm import PyEvmSuite
+
+VC = "https://www.w3.org/2018/credentials#"
+XSD_DATE_TIME = "http://www.w3.org/2001/XMLSchema#dateTime"
+
+
+def _renamed(derived: dict[str, Any], key: str, new_key: str, wrap: Any = None) -> dict[str, Any]:
+    """``derived`` with its top-level ``key`` moved under ``new_key`` (same statements, another JSON form)."""
+    changed = {k: v for k, v in copy.deepcopy(derived).items() if k != key}
+    changed[new_key] = wrap(derived[key]) if wrap else copy.deepcopy(derived[key])
+    return changed
+
+
+def test_a_revoked_record_stays_revoked_whatever_json_form_its_derived_copy_takes(suite: PyEvmSuite, tmp_path: Path) -> None:
+    issued = Issued(suite, tmp_path)
+    issued.status.set(int(issued.credentials[0]["credentialStatus"]["statusListIndex"]))
+    issued.status_list = issued.publish()
+    derived = derive_credential(issued.credentials[0], REVEAL)
+    assert issued.report(derived)["failed_check"] == "status"
+    forms = {
+        "full IRI": _renamed(derived, "credentialStatus", VC + "credentialStatus"),
+        "@nest": _renamed(derived, "credentialStatus", "@nest", lambda status: {"credentialStatus": copy.deepcopy(status)}),
+    }
+    for name, form in forms.items():
+        report = issued.report(form)
+        assert report["outcome"] == INVALID, (name, report)
+        assert report["failed_check"] in ("schema", "status", "issuer_signature"), (name, report)
+
+
+def test_a_derived_copy_cannot_hide_its_validity_dates_by_renaming_them(suite: PyEvmSuite, tmp_path: Path) -> None:
+    issued = Issued(suite, tmp_path)
+    derived = derive_credential(issued.credentials[0], REVEAL)
+    renamed = _renamed(derived, "validFrom", VC + "validFrom", lambda text: {"@value": text, "@type": XSD_DATE_TIME})
+    report = issued.report(renamed)
+    assert (report["outcome"], report["failed_check"]) == (INVALID, "schema"), report
+    assert "keyword or an IRI" in report["checks"][0]["detail"]
+    assert issued.report(derived)["outcome"] == VALID, "the copy as derived is valid"
+
+
+@pytest.fixture
+def bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issued records bound to the student's key, on a tree accredited for credit grants too."""
+    records = disclosure.records
+
+    def holder_bound(issuer: str, count: int = 2) -> list[dict[str, Any]]:
+        documents = records(issuer, count)
+        for document in documents:
+            document["credentialSubject"] = {"id": holder_did(STUDENT_KEY.public), **document["credentialSubject"]}
+        return documents
+
+    monkeypatch.setattr(disclosure, "records", holder_bound)
+    monkeypatch.setattr(disclosure, "build_tree", lambda suite, *types: build_tree(suite, GROWTH_RECORD, STATUS_TYPE, CREDIT_GRANT))
+
+
+@pytest.mark.usefixtures("bound")
+def test_the_credit_bank_refuses_a_reshaped_derived_copy_never_crashes(suite: PyEvmSuite, tmp_path: Path) -> None:
+    issued = Issued(suite, tmp_path)
+    bank = credit_bank(suite, tmp_path)
+    derived = derive_credential(issued.credentials[0], REVEAL)
+    subject = derived["credentialSubject"]
+    shapes = {
+        "subject as a list": {**derived, "credentialSubject": [subject]},
+        "achievement as a list": {**derived, "credentialSubject": {**subject, "achievement": [subject["achievement"]]}},
+        "identifier as one object": {**derived, "credentialSubject": {**subject, "identifier": subject["identifier"][0]}},
+    }
+    resolvers = {"status_resolver": lambda url: issued.status_list, "did_resolver": lambda did: issued.did_document()}
+    for name, shaped in shapes.items():
+        with pytest.raises(CredentialError, match="nothing to convert: .*schema") as refused:
+            present(bank, presentation([shaped]), **resolvers)
+        assert "derived copy" in str(refused.value), name
+    grant = present(bank, presentation([derived]), **resolvers)
+    assert grant.converted == [derived["id"]] and grant.credits == 0.5
