@@ -40,10 +40,10 @@ def test_a_revoked_record_stays_revoked_whatever_json_form_its_derived_copy_take
         "full IRI": _renamed(derived, "credentialStatus", VC + "credentialStatus"),
         "@nest": _renamed(derived, "credentialStatus", "@nest", lambda status: {"credentialStatus": copy.deepcopy(status)}),
     }
-    for name, form in forms.items():
+    for name, form in sorted(forms.items()):
         report = issued.report(form)
         assert report["outcome"] == INVALID, (name, report)
-        assert report["failed_check"] in ("schema", "status", "issuer_signature"), (name, report)
+        assert report["failed_check"] == "schema", (name, report)
 
 
 def test_a_derived_copy_cannot_hide_its_validity_dates_by_renaming_them(suite: PyEvmSuite, tmp_path: Path) -> None:
