@@ -12,11 +12,23 @@ import pytest
 
 import tests.credentials.test_disclosure as disclosure
 from ledger_service import CredentialError
-from ledger_service.credentials import INVALID, VALID, derive_credential, holder_did
+from ledger_service.credentials import (
+    ANCHOR_PROOF_TYPE,
+    INVALID,
+    VALID,
+    derive_credential,
+    derive_sd,
+    did_document,
+    holder_did,
+    mandatory_pointers,
+    sign_sd_base,
+    signing_method,
+)
 from tests.credentials.test_credit_bank import CREDIT_GRANT, STUDENT_KEY, credit_bank, present, presentation
-from tests.credentials.test_disclosure import REVEAL, Issued
+from tests.credentials.test_disclosure import DID, REVEAL, SD_KEY, Issued
+from tests.credentials.test_issuance import CREATED
 from tests.credentials.test_verification import STATUS_TYPE
-from tests.utils.institutions import GROWTH_RECORD, build_tree
+from tests.utils.institutions import GROWTH_RECORD, SCHOOL_ADMIN, SCHOOL_SIGNING_KEY, build_tree
 from tests.utils.pyevm import PyEvmSuite
 
 VC = "https://www.w3.org/2018/credentials#"
@@ -89,3 +101,32 @@ def test_the_credit_bank_refuses_a_reshaped_derived_copy_never_crashes(suite: Py
         assert "derived copy" in str(refused.value), name
     grant = present(bank, presentation([derived]), **resolvers)
     assert grant.converted == [derived["id"]] and grant.credits == 0.5
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="design finding, not fixed here: the anchor commits to a derived copy's content only through the P-256 "
+    "signature, judged at the anchoring time; a leaked key revoked from now on still forges copies pinned to old anchors",
+)
+def test_a_leaked_p256_key_revoked_from_now_forges_no_derived_copy_pinned_to_an_old_anchor(suite: PyEvmSuite, tmp_path: Path) -> None:
+    issued = Issued(suite, tmp_path)
+    genuine = issued.credentials[0]
+    anchor = next(p for p in genuine["proof"] if p["type"] == ANCHOR_PROOF_TYPE)
+    # The key leaks; the school revokes it from now on (its earlier derived copies stay valid).
+    suite.transact("InstitutionRegistry", "revokeSigningKey", SD_KEY.public.chain_key, suite.now(), by=SCHOOL_ADMIN)
+    document = {k: v for k, v in copy.deepcopy(genuine).items() if k != "proof"}
+    document["credentialSubject"]["achievement"]["fieldOfStudy"] = "学业水平"
+    document["credentialSubject"]["achievement"]["description"] = "全市第一名。"
+    forged_base = sign_sd_base(
+        document,
+        SD_KEY,
+        created=CREATED,
+        mandatory_pointers=mandatory_pointers(document),
+        verification_method=signing_method(DID, SD_KEY.public),
+        nonce=anchor["credentialHash"],  # an old anchor of the school's, made while the key was valid
+    )
+    forged = derive_sd(forged_base, ["/credentialSubject/achievement/fieldOfStudy", "/credentialSubject/achievement/description"])
+    forged["proof"] = [forged["proof"], copy.deepcopy(anchor)]
+    now_document = did_document(DID, [(SCHOOL_SIGNING_KEY.public, True), (SD_KEY.public, False)])
+    report = issued.report(forged, document=now_document)
+    assert report["outcome"] == INVALID, report
