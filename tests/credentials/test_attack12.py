@@ -130,3 +130,21 @@ def test_a_leaked_p256_key_revoked_from_now_forges_no_derived_copy_pinned_to_an_
     now_document = did_document(DID, [(SCHOOL_SIGNING_KEY.public, True), (SD_KEY.public, False)])
     report = issued.report(forged, document=now_document)
     assert report["outcome"] == INVALID, report
+
+
+def test_a_pointer_inside_a_field_already_revealed_whole_derives_a_copy_that_verifies(suite: PyEvmSuite, tmp_path: Path) -> None:
+    """A narrower pointer after a wider one (here after the mandatory /credentialSubject/identifier) cut the
+    wider selection down to the narrow part: the copy dropped signed mandatory statements and did not
+    verify; inside a list of strings it raised TypeError instead of a CredentialError."""
+    issued = Issued(suite, tmp_path)
+    for pointers in (
+        ["/credentialSubject/identifier/0/identityHash"],
+        ["/credentialSubject/achievement/type/0"],
+        ["/credentialSubject/achievement/fieldOfStudy", "/credentialSubject/achievement"],
+        ["/credentialSubject/achievement", "/credentialSubject/achievement/fieldOfStudy"],
+    ):
+        derived = derive_credential(issued.credentials[0], pointers)
+        report = issued.report(derived)
+        assert report["outcome"] == VALID, (pointers, report)
+    narrow = derive_credential(issued.credentials[0], ["/credentialSubject/identifier/0/identityHash"])
+    assert narrow["credentialSubject"]["identifier"] == issued.credentials[0]["credentialSubject"]["identifier"]
