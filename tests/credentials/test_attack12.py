@@ -148,3 +148,20 @@ def test_a_pointer_inside_a_field_already_revealed_whole_derives_a_copy_that_ver
         assert report["outcome"] == VALID, (pointers, report)
     narrow = derive_credential(issued.credentials[0], ["/credentialSubject/identifier/0/identityHash"])
     assert narrow["credentialSubject"]["identifier"] == issued.credentials[0]["credentialSubject"]["identifier"]
+
+
+@pytest.mark.usefixtures("bound")
+def test_two_banks_on_one_journal_convert_a_credential_once_whichever_copies_come(suite: PyEvmSuite, tmp_path: Path) -> None:
+    """Two bank processes on one journal (the registry's workers): a derived copy at one, another derived
+    copy and the whole credential at the other, are one credential, converted once."""
+    issued = Issued(suite, tmp_path)
+    first, second = credit_bank(suite, tmp_path), credit_bank(suite, tmp_path)
+    resolvers = {"status_resolver": lambda url: issued.status_list, "did_resolver": lambda did: issued.did_document()}
+    credential = issued.credentials[0]
+    grant = present(first, presentation([derive_credential(credential, REVEAL)]), **resolvers)
+    assert grant.converted == [credential["id"]]
+    for copy_ in (derive_credential(credential, ["/name"]), credential):
+        with pytest.raises(CredentialError, match="already converted by this institution"):
+            present(second, presentation([copy_]), **resolvers)
+    # A classmate's credential (the same holder here) is another credential: converted.
+    assert present(second, presentation([derive_credential(issued.credentials[1], REVEAL)]), **resolvers).credits == 0.5
