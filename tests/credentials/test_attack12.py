@@ -5,6 +5,9 @@ that read the JSON (status, validity, the credit bank's rules) must not be led a
 from __future__ import annotations
 
 import copy
+import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,7 @@ from ledger_service.credentials import (
     derive_credential,
     derive_sd,
     did_document,
+    disclosure_choices,
     holder_did,
     mandatory_pointers,
     sign_sd_base,
@@ -165,3 +169,25 @@ def test_two_banks_on_one_journal_convert_a_credential_once_whichever_copies_com
             present(second, presentation([copy_]), **resolvers)
     # A classmate's credential (the same holder here) is another credential: converted.
     assert present(second, presentation([derive_credential(issued.credentials[1], REVEAL)]), **resolvers).credits == 0.5
+
+
+def test_the_wallet_lists_what_the_base_proof_made_mandatory_not_what_it_would_today(tmp_path: Path) -> None:
+    """``edu-wallet derive --list`` computed the mandatory pointers from the document: a base proof that made
+    more mandatory (an older or a foreign issuer's) had the holder told a field was theirs to hide that
+    every copy shows."""
+    document = disclosure.records(DID, 1)[0]
+    narrative = "/credentialSubject/achievement/description"
+    signed = sign_sd_base(document, SD_KEY, created=CREATED, mandatory_pointers=[*mandatory_pointers(document), narrative])
+    always, choose = disclosure_choices(signed)
+    assert narrative in always and narrative not in choose
+    assert "/credentialSubject/achievement/fieldOfStudy" in choose
+    path = tmp_path / "credential.json"
+    path.write_text(json.dumps(signed, ensure_ascii=False), encoding="utf-8")
+    wallet = Path(sys.executable).parent / "edu-wallet"
+    listed = subprocess.run([str(wallet), "derive", str(path), "--list"], capture_output=True, text=True, timeout=60, check=False)
+    assert listed.returncode == 0 and f"always  {narrative}" in listed.stdout and f"choose  {narrative}" not in listed.stdout
+    with pytest.raises(CredentialError, match="no single ecdsa-sd-2023 proof"):
+        disclosure_choices(document)
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    refused = subprocess.run([str(wallet), "derive", str(path), "--list"], capture_output=True, text=True, timeout=60, check=False)
+    assert refused.returncode != 0 and "ecdsa-sd-2023" in refused.stderr + refused.stdout and "Traceback" not in refused.stderr
