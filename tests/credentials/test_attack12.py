@@ -5,6 +5,7 @@ that read the JSON (status, validity, the credit bank's rules) must not be led a
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import subprocess
 import sys
@@ -191,3 +192,19 @@ def test_the_wallet_lists_what_the_base_proof_made_mandatory_not_what_it_would_t
     path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
     refused = subprocess.run([str(wallet), "derive", str(path), "--list"], capture_output=True, text=True, timeout=60, check=False)
     assert refused.returncode != 0 and "ecdsa-sd-2023" in refused.stderr + refused.stdout and "Traceback" not in refused.stderr
+
+
+def test_what_every_derived_copy_shows_holds_no_personal_data(suite: PyEvmSuite, tmp_path: Path) -> None:
+    """PIPL minimisation: a copy revealing nothing by choice shows only issuer, types, validity, status and
+    the salted binding — not the student's number (the identity hash is salted), not the record itself."""
+    issued = Issued(suite, tmp_path)
+    credential = issued.credentials[0]
+    bare = derive_credential(credential, [])
+    shown = json.dumps({k: v for k, v in bare.items() if k != "proof"}, ensure_ascii=False)
+    assert issued.report(bare)["outcome"] == VALID
+    unsalted = hashlib.sha256(b"S0").hexdigest()
+    assert '"S0"' not in shown and unsalted not in shown, "the student number is never shown, nor its unsalted hash"
+    achievement = credential["credentialSubject"]["achievement"]
+    for private in (achievement["description"], achievement["fieldOfStudy"], credential["name"]):
+        assert private not in shown, private
+    assert set(bare["credentialSubject"]["achievement"]) == {"id", "type", "achievementType"}
