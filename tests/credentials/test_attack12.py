@@ -31,8 +31,8 @@ from ledger_service.credentials import (
 )
 from tests.credentials.test_credit_bank import CREDIT_GRANT, STUDENT_KEY, credit_bank, present, presentation
 from tests.credentials.test_disclosure import DID, REVEAL, SD_KEY, Issued
-from tests.credentials.test_issuance import CREATED
-from tests.credentials.test_verification import STATUS_TYPE
+from tests.credentials.test_issuance import CREATED, class_records
+from tests.credentials.test_verification import STATUS_TYPE, issue
 from tests.utils.institutions import GROWTH_RECORD, SCHOOL_ADMIN, SCHOOL_SIGNING_KEY, build_tree
 from tests.utils.pyevm import PyEvmSuite
 
@@ -208,3 +208,18 @@ def test_what_every_derived_copy_shows_holds_no_personal_data(suite: PyEvmSuite,
     for private in (achievement["description"], achievement["fieldOfStudy"], credential["name"]):
         assert private not in shown, private
     assert set(bare["credentialSubject"]["achievement"]) == {"id", "type", "achievementType"}
+
+
+def test_a_credential_bound_by_the_holder_did_alone_is_granted_not_a_crash(suite: PyEvmSuite, tmp_path: Path) -> None:
+    """Credentials issued to a DID without a salted identifier (a certificate, a contribution) are holder-bound
+    too; the credit bank's grant took ``identifier[0]`` of the first and raised KeyError."""
+    build_tree(suite, GROWTH_RECORD, CREDIT_GRANT)
+    documents = class_records(1)
+    subject = documents[0]["credentialSubject"]
+    del subject["identifier"]
+    documents[0]["credentialSubject"] = {"id": holder_did(STUDENT_KEY.public), **subject}
+    credentials = issue(suite, tmp_path, documents)
+    grant = present(credit_bank(suite, tmp_path), presentation(credentials))
+    assert grant.converted == [credentials[0]["id"]] and grant.credits == 0.5
+    assert grant.credential["credentialSubject"]["id"] == holder_did(STUDENT_KEY.public)
+    assert "identifier" not in grant.credential["credentialSubject"]
