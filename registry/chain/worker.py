@@ -143,6 +143,34 @@ class ChainWorker:
         with self.sessions() as session:
             return session.scalar(select(func.min(ChainJob.created_at)).where(ChainJob.status.in_([JobStatus.PENDING, JobStatus.SENT])))
 
+    def failed_writes(self) -> tuple[int, str | None]:
+        """An institution's chain writes that failed with nothing of that institution done since (its key
+        revoked on chain, its accreditation withdrawn): how many, and the latest one's job and error.
+        They are not retried, so nothing else would show that its batches and status changes wait."""
+        with self.sessions() as session:
+            done = (
+                select(ChainJob.subject, func.max(ChainJob.id).label("last_done"))
+                .where(ChainJob.sender.is_not(None), ChainJob.status == JobStatus.DONE)
+                .group_by(ChainJob.subject)
+                .subquery()
+            )
+            failed = list(
+                session.execute(
+                    select(ChainJob.id, ChainJob.error)
+                    .outerjoin(done, done.c.subject == ChainJob.subject)
+                    .where(
+                        ChainJob.sender.is_not(None),
+                        ChainJob.status == JobStatus.FAILED,
+                        (done.c.last_done.is_(None)) | (ChainJob.id > done.c.last_done),
+                    )
+                    .order_by(ChainJob.id.desc())
+                )
+            )
+            if not failed:
+                return 0, None
+            job_id, error = failed[0]
+            return len(failed), f"job {job_id}: {error}"
+
     def open_jobs(self) -> int:
         with self.sessions() as session:
             return int(session.scalar(select(func.count()).where(ChainJob.status.in_([JobStatus.PENDING, JobStatus.SENT]))) or 0)

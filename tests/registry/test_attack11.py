@@ -1,0 +1,121 @@
+"""Attacks on what issue 11 landed (chain jobs of institutions, 202s, the new endpoints)."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from ledger_service.chain import Ledger
+from registry.models import CredentialBatch
+from tests.registry.conftest import ClientFactory
+from tests.registry.test_issuance import issuing_school, students
+from tests.utils.registry import drain
+
+
+def test_a_batch_whose_issuer_key_was_revoked_on_chain_fails_clearly_and_health_says_so(make_client: ClientFactory) -> None:
+    """The school's key revoked on chain between the batch's commit and its send: the anchor job fails once
+    (no retry loop), the job's status URL names the reason, and /health is degraded while it stays failed."""
+    client = make_client(WORKER=False, CHAIN_WAIT_SECONDS=1)
+    admin, issuer, school = issuing_school(client)
+    address = admin.request("GET", f"/institutions/{school['id']}/issuer")["address"]
+    key = f"revoked-{uuid.uuid4().hex[:6]}"
+    answer = client.post(
+        "/credentials/batches", headers=issuer.headers, json={"batch": key, "kind": "growth_record", "records": students(2, label=key[-6:])}
+    )
+    assert answer.status_code == 202, answer.text
+    ledger: Ledger = client.app.state.ledger  # type: ignore[attr-defined]
+    directory = ledger.contracts["InstitutionRegistry"]
+    ledger.sender.transact(directory.transaction("revokeIssuerKey", address, int(time.time()) - 10, key=f"revoke-{key}"))
+    drain(client)  # returns: the job is not retried for ever
+    job = client.get(answer.json()["chain_job_url"]).json()
+    assert job["status"] == "failed" and job["error"], job
+    batch = client.get(f"/credentials/batches/{key}", headers=issuer.headers).json()
+    assert not batch["completed"]
+    deadline = time.monotonic() + 5
+    while (health := client.get("/health")).status_code == 200 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert health.status_code == 503, health.json()
+    assert "failed" in health.json()["chain_writes"], health.json()
+
+
+def test_an_issuer_demoted_between_the_202_and_the_anchor_the_batch_still_completes_but_they_no_longer_reach_it(
+    make_client: ClientFactory,
+) -> None:
+    """Decided: the batch was committed (its records fixed, its job made) while the issuer held the role,
+    so it is the institution's act and its job completes; what the role gave the person stops at once:
+    the demoted user can neither follow the batch nor send its key again."""
+    client = make_client(WORKER=False, CHAIN_WAIT_SECONDS=1)
+    admin, issuer, school = issuing_school(client)
+    key = f"demoted-{uuid.uuid4().hex[:6]}"
+    body = {"batch": key, "kind": "growth_record", "records": students(2, label=key[-6:])}
+    answer = client.post("/credentials/batches", headers=issuer.headers, json=body)
+    assert answer.status_code == 202, answer.text
+    admin.request("PUT", f"/users/{issuer.request('GET', '/auth/session')['address']}", json={"institution_id": school["id"], "roles": []})
+    drain(client)
+    assert client.get(answer.json()["chain_job_url"]).json()["status"] == "done"
+    assert client.get(f"/credentials/batches/{key}", headers=issuer.headers).status_code == 403
+    assert client.post("/credentials/batches", headers=issuer.headers, json=body).status_code == 403
+    with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+        batch = session.scalar(select(CredentialBatch).where(CredentialBatch.key == key))
+        assert batch is not None and batch.completed_at is not None and batch.tx_hash
+
+
+def test_another_schools_issuer_cannot_reach_a_batch_by_its_key_and_the_same_key_is_their_own(make_client: ClientFactory) -> None:
+    client = make_client()
+    _, issuer, _ = issuing_school(client)
+    _, other, _ = issuing_school(client)
+    key = f"g8-{uuid.uuid4().hex[:6]}"
+    body = {"batch": key, "kind": "growth_record", "records": students(1, label=key[-6:])}
+    mine = issuer.request("POST", "/credentials/batches", json=body)
+    assert client.get(f"/credentials/batches/{key}", headers=other.headers).status_code == 404
+    theirs = client.post(
+        "/credentials/batches", headers=other.headers, json={"batch": key, "kind": "growth_record", "records": students(2, label="zz")}
+    )
+    assert theirs.status_code == 201, theirs.text  # not batch_key_reused: another school's keys are not in its way
+    assert theirs.json()["tx_hash"] != mine["tx_hash"] and theirs.json()["count"] == 2
+    assert client.get(f"/credentials/{mine['credentials'][0]['id']}", headers=other.headers).status_code in (403, 404)
+    bad = client.post(f"/credentials/{mine['credentials'][0]['id']}/status", json={"action": "revoke"}, headers=other.headers)
+    assert bad.status_code in (403, 404), bad.text
+
+
+def test_chain_job_ids_out_of_range_or_of_the_wrong_type_are_4xx(client: TestClient) -> None:
+    for job_id in ("99999999999999999999999999", "-1", "0", "1.5", "1e3", "%00"):
+        answer = client.get(f"/chain/jobs/{job_id}")
+        assert 400 <= answer.status_code < 500 and "error" in answer.json(), (job_id, answer.status_code, answer.text)
+
+
+def test_two_imports_of_one_presentation_at_once_grant_once(make_client: ClientFactory) -> None:
+    from ledger_service.credentials import Ed25519KeyPair, holder_did, sign_presentation
+
+    client = make_client()
+    _, school, _ = issuing_school(client)
+    _, college, _ = issuing_school(client)
+    label = uuid.uuid4().hex[:6]
+    student = Ed25519KeyPair.generate()
+    records = [{**record, "holder": holder_did(student.public)} for record in students(1, label=label)]
+    issued = school.request("POST", "/credentials/batches", json={"batch": label, "kind": "growth_record", "records": records})
+    college.request("PUT", "/credit-bank/rules", json=[{"achievement_type": "ext:GrowthRecord", "credits": 0.5}])
+    given = client.post("/presentations/challenges").json()
+    mine = [issued["credentials"][0]["document"]]
+    signed = sign_presentation(mine, student, challenge=given["challenge"], domain=given["domain"], created="2026-11-30T00:00:00Z")
+    answers: list[int] = []
+    start = threading.Barrier(2)
+
+    def send() -> None:
+        start.wait()
+        reply = client.post("/credit-bank/imports", json={"presentation": signed, "challenge": given["challenge"]}, headers=college.headers)
+        answers.append(reply.status_code)
+        assert reply.status_code < 500, reply.text
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert sorted(answers)[0] in (201, 202) and 400 <= sorted(answers)[1] < 500, answers
+    drain(client)
+    assert len(client.get("/credit-bank/grants", headers=college.headers).json()) == 1
