@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import uuid
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -13,7 +15,7 @@ from ledger_service.chain import Ledger
 from registry.models import CredentialBatch
 from tests.registry.conftest import ClientFactory
 from tests.registry.test_issuance import issuing_school, students
-from tests.utils.registry import drain
+from tests.utils.registry import RegistryClient, drain, lesson_bundle, lesson_metadata, set_up_people
 
 
 def test_a_batch_whose_issuer_key_was_revoked_on_chain_fails_clearly_and_health_says_so(make_client: ClientFactory) -> None:
@@ -119,3 +121,43 @@ def test_two_imports_of_one_presentation_at_once_grant_once(make_client: ClientF
     assert sorted(answers)[0] in (201, 202) and 400 <= sorted(answers)[1] < 500, answers
     drain(client)
     assert len(client.get("/credit-bank/grants", headers=college.headers).json()) == 1
+
+
+GOOD = {"科学性": 3, "适用性": 3, "规范性": 3, "思想性": 2, "技术性": 3}
+
+
+def test_the_history_does_not_show_a_rounds_reviews_to_whom_the_reviews_route_hides_them(client: TestClient) -> None:
+    """Before: GET .../reviews hid the round's reviews from a reviewer who had not submitted theirs (and from
+    the authors before the decision), but GET .../history gave each review event's scores, comments and
+    recommendation to anyone who may see the version."""
+    people = set_up_people(client)
+    files = lesson_bundle(f"attack-{uuid.uuid4()}")
+    version = people.teacher.submit(files, lesson_metadata(people.teacher.signer.address, files, title="独立评审"))
+    path = f"/resources/{version['resource_id']}/versions/{version['number']}"
+    first, second = people.reviewers[0], people.reviewers[1]
+    for reviewer in (first, second):
+        reviewer.request("POST", path + "/claim")
+    secret = "这节课的导入设计很好"
+    first.request(
+        "POST",
+        path + "/reviews",
+        json={"orientation_pass": True, "scores": GOOD, "comments": {"科学性": secret}, "recommendation": "accept"},
+    )
+    assert second.request("GET", path + "/reviews") == []
+
+    def review_details(who: RegistryClient) -> list[dict[str, Any]]:
+        events = who.request("GET", path + "/history")["events"]
+        return [e["details"] for e in events if e["action"] == "review"]
+
+    for who in (second, people.teacher):
+        (details,) = review_details(who)
+        assert secret not in json.dumps(details, ensure_ascii=False) and "scores" not in details and "recommendation" not in details, (
+            details
+        )
+    assert second.request("GET", path + "/history")["intact"]
+    (shown,) = review_details(people.admin)
+    assert shown["comments"] == {"科学性": secret} and shown["recommendation"] == "accept"
+    second.request("POST", path + "/reviews", json={"orientation_pass": True, "scores": GOOD, "recommendation": "accept"})
+    assert review_details(second)[0]["comments"] == {"科学性": secret}  # their own submitted: the round is open to them
+    people.admin.request("POST", path + "/decision", json={"decision": "accept"})
+    assert review_details(people.teacher)[0]["comments"] == {"科学性": secret}  # decided: the authors read them

@@ -2596,7 +2596,10 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
-            /** Details */
+            /**
+             * Details
+             * @description a review's details are withheld ({round, withheld}) from who may not read that round's reviews yet (a reviewer before submitting their own, the authors before the decision): hash_valid is checked on the stored event
+             */
             details: {
                 [key: string]: unknown;
             };
