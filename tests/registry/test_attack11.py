@@ -161,3 +161,27 @@ def test_the_history_does_not_show_a_rounds_reviews_to_whom_the_reviews_route_hi
     assert review_details(second)[0]["comments"] == {"科学性": secret}  # their own submitted: the round is open to them
     people.admin.request("POST", path + "/decision", json={"decision": "accept"})
     assert review_details(people.teacher)[0]["comments"] == {"科学性": secret}  # decided: the authors read them
+
+
+def test_the_dashboard_keeps_the_first_decision_after_a_reopen_then_accept(client: TestClient) -> None:
+    people = set_up_people(client)
+    before = people.admin.request("GET", "/dashboard")["total"]
+    files = lesson_bundle(f"attack-{uuid.uuid4()}")
+    version = people.teacher.submit(files, lesson_metadata(people.teacher.signer.address, files, title="复议后收录"))
+    path = f"/resources/{version['resource_id']}/versions/{version['number']}"
+    for reviewer in people.reviewers:
+        reviewer.request("POST", path + "/claim")
+        reviewer.request("POST", path + "/reviews", json={"orientation_pass": True, "scores": GOOD, "recommendation": "decline"})
+    people.admin.request("POST", path + "/decision", json={"decision": "decline"})
+    declined = people.admin.request("GET", "/dashboard")["total"]
+    people.admin.request("POST", path + "/reopen", json={"reason": "复议"})
+    for reviewer in people.reviewers:
+        reviewer.request("POST", path + "/claim")
+        reviewer.request("POST", path + "/reviews", json={"orientation_pass": True, "scores": GOOD, "recommendation": "accept"})
+    people.admin.request("POST", path + "/decision", json={"decision": "accept"})
+    after = people.admin.request("GET", "/dashboard")["total"]
+    assert people.teacher.request("GET", path)["state"] == "ACCEPTED"
+    assert after["decisions"] == declined["decisions"] == before["decisions"] + 1
+    assert after["accepted"] == declined["accepted"] == before["accepted"], "the first decision (decline) is the one counted"
+    assert after["submissions"] == before["submissions"] + 1
+    assert after["turnaround_median_s"] == declined["turnaround_median_s"] and after["turnaround_p90_s"] == declined["turnaround_p90_s"]
