@@ -8,6 +8,7 @@ import time
 import uuid
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -185,3 +186,43 @@ def test_the_dashboard_keeps_the_first_decision_after_a_reopen_then_accept(clien
     assert after["accepted"] == declined["accepted"] == before["accepted"], "the first decision (decline) is the one counted"
     assert after["submissions"] == before["submissions"] + 1
     assert after["turnaround_median_s"] == declined["turnaround_median_s"] and after["turnaround_p90_s"] == declined["turnaround_p90_s"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("PUT", "/credit-bank/rules", [{"achievement_type": "ext:GrowthRecord", "credits": 1e400}]),
+        ("PUT", "/credit-bank/rules", [{"achievement_type": "ext:GrowthRecord", "credits": -1}]),
+        ("PUT", "/credit-bank/rules", [{"achievement_type": "ext:GrowthRecord", "credits": "0.5"}]),
+        ("PUT", "/credit-bank/rules", [{"achievement_type": "ext:GrowthRecord", "credits": 10**400}]),
+        ("PUT", "/credit-bank/rules", {"achievement_type": "ext:GrowthRecord", "credits": 1}),
+        ("PUT", "/credit-bank/rules", [{"achievement_type": ["x"], "credits": 1}]),
+        ("POST", "/credit-bank/imports", {"presentation": "not an object", "challenge": "x"}),
+        ("POST", "/credit-bank/imports", {"presentation": {}, "challenge": 12}),
+        ("POST", "/credit-bank/imports", {"presentation": {"proof": 10**400}, "challenge": "x" * 10_000}),
+        ("POST", "/credit-bank/imports", {"presentation": {"verifiableCredential": [[]] * 5, "holder": 1}, "challenge": "x"}),
+        ("POST", "/credentials/batches", {"batch": "x" * 10_000, "kind": "growth_record", "records": []}),
+        ("POST", "/credentials/batches", {"batch": 12, "kind": "growth_record", "records": [{}]}),
+    ],
+)
+def test_wrong_types_and_huge_numbers_on_the_issuers_endpoints_are_4xx(
+    make_client: ClientFactory, method: str, path: str, body: Any
+) -> None:
+    client = make_client()
+    _, issuer, _ = issuing_school(client)
+    raw = json.dumps(body).replace("Infinity", "1e400")
+    answer = client.request(method, path, content=raw, headers={**issuer.headers, "Content-Type": "application/json"})
+    assert 400 <= answer.status_code < 500 and answer.json().get("error"), (answer.status_code, answer.text[:300])
+    if path == "/credit-bank/rules":
+        rules = client.get("/credit-bank/rules", headers=issuer.headers)
+        assert rules.status_code >= 400 or all(0 < r["credits"] < 1e6 for r in rules.json()), rules.text
+
+
+def test_an_institutions_resources_are_not_given_to_another_schools_issuer(make_client: ClientFactory) -> None:
+    client = make_client()
+    _, issuer, school = issuing_school(client)
+    _, other, _ = issuing_school(client)
+    assert issuer.request("GET", f"/institutions/{school['id']}/resources")["total"] == 0
+    assert client.get(f"/institutions/{school['id']}/resources", headers=other.headers).status_code == 403
+    for page in ("0", "-1", "100001", "1e3", "x"):
+        assert client.get(f"/institutions/{school['id']}/resources", params={"page": page}, headers=issuer.headers).status_code == 422
