@@ -9,6 +9,8 @@ NPM_STAMP := node_modules/.installed
 ARTIFACTS := ledger_service/chain/artifacts/contracts.json
 SOLIDITY := $(shell find contracts -name '*.sol')
 PYTEST_ARGS ?=
+# pytest caches compiled modules (halves each process's collection) even where the environment says not to.
+PYTEST := PYTHONDONTWRITEBYTECODE= $(PY) -m pytest
 # The web application (web/: Vue 3 + Vite), built into web/dist and served by the registry under /app/.
 WEB_STAMP := web/node_modules/.installed
 WEB_DIST := web/dist/index.html
@@ -96,12 +98,12 @@ test: build test-deps
 	$(PY) -m ruff check --quiet --select F,E9,B,I,E501 ledger_service registry wallet_cli tests bench
 	$(PY) -m ruff format --quiet --check ledger_service registry wallet_cli tests bench
 	cd web && npx vue-tsc --noEmit -p tsconfig.json
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
 
 # The fast subset while working: py-evm, no chain process, no server, no PostgreSQL; pytest-xdist
 # runs it on every core (-n auto). The whole suite stays `make test` (serial: see README "Tests").
 test-fast: setup $(ARTIFACTS)
-	$(PY) -m pytest -m "not anvil and not postgres" -n auto $(PYTEST_ARGS)
+	$(PYTEST) -m "not anvil and not postgres" -n auto $(PYTEST_ARGS)
 
 bench: build bench-deps
 	$(PY) bench/chain_throughput.py

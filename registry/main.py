@@ -172,6 +172,7 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
             with sessions() as session:  # what a crash or an older version left: sealed, shredded, before any request
                 issuing.seal_legacy(session)
                 issuing.sweep_orphans(session)
+                issuing.add_missing_sd_keys(session)  # institutions set up before base proofs get their P-256 key
                 issuing.recover(session)  # every institution's outbox reconciled, like the relayer's
             reland(chain, sessions, issuing)  # what the chain lost and the outboxes re-sent: its new blocks recorded
             worker.after_cycle.append(lambda: certificate_credentials.sync(sessions, issuing, bureau, chain, settings.BASE_URL))

@@ -7,13 +7,15 @@ unless ``raw_leaves=False``. A one-chunk file is its own root; an empty file is 
 
 The builder is incremental: it holds one chunk and at most ``max_links`` links per tree level,
 so memory stays bounded whatever the file size, and the root CID is known when the last byte
-arrives. Blocks go to a sink as soon as they are made.
+arrives. Blocks go to a sink as soon as they are made; :meth:`FileBuilder.read_from` reads a file
+object straight into a sink that offers room (the store's staging pack), so a chunk is hashed where
+it is stored and never copied.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol
 
@@ -53,6 +55,10 @@ class NodeRef:
     cid: CID
     filesize: int
     tsize: int
+
+
+class Readable(Protocol):
+    def readinto(self, buffer: memoryview, /) -> int | None: ...
 
 
 class BlockSink(Protocol):
@@ -119,26 +125,67 @@ class FileBuilder:
             self._levels[level] = []
             self._push(level + 1, self._node(siblings))
 
-    def _leaf(self, chunk: bytes | memoryview) -> None:
-        self._leaves += 1
-        length = len(chunk)
-        if self.params.use_raw_leaves:
-            cid = CID(1, RAW, hashlib.sha256(chunk).digest())
-            self.sink.put(cid, (chunk,))
-            self._push(0, NodeRef(cid, length, length))
+    def read_from(self, stream: Readable, admit: Callable[[int], None] | None = None) -> None:
+        """Read a binary file object to its end (``admit(count)`` may refuse each chunk read, by
+        raising, before it is used). Where the sink offers slots (a staging pack,
+        :meth:`StagingSink.slot`), each chunk is read straight into the pack's buffer and hashed
+        there: the chunk is never copied in memory."""
+        size = self.params.chunk_size
+        slot = getattr(self.sink, "slot", None)
+        prefix, suffix = self._framing(size)
+        cid_length = len(CID(1 if self.params.use_raw_leaves else self.params.cid_version, DAG_PB, bytes(32)).to_bytes())
+        before = 0 if slot is None else self.sink.framing(cid_length, len(prefix) + size + len(suffix)) + len(prefix)  # type: ignore[attr-defined]
+        if slot is None or self._buffer or before + size > getattr(self.sink, "slot_max", 0):
+            buffer = memoryview(bytearray(size))
+            while count := stream.readinto(buffer):
+                if admit is not None:
+                    admit(count)
+                self.feed(buffer[:count])
             return
+        while True:
+            with slot(before, size) as view:
+                count = 0
+                while count < size and (more := stream.readinto(view[count:])):
+                    count += more
+                if not count:
+                    return
+                if admit is not None:
+                    admit(count)
+                self.size += count
+                self._leaves += 1
+                if count < size:  # the last chunk: its framing is smaller
+                    prefix, suffix = self._framing(count)
+                with view[:count] as chunk:
+                    cid = self._leaf_cid(prefix, chunk, suffix)
+                self.sink.put_slot(cid, prefix, count, suffix)  # type: ignore[attr-defined]
+                self._push(0, NodeRef(cid, count, len(prefix) + count + len(suffix)))
+            if count < size:
+                return
+
+    def _framing(self, length: int) -> tuple[bytes, bytes]:
+        """What a leaf block holds before and after a chunk of ``length`` bytes."""
+        if self.params.use_raw_leaves:
+            return b"", b""
         if length:
             size = encode_varint(length)
             unixfs_length = 2 + 1 + len(size) + length + 1 + len(size)
-            prefix = b"\x0a" + encode_varint(unixfs_length) + b"\x08\x02\x12" + size
-            suffix = b"\x18" + size
-        else:  # an empty file: Type=File, filesize=0, no Data field
-            prefix, suffix = b"\x0a\x04\x08\x02\x18\x00", b""
+            return b"\x0a" + encode_varint(unixfs_length) + b"\x08\x02\x12" + size, b"\x18" + size
+        return b"\x0a\x04\x08\x02\x18\x00", b""  # an empty file: Type=File, filesize=0, no Data field
+
+    def _leaf_cid(self, prefix: bytes, chunk: bytes | memoryview, suffix: bytes) -> CID:
+        if self.params.use_raw_leaves:
+            return CID(1, RAW, hashlib.sha256(chunk).digest())
         digest = hashlib.sha256(prefix)
         digest.update(chunk)
         digest.update(suffix)
-        cid = CID(self.params.cid_version, DAG_PB, digest.digest())
-        self.sink.put(cid, (prefix, chunk, suffix))
+        return CID(self.params.cid_version, DAG_PB, digest.digest())
+
+    def _leaf(self, chunk: bytes | memoryview) -> None:
+        self._leaves += 1
+        length = len(chunk)
+        prefix, suffix = self._framing(length)
+        cid = self._leaf_cid(prefix, chunk, suffix)
+        self.sink.put(cid, (prefix, chunk, suffix) if prefix or suffix else (chunk,))
         self._push(0, NodeRef(cid, length, len(prefix) + length + len(suffix)))
 
     def _node(self, children: Sequence[NodeRef]) -> NodeRef:

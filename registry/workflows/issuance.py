@@ -464,6 +464,34 @@ class Issuing:
         account.setup_job_id = last.id
         return account
 
+    def add_missing_sd_keys(self, session: Session) -> int:
+        """At start: give every institution set up before base proofs its P-256 key — sealed with its
+        other keys and registered on chain by a job in the same transaction — so its next batches carry
+        ecdsa-sd-2023 base proofs (until the key lands, :meth:`ready` says the institution is not)."""
+        upgraded = 0
+        for account in session.scalars(select(IssuerAccount).order_by(IssuerAccount.institution_id)):
+            keys = self.vault.open(_keys_context(account.institution_id), account.sealed_keys, key_id=account.master_key_id)
+            if len(keys) >= 96:
+                continue
+            sd = P256KeyPair.generate()
+            account.sealed_keys = self.vault.seal(_keys_context(account.institution_id), keys[:64] + sd.secret)
+            account.master_key_id = self.vault.master.key_id
+            job = enqueue(
+                session,
+                "add_signing_key",
+                {"institution_id": account.institution_id, "public_key": sd.public.chain_key.hex()},
+                subject=_issuer_subject(account.institution_id),
+            )
+            account.setup_job_id = job.id
+            with self._lock:
+                self._sd_public.pop(account.institution_id, None)
+                stale = self._runtimes.pop(account.institution_id, None)
+            if stale is not None:
+                stale.issuer.close()
+            upgraded += 1
+        session.commit()
+        return upgraded
+
     def ready(self, account: IssuerAccount) -> bool:
         """Whether the chain knows the institution's keys (its set-up jobs have landed)."""
         directory = self.ledger.contracts["InstitutionRegistry"]

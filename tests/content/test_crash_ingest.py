@@ -1,5 +1,6 @@
 """kill -9 of a process adding a 200 MiB file, at every stage of an add (issue 16): after reopening
-the store no partial add is visible (no block of it indexed, no pack of it left), an add committed
+the store no partial add is visible (an add from byte pieces, and from a file, whose chunks are read
+straight into the pack's buffer) (no block of it indexed, no pack of it left), an add committed
 before is whole, staging is swept; an add that returned is whole. An add makes three syncs (its
 pack's data, the pack's name, the index), not one per block."""
 
@@ -32,14 +33,15 @@ import os, random, signal, sys
 from pathlib import Path
 from ledger_service.content import LocalContentStore, _staging, _store
 
-store_dir, point, seed, size_mib = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+store_dir, point, seed, size_mib, source = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 
 def die():
     print(point, flush=True)  # the point was reached
     os.kill(os.getpid(), signal.SIGKILL)
 
 counts = {"put": 0, "rows": 0}
-real_put, real_fdatasync, real_replace = _staging.StagingSink.put, os.fdatasync, os.replace
+real_put, real_put_slot = _staging.StagingSink.put, _staging.StagingSink.put_slot
+real_fdatasync, real_replace = os.fdatasync, os.replace
 real_sync_folder, real_rows = _store.sync_folder, _store.LocalContentStore._rows
 
 def put(self, cid, parts):
@@ -47,6 +49,12 @@ def put(self, cid, parts):
     if point == "writing" and counts["put"] == 300:
         die()
     real_put(self, cid, parts)
+
+def put_slot(self, cid, prefix, length, suffix):  # a chunk read from a file straight into the pack's buffer
+    counts["put"] += 1
+    if point == "writing" and counts["put"] == 300:
+        die()
+    real_put_slot(self, cid, prefix, length, suffix)
 
 def fdatasync(fd):
     if point == "before-sync":
@@ -73,6 +81,7 @@ def rows(self, pack, sink):
         yield row
 
 _staging.StagingSink.put = put
+_staging.StagingSink.put_slot = put_slot
 os.fdatasync = fdatasync
 os.replace = replace
 _store.sync_folder = sync_folder
@@ -83,8 +92,17 @@ def pieces():
     for _ in range(size_mib):
         yield rng.randbytes(1 << 20)
 
+if source == "file":  # read with readinto, each chunk straight into the staging pack's buffer
+    path = Path(store_dir).parent / "source.bin"
+    with open(path, "wb") as out:
+        for piece in pieces():
+            out.write(piece)
 store = LocalContentStore(Path(store_dir))
-root = store.add(pieces(), pin=True)
+if source == "file":
+    with open(path, "rb", buffering=0) as handle:
+        root = store.add(handle, pin=True)
+else:
+    root = store.add(pieces(), pin=True)
 print(root.cid, store.syncs, flush=True)
 if point == "after-commit":
     os.kill(os.getpid(), signal.SIGKILL)
@@ -128,13 +146,26 @@ def big_root() -> CID:
 
 @pytest.mark.parametrize("point", ["writing", "before-sync", "after-sync", "renamed", "before-index", "mid-index", "after-commit"])
 def test_kill_9_at_any_point_of_an_add(tmp_path: Path, big_root: CID, point: str) -> None:
+    kill_9_during_an_add(tmp_path, big_root, point, "pieces")
+
+
+@pytest.mark.parametrize("point", ["writing", "before-sync", "mid-index", "after-commit"])
+def test_kill_9_while_adding_from_a_file(tmp_path: Path, big_root: CID, point: str) -> None:
+    kill_9_during_an_add(tmp_path, big_root, point, "file")
+
+
+def kill_9_during_an_add(tmp_path: Path, big_root: CID, point: str, source: str) -> None:
     store_dir = tmp_path / "content"
     store = LocalContentStore(store_dir)
     earlier = store.add(pieces(7, 3), pin=True).cid
     expected_earlier = hashlib.sha256(b"".join(pieces(7, 3))).hexdigest()
     store.close()
     child = subprocess.run(
-        [sys.executable, "-c", CHILD, str(store_dir), point, "16", str(SIZE_MIB)], capture_output=True, text=True, cwd=REPO, timeout=600
+        [sys.executable, "-c", CHILD, str(store_dir), point, "16", str(SIZE_MIB), source],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=600,
     )
     assert child.returncode == -signal.SIGKILL, child.stderr[-2000:]
     store = LocalContentStore(store_dir)

@@ -12,7 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ledger_service.credentials import Ed25519KeyPair, derive_credential, holder_did, is_derived, sign_presentation
+from registry.models import ChainJob, IssuerAccount
+from tests.registry.conftest import ClientFactory
 from tests.registry.test_issuance import issuing_school, students, verify
+from tests.utils.registry import drain, sign_in
 from wallet_cli._registry import RegistryError
 
 REVEAL = ["/credentialSubject/achievement/fieldOfStudy"]
@@ -90,3 +93,39 @@ def test_a_derived_copy_in_a_holder_bound_presentation(client: TestClient) -> No
         with pytest.raises(RegistryError) as caught:
             college.request("POST", "/credit-bank/imports", json=presented(again))
         assert "already converted" in str(caught.value)
+
+
+def test_an_institution_set_up_before_base_proofs_gets_its_p256_key_at_start(make_client: ClientFactory) -> None:
+    """An issuer account sealed with two keys (before base proofs) gets its P-256 key at the next start:
+    sealed with the others, registered on chain by a job, listed in its DID document; its next batch
+    carries a base proof and a derived copy of it verifies."""
+    client = make_client()
+    _, school, institution = issuing_school(client)
+    issuing = client.app.state.issuing  # type: ignore[attr-defined]
+    context = f"issuer-keys:{institution['id']}"
+    with client.app.state.sessions() as db:  # type: ignore[attr-defined]
+        account = db.get(IssuerAccount, institution["id"])
+        keys = issuing.vault.open(context, account.sealed_keys, key_id=account.master_key_id)
+        account.sealed_keys = issuing.vault.seal(context, keys[:64])  # as versions before base proofs sealed them
+        db.commit()
+    client.__exit__(None, None, None)
+    restarted = make_client()  # the same data directory and database
+    with restarted.app.state.sessions() as db:  # type: ignore[attr-defined]
+        account = db.get(IssuerAccount, institution["id"])
+        reopened = restarted.app.state.issuing.vault.open(context, account.sealed_keys, key_id=account.master_key_id)  # type: ignore[attr-defined]
+        assert reopened[:64] == keys[:64] and len(reopened) == 96 and reopened[64:] != keys[64:96], "a new P-256 key beside the old two"
+        job = db.get(ChainJob, account.setup_job_id)
+        assert job is not None and job.kind == "add_signing_key"
+    drain(restarted)
+    methods = restarted.get(f"/institutions/{institution['id']}/did.json").json()["verificationMethod"]
+    assert any(m["publicKeyMultibase"].startswith("zDn") for m in methods), "the P-256 key is in the DID document"
+    student = Ed25519KeyPair.generate()
+    label = uuid.uuid4().hex[:6]
+    records = [{**record, "holder": holder_did(student.public)} for record in students(1, label=label)]
+    school = sign_in(restarted, school.signer)
+    answer = school.request("POST", "/credentials/batches", json={"batch": label, "kind": "growth_record", "records": records})
+    document = answer["credentials"][0]["document"]
+    assert "ecdsa-sd-2023" in [p.get("cryptosuite") for p in document["proof"]]
+    assert verify(restarted, derive_credential(document, REVEAL))["outcome"] == "valid"
+    with restarted.app.state.sessions() as db:  # type: ignore[attr-defined]
+        assert restarted.app.state.issuing.add_missing_sd_keys(db) == 0, "a second start changes nothing"  # type: ignore[attr-defined]
