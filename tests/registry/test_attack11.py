@@ -232,3 +232,54 @@ def test_an_institutions_resources_are_not_given_to_another_schools_issuer(make_
     assert client.get(f"/institutions/{school['id']}/resources", headers=other.headers).status_code == 403
     for page in ("0", "-1", "100001", "1e3", "x"):
         assert client.get(f"/institutions/{school['id']}/resources", params={"page": page}, headers=issuer.headers).status_code == 422
+
+
+def test_the_same_batch_key_sent_twice_at_once_is_one_batch_anchored_once(make_client: ClientFactory) -> None:
+    client = make_client()
+    _, issuer, _ = issuing_school(client)
+    key = f"twice-{uuid.uuid4().hex[:6]}"
+    body = {"batch": key, "kind": "growth_record", "records": students(3, label=key[-6:])}
+    answers: list[Any] = []
+    start = threading.Barrier(2)
+
+    def send() -> None:
+        start.wait()
+        answers.append(client.post("/credentials/batches", headers=issuer.headers, json=body))
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert [a.status_code for a in answers] == [201, 201], [a.text for a in answers]
+    first, second = (a.json() for a in answers)
+    assert first["tx_hash"] == second["tx_hash"] and [c["id"] for c in first["credentials"]] == [c["id"] for c in second["credentials"]]
+    with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+        assert len(list(session.scalars(select(CredentialBatch).where(CredentialBatch.key == key)))) == 1
+
+
+def test_two_status_changes_of_one_credential_at_once_leave_one_consistent_status(make_client: ClientFactory) -> None:
+    client = make_client()
+    _, issuer, _ = issuing_school(client)
+    key = f"both-{uuid.uuid4().hex[:6]}"
+    batch = issuer.request("POST", "/credentials/batches", json={"batch": key, "kind": "growth_record", "records": students(1, label="bb")})
+    credential_id = batch["credentials"][0]["id"]
+    answers: list[Any] = []
+    start = threading.Barrier(2)
+
+    def change(action: str) -> None:
+        start.wait()
+        answers.append(client.post(f"/credentials/{credential_id}/status", json={"action": action}, headers=issuer.headers))
+
+    threads = [threading.Thread(target=change, args=(action,)) for action in ("revoke", "suspend")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert all(a.status_code < 500 for a in answers), [a.text for a in answers]
+    drain(client)
+    status = client.get(f"/credentials/{credential_id}", headers=issuer.headers).json()["status"]
+    assert status in ("revoked", "suspended")
+    document = batch["credentials"][0]["document"]
+    outcome = client.post("/verify", json={"credential": document}).json()
+    assert outcome["outcome"] == "invalid", outcome  # revoked or suspended: the hosted list and the chain agree it is not valid
