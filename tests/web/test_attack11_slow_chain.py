@@ -16,9 +16,10 @@ import pytest
 
 from ledger_service.chain import Ledger
 from tests.registry.test_issuance import students
+from tests.registry.test_rosters import as_csv, roster_rows
 
 from .conftest import World
-from .test_issuing_journeys import issuing_clerk
+from .test_issuing_journeys import change_status, credential_card, issuing_clerk
 from .test_presentation_journey import create_key, import_file, sign_presentation
 
 pytestmark = pytest.mark.anvil
@@ -71,3 +72,38 @@ def test_a_credit_grant_the_chain_is_slow_to_anchor_is_said_as_on_its_way(world:
         errors = [e for e in page.errors if "status of" not in e]  # type: ignore[attr-defined]
         assert errors == [], errors
         page.context.close()
+
+
+def test_a_batch_and_a_status_change_the_chain_is_slow_to_anchor_are_said_as_on_their_way(world: World, tmp_path: Path) -> None:
+    label = uuid.uuid4().hex[:4]
+    clerk, keystore, _ = issuing_clerk(world, f"慢批{label}")
+    page = world.page()
+    world.sign_in(page, keystore)
+    page.goto(f"{world.base}/app/issuer/import")
+    roster = tmp_path / "八年级3班.csv"
+    roster.write_bytes(as_csv(roster_rows(3, label)))
+    page.set_input_files("#roster-file", str(roster))
+    page.wait_for_selector("[data-testid=roster-summary].no-errors")
+    with slow_chain(world):
+        page.click("[data-testid=issue-button]")
+        done = page.locator("[data-testid=issue-done]")
+        done.wait_for(timeout=60_000)
+        assert done.get_attribute("data-outcome") == "anchoring" and "自动完成" in done.inner_text(), done.inner_text()
+    deadline = time.monotonic() + 60
+    while not (listed := clerk.request("GET", "/credentials/batches"))["data"][0]["completed"]:
+        assert time.monotonic() < deadline, listed
+        time.sleep(0.5)
+    done.get_by_role("link").click()  # the batch's page, by the key the page kept
+    page.locator("[data-testid=issued-credentials] > li").first.wait_for(timeout=30_000)
+    with slow_chain(world):
+        change_status(page, 0, "撤销", "确认撤销", "误发")
+        assert "已撤销" in credential_card(page, 0).inner_text(), credential_card(page, 0).inner_text()
+        assert "pending" not in credential_card(page, 0).inner_text()
+    key = listed["data"][0]["batch"]
+    deadline = time.monotonic() + 60
+    while clerk.request("GET", f"/credentials/batches/{key}")["credentials"][0]["status"] != "revoked":
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
+    errors = [e for e in page.errors if "status of" not in e]  # type: ignore[attr-defined]
+    assert errors == [], errors
+    page.context.close()
