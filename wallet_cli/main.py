@@ -30,9 +30,8 @@ from ledger_service.credentials import (
     TrustAnchor,
     derive_credential,
     did_web_url,
-    disclosable_pointers,
+    disclosure_choices,
     make_bundle,
-    mandatory_pointers,
     trust_anchor_from_node,
     verify_bundle,
     verify_credential,
@@ -505,9 +504,10 @@ def derive_file(
     if not isinstance(document, dict):
         raise CredentialError(f"{credential} is not a credential (a JSON object)")
     if list_pointers:
-        for pointer in mandatory_pointers(document):
+        always, choose = disclosure_choices(document)  # what the school's base proof made mandatory
+        for pointer in always:
             out.print(f"always  {pointer}", highlight=False)
-        for pointer in disclosable_pointers(document):
+        for pointer in choose:
             out.print(f"choose  {pointer}", highlight=False)
         return
     derived = derive_credential(document, reveal or [])

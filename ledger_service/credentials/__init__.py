@@ -34,7 +34,7 @@ from ._did_web import (
     signing_method,
 )
 from ._directory import MAX_ACCREDITATION_DEPTH, in_window, is_accredited, is_authorized_issuer, is_valid_signing_key
-from ._disclosure import anchored_hash_of, derive_credential
+from ._disclosure import anchored_hash_of, derive_credential, disclosure_choices
 from ._documents import (
     CONTEXTS,
     DEVELOPMENT_CATEGORIES,
@@ -186,6 +186,7 @@ __all__ = [
     "did_web_institution",
     "did_web_url",
     "disclosable_pointers",
+    "disclosure_choices",
     "document_loader",
     "expand_safe",
     "growth_record_credential",

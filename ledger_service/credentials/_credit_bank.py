@@ -287,7 +287,8 @@ class CreditBank:
         self, grant_id: str, fresh: list[tuple[dict[str, Any], bytes, float]], moment: datetime, holder: str
     ) -> dict[str, Any]:
         total = round(sum(credits for _, _, credits in fresh), 2)
-        identifier = fresh[0][0]["credentialSubject"]["identifier"][0]
+        identifiers = fresh[0][0]["credentialSubject"].get("identifier")  # none when bound by the holder's DID alone
+        identifier = identifiers[0] if isinstance(identifiers, list) and identifiers else None
         return achievement_credential(
             credential_id=f"urn:eduledger:{grant_id}",
             issuer_id=self.issuer.issuer_id,

@@ -23,10 +23,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from .._exceptions import CredentialError
-from ._ecdsa_sd import derive_sd, is_derived, sd_proof_of
+from ._documents import disclosable_pointers, mandatory_pointers
+from ._ecdsa_sd import derive_sd, is_derived, parse_base_proof, sd_proof_of
 from ._issuance import ANCHOR_PROOF_TYPE, credential_hash
 
-__all__ = ["anchored_hash_of", "derive_credential"]
+__all__ = ["anchored_hash_of", "derive_credential", "disclosure_choices"]
 
 _NONCE = re.compile(r"0x[0-9a-f]{64}")
 
@@ -57,3 +58,16 @@ def derive_credential(credential: dict[str, Any], pointers: Sequence[str]) -> di
     if len(anchors) == 1 and isinstance(base.get("nonce"), str) and base["nonce"] == anchors[0].get("credentialHash"):
         derived["proof"] = [derived["proof"], dict(anchors[0])]
     return derived
+
+
+def disclosure_choices(credential: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """(what every derived copy of ``credential`` shows, what the holder may choose): the first is the
+    mandatory pointers its issuer signed in the base proof — not what EduLedger would make mandatory
+    today, which an older or foreign base proof may exceed — and the second the record's other fields.
+    Raises :class:`CredentialError` when the credential carries no base proof."""
+    if not isinstance(credential, dict):
+        raise CredentialError("the credential is not a JSON object")
+    always = list(parse_base_proof(sd_proof_of(credential))[4])
+    candidates = dict.fromkeys([*mandatory_pointers(credential), *disclosable_pointers(credential)])
+    choose = [p for p in candidates if p not in always and not any(p.startswith(a.rstrip("/") + "/") for a in always)]
+    return always, choose

@@ -263,7 +263,11 @@ def select_json_ld(pointers: Sequence[str], document: dict[str, Any]) -> dict[st
         value: Any = document
         selected_parent: Any = None
         selected: Any = selection
+        covered = False
         for step in path:
+            if not isinstance(selected, dict):  # inside a value an earlier pointer selected whole: already there
+                covered = True
+                break
             selected_parent = selected
             try:
                 value = value[step]
@@ -274,6 +278,8 @@ def select_json_ld(pointers: Sequence[str], document: dict[str, Any]) -> dict[st
                 child = _Sparse() if isinstance(value, list) else _initial_selection(value)
                 selected_parent[step] = child
             selected = child
+        if covered:
+            continue
         if not isinstance(value, (dict, list)):
             final: Any = value
         elif isinstance(value, list):

@@ -174,6 +174,7 @@ def verify_credential(
     problems = schema_errors(credential)
     if derived:  # a selectively disclosed copy: what OB 3.0 requires of a whole credential may be withheld
         problems = [p for p in problems if not p.startswith("OB 3.0")]
+        problems[:0] = _derived_shape_problems(credential)
     contexts = credential.get("@context")
     for context in contexts if isinstance(contexts, list) else [contexts]:
         if not isinstance(context, str) or context not in PINNED_CONTEXTS:
@@ -221,6 +222,44 @@ def verify_credential(
     _check_status(report, chain, credential, status_resolver, anchor)
     _check_dates(report, credential, now or datetime.now(timezone.utc))
     return report
+
+
+def _derived_shape_problems(credential: dict[str, Any]) -> list[str]:
+    """What in a derived copy's JSON differs in form from how EduLedger issues it.
+
+    A derived proof signs statements, not JSON: the holder may rewrite the JSON into any form with the
+    same statements. The checks below read the JSON (``credentialStatus``, ``validFrom``/``validUntil``,
+    ``credentialSubject.id``, the credit bank's rules), so a copy that spelled ``credentialStatus`` as its
+    full IRI, a keyword (``@nest``, ``@graph``, ``@id``) or a compact IRI would keep the signature and
+    hide its status entry or its validity from them (a revoked record read as "not revocable"); and a
+    subject or achievement given as a list would be read as none. A derived copy must use the terms
+    (no keyword but the top-level ``@context``, no IRI as a key) and the subject as one object."""
+    problems: list[str] = []
+
+    def walk(value: Any, path: str, top: bool) -> None:
+        if len(problems) >= 3:
+            return
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, f"{path}/{index}", False)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if top and key in ("@context", "proof"):
+                    continue
+                if key.startswith("@") or ":" in key:
+                    problems.append(f"{path}/{key[:60]}: a derived copy names its fields by the contexts' terms, not a keyword or an IRI")
+                    continue
+                walk(item, f"{path}/{key}", False)
+
+    walk(credential, "", True)
+    subject = credential.get("credentialSubject")
+    if not isinstance(subject, dict):
+        problems.append("credentialSubject: a derived copy's subject must be one object")
+    elif "achievement" in subject and not isinstance(subject["achievement"], dict):
+        problems.append("credentialSubject/achievement: a derived copy's achievement must be one object")
+    elif "identifier" in subject and not isinstance(subject["identifier"], list):
+        problems.append("credentialSubject/identifier: a derived copy's identifier must be a list, as issued")
+    return problems
 
 
 def _check_derived_signature(report: VerificationReport, credential: dict[str, Any]) -> str:
