@@ -283,3 +283,16 @@ def test_two_status_changes_of_one_credential_at_once_leave_one_consistent_statu
     document = batch["credentials"][0]["document"]
     outcome = client.post("/verify", json={"credential": document}).json()
     assert outcome["outcome"] == "invalid", outcome  # revoked or suspended: the hosted list and the chain agree it is not valid
+
+
+def test_duplicate_json_keys_on_the_new_endpoints_are_refused(make_client: ClientFactory) -> None:
+    client = make_client()
+    _, issuer, _ = issuing_school(client)
+    headers = {**issuer.headers, "Content-Type": "application/json"}
+    for method, path, raw in (
+        ("POST", "/credit-bank/imports", '{"presentation": {}, "challenge": "a", "challenge": "b"}'),
+        ("PUT", "/credit-bank/rules", '[{"achievement_type": "ext:GrowthRecord", "credits": 0.5, "credits": 900}]'),
+        ("POST", "/credentials/batches", '{"batch": "a", "batch": "b", "kind": "growth_record", "records": []}'),
+    ):
+        answer = client.request(method, path, content=raw, headers=headers)
+        assert answer.status_code == 400 and answer.json()["error"] == "duplicate_json_key", (path, answer.text)
