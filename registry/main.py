@@ -146,6 +146,7 @@ def create_app(settings: Settings | None = None, *, ledger: Ledger | None = None
                 chain.rpc,
                 worker.open_jobs,
                 oldest_write=lambda: _oldest_write(worker, chain),
+                failed_writes=worker.failed_writes,
                 watch=[chain.contracts[name].address for name in ("CertificateRegistry", "ResourceRegistry", "InstitutionRegistry")],
             )
             monitor.listeners.append(directory.on_blocks)  # roles changed on chain by anyone

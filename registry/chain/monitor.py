@@ -34,6 +34,8 @@ class Observation:
     observed_at: float  # time.monotonic()
     open_chain_jobs: int | None = None  # chain writes committed and not yet mined (the worker's queue)
     oldest_open_write: float | None = None  # seconds the oldest of them (or of any outbox's unmined transactions) has waited
+    failed_writes: int = 0  # institutions' chain writes that failed, nothing of theirs done since (not retried)
+    failed_write: str | None = None  # the latest of them: its job and error
 
     @property
     def age(self) -> float:
@@ -53,10 +55,12 @@ class ServiceMonitor:
         watch: Sequence[str] = (),
         interval: float = 0.2,
         oldest_write: Callable[[], float | None] | None = None,
+        failed_writes: Callable[[], tuple[int, str | None]] | None = None,
     ) -> None:
         self.rpc = rpc
         self.ping_database = ping_database
         self.oldest_write = oldest_write
+        self.failed_writes = failed_writes
         self.watch = list(watch)  # contract addresses whose logs the listeners get
         self.interval = interval
         self.listeners: list[LogListener] = []
@@ -90,12 +94,14 @@ class ServiceMonitor:
         except ChainError as exc:
             chain_error = f"{type(exc).__name__}: {exc}"
         open_jobs = oldest = None
+        failed: tuple[int, str | None] = (0, None)
         try:
             open_jobs = self.ping_database()
             oldest = self.oldest_write() if self.oldest_write else None
+            failed = self.failed_writes() if self.failed_writes else failed
         except Exception as exc:  # noqa: BLE001 - any failure to answer is "unavailable"
             database_error = type(exc).__name__
-        return Observation(head, chain_error, database_error, time.monotonic(), open_jobs, oldest)
+        return Observation(head, chain_error, database_error, time.monotonic(), open_jobs, oldest, *failed)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="service-monitor", daemon=True)

@@ -143,6 +143,30 @@ class ChainWorker:
         with self.sessions() as session:
             return session.scalar(select(func.min(ChainJob.created_at)).where(ChainJob.status.in_([JobStatus.PENDING, JobStatus.SENT])))
 
+    def failed_writes(self) -> tuple[int, str | None]:
+        """An institution's chain writes that failed with nothing of that institution done since (its key
+        revoked on chain, its accreditation withdrawn): how many, and the latest one's job and error.
+        They are not retried, so nothing else would show that its batches and status changes wait."""
+        with self.sessions() as session:  # the monitor asks every 0.2 s: failed jobs are few, each subject's last success one lookup
+            failed = list(
+                session.execute(
+                    select(ChainJob.id, ChainJob.subject, ChainJob.error)
+                    .where(ChainJob.status == JobStatus.FAILED, ChainJob.sender.is_not(None))
+                    .order_by(ChainJob.id.desc())
+                )
+            )
+            if not failed:
+                return 0, None
+            last_done = {
+                subject: session.scalar(select(func.max(ChainJob.id)).where(ChainJob.subject == subject, ChainJob.status == JobStatus.DONE))
+                for subject in {subject for _, subject, _ in failed}
+            }
+            standing = [(job_id, error) for job_id, subject, error in failed if job_id > (last_done[subject] or 0)]
+            if not standing:
+                return 0, None
+            job_id, error = standing[0]
+            return len(standing), f"job {job_id}: {error}"
+
     def open_jobs(self) -> int:
         with self.sessions() as session:
             return int(session.scalar(select(func.count()).where(ChainJob.status.in_([JobStatus.PENDING, JobStatus.SENT]))) or 0)

@@ -73,6 +73,7 @@ __all__ = [
     "decide",
     "event_body",
     "event_hash",
+    "hidden_review_rounds",
     "is_lead_author",
     "lock_version",
     "queue",
@@ -641,6 +642,20 @@ def visible_reviews(session: Session, version: ResourceVersion, caller: Viewer) 
     if decided or any(r.reviewer == caller.address for r in current):
         return reviews
     return [r for r in reviews if r.round != version.round]
+
+
+def hidden_review_rounds(session: Session, version: ResourceVersion, caller: Viewer | None) -> frozenset[int]:
+    """The rounds whose review events ``caller`` may not read the details of (scores, comments, recommendation),
+    by the rule of :func:`visible_reviews`: the history must not give away what the reviews route keeps back."""
+    if version.state not in (State.SUBMITTED, State.SCREENING, State.IN_REVIEW):
+        return frozenset()  # decided: the rule's other cases are about who may see the version at all
+    if caller is not None and "admin" in caller.roles:
+        return frozenset()
+    if caller is not None and not _is_author(version, caller.address) and "reviewer" in caller.roles:
+        if any(r.reviewer == caller.address for r in _round_reviews(session, version)):
+            return frozenset()
+        return frozenset({version.round})
+    return frozenset(range(1, version.round + 1))
 
 
 def _auto_decide(

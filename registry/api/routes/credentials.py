@@ -452,7 +452,7 @@ class ConversionRulePublic(BaseModel):
     achievement_type: str = Field(
         min_length=1, max_length=100, description="OB achievementType, e.g. ext:GrowthRecord, CertificateOfCompletion"
     )
-    credits: float = Field(ge=0, le=1_000)
+    credits: float = Field(ge=0, le=1_000, strict=True)  # a number, not a string that looks like one
     accepted_results: list[str] = Field(
         default_factory=list, max_length=50, description="if given, one of the subject's results must be one of these"
     )

@@ -22,7 +22,12 @@ class HealthPublic(BaseModel):
         default=None,
         description="how long the oldest chain write not yet mined has waited; past EDULEDGER_CHAIN_STALL_SECONDS the service is degraded",
     )
-    chain_writes: str = Field(default="ok", description="ok, or stalled: chain writes wait longer than they should")
+    chain_writes: str = Field(
+        default="ok",
+        description="ok; stalled: chain writes wait longer than they should; or failed: an institution's chain writes failed "
+        "(its key revoked on chain, say) and are not retried",
+    )
+    failed_chain_jobs: int = Field(default=0, description="institutions' chain writes that failed, none of theirs done since")
     observed_seconds_ago: float = Field(description="the chain and the database are checked every 0.2 s in the background")
 
 
@@ -36,9 +41,13 @@ def health_of(monitor: ServiceMonitor, stall_seconds: float) -> HealthPublic:
         chain = database = f"unknown: no check for {latest.age:.0f} s"
     oldest = latest.oldest_open_write
     writes = "ok" if oldest is None or oldest <= stall_seconds else f"stalled: the oldest chain write has waited {oldest:.0f} s"
+    if latest.failed_writes:
+        failed = f"failed: {latest.failed_writes} chain write(s) of institutions failed and are not retried (latest {latest.failed_write})"
+        writes = failed if writes == "ok" else f"{writes}; {failed}"
     return HealthPublic(
         status="ok" if chain == database == writes == "ok" else "degraded",
         chain_writes=writes,
+        failed_chain_jobs=latest.failed_writes,
         oldest_open_job_seconds=None if oldest is None else round(oldest, 1),
         chain=chain,
         database=database,

@@ -12,7 +12,7 @@ from ledger_service.chain import AUTHORSHIP_TYPE, REGISTRATION_TYPE, Eip712Domai
 
 from ...crud import people as people_crud
 from ...crud import resources as resources_crud
-from ...models import ResourceVersion
+from ...models import ResourceVersion, WorkflowEvent
 from ...workflows import authorship, contributions, review, submission
 from ...workflows.resource_types import LICENCES, PART_ROLES, RESOURCE_TYPES
 from ...workflows.submission import SUBMISSION_PARAMS, Limits, expected_nonce, predecessor_of
@@ -161,6 +161,16 @@ def _scrubbed(value: Any, withheld: set[str]) -> Any:
     return value
 
 
+def _round_of(event: WorkflowEvent) -> int:
+    value = event.details.get("round")
+    return value if isinstance(value, int) else 1  # events from before rounds: the first
+
+
+def _review_withheld(details: dict[str, Any]) -> dict[str, Any]:
+    """A review event's details without what the caller may not read yet (the round and that it is withheld)."""
+    return {"round": details.get("round"), "withheld": True}
+
+
 class EventPublic(BaseModel):
     seq: int
     action: str
@@ -171,7 +181,10 @@ class EventPublic(BaseModel):
     role: str
     reason: str | None
     reason_code: str | None
-    details: dict[str, Any]
+    details: dict[str, Any] = Field(
+        description="a review's details are withheld ({round, withheld}) from who may not read that round's reviews yet "
+        "(a reviewer before submitting their own, the authors before the decision): hash_valid is checked on the stored event"
+    )
     created_at: datetime
     prev_hash: str
     hash: str
@@ -475,11 +488,13 @@ def read_history(
     stored = resources_crud.version_events(session=db, version_id=version.id)
     withheld = {a["address"] for a in version.authors} if policy.hides_authors_from(version, principal) else set()
     people = people_crud.describe(session=db, addresses=[e.actor for e in stored if e.actor.startswith("0x")], **_viewer(principal))
+    hidden = review.hidden_review_rounds(db, version, principal)  # reviews are independent: as GET .../reviews
     for event in stored:
         valid = event.prev_hash == previous and review.event_hash(review.event_body(event, version)) == event.hash
         intact = intact and valid
         previous = event.hash
         anonymous = event.actor in withheld
+        details = _scrubbed(event.details, withheld) if withheld else event.details
         events.append(
             EventPublic(
                 seq=event.seq,
@@ -491,7 +506,7 @@ def read_history(
                 role=event.role,
                 reason=event.reason,
                 reason_code=event.reason_code,
-                details=_scrubbed(event.details, withheld) if withheld else event.details,
+                details=_review_withheld(event.details) if event.action == "review" and _round_of(event) in hidden else details,
                 created_at=event.created_at,
                 prev_hash=event.prev_hash,
                 hash=event.hash,

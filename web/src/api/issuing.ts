@@ -1,7 +1,7 @@
 /** A school's issuing: rosters read and checked (nothing issued), batches issued and listed,
  * a credential's status changed with a reason, a student's personal data read or erased. */
 import { request, upload, type UploadProgress } from './request'
-import type { BatchesPublic, BatchPublic, BatchRequest, IssuedPublic, RosterPublic, SubjectLabelPublic } from './types'
+import type { AcceptedPublic, BatchesPublic, BatchPublic, BatchRequest, IssuedPublic, RosterPublic, SubjectLabelPublic } from './types'
 
 export type IssuingKind = BatchRequest['kind']
 export type StatusAction = 'revoke' | 'suspend' | 'unsuspend'
@@ -16,7 +16,7 @@ export function readRoster(file: File, kind: IssuingKind): Promise<RosterPublic>
 }
 
 /** Issue a batch; its key makes a retry finish the same batch, never a second one. */
-export function issueBatch(batch: BatchRequest, onProgress: (progress: UploadProgress) => void): Promise<BatchPublic> {
+export function issueBatch(batch: BatchRequest, onProgress: (progress: UploadProgress) => void): Promise<BatchPublic | AcceptedPublic> {
   return upload('/credentials/batches', new Blob([JSON.stringify(batch)], { type: 'application/json' }), onProgress)
 }
 
@@ -33,7 +33,7 @@ export function readBatchSubjects(key: string): Promise<SubjectLabelPublic[]> {
   return request('GET', `/credentials/batches/${encodeURIComponent(key)}/subjects`)
 }
 
-export function changeStatus(credentialId: string, action: StatusAction, reason: string): Promise<IssuedPublic> {
+export function changeStatus(credentialId: string, action: StatusAction, reason: string): Promise<IssuedPublic | AcceptedPublic> {
   return request('POST', `/credentials/${encodeURIComponent(credentialId)}/status`, { json: { action, reason }, silent: true })
 }
 

@@ -2597,7 +2597,10 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
-            /** Details */
+            /**
+             * Details
+             * @description a review's details are withheld ({round, withheld}) from who may not read that round's reviews yet (a reviewer before submitting their own, the authors before the decision): hash_valid is checked on the stored event
+             */
             details: {
                 [key: string]: unknown;
             };
@@ -2737,12 +2740,18 @@ export interface components {
             chain: string;
             /**
              * Chain Writes
-             * @description ok, or stalled: chain writes wait longer than they should
+             * @description ok; stalled: chain writes wait longer than they should; or failed: an institution's chain writes failed (its key revoked on chain, say) and are not retried
              * @default ok
              */
             chain_writes: string;
             /** Database */
             database: string;
+            /**
+             * Failed Chain Jobs
+             * @description institutions' chain writes that failed, none of theirs done since
+             * @default 0
+             */
+            failed_chain_jobs: number;
             /**
              * Observed Seconds Ago
              * @description the chain and the database are checked every 0.2 s in the background

@@ -35,3 +35,9 @@ export type RowProblemPublic = Schemas['RowProblemPublic']
 export type SubjectLabelPublic = Schemas['SubjectLabelPublic']
 export type PresentationChallengePublic = Schemas['PresentationChallengePublic']
 export type GrantPublic = Schemas['GrantPublic']
+/** A 202: decided and committed, its chain write on the way (it completes by itself; follow status_url). */
+export type AcceptedPublic = Schemas['AcceptedPublic']
+
+export function isAccepted(answer: unknown): answer is AcceptedPublic {
+  return !!answer && typeof answer === 'object' && typeof (answer as { status_url?: unknown }).status_url === 'string'
+}

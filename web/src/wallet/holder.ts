@@ -14,6 +14,7 @@ export const KEY_FILE_TYPE = 'EduLedgerHolderKey'
 const STORAGE_KEY = 'eduledger.holderKey'
 const ED25519_PUBLIC = new Uint8Array([0xed, 0x01]) // multicodec ed25519-pub
 const ITERATIONS = 310_000
+const MAX_ITERATIONS = 5_000_000 // a file asking for more would hang the page, not protect the key
 const MAX_KEY_FILE = 16 * 1024
 export const PRESENTATION_CONTEXTS = ['https://www.w3.org/ns/credentials/v2', 'https://w3id.org/eduledger/v1']
 
@@ -30,6 +31,17 @@ export interface HolderKeyFile {
 
 const b64 = (bytes: Uint8Array): string => btoa(String.fromCharCode(...bytes))
 const unb64 = (text: string): Uint8Array => Uint8Array.from(atob(text), (c) => c.charCodeAt(0))
+
+/** ``text`` as base64 of exactly ``length`` bytes, else null (atob's own errors are not the student's to read). */
+function bytesOf(text: unknown, length: number): Uint8Array | null {
+  if (typeof text !== 'string') return null
+  try {
+    const bytes = unb64(text)
+    return bytes.length === length ? bytes : null
+  } catch {
+    return null
+  }
+}
 
 /** did:key of an Ed25519 public key: z + base58btc(0xed 0x01 ‖ key). */
 export function didOf(publicKey: Uint8Array): string {
@@ -92,26 +104,39 @@ export async function readHolderKeyFile(file: File): Promise<HolderKeyFile> {
   } catch {
     throw new KeyFileError('not JSON')
   }
+  if (!isHolderKeyFile(document)) throw new KeyFileError('not a holder key file')
+  return document
+}
+
+/** The shape this page writes: PBKDF2-SHA-256 at no fewer iterations than it uses (a file with fewer would keep
+ * the key here under a weaker lock than the page promises; far more would hang the page), AES-GCM over 32 bytes. */
+function isHolderKeyFile(document: unknown): document is HolderKeyFile {
   const record = document as Partial<HolderKeyFile> | null
-  if (
-    !record ||
-    record.type !== KEY_FILE_TYPE ||
-    typeof record.did !== 'string' ||
-    !record.did.startsWith('did:key:z') ||
-    typeof record.kdf?.salt !== 'string' ||
-    typeof record.kdf?.iterations !== 'number' ||
-    typeof record.cipher?.iv !== 'string' ||
-    typeof record.cipher?.ciphertext !== 'string'
-  ) {
-    throw new KeyFileError('not a holder key file')
-  }
-  return record as HolderKeyFile
+  const iterations = record?.kdf?.iterations
+  return (
+    !!record &&
+    typeof record === 'object' &&
+    record.type === KEY_FILE_TYPE &&
+    typeof record.did === 'string' &&
+    record.did.startsWith('did:key:z') &&
+    record.kdf?.name === 'PBKDF2' &&
+    record.kdf?.hash === 'SHA-256' &&
+    typeof iterations === 'number' &&
+    Number.isSafeInteger(iterations) &&
+    iterations >= ITERATIONS &&
+    iterations <= MAX_ITERATIONS &&
+    bytesOf(record.kdf?.salt, 16) !== null &&
+    record.cipher?.name === 'AES-GCM' &&
+    bytesOf(record.cipher?.iv, 12) !== null &&
+    bytesOf(record.cipher?.ciphertext, 48) !== null // the 32-byte seed and GCM's 16-byte tag
+  )
 }
 
 export function storedHolderKey(): HolderKeyFile | null {
   try {
     const text = localStorage.getItem(STORAGE_KEY)
-    return text ? (JSON.parse(text) as HolderKeyFile) : null
+    const stored: unknown = text ? JSON.parse(text) : null
+    return isHolderKeyFile(stored) ? stored : null
   } catch {
     return null
   }
