@@ -1,4 +1,5 @@
-"""Attacks on what issue 11 landed (chain jobs of institutions, 202s, the new endpoints)."""
+"""Hostile requests against institutions' chain jobs, the 202 answers and the issuing endpoints:
+other schools' ids, demoted issuers, concurrent duplicates, wrong types."""
 
 from __future__ import annotations
 
