@@ -73,10 +73,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("resource_versions", schema=None) as batch_op:
-        batch_op.drop_index("ix_resource_versions_chain_status")
-        for name in reversed(_TURNAROUND_INDEXES):
-            batch_op.drop_index(name)
-        batch_op.drop_index("ix_resource_versions_dashboard")
-        for column in ("turnaround_s", "decided_month", "decided_at", "first_decision", "submitted_month", "subject", "stage"):
-            batch_op.drop_column(column)
+    # Plain DROP COLUMN (SQLite 3.35+, PostgreSQL), not a batch rebuild: rebuilding resource_versions drops a
+    # table that other tables' rows refer to, which SQLite refuses while foreign keys are on.
+    op.drop_index("ix_resource_versions_chain_status", table_name="resource_versions")
+    for name in reversed(_TURNAROUND_INDEXES):
+        op.drop_index(name, table_name="resource_versions")
+    op.drop_index("ix_resource_versions_dashboard", table_name="resource_versions")
+    for column in ("turnaround_s", "decided_month", "decided_at", "first_decision", "submitted_month", "subject", "stage"):
+        op.execute(f"ALTER TABLE resource_versions DROP COLUMN {column}")

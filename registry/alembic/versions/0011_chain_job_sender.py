@@ -22,5 +22,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("chain_jobs", schema=None) as batch_op:
-        batch_op.drop_column("sender")
+    # Plain DROP COLUMN (SQLite 3.35+, PostgreSQL), not a batch rebuild: SQLite refuses to drop a table other
+    # rows refer to while foreign keys are on.
+    op.execute("ALTER TABLE chain_jobs DROP COLUMN sender")
