@@ -22,7 +22,7 @@ from .conftest import PHONE, World, write_keystore
 
 pytestmark = pytest.mark.anvil
 
-GOOD = {"科学性": 3, "适用性": 2, "规范性": 3, "思想性": 2, "技术性": 3}
+GOOD = {"思想性": 2, "科学性": 3, "规范性": 3, "技术性": 3, "适用性": 2}  # in the rubric's order: the keyboard walks the form
 
 
 def keystore_of(world: World, client: Any, label: str) -> Path:
