@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,7 @@ from pathlib import Path
 from ledger_service.content import LocalContentStore, _staging, _store
 
 store_dir, point, seed, size_mib, source = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+# source: "pieces" (bytes made here, seeded), or the path of a file holding the same bytes
 
 def die():
     print(point, flush=True)  # the point was reached
@@ -92,14 +94,9 @@ def pieces():
     for _ in range(size_mib):
         yield rng.randbytes(1 << 20)
 
-if source == "file":  # read with readinto, each chunk straight into the staging pack's buffer
-    path = Path(store_dir).parent / "source.bin"
-    with open(path, "wb") as out:
-        for piece in pieces():
-            out.write(piece)
 store = LocalContentStore(Path(store_dir))
-if source == "file":
-    with open(path, "rb", buffering=0) as handle:
+if source != "pieces":  # read with readinto, each chunk straight into the staging pack's buffer
+    with open(source, "rb", buffering=0) as handle:
         root = store.add(handle, pin=True)
 else:
     root = store.add(pieces(), pin=True)
@@ -132,29 +129,51 @@ class _Leaves:
             self.cids.append(cid)
 
 
-def leaf_sample(root: CID) -> list[CID]:
-    """The first blocks the add writes (computed without storing)."""
-    sink = _Leaves()
-    assert import_stream(pieces(16, SIZE_MIB), sink=sink).cid == root
-    return sink.cids
+@dataclass(frozen=True)
+class BigAdd:
+    """The 200 MiB add every child makes, computed once without storing: its root, the first blocks it
+    writes, and the sha256 of its bytes."""
+
+    root: CID
+    first_blocks: list[CID]
+    sha256: str
 
 
 @pytest.fixture(scope="module")
-def big_root() -> CID:
-    return import_stream(pieces(16, SIZE_MIB)).cid
+def big_add() -> BigAdd:
+    leaves, digest = _Leaves(), hashlib.sha256()
+
+    def hashed(pieces: Iterator[bytes]) -> Iterator[bytes]:
+        for piece in pieces:
+            digest.update(piece)
+            yield piece
+
+    root = import_stream(hashed(pieces(16, SIZE_MIB)), sink=leaves).cid
+    return BigAdd(root, leaves.cids, digest.hexdigest())
+
+
+@pytest.fixture(scope="module")
+def big_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same 200 MiB in a file, written once for the module (no add ever writes to it)."""
+    path = tmp_path_factory.mktemp("source") / "source.bin"
+    with open(path, "wb") as out:
+        for piece in pieces(16, SIZE_MIB):
+            out.write(piece)
+    return path
 
 
 @pytest.mark.parametrize("point", ["writing", "before-sync", "after-sync", "renamed", "before-index", "mid-index", "after-commit"])
-def test_kill_9_at_any_point_of_an_add(tmp_path: Path, big_root: CID, point: str) -> None:
-    kill_9_during_an_add(tmp_path, big_root, point, "pieces")
+def test_kill_9_at_any_point_of_an_add(tmp_path: Path, big_add: BigAdd, point: str) -> None:
+    kill_9_during_an_add(tmp_path, big_add, point, "pieces")
 
 
 @pytest.mark.parametrize("point", ["writing", "before-sync", "mid-index", "after-commit"])
-def test_kill_9_while_adding_from_a_file(tmp_path: Path, big_root: CID, point: str) -> None:
-    kill_9_during_an_add(tmp_path, big_root, point, "file")
+def test_kill_9_while_adding_from_a_file(tmp_path: Path, big_add: BigAdd, big_file: Path, point: str) -> None:
+    kill_9_during_an_add(tmp_path, big_add, point, str(big_file))
 
 
-def kill_9_during_an_add(tmp_path: Path, big_root: CID, point: str, source: str) -> None:
+def kill_9_during_an_add(tmp_path: Path, big: BigAdd, point: str, source: str) -> None:
+    """``source``: "pieces", or the path of a file holding the add's bytes."""
     store_dir = tmp_path / "content"
     store = LocalContentStore(store_dir)
     earlier = store.add(pieces(7, 3), pin=True).cid
@@ -177,15 +196,15 @@ def kill_9_during_an_add(tmp_path: Path, big_root: CID, point: str, source: str)
         assert digest_of(store, earlier) == expected_earlier, "an add committed before the crash is whole"
         if point == "after-commit":
             cid, syncs = child.stdout.split()
-            assert CID.parse(cid) == big_root
+            assert CID.parse(cid) == big.root
             assert int(syncs) <= 3, f"{syncs} durable syncs for a {SIZE_MIB} MiB add (800 blocks)"
             assert len(list(store.packs_dir.iterdir())) == 2, "one pack per add"
-            assert digest_of(store, big_root) == hashlib.sha256(b"".join(pieces(16, SIZE_MIB))).hexdigest()
-            assert big_root in store.pins()
+            assert digest_of(store, big.root) == big.sha256
+            assert big.root in store.pins()
         else:
-            assert not store.has_block(big_root), "no root without its blocks: the add is not visible"
-            assert big_root not in store.pins()
-            assert not any(store.has_block(cid) for cid in leaf_sample(big_root)), "no block of the add is indexed"
+            assert not store.has_block(big.root), "no root without its blocks: the add is not visible"
+            assert big.root not in store.pins()
+            assert not any(store.has_block(cid) for cid in big.first_blocks), "no block of the add is indexed"
             store.gc()
             assert digest_of(store, earlier) == expected_earlier
     finally:
