@@ -15,9 +15,6 @@ import sys
 from pydantic import ValidationError
 
 from ledger_service import EduLedgerError
-from ledger_service.chain import Ledger
-
-from .core.config import Settings
 
 log = logging.getLogger("registry")
 
@@ -30,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     if args not in ([], ["reindex"]):
         print(_USAGE, file=sys.stderr)
         return 2
+    from .core.config import Settings  # imports the chain library: not needed to refuse a wrong command
+
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per chain RPC is noise
     try:
@@ -43,7 +42,9 @@ def main(argv: list[str] | None = None) -> int:
         from .search.reindex import reindex
 
         return reindex(settings)
-    import uvicorn  # the web application is imported only to serve (reindex and a usage error answer sooner)
+    import uvicorn  # the chain and the web application are imported only to serve (reindex and a usage error answer sooner)
+
+    from ledger_service.chain import Ledger
 
     from .main import create_app
 

@@ -10,35 +10,19 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import httpx
 import typer
-from eth_account import Account
-from eth_utils.address import to_checksum_address
 from rich.console import Console
 
 from ledger_service import ConfigurationError, CredentialError, EduLedgerError, InvalidJsonError, strict_loads
-from ledger_service.certificates import CertificateReader, verify_certificate
-from ledger_service.chain import BoundContract, HttpRpcClient, Signer, load_artifacts
-from ledger_service.content import cid_of_path
-from ledger_service.credentials import (
-    BUNDLE_TYPE,
-    DEFAULT_MAX_STATUS_AGE,
-    ChainView,
-    DidResolver,
-    TrustAnchor,
-    derive_credential,
-    did_web_url,
-    disclosure_choices,
-    make_bundle,
-    trust_anchor_from_node,
-    verify_bundle,
-    verify_credential,
-)
-from ledger_service.packages import verify_package
 
-from ._registry import RegistryClient
+if TYPE_CHECKING:
+    from ledger_service.chain import HttpRpcClient, Signer
+    from ledger_service.credentials import ChainView, DidResolver, TrustAnchor
+
+# Each command imports what it needs when it runs: the chain and credential libraries (eth_account, pyld,
+# cryptography) take about a second to import, which `edu-wallet cid` or `key address` should not pay.
 
 app = typer.Typer(
     help="EduLedger wallet: keys, sign-in and submission, verification without the registry.", no_args_is_help=True, add_completion=False
@@ -76,6 +60,8 @@ def create_key(
     password: Annotated[str, typer.Option(prompt=True, confirmation_prompt=True, hide_input=True, envvar="EDU_WALLET_PASSWORD")],
 ) -> None:
     """Create a new key and store it encrypted (scrypt + AES-128-CTR, the Ethereum keystore format)."""
+    from eth_account import Account
+
     if keystore.exists():
         raise ConfigurationError(f"{keystore} already exists; choose another path (keys are never overwritten)")
     if len(password) < 8:
@@ -96,6 +82,8 @@ def _write_keystore(keystore: Path, document: dict[str, Any]) -> None:
 @key_app.command("address")
 def show_address(keystore: KeystoreOption) -> None:
     """Print the address a keystore holds (no password needed)."""
+    from eth_utils.address import to_checksum_address
+
     document = _read_keystore(keystore)
     address = document.get("address")
     if not isinstance(address, str):
@@ -109,6 +97,10 @@ def check_key(
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, envvar="EDU_WALLET_PASSWORD")],
 ) -> None:
     """Decrypt a keystore with its password and print the address it unlocks."""
+    from eth_account import Account
+
+    from ledger_service.chain import Signer
+
     document = _read_keystore(keystore)
     try:
         key = Account.decrypt(document, password)
@@ -126,6 +118,10 @@ def import_key(
     password: Annotated[str, typer.Option(prompt=True, confirmation_prompt=True, hide_input=True, envvar="EDU_WALLET_PASSWORD")],
 ) -> None:
     """Store an existing private key encrypted (e.g. a key moved from another wallet)."""
+    from eth_account import Account
+
+    from ledger_service.chain import Signer
+
     if keystore.exists():
         raise ConfigurationError(f"{keystore} already exists; choose another path (keys are never overwritten)")
     if len(password) < 8:
@@ -136,6 +132,10 @@ def import_key(
 
 
 def _unlock(keystore: Path, password: str) -> Signer:
+    from eth_account import Account
+
+    from ledger_service.chain import Signer
+
     document = _read_keystore(keystore)
     try:
         return Signer(bytes(Account.decrypt(document, password)))
@@ -156,6 +156,10 @@ def login(
 ) -> None:
     """Sign in to a registry (EIP-4361): prints the roles and a session token for API calls, or with
     ``--web`` a one-time link for the web application (open it within minutes; it works once)."""
+    import httpx
+
+    from ._registry import RegistryClient
+
     with httpx.Client(base_url=registry, timeout=30) as http:
         client = RegistryClient(http, _unlock(keystore, password))
         session = _call_registry(registry, client.sign_in)
@@ -173,6 +177,8 @@ def login(
 
 
 def _call_registry(registry: str, call: Callable[[], Any]) -> Any:
+    import httpx
+
     try:
         return call()
     except httpx.TransportError as exc:
@@ -201,6 +207,10 @@ def submit(
     resource: Annotated[int | None, typer.Option(help="Submit a new version of this resource.")] = None,
 ) -> None:
     """Register a resource: compute its CID, sign the registration (EIP-712) as lead author, upload."""
+    import httpx
+
+    from ._registry import RegistryClient
+
     described = _read_json(metadata)
     if not isinstance(described, dict):
         raise ConfigurationError(f"{metadata} must hold a JSON object")
@@ -231,6 +241,10 @@ def confirm_authorship(
     registry: RegistryOption = "http://127.0.0.1:8000",
 ) -> None:
     """Confirm, as a co-author, your authorship and share of a resource version (EIP-712, signed here)."""
+    import httpx
+
+    from ._registry import RegistryClient
+
     signer = _unlock(keystore, password)
     with httpx.Client(base_url=registry, timeout=60) as http:
         client = RegistryClient(http, signer)
@@ -253,6 +267,10 @@ def verify_certificate_command(
     ] = None,
 ) -> None:
     """Verify a resource certificate against the chain directly (no registry). Exit 0 valid, 1 invalid, 3 cannot tell."""
+    from ledger_service.certificates import CertificateReader, verify_certificate
+    from ledger_service.chain import BoundContract, HttpRpcClient, load_artifacts
+    from ledger_service.content import cid_of_path
+
     if deployment is None:
         raise ConfigurationError("--deployment is needed to find the contracts (deployment.json or the registry's GET /chain)")
     addresses = _read_json(deployment).get("contracts") or {}
@@ -285,11 +303,16 @@ def print_cids(
     cid_version: Annotated[int, typer.Option("--cid-version", min=0, max=1)] = 0,
 ) -> None:
     """Print each file's CID, as `ipfs add --only-hash` would (nothing is uploaded)."""
+    from ledger_service.content import cid_of_path
+
     for path in files:
         out.print(str(cid_of_path(path, cid_version=cid_version)), highlight=False)
 
 
 def _chain_view(deployment: Path, rpc_url: str) -> tuple[ChainView, HttpRpcClient]:
+    from ledger_service.chain import BoundContract, HttpRpcClient, load_artifacts
+    from ledger_service.credentials import ChainView
+
     addresses, chain_id = _deployment(deployment)
     try:
         rpc = HttpRpcClient(rpc_url, timeout=10.0)
@@ -328,6 +351,8 @@ MAX_STATUS_LIST_DOWNLOAD = 16 * 1024**2
 
 def _fetch_json(url: str, what: str, limit: int) -> dict[str, Any]:
     """A JSON object fetched from ``url`` (no redirects, at most ``limit`` bytes), read strictly."""
+    import httpx
+
     try:
         with httpx.Client(timeout=10.0, follow_redirects=False) as http, http.stream("GET", url) as response:
             if response.status_code != 200:
@@ -360,6 +385,8 @@ MAX_DID_DOCUMENT_DOWNLOAD = 1 << 16  # a few keys: a few KiB
 
 def _did_resolver(paths: list[Path] | None, *, fetch: bool) -> DidResolver:
     """DID documents given as files, else (``fetch``) the did:web document at its URL; each is compared with the chain."""
+    from ledger_service.credentials import did_web_url
+
     given: dict[str, Any] = {}
     for path in paths or []:
         document = _read_json(path)
@@ -426,6 +453,8 @@ FetchDidOption = Annotated[bool, typer.Option("--fetch-did/--no-fetch-did", help
 
 
 def _trust(path: Path) -> TrustAnchor:
+    from ledger_service.credentials import TrustAnchor
+
     return TrustAnchor.from_json(_read_json(path))
 
 
@@ -441,12 +470,14 @@ def verify_file(
     fetch_did: FetchDidOption = True,
     confirmations: Annotated[int, typer.Option(min=1)] = 1,
     max_status_age: Annotated[
-        float, typer.Option(min=0, help="Offline: a status older than this many seconds is 'cannot tell' (default 30 days).")
-    ] = DEFAULT_MAX_STATUS_AGE,
+        float | None, typer.Option(min=0, help="Offline: a status older than this many seconds is 'cannot tell' (default 30 days).")
+    ] = None,
 ) -> None:
     """Verify a credential against a chain node directly (no registry), or a bundle: against the node when
     --deployment is given (only the bundle's status lists are used), else offline against --trust.
     Exit 0 valid, 1 invalid, 3 cannot tell."""
+    from ledger_service.credentials import BUNDLE_TYPE, DEFAULT_MAX_STATUS_AGE, verify_bundle, verify_credential
+
     text = credential.read_bytes()
     try:
         document = strict_loads(text)
@@ -469,7 +500,8 @@ def verify_file(
         finally:
             rpc.close()
     else:
-        report = verify_bundle(document, trust=_trust(trust) if trust else None, max_status_age=max_status_age)
+        max_age = DEFAULT_MAX_STATUS_AGE if max_status_age is None else max_status_age
+        report = verify_bundle(document, trust=_trust(trust) if trust else None, max_status_age=max_age)
     for check in report.checks:
         mark = {"pass": "[green]pass[/green]", "fail": "[red]FAIL[/red]", "unknown": "[yellow]?[/yellow]"}[check.result]
         out.print(f"{mark:>8}  {check.name:<18} {check.detail}", highlight=False)
@@ -500,6 +532,8 @@ def derive_file(
     """Derive a selectively disclosed copy of a credential (ecdsa-sd-2023): the fields the school made
     mandatory (issuer, validity, types, status, your salted binding) and the ones you --reveal, nothing
     else. Offline: no registry, no chain. Verify the copy with edu-wallet verify like any credential."""
+    from ledger_service.credentials import derive_credential, disclosure_choices
+
     document = _read_json(credential)
     if not isinstance(document, dict):
         raise CredentialError(f"{credential} is not a credential (a JSON object)")
@@ -534,6 +568,8 @@ def bundle_file(
 ) -> None:
     """Make a verification bundle of a credential: the block's header and the proofs of every fact it needs
     (reads the chain once). Offline, it verifies only for someone who trusts that block."""
+    from ledger_service.credentials import make_bundle
+
     document = _read_json(credential)
     if not isinstance(document, dict):
         raise ConfigurationError(f"{credential} is not a credential (a JSON object)")
@@ -569,6 +605,9 @@ def export_trust(
 ) -> None:
     """Record a checkpoint {block number, block hash} from a node YOU trust, with the chain id and contracts:
     what offline verification starts from."""
+    from ledger_service.chain import HttpRpcClient
+    from ledger_service.credentials import trust_anchor_from_node
+
     addresses, chain_id = _deployment(deployment)
     try:
         rpc = HttpRpcClient(rpc_url, timeout=10.0)
@@ -602,6 +641,10 @@ def verify_package_file(
     """Verify a recommendation package against a chain node directly (no registry): the signature and its key on
     chain, every member against the signed manifest, every CID against the CAR blocks, every certificate on chain and
     every credential. Exit 0 valid, 1 invalid, 3 cannot tell."""
+    from ledger_service.certificates import CertificateReader
+    from ledger_service.chain import BoundContract, load_artifacts
+    from ledger_service.packages import verify_package
+
     if deployment is None:
         raise ConfigurationError("--deployment is needed to find the contracts (deployment.json or the registry's GET /chain)")
     addresses, _ = _deployment(deployment)
@@ -639,6 +682,8 @@ def chain_status(
     rpc_url: Annotated[str, typer.Option(envvar="EDULEDGER_RPC_URL", help="JSON-RPC URL of a chain node.")] = ("http://127.0.0.1:8545"),
 ) -> None:
     """Print the chain id and block height of a node."""
+    from ledger_service.chain import HttpRpcClient
+
     try:
         rpc = HttpRpcClient(rpc_url, timeout=10.0)
     except ValueError as exc:

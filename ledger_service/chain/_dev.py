@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from eth_account import Account
-
 from .._exceptions import ConfigurationError
 from ._signer import Signer
 
@@ -22,6 +20,8 @@ _DEV_ACCOUNTS = 10
 
 @lru_cache(maxsize=_DEV_ACCOUNTS)
 def _dev_key(index: int) -> bytes:
+    from eth_account import Account  # only here: importing it (py_ecc) costs every process a third of a second
+
     Account.enable_unaudited_hdwallet_features()
     account = Account.from_mnemonic(DEV_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}")
     return bytes(account.key)

@@ -194,12 +194,12 @@ def test_duplicate_keys_and_hostile_files_are_one_line_or_invalid(
 
 
 def test_an_unexpected_error_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    import wallet_cli.main as wallet_main
+    import ledger_service.credentials
 
     def broken(*_: Any, **__: Any) -> Any:
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr(wallet_main, "verify_bundle", broken)
+    monkeypatch.setattr(ledger_service.credentials, "verify_bundle", broken)  # the command imports it when it runs
     path = tmp_path / "bundle.json"
     path.write_text('{"type": "EduLedgerVerificationBundle", "version": 2}')
     code, out, err = in_process(capsys, monkeypatch, "verify", str(path))
