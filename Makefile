@@ -103,7 +103,7 @@ test: build test-deps
 # The fast subset while working: py-evm, no chain process, no server, no PostgreSQL; pytest-xdist
 # runs it on every core (-n auto). The whole suite stays `make test` (serial: see README "Tests").
 test-fast: setup $(ARTIFACTS)
-	$(PYTEST) -m "not anvil and not postgres" -n auto $(PYTEST_ARGS)
+	$(PYTEST) -m "not anvil and not postgres" -n auto --dist worksteal $(PYTEST_ARGS)
 
 bench: build bench-deps
 	$(PY) bench/chain_throughput.py
