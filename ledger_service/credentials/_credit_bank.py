@@ -148,7 +148,7 @@ class CreditBank:
         moment = now or datetime.now(timezone.utc)
         refused: list[RefusedCredential] = []
         accepted: list[tuple[dict[str, Any], bytes, float]] = []
-        subjects = set()
+        identities: set[str] = set()  # the salted identities the accepted credentials name
         seen: set[bytes] = set()
         for credential in credentials:
             credential_id = str(credential.get("id", "(no id)"))[:200]
@@ -178,9 +178,11 @@ class CreditBank:
                 refused.append(RefusedCredential(credential_id, "the same credential appears twice in the presentation"))
                 continue
             seen.add(value)
-            subjects.add(json.dumps(credential["credentialSubject"].get("identifier"), sort_keys=True))
+            identity = _salted_identity(credential)
+            if identity is not None:  # one bound by the holder's DID alone is the holder's: binding checked it
+                identities.add(json.dumps(identity, sort_keys=True))
             accepted.append((credential, value, credits))
-        if len(subjects) > 1:
+        if len(identities) > 1:
             raise CredentialError("the presentation holds credentials of more than one subject; present one student's")
         grant_id, document, fresh = self._reserve(accepted, refused, moment, challenge, str(presentation["holder"]), status_entry)
         credential = self._issue(grant_id, document, moment)
@@ -287,8 +289,8 @@ class CreditBank:
         self, grant_id: str, fresh: list[tuple[dict[str, Any], bytes, float]], moment: datetime, holder: str
     ) -> dict[str, Any]:
         total = round(sum(credits for _, _, credits in fresh), 2)
-        identifiers = fresh[0][0]["credentialSubject"].get("identifier")  # none when bound by the holder's DID alone
-        identifier = identifiers[0] if isinstance(identifiers, list) and identifiers else None
+        # the one salted identity the credentials name; none when every one is bound by the holder's DID alone
+        identifier = next((identity for c, _, _ in fresh if (identity := _salted_identity(c)) is not None), None)
         return achievement_credential(
             credential_id=f"urn:eduledger:{grant_id}",
             issuer_id=self.issuer.issuer_id,
@@ -316,6 +318,13 @@ class CreditBank:
             ],
             subject_extra={"creditsEarned": total},
         )
+
+
+def _salted_identity(credential: dict[str, Any]) -> Any:
+    """The salted identity a credential's subject names (its first ``identifier``), or None: a credential bound
+    by its holder's DID alone (a certificate, a contribution statement) names none."""
+    identifiers = credential["credentialSubject"].get("identifier")
+    return identifiers[0] if isinstance(identifiers, list) and identifiers else None
 
 
 def _presented(presentation: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:

@@ -223,3 +223,23 @@ def test_a_credential_bound_by_the_holder_did_alone_is_granted_not_a_crash(suite
     assert grant.converted == [credentials[0]["id"]] and grant.credits == 0.5
     assert grant.credential["credentialSubject"]["id"] == holder_did(STUDENT_KEY.public)
     assert "identifier" not in grant.credential["credentialSubject"]
+
+
+def test_one_holders_did_bound_and_identifier_bound_credentials_are_granted_together(suite: PyEvmSuite, tmp_path: Path) -> None:
+    """A student presents a record bound by their DID alone beside records that also name their salted identity:
+    one holder, one subject (it was refused as "more than one subject"); the grant names that identity, whichever
+    credential comes first."""
+    build_tree(suite, GROWTH_RECORD, CREDIT_GRANT)
+    documents = class_records(3)
+    identity = documents[0]["credentialSubject"]["identifier"]
+    did_only = documents[0]["credentialSubject"]
+    del did_only["identifier"]
+    documents[0]["credentialSubject"] = {"id": holder_did(STUDENT_KEY.public), **did_only}
+    for document in documents[1:]:
+        document["credentialSubject"]["identifier"] = copy.deepcopy(identity)
+        document["credentialSubject"] = {"id": holder_did(STUDENT_KEY.public), **document["credentialSubject"]}
+    credentials = issue(suite, tmp_path, documents)
+    grant = present(credit_bank(suite, tmp_path), presentation(credentials))  # the DID-only one first
+    assert grant.converted == [c["id"] for c in credentials] and grant.credits == 1.5
+    assert grant.credential["credentialSubject"]["identifier"] == identity
+    assert grant.credential["credentialSubject"]["id"] == holder_did(STUDENT_KEY.public)
