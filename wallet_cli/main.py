@@ -10,7 +10,7 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -40,6 +40,23 @@ out = Console(soft_wrap=True)  # long CIDs, hashes and tokens stay whole, for co
 err = Console(stderr=True)
 
 KeystoreOption = Annotated[Path, typer.Option("--keystore", "-k", help="Path of the encrypted keystore (JSON).")]
+
+
+_MARKS = {"pass": "[green]pass[/green]", "fail": "[red]FAIL[/red]", "unknown": "[yellow]?[/yellow]"}
+
+
+def _print_report(report: Any) -> NoReturn:
+    """A verification report, a line per check, then its outcome; exit 0 valid, 1 invalid, 3 cannot tell."""
+    for check in report.checks:
+        out.print(f"{_MARKS[check.result]:>8}  {check.name:<18} {check.detail}", highlight=False)
+    freshness = getattr(report, "freshness", None)  # offline bundles: the block their facts were proven at
+    if freshness:
+        out.print(
+            f"proven at block {freshness['block']}, {freshness['block_time']} ({freshness['status_age_seconds']:,} s ago)",
+            highlight=False,
+        )
+    out.print(f"outcome: {report.outcome}", highlight=False)
+    raise typer.Exit(code={"valid": 0, "invalid": 1}.get(report.outcome, 3))
 
 
 def _read_keystore(path: Path) -> dict[str, object]:
@@ -290,11 +307,7 @@ def verify_certificate_command(
     reader = CertificateReader(contracts["CertificateRegistry"], contracts["ResourceRegistry"], contracts["InstitutionRegistry"])
     report, _ = verify_certificate(reader, certificate_id, expected_content_hash=expected)
     rpc.close()
-    for check in report.checks:
-        mark = {"pass": "[green]pass[/green]", "fail": "[red]FAIL[/red]", "unknown": "[yellow]?[/yellow]"}[check.result]
-        out.print(f"{mark:>8}  {check.name:<18} {check.detail}", highlight=False)
-    out.print(f"outcome: {report.outcome}", highlight=False)
-    raise typer.Exit(code={"valid": 0, "invalid": 1}.get(report.outcome, 3))
+    _print_report(report)
 
 
 @app.command("cid")
@@ -502,17 +515,7 @@ def verify_file(
     else:
         max_age = DEFAULT_MAX_STATUS_AGE if max_status_age is None else max_status_age
         report = verify_bundle(document, trust=_trust(trust) if trust else None, max_status_age=max_age)
-    for check in report.checks:
-        mark = {"pass": "[green]pass[/green]", "fail": "[red]FAIL[/red]", "unknown": "[yellow]?[/yellow]"}[check.result]
-        out.print(f"{mark:>8}  {check.name:<18} {check.detail}", highlight=False)
-    if report.freshness:
-        out.print(
-            f"proven at block {report.freshness['block']}, {report.freshness['block_time']} "
-            f"({report.freshness['status_age_seconds']:,} s ago)",
-            highlight=False,
-        )
-    out.print(f"outcome: {report.outcome}", highlight=False)
-    raise typer.Exit(code={"valid": 0, "invalid": 1}.get(report.outcome, 3))
+    _print_report(report)
 
 
 @app.command("derive")
@@ -670,11 +673,7 @@ def verify_package_file(
         )
     finally:
         rpc.close()
-    for check in report.checks:
-        mark = {"pass": "[green]pass[/green]", "fail": "[red]FAIL[/red]", "unknown": "[yellow]?[/yellow]"}[check.result]
-        out.print(f"{mark:>8}  {check.name:<18} {check.detail}", highlight=False)
-    out.print(f"outcome: {report.outcome}", highlight=False)
-    raise typer.Exit(code={"valid": 0, "invalid": 1}.get(report.outcome, 3))
+    _print_report(report)
 
 
 @chain_app.command("status")
