@@ -25,7 +25,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -40,11 +39,13 @@ from urllib.parse import quote
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from registry_server import start_server, stop_server  # noqa: E402
 
 from ledger_service.chain import Signer, dev_signer, free_port  # noqa: E402
 from wallet_cli._registry import RegistryClient  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 POSTGRES = os.environ.get("EDULEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TOPICS = [
     ("认识分数", "primary.math.g3.pep.vol1.c8.s1"),
@@ -58,40 +59,6 @@ TOPICS = [
 ]
 QUERIES = ["分数", "认识", "钟表", "周长", "colour", "food", "人民币", "加法", "认识分数", "crayon"]
 RUBRIC = {"科学性": 3, "适用性": 3, "规范性": 3, "思想性": 2, "技术性": 3}
-
-
-def start_server(data_dir: Path, port: int, database_url: str | None) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "EDULEDGER_DATA_DIR": str(data_dir),
-        "EDULEDGER_PORT": str(port),
-        "EDULEDGER_ANVIL_PORT": "0",
-        "EDULEDGER_PUBLIC_URL": f"http://127.0.0.1:{port}",
-    }
-    if database_url:
-        env["EDULEDGER_DATABASE_URL"] = database_url
-    log = open(data_dir.parent / f"server-{port}.log", "wb")  # noqa: SIM115 - closed with the process
-    process = subprocess.Popen([sys.executable, "-m", "registry"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the server exited: {(data_dir.parent / f'server-{port}.log').read_text()[-2000:]}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                return process
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
-    process.kill()
-    raise SystemExit("the server did not become healthy")
-
-
-def stop_server(process: subprocess.Popen[bytes]) -> None:
-    process.send_signal(signal.SIGINT)
-    try:
-        process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        process.kill()
 
 
 def wait_for(check: Any, what: str, timeout: float = 120) -> None:

@@ -24,9 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from registry_server import start_server, stop_server  # noqa: E402
 from search_corpus import city_catalogue  # noqa: E402
 
 from ledger_service.chain import Signer, dev_signer, free_port  # noqa: E402
@@ -55,30 +54,6 @@ ROOT = Path(__file__).resolve().parents[1]
 DIST = ROOT / "web" / "dist"
 RUBRIC = {"科学性": 3, "适用性": 3, "规范性": 3, "思想性": 2, "技术性": 3}
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "EDULEDGER_DATA_DIR": str(data_dir),
-        "EDULEDGER_PORT": str(port),
-        "EDULEDGER_ANVIL_PORT": "0",
-        "EDULEDGER_PUBLIC_URL": f"http://127.0.0.1:{port}",
-    }
-    log = open(data_dir.parent / "server.log", "wb")  # noqa: SIM115 - closed with the process
-    process = subprocess.Popen([sys.executable, "-m", "registry"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the server exited: {(data_dir.parent / 'server.log').read_text()[-2000:]}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                return process
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
-    process.kill()
-    raise SystemExit("the server did not become healthy")
 
 
 def wait_for(check: Any, what: str, timeout: float = 120) -> Any:
@@ -266,11 +241,7 @@ def main() -> None:
                     context.close()
                 browser.close()
         finally:
-            server.send_signal(signal.SIGINT)
-            try:
-                server.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop_server(server)
 
     page_kb = sum(loaded.values()) / 1024
     app_kb = whole_app_gz_kb()

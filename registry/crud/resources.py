@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Integer, func, select
+from sqlalchemy import ColumnElement, Integer, func, select
 from sqlalchemy.orm import Session
 
 from ..core.errors import PermissionDeniedError, ResourceNotFoundError
@@ -112,12 +113,13 @@ def summary(version: ResourceVersion) -> dict[str, Any]:
     }
 
 
-def authored_resources(*, session: Session, address: str, offset: int, limit: int) -> tuple[int, list[ResourceVersion]]:
-    """(how many, a page of) the newest versions of resources ``address`` signed a version of, newest first."""
-    mine = select(ResourceVersion.resource_id).where(ResourceVersion.author == address).distinct().scalar_subquery()
+def _newest_versions_page(
+    *, session: Session, where: Sequence[ColumnElement[bool]], offset: int, limit: int
+) -> tuple[int, list[ResourceVersion]]:
+    """(how many, a page of) each resource's newest version among those matching ``where``, newest first."""
     newest = (
         select(ResourceVersion.resource_id, func.max(ResourceVersion.number).label("number"))
-        .where(ResourceVersion.resource_id.in_(mine))
+        .where(*where)
         .group_by(ResourceVersion.resource_id)
         .subquery()
     )
@@ -130,25 +132,18 @@ def authored_resources(*, session: Session, address: str, offset: int, limit: in
         .limit(limit)
     )
     return total, list(versions)
+
+
+def authored_resources(*, session: Session, address: str, offset: int, limit: int) -> tuple[int, list[ResourceVersion]]:
+    """(how many, a page of) the newest versions of resources ``address`` signed a version of, newest first."""
+    mine = select(ResourceVersion.resource_id).where(ResourceVersion.author == address).distinct().scalar_subquery()
+    return _newest_versions_page(session=session, where=[ResourceVersion.resource_id.in_(mine)], offset=offset, limit=limit)
 
 
 def institution_accepted(*, session: Session, institution_id: str, offset: int, limit: int) -> tuple[int, list[ResourceVersion]]:
     """(how many, a page of) the newest accepted (入库) versions of resources submitted from ``institution_id``, newest first."""
-    newest = (
-        select(ResourceVersion.resource_id, func.max(ResourceVersion.number).label("number"))
-        .where(ResourceVersion.institution_id == institution_id, ResourceVersion.state == "ACCEPTED")
-        .group_by(ResourceVersion.resource_id)
-        .subquery()
-    )
-    total = session.scalar(select(func.count()).select_from(newest)) or 0
-    versions = session.scalars(
-        select(ResourceVersion)
-        .join(newest, (ResourceVersion.resource_id == newest.c.resource_id) & (ResourceVersion.number == newest.c.number))
-        .order_by(ResourceVersion.created_at.desc(), ResourceVersion.id.desc())
-        .offset(offset)
-        .limit(limit)
-    )
-    return total, list(versions)
+    accepted = [ResourceVersion.institution_id == institution_id, ResourceVersion.state == "ACCEPTED"]
+    return _newest_versions_page(session=session, where=accepted, offset=offset, limit=limit)
 
 
 def catalogue_paths(*, session: Session, node_ids: set[str]) -> dict[str, str]:

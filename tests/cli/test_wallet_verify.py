@@ -43,8 +43,17 @@ def in_process(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPat
     return code, captured.out, captured.err
 
 
-def revocable(ledger: Ledger, tmp_path: Path) -> tuple[list[dict[str, Any]], StatusList, dict[str, Any]]:
-    status = StatusList(f"https://registry.example/status-lists/{uuid.uuid4().hex[:12]}", "revocation")
+def on_chain(command: str, path: str | Path, deployment: str, url: str) -> tuple[str, ...]:
+    """The wallet's words for ``command`` on the file at ``path`` with the chain at hand (its deployment file and RPC URL)."""
+    return (command, str(path), "--deployment", deployment, "--rpc-url", url)
+
+
+def revocable(
+    ledger: Ledger, tmp_path: Path, lists_at: str = "https://registry.example"
+) -> tuple[list[dict[str, Any]], StatusList, dict[str, Any]]:
+    """Two classmates' records on a new revocation list served under ``lists_at``, issued on the ledger: the
+    credentials, the list, and the list's credential as published."""
+    status = StatusList(f"{lists_at}/status-lists/{uuid.uuid4().hex[:12]}", "revocation")
     documents = class_records(2)
     for document in documents:
         document["id"] += f"-{uuid.uuid4().hex[:8]}"
@@ -78,7 +87,7 @@ def test_the_forged_bundle_never_exits_zero(ledger: Ledger, tmp_path: Path) -> N
     assert wallet("trust", "export", "--deployment", deployment, "--rpc-url", url, "-o", str(tmp_path / "trust.json")).returncode == 0
     offline = wallet("verify", str(forged), "--trust", str(tmp_path / "trust.json"))
     assert offline.returncode == 3 and "outcome: cannot_tell" in offline.stdout
-    online = wallet("verify", str(forged), "--deployment", deployment, "--rpc-url", url)
+    online = wallet(*on_chain("verify", forged, deployment, url))
     assert online.returncode == 1 and "outcome: invalid" in online.stdout and "not anchored" in online.stdout
 
 
@@ -99,12 +108,7 @@ def test_trust_export_bundle_at_a_checkpoint_and_status_age(
     code, out, err = in_process(
         capsys,
         monkeypatch,
-        "bundle",
-        str(tmp_path / "credential.json"),
-        "--deployment",
-        deployment,
-        "--rpc-url",
-        url,
+        *on_chain("bundle", tmp_path / "credential.json", deployment, url),
         "--status-list",
         str(tmp_path / "list.json"),
         "--no-fetch-status",
@@ -125,12 +129,7 @@ def test_trust_export_bundle_at_a_checkpoint_and_status_age(
     code, out, _ = in_process(
         capsys,
         monkeypatch,
-        "verify",
-        str(tmp_path / "credential.json"),
-        "--deployment",
-        deployment,
-        "--rpc-url",
-        url,
+        *on_chain("verify", tmp_path / "credential.json", deployment, url),
         "--status-list",
         str(tmp_path / "list.json"),
         "--no-fetch-status",
@@ -147,16 +146,14 @@ def test_duplicate_keys_and_hostile_files_are_one_line_or_invalid(
     text = json.dumps(credentials[0], ensure_ascii=False)
     duplicate = tmp_path / "duplicate.json"
     duplicate.write_text('{"name": "全国一等奖（伪造）", ' + text[1:])
-    code, out, _ = in_process(capsys, monkeypatch, "verify", str(duplicate), "--deployment", deployment, "--rpc-url", url)
+    code, out, _ = in_process(capsys, monkeypatch, *on_chain("verify", duplicate, deployment, url))
     assert code == 1 and "schema" in out and 'duplicate key "name"' in out and "outcome: invalid" in out
     for change in HOSTILE:
         path = tmp_path / "hostile.json"
         path.write_text(json.dumps(_hostile(credentials[0], change), ensure_ascii=True, allow_nan=True).replace("Infinity", "1e400"))
-        code, out, err = in_process(
-            capsys, monkeypatch, "verify", str(path), "--deployment", deployment, "--rpc-url", url, "--no-fetch-status"
-        )
+        code, out, err = in_process(capsys, monkeypatch, *on_chain("verify", path, deployment, url), "--no-fetch-status")
         assert code == 1 and "outcome: invalid" in out and "Traceback" not in out + err, (change, out, err)
-    code, _, err = in_process(capsys, monkeypatch, "bundle", str(duplicate), "--deployment", deployment, "--rpc-url", url)
+    code, _, err = in_process(capsys, monkeypatch, *on_chain("bundle", duplicate, deployment, url))
     assert code == 1 and len(err.strip().splitlines()) == 1 and "duplicate key" in err
     # A bundle whose status list lacks its subject; a bundle nested 900 deep.
     bundle_path = tmp_path / "bundle.json"
@@ -166,12 +163,7 @@ def test_duplicate_keys_and_hostile_files_are_one_line_or_invalid(
         in_process(
             capsys,
             monkeypatch,
-            "bundle",
-            str(tmp_path / "credential.json"),
-            "--deployment",
-            deployment,
-            "--rpc-url",
-            url,
+            *on_chain("bundle", tmp_path / "credential.json", deployment, url),
             "--status-list",
             str(tmp_path / "list.json"),
             "--no-fetch-status",
@@ -184,9 +176,7 @@ def test_duplicate_keys_and_hostile_files_are_one_line_or_invalid(
     hollow = copy.deepcopy(bundle)
     del hollow["statusLists"][0]["credential"]["credentialSubject"]
     bundle_path.write_text(json.dumps(hollow))
-    code, out, err = in_process(
-        capsys, monkeypatch, "verify", str(bundle_path), "--deployment", deployment, "--rpc-url", url, "--no-fetch-status"
-    )
+    code, out, err = in_process(capsys, monkeypatch, *on_chain("verify", bundle_path, deployment, url), "--no-fetch-status")
     assert code in (1, 3) and "Traceback" not in out + err
     bundle_path.write_text('{"type": "EduLedgerVerificationBundle", "credential": ' + "[" * 900 + "]" * 900 + "}")
     code, out, err = in_process(capsys, monkeypatch, "verify", str(bundle_path))
@@ -229,13 +219,7 @@ def test_with_a_chain_the_list_published_at_its_url_decides(
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Lists)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        status = StatusList(f"http://127.0.0.1:{server.server_address[1]}/status-lists/{uuid.uuid4().hex[:8]}", "revocation")
-        documents = class_records(2)
-        for document in documents:
-            document["id"] += f"-{uuid.uuid4().hex[:8]}"
-            document["credentialStatus"] = status.entry(status.allocate())
-        credentials = issue_on_ledger(ledger, tmp_path, documents, uuid.uuid4().hex[:10])
-        saved = publish_status_list(ledger, tmp_path, status)
+        credentials, status, saved = revocable(ledger, tmp_path, f"http://127.0.0.1:{server.server_address[1]}")
         status.set(int(credentials[0]["credentialStatus"]["statusListIndex"]))
         current = publish_status_list(ledger, tmp_path, status, valid_from="2026-11-23T08:00:00Z")
         served[status.url.split(str(server.server_address[1]), 1)[1]] = json.dumps(current).encode()
@@ -246,12 +230,7 @@ def test_with_a_chain_the_list_published_at_its_url_decides(
             code, out, _ = in_process(
                 capsys,
                 monkeypatch,
-                "verify",
-                str(tmp_path / "credential.json"),
-                "--deployment",
-                deployment,
-                "--rpc-url",
-                url,
+                *on_chain("verify", tmp_path / "credential.json", deployment, url),
                 "--status-list",
                 str(tmp_path / "saved.json"),
             )
@@ -260,12 +239,7 @@ def test_with_a_chain_the_list_published_at_its_url_decides(
         code, out, _ = in_process(
             capsys,
             monkeypatch,
-            "verify",
-            str(tmp_path / "credential.json"),
-            "--deployment",
-            deployment,
-            "--rpc-url",
-            url,
+            *on_chain("verify", tmp_path / "credential.json", deployment, url),
             "--status-list",
             str(tmp_path / "saved.json"),
         )
@@ -291,7 +265,7 @@ def test_a_did_web_issuer_online_and_in_a_bundle(
     genuine, leaves_out = tmp_path / "did.json", tmp_path / "did-bad.json"
     genuine.write_text(json.dumps(did_document(did, [(BUREAU_SIGNING_KEY.public, True)])))
     leaves_out.write_text(json.dumps(did_document(did, [(BUREAU_SIGNING_KEY.public, False)])))
-    online = ("verify", str(path), "--deployment", deployment, "--rpc-url", url)
+    online = on_chain("verify", path, deployment, url)
     code, out, _ = in_process(capsys, monkeypatch, *online, "--did-document", str(genuine))
     assert code == 0 and "did_document" in out and "outcome: valid" in out
     code, out, _ = in_process(capsys, monkeypatch, *online, "--no-fetch-did")
@@ -304,12 +278,7 @@ def test_a_did_web_issuer_online_and_in_a_bundle(
     code, out, err = in_process(
         capsys,
         monkeypatch,
-        "bundle",
-        str(path),
-        "--deployment",
-        deployment,
-        "--rpc-url",
-        url,
+        *on_chain("bundle", path, deployment, url),
         "--did-document",
         str(genuine),
         "--trust",
@@ -329,12 +298,7 @@ def test_a_did_web_issuer_online_and_in_a_bundle(
     code, _, err = in_process(
         capsys,
         monkeypatch,
-        "bundle",
-        str(path),
-        "--deployment",
-        deployment,
-        "--rpc-url",
-        url,
+        *on_chain("bundle", path, deployment, url),
         "--no-fetch-did",
         "-o",
         str(tmp_path / "none.json"),
@@ -377,7 +341,7 @@ def test_the_holder_derives_a_selectively_disclosed_copy_without_the_registry(
 
     def verified(path: Path) -> tuple[int, str]:
         code, out, err = in_process(
-            capsys, monkeypatch, "verify", str(path), "--deployment", deployment, "--rpc-url", url, "--no-fetch-status",
+            capsys, monkeypatch, *on_chain("verify", path, deployment, url), "--no-fetch-status",
             "--status-list", str(tmp_path / "list.json"),
         )  # fmt: skip
         return code, out + err

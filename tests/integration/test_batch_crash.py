@@ -3,15 +3,23 @@ the batch, is sent after the restart, once (one anchor, the batch's transaction 
 
 from __future__ import annotations
 
-import os
-import signal
 from pathlib import Path
 
 import httpx
 import pytest
 
 from ledger_service.chain import free_port
-from tests.integration.test_service_process import interrupt, set_up_issuer, start, students, verified, wait_for, wait_healthy
+from tests.utils.registry import sign_in
+from tests.utils.service import (
+    batch_completed_by_its_job,
+    interrupt,
+    kill_9_settings,
+    restart_after_kill_9,
+    set_up_issuer,
+    start,
+    students,
+    wait_healthy,
+)
 from wallet_cli._registry import RegistryClient
 
 pytestmark = pytest.mark.anvil
@@ -19,12 +27,7 @@ pytestmark = pytest.mark.anvil
 
 def test_kill_9_between_a_batchs_commit_and_its_send_completes_once_after_the_restart(tmp_path: Path) -> None:
     port, anvil_port = free_port(), free_port()
-    settings = {
-        "EDULEDGER_SNAPSHOT_INTERVAL": "3600",
-        "EDULEDGER_ANVIL_PORT": str(anvil_port),
-        "EDULEDGER_BLOCK_TIME": "0.2",
-        "EDULEDGER_CHAIN_WAIT_SECONDS": "1",
-    }
+    settings = kill_9_settings(anvil_port, EDULEDGER_CHAIN_WAIT_SECONDS="1")
     first = start(tmp_path, port, **settings)
     wait_healthy(port, first)
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
@@ -41,20 +44,11 @@ def test_kill_9_between_a_batchs_commit_and_its_send_completes_once_after_the_re
         assert answer.status_code == 202, answer.text
         job_url = answer.json()["chain_job_url"]
         assert http.get(job_url).json()["status"] == "pending"
-    os.kill(second.pid, signal.SIGKILL)
-    second.communicate(timeout=30)
-
-    third = start(tmp_path, port, **settings)
-    wait_healthy(port, third)
+    third = restart_after_kill_9(second, tmp_path, port, **settings)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
-            issuer = RegistryClient(http, issuer_key)
-            issuer.sign_in()
-            wait_for(lambda: issuer.request("GET", "/credentials/batches/g9-1")["completed"], "the batch to complete by itself", 120)
-            stored = issuer.request("GET", "/credentials/batches/g9-1")
-            assert all(verified(http, c["document"]) == "valid" for c in stored["credentials"])
-            followed = http.get(job_url).json()
-            assert followed["status"] == "done" and followed["tx_hash"] == stored["tx_hash"], followed
+            issuer = sign_in(http, issuer_key)
+            stored, _ = batch_completed_by_its_job(http, issuer, "g9-1", job_url)
             again = http.post("/credentials/batches", headers=issuer.headers, json=body)
             assert again.status_code == 201 and again.json()["tx_hash"] == stored["tx_hash"], "anchored once"
             health = http.get("/health").json()

@@ -17,9 +17,9 @@ import httpx
 import pytest
 
 from ledger_service.chain import dev_signer, free_port
-from tests.integration.test_service_process import interrupt, start, wait_healthy
 from tests.registry.test_issuance import students
 from tests.utils.registry import new_signer
+from tests.utils.service import interrupt, start, wait_healthy
 from wallet_cli._registry import RegistryClient
 
 pytestmark = [pytest.mark.anvil, pytest.mark.slow]

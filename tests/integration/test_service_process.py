@@ -4,58 +4,32 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from ledger_service.chain import BoundContract, HttpRpcClient, dev_signer, free_port, load_artifacts
-from tests.utils.registry import lesson_bundle, lesson_metadata, new_signer
+from tests.utils.registry import lesson_bundle, lesson_metadata, new_signer, sign_in
+from tests.utils.service import (
+    batch_completed_by_its_job,
+    grant_teacher,
+    interrupt,
+    kill_9,
+    kill_9_settings,
+    restart_after_kill_9,
+    set_up_issuer,
+    start,
+    students,
+    verified,
+    wait_for,
+    wait_healthy,
+)
 from wallet_cli._registry import RegistryClient
 
 pytestmark = pytest.mark.anvil
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def start(data_dir: Path, port: int, **extra: str) -> subprocess.Popen[str]:
-    env = {
-        **os.environ,
-        "EDULEDGER_DATA_DIR": str(data_dir),
-        "EDULEDGER_PORT": str(port),
-        "EDULEDGER_ANVIL_PORT": str(free_port()),
-        "EDULEDGER_BLOCK_TIME": "0.5",
-        **extra,
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "registry"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-
-
-def wait_healthy(port: int, process: subprocess.Popen[str], timeout: float = 180) -> dict:  # type: ignore[type-arg]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.communicate()[0]
-        try:
-            response = httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
-            if response.status_code == 200:
-                return httpx.get(f"http://127.0.0.1:{port}/chain", timeout=2).json()  # type: ignore[no-any-return]
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    process.kill()
-    raise AssertionError(f"service not healthy in time: {process.communicate()[0]}")
-
-
-def interrupt(process: subprocess.Popen[str]) -> str:
-    process.send_signal(signal.SIGINT)  # what Ctrl-C sends
-    output, _ = process.communicate(timeout=30)
-    assert process.returncode == 0, output
-    return output
 
 
 def test_serves_stops_on_ctrl_c_and_restarts_on_the_same_chain(tmp_path: Path) -> None:
@@ -104,11 +78,8 @@ def test_kill_9_after_a_submission_loses_nothing(tmp_path: Path) -> None:
     key = new_signer()
     files = lesson_bundle(f"crash-{uuid.uuid4()}")
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
-        admin = RegistryClient(http, dev_signer(1))
-        admin.sign_in()
-        admin.request("PUT", f"/users/{key.address}", json={"roles": ["teacher"]})
-        teacher = RegistryClient(http, key)
-        teacher.sign_in()
+        grant_teacher(http, key.address)
+        teacher = sign_in(http, key)
         version = teacher.submit(files, lesson_metadata(key.address, files))
         path = f"/resources/{version['resource_id']}/versions/1"
         deadline = time.monotonic() + 30
@@ -116,11 +87,7 @@ def test_kill_9_after_a_submission_loses_nothing(tmp_path: Path) -> None:
             assert time.monotonic() < deadline, "the registration was not mined"
             time.sleep(0.2)
         mined = teacher.request("GET", path)["chain"]
-    os.kill(first.pid, signal.SIGKILL)
-    first.communicate(timeout=30)  # reaps it and closes its pipe
-
-    second = start(tmp_path, port, EDULEDGER_ANVIL_PORT=str(anvil_port))
-    wait_healthy(port, second)
+    second = restart_after_kill_9(first, tmp_path, port, EDULEDGER_ANVIL_PORT=str(anvil_port))
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
             teacher = RegistryClient(http, key)
@@ -191,39 +158,6 @@ def test_no_snapshot_no_claim_that_the_chain_state_was_saved(tmp_path: Path) -> 
     assert "chain state NOT saved" in output, output
 
 
-def students(count: int, label: str) -> list[dict[str, Any]]:
-    return [
-        {
-            "subject": {
-                "name": f"王{label}{i}",
-                "student_number": f"G1201162{label}{i:04d}",
-                "birth_date": "2010-03-01",
-                "guardian_consent": f"consent/{label}/{i}",
-            },
-            "record": {
-                "dimension": "社会实践",
-                "record_kind": "志愿服务",
-                "term": "2026-2027学年第一学期",
-                "narrative": f"志愿服务 {i} 小时。",
-            },
-        }
-        for i in range(count)
-    ]
-
-
-def wait_for(check: Any, what: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.2)
-
-
-def verified(http: httpx.Client, document: dict[str, Any]) -> str:
-    answer = http.post("/verify", json={"credential": document})
-    assert answer.status_code == 200, answer.text
-    return str(answer.json()["outcome"])
-
-
 def test_kill_9_after_an_institution_issued_and_revoked(tmp_path: Path) -> None:
     """Issue #11 item 1 and 3: a school's batch and status-list update, sent by its own issuer key, are
     lost when kill -9 rewinds the embedded chain to its last snapshot. After a restart its outbox is
@@ -231,7 +165,7 @@ def test_kill_9_after_an_institution_issued_and_revoked(tmp_path: Path) -> None:
     before (the hosted list matches the chain), the database names the blocks the receipts name,
     a new batch goes through at once, and /health is ok."""
     port, anvil_port = free_port(), free_port()
-    settings = {"EDULEDGER_SNAPSHOT_INTERVAL": "3600", "EDULEDGER_ANVIL_PORT": str(anvil_port), "EDULEDGER_BLOCK_TIME": "0.2"}
+    settings = kill_9_settings(anvil_port)
     first = start(tmp_path, port, **settings)
     wait_healthy(port, first)
     issuer_key = new_signer()
@@ -259,11 +193,8 @@ def test_kill_9_after_an_institution_issued_and_revoked(tmp_path: Path) -> None:
         issuer.request("POST", f"/credentials/{revoked['id']}/status", json={"action": "revoke"})
         assert verified(http, revoked["document"]) == "invalid"
         assert verified(http, lost["credentials"][1]["document"]) == "valid"
-    os.kill(second.pid, signal.SIGKILL)  # the chain goes back to the snapshot: the batch and the revocation are gone from it
-    second.communicate(timeout=30)
-
-    third = start(tmp_path, port, **settings)
-    wait_healthy(port, third)
+    # kill -9: the chain goes back to the snapshot, the batch and the revocation are gone from it
+    third = restart_after_kill_9(second, tmp_path, port, **settings)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
             issuer = RegistryClient(http, issuer_key)
@@ -290,31 +221,13 @@ def test_kill_9_after_an_institution_issued_and_revoked(tmp_path: Path) -> None:
         interrupt(third)
 
 
-def set_up_issuer(http: httpx.Client, name: str) -> RegistryClient:
-    admin = RegistryClient(http, dev_signer(1))
-    admin.sign_in()
-    school = admin.request("POST", "/institutions", json={"name": name, "kind": "school"})
-    admin.request("POST", f"/institutions/{school['id']}/issuer")
-    wait_for(lambda: admin.request("GET", f"/institutions/{school['id']}/issuer")["chain_status"] == "ready", "the issuer keys")
-    key = new_signer()
-    admin.request("PUT", f"/users/{key.address}", json={"institution_id": school["id"], "roles": ["issuer"]})
-    issuer = RegistryClient(http, key)
-    issuer.sign_in()
-    return issuer
-
-
 def test_a_batch_that_answered_202_completes_by_itself_even_after_kill_9(tmp_path: Path) -> None:
     """Issue 11 item 1: a batch the chain is slow to anchor answers 202; it used to stay unfinished (no
     anchor proofs, completed false) until the client sent its key again. Now its anchor is a chain job
     committed with the batch: after a kill -9 of the service and a restart it completes by itself, and
     its credentials verify."""
     port, anvil_port = free_port(), free_port()
-    settings = {
-        "EDULEDGER_SNAPSHOT_INTERVAL": "3600",
-        "EDULEDGER_ANVIL_PORT": str(anvil_port),
-        "EDULEDGER_BLOCK_TIME": "0.2",
-        "EDULEDGER_CHAIN_WAIT_SECONDS": "2",
-    }
+    settings = kill_9_settings(anvil_port, EDULEDGER_CHAIN_WAIT_SECONDS="2")
     first = start(tmp_path, port, **settings)
     wait_healthy(port, first)
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
@@ -336,20 +249,11 @@ def test_a_batch_that_answered_202_completes_by_itself_even_after_kill_9(tmp_pat
         job_url = answer.json()["chain_job_url"]
         job = http.get(job_url).json()
         assert job["kind"] == "anchor_batch" and job["status"] in ("pending", "sent"), job
-    os.kill(second.pid, signal.SIGKILL)  # after the 202: the pool and the unmined blocks are gone with the chain
-    second.communicate(timeout=30)
-
-    third = start(tmp_path, port, **settings)
-    wait_healthy(port, third)
+    # kill -9 after the 202: the pool and the unmined blocks are gone with the chain
+    third = restart_after_kill_9(second, tmp_path, port, **settings)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
-            issuer = RegistryClient(http, issuer_key)
-            issuer.sign_in()
-            wait_for(lambda: issuer.request("GET", "/credentials/batches/g8-1")["completed"], "the batch to complete by itself", 120)
-            stored = issuer.request("GET", "/credentials/batches/g8-1")
-            assert all(verified(http, c["document"]) == "valid" for c in stored["credentials"])
-            followed = http.get(job_url).json()
-            assert followed["status"] == "done" and followed["tx_hash"] == stored["tx_hash"], followed
+            stored, followed = batch_completed_by_its_job(http, sign_in(http, issuer_key), "g8-1", job_url)
             assert followed["block_number"] == stored["block_number"], "the block the batch names"
             health = http.get("/health").json()
             assert health["status"] == "ok" and health["chain_writes"] == "ok", health
@@ -364,12 +268,7 @@ def test_a_credit_grant_that_answered_202_completes_by_itself_after_kill_9(tmp_p
     from ledger_service.credentials import Ed25519KeyPair, holder_did, sign_presentation
 
     port, anvil_port = free_port(), free_port()
-    settings = {
-        "EDULEDGER_SNAPSHOT_INTERVAL": "3600",
-        "EDULEDGER_ANVIL_PORT": str(anvil_port),
-        "EDULEDGER_BLOCK_TIME": "0.2",
-        "EDULEDGER_CHAIN_WAIT_SECONDS": "2",
-    }
+    settings = kill_9_settings(anvil_port, EDULEDGER_CHAIN_WAIT_SECONDS="2")
     student = Ed25519KeyPair.generate()
     first = start(tmp_path, port, **settings)
     wait_healthy(port, first)
@@ -399,11 +298,7 @@ def test_a_credit_grant_that_answered_202_completes_by_itself_after_kill_9(tmp_p
         assert answer.status_code == 202, answer.text  # was 504 after the chain wait
         status_url = answer.json()["status_url"]
         assert status_url.startswith("/credentials/credit-grant:")
-    os.kill(second.pid, signal.SIGKILL)
-    second.communicate(timeout=30)
-
-    third = start(tmp_path, port, **settings)
-    wait_healthy(port, third)
+    third = restart_after_kill_9(second, tmp_path, port, **settings)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
             college = RegistryClient(http, college_key)
@@ -451,8 +346,7 @@ def test_kill_9_while_a_large_batch_is_signed_leaves_no_worker_and_a_free_port(t
         assert time.monotonic() < deadline and service.poll() is None, "no signing worker was seen"
         workers = [pid for pid in children(service.pid) if "registry" in Path(f"/proc/{pid}/cmdline").read_text()]
         time.sleep(0.01)
-    os.kill(service.pid, signal.SIGKILL)
-    service.communicate(timeout=30)
+    kill_9(service)
     client.join(30)
     assert not client.is_alive() and isinstance(answer[0], httpx.TransportError), "the client is not left hanging"
     deadline = time.monotonic() + 10
@@ -471,22 +365,14 @@ def test_a_contribution_statement_is_a_chain_job_that_completes_after_kill_9_bet
     request answers 202 with the statement's status URL and the job stays pending — committed, never
     sent; after a kill -9 of the service and a restart the statement completes by itself and verifies."""
     port, anvil_port = free_port(), free_port()
-    settings = {
-        "EDULEDGER_SNAPSHOT_INTERVAL": "3600",
-        "EDULEDGER_ANVIL_PORT": str(anvil_port),
-        "EDULEDGER_BLOCK_TIME": "0.2",
-        "EDULEDGER_CHAIN_WAIT_SECONDS": "2",
-    }
+    settings = kill_9_settings(anvil_port, EDULEDGER_CHAIN_WAIT_SECONDS="2")
     key = new_signer()
     first = start(tmp_path, port, **settings)
     chain_info = wait_healthy(port, first)
     anvil = next(pid for pid in children(first.pid) if "anvil" in Path(f"/proc/{pid}/cmdline").read_text())
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
-        admin = RegistryClient(http, dev_signer(1))
-        admin.sign_in()
-        admin.request("PUT", f"/users/{key.address}", json={"roles": ["teacher"]})
-        teacher = RegistryClient(http, key)
-        teacher.sign_in()
+        grant_teacher(http, key.address)
+        teacher = sign_in(http, key)
         os.kill(anvil, signal.SIGSTOP)  # the chain answers nothing: the worker cannot send
         try:
             answer = http.post("/contributions/me/statement", headers=teacher.headers)
@@ -499,8 +385,7 @@ def test_a_contribution_statement_is_a_chain_job_that_completes_after_kill_9_bet
             assert job["kind"] == "anchor_batch" and job["sender"] == chain_info["relayer"], job
             assert job["status"] == "pending" and job["tx_hash"] is None, "committed, not sent"
         finally:
-            os.kill(first.pid, signal.SIGKILL)
-            first.communicate(timeout=30)
+            kill_9(first)
             os.kill(anvil, signal.SIGKILL)
             os.kill(anvil, signal.SIGCONT)
 
@@ -526,14 +411,12 @@ def test_a_mined_contribution_statement_names_the_block_its_anchor_lands_in_agai
     chain to its snapshot, the statement's anchor is re-sent from the outbox (the same transaction) and lands
     in another block; the stored statement then names that block, and verifies."""
     port, anvil_port = free_port(), free_port()
-    settings = {"EDULEDGER_SNAPSHOT_INTERVAL": "3600", "EDULEDGER_ANVIL_PORT": str(anvil_port), "EDULEDGER_BLOCK_TIME": "0.2"}
+    settings = kill_9_settings(anvil_port)
     key = new_signer()
     first = start(tmp_path, port, **settings)
     wait_healthy(port, first)
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
-        admin = RegistryClient(http, dev_signer(1))
-        admin.sign_in()
-        admin.request("PUT", f"/users/{key.address}", json={"roles": ["teacher"]})
+        grant_teacher(http, key.address)
     assert "chain state saved" in interrupt(first)  # the snapshot holds the teacher's role, not the statement
 
     second = start(tmp_path, port, **settings)
@@ -545,12 +428,8 @@ def test_a_mined_contribution_statement_names_the_block_its_anchor_lands_in_agai
         answer = http.post("/contributions/me/statement", headers=teacher.headers)
         assert answer.status_code == 201, answer.text
         statement = answer.json()
-    os.kill(second.pid, signal.SIGKILL)
-    second.communicate(timeout=30)
     (first_anchor,) = [p for p in statement["proof"] if "transactionHash" in p]
-
-    third = start(tmp_path, port, **settings)
-    wait_healthy(port, third)
+    third = restart_after_kill_9(second, tmp_path, port, **settings)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
             chain = HttpRpcClient(f"http://127.0.0.1:{anvil_port}")

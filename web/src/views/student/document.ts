@@ -97,6 +97,32 @@ export async function fromFragment(fragment: string): Promise<Json> {
   return parsed as Json
 }
 
+/** The largest credential file a person can open here. */
+export const MAX_CREDENTIAL_FILE = 5 * 1024 * 1024
+
+/** Why a chosen file gives no credential: the key of its message under `student.` (each takes the file's `name`). */
+export type CredentialFileProblem = 'tooBig' | 'notJson' | 'notCredential'
+
+/** The credentials in a file a person chose: one credential, a presentation of several, or the credential of an
+ * offline verification bundle; or why there is none. */
+export async function credentialsInFile(file: File): Promise<{ credentials: Json[] } | { problem: CredentialFileProblem }> {
+  if (file.size > MAX_CREDENTIAL_FILE) return { problem: 'tooBig' }
+  let document: unknown
+  try {
+    document = JSON.parse(await file.text())
+  } catch {
+    return { problem: 'notJson' }
+  }
+  const record = (document && typeof document === 'object' && !Array.isArray(document) ? document : {}) as Json
+  const types = typesOf(record)
+  let items: unknown[] = []
+  if (types.includes('VerifiablePresentation')) items = Array.isArray(record.verifiableCredential) ? record.verifiableCredential : [record.verifiableCredential]
+  else if (types.includes(BUNDLE_TYPE)) items = [record.credential]
+  else if (types.includes('VerifiableCredential')) items = [record]
+  const credentials = items.filter((item): item is Json => !!item && typeof item === 'object' && !Array.isArray(item))
+  return credentials.length ? { credentials } : { problem: 'notCredential' }
+}
+
 /** Save ``data`` as a JSON file the browser downloads. */
 export function saveJson(name: string, data: unknown): void {
   const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 1)], { type: 'application/json' }))
