@@ -109,8 +109,9 @@ def _succeeds_with(state: StateAPI, transaction: SignedTransactionAPI, gas: int)
 def estimate_gas_as_nodes_do(state: StateAPI, transaction: SignedTransactionAPI) -> int:
     """``eth_estimateGas`` the way geth and anvil start it: run once at the block's gas limit, then try the gas
     that run consumed plus what a call must leave behind (1/64, EIP-150) and a stipend; that limit is checked to
-    succeed, so it is a true answer. py-evm's own estimator binary-searches from the block limit, about a dozen
-    executions per transaction, which was most of the fast tests' time; it still decides when the check fails."""
+    succeed, so it is a true answer. py-evm's own estimator binary-searches from the block limit (about a dozen
+    executions per transaction: a quarter of the contract and credential tests' time); it still decides when the
+    check fails."""
     succeeded, consumed = _succeeds_with(state, transaction, state.gas_limit)
     if not succeeded:
         return binary_gas_search_intrinsic_tolerance(state, transaction)  # raises the transaction's own error
