@@ -19,7 +19,7 @@ from ledger_service import ConfigurationError, CredentialError, EduLedgerError, 
 
 if TYPE_CHECKING:
     from ledger_service.chain import HttpRpcClient, Signer
-    from ledger_service.credentials import ChainView, DidResolver, TrustAnchor
+    from ledger_service.credentials import ChainView, DidResolver, TrustAnchor, VerificationReport
 
 # Each command imports what it needs when it runs: the chain and credential libraries (eth_account, pyld,
 # cryptography) take about a second to import, which `edu-wallet cid` or `key address` should not pay.
@@ -45,11 +45,11 @@ KeystoreOption = Annotated[Path, typer.Option("--keystore", "-k", help="Path of 
 _MARKS = {"pass": "[green]pass[/green]", "fail": "[red]FAIL[/red]", "unknown": "[yellow]?[/yellow]"}
 
 
-def _print_report(report: Any) -> NoReturn:
+def _print_report(report: VerificationReport) -> NoReturn:
     """A verification report, a line per check, then its outcome; exit 0 valid, 1 invalid, 3 cannot tell."""
     for check in report.checks:
         out.print(f"{_MARKS[check.result]:>8}  {check.name:<18} {check.detail}", highlight=False)
-    freshness = getattr(report, "freshness", None)  # offline bundles: the block their facts were proven at
+    freshness = report.freshness  # offline bundles: the block their facts were proven at
     if freshness:
         out.print(
             f"proven at block {freshness['block']}, {freshness['block_time']} ({freshness['status_age_seconds']:,} s ago)",
